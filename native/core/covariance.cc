@@ -1,0 +1,310 @@
+#include "covariance.h"
+
+#include <Eigen/Cholesky>
+#include <cmath>
+
+#include "errors.h"
+
+namespace gaussmix {
+namespace {
+
+constexpr double kLog2Pi = 1.8378770664093454835606594728112;  // log(2π)
+
+using MatrixMap = Eigen::Map<RowMatrix>;
+using ConstMatrixMap = Eigen::Map<const RowMatrix>;
+
+bool allFinite(const RowMatrix& m) { return m.allFinite(); }
+
+// U (upper) with U·Uᵀ = Σ⁻¹: Σ = L·Lᵀ, U = L⁻ᵀ.
+void upperFactorOfInverse(const ConstMatrixMap& cov, double* out, Index component) {
+  const Index d = cov.rows();
+  Eigen::LLT<Matrix> llt(cov);
+  if (llt.info() != Eigen::Success) {
+    throw illConditioned(component, "its covariance matrix is not positive definite");
+  }
+  RowMatrix u = llt.matrixL().solve(Matrix::Identity(d, d)).transpose();
+  if (!allFinite(u) || u.diagonal().minCoeff() <= 0.0) {
+    throw illConditioned(component, "its covariance matrix is numerically singular");
+  }
+  u.triangularView<Eigen::StrictlyLower>().setZero();
+  MatrixMap(out, d, d) = u;
+}
+
+// U (upper) with U·Uᵀ = P. With J the reversal permutation, J·P·J = L'·L'ᵀ gives U = J·L'·J.
+void upperFactorOf(const ConstMatrixMap& prec, double* out, Index component) {
+  const Index d = prec.rows();
+  Matrix reversed = prec.reverse();
+  Eigen::LLT<Matrix> llt(reversed);
+  if (llt.info() != Eigen::Success) {
+    throw illConditioned(component, "its precision matrix is not positive definite");
+  }
+  Matrix l = llt.matrixL();
+  RowMatrix u = l.reverse();
+  if (!allFinite(u)) throw illConditioned(component, "its precision matrix is numerically singular");
+  MatrixMap(out, d, d) = u;
+}
+
+// Σ = (U·Uᵀ)⁻¹ = U⁻ᵀ·U⁻¹.
+void inverseFromUpperFactor(const ConstMatrixMap& u, double* out) {
+  const Index d = u.rows();
+  Matrix uInv = u.triangularView<Eigen::Upper>().solve(Matrix::Identity(d, d));
+  RowMatrix cov = uInv.transpose() * uInv;
+  MatrixMap(out, d, d) = (cov + cov.transpose()) * 0.5;
+}
+
+// log N for the rows of xb under one component with upper factor u:
+//   −½ (D·log 2π + ‖(x − μ)·U‖²) + log|U|
+void logGaussianOneComponent(const ConstRowMap& xb, const RowVector& mean,
+                             const ConstMatrixMap& u, double logDet, double* out, Index stride,
+                             Workspace& ws) {
+  const Index rows = xb.rows();
+  const Index d = xb.cols();
+  ws.a.resize(rows, d);
+  ws.b.resize(rows, d);
+  // Centring before the product keeps full precision for data far from the origin.
+  ws.a.noalias() = xb.rowwise() - mean;
+  ws.b.noalias() = ws.a * u;
+  const double constant = -0.5 * static_cast<double>(d) * kLog2Pi + logDet;
+  for (Index i = 0; i < rows; ++i) out[i * stride] = constant - 0.5 * ws.b.row(i).squaredNorm();
+}
+
+// Lower triangle of scatter += Σ_i r_i (x_i − μ)(x_i − μ)ᵀ, as a symmetric rank-k update of
+// the rows (x_i − μ)·√r_i.
+void accumulateOuter(const ConstRowMap& xb, const double* resp, Index stride,
+                     const RowVector& mean, double* scatter, Workspace& ws) {
+  const Index rows = xb.rows();
+  const Index d = xb.cols();
+  ws.a.resize(rows, d);
+  for (Index i = 0; i < rows; ++i) {
+    ws.a.row(i) = (xb.row(i) - mean) * std::sqrt(resp[i * stride]);
+  }
+  MatrixMap s(scatter, d, d);
+  s.selfadjointView<Eigen::Lower>().rankUpdate(ws.a.transpose());
+}
+
+// Σ = S/n + reg·I from the lower triangle of S.
+void finishMatrix(const double* scatter, double n, double reg, Index d, double* out) {
+  ConstMatrixMap s(scatter, d, d);
+  MatrixMap cov(out, d, d);
+  for (Index i = 0; i < d; ++i) {
+    for (Index j = 0; j <= i; ++j) {
+      const double v = s(i, j) / n;
+      cov(i, j) = v;
+      cov(j, i) = v;
+    }
+    cov(i, i) += reg;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+class FullCovariance final : public Covariance {
+ public:
+  FullCovariance(Index k, Index d) : Covariance(CovarianceType::Full, k, d) {}
+  Index size() const override { return k_ * d_ * d_; }
+
+  void precisionCholeskyFromCovariance(const double* cov, double* pc) const override {
+    for (Index k = 0; k < k_; ++k) upperFactorOfInverse(matrix(cov, k), pc + k * d_ * d_, k);
+  }
+  void precisionCholeskyFromPrecision(const double* prec, double* pc) const override {
+    for (Index k = 0; k < k_; ++k) upperFactorOf(matrix(prec, k), pc + k * d_ * d_, k);
+  }
+  void covarianceFromPrecisionCholesky(const double* pc, double* cov) const override {
+    for (Index k = 0; k < k_; ++k) inverseFromUpperFactor(matrix(pc, k), cov + k * d_ * d_);
+  }
+
+  void prepare(const RowMatrix& means, const double* pc) override {
+    means_ = means;
+    pc_ = pc;
+    logDet_.resize(k_);
+    for (Index k = 0; k < k_; ++k) logDet_[k] = matrix(pc, k).diagonal().array().log().sum();
+  }
+  void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const override {
+    for (Index k = 0; k < k_; ++k) {
+      logGaussianOneComponent(xb, means_.row(k), matrix(pc_, k), logDet_[k], out + k, k_, ws);
+    }
+  }
+  void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
+                         double* scatter, Workspace& ws) const override {
+    for (Index k = 0; k < k_; ++k) {
+      accumulateOuter(xb, resp + k, k_, means.row(k), scatter + k * d_ * d_, ws);
+    }
+  }
+  void finishCovariance(const double* scatter, const Vector& nk, double reg,
+                        double* cov) const override {
+    for (Index k = 0; k < k_; ++k) {
+      finishMatrix(scatter + k * d_ * d_, nk[k], reg, d_, cov + k * d_ * d_);
+    }
+  }
+  void colour(Index k, const double* pc, RowMatrix& z) const override {
+    // Rows x = z·U⁻¹, i.e. x = U⁻ᵀ z per sample.
+    matrix(pc, k).triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(z);
+  }
+  double parameterCount() const override {
+    return static_cast<double>(k_) * static_cast<double>(d_) * static_cast<double>(d_ + 1) / 2.0;
+  }
+
+ private:
+  ConstMatrixMap matrix(const double* base, Index k) const {
+    return ConstMatrixMap(base + k * d_ * d_, d_, d_);
+  }
+  RowMatrix means_;
+  const double* pc_ = nullptr;
+  Vector logDet_;
+};
+
+// ---------------------------------------------------------------------------------------------
+class TiedCovariance final : public Covariance {
+ public:
+  TiedCovariance(Index k, Index d) : Covariance(CovarianceType::Tied, k, d) {}
+  Index size() const override { return d_ * d_; }
+
+  void precisionCholeskyFromCovariance(const double* cov, double* pc) const override {
+    upperFactorOfInverse(ConstMatrixMap(cov, d_, d_), pc, 0);
+  }
+  void precisionCholeskyFromPrecision(const double* prec, double* pc) const override {
+    upperFactorOf(ConstMatrixMap(prec, d_, d_), pc, 0);
+  }
+  void covarianceFromPrecisionCholesky(const double* pc, double* cov) const override {
+    inverseFromUpperFactor(ConstMatrixMap(pc, d_, d_), cov);
+  }
+
+  void prepare(const RowMatrix& means, const double* pc) override {
+    means_ = means;
+    pc_ = pc;
+    logDet_ = ConstMatrixMap(pc, d_, d_).diagonal().array().log().sum();
+  }
+  void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const override {
+    const ConstMatrixMap u(pc_, d_, d_);
+    for (Index k = 0; k < k_; ++k) {
+      logGaussianOneComponent(xb, means_.row(k), u, logDet_, out + k, k_, ws);
+    }
+  }
+  void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
+                         double* scatter, Workspace& ws) const override {
+    for (Index k = 0; k < k_; ++k) accumulateOuter(xb, resp + k, k_, means.row(k), scatter, ws);
+  }
+  void finishCovariance(const double* scatter, const Vector& nk, double reg,
+                        double* cov) const override {
+    finishMatrix(scatter, nk.sum(), reg, d_, cov);
+  }
+  void colour(Index, const double* pc, RowMatrix& z) const override {
+    ConstMatrixMap(pc, d_, d_).triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(z);
+  }
+  double parameterCount() const override {
+    return static_cast<double>(d_) * static_cast<double>(d_ + 1) / 2.0;
+  }
+
+ private:
+  RowMatrix means_;
+  const double* pc_ = nullptr;
+  double logDet_ = 0.0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// diag and spherical: U = 1/σ elementwise. `perFeature` tells whether σ varies along D.
+class AxisAlignedCovariance final : public Covariance {
+ public:
+  AxisAlignedCovariance(CovarianceType type, Index k, Index d) : Covariance(type, k, d) {}
+  Index size() const override { return perFeature() ? k_ * d_ : k_; }
+
+  void precisionCholeskyFromCovariance(const double* cov, double* pc) const override {
+    for (Index i = 0; i < size(); ++i) {
+      if (!(cov[i] > 0.0) || !std::isfinite(cov[i])) {
+        throw illConditioned(component(i), "its variance is not positive");
+      }
+      pc[i] = 1.0 / std::sqrt(cov[i]);
+    }
+  }
+  void precisionCholeskyFromPrecision(const double* prec, double* pc) const override {
+    for (Index i = 0; i < size(); ++i) {
+      if (!(prec[i] > 0.0) || !std::isfinite(prec[i])) {
+        throw illConditioned(component(i), "its precision is not positive");
+      }
+      pc[i] = std::sqrt(prec[i]);
+    }
+  }
+  void covarianceFromPrecisionCholesky(const double* pc, double* cov) const override {
+    for (Index i = 0; i < size(); ++i) cov[i] = 1.0 / (pc[i] * pc[i]);
+  }
+
+  void prepare(const RowMatrix& means, const double* pc) override {
+    means_ = means;
+    scale_.resize(k_, d_);  // U per component and feature
+    logDet_.resize(k_);
+    for (Index k = 0; k < k_; ++k) {
+      for (Index j = 0; j < d_; ++j) scale_(k, j) = perFeature() ? pc[k * d_ + j] : pc[k];
+      logDet_[k] = scale_.row(k).array().log().sum();
+    }
+  }
+  void logGaussian(const ConstRowMap& xb, double* out, Workspace&) const override {
+    const double constant = -0.5 * static_cast<double>(d_) * kLog2Pi;
+    for (Index i = 0; i < xb.rows(); ++i) {
+      for (Index k = 0; k < k_; ++k) {
+        double m = 0.0;
+        for (Index j = 0; j < d_; ++j) {
+          const double y = (xb(i, j) - means_(k, j)) * scale_(k, j);
+          m += y * y;
+        }
+        out[i * k_ + k] = constant - 0.5 * m + logDet_[k];
+      }
+    }
+  }
+  void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
+                         double* scatter, Workspace&) const override {
+    // diag: scatter[k][j] += r (x_j − μ_kj)²; spherical keeps the same K x D sums in ws-free
+    // form by folding j into one entry per component.
+    for (Index i = 0; i < xb.rows(); ++i) {
+      for (Index k = 0; k < k_; ++k) {
+        const double r = resp[i * k_ + k];
+        double* s = scatter + (perFeature() ? k * d_ : k);
+        for (Index j = 0; j < d_; ++j) {
+          const double y = xb(i, j) - means(k, j);
+          s[perFeature() ? j : 0] += r * y * y;
+        }
+      }
+    }
+  }
+  void finishCovariance(const double* scatter, const Vector& nk, double reg,
+                        double* cov) const override {
+    for (Index k = 0; k < k_; ++k) {
+      if (perFeature()) {
+        for (Index j = 0; j < d_; ++j) cov[k * d_ + j] = scatter[k * d_ + j] / nk[k] + reg;
+      } else {
+        // The mean over features of the diagonal variances (scikit-learn's definition).
+        cov[k] = scatter[k] / nk[k] / static_cast<double>(d_) + reg;
+      }
+    }
+  }
+  void colour(Index k, const double* pc, RowMatrix& z) const override {
+    for (Index j = 0; j < d_; ++j) {
+      z.col(j) /= perFeature() ? pc[k * d_ + j] : pc[k];
+    }
+  }
+  double parameterCount() const override {
+    return static_cast<double>(perFeature() ? k_ * d_ : k_);
+  }
+
+ private:
+  bool perFeature() const { return type_ == CovarianceType::Diag; }
+  long component(Index i) const { return static_cast<long>(perFeature() ? i / d_ : i); }
+  RowMatrix means_;
+  RowMatrix scale_;
+  Vector logDet_;
+};
+
+}  // namespace
+
+std::unique_ptr<Covariance> Covariance::make(CovarianceType type, Index k, Index d) {
+  switch (type) {
+    case CovarianceType::Full:
+      return std::make_unique<FullCovariance>(k, d);
+    case CovarianceType::Tied:
+      return std::make_unique<TiedCovariance>(k, d);
+    case CovarianceType::Diag:
+    case CovarianceType::Spherical:
+      return std::make_unique<AxisAlignedCovariance>(type, k, d);
+  }
+  throw invalidArgument("unknown covariance type");
+}
+
+}  // namespace gaussmix
