@@ -1,0 +1,153 @@
+#include "convert.h"
+
+#include <cmath>
+
+namespace gaussmix::binding {
+namespace {
+
+[[noreturn]] void typeError(Napi::Env env, const std::string& message) {
+  throw Napi::TypeError::New(env, message);
+}
+
+}  // namespace
+
+const double* float64Data(const Napi::Value& value, size_t length, const char* name) {
+  if (!value.IsTypedArray() ||
+      value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    typeError(value.Env(), std::string(name) + " must be a Float64Array");
+  }
+  auto array = value.As<Napi::Float64Array>();
+  if (array.ElementLength() < length) {
+    typeError(value.Env(), std::string(name) + " has " + std::to_string(array.ElementLength()) +
+                               " elements, expected " + std::to_string(length));
+  }
+  return array.Data();
+}
+
+const double* optionalFloat64(const Napi::Object& object, const char* key, size_t length) {
+  const Napi::Value value = object.Get(key);
+  if (value.IsUndefined() || value.IsNull()) return nullptr;
+  return float64Data(value, length, key);
+}
+
+double numberProperty(const Napi::Object& object, const char* key) {
+  const Napi::Value value = object.Get(key);
+  if (!value.IsNumber()) typeError(object.Env(), std::string(key) + " must be a number");
+  return value.As<Napi::Number>().DoubleValue();
+}
+
+std::string stringProperty(const Napi::Object& object, const char* key) {
+  const Napi::Value value = object.Get(key);
+  if (!value.IsString()) typeError(object.Env(), std::string(key) + " must be a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
+Index countArgument(const Napi::Value& value, const char* name) {
+  const double v = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1.0;
+  if (!(v >= 0.0) || v != std::floor(v) || v > 9007199254740991.0) {
+    typeError(value.Env(), std::string(name) + " must be a non-negative integer");
+  }
+  return static_cast<Index>(v);
+}
+
+unsigned threadsArgument(const Napi::Value& value) {
+  const Index threads = countArgument(value, "threads");
+  return static_cast<unsigned>(threads < 1 ? 1 : (threads > 1024 ? 1024 : threads));
+}
+
+std::uint64_t seedArgument(const Napi::Value& value) {
+  return static_cast<std::uint64_t>(countArgument(value, "seed"));
+}
+
+CovarianceType covarianceTypeFrom(const std::string& name) {
+  if (name == "full") return CovarianceType::Full;
+  if (name == "tied") return CovarianceType::Tied;
+  if (name == "diag") return CovarianceType::Diag;
+  if (name == "spherical") return CovarianceType::Spherical;
+  throw invalidArgument("unknown covarianceType '" + name + "'");
+}
+
+Index covarianceSize(CovarianceType type, Index k, Index d) {
+  switch (type) {
+    case CovarianceType::Full:
+      return k * d * d;
+    case CovarianceType::Tied:
+      return d * d;
+    case CovarianceType::Diag:
+      return k * d;
+    case CovarianceType::Spherical:
+      return k;
+  }
+  return 0;
+}
+
+static MixtureInit mixtureInitFrom(const std::string& name) {
+  if (name == "kmeans") return MixtureInit::KMeans;
+  if (name == "k-means++") return MixtureInit::KMeansPlusPlus;
+  if (name == "random") return MixtureInit::Random;
+  if (name == "random-from-data") return MixtureInit::RandomFromData;
+  throw invalidArgument("unknown init '" + name + "'");
+}
+
+MixtureOptions mixtureOptionsFrom(const Napi::Object& object, Index d) {
+  MixtureOptions o;
+  o.k = countArgument(object.Get("nComponents"), "nComponents");
+  o.type = covarianceTypeFrom(stringProperty(object, "covarianceType"));
+  o.tol = numberProperty(object, "tol");
+  o.maxIter = static_cast<int>(countArgument(object.Get("maxIter"), "maxIter"));
+  o.nInit = static_cast<int>(countArgument(object.Get("nInit"), "nInit"));
+  o.seed = seedArgument(object.Get("seed"));
+  o.regCovar = numberProperty(object, "regCovar");
+  o.init = mixtureInitFrom(stringProperty(object, "init"));
+  const size_t k = static_cast<size_t>(o.k);
+  const size_t size = static_cast<size_t>(covarianceSize(o.type, o.k, d));
+  o.weightsInit = optionalFloat64(object, "weightsInit", k);
+  o.meansInit = optionalFloat64(object, "meansInit", k * static_cast<size_t>(d));
+  o.covariancesInit = optionalFloat64(object, "covariancesInit", size);
+  o.precisionsInit = optionalFloat64(object, "precisionsInit", size);
+  const Napi::Value previous = object.Get("previousLowerBound");
+  if (previous.IsNumber()) o.previousLowerBound = previous.As<Napi::Number>().DoubleValue();
+  return o;
+}
+
+MixtureParams mixtureParamsFrom(const Napi::Object& object, Index d) {
+  MixtureParams p;
+  p.type = covarianceTypeFrom(stringProperty(object, "covarianceType"));
+  const Napi::Value weights = object.Get("weights");
+  if (!weights.IsTypedArray()) typeError(object.Env(), "weights must be a Float64Array");
+  p.k = static_cast<Index>(weights.As<Napi::TypedArray>().ElementLength());
+  p.d = d;
+  const size_t k = static_cast<size_t>(p.k);
+  const size_t size = static_cast<size_t>(covarianceSize(p.type, p.k, d));
+  p.weights = ConstVectorMap(float64Data(weights, k, "weights"), p.k);
+  p.means = ConstRowMap(float64Data(object.Get("means"), k * d, "means"), p.k, d);
+  const double* cov = float64Data(object.Get("covariances"), size, "covariances");
+  const double* pc = float64Data(object.Get("precisionsCholesky"), size, "precisionsCholesky");
+  p.covariances.assign(cov, cov + size);
+  p.precisionsCholesky.assign(pc, pc + size);
+  return p;
+}
+
+Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t length) {
+  Napi::Float64Array array = Napi::Float64Array::New(env, length);
+  std::copy(data, data + length, array.Data());
+  return array;
+}
+
+Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit) {
+  static const char* const kTypeNames[] = {"full", "tied", "diag", "spherical"};
+  const MixtureParams& p = fit.params;
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("covarianceType", kTypeNames[static_cast<int>(p.type)]);
+  out.Set("weights", toFloat64Array(env, p.weights.data(), static_cast<size_t>(p.weights.size())));
+  out.Set("means", toFloat64Array(env, p.means.data(), static_cast<size_t>(p.means.size())));
+  out.Set("covariances", toFloat64Array(env, p.covariances.data(), p.covariances.size()));
+  out.Set("precisionsCholesky",
+          toFloat64Array(env, p.precisionsCholesky.data(), p.precisionsCholesky.size()));
+  out.Set("converged", Napi::Boolean::New(env, fit.converged));
+  out.Set("nIter", Napi::Number::New(env, fit.nIter));
+  out.Set("lowerBound", Napi::Number::New(env, fit.lowerBound));
+  return out;
+}
+
+}  // namespace gaussmix::binding
