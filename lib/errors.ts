@@ -1,0 +1,172 @@
+/**
+ * Error classes and codes of gaussmix, shared by every estimator.
+ *
+ * Every error gaussmix raises on purpose carries a `code` (Node's convention), so a caller can
+ * branch on `err.code` rather than on message text:
+ *
+ * | code | class | when |
+ * | --- | --- | --- |
+ * | `ERR_GAUSSMIX_INVALID_ARGUMENT` | `TypeError` (wrong type) or `RangeError` (bad value) | bad input or option, rejected before any work starts |
+ * | `ERR_GAUSSMIX_NOT_FITTED` | `Error` | a fitted attribute or method used before `fit` |
+ * | `ERR_GAUSSMIX_BUSY` | `Error` | a second fit started on an instance whose fit is still running |
+ * | `ERR_GAUSSMIX_ILL_CONDITIONED` | `Error` with `component` | a covariance stopped being positive definite |
+ * | `ERR_GAUSSMIX_INTERNAL` | `Error` | a bug: please report it |
+ * | `ABORT_ERR` | {@link AbortError} | the fit's `AbortSignal` fired |
+ *
+ * @module
+ */
+
+/** The `code` values of errors raised by gaussmix (see the module documentation). */
+export const ErrorCode = {
+  /** Bad input or option; the error is a `TypeError` or a `RangeError`. */
+  INVALID_ARGUMENT: 'ERR_GAUSSMIX_INVALID_ARGUMENT',
+  /** A fitted attribute or a method needing a fitted model was used before `fit`. */
+  NOT_FITTED: 'ERR_GAUSSMIX_NOT_FITTED',
+  /** A fit was started on an instance whose previous fit has not finished. */
+  BUSY: 'ERR_GAUSSMIX_BUSY',
+  /** A covariance matrix is not positive definite; the error has a `component` property. */
+  ILL_CONDITIONED: 'ERR_GAUSSMIX_ILL_CONDITIONED',
+  /** The native fit was cancelled; the facade turns this into an {@link AbortError}. */
+  ABORTED: 'ERR_GAUSSMIX_ABORTED',
+  /** An internal failure of the native code. */
+  INTERNAL: 'ERR_GAUSSMIX_INTERNAL',
+  /** The code of {@link AbortError}, as Node's own AbortError. */
+  ABORT: 'ABORT_ERR',
+} as const;
+
+/** One of the {@link ErrorCode} values. */
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The shape of an error raised by gaussmix: an `Error` with a `code`. */
+export interface GaussmixError extends Error {
+  /** One of {@link ErrorCode}'s values. */
+  code: string;
+  /** With `ERR_GAUSSMIX_ILL_CONDITIONED`: the index of the component that collapsed. */
+  component?: number;
+}
+
+/**
+ * Thrown (or the rejection reason) when a fit is stopped through its `AbortSignal`. Like Node's
+ * own AbortError: `name` is `'AbortError'`, `code` is `'ABORT_ERR'` and `cause` is the signal's
+ * `reason`. The estimator keeps the model it had before the aborted call.
+ */
+export class AbortError extends Error {
+  /** Always `'ABORT_ERR'`. */
+  readonly code = ErrorCode.ABORT;
+
+  /**
+   * @param message - defaults to Node's wording, `'The operation was aborted'`.
+   * @param options - `cause`: normally the signal's `reason`.
+   */
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AbortError';
+  }
+}
+
+/** An {@link AbortError} for `signal`, with `cause` set to `signal.reason`. */
+export function makeAbortError(signal?: AbortSignal): AbortError {
+  return new AbortError(undefined, signal === undefined ? undefined : { cause: signal.reason });
+}
+
+/** Adds a `code` to an error and returns it. */
+function withCode<E extends Error>(err: E, code: string): E & { code: string } {
+  Object.defineProperty(err, 'code', {
+    value: code,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  return err as E & { code: string };
+}
+
+/** A `TypeError` with code `ERR_GAUSSMIX_INVALID_ARGUMENT`: a value of the wrong type. */
+export function invalidType(message: string): TypeError & { code: string } {
+  return withCode(new TypeError(message), ErrorCode.INVALID_ARGUMENT);
+}
+
+/** A `RangeError` with code `ERR_GAUSSMIX_INVALID_ARGUMENT`: a value of the right type but not allowed. */
+export function invalidValue(message: string): RangeError & { code: string } {
+  return withCode(new RangeError(message), ErrorCode.INVALID_ARGUMENT);
+}
+
+/** The `Error` (code `ERR_GAUSSMIX_NOT_FITTED`) raised when a model is used before `fit`. */
+export function notFittedError(className: string, what: string): Error & { code: string } {
+  return withCode(
+    new Error(
+      `This ${className} instance is not fitted yet: call fit() or fitSync() before using ${what}`,
+    ),
+    ErrorCode.NOT_FITTED,
+  );
+}
+
+/** The `Error` (code `ERR_GAUSSMIX_BUSY`) raised when a fit starts while another runs. */
+export function busyError(className: string): Error & { code: string } {
+  return withCode(
+    new Error(
+      `This ${className} instance is already fitting: wait for the running fit() to settle ` +
+        '(or abort it) before starting another fit on the same instance',
+    ),
+    ErrorCode.BUSY,
+  );
+}
+
+/** Whether `err` is an object with the given `code` property. */
+export function hasCode(err: unknown, code: string): boolean {
+  return (
+    typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code
+  );
+}
+
+/**
+ * Maps an error thrown by the native addon to what the facade raises: code
+ * `ERR_GAUSSMIX_ABORTED` becomes an {@link AbortError} (cause = the signal's reason); every
+ * other error, including `ERR_GAUSSMIX_ILL_CONDITIONED` with its `component`, passes through
+ * unchanged. A thrown non-Error is wrapped in an `Error` with code `ERR_GAUSSMIX_INTERNAL`.
+ */
+export function translateNativeError(err: unknown, signal?: AbortSignal): Error {
+  if (hasCode(err, ErrorCode.ABORTED)) return makeAbortError(signal);
+  if (err instanceof Error) return err;
+  return withCode(
+    new Error(`gaussmix: the native addon threw a non-Error value: ${String(err)}`),
+    ErrorCode.INTERNAL,
+  );
+}
+
+/**
+ * A short description of a received value for error messages: numbers and strings as written
+ * (`2.5`, `'full'`), other values by type (`an array of length 3`, `a Float32Array of length 4`,
+ * `null`, `an object`, `a function`).
+ */
+export function describe(value: unknown): string {
+  switch (typeof value) {
+    case 'number':
+      return Object.is(value, -0) ? '-0' : String(value);
+    case 'string': {
+      const s = value.length > 40 ? `${value.slice(0, 37)}...` : value;
+      return `'${s}' (a string)`;
+    }
+    case 'boolean':
+      return `${String(value)} (a boolean)`;
+    case 'bigint':
+      return `${String(value)}n (a bigint)`;
+    case 'undefined':
+      return 'undefined';
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return 'a symbol';
+    default:
+      break;
+  }
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) {
+    const name = value.constructor.name;
+    const len = (value as unknown as { length?: unknown }).length;
+    return typeof len === 'number' ? `a ${name} of length ${len}` : `a ${name}`;
+  }
+  const ctor = (value as { constructor?: { name?: unknown } }).constructor;
+  const ctorName = typeof ctor?.name === 'string' ? ctor.name : '';
+  return ctorName !== '' && ctorName !== 'Object' ? `an instance of ${ctorName}` : 'an object';
+}

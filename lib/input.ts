@@ -1,0 +1,296 @@
+/**
+ * Data input: turns a {@link DataInput} into one row-major Float64Array with its N and D, and
+ * rejects bad data before any work starts.
+ *
+ * - An NDArray of Float64Array with shape [N, D] is used as is (zero copy; its `byteOffset` is
+ *   honoured because the typed array itself is passed on).
+ * - An NDArray of Float32Array, a strided scijs view, or an array of rows is copied once.
+ *
+ * Wrong types are `TypeError`s, wrong values (shape, length, non-finite, sizes) `RangeError`s;
+ * all carry code `ERR_GAUSSMIX_INVALID_ARGUMENT` and a message naming the argument.
+ *
+ * @module
+ */
+import { describe, invalidType, invalidValue } from './errors.js';
+
+/** X resolved: `data` is row-major [n, d], every value finite, n >= 1, d >= 1. */
+export interface Matrix {
+  /** The samples, row-major; may be the caller's own array (zero copy). */
+  readonly data: Float64Array;
+  /** The number of samples (rows), >= 1. */
+  readonly n: number;
+  /** The number of features (columns), >= 1. */
+  readonly d: number;
+}
+
+/** What the caller knows about X beyond its own content. */
+export interface MatrixExpectations {
+  /** The number of features X must have (that of the fitted model). */
+  readonly features?: number;
+  /** Who fixed `features`, for the message, e.g. `'this GaussianMixture was fitted'`. */
+  readonly featuresOrigin?: string;
+}
+
+/**
+ * The index of the first non-finite value (NaN, ±Infinity) in `a`, or -1.
+ *
+ * The common case (all finite) is one branch-free pass: `v * 0` is 0 for a finite v and NaN
+ * otherwise, so the sum stays 0 exactly when every value is finite. Only when it is not does a
+ * second pass look for the position.
+ */
+export function findNonFinite(a: Float64Array | Float32Array): number {
+  const len = a.length;
+  let acc = 0;
+  for (let i = 0; i < len; i++) acc += (a[i] as number) * 0;
+  if (acc === 0) return -1;
+  for (let i = 0; i < len; i++) {
+    if (!Number.isFinite(a[i] as number)) return i;
+  }
+  return -1;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Whether `value` looks like an NDArray: an object with `data` and `shape`. */
+export function isNDArrayLike(value: unknown): value is { data: unknown; shape: unknown } {
+  return isObject(value) && 'data' in value && 'shape' in value && !Array.isArray(value);
+}
+
+/** Whether `value` is an Array or a numeric typed array (not a DataView, not a BigInt array). */
+export function isNumericArrayLike(value: unknown): value is ArrayLike<unknown> {
+  if (Array.isArray(value)) return true;
+  if (!ArrayBuffer.isView(value) || value instanceof DataView) return false;
+  return !(value instanceof BigInt64Array || value instanceof BigUint64Array);
+}
+
+/** Whether `value` is array-like in the loose sense (has a non-negative integer length). */
+function isArrayLike(value: unknown): value is ArrayLike<unknown> {
+  if (isNumericArrayLike(value)) return true;
+  if (!isObject(value) || typeof value === 'function') return false;
+  const len = (value as { length?: unknown }).length;
+  return typeof len === 'number' && Number.isSafeInteger(len) && len >= 0;
+}
+
+/**
+ * Reads an NDArray's `shape`: an array of non-negative safe integers of the given rank.
+ * @param rank - required number of dimensions, or undefined for any.
+ */
+export function readShape(shape: unknown, name: string, rank?: number): number[] {
+  if (!isNumericArrayLike(shape)) {
+    throw invalidType(`Expected an array of dimensions for ${name}.shape but received ${describe(shape)}`);
+  }
+  const dims: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    const v = shape[i];
+    if (typeof v !== 'number') {
+      throw invalidType(`Expected a number for ${name}.shape[${i}] but received ${describe(v)}`);
+    }
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw invalidValue(`Expected a non-negative integer for ${name}.shape[${i}] but received ${describe(v)}`);
+    }
+    dims.push(v);
+  }
+  if (rank !== undefined && dims.length !== rank) {
+    throw invalidValue(
+      `Expected ${name}.shape to have ${rank} dimension${rank === 1 ? '' : 's'} but it has ` +
+        `${dims.length} ([${dims.join(', ')}])`,
+    );
+  }
+  return dims;
+}
+
+/** The message for a non-finite value at a flat index of a row-major [n, d] array. */
+function nonFiniteMessage(name: string, value: number, index: number, d: number): string {
+  const row = Math.floor(index / d);
+  const col = index - row * d;
+  return `${name} contains a non-finite value (${describe(value)}) at row ${row}, column ${col}`;
+}
+
+/** Reads X given as an NDArray {data, shape} (with optional scijs stride/offset). */
+function matrixFromNDArray(X: { data: unknown; shape: unknown }, name: string): Matrix {
+  const src = X.data;
+  if (!(src instanceof Float64Array) && !(src instanceof Float32Array)) {
+    throw invalidType(
+      `Expected a Float64Array or a Float32Array for ${name}.data but received ${describe(src)}`,
+    );
+  }
+  const [n, d] = readShape(X.shape, name, 2) as [number, number];
+  const stride = (X as { stride?: unknown }).stride;
+  const offset = (X as { offset?: unknown }).offset;
+  let data: Float64Array;
+  if (stride === undefined && offset === undefined) {
+    if (src.length !== n * d) {
+      throw invalidValue(
+        `${name}.data has length ${src.length} but ${name}.shape [${n}, ${d}] needs ${n * d}`,
+      );
+    }
+    data = src instanceof Float64Array ? src : new Float64Array(src);
+  } else {
+    data = gatherStrided(src, n, d, stride, offset, name);
+  }
+  checkSizes(n, d, name);
+  const bad = findNonFinite(data);
+  if (bad >= 0) throw invalidValue(nonFiniteMessage(name, data[bad] as number, bad, d));
+  return { data, n, d };
+}
+
+/** A scijs-style view: zero copy when it is row-major contiguous, otherwise gathered once. */
+function gatherStrided(
+  src: Float64Array | Float32Array,
+  n: number,
+  d: number,
+  strideIn: unknown,
+  offsetIn: unknown,
+  name: string,
+): Float64Array {
+  const stride = strideIn === undefined ? [d, 1] : readStride(strideIn, name);
+  let offset = 0;
+  if (offsetIn !== undefined) {
+    if (typeof offsetIn !== 'number') {
+      throw invalidType(`Expected a number for ${name}.offset but received ${describe(offsetIn)}`);
+    }
+    if (!Number.isSafeInteger(offsetIn) || offsetIn < 0) {
+      throw invalidValue(`Expected a non-negative integer for ${name}.offset but received ${describe(offsetIn)}`);
+    }
+    offset = offsetIn;
+  }
+  const [s0, s1] = stride as [number, number];
+  if (n > 0 && d > 0) {
+    // The extreme flat indices the view touches must lie inside data.
+    const lo = offset + Math.min(0, s0 * (n - 1)) + Math.min(0, s1 * (d - 1));
+    const hi = offset + Math.max(0, s0 * (n - 1)) + Math.max(0, s1 * (d - 1));
+    if (lo < 0 || hi >= src.length) {
+      throw invalidValue(
+        `${name} (shape [${n}, ${d}], stride [${s0}, ${s1}], offset ${offset}) reaches outside ` +
+          `${name}.data (length ${src.length})`,
+      );
+    }
+  }
+  if (s1 === 1 && (s0 === d || n <= 1) && src instanceof Float64Array) {
+    return offset === 0 && src.length === n * d ? src : src.subarray(offset, offset + n * d);
+  }
+  const out = new Float64Array(n * d);
+  for (let r = 0; r < n; r++) {
+    const base = offset + r * s0;
+    for (let c = 0; c < d; c++) out[r * d + c] = src[base + c * s1] as number;
+  }
+  return out;
+}
+
+function readStride(stride: unknown, name: string): number[] {
+  if (!isNumericArrayLike(stride) || stride.length !== 2) {
+    throw invalidType(`Expected an array of 2 integers for ${name}.stride but received ${describe(stride)}`);
+  }
+  const out: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const v = stride[i];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
+      throw invalidValue(`Expected an integer for ${name}.stride[${i}] but received ${describe(v)}`);
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+function checkSizes(n: number, d: number, name: string): void {
+  if (n === 0) throw invalidValue(`${name} has no samples (N = 0): at least one row is needed`);
+  if (d === 0) throw invalidValue(`${name} has no features (D = 0): rows must not be empty`);
+}
+
+/** Reads X given as an array of rows. */
+function matrixFromRows(X: ArrayLike<unknown>, name: string): Matrix {
+  const n = X.length;
+  if (n === 0) throw invalidValue(`${name} has no samples (N = 0): at least one row is needed`);
+  const first = X[0];
+  if (!isArrayLike(first) || typeof first === 'string') {
+    throw invalidType(
+      `Expected ${name}[0] to be an array of numbers (a row) but received ${describe(first)}` +
+        (typeof first === 'number'
+          ? `; for a flat array pass {data, shape: [N, D]} instead`
+          : ''),
+    );
+  }
+  const d = first.length;
+  if (d === 0) throw invalidValue(`${name} has no features (D = 0): rows must not be empty`);
+  const data = new Float64Array(n * d);
+  for (let r = 0; r < n; r++) {
+    const row = r === 0 ? first : X[r];
+    if (!isArrayLike(row) || typeof row === 'string') {
+      throw invalidType(`Expected ${name}[${r}] to be an array of numbers (a row) but received ${describe(row)}`);
+    }
+    if (row.length !== d) {
+      throw invalidValue(
+        `${name} has ragged rows: ${name}[${r}] has length ${row.length}, expected ${d} (the length of ${name}[0])`,
+      );
+    }
+    const base = r * d;
+    if (ArrayBuffer.isView(row)) {
+      // A numeric typed array (isArrayLike excluded BigInt arrays and DataView).
+      data.set(row as unknown as ArrayLike<number>, base);
+    } else {
+      for (let c = 0; c < d; c++) {
+        const v = row[c];
+        if (typeof v !== 'number') {
+          throw invalidType(`Expected a number for ${name}[${r}][${c}] but received ${describe(v)}`);
+        }
+        data[base + c] = v;
+      }
+    }
+  }
+  const bad = findNonFinite(data);
+  if (bad >= 0) throw invalidValue(nonFiniteMessage(name, data[bad] as number, bad, d));
+  return { data, n, d };
+}
+
+/**
+ * Validates and resolves X.
+ * @param X - the user's input.
+ * @param name - the argument's name in messages (default `'X'`).
+ * @param expect - constraints from a fitted model.
+ * @throws TypeError - X (or a row, element, `data`, `shape`) has the wrong type.
+ * @throws RangeError - wrong shape/length, ragged rows, N = 0, D = 0, a non-finite value, or a
+ *   feature count different from `expect.features`.
+ */
+export function toMatrix(X: unknown, name = 'X', expect: MatrixExpectations = {}): Matrix {
+  let m: Matrix;
+  if (isNDArrayLike(X)) {
+    // Check the feature count from the shape before any copy or scan.
+    if (expect.features !== undefined && isNumericArrayLike(X.shape) && X.shape.length === 2) {
+      const d = X.shape[1];
+      if (typeof d === 'number' && Number.isSafeInteger(d) && d > 0) {
+        checkFeatures(d, name, expect);
+      }
+    }
+    m = matrixFromNDArray(X, name);
+  } else if (isArrayLike(X) && typeof X !== 'string') {
+    m = matrixFromRows(X, name);
+  } else {
+    throw invalidType(
+      `Expected an NDArray {data, shape: [N, D]} or an array of rows for ${name} but received ${describe(X)}`,
+    );
+  }
+  checkFeatures(m.d, name, expect);
+  return m;
+}
+
+function checkFeatures(d: number, name: string, expect: MatrixExpectations): void {
+  if (expect.features !== undefined && d !== expect.features) {
+    throw invalidValue(
+      `${name} has ${d} feature${d === 1 ? '' : 's'}, but ${expect.featuresOrigin ?? 'the model was fitted'} ` +
+        `with ${expect.features}`,
+    );
+  }
+}
+
+/**
+ * Checks that there are at least as many samples as components (scikit-learn's rule).
+ * @param optionName - the option's name in the message (`nComponents`, `nClusters`).
+ * @throws RangeError - `"nComponents (5) exceeds the number of samples (3)"`.
+ */
+export function checkEnoughSamples(k: number, n: number, optionName = 'nComponents'): void {
+  if (k > n) {
+    throw invalidValue(`${optionName} (${k}) exceeds the number of samples (${n})`);
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * Option validation shared by every estimator: one validator per kind of option, each with the
+ * same message pattern, `Expected <what> for <name> but received <value>`.
+ *
+ * The error class follows Node's own argument checks:
+ * - a value of the wrong JavaScript type (a string for a count, a number for a boolean, ...)
+ *   is a `TypeError`;
+ * - a value of the right type that is not allowed (a non-integer count, a value out of range,
+ *   NaN, an unknown enum member, an unknown option name) is a `RangeError`.
+ *
+ * Both carry code `ERR_GAUSSMIX_INVALID_ARGUMENT`.
+ *
+ * @module
+ */
+import { randomFillSync } from 'node:crypto';
+import * as os from 'node:os';
+import { describe, invalidType, invalidValue } from './errors.js';
+import type { FitOptions, IterationInfo } from './types.js';
+
+/** The largest count the native side takes (a C++ `int`). */
+export const MAX_COUNT = 2 ** 31 - 1;
+/** The largest thread count accepted (a guard against creating absurd numbers of threads). */
+export const MAX_THREADS = 1024;
+/** Seeds are integers in [0, 2^53). */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Checks that `value` is an options object (a non-null, non-array object) and that it has no
+ * property outside `known`.
+ * @param what - who takes the options, for messages, e.g. `'GaussianMixture options'`.
+ * @throws TypeError - not an object.
+ * @throws RangeError - an unknown property, listing the known names.
+ */
+export function readOptionsObject(
+  value: unknown,
+  what: string,
+  known: readonly string[],
+): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidType(`Expected an object for ${what} but received ${describe(value)}`);
+  }
+  const obj = value as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!known.includes(key)) {
+      throw invalidValue(
+        `Unknown option '${key}' in ${what}; the known options are ${known.join(', ')}`,
+      );
+    }
+  }
+  return obj;
+}
+
+/**
+ * An integer in [min, max].
+ * @throws TypeError - not a number.
+ * @throws RangeError - NaN, infinite, non-integer, or out of range.
+ */
+export function integerOption(value: unknown, name: string, min: number, max = MAX_COUNT): number {
+  const what =
+    max === MAX_COUNT || max === MAX_SEED
+      ? `an integer >= ${min}`
+      : `an integer between ${min} and ${max}`;
+  if (typeof value !== 'number') {
+    throw invalidType(`Expected ${what} for ${name} but received ${describe(value)}`);
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalidValue(`Expected ${what} for ${name} but received ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * A finite number >= min (or > min when `exclusive`).
+ * @throws TypeError - not a number.
+ * @throws RangeError - NaN, infinite, or below the bound.
+ */
+export function numberOption(value: unknown, name: string, min: number, exclusive = false): number {
+  const what = `a finite number ${exclusive ? '>' : '>='} ${min}`;
+  if (typeof value !== 'number') {
+    throw invalidType(`Expected ${what} for ${name} but received ${describe(value)}`);
+  }
+  if (!Number.isFinite(value) || (exclusive ? value <= min : value < min)) {
+    throw invalidValue(`Expected ${what} for ${name} but received ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * A boolean.
+ * @throws TypeError - anything else.
+ */
+export function booleanOption(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') {
+    throw invalidType(`Expected a boolean for ${name} but received ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * One of the given strings.
+ * @throws TypeError - not a string.
+ * @throws RangeError - a string not among `allowed`.
+ */
+export function enumOption<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
+  const what = `one of ${allowed.map((a) => `'${a}'`).join(', ')}`;
+  if (typeof value !== 'string') {
+    throw invalidType(`Expected ${what} for ${name} but received ${describe(value)}`);
+  }
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw invalidValue(`Expected ${what} for ${name} but received ${describe(value)}`);
+  }
+  return value as T;
+}
+
+/**
+ * A seed: an integer in [0, 2^53).
+ * @throws TypeError - not a number.
+ * @throws RangeError - negative, non-integer or >= 2^53.
+ */
+export function seedOption(value: unknown, name = 'seed'): number {
+  return integerOption(value, name, 0, MAX_SEED);
+}
+
+/**
+ * A thread count: an integer in [0, {@link MAX_THREADS}]; 0 means all cores.
+ * @throws TypeError - not a number.
+ * @throws RangeError - negative, non-integer or too large.
+ */
+export function threadsOption(value: unknown, name = 'threads'): number {
+  return integerOption(value, name, 0, MAX_THREADS);
+}
+
+/** The number of threads to use: `threads`, or when 0 `os.availableParallelism()`. */
+export function resolveThreads(threads: number): number {
+  if (threads > 0) return threads;
+  const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(n, MAX_THREADS));
+}
+
+/**
+ * A fresh random seed in [0, 2^53) from the operating system's generator, for a fit without a
+ * `seed` (as scikit-learn's `random_state=None`: every fit differs).
+ */
+export function randomSeed(): number {
+  const words = new Uint32Array(2);
+  randomFillSync(words);
+  // 21 high bits and 32 low bits: an integer below 2^53.
+  return ((words[0] as number) >>> 11) * 2 ** 32 + (words[1] as number);
+}
+
+/**
+ * A function.
+ * @throws TypeError - anything else.
+ */
+export function functionOption<F extends (...args: never[]) => unknown>(value: unknown, name: string): F {
+  if (typeof value !== 'function') {
+    throw invalidType(`Expected a function for ${name} but received ${describe(value)}`);
+  }
+  return value as F;
+}
+
+/**
+ * An AbortSignal (checked as Node checks it: an object with an `aborted` property and
+ * `addEventListener`).
+ * @throws TypeError - anything else.
+ */
+export function signalOption(value: unknown, name = 'signal'): AbortSignal {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !('aborted' in value) ||
+    typeof (value as { addEventListener?: unknown }).addEventListener !== 'function'
+  ) {
+    throw invalidType(`Expected an AbortSignal for ${name} but received ${describe(value)}`);
+  }
+  return value as AbortSignal;
+}
+
+/** The names FitOptions may have. */
+export const FIT_OPTION_NAMES = ['sampleWeight', 'signal', 'onIteration'] as const;
+
+/** FitOptions after the checks that do not need X (sampleWeight's length is checked later). */
+export interface CheckedFitOptions {
+  /** Still the user's array: {@link readSampleWeight} checks and copies it once N is known. */
+  readonly sampleWeight: ArrayLike<number> | undefined;
+  /** The signal, if any. */
+  readonly signal: AbortSignal | undefined;
+  /** The callback, if any. */
+  readonly onIteration: ((info: IterationInfo) => unknown) | undefined;
+}
+
+/**
+ * Checks the per-call options of `fit`/`fitSync` (undefined means none). An option whose value
+ * is `undefined` counts as absent.
+ * @param what - e.g. `'GaussianMixture.fit options'`.
+ * @throws TypeError - not an object, or an option of the wrong type.
+ * @throws RangeError - an unknown option name.
+ */
+export function readFitOptions(value: unknown, what: string): CheckedFitOptions {
+  if (value === undefined) {
+    return { sampleWeight: undefined, signal: undefined, onIteration: undefined };
+  }
+  const o = readOptionsObject(value, what, FIT_OPTION_NAMES) as FitOptions;
+  const sw = o.sampleWeight;
+  if (sw !== undefined && (typeof sw !== 'object' || sw === null || typeof sw.length !== 'number')) {
+    throw invalidType(`Expected an array of numbers for sampleWeight but received ${describe(sw)}`);
+  }
+  return {
+    sampleWeight: sw,
+    signal: o.signal === undefined ? undefined : signalOption(o.signal),
+    onIteration:
+      o.onIteration === undefined
+        ? undefined
+        : functionOption<(info: IterationInfo) => unknown>(o.onIteration, 'onIteration'),
+  };
+}
+
+/**
+ * Checks sample weights against N and copies them: length N, every value a finite number
+ * >= 0, not all zero.
+ * @param name - the argument's name in messages.
+ * @throws TypeError - not an array, or an element that is not a number.
+ * @throws RangeError - wrong length, a negative or non-finite value, or all zero.
+ */
+export function readSampleWeight(value: unknown, n: number, name = 'sampleWeight'): Float64Array {
+  if (typeof value !== 'object' || value === null || typeof (value as ArrayLike<unknown>).length !== 'number') {
+    throw invalidType(`Expected an array of numbers for ${name} but received ${describe(value)}`);
+  }
+  const src = value as ArrayLike<unknown>;
+  if (src.length !== n) {
+    throw invalidValue(`${name} has length ${src.length}, but X has ${n} samples`);
+  }
+  const out = new Float64Array(n);
+  let anyPositive = false;
+  for (let i = 0; i < n; i++) {
+    const v = src[i];
+    if (typeof v !== 'number') {
+      throw invalidType(`Expected a number for ${name}[${i}] but received ${describe(v)}`);
+    }
+    if (!(v >= 0) || v === Infinity) {
+      throw invalidValue(`Expected a finite number >= 0 for ${name}[${i}] but received ${describe(v)}`);
+    }
+    if (v > 0) anyPositive = true;
+    out[i] = v;
+  }
+  if (!anyPositive) throw invalidValue(`${name} must not be all zero`);
+  return out;
+}

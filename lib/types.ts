@@ -1,0 +1,68 @@
+/**
+ * The public data types shared by every estimator.
+ *
+ * @module
+ */
+
+export type { CovarianceType, MixtureInit } from './native.js';
+
+/**
+ * An ndarray-like view: row-major and contiguous, compatible with scijs `ndarray`'s
+ * `{data, shape}`. Inputs may also carry scijs's `stride` and `offset`; outputs never do.
+ */
+export interface NDArray<T extends Float64Array | Float32Array | Int32Array = Float64Array> {
+  /** The elements in row-major order. */
+  readonly data: T;
+  /** The size of each dimension; the product equals `data.length`. */
+  readonly shape: readonly number[];
+}
+
+/**
+ * What every fit and predict method accepts as X (N samples × D features): an {@link NDArray}
+ * of shape [N, D] (a `Float64Array` one is used without copying: do not modify it while a fit
+ * runs) or an array of N rows of D numbers each (`number[][]`, `Float64Array[]`, ...; copied
+ * once).
+ */
+export type DataInput = NDArray<Float64Array | Float32Array> | ArrayLike<ArrayLike<number>>;
+
+/**
+ * A user-given array of fixed rank, such as a starting parameter: an {@link NDArray} of that
+ * rank, a flat row-major `Float64Array` (or `number[]`) of the right length, or nested arrays
+ * (`number[]`, `number[][]`, `number[][][]`). Always copied.
+ */
+export type ArrayInput =
+  | NDArray<Float64Array | Float32Array>
+  | ArrayLike<number>
+  | ArrayLike<ArrayLike<number>>
+  | ArrayLike<ArrayLike<ArrayLike<number>>>;
+
+/** What `onIteration` receives after every iteration of a fit. */
+export interface IterationInfo {
+  /** Which restart (0-based, below `nInit`) is running. */
+  readonly init: number;
+  /** The iteration within that restart, from 1. */
+  readonly iter: number;
+  /** The estimator's objective after this iteration (GMM: mean log-likelihood per sample). */
+  readonly objective: number;
+  /** The change of the objective from the previous iteration (compared with `tol`). */
+  readonly change: number;
+}
+
+/** Per-call options of `fit` and `fitSync`. */
+export interface FitOptions {
+  /** Raw sample weights, one per row of X: finite, >= 0, not all zero. Copied. */
+  sampleWeight?: ArrayLike<number>;
+  /**
+   * Stops the fit: `fit` then rejects (and `fitSync` throws) with an `AbortError` whose `cause`
+   * is `signal.reason`, and the estimator keeps its previous model. An already aborted signal
+   * rejects at once, without starting any work.
+   */
+  signal?: AbortSignal;
+  /**
+   * Called on the JavaScript thread after every iteration. Return `false` to stop the fit after
+   * this iteration (the result is kept, normally with `converged` false). If it throws, the fit
+   * stops, rejects (or throws) with that error and keeps the previous model. A fit waits for its
+   * answer before the next iteration.
+   */
+  onIteration?: (info: IterationInfo) => void | false;
+}
