@@ -239,7 +239,7 @@ void checkShape(const Data& data, Index k) {
 MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned threads,
                       const Control& control) {
   checkShape(data, options.k);
-  ThreadPool pool(threads, control.cancel);
+  ThreadPool pool(threadsFor(data.blocks(), threads), control.cancel);
   Engine engine(data, options.k, options.type, pool);
   if (!(engine.totalWeight() > 0.0)) throw invalidArgument("sampleWeight sums to zero");
 
@@ -284,7 +284,7 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
 void evaluateMixture(const Data& data, const MixtureParams& params, unsigned threads,
                      double* logProb, double* resp, std::int32_t* labels) {
   const Index k = params.k;
-  ThreadPool pool(threads, nullptr);
+  ThreadPool pool(threadsFor(data.blocks(), threads), nullptr);
   std::unique_ptr<Covariance> covariance = Covariance::make(params.type, k, params.d);
   covariance->prepare(params.means, params.precisionsCholesky.data());
   const Vector logWeights = logOf(params.weights);

@@ -4,6 +4,7 @@
 // thread count while keeping memory at one partial per thread.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <exception>
@@ -15,6 +16,11 @@
 #include "types.h"
 
 namespace gaussmix {
+
+// No more threads than there are blocks to share (a small predict starts no threads at all).
+inline unsigned threadsFor(Index blocks, unsigned threads) {
+  return static_cast<unsigned>(std::max<Index>(1, std::min<Index>(blocks, threads)));
+}
 
 class ThreadPool {
  public:
