@@ -1,0 +1,95 @@
+{
+  # The build that installs and prebuilds use (node-gyp, through node-gyp-build and prebuildify).
+  # CMakeLists.txt is the developer build; both take their sources from native/sources.json and
+  # Eigen from scripts/eigen.js, and use the same flags. Keep the two in step.
+  #
+  # SIMD: what ships must run on every CPU of its architecture, so there is no -march=native
+  # here by default. x86-64 builds target the x86-64 baseline (SSE2, which Eigen vectorises
+  # doubles with); arm64 has NEON as its baseline. For a developer build tuned to this machine
+  # (AVX2/FMA/AVX-512 through Eigen), set GAUSSMIX_NATIVE=1 in the environment (or pass
+  # -Dgaussmix_native=1 to node-gyp); never publish such a build. A later option for shipped
+  # fast paths is function multiversioning of the few hot kernels
+  # (__attribute__((target_clones("avx2,fma","default"))), or a core compiled twice and chosen
+  # at load time with __builtin_cpu_supports), which keeps one portable binary.
+  #
+  # -ffp-contract=off: no fused multiply-add contraction of scalar expressions, so a formula
+  # is computed as written, and baseline, native and arm64 builds round alike where Eigen's own
+  # kernels are not involved. Never -ffast-math (it breaks the log-space E-step's infinities
+  # and NaN checks, and reassociates sums that the determinism design orders on purpose).
+  "variables": {
+    "gaussmix_native%": "<!(node -p \"process.env.GAUSSMIX_NATIVE === '1' ? 1 : 0\")"
+  },
+  "targets": [
+    {
+      "target_name": "gaussmix",
+      "sources": [
+        "<!@(node -p \"const s = require('./native/sources.json'); s.core.concat(s.binding).join(' ')\")"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!(node scripts/eigen.js)",
+        "native"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "EIGEN_DONT_PARALLELIZE",
+        "EIGEN_MPL2_ONLY"
+      ],
+      "cflags!": ["-fno-exceptions", "-O2"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20", "-O2"],
+      "cflags": ["-fvisibility=hidden", "-ffp-contract=off"],
+      "cflags_cc": [
+        "-std=c++17",
+        "-fexceptions",
+        "-frtti",
+        "-fvisibility=hidden",
+        "-fvisibility-inlines-hidden",
+        "-ffp-contract=off",
+        "-Wall",
+        "-Wextra",
+        "-Wno-unused-parameter"
+      ],
+      "configurations": {
+        "Release": {
+          "defines": ["NDEBUG"],
+          "cflags": ["-O3"],
+          "cflags_cc": ["-O3"]
+        }
+      },
+      "xcode_settings": {
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "CLANG_CXX_LIBRARY": "libc++",
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "GCC_ENABLE_CPP_RTTI": "YES",
+        "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+        "GCC_INLINES_ARE_PRIVATE_EXTERN": "YES",
+        "GCC_OPTIMIZATION_LEVEL": "3",
+        "MACOSX_DEPLOYMENT_TARGET": "10.15",
+        "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off"]
+      },
+      "msvs_settings": {
+        "VCCLCompilerTool": {
+          "ExceptionHandling": 1,
+          "RuntimeTypeInfo": "true",
+          "Optimization": 2,
+          "LanguageStandard": "stdcpp17",
+          "AdditionalOptions": ["/O2", "/std:c++17", "/bigobj", "/fp:precise", "/utf-8"]
+        }
+      },
+      "conditions": [
+        ["OS=='win'", {
+          "defines": ["_HAS_EXCEPTIONS=1", "NOMINMAX", "_USE_MATH_DEFINES"]
+        }],
+        ["gaussmix_native==1 and OS!='win'", {
+          "cflags_cc": ["-march=native"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-march=native"] }
+        }],
+        ["gaussmix_native==1 and OS=='win'", {
+          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX2"] } }
+        }]
+      ]
+    }
+  ]
+}
