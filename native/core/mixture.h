@@ -1,4 +1,4 @@
-// Gaussian mixtures fitted by EM: one driver for every covariance type (covariance.h).
+// Gaussian mixtures fitted by EM (em.h), every covariance type (covariance.h).
 #pragma once
 
 #include <cstdint>
@@ -7,21 +7,12 @@
 
 #include "control.h"
 #include "covariance.h"
+#include "em.h"
 #include "types.h"
 
 namespace gaussmix {
 
 enum class MixtureInit { KMeans, KMeansPlusPlus, Random, RandomFromData };
-
-struct MixtureParams {
-  CovarianceType type = CovarianceType::Full;
-  Index k = 0;
-  Index d = 0;
-  Vector weights;                          // K
-  RowMatrix means;                         // K x D
-  std::vector<double> covariances;         // covariance.h's layout for the type
-  std::vector<double> precisionsCholesky;  // same layout
-};
 
 struct MixtureOptions {
   Index k = 1;
@@ -39,13 +30,6 @@ struct MixtureOptions {
   const double* precisionsInit = nullptr;
   // Warm start: the first change is measured from this lower bound.
   double previousLowerBound = -std::numeric_limits<double>::infinity();
-};
-
-struct MixtureFit {
-  MixtureParams params;
-  bool converged = false;
-  int nIter = 0;
-  double lowerBound = -std::numeric_limits<double>::infinity();
 };
 
 MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned threads,

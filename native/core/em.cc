@@ -1,0 +1,163 @@
+#include "em.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "errors.h"
+
+namespace gaussmix {
+
+void Moments::reset(Index k, Index d) {
+  logLikelihood = 0.0;
+  nk.setZero(k);
+  sx.setZero(k, d);
+}
+
+void Moments::add(const Moments& other) {
+  logLikelihood += other.logLikelihood;
+  nk += other.nk;
+  sx += other.sx;
+}
+
+double logSumExpInPlace(double* v, Index k) {
+  double top = v[0];
+  for (Index j = 1; j < k; ++j) top = std::max(top, v[j]);
+  if (top == -std::numeric_limits<double>::infinity()) return top;
+  double sum = 0.0;
+  for (Index j = 0; j < k; ++j) sum += std::exp(v[j] - top);
+  const double norm = top + std::log(sum);
+  for (Index j = 0; j < k; ++j) v[j] -= norm;
+  return norm;
+}
+
+struct Engine::Scratch {
+  Workspace kernel;
+  RowMatrix logp;  // rows x K
+  Moments moments;
+  std::vector<double> scatter;
+};
+
+Engine::Engine(const Data& data, Index k, CovarianceType type, ThreadPool& pool)
+    : data_(data), k_(k), pool_(pool), covariance_(Covariance::make(type, k, data.d)),
+      resp_(data.n, k), scratch_(pool.size()) {
+  std::vector<double> partial(pool.size());
+  pool_.forEachOrdered(
+      data_.blocks(),
+      [&](Index b, unsigned w) {
+        double sum = 0.0;
+        for (Index i = data_.blockBegin(b); i < data_.blockBegin(b) + data_.blockSize(b); ++i) {
+          sum += data_.weight(i);
+        }
+        partial[w] = sum;
+      },
+      [&](Index, unsigned w) { totalWeight_ += partial[w]; });
+}
+
+Engine::~Engine() = default;
+
+Moments Engine::expectation(const MixtureParams& params) {
+  covariance_->prepare(params.means, params.precisionsCholesky.data());
+  const Vector logWeights = params.weights.array().log();
+  return accumulate([&](Index b, Scratch& s) {
+    const Index begin = data_.blockBegin(b);
+    const Index rows = data_.blockSize(b);
+    s.logp.resize(rows, k_);
+    covariance_->logGaussian(data_.block(b), s.logp.data(), s.kernel);
+    for (Index i = 0; i < rows; ++i) {
+      double* v = s.logp.row(i).data();
+      for (Index j = 0; j < k_; ++j) v[j] += logWeights[j];
+      const double norm = logSumExpInPlace(v, k_);
+      const double weight = data_.weight(begin + i);
+      for (Index j = 0; j < k_; ++j) resp_(begin + i, j) = weight * std::exp(v[j]);
+      if (weight > 0.0) s.moments.logLikelihood += weight * norm;
+    }
+  });
+}
+
+Moments Engine::momentsOfResponsibilities() {
+  return accumulate([](Index, Scratch&) {});
+}
+
+// Runs perBlock (which may fill resp rows), then adds the block's nk and Σ r·x, folding the
+// per-block moments in block order.
+template <class PerBlock>
+Moments Engine::accumulate(PerBlock perBlock) {
+  Moments total;
+  total.reset(k_, data_.d);
+  pool_.forEachOrdered(
+      data_.blocks(),
+      [&](Index b, unsigned w) {
+        Scratch& s = scratch_[w];
+        s.moments.reset(k_, data_.d);
+        perBlock(b, s);
+        const auto r = resp_.middleRows(data_.blockBegin(b), data_.blockSize(b));
+        s.moments.nk = r.colwise().sum().transpose();
+        s.moments.sx.noalias() = r.transpose() * data_.block(b);
+      },
+      [&](Index, unsigned w) { total.add(scratch_[w].moments); });
+  return total;
+}
+
+void Engine::updateCovariances(const Vector& nk, double regCovar, MixtureParams& params) {
+  // Two-pass: the scatter is taken around the new means, so no precision is lost far from 0.
+  const Index size = covariance_->size();
+  std::vector<double> scatter(static_cast<size_t>(size), 0.0);
+  pool_.forEachOrdered(
+      data_.blocks(),
+      [&](Index b, unsigned w) {
+        Scratch& s = scratch_[w];
+        s.scatter.assign(static_cast<size_t>(size), 0.0);
+        covariance_->accumulateScatter(data_.block(b), resp_.row(data_.blockBegin(b)).data(),
+                                       params.means, s.scatter.data(), s.kernel);
+      },
+      [&](Index, unsigned w) {
+        const std::vector<double>& partial = scratch_[w].scatter;
+        for (Index i = 0; i < size; ++i) scatter[i] += partial[i];
+      });
+  params.covariances.resize(static_cast<size_t>(size));
+  params.precisionsCholesky.resize(static_cast<size_t>(size));
+  covariance_->finishCovariance(scatter.data(), nk, regCovar, params.covariances.data());
+  covariance_->precisionCholeskyFromCovariance(params.covariances.data(),
+                                               params.precisionsCholesky.data());
+}
+
+MixtureFit runEm(Engine& engine, const EmVariant& variant, const Control& control) {
+  MixtureFit best;
+  bool haveBest = false;
+  for (int restart = 0; restart < variant.nInit; ++restart) {
+    control.throwIfCancelled();
+    MixtureFit fit;
+    fit.params = variant.initialise(restart);
+    fit.lowerBound = variant.previousObjective;
+    bool stopped = false;
+    for (int iter = 1; iter <= variant.maxIter; ++iter) {
+      control.throwIfCancelled();
+      const double previous = fit.lowerBound;
+      const Moments moments = engine.expectation(fit.params);
+      fit.lowerBound = moments.logLikelihood / engine.totalWeight();
+      if (!std::isfinite(fit.lowerBound)) {
+        throw Error(ErrorKind::IllConditioned,
+                    "the log-likelihood is not finite: the data or the starting parameters give "
+                    "some samples zero density. Standardise the features or increase regCovar.");
+      }
+      const RowMatrix meansBefore = fit.params.means;
+      variant.maximise(moments, fit.params);
+      fit.nIter = iter;
+      const double change = fit.lowerBound - previous;
+      stopped = !control.report({restart, iter, fit.lowerBound, change});
+      if (variant.converged(change, meansBefore, fit.params)) {
+        fit.converged = true;
+        break;
+      }
+      if (stopped) break;
+    }
+    if (!haveBest || fit.lowerBound > best.lowerBound) {
+      best = std::move(fit);
+      haveBest = true;
+    }
+    if (stopped) break;
+  }
+  return best;
+}
+
+}  // namespace gaussmix

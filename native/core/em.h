@@ -1,0 +1,101 @@
+// The EM engine shared by every mixture-like estimator (Gaussian mixtures of each covariance
+// type, Gaussian K-means, soft K-means): responsibilities by log-sum-exp over fixed row blocks,
+// the first M-step moments fused into the E-step, the second (centred) pass for covariances,
+// and the one iteration driver with convergence control and restarts. Variants supply only
+// their initialisation, M-step and stopping rule.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "control.h"
+#include "covariance.h"
+#include "parallel.h"
+#include "types.h"
+
+namespace gaussmix {
+
+struct MixtureParams {
+  CovarianceType type = CovarianceType::Full;
+  Index k = 0;
+  Index d = 0;
+  Vector weights;                          // K
+  RowMatrix means;                         // K x D
+  std::vector<double> covariances;         // covariance.h's layout for the type
+  std::vector<double> precisionsCholesky;  // same layout
+};
+
+struct MixtureFit {
+  MixtureParams params;
+  bool converged = false;
+  int nIter = 0;
+  // The objective of the last E-step (GMM: mean log-likelihood per unit of sample weight).
+  double lowerBound = -std::numeric_limits<double>::infinity();
+};
+
+// What an E-step accumulates besides the responsibilities (the first pass of the M-step).
+struct Moments {
+  double logLikelihood = 0.0;  // Σ_n w_n log p(x_n)
+  Vector nk;                   // Σ_n w_n r_nk
+  RowMatrix sx;                // Σ_n w_n r_nk x_n (K x D)
+
+  void reset(Index k, Index d);
+  void add(const Moments& other);
+};
+
+class Engine {
+ public:
+  Engine(const Data& data, Index k, CovarianceType type, ThreadPool& pool);
+  ~Engine();
+
+  Covariance& covariance() { return *covariance_; }
+  // N x K responsibilities, already multiplied by the sample weights.
+  RowMatrix& responsibilities() { return resp_; }
+  double totalWeight() const { return totalWeight_; }
+  ThreadPool& pool() { return pool_; }
+
+  // E-step under params: resp = w·p(k | x), and the moments of the new responsibilities.
+  Moments expectation(const MixtureParams& params);
+  // The moments of responsibilities set directly (initialisations).
+  Moments momentsOfResponsibilities();
+  // Second M-step pass, centred on params.means: covariances (+ regCovar) and their U.
+  void updateCovariances(const Vector& nk, double regCovar, MixtureParams& params);
+
+ private:
+  struct Scratch;
+  template <class PerBlock>
+  Moments accumulate(PerBlock perBlock);
+
+  const Data& data_;
+  Index k_;
+  ThreadPool& pool_;
+  std::unique_ptr<Covariance> covariance_;
+  RowMatrix resp_;
+  std::vector<Scratch> scratch_;
+  double totalWeight_ = 0.0;
+};
+
+// log Σ_k exp(v_k) of one row, and v_k − that in place. Returns −∞ for an all −∞ row.
+double logSumExpInPlace(double* v, Index k);
+
+// One EM variant: how a restart starts, the M-step, and the stopping rule.
+struct EmVariant {
+  std::function<MixtureParams(int restart)> initialise;
+  std::function<void(const Moments&, MixtureParams&)> maximise;
+  // After an iteration: the change of the objective and the means before the M-step.
+  std::function<bool(double change, const RowMatrix& meansBefore, const MixtureParams& after)>
+      converged;
+  int nInit = 1;
+  int maxIter = 100;
+  // Where the first change is measured from (−∞, or the previous fit's for a warm start).
+  double previousObjective = -std::numeric_limits<double>::infinity();
+};
+
+// The one iteration driver: restarts, E-step, M-step, report, stop; the best restart by
+// objective is kept (the first always, a later one only if strictly better).
+MixtureFit runEm(Engine& engine, const EmVariant& variant, const Control& control);
+
+}  // namespace gaussmix
