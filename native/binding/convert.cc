@@ -30,6 +30,22 @@ const double* optionalFloat64(const Napi::Object& object, const char* key, size_
   return float64Data(value, length, key);
 }
 
+double* mutableFloat64(const Napi::Object& object, const char* key, size_t length) {
+  // The outputs are fresh arrays the facade allocated for this call.
+  return const_cast<double*>(optionalFloat64(object, key, length));
+}
+
+std::int32_t* optionalInt32(const Napi::Object& object, const char* key, size_t length) {
+  const Napi::Value value = object.Get(key);
+  if (value.IsUndefined() || value.IsNull()) return nullptr;
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      value.As<Napi::TypedArray>().ElementLength() < length) {
+    typeError(object.Env(), std::string(key) + " must be an Int32Array of length " +
+                                std::to_string(length));
+  }
+  return value.As<Napi::Int32Array>().Data();
+}
+
 double numberProperty(const Napi::Object& object, const char* key) {
   const Napi::Value value = object.Get(key);
   if (!value.IsNumber()) typeError(object.Env(), std::string(key) + " must be a number");

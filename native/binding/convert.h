@@ -17,6 +17,10 @@ const double* float64Data(const Napi::Value& value, size_t length, const char* n
 // The same for an optional property (nullptr when undefined).
 const double* optionalFloat64(const Napi::Object& object, const char* key, size_t length);
 
+// Caller-allocated outputs (nullptr when the property is undefined).
+double* mutableFloat64(const Napi::Object& object, const char* key, size_t length);
+std::int32_t* optionalInt32(const Napi::Object& object, const char* key, size_t length);
+
 double numberProperty(const Napi::Object& object, const char* key);
 std::string stringProperty(const Napi::Object& object, const char* key);
 Index countArgument(const Napi::Value& value, const char* name);

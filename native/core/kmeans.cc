@@ -440,4 +440,16 @@ void assignNearest(const Data& data, const RowMatrix& centers, ThreadPool& pool,
   });
 }
 
+void distancesToCenters(const Data& data, const RowMatrix& centers, ThreadPool& pool,
+                        double* distances) {
+  const Index k = centers.rows();
+  pool.forEach(data.blocks(), [&](Index b, unsigned) {
+    const Index begin = data.blockBegin(b);
+    for (Index i = begin; i < begin + data.blockSize(b); ++i) {
+      const auto x = ConstRowMap(data.x + i * data.d, 1, data.d);
+      for (Index c = 0; c < k; ++c) distances[i * k + c] = std::sqrt((x - centers.row(c)).squaredNorm());
+    }
+  });
+}
+
 }  // namespace gaussmix

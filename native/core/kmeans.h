@@ -44,4 +44,8 @@ KMeansFit fitKMeans(const Data& data, const KMeansOptions& options, ThreadPool& 
 void assignNearest(const Data& data, const RowMatrix& centers, ThreadPool& pool,
                    std::int32_t* labels, double* distance2);
 
+// Exact Euclidean distance of every row to every centre (N x K, row-major).
+void distancesToCenters(const Data& data, const RowMatrix& centers, ThreadPool& pool,
+                        double* distances);
+
 }  // namespace gaussmix

@@ -1,0 +1,19 @@
+// Every function the addon exports (registered in addon.cc).
+#pragma once
+
+#include <napi.h>
+
+namespace gaussmix::binding {
+
+Napi::Value FitMixtureSync(const Napi::CallbackInfo& info);
+Napi::Value FitMixtureAsync(const Napi::CallbackInfo& info);
+Napi::Value MixtureEvaluate(const Napi::CallbackInfo& info);
+Napi::Value MixtureSample(const Napi::CallbackInfo& info);
+
+Napi::Value FitKMeansSync(const Napi::CallbackInfo& info);
+Napi::Value FitKMeansAsync(const Napi::CallbackInfo& info);
+Napi::Value FitSoftKMeansSync(const Napi::CallbackInfo& info);
+Napi::Value FitSoftKMeansAsync(const Napi::CallbackInfo& info);
+Napi::Value KMeansAssign(const Napi::CallbackInfo& info);
+
+}  // namespace gaussmix::binding

@@ -1,0 +1,144 @@
+// KMeans (Lloyd) and SoftKMeans, and nearest-centre assignment / distances.
+#include "entries.h"
+
+#include "convert.h"
+#include "core/kmeans.h"
+#include "core/soft_kmeans.h"
+#include "errors.h"
+#include "fit_entry.h"
+
+namespace gaussmix::binding {
+namespace {
+
+KMeansInit kmeansInitFrom(const Napi::Object& options, const double** centers, size_t length) {
+  const std::string init = stringProperty(options, "init");
+  if (init == "k-means++") return KMeansInit::KMeansPlusPlus;
+  if (init == "random") return KMeansInit::Random;
+  if (init == "given") {
+    *centers = float64Data(options.Get("centersInit"), length, "centersInit");
+    return KMeansInit::Given;
+  }
+  throw invalidArgument("unknown init '" + init + "'");
+}
+
+struct KMeansRequest {
+  Data data;
+  KMeansOptions options;
+  unsigned threads = 1;
+};
+
+KMeansRequest makeKMeansRequest(const Napi::CallbackInfo& info) {
+  KMeansRequest r;
+  r.data = dataArgument(info);
+  const Napi::Object o = optionsArgument(info);
+  r.options.k = countArgument(o.Get("nClusters"), "nClusters");
+  r.options.tol = numberProperty(o, "tol");
+  r.options.maxIter = static_cast<int>(countArgument(o.Get("maxIter"), "maxIter"));
+  r.options.nInit = static_cast<int>(countArgument(o.Get("nInit"), "nInit"));
+  r.options.seed = seedArgument(o.Get("seed"));
+  r.options.init = kmeansInitFrom(o, &r.options.centersInit,
+                                  static_cast<size_t>(r.options.k * r.data.d));
+  r.threads = threadsArgument(o.Get("threads"));
+  return r;
+}
+
+KMeansFit runKMeans(const KMeansRequest& r, const Control& control) {
+  if (r.options.k < 1 || r.options.k > r.data.n) {
+    throw invalidArgument("nClusters must be between 1 and the number of samples");
+  }
+  ThreadPool pool(threadsFor(r.data.blocks(), r.threads), control.cancel);
+  return fitKMeans(r.data, r.options, pool, control);
+}
+
+Napi::Value kmeansFitToJs(Napi::Env env, const KMeansFit& fit) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("clusterCenters",
+          toFloat64Array(env, fit.centers.data(), static_cast<size_t>(fit.centers.size())));
+  Napi::Int32Array labels = Napi::Int32Array::New(env, fit.labels.size());
+  std::copy(fit.labels.begin(), fit.labels.end(), labels.Data());
+  out.Set("labels", labels);
+  out.Set("inertia", Napi::Number::New(env, fit.inertia));
+  out.Set("nIter", Napi::Number::New(env, fit.nIter));
+  out.Set("converged", Napi::Boolean::New(env, fit.converged));
+  return out;
+}
+
+struct SoftRequest {
+  Data data;
+  SoftKMeansOptions options;
+  unsigned threads = 1;
+};
+
+SoftRequest makeSoftRequest(const Napi::CallbackInfo& info) {
+  SoftRequest r;
+  r.data = dataArgument(info);
+  const Napi::Object o = optionsArgument(info);
+  r.options.k = countArgument(o.Get("nClusters"), "nClusters");
+  r.options.stiffness = numberProperty(o, "stiffness");
+  r.options.tol = numberProperty(o, "tol");
+  r.options.maxIter = static_cast<int>(countArgument(o.Get("maxIter"), "maxIter"));
+  r.options.nInit = static_cast<int>(countArgument(o.Get("nInit"), "nInit"));
+  r.options.seed = seedArgument(o.Get("seed"));
+  r.options.init = kmeansInitFrom(o, &r.options.centersInit,
+                                  static_cast<size_t>(r.options.k * r.data.d));
+  r.threads = threadsArgument(o.Get("threads"));
+  return r;
+}
+
+MixtureFit runSoft(const SoftRequest& r, const Control& control) {
+  return fitSoftKMeans(r.data, r.options, r.threads, control);
+}
+
+Napi::Value softFitToJs(Napi::Env env, const MixtureFit& fit) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("means", toFloat64Array(env, fit.params.means.data(),
+                                  static_cast<size_t>(fit.params.means.size())));
+  out.Set("converged", Napi::Boolean::New(env, fit.converged));
+  out.Set("nIter", Napi::Number::New(env, fit.nIter));
+  out.Set("objective", Napi::Number::New(env, fit.lowerBound));
+  return out;
+}
+
+}  // namespace
+
+Napi::Value FitKMeansSync(const Napi::CallbackInfo& info) {
+  return fitSync(info, makeKMeansRequest, runKMeans, kmeansFitToJs);
+}
+Napi::Value FitKMeansAsync(const Napi::CallbackInfo& info) {
+  return fitAsync(info, makeKMeansRequest, runKMeans, kmeansFitToJs);
+}
+Napi::Value FitSoftKMeansSync(const Napi::CallbackInfo& info) {
+  return fitSync(info, makeSoftRequest, runSoft, softFitToJs);
+}
+Napi::Value FitSoftKMeansAsync(const Napi::CallbackInfo& info) {
+  return fitAsync(info, makeSoftRequest, runSoft, softFitToJs);
+}
+
+// kmeansAssign(X, n, d, centers, threads, { labels?: Int32Array[N], distances?: Float64Array[N*K] })
+Napi::Value KMeansAssign(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Data data;
+    data.n = countArgument(info[1], "n");
+    data.d = countArgument(info[2], "d");
+    data.x = float64Data(info[0], static_cast<size_t>(data.n * data.d), "X");
+    if (!info[3].IsTypedArray() || !info[5].IsObject()) {
+      throw Napi::TypeError::New(info.Env(), "centers must be a Float64Array, outputs an object");
+    }
+    const size_t length = info[3].As<Napi::TypedArray>().ElementLength();
+    if (data.d == 0 || length % static_cast<size_t>(data.d) != 0 || length == 0) {
+      throw Napi::TypeError::New(info.Env(), "centers must hold K rows of d values");
+    }
+    const Index k = static_cast<Index>(length) / data.d;
+    const RowMatrix centers = ConstRowMap(float64Data(info[3], length, "centers"), k, data.d);
+    const unsigned threads = threadsArgument(info[4]);
+    const Napi::Object outputs = info[5].As<Napi::Object>();
+    std::int32_t* labels = optionalInt32(outputs, "labels", static_cast<size_t>(data.n));
+    double* distances = mutableFloat64(outputs, "distances", static_cast<size_t>(data.n * k));
+    ThreadPool pool(threadsFor(data.blocks(), threads), nullptr);
+    if (labels) assignNearest(data, centers, pool, labels, nullptr);
+    if (distances) distancesToCenters(data, centers, pool, distances);
+    return info.Env().Undefined();
+  });
+}
+
+}  // namespace gaussmix::binding

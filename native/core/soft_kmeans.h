@@ -1,0 +1,34 @@
+// MacKay's soft K-means: r_nk ∝ exp(−β·½‖x_n − μ_k‖²), μ_k = Σ_n r_nk x_n / Σ_n r_nk.
+// That is EM for an equal-weight mixture of spherical Gaussians with fixed variance 1/β, so it
+// runs on the EM engine with a means-only M-step; its objective is that mixture's mean
+// log-likelihood, which EM never decreases.
+#pragma once
+
+#include <cstdint>
+
+#include "control.h"
+#include "em.h"
+#include "kmeans.h"
+
+namespace gaussmix {
+
+struct SoftKMeansOptions {
+  Index k = 8;
+  double stiffness = 1.0;  // β > 0
+  double tol = 1e-6;       // converged when max |Δμ| < tol (strict)
+  int maxIter = 100;
+  int nInit = 1;
+  std::uint64_t seed = 0;
+  KMeansInit init = KMeansInit::KMeansPlusPlus;
+  const double* centersInit = nullptr;  // K x D, for KMeansInit::Given
+};
+
+// params: the means, weights 1/K, and spherical covariances 1/β (what evaluateMixture needs for
+// the responsibilities).
+MixtureFit fitSoftKMeans(const Data& data, const SoftKMeansOptions& options, unsigned threads,
+                         const Control& control);
+
+// The equal-weight spherical mixture that soft K-means with these centres and β is EM for.
+MixtureParams softKMeansParams(const RowMatrix& means, double stiffness);
+
+}  // namespace gaussmix
