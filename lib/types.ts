@@ -44,7 +44,10 @@ export interface IterationInfo {
   readonly iter: number;
   /** The estimator's objective after this iteration (GMM: mean log-likelihood per sample). */
   readonly objective: number;
-  /** The change of the objective from the previous iteration (compared with `tol`). */
+  /**
+   * The change of the objective from the previous iteration (compared with `tol`); `Infinity`
+   * on the first iteration of a cold start, as scikit-learn measures it from −∞.
+   */
   readonly change: number;
 }
 
