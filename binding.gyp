@@ -6,8 +6,9 @@
   # SIMD: what ships must run on every CPU of its architecture, so there is no -march=native
   # here by default. x86-64 builds target the x86-64 baseline (SSE2, which Eigen vectorises
   # doubles with); arm64 has NEON as its baseline. For a developer build tuned to this machine
-  # (AVX2/FMA/AVX-512 through Eigen), set GAUSSMIX_NATIVE=1 in the environment (or pass
-  # -Dgaussmix_native=1 to node-gyp); never publish such a build. A later option for shipped
+  # (AVX2/FMA/AVX-512 through Eigen), set GAUSSMIX_NATIVE=1 in the environment of the build
+  # (npm run build:native, npm run build:cmake, npm install); never publish such a build.
+  # Expect last-bit differences from the baseline build. A later option for shipped
   # fast paths is function multiversioning of the few hot kernels
   # (__attribute__((target_clones("avx2,fma","default"))), or a core compiled twice and chosen
   # at load time with __builtin_cpu_supports), which keeps one portable binary.
