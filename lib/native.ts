@@ -118,6 +118,108 @@ export interface NativeAddon {
     n: number,
     seed: number,
   ): { X: Float64Array; labels: Int32Array };
+
+  fitKMeansSync(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: NativeKMeansOptions,
+    onIteration?: NativeIterationCallback,
+  ): NativeKMeansFit;
+  fitKMeansAsync(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: NativeKMeansOptions,
+    onIteration?: NativeIterationCallback,
+  ): NativeTask<NativeKMeansFit>;
+  fitSoftKMeansSync(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: NativeSoftKMeansOptions,
+    onIteration?: NativeIterationCallback,
+  ): NativeSoftKMeansFit;
+  fitSoftKMeansAsync(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: NativeSoftKMeansOptions,
+    onIteration?: NativeIterationCallback,
+  ): NativeTask<NativeSoftKMeansFit>;
+  /**
+   * Nearest centre per row (ties to the lowest index) and/or the exact Euclidean distance of
+   * every row to every centre. centers: [K, D] row-major.
+   */
+  kmeansAssign(
+    X: Float64Array,
+    n: number,
+    d: number,
+    centers: Float64Array,
+    threads: number,
+    outputs: { labels?: Int32Array; distances?: Float64Array },
+  ): void;
+}
+
+/** 'given' takes centersInit [K, D]. */
+export type NativeKMeansInit = 'k-means++' | 'random' | 'given';
+
+/** Lloyd's hard K-means, resolved options. */
+export interface NativeKMeansOptions {
+  nClusters: number;
+  /** Converged when labels stop changing or the summed squared centre shift <= tol · mean feature variance. */
+  tol: number;
+  maxIter: number;
+  nInit: number;
+  seed: number;
+  threads: number;
+  init: NativeKMeansInit;
+  centersInit?: Float64Array;
+  sampleWeight?: Float64Array;
+}
+
+/**
+ * onIteration objective for KMeans: Σ w·d² of the assignment step (to the centres before that
+ * iteration's update); the first change is NaN.
+ */
+export interface NativeKMeansFit {
+  /** [K, D] */
+  clusterCenters: Float64Array;
+  /** [N] nearest final centre */
+  labels: Int32Array;
+  inertia: number;
+  nIter: number;
+  converged: boolean;
+}
+
+/** MacKay's soft K-means, resolved options. */
+export interface NativeSoftKMeansOptions {
+  nClusters: number;
+  /** β > 0 */
+  stiffness: number;
+  /** converged when max |Δμ| < tol (strict) */
+  tol: number;
+  maxIter: number;
+  nInit: number;
+  seed: number;
+  threads: number;
+  init: NativeKMeansInit;
+  centersInit?: Float64Array;
+  sampleWeight?: Float64Array;
+}
+
+/**
+ * objective: the mean log-likelihood of the equal-weight spherical mixture with variance 1/β
+ * that soft K-means is EM for (never decreases); onIteration reports the same.
+ * The responsibilities of a model are those of NativeMixtureParams
+ * { covarianceType: 'spherical', weights: 1/K, means, covariances: 1/β, precisionsCholesky: √β }.
+ */
+export interface NativeSoftKMeansFit {
+  /** [K, D] */
+  means: Float64Array;
+  converged: boolean;
+  nIter: number;
+  objective: number;
 }
 
 /**
