@@ -19,20 +19,23 @@ void Moments::add(const Moments& other) {
   sx += other.sx;
 }
 
-double logSumExpInPlace(double* v, Index k) {
-  double top = v[0];
-  for (Index j = 1; j < k; ++j) top = std::max(top, v[j]);
-  if (top == -std::numeric_limits<double>::infinity()) return top;
-  double sum = 0.0;
-  for (Index j = 0; j < k; ++j) sum += std::exp(v[j] - top);
-  const double norm = top + std::log(sum);
-  for (Index j = 0; j < k; ++j) v[j] -= norm;
-  return norm;
+void normaliseRows(RowMatrix& logp, Vector& norm) {
+  constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+  Vector top = logp.rowwise().maxCoeff();
+  for (Index i = 0; i < top.size(); ++i) {
+    if (top[i] == kNegInf) top[i] = 0.0;  // exp(−∞ − 0) = 0: the row's p become 0
+  }
+  logp.array().colwise() -= top.array();
+  logp = logp.array().exp();
+  const Vector sum = logp.rowwise().sum();
+  norm = top.array() + sum.array().log();
+  logp.array().colwise() /= sum.array().max(std::numeric_limits<double>::min());
 }
 
 struct Engine::Scratch {
   Workspace kernel;
   RowMatrix logp;  // rows x K
+  Vector norm;     // rows
   Moments moments;
   std::vector<double> scatter;
 };
@@ -63,13 +66,18 @@ Moments Engine::expectation(const MixtureParams& params) {
     const Index rows = data_.blockSize(b);
     s.logp.resize(rows, k_);
     covariance_->logGaussian(data_.block(b), s.logp.data(), s.kernel);
+    s.logp.rowwise() += logWeights.transpose();
+    normaliseRows(s.logp, s.norm);
+    auto r = resp_.middleRows(begin, rows);
+    if (!data_.weights) {
+      r = s.logp;
+      s.moments.logLikelihood += s.norm.sum();
+      return;
+    }
     for (Index i = 0; i < rows; ++i) {
-      double* v = s.logp.row(i).data();
-      for (Index j = 0; j < k_; ++j) v[j] += logWeights[j];
-      const double norm = logSumExpInPlace(v, k_);
-      const double weight = data_.weight(begin + i);
-      for (Index j = 0; j < k_; ++j) resp_(begin + i, j) = weight * std::exp(v[j]);
-      if (weight > 0.0) s.moments.logLikelihood += weight * norm;
+      const double weight = data_.weights[begin + i];
+      r.row(i) = weight * s.logp.row(i);
+      if (weight > 0.0) s.moments.logLikelihood += weight * s.norm[i];
     }
   });
 }

@@ -78,8 +78,10 @@ class Engine {
   double totalWeight_ = 0.0;
 };
 
-// log Σ_k exp(v_k) of one row, and v_k − that in place. Returns −∞ for an all −∞ row.
-double logSumExpInPlace(double* v, Index k);
+// Row-wise log-sum-exp: on return logp holds p = exp(v − log Σ_k exp v_k) per row and norm
+// the log Σ_k exp v_k (−∞ for a row that is −∞ throughout; its p are then 0). The exps are
+// evaluated as one vectorised array expression.
+void normaliseRows(RowMatrix& logp, Vector& norm);
 
 // One EM variant: how a restart starts, the M-step, and the stopping rule.
 struct EmVariant {

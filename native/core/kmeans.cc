@@ -392,8 +392,9 @@ std::vector<Index> randomIndices(const Data& data, Index k, Rng& rng) {
   return chosen;
 }
 
-KMeansFit fitKMeans(const Data& data, const KMeansOptions& options, ThreadPool& pool,
+KMeansFit fitKMeans(const Data& input, const KMeansOptions& options, ThreadPool& pool,
                     const Control& control) {
+  const Data data = blocked(input, options.k);
   Lloyd lloyd(data, options, pool, control);
   KMeansFit best;
   bool haveBest = false;
@@ -420,8 +421,9 @@ KMeansFit fitKMeans(const Data& data, const KMeansOptions& options, ThreadPool& 
   return best;
 }
 
-void assignNearest(const Data& data, const RowMatrix& centers, ThreadPool& pool,
+void assignNearest(const Data& input, const RowMatrix& centers, ThreadPool& pool,
                    std::int32_t* labels, double* distance2) {
+  const Data data = blocked(input, centers.rows());
   // Centre on the mean of the centres so that ‖c‖² − 2x·c keeps its precision.
   const RowVector origin = centers.colwise().mean();
   const RowMatrix shifted = centers.rowwise() - origin;
@@ -440,8 +442,9 @@ void assignNearest(const Data& data, const RowMatrix& centers, ThreadPool& pool,
   });
 }
 
-void distancesToCenters(const Data& data, const RowMatrix& centers, ThreadPool& pool,
+void distancesToCenters(const Data& input, const RowMatrix& centers, ThreadPool& pool,
                         double* distances) {
+  const Data data = blocked(input, centers.rows());
   const Index k = centers.rows();
   pool.forEach(data.blocks(), [&](Index b, unsigned) {
     const Index begin = data.blockBegin(b);

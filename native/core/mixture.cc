@@ -97,8 +97,9 @@ void checkShape(const Data& data, Index k) {
 
 }  // namespace
 
-MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned threads,
+MixtureFit fitMixture(const Data& input, const MixtureOptions& options, unsigned threads,
                       const Control& control) {
+  const Data data = blocked(input, options.k);
   checkShape(data, options.k);
   ThreadPool pool(threadsFor(data.blocks(), threads), control.cancel);
   Engine engine(data, options.k, options.type, pool);
@@ -120,8 +121,9 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
   return runEm(engine, variant, control);
 }
 
-void evaluateMixture(const Data& data, const MixtureParams& params, unsigned threads,
+void evaluateMixture(const Data& input, const MixtureParams& params, unsigned threads,
                      double* logProb, double* resp, std::int32_t* labels) {
+  const Data data = blocked(input, params.k);
   const Index k = params.k;
   ThreadPool pool(threadsFor(data.blocks(), threads), nullptr);
   std::unique_ptr<Covariance> covariance = Covariance::make(params.type, k, params.d);
@@ -130,6 +132,7 @@ void evaluateMixture(const Data& data, const MixtureParams& params, unsigned thr
   struct Scratch {
     Workspace kernel;
     RowMatrix logp;
+    Vector norm;
   };
   std::vector<Scratch> scratch(pool.size());
   pool.forEach(data.blocks(), [&](Index b, unsigned w) {
@@ -138,20 +141,19 @@ void evaluateMixture(const Data& data, const MixtureParams& params, unsigned thr
     const Index rows = data.blockSize(b);
     s.logp.resize(rows, k);
     covariance->logGaussian(data.block(b), s.logp.data(), s.kernel);
-    for (Index i = 0; i < rows; ++i) {
-      double* v = s.logp.row(i).data();
-      for (Index j = 0; j < k; ++j) v[j] += logWeights[j];
-      if (labels) {
+    s.logp.rowwise() += logWeights.transpose();
+    if (labels) {
+      for (Index i = 0; i < rows; ++i) {
+        const double* v = s.logp.row(i).data();
         Index best = 0;
         for (Index j = 1; j < k; ++j) best = v[j] > v[best] ? j : best;
         labels[begin + i] = static_cast<std::int32_t>(best);
       }
-      const double norm = logSumExpInPlace(v, k);
-      if (logProb) logProb[begin + i] = norm;
-      if (resp) {
-        for (Index j = 0; j < k; ++j) resp[(begin + i) * k + j] = std::exp(v[j]);
-      }
     }
+    if (!logProb && !resp) return;
+    normaliseRows(s.logp, s.norm);
+    if (logProb) Eigen::Map<Vector>(logProb + begin, rows) = s.norm;
+    if (resp) RowMap(resp + begin * k, rows, k) = s.logp;
   });
 }
 

@@ -13,6 +13,7 @@
 #endif
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -27,12 +28,20 @@ using RowMap = Eigen::Map<RowMatrix>;
 using ConstRowMap = Eigen::Map<const RowMatrix>;
 using ConstVectorMap = Eigen::Map<const Vector>;
 
-// Rows are processed in blocks of this many. The block size is fixed (never derived from the
-// thread count) and partial sums are folded in block order, so results are bit-identical for
-// any number of threads.
-constexpr Index kBlockRows = 256;
+// Rows are processed in blocks. The block size depends only on the problem's shape (never on
+// the thread count) and partial sums are folded in block order, so results are bit-identical
+// for any number of threads. Blocks of about `kBlockWork` values of per-row work (K·(D+1)) keep
+// the scratch of a block in cache and amortise the hand-over between threads.
+constexpr Index kMinBlockRows = 64;
+constexpr Index kMaxBlockRows = 4096;
+constexpr Index kBlockWork = 1 << 16;
 
-inline Index blockCount(Index n) { return (n + kBlockRows - 1) / kBlockRows; }
+inline Index blockRowsFor(Index d, Index k) {
+  const Index perRow = std::max<Index>(1, k * (d + 1));
+  Index rows = kMinBlockRows;
+  while (rows < kMaxBlockRows && (rows * 2) * perRow <= kBlockWork) rows *= 2;
+  return rows;
+}
 
 // N samples x D features, row-major, borrowed (zero-copy) from the caller.
 struct Data {
@@ -41,17 +50,25 @@ struct Data {
   Index d = 0;
   // Optional raw sample weights (length n, >= 0); nullptr means all ones.
   const double* weights = nullptr;
+  // Rows per block: set with blockRowsFor() by each algorithm from its own shape.
+  Index blockRows = kMinBlockRows;
 
   ConstRowMap all() const { return ConstRowMap(x, n, d); }
-  Index blocks() const { return blockCount(n); }
-  Index blockBegin(Index b) const { return b * kBlockRows; }
+  Index blocks() const { return (n + blockRows - 1) / blockRows; }
+  Index blockBegin(Index b) const { return b * blockRows; }
   Index blockSize(Index b) const {
-    const Index begin = b * kBlockRows;
-    return (n - begin < kBlockRows) ? n - begin : kBlockRows;
+    const Index begin = b * blockRows;
+    return (n - begin < blockRows) ? n - begin : blockRows;
   }
   // The rows of block b as a (rows x D) row-major map.
   ConstRowMap block(Index b) const { return ConstRowMap(x + blockBegin(b) * d, blockSize(b), d); }
   double weight(Index i) const { return weights ? weights[i] : 1.0; }
 };
+
+// The same data, cut into blocks for a model with k components (or clusters).
+inline Data blocked(Data data, Index k) {
+  data.blockRows = blockRowsFor(data.d, k);
+  return data;
+}
 
 }  // namespace gaussmix
