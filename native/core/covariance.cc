@@ -52,21 +52,57 @@ void inverseFromUpperFactor(const ConstMatrixMap& u, double* out) {
   MatrixMap(out, d, d) = (cov + cov.transpose()) * 0.5;
 }
 
-// log N for the rows of xb under one component with upper factor u:
-//   −½ (D·log 2π + ‖(x − μ)·U‖²) + log|U|
-void logGaussianOneComponent(const ConstRowMap& xb, const RowVector& mean,
-                             const ConstMatrixMap& u, double logDet, double* out, Index stride,
-                             Workspace& ws) {
-  const Index rows = xb.rows();
-  const Index d = xb.cols();
-  ws.a.resize(rows, d);
-  ws.b.resize(rows, d);
-  // Centring before the product keeps full precision for data far from the origin.
-  ws.a.noalias() = xb.rowwise() - mean;
-  ws.b.noalias() = ws.a * u;
-  const double constant = -0.5 * static_cast<double>(d) * kLog2Pi + logDet;
-  for (Index i = 0; i < rows; ++i) out[i * stride] = constant - 0.5 * ws.b.row(i).squaredNorm();
-}
+// The Mahalanobis terms of every component as one dense product per block. With a reference
+// point c (the mean of the means), (x − μ_k)·U_k = (x − c)·U_k − (μ_k − c)·U_k: the rows of the
+// block are centred once, multiplied by all the U_k side by side (one GEMM instead of K small
+// ones), and the per-component offsets (μ_k − c)·U_k are subtracted afterwards. Centring on c
+// keeps the cancellation small for data far from the origin.
+struct StackedFactors {
+  RowVector center;   // c
+  RowMatrix factors;  // D x (G·D): U_k side by side (G = K for full, 1 for tied)
+  RowMatrix offsets;  // K x D: (μ_k − c)·U_k
+  Vector constants;   // K: −½ D log 2π + log|U_k|
+
+  void prepare(const RowMatrix& means, const double* precChol, bool tied) {
+    const Index k = means.rows();
+    const Index d = means.cols();
+    const Index g = tied ? 1 : k;
+    center = means.colwise().mean();
+    factors.resize(d, g * d);
+    offsets.resize(k, d);
+    constants.resize(k);
+    for (Index j = 0; j < g; ++j) factors.middleCols(j * d, d) = ConstMatrixMap(precChol + j * d * d, d, d);
+    for (Index j = 0; j < k; ++j) {
+      const ConstMatrixMap u(precChol + (tied ? 0 : j) * d * d, d, d);
+      offsets.row(j).noalias() = (means.row(j) - center) * u;
+      constants[j] = -0.5 * static_cast<double>(d) * kLog2Pi + u.diagonal().array().log().sum();
+    }
+  }
+
+  void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const {
+    const Index rows = xb.rows();
+    const Index d = xb.cols();
+    const Index k = offsets.rows();
+    const bool tied = factors.cols() == d;
+    ws.a.resize(rows, d);
+    ws.b.resize(rows, factors.cols());
+    ws.a.noalias() = xb.rowwise() - center;
+    ws.b.noalias() = ws.a * factors;
+    for (Index i = 0; i < rows; ++i) {
+      const double* y = ws.b.row(i).data();
+      for (Index j = 0; j < k; ++j) {
+        const double* yj = y + (tied ? 0 : j * d);
+        const double* o = offsets.row(j).data();
+        double m = 0.0;
+        for (Index c = 0; c < d; ++c) {
+          const double v = yj[c] - o[c];
+          m += v * v;
+        }
+        out[i * k + j] = constants[j] - 0.5 * m;
+      }
+    }
+  }
+};
 
 // Lower triangle of scatter += Σ_i r_i (x_i − μ)(x_i − μ)ᵀ, as a symmetric rank-k update of
 // the rows (x_i − μ)·√r_i.
@@ -113,15 +149,10 @@ class FullCovariance final : public Covariance {
   }
 
   void prepare(const RowMatrix& means, const double* pc) override {
-    means_ = means;
-    pc_ = pc;
-    logDet_.resize(k_);
-    for (Index k = 0; k < k_; ++k) logDet_[k] = matrix(pc, k).diagonal().array().log().sum();
+    stacked_.prepare(means, pc, false);
   }
   void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const override {
-    for (Index k = 0; k < k_; ++k) {
-      logGaussianOneComponent(xb, means_.row(k), matrix(pc_, k), logDet_[k], out + k, k_, ws);
-    }
+    stacked_.logGaussian(xb, out, ws);
   }
   void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
                          double* scatter, Workspace& ws) const override {
@@ -147,9 +178,7 @@ class FullCovariance final : public Covariance {
   ConstMatrixMap matrix(const double* base, Index k) const {
     return ConstMatrixMap(base + k * d_ * d_, d_, d_);
   }
-  RowMatrix means_;
-  const double* pc_ = nullptr;
-  Vector logDet_;
+  StackedFactors stacked_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -169,15 +198,10 @@ class TiedCovariance final : public Covariance {
   }
 
   void prepare(const RowMatrix& means, const double* pc) override {
-    means_ = means;
-    pc_ = pc;
-    logDet_ = ConstMatrixMap(pc, d_, d_).diagonal().array().log().sum();
+    stacked_.prepare(means, pc, true);
   }
   void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const override {
-    const ConstMatrixMap u(pc_, d_, d_);
-    for (Index k = 0; k < k_; ++k) {
-      logGaussianOneComponent(xb, means_.row(k), u, logDet_, out + k, k_, ws);
-    }
+    stacked_.logGaussian(xb, out, ws);
   }
   void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
                          double* scatter, Workspace& ws) const override {
@@ -195,9 +219,7 @@ class TiedCovariance final : public Covariance {
   }
 
  private:
-  RowMatrix means_;
-  const double* pc_ = nullptr;
-  double logDet_ = 0.0;
+  StackedFactors stacked_;
 };
 
 // ---------------------------------------------------------------------------------------------
