@@ -1,65 +1,129 @@
-// npm run bench [-- --quick]: ms per EM iteration of gaussmix next to scikit-learn on the same
-// data and the same fixed start, both on all cores, in one run. Ratios are what to read: the
-// absolute numbers depend on the machine.
+// npm run bench [-- --quick] [-- --only=g2d,k2]
+//
+// gaussmix against scikit-learn and the npm packages Node users pick (ml-kmeans,
+// gaussian-mixture-model) on the eight workloads of bench/workloads.mjs, on the same data, from
+// the same fixed start, on the same machine, in one run. Prints markdown tables on stdout
+// (progress goes to stderr) and writes bench/results/latest.json.
+//
+// Full run: every workload at full size, 3 timed fits per peer (median and min–max reported),
+//   gaussmix and scikit-learn 20 iterations with tol 0 on all cores, the npm peers the number
+//   of iterations bench/workloads.mjs gives them; GEMM probe 2000×2000, best of 3.
+// --quick: every workload at a tenth of its rows (the first rows of the same data), 1 timed fit
+//   per peer, the npm peers only where they are fast (g2d, k2); GEMM probe best of 1. For a
+//   smoke test and rough ratios in under a minute; not for numbers to quote.
+// --only=a,b: just those workloads.
+//
+// Each Node peer runs in a child process per workload (bench/peer_child.mjs) so that its peak
+// RSS is its own; scikit-learn runs in /usr/bin/python3 (bench/sklearn_peer.py).
 import { execFileSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
-import { GaussianMixture } from '../dist/esm/index.js';
-import { mixtureWorkload } from './data.mjs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureWorkload } from './data.mjs';
+import { measureGemm } from './gemm.mjs';
+import { renderMarkdown } from './report.mjs';
+import { summarise } from './summary.mjs';
+import { ITERS, NPM_PEERS, workloadsFor } from './workloads.mjs';
 
-const quick = process.argv.includes('--quick');
-const ITERS = 20;
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((a) => a.startsWith('--only='));
+const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : null;
 const REPEATS = quick ? 1 : 3;
-const workloads = [
-  { name: 'g2d', n: 100_000, d: 2, k: 4, type: 'full', seed: 1 },
-  { name: 'g16', n: 100_000, d: 16, k: 8, type: 'full', seed: 2 },
-];
+const PYTHON = '/usr/bin/python3';
+const CHILD_TIMEOUT_MS = 10 * 60 * 1000;
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
-function identityPrecisions(type, k, d) {
-  if (type === 'full') return Array.from({ length: k }, () => eye(d));
-  if (type === 'tied') return eye(d);
-  if (type === 'diag') return Array.from({ length: k }, () => Array(d).fill(1));
-  return Array(k).fill(1);
-}
-function eye(d) {
-  return Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => +(i === j)));
-}
-
-function gaussmix(w) {
-  const X = { data: w.X, shape: [w.n, w.d] };
-  const times = [];
-  let lowerBound = NaN;
-  for (let r = 0; r < REPEATS; r++) {
-    const gm = new GaussianMixture({
-      nComponents: w.k, covarianceType: w.type, tol: 0, maxIter: ITERS,
-      weightsInit: w.start.weights, meansInit: w.start.means,
-      precisionsInit: identityPrecisions(w.type, w.k, w.d),
-    });
-    const t0 = process.hrtime.bigint();
-    gm.fitSync(X);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6 / ITERS);
-    lowerBound = gm.lowerBound;
+function cpuModel() {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    return line ? line.split(':')[1].trim() : 'unknown';
+  } catch {
+    return 'unknown';
   }
-  return { msPerIter: times, lowerBound };
 }
 
-function sklearn(w) {
-  const out = execFileSync('/usr/bin/python3', [
-    new URL('./sklearn_gmm.py', import.meta.url).pathname, w.file, w.startFile,
-    String(w.n), String(w.d), String(w.k), w.type, String(ITERS), String(REPEATS),
-  ], { encoding: 'utf8' });
-  return JSON.parse(out);
+function runJson(cmd, argv) {
+  try {
+    const out = execFileSync(cmd, argv, { encoding: 'utf8', timeout: CHILD_TIMEOUT_MS, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    return JSON.parse(out.trim().split('\n').pop());
+  } catch (err) {
+    const lines = (err.stderr || err.message || String(err)).toString().trim().split('\n');
+    const detail = lines.map((l) => l.trim()).find((l) => /^\w*Error\b.*?:/.test(l)) ?? lines.slice(-3).join(' | ');
+    return { error: err.signal ? `${err.signal} (timeout ${CHILD_TIMEOUT_MS / 1000} s?) ${detail}` : detail.trim() };
+  }
 }
 
-console.log(`gaussmix vs scikit-learn, ${availableParallelism()} cores, ${ITERS} EM iterations from a fixed start, median of ${REPEATS}\n`);
-console.log('| workload | N | D | K | gaussmix ms/iter | scikit-learn ms/iter | speed-up | lower bound (gaussmix / sklearn) |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const spec of workloads) {
-  const w = { ...mixtureWorkload(spec), type: spec.type };
-  const ours = gaussmix(w);
-  const peer = sklearn(w);
-  const a = median(ours.msPerIter);
-  const b = median(peer.msPerIter);
-  console.log(`| ${spec.name} | ${w.n} | ${w.d} | ${w.k} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(b / a).toFixed(1)}× | ${ours.lowerBound.toFixed(10)} / ${peer.lowerBound.toFixed(10)} |`);
+const runNodePeer = (peer, spec, plan) => runJson(process.execPath, [join(here, 'peer_child.mjs'), JSON.stringify({ peer, spec, plan })]);
+
+const runSklearn = (spec, paths, plan) =>
+  runJson(PYTHON, [join(here, 'sklearn_peer.py'), JSON.stringify({ spec, file: paths.file, startFile: paths.startFile, iters: plan.iters, repeats: plan.repeats })]);
+
+function describe(name, r) {
+  if (r.error) return `${name}: ERROR ${r.error}`;
+  const ms = [...r.msPerIter].sort((a, b) => a - b);
+  return `${name}: ${ms[Math.floor(ms.length / 2)].toFixed(3)} ms/iter (n_iter ${r.nIter.join(',')})`;
 }
+
+const t0 = Date.now();
+const machine = {
+  cores: availableParallelism(),
+  cpu: cpuModel(),
+  node: process.version,
+  memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
+  loadAverageAtStart: loadavg().map((x) => +x.toFixed(2)),
+};
+log(`${machine.cores} cores, ${machine.cpu}, node ${machine.node}; load average ${machine.loadAverageAtStart.join(' ')}`);
+
+log('GEMM probe (Eigen, 2000×2000, same flags as the addon)');
+let gemm;
+try {
+  gemm = measureGemm({ n: 2000, threads: machine.cores, reps: quick ? 1 : 3 });
+  log(`GEMM: ${gemm.gflops1} GFLOP/s on 1 thread, ${gemm.gflopsAll} GFLOP/s on ${gemm.threads} (${gemm.simd})`);
+} catch (err) {
+  gemm = { error: String(err.message || err) };
+  log(`GEMM probe failed: ${gemm.error}`);
+}
+
+const rows = [];
+for (const spec of workloadsFor({ quick })) {
+  if (only && !only.has(spec.name)) continue;
+  const paths = ensureWorkload(spec);
+  if (paths.generated) log(`${spec.name}: generated ${spec.n}×${spec.d} into the cache`);
+  const npm = NPM_PEERS[spec.name];
+  const npmIters = npm ? (quick ? npm.quickIters : npm.iters) : null;
+  const plan = { iters: ITERS, repeats: REPEATS, trace: Boolean(npmIters) || spec.model === 'kmeans' };
+
+  const gaussmix = runNodePeer('gaussmix', spec, plan);
+  log(`${spec.name} ${describe('gaussmix', gaussmix)}`);
+  const sklearn = runSklearn(spec, paths, plan);
+  log(`${spec.name} ${describe('scikit-learn', sklearn)}`);
+  let npmResult = null;
+  if (npm && npmIters) {
+    npmResult = { peer: npm.peer, ...runNodePeer(npm.peer, spec, { iters: npmIters, repeats: REPEATS }) };
+    log(`${spec.name} ${describe(npm.peer, npmResult)}`);
+  } else if (npm) {
+    npmResult = { peer: npm.peer, skipped: 'skipped in --quick (too slow)' };
+  }
+  rows.push(summarise({ spec, gaussmix, sklearn, npm: npmResult, gemm }));
+}
+
+machine.loadAverageAtEnd = loadavg().map((x) => +x.toFixed(2));
+const meta = {
+  mode: quick ? 'quick' : 'full',
+  quick: quick ? 'every workload at 1/10 of its rows, 1 fit per peer, npm peers only on g2d and k2, GEMM best of 1' : null,
+  date: new Date().toISOString(),
+  machine,
+  gemm,
+  iterations: ITERS,
+  repeats: REPEATS,
+  wallSeconds: +((Date.now() - t0) / 1000).toFixed(1),
+};
+process.stdout.write(renderMarkdown(meta, rows));
+mkdirSync(join(here, 'results'), { recursive: true });
+const out = join(here, 'results', 'latest.json');
+writeFileSync(out, `${JSON.stringify({ ...meta, workloads: rows }, null, 2)}\n`);
+log(`wrote bench/results/latest.json (${meta.wallSeconds} s)`);
