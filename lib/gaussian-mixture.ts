@@ -4,22 +4,15 @@
  *
  * @module
  */
-import {
-  busyError,
-  describe,
-  ErrorCode,
-  invalidType,
-  invalidValue,
-  makeAbortError,
-  notFittedError,
-  translateNativeError,
-} from './errors.js';
+import { describe, invalidValue, translateNativeError } from './errors.js';
+import { freezeNDArray, restoreModel, type FitRequest, type NativeFitEntries } from './estimator.js';
+import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
+import { evaluateMixture } from './evaluate.js';
 import { checkEnoughSamples, toMatrix, type Matrix } from './input.js';
-import { decodeScalar, checkFields, encodeScalar, inField, JSON_FORMAT, JSON_VERSION, readEnvelope, type ModelJSON } from './json.js';
+import { encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import {
   checkCovarianceValues,
   checkPrecisionsCholesky,
-  checkWeights,
   covarianceRank,
   covarianceShape,
   covarianceShapeLabel,
@@ -36,31 +29,20 @@ import {
 import {
   native,
   type CovarianceType,
-  type NativeIterationCallback,
   type NativeMixtureFit,
   type NativeMixtureOptions,
   type NativeMixtureOutputs,
   type NativeMixtureParams,
 } from './native.js';
-import {
-  integerOption,
-  randomSeed,
-  readFitOptions,
-  readSampleWeight,
-  resolveThreads,
-  seedOption,
-  type CheckedFitOptions,
-} from './options.js';
-import { checkTensorShape, readTensor, toNested, type Nested } from './tensor.js';
-import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
+import { weightedMean } from './numeric.js';
+import { integerOption, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
+import { toNested, type Nested } from './tensor.js';
+import type { DataInput, NDArray } from './types.js';
 
 /** The fitted state: fresh arrays from the native fit, never handed out (getters copy). */
-interface MixtureState {
-  readonly d: number;
-  readonly params: Readonly<NativeMixtureParams>;
-  readonly converged: boolean;
-  readonly nIter: number;
-  readonly lowerBound: number;
+interface MixtureState extends MixtureFittedState {
+  /** params.weights (the same array). */
+  readonly weights: Float64Array;
 }
 
 /** The fitted state in plain-JSON form (what `toJSON` writes under `state`). */
@@ -94,35 +76,6 @@ const STATE_FIELDS = [
   'nFeaturesIn',
 ] as const;
 
-/** Sets a model's state; assigned in GaussianMixture's static block. */
-let installState: (model: GaussianMixture, state: MixtureState) => void;
-
-/** A fit in preparation: its native arguments and the bookkeeping of its callback. */
-interface FitJob {
-  readonly X: Matrix;
-  readonly options: NativeMixtureOptions;
-  readonly callback: NativeIterationCallback | undefined;
-  /** The error the user's onIteration threw, if it did. */
-  readonly callbackError: () => { error: unknown } | undefined;
-}
-
-function freezeNDArray<T extends Float64Array | Int32Array>(data: T, shape: number[]): NDArray<T> {
-  return Object.freeze({ data, shape: Object.freeze(shape) });
-}
-
-/** A sum with Neumaier's compensation (the mean of millions of log-densities stays exact). */
-function compensatedSum(values: Float64Array, weights?: Float64Array): number {
-  let sum = 0;
-  let comp = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = weights === undefined ? (values[i] as number) : (values[i] as number) * (weights[i] as number);
-    const t = sum + v;
-    comp += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
-    sum = t;
-  }
-  return sum + comp;
-}
-
 /**
  * A Gaussian mixture model fitted by expectation-maximisation (scikit-learn's
  * `GaussianMixture`): weights π, means μ and covariances Σ of K components, with a full, tied,
@@ -151,13 +104,11 @@ function compensatedSum(values: Float64Array, weights?: Float64Array): number {
  * const labels = gm.predict(points);
  * ```
  */
-export class GaussianMixture {
+export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtureOptions, NativeMixtureFit> {
   /** The `kind` written by `toJSON`; each subclass overrides it. */
-  protected static readonly kind: 'GaussianMixture' | 'GaussianKMeans' = 'GaussianMixture';
+  protected static override readonly kind: 'GaussianMixture' | 'GaussianKMeans' = 'GaussianMixture';
 
   readonly #options: ResolvedMixtureOptions;
-  #state: MixtureState | null = null;
-  #busy = false;
 
   /**
    * @param options - only `nComponents` is required; see {@link GaussianMixtureOptions}.
@@ -166,11 +117,8 @@ export class GaussianMixture {
    *   option and the value received).
    */
   constructor(options: GaussianMixtureOptions) {
-    this.#options = readMixtureOptions(options, `${this.#kind} options`);
-  }
-
-  get #kind(): string {
-    return (this.constructor as typeof GaussianMixture).kind;
+    super();
+    this.#options = readMixtureOptions(options, `${this.className} options`);
   }
 
   // ---------------------------------------------------------------------------------- options
@@ -187,30 +135,12 @@ export class GaussianMixture {
 
   // ------------------------------------------------------------------------- fitted attributes
 
-  #fitted(what: string): MixtureState {
-    if (this.#state === null) throw notFittedError(this.#kind, what);
-    return this.#state;
-  }
-
-  /** Whether a successful fit has set a model (the attributes below then do not throw). */
-  get isFitted(): boolean {
-    return this.#state !== null;
-  }
-
-  /**
-   * The mixture weights π, Float64Array [K] (a copy).
-   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
-   */
-  get weights(): Float64Array {
-    return this.#fitted('weights').params.weights.slice();
-  }
-
   /**
    * The component means μ, NDArray [K, D] (a copy).
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get means(): NDArray {
-    const s = this.#fitted('means');
+    const s = this.fitted('means');
     return freezeNDArray(s.params.means.slice(), [this.#options.nComponents, s.d]);
   }
 
@@ -220,7 +150,7 @@ export class GaussianMixture {
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get covariances(): NDArray {
-    const s = this.#fitted('covariances');
+    const s = this.fitted('covariances');
     return freezeNDArray(s.params.covariances.slice(), covarianceShape(this.covarianceType, this.nComponents, s.d));
   }
 
@@ -231,124 +161,21 @@ export class GaussianMixture {
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get precisionsCholesky(): NDArray {
-    const s = this.#fitted('precisionsCholesky');
+    const s = this.fitted('precisionsCholesky');
     return freezeNDArray(s.params.precisionsCholesky.slice(), covarianceShape(this.covarianceType, this.nComponents, s.d));
-  }
-
-  /**
-   * Whether the best restart converged (|change| < tol) within `maxIter` iterations.
-   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
-   */
-  get converged(): boolean {
-    return this.#fitted('converged').converged;
-  }
-
-  /**
-   * The number of EM iterations of the best restart.
-   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
-   */
-  get nIter(): number {
-    return this.#fitted('nIter').nIter;
-  }
-
-  /**
-   * The mean log-likelihood per sample computed in the last E-step of the best restart, i.e.
-   * before the last M-step (scikit-learn's `lower_bound_`): not `score(X)` of the model.
-   * `-Infinity` when `maxIter` is 0.
-   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
-   */
-  get lowerBound(): number {
-    return this.#fitted('lowerBound').lowerBound;
-  }
-
-  /**
-   * The number of features D seen by the fit.
-   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
-   */
-  get nFeaturesIn(): number {
-    return this.#fitted('nFeaturesIn').d;
   }
 
   // ------------------------------------------------------------------------------------ fitting
 
-  /**
-   * Fits the model to X off the JavaScript thread.
-   * @param X - N samples × D features; see {@link DataInput}. A Float64Array NDArray is used
-   *   without copying: do not modify it until the promise settles.
-   * @param options - `sampleWeight`, `signal`, `onIteration`; see {@link FitOptions}.
-   * @returns a promise of this estimator, fitted.
-   * @throws (rejects) TypeError / RangeError - bad X or options (nothing started).
-   * @throws (rejects) AbortError - the signal fired (or had fired); the model is unchanged.
-   * @throws (rejects) Error - code `ERR_GAUSSMIX_BUSY` when a fit of this instance is running;
-   *   code `ERR_GAUSSMIX_ILL_CONDITIONED` when a covariance collapsed; or what `onIteration`
-   *   threw. The model is unchanged in every case.
-   */
-  async fit(X: DataInput, options?: FitOptions): Promise<this> {
-    const fo = readFitOptions(options, `${this.#kind}.fit options`);
-    const signal = fo.signal;
-    if (signal?.aborted) throw makeAbortError(signal);
-    if (this.#busy) throw busyError(this.#kind);
-    const job = this.#prepareFit(X, fo);
-    this.#busy = true;
-    let onAbort: (() => void) | undefined;
-    try {
-      let task;
-      try {
-        task = native().fitMixtureAsync(job.X.data, job.X.n, job.X.d, job.options, job.callback);
-      } catch (err) {
-        throw translateNativeError(err, signal);
-      }
-      if (signal) {
-        const cancel = task.cancel.bind(task);
-        onAbort = () => cancel();
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
-      let result: NativeMixtureFit;
-      try {
-        result = await task.promise;
-      } catch (err) {
-        throw this.#failure(job, signal, err);
-      }
-      this.#finish(job, signal, result);
-      return this;
-    } finally {
-      if (signal && onAbort) signal.removeEventListener('abort', onAbort);
-      this.#busy = false;
-    }
+  protected get threadCount(): number {
+    return this.#options.threads;
   }
 
-  /**
-   * Fits the model to X, blocking the JavaScript thread (the work still uses `threads`
-   * threads). The same contract as {@link GaussianMixture.fit}, thrown instead of rejected; a
-   * signal can only stop it if it is aborted from `onIteration`.
-   * @throws TypeError / RangeError / AbortError / Error - as `fit`.
-   */
-  fitSync(X: DataInput, options?: FitOptions): this {
-    const fo = readFitOptions(options, `${this.#kind}.fitSync options`);
-    const signal = fo.signal;
-    if (signal?.aborted) throw makeAbortError(signal);
-    if (this.#busy) throw busyError(this.#kind);
-    const job = this.#prepareFit(X, fo);
-    this.#busy = true;
-    try {
-      let result: NativeMixtureFit;
-      try {
-        result = native().fitMixtureSync(job.X.data, job.X.n, job.X.d, job.options, job.callback);
-      } catch (err) {
-        throw this.#failure(job, signal, err);
-      }
-      this.#finish(job, signal, result);
-      return this;
-    } finally {
-      this.#busy = false;
-    }
-  }
-
-  /** Validates X and the fit options and resolves everything the native fit takes. */
-  #prepareFit(Xin: DataInput, fo: CheckedFitOptions): FitJob {
+  /** Validates X and the sample weights and resolves everything the native fit takes. */
+  protected prepareFit(Xin: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeMixtureOptions> {
     const o = this.#options;
-    const warm = o.warmStart ? this.#state : null;
-    const X = toMatrix(Xin, 'X', warm ? { features: warm.d, featuresOrigin: `this ${this.#kind} (warmStart) was fitted` } : {});
+    const warm = o.warmStart ? this.state : null;
+    const X = toMatrix(Xin, 'X', warm ? { features: warm.d, featuresOrigin: `this ${this.className} (warmStart) was fitted` } : {});
     checkEnoughSamples(o.nComponents, X.n, 'nComponents');
     const options: NativeMixtureOptions = {
       nComponents: o.nComponents,
@@ -372,62 +199,29 @@ export class GaussianMixture {
     } else {
       Object.assign(options, resolveStartingParameters(o.start, o.covarianceType, o.nComponents, X.d));
     }
-    if (fo.sampleWeight !== undefined) options.sampleWeight = readSampleWeight(fo.sampleWeight, X.n);
-
-    const user = fo.onIteration;
-    const signal = fo.signal;
-    let thrown: { error: unknown } | undefined;
-    let callback: NativeIterationCallback | undefined;
-    if (user) {
-      callback = (info) => {
-        if (thrown || signal?.aborted) return false;
-        const copy: IterationInfo = Object.freeze({
-          init: info.init,
-          iter: info.iter,
-          objective: info.objective,
-          change: info.change,
-        });
-        let answer: unknown;
-        try {
-          answer = user(copy);
-        } catch (error) {
-          thrown = { error };
-          return false;
-        }
-        // An abort from inside the callback stops at once (the only way to stop fitSync).
-        return answer !== false && !signal?.aborted;
-      };
-    }
-    return { X, options, callback, callbackError: () => thrown };
+    if (sampleWeight !== undefined) options.sampleWeight = readSampleWeight(sampleWeight, X.n);
+    return { X, options };
   }
 
-  /** The error a failed native fit is reported as: the callback's, an abort, or the native one. */
-  #failure(job: FitJob, signal: AbortSignal | undefined, err: unknown): unknown {
-    const thrown = job.callbackError();
-    if (thrown) return thrown.error;
-    if (signal?.aborted) return makeAbortError(signal);
-    return translateNativeError(err, signal);
+  protected nativeFit(): NativeFitEntries<NativeMixtureOptions, NativeMixtureFit> {
+    const addon = native();
+    return { sync: addon.fitMixtureSync.bind(addon), async: addon.fitMixtureAsync.bind(addon) };
   }
 
-  /** Commits a successful native fit, unless the callback threw or the signal fired. */
-  #finish(job: FitJob, signal: AbortSignal | undefined, fit: NativeMixtureFit): void {
-    const thrown = job.callbackError();
-    if (thrown) throw thrown.error;
-    if (signal?.aborted) throw makeAbortError(signal);
+  /** The fitted state of a successful native fit (after checking its sizes). */
+  protected stateFromFit(r: FitRequest<NativeMixtureOptions>, fit: NativeMixtureFit): MixtureState {
     const { nComponents: k, covarianceType: type } = this.#options;
-    const d = job.X.d;
+    const d = r.X.d;
     const covSize = covarianceShape(type, k, d).reduce((a, b) => a * b, 1);
-    if (
-      fit.weights.length !== k ||
-      fit.means.length !== k * d ||
-      fit.covariances.length !== covSize ||
-      fit.precisionsCholesky.length !== covSize
-    ) {
-      const err = new Error(`${this.#kind}: the native fit returned arrays of unexpected sizes`);
-      throw Object.assign(err, { code: ErrorCode.INTERNAL });
-    }
-    this.#state = Object.freeze({
+    this.checkNativeSizes([
+      [fit.weights, k],
+      [fit.means, k * d],
+      [fit.covariances, covSize],
+      [fit.precisionsCholesky, covSize],
+    ]);
+    return Object.freeze({
       d,
+      weights: fit.weights,
       params: Object.freeze({
         covarianceType: type,
         weights: fit.weights,
@@ -443,22 +237,6 @@ export class GaussianMixture {
 
   // ------------------------------------------------------------------------------- prediction
 
-  /** Checks that the model is fitted and X has its number of features. */
-  #input(Xin: DataInput, what: string): { X: Matrix; s: MixtureState } {
-    const s = this.#fitted(what);
-    const X = toMatrix(Xin, 'X', { features: s.d, featuresOrigin: `this ${this.#kind} was fitted` });
-    return { X, s };
-  }
-
-  /** Fills caller-allocated outputs for X under the fitted parameters. */
-  #evaluate(X: Matrix, s: MixtureState, outputs: NativeMixtureOutputs): void {
-    try {
-      native().mixtureEvaluate(X.data, X.n, X.d, s.params, resolveThreads(this.#options.threads), outputs);
-    } catch (err) {
-      throw translateNativeError(err);
-    }
-  }
-
   /**
    * The most likely component of each sample (ties to the lowest index).
    * @param X - samples with the fitted number of features.
@@ -467,53 +245,15 @@ export class GaussianMixture {
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   predict(X: DataInput): Int32Array {
-    const { X: m, s } = this.#input(X, 'predict()');
+    const { X: m, s } = this.input(X, 'predict()');
     const labels = new Int32Array(m.n);
-    this.#evaluate(m, s, { labels });
+    this.evaluate(m, s, { labels });
     return labels;
-  }
-
-  /**
-   * The posterior probability of each component for each sample (the responsibilities).
-   * @returns NDArray [N, K]; each row sums to 1.
-   * @throws TypeError / RangeError / Error - as {@link GaussianMixture.predict}.
-   */
-  predictProba(X: DataInput): NDArray {
-    const { X: m, s } = this.#input(X, 'predictProba()');
-    const k = this.nComponents;
-    const resp = new Float64Array(m.n * k);
-    this.#evaluate(m, s, { resp });
-    return freezeNDArray(resp, [m.n, k]);
-  }
-
-  /**
-   * The log density log p(x) of each sample under the model.
-   * @returns Float64Array [N].
-   * @throws TypeError / RangeError / Error - as {@link GaussianMixture.predict}.
-   */
-  scoreSamples(X: DataInput): Float64Array {
-    const { X: m, s } = this.#input(X, 'scoreSamples()');
-    const logProb = new Float64Array(m.n);
-    this.#evaluate(m, s, { logProb });
-    return logProb;
-  }
-
-  /**
-   * The mean log density per sample, or with `sampleWeight` the weighted mean
-   * Σ wₙ·log p(xₙ) / Σ wₙ.
-   * @param sampleWeight - optional weights: length N, finite, >= 0, not all zero.
-   * @throws TypeError / RangeError / Error - as {@link GaussianMixture.predict}, or bad weights.
-   */
-  score(X: DataInput, sampleWeight?: ArrayLike<number>): number {
-    const lp = this.scoreSamples(X);
-    if (sampleWeight === undefined) return compensatedSum(lp) / lp.length;
-    const w = readSampleWeight(sampleWeight, lp.length);
-    return compensatedSum(lp, w) / compensatedSum(w);
   }
 
   /** The number of free parameters, as scikit-learn's `_n_parameters`. */
   #parameterCount(): number {
-    return mixtureParameterCount(this.covarianceType, this.nComponents, this.#fitted('the parameter count').d);
+    return mixtureParameterCount(this.covarianceType, this.nComponents, this.fitted('the parameter count').d);
   }
 
   /**
@@ -525,7 +265,7 @@ export class GaussianMixture {
     const lp = this.scoreSamples(X);
     const n = lp.length;
     // scikit-learn: -2 * self.score(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0])
-    return -2 * (compensatedSum(lp) / n) * n + this.#parameterCount() * Math.log(n);
+    return -2 * weightedMean(lp, undefined) * n + this.#parameterCount() * Math.log(n);
   }
 
   /**
@@ -537,7 +277,7 @@ export class GaussianMixture {
     const lp = this.scoreSamples(X);
     const n = lp.length;
     // scikit-learn: -2 * self.score(X) * X.shape[0] + 2 * self._n_parameters()
-    return -2 * (compensatedSum(lp) / n) * n + 2 * this.#parameterCount();
+    return -2 * weightedMean(lp, undefined) * n + 2 * this.#parameterCount();
   }
 
   /**
@@ -554,7 +294,7 @@ export class GaussianMixture {
   sample(n: number, seed?: number): { X: NDArray; labels: Int32Array } {
     const count = integerOption(n, 'n', 1);
     const s = seed === undefined ? (this.#options.seed ?? randomSeed()) : seedOption(seed);
-    const st = this.#fitted('sample()');
+    const st = this.fitted('sample()');
     let out;
     try {
       out = native().mixtureSample(st.params, st.d, count, s);
@@ -572,8 +312,8 @@ export class GaussianMixture {
    * for float64), so `fromJSON(JSON.parse(JSON.stringify(model)))` predicts bit-identically.
    */
   toJSON(): GaussianMixtureJSON {
-    const s = this.#state;
-    const kind = (this.constructor as typeof GaussianMixture).kind;
+    const s = this.state;
+    const kind = this.className as 'GaussianMixture' | 'GaussianKMeans';
     let state: MixtureStateJSON | null = null;
     if (s) {
       const k = this.nComponents;
@@ -603,13 +343,6 @@ export class GaussianMixture {
    */
   static fromJSON(obj: unknown): GaussianMixture {
     return restore(obj, 'GaussianMixture.fromJSON', ['GaussianMixture', 'GaussianKMeans']);
-  }
-
-  static {
-    // Gives restore() (below, outside the class) write access to #state without a public member.
-    installState = (model, state) => {
-      model.#state = state;
-    };
   }
 }
 
@@ -664,49 +397,37 @@ function restore(
   where: string,
   kinds: readonly ('GaussianMixture' | 'GaussianKMeans')[],
 ): GaussianMixture {
-  const env = readEnvelope(obj, where, kinds);
-  const model = inField(where, 'options: ', () =>
-    env.kind === 'GaussianKMeans'
-      ? new GaussianKMeans(env.options as unknown as GaussianKMeansOptions)
-      : new GaussianMixture(env.options as unknown as GaussianMixtureOptions),
+  return restoreModel(
+    obj,
+    where,
+    kinds,
+    (kind, options) =>
+      kind === 'GaussianKMeans'
+        ? new GaussianKMeans(options as unknown as GaussianKMeansOptions)
+        : new GaussianMixture(options as unknown as GaussianMixtureOptions),
+    STATE_FIELDS,
+    readState,
   );
-  if (env.state === null) return model;
-  const st = env.state;
-  checkFields(st, STATE_FIELDS, where, 'state.');
+}
+
+/** The fitted state from its checked JSON fields. */
+function readState(st: StateReader, model: GaussianMixture): MixtureState {
   const k = model.nComponents;
   const type = model.covarianceType;
-  const d = inField(where, '', () => integerOption(st.nFeaturesIn, 'state.nFeaturesIn', 1));
-  const read = (name: (typeof STATE_FIELDS)[number], rank: number, shape: number[], label: string): Float64Array =>
-    inField(where, '', () => {
-      const t = readTensor(st[name], `state.${name}`, rank);
-      checkTensorShape(t, shape, `state.${name}`, label);
-      return t.data;
-    });
-  const weights = read('weights', 1, [k], '[nComponents]');
-  const means = read('means', 2, [k, d], '[nComponents, nFeaturesIn]');
+  const fitted = st.fitted(k, 'nComponents');
+  const { d, weights } = fitted;
+  const means = st.tensor('means', 2, [k, d], '[nComponents, nFeaturesIn]');
   const covShape = covarianceShape(type, k, d);
   const covLabel = covarianceShapeLabel(type).replace(/nFeatures/g, 'nFeaturesIn');
-  const covariances = read('covariances', covarianceRank(type), covShape, covLabel);
-  const precisionsCholesky = read('precisionsCholesky', covarianceRank(type), covShape, covLabel);
-  inField(where, '', () => {
-    checkWeights(weights, 'state.weights');
+  const covariances = st.tensor('covariances', covarianceRank(type), covShape, covLabel);
+  const precisionsCholesky = st.tensor('precisionsCholesky', covarianceRank(type), covShape, covLabel);
+  st.check(() => {
     if (type === 'diag' || type === 'spherical') checkCovarianceValues(covariances, type, k, d, 'state.covariances');
     checkPrecisionsCholesky(precisionsCholesky, type, k, d, 'state.precisionsCholesky');
   });
-  if (typeof st.converged !== 'boolean') {
-    throw invalidType(`${where}: expected a boolean for state.converged but received ${describe(st.converged)}`);
-  }
-  const nIter = inField(where, '', () => integerOption(st.nIter, 'state.nIter', 0));
-  const lowerBound = inField(where, '', () => decodeScalar(st.lowerBound, where, 'state.lowerBound'));
-  installState(
-    model,
-    Object.freeze({
-      d,
-      params: Object.freeze({ covarianceType: type, weights, means, covariances, precisionsCholesky }),
-      converged: st.converged,
-      nIter,
-      lowerBound,
-    }),
-  );
-  return model;
+  return Object.freeze({
+    ...fitted,
+    params: Object.freeze({ covarianceType: type, weights, means, covariances, precisionsCholesky }),
+    lowerBound: st.scalar('lowerBound'),
+  });
 }

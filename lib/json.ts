@@ -7,6 +7,9 @@
  * @module
  */
 import { describe, invalidType, invalidValue } from './errors.js';
+import { checkWeights } from './mixture-params.js';
+import { integerOption, numberOption } from './options.js';
+import { checkTensorShape, readTensor } from './tensor.js';
 
 /** The value of `format`. */
 export const JSON_FORMAT = 'gaussmix';
@@ -125,4 +128,72 @@ export function inField<T>(where: string, prefix: string, fn: () => T): T {
     }
     throw err;
   }
+}
+
+/** Typed access to the fields of a JSON `state`, each error naming `state.<field>`. */
+export interface StateReader {
+  /** A tensor of the given rank and exact shape (`label` names the dimensions in messages). */
+  tensor(name: string, rank: number, shape: readonly number[], label: string): Float64Array;
+  /** An integer >= min. */
+  integer(name: string, min: number): number;
+  /** A finite number >= min. */
+  number(name: string, min: number): number;
+  /** Labels: a non-empty array of integers in [0, k). */
+  labels(name: string, k: number): Int32Array;
+  /**
+   * The fields every fitted state has: `nFeaturesIn` (as `d`), `weights` ([k], in [0, 1],
+   * summing to 1), `converged` and `nIter`. `countName` names K in messages.
+   */
+  fitted(k: number, countName: string): { d: number; weights: Float64Array; converged: boolean; nIter: number };
+  /** A boolean. */
+  boolean(name: string): boolean;
+  /** A number written by {@link encodeScalar}. */
+  scalar(name: string): number;
+  /** Runs further checks on values read, prefixing their messages with `where`. */
+  check<T>(fn: () => T): T;
+}
+
+/**
+ * A {@link StateReader} over `st`, after checking that it has exactly `fields`.
+ * @throws RangeError - a missing or unknown field.
+ */
+export function stateReader(st: Record<string, unknown>, fields: readonly string[], where: string): StateReader {
+  checkFields(st, fields, where, 'state.');
+  const check = <T>(fn: () => T): T => inField(where, '', fn);
+  const reader: StateReader = {
+    tensor: (name, rank, shape, label) =>
+      check(() => {
+        const t = readTensor(st[name], `state.${name}`, rank);
+        checkTensorShape(t, shape, `state.${name}`, label);
+        return t.data;
+      }),
+    integer: (name, min) => check(() => integerOption(st[name], `state.${name}`, min)),
+    number: (name, min) => check(() => numberOption(st[name], `state.${name}`, min)),
+    labels: (name, k) =>
+      check(() => {
+        const t = readTensor(st[name], `state.${name}`, 1).data;
+        if (t.length === 0) throw invalidValue(`state.${name} must not be empty`);
+        const bad = t.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= k);
+        if (bad >= 0) {
+          throw invalidValue(`Expected an integer in [0, ${k}) for state.${name}[${bad}] but received ${describe(t[bad])}`);
+        }
+        return Int32Array.from(t);
+      }),
+    boolean: (name) => {
+      const v = st[name];
+      if (typeof v !== 'boolean') {
+        throw invalidType(`${where}: expected a boolean for state.${name} but received ${describe(v)}`);
+      }
+      return v;
+    },
+    scalar: (name) => decodeScalar(st[name], where, `state.${name}`),
+    check,
+    fitted: (k, countName) => {
+      const d = reader.integer('nFeaturesIn', 1);
+      const weights = reader.tensor('weights', 1, [k], `[${countName}]`);
+      check(() => checkWeights(weights, 'state.weights'));
+      return { d, weights, converged: reader.boolean('converged'), nIter: reader.integer('nIter', 0) };
+    },
+  };
+  return reader;
 }

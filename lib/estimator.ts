@@ -1,0 +1,336 @@
+/**
+ * What every estimator shares: the fit protocol (validation before any work, `fit` on a native
+ * task with cancellation, `fitSync`, the busy guard, `onIteration`, commit only after success),
+ * the fitted-state guard, and restoring a model from JSON.
+ *
+ * An estimator subclasses {@link Estimator} and supplies only what differs: how X and its
+ * options become a native request, which native entry runs it, and how the native result becomes
+ * its fitted state.
+ *
+ * @module
+ */
+import { busyError, ErrorCode, makeAbortError, notFittedError, translateNativeError } from './errors.js';
+import { toMatrix, type Matrix } from './input.js';
+import { inField, readEnvelope, stateReader, type StateReader } from './json.js';
+import type { NativeIterationCallback, NativeIterationInfo, NativeTask } from './native.js';
+import { readFitOptions, type CheckedFitOptions } from './options.js';
+import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
+
+/** What every fitted state holds. */
+export interface FittedState {
+  /** The number of features D seen by the fit. */
+  readonly d: number;
+  /** [K] the estimator's weights (see the `weights` attribute). */
+  readonly weights: Float64Array;
+  readonly converged: boolean;
+  readonly nIter: number;
+}
+
+/** The pair of native entry points that fit one estimator. */
+export interface NativeFitEntries<O, R> {
+  sync(X: Float64Array, n: number, d: number, options: O, onIteration?: NativeIterationCallback): R;
+  async(X: Float64Array, n: number, d: number, options: O, onIteration?: NativeIterationCallback): NativeTask<R>;
+}
+
+/** A fit resolved by a subclass: the validated data and the native options. */
+export interface FitRequest<O> {
+  readonly X: Matrix;
+  readonly options: O;
+}
+
+/** A request with the bookkeeping of its `onIteration` callback. */
+interface FitJob<O> {
+  readonly request: FitRequest<O>;
+  readonly signal: AbortSignal | undefined;
+  readonly callback: NativeIterationCallback | undefined;
+  /** The error the user's onIteration threw, if it did. */
+  readonly callbackError: () => { error: unknown } | undefined;
+}
+
+/** An output array, frozen with its shape (the data itself stays writable: it is a copy). */
+export function freezeNDArray<T extends Float64Array | Int32Array>(data: T, shape: number[]): NDArray<T> {
+  return Object.freeze({ data, shape: Object.freeze(shape) });
+}
+
+/** Sets a model's state (for fromJSON); assigned in Estimator's static block. */
+let install: (model: Estimator<FittedState, unknown, unknown>, state: FittedState) => void;
+
+/**
+ * The base of every estimator. `S` is the fitted state (immutable, never handed out), `O` the
+ * native fit options, `R` the native fit result.
+ *
+ * **Fitting.** `fit` runs off the JavaScript thread and returns a promise; `fitSync` blocks.
+ * A rejected or failed call (bad input, abort, an `onIteration` that throws, a numerical
+ * failure) leaves the previous model exactly as it was: the new state is committed in one step
+ * only after the native fit succeeded.
+ *
+ * **One fit at a time.** Starting a fit while a `fit` of the same instance is still running
+ * throws (`fitSync`) or rejects (`fit`) with code `ERR_GAUSSMIX_BUSY`; the running fit is not
+ * disturbed. Prediction methods may be used during a fit and see the previous model.
+ */
+export abstract class Estimator<S extends FittedState, O, R> {
+  /** The `kind` written by `toJSON` and the class name in messages; each class overrides it. */
+  protected static readonly kind: string = 'Estimator';
+
+  #state: S | null = null;
+  #busy = false;
+
+  /** The class name used in messages and as the JSON `kind`. */
+  protected get className(): string {
+    return (this.constructor as unknown as { kind: string }).kind;
+  }
+
+  // ------------------------------------------------------------------ what a subclass supplies
+
+  /**
+   * Validates X and the sample weights against the options and resolves the native options.
+   * Throws TypeError/RangeError before any work starts.
+   */
+  protected abstract prepareFit(X: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<O>;
+
+  /** The `threads` option (0: all cores), for the evaluation of a fitted model. */
+  protected abstract get threadCount(): number;
+
+  /** The native entry points of this estimator's fit. */
+  protected abstract nativeFit(): NativeFitEntries<O, R>;
+
+  /** The fitted state of a successful native fit (may still throw: nothing is committed then). */
+  protected abstract stateFromFit(request: FitRequest<O>, result: R): S;
+
+  /**
+   * Checks the lengths of the arrays a native fit returned.
+   * @param arrays - pairs of an array and its expected length.
+   * @throws Error - code `ERR_GAUSSMIX_INTERNAL` for any other length.
+   */
+  protected checkNativeSizes(arrays: readonly (readonly [ArrayLike<unknown>, number])[]): void {
+    if (arrays.some(([a, length]) => a.length !== length)) {
+      const err = new Error(`${this.className}: the native fit returned arrays of unexpected sizes`);
+      throw Object.assign(err, { code: ErrorCode.INTERNAL });
+    }
+  }
+
+  /** What `onIteration` receives for a native report (a subclass may adjust `change`). */
+  protected iterationInfo(info: NativeIterationInfo): IterationInfo {
+    return Object.freeze({ init: info.init, iter: info.iter, objective: info.objective, change: info.change });
+  }
+
+  // ------------------------------------------------------------------------------ fitted state
+
+  /** Whether a successful fit has set a model (the fitted attributes then do not throw). */
+  get isFitted(): boolean {
+    return this.#state !== null;
+  }
+
+  /** The fitted state, or null before the first successful fit. */
+  protected get state(): S | null {
+    return this.#state;
+  }
+
+  /**
+   * The fitted state.
+   * @param what - the attribute or method asking, for the message.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
+   */
+  protected fitted(what: string): S {
+    if (this.#state === null) throw notFittedError(this.className, what);
+    return this.#state;
+  }
+
+  /**
+   * The estimator's weights, Float64Array [K] (a copy). GaussianMixture: the mixture weights
+   * π. KMeans and SoftKMeans: the share of the training sample weight held by each cluster
+   * (hard assignments for KMeans, responsibilities for SoftKMeans). Sums to 1.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
+   */
+  get weights(): Float64Array {
+    return this.fitted('weights').weights.slice();
+  }
+
+  /**
+   * Whether the best restart met the estimator's convergence rule (see its `tol` option)
+   * within `maxIter` iterations; false when it ran out of iterations or `onIteration` stopped it.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
+   */
+  get converged(): boolean {
+    return this.fitted('converged').converged;
+  }
+
+  /**
+   * The number of iterations of the best restart.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
+   */
+  get nIter(): number {
+    return this.fitted('nIter').nIter;
+  }
+
+  /**
+   * The number of features D seen by the fit.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
+   */
+  get nFeaturesIn(): number {
+    return this.fitted('nFeaturesIn').d;
+  }
+
+  /** Checks that the model is fitted and that X has its number of features. */
+  protected input(Xin: DataInput, what: string): { X: Matrix; s: S } {
+    const s = this.fitted(what);
+    const X = toMatrix(Xin, 'X', { features: s.d, featuresOrigin: `this ${this.className} was fitted` });
+    return { X, s };
+  }
+
+  // ------------------------------------------------------------------------------------ fitting
+
+  /**
+   * Fits the model to X off the JavaScript thread.
+   * @param X - N samples × D features; see {@link DataInput}. A Float64Array NDArray is used
+   *   without copying: do not modify it until the promise settles.
+   * @param options - `sampleWeight`, `signal`, `onIteration`; see {@link FitOptions}.
+   * @returns a promise of this estimator, fitted.
+   * @throws (rejects) TypeError / RangeError - bad X or options (nothing started).
+   * @throws (rejects) AbortError - the signal fired (or had fired); the model is unchanged.
+   * @throws (rejects) Error - code `ERR_GAUSSMIX_BUSY` when a fit of this instance is running;
+   *   code `ERR_GAUSSMIX_ILL_CONDITIONED` when a covariance collapsed; or what `onIteration`
+   *   threw. The model is unchanged in every case.
+   */
+  async fit(X: DataInput, options?: FitOptions): Promise<this> {
+    const job = this.#start(X, options, 'fit');
+    const { request, signal } = job;
+    let onAbort: (() => void) | undefined;
+    try {
+      let task: NativeTask<R>;
+      try {
+        task = this.nativeFit().async(request.X.data, request.X.n, request.X.d, request.options, job.callback);
+      } catch (err) {
+        throw translateNativeError(err, signal);
+      }
+      if (signal) {
+        const cancel = task.cancel.bind(task);
+        onAbort = () => cancel();
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      let result: R;
+      try {
+        result = await task.promise;
+      } catch (err) {
+        throw failure(job, err);
+      }
+      this.#commit(job, result);
+      return this;
+    } finally {
+      if (signal && onAbort) signal.removeEventListener('abort', onAbort);
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * Fits the model to X, blocking the JavaScript thread (the work still uses `threads`
+   * threads). The same contract as {@link Estimator.fit}, thrown instead of rejected; a signal
+   * can only stop it if it is aborted from `onIteration`.
+   * @throws TypeError / RangeError / AbortError / Error - as `fit`.
+   */
+  fitSync(X: DataInput, options?: FitOptions): this {
+    const job = this.#start(X, options, 'fitSync');
+    const { request } = job;
+    try {
+      let result: R;
+      try {
+        result = this.nativeFit().sync(request.X.data, request.X.n, request.X.d, request.options, job.callback);
+      } catch (err) {
+        throw failure(job, err);
+      }
+      this.#commit(job, result);
+      return this;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * Checks the fit options, the signal and the busy guard, resolves the request and marks the
+   * instance busy (the caller clears it when the fit settles).
+   */
+  #start(X: DataInput, options: FitOptions | undefined, method: string): FitJob<O> {
+    const fo = readFitOptions(options, `${this.className}.${method} options`);
+    if (fo.signal?.aborted) throw makeAbortError(fo.signal);
+    if (this.#busy) throw busyError(this.className);
+    const job = this.#job(X, fo);
+    this.#busy = true;
+    return job;
+  }
+
+  /** The request, and the native callback around the user's onIteration. */
+  #job(X: DataInput, fo: CheckedFitOptions): FitJob<O> {
+    const request = this.prepareFit(X, fo.sampleWeight);
+    const user = fo.onIteration;
+    const signal = fo.signal;
+    let thrown: { error: unknown } | undefined;
+    let stopped = false;
+    let callback: NativeIterationCallback | undefined;
+    if (user) {
+      callback = (info) => {
+        // Once stopped, the user is not asked again (a later restart may still report).
+        if (stopped || thrown || signal?.aborted) return false;
+        let answer: unknown;
+        try {
+          answer = user(this.iterationInfo(info));
+        } catch (error) {
+          thrown = { error };
+          return false;
+        }
+        // An abort from inside the callback stops at once (the only way to stop fitSync).
+        stopped = answer === false || signal?.aborted === true;
+        return !stopped;
+      };
+    }
+    return { request, signal, callback, callbackError: () => thrown };
+  }
+
+  /** Commits a successful native fit, unless the callback threw or the signal fired. */
+  #commit(job: FitJob<O>, result: R): void {
+    const thrown = job.callbackError();
+    if (thrown) throw thrown.error;
+    if (job.signal?.aborted) throw makeAbortError(job.signal);
+    this.#state = this.stateFromFit(job.request, result);
+  }
+
+  static {
+    // Gives restoreModel() (below, outside the class) write access to #state without a public member.
+    install = (model, state) => {
+      model.#state = state;
+    };
+  }
+}
+
+/** The error a failed native fit is reported as: the callback's, an abort, or the native one. */
+function failure(job: FitJob<unknown>, err: unknown): unknown {
+  const thrown = job.callbackError();
+  if (thrown) return thrown.error;
+  if (job.signal?.aborted) return makeAbortError(job.signal);
+  return translateNativeError(err, job.signal);
+}
+
+/**
+ * Reads a model written by an estimator's `toJSON`: checks the envelope, builds the estimator
+ * from `options` (errors prefixed `options: `), and, unless `state` is null, checks that
+ * `state` has exactly `fields` and installs what `readState` makes of it.
+ * @param where - e.g. `'KMeans.fromJSON'`, prefixed to every message.
+ * @param kinds - the kinds this entry point reads.
+ * @param make - the unfitted estimator for a kind and its options.
+ * @param readState - the fitted state from the checked fields (throw to reject).
+ * @throws TypeError / RangeError - naming the field.
+ */
+export function restoreModel<K extends string, S extends FittedState, M extends Estimator<S, unknown, unknown>>(
+  obj: unknown,
+  where: string,
+  kinds: readonly K[],
+  make: (kind: K, options: object) => M,
+  fields: readonly string[],
+  readState: (st: StateReader, model: M) => S,
+): M {
+  const env = readEnvelope(obj, where, kinds);
+  const model = inField(where, 'options: ', () => make(env.kind, env.options));
+  if (env.state === null) return model;
+  const st = stateReader(env.state, fields, where);
+  install(model as unknown as Estimator<FittedState, unknown, unknown>, readState(st, model));
+  return model;
+}

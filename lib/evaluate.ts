@@ -1,0 +1,48 @@
+/**
+ * The native evaluation calls of fitted models (mixture densities and responsibilities,
+ * nearest centres and distances), each with the facade's error translation.
+ *
+ * @module
+ */
+import { translateNativeError } from './errors.js';
+import type { Matrix } from './input.js';
+import { native, type NativeMixtureOutputs, type NativeMixtureParams } from './native.js';
+import { resolveThreads } from './options.js';
+
+/**
+ * Fills caller-allocated outputs (log-densities, responsibilities, labels) for X under a
+ * mixture's parameters.
+ * @param threads - the `threads` option (0: all cores).
+ */
+export function evaluateMixture(X: Matrix, params: NativeMixtureParams, threads: number, outputs: NativeMixtureOutputs): void {
+  try {
+    native().mixtureEvaluate(X.data, X.n, X.d, params, resolveThreads(threads), outputs);
+  } catch (err) {
+    throw translateNativeError(err);
+  }
+}
+
+/**
+ * Fills caller-allocated outputs for X against centres [K, D]: `labels` [N], the nearest centre
+ * (ties to the lowest index), and `distances` [N, K], the exact Euclidean distances.
+ * @param threads - the `threads` option (0: all cores).
+ */
+export function assignToCentres(
+  X: Matrix,
+  centres: Float64Array,
+  threads: number,
+  outputs: { labels?: Int32Array; distances?: Float64Array },
+): void {
+  try {
+    native().kmeansAssign(X.data, X.n, X.d, centres, resolveThreads(threads), outputs);
+  } catch (err) {
+    throw translateNativeError(err);
+  }
+}
+
+/** The nearest of the centres [K, D] to each row of X (ties to the lowest index), Int32Array [N]. */
+export function nearestCentres(X: Matrix, centres: Float64Array, threads: number): Int32Array {
+  const labels = new Int32Array(X.n);
+  assignToCentres(X, centres, threads, { labels });
+  return labels;
+}

@@ -1,0 +1,77 @@
+/**
+ * What the estimators that are Gaussian mixtures share (GaussianMixture, GaussianKMeans and
+ * SoftKMeans, which is EM for an equal-weight spherical mixture): their `lowerBound`, and
+ * responsibilities and log-densities under the fitted mixture.
+ *
+ * @module
+ */
+import { Estimator, freezeNDArray, type FittedState } from './estimator.js';
+import { evaluateMixture } from './evaluate.js';
+import type { Matrix } from './input.js';
+import type { NativeMixtureOutputs, NativeMixtureParams } from './native.js';
+import { weightedMean } from './numeric.js';
+import type { DataInput, NDArray } from './types.js';
+
+/** The fitted state of a mixture. */
+export interface MixtureFittedState extends FittedState {
+  /** The fitted mixture, in the form mixtureEvaluate takes. */
+  readonly params: Readonly<NativeMixtureParams>;
+  readonly lowerBound: number;
+}
+
+/** An {@link Estimator} whose fitted model is a Gaussian mixture. */
+export abstract class MixtureEstimator<S extends MixtureFittedState, O, R> extends Estimator<S, O, R> {
+  /**
+   * The mean log-likelihood per sample (per unit of sample weight) computed in the last E-step
+   * of the best restart, i.e. before the last update of the parameters (scikit-learn's
+   * `lower_bound_`), so not `score(X)` of the returned model. For SoftKMeans it is that of the
+   * equal-weight spherical mixture with variance 1/β. `-Infinity` when no E-step ran.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
+   */
+  get lowerBound(): number {
+    return this.fitted('lowerBound').lowerBound;
+  }
+
+  /** Fills caller-allocated outputs for X under the fitted mixture. */
+  protected evaluate(X: Matrix, s: S, outputs: NativeMixtureOutputs): void {
+    evaluateMixture(X, s.params, this.threadCount, outputs);
+  }
+
+  /**
+   * The posterior probability of each component for each sample (the responsibilities).
+   * @param X - samples with the fitted number of features.
+   * @returns NDArray [N, K]; each row sums to 1.
+   * @throws TypeError / RangeError - bad X, or D different from the fitted model.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
+   */
+  predictProba(X: DataInput): NDArray {
+    const { X: m, s } = this.input(X, 'predictProba()');
+    const k = s.params.weights.length;
+    const resp = new Float64Array(m.n * k);
+    this.evaluate(m, s, { resp });
+    return freezeNDArray(resp, [m.n, k]);
+  }
+
+  /**
+   * The log density log p(x) of each sample under the fitted mixture.
+   * @returns Float64Array [N].
+   * @throws TypeError / RangeError / Error - as {@link MixtureEstimator.predictProba}.
+   */
+  scoreSamples(X: DataInput): Float64Array {
+    const { X: m, s } = this.input(X, 'scoreSamples()');
+    const logProb = new Float64Array(m.n);
+    this.evaluate(m, s, { logProb });
+    return logProb;
+  }
+
+  /**
+   * The mean log density per sample, or with `sampleWeight` the weighted mean
+   * Σ wₙ·log p(xₙ) / Σ wₙ.
+   * @param sampleWeight - optional weights: length N, finite, >= 0, not all zero.
+   * @throws TypeError / RangeError / Error - as {@link MixtureEstimator.predictProba}, or bad
+   *   weights.
+   */
+  score(X: DataInput, sampleWeight?: ArrayLike<number>): number {
+    return weightedMean(this.scoreSamples(X), sampleWeight);
+  }
+}
