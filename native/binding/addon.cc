@@ -1,12 +1,12 @@
-// Module entry: registers the entry points (entries.h). No numerics in the binding.
+// The addon's functions (entries.h), registered on `exports`. Compiled once per SIMD variant
+// (see module.cc): the variant build renames the namespaces, so each variant registers its own.
 #include <napi.h>
 
 #include "entries.h"
 
 namespace gaussmix::binding {
-namespace {
 
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
+Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
   const struct {
     const char* name;
     Napi::Value (*fn)(const Napi::CallbackInfo&);
@@ -23,11 +23,4 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   return exports;
 }
 
-}  // namespace
 }  // namespace gaussmix::binding
-
-// The macro pastes its argument into a name, so it needs a plain identifier.
-static Napi::Object InitGaussmix(Napi::Env env, Napi::Object exports) {
-  return gaussmix::binding::Init(env, exports);
-}
-NODE_API_MODULE(gaussmix, InitGaussmix)

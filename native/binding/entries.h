@@ -5,6 +5,9 @@
 
 namespace gaussmix::binding {
 
+// Sets every entry point below on exports (addon.cc).
+Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports);
+
 Napi::Value FitMixtureSync(const Napi::CallbackInfo& info);
 Napi::Value FitMixtureAsync(const Napi::CallbackInfo& info);
 Napi::Value MixtureEvaluate(const Napi::CallbackInfo& info);
