@@ -12,7 +12,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-for (const project of ['tsconfig.esm.json', 'tsconfig.cjs.json']) {
+// tsconfig.cli.json: cli/ -> dist/cli (the `gaussmix` command), which imports dist/esm.
+for (const project of ['tsconfig.esm.json', 'tsconfig.cjs.json', 'tsconfig.cli.json']) {
   execFileSync(process.execPath, [tsc, '-p', project], { cwd: root, stdio: 'inherit' });
 }
 // The package is "type": "module"; this marks dist/cjs/*.js (and its .d.ts) as CommonJS.

@@ -1,0 +1,169 @@
+/** `gaussmix fit DATA --components K ...`: fit one model to a data file. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { CovarianceType } from 'gaussmix';
+
+import { choice, CliError, int, list, num, parse, positionals, str, UsageError } from './args.js';
+import { delimiterOption, readAll } from './data.js';
+import { count, fixed, matrix, ms, vector } from './format.js';
+import {
+  applyStandardization,
+  build,
+  COVARIANCES,
+  describeFitted,
+  modelFile,
+  MODELS,
+  standardization,
+  type Fitted,
+  type ModelName,
+  type Standardize,
+} from './models.js';
+import { domain, modelPanel, panel, plotRows, takeRows, writeSvg } from './plot.js';
+import { Progress } from './progress.js';
+
+export const FIT_OPTIONS = {
+  components: { type: 'string', short: 'k' },
+  model: { type: 'string', short: 'm' },
+  covariance: { type: 'string', short: 'c' },
+  columns: { type: 'string' },
+  delimiter: { type: 'string' },
+  standardize: { type: 'boolean' },
+  seed: { type: 'string' },
+  threads: { type: 'string' },
+  'n-init': { type: 'string' },
+  'max-iter': { type: 'string' },
+  tol: { type: 'string' },
+  stiffness: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  plot: { type: 'string', short: 'p' },
+  'plot-columns': { type: 'string' },
+  'plot-points': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+/** Which two of the model's columns to plot (names or 1-based indexes); default the first two. */
+export function plotDims(columns: string[], wanted: string[] | undefined, command: string): [number, number] {
+  if (wanted === undefined) return [0, 1];
+  if (wanted.length !== 2) throw new UsageError('--plot-columns takes two columns, e.g. --plot-columns x,y', command);
+  const idx = wanted.map((w) => {
+    let i = columns.indexOf(w);
+    if (i < 0 && /^\d+$/.test(w) && Number(w) >= 1 && Number(w) <= columns.length) i = Number(w) - 1;
+    if (i < 0) throw new UsageError(`--plot-columns: '${w}' is not one of the fitted columns (${columns.join(', ')})`, command);
+    return i;
+  });
+  return [idx[0] as number, idx[1] as number];
+}
+
+/** The summary of a fitted model, one component a line. */
+export function summary(f: Fitted, columns: string[], seconds: number): string {
+  const lines: string[] = [];
+  const e = f.estimator;
+  lines.push(`${f.label}, K = ${f.k}, D = ${f.d} (${columns.join(', ')})`);
+  lines.push(`fitted in ${ms(seconds)}, ${e.nIter} iterations, converged: ${e.converged ? 'yes' : 'no'}`);
+  for (let k = 0; k < f.k; k++) {
+    const mean = f.centres.subarray(k * f.d, k * f.d + f.d);
+    let line = `  component ${k}:`;
+    if (f.weights) line += ` weight ${fixed(f.weights[k] as number, 3)}`;
+    line += ` ${f.kind === 'KMeans' ? 'centre' : 'mean'} ${vector(mean)}`;
+    const s = f.spread(k);
+    if (s) {
+      if (s.type === 'full' || s.type === 'tied') line += ` covariance ${matrix(s.values, f.d)}`;
+      else if (s.type === 'diag') line += ` variances ${vector(s.values)}`;
+      else line += ` variance ${fixed(s.values[0] as number, 3)}`;
+    }
+    lines.push(line);
+  }
+  return lines.join('\n');
+}
+
+export async function fitCommand(argv: string[]): Promise<void> {
+  const cmd = 'fit';
+  const p = parse(cmd, argv, FIT_OPTIONS);
+  const [source] = positionals(p, cmd, ['DATA']) as [string];
+  const k = int(p, 'components', cmd, 1);
+  if (k === undefined) throw new UsageError('missing --components K', cmd);
+  const model: ModelName = choice(p, 'model', cmd, MODELS) ?? 'gmm';
+  let covariance = choice(p, 'covariance', cmd, COVARIANCES) as CovarianceType | undefined;
+  if (covariance !== undefined && model !== 'gmm' && !(model === 'gaussian-kmeans' && covariance === 'spherical')) {
+    throw new UsageError(`--covariance applies to --model gmm (${model} has ${model === 'gaussian-kmeans' ? 'spherical covariances' : 'no covariance option'})`, cmd);
+  }
+  if (model === 'gmm') covariance ??= 'full';
+  const stiffness = num(p, 'stiffness', cmd);
+  if (stiffness !== undefined && model !== 'soft-kmeans') throw new UsageError('--stiffness applies to --model soft-kmeans', cmd);
+  const seed = int(p, 'seed', cmd, 0) ?? 0;
+  const threads = int(p, 'threads', cmd, 0);
+  const nInit = int(p, 'n-init', cmd, 1);
+  const maxIter = int(p, 'max-iter', cmd, 0);
+  const tol = num(p, 'tol', cmd, true);
+  const out = str(p, 'out');
+  const plot = str(p, 'plot');
+  const plotPoints = int(p, 'plot-points', cmd, 1) ?? 5000;
+  const plotColumns = list(p, 'plot-columns');
+  const delimiter = delimiterOption(str(p, 'delimiter'), cmd);
+  const quiet = p.values.quiet === true;
+
+  const data = await readAll(source, { command: cmd, columns: list(p, 'columns'), delimiter });
+  const d = data.columns.length;
+  const dims = plot !== undefined ? plotDims(data.columns, plotColumns, cmd) : undefined;
+  if (plot !== undefined && d < 2) throw new CliError(`--plot needs two columns; ${data.name} gives one (${data.columns[0]})`);
+  if (k > data.rows) throw new CliError(`--components ${k} is more than the ${data.rows} rows of ${data.name}`);
+  let standardize: Standardize | null = null;
+  if (p.values.standardize === true) {
+    standardize = standardization(data.data, data.rows, d);
+    applyStandardization(data.data, d, standardize);
+  }
+
+  const estimator = build({ model, k, covariance, seed, threads, nInit, maxIter, tol, stiffness });
+  const progress = new Progress(!quiet);
+  const X = { data: data.data, shape: [data.rows, d] };
+  const what = model === 'kmeans' ? 'inertia' : 'log-likelihood';
+  const t0 = performance.now();
+  try {
+    await estimator.fit(X, {
+      onIteration: progress.enabled
+        ? ({ init, iter, objective, change }) => {
+            progress.update(`fit: init ${init + 1}  iteration ${iter}  ${what} ${objective.toPrecision(8)}  change ${change.toPrecision(3)}`);
+          }
+        : undefined,
+    });
+  } catch (err) {
+    progress.done();
+    throw new CliError(`the fit failed: ${(err as Error).message}`, { cause: err });
+  }
+  progress.done();
+  const seconds = performance.now() - t0;
+  const fitted = describeFitted(estimator);
+  const json = `${JSON.stringify(modelFile(estimator, data.columns, standardize), null, 1)}\n`;
+  const text = summary(fitted, data.columns, seconds);
+  const info = `read ${count(data.rows)} rows × ${d} columns from ${data.name}${standardize ? ' (standardised)' : ''}`;
+  if (out === undefined || out === '-') {
+    process.stdout.write(json);
+    if (!quiet) process.stderr.write(`${info}\n${text}\n`);
+  } else {
+    await fs.promises.mkdir(path.dirname(path.resolve(out)), { recursive: true });
+    await fs.promises.writeFile(out, json);
+    if (!quiet) process.stdout.write(`${info}\n${text}\nmodel written to ${out}\n`);
+  }
+
+  if (plot !== undefined && dims) {
+    const [i, j] = dims;
+    const rows = plotRows(data.rows, plotPoints);
+    const P = takeRows(data.data, d, rows);
+    const unit = standardize ? ' (standardised)' : '';
+    const shown = rows.length < data.rows ? `${count(rows.length)} of ${count(data.rows)} points shown` : `${count(data.rows)} points`;
+    const spec = modelPanel(fitted, P, rows.length, i, j, {
+      id: 'fit',
+      title: `${fitted.label}, K = ${k}: ${path.basename(data.name)}`,
+      subtitle: `${shown}; + centres${fitted.covariance2(0, i, j) ? '; ellipses 1σ (solid), 2σ (dashed)' : ''}`,
+      xTitle: `${data.columns[i]}${unit}`,
+      yTitle: `${data.columns[j]}${unit}`,
+      xDomain: domain(P, d, i),
+      yDomain: domain(P, d, j),
+      width: 480,
+      height: 400,
+    });
+    await writeSvg(plot, panel(spec));
+    if (!quiet) (out === undefined || out === '-' ? process.stderr : process.stdout).write(`plot written to ${plot}\n`);
+  }
+}

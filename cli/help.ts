@@ -1,0 +1,128 @@
+/** The help texts: `gaussmix --help` and `gaussmix CMD --help`. */
+
+export const MAIN_HELP = `gaussmix: Gaussian mixtures and the K-means family from the command line
+
+Usage:
+  gaussmix demo [--out DIR]                      fit four methods to known mixtures, draw them
+  gaussmix fit DATA --components K [options]     fit a model to a CSV/TSV or Arrow file
+  gaussmix predict MODEL DATA [--proba]          labels or probabilities as CSV on stdout
+  gaussmix select DATA [--components 1..10]      BIC/AIC over K and covariance types
+  gaussmix help [COMMAND]                        this text, or a command's
+
+Options everywhere: -h, --help (help), --version.
+DATA is a CSV or TSV file (header detected, delimiter sniffed), an Apache Arrow IPC file
+(file or stream format), or - for stdin.
+
+Exit codes: 0 done; 1 failed (unreadable or bad data, a fit that failed);
+2 usage error (unknown command or option, missing or malformed argument).
+
+Examples:
+  gaussmix demo
+  gaussmix fit iris.csv -k 3 --out iris-model.json --plot iris.svg
+  gaussmix predict iris-model.json iris.csv --proba > proba.csv
+  gaussmix select iris.csv --components 1..8 --covariance all --plot bic.svg
+
+Run 'gaussmix COMMAND --help' for a command's options.
+`;
+
+export const HELP: Record<string, string> = {
+  demo: `Usage: gaussmix demo [--out DIR] [options]
+
+Draws 10,000 points from each of two known mixtures (two Gaussians; four clusters of
+different sizes and shapes), fits hard K-means, soft K-means, Gaussian K-means (spherical
+GMM) and a full-covariance Gaussian mixture, prints each fit's time and its parameters next
+to the true ones, and writes DIR/demo.svg: one row per mixture, a panel per method beside the
+truth, points coloured by assignment (soft assignments blended by responsibility), centres
+marked, and the 1σ and 2σ covariance ellipses.
+
+Options:
+  -o, --out DIR        where to write demo.svg (default ./gaussmix-demo)
+      --n N            points drawn per mixture (default 10000)
+      --points N       points drawn in each panel (default 2000; every fit uses all N)
+      --seed S         seed of the data (default 2026)
+      --stiffness B    soft K-means stiffness β = 1/σ² (default 1)
+      --threads T      threads per fit (default all cores)
+
+Examples:
+  gaussmix demo
+  gaussmix demo --out /tmp/demo --points 10000
+`,
+  fit: `Usage: gaussmix fit DATA --components K [options]
+
+Fits one model to the numeric columns of DATA (CSV/TSV with or without a header, Apache Arrow
+IPC, or - for stdin) and writes the model as JSON: to stdout, or to --out FILE (then a summary
+goes to stdout). A progress line (iteration, objective, change) is shown on stderr when it is
+a terminal. A value that is not a number stops the read with its line and column.
+
+Options:
+  -k, --components K   number of components / clusters (required)
+  -m, --model M        gmm (default), gaussian-kmeans, soft-kmeans or kmeans
+  -c, --covariance C   for gmm: full (default), tied, diag or spherical
+      --columns A,B    columns to use, by name or 1-based index (default: every numeric one)
+      --delimiter D    field delimiter of text files (default: sniffed; tab, comma, ...)
+      --standardize    scale each column to mean 0, standard deviation 1 first (kept in the
+                       model file and applied again by predict)
+      --seed S         random seed (default 0): same seed, same model, any thread count
+      --threads T      threads (default all cores)
+      --n-init N       restarts, best kept (default 1)
+      --max-iter N     iteration limit
+      --tol X          convergence tolerance
+      --stiffness B    soft-kmeans stiffness β = 1/σ²
+  -o, --out FILE       write the model JSON here (default stdout)
+  -p, --plot FILE      draw the fit as SVG: points coloured by assignment, centres, ellipses
+      --plot-columns A,B  the two columns to draw (default the first two)
+      --plot-points N  draw at most N points, evenly spaced through the file (default 5000)
+  -q, --quiet          no summary, no progress line
+
+Examples:
+  gaussmix fit iris.csv -k 3 --out model.json
+  gaussmix fit iris.csv -k 3 -c diag --columns petal_length,petal_width --plot petals.svg
+  gaussmix fit data.arrow -k 5 --model kmeans --seed 7 --out km.json
+  cat data.tsv | gaussmix fit - -k 2 --standardize > model.json
+`,
+  predict: `Usage: gaussmix predict MODEL DATA [--proba] [options]
+
+Reads a model written by 'gaussmix fit' (or the JSON of any gaussmix estimator's toJSON())
+and writes, for every row of DATA, its component as CSV on stdout: a column 'label', or with
+--proba the probabilities p0..p(K-1). DATA is read and predicted one chunk of rows at a time,
+so files larger than memory work. The model's columns are taken from DATA by name, and its
+standardisation is applied.
+
+Options:
+      --proba          probabilities instead of labels (not for K-means models)
+      --columns A,B    take these columns of DATA instead (names or 1-based indexes)
+      --delimiter D    field delimiter of text files (default: sniffed)
+      --chunk-rows N   rows per chunk (default 16384)
+
+Examples:
+  gaussmix predict model.json iris.csv > labels.csv
+  gaussmix predict model.json big.csv --proba | head
+  zcat huge.csv.gz | gaussmix predict model.json - > labels.csv
+`,
+  select: `Usage: gaussmix select DATA [--components 1..10] [--covariance all] [options]
+
+Fits a Gaussian mixture for every K and covariance type of the grid, several at once across
+the cores, and prints the BIC and AIC tables: lower is better, the lowest is marked *.
+The result does not depend on the number of cores: every cell uses the same seed, and a
+gaussmix fit is bit-identical for any thread count.
+
+Options:
+  -k, --components R   counts: 1..10 (default), 2,3,5 or 1..4,8
+  -c, --covariance C   all (default) or a list of full, tied, diag, spherical
+      --columns A,B    columns to use, by name or 1-based index (default: every numeric one)
+      --delimiter D    field delimiter of text files (default: sniffed)
+      --standardize    scale each column to mean 0, standard deviation 1 first
+      --seed S         seed of every fit (default 0)
+      --threads T      threads in all (default all cores)
+      --n-init N       restarts per fit, best kept (default 1)
+      --max-iter N     iteration limit per fit
+      --tol X          convergence tolerance
+  -o, --out FILE       also write the table as CSV
+  -p, --plot FILE      draw BIC against K, one line per covariance type, as SVG
+  -q, --quiet          no progress line
+
+Examples:
+  gaussmix select iris.csv
+  gaussmix select iris.csv -k 1..6 -c full,diag --plot bic.svg --out bic.csv
+`,
+};
