@@ -1,10 +1,15 @@
 // Builds and runs bench/gemm_probe.cc: the machine's Eigen GEMM rate on 1 and on all threads,
 // the yardstick for gaussmix's GFLOP/s. Compiled at bench time into bench/.cache (kept there,
-// keyed by a hash of the source, compiler and flags) with the flags of the addon that is
-// loaded: those of binding.gyp / CMakeLists.txt (-O3 -std=c++17 -ffp-contract=off, NDEBUG,
-// EIGEN_DONT_PARALLELIZE, EIGEN_MPL2_ONLY, the Eigen of scripts/eigen.js), plus -march=native only
-// when the addon was built that way (GAUSSMIX_NATIVE=1 now, or -march=native in the node-gyp
-// makefile under build/): the shipped default has none.
+// keyed by a hash of the source, compiler and flags) with the flags of the addon's build
+// (binding.gyp / CMakeLists.txt: -O3 -std=c++17 -ffp-contract=off, NDEBUG,
+// EIGEN_DONT_PARALLELIZE, EIGEN_MPL2_ONLY, the Eigen of scripts/eigen.js) and the SIMD flags of
+// each kernel variant the addon can run:
+//   baseline  — none (x86-64 baseline: SSE2), what every shipped build has;
+//   avx2-fma  — -mavx2 -mfma, the second copy of the core a shipped x86-64 Linux build carries
+//               and picks at load time on CPUs that have both (the addon's `simd` says which);
+//   native    — -march=native, a developer build made with GAUSSMIX_NATIVE=1.
+// The yardstick is the variant the loaded addon runs, so GFLOP/s is compared with what the
+// same instructions reach in Eigen's own GEMM.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -15,28 +20,54 @@ import { cacheDir } from './data.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 
-function addonIsNative() {
-  if (process.env.GAUSSMIX_NATIVE === '1') return true;
-  const mk = join(root, 'build', 'gaussmix.target.mk');
-  return existsSync(mk) && /-march=native/.test(readFileSync(mk, 'utf8'));
+export const VARIANT_FLAGS = { baseline: [], 'avx2-fma': ['-mavx2', '-mfma'], native: ['-march=native'] };
+
+function cpuFlags() {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    return new Set(line ? line.split(':')[1].trim().split(/\s+/) : []);
+  } catch {
+    return new Set();
+  }
 }
 
-export function probeFlags() {
+/** Which kernel variant the built addon runs here: its `simd` export, or the build's flags. */
+export async function addonVariant() {
+  if (process.env.GAUSSMIX_NATIVE === '1') return 'native';
+  const mk = join(root, 'build', 'gaussmix.target.mk');
+  if (existsSync(mk) && /-march=native/.test(readFileSync(mk, 'utf8'))) return 'native';
+  try {
+    const { native } = await import('../dist/esm/native.js');
+    const simd = native().simd;
+    return simd in VARIANT_FLAGS ? simd : 'baseline';
+  } catch {
+    return 'baseline';
+  }
+}
+
+/** The variants worth measuring on this machine: baseline, plus the addon's own if different. */
+export function variantsToMeasure(addon) {
+  const v = new Set(['baseline', addon]);
+  const f = cpuFlags();
+  if (f.has('avx2') && f.has('fma')) v.add('avx2-fma');
+  return [...v];
+}
+
+function probeBuild(variant) {
   const eigen = execFileSync(process.execPath, [join(root, 'scripts', 'eigen.js')], { encoding: 'utf8' }).trim();
-  const flags = ['-O3', '-std=c++17', '-ffp-contract=off', '-DNDEBUG', '-DEIGEN_DONT_PARALLELIZE', '-DEIGEN_MPL2_ONLY', '-pthread'];
-  if (addonIsNative()) flags.push('-march=native');
+  const flags = ['-O3', '-std=c++17', '-ffp-contract=off', '-DNDEBUG', '-DEIGEN_DONT_PARALLELIZE', '-DEIGEN_MPL2_ONLY', '-pthread', ...VARIANT_FLAGS[variant]];
   return { cxx: process.env.CXX || 'c++', flags, eigen };
 }
 
-/** Compiles (once) and runs the probe; returns its JSON plus the compiler and flags used. */
-export function measureGemm({ n, threads, reps }) {
-  const { cxx, flags, eigen } = probeFlags();
+/** Compiles (once) and runs the probe for one variant; its JSON plus the compiler and flags. */
+export function measureGemm({ n, threads, reps, variant }) {
+  const { cxx, flags, eigen } = probeBuild(variant);
   const src = join(here, 'gemm_probe.cc');
   const cxxVersion = execFileSync(cxx, ['--version'], { encoding: 'utf8' }).split('\n')[0];
   const key = createHash('sha256').update(readFileSync(src)).update(cxxVersion).update(flags.join(' ')).update(eigen).digest('hex').slice(0, 12);
   mkdirSync(cacheDir, { recursive: true });
-  const exe = join(cacheDir, `gemm_probe-${key}`);
+  const exe = join(cacheDir, `gemm_probe-${variant}-${key}`);
   if (!existsSync(exe)) execFileSync(cxx, [...flags, `-I${eigen}`, src, '-o', exe], { stdio: ['ignore', 'ignore', 'inherit'] });
   const out = JSON.parse(execFileSync(exe, [String(n), String(threads), String(reps)], { encoding: 'utf8' }));
-  return { ...out, compiler: cxxVersion, flags: flags.join(' ') };
+  return { variant, ...out, compiler: cxxVersion, flags: flags.join(' ') };
 }

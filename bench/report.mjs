@@ -12,7 +12,7 @@ function ms(x) {
   return x.toFixed(3);
 }
 
-const spread = (p) => `${ms(p.min)}–${ms(p.max)}`;
+const spread = (p) => (p.msPerIter.length > 1 ? `${ms(p.min)}–${ms(p.max)}${p.msPerIter.length < 3 ? `, ${p.msPerIter.length} fits` : ''}` : '1 fit');
 const ratio = (x) => (Number.isFinite(x) ? `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×` : '–');
 const num = (x) => (Number.isFinite(x) ? x.toPrecision(12) : '–');
 const rel = (x) => (x == null ? '–' : x === 0 ? '0' : x.toExponential(1));
@@ -46,14 +46,16 @@ export function renderMarkdown(meta, rows) {
   const g = meta.gemm;
   const out = [];
   out.push(`Machine: ${m.cores} cores, ${m.cpu}, ${m.memoryGiB} GiB, node ${m.node}; load average ${m.loadAverageAtStart.join(' ')} at start, ${m.loadAverageAtEnd.join(' ')} at end.`);
-  out.push(
-    g.error
-      ? `GEMM probe failed: ${g.error}`
-      : `GEMM yardstick (Eigen ${g.n}×${g.n}, ${g.simd}, ${g.flags}): ${g.gflops1.toFixed(1)} GFLOP/s on 1 thread, ${g.gflopsAll.toFixed(1)} GFLOP/s on ${g.threads}.`,
+  const probes = Object.values(g.variants).map((v) =>
+    v.error ? `${v.variant}: failed (${v.error})` : `${v.variant} (${v.simd}) ${v.gflops1.toFixed(1)} GFLOP/s on 1 thread, ${v.gflopsAll.toFixed(1)} on ${v.threads}`,
   );
+  out.push(`GEMM (Eigen ${Object.values(g.variants)[0]?.n ?? 2000}² doubles, the addon's compile flags + each SIMD variant): ${probes.join('; ')}. The addon runs its ${g.addonVariant} kernels: % GEMM is of that variant on all threads.`);
   out.push(
-    `Mode: ${meta.mode}${meta.quick ? ` (${meta.quick})` : ''}. gaussmix and scikit-learn: ${meta.iterations} iterations, tol 0, all cores, from the same fixed start; median of ${meta.repeats} fit(s), min–max in brackets; ×: peer ms ÷ gaussmix ms (above 1: gaussmix is faster). Wall time ${meta.wallSeconds} s.`,
+    `Mode: ${meta.mode}${meta.quick ? ` (${meta.quick})` : ''}. gaussmix and scikit-learn: ${meta.iterations} iterations, tol 0, all cores, from the same fixed start; ${meta.repeats > 1 ? `median of up to ${meta.repeats} fits (fewer where a peer's fits would pass ${meta.budgetSecondsPerPeerAndWorkload} s), min–max in brackets` : 'one fit per peer'}; ×: peer ms ÷ gaussmix ms (above 1: gaussmix is faster). Wall time ${meta.wallSeconds} s.`,
   );
+  if (Math.max(...m.loadAverageAtStart.slice(0, 1), ...m.loadAverageAtEnd.slice(0, 1)) > 0.5) {
+    out.push('Warning: other processes were using the CPU during this run (1-minute load average above 0.5): timings and GEMM rates are noisy.');
+  }
   out.push('');
   out.push('| workload | model, N×D, K | gaussmix ms/iter | GFLOP/s (% GEMM) | peak RSS / budget MiB | scikit-learn ms/iter | × sklearn | npm peer ms/iter | × npm |');
   out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -89,7 +91,7 @@ export function renderMarkdown(meta, rows) {
     out.push('NaN!: the peer diverged from the common start:');
     out.push(...diverged);
   }
-  const apis = new Set(rows.filter((r) => r.gaussmix.api).map((r) => r.gaussmix.api));
+  const apis = new Set(rows.filter((r) => r.gaussmix.api).map((r) => `${r.gaussmix.api} (${r.gaussmix.simd} kernels)`));
   out.push('');
   out.push(`gaussmix entry points timed: ${[...apis].join('; ')}.`);
   return `${out.join('\n')}\n`;

@@ -5,7 +5,8 @@
 // the same fixed start, on the same machine, in one run. Prints markdown tables on stdout
 // (progress goes to stderr) and writes bench/results/latest.json.
 //
-// Full run: every workload at full size, 3 timed fits per peer (median and min–max reported),
+// Full run: every workload at full size, 3 timed fits per peer (median and min–max reported;
+//   fewer where one fit takes over 20 s, so that a peer spends at most about a minute per workload),
 //   gaussmix and scikit-learn 20 iterations with tol 0 on all cores, the npm peers the number
 //   of iterations bench/workloads.mjs gives them; GEMM probe 2000×2000, best of 3.
 // --quick: every workload at a tenth of its rows (the first rows of the same data), 1 timed fit
@@ -21,7 +22,7 @@ import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureWorkload } from './data.mjs';
-import { measureGemm } from './gemm.mjs';
+import { addonVariant, measureGemm, variantsToMeasure } from './gemm.mjs';
 import { renderMarkdown } from './report.mjs';
 import { summarise } from './summary.mjs';
 import { ITERS, NPM_PEERS, workloadsFor } from './workloads.mjs';
@@ -32,6 +33,8 @@ const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : null;
 const REPEATS = quick ? 1 : 3;
+/** Per peer and workload: no further fit once one more would pass this (bench/repeats.mjs). */
+const BUDGET_MS = 60_000;
 const PYTHON = '/usr/bin/python3';
 const CHILD_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -60,7 +63,7 @@ function runJson(cmd, argv) {
 const runNodePeer = (peer, spec, plan) => runJson(process.execPath, [join(here, 'peer_child.mjs'), JSON.stringify({ peer, spec, plan })]);
 
 const runSklearn = (spec, paths, plan) =>
-  runJson(PYTHON, [join(here, 'sklearn_peer.py'), JSON.stringify({ spec, file: paths.file, startFile: paths.startFile, iters: plan.iters, repeats: plan.repeats })]);
+  runJson(PYTHON, [join(here, 'sklearn_peer.py'), JSON.stringify({ spec, file: paths.file, startFile: paths.startFile, iters: plan.iters, repeats: plan.repeats, budgetMs: plan.budgetMs })]);
 
 function describe(name, r) {
   if (r.error) return `${name}: ERROR ${r.error}`;
@@ -78,15 +81,21 @@ const machine = {
 };
 log(`${machine.cores} cores, ${machine.cpu}, node ${machine.node}; load average ${machine.loadAverageAtStart.join(' ')}`);
 
-log('GEMM probe (Eigen, 2000×2000, same flags as the addon)');
-let gemm;
-try {
-  gemm = measureGemm({ n: 2000, threads: machine.cores, reps: quick ? 1 : 3 });
-  log(`GEMM: ${gemm.gflops1} GFLOP/s on 1 thread, ${gemm.gflopsAll} GFLOP/s on ${gemm.threads} (${gemm.simd})`);
-} catch (err) {
-  gemm = { error: String(err.message || err) };
-  log(`GEMM probe failed: ${gemm.error}`);
+const variant = await addonVariant();
+const gemm = { addonVariant: variant, variants: {} };
+for (const v of variantsToMeasure(variant)) {
+  log(`GEMM probe ${v} (Eigen 2000×2000, the addon's compile flags)`);
+  try {
+    const r = measureGemm({ n: 2000, threads: machine.cores, reps: quick ? 1 : 3, variant: v });
+    gemm.variants[v] = r;
+    log(`GEMM ${v}: ${r.gflops1} GFLOP/s on 1 thread, ${r.gflopsAll} GFLOP/s on ${r.threads} (${r.simd})`);
+  } catch (err) {
+    gemm.variants[v] = { variant: v, error: String(err.message || err) };
+    log(`GEMM probe ${v} failed: ${gemm.variants[v].error}`);
+  }
 }
+// The yardstick: Eigen's GEMM on all threads with the instructions the addon's kernels use.
+gemm.yardstick = gemm.variants[variant]?.error ? null : gemm.variants[variant];
 
 const rows = [];
 for (const spec of workloadsFor({ quick })) {
@@ -95,7 +104,7 @@ for (const spec of workloadsFor({ quick })) {
   if (paths.generated) log(`${spec.name}: generated ${spec.n}×${spec.d} into the cache`);
   const npm = NPM_PEERS[spec.name];
   const npmIters = npm ? (quick ? npm.quickIters : npm.iters) : null;
-  const plan = { iters: ITERS, repeats: REPEATS, trace: Boolean(npmIters) || spec.model === 'kmeans' };
+  const plan = { iters: ITERS, repeats: REPEATS, budgetMs: BUDGET_MS, trace: Boolean(npmIters) || spec.model === 'kmeans' };
 
   const gaussmix = runNodePeer('gaussmix', spec, plan);
   log(`${spec.name} ${describe('gaussmix', gaussmix)}`);
@@ -103,7 +112,7 @@ for (const spec of workloadsFor({ quick })) {
   log(`${spec.name} ${describe('scikit-learn', sklearn)}`);
   let npmResult = null;
   if (npm && npmIters) {
-    npmResult = { peer: npm.peer, ...runNodePeer(npm.peer, spec, { iters: npmIters, repeats: REPEATS }) };
+    npmResult = { peer: npm.peer, ...runNodePeer(npm.peer, spec, { iters: npmIters, repeats: REPEATS, budgetMs: BUDGET_MS }) };
     log(`${spec.name} ${describe(npm.peer, npmResult)}`);
   } else if (npm) {
     npmResult = { peer: npm.peer, skipped: 'skipped in --quick (too slow)' };
@@ -120,6 +129,7 @@ const meta = {
   gemm,
   iterations: ITERS,
   repeats: REPEATS,
+  budgetSecondsPerPeerAndWorkload: BUDGET_MS / 1000,
   wallSeconds: +((Date.now() - t0) / 1000).toFixed(1),
 };
 process.stdout.write(renderMarkdown(meta, rows));

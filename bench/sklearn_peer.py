@@ -1,7 +1,7 @@
 """scikit-learn on one cached bench workload, from the same fixed start as every other peer.
 
 Usage: /usr/bin/python3 bench/sklearn_peer.py '{"spec": {...}, "file": ..., "startFile": ...,
-                                                 "iters": 20, "repeats": 3}'
+                                                 "iters": 20, "repeats": 3, "budgetMs": 60000}'
 Prints one JSON line: msPerIter and nIter per timed fit, the final objective, the peak RSS of
 this process, and the BLAS/OpenMP thread pools sklearn runs on (all cores by default).
 
@@ -68,12 +68,15 @@ def main():
     with open(job["startFile"]) as f:
         start = json.load(f)
     warnings.simplefilter("ignore", ConvergenceWarning)
-    ms_per_iter, n_iter, objective = [], [], None
-    for _ in range(job["repeats"]):
+    ms_per_iter, n_iter, objective, fit_ms = [], [], None, []
+    budget = job.get("budgetMs") or float("inf")
+    # Up to `repeats` fits, none once the next would pass the budget (as bench/repeats.mjs).
+    while not fit_ms or (len(fit_ms) < job["repeats"] and sum(fit_ms) + fit_ms[-1] <= budget):
         est = make_estimator(spec, start, job["iters"])
         t0 = time.perf_counter()
         est.fit(X)
         ms = (time.perf_counter() - t0) * 1000.0
+        fit_ms.append(ms)
         ms_per_iter.append(ms / est.n_iter_)
         n_iter.append(int(est.n_iter_))
         objective = float(est.inertia_ if spec["model"] == "kmeans" else est.lower_bound_)

@@ -40,12 +40,13 @@ export function summarise({ spec, gaussmix, sklearn, npm, gemm }) {
     const budget = gaussmix.inputBytes + n * k * 8 + RSS_SLACK_BYTES;
     row.gaussmix = {
       api: gaussmix.api,
+      simd: gaussmix.simd,
       msPerIter: gaussmix.msPerIter,
       ...st,
       nIter: gaussmix.nIter,
       objective: gaussmix.objective,
       gflops,
-      gemmShare: gemm && !gemm.error ? gflops / gemm.gflopsAll : null,
+      gemmShare: gemm.yardstick ? gflops / gemm.yardstick.gflopsAll : null,
       maxRssBytes: gaussmix.maxRssBytes,
       rssAfterLoadBytes: gaussmix.rssAfterLoadBytes,
       rssBudgetBytes: budget,

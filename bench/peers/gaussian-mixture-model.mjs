@@ -15,6 +15,7 @@
 // time it took and `diverged` instead of an objective.
 import GMM from 'gaussian-mixture-model';
 import { meanLogLikelihood } from '../objective.mjs';
+import { moreFits } from '../repeats.mjs';
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -26,8 +27,9 @@ export function run(w, plan) {
   const nIter = [];
   let objective = NaN;
   let diverged;
+  const fitMs = [];
   const hasNaN = (gmm) => gmm.weights.some(Number.isNaN) || gmm.means.some((m) => m.some(Number.isNaN));
-  for (let r = 0; r < plan.repeats; r++) {
+  while (moreFits(plan, fitMs)) {
     const gmm = new GMM({
       weights: w.start.weights.slice(),
       means: w.start.means.map((m) => m.slice()),
@@ -46,6 +48,7 @@ export function run(w, plan) {
     const t3 = now();
     if (s2) throw new Error('gaussian-mixture-model: singular covariance');
     if (!diverged && hasNaN(gmm)) diverged = 'NaN parameters in the last iteration (densities underflow in linear space)';
+    fitMs.push(t1 - t0 + (t3 - t2));
     msPerIter.push((t1 - t0 + (t3 - t2)) / plan.iters);
     nIter.push(plan.iters);
   }

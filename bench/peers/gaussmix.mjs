@@ -1,12 +1,13 @@
 // gaussmix on one workload, inside a child process (bench/peer_child.mjs): GaussianMixture
 // (full, diag), GaussianKMeans (spherical) or KMeans from the built package (dist/), from the
 // workload's fixed start, tol 0, all cores (threads 0), `plan.iters` iterations, `plan.repeats`
-// timed fits. If `plan.trace`, one more fit, untimed, records the objective of every iteration
+// timed fits (fewer if they would pass plan.budgetMs: bench/repeats.mjs). If `plan.trace`, one more fit, untimed, records the objective of every iteration
 // (onIteration), so that peers that ran fewer iterations can be compared at equal work.
 //
 // KMeans is not yet in the package's public API everywhere: when dist/ does not export it, the
 // addon's own entry point (fitKMeansSync with init 'given') is timed instead, and `api` says so.
 import { availableParallelism } from 'node:os';
+import { moreFits } from '../repeats.mjs';
 
 const pkg = await import('../../dist/esm/index.js');
 const { native } = await import('../../dist/esm/native.js');
@@ -70,11 +71,13 @@ export function run(w, plan) {
   const fitter = w.model === 'kmeans' ? kmeansFitter(w, plan) : mixtureFitter(w, plan);
   const msPerIter = [];
   const nIter = [];
+  const fitMs = [];
   let objective = NaN;
-  for (let r = 0; r < plan.repeats; r++) {
+  while (moreFits(plan, fitMs)) {
     const t0 = now();
     const res = fitter.fit();
     const ms = now() - t0;
+    fitMs.push(ms);
     msPerIter.push(ms / res.nIter);
     nIter.push(res.nIter);
     objective = res.objective;
@@ -84,5 +87,5 @@ export function run(w, plan) {
     trace = [];
     fitter.fit((info) => { trace.push(info.objective); });
   }
-  return { api: fitter.api, iters: plan.iters, msPerIter, nIter, objective, trace };
+  return { api: fitter.api, simd: native().simd ?? 'unknown', iters: plan.iters, msPerIter, nIter, objective, trace };
 }

@@ -6,6 +6,7 @@
 // gaussmix's and scikit-learn's inertia are.
 import { kmeans } from 'ml-kmeans';
 import { inertia } from '../objective.mjs';
+import { moreFits } from '../repeats.mjs';
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -14,8 +15,9 @@ export function run(w, plan) {
   const rows = Array.from({ length: n }, (_, i) => Array.from(w.X.subarray(i * d, i * d + d)));
   const msPerIter = [];
   const nIter = [];
+  const fitMs = [];
   let objective = NaN;
-  for (let r = 0; r < plan.repeats; r++) {
+  while (moreFits(plan, fitMs)) {
     const t0 = now();
     const res = kmeans(rows, w.k, {
       initialization: w.start.means.map((c) => c.slice()),
@@ -23,6 +25,7 @@ export function run(w, plan) {
       tolerance: -1,
     });
     const ms = now() - t0;
+    fitMs.push(ms);
     msPerIter.push(ms / res.iterations);
     nIter.push(res.iterations);
     objective = inertia(w.X, n, d, res.centroids);
