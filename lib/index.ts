@@ -1,6 +1,6 @@
 /**
- * gaussmix: Gaussian mixtures (EM) and Gaussian K-means for Node.js, in C++ behind Node-API,
- * with scikit-learn's semantics.
+ * gaussmix: Gaussian mixtures (EM), Gaussian K-means, K-means and soft K-means for Node.js, in
+ * C++ behind Node-API, with scikit-learn's semantics.
  *
  * @packageDocumentation
  */
@@ -12,6 +12,15 @@ export {
   type MixtureStateJSON,
 } from './gaussian-mixture.js';
 export type { GaussianMixtureOptions, MixtureOptionsJSON } from './mixture-options.js';
+export { KMeans, type KMeansJSON, type KMeansOptions, type KMeansStateJSON } from './kmeans.js';
+export {
+  SoftKMeans,
+  type SoftKMeansJSON,
+  type SoftKMeansOptions,
+  type SoftKMeansOptionsJSON,
+  type SoftKMeansStateJSON,
+} from './soft-kmeans.js';
+export type { CentroidInit, CentroidOptions, CentroidOptionsJSON } from './centroids.js';
 export type { ModelJSON } from './json.js';
 export type {
   ArrayInput,

@@ -1,0 +1,294 @@
+/**
+ * KMeans: hard K-means by Lloyd's iterations in native code, with scikit-learn's semantics
+ * (`algorithm='lloyd'`).
+ *
+ * @module
+ */
+import {
+  CENTROID_OPTION_NAMES,
+  centroidOptionsToJSON,
+  readCentroidOptions,
+  resolveCentroidFit,
+  type CentroidOptions,
+  type CentroidOptionsJSON,
+  type ResolvedCentroidOptions,
+} from './centroids.js';
+import {
+  Estimator,
+  freezeNDArray,
+  restoreModel,
+  type FitRequest,
+  type FittedState,
+  type NativeFitEntries,
+} from './estimator.js';
+import { assignToCentres, nearestCentres } from './evaluate.js';
+import { toMatrix } from './input.js';
+import { encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
+import {
+  native,
+  type NativeIterationInfo,
+  type NativeKMeansFit,
+  type NativeKMeansOptions,
+} from './native.js';
+import { compensatedSum, labelShare } from './numeric.js';
+import { readOptionsObject, readSampleWeight } from './options.js';
+import { toNested, type Nested } from './tensor.js';
+import type { DataInput, IterationInfo, NDArray } from './types.js';
+
+/**
+ * Options of {@link KMeans}. Only `nClusters` is required; see {@link CentroidOptions} for
+ * `nInit`, `seed`, `threads` and `init`.
+ */
+export interface KMeansOptions extends CentroidOptions {
+  /**
+   * Convergence threshold, >= 0 (default 1e-4). A run stops when the labels stop changing, or
+   * when the squared centre shift summed over clusters is <= tol × the mean over features of
+   * the (unweighted, population) variance of X, as scikit-learn.
+   */
+  tol?: number;
+  /** Lloyd iterations per restart: an integer >= 1 (default 300). */
+  maxIter?: number;
+}
+
+/** The fitted state: fresh arrays from the native fit, never handed out (getters copy). */
+interface KMeansState extends FittedState {
+  /** [K, D] */
+  readonly clusterCenters: Float64Array;
+  /** [N] */
+  readonly labels: Int32Array;
+  readonly inertia: number;
+}
+
+/** The fitted state in plain-JSON form (what `toJSON` writes under `state`). */
+export interface KMeansStateJSON {
+  /** [K][D] */
+  clusterCenters: Nested[];
+  /** [N] */
+  labels: number[];
+  /** [K] */
+  weights: number[];
+  inertia: number;
+  nIter: number;
+  converged: boolean;
+  nFeaturesIn: number;
+}
+
+/** What {@link KMeans.toJSON} returns. */
+export type KMeansJSON = ModelJSON<'KMeans', CentroidOptionsJSON, KMeansStateJSON>;
+
+const STATE_FIELDS = ['clusterCenters', 'labels', 'weights', 'inertia', 'nIter', 'converged', 'nFeaturesIn'] as const;
+
+/**
+ * Hard K-means (scikit-learn's `KMeans` with `algorithm='lloyd'`): K centres, each the
+ * (weighted) mean of the samples nearest to it. The work runs in native code on a thread pool;
+ * results are bit-identical for a given `seed` whatever the thread count.
+ *
+ * As scikit-learn: the data are centred on their unweighted mean while iterating; a run stops
+ * when the labels stop changing or on the centre-shift tolerance (see {@link KMeansOptions.tol});
+ * an empty cluster is re-seeded at the sample farthest from its centre; and the labels always
+ * belong to the final centres (reassigned after the last update).
+ *
+ * Fitting, the busy guard, aborting, `onIteration` and the not-fitted errors behave as
+ * {@link GaussianMixture}'s. `onIteration` receives as `objective` the weighted inertia of each
+ * iteration's assignment step (to the centres before that iteration's update) and as `change`
+ * its difference from the previous iteration (−Infinity on the first iteration of a restart,
+ * measured from +∞); returning false stops the fit and keeps the centres reached.
+ *
+ * @example
+ * ```ts
+ * const km = new KMeans({ nClusters: 3, seed: 42 });
+ * await km.fit(points);
+ * km.clusterCenters; // NDArray [3, D]
+ * km.predict(newPoints);
+ * ```
+ */
+export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKMeansFit> {
+  /** The `kind` written by `toJSON`. */
+  protected static override readonly kind = 'KMeans';
+
+  readonly #options: ResolvedCentroidOptions;
+
+  /**
+   * @param options - only `nClusters` is required; see {@link KMeansOptions}.
+   * @throws TypeError - options not an object, or an option of the wrong type.
+   * @throws RangeError - an unknown option name, a value out of range, or explicit `init`
+   *   centres whose row count is not `nClusters`.
+   */
+  constructor(options: KMeansOptions) {
+    super();
+    const o = readOptionsObject(options, 'KMeans options', CENTROID_OPTION_NAMES);
+    this.#options = readCentroidOptions(o, { tol: 1e-4, maxIter: 300 });
+  }
+
+  /** The number of clusters K (an option; available before fitting). */
+  get nClusters(): number {
+    return this.#options.nClusters;
+  }
+
+  // ------------------------------------------------------------------------- fitted attributes
+
+  /**
+   * The cluster centres, NDArray [K, D] (a copy).
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
+   */
+  get clusterCenters(): NDArray {
+    const s = this.fitted('clusterCenters');
+    return freezeNDArray(s.clusterCenters.slice(), [this.nClusters, s.d]);
+  }
+
+  /**
+   * The cluster of each training sample, Int32Array [N] (a copy): its nearest final centre.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
+   */
+  get labels(): Int32Array {
+    return this.fitted('labels').labels.slice();
+  }
+
+
+  /**
+   * Σₙ wₙ‖xₙ − c_(labelₙ)‖² over the training data, with the raw `sampleWeight` (1 when absent)
+   * and the final labels (scikit-learn's `inertia_`).
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
+   */
+  get inertia(): number {
+    return this.fitted('inertia').inertia;
+  }
+
+
+
+
+  // ------------------------------------------------------------------------------------ fitting
+
+  protected get threadCount(): number {
+    return this.#options.threads;
+  }
+
+  protected prepareFit(Xin: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeKMeansOptions> {
+    const X = toMatrix(Xin, 'X');
+    return { X, options: resolveCentroidFit(this.#options, X, sampleWeight) };
+  }
+
+  protected nativeFit(): NativeFitEntries<NativeKMeansOptions, NativeKMeansFit> {
+    const addon = native();
+    return { sync: addon.fitKMeansSync.bind(addon), async: addon.fitKMeansAsync.bind(addon) };
+  }
+
+  protected override iterationInfo(info: NativeIterationInfo): IterationInfo {
+    // The native first change is NaN (inertia − nothing); report it as measured from +∞.
+    const change = info.iter === 1 && Number.isNaN(info.change) ? -Infinity : info.change;
+    return super.iterationInfo({ ...info, change });
+  }
+
+  protected stateFromFit(r: FitRequest<NativeKMeansOptions>, fit: NativeKMeansFit): KMeansState {
+    const k = this.nClusters;
+    const { n, d } = r.X;
+    this.checkNativeSizes([
+      [fit.clusterCenters, k * d],
+      [fit.labels, n],
+    ]);
+    return Object.freeze({
+      d,
+      clusterCenters: fit.clusterCenters,
+      labels: fit.labels,
+      weights: labelShare(fit.labels, k, r.options.sampleWeight),
+      inertia: fit.inertia,
+      nIter: fit.nIter,
+      converged: fit.converged,
+    });
+  }
+
+  // ------------------------------------------------------------------------------- prediction
+
+  /**
+   * The nearest centre of each sample (ties to the lowest index).
+   * @param X - samples with the fitted number of features.
+   * @returns Int32Array [N] of labels in [0, K).
+   * @throws TypeError / RangeError - bad X, or D different from the fitted model.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
+   */
+  predict(X: DataInput): Int32Array {
+    const { X: m, s } = this.input(X, 'predict()');
+    return nearestCentres(m, s.clusterCenters, this.threadCount);
+  }
+
+  /**
+   * The Euclidean distance of each sample to each centre (scikit-learn's `transform`),
+   * computed exactly as ‖x − c‖ (not by the expanded ‖x‖² − 2x·c + ‖c‖²).
+   * @returns NDArray [N, K].
+   * @throws TypeError / RangeError / Error - as {@link KMeans.predict}.
+   */
+  transform(X: DataInput): NDArray {
+    const { X: m, s } = this.input(X, 'transform()');
+    const k = this.nClusters;
+    const distances = new Float64Array(m.n * k);
+    assignToCentres(m, s.clusterCenters, this.threadCount, { distances });
+    return freezeNDArray(distances, [m.n, k]);
+  }
+
+  /**
+   * The opposite of the inertia of X, −Σₙ wₙ‖xₙ − c_(nearest)‖² (scikit-learn's `score`:
+   * higher is better; a sum, not a mean).
+   * @param sampleWeight - optional weights: length N, finite, >= 0, not all zero.
+   * @throws TypeError / RangeError / Error - as {@link KMeans.predict}, or bad weights.
+   */
+  score(X: DataInput, sampleWeight?: ArrayLike<number>): number {
+    const { X: m, s } = this.input(X, 'score()');
+    const w = sampleWeight === undefined ? undefined : readSampleWeight(sampleWeight, m.n);
+    const labels = nearestCentres(m, s.clusterCenters, this.threadCount);
+    const d2 = new Float64Array(m.n);
+    for (let i = 0; i < m.n; i++) {
+      const c = (labels[i] as number) * m.d;
+      let sum = 0;
+      for (let j = 0; j < m.d; j++) {
+        const diff = (m.data[i * m.d + j] as number) - (s.clusterCenters[c + j] as number);
+        sum += diff * diff;
+      }
+      d2[i] = sum;
+    }
+    return -compensatedSum(d2, w);
+  }
+
+  // --------------------------------------------------------------------------------------- JSON
+
+  /**
+   * The model as a plain, versioned object: `{ format: 'gaussmix', version: 1, kind: 'KMeans',
+   * options, state }`, with `state` null before fitting. Every number is a JSON number (exact
+   * for float64), so `KMeans.fromJSON(JSON.parse(JSON.stringify(model)))` predicts
+   * bit-identically.
+   */
+  toJSON(): KMeansJSON {
+    const s = this.state;
+    const state: KMeansStateJSON | null = s && {
+      clusterCenters: toNested(s.clusterCenters, [this.nClusters, s.d]),
+      labels: Array.from(s.labels),
+      weights: Array.from(s.weights),
+      inertia: s.inertia,
+      nIter: s.nIter,
+      converged: s.converged,
+      nFeaturesIn: s.d,
+    };
+    return { format: JSON_FORMAT, version: JSON_VERSION, kind: 'KMeans', options: centroidOptionsToJSON(this.#options), state };
+  }
+
+  /**
+   * Restores a model written by {@link KMeans.toJSON} (also after `JSON.stringify`/`JSON.parse`).
+   * @throws TypeError - a field of the wrong type (the message names it).
+   * @throws RangeError - another format, version or kind; a missing or unknown field; a shape
+   *   that does not match the options; invalid values.
+   */
+  static fromJSON(obj: unknown): KMeans {
+    return restoreModel(obj, 'KMeans.fromJSON', ['KMeans'], (_, o) => new KMeans(o as KMeansOptions), STATE_FIELDS, readState);
+  }
+}
+
+/** The fitted state from its checked JSON fields. */
+function readState(st: StateReader, model: KMeans): KMeansState {
+  const k = model.nClusters;
+  const fitted = st.fitted(k, 'nClusters');
+  return Object.freeze({
+    ...fitted,
+    clusterCenters: st.tensor('clusterCenters', 2, [k, fitted.d], '[nClusters, nFeaturesIn]'),
+    labels: st.labels('labels', k),
+    inertia: st.number('inertia', 0),
+  });
+}
