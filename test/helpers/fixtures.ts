@@ -47,12 +47,43 @@ export interface GmmFixture {
   };
 }
 
-/** Every GaussianMixture fixture (gmm_*.json), sorted by name. */
-export function loadGmmFixtures(): GmmFixture[] {
+/** Every fixture `<prefix>*.json` of the given kind, sorted by name. */
+function loadFixtures<T extends { kind: string }>(prefix: string, kind: T['kind']): T[] {
   return fs
     .readdirSync(FIXTURE_DIR)
-    .filter((f) => f.startsWith('gmm_') && f.endsWith('.json'))
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
     .sort()
-    .map((f) => JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, f), 'utf8')) as GmmFixture)
-    .filter((f) => f.kind === 'GaussianMixture');
+    .map((f) => JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, f), 'utf8')) as T)
+    .filter((f) => f.kind === kind);
+}
+
+/** Every GaussianMixture fixture (gmm_*.json), sorted by name. */
+export function loadGmmFixtures(): GmmFixture[] {
+  return loadFixtures<GmmFixture>('gmm_', 'GaussianMixture');
+}
+
+export interface KMeansFixture {
+  name: string;
+  kind: 'KMeans';
+  comment?: string;
+  X: number[][];
+  Xtest: number[][];
+  sampleWeight?: number[];
+  options: { nClusters: number; tol: number; maxIter: number; nInit: number };
+  init: { init: number[][] };
+  expected: {
+    clusterCenters: number[][];
+    labels: number[];
+    inertia: number;
+    nIter: number;
+    /** 'strict' | 'tol' | 'maxIter' (informative; from sklearn's verbose log). */
+    stop: string;
+    labelsTest: number[];
+    transformTest: number[][];
+  };
+}
+
+/** Every KMeans fixture (kmeans_*.json), sorted by name. */
+export function loadKMeansFixtures(): KMeansFixture[] {
+  return loadFixtures<KMeansFixture>('kmeans_', 'KMeans');
 }
