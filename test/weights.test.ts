@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
 
 import { GaussianMixture, type CovarianceType, type GaussianMixtureOptions, type NDArray } from '../lib/index.js';
 import { expectClose, maxAbs } from './helpers/compare.js';
-import { mulberry32, sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
+import { mulberry32, repeatRows, sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
 
 const RTOL = 1e-10;
 const ATOL_SCALE = 1e-13;
@@ -70,17 +70,6 @@ function options(type: CovarianceType): GaussianMixtureOptions {
   };
 }
 
-/** Rows selected (and repeated) by a count per row, in order (numpy's np.repeat). */
-function repeatRows(src: Float64Array, counts: readonly number[]): NDArray {
-  const total = counts.reduce((a, b) => a + b, 0);
-  const out = new Float64Array(total * D);
-  let o = 0;
-  counts.forEach((c, r) => {
-    for (let i = 0; i < c; i++, o += D) out.set(src.subarray(r * D, (r + 1) * D), o);
-  });
-  return { data: out, shape: [total, D] };
-}
-
 /** Compares every fitted attribute; returns the largest relative deviation. */
 function expectSameFit(a: GaussianMixture, b: GaussianMixture, what: string): number {
   expect(a.nIter, `${what}: nIter`).toBe(b.nIter);
@@ -108,7 +97,7 @@ describe('sampleWeight', () => {
   for (const type of TYPES) {
     it(`${type}: integer weights = duplicated rows`, () => {
       const weighted = new GaussianMixture(options(type)).fitSync(X, { sampleWeight: intWeights });
-      const repeated = new GaussianMixture(options(type)).fitSync(repeatRows(data, intWeights));
+      const repeated = new GaussianMixture(options(type)).fitSync(repeatRows(data, D, intWeights));
       const dev = expectSameFit(weighted, repeated, `${type}, weights vs repetition`);
       console.log(`[weights] ${type}: integer weights vs repeated rows, max rel dev ${dev.toExponential(2)}`);
     });
@@ -132,7 +121,7 @@ describe('sampleWeight', () => {
         { data: withOutliers, shape: [N + outliers.length, D] },
         { sampleWeight: w },
       );
-      const dropped = new GaussianMixture(options(type)).fitSync(repeatRows(data, keep));
+      const dropped = new GaussianMixture(options(type)).fitSync(repeatRows(data, D, keep));
       const dev = expectSameFit(zeroWeighted, dropped, `${type}, zero weights vs dropped rows`);
       console.log(`[weights] ${type}: zero weights vs dropped rows, max rel dev ${dev.toExponential(2)}`);
     });

@@ -95,6 +95,28 @@ export function sampleMixture(
   return { data, d, labels };
 }
 
+/**
+ * The rows of a row-major [n, d] array, each repeated counts[r] times (0 drops it), in order
+ * (numpy's np.repeat along axis 0), as an NDArray [Σ counts, d].
+ */
+export function repeatRows(data: Float64Array, d: number, counts: ArrayLike<number>): { data: Float64Array; shape: number[] } {
+  let total = 0;
+  for (let r = 0; r < counts.length; r++) total += counts[r] as number;
+  const out = new Float64Array(total * d);
+  let o = 0;
+  for (let r = 0; r < counts.length; r++) {
+    for (let i = 0; i < (counts[r] as number); i++, o += d) out.set(data.subarray(r * d, (r + 1) * d), o);
+  }
+  return { data: out, shape: [total, d] };
+}
+
+/** Labels of rows repeated as by {@link repeatRows}: each label counts[r] times. */
+export function repeatLabels(labels: ArrayLike<number>, counts: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < counts.length; r++) for (let i = 0; i < (counts[r] as number); i++) out.push(labels[r] as number);
+  return out;
+}
+
 /** A row-major [n, d] Float64Array as number[][]. */
 export function toRows(data: Float64Array, d: number): number[][] {
   const rows: number[][] = [];
