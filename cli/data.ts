@@ -10,14 +10,18 @@ import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import { RecordBatchReader, Type, type RecordBatch, type Schema } from 'apache-arrow';
-import { CsvError, parse as csvParse } from 'csv-parse';
+import type { RecordBatch, Schema } from 'apache-arrow';
 
 import { CliError, UsageError } from './args.js';
 
 export interface ReadOptions {
   /** Column names or 1-based indexes; default: every numeric column. */
-  columns?: string[];
+  columns?: string[] | undefined;
+  /**
+   * Where `columns` came from when not from --columns (e.g. "the model"): a column missing
+   * is then a failure (exit 1), not a usage error.
+   */
+  columnsOrigin?: string | undefined;
   /** Field delimiter for text files; default: sniffed from the first line. */
   delimiter?: string;
   /** Rows per chunk (default 65,536). */
@@ -95,17 +99,21 @@ function isArrow(head: Buffer): boolean {
 }
 
 /** Which columns to read, by name or 1-based index. */
-function chooseColumns(all: string[], numeric: boolean[], wanted: string[] | undefined, name: string, command: string): number[] {
+function chooseColumns(all: string[], numeric: boolean[], name: string, opts: ReadOptions): number[] {
+  const wanted = opts.columns;
   if (wanted === undefined) {
     const idx = all.map((_, i) => i).filter((i) => numeric[i]);
     if (idx.length === 0) throw new CliError(`${name}: no numeric columns (columns: ${all.join(', ')})`);
     return idx;
   }
-  if (wanted.length === 0) throw new UsageError('--columns is empty', command);
+  if (wanted.length === 0) throw new UsageError('--columns is empty', opts.command);
   return wanted.map((w) => {
     let i = all.indexOf(w);
     if (i < 0 && /^\d+$/.test(w) && Number(w) >= 1 && Number(w) <= all.length) i = Number(w) - 1;
-    if (i < 0) throw new UsageError(`--columns: no column '${w}' in ${name} (columns: ${all.join(', ')})`, command);
+    if (i < 0 && opts.columnsOrigin !== undefined) {
+      throw new CliError(`${name} has no column '${w}', which ${opts.columnsOrigin} needs (columns: ${all.join(', ')}); choose others with --columns`);
+    }
+    if (i < 0) throw new UsageError(`--columns: no column '${w}' in ${name} (columns: ${all.join(', ')})`, opts.command);
     return i;
   });
 }
@@ -123,6 +131,8 @@ async function openCsv(src: Awaited<ReturnType<typeof openSource>>, opts: ReadOp
   const { name } = src;
   const firstLine = src.head.toString('utf8').split(/\r?\n/, 1)[0] ?? '';
   const delimiter = opts.delimiter ?? (firstLine.includes('\t') ? '\t' : firstLine.includes(',') ? ',' : firstLine.includes(';') ? ';' : ',');
+  // Loaded when needed (as apache-arrow is), so that a command starts fast.
+  const { CsvError, parse: csvParse } = await import('csv-parse');
   const parser = csvParse({ delimiter, info: true, skip_empty_lines: true, trim: true, bom: true });
   const done = pipeline(Readable.from(src.rest()), parser).catch((err: unknown) => {
     parser.destroy(err as Error);
@@ -145,7 +155,7 @@ async function openCsv(src: Awaited<ReturnType<typeof openSource>>, opts: ReadOp
   if (hasHeader) first = await next();
   if (first === undefined) throw new CliError(`${name}: a header but no data rows`);
   const numeric = header.map((_, i) => NUMBER.test(first?.record[i] ?? ''));
-  const idx = chooseColumns(header, numeric, opts.columns, name, opts.command);
+  const idx = chooseColumns(header, numeric, name, opts);
   const columns = idx.map((i) => header[i] as string);
   const d = idx.length;
   const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK;
@@ -177,12 +187,9 @@ async function openCsv(src: Awaited<ReturnType<typeof openSource>>, opts: ReadOp
   return { name, format: 'csv', columns, chunks: chunks() };
 }
 
-function isNumericType(typeId: Type): boolean {
-  return typeId === Type.Float || typeId === Type.Int;
-}
-
 async function openArrow(source: string, src: Awaited<ReturnType<typeof openSource>>, opts: ReadOptions): Promise<Table> {
   const { name } = src;
+  const { RecordBatchReader, Type } = await import('apache-arrow');
   let reader;
   try {
     if (source !== '-' && src.head.subarray(0, 6).toString('latin1') === 'ARROW1') {
@@ -198,8 +205,8 @@ async function openArrow(source: string, src: Awaited<ReturnType<typeof openSour
   }
   const schema: Schema = reader.schema;
   const all = schema.fields.map((f) => f.name);
-  const numeric = schema.fields.map((f) => isNumericType(f.typeId));
-  const idx = chooseColumns(all, numeric, opts.columns, name, opts.command);
+  const numeric = schema.fields.map((f) => f.typeId === Type.Float || f.typeId === Type.Int);
+  const idx = chooseColumns(all, numeric, name, opts);
   for (const i of idx) {
     const f = schema.fields[i];
     if (f && !numeric[i]) throw new CliError(`${name}: column ${f.name} is not numeric (Arrow type ${String(f.type)})`);

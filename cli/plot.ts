@@ -232,13 +232,14 @@ export async function writeSvg(file: string, spec: Spec): Promise<void> {
 /** BIC (or AIC) against K, one line per covariance type, the best cell ringed. */
 export function criterionChart(
   rows: { type: string; k: number; value: number }[],
+  types: string[],
   best: { type: string; k: number; value: number } | undefined,
   criterion: string,
   title: string,
 ): Spec {
   const x = { field: 'k', type: 'quantitative', title: 'K (components)', axis: { tickMinStep: 1 } };
   const y = { field: 'value', type: 'quantitative', title: `${criterion} (lower is better)`, scale: { zero: false } };
-  const color = { field: 'type', type: 'nominal', title: 'covariance', scale: { range: PALETTE } };
+  const color = { field: 'type', type: 'nominal', title: 'covariance', scale: { domain: types, range: PALETTE } };
   const layer: Spec[] = [
     { name: 'lines', data: { values: rows }, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color, detail: { field: 'type' } } },
     { name: 'cells', data: { values: rows }, mark: { type: 'point', filled: true, size: 50 }, encoding: { x, y, color } },
@@ -251,5 +252,5 @@ export function criterionChart(
       encoding: { x, y },
     });
   }
-  return { title: { text: title, subtitle: best ? `best (ringed): ${best.type}, K = ${best.k}` : undefined }, width: 520, height: 320, layer };
+  return { title: { text: title, ...(best && { subtitle: `best (ringed): ${best.type}, K = ${best.k}` }) }, width: 520, height: 320, layer };
 }

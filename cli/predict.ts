@@ -46,8 +46,10 @@ export async function predictCommand(argv: string[]): Promise<void> {
   if (proba && !estimator.predictProba) {
     throw new UsageError(`--proba needs a model with soft assignments; ${modelPath} is ${fitted.kind}, which gives labels only`, cmd);
   }
-  const columns = list(p, 'columns') ?? modelColumns ?? undefined;
-  const table = await openTable(source, { command: cmd, columns, delimiter, chunkRows });
+  const userColumns = list(p, 'columns');
+  const columns = userColumns ?? modelColumns ?? undefined;
+  const columnsOrigin = userColumns === undefined && modelColumns ? `the model (${modelPath})` : undefined;
+  const table = await openTable(source, { command: cmd, columns, columnsOrigin, delimiter, chunkRows });
   if (table.columns.length !== fitted.d) {
     throw new CliError(
       `${modelPath} was fitted on ${fitted.d} columns${modelColumns ? ` (${modelColumns.join(', ')})` : ''}, but ${table.name} gives ` +

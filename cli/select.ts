@@ -177,7 +177,7 @@ export async function selectCommand(argv: string[]): Promise<void> {
   if (plot !== undefined) {
     const rows = cells.filter((c) => c.bic !== undefined).map((c) => ({ type: c.type, k: c.k, value: c.bic as number }));
     const b = bestBic ? { type: bestBic.type, k: bestBic.k, value: bestBic.bic as number } : undefined;
-    await writeSvg(plot, criterionChart(rows, b, 'BIC', `BIC against K: ${path.basename(data.name)}`));
+    await writeSvg(plot, criterionChart(rows, typeList, b, 'BIC', `BIC against K: ${path.basename(data.name)}`));
     if (!quiet) process.stdout.write(`plot written to ${plot}\n`);
   }
   if (bestBic === undefined) throw new CliError('every fit failed');
