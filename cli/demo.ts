@@ -11,7 +11,7 @@ import { GaussianMixture } from 'gaussmix';
 
 import { int, num, parse, positionals, str } from './args.js';
 import { count, fixed, matrix, ms, table, vector } from './format.js';
-import { available, build, describeFitted, type Fitted, type ModelName } from './models.js';
+import { build, describeFitted, type Fitted, type ModelName } from './models.js';
 import { colour, domain, ellipses, modelPanel, panel, plotRows, takeRows, writeSvg, type PanelInput } from './plot.js';
 
 export const DEMO_OPTIONS = {
@@ -158,14 +158,12 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const seed = int(p, 'seed', cmd, 0) ?? 2026;
   const stiffness = num(p, 'stiffness', cmd) ?? 1;
   const threads = int(p, 'threads', cmd, 0);
-  const missing = METHODS.filter((m) => !available(m.model)).map((m) => m.model);
 
   const say = (s = ''): void => {
     process.stdout.write(`${s}\n`);
   };
   say(`gaussmix demo: K-means, soft K-means (stiffness β = ${stiffness}), Gaussian K-means and a full Gaussian mixture`);
   say(`on ${count(n)} points drawn from each of two known mixtures (seed ${seed}); every fit has seed 1.`);
-  if (missing.length > 0) say(`(not in this build of gaussmix yet, so left out: ${missing.join(', ')})`);
 
   const rowsOfPanels: Record<string, unknown>[] = [];
   for (const [c, truth] of CASES.entries()) {
@@ -177,7 +175,6 @@ export async function demoCommand(argv: string[]): Promise<void> {
 
     const runs: Run[] = [];
     for (const m of METHODS) {
-      if (!available(m.model)) continue;
       const est = build({ model: m.model, k, covariance: m.covariance, seed: 1, threads, stiffness });
       const t0 = performance.now();
       await est.fit(view);
@@ -217,7 +214,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
       }
       say(table(rows, 'lrll'));
     }
-    if (runs.some((r) => !r.fitted.weights)) say('\n* K-means and soft K-means have no weights: the share of points assigned is shown.');
+    say('\n* K-means has no weights and soft K-means weighs its clusters equally: the share of points assigned is shown.');
 
     // The picture's row for this case: the truth, then one panel per method.
     const rows = plotRows(n, shown);

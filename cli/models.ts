@@ -5,8 +5,7 @@
  */
 import * as fs from 'node:fs';
 
-import * as gaussmix from 'gaussmix';
-import type { CovarianceType, FitOptions, NDArray } from 'gaussmix';
+import { GaussianKMeans, GaussianMixture, KMeans, SoftKMeans, type CovarianceType, type FitOptions, type NDArray } from 'gaussmix';
 
 import { CliError, UsageError } from './args.js';
 
@@ -39,15 +38,17 @@ interface EstimatorClass {
   fromJSON(obj: unknown): Estimator;
 }
 
-/** The class named `name`, if this build of gaussmix exports it. */
-export function estimatorClass(name: string): EstimatorClass | undefined {
-  const c = (gaussmix as unknown as Record<string, unknown>)[name];
-  return typeof c === 'function' ? (c as unknown as EstimatorClass) : undefined;
-}
+/** The estimator classes by their JSON kind. */
+const CLASSES: Record<string, EstimatorClass> = {
+  GaussianMixture: GaussianMixture as unknown as EstimatorClass,
+  GaussianKMeans: GaussianKMeans as unknown as EstimatorClass,
+  KMeans: KMeans as unknown as EstimatorClass,
+  SoftKMeans: SoftKMeans as unknown as EstimatorClass,
+};
 
-/** Whether this build has the estimator behind a command-line model name. */
-export function available(model: ModelName): boolean {
-  return estimatorClass(CLASS_OF[model]) !== undefined;
+/** The class whose JSON kind is `name`. */
+export function estimatorClass(name: string): EstimatorClass | undefined {
+  return Object.hasOwn(CLASSES, name) ? CLASSES[name] : undefined;
 }
 
 export interface BuildOptions {
@@ -64,10 +65,7 @@ export interface BuildOptions {
 
 /** A new, unfitted estimator for the options. */
 export function build(o: BuildOptions): Estimator {
-  const cls = estimatorClass(CLASS_OF[o.model]);
-  if (cls === undefined) {
-    throw new CliError(`--model ${o.model}: this build of gaussmix has no ${CLASS_OF[o.model]} yet`);
-  }
+  const cls = CLASSES[CLASS_OF[o.model]] as EstimatorClass;
   const count = o.model === 'kmeans' || o.model === 'soft-kmeans' ? 'nClusters' : 'nComponents';
   const options: Record<string, unknown> = {
     [count]: o.k,

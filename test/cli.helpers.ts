@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 import { DOMParser, type Element } from '@xmldom/xmldom';
 
@@ -41,12 +41,6 @@ export function run(args: string[], options: { input?: string | Buffer; cwd?: st
 /** A fresh temporary folder. */
 export function tmpdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'gaussmix-cli-'));
-}
-
-/** Which estimators the built library exports (KMeans and SoftKMeans may not be there yet). */
-export async function exported(): Promise<Set<string>> {
-  const lib = (await import(pathToFileURL(path.join(root, 'dist', 'esm', 'index.js')).href)) as Record<string, unknown>;
-  return new Set(Object.keys(lib).filter((k) => typeof lib[k] === 'function'));
 }
 
 /**

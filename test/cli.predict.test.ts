@@ -6,16 +6,14 @@ import * as path from 'node:path';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { bin, csvRows, exported, fixture, run, svgMarks, tmpdir } from './cli.helpers.js';
+import { bin, csvRows, fixture, run, svgMarks, tmpdir } from './cli.helpers.js';
 
 const iris = fixture('iris.csv');
 const blobsCsv = fixture('blobs.csv');
 let dir: string;
-let has: Set<string>;
 
-beforeAll(async () => {
+beforeAll(() => {
   dir = tmpdir();
-  has = await exported();
 });
 
 /** The share of rows whose label, mapped to the best-matching class, is that class. */
@@ -86,13 +84,11 @@ describe('predict', () => {
     const notModel = await run(['predict', junk, iris]);
     expect(notModel.code).toBe(1);
     expect(notModel.stderr).toMatch(/not a gaussmix model/);
-    if (has.has('KMeans')) {
-      const km = path.join(dir, 'km.json');
-      expect((await run(['fit', iris, '-k', '3', '--model', 'kmeans', '-o', km])).code).toBe(0);
-      const r = await run(['predict', km, iris, '--proba']);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/labels only/);
-    }
+    const km = path.join(dir, 'km.json');
+    expect((await run(['fit', iris, '-k', '3', '--model', 'kmeans', '-o', km])).code).toBe(0);
+    const r = await run(['predict', km, iris, '--proba']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/labels only/);
   });
 
   it('streams: output comes out while input is still coming in', async () => {
