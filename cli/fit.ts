@@ -67,12 +67,16 @@ export function summary(f: Fitted, columns: string[], seconds: number): string {
     if (f.weights) line += ` weight ${fixed(f.weights[k] as number, 3)}`;
     line += ` ${f.kind === 'KMeans' ? 'centre' : 'mean'} ${vector(mean)}`;
     const s = f.spread(k);
-    if (s) {
-      if (s.type === 'full' || s.type === 'tied') line += ` covariance ${matrix(s.values, f.d)}`;
-      else if (s.type === 'diag') line += ` variances ${vector(s.values)}`;
-      else line += ` variance ${fixed(s.values[0] as number, 3)}`;
-    }
+    const square = s !== null && (s.type === 'full' || s.type === 'tied');
+    if (s !== null && square && f.d <= 2) line += ` covariance ${matrix(s.values, f.d)}`;
+    else if (s !== null && s.type === 'diag') line += ` variances ${vector(s.values)}`;
+    else if (s !== null && s.type === 'spherical') line += ` variance ${fixed(s.values[0] as number, 3)}`;
     lines.push(line);
+    if (s !== null && square && f.d > 2) {
+      // A bigger covariance matrix: one row a line, under its component.
+      lines.push(`    covariance${s.type === 'tied' ? ' (tied: shared by all components)' : ''}:`);
+      for (let i = 0; i < f.d; i++) lines.push(`      ${Array.from(s.values.slice(i * f.d, i * f.d + f.d), (v) => fixed(v, 4, 9)).join(' ')}`);
+    }
   }
   return lines.join('\n');
 }

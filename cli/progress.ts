@@ -21,7 +21,7 @@ export class Progress {
     const now = Date.now();
     if (!force && now - this.#last < 100) return;
     this.#last = now;
-    const width = process.stderr.columns ?? 100;
+    const width = process.stderr.columns || 100;
     process.stderr.write(`\r\x1b[2K${text.slice(0, Math.max(10, width - 1))}`);
     this.#shown = true;
   }

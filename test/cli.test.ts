@@ -3,11 +3,12 @@
 // processes (cli.predict.test.ts: predict and select; cli.demo.test.ts: the demo).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { fixture, root, run, svgMarks, svgTexts, tmpdir } from './cli.helpers.js';
+import { bin, fixture, root, run, svgMarks, svgTexts, tmpdir, type Result } from './cli.helpers.js';
 
 const iris = fixture('iris.csv');
 const blobsCsv = fixture('blobs.csv');
@@ -174,6 +175,21 @@ describe('fit', () => {
       expect(JSON.parse(r.stdout).model.kind).toBe(kind);
       expect(r.stderr).toContain(label);
     }
+  });
+
+  it.skipIf(!fs.existsSync('/usr/bin/script'))('shows a progress line when stderr is a terminal', async () => {
+    // script(1) runs the command on a pseudo-terminal; the progress line is redrawn with \r.
+    const out = path.join(dir, 'tty.json');
+    const command = ['node', bin, 'fit', iris, '-k', '3', '--max-iter', '30', '--tol', '0', '-o', out].map((a) => `'${a}'`).join(' ');
+    const r = await new Promise<Result>((resolve) => {
+      const child = spawn('/usr/bin/script', ['-qfec', command, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (b: Buffer) => (text += b.toString()));
+      child.on('close', (code) => resolve({ code, stdout: text, stderr: '' }));
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\r\x1b\[2Kfit: init 1 {2}iteration \d+ {2}log-likelihood -?[\d.]+ {2}change /);
+    expect(r.stdout).toContain('GMM full, K = 3');
   });
 
   it('--plot draws every point coloured, the centres and the 1σ and 2σ ellipses', async () => {
