@@ -21,14 +21,17 @@ KMeansInit kmeansInitFrom(const Napi::Object& options, const double** centers, s
   throw invalidArgument("unknown init '" + init + "'");
 }
 
-struct KMeansRequest {
+// A K-means family request: the options both KMeans and SoftKMeans take.
+template <class Options>
+struct CentroidRequest {
   Data data;
-  KMeansOptions options;
+  Options options;
   unsigned threads = 1;
 };
 
-KMeansRequest makeKMeansRequest(const Napi::CallbackInfo& info) {
-  KMeansRequest r;
+template <class Options>
+CentroidRequest<Options> makeCentroidRequest(const Napi::CallbackInfo& info) {
+  CentroidRequest<Options> r;
   r.data = dataArgument(info);
   const Napi::Object o = optionsArgument(info);
   r.options.k = countArgument(o.Get("nClusters"), "nClusters");
@@ -39,6 +42,19 @@ KMeansRequest makeKMeansRequest(const Napi::CallbackInfo& info) {
   r.options.init = kmeansInitFrom(o, &r.options.centersInit,
                                   static_cast<size_t>(r.options.k * r.data.d));
   r.threads = threadsArgument(o.Get("threads"));
+  return r;
+}
+
+using KMeansRequest = CentroidRequest<KMeansOptions>;
+using SoftRequest = CentroidRequest<SoftKMeansOptions>;
+
+KMeansRequest makeKMeansRequest(const Napi::CallbackInfo& info) {
+  return makeCentroidRequest<KMeansOptions>(info);
+}
+
+SoftRequest makeSoftRequest(const Napi::CallbackInfo& info) {
+  SoftRequest r = makeCentroidRequest<SoftKMeansOptions>(info);
+  r.options.stiffness = numberProperty(optionsArgument(info), "stiffness");
   return r;
 }
 
@@ -61,28 +77,6 @@ Napi::Value kmeansFitToJs(Napi::Env env, const KMeansFit& fit) {
   out.Set("nIter", Napi::Number::New(env, fit.nIter));
   out.Set("converged", Napi::Boolean::New(env, fit.converged));
   return out;
-}
-
-struct SoftRequest {
-  Data data;
-  SoftKMeansOptions options;
-  unsigned threads = 1;
-};
-
-SoftRequest makeSoftRequest(const Napi::CallbackInfo& info) {
-  SoftRequest r;
-  r.data = dataArgument(info);
-  const Napi::Object o = optionsArgument(info);
-  r.options.k = countArgument(o.Get("nClusters"), "nClusters");
-  r.options.stiffness = numberProperty(o, "stiffness");
-  r.options.tol = numberProperty(o, "tol");
-  r.options.maxIter = static_cast<int>(countArgument(o.Get("maxIter"), "maxIter"));
-  r.options.nInit = static_cast<int>(countArgument(o.Get("nInit"), "nInit"));
-  r.options.seed = seedArgument(o.Get("seed"));
-  r.options.init = kmeansInitFrom(o, &r.options.centersInit,
-                                  static_cast<size_t>(r.options.k * r.data.d));
-  r.threads = threadsArgument(o.Get("threads"));
-  return r;
 }
 
 MixtureFit runSoft(const SoftRequest& r, const Control& control) {
