@@ -154,7 +154,9 @@ async function openCsv(src: Awaited<ReturnType<typeof openSource>>, opts: ReadOp
   const header = hasHeader ? first.record : first.record.map((_, i) => String(i + 1));
   if (hasHeader) first = await next();
   if (first === undefined) throw new CliError(`${name}: a header but no data rows`);
-  const numeric = header.map((_, i) => NUMBER.test(first?.record[i] ?? ''));
+  // A column is numeric when its first value is a number, or empty (then reading stops there
+  // with an error, rather than the column being silently left out).
+  const numeric = header.map((_, i) => NUMBER.test(first?.record[i] ?? '') || (first?.record[i] ?? '') === '');
   const idx = chooseColumns(header, numeric, name, opts);
   const columns = idx.map((i) => header[i] as string);
   const d = idx.length;

@@ -61,6 +61,28 @@ describe('predict', () => {
     });
   });
 
+  it("reads a bare estimator JSON (toJSON()) too, taking the file's numeric columns", async () => {
+    const wrapped = path.join(dir, 'plain-model.json');
+    expect((await run(['fit', iris, '-k', '3', '--model', 'soft-kmeans', '--stiffness', '4', '-o', wrapped])).code).toBe(0);
+    const bare = path.join(dir, 'bare.json');
+    fs.writeFileSync(bare, JSON.stringify(JSON.parse(fs.readFileSync(wrapped, 'utf8')).model));
+    const a = await run(['predict', bare, iris, '--proba']);
+    const b = await run(['predict', wrapped, iris, '--proba']);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    const wrong = await run(['predict', bare, blobsCsv]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/fitted on 4 columns, but .*blobs\.csv gives 3 \(x, y, group\); choose them with --columns/);
+  });
+
+  it('an empty value names its line and column', async () => {
+    const m = path.join(dir, 'blobs-model-2.json');
+    expect((await run(['fit', blobsCsv, '-k', '2', '--columns', 'x,y', '-o', m])).code).toBe(0);
+    const r = await run(['predict', m, '-'], { input: 'x,y\n1,\n2,3\n' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/stdin line 2, column y: an empty value is not a number/);
+  });
+
   it('takes the model columns by name from a file with other columns in another order', async () => {
     const lines = fs.readFileSync(iris, 'utf8').trim().split('\n');
     const shuffled = lines.map((line) => {
