@@ -6,10 +6,9 @@
  */
 import { describe, invalidValue, translateNativeError } from './errors.js';
 import { freezeNDArray, restoreModel, type FitRequest, type NativeFitEntries } from './estimator.js';
-import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
-import { evaluateMixture } from './evaluate.js';
-import { checkEnoughSamples, toMatrix, type Matrix } from './input.js';
+import { checkEnoughSamples, toMatrix } from './input.js';
 import { encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
+import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
 import {
   checkCovarianceValues,
   checkPrecisionsCholesky,
@@ -31,8 +30,6 @@ import {
   type CovarianceType,
   type NativeMixtureFit,
   type NativeMixtureOptions,
-  type NativeMixtureOutputs,
-  type NativeMixtureParams,
 } from './native.js';
 import { weightedMean } from './numeric.js';
 import { integerOption, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';

@@ -23,7 +23,7 @@ import {
 } from './estimator.js';
 import { assignToCentres, nearestCentres } from './evaluate.js';
 import { toMatrix } from './input.js';
-import { encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
+import { JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import {
   native,
   type NativeIterationInfo,

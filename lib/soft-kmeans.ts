@@ -13,17 +13,17 @@ import {
   type ResolvedCentroidOptions,
 } from './centroids.js';
 import { freezeNDArray, restoreModel, type FitRequest, type NativeFitEntries } from './estimator.js';
-import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
 import { evaluateMixture, nearestCentres } from './evaluate.js';
 import { toMatrix } from './input.js';
 import { encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
+import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
 import {
   native,
   type NativeMixtureParams,
   type NativeSoftKMeansFit,
   type NativeSoftKMeansOptions,
 } from './native.js';
-import { columnShare, weightedMean } from './numeric.js';
+import { columnShare } from './numeric.js';
 import { numberOption, readOptionsObject } from './options.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';

@@ -42,11 +42,16 @@ export interface IterationInfo {
   readonly init: number;
   /** The iteration within that restart, from 1. */
   readonly iter: number;
-  /** The estimator's objective after this iteration (GMM: mean log-likelihood per sample). */
+  /**
+   * The estimator's objective in this iteration. GaussianMixture and SoftKMeans: the mean
+   * log-likelihood per sample of its E-step (never decreases). KMeans: the weighted inertia of
+   * its assignment step, to the centres before its update (never increases).
+   */
   readonly objective: number;
   /**
-   * The change of the objective from the previous iteration (compared with `tol`); `Infinity`
-   * on the first iteration of a cold start, as scikit-learn measures it from −∞.
+   * The change of the objective from the previous iteration (GaussianMixture compares it with
+   * `tol`). On the first iteration of a cold start it is measured from the worst value:
+   * `Infinity` for a log-likelihood (from −∞, as scikit-learn), `-Infinity` for KMeans (from +∞).
    */
   readonly change: number;
 }
