@@ -60,7 +60,20 @@ function runJson(cmd, argv) {
   }
 }
 
-const runNodePeer = (peer, spec, plan) => runJson(process.execPath, [join(here, 'peer_child.mjs'), JSON.stringify({ peer, spec, plan })]);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A Node peer in its child process. gaussmix's addon may be missing for a moment while a
+ * developer rebuilds it in the same work tree: then wait and try again, a few times.
+ */
+async function runNodePeer(peer, spec, plan) {
+  for (let attempt = 1; ; attempt++) {
+    const r = runJson(process.execPath, [join(here, 'peer_child.mjs'), JSON.stringify({ peer, spec, plan })]);
+    if (!(r.error && /No native build was found/.test(r.error)) || attempt === 4) return r;
+    log(`${spec.name} ${peer}: no addon in build/ (being rebuilt?); retrying in 30 s`);
+    await sleep(30_000);
+  }
+}
 
 const runSklearn = (spec, paths, plan) =>
   runJson(PYTHON, [join(here, 'sklearn_peer.py'), JSON.stringify({ spec, file: paths.file, startFile: paths.startFile, iters: plan.iters, repeats: plan.repeats, budgetMs: plan.budgetMs })]);
@@ -106,13 +119,18 @@ for (const spec of workloadsFor({ quick })) {
   const npmIters = npm ? (quick ? npm.quickIters : npm.iters) : null;
   const plan = { iters: ITERS, repeats: REPEATS, budgetMs: BUDGET_MS, trace: Boolean(npmIters) || spec.model === 'kmeans' };
 
-  const gaussmix = runNodePeer('gaussmix', spec, plan);
+  const gaussmix = await runNodePeer('gaussmix', spec, plan);
   log(`${spec.name} ${describe('gaussmix', gaussmix)}`);
   const sklearn = runSklearn(spec, paths, plan);
   log(`${spec.name} ${describe('scikit-learn', sklearn)}`);
   let npmResult = null;
   if (npm && npmIters) {
-    npmResult = { peer: npm.peer, ...runNodePeer(npm.peer, spec, { iters: npmIters, repeats: REPEATS, budgetMs: BUDGET_MS }) };
+    // K-means: when gaussmix converged (labels unchanged) in fewer iterations than the peer's
+    // share, the peer runs as many as gaussmix did, so both do the same work and per-fit costs
+    // are spread over as many iterations.
+    const done = gaussmix.nIter ? Math.min(...gaussmix.nIter) : Infinity;
+    const iters = spec.model === 'kmeans' ? Math.min(npmIters, done) : npmIters;
+    npmResult = { peer: npm.peer, ...(await runNodePeer(npm.peer, spec, { iters, repeats: REPEATS, budgetMs: BUDGET_MS })) };
     log(`${spec.name} ${describe(npm.peer, npmResult)}`);
   } else if (npm) {
     npmResult = { peer: npm.peer, skipped: 'skipped in --quick (too slow)' };
