@@ -217,6 +217,8 @@ export interface NativeSoftKMeansOptions {
 export interface NativeSoftKMeansFit {
   /** [K, D] */
   means: Float64Array;
+  /** [K] each cluster's share of the responsibilities under the final means: Σ w·r / Σ w */
+  weights: Float64Array;
   converged: boolean;
   nIter: number;
   objective: number;

@@ -32,22 +32,6 @@ export function weightedMean(values: Float64Array, sampleWeight: ArrayLike<numbe
 }
 
 /**
- * The share of the total sample weight held by each of k columns of `mass` (row-major [n, k],
- * e.g. responsibilities or a one-hot assignment): (Σₙ wₙ·massₙₖ) / Σₙ wₙ, wₙ = 1 when absent.
- */
-export function columnShare(mass: Float64Array, n: number, k: number, weights?: Float64Array): Float64Array {
-  const out = new Float64Array(k);
-  const column = new Float64Array(n);
-  for (let j = 0; j < k; j++) {
-    for (let i = 0; i < n; i++) column[i] = mass[i * k + j] as number;
-    out[j] = compensatedSum(column, weights);
-  }
-  const total = weights === undefined ? n : compensatedSum(weights);
-  for (let j = 0; j < k; j++) out[j] = (out[j] as number) / total;
-  return out;
-}
-
-/**
  * The share of the total sample weight assigned to each of k labels: (Σ_{n: labelₙ = j} wₙ) /
  * Σₙ wₙ, wₙ = 1 when absent.
  */

@@ -13,7 +13,7 @@ import {
   type ResolvedCentroidOptions,
 } from './centroids.js';
 import { freezeNDArray, restoreModel, type FitRequest, type NativeFitEntries } from './estimator.js';
-import { evaluateMixture, nearestCentres } from './evaluate.js';
+import { nearestCentres } from './evaluate.js';
 import { toMatrix } from './input.js';
 import { encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
@@ -23,7 +23,6 @@ import {
   type NativeSoftKMeansFit,
   type NativeSoftKMeansOptions,
 } from './native.js';
-import { columnShare } from './numeric.js';
 import { numberOption, readOptionsObject } from './options.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
@@ -169,15 +168,12 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
 
   protected stateFromFit(r: FitRequest<NativeSoftKMeansOptions>, fit: NativeSoftKMeansFit): SoftKMeansState {
     const k = this.nClusters;
-    const { n, d } = r.X;
-    this.checkNativeSizes([[fit.means, k * d]]);
-    const params = mixtureOf(fit.means, k, this.#stiffness);
-    const resp = new Float64Array(n * k);
-    evaluateMixture(r.X, params, this.threadCount, { resp });
+    const { d } = r.X;
+    this.checkNativeSizes([[fit.means, k * d], [fit.weights, k]]);
     return Object.freeze({
       d,
-      params,
-      weights: columnShare(resp, n, k, r.options.sampleWeight),
+      params: mixtureOf(fit.means, k, this.#stiffness),
+      weights: fit.weights,
       converged: fit.converged,
       nIter: fit.nIter,
       lowerBound: fit.objective,

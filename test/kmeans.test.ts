@@ -262,13 +262,9 @@ describe('onIteration', () => {
     expect(Array.from(km.predict(data))).toEqual(Array.from(km.labels));
   });
 
-  // KNOWN NATIVE DEFECT (reported): native fitKMeans stops only the current restart when the
-  // callback answers false; the remaining restarts still run (the facade answers false for
-  // them without asking the user, so each runs one iteration) and the best inertia among all
-  // restarts is kept, which can be a one-iteration restart instead of the stopped one. The
-  // EM-based estimators stop every restart. Remove `.fails` when native/core/kmeans.cc stops
-  // the restart loop as runEm does.
-  it.fails('returning false with restarts left keeps the stopped restart (native defect)', () => {
+  // Returning false stops the whole fit, restarts included (as the EM-based estimators do), so
+  // the model kept is the stopped restart's.
+  it('returning false with restarts left keeps the stopped restart', () => {
     const data = uniform(3000, 3);
     for (let seed = 0; seed < 30; seed++) {
       const km = new KMeans({ nClusters: 12, nInit: 4, seed, tol: 0 }).fitSync(data, {

@@ -87,6 +87,8 @@ Napi::Value softFitToJs(Napi::Env env, const MixtureFit& fit) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("means", toFloat64Array(env, fit.params.means.data(),
                                   static_cast<size_t>(fit.params.means.size())));
+  out.Set("weights", toFloat64Array(env, fit.params.weights.data(),
+                                    static_cast<size_t>(fit.params.weights.size())));
   out.Set("converged", Napi::Boolean::New(env, fit.converged));
   out.Set("nIter", Napi::Number::New(env, fit.nIter));
   out.Set("objective", Napi::Number::New(env, fit.lowerBound));

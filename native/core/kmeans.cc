@@ -145,7 +145,10 @@ class Lloyd {
         fit.converged = true;
         break;
       }
-      if (!keepGoing) break;
+      if (!keepGoing) {
+        stopRequested_ = true;
+        break;
+      }
     }
     // Labels must belong to the final centres.
     if (!strict) assign(centers, labels.data(), false);
@@ -266,6 +269,13 @@ class Lloyd {
   const Data& data_;
   const KMeansOptions& options_;
   ThreadPool& pool_;
+
+ public:
+  // onIteration returned false: no further restart runs.
+  bool stopRequested() const { return stopRequested_; }
+
+ private:
+  bool stopRequested_ = false;
   const Control& control_;
   std::vector<Scratch> scratch_;
   RowVector origin_;
@@ -417,6 +427,7 @@ KMeansFit fitKMeans(const Data& input, const KMeansOptions& options, ThreadPool&
       best = std::move(fit);
       haveBest = true;
     }
+    if (lloyd.stopRequested()) break;
   }
   return best;
 }

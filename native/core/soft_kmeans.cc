@@ -60,7 +60,11 @@ MixtureFit fitSoftKMeans(const Data& input, const SoftKMeansOptions& options, un
   variant.converged = [&](double, const RowMatrix& before, const MixtureParams& after) {
     return (after.means - before).cwiseAbs().maxCoeff() < options.tol;
   };
-  return runEm(engine, variant, control);
+  MixtureFit fit = runEm(engine, variant, control);
+  // One more E-step, under the final means, for each cluster's share of the data.
+  const Moments moments = engine.expectation(fit.params);
+  fit.params.weights = moments.nk / engine.totalWeight();
+  return fit;
 }
 
 }  // namespace gaussmix

@@ -23,8 +23,9 @@ struct SoftKMeansOptions {
   const double* centersInit = nullptr;  // K x D, for KMeansInit::Given
 };
 
-// params: the means, weights 1/K, and spherical covariances 1/β (what evaluateMixture needs for
-// the responsibilities).
+// params: the means, spherical covariances 1/β, and as weights the clusters' shares of the
+// responsibilities under the final means (Σ_n w_n r_nk / Σ_n w_n). The responsibilities
+// themselves are those of softKMeansParams (equal weights 1/K).
 MixtureFit fitSoftKMeans(const Data& data, const SoftKMeansOptions& options, unsigned threads,
                          const Control& control);
 
