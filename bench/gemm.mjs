@@ -31,26 +31,30 @@ function cpuFlags() {
   }
 }
 
-/** Which kernel variant the built addon runs here: its `simd` export, or the build's flags. */
-export async function addonVariant() {
-  if (process.env.GAUSSMIX_NATIVE === '1') return 'native';
+/** Whether the addon in build/ was compiled with -march=native (GAUSSMIX_NATIVE=1). */
+export function addonBuiltNative() {
+  if (process.env.GAUSSMIX_NATIVE === '1') return true;
   const mk = join(root, 'build', 'gaussmix.target.mk');
-  if (existsSync(mk) && /-march=native/.test(readFileSync(mk, 'utf8'))) return 'native';
-  try {
-    const { native } = await import('../dist/esm/native.js');
-    const simd = native().simd;
-    return simd in VARIANT_FLAGS ? simd : 'baseline';
-  } catch {
-    return 'baseline';
-  }
+  return existsSync(mk) && /-march=native/.test(readFileSync(mk, 'utf8'));
 }
 
-/** The variants worth measuring on this machine: baseline, plus the addon's own if different. */
-export function variantsToMeasure(addon) {
-  const v = new Set(['baseline', addon]);
+/**
+ * Which kernel variant the addon ran: 'native' for a -march=native build, else the `simd` the
+ * addon reported in the gaussmix runs ('avx2-fma' or 'baseline'; older builds report nothing,
+ * and are baseline).
+ */
+export function kernelVariant(reportedSimd) {
+  if (addonBuiltNative()) return 'native';
+  return reportedSimd in VARIANT_FLAGS ? reportedSimd : 'baseline';
+}
+
+/** The variants worth measuring here: baseline, avx2-fma where the CPU has it, native if built so. */
+export function variantsToMeasure() {
+  const v = ['baseline'];
   const f = cpuFlags();
-  if (f.has('avx2') && f.has('fma')) v.add('avx2-fma');
-  return [...v];
+  if (f.has('avx2') && f.has('fma')) v.push('avx2-fma');
+  if (addonBuiltNative()) v.push('native');
+  return v;
 }
 
 function probeBuild(variant) {
