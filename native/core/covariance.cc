@@ -80,6 +80,14 @@ struct StackedFactors {
   }
 
   void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const {
+    const Index d = xb.cols();
+    const Index k = offsets.rows();
+    forEachChunk(xb.rows(), chunkRowsFor(d + factors.cols()), [&](Index first, Index rows) {
+      logGaussianChunk(ConstRowMap(xb.data() + first * d, rows, d), out + first * k, ws);
+    });
+  }
+
+  void logGaussianChunk(const ConstRowMap& xb, double* out, Workspace& ws) const {
     const Index rows = xb.rows();
     const Index d = xb.cols();
     const Index k = offsets.rows();
@@ -108,14 +116,15 @@ struct StackedFactors {
 // the rows (x_i − μ)·√r_i.
 void accumulateOuter(const ConstRowMap& xb, const double* resp, Index stride,
                      const RowVector& mean, double* scatter, Workspace& ws) {
-  const Index rows = xb.rows();
   const Index d = xb.cols();
-  ws.a.resize(rows, d);
-  for (Index i = 0; i < rows; ++i) {
-    ws.a.row(i) = (xb.row(i) - mean) * std::sqrt(resp[i * stride]);
-  }
   MatrixMap s(scatter, d, d);
-  s.selfadjointView<Eigen::Lower>().rankUpdate(ws.a.transpose());
+  forEachChunk(xb.rows(), chunkRowsFor(d), [&](Index first, Index rows) {
+    ws.a.resize(rows, d);
+    for (Index i = 0; i < rows; ++i) {
+      ws.a.row(i) = (xb.row(first + i) - mean) * std::sqrt(resp[(first + i) * stride]);
+    }
+    s.selfadjointView<Eigen::Lower>().rankUpdate(ws.a.transpose());
+  });
 }
 
 // Σ = S/n + reg·I from the lower triangle of S.

@@ -16,10 +16,22 @@ void centreRows(const ConstRowMap& xb, const RowVector& origin, RowMatrix& out) 
   out.noalias() = xb.rowwise() - origin;
 }
 
-// label_i = argmin_k ‖c_k‖² − 2 x_i·c_k (ties to the lowest k), as one dense product per block.
-// Returns in dmin the (approximate) squared distance ‖x_i‖² + min_k(...), clamped at 0.
+// label_i = argmin_k ‖c_k‖² − 2 x_i·c_k (ties to the lowest k), as dense products over
+// cache-sized chunks of the block. Returns in dmin the (approximate) squared distance
+// ‖x_i‖² + min_k(...), clamped at 0.
+void nearestInChunk(const Eigen::Ref<const RowMatrix>& xc, const RowMatrix& centers,
+                    const Vector& c2, RowMatrix& products, std::int32_t* labels, double* dmin);
+
 void nearestInBlock(const RowMatrix& xc, const RowMatrix& centers, const Vector& c2,
                     RowMatrix& products, std::int32_t* labels, double* dmin) {
+  forEachChunk(xc.rows(), chunkRowsFor(centers.rows()), [&](Index first, Index rows) {
+    nearestInChunk(xc.middleRows(first, rows), centers, c2, products, labels + first,
+                   dmin ? dmin + first : nullptr);
+  });
+}
+
+void nearestInChunk(const Eigen::Ref<const RowMatrix>& xc, const RowMatrix& centers,
+                    const Vector& c2, RowMatrix& products, std::int32_t* labels, double* dmin) {
   products.resize(xc.rows(), centers.rows());
   products.noalias() = xc * centers.transpose();
   for (Index i = 0; i < xc.rows(); ++i) {
@@ -404,7 +416,7 @@ std::vector<Index> randomIndices(const Data& data, Index k, Rng& rng) {
 
 KMeansFit fitKMeans(const Data& input, const KMeansOptions& options, ThreadPool& pool,
                     const Control& control) {
-  const Data data = blocked(input, options.k);
+  const Data data = blocked(input);
   Lloyd lloyd(data, options, pool, control);
   KMeansFit best;
   bool haveBest = false;
@@ -434,7 +446,7 @@ KMeansFit fitKMeans(const Data& input, const KMeansOptions& options, ThreadPool&
 
 void assignNearest(const Data& input, const RowMatrix& centers, ThreadPool& pool,
                    std::int32_t* labels, double* distance2) {
-  const Data data = blocked(input, centers.rows());
+  const Data data = blocked(input);
   // Centre on the mean of the centres so that ‖c‖² − 2x·c keeps its precision.
   const RowVector origin = centers.colwise().mean();
   const RowMatrix shifted = centers.rowwise() - origin;
@@ -455,7 +467,7 @@ void assignNearest(const Data& input, const RowMatrix& centers, ThreadPool& pool
 
 void distancesToCenters(const Data& input, const RowMatrix& centers, ThreadPool& pool,
                         double* distances) {
-  const Data data = blocked(input, centers.rows());
+  const Data data = blocked(input);
   const Index k = centers.rows();
   pool.forEach(data.blocks(), [&](Index b, unsigned) {
     const Index begin = data.blockBegin(b);

@@ -99,7 +99,7 @@ void checkShape(const Data& data, Index k) {
 
 MixtureFit fitMixture(const Data& input, const MixtureOptions& options, unsigned threads,
                       const Control& control) {
-  const Data data = blocked(input, options.k);
+  const Data data = blocked(input);
   checkShape(data, options.k);
   ThreadPool pool(threadsFor(data.blocks(), threads), control.cancel);
   Engine engine(data, options.k, options.type, pool);
@@ -123,7 +123,7 @@ MixtureFit fitMixture(const Data& input, const MixtureOptions& options, unsigned
 
 void evaluateMixture(const Data& input, const MixtureParams& params, unsigned threads,
                      double* logProb, double* resp, std::int32_t* labels) {
-  const Data data = blocked(input, params.k);
+  const Data data = blocked(input);
   const Index k = params.k;
   ThreadPool pool(threadsFor(data.blocks(), threads), nullptr);
   std::unique_ptr<Covariance> covariance = Covariance::make(params.type, k, params.d);

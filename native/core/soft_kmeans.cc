@@ -21,7 +21,7 @@ MixtureParams softKMeansParams(const RowMatrix& means, double stiffness) {
 
 MixtureFit fitSoftKMeans(const Data& input, const SoftKMeansOptions& options, unsigned threads,
                          const Control& control) {
-  const Data data = blocked(input, options.k);
+  const Data data = blocked(input);
   if (!(options.stiffness > 0.0) || !std::isfinite(options.stiffness)) {
     throw invalidArgument("stiffness must be a positive finite number");
   }

@@ -28,18 +28,26 @@ using RowMap = Eigen::Map<RowMatrix>;
 using ConstRowMap = Eigen::Map<const RowMatrix>;
 using ConstVectorMap = Eigen::Map<const Vector>;
 
-// Rows are processed in blocks. The block size depends only on the problem's shape (never on
-// the thread count) and partial sums are folded in block order, so results are bit-identical
-// for any number of threads. Blocks of about `kBlockWork` values of per-row work (K·(D+1)) keep
-// the scratch of a block in cache and amortise the hand-over between threads.
-constexpr Index kMinBlockRows = 64;
-constexpr Index kMaxBlockRows = 4096;
-constexpr Index kBlockWork = 1 << 16;
+// Rows are handed to threads in blocks whose size depends only on N (never on the thread
+// count); per-block partial sums are folded in block order, so results are bit-identical for
+// any number of threads. About 32 or more blocks when N allows, of 256 to 8192 rows: few enough
+// hand-overs and folds, enough blocks to balance the threads.
+constexpr Index kMinBlockRows = 256;
+constexpr Index kMaxBlockRows = 8192;
 
-inline Index blockRowsFor(Index d, Index k) {
-  const Index perRow = std::max<Index>(1, k * (d + 1));
+inline Index blockRowsFor(Index n) {
   Index rows = kMinBlockRows;
-  while (rows < kMaxBlockRows && (rows * 2) * perRow <= kBlockWork) rows *= 2;
+  while (rows < kMaxBlockRows && n / (rows * 2) >= 32) rows *= 2;
+  return rows;
+}
+
+// Inside a block, kernels work on chunks of rows whose scratch (about `perRow` doubles a row)
+// stays near 64K doubles, in cache.
+inline Index chunkRowsFor(Index perRow) {
+  Index rows = 16;
+  while (rows < kMaxBlockRows && (rows * 2) * std::max<Index>(1, perRow) <= (Index{1} << 16)) {
+    rows *= 2;
+  }
   return rows;
 }
 
@@ -50,7 +58,7 @@ struct Data {
   Index d = 0;
   // Optional raw sample weights (length n, >= 0); nullptr means all ones.
   const double* weights = nullptr;
-  // Rows per block: set with blockRowsFor() by each algorithm from its own shape.
+  // Rows per block (see blockRowsFor).
   Index blockRows = kMinBlockRows;
 
   ConstRowMap all() const { return ConstRowMap(x, n, d); }
@@ -65,10 +73,18 @@ struct Data {
   double weight(Index i) const { return weights ? weights[i] : 1.0; }
 };
 
-// The same data, cut into blocks for a model with k components (or clusters).
-inline Data blocked(Data data, Index k) {
-  data.blockRows = blockRowsFor(data.d, k);
+// The same data, cut into its blocks.
+inline Data blocked(Data data) {
+  data.blockRows = blockRowsFor(data.n);
   return data;
+}
+
+// Calls fn(first, rows) for consecutive chunks of at most chunkRows of the rows [0, total).
+template <class Fn>
+void forEachChunk(Index total, Index chunkRows, Fn fn) {
+  for (Index first = 0; first < total; first += chunkRows) {
+    fn(first, std::min(chunkRows, total - first));
+  }
 }
 
 }  // namespace gaussmix
