@@ -65,10 +65,13 @@ export function isNumericArrayLike(value: unknown): value is ArrayLike<unknown> 
   return !(value instanceof BigInt64Array || value instanceof BigUint64Array);
 }
 
-/** Whether `value` is array-like in the loose sense (has a non-negative integer length). */
+/**
+ * Whether `value` is array-like in the loose sense (has a non-negative integer length), BigInt
+ * typed arrays and DataViews excepted (their elements are not numbers).
+ */
 function isArrayLike(value: unknown): value is ArrayLike<unknown> {
   if (isNumericArrayLike(value)) return true;
-  if (!isObject(value) || typeof value === 'function') return false;
+  if (!isObject(value) || typeof value === 'function' || ArrayBuffer.isView(value)) return false;
   const len = (value as { length?: unknown }).length;
   return typeof len === 'number' && Number.isSafeInteger(len) && len >= 0;
 }
@@ -157,6 +160,14 @@ function gatherStrided(
     offset = offsetIn;
   }
   const [s0, s1] = stride as [number, number];
+  // A view of distinct elements never has more of them than data; one that has (a stride of 0,
+  // or rows that overlap) would make the copy below larger than anything the caller allocated.
+  if (n * d > src.length) {
+    throw invalidValue(
+      `${name} (shape [${n}, ${d}], stride [${s0}, ${s1}]) views ${n * d} elements but ${name}.data has only ` +
+        `${src.length}: broadcast or overlapping views are not supported, copy the data first`,
+    );
+  }
   if (n > 0 && d > 0) {
     // The extreme flat indices the view touches must lie inside data.
     const lo = offset + Math.min(0, s0 * (n - 1)) + Math.min(0, s1 * (d - 1));
@@ -186,7 +197,10 @@ function readStride(stride: unknown, name: string): number[] {
   const out: number[] = [];
   for (let i = 0; i < 2; i++) {
     const v = stride[i];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
+    if (typeof v !== 'number') {
+      throw invalidType(`Expected an integer for ${name}.stride[${i}] but received ${describe(v)}`);
+    }
+    if (!Number.isSafeInteger(v)) {
       throw invalidValue(`Expected an integer for ${name}.stride[${i}] but received ${describe(v)}`);
     }
     out.push(v);
@@ -214,7 +228,9 @@ function matrixFromRows(X: ArrayLike<unknown>, name: string): Matrix {
   }
   const d = first.length;
   if (d === 0) throw invalidValue(`${name} has no features (D = 0): rows must not be empty`);
-  const data = new Float64Array(n * d);
+  // Every row is checked before the copy is allocated, so that an array-like whose length
+  // claims more rows than it holds is rejected without allocating N·D values for it.
+  const rows: ArrayLike<unknown>[] = new Array<ArrayLike<unknown>>(n);
   for (let r = 0; r < n; r++) {
     const row = r === 0 ? first : X[r];
     if (!isArrayLike(row) || typeof row === 'string') {
@@ -225,6 +241,11 @@ function matrixFromRows(X: ArrayLike<unknown>, name: string): Matrix {
         `${name} has ragged rows: ${name}[${r}] has length ${row.length}, expected ${d} (the length of ${name}[0])`,
       );
     }
+    rows[r] = row;
+  }
+  const data = new Float64Array(n * d);
+  for (let r = 0; r < n; r++) {
+    const row = rows[r] as ArrayLike<unknown>;
     const base = r * d;
     if (ArrayBuffer.isView(row)) {
       // A numeric typed array (isArrayLike excluded BigInt arrays and DataView).
