@@ -18,7 +18,9 @@ export function compensatedSum(values: ArrayLike<number>, weights?: ArrayLike<nu
     comp += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
     sum = t;
   }
-  return sum + comp;
+  // Once a term (or the sum) is infinite or NaN the compensation is ∞ − ∞ = NaN: the plain
+  // sum is then the answer (±∞, or NaN only when the terms are).
+  return Number.isFinite(sum) ? sum + comp : sum;
 }
 
 /**
