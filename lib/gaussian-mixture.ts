@@ -12,6 +12,7 @@ import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.j
 import {
   checkCovarianceValues,
   checkPrecisionsCholesky,
+  checkSymmetricPositiveDiagonal,
   covarianceRank,
   covarianceShape,
   covarianceShapeLabel,
@@ -32,7 +33,7 @@ import {
   type NativeMixtureOptions,
 } from './native.js';
 import { weightedMean } from './numeric.js';
-import { integerOption, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
+import { integerOption, MAX_COUNT, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
 
@@ -196,7 +197,25 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     } else {
       Object.assign(options, resolveStartingParameters(o.start, o.covarianceType, o.nComponents, X.d));
     }
-    if (sampleWeight !== undefined) options.sampleWeight = readSampleWeight(sampleWeight, X.n);
+    if (sampleWeight !== undefined) {
+      const w = readSampleWeight(sampleWeight, X.n);
+      // Every init but 'random' starts from nComponents distinct samples of positive weight,
+      // unless the starting parameters are all given (or warm).
+      const seeded =
+        o.init !== 'random' &&
+        !(options.weightsInit && options.meansInit && (options.covariancesInit || options.precisionsInit));
+      if (seeded) {
+        let positive = 0;
+        for (let i = 0; i < w.length; i++) positive += (w[i] as number) > 0 ? 1 : 0;
+        if (positive < o.nComponents) {
+          throw invalidValue(
+            `sampleWeight has ${positive} positive value${positive === 1 ? '' : 's'}, fewer than nComponents ` +
+              `(${o.nComponents}): init '${o.init}' starts from nComponents distinct samples of positive weight`,
+          );
+        }
+      }
+      options.sampleWeight = w;
+    }
     return { X, options };
   }
 
@@ -285,13 +304,20 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    *   scikit-learn with an integer `random_state`, repeated calls give the same samples), else a
    *   fresh random seed.
    * @returns `X` NDArray [n, D] and the component of each sample in `labels`.
-   * @throws TypeError / RangeError - bad n or seed.
+   * @throws TypeError / RangeError - bad n or seed; RangeError when n·D exceeds 2^31 − 1 values.
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   sample(n: number, seed?: number): { X: NDArray; labels: Int32Array } {
     const count = integerOption(n, 'n', 1);
     const s = seed === undefined ? (this.#options.seed ?? randomSeed()) : seedOption(seed);
     const st = this.fitted('sample()');
+    // The native side allocates the output, and an allocation V8 refuses there ends the process
+    // (it cannot be caught): refuse outputs beyond 2^31 − 1 values (16 GiB) here.
+    if (count * st.d > MAX_COUNT) {
+      throw invalidValue(
+        `sample(): n (${count}) × ${st.d} features = ${count * st.d} values exceeds the largest output (${MAX_COUNT})`,
+      );
+    }
     let out;
     try {
       out = native().mixtureSample(st.params, st.d, count, s);
@@ -420,11 +446,14 @@ function readState(st: StateReader, model: GaussianMixture): MixtureState {
   const precisionsCholesky = st.tensor('precisionsCholesky', covarianceRank(type), covShape, covLabel);
   st.check(() => {
     if (type === 'diag' || type === 'spherical') checkCovarianceValues(covariances, type, k, d, 'state.covariances');
+    // (No Cholesky test here: a fitted covariance near singular may fail one in JavaScript's
+    // rounding. Symmetric with a positive diagonal holds for every covariance a fit returns.)
+    else checkSymmetricPositiveDiagonal(covariances, type === 'full' ? k : 1, d, 'state.covariances');
     checkPrecisionsCholesky(precisionsCholesky, type, k, d, 'state.precisionsCholesky');
   });
   return Object.freeze({
     ...fitted,
     params: Object.freeze({ covarianceType: type, weights, means, covariances, precisionsCholesky }),
-    lowerBound: st.scalar('lowerBound'),
+    lowerBound: st.lowerBound('lowerBound', fitted.nIter),
   });
 }

@@ -149,6 +149,11 @@ export interface StateReader {
   boolean(name: string): boolean;
   /** A number written by {@link encodeScalar}. */
   scalar(name: string): number;
+  /**
+   * A mixture's `lowerBound`: a finite number, or −∞ when no E-step ran (`nIter` 0); NaN and
+   * +∞ are never a fitted model's.
+   */
+  lowerBound(name: string, nIter: number): number;
   /** Runs further checks on values read, prefixing their messages with `where`. */
   check<T>(fn: () => T): T;
 }
@@ -187,11 +192,20 @@ export function stateReader(st: Record<string, unknown>, fields: readonly string
       return v;
     },
     scalar: (name) => decodeScalar(st[name], where, `state.${name}`),
+    lowerBound: (name, nIter) => {
+      const v = decodeScalar(st[name], where, `state.${name}`);
+      if (!Number.isFinite(v) && !(v === -Infinity && nIter === 0)) {
+        throw invalidValue(
+          `${where}: state.${name} must be a finite number (or '-Infinity' when state.nIter is 0) but is ${describe(v)}`,
+        );
+      }
+      return v;
+    },
     check,
     fitted: (k, countName) => {
       const d = reader.integer('nFeaturesIn', 1);
       const weights = reader.tensor('weights', 1, [k], `[${countName}]`);
-      check(() => checkWeights(weights, 'state.weights'));
+      check(() => checkWeights(weights, 'state.weights', 1e-8));
       return { d, weights, converged: reader.boolean('converged'), nIter: reader.integer('nIter', 0) };
     },
   };

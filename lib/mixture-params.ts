@@ -80,13 +80,16 @@ export function mixtureParameterCount(type: CovarianceType, k: number, d: number
 /**
  * Checks mixture weights as scikit-learn's `_check_weights`: every value in [0, 1] and the sum
  * within 1e-8 of 1 (numpy's `allclose(|1 − Σw|, 0)`).
+ * @param slack - how far above 1 a value may be: 0 for user-given weights (as scikit-learn);
+ *   fitted weights read back from JSON may exceed 1 by rounding (K = 1 and maxIter 0 gives
+ *   (N + 10ε)/N = 1 + 2⁻⁵²), and a model must always restore from its own JSON.
  * @throws RangeError - naming the offending value or the sum.
  */
-export function checkWeights(w: Float64Array, name: string): void {
+export function checkWeights(w: Float64Array, name: string, slack = 0): void {
   let sum = 0;
   for (let i = 0; i < w.length; i++) {
     const v = w[i] as number;
-    if (!(v >= 0 && v <= 1)) {
+    if (!(v >= 0 && v <= 1 + slack)) {
       throw invalidValue(`Expected a number in [0, 1] for ${name}[${i}] but received ${describe(v)}`);
     }
     sum += v;
@@ -131,6 +134,30 @@ function checkSpdMatrix(a: Float64Array, off: number, d: number, name: string, w
       let t = a[off + i * d + j] as number;
       for (let p = 0; p < j; p++) t -= (l[i * d + p] as number) * (l[j * d + p] as number);
       l[i * d + j] = t / ljj;
+    }
+  }
+}
+
+/**
+ * Checks `blocks` D×D matrices (row-major) for symmetry (numpy's `allclose(A, Aᵀ)`) and a
+ * positive diagonal: what every covariance matrix has, without a factorisation.
+ * @throws RangeError - naming the element.
+ */
+export function checkSymmetricPositiveDiagonal(a: Float64Array, blocks: number, d: number, name: string): void {
+  for (let c = 0; c < blocks; c++) {
+    const off = c * d * d;
+    const prefix = blocks > 1 ? `${name}[${c}]` : name;
+    for (let i = 0; i < d; i++) {
+      const v = a[off + i * d + i] as number;
+      if (!(v > 0)) throw invalidValue(`${prefix}[${i}][${i}] must be positive (a variance) but is ${describe(v)}`);
+      for (let j = i + 1; j < d; j++) {
+        if (!close(a[off + i * d + j] as number, a[off + j * d + i] as number)) {
+          throw invalidValue(
+            `${prefix} must be symmetric, but element [${i}][${j}] is ${a[off + i * d + j] as number} ` +
+              `and [${j}][${i}] is ${a[off + j * d + i] as number}`,
+          );
+        }
+      }
     }
   }
 }

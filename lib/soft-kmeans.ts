@@ -233,5 +233,5 @@ function readState(st: StateReader, model: SoftKMeans): SoftKMeansState {
   const k = model.nClusters;
   const fitted = st.fitted(k, 'nClusters');
   const means = st.tensor('means', 2, [k, fitted.d], '[nClusters, nFeaturesIn]');
-  return Object.freeze({ ...fitted, params: mixtureOf(means, k, model.stiffness), lowerBound: st.scalar('lowerBound') });
+  return Object.freeze({ ...fitted, params: mixtureOf(means, k, model.stiffness), lowerBound: st.lowerBound('lowerBound', fitted.nIter) });
 }
