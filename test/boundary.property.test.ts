@@ -7,7 +7,7 @@
 // call that does not fit it. The process must never crash (each test file runs in its own
 // child process, so a crash fails this file).
 //
-// GAUSSMIX_FC_RUNS=<factor> multiplies the number of runs (default 1: ~5,000 cases in a few
+// GAUSSMIX_FC_RUNS=<factor> multiplies the number of runs (default 1: ~10,000 cases in about two
 // seconds); FC_SEED=<n> replays a seed that fast-check printed.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
