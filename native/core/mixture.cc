@@ -179,6 +179,7 @@ void sampleMixture(const MixtureParams& params, Index n, std::uint64_t seed, dou
   }
   Index row = 0;
   for (Index j = 0; j < k; ++j) {
+    if (counts[j] == 0) continue;  // an empty solve binds a reference to null data (UBSan)
     RowMatrix z(counts[j], d);
     for (Index i = 0; i < z.rows(); ++i) {
       for (Index c = 0; c < d; ++c) z(i, c) = gauss.normal();
