@@ -28,7 +28,7 @@ Napi::Value fitSync(const Napi::CallbackInfo& info, Make make, Run run, ToJs toJ
     Control control;
     if (info[4].IsFunction()) {
       const Napi::Function callback = info[4].As<Napi::Function>();
-      control.onIteration = [&](const IterationInfo& i) {
+      control.onIteration = [&info, callback](const IterationInfo& i) {  // (callback's scope ends here)
         return continues(callback.Call({iterationInfoToJs(info.Env(), i)}));
       };
     }
