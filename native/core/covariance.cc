@@ -9,6 +9,8 @@ namespace gaussmix {
 namespace {
 
 constexpr double kLog2Pi = 1.8378770664093454835606594728112;  // log(2π)
+// Up to this many features, the full/tied kernels use plain loops instead of matrix products.
+constexpr Index kSmallD = 4;
 
 using MatrixMap = Eigen::Map<RowMatrix>;
 using ConstMatrixMap = Eigen::Map<const RowMatrix>;
@@ -58,6 +60,7 @@ void inverseFromUpperFactor(const ConstMatrixMap& u, double* out) {
 // ones), and the per-component offsets (μ_k − c)·U_k are subtracted afterwards. Centring on c
 // keeps the cancellation small for data far from the origin.
 struct StackedFactors {
+  RowMatrix means;    // K x D
   RowVector center;   // c
   RowMatrix factors;  // D x (G·D): U_k side by side (G = K for full, 1 for tied)
   RowMatrix offsets;  // K x D: (μ_k − c)·U_k
@@ -67,6 +70,7 @@ struct StackedFactors {
     const Index k = means.rows();
     const Index d = means.cols();
     const Index g = tied ? 1 : k;
+    this->means = means;
     center = means.colwise().mean();
     factors.resize(d, g * d);
     offsets.resize(k, d);
@@ -82,9 +86,35 @@ struct StackedFactors {
   void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const {
     const Index d = xb.cols();
     const Index k = offsets.rows();
+    if (d <= kSmallD) {
+      logGaussianSmall(xb, out);
+      return;
+    }
     forEachChunk(xb.rows(), chunkRowsFor(d + factors.cols()), [&](Index first, Index rows) {
       logGaussianChunk(ConstRowMap(xb.data() + first * d, rows, d), out + first * k, ws);
     });
+  }
+
+  // A few features: y_j = Σ_{l ≤ j} (x_l − μ_kl)·U_k(l, j) directly (U is upper-triangular).
+  void logGaussianSmall(const ConstRowMap& xb, double* out) const {
+    const Index d = xb.cols();
+    const Index k = offsets.rows();
+    const bool tied = factors.cols() == d;
+    double z[kSmallD];
+    for (Index i = 0; i < xb.rows(); ++i) {
+      for (Index c = 0; c < k; ++c) {
+        const double* u = factors.data() + (tied ? 0 : c * d);  // row l of U_c at u + l·stride
+        const Index stride = factors.cols();
+        for (Index l = 0; l < d; ++l) z[l] = xb(i, l) - means(c, l);
+        double m = 0.0;
+        for (Index j = 0; j < d; ++j) {
+          double y = 0.0;
+          for (Index l = 0; l <= j; ++l) y += z[l] * u[l * stride + j];
+          m += y * y;
+        }
+        out[i * k + c] = constants[c] - 0.5 * m;
+      }
+    }
   }
 
   void logGaussianChunk(const ConstRowMap& xb, double* out, Workspace& ws) const {
@@ -117,6 +147,18 @@ struct StackedFactors {
 void accumulateOuter(const ConstRowMap& xb, const double* resp, Index stride,
                      const RowVector& mean, double* scatter, Workspace& ws) {
   const Index d = xb.cols();
+  if (d <= kSmallD) {
+    // A few features: plain loops beat the setup of a matrix product per chunk.
+    double z[kSmallD];
+    for (Index i = 0; i < xb.rows(); ++i) {
+      const double r = resp[i * stride];
+      for (Index a = 0; a < d; ++a) z[a] = xb(i, a) - mean[a];
+      for (Index a = 0; a < d; ++a) {
+        for (Index b = 0; b <= a; ++b) scatter[a * d + b] += r * z[a] * z[b];
+      }
+    }
+    return;
+  }
   MatrixMap s(scatter, d, d);
   forEachChunk(xb.rows(), chunkRowsFor(d), [&](Index first, Index rows) {
     ws.a.resize(rows, d);
