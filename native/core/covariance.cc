@@ -2,6 +2,7 @@
 
 #include <Eigen/Cholesky>
 #include <cmath>
+#include <limits>
 
 #include "errors.h"
 
@@ -11,6 +12,10 @@ namespace {
 constexpr double kLog2Pi = 1.8378770664093454835606594728112;  // log(2π)
 // Up to this many features, the full/tied kernels use plain loops instead of matrix products.
 constexpr Index kSmallD = 4;
+
+// A squared Mahalanobis distance that came out NaN overflowed (∞ − ∞ between huge terms): the
+// point is infinitely far, its density 0, its log-density −∞, never NaN.
+inline double farIfNaN(double m) { return std::isnan(m) ? std::numeric_limits<double>::infinity() : m; }
 
 using MatrixMap = Eigen::Map<RowMatrix>;
 using ConstMatrixMap = Eigen::Map<const RowMatrix>;
@@ -112,7 +117,7 @@ struct StackedFactors {
           for (Index l = 0; l <= j; ++l) y += z[l] * u[l * stride + j];
           m += y * y;
         }
-        out[i * k + c] = constants[c] - 0.5 * m;
+        out[i * k + c] = constants[c] - 0.5 * farIfNaN(m);
       }
     }
   }
@@ -136,7 +141,7 @@ struct StackedFactors {
           const double v = yj[c] - o[c];
           m += v * v;
         }
-        out[i * k + j] = constants[j] - 0.5 * m;
+        out[i * k + j] = constants[j] - 0.5 * farIfNaN(m);
       }
     }
   }
@@ -318,7 +323,7 @@ class AxisAlignedCovariance final : public Covariance {
           const double y = (xb(i, j) - means_(k, j)) * scale_(k, j);
           m += y * y;
         }
-        out[i * k_ + k] = constant - 0.5 * m + logDet_[k];
+        out[i * k_ + k] = constant - 0.5 * farIfNaN(m) + logDet_[k];
       }
     }
   }
