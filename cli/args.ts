@@ -121,3 +121,20 @@ export function positionals(p: Parsed, command: string, names: string[]): string
   }
   return p.positionals;
 }
+
+/** The options `fit` and `select` share: the data, the model grid and the convergence control. */
+export const MODEL_DATA_OPTIONS = {
+  components: { type: 'string', short: 'k' },
+  covariance: { type: 'string', short: 'c' },
+  columns: { type: 'string' },
+  delimiter: { type: 'string' },
+  standardize: { type: 'boolean' },
+  seed: { type: 'string' },
+  threads: { type: 'string' },
+  'n-init': { type: 'string' },
+  'max-iter': { type: 'string' },
+  tol: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  plot: { type: 'string', short: 'p' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 
 import type { CovarianceType } from 'gaussmix';
 
-import { choice, CliError, int, list, num, parse, positionals, str, UsageError } from './args.js';
+import { choice, CliError, int, list, MODEL_DATA_OPTIONS, num, parse, positionals, str, UsageError } from './args.js';
 import { delimiterOption, readAll } from './data.js';
 import { count, fixed, matrix, ms, vector } from './format.js';
 import {
@@ -23,23 +23,11 @@ import { domain, modelPanel, panel, plotRows, takeRows, writeSvg } from './plot.
 import { Progress } from './progress.js';
 
 export const FIT_OPTIONS = {
-  components: { type: 'string', short: 'k' },
+  ...MODEL_DATA_OPTIONS,
   model: { type: 'string', short: 'm' },
-  covariance: { type: 'string', short: 'c' },
-  columns: { type: 'string' },
-  delimiter: { type: 'string' },
-  standardize: { type: 'boolean' },
-  seed: { type: 'string' },
-  threads: { type: 'string' },
-  'n-init': { type: 'string' },
-  'max-iter': { type: 'string' },
-  tol: { type: 'string' },
   stiffness: { type: 'string' },
-  out: { type: 'string', short: 'o' },
-  plot: { type: 'string', short: 'p' },
   'plot-columns': { type: 'string' },
   'plot-points': { type: 'string' },
-  quiet: { type: 'boolean', short: 'q' },
 } as const;
 
 /** Which two of the model's columns to plot (names or 1-based indexes); default the first two. */

@@ -10,28 +10,14 @@ import * as path from 'node:path';
 
 import { GaussianMixture, type CovarianceType } from 'gaussmix';
 
-import { CliError, countRange, int, list, num, parse, positionals, str, UsageError } from './args.js';
+import { CliError, countRange, int, list, MODEL_DATA_OPTIONS, num, parse, positionals, str, UsageError } from './args.js';
 import { delimiterOption, readAll } from './data.js';
 import { count, table } from './format.js';
 import { applyStandardization, COVARIANCES, standardization } from './models.js';
 import { criterionChart, writeSvg } from './plot.js';
 import { Progress } from './progress.js';
 
-export const SELECT_OPTIONS = {
-  components: { type: 'string', short: 'k' },
-  covariance: { type: 'string', short: 'c' },
-  columns: { type: 'string' },
-  delimiter: { type: 'string' },
-  standardize: { type: 'boolean' },
-  seed: { type: 'string' },
-  threads: { type: 'string' },
-  'n-init': { type: 'string' },
-  'max-iter': { type: 'string' },
-  tol: { type: 'string' },
-  out: { type: 'string', short: 'o' },
-  plot: { type: 'string', short: 'p' },
-  quiet: { type: 'boolean', short: 'q' },
-} as const;
+export const SELECT_OPTIONS = { ...MODEL_DATA_OPTIONS } as const;
 
 interface Cell {
   type: CovarianceType;
