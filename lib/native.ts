@@ -257,14 +257,21 @@ let cached: NativeAddon | undefined;
 
 /**
  * Loads the addon once, by node-gyp-build's rules: build/Release, then build/Debug, then
- * prebuilds/<platform>-<arch>/ (only prebuilds/ when PREBUILDS_ONLY=1 is set).
+ * prebuilds/<platform>-<arch>/ (only prebuilds/ when PREBUILDS_ONLY=1 is set). GAUSSMIX_ADDON,
+ * when set, is the path of the .node file to load instead (the sanitizer build of
+ * scripts/test-sanitize.sh lives in its own folder).
  */
 export function native(): NativeAddon {
   if (!cached) {
     const root = packageRoot();
     const requireFromRoot = createRequire(path.join(root, 'package.json'));
-    const load = requireFromRoot('node-gyp-build') as (dir: string) => NativeAddon;
-    cached = load(root);
+    const explicit = process.env.GAUSSMIX_ADDON;
+    if (explicit) {
+      cached = requireFromRoot(path.resolve(explicit)) as NativeAddon;
+    } else {
+      const load = requireFromRoot('node-gyp-build') as (dir: string) => NativeAddon;
+      cached = load(root);
+    }
   }
   return cached;
 }
