@@ -1,0 +1,297 @@
+// Concurrency, cancellation and callbacks, for every estimator: 32 concurrent fits give exactly
+// the sequential results; fit works inside worker_threads (and a worker terminated mid-fit
+// takes nothing down); the event loop stays responsive (< 20 ms delay) during a multi-second
+// fit; abort before the start, in the middle and after the end; an onIteration that throws
+// rejects with its error; a second fit on a busy instance is ERR_GAUSSMIX_BUSY (the policy:
+// rejected, not queued; the running fit is undisturbed). And, as it.fails until the native
+// side has one: a process-wide cap on the native threads, whatever the number of concurrent fits.
+import { getEventListeners } from 'node:events';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { spawnSync } from 'node:child_process';
+import { pbkdf2 } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+
+import { describe, expect, it } from 'vitest';
+
+import { AbortError, ErrorCode, GaussianKMeans, GaussianMixture, KMeans, SoftKMeans, type NDArray } from '../lib/index.js';
+import { mulberry32, normalSource } from './helpers/random.js';
+import { fittedProblems, stateOf } from './helpers/validity.js';
+
+/** n rows of d features in 4 overlapping blobs (EM needs many iterations on them). */
+function blobs(n: number, d: number, seed: number): NDArray {
+  const normal = normalSource(mulberry32(seed));
+  const data = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) data[i * d + j] = (i % 4) * 1.5 + (j % 2) + normal();
+  return { data, shape: [n, d] };
+}
+
+const X = blobs(3000, 4, 1);
+/** Data on which each estimator below fits for well over 100 ms. */
+const SLOW = blobs(40_000, 6, 2);
+
+interface Config {
+  readonly name: string;
+  readonly kind: 'GaussianMixture' | 'GaussianKMeans' | 'KMeans' | 'SoftKMeans';
+  /** Options of a quick fit of X (seeded: results are reproducible). */
+  readonly options: (seed: number) => Record<string, unknown>;
+  /** Options of a slow fit of SLOW (many iterations, or many restarts for KMeans). */
+  readonly slow: Record<string, unknown>;
+}
+
+const CONFIGS: readonly Config[] = [
+  ...(['full', 'tied', 'diag', 'spherical'] as const).map(
+    (covarianceType): Config => ({
+      name: `GaussianMixture ${covarianceType}`,
+      kind: 'GaussianMixture',
+      options: (seed) => ({ nComponents: 4, covarianceType, seed, threads: 2 }),
+      slow: { nComponents: 6, covarianceType, seed: 1, tol: 0, maxIter: 100_000 },
+    }),
+  ),
+  { name: 'GaussianKMeans', kind: 'GaussianKMeans', options: (seed) => ({ nComponents: 4, seed, threads: 2 }), slow: { nComponents: 6, seed: 1, tol: 0, maxIter: 100_000 } },
+  { name: 'KMeans', kind: 'KMeans', options: (seed) => ({ nClusters: 4, seed, threads: 2, nInit: 2 }), slow: { nClusters: 8, seed: 1, nInit: 100_000, tol: 0 } },
+  { name: 'SoftKMeans', kind: 'SoftKMeans', options: (seed) => ({ nClusters: 4, seed, threads: 2 }), slow: { nClusters: 6, seed: 1, tol: 0, maxIter: 100_000 } },
+];
+
+const CLASSES = { GaussianMixture, GaussianKMeans, KMeans, SoftKMeans };
+function make(kind: Config['kind'], options: Record<string, unknown>): GaussianMixture {
+  // (One static type for the calls below; every estimator has them.)
+  return new (CLASSES[kind] as unknown as new (o: unknown) => GaussianMixture)(options);
+}
+
+const caught = async (p: Promise<unknown>): Promise<unknown> => p.then(() => undefined, (e: unknown) => e);
+
+describe('32 concurrent fits', () => {
+  it('give exactly (bit for bit) the results of the same fits run one after another', async () => {
+    const jobs = Array.from({ length: 32 }, (_, i) => ({ config: CONFIGS[i % CONFIGS.length]!, seed: 100 + i }));
+    const sequential: string[] = [];
+    for (const { config, seed } of jobs) sequential.push(stateOf(make(config.kind, config.options(seed)).fitSync(X)));
+    const models = jobs.map(({ config, seed }) => make(config.kind, config.options(seed)));
+    await Promise.all(models.map((m) => m.fit(X)));
+    models.forEach((m, i) => expect(stateOf(m), `fit ${i} (${jobs[i]!.config.name}, seed ${jobs[i]!.seed})`).toBe(sequential[i]));
+  });
+
+  /** The number of threads of this process. */
+  const threadCount = (): number => fs.readdirSync('/proc/self/task').length;
+
+  // Each native fit starts its own pool of `threads` threads, and libuv runs 4 fits at a time,
+  // so 32 concurrent fits with threads: 4 run 4 × 4 = 16 compute threads (12 of them new).
+  // The issue asks for a process-wide cap: at most `threads` native compute threads in total.
+  it.runIf(fs.existsSync('/proc/self/task')).fails(
+    'a process-wide cap keeps the native threads at the configured number (threads: 4) whatever the number of fits [native: not implemented]',
+    async () => {
+      // Start libuv's pool first (its threads are not the fits'), then count.
+      await Promise.all(Array.from({ length: 8 }, () => new Promise((resolve) => pbkdf2('a', 'b', 1000, 32, 'sha256', resolve))));
+      const base = threadCount();
+      let peak = base;
+      const timer = setInterval(() => (peak = Math.max(peak, threadCount())), 1);
+      const data = blobs(20_000, 4, 3);
+      try {
+        await Promise.all(
+          Array.from({ length: 32 }, (_, i) => new GaussianMixture({ nComponents: 4, threads: 4, seed: i, tol: 0, maxIter: 15 }).fit(data)),
+        );
+      } finally {
+        clearInterval(timer);
+      }
+      console.log(`[threads] ${base} before, ${peak} at the peak of 32 concurrent fits with threads: 4`);
+      // A shared pool of 4 threads (or 3 beside the libuv thread that runs the fit) at most.
+      expect(peak - base).toBeLessThanOrEqual(4);
+    },
+  );
+});
+
+const dist = path.resolve(__dirname, '..', 'dist', 'esm', 'index.js');
+
+describe('worker_threads', () => {
+  const workerFile = path.resolve(__dirname, 'helpers', 'fit-worker.mjs');
+
+  function ask(worker: Worker, msg: Record<string, unknown>): Promise<{ json?: string; error?: string }> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (reply: { id: unknown; json?: string; error?: string; started?: boolean }): void => {
+        if (reply.id !== msg.id || reply.started) return;
+        worker.off('message', onMessage);
+        resolve(reply);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.postMessage(msg);
+    });
+  }
+
+  it("fit and fitSync inside 3 workers at once give the main thread's results", async () => {
+    expect(fs.existsSync(dist), 'the worker loads dist/esm: run npm run build:ts').toBe(true);
+    const lib = (await import(dist)) as typeof import('../lib/index.js');
+    const workers = Array.from({ length: 3 }, () => new Worker(workerFile));
+    try {
+      let id = 0;
+      const requests = CONFIGS.flatMap((config, i) =>
+        [false, true].map((sync) => ({ id: id++, kind: config.kind, options: config.options(7 + i), data: X.data, shape: X.shape, sync })),
+      );
+      const replies = await Promise.all(requests.map((r, i) => ask(workers[i % workers.length]!, r)));
+      requests.forEach((r, i) => {
+        const expected = JSON.stringify(new (lib[r.kind] as unknown as new (o: unknown) => GaussianMixture)(r.options).fitSync(X).toJSON());
+        expect(replies[i]!.error, `${r.kind} in a worker`).toBeUndefined();
+        expect(replies[i]!.json, `${r.kind} (${r.sync ? 'fitSync' : 'fit'}) in a worker`).toBe(expected);
+      });
+
+    } finally {
+      await Promise.all(workers.map((w) => w.terminate()));
+    }
+  });
+});
+
+// Environment teardown while a fit runs: a worker_threads worker terminated mid-fit, and
+// process.exit() mid-fit. Run in child processes (both end the process abnormally today).
+describe('teardown during a fit (child processes)', () => {
+  const helper = (name: string): string => path.resolve(__dirname, 'helpers', name);
+  const run = (script: string, arg: string, timeout: number) =>
+    spawnSync(process.execPath, [helper(script), arg], { encoding: 'utf8', timeout, env: { ...process.env } });
+
+  // Native defect: when the fit ends after worker.terminate(), AsyncWorker::OnOK runs in the
+  // dying environment, settle() throws a Napi::Error that node-addon-api cannot rethrow into
+  // JavaScript, and std::terminate aborts the whole process (status 134). Without onIteration
+  // the same; and terminate() waits for the fit to end on its own, because the cleanup hook
+  // that sets the cancel flag runs only after node has waited for the pending work.
+  for (const variant of ['plain', 'callback'] as const) {
+    it.fails(`terminating a worker mid-fit (${variant === 'plain' ? 'no callback' : 'with onIteration'}) ends the worker within 1 s and the process lives [native defect]`, () => {
+      expect(fs.existsSync(dist), 'the worker loads dist/esm: run npm run build:ts').toBe(true);
+      const r = run('terminate-worker.mjs', variant, 30_000);
+      const report = /\{.*terminateMs.*\}/.exec(r.stdout)?.[0];
+      expect(r.status, `exit status (stderr: ${r.stderr.slice(0, 300)})`).toBe(0);
+      expect(report).toBeDefined();
+      expect((JSON.parse(report!) as { terminateMs: number }).terminateMs).toBeLessThan(1000);
+    });
+  }
+
+  // Native defect: process.exit() waits for the running fit to end on its own (the cancel
+  // flag is set by an environment cleanup hook, which runs only after node has waited for the
+  // pending work): with a long fit the process hangs (killed here after 3 s). With onIteration
+  // it hangs even if the fit would end: the fit's thread waits for an answer that cannot come.
+  for (const variant of ['plain', 'callback'] as const) {
+    it.fails(`process.exit() during a fit (${variant === 'plain' ? 'no callback' : 'with onIteration'}) ends the process at once [native defect: it hangs]`, () => {
+      const r = run('exit-during-fit.mjs', variant, 3_000);
+      expect(r.stdout).toContain('exiting');
+      expect(r.signal, 'killed after 3 s').toBeNull();
+      expect(r.status).toBe(0);
+    });
+  }
+});
+
+describe('the event loop during a long fit', () => {
+  it('stays responsive: the delay never exceeds 20 ms while a fit runs for 2 s', async () => {
+    const data = blobs(100_000, 8, 4);
+    const gm = new GaussianMixture({ nComponents: 8, tol: 0, maxIter: 1_000_000, seed: 1 });
+    const histogram = monitorEventLoopDelay({ resolution: 2 });
+    const t0 = performance.now();
+    let iterations = 0;
+    histogram.enable();
+    // onIteration runs on this thread after every iteration; it ends the fit after 2 s.
+    await gm.fit(data, { onIteration: () => (++iterations, performance.now() - t0 < 2000 ? undefined : false) });
+    histogram.disable();
+    const ms = (ns: number): string => (ns / 1e6).toFixed(1);
+    console.log(`[event loop] ${iterations} iterations in ${(performance.now() - t0).toFixed(0)} ms: delay max ${ms(histogram.max)} ms, p99 ${ms(histogram.percentile(99))} ms`);
+    expect(iterations).toBeGreaterThan(2);
+    expect(histogram.max / 1e6).toBeLessThan(20);
+  });
+});
+
+describe.each(CONFIGS)('$name: cancellation, callbacks and the busy guard', (config) => {
+  /** A model fitted on X, and its state. */
+  function fitted(): { model: GaussianMixture; before: string } {
+    const model = make(config.kind, config.options(1)).fitSync(X);
+    return { model, before: stateOf(model) };
+  }
+
+  it('abort before the start: AbortError with the reason, no iteration, the model unchanged', async () => {
+    const { model, before } = fitted();
+    const reason = new Error('not now');
+    let calls = 0;
+    const t0 = performance.now();
+    const err = await caught(model.fit(SLOW, { signal: AbortSignal.abort(reason), onIteration: () => void calls++ }));
+    expect(err).toBeInstanceOf(AbortError);
+    expect((err as AbortError).cause).toBe(reason);
+    expect(calls).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(100);
+    expect(stateOf(model)).toBe(before);
+  });
+
+  it('abort in the middle (from a timer, while native code iterates): AbortError soon, the model unchanged, the instance free', async () => {
+    // A slow model, fitted first (one iteration on X) so that there is a state to keep.
+    const model = make(config.kind, config.slow);
+    model.fitSync(X, { onIteration: () => false });
+    const before = stateOf(model);
+    const ac = new AbortController();
+    let calls = 0;
+    let abortedAt = 0;
+    const running = model.fit(SLOW, {
+      signal: ac.signal,
+      onIteration: () => {
+        // Abort from a timer once iterations are under way: the abort lands inside one.
+        if (++calls === 1) setTimeout(() => ((abortedAt = performance.now()), ac.abort()), 5);
+      },
+    });
+    const err = await caught(running);
+    expect(err, `resolved after ${model.nIter} iterations (converged ${String(model.converged)}), ${calls} callbacks`).toBeInstanceOf(AbortError);
+    expect(calls).toBeGreaterThanOrEqual(1);
+    expect(performance.now() - abortedAt, 'ms from abort() to the rejection').toBeLessThan(1000);
+    expect(stateOf(model)).toBe(before);
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+    await expect(model.fit(X, { onIteration: () => false })).resolves.toBe(model);
+  });
+
+  it('abort after completion: nothing happens, the listener is gone, the fitted model stays', async () => {
+    const model = make(config.kind, config.options(2));
+    const ac = new AbortController();
+    await model.fit(X, { signal: ac.signal });
+    const after = stateOf(model);
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+    ac.abort();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(stateOf(model)).toBe(after);
+    expect(fittedProblems(model, 4, 3000)).toEqual([]);
+    // The same (now aborted) signal stops the next fit at once.
+    expect(await caught(model.fit(X, { signal: ac.signal }))).toBeInstanceOf(AbortError);
+    expect(stateOf(model)).toBe(after);
+  });
+
+  it('an onIteration that throws rejects (fit) or throws (fitSync) with that very error; the model unchanged', async () => {
+    const { model, before } = fitted();
+    const boom = new RangeError('from the callback');
+    let calls = 0;
+    const thrower = (): never => {
+      calls++;
+      throw boom;
+    };
+    expect(await caught(model.fit(X, { onIteration: thrower }))).toBe(boom);
+    let thrown: unknown;
+    try {
+      model.fitSync(X, { onIteration: thrower });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBe(boom);
+    expect(calls).toBe(2);
+    expect(stateOf(model)).toBe(before);
+  });
+
+  it('a second fit (or fitSync) while a fit runs is ERR_GAUSSMIX_BUSY; the running fit ends as if alone', async () => {
+    const options = { ...config.slow, maxIter: config.kind === 'KMeans' ? 300 : 60, nInit: config.kind === 'KMeans' ? 6 : 1 };
+    const alone = stateOf(make(config.kind, options).fitSync(SLOW));
+    const model = make(config.kind, options);
+    const first = model.fit(SLOW);
+    const second = (await caught(model.fit(X))) as { code?: unknown };
+    expect(second).toBeInstanceOf(Error);
+    expect(second.code).toBe(ErrorCode.BUSY);
+    let sync: unknown;
+    try {
+      model.fitSync(X);
+    } catch (err) {
+      sync = err;
+    }
+    expect((sync as { code?: unknown }).code).toBe(ErrorCode.BUSY);
+    await expect(first).resolves.toBe(model);
+    expect(stateOf(model)).toBe(alone);
+    await expect(model.fit(X)).resolves.toBe(model);
+  });
+});
