@@ -53,6 +53,26 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
+/** %TypedArray%.prototype.length: a typed array's true length, whatever its own `length` says. */
+const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Float64Array.prototype) as object, 'length')!
+  .get as (this: ArrayBufferView) => number;
+
+/**
+ * `value` as a genuine Float64Array or Float32Array, or undefined. A Proxy is not one
+ * (ArrayBuffer.isView is false for it); a subclass instance, or an instance given an own
+ * `length`, is seen as a plain array of its true length over the same memory (zero copy), so
+ * that a `length` claiming more elements than the memory holds cannot drive a loop over them.
+ */
+export function genuineFloatArray(value: unknown): Float64Array | Float32Array | undefined {
+  if (!ArrayBuffer.isView(value)) return undefined;
+  const Ctor = value instanceof Float64Array ? Float64Array : value instanceof Float32Array ? Float32Array : undefined;
+  if (Ctor === undefined) return undefined;
+  const a = value as Float64Array | Float32Array;
+  const length = typedArrayLength.call(a);
+  if (Object.getPrototypeOf(a) === Ctor.prototype && a.length === length) return a;
+  return new Ctor(a.buffer as ArrayBuffer, a.byteOffset, length);
+}
+
 /** Whether `value` looks like an NDArray: an object with `data` and `shape`. */
 export function isNDArrayLike(value: unknown): value is { data: unknown; shape: unknown } {
   return isObject(value) && 'data' in value && 'shape' in value && !Array.isArray(value);
@@ -85,7 +105,10 @@ export function readShape(shape: unknown, name: string, rank?: number): number[]
     throw invalidType(`Expected an array of dimensions for ${name}.shape but received ${describe(shape)}`);
   }
   const dims: number[] = [];
-  for (let i = 0; i < shape.length; i++) {
+  // With a known rank, no more than rank + 1 entries are read (a shape of the wrong rank is an
+  // error anyway, and its length may be anything).
+  const count = rank === undefined ? shape.length : Math.min(shape.length, rank + 1);
+  for (let i = 0; i < count; i++) {
     const v = shape[i];
     if (typeof v !== 'number') {
       throw invalidType(`Expected a number for ${name}.shape[${i}] but received ${describe(v)}`);
@@ -98,7 +121,7 @@ export function readShape(shape: unknown, name: string, rank?: number): number[]
   if (rank !== undefined && dims.length !== rank) {
     throw invalidValue(
       `Expected ${name}.shape to have ${rank} dimension${rank === 1 ? '' : 's'} but it has ` +
-        `${dims.length} ([${dims.join(', ')}])`,
+        `${shape.length} ([${dims.join(', ')}${shape.length > dims.length ? ', ...' : ''}])`,
     );
   }
   return dims;
@@ -113,10 +136,10 @@ function nonFiniteMessage(name: string, value: number, index: number, d: number)
 
 /** Reads X given as an NDArray {data, shape} (with optional scijs stride/offset). */
 function matrixFromNDArray(X: { data: unknown; shape: unknown }, name: string): Matrix {
-  const src = X.data;
-  if (!(src instanceof Float64Array) && !(src instanceof Float32Array)) {
+  const src = genuineFloatArray(X.data);
+  if (src === undefined) {
     throw invalidType(
-      `Expected a Float64Array or a Float32Array for ${name}.data but received ${describe(src)}`,
+      `Expected a Float64Array or a Float32Array for ${name}.data but received ${describe(X.data)}`,
     );
   }
   const [n, d] = readShape(X.shape, name, 2) as [number, number];

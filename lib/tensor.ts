@@ -6,7 +6,7 @@
  * @module
  */
 import { describe, invalidType, invalidValue } from './errors.js';
-import { isNDArrayLike, isNumericArrayLike, readShape } from './input.js';
+import { genuineFloatArray, isNDArrayLike, isNumericArrayLike, readShape } from './input.js';
 
 /** A user array read and copied; `shape` is undefined for a flat array of rank > 1. */
 export interface Tensor {
@@ -48,9 +48,9 @@ export function indexPath(flat: number, shape: readonly number[] | undefined): s
  */
 export function readTensor(value: unknown, name: string, rank: number): Tensor {
   if (isNDArrayLike(value)) {
-    const src = value.data;
-    if (!(src instanceof Float64Array) && !(src instanceof Float32Array)) {
-      throw invalidType(`Expected a Float64Array or a Float32Array for ${name}.data but received ${describe(src)}`);
+    const src = genuineFloatArray(value.data);
+    if (src === undefined) {
+      throw invalidType(`Expected a Float64Array or a Float32Array for ${name}.data but received ${describe(value.data)}`);
     }
     const shape = readShape(value.shape, name, rank);
     const size = shape.reduce((a, b) => a * b, 1);
