@@ -191,7 +191,10 @@ describe('the event loop during a long fit', () => {
     histogram.disable();
     const ms = (ns: number): string => (ns / 1e6).toFixed(1);
     console.log(`[event loop] ${iterations} iterations in ${(performance.now() - t0).toFixed(0)} ms: delay max ${ms(histogram.max)} ms, p99 ${ms(histogram.percentile(99))} ms`);
-    expect(iterations).toBeGreaterThan(2);
+    // (The fit really ran for the whole measurement: under a sanitizer its first iteration alone
+    // may take longer than 2 s.)
+    expect(iterations).toBeGreaterThanOrEqual(1);
+    expect(performance.now() - t0).toBeGreaterThan(1900);
     expect(histogram.max / 1e6).toBeLessThan(20);
   });
 });
