@@ -1,8 +1,10 @@
 #include "covariance.h"
 
 #include <Eigen/Cholesky>
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "errors.h"
 
@@ -16,6 +18,49 @@ constexpr Index kSmallD = 4;
 // A squared Mahalanobis distance that came out NaN overflowed (∞ − ∞ between huge terms): the
 // point is infinitely far, its density 0, its log-density −∞, never NaN.
 inline double farIfNaN(double m) { return std::isnan(m) ? std::numeric_limits<double>::infinity() : m; }
+
+// The largest |x_j − μ_kj| over every component and feature; 1 when x sits on every mean.
+double largestOffset(const double* x, const RowMatrix& means) {
+  double s = 0.0;
+  for (Index k = 0; k < means.rows(); ++k) {
+    for (Index j = 0; j < means.cols(); ++j) s = std::max(s, std::abs(x[j] - means(k, j)));
+  }
+  return s > 0.0 && std::isfinite(s) ? s : 1.0;
+}
+
+// Covariance::farLogDensities for any type, given z ↦ z·U_k (apply), whether two components
+// share U (same) and the constants log|U_k| + const. With s the largest |x_j − μ_kj|, the
+// squared terms are m_k = s²·m̃_k with m̃_k = ‖((x − μ_k)/s)·U_k‖² finite: a component whose m̃_k
+// exceeds the smallest is infinitely less likely (−∞). Among the nearest, one that shares U
+// with the first nearest r differs from it by the exactly computable
+// −½(m_k − m_r) = −½·s·((μ_r − μ_k)·U)·((2x − μ_k − μ_r)/s·U); the others by their constants.
+template <class Apply, class Same>
+void farLogDensitiesOf(const double* x, const RowMatrix& means, const Vector& constants,
+                       Apply apply, Same same, double* out) {
+  constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+  const Index k = means.rows();
+  const Index d = means.cols();
+  const double s = largestOffset(x, means);
+  const Eigen::Map<const RowVector> row(x, d);
+  std::vector<double> m(static_cast<size_t>(k));
+  for (Index c = 0; c < k; ++c) {
+    m[c] = farIfNaN(apply(c, RowVector((row - means.row(c)) / s)).squaredNorm());
+  }
+  const double nearest = *std::min_element(m.begin(), m.end());
+  const Index r = std::find(m.begin(), m.end(), nearest) - m.begin();
+  for (Index c = 0; c < k; ++c) {
+    if (m[c] != nearest) {
+      out[c] = kNegInf;
+    } else if (c == r || !same(c, r)) {
+      out[c] = constants[c];
+    } else {
+      const RowVector a = apply(c, RowVector(means.row(r) - means.row(c)));
+      const RowVector b = apply(c, RowVector((2.0 * row - means.row(c) - means.row(r)) / s));
+      const double difference = s * a.dot(b);  // m_c − m_r
+      out[c] = std::isnan(difference) ? kNegInf : constants[c] - 0.5 * difference;
+    }
+  }
+}
 
 using MatrixMap = Eigen::Map<RowMatrix>;
 using ConstMatrixMap = Eigen::Map<const RowMatrix>;
@@ -98,6 +143,16 @@ struct StackedFactors {
     forEachChunk(xb.rows(), chunkRowsFor(d + factors.cols()), [&](Index first, Index rows) {
       logGaussianChunk(ConstRowMap(xb.data() + first * d, rows, d), out + first * k, ws);
     });
+  }
+
+  void farLogDensities(const double* x, double* out) const {
+    const Index d = means.cols();
+    const bool tied = factors.cols() == d;
+    const auto u = [&](Index c) { return factors.middleCols(tied ? 0 : c * d, d); };
+    farLogDensitiesOf(
+        x, means, constants,
+        [&](Index c, const RowVector& z) { return RowVector(z * u(c).triangularView<Eigen::Upper>()); },
+        [&](Index c, Index r) { return tied || u(c) == u(r); }, out);
   }
 
   // A few features: y_j = Σ_{l ≤ j} (x_l − μ_kl)·U_k(l, j) directly (U is upper-triangular).
@@ -210,6 +265,9 @@ class FullCovariance final : public Covariance {
   void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const override {
     stacked_.logGaussian(xb, out, ws);
   }
+  void farLogDensities(const double* x, double* out) const override {
+    stacked_.farLogDensities(x, out);
+  }
   void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
                          double* scatter, Workspace& ws) const override {
     for (Index k = 0; k < k_; ++k) {
@@ -258,6 +316,9 @@ class TiedCovariance final : public Covariance {
   }
   void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const override {
     stacked_.logGaussian(xb, out, ws);
+  }
+  void farLogDensities(const double* x, double* out) const override {
+    stacked_.farLogDensities(x, out);
   }
   void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
                          double* scatter, Workspace& ws) const override {
@@ -326,6 +387,12 @@ class AxisAlignedCovariance final : public Covariance {
         out[i * k_ + k] = constant - 0.5 * farIfNaN(m) + logDet_[k];
       }
     }
+  }
+  void farLogDensities(const double* x, double* out) const override {
+    farLogDensitiesOf(
+        x, means_, logDet_,
+        [&](Index c, const RowVector& z) { return RowVector(z.cwiseProduct(scale_.row(c))); },
+        [&](Index c, Index r) { return scale_.row(c) == scale_.row(r); }, out);
   }
   void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
                          double* scatter, Workspace&) const override {

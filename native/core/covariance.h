@@ -43,6 +43,10 @@ class Covariance {
   virtual void prepare(const RowMatrix& means, const double* precChol) = 0;
   // out (rows x K, row-major) = log N(x_i | μ_k, Σ_k) for the rows of xb.
   virtual void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const = 0;
+  // For a row so far from every component that all its log-densities are −∞ (the squared
+  // Mahalanobis terms overflow): out (K) = log N(x | μ_k, Σ_k) + c for one unknown c common to
+  // every k, finite for the likeliest components and −∞ for those infinitely less likely.
+  virtual void farLogDensities(const double* x, double* out) const = 0;
 
   // scatter (size()) += Σ_i r_ik (x_i − μ_k)(x_i − μ_k)ᵀ over the rows of xb, in the layout of
   // the type (full/tied: only the lower triangle is accumulated). resp is rows x K, row-major.

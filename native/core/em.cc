@@ -20,6 +20,7 @@ void Moments::add(const Moments& other) {
 }
 
 void normaliseRows(RowMatrix& logp, Vector& norm) {
+  constexpr double kSmallestNormal = std::numeric_limits<double>::min();
   constexpr double kNegInf = -std::numeric_limits<double>::infinity();
   Vector top = logp.rowwise().maxCoeff();
   for (Index i = 0; i < top.size(); ++i) {
@@ -27,9 +28,43 @@ void normaliseRows(RowMatrix& logp, Vector& norm) {
   }
   logp.array().colwise() -= top.array();
   logp = logp.array().exp();
+  // Eigen's vectorised exp clamps its argument near −709.78 and returns about 5.6e-309 below
+  // it, even for −∞; what is below the smallest normal double becomes 0 (subnormal values
+  // are lost, an absolute error under 2.3e-308).
+  double* p = logp.data();
+  for (Index i = 0; i < logp.size(); ++i) p[i] = p[i] < kSmallestNormal ? 0.0 : p[i];
   const Vector sum = logp.rowwise().sum();
   norm = top.array() + sum.array().log();
   logp.array().colwise() /= sum.array().max(std::numeric_limits<double>::min());
+}
+
+Index farRowResponsibilities(const Covariance& covariance, const double* x, const Vector& weights,
+                             double* p) {
+  const Index k = weights.size();
+  std::vector<double> v(static_cast<size_t>(k));
+  covariance.farLogDensities(x, v.data());
+  for (Index c = 0; c < k; ++c) v[c] += std::log(weights[c]);
+  const Index best = std::max_element(v.begin(), v.end()) - v.begin();
+  const double top = v[best];
+  if (!std::isfinite(top)) {
+    // +∞: infinitely likelier than the rest, shared evenly; −∞ throughout: no information.
+    const auto count = static_cast<double>(std::count(v.begin(), v.end(), top));
+    for (Index c = 0; c < k; ++c) p[c] = v[c] == top ? 1.0 / count : 0.0;
+    return best;
+  }
+  double sum = 0.0;
+  for (Index c = 0; c < k; ++c) sum += p[c] = std::exp(v[c] - top);
+  for (Index c = 0; c < k; ++c) p[c] /= sum;
+  return best;
+}
+
+void resolveFarRows(const Covariance& covariance, const ConstRowMap& xb, const Vector& weights,
+                    const Vector& norm, RowMatrix& p) {
+  for (Index i = 0; i < xb.rows(); ++i) {
+    if (norm[i] == -std::numeric_limits<double>::infinity()) {
+      farRowResponsibilities(covariance, xb.row(i).data(), weights, p.row(i).data());
+    }
+  }
 }
 
 struct Engine::Scratch {
@@ -68,6 +103,7 @@ Moments Engine::expectation(const MixtureParams& params) {
     covariance_->logGaussian(data_.block(b), s.logp.data(), s.kernel);
     s.logp.rowwise() += logWeights.transpose();
     normaliseRows(s.logp, s.norm);
+    resolveFarRows(*covariance_, data_.block(b), params.weights, s.norm, s.logp);
     auto r = resp_.middleRows(begin, rows);
     if (!data_.weights) {
       r = s.logp;

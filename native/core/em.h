@@ -80,8 +80,17 @@ class Engine {
 
 // Row-wise log-sum-exp: on return logp holds p = exp(v − log Σ_k exp v_k) per row and norm
 // the log Σ_k exp v_k (−∞ for a row that is −∞ throughout; its p are then 0). The exps are
-// evaluated as one vectorised array expression.
+// evaluated as one vectorised array expression; p below the smallest normal double is 0.
 void normaliseRows(RowMatrix& logp, Vector& norm);
+
+// A row whose log-densities are all −∞ (every squared Mahalanobis term overflowed): p(k | x)
+// from the log-densities relative to one another (covariance.h farLogDensities), i.e. their
+// limit as the terms grow. Writes that row of p (K) and returns its most likely component.
+Index farRowResponsibilities(const Covariance& covariance, const double* x, const Vector& weights,
+                             double* p);
+// Applies farRowResponsibilities to the rows of p (after normaliseRows) whose norm is −∞.
+void resolveFarRows(const Covariance& covariance, const ConstRowMap& xb, const Vector& weights,
+                    const Vector& norm, RowMatrix& p);
 
 // One EM variant: how a restart starts, the M-step, and the stopping rule.
 struct EmVariant {

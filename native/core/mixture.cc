@@ -133,6 +133,7 @@ void evaluateMixture(const Data& input, const MixtureParams& params, unsigned th
     Workspace kernel;
     RowMatrix logp;
     Vector norm;
+    Vector far;  // K: p(k | x) of a row far from every component
   };
   std::vector<Scratch> scratch(pool.size());
   pool.forEach(data.blocks(), [&](Index b, unsigned w) {
@@ -143,15 +144,21 @@ void evaluateMixture(const Data& input, const MixtureParams& params, unsigned th
     covariance->logGaussian(data.block(b), s.logp.data(), s.kernel);
     s.logp.rowwise() += logWeights.transpose();
     if (labels) {
+      s.far.resize(k);
       for (Index i = 0; i < rows; ++i) {
         const double* v = s.logp.row(i).data();
         Index best = 0;
         for (Index j = 1; j < k; ++j) best = v[j] > v[best] ? j : best;
+        if (v[best] == -std::numeric_limits<double>::infinity()) {
+          best = farRowResponsibilities(*covariance, data.block(b).row(i).data(), params.weights,
+                                        s.far.data());
+        }
         labels[begin + i] = static_cast<std::int32_t>(best);
       }
     }
     if (!logProb && !resp) return;
     normaliseRows(s.logp, s.norm);
+    if (resp) resolveFarRows(*covariance, data.block(b), params.weights, s.norm, s.logp);
     if (logProb) Eigen::Map<Vector>(logProb + begin, rows) = s.norm;
     if (resp) RowMap(resp + begin * k, rows, k) = s.logp;
   });
