@@ -18,3 +18,5 @@ for (const project of ['tsconfig.esm.json', 'tsconfig.cjs.json', 'tsconfig.cli.j
 }
 // The package is "type": "module"; this marks dist/cjs/*.js (and its .d.ts) as CommonJS.
 fs.writeFileSync(path.join(root, 'dist', 'cjs', 'package.json'), '{\n  "type": "commonjs"\n}\n');
+// The `gaussmix` bin: tsc writes files with the umask's mode; a shebang file must be executable.
+fs.chmodSync(path.join(root, 'dist', 'cli', 'gaussmix.js'), 0o755);
