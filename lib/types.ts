@@ -4,7 +4,7 @@
  * @module
  */
 
-export type { CovarianceType, MixtureInit } from './native.js';
+export type { CollapsePolicy, CovarianceType, MixtureInit, ReseedEvent } from './native.js';
 
 /**
  * An ndarray-like view: row-major and contiguous, compatible with scijs `ndarray`'s

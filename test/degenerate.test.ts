@@ -78,9 +78,6 @@ const ESTIMATORS: readonly Estimator[] = [
 const KNOWN_DEFECTS: Readonly<Record<string, string>> = {
   // KMeans: Σ w‖x − c‖² overflows to Infinity, and is returned as the fitted inertia.
   'values near 1e154 (squares overflow) / KMeans': 'inertia = Infinity',
-  // SoftKMeans: the log-likelihood overflows; the error names no component and advises
-  // regCovar, which SoftKMeans does not have.
-  'values near 1e154 (squares overflow) / SoftKMeans': 'ILL_CONDITIONED without a component',
   // SoftKMeans, large β: rows whose log-responsibilities are all −∞ get e^−709-ish values from
   // the vectorised exp instead of 0, so the fitted weights sum to 0.749, not 1.
   'values near 1e154 (squares overflow) / SoftKMeans stiffness 1e6': 'weights sum to 0.749',

@@ -180,6 +180,7 @@ MixtureFit runEm(Engine& engine, const EmVariant& variant, const Control& contro
       const Moments moments = engine.expectation(fit.params);
       fit.lowerBound = moments.logLikelihood / engine.totalWeight();
       if (!std::isfinite(fit.lowerBound)) {
+        if (variant.notFinite) throw variant.notFinite(fit.params);
         throw Error(ErrorKind::IllConditioned,
                     "the log-likelihood is not finite: the data or the starting parameters give "
                     "some samples zero density. Standardise the features or increase regCovar.");

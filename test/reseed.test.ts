@@ -1,0 +1,266 @@
+// GaussianMixture's onCollapse option (issue 6): 'error' (the default) fails a fit whose
+// component collapses; 'reseed' re-seeds the component at the worst-explained sample and
+// reports the event in `reseeds`. Also SoftKMeans's error for a log-likelihood that is not
+// finite (it names a component and gives SoftKMeans's own advice).
+import { describe, expect, it } from 'vitest';
+
+import { ErrorCode, GaussianKMeans, GaussianMixture, SoftKMeans, type CovarianceType } from '../lib/index.js';
+import { mulberry32, normalSource } from './helpers/random.js';
+import { fittedProblems, resultProblems } from './helpers/validity.js';
+
+/**
+ * Two blobs of 30 points (unit spread, at (10, 10) and (−10, 10)) and 8 identical points at the
+ * origin. With regCovar 0, K = 3 and the k-means initialisation, the component that starts on
+ * the identical points has a zero covariance at once.
+ */
+const X: number[][] = (() => {
+  const normal = normalSource(mulberry32(7));
+  const blob = (cx: number, cy: number): number[][] => Array.from({ length: 30 }, () => [cx + normal(), cy + normal()]);
+  return [...blob(10, 10), ...blob(-10, 10), ...Array.from({ length: 8 }, () => [0, 0])];
+})();
+const IDENTICAL = (row: number): boolean => X[row]![0] === 0 && X[row]![1] === 0;
+
+interface Failure {
+  code?: unknown;
+  component?: unknown;
+  message: string;
+}
+
+function failure(fn: () => unknown): Failure {
+  try {
+    fn();
+  } catch (err) {
+    return err as Failure;
+  }
+  throw new Error('expected the call to throw');
+}
+
+function options(covarianceType: CovarianceType, extra: Record<string, unknown> = {}) {
+  return { nComponents: 3, covarianceType, regCovar: 0, seed: 1, ...extra };
+}
+
+/** The JSON state of a model, which holds every fitted attribute. */
+function stateJSON(gm: GaussianMixture): string {
+  return JSON.stringify(gm.toJSON().state);
+}
+
+/**
+ * The sample worst explained (lowest log-density, ties to the lowest row; the identical points,
+ * where the component collapsed, excluded) by the two healthy components of the k-means
+ * initialisation: the blobs, spherical, as the initial M-step makes them.
+ */
+function worstUnderBlobs(): number {
+  const weights: number[] = [];
+  const means: number[][] = [];
+  const covariances: number[] = [];
+  for (const rows of [X.slice(0, 30), X.slice(30, 60)]) {
+    const mean = [0, 1].map((j) => rows.reduce((a, r) => a + r[j]!, 0) / rows.length);
+    const scatter = rows.reduce((a, r) => a + (r[0]! - mean[0]!) ** 2 + (r[1]! - mean[1]!) ** 2, 0);
+    weights.push(0.5);
+    means.push(mean);
+    covariances.push(scatter / rows.length / 2);
+  }
+  const model = GaussianMixture.fromJSON({
+    format: 'gaussmix',
+    version: 1,
+    kind: 'GaussianMixture',
+    options: { nComponents: 2, covarianceType: 'spherical' },
+    state: {
+      weights,
+      means,
+      covariances,
+      precisionsCholesky: covariances.map((v) => 1 / Math.sqrt(v)),
+      converged: true,
+      nIter: 1,
+      lowerBound: 0,
+      nFeaturesIn: 2,
+    },
+  });
+  const logp = model.scoreSamples(X);
+  let worst = -1;
+  for (let i = 0; i < X.length; i++) {
+    if (!IDENTICAL(i) && (worst < 0 || logp[i]! < logp[worst]!)) worst = i;
+  }
+  return worst;
+}
+
+describe("onCollapse: 'reseed'", () => {
+  for (const covarianceType of ['full', 'diag', 'spherical'] as const) {
+    it(`${covarianceType}: a fit that fails with 'error' fits with 'reseed', every attribute finite`, () => {
+      const e = failure(() => new GaussianMixture(options(covarianceType)).fitSync(X));
+      expect(e.code).toBe(ErrorCode.ILL_CONDITIONED);
+      expect(e.message).toContain(`component ${e.component as number}`);
+
+      const gm = new GaussianMixture(options(covarianceType, { onCollapse: 'reseed' })).fitSync(X);
+      expect(fittedProblems(gm, 2, X.length)).toEqual([]);
+      for (const m of ['predict', 'predictProba', 'scoreSamples'] as const) {
+        expect(resultProblems(gm, m, gm[m](X), X.length)).toEqual([]);
+      }
+      // The first event: the component that failed, at initialisation, re-seeded at the sample
+      // worst explained by the other two (a blob point, never the collapse point).
+      expect(gm.reseeds.length).toBeGreaterThanOrEqual(1);
+      const first = gm.reseeds[0]!;
+      expect(first).toEqual({ init: 0, iter: 0, component: e.component, row: worstUnderBlobs() });
+      for (const r of gm.reseeds) {
+        expect(r.init).toBe(0);
+        expect(r.iter).toBeGreaterThanOrEqual(0);
+        expect(r.iter).toBeLessThanOrEqual(gm.nIter);
+        expect(r.component).toBeGreaterThanOrEqual(0);
+        expect(r.component).toBeLessThan(3);
+        expect(r.row).toBeGreaterThanOrEqual(0);
+        expect(r.row).toBeLessThan(X.length);
+      }
+      expect(Object.isFrozen(gm.reseeds)).toBe(true);
+      expect(Object.isFrozen(gm.reseeds[0])).toBe(true);
+    });
+  }
+
+  it('the same seed gives bit-identical fits and events for 1, 2 and 3 threads', async () => {
+    // Enough rows for several row blocks (256 rows each): the blobs and the identical points
+    // repeated, shifted slightly so that the repeats are distinct points.
+    const big = Array.from({ length: 12 }, (_, c) =>
+      X.map((r, i) => (IDENTICAL(i) ? [0, 0] : [r[0]! + c * 1e-3, r[1]! - c * 1e-3])),
+    ).flat();
+    for (const covarianceType of ['full', 'diag', 'spherical'] as const) {
+      for (const data of [X, big]) {
+        const runs = [1, 2, 3].map((threads) =>
+          new GaussianMixture(options(covarianceType, { onCollapse: 'reseed', threads, nInit: 2 })).fitSync(data),
+        );
+        expect(runs[0]!.reseeds.length).toBeGreaterThan(0);
+        for (const gm of runs.slice(1)) {
+          expect(stateJSON(gm)).toBe(stateJSON(runs[0]!));
+          expect(gm.reseeds).toEqual(runs[0]!.reseeds);
+        }
+        // The asynchronous path reports the same.
+        const async = await new GaussianMixture(options(covarianceType, { onCollapse: 'reseed', threads: 2, nInit: 2 })).fit(data);
+        expect(stateJSON(async)).toBe(stateJSON(runs[0]!));
+      }
+    }
+  });
+
+  it('an empty component (all its responsibilities ~0) is re-seeded; with error it is kept', () => {
+    // Means of two blobs given, the third far from every sample: its weight sum is practically 0.
+    const meansInit = [
+      [10, 10],
+      [-10, 10],
+      [1000, 1000],
+    ];
+    const blobs = X.slice(0, 60);
+    const kept = new GaussianMixture({ nComponents: 3, covarianceType: 'diag', seed: 1, meansInit }).fitSync(blobs);
+    expect(kept.reseeds).toEqual([]);
+    expect(Math.min(...kept.weights)).toBeLessThan(1e-8);
+    const gm = new GaussianMixture({ nComponents: 3, covarianceType: 'diag', seed: 1, meansInit, onCollapse: 'reseed' }).fitSync(blobs);
+    expect(fittedProblems(gm, 2, blobs.length)).toEqual([]);
+    expect(gm.reseeds.length).toBeGreaterThan(0);
+    expect(gm.reseeds[0]).toMatchObject({ init: 0, iter: 1, component: 2 });
+    expect(Math.min(...gm.weights)).toBeGreaterThan(0.01);
+    expect(gm.lowerBound).toBeGreaterThan(kept.lowerBound);
+  });
+
+  it('re-seeding that cannot help still fails, naming the component (fewer distinct points than K)', () => {
+    const two = Array.from({ length: 20 }, (_, i) => (i % 2 ? [0, 0] : [1, 1]));
+    for (const covarianceType of ['full', 'tied', 'diag', 'spherical'] as const) {
+      const e = failure(() => new GaussianMixture(options(covarianceType, { onCollapse: 'reseed' })).fitSync(two));
+      expect(e.code).toBe(ErrorCode.ILL_CONDITIONED);
+      expect(Number.isInteger(e.component)).toBe(true);
+      expect(e.message).toContain(`component ${e.component as number}`);
+      expect(e.message).toMatch(/regCovar/);
+    }
+  });
+
+  it('GaussianKMeans takes the option too', () => {
+    const gm = new GaussianKMeans({ nComponents: 3, regCovar: 0, seed: 1, onCollapse: 'reseed' }).fitSync(X);
+    expect(gm.reseeds.length).toBeGreaterThan(0);
+    expect(fittedProblems(gm, 2, X.length)).toEqual([]);
+  });
+});
+
+describe("onCollapse: the default 'error' is unchanged", () => {
+  it("is 'error', and a fit without collapse is bit-identical with either value", () => {
+    expect(new GaussianMixture({ nComponents: 2 }).toJSON().options.onCollapse).toBe('error');
+    const blobs = X.slice(0, 60);
+    for (const covarianceType of ['full', 'tied', 'diag', 'spherical'] as const) {
+      const a = new GaussianMixture({ nComponents: 2, covarianceType, seed: 3 }).fitSync(blobs);
+      const b = new GaussianMixture({ nComponents: 2, covarianceType, seed: 3, onCollapse: 'reseed' }).fitSync(blobs);
+      expect(a.reseeds).toEqual([]);
+      expect(b.reseeds).toEqual([]);
+      expect(stateJSON(b)).toBe(stateJSON(a));
+    }
+  });
+
+  it('rejects bad values naming the option', () => {
+    for (const bad of ['ignore', 'Reseed', '']) {
+      expect(() => new GaussianMixture({ nComponents: 2, onCollapse: bad as 'error' })).toThrow(RangeError);
+      expect(() => new GaussianMixture({ nComponents: 2, onCollapse: bad as 'error' })).toThrow(/onCollapse/);
+      expect(() => new GaussianKMeans({ nComponents: 2, onCollapse: bad as 'error' })).toThrow(RangeError);
+    }
+    for (const bad of [1, true, null, {}]) {
+      expect(() => new GaussianMixture({ nComponents: 2, onCollapse: bad as unknown as 'error' })).toThrow(TypeError);
+      expect(() => new GaussianMixture({ nComponents: 2, onCollapse: bad as unknown as 'error' })).toThrow(/onCollapse/);
+    }
+  });
+
+  it('reseeds is NOT_FITTED before a fit', () => {
+    const e = failure(() => new GaussianMixture({ nComponents: 2 }).reseeds);
+    expect(e.code).toBe(ErrorCode.NOT_FITTED);
+  });
+});
+
+describe('reseeds in JSON', () => {
+  it('round-trips through toJSON / JSON.stringify / fromJSON', () => {
+    const gm = new GaussianMixture(options('full', { onCollapse: 'reseed' })).fitSync(X);
+    const json = JSON.parse(JSON.stringify(gm.toJSON())) as ReturnType<GaussianMixture['toJSON']>;
+    expect(json.options.onCollapse).toBe('reseed');
+    expect(json.state?.reseeds).toEqual(gm.reseeds);
+    const back = GaussianMixture.fromJSON(json);
+    expect(back.reseeds).toEqual(gm.reseeds);
+    expect(Object.isFrozen(back.reseeds)).toBe(true);
+    expect(stateJSON(back)).toBe(stateJSON(gm));
+    expect(Array.from(back.scoreSamples(X))).toEqual(Array.from(gm.scoreSamples(X)));
+  });
+
+  it('a fit without re-seeds writes no state.reseeds; JSON without it or without onCollapse loads', () => {
+    const gm = new GaussianMixture({ nComponents: 2, seed: 1 }).fitSync(X.slice(0, 60));
+    const json = JSON.parse(JSON.stringify(gm.toJSON())) as Record<string, Record<string, unknown>>;
+    expect('reseeds' in json.state!).toBe(false);
+    delete json.options!.onCollapse; // as written before the option existed
+    const back = GaussianMixture.fromJSON(json);
+    expect(back.reseeds).toEqual([]);
+    expect(back.toJSON().options.onCollapse).toBe('error');
+  });
+
+  it('rejects a malformed state.reseeds, naming it', () => {
+    const gm = new GaussianMixture(options('spherical', { onCollapse: 'reseed' })).fitSync(X);
+    const good = JSON.parse(JSON.stringify(gm.toJSON())) as { state: { reseeds: unknown } };
+    const cases: [unknown, typeof TypeError | typeof RangeError][] = [
+      ['x', TypeError],
+      [[1], TypeError],
+      [[{ init: 0, iter: 0, component: 3, row: 0 }], RangeError],
+      [[{ init: 0, iter: -1, component: 0, row: 0 }], RangeError],
+      [[{ init: 0, iter: 0, component: 0, row: 0.5 }], RangeError],
+      [[{ init: 0, iter: 0, component: 0, row: '1' }], TypeError],
+      [[{ init: 0, iter: 0, component: 0 }], RangeError],
+      [[{ init: 0, iter: 0, component: 0, row: 0, extra: 1 }], RangeError],
+    ];
+    for (const [reseeds, kind] of cases) {
+      const bad = { ...good, state: { ...good.state, reseeds } };
+      expect(() => GaussianMixture.fromJSON(bad), JSON.stringify(reseeds)).toThrow(kind);
+      expect(() => GaussianMixture.fromJSON(bad), JSON.stringify(reseeds)).toThrow(/state\.reseeds/);
+    }
+  });
+});
+
+describe('SoftKMeans: a log-likelihood that is not finite', () => {
+  it('fails naming a component, with advice for SoftKMeans (not regCovar)', () => {
+    const huge = X.map((r) => r.map((v) => v * 1e154));
+    const e = failure(() => new SoftKMeans({ nClusters: 3, seed: 1 }).fitSync(huge));
+    expect(e.code).toBe(ErrorCode.ILL_CONDITIONED);
+    expect(Number.isInteger(e.component)).toBe(true);
+    expect(e.component as number).toBeGreaterThanOrEqual(0);
+    expect(e.component as number).toBeLessThan(3);
+    expect(e.message).toContain(`component ${e.component as number}`);
+    expect(e.message).toMatch(/standardise the features/);
+    expect(e.message).toMatch(/stiffness/);
+    expect(e.message).not.toMatch(/regCovar/);
+  });
+});
