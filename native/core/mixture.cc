@@ -29,7 +29,9 @@ constexpr double kWeightFloor = 10.0 * std::numeric_limits<double>::epsilon();
 //    the lowest row; several collapsed components take distinct points, in component order.
 //    (The mixture that remains is what the new component must make up for. It is also the
 //    only model there is when the collapse happens at initialisation, before any E-step.)
-//    Samples of weight 0 are not candidates.
+//    Samples of weight 0 are not candidates, nor are samples that are (to 1e-12 relative) the
+//    mean of a component: of a healthy one, the new component would duplicate it; of a
+//    collapsed one, it would collapse there again.
 //  - covariance: the mean of the healthy components' covariances (each already has regCovar on
 //    its diagonal). It is on the scale of one cluster, not of the whole data set (a data-wide
 //    covariance would let the new component swallow neighbouring clusters), it is positive
@@ -42,7 +44,8 @@ constexpr double kWeightFloor = 10.0 * std::numeric_limits<double>::epsilon();
 // not depend on the thread count), then one serial scan: deterministic for any thread count.
 // Bounds: a component that collapses again after kMaxReseeds re-seeds in the same restart
 // fails the fit with the usual error (an empty one is then left as it is: it is finite); so
-// does a collapse with no healthy component left, or with no sample left to re-seed from.
+// does a collapse with no healthy component left, or with no candidate sample left (fewer
+// distinct points than components).
 // An iteration that re-seeded never counts as converged.
 constexpr int kMaxReseeds = 3;
 constexpr double kEmptyShare = 1e-8;
@@ -211,8 +214,8 @@ void Reseeder::updateCovariances(Engine& engine, const Vector& rawNk, const Vect
     if (worst < 0) {
       if (singular[c]) {
         throw illConditioned(c, "its covariance matrix is not positive definite, and every "
-                                "sample is already the mean of another component (fewer "
-                                "distinct points than components)");
+                                "sample is already the mean of a component, so re-seeding "
+                                "cannot help");
       }
       continue;
     }
