@@ -9,14 +9,16 @@ import { mulberry32, normalSource } from './helpers/random.js';
 import { fittedProblems, resultProblems } from './helpers/validity.js';
 
 /**
- * Two blobs of 30 points (unit spread, at (10, 10) and (−10, 10)) and 8 identical points at the
- * origin. With regCovar 0, K = 3 and the k-means initialisation, the component that starts on
- * the identical points has a zero covariance at once.
+ * Two blobs of 40 points (spread 2, at (0, 0) and (10, 0)) and 8 identical points at the origin,
+ * inside the first blob. The fits below start (all starting parameters given) with a third
+ * component that is a spike on the identical points: with regCovar 0 its first M-step gives it
+ * those points alone, and a zero covariance.
  */
 const X: number[][] = (() => {
   const normal = normalSource(mulberry32(7));
-  const blob = (cx: number, cy: number): number[][] => Array.from({ length: 30 }, () => [cx + normal(), cy + normal()]);
-  return [...blob(10, 10), ...blob(-10, 10), ...Array.from({ length: 8 }, () => [0, 0])];
+  const blob = (cx: number, cy: number): number[][] =>
+    Array.from({ length: 40 }, () => [cx + 2 * normal(), cy + 2 * normal()]);
+  return [...blob(0, 0), ...blob(10, 0), ...Array.from({ length: 8 }, () => [0, 0])];
 })();
 const IDENTICAL = (row: number): boolean => X[row]![0] === 0 && X[row]![1] === 0;
 
@@ -35,8 +37,22 @@ function failure(fn: () => unknown): Failure {
   throw new Error('expected the call to throw');
 }
 
-function options(covarianceType: CovarianceType, extra: Record<string, unknown> = {}) {
-  return { nComponents: 3, covarianceType, regCovar: 0, seed: 1, ...extra };
+/** A precision v·I in the shape of the covariance type. */
+function precision(type: CovarianceType, v: number): number | number[] | number[][] {
+  return type === 'full' ? [[v, 0], [0, v]] : type === 'diag' ? [v, v] : v;
+}
+
+function options(covarianceType: 'full' | 'diag' | 'spherical', extra: Record<string, unknown> = {}) {
+  return {
+    nComponents: 3,
+    covarianceType,
+    regCovar: 0,
+    seed: 1,
+    weightsInit: [0.45, 0.45, 0.1],
+    meansInit: [[0, 0], [10, 0], [0, 0]],
+    precisionsInit: [precision(covarianceType, 0.25), precision(covarianceType, 0.25), precision(covarianceType, 1e12)],
+    ...extra,
+  } as ConstructorParameters<typeof GaussianMixture>[0];
 }
 
 /** The JSON state of a model, which holds every fitted attribute. */
@@ -46,36 +62,26 @@ function stateJSON(gm: GaussianMixture): string {
 
 /**
  * The sample worst explained (lowest log-density, ties to the lowest row; the identical points,
- * where the component collapsed, excluded) by the two healthy components of the k-means
- * initialisation: the blobs, spherical, as the initial M-step makes them.
+ * where component 2 collapsed, excluded) by components 0 and 1 as the first M-step left them
+ * (read from a fit stopped after that M-step, weights renormalised).
  */
-function worstUnderBlobs(): number {
-  const weights: number[] = [];
-  const means: number[][] = [];
-  const covariances: number[] = [];
-  for (const rows of [X.slice(0, 30), X.slice(30, 60)]) {
-    const mean = [0, 1].map((j) => rows.reduce((a, r) => a + r[j]!, 0) / rows.length);
-    const scatter = rows.reduce((a, r) => a + (r[0]! - mean[0]!) ** 2 + (r[1]! - mean[1]!) ** 2, 0);
-    weights.push(0.5);
-    means.push(mean);
-    covariances.push(scatter / rows.length / 2);
-  }
+function worstUnderHealthy(covarianceType: 'full' | 'diag' | 'spherical'): number {
+  const one = new GaussianMixture(options(covarianceType, { onCollapse: 'reseed', maxIter: 1 })).fitSync(X);
+  const { reseeds: _, ...st } = one.toJSON().state!;
+  const w = st.weights.slice(0, 2);
   const model = GaussianMixture.fromJSON({
     format: 'gaussmix',
     version: 1,
     kind: 'GaussianMixture',
-    options: { nComponents: 2, covarianceType: 'spherical' },
+    options: { nComponents: 2, covarianceType },
     state: {
-      weights,
-      means,
-      covariances,
-      precisionsCholesky: covariances.map((v) => 1 / Math.sqrt(v)),
-      converged: true,
-      nIter: 1,
-      lowerBound: 0,
-      nFeaturesIn: 2,
+      ...st,
+      weights: w.map((v) => v / (w[0]! + w[1]!)),
+      means: st.means.slice(0, 2),
+      covariances: st.covariances.slice(0, 2),
+      precisionsCholesky: st.precisionsCholesky.slice(0, 2),
     },
-  });
+  } as unknown);
   const logp = model.scoreSamples(X);
   let worst = -1;
   for (let i = 0; i < X.length; i++) {
@@ -96,11 +102,13 @@ describe("onCollapse: 'reseed'", () => {
       for (const m of ['predict', 'predictProba', 'scoreSamples'] as const) {
         expect(resultProblems(gm, m, gm[m](X), X.length)).toEqual([]);
       }
-      // The first event: the component that failed, at initialisation, re-seeded at the sample
-      // worst explained by the other two (a blob point, never the collapse point).
+      // The component that failed, in the M-step of iteration 1, re-seeded at the sample worst
+      // explained by the other two (a blob point, never the collapse point).
+      expect(e.component).toBe(2);
       expect(gm.reseeds.length).toBeGreaterThanOrEqual(1);
-      const first = gm.reseeds[0]!;
-      expect(first).toEqual({ init: 0, iter: 0, component: e.component, row: worstUnderBlobs() });
+      expect(gm.reseeds[0]).toEqual({ init: 0, iter: 1, component: 2, row: worstUnderHealthy(covarianceType) });
+      expect(IDENTICAL(gm.reseeds[0]!.row)).toBe(false);
+      expect(Math.min(...gm.weights)).toBeGreaterThan(0.01);
       for (const r of gm.reseeds) {
         expect(r.init).toBe(0);
         expect(r.iter).toBeGreaterThanOrEqual(0);
@@ -141,11 +149,11 @@ describe("onCollapse: 'reseed'", () => {
   it('an empty component (all its responsibilities ~0) is re-seeded; with error it is kept', () => {
     // Means of two blobs given, the third far from every sample: its weight sum is practically 0.
     const meansInit = [
-      [10, 10],
-      [-10, 10],
+      [0, 0],
+      [10, 0],
       [1000, 1000],
     ];
-    const blobs = X.slice(0, 60);
+    const blobs = X.slice(0, 80);
     const kept = new GaussianMixture({ nComponents: 3, covarianceType: 'diag', seed: 1, meansInit }).fitSync(blobs);
     expect(kept.reseeds).toEqual([]);
     expect(Math.min(...kept.weights)).toBeLessThan(1e-8);
@@ -160,7 +168,9 @@ describe("onCollapse: 'reseed'", () => {
   it('re-seeding that cannot help still fails, naming the component (fewer distinct points than K)', () => {
     const two = Array.from({ length: 20 }, (_, i) => (i % 2 ? [0, 0] : [1, 1]));
     for (const covarianceType of ['full', 'tied', 'diag', 'spherical'] as const) {
-      const e = failure(() => new GaussianMixture(options(covarianceType, { onCollapse: 'reseed' })).fitSync(two));
+      const e = failure(() =>
+        new GaussianMixture({ nComponents: 3, covarianceType, regCovar: 0, seed: 1, onCollapse: 'reseed' }).fitSync(two),
+      );
       expect(e.code).toBe(ErrorCode.ILL_CONDITIONED);
       expect(Number.isInteger(e.component)).toBe(true);
       expect(e.message).toContain(`component ${e.component as number}`);
@@ -169,7 +179,8 @@ describe("onCollapse: 'reseed'", () => {
   });
 
   it('GaussianKMeans takes the option too', () => {
-    const gm = new GaussianKMeans({ nComponents: 3, regCovar: 0, seed: 1, onCollapse: 'reseed' }).fitSync(X);
+    const { covarianceType: _, ...rest } = options('spherical', { onCollapse: 'reseed' });
+    const gm = new GaussianKMeans(rest).fitSync(X);
     expect(gm.reseeds.length).toBeGreaterThan(0);
     expect(fittedProblems(gm, 2, X.length)).toEqual([]);
   });
@@ -178,7 +189,7 @@ describe("onCollapse: 'reseed'", () => {
 describe("onCollapse: the default 'error' is unchanged", () => {
   it("is 'error', and a fit without collapse is bit-identical with either value", () => {
     expect(new GaussianMixture({ nComponents: 2 }).toJSON().options.onCollapse).toBe('error');
-    const blobs = X.slice(0, 60);
+    const blobs = X.slice(0, 80);
     for (const covarianceType of ['full', 'tied', 'diag', 'spherical'] as const) {
       const a = new GaussianMixture({ nComponents: 2, covarianceType, seed: 3 }).fitSync(blobs);
       const b = new GaussianMixture({ nComponents: 2, covarianceType, seed: 3, onCollapse: 'reseed' }).fitSync(blobs);
@@ -220,7 +231,7 @@ describe('reseeds in JSON', () => {
   });
 
   it('a fit without re-seeds writes no state.reseeds; JSON without it or without onCollapse loads', () => {
-    const gm = new GaussianMixture({ nComponents: 2, seed: 1 }).fitSync(X.slice(0, 60));
+    const gm = new GaussianMixture({ nComponents: 2, seed: 1 }).fitSync(X.slice(0, 80));
     const json = JSON.parse(JSON.stringify(gm.toJSON())) as Record<string, Record<string, unknown>>;
     expect('reseeds' in json.state!).toBe(false);
     delete json.options!.onCollapse; // as written before the option existed
