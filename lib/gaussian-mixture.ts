@@ -30,13 +30,14 @@ import {
   native,
   type CovarianceType,
   type NativeMixtureFit,
+  type NativeIterationInfo,
   type NativeMixtureOptions,
   type ReseedEvent,
 } from './native.js';
 import { weightedMean } from './numeric.js';
 import { integerOption, MAX_COUNT, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
 import { toNested, type Nested } from './tensor.js';
-import type { DataInput, NDArray } from './types.js';
+import type { DataInput, IterationInfo, NDArray } from './types.js';
 
 /** The fitted state: fresh arrays from the native fit, never handed out (getters copy). */
 interface MixtureState extends MixtureFittedState {
@@ -238,6 +239,11 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       options.sampleWeight = w;
     }
     return { X, options };
+  }
+
+  /** The base report, with the number of re-seeds since the previous one. */
+  protected override iterationInfo(info: NativeIterationInfo): IterationInfo {
+    return Object.freeze({ ...super.iterationInfo(info), reseeds: info.reseeds ?? 0 });
   }
 
   protected nativeFit(): NativeFitEntries<NativeMixtureOptions, NativeMixtureFit> {

@@ -76,6 +76,8 @@ export interface NativeIterationInfo {
   iter: number;
   objective: number;
   change: number;
+  /** GaussianMixture: the components re-seeded since the previous report (0 for the others). */
+  reseeds?: number;
 }
 
 /** Return false to stop the fit after this iteration (the result is then kept). */

@@ -178,6 +178,29 @@ describe("onCollapse: 'reseed'", () => {
     }
   });
 
+  it('onIteration reports how many components each iteration re-seeded', async () => {
+    for (const covarianceType of ['full', 'diag', 'spherical'] as const) {
+      const seen: { init: number; iter: number; reseeds: number | undefined }[] = [];
+      const gm = new GaussianMixture(options(covarianceType, { onCollapse: 'reseed', nInit: 2 }));
+      await gm.fit(X, { onIteration: ({ init, iter, reseeds }) => void seen.push({ init, iter, reseeds }) });
+      expect(seen.length).toBeGreaterThan(0);
+      for (const { init, iter, reseeds } of seen) {
+        // Events of iteration 0 (initialisation) are reported with iteration 1.
+        const expected = gm.reseeds.filter((e) => e.init === init && (e.iter === iter || (iter === 1 && e.iter === 0))).length;
+        expect(reseeds, `${covarianceType} init ${init} iter ${iter}`).toBe(expected);
+      }
+      expect(seen.reduce((a, r) => a + r.reseeds!, 0)).toBe(gm.reseeds.length);
+    }
+    // 0 with 'error'; absent for the estimators without the option.
+    const plain: (number | undefined)[] = [];
+    new GaussianMixture({ nComponents: 2, seed: 1 }).fitSync(X.slice(0, 80), { onIteration: (i) => void plain.push(i.reseeds) });
+    expect(plain.length).toBeGreaterThan(0);
+    expect(plain.every((r) => r === 0)).toBe(true);
+    let soft: object | undefined;
+    new SoftKMeans({ nClusters: 2, seed: 1 }).fitSync(X, { onIteration: (i) => void (soft = i) });
+    expect(soft !== undefined && 'reseeds' in soft).toBe(false);
+  });
+
   it('GaussianKMeans takes the option too', () => {
     const { covarianceType: _, ...rest } = options('spherical', { onCollapse: 'reseed' });
     const gm = new GaussianKMeans(rest).fitSync(X);

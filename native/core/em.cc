@@ -189,7 +189,9 @@ MixtureFit runEm(Engine& engine, const EmVariant& variant, const Control& contro
       variant.maximise(moments, fit.params);
       fit.nIter = iter;
       const double change = fit.lowerBound - previous;
-      stopped = !control.report({restart, iter, fit.lowerBound, change});
+      IterationInfo info{restart, iter, fit.lowerBound, change};
+      if (variant.takeReseeds) info.reseeds = variant.takeReseeds();
+      stopped = !control.report(info);
       if (variant.converged(change, meansBefore, fit.params)) {
         fit.converged = true;
         break;

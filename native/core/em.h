@@ -113,6 +113,8 @@ struct EmVariant {
   // The error for an E-step whose objective is not finite (names a component and says what
   // the variant's users can change); absent: a generic IllConditioned error.
   std::function<Error(const MixtureParams&)> notFinite;
+  // The re-seeds since the last call, for the iteration report (absent: none).
+  std::function<int()> takeReseeds;
   int nInit = 1;
   int maxIter = 100;
   // Where the first change is measured from (−∞, or the previous fit's for a warm start).

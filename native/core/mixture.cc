@@ -66,6 +66,12 @@ class Reseeder {
   }
   bool reseededThisIteration() const { return reseeded_; }
   std::vector<ReseedEvent>& events() { return events_; }
+  // The number of events since the last call.
+  int takeUnreported() {
+    const size_t count = events_.size() - reported_;
+    reported_ = events_.size();
+    return static_cast<int>(count);
+  }
 
   // The second pass of the M-step (covariances and their factors), re-seeding what collapsed.
   void updateCovariances(Engine& engine, const Vector& rawNk, const Vector& nk, double regCovar,
@@ -88,6 +94,7 @@ class Reseeder {
   bool reseeded_ = false;
   std::vector<int> counts_;
   std::vector<ReseedEvent> events_;
+  size_t reported_ = 0;
 };
 
 void Reseeder::updateCovariances(Engine& engine, const Vector& rawNk, const Vector& nk,
@@ -361,6 +368,7 @@ MixtureFit fitMixture(const Data& input, const MixtureOptions& options, unsigned
     return nonFiniteLikelihood(data, params, threads,
                                "To fix it, standardise the features or increase regCovar.");
   };
+  if (reseeder) variant.takeReseeds = [&] { return reseeder->takeUnreported(); };
   MixtureFit fit = runEm(engine, variant, control);
   if (reseeder) fit.reseeds = std::move(reseeder->events());
   return fit;
