@@ -95,7 +95,9 @@ export interface GaussianMixtureOptions {
    *   same restart, a collapse with no other component left, or one with no sample left to
    *   re-seed from (fewer distinct points than components) still fails with
    *   `ERR_GAUSSMIX_ILL_CONDITIONED`; a tied covariance is shared, so its collapse always fails.
-   *   Results then differ from scikit-learn's (which has no such option).
+   *   Starting parameters that are given (`weightsInit`, `meansInit`, ...) still override those
+   *   of the initialisation, re-seeded or not. A fit that re-seeds differs from scikit-learn's
+   *   (which has no such option); one that does not is bit-identical to `'error'`.
    */
   onCollapse?: CollapsePolicy;
 }
