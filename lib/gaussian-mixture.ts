@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { describe, invalidValue, translateNativeError } from './errors.js';
+import { describe, invalidType, invalidValue, translateNativeError } from './errors.js';
 import { freezeNDArray, restoreModel, type FitRequest, type NativeFitEntries } from './estimator.js';
 import { checkEnoughSamples, toMatrix } from './input.js';
-import { encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
+import { checkFields, encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
 import {
   checkCovarianceValues,
@@ -30,17 +30,21 @@ import {
   native,
   type CovarianceType,
   type NativeMixtureFit,
+  type NativeIterationInfo,
   type NativeMixtureOptions,
+  type ReseedEvent,
 } from './native.js';
 import { weightedMean } from './numeric.js';
 import { integerOption, MAX_COUNT, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
 import { toNested, type Nested } from './tensor.js';
-import type { DataInput, NDArray } from './types.js';
+import type { DataInput, IterationInfo, NDArray } from './types.js';
 
 /** The fitted state: fresh arrays from the native fit, never handed out (getters copy). */
 interface MixtureState extends MixtureFittedState {
   /** params.weights (the same array). */
   readonly weights: Float64Array;
+  /** Frozen events (frozen objects). */
+  readonly reseeds: readonly ReseedEvent[];
 }
 
 /** The fitted state in plain-JSON form (what `toJSON` writes under `state`). */
@@ -58,6 +62,11 @@ export interface MixtureStateJSON {
   /** A number, or `'-Infinity'` when no E-step ran (maxIter 0). */
   lowerBound: number | string;
   nFeaturesIn: number;
+  /**
+   * The re-seeds of the fit (see {@link GaussianMixture.reseeds}). Written only when there
+   * were some; absent (as in JSON written before the option existed) means none.
+   */
+  reseeds?: ReseedEvent[];
 }
 
 /** What {@link GaussianMixture.toJSON} returns. */
@@ -153,6 +162,18 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
   }
 
   /**
+   * The collapsed components that the last fit re-seeded (option `onCollapse: 'reseed'`), in
+   * the order it did so, over every restart: `{ init, iter, component, row }` says that in
+   * restart `init`, the M-step of iteration `iter` (0: the initialisation) re-seeded component
+   * `component` at sample `row` of X. Empty when there were none (always with
+   * `onCollapse: 'error'`). A frozen array of frozen objects.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
+   */
+  get reseeds(): readonly ReseedEvent[] {
+    return this.fitted('reseeds').reseeds;
+  }
+
+  /**
    * The Cholesky factors of the precisions Σ⁻¹ (a copy), in the shape of `covariances`: for
    * full and tied, the upper-triangular U with U·Uᵀ = Σ⁻¹ (scikit-learn's convention); for
    * diag and spherical, 1/√σ².
@@ -185,6 +206,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       threads: resolveThreads(o.threads),
       regCovar: o.regCovar,
       init: o.init,
+      onCollapse: o.onCollapse,
     };
     if (warm) {
       // scikit-learn's warm start: one run from the fitted parameters, measuring the first
@@ -219,6 +241,11 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     return { X, options };
   }
 
+  /** The base report, with the number of re-seeds since the previous one. */
+  protected override iterationInfo(info: NativeIterationInfo): IterationInfo {
+    return Object.freeze({ ...super.iterationInfo(info), reseeds: info.reseeds ?? 0 });
+  }
+
   protected nativeFit(): NativeFitEntries<NativeMixtureOptions, NativeMixtureFit> {
     const addon = native();
     return { sync: addon.fitMixtureSync.bind(addon), async: addon.fitMixtureAsync.bind(addon) };
@@ -248,6 +275,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       converged: fit.converged,
       nIter: fit.nIter,
       lowerBound: fit.lowerBound,
+      reseeds: freezeReseeds(fit.reseeds ?? []),
     });
   }
 
@@ -351,6 +379,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
         lowerBound: encodeScalar(s.lowerBound),
         nFeaturesIn: s.d,
       };
+      if (s.reseeds.length) state.reseeds = s.reseeds.map((e) => ({ ...e }));
     }
     return { format: JSON_FORMAT, version: JSON_VERSION, kind, options: mixtureOptionsToJSON(this.#options), state };
   }
@@ -420,6 +449,9 @@ function restore(
   where: string,
   kinds: readonly ('GaussianMixture' | 'GaussianKMeans')[],
 ): GaussianMixture {
+  // state.reseeds is optional: JSON written before it existed, or by a fit without re-seeds.
+  const raw = isRecord(obj) && isRecord(obj.state) ? obj.state : undefined;
+  const hasReseeds = raw !== undefined && 'reseeds' in raw;
   return restoreModel(
     obj,
     where,
@@ -428,13 +460,57 @@ function restore(
       kind === 'GaussianKMeans'
         ? new GaussianKMeans(options as unknown as GaussianKMeansOptions)
         : new GaussianMixture(options as unknown as GaussianMixtureOptions),
-    STATE_FIELDS,
-    readState,
+    hasReseeds ? [...STATE_FIELDS, 'reseeds'] : STATE_FIELDS,
+    (st, model) => readState(st, model, hasReseeds ? readReseeds(raw.reseeds, model.nComponents, where) : []),
+  );
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A frozen copy of native re-seed events. */
+function freezeReseeds(events: readonly ReseedEvent[]): readonly ReseedEvent[] {
+  return Object.freeze(
+    events.map((e) => Object.freeze({ init: e.init, iter: e.iter, component: e.component, row: e.row })),
+  );
+}
+
+const RESEED_FIELDS = ['init', 'iter', 'component', 'row'] as const;
+
+/**
+ * Reads `state.reseeds`: an array of `{ init, iter, component, row }`, each an integer >= 0,
+ * `component` below K.
+ * @throws TypeError / RangeError - naming the element.
+ */
+function readReseeds(value: unknown, k: number, where: string): readonly ReseedEvent[] {
+  if (!Array.isArray(value)) {
+    throw invalidType(`${where}: expected an array for state.reseeds but received ${describe(value)}`);
+  }
+  return freezeReseeds(
+    value.map((e: unknown, i) => {
+      const name = `state.reseeds[${i}]`;
+      if (!isRecord(e)) throw invalidType(`${where}: expected an object for ${name} but received ${describe(e)}`);
+      checkFields(e, RESEED_FIELDS, where, `${name}.`);
+      const out = {} as Record<(typeof RESEED_FIELDS)[number], number>;
+      for (const f of RESEED_FIELDS) {
+        const v = e[f];
+        if (typeof v !== 'number') {
+          throw invalidType(`${where}: expected an integer >= 0 for ${name}.${f} but received ${describe(v)}`);
+        }
+        if (!Number.isSafeInteger(v) || v < 0 || (f === 'component' && v >= k)) {
+          const range = f === 'component' ? `in [0, ${k})` : '>= 0';
+          throw invalidValue(`${where}: expected an integer ${range} for ${name}.${f} but received ${describe(v)}`);
+        }
+        out[f] = v;
+      }
+      return out;
+    }),
   );
 }
 
 /** The fitted state from its checked JSON fields. */
-function readState(st: StateReader, model: GaussianMixture): MixtureState {
+function readState(st: StateReader, model: GaussianMixture, reseeds: readonly ReseedEvent[]): MixtureState {
   const k = model.nComponents;
   const type = model.covarianceType;
   const fitted = st.fitted(k, 'nComponents');
@@ -455,5 +531,6 @@ function readState(st: StateReader, model: GaussianMixture): MixtureState {
     ...fitted,
     params: Object.freeze({ covarianceType: type, weights, means, covariances, precisionsCholesky }),
     lowerBound: st.lowerBound('lowerBound', fitted.nIter),
+    reseeds,
   });
 }

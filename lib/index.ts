@@ -24,11 +24,13 @@ export type { CentroidInit, CentroidOptions, CentroidOptionsJSON } from './centr
 export type { ModelJSON } from './json.js';
 export type {
   ArrayInput,
+  CollapsePolicy,
   CovarianceType,
   DataInput,
   FitOptions,
   IterationInfo,
   MixtureInit,
   NDArray,
+  ReseedEvent,
 } from './types.js';
 export { AbortError, ErrorCode, type ErrorCodeValue, type GaussmixError } from './errors.js';

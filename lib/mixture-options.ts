@@ -12,7 +12,7 @@ import {
   covarianceRank,
   type StartingParameters,
 } from './mixture-params.js';
-import type { CovarianceType, MixtureInit } from './native.js';
+import type { CollapsePolicy, CovarianceType, MixtureInit } from './native.js';
 import {
   booleanOption,
   enumOption,
@@ -27,6 +27,9 @@ import type { ArrayInput } from './types.js';
 
 /** The initialisation methods of GaussianMixture, as scikit-learn's `init_params`. */
 export const MIXTURE_INITS: readonly MixtureInit[] = ['kmeans', 'k-means++', 'random', 'random-from-data'];
+
+/** The values of `onCollapse`. */
+export const COLLAPSE_POLICIES: readonly CollapsePolicy[] = ['error', 'reseed'];
 
 /** Options of {@link GaussianMixture}. Only `nComponents` is required. */
 export interface GaussianMixtureOptions {
@@ -74,6 +77,29 @@ export interface GaussianMixtureOptions {
    * parameters. Default false.
    */
   warmStart?: boolean;
+  /**
+   * What an M-step does with a collapsed component: one whose covariance is not positive
+   * definite (it collapsed onto too few distinct points) or whose weight sum is practically
+   * zero (below 1e-8 of an average sample's weight).
+   *
+   * - `'error'` (default, scikit-learn's behaviour): a covariance that is not positive definite
+   *   fails the fit with code `ERR_GAUSSMIX_ILL_CONDITIONED` naming the `component`; an empty
+   *   component is kept as it is.
+   * - `'reseed'`: the component is re-seeded and the fit goes on. Its mean becomes the sample
+   *   worst explained by the other components (the lowest log-density under the mixture of the
+   *   components that did not collapse; ties to the lowest row, so the same for any thread
+   *   count), its covariance the mean of the other components' covariances, its weight
+   *   1/(2K), taken from the others in proportion to their weights. Each event is listed in
+   *   {@link GaussianMixture.reseeds}. An iteration that re-seeded never counts as converged.
+   *   Re-seeding cannot always help: a component that collapses again after 3 re-seeds in the
+   *   same restart, a collapse with no other component left, or one with no sample left to
+   *   re-seed from (fewer distinct points than components) still fails with
+   *   `ERR_GAUSSMIX_ILL_CONDITIONED`; a tied covariance is shared, so its collapse always fails.
+   *   Starting parameters that are given (`weightsInit`, `meansInit`, ...) still override those
+   *   of the initialisation, re-seeded or not. A fit that re-seeds differs from scikit-learn's
+   *   (which has no such option); one that does not is bit-identical to `'error'`.
+   */
+  onCollapse?: CollapsePolicy;
 }
 
 /** The option names, in documentation order. */
@@ -92,6 +118,7 @@ export const MIXTURE_OPTION_NAMES = [
   'precisionsInit',
   'covariancesInit',
   'warmStart',
+  'onCollapse',
 ] as const;
 
 /** Validated options with defaults filled in; the starting parameters read and copied. */
@@ -108,6 +135,7 @@ export interface ResolvedMixtureOptions {
   readonly regCovar: number;
   readonly init: MixtureInit;
   readonly warmStart: boolean;
+  readonly onCollapse: CollapsePolicy;
   readonly start: StartingParameters;
 }
 
@@ -136,6 +164,8 @@ export function readMixtureOptions(value: unknown, what: string): ResolvedMixtur
   const regCovar = o.regCovar === undefined ? 1e-6 : numberOption(o.regCovar, 'regCovar', 0);
   const init = o.init === undefined ? 'kmeans' : enumOption(o.init, 'init', MIXTURE_INITS);
   const warmStart = o.warmStart === undefined ? false : booleanOption(o.warmStart, 'warmStart');
+  const onCollapse =
+    o.onCollapse === undefined ? 'error' : enumOption(o.onCollapse, 'onCollapse', COLLAPSE_POLICIES);
   const start: {
     weightsInit?: Tensor;
     meansInit?: Tensor;
@@ -194,6 +224,7 @@ export function readMixtureOptions(value: unknown, what: string): ResolvedMixtur
     regCovar,
     init,
     warmStart,
+    onCollapse,
     start: Object.freeze(start),
   });
 }
@@ -210,6 +241,8 @@ export interface MixtureOptionsJSON {
   regCovar: number;
   init: MixtureInit;
   warmStart: boolean;
+  /** Absent in JSON written before the option existed (it then means `'error'`). */
+  onCollapse?: CollapsePolicy;
   weightsInit?: Nested[];
   meansInit?: Nested[];
   precisionsInit?: Nested[];
@@ -228,6 +261,7 @@ export function mixtureOptionsToJSON(o: ResolvedMixtureOptions): MixtureOptionsJ
     regCovar: o.regCovar,
     init: o.init,
     warmStart: o.warmStart,
+    onCollapse: o.onCollapse,
   };
   if (o.seed !== undefined) out.seed = o.seed;
   for (const key of ['weightsInit', 'meansInit', 'precisionsInit', 'covariancesInit'] as const) {

@@ -12,6 +12,20 @@ import { here } from './here.cjs';
 
 export type CovarianceType = 'full' | 'tied' | 'diag' | 'spherical';
 export type MixtureInit = 'kmeans' | 'k-means++' | 'random' | 'random-from-data';
+/** What a GaussianMixture fit does with a collapsed component. */
+export type CollapsePolicy = 'error' | 'reseed';
+
+/** A collapsed component re-seeded during a fit (see GaussianMixture's `reseeds`). */
+export interface ReseedEvent {
+  /** The restart (0-based). */
+  readonly init: number;
+  /** The iteration whose M-step re-seeded it (from 1; 0: the initialisation). */
+  readonly iter: number;
+  /** The component re-seeded. */
+  readonly component: number;
+  /** The sample (row of X) its mean was set to. */
+  readonly row: number;
+}
 
 /** Parameters of a Gaussian mixture, in scikit-learn's shapes (row-major, flattened). */
 export interface NativeMixtureParams {
@@ -51,6 +65,8 @@ export interface NativeMixtureOptions {
   precisionsInit?: Float64Array;
   /** Warm start: the previous lowerBound, from which the first change is measured. */
   previousLowerBound?: number;
+  /** Absent: 'error'. */
+  onCollapse?: CollapsePolicy;
   /** Raw weights >= 0, length N, not all zero. */
   sampleWeight?: Float64Array;
 }
@@ -60,6 +76,8 @@ export interface NativeIterationInfo {
   iter: number;
   objective: number;
   change: number;
+  /** GaussianMixture: the components re-seeded since the previous report (0 for the others). */
+  reseeds?: number;
 }
 
 /** Return false to stop the fit after this iteration (the result is then kept). */
@@ -69,6 +87,8 @@ export interface NativeMixtureFit extends NativeMixtureParams {
   converged: boolean;
   nIter: number;
   lowerBound: number;
+  /** Every re-seed of every restart, in order (empty unless onCollapse is 'reseed'). */
+  reseeds: ReseedEvent[];
 }
 
 /** A running asynchronous fit. cancel() makes the promise reject with code ERR_GAUSSMIX_ABORTED. */

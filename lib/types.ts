@@ -4,7 +4,7 @@
  * @module
  */
 
-export type { CovarianceType, MixtureInit } from './native.js';
+export type { CollapsePolicy, CovarianceType, MixtureInit, ReseedEvent } from './native.js';
 
 /**
  * An ndarray-like view: row-major and contiguous, compatible with scijs `ndarray`'s
@@ -54,6 +54,14 @@ export interface IterationInfo {
    * `Infinity` for a log-likelihood (from −∞, as scikit-learn), `-Infinity` for KMeans (from +∞).
    */
   readonly change: number;
+  /**
+   * GaussianMixture (and GaussianKMeans) only: how many collapsed components were re-seeded
+   * (option `onCollapse: 'reseed'`) since the previous report, i.e. by this iteration's M-step
+   * and, in the first report of a restart, also at initialisation; always 0 with
+   * `onCollapse: 'error'`. The events themselves are the fitted model's `reseeds`. Absent for
+   * KMeans and SoftKMeans.
+   */
+  readonly reseeds?: number;
 }
 
 /** Per-call options of `fit` and `fitSync`. */

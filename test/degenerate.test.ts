@@ -78,12 +78,6 @@ const ESTIMATORS: readonly Estimator[] = [
 const KNOWN_DEFECTS: Readonly<Record<string, string>> = {
   // KMeans: Σ w‖x − c‖² overflows to Infinity, and is returned as the fitted inertia.
   'values near 1e154 (squares overflow) / KMeans': 'inertia = Infinity',
-  // SoftKMeans: the log-likelihood overflows; the error names no component and advises
-  // regCovar, which SoftKMeans does not have.
-  'values near 1e154 (squares overflow) / SoftKMeans': 'ILL_CONDITIONED without a component',
-  // SoftKMeans, large β: rows whose log-responsibilities are all −∞ get e^−709-ish values from
-  // the vectorised exp instead of 0, so the fitted weights sum to 0.749, not 1.
-  'values near 1e154 (squares overflow) / SoftKMeans stiffness 1e6': 'weights sum to 0.749',
 };
 
 /** Problems with a fit's outcome (empty when it meets the rule). */
@@ -167,8 +161,8 @@ describe('far points and extreme parameters (native defects, pinned)', () => {
 
   // β·½‖x − μ‖² overflows for the rows at 1e152: their log-likelihood is −∞ in float64, so the
   // fit must either stay valid (weights summing to 1, a finite objective) or fail naming the
-  // component. Until the shared non-finite-objective error names one, pinned.
-  it.fails('SoftKMeans with a large stiffness on data at 1e152: a valid fit or ILL_CONDITIONED naming the component [known native defect: no component]', () => {
+  // component (the one nearest the first sample of log-density −∞).
+  it('SoftKMeans with a large stiffness on data at 1e152: a valid fit or ILL_CONDITIONED naming the component', () => {
     const X = [[0], [1], [1e152], [2e152]];
     expect(fitProblems(new SoftKMeans({ nClusters: 2, seed: 1, stiffness: 1e6 }), X, 2)).toEqual([]);
   });

@@ -121,6 +121,15 @@ MixtureOptions mixtureOptionsFrom(const Napi::Object& object, Index d) {
   o.meansInit = optionalFloat64(object, "meansInit", k * static_cast<size_t>(d));
   o.covariancesInit = optionalFloat64(object, "covariancesInit", size);
   o.precisionsInit = optionalFloat64(object, "precisionsInit", size);
+  const Napi::Value onCollapse = object.Get("onCollapse");
+  if (!onCollapse.IsUndefined()) {
+    const std::string policy = stringProperty(object, "onCollapse");
+    if (policy == "reseed") {
+      o.onCollapse = CollapsePolicy::Reseed;
+    } else if (policy != "error") {
+      throw invalidArgument("unknown onCollapse '" + policy + "'");
+    }
+  }
   const Napi::Value previous = object.Get("previousLowerBound");
   if (previous.IsNumber()) o.previousLowerBound = previous.As<Napi::Number>().DoubleValue();
   return o;
@@ -163,6 +172,17 @@ Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit) {
   out.Set("converged", Napi::Boolean::New(env, fit.converged));
   out.Set("nIter", Napi::Number::New(env, fit.nIter));
   out.Set("lowerBound", Napi::Number::New(env, fit.lowerBound));
+  Napi::Array reseeds = Napi::Array::New(env, fit.reseeds.size());
+  for (size_t i = 0; i < fit.reseeds.size(); ++i) {
+    const ReseedEvent& e = fit.reseeds[i];
+    Napi::Object event = Napi::Object::New(env);
+    event.Set("init", Napi::Number::New(env, e.init));
+    event.Set("iter", Napi::Number::New(env, e.iter));
+    event.Set("component", Napi::Number::New(env, static_cast<double>(e.component)));
+    event.Set("row", Napi::Number::New(env, static_cast<double>(e.row)));
+    reseeds.Set(static_cast<uint32_t>(i), event);
+  }
+  out.Set("reseeds", reseeds);
   return out;
 }
 

@@ -13,6 +13,7 @@ Napi::Object iterationInfoToJs(Napi::Env env, const IterationInfo& info) {
   out.Set("iter", Napi::Number::New(env, info.iter));
   out.Set("objective", Napi::Number::New(env, info.objective));
   out.Set("change", Napi::Number::New(env, info.change));
+  out.Set("reseeds", Napi::Number::New(env, info.reseeds));
   return out;
 }
 

@@ -13,6 +13,9 @@ struct IterationInfo {
   int iter;          // iteration within the restart, from 1
   double objective;  // GMM: mean log-likelihood; K-means: inertia
   double change;     // objective - previous objective
+  // GaussianMixture with onCollapse = Reseed: the components re-seeded since the previous
+  // report (by this iteration's M-step; in a restart's first report, also at initialisation).
+  int reseeds = 0;
 };
 
 struct Control {

@@ -180,6 +180,7 @@ MixtureFit runEm(Engine& engine, const EmVariant& variant, const Control& contro
       const Moments moments = engine.expectation(fit.params);
       fit.lowerBound = moments.logLikelihood / engine.totalWeight();
       if (!std::isfinite(fit.lowerBound)) {
+        if (variant.notFinite) throw variant.notFinite(fit.params);
         throw Error(ErrorKind::IllConditioned,
                     "the log-likelihood is not finite: the data or the starting parameters give "
                     "some samples zero density. Standardise the features or increase regCovar.");
@@ -188,7 +189,9 @@ MixtureFit runEm(Engine& engine, const EmVariant& variant, const Control& contro
       variant.maximise(moments, fit.params);
       fit.nIter = iter;
       const double change = fit.lowerBound - previous;
-      stopped = !control.report({restart, iter, fit.lowerBound, change});
+      IterationInfo info{restart, iter, fit.lowerBound, change};
+      if (variant.takeReseeds) info.reseeds = variant.takeReseeds();
+      stopped = !control.report(info);
       if (variant.converged(change, meansBefore, fit.params)) {
         fit.converged = true;
         break;

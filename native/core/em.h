@@ -13,6 +13,7 @@
 
 #include "control.h"
 #include "covariance.h"
+#include "errors.h"
 #include "parallel.h"
 #include "types.h"
 
@@ -28,12 +29,22 @@ struct MixtureParams {
   std::vector<double> precisionsCholesky;  // same layout
 };
 
+// A collapsed component re-seeded during a fit (MixtureOptions::onCollapse = Reseed).
+struct ReseedEvent {
+  int init;         // restart index, from 0
+  int iter;         // the iteration whose M-step re-seeded it (0: the initialisation)
+  Index component;  // the component re-seeded
+  Index row;        // the sample its mean was set to
+};
+
 struct MixtureFit {
   MixtureParams params;
   bool converged = false;
   int nIter = 0;
   // The objective of the last E-step (GMM: mean log-likelihood per unit of sample weight).
   double lowerBound = -std::numeric_limits<double>::infinity();
+  // Every re-seed of every restart, in the order they happened (empty unless enabled).
+  std::vector<ReseedEvent> reseeds;
 };
 
 // What an E-step accumulates besides the responsibilities (the first pass of the M-step).
@@ -99,6 +110,11 @@ struct EmVariant {
   // After an iteration: the change of the objective and the means before the M-step.
   std::function<bool(double change, const RowMatrix& meansBefore, const MixtureParams& after)>
       converged;
+  // The error for an E-step whose objective is not finite (names a component and says what
+  // the variant's users can change); absent: a generic IllConditioned error.
+  std::function<Error(const MixtureParams&)> notFinite;
+  // The re-seeds since the last call, for the iteration report (absent: none).
+  std::function<int()> takeReseeds;
   int nInit = 1;
   int maxIter = 100;
   // Where the first change is measured from (−∞, or the previous fit's for a warm start).

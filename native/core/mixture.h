@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "control.h"
@@ -13,6 +14,10 @@
 namespace gaussmix {
 
 enum class MixtureInit { KMeans, KMeansPlusPlus, Random, RandomFromData };
+
+// What an M-step does with a collapsed component (a covariance that is not positive definite,
+// or a weight sum that is practically zero): fail (IllConditioned naming it), or re-seed it.
+enum class CollapsePolicy { Error, Reseed };
 
 struct MixtureOptions {
   Index k = 1;
@@ -30,6 +35,7 @@ struct MixtureOptions {
   const double* precisionsInit = nullptr;
   // Warm start: the first change is measured from this lower bound.
   double previousLowerBound = -std::numeric_limits<double>::infinity();
+  CollapsePolicy onCollapse = CollapsePolicy::Error;
 };
 
 MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned threads,
@@ -39,6 +45,12 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
 // labels = argmax_k of the weighted log-density (ties to the lowest k).
 void evaluateMixture(const Data& data, const MixtureParams& params, unsigned threads,
                      double* logProb, double* resp, std::int32_t* labels);
+
+// The error for a fit whose log-likelihood is not finite under params: it names the component
+// nearest (in Euclidean distance, computed without overflow) to the first sample whose log-density
+// is not finite (or else the lowest), and ends with `advice` (what the estimator's users can change).
+Error nonFiniteLikelihood(const Data& data, const MixtureParams& params, unsigned threads,
+                          const std::string& advice);
 
 // n draws grouped by component in increasing order (x: n x D, labels: n).
 void sampleMixture(const MixtureParams& params, Index n, std::uint64_t seed, double* x,

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "errors.h"
+#include "mixture.h"
 #include "rng.h"
 
 namespace gaussmix {
@@ -59,6 +60,10 @@ MixtureFit fitSoftKMeans(const Data& input, const SoftKMeansOptions& options, un
   };
   variant.converged = [&](double, const RowMatrix& before, const MixtureParams& after) {
     return (after.means - before).cwiseAbs().maxCoeff() < options.tol;
+  };
+  variant.notFinite = [&](const MixtureParams& params) {
+    return nonFiniteLikelihood(data, params, threads,
+                               "To fix it, standardise the features or use a smaller stiffness.");
   };
   MixtureFit fit = runEm(engine, variant, control);
   // One more E-step, under the final means, for each cluster's share of the data.
