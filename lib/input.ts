@@ -40,11 +40,22 @@ export interface MatrixExpectations {
  */
 export function findNonFinite(a: Float64Array | Float32Array): number {
   const len = a.length;
-  let acc = 0;
-  for (let i = 0; i < len; i++) acc += (a[i] as number) * 0;
-  if (acc === 0) return -1;
-  for (let i = 0; i < len; i++) {
-    if (!Number.isFinite(a[i] as number)) return i;
+  // Four independent sums: one would be a chain of dependent additions (latency-bound).
+  let acc0 = 0;
+  let acc1 = 0;
+  let acc2 = 0;
+  let acc3 = 0;
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    acc0 += (a[i] as number) * 0;
+    acc1 += (a[i + 1] as number) * 0;
+    acc2 += (a[i + 2] as number) * 0;
+    acc3 += (a[i + 3] as number) * 0;
+  }
+  for (; i < len; i++) acc0 += (a[i] as number) * 0;
+  if (acc0 + acc1 + acc2 + acc3 === 0) return -1;
+  for (let j = 0; j < len; j++) {
+    if (!Number.isFinite(a[j] as number)) return j;
   }
   return -1;
 }

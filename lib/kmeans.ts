@@ -88,6 +88,11 @@ const STATE_FIELDS = ['clusterCenters', 'labels', 'weights', 'inertia', 'nIter',
  * an empty cluster is re-seeded at the sample farthest from its centre; and the labels always
  * belong to the final centres (reassigned after the last update).
  *
+ * Data whose squared distances overflow float64 (features of magnitude beyond about 1e153) are
+ * refused: the fit fails with code `ERR_GAUSSMIX_ILL_CONDITIONED` naming a cluster, and asks
+ * to standardise the features; the previous model is kept. `predict` and `transform` stay exact
+ * on such rows (a scaled computation for the rows that need it).
+ *
  * Fitting, the busy guard, aborting, `onIteration` and the not-fitted errors behave as
  * {@link GaussianMixture}'s. `onIteration` receives as `objective` the weighted inertia of each
  * iteration's assignment step (to the centres before that iteration's update) and as `change`
@@ -213,7 +218,8 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
 
   /**
    * The Euclidean distance of each sample to each centre (scikit-learn's `transform`),
-   * computed exactly as ‖x − c‖ (not by the expanded ‖x‖² − 2x·c + ‖c‖²).
+   * computed exactly as ‖x − c‖ (not by the expanded ‖x‖² − 2x·c + ‖c‖²), scaled where its
+   * square would overflow or underflow: Infinity only for a distance beyond Number.MAX_VALUE.
    * @returns NDArray [N, K].
    * @throws TypeError / RangeError / Error - as {@link KMeans.predict}.
    */

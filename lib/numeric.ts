@@ -38,6 +38,13 @@ export function weightedMean(values: Float64Array, sampleWeight: ArrayLike<numbe
  * Σₙ wₙ, wₙ = 1 when absent.
  */
 export function labelShare(labels: Int32Array, k: number, weights?: Float64Array): Float64Array {
+  if (weights === undefined) {
+    // Counts: sums of ones are exact (below 2^53), so no compensation is needed.
+    const count = new Float64Array(k);
+    for (let i = 0; i < labels.length; i++) count[labels[i] as number]++;
+    for (let j = 0; j < k; j++) count[j] = (count[j] as number) / labels.length;
+    return count;
+  }
   const sum = new Float64Array(k);
   const comp = new Float64Array(k);
   for (let i = 0; i < labels.length; i++) {

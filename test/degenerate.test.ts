@@ -75,10 +75,7 @@ const ESTIMATORS: readonly Estimator[] = [
  * The cases that violate the rule today (native defects reported to the native owner), by
  * "<case> / <estimator>". Each entry says what goes wrong.
  */
-const KNOWN_DEFECTS: Readonly<Record<string, string>> = {
-  // KMeans: Σ w‖x − c‖² overflows to Infinity, and is returned as the fitted inertia.
-  'values near 1e154 (squares overflow) / KMeans': 'inertia = Infinity',
-};
+const KNOWN_DEFECTS: Readonly<Record<string, string>> = {};
 
 /** Problems with a fit's outcome (empty when it meets the rule). */
 function fitProblems(model: AnyModel, X: number[][], k: number): string[] {
@@ -194,7 +191,7 @@ describe('far points and extreme parameters (native defects, pinned)', () => {
     for (const v of p) expect(v === 0 || v >= 2.2250738585072014e-308).toBe(true);
   });
 
-  it.fails('KMeans inertia of data at ±1e154 is finite or the fit is refused (it is Infinity)', () => {
+  it('KMeans inertia of data at ±1e154 is finite or the fit is refused (it was Infinity)', () => {
     let km: KMeans | undefined;
     try {
       km = new KMeans({ nClusters: 1, seed: 1 }).fitSync([[1e154], [-1e154]]);
@@ -205,9 +202,38 @@ describe('far points and extreme parameters (native defects, pinned)', () => {
     expect(Number.isFinite(km.inertia)).toBe(true);
   });
 
-  it.fails('KMeans transform is the exact distance when it is representable (‖(1e200, 1e200)‖ = 1.414e200, not Infinity)', () => {
+  it('KMeans transform is the exact distance when it is representable (‖(1e200, 1e200)‖ = 1.414e200, not Infinity)', () => {
     const km = new KMeans({ nClusters: 1, seed: 1, init: [[0, 0]] }).fitSync([[-1, -1], [1, 1]]);
     expect(km.transform([[1e200, 1e200]]).data[0]).toBeCloseTo(Math.SQRT2 * 1e200, -190);
+    // Squares that underflow, and differences that overflow.
+    const [tiny, huge] = Array.from(km.transform([[3e-200, 4e-200], [1.5e308, 0]]).data);
+    expect(tiny! / 5e-200).toBeCloseTo(1, 14);
+    expect(huge).toBe(1.5e308);
+  });
+
+  it('KMeans refuses data whose squared distances overflow: ILL_CONDITIONED naming a component, the previous model intact', () => {
+    const km = new KMeans({ nClusters: 2, seed: 1 }).fitSync([[0], [1], [10], [11]]);
+    const before = km.clusterCenters.data.slice();
+    let err: (Error & { code?: unknown; component?: unknown }) | undefined;
+    try {
+      km.fitSync([[0], [1], [3e153], [-3e153]]);
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err?.code).toBe(ErrorCode.ILL_CONDITIONED);
+    expect(err?.message).toMatch(new RegExp(`component ${String(err?.component)}: .*standardise the features`));
+    expect(km.clusterCenters.data).toEqual(before);
+  });
+
+  it('KMeans predict picks the truly nearest centre when ‖c‖² overflows (centres at ±1e200)', () => {
+    const fitted = new KMeans({ nClusters: 2, seed: 1, init: [[-1, 0], [1, 0]] }).fitSync([[-1, 0], [1, 0]]);
+    const j = JSON.parse(JSON.stringify(fitted.toJSON())) as { state: { clusterCenters: number[][] } };
+    j.state.clusterCenters = [[-1e200, 0], [1e200, 0]];
+    const km = KMeans.fromJSON(j);
+    expect(Array.from(km.predict([[5e199, 0], [-5e199, 1e199], [2e200, -3e200], [0, 1]]))).toEqual([1, 0, 1, 0]);
+    const t = km.transform([[5e199, 0]]).data;
+    expect(t[0]! / 1.5e200).toBeCloseTo(1, 14);
+    expect(t[1]! / 5e199).toBeCloseTo(1, 14);
   });
 
   // An overflowing Mahalanobis term (∞ − ∞) is treated as infinitely far: −∞, never NaN.

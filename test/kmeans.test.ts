@@ -184,8 +184,8 @@ describe('seeding', () => {
     const finals = [...last.values()];
     // Restarts reached different optima, so picking the best is a real choice.
     expect(Math.max(...finals) - Math.min(...finals)).toBeGreaterThan(1e-3 * Math.min(...finals));
-    // Relative 1e-12: the reported objective sums min_k ‖c‖² − 2x·c + ‖x‖² (expanded), the
-    // inertia ‖x − c‖² (exact); on the unit square both are exact to ~1e-15 per term.
+    // Relative 1e-12: the reported objective is Σ‖x − c‖² of that assignment (the same
+    // terms as the inertia, summed in the same block order).
     expectClose(km.inertia, Math.min(...finals), 1e-12, 0, 'inertia of the best restart');
     const single = new KMeans({ nClusters: 9, nInit: 1, tol: 0, seed: 21 }).fitSync(data);
     expect(km.inertia).toBeLessThanOrEqual(single.inertia);

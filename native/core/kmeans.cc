@@ -2,51 +2,216 @@
 
 #include <algorithm>
 #include <cmath>
+#if defined(__AVX__) || defined(__SSE2__)
+#include <immintrin.h>
+#endif
 #include <limits>
 #include <numeric>
+#include <string>
+#include <type_traits>
+#include <utility>
 
 #include "errors.h"
 
 namespace gaussmix {
 namespace {
 
-// Rows of xb minus a reference point, into ws (centring keeps ‖c‖² − 2x·c accurate).
-void centreRows(const ConstRowMap& xb, const RowVector& origin, RowMatrix& out) {
-  out.resize(xb.rows(), xb.cols());
-  out.noalias() = xb.rowwise() - origin;
-}
+// Squared distances up to this bound keep every term of the expanded form c2 − 2x·c finite:
+// with ‖c‖² <= L for every centre and ‖x − c_label‖² <= L, ‖x‖ <= 2√L, so each partial sum
+// is below 5L < DBL_MAX. A row or centre past it is the rare case (see overflowing below).
+constexpr double kSafeSquare = 0x1p1019;
 
-// label_i = argmin_k ‖c_k‖² − 2 x_i·c_k (ties to the lowest k), as dense products over
-// cache-sized chunks of the block. Returns in dmin the (approximate) squared distance
-// ‖x_i‖² + min_k(...), clamped at 0.
-void nearestInChunk(const Eigen::Ref<const RowMatrix>& xc, const RowMatrix& centers,
-                    const Vector& c2, RowMatrix& products, std::int32_t* labels, double* dmin);
+// Rows per kernel call: the centred chunk (rows x D) and its values (rows x K) stay in cache.
+constexpr Index kChunkRows = 256;
 
-void nearestInBlock(const RowMatrix& xc, const RowMatrix& centers, const Vector& c2,
-                    RowMatrix& products, std::int32_t* labels, double* dmin) {
-  forEachChunk(xc.rows(), chunkRowsFor(centers.rows()), [&](Index first, Index rows) {
-    nearestInChunk(xc.middleRows(first, rows), centers, c2, products, labels + first,
-                   dmin ? dmin + first : nullptr);
-  });
-}
+// Per-thread scratch of the nearest-centre kernel.
+struct ChunkScratch {
+  RowMatrix xc;        // chunk x D: rows minus the origin
+  RowMatrix values;    // chunk x K: c2[k] − 2 x·c_k
+  std::vector<std::int32_t> labels;
+  std::vector<double> best;  // the running minimum of the kernel for few features
+};
 
-void nearestInChunk(const Eigen::Ref<const RowMatrix>& xc, const RowMatrix& centers,
-                    const Vector& c2, RowMatrix& products, std::int32_t* labels, double* dmin) {
-  products.resize(xc.rows(), centers.rows());
-  products.noalias() = xc * centers.transpose();
-  for (Index i = 0; i < xc.rows(); ++i) {
-    Index best = 0;
-    double bestValue = c2[0] - 2.0 * products(i, 0);
-    for (Index k = 1; k < centers.rows(); ++k) {
-      const double v = c2[k] - 2.0 * products(i, k);
-      if (v < bestValue) {
-        bestValue = v;
-        best = k;
+// The centres in the form the kernel uses: (centres − origin), their squared norms and −2·Cᵀ.
+struct Centres {
+  const RowMatrix& c;  // K x D, in the centred coordinates
+  Vector c2;           // K
+  Matrix m;            // D x K: −2·Cᵀ (exact: a power of two)
+  Index firstUnsafe = -1;  // the first centre whose squared norm passes kSafeSquare, or -1
+
+  explicit Centres(const RowMatrix& centres) : c(centres) {
+    c2 = c.rowwise().squaredNorm();
+    m = -2.0 * c.transpose();
+    for (Index k = 0; k < c.rows(); ++k) {
+      if (!(c2[k] <= kSafeSquare)) {
+        firstUnsafe = k;
+        break;
       }
     }
-    labels[i] = static_cast<std::int32_t>(best);
-    if (dmin) dmin[i] = std::max(0.0, xc.row(i).squaredNorm() + bestValue);
   }
+  Index k() const { return c.rows(); }
+  Index d() const { return c.cols(); }
+};
+
+// ‖a − b‖² over d values, with four partial sums (a fixed order: vectorisable, and the same
+// for every row whatever its alignment).
+inline double squaredDistance(const double* a, const double* b, Index d) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  Index j = 0;
+  for (; j + 4 <= d; j += 4) {
+    const double t0 = a[j] - b[j], t1 = a[j + 1] - b[j + 1];
+    const double t2 = a[j + 2] - b[j + 2], t3 = a[j + 3] - b[j + 3];
+    s0 += t0 * t0;
+    s1 += t1 * t1;
+    s2 += t2 * t2;
+    s3 += t3 * t3;
+  }
+  for (; j < d; ++j) {
+    const double t = a[j] - b[j];
+    s0 += t * t;
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
+// labels[i] = argmin_k c2[k] − 2 x_i·c_k (ties to the lowest k) over a centred chunk.
+// Few features (kD known at compile time): centre by centre, a running minimum over the rows
+// (vectorised across rows).
+template <int kD>
+void nearestSmall(const double* xc, Index rows, const Centres& cs, double* best,
+                  std::int32_t* labels) {
+  const Index k = cs.k();
+  for (Index j = 0; j < k; ++j) {
+    double m[kD];  // −2c_j
+    for (int t = 0; t < kD; ++t) m[t] = cs.m(t, j);
+    const double c2 = cs.c2[j];
+    const std::int32_t label = static_cast<std::int32_t>(j);
+    if (j == 0) {
+      for (Index i = 0; i < rows; ++i) {
+        double p = 0.0;
+        for (int t = 0; t < kD; ++t) p += m[t] * xc[i * kD + t];
+        best[i] = c2 + p;
+        labels[i] = 0;
+      }
+      continue;
+    }
+    for (Index i = 0; i < rows; ++i) {
+      double p = 0.0;
+      for (int t = 0; t < kD; ++t) p += m[t] * xc[i * kD + t];
+      const double v = c2 + p;
+      const bool less = v < best[i];
+      best[i] = less ? v : best[i];
+      labels[i] = less ? label : labels[i];
+    }
+  }
+}
+
+// The first index of the smallest of v[0..k) (the values are finite unless a distance
+// overflowed, which the callers detect): a vectorised minimum, then the first index holding it.
+inline std::int32_t argminRow(const double* v, Index k) {
+  const double best = Eigen::Map<const RowVector>(v, k).minCoeff();
+  Index j = 0;
+#if defined(__AVX__)
+  const __m256d b = _mm256_set1_pd(best);
+  for (; j + 4 <= k; j += 4) {
+    const int mask = _mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(v + j), b, _CMP_EQ_OQ));
+    if (mask) return static_cast<std::int32_t>(j + __builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#elif defined(__SSE2__)
+  const __m128d b = _mm_set1_pd(best);
+  for (; j + 2 <= k; j += 2) {
+    const int mask = _mm_movemask_pd(_mm_cmpeq_pd(_mm_loadu_pd(v + j), b));
+    if (mask) return static_cast<std::int32_t>(j + (mask & 1 ? 0 : 1));
+  }
+#endif
+  for (; j < k; ++j) {
+    if (v[j] == best) return static_cast<std::int32_t>(j);
+  }
+  return 0;
+}
+
+// More features: one product c2 + xc·(−2Cᵀ) (the centres' squared norms written first, then
+// the product added), then the smallest of each row.
+void nearestGemm(const Eigen::Ref<const RowMatrix>& xc, const Centres& cs, RowMatrix& values,
+                 std::int32_t* labels) {
+  const Index rows = xc.rows();
+  const Index k = cs.k();
+  values.resize(rows, k);
+  values.rowwise() = cs.c2.transpose();
+  values.noalias() += xc * cs.m;
+  for (Index i = 0; i < rows; ++i) labels[i] = argminRow(values.data() + i * k, k);
+}
+
+// Centres rows [first, first + rows) of the data into s.xc and labels them into s.labels.
+// kD: the number of features when known at compile time (1 to 4), else 0.
+template <int kD>
+void nearestInChunk(const Data& data, Index first, Index rows, const RowVector& origin,
+                    const Centres& cs, ChunkScratch& s) {
+  const Index d = kD > 0 ? kD : data.d;
+  s.xc.resize(rows, d);
+  const double* x = data.x + first * d;
+  const double* o = origin.data();
+  double* xc = s.xc.data();
+  for (Index i = 0; i < rows; ++i) {
+    for (Index j = 0; j < d; ++j) xc[i * d + j] = x[i * d + j] - o[j];
+  }
+  s.labels.resize(static_cast<size_t>(rows));
+  if constexpr (kD > 0) {
+    s.best.resize(static_cast<size_t>(rows));
+    nearestSmall<kD>(xc, rows, cs, s.best.data(), s.labels.data());
+  } else {
+    nearestGemm(s.xc, cs, s.values, s.labels.data());
+  }
+}
+
+// Calls fn(std::integral_constant<int, kD>) with kD = d for 1 <= d <= 4, else 0: the kernels
+// for few features are compiled with their size known.
+template <class Fn>
+void withFeatureCount(Index d, Fn fn) {
+  switch (d) {
+    case 1: fn(std::integral_constant<int, 1>()); break;
+    case 2: fn(std::integral_constant<int, 2>()); break;
+    case 3: fn(std::integral_constant<int, 3>()); break;
+    case 4: fn(std::integral_constant<int, 4>()); break;
+    default: fn(std::integral_constant<int, 0>()); break;
+  }
+}
+
+// The rare path for a row whose squares overflow (or underflow): ‖x − c‖ scaled by the largest
+// |x_j − c_j| (halved first when that difference itself overflows), so that it is exact
+// whenever it is representable. Infinity only when the distance is beyond DBL_MAX.
+double scaledDistance(const double* x, const double* c, Index d) {
+  double scale = 0.0;
+  for (Index j = 0; j < d; ++j) scale = std::max(scale, std::abs(x[j] - c[j]));
+  const bool halve = !std::isfinite(scale);
+  if (halve) {
+    scale = 0.0;
+    for (Index j = 0; j < d; ++j) scale = std::max(scale, std::abs(0.5 * x[j] - 0.5 * c[j]));
+  }
+  if (scale == 0.0) return 0.0;
+  double sum = 0.0;
+  for (Index j = 0; j < d; ++j) {
+    const double t = (halve ? 0.5 * x[j] - 0.5 * c[j] : x[j] - c[j]) / scale;
+    sum += t * t;
+  }
+  const double distance = scale * std::sqrt(sum);
+  return halve ? 2.0 * distance : distance;
+}
+
+// ‖x − c‖ exactly when representable: the plain sum of squares unless it overflowed or fell
+// into the range where squares lose precision.
+inline double exactDistance(const double* x, const double* c, Index d) {
+  const double d2 = squaredDistance(x, c, d);
+  if (d2 >= 0x1p-960 && d2 <= kSafeSquare) return std::sqrt(d2);
+  return scaledDistance(x, c, d);
+}
+
+// The fit refuses data whose squared distances overflow: labels and inertia would be garbage.
+Error overflowing(Index component) {
+  return Error(ErrorKind::IllConditioned,
+               "component " + std::to_string(component) +
+                   ": squared distances to its centre overflow float64 (features of magnitude "
+                   "beyond about 1e153); standardise the features.",
+               static_cast<long>(component));
 }
 
 // The index whose cumulative mass first reaches target (numpy.searchsorted, side 'left'),
@@ -94,27 +259,30 @@ struct Sums {
   Vector weight;   // K
   RowMatrix sum;   // K x D, Σ w·(x − origin)
   Index changed = 0;
-  double objective = 0.0;
+  double objective = 0.0;  // Σ w‖x − c_label‖²
+  Index overflowRow = -1;  // the first row whose squared distance passed kSafeSquare
 
-  void reset(Index k, Index d) {
-    weight.setZero(k);
-    sum.setZero(k, d);
+  void reset(Index k, Index d, bool update) {
+    if (update) {
+      weight.setZero(k);
+      sum.setZero(k, d);
+    }
     changed = 0;
     objective = 0.0;
+    overflowRow = -1;
   }
-  void add(const Sums& other) {
-    weight += other.weight;
-    sum += other.sum;
+  void add(const Sums& other, bool update) {
+    if (update) {
+      weight += other.weight;
+      sum += other.sum;
+    }
     changed += other.changed;
     objective += other.objective;
   }
 };
 
 struct Scratch {
-  RowMatrix xc;
-  RowMatrix products;
-  std::vector<std::int32_t> labels;
-  std::vector<double> dmin;
+  ChunkScratch chunk;
   Sums sums;
 };
 
@@ -132,24 +300,32 @@ class Lloyd {
     RowMatrix centers = initial.rowwise() - origin_;
     std::vector<std::int32_t> labels(static_cast<size_t>(data_.n), -1);
     KMeansFit fit;
-    bool strict = false;
+    bool strict = false;  // stopped because no label changed
+    bool exact = false;   // ... and the centres did not move either
     double previousObjective = std::numeric_limits<double>::quiet_NaN();
+    double lastObjective = 0.0;
     for (int iter = 0; iter < options_.maxIter; ++iter) {
       control_.throwIfCancelled();
-      Sums total = assign(centers, labels.data(), true);
-      if ((total.weight.array() == 0.0).any()) relocateEmpty(centers, labels, total);
+      Sums total = pass(centers, labels.data(), true);
+      const bool relocated = (total.weight.array() == 0.0).any();
+      if (relocated) relocateEmpty(centers, labels, total);
       RowMatrix updated = centers;
       for (Index c = 0; c < k; ++c) {
         if (total.weight[c] > 0.0) updated.row(c) = total.sum.row(c) / total.weight[c];
       }
       const double shift = (updated - centers).rowwise().squaredNorm().sum();
+      // Labels unchanged and no relocation: the update recomputed the same sums in the same
+      // order, so the centres did not move and this assignment's objective is the inertia.
+      const bool same = total.changed == 0 && !relocated && updated == centers;
       centers.swap(updated);
       fit.nIter = iter + 1;
       const double change = total.objective - previousObjective;
       previousObjective = total.objective;
+      lastObjective = total.objective;
       const bool keepGoing = control_.report({restart, iter + 1, total.objective, change});
       if (total.changed == 0) {
         strict = true;
+        exact = same;
         fit.converged = true;
         break;
       }
@@ -162,9 +338,13 @@ class Lloyd {
         break;
       }
     }
-    // Labels must belong to the final centres.
-    if (!strict) assign(centers, labels.data(), false);
-    fit.inertia = inertia(centers, labels);
+    // Labels must belong to the final centres (unless they were stable: scikit-learn keeps
+    // them then), and the inertia is measured to those centres.
+    if (!strict) {
+      fit.inertia = pass(centers, labels.data(), false).objective;
+    } else {
+      fit.inertia = exact ? lastObjective : inertia(centers, labels);
+    }
     fit.centers = centers.rowwise() + origin_;
     fit.labels = std::move(labels);
     return fit;
@@ -172,7 +352,8 @@ class Lloyd {
 
  private:
   // Unweighted mean (the origin for centring) and tol scaled by the mean feature variance,
-  // both as scikit-learn computes them.
+  // both as scikit-learn computes them (the variance only when tol > 0: with tol 0 the
+  // threshold is 0 whatever it is).
   void computeMoments() {
     const Index d = data_.d;
     std::vector<RowVector> partial(pool_.size(), RowVector::Zero(d));
@@ -182,6 +363,10 @@ class Lloyd {
         [&](Index b, unsigned w) { partial[w] = data_.block(b).colwise().sum(); },
         [&](Index, unsigned w) { total += partial[w]; });
     origin_ = total / static_cast<double>(data_.n);
+    if (options_.tol == 0.0) {
+      tolerance_ = 0.0;
+      return;
+    }
     total.setZero();
     pool_.forEachOrdered(
         data_.blocks(),
@@ -192,36 +377,113 @@ class Lloyd {
     tolerance_ = (total / static_cast<double>(data_.n)).mean() * options_.tol;
   }
 
-  // Assigns every row to its nearest centre; with update, also sums the assigned rows.
-  Sums assign(const RowMatrix& centers, std::int32_t* labels, bool update) {
+  // One pass over the data, chunk by chunk: every row to its nearest centre, the squared
+  // distance to it (exact, ‖x − c‖²) summed with the weights into the objective, and with
+  // update also the weighted sums of the rows per centre. Throws ILL_CONDITIONED when a
+  // squared distance could overflow (the labels would not be the nearest centres).
+  Sums pass(const RowMatrix& centers, std::int32_t* labels, bool update) {
     const Index k = centers.rows();
-    const Vector c2 = centers.rowwise().squaredNorm();
+    const Index d = data_.d;
+    const Centres cs(centers);
+    if (cs.firstUnsafe >= 0) throw overflowing(cs.firstUnsafe);
     Sums total;
-    total.reset(k, data_.d);
+    total.reset(k, d, update);
+    withFeatureCount(d, [&](auto size) {
+      constexpr int kD = decltype(size)::value;
+      pool_.forEachOrdered(
+          data_.blocks(),
+          [&](Index b, unsigned w) {
+            Scratch& s = scratch_[w];
+            s.sums.reset(k, d, update);
+            const Index blockBegin = data_.blockBegin(b);
+            forEachChunk(data_.blockSize(b), kChunkRows, [&](Index offset, Index rows) {
+              const Index begin = blockBegin + offset;
+              nearestInChunk<kD>(data_, begin, rows, origin_, cs, s.chunk);
+              if (update) {
+                accumulate<kD, true>(cs, begin, rows, s, labels);
+              } else {
+                accumulate<kD, false>(cs, begin, rows, s, labels);
+              }
+            });
+          },
+          [&](Index b, unsigned w) {
+            const Sums& sums = scratch_[w].sums;
+            if (sums.overflowRow >= 0) throw overflowing(labels[sums.overflowRow]);
+            total.add(sums, update);
+            if (!std::isfinite(total.objective)) {
+              throw overflowing(heaviestInBlock(centers, labels, b));
+            }
+          });
+    });
+    return total;
+  }
+
+  template <int kD, bool kUpdate>
+  void accumulate(const Centres& cs, Index begin, Index rows, Scratch& s, std::int32_t* labels) {
+    const Index d = kD > 0 ? kD : data_.d;
+    Sums& sums = s.sums;
+    const double* xc = s.chunk.xc.data();
+    const double* centres = cs.c.data();
+    for (Index i = 0; i < rows; ++i) {
+      const std::int32_t label = s.chunk.labels[i];
+      const double* x = xc + i * d;
+      const double d2 = squaredDistance(x, centres + label * d, d);
+      if (!(d2 <= kSafeSquare) && sums.overflowRow < 0) sums.overflowRow = begin + i;
+      sums.changed += labels[begin + i] != label;
+      labels[begin + i] = label;
+      const double weight = data_.weight(begin + i);
+      sums.objective += weight * d2;
+      if constexpr (kUpdate) {
+        sums.weight[label] += weight;
+        double* sum = sums.sum.data() + label * d;
+        for (Index j = 0; j < d; ++j) sum[j] += weight * x[j];
+      }
+    }
+  }
+
+  // Σ w‖x − c_label‖² for given labels (after a relocation that left every label unchanged).
+  double inertia(const RowMatrix& centers, const std::vector<std::int32_t>& labels) {
+    // Per thread: the block's sum and its first overflowing row (thrown in block order).
+    std::vector<std::pair<double, Index>> partial(pool_.size());
+    double total = 0.0;
     pool_.forEachOrdered(
         data_.blocks(),
         [&](Index b, unsigned w) {
-          Scratch& s = scratch_[w];
           const Index begin = data_.blockBegin(b);
-          const Index rows = data_.blockSize(b);
-          centreRows(data_.block(b), origin_, s.xc);
-          s.labels.resize(rows);
-          s.dmin.resize(rows);
-          nearestInBlock(s.xc, centers, c2, s.products, s.labels.data(), s.dmin.data());
-          s.sums.reset(k, data_.d);
-          for (Index i = 0; i < rows; ++i) {
-            const std::int32_t label = s.labels[i];
-            s.sums.changed += labels[begin + i] != label;
-            labels[begin + i] = label;
-            if (!update) continue;
-            const double weight = data_.weight(begin + i);
-            s.sums.weight[label] += weight;
-            s.sums.sum.row(label) += weight * s.xc.row(i);
-            s.sums.objective += weight * s.dmin[i];
+          double sum = 0.0;
+          Index overflowRow = -1;
+          for (Index i = begin; i < begin + data_.blockSize(b); ++i) {
+            const RowVector xc = ConstRowMap(data_.x + i * data_.d, 1, data_.d) - origin_;
+            const double* c = centers.data() + labels[i] * data_.d;
+            const double d2 = squaredDistance(xc.data(), c, data_.d);
+            if (!(d2 <= kSafeSquare) && overflowRow < 0) overflowRow = i;
+            sum += data_.weight(i) * d2;
           }
+          partial[w] = {sum, overflowRow};
         },
-        [&](Index, unsigned w) { total.add(scratch_[w].sums); });
+        [&](Index b, unsigned w) {
+          if (partial[w].second >= 0) throw overflowing(labels[partial[w].second]);
+          total += partial[w].first;
+          if (!std::isfinite(total)) throw overflowing(heaviestInBlock(centers, labels.data(), b));
+        });
     return total;
+  }
+
+  // The label of the row of block b with the largest weighted squared distance (the inertia
+  // overflowed while adding that block).
+  Index heaviestInBlock(const RowMatrix& centers, const std::int32_t* labels, Index b) const {
+    Index heaviest = data_.blockBegin(b);
+    double most = -1.0;
+    for (Index i = data_.blockBegin(b); i < data_.blockBegin(b) + data_.blockSize(b); ++i) {
+      const RowVector xc = ConstRowMap(data_.x + i * data_.d, 1, data_.d) - origin_;
+      const double v = data_.weight(i) * (xc - centers.row(labels[i])).squaredNorm();
+      if (!(v <= most)) {
+        most = v;
+        heaviest = i;
+        if (std::isnan(v)) break;
+      }
+    }
+    return labels[heaviest];
   }
 
   // scikit-learn's rule: each empty cluster takes the point farthest from its assigned centre
@@ -258,24 +520,6 @@ class Lloyd {
       total.sum.row(empty[e]) = weight * xc;
       total.weight[empty[e]] = weight;
     }
-  }
-
-  double inertia(const RowMatrix& centers, const std::vector<std::int32_t>& labels) {
-    std::vector<double> partial(pool_.size());
-    double total = 0.0;
-    pool_.forEachOrdered(
-        data_.blocks(),
-        [&](Index b, unsigned w) {
-          const Index begin = data_.blockBegin(b);
-          double sum = 0.0;
-          for (Index i = begin; i < begin + data_.blockSize(b); ++i) {
-            const RowVector xc = ConstRowMap(data_.x + i * data_.d, 1, data_.d) - origin_;
-            sum += data_.weight(i) * (xc - centers.row(labels[i])).squaredNorm();
-          }
-          partial[w] = sum;
-        },
-        [&](Index, unsigned w) { total += partial[w]; });
-    return total;
   }
 
   const Data& data_;
@@ -447,33 +691,62 @@ KMeansFit fitKMeans(const Data& input, const KMeansOptions& options, ThreadPool&
 void assignNearest(const Data& input, const RowMatrix& centers, ThreadPool& pool,
                    std::int32_t* labels, double* distance2) {
   const Data data = blocked(input);
+  const Index d = data.d;
+  const Index k = centers.rows();
   // Centre on the mean of the centres so that ‖c‖² − 2x·c keeps its precision.
   const RowVector origin = centers.colwise().mean();
   const RowMatrix shifted = centers.rowwise() - origin;
-  const Vector c2 = shifted.rowwise().squaredNorm();
-  std::vector<Scratch> scratch(pool.size());
-  pool.forEach(data.blocks(), [&](Index b, unsigned w) {
-    Scratch& s = scratch[w];
-    const Index begin = data.blockBegin(b);
-    centreRows(data.block(b), origin, s.xc);
-    nearestInBlock(s.xc, shifted, c2, s.products, labels + begin, nullptr);
-    if (distance2) {
-      for (Index i = 0; i < s.xc.rows(); ++i) {
-        distance2[begin + i] = (s.xc.row(i) - shifted.row(labels[begin + i])).squaredNorm();
-      }
-    }
-  });
-}
+  const Centres cs(shifted);
+  const bool safeCentres = cs.firstUnsafe < 0 && origin.allFinite();
+  std::vector<ChunkScratch> scratch(pool.size());
+  withFeatureCount(d, [&](auto size) {
+    constexpr int kD = decltype(size)::value;
+    pool.forEach(data.blocks(), [&](Index b, unsigned w) {
+      ChunkScratch& s = scratch[w];
+      const Index blockBegin = data.blockBegin(b);
+      forEachChunk(data.blockSize(b), kChunkRows, [&](Index offset, Index rows) {
+        const Index begin = blockBegin + offset;
+        if (safeCentres) nearestInChunk<kD>(data, begin, rows, origin, cs, s);
+        for (Index i = 0; i < rows; ++i) {
+          double d2 = std::numeric_limits<double>::infinity();
+          std::int32_t label = 0;
+          if (safeCentres) {
+            label = s.labels[i];
+            d2 = squaredDistance(s.xc.data() + i * d, shifted.data() + label * d, d);
+          }
+          if (!(d2 <= kSafeSquare)) {
+            // The expanded form may have overflowed: compare exact distances instead.
+            const double* x = data.x + (begin + i) * d;
+            double best = 0.0;
+            for (Index c = 0; c < k; ++c) {
+              const double distance = exactDistance(x, centers.data() + c * d, d);
+              if (c == 0 || distance < best) {
+                best = distance;
+                label = static_cast<std::int32_t>(c);
+              }
+            }
+            d2 = best * best;
+          }
+          labels[begin + i] = label;
+          if (distance2) distance2[begin + i] = d2;
+        }
+      });
+    });
+    });
+  }
 
 void distancesToCenters(const Data& input, const RowMatrix& centers, ThreadPool& pool,
                         double* distances) {
   const Data data = blocked(input);
   const Index k = centers.rows();
+  const Index d = data.d;
   pool.forEach(data.blocks(), [&](Index b, unsigned) {
     const Index begin = data.blockBegin(b);
     for (Index i = begin; i < begin + data.blockSize(b); ++i) {
-      const auto x = ConstRowMap(data.x + i * data.d, 1, data.d);
-      for (Index c = 0; c < k; ++c) distances[i * k + c] = std::sqrt((x - centers.row(c)).squaredNorm());
+      const double* x = data.x + i * d;
+      for (Index c = 0; c < k; ++c) {
+        distances[i * k + c] = exactDistance(x, centers.data() + c * d, d);
+      }
     }
   });
 }
