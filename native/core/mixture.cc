@@ -22,7 +22,7 @@ void maximise(Engine& engine, const Moments& moments, double regCovar, bool init
   const Vector nk = moments.nk.array() + kWeightFloor;
   params.means = moments.sx.array().colwise() / nk.array();
   params.weights = nk / (initialising ? engine.totalWeight() : nk.sum());
-  engine.updateCovariances(nk, regCovar, params);
+  engine.updateCovariances(moments, nk, regCovar, params);
 }
 
 // Responsibilities from the chosen initialisation, then one M-step; user-given parameters
