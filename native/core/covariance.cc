@@ -511,6 +511,13 @@ class AxisAlignedCovariance final : public Covariance {
     for (Index c = 0; c < k_; ++c) {
       const double* rc = r + c * stride;
       const double* mu = means.row(c).data();
+      if (centred && perFeature()) {
+        for (Index j = 0; j < d; ++j) {
+          laneCentredMoments(rc, xt + j * stride, mu[j], n, centred[c * d + j],
+                             scatter[c * d + j]);
+        }
+        continue;
+      }
       if (centred) {
         for (Index j = 0; j < d; ++j) {
           centred[c * d + j] += laneCentredDot(rc, xt + j * stride, mu[j], n);

@@ -56,4 +56,19 @@ inline double laneWeightedSquares(const double* r, const double* x, double m, In
   return foldLanes(acc);
 }
 
+// sum += Σ r_i (x_i − m) and squares += Σ r_i (x_i − m)², in one sweep.
+inline void laneCentredMoments(const double* r, const double* x, double m, Index n, double& sum,
+                               double& squares) {
+  Lane a = Lane::Zero();
+  Lane q = Lane::Zero();
+  for (Index i = 0; i < n; i += kLanes) {
+    const Lane y = ConstLaneMap(x + i) - m;
+    const Lane ry = ConstLaneMap(r + i) * y;
+    a += ry;
+    q += ry * y;
+  }
+  sum += foldLanes(a);
+  squares += foldLanes(q);
+}
+
 }  // namespace gaussmix
