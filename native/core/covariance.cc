@@ -299,23 +299,11 @@ void finishMatrix(const double* scatter, double n, double reg, Index d, double* 
 }
 
 // ---------------------------------------------------------------------------------------------
-class FullCovariance final : public Covariance {
+// full and tied: the E-step through StackedFactors.
+class StackedCovariance : public Covariance {
  public:
-  FullCovariance(Index k, Index d) : Covariance(CovarianceType::Full, k, d) {}
-  Index size() const override { return k_ * d_ * d_; }
-
-  void precisionCholeskyFromCovariance(const double* cov, double* pc) const override {
-    for (Index k = 0; k < k_; ++k) upperFactorOfInverse(matrix(cov, k), pc + k * d_ * d_, k);
-  }
-  void precisionCholeskyFromPrecision(const double* prec, double* pc) const override {
-    for (Index k = 0; k < k_; ++k) upperFactorOf(matrix(prec, k), pc + k * d_ * d_, k);
-  }
-  void covarianceFromPrecisionCholesky(const double* pc, double* cov) const override {
-    for (Index k = 0; k < k_; ++k) inverseFromUpperFactor(matrix(pc, k), cov + k * d_ * d_);
-  }
-
   void prepare(const RowMatrix& means, const double* pc) override {
-    stacked_.prepare(means, pc, false);
+    stacked_.prepare(means, pc, type_ == CovarianceType::Tied);
   }
   void logGaussianColumns(const ConstRowMap& xb, const double* xt, Index stride, double* out,
                           Workspace& ws) const override {
@@ -328,11 +316,35 @@ class FullCovariance final : public Covariance {
   bool fusesScatter() const override { return d_ <= kSmallD; }
   void accumulateScatterColumns(Index rows, const double* xt, const double* r, Index stride,
                                 double* scatter, double* centred, Workspace& ws) const override {
-    stacked_.accumulateSmall(rows, xt, r, stride, scatter, d_ * d_, centred, ws);
+    // full: one matrix per component; tied: all into one.
+    const Index scatterStride = type_ == CovarianceType::Tied ? 0 : d_ * d_;
+    stacked_.accumulateSmall(rows, xt, r, stride, scatter, scatterStride, centred, ws);
   }
   void farLogDensities(const double* x, double* out) const override {
     stacked_.farLogDensities(x, out);
   }
+
+ protected:
+  StackedCovariance(CovarianceType type, Index k, Index d) : Covariance(type, k, d) {}
+  StackedFactors stacked_;
+};
+
+// ---------------------------------------------------------------------------------------------
+class FullCovariance final : public StackedCovariance {
+ public:
+  FullCovariance(Index k, Index d) : StackedCovariance(CovarianceType::Full, k, d) {}
+  Index size() const override { return k_ * d_ * d_; }
+
+  void precisionCholeskyFromCovariance(const double* cov, double* pc) const override {
+    for (Index k = 0; k < k_; ++k) upperFactorOfInverse(matrix(cov, k), pc + k * d_ * d_, k);
+  }
+  void precisionCholeskyFromPrecision(const double* prec, double* pc) const override {
+    for (Index k = 0; k < k_; ++k) upperFactorOf(matrix(prec, k), pc + k * d_ * d_, k);
+  }
+  void covarianceFromPrecisionCholesky(const double* pc, double* cov) const override {
+    for (Index k = 0; k < k_; ++k) inverseFromUpperFactor(matrix(pc, k), cov + k * d_ * d_);
+  }
+
   void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
                          double* scatter, Workspace& ws) const override {
     for (Index k = 0; k < k_; ++k) {
@@ -357,13 +369,12 @@ class FullCovariance final : public Covariance {
   ConstMatrixMap matrix(const double* base, Index k) const {
     return ConstMatrixMap(base + k * d_ * d_, d_, d_);
   }
-  StackedFactors stacked_;
 };
 
 // ---------------------------------------------------------------------------------------------
-class TiedCovariance final : public Covariance {
+class TiedCovariance final : public StackedCovariance {
  public:
-  TiedCovariance(Index k, Index d) : Covariance(CovarianceType::Tied, k, d) {}
+  TiedCovariance(Index k, Index d) : StackedCovariance(CovarianceType::Tied, k, d) {}
   Index size() const override { return d_ * d_; }
 
   void precisionCholeskyFromCovariance(const double* cov, double* pc) const override {
@@ -376,25 +387,6 @@ class TiedCovariance final : public Covariance {
     inverseFromUpperFactor(ConstMatrixMap(pc, d_, d_), cov);
   }
 
-  void prepare(const RowMatrix& means, const double* pc) override {
-    stacked_.prepare(means, pc, true);
-  }
-  void logGaussianColumns(const ConstRowMap& xb, const double* xt, Index stride, double* out,
-                          Workspace& ws) const override {
-    stacked_.logGaussianColumns(xb, xt, stride, out, ws);
-  }
-  Index chunkRows(Index callerPerRow) const override {
-    return stacked_.scratchPerRow() == 0 ? Covariance::chunkRows(callerPerRow)
-                                         : chunkRowsFor(callerPerRow + stacked_.scratchPerRow());
-  }
-  bool fusesScatter() const override { return d_ <= kSmallD; }
-  void accumulateScatterColumns(Index rows, const double* xt, const double* r, Index stride,
-                                double* scatter, double* centred, Workspace& ws) const override {
-    stacked_.accumulateSmall(rows, xt, r, stride, scatter, 0, centred, ws);
-  }
-  void farLogDensities(const double* x, double* out) const override {
-    stacked_.farLogDensities(x, out);
-  }
   void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
                          double* scatter, Workspace& ws) const override {
     for (Index k = 0; k < k_; ++k) accumulateOuter(xb, resp + k, k_, means.row(k), scatter, ws);
@@ -409,9 +401,6 @@ class TiedCovariance final : public Covariance {
   double parameterCount() const override {
     return static_cast<double>(d_) * static_cast<double>(d_ + 1) / 2.0;
   }
-
- private:
-  StackedFactors stacked_;
 };
 
 // ---------------------------------------------------------------------------------------------
