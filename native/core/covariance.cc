@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "lanes.h"
 
 namespace gaussmix {
 namespace {
@@ -133,16 +134,11 @@ struct StackedFactors {
     }
   }
 
-  void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const {
-    const Index d = xb.cols();
-    const Index k = offsets.rows();
-    if (d <= kSmallD) {
-      logGaussianSmall(xb, out);
-      return;
-    }
-    forEachChunk(xb.rows(), chunkRowsFor(d + factors.cols()), [&](Index first, Index rows) {
-      logGaussianChunk(ConstRowMap(xb.data() + first * d, rows, d), out + first * k, ws);
-    });
+  // Scratch doubles per row of the kernel's chunk: the centred rows and their product with
+  // every factor (none with a few features).
+  Index scratchPerRow() const {
+    const Index d = means.cols();
+    return d <= kSmallD ? 0 : d + factors.cols();
   }
 
   void farLogDensities(const double* x, double* out) const {
@@ -155,49 +151,108 @@ struct StackedFactors {
         [&](Index c, Index r) { return tied || u(c) == u(r); }, out);
   }
 
-  // A few features: y_j = Σ_{l ≤ j} (x_l − μ_kl)·U_k(l, j) directly (U is upper-triangular).
-  void logGaussianSmall(const ConstRowMap& xb, double* out) const {
-    const Index d = xb.cols();
+  void logGaussianColumns(const ConstRowMap& xb, const double* xt, Index stride, double* out,
+                          Workspace& ws) const {
+    if (xb.cols() <= kSmallD) {
+      logGaussianSmall(xb.rows(), xt, stride, out);
+    } else {
+      logGaussianProduct(xb, stride, out, ws);
+    }
+  }
+
+  // A few features: y_j = Σ_{l ≤ j} (x_l − μ_kl)·U_k(l, j) directly (U is upper-triangular),
+  // along the rows.
+  void logGaussianSmall(Index rows, const double* xt, Index stride, double* out) const {
+    const Index d = means.cols();
     const Index k = offsets.rows();
     const bool tied = factors.cols() == d;
-    double z[kSmallD];
-    for (Index i = 0; i < xb.rows(); ++i) {
-      for (Index c = 0; c < k; ++c) {
-        const double* u = factors.data() + (tied ? 0 : c * d);  // row l of U_c at u + l·stride
-        const Index stride = factors.cols();
-        for (Index l = 0; l < d; ++l) z[l] = xb(i, l) - means(c, l);
-        double m = 0.0;
-        for (Index j = 0; j < d; ++j) {
-          double y = 0.0;
-          for (Index l = 0; l <= j; ++l) y += z[l] * u[l * stride + j];
-          m += y * y;
-        }
-        out[i * k + c] = constants[c] - 0.5 * farIfNaN(m);
+    for (Index c = 0; c < k; ++c) {
+      const double* u = factors.data() + (tied ? 0 : c * d);  // row l of U_c at u + l·cols
+      const double* mu = means.row(c).data();
+      double* m = out + c * stride;
+      switch (d) {
+        case 1: smallColumns<1>(rows, xt, stride, mu, u, factors.cols(), constants[c], m); break;
+        case 2: smallColumns<2>(rows, xt, stride, mu, u, factors.cols(), constants[c], m); break;
+        case 3: smallColumns<3>(rows, xt, stride, mu, u, factors.cols(), constants[c], m); break;
+        default: smallColumns<4>(rows, xt, stride, mu, u, factors.cols(), constants[c], m); break;
       }
     }
   }
 
-  void logGaussianChunk(const ConstRowMap& xb, double* out, Workspace& ws) const {
+  template <int D>
+  static void smallColumns(Index rows, const double* xt, Index stride, const double* mean,
+                           const double* factor, Index factorStride, double constant,
+                           double* m) {
+    double u[D][D];
+    for (int l = 0; l < D; ++l) {
+      for (int j = 0; j < D; ++j) u[l][j] = factor[l * factorStride + j];
+    }
+    for (Index i = 0; i < paddedRows(rows); i += kLanes) {
+      Lane z[D];
+      for (int l = 0; l < D; ++l) z[l] = ConstLaneMap(xt + l * stride + i) - mean[l];
+      Lane sum = Lane::Zero();
+      for (int j = 0; j < D; ++j) {
+        Lane y = Lane::Zero();
+        for (int l = 0; l <= j; ++l) y += z[l] * u[l][j];
+        sum += y * y;
+      }
+      if (std::isnan(sum.sum())) sum = sum.unaryExpr([](double v) { return farIfNaN(v); });
+      LaneMap(m + i) = constant - 0.5 * sum;
+    }
+  }
+
+  // A few features: the scatter of a chunk about the means, by lane sums along the rows.
+  void accumulateSmall(Index rows, const double* xt, const double* r, Index stride,
+                       double* scatter, Index scatterStride, double* centred,
+                       Workspace& ws) const {
+    const Index d = means.cols();
+    const Index k = means.rows();
+    const Index n = paddedRows(rows);  // r is 0 on the padding lanes
+    ws.a.resize(d, stride);
+    for (Index c = 0; c < k; ++c) {
+      const double* rc = r + c * stride;
+      for (Index a = 0; a < d; ++a) {
+        const double* x = xt + a * stride;
+        double* y = ws.a.row(a).data();
+        const double mu = means(c, a);
+        for (Index i = 0; i < n; i += kLanes) LaneMap(y + i) = ConstLaneMap(x + i) - mu;
+        centred[c * d + a] += laneDot(rc, y, n);
+      }
+      double* s = scatter + c * scatterStride;
+      for (Index a = 0; a < d; ++a) {
+        const double* ya = ws.a.row(a).data();
+        for (Index b = 0; b <= a; ++b) {
+          const double* yb = ws.a.row(b).data();
+          s[a * d + b] += laneDot3(rc, ya, yb, n);
+        }
+      }
+    }
+  }
+
+  // Many features: one product of the centred rows with all the U_k side by side, column-major
+  // so that the squared norms run along the rows.
+  void logGaussianProduct(const ConstRowMap& xb, Index stride, double* out, Workspace& ws) const {
     const Index rows = xb.rows();
     const Index d = xb.cols();
     const Index k = offsets.rows();
     const bool tied = factors.cols() == d;
     ws.a.resize(rows, d);
-    ws.b.resize(rows, factors.cols());
+    ws.c.resize(rows, factors.cols());
     ws.a.noalias() = xb.rowwise() - center;
-    ws.b.noalias() = ws.a * factors;
-    for (Index i = 0; i < rows; ++i) {
-      const double* y = ws.b.row(i).data();
-      for (Index j = 0; j < k; ++j) {
-        const double* yj = y + (tied ? 0 : j * d);
-        const double* o = offsets.row(j).data();
-        double m = 0.0;
-        for (Index c = 0; c < d; ++c) {
-          const double v = yj[c] - o[c];
-          m += v * v;
+    ws.c.noalias() = ws.a * factors;
+    for (Index j = 0; j < k; ++j) {
+      double* m = out + j * stride;
+      std::fill(m, m + rows, 0.0);
+      for (Index c = 0; c < d; ++c) {
+        const double* __restrict y = ws.c.col((tied ? 0 : j * d) + c).data();
+        const double o = offsets(j, c);
+        for (Index i = 0; i < rows; ++i) {
+          const double v = y[i] - o;
+          m[i] += v * v;
         }
-        out[i * k + j] = constants[j] - 0.5 * farIfNaN(m);
       }
+      const double constant = constants[j];
+      for (Index i = 0; i < rows; ++i) m[i] = constant - 0.5 * farIfNaN(m[i]);
     }
   }
 };
@@ -244,9 +299,40 @@ void finishMatrix(const double* scatter, double n, double reg, Index d, double* 
 }
 
 // ---------------------------------------------------------------------------------------------
-class FullCovariance final : public Covariance {
+// full and tied: the E-step through StackedFactors.
+class StackedCovariance : public Covariance {
  public:
-  FullCovariance(Index k, Index d) : Covariance(CovarianceType::Full, k, d) {}
+  void prepare(const RowMatrix& means, const double* pc) override {
+    stacked_.prepare(means, pc, type_ == CovarianceType::Tied);
+  }
+  void logGaussianColumns(const ConstRowMap& xb, const double* xt, Index stride, double* out,
+                          Workspace& ws) const override {
+    stacked_.logGaussianColumns(xb, xt, stride, out, ws);
+  }
+  Index chunkRows(Index callerPerRow) const override {
+    return stacked_.scratchPerRow() == 0 ? Covariance::chunkRows(callerPerRow)
+                                         : chunkRowsFor(callerPerRow + stacked_.scratchPerRow());
+  }
+  bool fusesScatter() const override { return d_ <= kSmallD; }
+  void accumulateScatterColumns(Index rows, const double* xt, const double* r, Index stride,
+                                double* scatter, double* centred, Workspace& ws) const override {
+    // full: one matrix per component; tied: all into one.
+    const Index scatterStride = type_ == CovarianceType::Tied ? 0 : d_ * d_;
+    stacked_.accumulateSmall(rows, xt, r, stride, scatter, scatterStride, centred, ws);
+  }
+  void farLogDensities(const double* x, double* out) const override {
+    stacked_.farLogDensities(x, out);
+  }
+
+ protected:
+  StackedCovariance(CovarianceType type, Index k, Index d) : Covariance(type, k, d) {}
+  StackedFactors stacked_;
+};
+
+// ---------------------------------------------------------------------------------------------
+class FullCovariance final : public StackedCovariance {
+ public:
+  FullCovariance(Index k, Index d) : StackedCovariance(CovarianceType::Full, k, d) {}
   Index size() const override { return k_ * d_ * d_; }
 
   void precisionCholeskyFromCovariance(const double* cov, double* pc) const override {
@@ -259,15 +345,6 @@ class FullCovariance final : public Covariance {
     for (Index k = 0; k < k_; ++k) inverseFromUpperFactor(matrix(pc, k), cov + k * d_ * d_);
   }
 
-  void prepare(const RowMatrix& means, const double* pc) override {
-    stacked_.prepare(means, pc, false);
-  }
-  void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const override {
-    stacked_.logGaussian(xb, out, ws);
-  }
-  void farLogDensities(const double* x, double* out) const override {
-    stacked_.farLogDensities(x, out);
-  }
   void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
                          double* scatter, Workspace& ws) const override {
     for (Index k = 0; k < k_; ++k) {
@@ -292,13 +369,12 @@ class FullCovariance final : public Covariance {
   ConstMatrixMap matrix(const double* base, Index k) const {
     return ConstMatrixMap(base + k * d_ * d_, d_, d_);
   }
-  StackedFactors stacked_;
 };
 
 // ---------------------------------------------------------------------------------------------
-class TiedCovariance final : public Covariance {
+class TiedCovariance final : public StackedCovariance {
  public:
-  TiedCovariance(Index k, Index d) : Covariance(CovarianceType::Tied, k, d) {}
+  TiedCovariance(Index k, Index d) : StackedCovariance(CovarianceType::Tied, k, d) {}
   Index size() const override { return d_ * d_; }
 
   void precisionCholeskyFromCovariance(const double* cov, double* pc) const override {
@@ -311,15 +387,6 @@ class TiedCovariance final : public Covariance {
     inverseFromUpperFactor(ConstMatrixMap(pc, d_, d_), cov);
   }
 
-  void prepare(const RowMatrix& means, const double* pc) override {
-    stacked_.prepare(means, pc, true);
-  }
-  void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const override {
-    stacked_.logGaussian(xb, out, ws);
-  }
-  void farLogDensities(const double* x, double* out) const override {
-    stacked_.farLogDensities(x, out);
-  }
   void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
                          double* scatter, Workspace& ws) const override {
     for (Index k = 0; k < k_; ++k) accumulateOuter(xb, resp + k, k_, means.row(k), scatter, ws);
@@ -334,9 +401,6 @@ class TiedCovariance final : public Covariance {
   double parameterCount() const override {
     return static_cast<double>(d_) * static_cast<double>(d_ + 1) / 2.0;
   }
-
- private:
-  StackedFactors stacked_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -375,16 +439,24 @@ class AxisAlignedCovariance final : public Covariance {
       logDet_[k] = scale_.row(k).array().log().sum();
     }
   }
-  void logGaussian(const ConstRowMap& xb, double* out, Workspace&) const override {
+  void logGaussianColumns(const ConstRowMap& xb, const double* xt, Index stride, double* out,
+                          Workspace&) const override {
+    const Index rows = xb.rows();
     const double constant = -0.5 * static_cast<double>(d_) * kLog2Pi;
-    for (Index i = 0; i < xb.rows(); ++i) {
-      for (Index k = 0; k < k_; ++k) {
-        double m = 0.0;
+    for (Index k = 0; k < k_; ++k) {
+      double* m = out + k * stride;
+      const double* mu = means_.row(k).data();
+      const double* u = scale_.row(k).data();
+      const double logDet = logDet_[k];
+      // Eight rows at a time, their sums held in registers across the features.
+      for (Index i = 0; i < paddedRows(rows); i += kLanes) {
+        Lane sum = Lane::Zero();
         for (Index j = 0; j < d_; ++j) {
-          const double y = (xb(i, j) - means_(k, j)) * scale_(k, j);
-          m += y * y;
+          const Lane y = (ConstLaneMap(xt + j * stride + i) - mu[j]) * u[j];
+          sum += y * y;
         }
-        out[i * k_ + k] = constant - 0.5 * farIfNaN(m) + logDet_[k];
+        if (std::isnan(sum.sum())) sum = sum.unaryExpr([](double v) { return farIfNaN(v); });
+        LaneMap(m + i) = (constant - 0.5 * sum) + logDet;
       }
     }
   }
@@ -395,18 +467,67 @@ class AxisAlignedCovariance final : public Covariance {
         [&](Index c, Index r) { return scale_.row(c) == scale_.row(r); }, out);
   }
   void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
-                         double* scatter, Workspace&) const override {
-    // diag: scatter[k][j] += r (x_j − μ_kj)²; spherical keeps the same K x D sums in ws-free
-    // form by folding j into one entry per component.
-    for (Index i = 0; i < xb.rows(); ++i) {
-      for (Index k = 0; k < k_; ++k) {
-        const double r = resp[i * k_ + k];
-        double* s = scatter + (perFeature() ? k * d_ : k);
-        for (Index j = 0; j < d_; ++j) {
-          const double y = xb(i, j) - means(k, j);
-          s[perFeature() ? j : 0] += r * y * y;
+                         double* scatter, Workspace& ws) const override {
+    // By chunks of rows laid out by column, so the sums run along the rows.
+    const Index d = d_;
+    const Index k = k_;
+    forEachChunk(xb.rows(), chunkRows(d + k + 1), [&](Index first, Index rows) {
+      const Index stride = paddedRows(rows);
+      ws.xt.resize(d, stride);
+      ws.cols.resize(k, stride);
+      transposeRows(xb.row(first).data(), rows, d, ws.xt.data(), stride);
+      transposeRows(resp + first * k, rows, k, ws.cols.data(), stride);
+      if (stride > rows) {
+        ws.xt.rightCols(stride - rows).setZero();
+        ws.cols.rightCols(stride - rows).setZero();
+      }
+      scatterColumns(rows, ws.xt.data(), ws.cols.data(), stride, means, scatter, nullptr, ws);
+    });
+  }
+  bool fusesScatter() const override { return true; }
+  void accumulateScatterColumns(Index rows, const double* xt, const double* r, Index stride,
+                                double* scatter, double* centred, Workspace& ws) const override {
+    scatterColumns(rows, xt, r, stride, means_, scatter, centred, ws);
+  }
+  // diag: scatter[k][j] += Σ_i r_ik (x_ij − μ_kj)²; spherical: scatter[k] += Σ_i r_ik Σ_j
+  // (x_ij − μ_kj)²; centred (if given) += Σ_i r_ik (x_ij − μ_kj).
+  void scatterColumns(Index rows, const double* xt, const double* r, Index stride,
+                      const RowMatrix& means, double* scatter, double* centred,
+                      Workspace& ws) const {
+    const Index d = d_;
+    const Index n = paddedRows(rows);  // r is 0 on the padding lanes
+    ws.a.resize(1, stride);
+    for (Index c = 0; c < k_; ++c) {
+      const double* rc = r + c * stride;
+      const double* mu = means.row(c).data();
+      if (centred && perFeature()) {
+        for (Index j = 0; j < d; ++j) {
+          laneCentredMoments(rc, xt + j * stride, mu[j], n, centred[c * d + j],
+                             scatter[c * d + j]);
+        }
+        continue;
+      }
+      if (centred) {
+        for (Index j = 0; j < d; ++j) {
+          centred[c * d + j] += laneCentredDot(rc, xt + j * stride, mu[j], n);
         }
       }
+      if (perFeature()) {
+        for (Index j = 0; j < d; ++j) {
+          scatter[c * d + j] += laneWeightedSquares(rc, xt + j * stride, mu[j], n);
+        }
+        continue;
+      }
+      double* t = ws.a.data();  // Σ_j (x_ij − μ_kj)² per row
+      for (Index i = 0; i < n; i += kLanes) {
+        Lane sum = Lane::Zero();
+        for (Index j = 0; j < d; ++j) {
+          const Lane y = ConstLaneMap(xt + j * stride + i) - mu[j];
+          sum += y * y;
+        }
+        LaneMap(t + i) = sum;
+      }
+      scatter[c] += laneDot(rc, t, n);
     }
   }
   void finishCovariance(const double* scatter, const Vector& nk, double reg,
@@ -438,6 +559,63 @@ class AxisAlignedCovariance final : public Covariance {
 };
 
 }  // namespace
+
+Index Covariance::chunkRows(Index callerPerRow) const {
+  // Kernels along the rows: chunks that stay in the level-2 cache.
+  return std::min<Index>(chunkRowsFor(callerPerRow, Index{1} << 14), 1024);
+}
+
+void Covariance::accumulateScatterColumns(Index, const double*, const double*, Index, double*,
+                                          double*, Workspace&) const {
+  throw invalidArgument("this covariance type takes its scatter in a second pass");
+}
+
+void Covariance::recentreScatter(double* scatter, const RowMatrix& centred, const Vector& nk,
+                                 const RowMatrix& from, const RowMatrix& to) const {
+  const Index d = d_;
+  for (Index k = 0; k < k_; ++k) {
+    const RowVector delta = to.row(k) - from.row(k);
+    const double* t = centred.row(k).data();
+    const double n = nk[k];
+    switch (type_) {
+      case CovarianceType::Full:
+      case CovarianceType::Tied: {
+        double* s = scatter + (type_ == CovarianceType::Full ? k * d * d : 0);
+        for (Index a = 0; a < d; ++a) {
+          for (Index b = 0; b <= a; ++b) {
+            s[a * d + b] += delta[a] * (n * delta[b] - t[b]) - t[a] * delta[b];
+          }
+        }
+        break;
+      }
+      case CovarianceType::Diag:
+        for (Index j = 0; j < d; ++j) scatter[k * d + j] += delta[j] * (n * delta[j] - 2.0 * t[j]);
+        break;
+      case CovarianceType::Spherical: {
+        double shift = 0.0;
+        for (Index j = 0; j < d; ++j) shift += delta[j] * (n * delta[j] - 2.0 * t[j]);
+        scatter[k] += shift;
+        break;
+      }
+    }
+  }
+}
+
+void Covariance::logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const {
+  const Index d = d_;
+  const Index k = k_;
+  const Index chunk = chunkRows(d + k);
+  forEachChunk(xb.rows(), chunk, [&](Index first, Index rows) {
+    const Index stride = paddedRows(rows);
+    const ConstRowMap x(xb.data() + first * d, rows, d);
+    ws.xt.resize(d, stride);
+    transposeRows(x.data(), rows, d, ws.xt.data(), stride);
+    if (stride > rows) ws.xt.rightCols(stride - rows).setZero();
+    ws.cols.resize(k, stride);
+    logGaussianColumns(x, ws.xt.data(), stride, ws.cols.data(), ws);
+    untransposeRows(ws.cols.data(), stride, rows, k, out + first * k);
+  });
+}
 
 std::unique_ptr<Covariance> Covariance::make(CovarianceType type, Index k, Index d) {
   switch (type) {

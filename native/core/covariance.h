@@ -18,6 +18,9 @@ enum class CovarianceType { Full, Tied, Diag, Spherical };
 struct Workspace {
   RowMatrix a;
   RowMatrix b;
+  Matrix c;        // column-major products (full/tied with many features)
+  RowMatrix xt;    // a chunk of rows transposed (D x stride)
+  RowMatrix cols;  // log-densities by component (K x stride)
 };
 
 class Covariance {
@@ -41,8 +44,20 @@ class Covariance {
   // Caches what the E-step kernel needs from (means, U): the single place where the
   // per-component constants (log-determinants, ...) are rebuilt after an M-step.
   virtual void prepare(const RowMatrix& means, const double* precChol) = 0;
-  // out (rows x K, row-major) = log N(x_i | μ_k, Σ_k) for the rows of xb.
-  virtual void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const = 0;
+  // out (rows x K, row-major) = log N(x_i | μ_k, Σ_k) for the rows of xb (any number), by
+  // logGaussianColumns on chunks of rows.
+  void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const;
+  // The E-step kernel, by component: out[k·stride + i] = log N(x_i | μ_k, Σ_k) for the rows
+  // i < rows of xb, given the same rows transposed, xt[j·stride + i] = x_ij (rows <= stride,
+  // stride a multiple of 8, both 64-byte aligned; xt's lanes past rows hold finite values).
+  // Lanes past rows, up to the next multiple of 8, may be overwritten.
+  // Laid out so that every loop runs along the rows, vectorised with no reassociation.
+  virtual void logGaussianColumns(const ConstRowMap& xb, const double* xt, Index stride,
+                                  double* out, Workspace& ws) const = 0;
+  // Rows of a chunk for logGaussianColumns given the caller's own scratch per row: the
+  // kernel's scratch plus the caller's stays near 64K doubles (full/tied with many features:
+  // one product of the chunk with all the factors).
+  virtual Index chunkRows(Index callerPerRow) const;
   // For a row so far from every component that all its log-densities are −∞ (the squared
   // Mahalanobis terms overflow): out (K) = log N(x | μ_k, Σ_k) + c for one unknown c common to
   // every k, finite for the likeliest components and −∞ for those infinitely less likely.
@@ -52,6 +67,22 @@ class Covariance {
   // the type (full/tied: only the lower triangle is accumulated). resp is rows x K, row-major.
   virtual void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
                                  double* scatter, Workspace& ws) const = 0;
+  // One-pass scatter (types whose kernels are cheap along the rows: diag, spherical, full/tied
+  // with up to 4 features). The E-step takes the scatter about the means given to prepare, c:
+  //   scatter += Σ_i r_ik (x_i − c_k)(x_i − c_k)ᵀ (accumulateScatter's layout),
+  //   centred (K x D, row-major) += Σ_i r_ik (x_i − c_k),
+  // for a chunk laid out by column (xt as for logGaussianColumns, r: K x stride).
+  virtual bool fusesScatter() const { return false; }
+  virtual void accumulateScatterColumns(Index rows, const double* xt, const double* r,
+                                        Index stride, double* scatter, double* centred,
+                                        Workspace& ws) const;
+  // Moves such a scatter to the new means μ: with δ_k = μ_k − c_k, t_k = centred_k and
+  // n_k = Σ_i r_ik, Σ r (x − μ)(x − μ)ᵀ = S − δ tᵀ − t δᵀ + n δ δᵀ (exact). Its rounding is
+  // eps·S about c, i.e. eps·(1 + |δ|²/σ²) of the result: c is the previous means, near the data
+  // and near μ, so no precision is lost far from the origin.
+  void recentreScatter(double* scatter, const RowMatrix& centred, const Vector& nk,
+                       const RowMatrix& from, const RowMatrix& to) const;
+
   // cov = scatter / nk + regCovar·I (nk: the per-component weight sums; tied uses their total).
   virtual void finishCovariance(const double* scatter, const Vector& nk, double regCovar,
                                 double* cov) const = 0;

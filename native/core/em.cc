@@ -2,21 +2,31 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "errors.h"
+#include "lanes.h"
 
 namespace gaussmix {
 
-void Moments::reset(Index k, Index d) {
+void Moments::reset(Index k, Index d, Index scatterSize) {
   logLikelihood = 0.0;
   nk.setZero(k);
   sx.setZero(k, d);
+  scatter.assign(static_cast<size_t>(scatterSize), 0.0);
+  if (scatterSize > 0) {
+    centred.setZero(k, d);
+  } else {
+    centred.resize(0, 0);
+  }
 }
 
 void Moments::add(const Moments& other) {
   logLikelihood += other.logLikelihood;
   nk += other.nk;
   sx += other.sx;
+  for (size_t i = 0; i < scatter.size(); ++i) scatter[i] += other.scatter[i];
+  if (centred.size() > 0) centred += other.centred;
 }
 
 void normaliseRows(RowMatrix& logp, Vector& norm) {
@@ -73,11 +83,18 @@ struct Engine::Scratch {
   Vector norm;     // rows
   Moments moments;
   std::vector<double> scatter;
+  // The fused E-step's chunk, laid out by column (see expectationChunk).
+  RowMatrix xt;    // D x stride
+  RowMatrix v;     // K x stride: log w_k + log N(x_i | k), then shifted by the row maximum
+  RowMatrix p;     // K x stride: exp of v, then the responsibilities
+  RowMatrix rows;  // 3 x stride: maximum, sum, log-norm per row
 };
 
-Engine::Engine(const Data& data, Index k, CovarianceType type, ThreadPool& pool)
+Engine::Engine(const Data& data, Index k, CovarianceType type, ThreadPool& pool,
+               bool covariances)
     : data_(data), k_(k), pool_(pool), covariance_(Covariance::make(type, k, data.d)),
-      resp_(data.n, k), scratch_(pool.size()) {
+      scratch_(pool.size()) {
+  fused_ = covariances && covariance_->fusesScatter();
   std::vector<double> partial(pool.size());
   pool_.forEachOrdered(
       data_.blocks(),
@@ -93,71 +110,200 @@ Engine::Engine(const Data& data, Index k, CovarianceType type, ThreadPool& pool)
 
 Engine::~Engine() = default;
 
+RowMatrix& Engine::responsibilities() {
+  if (resp_.rows() != data_.n || resp_.cols() != k_) resp_.resize(data_.n, k_);
+  return resp_;
+}
+
+namespace {
+
+// Up to this many features, Σ r·x is taken by dot products along the chunk's columns; beyond,
+// by one matrix product per chunk.
+constexpr Index kDotFeatures = 16;
+
+}  // namespace
+
 Moments Engine::expectation(const MixtureParams& params) {
   covariance_->prepare(params.means, params.precisionsCholesky.data());
   const Vector logWeights = params.weights.array().log();
-  return accumulate([&](Index b, Scratch& s) {
-    const Index begin = data_.blockBegin(b);
-    const Index rows = data_.blockSize(b);
-    s.logp.resize(rows, k_);
-    covariance_->logGaussian(data_.block(b), s.logp.data(), s.kernel);
-    s.logp.rowwise() += logWeights.transpose();
-    normaliseRows(s.logp, s.norm);
-    resolveFarRows(*covariance_, data_.block(b), params.weights, s.norm, s.logp);
-    auto r = resp_.middleRows(begin, rows);
-    if (!data_.weights) {
-      r = s.logp;
-      s.moments.logLikelihood += s.norm.sum();
-      return;
+  const Index d = data_.d;
+  const Index chunk = covariance_->chunkRows(d + 2 * k_ + 4);
+  const Index scatterSize = fused_ ? covariance_->size() : 0;
+  if (!fused_) responsibilities();
+  Moments total;
+  total.reset(k_, d, scatterSize);
+  pool_.forEachOrdered(
+      data_.blocks(),
+      [&](Index b, unsigned w) {
+        Scratch& s = scratch_[w];
+        s.moments.reset(k_, d, scatterSize);
+        const Index begin = data_.blockBegin(b);
+        forEachChunk(data_.blockSize(b), chunk, [&](Index first, Index rows) {
+          expectationChunk(begin + first, rows, params.weights, logWeights, s);
+        });
+      },
+      [&](Index, unsigned w) { total.add(scratch_[w].moments); });
+  if (fused_) {
+    // Σ r x = Σ r (x − c) + n c.
+    total.centre = params.means;
+    total.sx = total.centred + (params.means.array().colwise() * total.nk.array()).matrix();
+  }
+  return total;
+}
+
+// One pass over a chunk of rows while it is in cache: log-densities and log-weights, the row
+// maxima, one vectorised exp, the normalisation (normaliseRows' semantics), the responsibilities
+// written out, the log-likelihood, nk and Σ r·x. Everything runs along the rows of the chunk,
+// laid out by column.
+void Engine::expectationChunk(Index begin, Index rows, const Vector& weights,
+                              const Vector& logWeights, Scratch& s) {
+  constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+  const Index d = data_.d;
+  const Index k = k_;
+  const Index stride = paddedRows(rows);
+  const ConstRowMap x(data_.x + begin * d, rows, d);
+  s.xt.resize(d, stride);
+  s.v.resize(k, stride);
+  s.p.resize(k, stride);
+  s.rows.resize(3, stride);
+  transposeRows(x.data(), rows, d, s.xt.data(), stride);
+  if (stride > rows) s.xt.rightCols(stride - rows).setZero();
+  covariance_->logGaussianColumns(x, s.xt.data(), stride, s.v.data(), s.kernel);
+  // The padding lanes take part in the vectorised passes: give them a harmless value.
+  if (stride > rows) s.v.rightCols(stride - rows).setZero();
+
+  double* top = s.rows.row(0).data();
+  double* sum = s.rows.row(1).data();
+  double* norm = s.rows.row(2).data();
+  for (Index c = 0; c < k; ++c) {
+    double* __restrict v = s.v.row(c).data();
+    const double lw = logWeights[c];
+    for (Index i = 0; i < stride; ++i) v[i] += lw;
+    if (c == 0) {
+      std::copy(v, v + stride, top);
+      continue;
     }
+    for (Index i = 0; i < stride; ++i) {
+      top[i] = top[i] < v[i] ? v[i] : top[i];
+    }
+  }
+  // exp(−∞ − 0) = 0: a row that is −∞ throughout gets p = 0 and norm −∞.
+  for (Index i = 0; i < stride; ++i) top[i] = top[i] == kNegInf ? 0.0 : top[i];
+  for (Index c = 0; c < k; ++c) {
+    double* __restrict v = s.v.row(c).data();
+    for (Index i = 0; i < stride; ++i) v[i] -= top[i];
+  }
+  // One vectorised exp over the whole chunk (k·stride, a multiple of every packet size).
+  Eigen::Map<Eigen::ArrayXd>(s.p.data(), k * stride) =
+      Eigen::Map<const Eigen::ArrayXd>(s.v.data(), k * stride).exp();
+  // As normaliseRows: p below the smallest normal double is 0 (Eigen's exp clamps).
+  {
+    constexpr double kSmallestNormal = std::numeric_limits<double>::min();
+    double* __restrict p = s.p.data();
+    for (Index i = 0; i < k * stride; ++i) p[i] = p[i] < kSmallestNormal ? 0.0 : p[i];
+  }
+  std::copy(s.p.row(0).data(), s.p.row(0).data() + stride, sum);
+  for (Index c = 1; c < k; ++c) {
+    const double* __restrict p = s.p.row(c).data();
+    for (Index i = 0; i < stride; ++i) sum[i] += p[i];
+  }
+  Eigen::Map<Eigen::ArrayXd>(norm, stride) =
+      Eigen::Map<const Eigen::ArrayXd>(top, stride) +
+      Eigen::Map<const Eigen::ArrayXd>(sum, stride).log();
+  constexpr double kTiny = std::numeric_limits<double>::min();
+  for (Index i = 0; i < stride; ++i) sum[i] = sum[i] < kTiny ? kTiny : sum[i];
+  for (Index c = 0; c < k; ++c) {
+    double* __restrict p = s.p.row(c).data();
+    for (Index i = 0; i < stride; ++i) p[i] /= sum[i];
+  }
+  // Rows far from every component (norm −∞): the limit responsibilities, as resolveFarRows.
+  Index far = 0;
+  for (Index i = 0; i < rows; ++i) far += norm[i] == kNegInf;
+  if (far > 0) {
+    std::vector<double> farP(static_cast<size_t>(k));
     for (Index i = 0; i < rows; ++i) {
-      const double weight = data_.weights[begin + i];
-      r.row(i) = weight * s.logp.row(i);
-      if (weight > 0.0) s.moments.logLikelihood += weight * s.norm[i];
+      if (norm[i] != kNegInf) continue;
+      farRowResponsibilities(*covariance_, x.row(i).data(), weights, farP.data());
+      for (Index c = 0; c < k; ++c) s.p(c, i) = farP[c];
     }
-  });
+  }
+
+  // From here on the padding lanes must add nothing: p = 0 and norm = 0 there.
+  if (stride > rows) {
+    s.p.rightCols(stride - rows).setZero();
+    s.rows.row(2).tail(stride - rows).setZero();
+  }
+  Moments& m = s.moments;
+  if (data_.weights) {
+    const double* weight = data_.weights + begin;
+    for (Index c = 0; c < k; ++c) {
+      double* __restrict p = s.p.row(c).data();
+      for (Index i = 0; i < rows; ++i) p[i] *= weight[i];
+    }
+    // A row of weight 0 adds nothing, even when its density is 0 (norm −∞).
+    for (Index i = 0; i < rows; ++i) norm[i] = weight[i] > 0.0 ? weight[i] * norm[i] : 0.0;
+  }
+  m.logLikelihood += laneSum(norm, stride);
+  for (Index c = 0; c < k; ++c) m.nk[c] += laneSum(s.p.row(c).data(), stride);
+  if (fused_) {
+    covariance_->accumulateScatterColumns(rows, s.xt.data(), s.p.data(), stride,
+                                          m.scatter.data(), m.centred.data(), s.kernel);
+    return;
+  }
+  untransposeRows(s.p.data(), stride, rows, k, resp_.row(begin).data());
+  if (d <= kDotFeatures) {
+    for (Index c = 0; c < k; ++c) {
+      for (Index j = 0; j < d; ++j) {
+        m.sx(c, j) += laneDot(s.p.row(c).data(), s.xt.row(j).data(), stride);
+      }
+    }
+  } else {
+    m.sx.noalias() += s.p.leftCols(rows) * x;
+  }
 }
 
 Moments Engine::momentsOfResponsibilities() {
-  return accumulate([](Index, Scratch&) {});
-}
-
-// Runs perBlock (which may fill resp rows), then adds the block's nk and Σ r·x, folding the
-// per-block moments in block order.
-template <class PerBlock>
-Moments Engine::accumulate(PerBlock perBlock) {
   Moments total;
   total.reset(k_, data_.d);
   pool_.forEachOrdered(
       data_.blocks(),
       [&](Index b, unsigned w) {
-        Scratch& s = scratch_[w];
-        s.moments.reset(k_, data_.d);
-        perBlock(b, s);
+        Moments& m = scratch_[w].moments;
+        m.reset(k_, data_.d);
         const auto r = resp_.middleRows(data_.blockBegin(b), data_.blockSize(b));
-        s.moments.nk = r.colwise().sum().transpose();
-        s.moments.sx.noalias() = r.transpose() * data_.block(b);
+        m.nk = r.colwise().sum().transpose();
+        m.sx.noalias() = r.transpose() * data_.block(b);
       },
       [&](Index, unsigned w) { total.add(scratch_[w].moments); });
   return total;
 }
 
-void Engine::updateCovariances(const Vector& nk, double regCovar, MixtureParams& params) {
-  // Two-pass: the scatter is taken around the new means, so no precision is lost far from 0.
+void Engine::updateCovariances(const Moments& moments, const Vector& nk, double regCovar,
+                               MixtureParams& params) {
   const Index size = covariance_->size();
-  std::vector<double> scatter(static_cast<size_t>(size), 0.0);
-  pool_.forEachOrdered(
-      data_.blocks(),
-      [&](Index b, unsigned w) {
-        Scratch& s = scratch_[w];
-        s.scatter.assign(static_cast<size_t>(size), 0.0);
-        covariance_->accumulateScatter(data_.block(b), resp_.row(data_.blockBegin(b)).data(),
-                                       params.means, s.scatter.data(), s.kernel);
-      },
-      [&](Index, unsigned w) {
-        const std::vector<double>& partial = scratch_[w].scatter;
-        for (Index i = 0; i < size; ++i) scatter[i] += partial[i];
-      });
+  std::vector<double> scatter;
+  if (!moments.scatter.empty()) {
+    // One pass: the E-step's scatter about its means, moved to the new means.
+    scatter = moments.scatter;
+    covariance_->recentreScatter(scatter.data(), moments.centred, moments.nk, moments.centre,
+                                 params.means);
+  } else {
+    // Two passes: the scatter is taken around the new means, so no precision is lost far
+    // from 0.
+    scatter.assign(static_cast<size_t>(size), 0.0);
+    pool_.forEachOrdered(
+        data_.blocks(),
+        [&](Index b, unsigned w) {
+          Scratch& s = scratch_[w];
+          s.scatter.assign(static_cast<size_t>(size), 0.0);
+          covariance_->accumulateScatter(data_.block(b), resp_.row(data_.blockBegin(b)).data(),
+                                         params.means, s.scatter.data(), s.kernel);
+        },
+        [&](Index, unsigned w) {
+          const std::vector<double>& partial = scratch_[w].scatter;
+          for (Index i = 0; i < size; ++i) scatter[i] += partial[i];
+        });
+  }
   params.covariances.resize(static_cast<size_t>(size));
   params.precisionsCholesky.resize(static_cast<size_t>(size));
   covariance_->finishCovariance(scatter.data(), nk, regCovar, params.covariances.data());

@@ -1,7 +1,7 @@
 // The EM engine shared by every mixture-like estimator (Gaussian mixtures of each covariance
 // type, Gaussian K-means, soft K-means): responsibilities by log-sum-exp over fixed row blocks,
-// the first M-step moments fused into the E-step, the second (centred) pass for covariances,
-// and the one iteration driver with convergence control and restarts. Variants supply only
+// the first M-step moments fused into the E-step, covariances from a scatter taken in that
+// same pass about a shift (diag, spherical, small D) or by a second, centred pass, and the one iteration driver with convergence control and restarts. Variants supply only
 // their initialisation, M-step and stopping rule.
 #pragma once
 
@@ -52,19 +52,30 @@ struct Moments {
   double logLikelihood = 0.0;  // Σ_n w_n log p(x_n)
   Vector nk;                   // Σ_n w_n r_nk
   RowMatrix sx;                // Σ_n w_n r_nk x_n (K x D)
+  // One-pass scatter (Covariance::fusesScatter, E-steps of GaussianMixture): the second
+  // moments about the means of the E-step, `centre`; empty otherwise. See
+  // Covariance::recentreScatter.
+  std::vector<double> scatter;  // Σ_n w_n r_nk (x_n − c_k)(x_n − c_k)ᵀ, the type's layout
+  RowMatrix centred;            // Σ_n w_n r_nk (x_n − c_k) (K x D)
+  RowMatrix centre;             // c
 
-  void reset(Index k, Index d);
+  void reset(Index k, Index d, Index scatterSize = 0);
   void add(const Moments& other);
 };
 
 class Engine {
  public:
-  Engine(const Data& data, Index k, CovarianceType type, ThreadPool& pool);
+  // covariances: whether M-steps will need covariances (soft K-means does not); if the type
+  // allows (Covariance::fusesScatter), E-steps then take the scatter in the same pass.
+  Engine(const Data& data, Index k, CovarianceType type, ThreadPool& pool,
+         bool covariances = true);
   ~Engine();
 
   Covariance& covariance() { return *covariance_; }
-  // N x K responsibilities, already multiplied by the sample weights.
-  RowMatrix& responsibilities() { return resp_; }
+  // N x K responsibilities, already multiplied by the sample weights: set by initialisations
+  // (then momentsOfResponsibilities), and by E-steps that do not fuse the scatter. Allocated
+  // on first use.
+  RowMatrix& responsibilities();
   double totalWeight() const { return totalWeight_; }
   ThreadPool& pool() { return pool_; }
 
@@ -72,16 +83,19 @@ class Engine {
   Moments expectation(const MixtureParams& params);
   // The moments of responsibilities set directly (initialisations).
   Moments momentsOfResponsibilities();
-  // Second M-step pass, centred on params.means: covariances (+ regCovar) and their U.
-  void updateCovariances(const Vector& nk, double regCovar, MixtureParams& params);
+  // Covariances (+ regCovar) and their U about params.means: from the E-step's scatter when
+  // it has one (moved to the new means), or by a second pass over the responsibilities.
+  void updateCovariances(const Moments& moments, const Vector& nk, double regCovar,
+                         MixtureParams& params);
 
  private:
   struct Scratch;
-  template <class PerBlock>
-  Moments accumulate(PerBlock perBlock);
+  void expectationChunk(Index begin, Index rows, const Vector& weights,
+                        const Vector& logWeights, Scratch& s);
 
   const Data& data_;
   Index k_;
+  bool fused_;  // E-steps take the scatter (and write no responsibilities)
   ThreadPool& pool_;
   std::unique_ptr<Covariance> covariance_;
   RowMatrix resp_;

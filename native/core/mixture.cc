@@ -74,8 +74,8 @@ class Reseeder {
   }
 
   // The second pass of the M-step (covariances and their factors), re-seeding what collapsed.
-  void updateCovariances(Engine& engine, const Vector& rawNk, const Vector& nk, double regCovar,
-                         MixtureParams& params);
+  void updateCovariances(Engine& engine, const Moments& moments, const Vector& nk,
+                         double regCovar, MixtureParams& params);
 
  private:
   bool samePoint(Index a, Index b) const {
@@ -97,12 +97,12 @@ class Reseeder {
   size_t reported_ = 0;
 };
 
-void Reseeder::updateCovariances(Engine& engine, const Vector& rawNk, const Vector& nk,
+void Reseeder::updateCovariances(Engine& engine, const Moments& moments, const Vector& nk,
                                  double regCovar, MixtureParams& params) {
   const bool tied = params.type == CovarianceType::Tied;
   std::exception_ptr failure;
   try {
-    engine.updateCovariances(nk, regCovar, params);
+    engine.updateCovariances(moments, nk, regCovar, params);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::IllConditioned || tied) throw;
     failure = std::current_exception();
@@ -120,7 +120,7 @@ void Reseeder::updateCovariances(Engine& engine, const Vector& rawNk, const Vect
   std::vector<char> empty(static_cast<size_t>(k), 0);
   const double emptyBelow = kEmptyShare * engine.totalWeight() / static_cast<double>(data_.n);
   for (Index c = 0; c < k; ++c) {
-    empty[c] = !(rawNk[c] >= emptyBelow);
+    empty[c] = !(moments.nk[c] >= emptyBelow);
     if (!failure) continue;
     try {
       single->precisionCholeskyFromCovariance(cov + c * block, factor + c * block);
@@ -258,9 +258,9 @@ void maximise(Engine& engine, const Moments& moments, double regCovar, bool init
   params.means = moments.sx.array().colwise() / nk.array();
   params.weights = nk / (initialising ? engine.totalWeight() : nk.sum());
   if (reseeder) {
-    reseeder->updateCovariances(engine, moments.nk, nk, regCovar, params);
+    reseeder->updateCovariances(engine, moments, nk, regCovar, params);
   } else {
-    engine.updateCovariances(nk, regCovar, params);
+    engine.updateCovariances(moments, nk, regCovar, params);
   }
 }
 

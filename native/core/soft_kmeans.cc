@@ -30,7 +30,7 @@ MixtureFit fitSoftKMeans(const Data& input, const SoftKMeansOptions& options, un
     throw invalidArgument("nClusters must be between 1 and the number of samples");
   }
   ThreadPool pool(threadsFor(data.blocks(), threads), control.cancel);
-  Engine engine(data, options.k, CovarianceType::Spherical, pool);
+  Engine engine(data, options.k, CovarianceType::Spherical, pool, false);
   if (!(engine.totalWeight() > 0.0)) throw invalidArgument("sampleWeight sums to zero");
 
   EmVariant variant;

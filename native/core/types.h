@@ -42,14 +42,20 @@ inline Index blockRowsFor(Index n) {
 }
 
 // Inside a block, kernels work on chunks of rows whose scratch (about `perRow` doubles a row)
-// stays near 64K doubles, in cache.
-inline Index chunkRowsFor(Index perRow) {
+// stays near `budget` doubles (64K by default), in cache. A power of two from 16, so chunks
+// tile the blocks.
+inline Index chunkRowsFor(Index perRow, Index budget = Index{1} << 16) {
   Index rows = 16;
-  while (rows < kMaxBlockRows && (rows * 2) * std::max<Index>(1, perRow) <= (Index{1} << 16)) {
+  while (rows < kMaxBlockRows && (rows * 2) * std::max<Index>(1, perRow) <= budget) {
     rows *= 2;
   }
   return rows;
 }
+
+// Row-wise kernels that lay a chunk out by column pad each column to a multiple of kLanes
+// (a multiple of every SIMD width), so whole columns run vectorised with no scalar tail.
+constexpr Index kLanes = 8;
+inline Index paddedRows(Index rows) { return (rows + kLanes - 1) / kLanes * kLanes; }
 
 // N samples x D features, row-major, borrowed (zero-copy) from the caller.
 struct Data {
@@ -84,6 +90,77 @@ template <class Fn>
 void forEachChunk(Index total, Index chunkRows, Fn fn) {
   for (Index first = 0; first < total; first += chunkRows) {
     fn(first, std::min(chunkRows, total - first));
+  }
+}
+
+namespace detail {
+// Four rows at a time, so that each column's four values go out as one vector store.
+template <int W>
+void transposeNarrow(const double* __restrict src, Index rows, double* __restrict dst,
+                     Index dstStride) {
+  Index i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    for (int j = 0; j < W; ++j) {
+      for (int l = 0; l < 4; ++l) dst[j * dstStride + i + l] = src[(i + l) * W + j];
+    }
+  }
+  for (; i < rows; ++i) {
+    for (int j = 0; j < W; ++j) dst[j * dstStride + i] = src[i * W + j];
+  }
+}
+template <int W>
+void untransposeNarrow(const double* __restrict src, Index srcStride, Index rows,
+                       double* __restrict dst) {
+  Index i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    for (int l = 0; l < 4; ++l) {
+      for (int j = 0; j < W; ++j) dst[(i + l) * W + j] = src[j * srcStride + i + l];
+    }
+  }
+  for (; i < rows; ++i) {
+    for (int j = 0; j < W; ++j) dst[i * W + j] = src[j * srcStride + i];
+  }
+}
+}  // namespace detail
+
+// dst[j·dstStride + i] = src[i·cols + j]: rows x cols (row-major, contiguous) laid out by
+// column. Narrow widths are unrolled so that the compiler vectorises along the rows.
+inline void transposeRows(const double* src, Index rows, Index cols, double* dst,
+                          Index dstStride) {
+  switch (cols) {
+    case 1: detail::transposeNarrow<1>(src, rows, dst, dstStride); return;
+    case 2: detail::transposeNarrow<2>(src, rows, dst, dstStride); return;
+    case 3: detail::transposeNarrow<3>(src, rows, dst, dstStride); return;
+    case 4: detail::transposeNarrow<4>(src, rows, dst, dstStride); return;
+    case 5: detail::transposeNarrow<5>(src, rows, dst, dstStride); return;
+    case 6: detail::transposeNarrow<6>(src, rows, dst, dstStride); return;
+    case 8: detail::transposeNarrow<8>(src, rows, dst, dstStride); return;
+    case 10: detail::transposeNarrow<10>(src, rows, dst, dstStride); return;
+    case 16: detail::transposeNarrow<16>(src, rows, dst, dstStride); return;
+    default:
+      Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>(dst, cols, rows,
+                                                     Eigen::OuterStride<>(dstStride)) =
+          ConstRowMap(src, rows, cols).transpose();
+  }
+}
+
+// The inverse: dst[i·cols + j] = src[j·srcStride + i].
+inline void untransposeRows(const double* src, Index srcStride, Index rows, Index cols,
+                            double* dst) {
+  switch (cols) {
+    case 1: detail::untransposeNarrow<1>(src, srcStride, rows, dst); return;
+    case 2: detail::untransposeNarrow<2>(src, srcStride, rows, dst); return;
+    case 3: detail::untransposeNarrow<3>(src, srcStride, rows, dst); return;
+    case 4: detail::untransposeNarrow<4>(src, srcStride, rows, dst); return;
+    case 5: detail::untransposeNarrow<5>(src, srcStride, rows, dst); return;
+    case 6: detail::untransposeNarrow<6>(src, srcStride, rows, dst); return;
+    case 8: detail::untransposeNarrow<8>(src, srcStride, rows, dst); return;
+    case 10: detail::untransposeNarrow<10>(src, srcStride, rows, dst); return;
+    case 16: detail::untransposeNarrow<16>(src, srcStride, rows, dst); return;
+    default:
+      RowMap(dst, rows, cols) = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>(
+                                    src, cols, rows, Eigen::OuterStride<>(srcStride))
+                                    .transpose();
   }
 }
 

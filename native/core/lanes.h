@@ -1,0 +1,74 @@
+// Kernels along the rows of a chunk laid out by column (see Covariance::logGaussianColumns):
+// eight rows at a time as one fixed-size Eigen array, which Eigen vectorises on every SIMD
+// variant. Sums keep eight partial sums and fold them in one fixed order, so no thread count
+// changes a result.
+#pragma once
+
+#include "types.h"
+
+namespace gaussmix {
+
+static_assert(kLanes == 8, "foldLanes adds eight partial sums");
+using Lane = Eigen::Array<double, kLanes, 1>;
+using LaneMap = Eigen::Map<Lane>;
+using ConstLaneMap = Eigen::Map<const Lane>;
+
+inline double foldLanes(const Lane& acc) {
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// Σ a_i over i < n (n a multiple of 8: the padding lanes must add 0).
+inline double laneSum(const double* a, Index n) {
+  Lane acc = Lane::Zero();
+  for (Index i = 0; i < n; i += kLanes) acc += ConstLaneMap(a + i);
+  return foldLanes(acc);
+}
+
+// Σ a_i b_i.
+inline double laneDot(const double* a, const double* b, Index n) {
+  Lane acc = Lane::Zero();
+  for (Index i = 0; i < n; i += kLanes) acc += ConstLaneMap(a + i) * ConstLaneMap(b + i);
+  return foldLanes(acc);
+}
+
+// Σ a_i b_i c_i.
+inline double laneDot3(const double* a, const double* b, const double* c, Index n) {
+  Lane acc = Lane::Zero();
+  for (Index i = 0; i < n; i += kLanes) {
+    acc += (ConstLaneMap(a + i) * ConstLaneMap(b + i)) * ConstLaneMap(c + i);
+  }
+  return foldLanes(acc);
+}
+
+// Σ r_i (x_i − m).
+inline double laneCentredDot(const double* r, const double* x, double m, Index n) {
+  Lane acc = Lane::Zero();
+  for (Index i = 0; i < n; i += kLanes) acc += ConstLaneMap(r + i) * (ConstLaneMap(x + i) - m);
+  return foldLanes(acc);
+}
+
+// Σ r_i (x_i − m)².
+inline double laneWeightedSquares(const double* r, const double* x, double m, Index n) {
+  Lane acc = Lane::Zero();
+  for (Index i = 0; i < n; i += kLanes) {
+    acc += (ConstLaneMap(r + i) * (ConstLaneMap(x + i) - m)) * (ConstLaneMap(x + i) - m);
+  }
+  return foldLanes(acc);
+}
+
+// sum += Σ r_i (x_i − m) and squares += Σ r_i (x_i − m)², in one sweep.
+inline void laneCentredMoments(const double* r, const double* x, double m, Index n, double& sum,
+                               double& squares) {
+  Lane a = Lane::Zero();
+  Lane q = Lane::Zero();
+  for (Index i = 0; i < n; i += kLanes) {
+    const Lane y = ConstLaneMap(x + i) - m;
+    const Lane ry = ConstLaneMap(r + i) * y;
+    a += ry;
+    q += ry * y;
+  }
+  sum += foldLanes(a);
+  squares += foldLanes(q);
+}
+
+}  // namespace gaussmix
