@@ -31,4 +31,5 @@ export type {
   MixtureInit,
   NDArray,
 } from './types.js';
+export { getMaxThreads, setMaxThreads } from './threads.js';
 export { AbortError, ErrorCode, type ErrorCodeValue, type GaussmixError } from './errors.js';
