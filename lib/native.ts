@@ -155,13 +155,18 @@ export interface NativeAddon {
     threads: number,
     outputs: NativeMixtureOutputs,
   ): void;
-  /** n samples, grouped by component in ascending order (as scikit-learn). */
+  /**
+   * Fills X [n, d] with n samples, grouped by component in ascending order (as scikit-learn),
+   * and labels [n] with their components. The outputs are allocated by the caller (in
+   * JavaScript, where a refused allocation is a RangeError, not the end of the process).
+   */
   mixtureSample(
     params: NativeMixtureParams,
     d: number,
     n: number,
     seed: number,
-  ): { X: Float64Array; labels: Int32Array };
+    outputs: { X: Float64Array; labels: Int32Array },
+  ): void;
 
   fitKMeansSync(
     X: Float64Array,

@@ -28,6 +28,7 @@ import {
   SoftKMeans,
   type NDArray,
 } from '../lib/index.js';
+import { allocate } from '../lib/errors.js';
 import { mulberry32, normalSource } from './helpers/random.js';
 import { fittedProblems, stateOf } from './helpers/validity.js';
 
@@ -243,6 +244,41 @@ describe('teardown during a fit (child processes)', () => {
       expect(r.status).toBe(0);
     });
   }
+});
+
+// A refused allocation is an error, never the end of the process, and the model keeps its
+// state. (Not under ASan: its operator new reports an out-of-memory and ends the process.)
+describe('allocation failures', () => {
+  // Full covariances of 100,000 features: K·D·D = 2·10^10 doubles (160 GB), refused at once.
+  const WIDE = { data: new Float64Array(4 * 100_000).map((_, i) => Math.sin(i)), shape: [4, 100_000] } as NDArray;
+
+  it.skipIf(process.env.GAUSSMIX_SANITIZED === '1')(
+    'std::bad_alloc in the core is a RangeError ERR_GAUSSMIX_OUT_OF_MEMORY for fitSync and fit; the model is unchanged',
+    async () => {
+      const model = new GaussianMixture({ nComponents: 2, seed: 1, maxIter: 2 }).fitSync(X);
+      const before = stateOf(model);
+      for (const run of [() => model.fitSync(WIDE), () => model.fit(WIDE)]) {
+        const err = (await caught(Promise.resolve().then(run))) as Error & { code?: unknown };
+        expect(err).toBeInstanceOf(RangeError);
+        expect(err.code).toBe(ErrorCode.OUT_OF_MEMORY);
+        expect(err.message).toMatch(/not enough memory/);
+        expect(stateOf(model)).toBe(before);
+      }
+      await expect(model.fit(X)).resolves.toBe(model);
+    },
+  );
+
+  it('an output too large to allocate is a RangeError ERR_GAUSSMIX_OUT_OF_MEMORY saying what and how much', () => {
+    let err: (Error & { code?: unknown }) | undefined;
+    try {
+      allocate(Float64Array, 2 ** 40, 'sample(): the samples');
+    } catch (e) {
+      err = e as Error & { code?: unknown };
+    }
+    expect(err).toBeInstanceOf(RangeError);
+    expect(err!.code).toBe(ErrorCode.OUT_OF_MEMORY);
+    expect(err!.message).toMatch(/^sample\(\): the samples: cannot allocate 1099511627776 values \(8796093022208 bytes\)/);
+  });
 });
 
 describe('the event loop during a long fit', () => {
