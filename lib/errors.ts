@@ -10,6 +10,7 @@
  * | `ERR_GAUSSMIX_NOT_FITTED` | `Error` | a fitted attribute or method used before `fit` |
  * | `ERR_GAUSSMIX_BUSY` | `Error` | a second fit started on an instance whose fit is still running |
  * | `ERR_GAUSSMIX_ILL_CONDITIONED` | `Error` with `component` | a covariance stopped being positive definite |
+ * | `ERR_GAUSSMIX_OUT_OF_MEMORY` | `RangeError` | an output or the native work did not fit in memory (the model is unchanged) |
  * | `ERR_GAUSSMIX_INTERNAL` | `Error` | a bug: please report it |
  * | `ABORT_ERR` | {@link AbortError} | the fit's `AbortSignal` fired |
  *
@@ -26,6 +27,8 @@ export const ErrorCode = {
   BUSY: 'ERR_GAUSSMIX_BUSY',
   /** A covariance matrix is not positive definite; the error has a `component` property. */
   ILL_CONDITIONED: 'ERR_GAUSSMIX_ILL_CONDITIONED',
+  /** An allocation was refused (an output array, or the native work); the model is unchanged. */
+  OUT_OF_MEMORY: 'ERR_GAUSSMIX_OUT_OF_MEMORY',
   /** The native fit was cancelled; the facade turns this into an {@link AbortError}. */
   ABORTED: 'ERR_GAUSSMIX_ABORTED',
   /** An internal failure of the native code. */
@@ -88,6 +91,28 @@ export function invalidType(message: string): TypeError & { code: string } {
 /** A `RangeError` with code `ERR_GAUSSMIX_INVALID_ARGUMENT`: a value of the right type but not allowed. */
 export function invalidValue(message: string): RangeError & { code: string } {
   return withCode(new RangeError(message), ErrorCode.INVALID_ARGUMENT);
+}
+
+/**
+ * A new typed array of `length` elements. A refused allocation (too large for the engine, or
+ * no memory) is a `RangeError` with code `ERR_GAUSSMIX_OUT_OF_MEMORY` saying what and how much.
+ * Outputs are allocated here, in JavaScript, rather than by the addon: an allocation refused
+ * inside native code cannot be caught and ends the process.
+ * @param what - what the array is for, e.g. `'predictProba(): the probabilities'`.
+ */
+export function allocate<T extends Float64Array | Int32Array>(
+  Type: { new (length: number): T; readonly BYTES_PER_ELEMENT: number },
+  length: number,
+  what: string,
+): T {
+  try {
+    return new Type(length);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    const bytes = length * Type.BYTES_PER_ELEMENT;
+    const err2 = new RangeError(`${what}: cannot allocate ${length} values (${bytes} bytes): ${err.message}`, { cause: err });
+    throw withCode(err2, ErrorCode.OUT_OF_MEMORY);
+  }
 }
 
 /** The `Error` (code `ERR_GAUSSMIX_NOT_FITTED`) raised when a model is used before `fit`. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { translateNativeError } from './errors.js';
+import { allocate, translateNativeError } from './errors.js';
 import type { Matrix } from './input.js';
 import { native, type NativeMixtureOutputs, type NativeMixtureParams } from './native.js';
 import { resolveThreads } from './options.js';
@@ -42,7 +42,7 @@ export function assignToCentres(
 
 /** The nearest of the centres [K, D] to each row of X (ties to the lowest index), Int32Array [N]. */
 export function nearestCentres(X: Matrix, centres: Float64Array, threads: number): Int32Array {
-  const labels = new Int32Array(X.n);
+  const labels = allocate(Int32Array, X.n, 'the nearest centres');
   assignToCentres(X, centres, threads, { labels });
   return labels;
 }

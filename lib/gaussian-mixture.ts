@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { describe, invalidType, invalidValue, translateNativeError } from './errors.js';
+import { allocate, describe, invalidType, invalidValue, translateNativeError } from './errors.js';
 import { freezeNDArray, restoreModel, type FitRequest, type NativeFitEntries } from './estimator.js';
 import { checkEnoughSamples, toMatrix } from './input.js';
 import { checkFields, encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
@@ -290,7 +290,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    */
   predict(X: DataInput): Int32Array {
     const { X: m, s } = this.input(X, 'predict()');
-    const labels = new Int32Array(m.n);
+    const labels = allocate(Int32Array, m.n, 'predict(): the labels');
     this.evaluate(m, s, { labels });
     return labels;
   }
@@ -332,23 +332,28 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    *   scikit-learn with an integer `random_state`, repeated calls give the same samples), else a
    *   fresh random seed.
    * @returns `X` NDArray [n, D] and the component of each sample in `labels`.
-   * @throws TypeError / RangeError - bad n or seed; RangeError when n·D exceeds 2^31 − 1 values.
+   * @throws TypeError / RangeError - bad n or seed; RangeError when n·D exceeds 2^31 − 1 values,
+   *   or (code `ERR_GAUSSMIX_OUT_OF_MEMORY`) when the output cannot be allocated.
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   sample(n: number, seed?: number): { X: NDArray; labels: Int32Array } {
     const count = integerOption(n, 'n', 1);
     const s = seed === undefined ? (this.#options.seed ?? randomSeed()) : seedOption(seed);
     const st = this.fitted('sample()');
-    // The native side allocates the output, and an allocation V8 refuses there ends the process
-    // (it cannot be caught): refuse outputs beyond 2^31 − 1 values (16 GiB) here.
+    // The largest output sample() supports is 2^31 − 1 values (16 GiB). The outputs are
+    // allocated here, where a refused allocation is a catchable RangeError; the native side only
+    // fills them (an allocation refused there would end the process).
     if (count * st.d > MAX_COUNT) {
       throw invalidValue(
         `sample(): n (${count}) × ${st.d} features = ${count * st.d} values exceeds the largest output (${MAX_COUNT})`,
       );
     }
-    let out;
+    const out = {
+      X: allocate(Float64Array, count * st.d, 'sample(): the samples'),
+      labels: allocate(Int32Array, count, 'sample(): the labels'),
+    };
     try {
-      out = native().mixtureSample(st.params, st.d, count, s);
+      native().mixtureSample(st.params, st.d, count, s, out);
     } catch (err) {
       throw translateNativeError(err);
     }

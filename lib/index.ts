@@ -33,4 +33,5 @@ export type {
   NDArray,
   ReseedEvent,
 } from './types.js';
+export { getMaxThreads, setMaxThreads } from './threads.js';
 export { AbortError, ErrorCode, type ErrorCodeValue, type GaussmixError } from './errors.js';

@@ -13,6 +13,7 @@ import {
   type CentroidOptionsJSON,
   type ResolvedCentroidOptions,
 } from './centroids.js';
+import { allocate } from './errors.js';
 import {
   Estimator,
   freezeNDArray,
@@ -226,7 +227,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
   transform(X: DataInput): NDArray {
     const { X: m, s } = this.input(X, 'transform()');
     const k = this.nClusters;
-    const distances = new Float64Array(m.n * k);
+    const distances = allocate(Float64Array, m.n * k, 'transform(): the distances');
     assignToCentres(m, s.clusterCenters, this.threadCount, { distances });
     return freezeNDArray(distances, [m.n, k]);
   }

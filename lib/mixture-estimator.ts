@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { allocate } from './errors.js';
 import { Estimator, freezeNDArray, type FittedState } from './estimator.js';
 import { evaluateMixture } from './evaluate.js';
 import type { Matrix } from './input.js';
@@ -47,7 +48,7 @@ export abstract class MixtureEstimator<S extends MixtureFittedState, O, R> exten
   predictProba(X: DataInput): NDArray {
     const { X: m, s } = this.input(X, 'predictProba()');
     const k = s.params.weights.length;
-    const resp = new Float64Array(m.n * k);
+    const resp = allocate(Float64Array, m.n * k, 'predictProba(): the probabilities');
     this.evaluate(m, s, { resp });
     return freezeNDArray(resp, [m.n, k]);
   }
@@ -59,7 +60,7 @@ export abstract class MixtureEstimator<S extends MixtureFittedState, O, R> exten
    */
   scoreSamples(X: DataInput): Float64Array {
     const { X: m, s } = this.input(X, 'scoreSamples()');
-    const logProb = new Float64Array(m.n);
+    const logProb = allocate(Float64Array, m.n, 'scoreSamples(): the log densities');
     this.evaluate(m, s, { logProb });
     return logProb;
   }

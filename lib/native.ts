@@ -97,6 +97,50 @@ export interface NativeTask<T> {
   cancel(): void;
 }
 
+/**
+ * An asynchronous fit entry as the addon exports it: it starts the fit on the native compute
+ * threads and returns its cancel function; done(error, result) is called once, on this thread,
+ * when the fit ends (never if this thread's environment is torn down first). No promise is
+ * created natively: one left pending by a teardown would hold native memory.
+ */
+type RawFitAsync<O, R> = (
+  X: Float64Array,
+  n: number,
+  d: number,
+  options: O,
+  onIteration: NativeIterationCallback | undefined,
+  done: (error: unknown, result: R) => void,
+) => () => void;
+
+/** The addon's exports: NativeAddon with the raw asynchronous entries. */
+type RawAddon = Omit<NativeAddon, 'fitMixtureAsync' | 'fitKMeansAsync' | 'fitSoftKMeansAsync'> & {
+  fitMixtureAsync: RawFitAsync<NativeMixtureOptions, NativeMixtureFit>;
+  fitKMeansAsync: RawFitAsync<NativeKMeansOptions, NativeKMeansFit>;
+  fitSoftKMeansAsync: RawFitAsync<NativeSoftKMeansOptions, NativeSoftKMeansFit>;
+};
+
+/** A raw asynchronous entry as a function returning { promise, cancel }. */
+function asTask<O, R>(start: RawFitAsync<O, R>) {
+  return (X: Float64Array, n: number, d: number, options: O, onIteration?: NativeIterationCallback): NativeTask<R> => {
+    let settle: (error: unknown, result: R) => void = () => undefined;
+    const promise = new Promise<R>((resolve, reject) => {
+      settle = (error, result) => (error === undefined ? resolve(result) : reject(error));
+    });
+    const cancel = start(X, n, d, options, onIteration, settle);
+    return { promise, cancel };
+  };
+}
+
+/** The typed addon over its raw exports. */
+function wrap(raw: RawAddon): NativeAddon {
+  return {
+    ...raw,
+    fitMixtureAsync: asTask(raw.fitMixtureAsync.bind(raw)),
+    fitKMeansAsync: asTask(raw.fitKMeansAsync.bind(raw)),
+    fitSoftKMeansAsync: asTask(raw.fitSoftKMeansAsync.bind(raw)),
+  };
+}
+
 /** Caller-allocated outputs of mixtureEvaluate: give only the ones wanted. */
 export interface NativeMixtureOutputs {
   /** [N] log p(x_n) */
@@ -131,13 +175,18 @@ export interface NativeAddon {
     threads: number,
     outputs: NativeMixtureOutputs,
   ): void;
-  /** n samples, grouped by component in ascending order (as scikit-learn). */
+  /**
+   * Fills X [n, d] with n samples, grouped by component in ascending order (as scikit-learn),
+   * and labels [n] with their components. The outputs are allocated by the caller (in
+   * JavaScript, where a refused allocation is a RangeError, not the end of the process).
+   */
   mixtureSample(
     params: NativeMixtureParams,
     d: number,
     n: number,
     seed: number,
-  ): { X: Float64Array; labels: Int32Array };
+    outputs: { X: Float64Array; labels: Int32Array },
+  ): void;
 
   fitKMeansSync(
     X: Float64Array,
@@ -179,6 +228,16 @@ export interface NativeAddon {
     threads: number,
     outputs: { labels?: Int32Array; distances?: Float64Array },
   ): void;
+
+  /**
+   * Sets the process-wide cap on the native compute threads (every fit, synchronous or not, in
+   * every thread and worker of the process, shares them); 0 restores the default.
+   */
+  setMaxThreads(threads: number): void;
+  /** The process-wide cap on the native compute threads. */
+  maxThreads(): number;
+  /** 'avx2-fma' or 'baseline': the copy of the native code this process runs. */
+  readonly simd: string;
 }
 
 /** 'given' takes centersInit [K, D]. */
@@ -287,10 +346,10 @@ export function native(): NativeAddon {
     const requireFromRoot = createRequire(path.join(root, 'package.json'));
     const explicit = process.env.GAUSSMIX_ADDON;
     if (explicit) {
-      cached = requireFromRoot(path.resolve(explicit)) as NativeAddon;
+      cached = wrap(requireFromRoot(path.resolve(explicit)) as RawAddon);
     } else {
-      const load = requireFromRoot('node-gyp-build') as (dir: string) => NativeAddon;
-      cached = load(root);
+      const load = requireFromRoot('node-gyp-build') as (dir: string) => RawAddon;
+      cached = wrap(load(root));
     }
   }
   return cached;

@@ -9,10 +9,10 @@
 //   holds N·K responsibilities (doubles) besides.
 // - JavaScript: one Float64Array holds at most 2^32 elements in node 20 (32 GiB), which bounds
 //   N·D for an NDArray; nested rows are copied into one such array (a larger N·D is V8's
-//   RangeError). Outputs the facade allocates (predictProba N·K, transform N·K, labels N) are
-//   JavaScript allocations, whose failure is a catchable RangeError. The one output the native
-//   side allocates is sample()'s N·D: V8 ends the process when that allocation fails, so
-//   sample() refuses n·D > 2^31 − 1 up front.
+//   RangeError). Outputs that scale with the input or a count (predictProba N·K, transform N·K,
+//   labels N, sample()'s n·D) are JavaScript allocations, whose failure is a catchable
+//   RangeError (code ERR_GAUSSMIX_OUT_OF_MEMORY); the native side only fills them. sample()
+//   still refuses n·D > 2^31 − 1 up front (the largest output it supports).
 // - A shape that claims more elements than its data holds is a RangeError before any work or
 //   allocation, whatever the claim; so is a strided view that would gather more elements than
 //   its data holds; a Float64Array subclass (or one given an own `length`) is seen at its true
@@ -88,7 +88,7 @@ describe('inputs that claim more than 2^31 elements', () => {
     expect(model.isFitted).toBe(false);
   });
 
-  it('sample(n) with n·D beyond 2^31 − 1 values is a RangeError (the native allocation would end the process)', () => {
+  it('sample(n) with n·D beyond 2^31 − 1 values is a RangeError', () => {
     const gm = new GaussianMixture({ nComponents: 2, seed: 1 }).fitSync(TRAIN);
     for (const n of [2 ** 30, 2 ** 31 - 1]) {
       expect(() => gm.sample(n)).toThrow(/exceeds the largest output/);

@@ -2,7 +2,10 @@
 // (see module.cc): the variant build renames the namespaces, so each variant registers its own.
 #include <napi.h>
 
+#include "convert.h"
+#include "core/parallel.h"
 #include "entries.h"
+#include "errors.h"
 
 namespace gaussmix::binding {
 
@@ -16,11 +19,25 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"fitKMeansSync", FitKMeansSync},           {"fitKMeansAsync", FitKMeansAsync},
       {"fitSoftKMeansSync", FitSoftKMeansSync},   {"fitSoftKMeansAsync", FitSoftKMeansAsync},
       {"kmeansAssign", KMeansAssign},
+      {"setMaxThreads", SetMaxThreads},           {"maxThreads", MaxThreads},
   };
   for (const auto& entry : entries) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));
   }
   return exports;
+}
+
+// setMaxThreads(n): the process-wide cap on the compute threads (0: the default).
+Napi::Value SetMaxThreads(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const Index threads = countArgument(info[0], "threads");
+    setMaxThreads(static_cast<unsigned>(std::min<Index>(threads, kThreadLimit)));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value MaxThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), maxThreads());
 }
 
 }  // namespace gaussmix::binding

@@ -38,7 +38,8 @@ Napi::Error toJsError(Napi::Env env, std::exception_ptr error) {
     }
     return withCode(Napi::Error::New(env, e.what()), "ERR_GAUSSMIX_INTERNAL");
   } catch (const std::bad_alloc&) {
-    return withCode(Napi::RangeError::New(env, "not enough memory for this fit"),
+    return withCode(Napi::RangeError::New(env, "not enough memory: a native allocation of this "
+                                                "call's working arrays was refused"),
                     "ERR_GAUSSMIX_OUT_OF_MEMORY");
   } catch (const std::exception& e) {
     return withCode(Napi::Error::New(env, std::string("internal error: ") + e.what()),

@@ -1,6 +1,6 @@
 // The synchronous and asynchronous entry points of every estimator, written once:
 //   fitXSync(X, n, d, options, onIteration?)   -> result
-//   fitXAsync(X, n, d, options, onIteration?)  -> { promise, cancel }
+//   fitXAsync(X, n, d, options, onIteration?, done) -> cancel; later done(error, result)
 // `make` converts the arguments into a request (on the JS thread), `run` calls the core,
 // `toJs` shapes its result.
 #pragma once
@@ -43,12 +43,11 @@ Napi::Value fitAsync(const Napi::CallbackInfo& info, Make make, Run run, ToJs to
     using Result = std::decay_t<decltype(run(std::declval<const Request&>(), Control{}))>;
     auto request = std::make_shared<Request>(make(info));
     auto result = std::make_shared<Result>();
-    auto* worker = new FitWorker(
+    return AsyncFit::start(
         info.Env(),
         [request, result, run](const Control& control) { *result = run(*request, control); },
         [result, toJs](Napi::Env env) -> Napi::Value { return toJs(env, *result); }, info[4],
-        {info[0], info[3]});
-    return worker->start();
+        info[5], {info[0], info[3]});
   });
 }
 

@@ -59,21 +59,23 @@ Napi::Value MixtureEvaluate(const Napi::CallbackInfo& info) {
   });
 }
 
+// mixtureSample(params, d, n, seed, { X: Float64Array[n*d], labels: Int32Array[n] }): fills the
+// caller's arrays (allocated in JS, where a refused allocation is a catchable RangeError).
 Napi::Value MixtureSample(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "params must be an object");
+    if (!info[0].IsObject() || !info[4].IsObject()) {
+      throw Napi::TypeError::New(info.Env(), "params and outputs must be objects");
+    }
     const Index d = countArgument(info[1], "d");
     const MixtureParams params = mixtureParamsFrom(info[0].As<Napi::Object>(), d);
     const Index n = countArgument(info[2], "n");
     const std::uint64_t seed = seedArgument(info[3]);
-    Napi::Env env = info.Env();
-    Napi::Float64Array x = Napi::Float64Array::New(env, static_cast<size_t>(n * d));
-    Napi::Int32Array labels = Napi::Int32Array::New(env, static_cast<size_t>(n));
-    sampleMixture(params, n, seed, x.Data(), labels.Data());
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("X", x);
-    out.Set("labels", labels);
-    return out;
+    const Napi::Object outputs = info[4].As<Napi::Object>();
+    double* x = mutableFloat64(outputs, "X", static_cast<size_t>(n * d));
+    std::int32_t* labels = optionalInt32(outputs, "labels", static_cast<size_t>(n));
+    if (!x || !labels) throw Napi::TypeError::New(info.Env(), "outputs X and labels are required");
+    sampleMixture(params, n, seed, x, labels);
+    return info.Env().Undefined();
   });
 }
 

@@ -10,6 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <dlfcn.h>
+#endif
+
 #include "entries.h"
 
 #if defined(GAUSSMIX_HAVE_V3)
@@ -25,10 +29,37 @@ bool wantsBaseline() {
   return choice && std::strcmp(choice, "baseline") == 0;
 }
 
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #if defined(GAUSSMIX_HAVE_V3)
-  __builtin_cpu_init();
-  if (!wantsBaseline() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+// Decided once per process: every environment (main thread and worker_threads) then uses the
+// same copy, and so the same process-wide compute threads and thread cap (core/parallel.h).
+bool useV3() {
+  static const bool v3 = [] {
+    __builtin_cpu_init();
+    return !wantsBaseline() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return v3;
+}
+#endif
+
+// The compute threads outlive any one environment: keep the addon mapped even if the
+// environment that loaded it (a worker_threads worker) goes away and node closes its handle.
+void pinAddon() {
+#if defined(__unix__) || defined(__APPLE__)
+  static const bool pinned = [] {
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void*>(&pinAddon), &info) != 0 && info.dli_fname != nullptr) {
+      return dlopen(info.dli_fname, RTLD_LAZY | RTLD_NODELETE) != nullptr;
+    }
+    return false;
+  }();
+  (void)pinned;
+#endif
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  pinAddon();
+#if defined(GAUSSMIX_HAVE_V3)
+  if (useV3()) {
     exports.Set("simd", Napi::String::New(env, "avx2-fma"));
     return gaussmix_v3::binding::RegisterEntries(env, exports);
   }

@@ -1,114 +1,261 @@
 #include "parallel.h"
 
+#include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include "errors.h"
 
 namespace gaussmix {
+namespace {
 
-ThreadPool::ThreadPool(unsigned threads, const std::atomic<bool>* cancel) : cancel_(cancel) {
-  if (threads < 1) threads = 1;
-  workers_.reserve(threads - 1);
-  for (unsigned w = 1; w < threads; ++w) workers_.emplace_back([this, w] { workerLoop(w); });
-}
-
-ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    shutdown_ = true;
+// The cores this process may run on (its CPU affinity where the system has one).
+unsigned availableCores() {
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    const int count = CPU_COUNT(&set);
+    if (count > 0) return static_cast<unsigned>(count);
   }
-  wake_.notify_all();
-  for (auto& t : workers_) t.join();
+#endif
+  const unsigned n = std::thread::hardware_concurrency();
+  return n > 0 ? n : 1;
 }
 
-void ThreadPool::forEach(Index blocks, const std::function<void(Index, unsigned)>& body) {
-  run(blocks, &body, nullptr);
+unsigned defaultCap() {
+  const char* text = std::getenv("GAUSSMIX_MAX_THREADS");
+  if (text && *text >= '0' && *text <= '9') {
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long value = std::strtoul(text, &end, 10);
+    if (errno == 0 && *end == '\0' && value >= 1) {
+      return static_cast<unsigned>(std::min<unsigned long>(value, kThreadLimit));
+    }
+  }
+  return std::min(availableCores(), kThreadLimit);
 }
 
-void ThreadPool::forEachOrdered(Index blocks, const std::function<void(Index, unsigned)>& body,
-                                const std::function<void(Index, unsigned)>& fold) {
+using Body = std::function<void(Index, unsigned)>;
+
+// One parallel pass: its blocks, and who is working on them.
+struct Job {
+  Index blocks = 0;
+  const Body* body = nullptr;
+  const Body* fold = nullptr;
+  const std::atomic<bool>* cancel = nullptr;
+  unsigned maxHelpers = 0;
+
+  // Guarded by the executor's mutex.
+  unsigned joined = 0;  // helpers that took a slot (slots 1..maxHelpers; the caller is 0)
+  unsigned inside = 0;  // helpers not yet gone
+  std::condition_variable left;  // (with the executor's mutex) inside reached 0
+
+  std::atomic<Index> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mutex;  // guards nextFold and error
+  std::condition_variable folded;
+  Index nextFold = 0;
+  std::exception_ptr error;
+
+  bool wantsHelp() const {
+    return joined < maxHelpers && !failed.load(std::memory_order_relaxed) &&
+           next.load(std::memory_order_relaxed) < blocks;
+  }
+};
+
+void fail(Job& job, std::exception_ptr error) {
+  {
+    std::lock_guard<std::mutex> lock(job.mutex);
+    if (!job.error) job.error = error;
+    job.failed.store(true);
+  }
+  job.folded.notify_all();
+}
+
+// Takes blocks of the job until none is left (or it failed). worker: this thread's slot.
+void participate(Job& job, unsigned worker) {
+  for (;;) {
+    if (job.failed.load(std::memory_order_relaxed)) return;
+    if (job.cancel && job.cancel->load(std::memory_order_relaxed)) {
+      fail(job, std::make_exception_ptr(aborted()));
+      return;
+    }
+    const Index block = job.next.fetch_add(1);
+    if (block >= job.blocks) return;
+    try {
+      (*job.body)(block, worker);
+      if (job.fold) {
+        std::unique_lock<std::mutex> lock(job.mutex);
+        // Blocks are handed out in order and a claimed block is always run at once, so the
+        // one before ours is running or done: the wait is at most one block long.
+        job.folded.wait(lock, [&] { return job.nextFold == block || job.failed.load(); });
+        if (job.failed.load()) return;
+        (*job.fold)(block, worker);
+        ++job.nextFold;
+        lock.unlock();
+        job.folded.notify_all();
+      }
+    } catch (...) {
+      fail(job, std::current_exception());
+      return;
+    }
+  }
+}
+
+// The process-wide compute threads: they help the open jobs first (calls under way), then run
+// the posted tasks in order. Threads are started on demand up to the cap and never joined.
+class Executor {
+ public:
+  // Never destroyed: at process exit the threads may still be running (process.exit() in the
+  // middle of a fit), and they must not find their executor gone.
+  static Executor& instance() {
+    static Executor* const executor = new Executor();
+    return *executor;
+  }
+
+  unsigned cap() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cap_;
+  }
+
+  void setCap(unsigned threads) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      cap_ = threads == 0 ? defaultCap() : std::min(threads, kThreadLimit);
+    }
+    wake_.notify_all();  // surplus idle threads end
+  }
+
+  void post(std::function<void()> task) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    tasks_.push_back(std::move(task));
+    recruit(1);
+    if (threads_ == 0) {
+      tasks_.pop_back();
+      throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                              "cannot start a compute thread");
+    }
+  }
+
+  void open(Job& job) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    jobs_.push_back(&job);
+    recruit(job.maxHelpers);
+  }
+
+  // No helper joins the job after this; returns once every helper has left it.
+  void close(Job& job) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    jobs_.erase(std::find(jobs_.begin(), jobs_.end(), &job));
+    job.left.wait(lock, [&] { return job.inside == 0; });
+  }
+
+ private:
+  Executor() : cap_(defaultCap()) {}
+
+  // Wakes idle threads for `wanted` more pieces of work, starting threads (up to the cap) when
+  // too few are idle. A thread that cannot be started is done without. Called under mutex_.
+  void recruit(unsigned wanted) {
+    for (unsigned i = 0; i < wanted && i < idle_; ++i) wake_.notify_one();
+    for (unsigned more = wanted > idle_ ? wanted - idle_ : 0; more > 0 && threads_ < cap_;
+         --more) {
+      try {
+        std::thread(&Executor::loop, this).detach();
+        ++threads_;
+      } catch (...) {
+        return;
+      }
+    }
+  }
+
+  Job* jobWantingHelp() {
+    for (Job* job : jobs_) {
+      if (job->wantsHelp()) return job;
+    }
+    return nullptr;
+  }
+
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (threads_ <= cap_) {
+      if (Job* job = jobWantingHelp()) {
+        const unsigned slot = ++job->joined;
+        ++job->inside;
+        lock.unlock();
+        participate(*job, slot);
+        lock.lock();
+        // Notified under the lock: the job's owner may destroy it as soon as it can lock.
+        if (--job->inside == 0) job->left.notify_all();
+        continue;
+      }
+      if (!tasks_.empty()) {
+        std::function<void()> task = std::move(tasks_.front());
+        tasks_.pop_front();
+        lock.unlock();
+        task();
+        task = nullptr;  // its captures are released outside the lock
+        lock.lock();
+        continue;
+      }
+      ++idle_;
+      wake_.wait(lock);
+      --idle_;
+    }
+    --threads_;
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  unsigned cap_;
+  unsigned threads_ = 0;  // started and not ended
+  unsigned idle_ = 0;     // waiting on wake_
+  std::vector<Job*> jobs_;
+  std::deque<std::function<void()>> tasks_;
+};
+
+}  // namespace
+
+unsigned maxThreads() { return Executor::instance().cap(); }
+
+void setMaxThreads(unsigned threads) { Executor::instance().setCap(threads); }
+
+void post(std::function<void()> task) { Executor::instance().post(std::move(task)); }
+
+ThreadPool::ThreadPool(unsigned threads, const std::atomic<bool>* cancel)
+    : size_(std::max(1u, std::min(threads, maxThreads()))), cancel_(cancel) {}
+
+void ThreadPool::forEach(Index blocks, const Body& body) { run(blocks, &body, nullptr); }
+
+void ThreadPool::forEachOrdered(Index blocks, const Body& body, const Body& fold) {
   run(blocks, &body, &fold);
 }
 
-void ThreadPool::run(Index blocks, const std::function<void(Index, unsigned)>* body,
-                     const std::function<void(Index, unsigned)>* fold) {
+void ThreadPool::run(Index blocks, const Body* body, const Body* fold) {
   if (blocks <= 0) return;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    blocks_ = blocks;
-    body_ = body;
-    fold_ = fold;
-    next_.store(0);
-    nextFold_ = 0;
-    failed_.store(false);
-    error_ = nullptr;
-    busy_ = static_cast<unsigned>(workers_.size());
-    ++generation_;
+  Job job;
+  job.blocks = blocks;
+  job.body = body;
+  job.fold = fold;
+  job.cancel = cancel_;
+  job.maxHelpers = static_cast<unsigned>(std::min<Index>(size_ - 1, blocks - 1));
+  if (job.maxHelpers == 0) {
+    participate(job, 0);
+  } else {
+    Executor& executor = Executor::instance();
+    executor.open(job);
+    participate(job, 0);  // the calling thread is worker 0
+    executor.close(job);
   }
-  wake_.notify_all();
-  work(0);  // the calling thread is worker 0
-  std::exception_ptr error;
-  {
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return busy_ == 0; });
-    error = error_;
-    body_ = fold_ = nullptr;
-  }
-  if (error) std::rethrow_exception(error);
-}
-
-void ThreadPool::workerLoop(unsigned worker) {
-  unsigned long seen = 0;
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return shutdown_ || generation_ != seen; });
-      if (shutdown_) return;
-      seen = generation_;
-    }
-    work(worker);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      --busy_;
-    }
-    done_.notify_all();
-  }
-}
-
-void ThreadPool::fail(std::exception_ptr error) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!error_) error_ = error;
-    failed_.store(true);
-  }
-  folded_.notify_all();
-}
-
-void ThreadPool::work(unsigned worker) {
-  for (;;) {
-    if (failed_.load(std::memory_order_relaxed)) return;
-    if (cancel_ && cancel_->load(std::memory_order_relaxed)) {
-      fail(std::make_exception_ptr(aborted()));
-      return;
-    }
-    const Index block = next_.fetch_add(1);
-    if (block >= blocks_) return;
-    try {
-      (*body_)(block, worker);
-      if (fold_) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        // Blocks are handed out in order, so the one before ours is running or done: the
-        // wait is at most one block long.
-        folded_.wait(lock, [&] { return nextFold_ == block || failed_.load(); });
-        if (failed_.load()) return;
-        (*fold_)(block, worker);
-        ++nextFold_;
-        lock.unlock();
-        folded_.notify_all();
-      }
-    } catch (...) {
-      fail(std::current_exception());
-      return;
-    }
-  }
+  if (job.error) std::rethrow_exception(job.error);
 }
 
 }  // namespace gaussmix

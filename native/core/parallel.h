@@ -1,16 +1,20 @@
-// A small thread pool for one call: the caller's thread plus (threads - 1) workers, created once
-// per fit and reused by every pass. Work is handed out as fixed row blocks; forEachOrdered folds
-// per-block partial results serially in block order, which makes every sum independent of the
-// thread count while keeping memory at one partial per thread.
+// The compute threads. One process-wide set of threads, created lazily and never more than
+// maxThreads() of them, serves every call: a call's ThreadPool is only its share of that set
+// (the calling thread plus at most size() - 1 shared threads that join its passes when they
+// are free). Work is handed out as fixed row blocks; forEachOrdered folds per-block partial
+// results serially in block order, which makes every sum independent of the number of
+// threads that took part and of which thread ran which block.
+//
+// post() runs a whole task (an asynchronous fit) on a shared thread: such a task counts
+// against the cap like any other work, and it can always make progress on its own (a caller
+// never waits for a block nobody has started), so no combination of tasks, synchronous calls
+// and caps can deadlock.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <exception>
 #include <functional>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "types.h"
@@ -22,18 +26,34 @@ inline unsigned threadsFor(Index blocks, unsigned threads) {
   return static_cast<unsigned>(std::max<Index>(1, std::min<Index>(blocks, threads)));
 }
 
+// The process-wide cap on the shared compute threads. The default is the environment variable
+// GAUSSMIX_MAX_THREADS when it holds an integer >= 1, else the number of cores this process
+// may run on. setMaxThreads(0) restores the default; lowering the cap lets surplus threads end
+// once they finish what they are doing; it never changes a result.
+unsigned maxThreads();
+void setMaxThreads(unsigned threads);
+// The cap's upper limit (setMaxThreads clamps to it).
+constexpr unsigned kThreadLimit = 1024;
+
+// Runs task() once on a shared compute thread, in submission order with the other tasks. The
+// task must not throw. Throws std::system_error when no compute thread exists and none can be
+// started.
+void post(std::function<void()> task);
+
 class ThreadPool {
  public:
-  // threads >= 1. cancel (nullable) is polled before every block.
+  // A share of at most `threads` threads (counting the caller; capped by maxThreads()).
+  // cancel (nullable) is polled before every block.
   ThreadPool(unsigned threads, const std::atomic<bool>* cancel);
-  ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  unsigned size() const { return static_cast<unsigned>(workers_.size()) + 1; }
+  // The most threads that ever run one call at once (indexes per-thread scratch).
+  unsigned size() const { return size_; }
 
   // body(block, worker) for every block in [0, blocks), in any order on any thread;
-  // worker in [0, size()) indexes per-thread scratch. Rethrows the first exception.
+  // worker in [0, size()) indexes per-thread scratch (no two threads share one at a time).
+  // Rethrows the first exception (aborted() when cancel was set).
   void forEach(Index blocks, const std::function<void(Index, unsigned)>& body);
 
   // As forEach, and then fold(block, worker) runs serially in increasing block order, right
@@ -44,29 +64,9 @@ class ThreadPool {
  private:
   void run(Index blocks, const std::function<void(Index, unsigned)>* body,
            const std::function<void(Index, unsigned)>* fold);
-  void work(unsigned worker);
-  void workerLoop(unsigned worker);
-  void fail(std::exception_ptr error);
 
+  unsigned size_;
   const std::atomic<bool>* cancel_;
-  std::vector<std::thread> workers_;
-
-  std::mutex mutex_;
-  std::condition_variable wake_;     // a new job, or shutdown
-  std::condition_variable done_;     // a worker finished the job
-  std::condition_variable folded_;   // the fold counter moved
-  unsigned long generation_ = 0;
-  unsigned busy_ = 0;
-  bool shutdown_ = false;
-
-  // The current job.
-  Index blocks_ = 0;
-  const std::function<void(Index, unsigned)>* body_ = nullptr;
-  const std::function<void(Index, unsigned)>* fold_ = nullptr;
-  std::atomic<Index> next_{0};
-  Index nextFold_ = 0;  // guarded by mutex_
-  std::atomic<bool> failed_{false};
-  std::exception_ptr error_;  // guarded by mutex_
 };
 
 }  // namespace gaussmix
