@@ -15,6 +15,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 namespace gaussmix {
@@ -121,47 +122,48 @@ void untransposeNarrow(const double* __restrict src, Index srcStride, Index rows
     for (int j = 0; j < W; ++j) dst[i * W + j] = src[j * srcStride + i];
   }
 }
+
+// Calls fn(std::integral_constant<int, W>()) for the narrow widths that have an unrolled
+// kernel and returns true; false (fn not called) for any other width.
+template <class Fn>
+bool withNarrowWidth(Index cols, Fn&& fn) {
+  switch (cols) {
+    case 1: fn(std::integral_constant<int, 1>()); return true;
+    case 2: fn(std::integral_constant<int, 2>()); return true;
+    case 3: fn(std::integral_constant<int, 3>()); return true;
+    case 4: fn(std::integral_constant<int, 4>()); return true;
+    case 5: fn(std::integral_constant<int, 5>()); return true;
+    case 6: fn(std::integral_constant<int, 6>()); return true;
+    case 8: fn(std::integral_constant<int, 8>()); return true;
+    case 10: fn(std::integral_constant<int, 10>()); return true;
+    case 16: fn(std::integral_constant<int, 16>()); return true;
+    default: return false;
+  }
+}
 }  // namespace detail
 
 // dst[j·dstStride + i] = src[i·cols + j]: rows x cols (row-major, contiguous) laid out by
 // column. Narrow widths are unrolled so that the compiler vectorises along the rows.
 inline void transposeRows(const double* src, Index rows, Index cols, double* dst,
                           Index dstStride) {
-  switch (cols) {
-    case 1: detail::transposeNarrow<1>(src, rows, dst, dstStride); return;
-    case 2: detail::transposeNarrow<2>(src, rows, dst, dstStride); return;
-    case 3: detail::transposeNarrow<3>(src, rows, dst, dstStride); return;
-    case 4: detail::transposeNarrow<4>(src, rows, dst, dstStride); return;
-    case 5: detail::transposeNarrow<5>(src, rows, dst, dstStride); return;
-    case 6: detail::transposeNarrow<6>(src, rows, dst, dstStride); return;
-    case 8: detail::transposeNarrow<8>(src, rows, dst, dstStride); return;
-    case 10: detail::transposeNarrow<10>(src, rows, dst, dstStride); return;
-    case 16: detail::transposeNarrow<16>(src, rows, dst, dstStride); return;
-    default:
-      Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>(dst, cols, rows,
-                                                     Eigen::OuterStride<>(dstStride)) =
-          ConstRowMap(src, rows, cols).transpose();
-  }
+  const bool narrow = detail::withNarrowWidth(cols, [&](auto width) {
+    detail::transposeNarrow<decltype(width)::value>(src, rows, dst, dstStride);
+  });
+  if (narrow) return;
+  Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>(dst, cols, rows, Eigen::OuterStride<>(dstStride)) =
+      ConstRowMap(src, rows, cols).transpose();
 }
 
 // The inverse: dst[i·cols + j] = src[j·srcStride + i].
 inline void untransposeRows(const double* src, Index srcStride, Index rows, Index cols,
                             double* dst) {
-  switch (cols) {
-    case 1: detail::untransposeNarrow<1>(src, srcStride, rows, dst); return;
-    case 2: detail::untransposeNarrow<2>(src, srcStride, rows, dst); return;
-    case 3: detail::untransposeNarrow<3>(src, srcStride, rows, dst); return;
-    case 4: detail::untransposeNarrow<4>(src, srcStride, rows, dst); return;
-    case 5: detail::untransposeNarrow<5>(src, srcStride, rows, dst); return;
-    case 6: detail::untransposeNarrow<6>(src, srcStride, rows, dst); return;
-    case 8: detail::untransposeNarrow<8>(src, srcStride, rows, dst); return;
-    case 10: detail::untransposeNarrow<10>(src, srcStride, rows, dst); return;
-    case 16: detail::untransposeNarrow<16>(src, srcStride, rows, dst); return;
-    default:
-      RowMap(dst, rows, cols) = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>(
-                                    src, cols, rows, Eigen::OuterStride<>(srcStride))
-                                    .transpose();
-  }
+  const bool narrow = detail::withNarrowWidth(cols, [&](auto width) {
+    detail::untransposeNarrow<decltype(width)::value>(src, srcStride, rows, dst);
+  });
+  if (narrow) return;
+  RowMap(dst, rows, cols) = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>(
+                                src, cols, rows, Eigen::OuterStride<>(srcStride))
+                                .transpose();
 }
 
 }  // namespace gaussmix
