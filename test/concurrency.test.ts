@@ -282,23 +282,33 @@ describe('allocation failures', () => {
 });
 
 describe('the event loop during a long fit', () => {
-  it('stays responsive: the delay never exceeds 20 ms while a fit runs for 2 s', async () => {
+  // A fit that blocked this thread would delay it by whole iterations (~50 ms here) in every
+  // attempt; the OS descheduling this thread on a loaded machine (other test files run beside
+  // this one) can spoil one attempt, not three in a row.
+  it('stays responsive: the delay never exceeds 20 ms while a fit runs for 1.5 s (best of 3 attempts)', async () => {
     const data = blobs(100_000, 8, 4);
-    const gm = new GaussianMixture({ nComponents: 8, tol: 0, maxIter: 1_000_000, seed: 1 });
-    const histogram = monitorEventLoopDelay({ resolution: 2 });
-    const t0 = performance.now();
-    let iterations = 0;
-    histogram.enable();
-    // onIteration runs on this thread after every iteration; it ends the fit after 2 s.
-    await gm.fit(data, { onIteration: () => (++iterations, performance.now() - t0 < 2000 ? undefined : false) });
-    histogram.disable();
-    const ms = (ns: number): string => (ns / 1e6).toFixed(1);
-    console.log(`[event loop] ${iterations} iterations in ${(performance.now() - t0).toFixed(0)} ms: delay max ${ms(histogram.max)} ms, p99 ${ms(histogram.percentile(99))} ms`);
-    // (The fit really ran for the whole measurement: under a sanitizer its first iteration alone
-    // may take longer than 2 s.)
-    expect(iterations).toBeGreaterThanOrEqual(1);
-    expect(performance.now() - t0).toBeGreaterThan(1900);
-    expect(histogram.max / 1e6).toBeLessThan(20);
+    const attempts: string[] = [];
+    let best = Infinity;
+    for (let attempt = 0; attempt < 3 && best >= 20; attempt++) {
+      const gm = new GaussianMixture({ nComponents: 8, tol: 0, maxIter: 1_000_000, seed: 1 });
+      const histogram = monitorEventLoopDelay({ resolution: 2 });
+      const t0 = performance.now();
+      let iterations = 0;
+      histogram.enable();
+      // onIteration runs on this thread after every iteration; it ends the fit after 1.5 s.
+      await gm.fit(data, { onIteration: () => (++iterations, performance.now() - t0 < 1500 ? undefined : false) });
+      histogram.disable();
+      const elapsed = performance.now() - t0;
+      // (The fit really ran for the whole measurement: under a sanitizer its first iteration
+      // alone may take longer than that.)
+      expect(iterations).toBeGreaterThanOrEqual(1);
+      expect(elapsed).toBeGreaterThan(1400);
+      const max = histogram.max / 1e6;
+      best = Math.min(best, max);
+      attempts.push(`${iterations} iterations in ${elapsed.toFixed(0)} ms: delay max ${max.toFixed(1)} ms, p99 ${(histogram.percentile(99) / 1e6).toFixed(1)} ms`);
+    }
+    console.log(`[event loop] ${attempts.join('; ')}`);
+    expect(best).toBeLessThan(20);
   });
 });
 
