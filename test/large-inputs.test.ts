@@ -17,6 +17,10 @@
 //   allocation, whatever the claim; so is a strided view that would gather more elements than
 //   its data holds; a Float64Array subclass (or one given an own `length`) is seen at its true
 //   length, and a Proxy is not a typed array.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { ErrorCode, GaussianKMeans, GaussianMixture, KMeans, SoftKMeans, type NDArray } from '../lib/index.js';
@@ -94,4 +98,22 @@ describe('inputs that claim more than 2^31 elements', () => {
       expect(() => gm.sample(n)).toThrow(/exceeds the largest output/);
     }
   });
+});
+
+// predictProba, scoreSamples, predict and transform work block by block: beyond their output,
+// a call on 1,000,000 × 4 rows with K = 16 (predictProba: 128 MB) holds only per-thread block
+// scratch. A whole N × K temporary would add another 128 MB.
+// (Not under the sanitizers: their shadow memory and quarantine are what RSS would measure.)
+describe.skipIf(!!process.env.GAUSSMIX_SANITIZED)('predictions on large N: memory beyond the output stays bounded', () => {
+  const dist = path.resolve(__dirname, '..', 'dist', 'esm', 'index.js');
+  const script = path.resolve(__dirname, 'helpers', 'prediction-peak-rss.mjs');
+  for (const method of ['predictProba', 'scoreSamples', 'predict', 'transform']) {
+    it(`${method}: peak RSS rises by at most its output + 32 MiB`, () => {
+      expect(fs.existsSync(dist), 'the script loads dist/esm: run npm run build:ts').toBe(true);
+      const r = spawnSync(process.execPath, ['--expose-gc', script, method], { encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, `exit status (stderr: ${r.stderr.slice(0, 300)})`).toBe(0);
+      const { outputBytes, riseBytes } = JSON.parse(r.stdout) as { outputBytes: number; riseBytes: number };
+      expect(riseBytes).toBeLessThan(outputBytes + 32 * 2 ** 20);
+    }, 130_000);
+  }
 });
