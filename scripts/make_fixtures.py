@@ -316,6 +316,13 @@ def gmm_cases():
     c.append(gmm_case("gmm_full_maxiter1", 131, 3, 2, "full", 400, max_iter=1,
                       comment="max_iter=1: lowerBound = mean log-likelihood of the "
                               "starting parameters; returned params are after one M-step"))
+    # many features: the full/tied kernels beyond four features (triangular, by column)
+    c.append(gmm_case("gmm_full_d9", 151, 3, 9, "full", 900, max_iter=15,
+                      comment="9 features: the many-feature kernel with a partial column group"))
+    c.append(gmm_case("gmm_full_d16_offset", 152, 4, 16, "full", 1600, max_iter=12,
+                      offset=-100.0, comment="16 features, data centred near -100"))
+    c.append(gmm_case("gmm_tied_d6_offset", 153, 3, 6, "tied", 600, max_iter=15, offset=50.0,
+                      comment="6 features, data centred near +50"))
     # C. weighted reference: sklearn on np.repeat(X, sampleWeight, axis=0)
     c.append(gmm_case("gmm_full_weighted", 141, 3, 2, "full", 300, max_iter=20,
                       sample_weight_max=5,

@@ -105,17 +105,21 @@ void inverseFromUpperFactor(const ConstMatrixMap& u, double* out) {
   MatrixMap(out, d, d) = (cov + cov.transpose()) * 0.5;
 }
 
-// The Mahalanobis terms of every component as one dense product per block. With a reference
-// point c (the mean of the means), (x − μ_k)·U_k = (x − c)·U_k − (μ_k − c)·U_k: the rows of the
-// block are centred once, multiplied by all the U_k side by side (one GEMM instead of K small
-// ones), and the per-component offsets (μ_k − c)·U_k are subtracted afterwards. Centring on c
-// keeps the cancellation small for data far from the origin.
+// The Mahalanobis terms of every component, along the rows of a chunk laid out by column. With
+// a reference point c (the mean of the means), (x − μ_k)·U_k = (x − c)·U_k − (μ_k − c)·U_k: the
+// rows of the chunk are centred once and shared by every component, and the per-component
+// offsets (μ_k − c)·U_k are folded in. Centring on c keeps the cancellation small for data far
+// from the origin.
 struct StackedFactors {
   RowMatrix means;    // K x D
   RowVector center;   // c
   RowMatrix factors;  // D x (G·D): U_k side by side (G = K for full, 1 for tied)
   RowMatrix offsets;  // K x D: (μ_k − c)·U_k
   Vector constants;   // K: −½ D log 2π + log|U_k|
+  // Many features: the U_k and offsets as logGaussianTriangular reads them (packTriangles).
+  std::vector<double> packedFactors;
+  Index packedSize = 0;  // doubles per U_k
+  std::vector<double> packedOffsets;
 
   void prepare(const RowMatrix& means, const double* precChol, bool tied) {
     const Index k = means.rows();
@@ -132,13 +136,14 @@ struct StackedFactors {
       offsets.row(j).noalias() = (means.row(j) - center) * u;
       constants[j] = -0.5 * static_cast<double>(d) * kLog2Pi + u.diagonal().array().log().sum();
     }
+    if (d > kSmallD) packTriangles(precChol, g);
   }
 
-  // Scratch doubles per row of the kernel's chunk: the centred rows and their product with
-  // every factor (none with a few features).
+  // Scratch doubles per row of the kernels' chunk: the centred and the weighted rows (none
+  // with a few features).
   Index scratchPerRow() const {
     const Index d = means.cols();
-    return d <= kSmallD ? 0 : d + factors.cols();
+    return d <= kSmallD ? 0 : 2 * ((d + 3) / 4 * 4);
   }
 
   void farLogDensities(const double* x, double* out) const {
@@ -156,7 +161,7 @@ struct StackedFactors {
     if (xb.cols() <= kSmallD) {
       logGaussianSmall(xb.rows(), xt, stride, out);
     } else {
-      logGaussianProduct(xb, stride, out, ws);
+      logGaussianTriangular(xb.rows(), xt, stride, out, ws);
     }
   }
 
@@ -229,30 +234,156 @@ struct StackedFactors {
     }
   }
 
-  // Many features: one product of the centred rows with all the U_k side by side, column-major
-  // so that the squared norms run along the rows.
-  void logGaussianProduct(const ConstRowMap& xb, Index stride, double* out, Workspace& ws) const {
-    const Index rows = xb.rows();
-    const Index d = xb.cols();
-    const Index k = offsets.rows();
-    const bool tied = factors.cols() == d;
-    ws.a.resize(rows, d);
-    ws.c.resize(rows, factors.cols());
-    ws.a.noalias() = xb.rowwise() - center;
-    ws.c.noalias() = ws.a * factors;
-    for (Index j = 0; j < k; ++j) {
-      double* m = out + j * stride;
-      std::fill(m, m + rows, 0.0);
-      for (Index c = 0; c < d; ++c) {
-        const double* __restrict y = ws.c.col((tied ? 0 : j * d) + c).data();
-        const double o = offsets(j, c);
-        for (Index i = 0; i < rows; ++i) {
-          const double v = y[i] - o;
-          m[i] += v * v;
+  // Many features: the scatter of a chunk about the means, lower triangle, by tiles of four
+  // rows a by two columns b of the scatter: the chunk is centred on μ_k (y) and weighted
+  // (w = r·y) once per component, then each sweep along the rows loads six columns for eight
+  // fused multiply-adds per packet of rows, with the sums kept in packets and folded once.
+  void accumulateTiles(Index rows, const double* xt, const double* r, Index stride,
+                       double* scatter, Index scatterStride, double* centred,
+                       Workspace& ws) const {
+    namespace ei = Eigen::internal;
+    using Packet = ei::packet_traits<double>::type;
+    constexpr int kPacket = ei::packet_traits<double>::size;
+    const Index d = means.cols();
+    const Index k = means.rows();
+    const Index n = paddedRows(rows);  // r is 0 on the padding lanes
+    const Index padded = (d + 3) / 4 * 4;  // whole tiles: the rows past d stay 0
+    ws.a.resize(padded, stride);
+    ws.b.resize(padded, stride);
+    if (padded > d) {
+      ws.a.bottomRows(padded - d).setZero();
+      ws.b.bottomRows(padded - d).setZero();
+    }
+    for (Index c = 0; c < k; ++c) {
+      const double* rc = r + c * stride;
+      for (Index a = 0; a < d; ++a) {
+        const double* x = xt + a * stride;
+        double* y = ws.a.row(a).data();
+        double* w = ws.b.row(a).data();
+        const double mu = means(c, a);
+        for (Index i = 0; i < n; i += kLanes) {
+          const Lane v = ConstLaneMap(x + i) - mu;
+          LaneMap(y + i) = v;
+          LaneMap(w + i) = v * ConstLaneMap(rc + i);
+        }
+        centred[c * d + a] += laneSum(w, n);
+      }
+      double* s = scatter + c * scatterStride;
+      for (Index a0 = 0; a0 < d; a0 += 4) {
+        for (Index b0 = 0; b0 <= a0 + 2 && b0 < d; b0 += 2) {
+          Packet acc[4][2];
+          for (auto& row : acc) row[0] = row[1] = ei::pset1<Packet>(0.0);
+          const double* w0 = ws.b.row(a0).data();
+          const double* y0 = ws.a.row(b0).data();
+          for (Index i = 0; i < n; i += kPacket) {
+            const Packet yb[2] = {ei::ploadu<Packet>(y0 + i), ei::ploadu<Packet>(y0 + stride + i)};
+            for (int t = 0; t < 4; ++t) {
+              const Packet wa = ei::ploadu<Packet>(w0 + t * stride + i);
+              acc[t][0] = ei::pmadd(wa, yb[0], acc[t][0]);
+              acc[t][1] = ei::pmadd(wa, yb[1], acc[t][1]);
+            }
+          }
+          for (Index t = 0; t < 4; ++t) {
+            for (Index u = 0; u < 2; ++u) {
+              const Index a = a0 + t;
+              const Index b = b0 + u;
+              if (a < d && b <= a) s[a * d + b] += ei::predux(acc[t][u]);
+            }
+          }
         }
       }
-      const double constant = constants[j];
-      for (Index i = 0; i < rows; ++i) m[i] = constant - 0.5 * farIfNaN(m[i]);
+    }
+  }
+
+  // Many features: y = (x − c)·U_k − (μ_k − c)·U_k along the rows of the chunk, with the
+  // triangle of U_k only (half the multiply-adds of a dense product) and no packing: the
+  // chunk is centred on c once, then for each component a block of rows at a time, four
+  // columns of y in registers, each loaded value of x − c feeding four fused multiply-adds.
+  void logGaussianTriangular(Index rows, const double* xt, Index stride, double* out,
+                             Workspace& ws) const {
+    namespace ei = Eigen::internal;
+    using Packet = ei::packet_traits<double>::type;
+    constexpr int kPacket = ei::packet_traits<double>::size;
+    // Two packets of rows per block (at most a lane of 8): eight accumulators with AVX2.
+    constexpr int kBlockRows = 2 * kPacket <= kLanes ? 2 * kPacket : kLanes;
+    constexpr int kBlockPackets = kBlockRows / kPacket;
+    const Index d = means.cols();
+    const Index k = offsets.rows();
+    const Index n = paddedRows(rows);
+    const bool tied = factors.cols() == d;
+    const Index groups = (d + 3) / 4;
+    ws.a.resize(groups * 4, stride);  // as accumulateTiles: no reallocation between them
+    for (Index l = 0; l < d; ++l) {
+      const double* x = xt + l * stride;
+      double* z = ws.a.row(l).data();
+      const double c = center[l];
+      for (Index i = 0; i < n; i += kLanes) LaneMap(z + i) = ConstLaneMap(x + i) - c;
+    }
+    const double* z = ws.a.data();
+    // Components inside the blocks of rows: a block's centred values (D cache lines) stay in
+    // the level-1 cache for all K components.
+    for (Index i = 0; i < n; i += kBlockRows) {
+      for (Index c = 0; c < k; ++c) {
+        const double* p = packedFactors.data() + (tied ? 0 : c * packedSize);
+        const double* o = packedOffsets.data() + c * groups * 4;
+        Packet sum[kBlockPackets];
+        for (int b = 0; b < kBlockPackets; ++b) sum[b] = ei::pset1<Packet>(0.0);
+        for (Index g = 0; g < groups; ++g) {
+          const Index last = std::min<Index>(4 * g + 4, d);
+          Packet y[4][kBlockPackets];
+          for (int j = 0; j < 4; ++j) {
+            const Packet start = ei::pset1<Packet>(-o[4 * g + j]);
+            for (int b = 0; b < kBlockPackets; ++b) y[j][b] = start;
+          }
+          for (Index l = 0; l < last; ++l, p += 4) {
+            Packet x[kBlockPackets];
+            for (int b = 0; b < kBlockPackets; ++b) {
+              x[b] = ei::ploadu<Packet>(z + l * stride + i + b * kPacket);
+            }
+            for (int j = 0; j < 4; ++j) {
+              const Packet f = ei::pset1<Packet>(p[j]);
+              for (int b = 0; b < kBlockPackets; ++b) y[j][b] = ei::pmadd(x[b], f, y[j][b]);
+            }
+          }
+          for (int j = 0; j < 4; ++j) {
+            for (int b = 0; b < kBlockPackets; ++b) sum[b] = ei::pmadd(y[j][b], y[j][b], sum[b]);
+          }
+        }
+        for (int b = 0; b < kBlockPackets; ++b) ei::pstoreu(out + c * stride + i + b * kPacket, sum[b]);
+      }
+    }
+    for (Index c = 0; c < k; ++c) {
+      double* m = out + c * stride;
+      const double constant = constants[c];
+      for (Index i = 0; i < n; ++i) m[i] = constant - 0.5 * farIfNaN(m[i]);
+    }
+  }
+
+  // U_k for logGaussianTriangular: for each group of four columns j0..j0+3, rows l < j0 + 4
+  // of those columns, four values per row (zero below the diagonal and past D), so that the
+  // kernel reads them in order; and the offsets (μ_k − c)·U_k padded to whole groups.
+  void packTriangles(const double* precChol, Index g) {
+    const Index d = means.cols();
+    const Index k = means.rows();
+    const Index groups = (d + 3) / 4;
+    packedSize = 0;
+    for (Index q = 0; q < groups; ++q) packedSize += 4 * std::min<Index>(4 * q + 4, d);
+    packedFactors.assign(static_cast<size_t>(g * packedSize), 0.0);
+    for (Index f = 0; f < g; ++f) {
+      const ConstMatrixMap u(precChol + f * d * d, d, d);
+      double* p = packedFactors.data() + f * packedSize;
+      for (Index q = 0; q < groups; ++q) {
+        for (Index l = 0; l < std::min<Index>(4 * q + 4, d); ++l, p += 4) {
+          for (Index j = 0; j < 4; ++j) {
+            const Index col = 4 * q + j;
+            p[j] = col < d && l <= col ? u(l, col) : 0.0;
+          }
+        }
+      }
+    }
+    packedOffsets.assign(static_cast<size_t>(k * groups * 4), 0.0);
+    for (Index c = 0; c < k; ++c) {
+      for (Index j = 0; j < d; ++j) packedOffsets[c * groups * 4 + j] = offsets(c, j);
     }
   }
 };
@@ -313,12 +444,16 @@ class StackedCovariance : public Covariance {
     return stacked_.scratchPerRow() == 0 ? Covariance::chunkRows(callerPerRow)
                                          : chunkRowsFor(callerPerRow + stacked_.scratchPerRow());
   }
-  bool fusesScatter() const override { return d_ <= kSmallD; }
+  bool fusesScatter() const override { return true; }
   void accumulateScatterColumns(Index rows, const double* xt, const double* r, Index stride,
                                 double* scatter, double* centred, Workspace& ws) const override {
     // full: one matrix per component; tied: all into one.
     const Index scatterStride = type_ == CovarianceType::Tied ? 0 : d_ * d_;
-    stacked_.accumulateSmall(rows, xt, r, stride, scatter, scatterStride, centred, ws);
+    if (d_ <= kSmallD) {
+      stacked_.accumulateSmall(rows, xt, r, stride, scatter, scatterStride, centred, ws);
+    } else {
+      stacked_.accumulateTiles(rows, xt, r, stride, scatter, scatterStride, centred, ws);
+    }
   }
   void farLogDensities(const double* x, double* out) const override {
     stacked_.farLogDensities(x, out);
@@ -472,7 +607,7 @@ class AxisAlignedCovariance final : public Covariance {
     const Index d = d_;
     const Index k = k_;
     forEachChunk(xb.rows(), chunkRows(d + k + 1), [&](Index first, Index rows) {
-      const Index stride = paddedRows(rows);
+      const Index stride = columnStride(rows);
       ws.xt.resize(d, stride);
       ws.cols.resize(k, stride);
       transposeRows(xb.row(first).data(), rows, d, ws.xt.data(), stride);
@@ -606,7 +741,7 @@ void Covariance::logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) 
   const Index k = k_;
   const Index chunk = chunkRows(d + k);
   forEachChunk(xb.rows(), chunk, [&](Index first, Index rows) {
-    const Index stride = paddedRows(rows);
+    const Index stride = columnStride(rows);
     const ConstRowMap x(xb.data() + first * d, rows, d);
     ws.xt.resize(d, stride);
     transposeRows(x.data(), rows, d, ws.xt.data(), stride);

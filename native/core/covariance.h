@@ -18,7 +18,6 @@ enum class CovarianceType { Full, Tied, Diag, Spherical };
 struct Workspace {
   RowMatrix a;
   RowMatrix b;
-  Matrix c;        // column-major products (full/tied with many features)
   RowMatrix xt;    // a chunk of rows transposed (D x stride)
   RowMatrix cols;  // log-densities by component (K x stride)
 };
@@ -67,8 +66,9 @@ class Covariance {
   // the type (full/tied: only the lower triangle is accumulated). resp is rows x K, row-major.
   virtual void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
                                  double* scatter, Workspace& ws) const = 0;
-  // One-pass scatter (types whose kernels are cheap along the rows: diag, spherical, full/tied
-  // with up to 4 features). The E-step takes the scatter about the means given to prepare, c:
+  // One-pass scatter (every GaussianMixture type: the kernels run along the rows of the
+  // chunk the E-step has in cache). The E-step takes the scatter about the means given to
+  // prepare, c:
   //   scatter += Σ_i r_ik (x_i − c_k)(x_i − c_k)ᵀ (accumulateScatter's layout),
   //   centred (K x D, row-major) += Σ_i r_ik (x_i − c_k),
   // for a chunk laid out by column (xt as for logGaussianColumns, r: K x stride).

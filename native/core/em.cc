@@ -160,7 +160,7 @@ void Engine::expectationChunk(Index begin, Index rows, const Vector& weights,
   constexpr double kNegInf = -std::numeric_limits<double>::infinity();
   const Index d = data_.d;
   const Index k = k_;
-  const Index stride = paddedRows(rows);
+  const Index stride = columnStride(rows);
   const ConstRowMap x(data_.x + begin * d, rows, d);
   s.xt.resize(d, stride);
   s.v.resize(k, stride);

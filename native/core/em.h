@@ -1,8 +1,10 @@
 // The EM engine shared by every mixture-like estimator (Gaussian mixtures of each covariance
 // type, Gaussian K-means, soft K-means): responsibilities by log-sum-exp over fixed row blocks,
 // the first M-step moments fused into the E-step, covariances from a scatter taken in that
-// same pass about a shift (diag, spherical, small D) or by a second, centred pass, and the one iteration driver with convergence control and restarts. Variants supply only
-// their initialisation, M-step and stopping rule.
+// same pass about the E-step's means and moved to the new ones (initialisations, whose
+// responsibilities are given, take it by a second, centred pass), and the one iteration
+// driver with convergence control and restarts. Variants supply only their initialisation,
+// M-step and stopping rule.
 #pragma once
 
 #include <cstdint>

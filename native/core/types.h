@@ -57,6 +57,10 @@ inline Index chunkRowsFor(Index perRow, Index budget = Index{1} << 16) {
 // (a multiple of every SIMD width), so whole columns run vectorised with no scalar tail.
 constexpr Index kLanes = 8;
 inline Index paddedRows(Index rows) { return (rows + kLanes - 1) / kLanes * kLanes; }
+// The distance between the columns of such a chunk: whole lanes, and an odd number of them, so
+// that the values of one row in successive columns fall into different level-1 cache sets
+// (columns a multiple of 4 KiB apart would evict one another: measured 15% of g16's fit).
+inline Index columnStride(Index rows) { return ((rows + kLanes - 1) / kLanes | 1) * kLanes; }
 
 // N samples x D features, row-major, borrowed (zero-copy) from the caller.
 struct Data {
