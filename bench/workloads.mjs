@@ -42,7 +42,8 @@ export function workloadsFor({ quick }) {
  * grow with N·K (per-component constants, Cholesky factors etc. are negligible here):
  * - full: E-step (X−μ_k)·U_k, a D×D triangular product per row and component ≈ N·K·D²
  *   multiply-adds = 2·N·K·D² flops, plus the M-step scatter Σ r·(x−μ)(x−μ)ᵀ, symmetric ≈ N·K·D²;
- *   3·N·K·D² in all.
+ *   3·N·K·D² in all (the issue's model). gaussmix's kernels skip the zero triangle of U_k as
+ *   well, about 2·N·K·D² flops executed, so its rate by this model can pass the GEMM rate.
  * - diag: E-step Σ_d (x_d−μ_kd)²·p_kd as products with X and X² ≈ 4·N·K·D, M-step Σ r·x and
  *   Σ r·x² ≈ 4·N·K·D; 8·N·K·D.
  * - spherical: E-step X·Mᵀ ≈ 2·N·K·D, M-step Rᵀ·X ≈ 2·N·K·D; 4·N·K·D (bound by exp and memory).
