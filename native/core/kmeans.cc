@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#if defined(__AVX__) || defined(__SSE2__)
-#include <immintrin.h>
-#endif
 #include <limits>
 #include <numeric>
 #include <string>
@@ -27,9 +24,15 @@ constexpr Index kChunkRows = 256;
 // Per-thread scratch of the nearest-centre kernel.
 struct ChunkScratch {
   RowMatrix xc;        // chunk x D: rows minus the origin
-  RowMatrix values;    // chunk x K: c2[k] − 2 x·c_k
+  RowMatrix values;    // K x chunk: −2 c_k·x
   std::vector<std::int32_t> labels;
-  std::vector<double> best;  // the running minimum of the kernel for few features
+  std::vector<double> best;    // the running minimum of the kernel for few features
+  std::vector<double> second;  // the second smallest value of c2[k] − 2 x·c_k (bounded Lloyd)
+  // Bounded Lloyd: the rows of the chunk whose label the bounds could not keep, gathered.
+  RowMatrix gathered;
+  std::vector<Index> which;     // their positions in the chunk
+  std::vector<double> d2;       // per chunk row: squared distance to its new centre
+  std::vector<std::int32_t> assigned;  // per chunk row: its new label
 };
 
 // The centres in the form the kernel uses: (centres − origin), their squared norms and −2·Cᵀ.
@@ -37,11 +40,15 @@ struct Centres {
   const RowMatrix& c;  // K x D, in the centred coordinates
   Vector c2;           // K
   Matrix m;            // D x K: −2·Cᵀ (exact: a power of two)
+  RowMatrix mt;        // K x D: −2·C
   Index firstUnsafe = -1;  // the first centre whose squared norm passes kSafeSquare, or -1
+  double c2max = 0.0;      // the largest of c2
 
   explicit Centres(const RowMatrix& centres) : c(centres) {
     c2 = c.rowwise().squaredNorm();
+    c2max = c2.size() > 0 ? c2.maxCoeff() : 0.0;
     m = -2.0 * c.transpose();
+    mt = -2.0 * c;
     for (Index k = 0; k < c.rows(); ++k) {
       if (!(c2[k] <= kSafeSquare)) {
         firstUnsafe = k;
@@ -73,11 +80,12 @@ inline double squaredDistance(const double* a, const double* b, Index d) {
   return (s0 + s1) + (s2 + s3);
 }
 
-// labels[i] = argmin_k c2[k] − 2 x_i·c_k (ties to the lowest k) over a centred chunk.
+// labels[i] = argmin_k c2[k] − 2 x_i·c_k (ties to the lowest k) over a centred chunk, and with
+// kSecond also second[i], the second smallest value (+∞ when K = 1).
 // Few features (kD known at compile time): centre by centre, a running minimum over the rows
 // (vectorised across rows).
-template <int kD>
-void nearestSmall(const double* xc, Index rows, const Centres& cs, double* best,
+template <int kD, bool kSecond>
+void nearestSmall(const double* xc, Index rows, const Centres& cs, double* best, double* second,
                   std::int32_t* labels) {
   const Index k = cs.k();
   for (Index j = 0; j < k; ++j) {
@@ -91,6 +99,7 @@ void nearestSmall(const double* xc, Index rows, const Centres& cs, double* best,
         for (int t = 0; t < kD; ++t) p += m[t] * xc[i * kD + t];
         best[i] = c2 + p;
         labels[i] = 0;
+        if constexpr (kSecond) second[i] = std::numeric_limits<double>::infinity();
       }
       continue;
     }
@@ -99,68 +108,84 @@ void nearestSmall(const double* xc, Index rows, const Centres& cs, double* best,
       for (int t = 0; t < kD; ++t) p += m[t] * xc[i * kD + t];
       const double v = c2 + p;
       const bool less = v < best[i];
+      if constexpr (kSecond) second[i] = less ? best[i] : (v < second[i] ? v : second[i]);
       best[i] = less ? v : best[i];
       labels[i] = less ? label : labels[i];
     }
   }
 }
 
-// The first index of the smallest of v[0..k) (the values are finite unless a distance
-// overflowed, which the callers detect): a vectorised minimum, then the first index holding it.
-inline std::int32_t argminRow(const double* v, Index k) {
-  const double best = Eigen::Map<const RowVector>(v, k).minCoeff();
-  Index j = 0;
-#if defined(__AVX__)
-  const __m256d b = _mm256_set1_pd(best);
-  for (; j + 4 <= k; j += 4) {
-    const int mask = _mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(v + j), b, _CMP_EQ_OQ));
-    if (mask) return static_cast<std::int32_t>(j + __builtin_ctz(static_cast<unsigned>(mask)));
-  }
-#elif defined(__SSE2__)
-  const __m128d b = _mm_set1_pd(best);
-  for (; j + 2 <= k; j += 2) {
-    const int mask = _mm_movemask_pd(_mm_cmpeq_pd(_mm_loadu_pd(v + j), b));
-    if (mask) return static_cast<std::int32_t>(j + (mask & 1 ? 0 : 1));
-  }
-#endif
-  for (; j < k; ++j) {
-    if (v[j] == best) return static_cast<std::int32_t>(j);
-  }
-  return 0;
-}
-
-// More features: one product c2 + xc·(−2Cᵀ) (the centres' squared norms written first, then
-// the product added), then the smallest of each row.
+// More features: one product (−2C)·xcᵀ (K x rows), then along the rows a running minimum of
+// c2[k] + that product over the centres (ties to the lowest k), vectorised across rows as for
+// few features; with kSecond also the running second smallest.
+template <bool kSecond>
 void nearestGemm(const Eigen::Ref<const RowMatrix>& xc, const Centres& cs, RowMatrix& values,
-                 std::int32_t* labels) {
+                 double* __restrict best, double* __restrict second,
+                 std::int32_t* __restrict labels) {
   const Index rows = xc.rows();
   const Index k = cs.k();
-  values.resize(rows, k);
-  values.rowwise() = cs.c2.transpose();
-  values.noalias() += xc * cs.m;
-  for (Index i = 0; i < rows; ++i) labels[i] = argminRow(values.data() + i * k, k);
+  values.resize(k, rows);
+  values.noalias() = cs.mt * xc.transpose();
+  {
+    const double* __restrict v = values.data();
+    const double c2 = cs.c2[0];
+    for (Index i = 0; i < rows; ++i) {
+      best[i] = c2 + v[i];
+      labels[i] = 0;
+      if constexpr (kSecond) second[i] = std::numeric_limits<double>::infinity();
+    }
+  }
+  for (Index j = 1; j < k; ++j) {
+    const double* __restrict v = values.data() + j * rows;
+    const double c2 = cs.c2[j];
+    const std::int32_t label = static_cast<std::int32_t>(j);
+    for (Index i = 0; i < rows; ++i) {
+      const double t = c2 + v[i];
+      const bool less = t < best[i];
+      if constexpr (kSecond) second[i] = less ? best[i] : (t < second[i] ? t : second[i]);
+      best[i] = less ? t : best[i];
+      labels[i] = less ? label : labels[i];
+    }
+  }
+}
+
+// Rows [first, first + rows) of the data minus the origin, into xc (rows x D).
+template <int kD>
+void centreRows(const Data& data, Index first, Index rows, const RowVector& origin,
+                RowMatrix& xc) {
+  const Index d = kD > 0 ? kD : data.d;
+  xc.resize(rows, d);
+  const double* x = data.x + first * d;
+  const double* o = origin.data();
+  double* out = xc.data();
+  for (Index i = 0; i < rows; ++i) {
+    for (Index j = 0; j < d; ++j) out[i * d + j] = x[i * d + j] - o[j];
+  }
+}
+
+// Labels the centred rows of xc (rows x D) into s.labels, and with kSecond the second smallest
+// kernel value of each into s.second. kD: the number of features when known at compile time
+// (1 to 4), else 0.
+template <int kD, bool kSecond>
+void nearestOfRows(const RowMatrix& xc, const Centres& cs, ChunkScratch& s) {
+  const Index rows = xc.rows();
+  s.labels.resize(static_cast<size_t>(rows));
+  if constexpr (kSecond) s.second.resize(static_cast<size_t>(rows));
+  s.best.resize(static_cast<size_t>(rows));
+  if constexpr (kD > 0) {
+    nearestSmall<kD, kSecond>(xc.data(), rows, cs, s.best.data(), s.second.data(),
+                              s.labels.data());
+  } else {
+    nearestGemm<kSecond>(xc, cs, s.values, s.best.data(), s.second.data(), s.labels.data());
+  }
 }
 
 // Centres rows [first, first + rows) of the data into s.xc and labels them into s.labels.
-// kD: the number of features when known at compile time (1 to 4), else 0.
 template <int kD>
 void nearestInChunk(const Data& data, Index first, Index rows, const RowVector& origin,
                     const Centres& cs, ChunkScratch& s) {
-  const Index d = kD > 0 ? kD : data.d;
-  s.xc.resize(rows, d);
-  const double* x = data.x + first * d;
-  const double* o = origin.data();
-  double* xc = s.xc.data();
-  for (Index i = 0; i < rows; ++i) {
-    for (Index j = 0; j < d; ++j) xc[i * d + j] = x[i * d + j] - o[j];
-  }
-  s.labels.resize(static_cast<size_t>(rows));
-  if constexpr (kD > 0) {
-    s.best.resize(static_cast<size_t>(rows));
-    nearestSmall<kD>(xc, rows, cs, s.best.data(), s.labels.data());
-  } else {
-    nearestGemm(s.xc, cs, s.values, s.labels.data());
-  }
+  centreRows<kD>(data, first, rows, origin, s.xc);
+  nearestOfRows<kD, false>(s.xc, cs, s);
 }
 
 // Calls fn(std::integral_constant<int, kD>) with kD = d for 1 <= d <= 4, else 0: the kernels
@@ -286,6 +311,59 @@ struct Scratch {
   Sums sums;
 };
 
+// Hamerly's bounds, which let most rows keep their label without measuring their distance to
+// every centre. Per row, `lower` is a lower bound on its distance to every centre but its own
+// (for the centres it was last measured against, moved since then by at most their drifts).
+// A row keeps its label when its exact distance to its own centre is below that bound, or below
+// half the distance from its centre to the nearest other centre: no other centre can then be
+// nearer. The rest are measured against every centre, as plain Lloyd. The kept labels are the
+// nearest centres (bounds are kept with a margin far above their rounding), so the fit is the
+// same as plain Lloyd's; the objective and the sums are taken row by row in the same order.
+struct Bounds {
+  std::vector<double> lower;  // N; meaningful where the row has a label
+  Vector maxOtherDrift;       // K: the largest drift of the centres other than k since the last pass
+  Vector half;                // K: half the distance from centre k to its nearest other centre
+
+  // Called with the centres of the pass and those of the previous pass (same size).
+  void moved(const RowMatrix& before, const RowMatrix& after) {
+    const Index k = after.rows();
+    const Index d = after.cols();
+    Vector drift(k);
+    for (Index c = 0; c < k; ++c) {
+      drift[c] = std::sqrt(squaredDistance(before.row(c).data(), after.row(c).data(), d));
+    }
+    maxOtherDrift = othersMaximum(drift);
+  }
+  // Half the distance of each centre to its nearest other centre (+∞ when K = 1).
+  void spacing(const RowMatrix& centres) {
+    const Index k = centres.rows();
+    const Index d = centres.cols();
+    half.setConstant(k, std::numeric_limits<double>::infinity());
+    for (Index a = 0; a < k; ++a) {
+      for (Index b = a + 1; b < k; ++b) {
+        const double h = 0.5 * std::sqrt(squaredDistance(centres.row(a).data(),
+                                                         centres.row(b).data(), d));
+        half[a] = std::min(half[a], h);
+        half[b] = std::min(half[b], h);
+      }
+    }
+  }
+  static Vector othersMaximum(const Vector& v) {
+    const Index k = v.size();
+    Index top = 0;
+    for (Index c = 1; c < k; ++c) top = v[c] > v[top] ? c : top;
+    double next = 0.0;
+    for (Index c = 0; c < k; ++c) next = c != top ? std::max(next, v[c]) : next;
+    Vector out = Vector::Constant(k, v[top]);
+    out[top] = next;
+    return out;
+  }
+};
+
+// The relative margin a bound must clear (far above the rounding of distances, bounds and
+// drifts, far below any gap the data show between its nearest and second nearest centre).
+constexpr double kBoundMargin = 1e-10;
+
 class Lloyd {
  public:
   Lloyd(const Data& data, const KMeansOptions& options, ThreadPool& pool, const Control& control)
@@ -299,6 +377,8 @@ class Lloyd {
     const Index k = options_.k;
     RowMatrix centers = initial.rowwise() - origin_;
     std::vector<std::int32_t> labels(static_cast<size_t>(data_.n), -1);
+    bounds_.lower.assign(static_cast<size_t>(data_.n), 0.0);
+    bounds_.maxOtherDrift.setZero(k);
     KMeansFit fit;
     bool strict = false;  // stopped because no label changed
     bool exact = false;   // ... and the centres did not move either
@@ -317,6 +397,7 @@ class Lloyd {
       // Labels unchanged and no relocation: the update recomputed the same sums in the same
       // order, so the centres did not move and this assignment's objective is the inertia.
       const bool same = total.changed == 0 && !relocated && updated == centers;
+      bounds_.moved(centers, updated);
       centers.swap(updated);
       fit.nIter = iter + 1;
       const double change = total.objective - previousObjective;
@@ -386,6 +467,7 @@ class Lloyd {
     const Index d = data_.d;
     const Centres cs(centers);
     if (cs.firstUnsafe >= 0) throw overflowing(cs.firstUnsafe);
+    bounds_.spacing(centers);
     Sums total;
     total.reset(k, d, update);
     withFeatureCount(d, [&](auto size) {
@@ -398,11 +480,11 @@ class Lloyd {
             const Index blockBegin = data_.blockBegin(b);
             forEachChunk(data_.blockSize(b), kChunkRows, [&](Index offset, Index rows) {
               const Index begin = blockBegin + offset;
-              nearestInChunk<kD>(data_, begin, rows, origin_, cs, s.chunk);
+              assignChunk<kD>(cs, begin, rows, s.chunk, labels);
               if (update) {
-                accumulate<kD, true>(cs, begin, rows, s, labels);
+                accumulate<kD, true>(begin, rows, s, labels);
               } else {
-                accumulate<kD, false>(cs, begin, rows, s, labels);
+                accumulate<kD, false>(begin, rows, s, labels);
               }
             });
           },
@@ -418,16 +500,71 @@ class Lloyd {
     return total;
   }
 
+  // The new label of each of the rows [begin, begin + rows) into s.assigned and its squared
+  // distance to that centre into s.d2: kept where the bounds allow, else measured against
+  // every centre (which also renews the row's lower bound).
+  template <int kD>
+  void assignChunk(const Centres& cs, Index begin, Index rows, ChunkScratch& s,
+                   const std::int32_t* labels) {
+    const Index d = kD > 0 ? kD : data_.d;
+    centreRows<kD>(data_, begin, rows, origin_, s.xc);
+    s.assigned.resize(static_cast<size_t>(rows));
+    s.d2.resize(static_cast<size_t>(rows));
+    s.which.clear();
+    const double* centres = cs.c.data();
+    const double* maxOtherDrift = bounds_.maxOtherDrift.data();
+    const double* half = bounds_.half.data();
+    double* lower = bounds_.lower.data() + begin;
+    for (Index i = 0; i < rows; ++i) {
+      const std::int32_t a = labels[begin + i];
+      if (a >= 0) {
+        const double d2 = squaredDistance(s.xc.data() + i * d, centres + a * d, d);
+        const double l = lower[i] - maxOtherDrift[a];
+        lower[i] = l;
+        if (d2 <= kSafeSquare && std::sqrt(d2) * (1.0 + kBoundMargin) < std::max(l, half[a])) {
+          s.assigned[i] = a;
+          s.d2[i] = d2;
+          continue;
+        }
+      }
+      s.which.push_back(i);
+    }
+    const Index m = static_cast<Index>(s.which.size());
+    if (m == 0) return;
+    // Every row (the first pass, or centres that moved far): label the chunk in place.
+    const bool all = m == rows;
+    if (!all) {
+      s.gathered.resize(m, d);
+      for (Index r = 0; r < m; ++r) {
+        std::copy_n(s.xc.data() + s.which[r] * d, d, s.gathered.data() + r * d);
+      }
+    }
+    const RowMatrix& xs = all ? s.xc : s.gathered;
+    nearestOfRows<kD, true>(xs, cs, s);
+    for (Index r = 0; r < m; ++r) {
+      const Index i = s.which[r];
+      const double* x = xs.data() + r * d;
+      const std::int32_t label = s.labels[r];
+      s.assigned[i] = label;
+      s.d2[i] = squaredDistance(x, centres + label * d, d);
+      // The second smallest c2 − 2x·c plus ‖x‖² is the squared distance to the second nearest
+      // centre, rounded by about eps·(‖x‖² + ‖c‖²) times a few: the margin takes that off.
+      double x2 = 0.0;
+      for (Index j = 0; j < d; ++j) x2 += x[j] * x[j];
+      const double second2 = s.second[r] + x2 - kBoundMargin * (x2 + cs.c2max);
+      lower[i] = second2 > 0.0 ? std::sqrt(second2) : 0.0;
+    }
+  }
+
   template <int kD, bool kUpdate>
-  void accumulate(const Centres& cs, Index begin, Index rows, Scratch& s, std::int32_t* labels) {
+  void accumulate(Index begin, Index rows, Scratch& s, std::int32_t* labels) {
     const Index d = kD > 0 ? kD : data_.d;
     Sums& sums = s.sums;
     const double* xc = s.chunk.xc.data();
-    const double* centres = cs.c.data();
     for (Index i = 0; i < rows; ++i) {
-      const std::int32_t label = s.chunk.labels[i];
+      const std::int32_t label = s.chunk.assigned[i];
       const double* x = xc + i * d;
-      const double d2 = squaredDistance(x, centres + label * d, d);
+      const double d2 = s.chunk.d2[i];
       if (!(d2 <= kSafeSquare) && sums.overflowRow < 0) sums.overflowRow = begin + i;
       sums.changed += labels[begin + i] != label;
       labels[begin + i] = label;
@@ -534,6 +671,7 @@ class Lloyd {
   bool stopRequested_ = false;
   const Control& control_;
   std::vector<Scratch> scratch_;
+  Bounds bounds_;
   RowVector origin_;
   double tolerance_ = 0.0;
 };
