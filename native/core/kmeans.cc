@@ -115,9 +115,10 @@ void nearestSmall(const double* xc, Index rows, const Centres& cs, double* best,
   }
 }
 
-// More features: one product (−2C)·xcᵀ (K x rows), then along the rows a running minimum of
-// c2[k] + that product over the centres (ties to the lowest k), vectorised across rows as for
-// few features; with kSecond also the running second smallest.
+// More features: c2[k] + (−2C)·xcᵀ (K x rows; the product added to c2, which also spares the
+// product's zeroing of its destination), then along the rows a running minimum over the
+// centres (ties to the lowest k), vectorised across rows as for few features; with kSecond
+// also the running second smallest.
 template <bool kSecond>
 void nearestGemm(const Eigen::Ref<const RowMatrix>& xc, const Centres& cs, RowMatrix& values,
                  double* __restrict best, double* __restrict second,
@@ -125,22 +126,21 @@ void nearestGemm(const Eigen::Ref<const RowMatrix>& xc, const Centres& cs, RowMa
   const Index rows = xc.rows();
   const Index k = cs.k();
   values.resize(k, rows);
-  values.noalias() = cs.mt * xc.transpose();
+  values.colwise() = cs.c2;
+  values.noalias() += cs.mt * xc.transpose();
   {
     const double* __restrict v = values.data();
-    const double c2 = cs.c2[0];
     for (Index i = 0; i < rows; ++i) {
-      best[i] = c2 + v[i];
+      best[i] = v[i];
       labels[i] = 0;
       if constexpr (kSecond) second[i] = std::numeric_limits<double>::infinity();
     }
   }
   for (Index j = 1; j < k; ++j) {
     const double* __restrict v = values.data() + j * rows;
-    const double c2 = cs.c2[j];
     const std::int32_t label = static_cast<std::int32_t>(j);
     for (Index i = 0; i < rows; ++i) {
-      const double t = c2 + v[i];
+      const double t = v[i];
       const bool less = t < best[i];
       if constexpr (kSecond) second[i] = less ? best[i] : (t < second[i] ? t : second[i]);
       best[i] = less ? t : best[i];
@@ -280,17 +280,29 @@ void requireDistinctCandidates(const Data& data, Index k) {
   }
 }
 
+// Per-cluster sums of the rows assigned to each centre, about a reference point r_k per
+// cluster (the centres of the last full pass): the centre update is r + Σw(x − r)/Σw and the
+// inertia Σw‖x − r‖² − 2(c − r)·Σw(x − r) + Σw·‖c − r‖², both without cancellation while c
+// stays near r. A full pass takes them afresh; an incremental pass only the changes (rows that
+// moved: subtracted from the old cluster, added to the new one), folded in block order like any
+// partial sum.
 struct Sums {
-  Vector weight;   // K
-  RowMatrix sum;   // K x D, Σ w·(x − origin)
+  Vector weight;    // K: Σ w
+  RowMatrix sum;    // K x D: Σ w·(x − r_k)
+  Vector squares;   // K: Σ w‖x − r_k‖²
+  Vector removed;   // K: Σ w of the rows that left the cluster (incremental passes)
+  Eigen::Matrix<Index, Eigen::Dynamic, 1> count;  // K: rows of positive weight
   Index changed = 0;
-  double objective = 0.0;  // Σ w‖x − c_label‖²
+  double objective = 0.0;  // full passes: Σ w‖x − c_label‖², row by row in block order
   Index overflowRow = -1;  // the first row whose squared distance passed kSafeSquare
 
   void reset(Index k, Index d, bool update) {
     if (update) {
       weight.setZero(k);
       sum.setZero(k, d);
+      squares.setZero(k);
+      removed.setZero(k);
+      count.setZero(k);
     }
     changed = 0;
     objective = 0.0;
@@ -300,9 +312,27 @@ struct Sums {
     if (update) {
       weight += other.weight;
       sum += other.sum;
+      squares += other.squares;
+      removed += other.removed;
+      count += other.count;
     }
     changed += other.changed;
     objective += other.objective;
+  }
+  // Adds (sign +1) or removes (−1) the row x (centred coordinates) of weight w to cluster c
+  // about its reference r.
+  void move(Index c, const double* x, const double* r, Index d, double w, double sign) {
+    double* t = sum.data() + c * d;
+    double q = 0.0;
+    for (Index j = 0; j < d; ++j) {
+      const double y = x[j] - r[j];
+      t[j] += sign * (w * y);
+      q += y * y;
+    }
+    squares[c] += sign * (w * q);
+    weight[c] += sign * w;
+    if (w > 0.0) count[c] += sign > 0 ? 1 : -1;
+    if (sign < 0) removed[c] += w;
   }
 };
 
@@ -314,38 +344,51 @@ struct Scratch {
 // Hamerly's bounds, which let most rows keep their label without measuring their distance to
 // every centre. Per row, `lower` is a lower bound on its distance to every centre but its own
 // (for the centres it was last measured against, moved since then by at most their drifts).
-// A row keeps its label when its exact distance to its own centre is below that bound, or below
+// `upper` bounds its distance to its own centre likewise (grown by that centre's drift). A row
+// keeps its label, without being read, when its upper bound is below the larger of its lower
+// bound and half the distance from its centre to the nearest other centre; else when its exact
+// distance to its own centre is: no other centre can then be nearer. Before that,
+// a row keeps its label when its exact distance to its own centre is below that bound, or below
 // half the distance from its centre to the nearest other centre: no other centre can then be
 // nearer. The rest are measured against every centre, as plain Lloyd. The kept labels are the
 // nearest centres (bounds are kept with a margin far above their rounding), so the fit is the
 // same as plain Lloyd's; the objective and the sums are taken row by row in the same order.
 struct Bounds {
+  std::vector<double> upper;  // N: an upper bound on the row's distance to its own centre
   std::vector<double> lower;  // N; meaningful where the row has a label
+  Vector drift;               // K: how far each centre moved since the last pass
   Vector maxOtherDrift;       // K: the largest drift of the centres other than k since the last pass
   Vector half;                // K: half the distance from centre k to its nearest other centre
+  // K x (K − 1): for each centre, the distances to the others and their indices, nearest first.
+  std::vector<std::pair<double, std::int32_t>> neighbours;
 
   // Called with the centres of the pass and those of the previous pass (same size).
   void moved(const RowMatrix& before, const RowMatrix& after) {
     const Index k = after.rows();
     const Index d = after.cols();
-    Vector drift(k);
+    drift.resize(k);
     for (Index c = 0; c < k; ++c) {
       drift[c] = std::sqrt(squaredDistance(before.row(c).data(), after.row(c).data(), d));
     }
     maxOtherDrift = othersMaximum(drift);
   }
-  // Half the distance of each centre to its nearest other centre (+∞ when K = 1).
+  // The distances between the centres: each centre's neighbours, nearest first, and half the
+  // distance to the nearest (+∞ when K = 1).
   void spacing(const RowMatrix& centres) {
     const Index k = centres.rows();
     const Index d = centres.cols();
     half.setConstant(k, std::numeric_limits<double>::infinity());
+    neighbours.resize(static_cast<size_t>(k * (k - 1)));
     for (Index a = 0; a < k; ++a) {
-      for (Index b = a + 1; b < k; ++b) {
-        const double h = 0.5 * std::sqrt(squaredDistance(centres.row(a).data(),
-                                                         centres.row(b).data(), d));
-        half[a] = std::min(half[a], h);
-        half[b] = std::min(half[b], h);
+      auto* row = neighbours.data() + a * (k - 1);
+      Index t = 0;
+      for (Index b = 0; b < k; ++b) {
+        if (b == a) continue;
+        row[t++] = {std::sqrt(squaredDistance(centres.row(a).data(), centres.row(b).data(), d)),
+                    static_cast<std::int32_t>(b)};
       }
+      std::sort(row, row + (k - 1));
+      if (k > 1) half[a] = 0.5 * row[0].first;
     }
   }
   static Vector othersMaximum(const Vector& v) {
@@ -359,6 +402,11 @@ struct Bounds {
     return out;
   }
 };
+
+// A centre may move from its sums' reference by up to √16 = 4 RMS radii of its cluster before the
+// sums are taken afresh: the inertia formula then cancels at most about 6 bits (≈ 1e-14
+// relative), while early iterations, whose centres jump by a few radii, still skip full passes.
+constexpr double kRebaseShift = 16.0;
 
 // The relative margin a bound must clear (far above the rounding of distances, bounds and
 // drifts, far below any gap the data show between its nearest and second nearest centre).
@@ -377,34 +425,58 @@ class Lloyd {
     const Index k = options_.k;
     RowMatrix centers = initial.rowwise() - origin_;
     std::vector<std::int32_t> labels(static_cast<size_t>(data_.n), -1);
+    bounds_.upper.assign(static_cast<size_t>(data_.n), 0.0);
     bounds_.lower.assign(static_cast<size_t>(data_.n), 0.0);
+    bounds_.drift.setZero(k);
     bounds_.maxOtherDrift.setZero(k);
     KMeansFit fit;
     bool strict = false;  // stopped because no label changed
-    bool exact = false;   // ... and the centres did not move either
+    bool exact = false;   // ... the last pass was a full one and the centres did not move
+    bool full = true;     // the next pass takes the sums afresh (see Sums)
     double previousObjective = std::numeric_limits<double>::quiet_NaN();
     double lastObjective = 0.0;
     for (int iter = 0; iter < options_.maxIter; ++iter) {
       control_.throwIfCancelled();
-      Sums total = pass(centers, labels.data(), true);
-      const bool relocated = (total.weight.array() == 0.0).any();
-      if (relocated) relocateEmpty(centers, labels, total);
+      const bool wasFull = full;
+      Sums total = pass(centers, labels.data(), full ? Pass::Full : Pass::Incremental);
+      double objective = total.objective;
+      if (wasFull) {
+        state_ = std::move(total);
+        references_ = centers;
+      } else {
+        state_.add(total, true);
+        state_.changed = total.changed;
+        objective = inertiaAbout(centers);
+      }
+      // A cluster left with no row of positive weight has exactly no weight.
+      for (Index c = 0; c < k; ++c) {
+        if (state_.count[c] == 0) {
+          state_.weight[c] = 0.0;
+          state_.squares[c] = 0.0;
+          state_.sum.row(c).setZero();
+        }
+      }
+      const bool relocated = (state_.weight.array() == 0.0).any();
+      if (relocated) relocateEmpty(centers, labels);
       RowMatrix updated = centers;
       for (Index c = 0; c < k; ++c) {
-        if (total.weight[c] > 0.0) updated.row(c) = total.sum.row(c) / total.weight[c];
+        if (state_.weight[c] > 0.0) {
+          updated.row(c) = references_.row(c) + state_.sum.row(c) / state_.weight[c];
+        }
       }
       const double shift = (updated - centers).rowwise().squaredNorm().sum();
-      // Labels unchanged and no relocation: the update recomputed the same sums in the same
-      // order, so the centres did not move and this assignment's objective is the inertia.
-      const bool same = total.changed == 0 && !relocated && updated == centers;
+      // Labels unchanged, no relocation, and a full pass: the update recomputed the same
+      // centres, so this assignment's objective is the inertia.
+      const bool same = wasFull && state_.changed == 0 && !relocated && updated == centers;
+      full = relocated || needsFullPass(updated);
       bounds_.moved(centers, updated);
       centers.swap(updated);
       fit.nIter = iter + 1;
-      const double change = total.objective - previousObjective;
-      previousObjective = total.objective;
-      lastObjective = total.objective;
-      const bool keepGoing = control_.report({restart, iter + 1, total.objective, change});
-      if (total.changed == 0) {
+      const double change = objective - previousObjective;
+      previousObjective = objective;
+      lastObjective = objective;
+      const bool keepGoing = control_.report({restart, iter + 1, objective, change});
+      if (state_.changed == 0) {
         strict = true;
         exact = same;
         fit.converged = true;
@@ -420,9 +492,9 @@ class Lloyd {
       }
     }
     // Labels must belong to the final centres (unless they were stable: scikit-learn keeps
-    // them then), and the inertia is measured to those centres.
+    // them then), and the inertia is measured to those centres, row by row.
     if (!strict) {
-      fit.inertia = pass(centers, labels.data(), false).objective;
+      fit.inertia = pass(centers, labels.data(), Pass::Assign).objective;
     } else {
       fit.inertia = exact ? lastObjective : inertia(centers, labels);
     }
@@ -432,6 +504,40 @@ class Lloyd {
   }
 
  private:
+  enum class Pass {
+    Full,         // every row read: labels, the sums afresh about the pass's centres
+    Incremental,  // only the rows the bounds cannot keep; the sums' changes
+    Assign,       // every row read: labels and the inertia, no sums
+  };
+
+  // Σ w‖x − c_label‖² from the sums (see Sums) for the centres c of the last pass.
+  double inertiaAbout(const RowMatrix& centers) const {
+    double total = 0.0;
+    for (Index c = 0; c < centers.rows(); ++c) {
+      if (state_.weight[c] == 0.0) continue;
+      const RowVector delta = centers.row(c) - references_.row(c);
+      const double term = state_.squares[c] - 2.0 * delta.dot(state_.sum.row(c)) +
+                          state_.weight[c] * delta.squaredNorm();
+      total += std::max(term, 0.0);
+    }
+    return total;
+  }
+
+  // Whether the sums should be taken afresh before the next pass: a centre has moved from its
+  // reference by more than its cluster's RMS radius (the inertia formula would cancel more than
+  // a few bits), or rows that left a cluster weighed more than half of what it still has.
+  bool needsFullPass(const RowMatrix& next) const {
+    for (Index c = 0; c < next.rows(); ++c) {
+      const double w = state_.weight[c];
+      if (w == 0.0) continue;
+      const RowVector delta = next.row(c) - references_.row(c);
+      const double shiftTerm = w * delta.squaredNorm();
+      const double about = state_.squares[c] - 2.0 * delta.dot(state_.sum.row(c)) + shiftTerm;
+      if (shiftTerm > kRebaseShift * about || state_.removed[c] > 0.5 * w) return true;
+    }
+    return false;
+  }
+
   // Unweighted mean (the origin for centring) and tol scaled by the mean feature variance,
   // both as scikit-learn computes them (the variance only when tol > 0: with tol 0 the
   // threshold is 0 whatever it is).
@@ -458,11 +564,13 @@ class Lloyd {
     tolerance_ = (total / static_cast<double>(data_.n)).mean() * options_.tol;
   }
 
-  // One pass over the data, chunk by chunk: every row to its nearest centre, the squared
-  // distance to it (exact, ‖x − c‖²) summed with the weights into the objective, and with
-  // update also the weighted sums of the rows per centre. Throws ILL_CONDITIONED when a
-  // squared distance could overflow (the labels would not be the nearest centres).
-  Sums pass(const RowMatrix& centers, std::int32_t* labels, bool update) {
+  // One pass over the data, chunk by chunk: every row to its nearest centre. Full and Assign:
+  // the squared distance to it (exact, ‖x − c‖²) summed with the weights into the objective,
+  // and with Full also the sums per centre about that centre. Incremental: the changes of the
+  // sums (see Sums). Throws ILL_CONDITIONED when a squared distance could overflow (the labels
+  // would not be the nearest centres).
+  Sums pass(const RowMatrix& centers, std::int32_t* labels, Pass mode) {
+    const bool update = mode != Pass::Assign;
     const Index k = centers.rows();
     const Index d = data_.d;
     const Centres cs(centers);
@@ -480,11 +588,15 @@ class Lloyd {
             const Index blockBegin = data_.blockBegin(b);
             forEachChunk(data_.blockSize(b), kChunkRows, [&](Index offset, Index rows) {
               const Index begin = blockBegin + offset;
+              if (mode == Pass::Incremental) {
+                moveChunk<kD>(cs, begin, rows, s, labels);
+                return;
+              }
               assignChunk<kD>(cs, begin, rows, s.chunk, labels);
               if (update) {
-                accumulate<kD, true>(begin, rows, s, labels);
+                accumulate<kD, true>(cs, begin, rows, s, labels);
               } else {
-                accumulate<kD, false>(begin, rows, s, labels);
+                accumulate<kD, false>(cs, begin, rows, s, labels);
               }
             });
           },
@@ -498,6 +610,53 @@ class Lloyd {
           });
     });
     return total;
+  }
+
+  // A row x (centred) labelled a at exact squared distance d2a whose bounds failed: its nearest
+  // centre among those that could be nearer than c_a (‖c_a − c_j‖ < 2‖x − c_a‖, by the triangle
+  // inequality; ties to the lowest index), measured exactly. Sets d2 to the squared distance to
+  // it and lower to a lower bound on the distance to every other centre: the second nearest
+  // measured, or for the centres not measured ‖c_a − c_j‖ − ‖x − c_a‖.
+  std::int32_t nearAssign(const double* x, std::int32_t a, double d2a, const double* centres,
+                          Index d, double& d2, double& lower) const {
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    const Index k = bounds_.half.size();
+    const double u = std::sqrt(d2a);
+    const double limit = 2.0 * u * (1.0 + kBoundMargin);
+    const auto* near = bounds_.neighbours.data() + a * (k - 1);
+    std::int32_t best = a;
+    double bestD2 = d2a;
+    double second2 = kInf;
+    double far = kInf;
+    for (Index t = 0; t < k - 1; ++t) {
+      if (!(near[t].first < limit)) {
+        far = (near[t].first - u) * (1.0 - kBoundMargin);
+        break;
+      }
+      const std::int32_t j = near[t].second;
+      const double dj = squaredDistance(x, centres + j * d, d);
+      if (dj < bestD2 || (dj == bestD2 && j < best)) {
+        second2 = bestD2;
+        bestD2 = dj;
+        best = j;
+      } else if (dj < second2) {
+        second2 = dj;
+      }
+    }
+    d2 = bestD2;
+    lower = std::min(std::sqrt(second2) * (1.0 - kBoundMargin), far);
+    return best;
+  }
+
+  // Whether nearAssign is the cheaper way for a row at distance u from its centre a: few
+  // centres lie within 2u of c_a (measured one by one), rather than many (one product with
+  // every centre is faster per centre).
+  bool fewNear(std::int32_t a, double d2a) const {
+    const Index k = bounds_.half.size();
+    const Index most = k / 4;
+    if (most == 0) return k <= 4;
+    const double limit = 2.0 * std::sqrt(d2a) * (1.0 + kBoundMargin);
+    return !(bounds_.neighbours[a * (k - 1) + most].first < limit);
   }
 
   // The new label of each of the rows [begin, begin + rows) into s.assigned and its squared
@@ -521,10 +680,16 @@ class Lloyd {
         const double d2 = squaredDistance(s.xc.data() + i * d, centres + a * d, d);
         const double l = lower[i] - maxOtherDrift[a];
         lower[i] = l;
-        if (d2 <= kSafeSquare && std::sqrt(d2) * (1.0 + kBoundMargin) < std::max(l, half[a])) {
-          s.assigned[i] = a;
-          s.d2[i] = d2;
-          continue;
+        if (d2 <= kSafeSquare) {
+          if (std::sqrt(d2) * (1.0 + kBoundMargin) < std::max(l, half[a])) {
+            s.assigned[i] = a;
+            s.d2[i] = d2;
+            continue;
+          }
+          if (fewNear(a, d2)) {
+            s.assigned[i] = nearAssign(s.xc.data() + i * d, a, d2, centres, d, s.d2[i], lower[i]);
+            continue;
+          }
         }
       }
       s.which.push_back(i);
@@ -557,14 +722,17 @@ class Lloyd {
   }
 
   template <int kD, bool kUpdate>
-  void accumulate(Index begin, Index rows, Scratch& s, std::int32_t* labels) {
+  void accumulate(const Centres& cs, Index begin, Index rows, Scratch& s,
+                  std::int32_t* labels) {
     const Index d = kD > 0 ? kD : data_.d;
     Sums& sums = s.sums;
     const double* xc = s.chunk.xc.data();
+    double* upper = bounds_.upper.data() + begin;
     for (Index i = 0; i < rows; ++i) {
       const std::int32_t label = s.chunk.assigned[i];
       const double* x = xc + i * d;
       const double d2 = s.chunk.d2[i];
+      upper[i] = std::sqrt(d2);
       if (!(d2 <= kSafeSquare) && sums.overflowRow < 0) sums.overflowRow = begin + i;
       sums.changed += labels[begin + i] != label;
       labels[begin + i] = label;
@@ -572,9 +740,89 @@ class Lloyd {
       sums.objective += weight * d2;
       if constexpr (kUpdate) {
         sums.weight[label] += weight;
+        sums.squares[label] += weight * d2;
+        sums.count[label] += weight > 0.0;
         double* sum = sums.sum.data() + label * d;
-        for (Index j = 0; j < d; ++j) sum[j] += weight * x[j];
+        const double* c = cs.c.data() + label * d;
+        for (Index j = 0; j < d; ++j) sum[j] += weight * (x[j] - c[j]);
       }
+    }
+  }
+
+  // An incremental pass over rows [begin, begin + rows): a row is read only when its bounds
+  // cannot keep its label; a row that changes cluster moves its share of the sums.
+  template <int kD>
+  void moveChunk(const Centres& cs, Index begin, Index rows, Scratch& s, std::int32_t* labels) {
+    const Index d = kD > 0 ? kD : data_.d;
+    ChunkScratch& c = s.chunk;
+    const double* drift = bounds_.drift.data();
+    const double* maxOtherDrift = bounds_.maxOtherDrift.data();
+    const double* half = bounds_.half.data();
+    double* upper = bounds_.upper.data() + begin;
+    double* lower = bounds_.lower.data() + begin;
+    const double* centres = cs.c.data();
+    // Rows whose bounds fail: centred into c.gathered, then measured against their own centre.
+    c.which.clear();
+    for (Index i = 0; i < rows; ++i) {
+      const std::int32_t a = labels[begin + i];
+      const double u = upper[i] + drift[a];
+      const double l = lower[i] - maxOtherDrift[a];
+      upper[i] = u;
+      lower[i] = l;
+      if (!(u * (1.0 + kBoundMargin) < std::max(l, half[a]))) c.which.push_back(i);
+    }
+    if (c.which.empty()) return;
+    const double* o = origin_.data();
+    const double* refs = references_.data();
+    Sums& sums = s.sums;
+    // A row that changes cluster moves its share of the sums.
+    const auto relabel = [&](Index i, const double* y, std::int32_t b) {
+      const std::int32_t a = labels[begin + i];
+      if (b == a) return;
+      const double w = data_.weight(begin + i);
+      sums.move(a, y, refs + a * d, d, w, -1.0);
+      sums.move(b, y, refs + b * d, d, w, 1.0);
+      ++sums.changed;
+      labels[begin + i] = b;
+    };
+    // Rows near many centres are gathered (centred) for one product with every centre.
+    c.gathered.resize(static_cast<Index>(c.which.size()) + 1, d);
+    Index m = 0;
+    for (const Index i : c.which) {
+      const double* x = data_.x + (begin + i) * d;
+      double* y = c.gathered.data() + m * d;
+      for (Index j = 0; j < d; ++j) y[j] = x[j] - o[j];
+      const std::int32_t a = labels[begin + i];
+      const double d2a = squaredDistance(y, centres + a * d, d);
+      upper[i] = std::sqrt(d2a);
+      if (d2a <= kSafeSquare) {
+        if (upper[i] * (1.0 + kBoundMargin) < std::max(lower[i], half[a])) continue;
+        if (fewNear(a, d2a)) {
+          double d2 = d2a;
+          const std::int32_t b = nearAssign(y, a, d2a, centres, d, d2, lower[i]);
+          upper[i] = std::sqrt(d2);
+          relabel(i, y, b);
+          continue;
+        }
+      }
+      c.which[m++] = i;  // in the first m places, in row order, their rows in c.gathered
+    }
+    if (m == 0) return;
+    c.which.resize(static_cast<size_t>(m));
+    c.gathered.conservativeResize(m, d);
+    nearestOfRows<kD, true>(c.gathered, cs, c);
+    for (Index r = 0; r < m; ++r) {
+      const Index i = c.which[r];
+      const double* y = c.gathered.data() + r * d;
+      const std::int32_t b = c.labels[r];
+      const double d2 = squaredDistance(y, centres + b * d, d);
+      if (!(d2 <= kSafeSquare) && sums.overflowRow < 0) sums.overflowRow = begin + i;
+      upper[i] = std::sqrt(d2);
+      double y2 = 0.0;
+      for (Index j = 0; j < d; ++j) y2 += y[j] * y[j];
+      const double second2 = c.second[r] + y2 - kBoundMargin * (y2 + cs.c2max);
+      lower[i] = second2 > 0.0 ? std::sqrt(second2) : 0.0;
+      relabel(i, y, b);
     }
   }
 
@@ -625,8 +873,10 @@ class Lloyd {
 
   // scikit-learn's rule: each empty cluster takes the point farthest from its assigned centre
   // (descending distance, ties to the lowest index; zero-weight points are never taken).
-  void relocateEmpty(const RowMatrix& centers, const std::vector<std::int32_t>& labels,
-                     Sums& total) {
+  // The donor's sums lose the row; the empty cluster's reference becomes the row itself, so
+  // that its centre is exactly that row (the next pass is a full one).
+  void relocateEmpty(const RowMatrix& centers, const std::vector<std::int32_t>& labels) {
+    Sums& total = state_;
     std::vector<Index> empty;
     for (Index c = 0; c < centers.rows(); ++c) {
       if (total.weight[c] == 0.0) empty.push_back(c);
@@ -652,10 +902,12 @@ class Lloyd {
       const Index from = labels[far];
       const double weight = data_.weight(far);
       const RowVector xc = ConstRowMap(data_.x + far * data_.d, 1, data_.d) - origin_;
-      total.sum.row(from) -= weight * xc;
-      total.weight[from] -= weight;
-      total.sum.row(empty[e]) = weight * xc;
+      total.move(from, xc.data(), references_.row(from).data(), data_.d, weight, -1.0);
+      references_.row(empty[e]) = xc;
+      total.sum.row(empty[e]).setZero();
+      total.squares[empty[e]] = 0.0;
       total.weight[empty[e]] = weight;
+      total.count[empty[e]] = 1;
     }
   }
 
@@ -672,6 +924,8 @@ class Lloyd {
   const Control& control_;
   std::vector<Scratch> scratch_;
   Bounds bounds_;
+  Sums state_;             // the sums of the current assignment (see Sums)
+  RowMatrix references_;   // K x D: their reference points r
   RowVector origin_;
   double tolerance_ = 0.0;
 };
