@@ -837,10 +837,13 @@ class Lloyd {
           const Index begin = data_.blockBegin(b);
           double sum = 0.0;
           Index overflowRow = -1;
+          const Index d = data_.d;
+          std::vector<double> xc(static_cast<size_t>(d));
           for (Index i = begin; i < begin + data_.blockSize(b); ++i) {
-            const RowVector xc = ConstRowMap(data_.x + i * data_.d, 1, data_.d) - origin_;
-            const double* c = centers.data() + labels[i] * data_.d;
-            const double d2 = squaredDistance(xc.data(), c, data_.d);
+            const double* x = data_.x + i * d;
+            for (Index j = 0; j < d; ++j) xc[j] = x[j] - origin_[j];
+            const double* c = centers.data() + labels[i] * d;
+            const double d2 = squaredDistance(xc.data(), c, d);
             if (!(d2 <= kSafeSquare) && overflowRow < 0) overflowRow = i;
             sum += data_.weight(i) * d2;
           }
