@@ -403,10 +403,13 @@ struct Bounds {
   }
 };
 
-// A centre may move from its sums' reference by up to √16 = 4 RMS radii of its cluster before the
-// sums are taken afresh: the inertia formula then cancels at most about 6 bits (≈ 1e-14
-// relative), while early iterations, whose centres jump by a few radii, still skip full passes.
+// The sums are taken afresh (a full pass) when a centre has moved from its reference by more
+// than √16 = 4 RMS radii of its cluster, or when rows weighing more than 16 times what the
+// cluster still holds have left it: the inertia formula and the subtractions then cancel at
+// most about 6 bits (≈ 1e-14 relative), while early iterations, whose centres jump by a few
+// radii and whose clusters trade many rows, still skip full passes.
 constexpr double kRebaseShift = 16.0;
+constexpr double kRebaseRemoved = 16.0;
 
 // The relative margin a bound must clear (far above the rounding of distances, bounds and
 // drifts, far below any gap the data show between its nearest and second nearest centre).
@@ -523,9 +526,7 @@ class Lloyd {
     return total;
   }
 
-  // Whether the sums should be taken afresh before the next pass: a centre has moved from its
-  // reference by more than its cluster's RMS radius (the inertia formula would cancel more than
-  // a few bits), or rows that left a cluster weighed more than half of what it still has.
+  // Whether the sums should be taken afresh before the next pass (see kRebaseShift).
   bool needsFullPass(const RowMatrix& next) const {
     for (Index c = 0; c < next.rows(); ++c) {
       const double w = state_.weight[c];
@@ -533,7 +534,7 @@ class Lloyd {
       const RowVector delta = next.row(c) - references_.row(c);
       const double shiftTerm = w * delta.squaredNorm();
       const double about = state_.squares[c] - 2.0 * delta.dot(state_.sum.row(c)) + shiftTerm;
-      if (shiftTerm > kRebaseShift * about || state_.removed[c] > 0.5 * w) return true;
+      if (shiftTerm > kRebaseShift * about || state_.removed[c] > kRebaseRemoved * w) return true;
     }
     return false;
   }
