@@ -832,29 +832,35 @@ class Lloyd {
     // Per thread: the block's sum and its first overflowing row (thrown in block order).
     std::vector<std::pair<double, Index>> partial(pool_.size());
     double total = 0.0;
-    pool_.forEachOrdered(
-        data_.blocks(),
-        [&](Index b, unsigned w) {
-          const Index begin = data_.blockBegin(b);
-          double sum = 0.0;
-          Index overflowRow = -1;
-          const Index d = data_.d;
-          std::vector<double> xc(static_cast<size_t>(d));
-          for (Index i = begin; i < begin + data_.blockSize(b); ++i) {
-            const double* x = data_.x + i * d;
-            for (Index j = 0; j < d; ++j) xc[j] = x[j] - origin_[j];
-            const double* c = centers.data() + labels[i] * d;
-            const double d2 = squaredDistance(xc.data(), c, d);
-            if (!(d2 <= kSafeSquare) && overflowRow < 0) overflowRow = i;
-            sum += data_.weight(i) * d2;
-          }
-          partial[w] = {sum, overflowRow};
-        },
-        [&](Index b, unsigned w) {
-          if (partial[w].second >= 0) throw overflowing(labels[partial[w].second]);
-          total += partial[w].first;
-          if (!std::isfinite(total)) throw overflowing(heaviestInBlock(centers, labels.data(), b));
-        });
+    withFeatureCount(data_.d, [&](auto size) {
+      constexpr int kD = decltype(size)::value;
+      const Index d = kD > 0 ? kD : data_.d;
+      pool_.forEachOrdered(
+          data_.blocks(),
+          [&](Index b, unsigned w) {
+            const Index begin = data_.blockBegin(b);
+            double sum = 0.0;
+            Index overflowRow = -1;
+            std::vector<double> xc(static_cast<size_t>(d));
+            const double* o = origin_.data();
+            for (Index i = begin; i < begin + data_.blockSize(b); ++i) {
+              const double* x = data_.x + i * d;
+              for (Index j = 0; j < d; ++j) xc[j] = x[j] - o[j];
+              const double* c = centers.data() + labels[i] * d;
+              const double d2 = squaredDistance(xc.data(), c, d);
+              if (!(d2 <= kSafeSquare) && overflowRow < 0) overflowRow = i;
+              sum += data_.weight(i) * d2;
+            }
+            partial[w] = {sum, overflowRow};
+          },
+          [&](Index b, unsigned w) {
+            if (partial[w].second >= 0) throw overflowing(labels[partial[w].second]);
+            total += partial[w].first;
+            if (!std::isfinite(total)) {
+              throw overflowing(heaviestInBlock(centers, labels.data(), b));
+            }
+          });
+    });
     return total;
   }
 
