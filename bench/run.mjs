@@ -84,6 +84,17 @@ function describe(name, r) {
   return `${name}: ${ms[Math.floor(ms.length / 2)].toFixed(3)} ms/iter (n_iter ${r.nIter.join(',')})`;
 }
 
+// scikit-learn is the peer every ratio is taken against: without it the run would be half a
+// table, so say at once what to install.
+{
+  const check = runJson(PYTHON, ['-c', 'import json, sklearn, numpy; print(json.dumps({"sklearn": sklearn.__version__}))']);
+  if (check.error) {
+    log(`scikit-learn is not importable by ${PYTHON} (${check.error}).`);
+    log("Install Debian's packages first: apt-get install -y python3-sklearn python3-threadpoolctl");
+    process.exit(2);
+  }
+}
+
 const t0 = Date.now();
 const machine = {
   cores: availableParallelism(),
