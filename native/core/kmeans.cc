@@ -28,6 +28,7 @@ struct ChunkScratch {
   std::vector<std::int32_t> labels;
   std::vector<double> best;    // the running minimum of the kernel for few features
   std::vector<double> second;  // the second smallest value of c2[k] − 2 x·c_k (bounded Lloyd)
+  std::vector<double> at;      // the running label, as a double: selects of one lane width
   // Bounded Lloyd: the rows of the chunk whose label the bounds could not keep, gathered.
   RowMatrix gathered;
   std::vector<Index> which;     // their positions in the chunk
@@ -85,20 +86,21 @@ inline double squaredDistance(const double* a, const double* b, Index d) {
 // Few features (kD known at compile time): centre by centre, a running minimum over the rows
 // (vectorised across rows).
 template <int kD, bool kSecond>
-void nearestSmall(const double* xc, Index rows, const Centres& cs, double* best, double* second,
-                  std::int32_t* labels) {
+void nearestSmall(const double* xc, Index rows, const Centres& cs, double* __restrict best,
+                  double* __restrict second, double* __restrict at,
+                  std::int32_t* __restrict labels) {
   const Index k = cs.k();
   for (Index j = 0; j < k; ++j) {
     double m[kD];  // −2c_j
     for (int t = 0; t < kD; ++t) m[t] = cs.m(t, j);
     const double c2 = cs.c2[j];
-    const std::int32_t label = static_cast<std::int32_t>(j);
+    const double label = static_cast<double>(j);
     if (j == 0) {
       for (Index i = 0; i < rows; ++i) {
         double p = 0.0;
         for (int t = 0; t < kD; ++t) p += m[t] * xc[i * kD + t];
         best[i] = c2 + p;
-        labels[i] = 0;
+        at[i] = 0.0;
         if constexpr (kSecond) second[i] = std::numeric_limits<double>::infinity();
       }
       continue;
@@ -110,9 +112,10 @@ void nearestSmall(const double* xc, Index rows, const Centres& cs, double* best,
       const bool less = v < best[i];
       if constexpr (kSecond) second[i] = less ? best[i] : (v < second[i] ? v : second[i]);
       best[i] = less ? v : best[i];
-      labels[i] = less ? label : labels[i];
+      at[i] = less ? label : at[i];
     }
   }
+  for (Index i = 0; i < rows; ++i) labels[i] = static_cast<std::int32_t>(at[i]);
 }
 
 // More features: c2[k] + (−2C)·xcᵀ (K x rows; the product added to c2, which also spares the
@@ -121,7 +124,7 @@ void nearestSmall(const double* xc, Index rows, const Centres& cs, double* best,
 // also the running second smallest.
 template <bool kSecond>
 void nearestGemm(const Eigen::Ref<const RowMatrix>& xc, const Centres& cs, RowMatrix& values,
-                 double* __restrict best, double* __restrict second,
+                 double* __restrict best, double* __restrict second, double* __restrict at,
                  std::int32_t* __restrict labels) {
   const Index rows = xc.rows();
   const Index k = cs.k();
@@ -132,21 +135,22 @@ void nearestGemm(const Eigen::Ref<const RowMatrix>& xc, const Centres& cs, RowMa
     const double* __restrict v = values.data();
     for (Index i = 0; i < rows; ++i) {
       best[i] = v[i];
-      labels[i] = 0;
+      at[i] = 0.0;
       if constexpr (kSecond) second[i] = std::numeric_limits<double>::infinity();
     }
   }
   for (Index j = 1; j < k; ++j) {
     const double* __restrict v = values.data() + j * rows;
-    const std::int32_t label = static_cast<std::int32_t>(j);
+    const double label = static_cast<double>(j);
     for (Index i = 0; i < rows; ++i) {
       const double t = v[i];
       const bool less = t < best[i];
       if constexpr (kSecond) second[i] = less ? best[i] : (t < second[i] ? t : second[i]);
       best[i] = less ? t : best[i];
-      labels[i] = less ? label : labels[i];
+      at[i] = less ? label : at[i];
     }
   }
+  for (Index i = 0; i < rows; ++i) labels[i] = static_cast<std::int32_t>(at[i]);
 }
 
 // Rows [first, first + rows) of the data minus the origin, into xc (rows x D).
@@ -172,11 +176,13 @@ void nearestOfRows(const RowMatrix& xc, const Centres& cs, ChunkScratch& s) {
   s.labels.resize(static_cast<size_t>(rows));
   if constexpr (kSecond) s.second.resize(static_cast<size_t>(rows));
   s.best.resize(static_cast<size_t>(rows));
+  s.at.resize(static_cast<size_t>(rows));
   if constexpr (kD > 0) {
     nearestSmall<kD, kSecond>(xc.data(), rows, cs, s.best.data(), s.second.data(),
-                              s.labels.data());
+                              s.at.data(), s.labels.data());
   } else {
-    nearestGemm<kSecond>(xc, cs, s.values, s.best.data(), s.second.data(), s.labels.data());
+    nearestGemm<kSecond>(xc, cs, s.values, s.best.data(), s.second.data(), s.at.data(),
+                         s.labels.data());
   }
 }
 
