@@ -71,4 +71,37 @@ inline void laneCentredMoments(const double* r, const double* x, double m, Index
   squares += foldLanes(q);
 }
 
+// Lane-wise selections as bit masks on Eigen's packets (Eigen 3.4's select() is not vectorised).
+namespace detail {
+using Packet = Eigen::internal::packet_traits<double>::type;
+constexpr int kPacket = Eigen::internal::unpacket_traits<Packet>::size;
+static_assert(kLanes % kPacket == 0, "a lane holds whole packets");
+template <class Op>
+inline Lane packetwise(const Lane& a, double b, Op op) {
+  using namespace Eigen::internal;
+  Lane out;
+  const Packet pb = pset1<Packet>(b);
+  for (int l = 0; l < kLanes; l += kPacket) {
+    pstoreu(out.data() + l, op(ploadu<Packet>(a.data() + l), pb));
+  }
+  return out;
+}
+}  // namespace detail
+
+// a_l < b ? 0 : a_l.
+inline Lane zeroBelow(const Lane& a, double b) {
+  using namespace Eigen::internal;
+  return detail::packetwise(a, b, [](const detail::Packet& x, const detail::Packet& y) {
+    return pandnot(x, pcmp_lt(x, y));
+  });
+}
+
+// a_l == b ? 0 : a_l.
+inline Lane zeroWhereEqual(const Lane& a, double b) {
+  using namespace Eigen::internal;
+  return detail::packetwise(a, b, [](const detail::Packet& x, const detail::Packet& y) {
+    return pandnot(x, pcmp_eq(x, y));
+  });
+}
+
 }  // namespace gaussmix
