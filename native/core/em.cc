@@ -190,8 +190,8 @@ void Engine::expectationChunk(Index begin, Index rows, const Vector& weights,
     Lane sum = Lane::Zero();
     for (Index c = 0; c < k; ++c) {
       LaneMap pc(p + c * stride + i);
-      // As normaliseRows: p below the smallest normal double is 0 (Eigen's exp clamps).
-      const Lane e = zeroBelow((pc - top).exp(), kSmallestNormal);
+      // As normaliseRows: p below the smallest normal double is 0.
+      const Lane e = expOrZero(pc - top);
       pc = e;
       sum += e;
     }

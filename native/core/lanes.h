@@ -104,4 +104,25 @@ inline Lane zeroWhereEqual(const Lane& a, double b) {
   });
 }
 
+// exp(a), and 0 where it would be below the smallest normal double (about e^−708.4; −∞
+// included). The argument is raised to that bound before Eigen's exp, so that no lane computes
+// a subnormal result: Eigen's exp clamps at −709.78 and returns about 5.6e-309 there, and
+// arithmetic that produces subnormals is slow (measured 30% of d8's E-step, where most
+// components are far from most rows). Above the bound, Eigen's exp unchanged; below it, as
+// before, 0 (an absolute error under 2.3e-308).
+inline Lane expOrZero(const Lane& a) {
+  using namespace Eigen::internal;
+  // Just above log(DBL_MIN) = −708.39641853226408: exp of it is a normal double for any
+  // rounding of Eigen's exp (2.9e5 ulp of margin).
+  constexpr double kLowest = -708.3964185322;
+  const Lane e = a.max(kLowest).exp();
+  Lane out;
+  const detail::Packet lowest = pset1<detail::Packet>(kLowest);
+  for (int l = 0; l < kLanes; l += detail::kPacket) {
+    const detail::Packet x = ploadu<detail::Packet>(a.data() + l);
+    pstoreu(out.data() + l, pandnot(ploadu<detail::Packet>(e.data() + l), pcmp_lt(x, lowest)));
+  }
+  return out;
+}
+
 }  // namespace gaussmix
