@@ -74,7 +74,7 @@ inline void laneCentredMoments(const double* r, const double* x, double m, Index
 // Lane-wise selections as bit masks on Eigen's packets (Eigen 3.4's select() is not vectorised).
 namespace detail {
 using Packet = Eigen::internal::packet_traits<double>::type;
-constexpr int kPacket = Eigen::internal::unpacket_traits<Packet>::size;
+constexpr int kPacket = Eigen::internal::packet_traits<double>::size;
 static_assert(kLanes % kPacket == 0, "a lane holds whole packets");
 template <class Op>
 inline Lane packetwise(const Lane& a, double b, Op op) {
@@ -104,24 +104,77 @@ inline Lane zeroWhereEqual(const Lane& a, double b) {
   });
 }
 
-// exp(a), and 0 where it would be below the smallest normal double (about e^−708.4; −∞
-// included). The argument is raised to that bound before Eigen's exp, so that no lane computes
-// a subnormal result: Eigen's exp clamps at −709.78 and returns about 5.6e-309 there, and
-// arithmetic that produces subnormals is slow (measured 30% of d8's E-step, where most
-// components are far from most rows). Above the bound, Eigen's exp unchanged; below it, as
-// before, 0 (an absolute error under 2.3e-308).
+namespace detail {
+// Just above log(DBL_MIN) = −708.39641853226408: exp of it is a normal double (e^6e-11 above).
+constexpr double kExpLowest = -708.3964185322;
+#if defined(EIGEN_VECTORIZE_AVX2) && !defined(EIGEN_VECTORIZE_AVX512)
+#define GAUSSMIX_OWN_EXP 1
+// 2^n for the integer n that t − 1.5·2^52 holds exactly, n in [−1022, 0].
+inline Packet twoToThe(const Packet& t, const Packet& shifter) {
+  const __m256i bits = _mm256_sub_epi64(_mm256_castpd_si256(t), _mm256_castpd_si256(shifter));
+  return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(bits, _mm256_set1_epi64x(1023)), 52));
+}
+#elif defined(EIGEN_VECTORIZE_SSE2) && !defined(EIGEN_VECTORIZE_AVX)
+#define GAUSSMIX_OWN_EXP 1
+inline Packet twoToThe(const Packet& t, const Packet& shifter) {
+  const __m128i bits = _mm_sub_epi64(_mm_castpd_si128(t), _mm_castpd_si128(shifter));
+  return _mm_castsi128_pd(_mm_slli_epi64(_mm_add_epi64(bits, _mm_set1_epi64x(1023)), 52));
+}
+#endif
+#ifdef GAUSSMIX_OWN_EXP
+// exp(x) for x in [kExpLowest, 0]: x = n·log 2 + r, |r| <= log(2)/2 (log 2 in two parts, the
+// first exact times any n), e^r by its Taylor polynomial of degree 13 (truncation under 6e-18
+// relative), times 2^n built in the exponent bits. About 1 ulp, like Eigen's exp, which spends
+// a division and a general ldexp (clamps, four products) on every packet; never subnormal.
+inline Packet expNonPositive(const Packet& x) {
+  using namespace Eigen::internal;
+  const Packet shifter = pset1<Packet>(6755399441055744.0);  // 1.5·2^52: rounds to an integer
+  const Packet t = pmadd(x, pset1<Packet>(1.4426950408889634074), shifter);
+  const Packet n = psub(t, shifter);
+  Packet r = pmadd(n, pset1<Packet>(-6.93147180369123816490e-01), x);  // fdlibm's ln2_hi
+  r = pmadd(n, pset1<Packet>(-1.90821492927058770002e-10), r);         // ln2_lo
+  Packet p = pset1<Packet>(1.6059043836821613e-10);                      // 1/13!
+  p = pmadd(p, r, pset1<Packet>(2.08767569878681e-09));
+  p = pmadd(p, r, pset1<Packet>(2.505210838544172e-08));
+  p = pmadd(p, r, pset1<Packet>(2.755731922398589e-07));
+  p = pmadd(p, r, pset1<Packet>(2.7557319223985893e-06));
+  p = pmadd(p, r, pset1<Packet>(2.48015873015873e-05));
+  p = pmadd(p, r, pset1<Packet>(0.0001984126984126984));
+  p = pmadd(p, r, pset1<Packet>(0.001388888888888889));
+  p = pmadd(p, r, pset1<Packet>(0.008333333333333333));
+  p = pmadd(p, r, pset1<Packet>(0.041666666666666664));
+  p = pmadd(p, r, pset1<Packet>(0.16666666666666666));
+  p = pmadd(p, r, pset1<Packet>(0.5));
+  p = pmadd(p, r, pset1<Packet>(1.0));
+  p = pmadd(p, r, pset1<Packet>(1.0));
+  return pmul(p, twoToThe(t, shifter));
+}
+#endif
+}  // namespace detail
+
+// exp(a) for a <= 0 (−∞ included), and 0 where it would be below the smallest normal double
+// (about e^−708.4). No lane computes a subnormal: Eigen's exp clamps at −709.78 and returns
+// about 5.6e-309 there, and arithmetic that produces subnormals is slow (30% of d8's E-step,
+// where most components are far from most rows). Below the bound, 0 as before (an absolute
+// error under 2.3e-308).
 inline Lane expOrZero(const Lane& a) {
   using namespace Eigen::internal;
-  // Just above log(DBL_MIN) = −708.39641853226408: exp of it is a normal double for any
-  // rounding of Eigen's exp (2.9e5 ulp of margin).
-  constexpr double kLowest = -708.3964185322;
-  const Lane e = a.max(kLowest).exp();
+  using detail::Packet;
+  const Packet lowest = pset1<Packet>(detail::kExpLowest);
   Lane out;
-  const detail::Packet lowest = pset1<detail::Packet>(kLowest);
+#ifdef GAUSSMIX_OWN_EXP
   for (int l = 0; l < kLanes; l += detail::kPacket) {
-    const detail::Packet x = ploadu<detail::Packet>(a.data() + l);
-    pstoreu(out.data() + l, pandnot(ploadu<detail::Packet>(e.data() + l), pcmp_lt(x, lowest)));
+    const Packet x = ploadu<Packet>(a.data() + l);
+    const Packet e = detail::expNonPositive(pmax(x, lowest));
+    pstoreu(out.data() + l, pandnot(e, pcmp_lt(x, lowest)));
   }
+#else
+  const Lane e = a.max(detail::kExpLowest).exp();
+  for (int l = 0; l < kLanes; l += detail::kPacket) {
+    const Packet x = ploadu<Packet>(a.data() + l);
+    pstoreu(out.data() + l, pandnot(ploadu<Packet>(e.data() + l), pcmp_lt(x, lowest)));
+  }
+#endif
   return out;
 }
 
