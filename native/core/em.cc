@@ -195,7 +195,7 @@ void Engine::expectationChunk(Index begin, Index rows, const Vector& weights,
       pc = e;
       sum += e;
     }
-    Lane norm = top + sum.log();
+    Lane norm = top + logOrMinusInfinity(sum);
     sum = sum.max(kSmallestNormal);
     const bool far = norm.minCoeff() == kNegInf;  // never NaN
     if (!far && !rowWeights && i + kLanes <= rows) {

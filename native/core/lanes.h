@@ -4,6 +4,8 @@
 // changes a result.
 #pragma once
 
+#include <limits>
+
 #include "types.h"
 
 namespace gaussmix {
@@ -114,11 +116,22 @@ inline Packet twoToThe(const Packet& t, const Packet& shifter) {
   const __m256i bits = _mm256_sub_epi64(_mm256_castpd_si256(t), _mm256_castpd_si256(shifter));
   return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(bits, _mm256_set1_epi64x(1023)), 52));
 }
+// The biased exponent field of x as a double (x >= 0): 2^52 + e − 2^52.
+inline Packet biasedExponent(const Packet& x) {
+  const __m256i e = _mm256_srli_epi64(_mm256_castpd_si256(x), 52);
+  const __m256i two52 = _mm256_set1_epi64x(0x4330000000000000);
+  return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(e, two52)), _mm256_castsi256_pd(two52));
+}
 #elif defined(EIGEN_VECTORIZE_SSE2) && !defined(EIGEN_VECTORIZE_AVX)
 #define GAUSSMIX_OWN_EXP 1
 inline Packet twoToThe(const Packet& t, const Packet& shifter) {
   const __m128i bits = _mm_sub_epi64(_mm_castpd_si128(t), _mm_castpd_si128(shifter));
   return _mm_castsi128_pd(_mm_slli_epi64(_mm_add_epi64(bits, _mm_set1_epi64x(1023)), 52));
+}
+inline Packet biasedExponent(const Packet& x) {
+  const __m128i e = _mm_srli_epi64(_mm_castpd_si128(x), 52);
+  const __m128i two52 = _mm_set1_epi64x(0x4330000000000000);
+  return _mm_sub_pd(_mm_castsi128_pd(_mm_or_si128(e, two52)), _mm_castsi128_pd(two52));
 }
 #endif
 #ifdef GAUSSMIX_OWN_EXP
@@ -149,8 +162,51 @@ inline Packet expNonPositive(const Packet& x) {
   p = pmadd(p, r, pset1<Packet>(1.0));
   return pmul(p, twoToThe(t, shifter));
 }
+// log(x) for x = 0 (−∞) or a positive normal double (no subnormals, infinities or NaN):
+// fdlibm's log. x = 2^k·m, m in [√½, √2), f = m − 1, s = f/(2 + f), log m = f − ½f² +
+// s(½f² + R(s²)) with fdlibm's minimax R; k·log 2 in two parts. Under 1 ulp.
+inline Packet logPositive(const Packet& x) {
+  using namespace Eigen::internal;
+  const Packet one = pset1<Packet>(1.0);
+  const Packet mantissaBits = pset1frombits<Packet>(static_cast<uint64_t>(0x000fffffffffffffull));
+  Packet m = por(pand(x, mantissaBits), one);  // [1, 2)
+  Packet k = psub(biasedExponent(x), pset1<Packet>(1023.0));
+  const Packet high = pcmp_lt(pset1<Packet>(1.4142135623730951), m);
+  m = pselect(high, pmul(m, pset1<Packet>(0.5)), m);
+  k = padd(k, pand(high, one));
+  const Packet f = psub(m, one);
+  const Packet s = pdiv(f, padd(pset1<Packet>(2.0), f));
+  const Packet z = pmul(s, s);
+  const Packet w = pmul(z, z);
+  Packet t1 = pmadd(w, pset1<Packet>(1.531383769920937332e-01), pset1<Packet>(2.222219843214978396e-01));
+  t1 = pmul(w, pmadd(w, t1, pset1<Packet>(3.999999999940941908e-01)));
+  Packet t2 = pmadd(w, pset1<Packet>(1.479819860511658591e-01), pset1<Packet>(1.818357216161805012e-01));
+  t2 = pmadd(w, t2, pset1<Packet>(2.857142874366239149e-01));
+  t2 = pmul(z, pmadd(w, t2, pset1<Packet>(6.666666666666735130e-01)));
+  const Packet r = padd(t2, t1);
+  const Packet hfsq = pmul(pmul(pset1<Packet>(0.5), f), f);
+  // k·ln2_hi − ((hfsq − (s·(hfsq + R) + k·ln2_lo)) − f)
+  const Packet inner = padd(pmul(s, padd(hfsq, r)), pmul(k, pset1<Packet>(1.90821492927058770002e-10)));
+  const Packet out = psub(pmul(k, pset1<Packet>(6.93147180369123816490e-01)), psub(psub(hfsq, inner), f));
+  const Packet zero = pcmp_eq(x, pzero(x));
+  return pselect(zero, pset1<Packet>(-std::numeric_limits<double>::infinity()), out);
+}
 #endif
 }  // namespace detail
+
+// log(a) for lanes that are 0 (−∞) or positive normal doubles.
+inline Lane logOrMinusInfinity(const Lane& a) {
+#ifdef GAUSSMIX_OWN_EXP
+  using namespace Eigen::internal;
+  Lane out;
+  for (int l = 0; l < kLanes; l += detail::kPacket) {
+    pstoreu(out.data() + l, detail::logPositive(ploadu<detail::Packet>(a.data() + l)));
+  }
+  return out;
+#else
+  return a.log();
+#endif
+}
 
 // exp(a) for a <= 0 (−∞ included), and 0 where it would be below the smallest normal double
 // (about e^−708.4). No lane computes a subnormal: Eigen's exp clamps at −709.78 and returns
