@@ -658,9 +658,17 @@ class AxisAlignedCovariance final : public Covariance {
       const double* rc = r + c * stride;
       const double* mu = means.row(c).data();
       if (centred && perFeature()) {
-        for (Index j = 0; j < d; ++j) {
-          laneCentredMoments(rc, xt + j * stride, mu[j], n, centred[c * d + j],
-                             scatter[c * d + j]);
+        // Two features per sweep where the eight lanes are at most two packets (AVX2 and
+        // wider: the accumulators still fit the registers).
+        constexpr Index kPair = kLanes / detail::kPacket <= 2 ? 2 : 1;
+        Index j = 0;
+        for (; j + kPair <= d; j += kPair) {
+          laneCentredMomentsJ<kPair>(rc, xt + j * stride, stride, mu + j, n, centred + c * d + j,
+                                     scatter + c * d + j);
+        }
+        for (; j < d; ++j) {
+          laneCentredMomentsJ<1>(rc, xt + j * stride, stride, mu + j, n, centred + c * d + j,
+                                 scatter + c * d + j);
         }
         continue;
       }

@@ -90,6 +90,47 @@ inline Lane packetwise(const Lane& a, double b, Op op) {
 }
 }  // namespace detail
 
+// foldLanes of eight lanes held as packets.
+inline double foldPackets(const detail::Packet* acc) {
+  Lane lanes;
+  for (int q = 0; q < kLanes / detail::kPacket; ++q) {
+    Eigen::internal::pstoreu(lanes.data() + q * detail::kPacket, acc[q]);
+  }
+  return foldLanes(lanes);
+}
+
+// laneCentredMoments for J columns x_j (x_0 + j·stride) and means m_j in one sweep, r loaded
+// once for all of them; the squares by pmadd (fused on AVX2+FMA).
+template <int J>
+inline void laneCentredMomentsJ(const double* r, const double* x, Index stride, const double* m,
+                                Index n, double* sum, double* squares) {
+  using namespace Eigen::internal;
+  using detail::Packet;
+  constexpr int kPackets = kLanes / detail::kPacket;
+  Packet a[J][kPackets];
+  Packet q[J][kPackets];
+  Packet mj[J];
+  for (int j = 0; j < J; ++j) {
+    mj[j] = pset1<Packet>(m[j]);
+    for (int p = 0; p < kPackets; ++p) a[j][p] = q[j][p] = pset1<Packet>(0.0);
+  }
+  for (Index i = 0; i < n; i += kLanes) {
+    for (int p = 0; p < kPackets; ++p) {
+      const Packet rp = ploadu<Packet>(r + i + p * detail::kPacket);
+      for (int j = 0; j < J; ++j) {
+        const Packet y = psub(ploadu<Packet>(x + j * stride + i + p * detail::kPacket), mj[j]);
+        const Packet ry = pmul(rp, y);
+        a[j][p] = padd(a[j][p], ry);
+        q[j][p] = pmadd(ry, y, q[j][p]);
+      }
+    }
+  }
+  for (int j = 0; j < J; ++j) {
+    sum[j] += foldPackets(a[j]);
+    squares[j] += foldPackets(q[j]);
+  }
+}
+
 // a_l < b ? 0 : a_l.
 inline Lane zeroBelow(const Lane& a, double b) {
   using namespace Eigen::internal;
