@@ -540,6 +540,9 @@ class TiedCovariance final : public StackedCovariance {
 
 // ---------------------------------------------------------------------------------------------
 // diag and spherical: U = 1/σ elementwise. `perFeature` tells whether σ varies along D.
+// Up to this many features, the spherical one-pass scatter keeps its sums in registers.
+constexpr Index kFusedSphericalFeatures = 4;
+
 class AxisAlignedCovariance final : public Covariance {
  public:
   AxisAlignedCovariance(CovarianceType type, Index k, Index d) : Covariance(type, k, d) {}
@@ -670,6 +673,26 @@ class AxisAlignedCovariance final : public Covariance {
           laneCentredMomentsJ<1>(rc, xt + j * stride, stride, mu + j, n, centred + c * d + j,
                                  scatter + c * d + j);
         }
+        continue;
+      }
+      if (centred && !perFeature() && d <= kFusedSphericalFeatures) {
+        // Spherical: Σ r (x_j − μ_j) and Σ r Σ_j (x_j − μ_j)² in one sweep (the same
+        // operations as the separate sweeps below, which stored Σ_j (x_j − μ_j)² per row).
+        Lane a[kFusedSphericalFeatures];
+        for (Index j = 0; j < d; ++j) a[j] = Lane::Zero();
+        Lane q = Lane::Zero();
+        for (Index i = 0; i < n; i += kLanes) {
+          const Lane rl = ConstLaneMap(rc + i);
+          Lane sum = Lane::Zero();
+          for (Index j = 0; j < d; ++j) {
+            const Lane y = ConstLaneMap(xt + j * stride + i) - mu[j];
+            a[j] += rl * y;
+            sum += y * y;
+          }
+          q += rl * sum;
+        }
+        for (Index j = 0; j < d; ++j) centred[c * d + j] += foldLanes(a[j]);
+        scatter[c] += foldLanes(q);
         continue;
       }
       if (centred) {
