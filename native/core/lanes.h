@@ -58,21 +58,6 @@ inline double laneWeightedSquares(const double* r, const double* x, double m, In
   return foldLanes(acc);
 }
 
-// sum += Σ r_i (x_i − m) and squares += Σ r_i (x_i − m)², in one sweep.
-inline void laneCentredMoments(const double* r, const double* x, double m, Index n, double& sum,
-                               double& squares) {
-  Lane a = Lane::Zero();
-  Lane q = Lane::Zero();
-  for (Index i = 0; i < n; i += kLanes) {
-    const Lane y = ConstLaneMap(x + i) - m;
-    const Lane ry = ConstLaneMap(r + i) * y;
-    a += ry;
-    q += ry * y;
-  }
-  sum += foldLanes(a);
-  squares += foldLanes(q);
-}
-
 // Lane-wise selections as bit masks on Eigen's packets (Eigen 3.4's select() is not vectorised).
 namespace detail {
 using Packet = Eigen::internal::packet_traits<double>::type;
@@ -99,8 +84,9 @@ inline double foldPackets(const detail::Packet* acc) {
   return foldLanes(lanes);
 }
 
-// laneCentredMoments for J columns x_j (x_0 + j·stride) and means m_j in one sweep, r loaded
-// once for all of them; the squares by pmadd (fused on AVX2+FMA).
+// sum_j += Σ r_i (x_ji − m_j), squares_j += Σ r_i (x_ji − m_j)² for J columns x_j (at
+// x + j·stride) in one sweep, r loaded once for all of them; the squares by pmadd (fused on
+// AVX2+FMA).
 template <int J>
 inline void laneCentredMomentsJ(const double* r, const double* x, Index stride, const double* m,
                                 Index n, double* sum, double* squares) {
@@ -131,14 +117,6 @@ inline void laneCentredMomentsJ(const double* r, const double* x, Index stride, 
   }
 }
 
-// a_l < b ? 0 : a_l.
-inline Lane zeroBelow(const Lane& a, double b) {
-  using namespace Eigen::internal;
-  return detail::packetwise(a, b, [](const detail::Packet& x, const detail::Packet& y) {
-    return pandnot(x, pcmp_lt(x, y));
-  });
-}
-
 // a_l == b ? 0 : a_l.
 inline Lane zeroWhereEqual(const Lane& a, double b) {
   using namespace Eigen::internal;
@@ -155,7 +133,8 @@ constexpr double kExpLowest = -708.3964185322;
 // 2^n for the integer n that t − 1.5·2^52 holds exactly, n in [−1022, 0].
 inline Packet twoToThe(const Packet& t, const Packet& shifter) {
   const __m256i bits = _mm256_sub_epi64(_mm256_castpd_si256(t), _mm256_castpd_si256(shifter));
-  return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(bits, _mm256_set1_epi64x(1023)), 52));
+  const __m256i biased = _mm256_add_epi64(bits, _mm256_set1_epi64x(1023));
+  return _mm256_castsi256_pd(_mm256_slli_epi64(biased, 52));
 }
 // The biased exponent field of x as a double (x >= 0): 2^52 + e − 2^52.
 inline Packet biasedExponent(const Packet& x) {
@@ -219,16 +198,25 @@ inline Packet logPositive(const Packet& x) {
   const Packet s = pdiv(f, padd(pset1<Packet>(2.0), f));
   const Packet z = pmul(s, s);
   const Packet w = pmul(z, z);
-  Packet t1 = pmadd(w, pset1<Packet>(1.531383769920937332e-01), pset1<Packet>(2.222219843214978396e-01));
-  t1 = pmul(w, pmadd(w, t1, pset1<Packet>(3.999999999940941908e-01)));
-  Packet t2 = pmadd(w, pset1<Packet>(1.479819860511658591e-01), pset1<Packet>(1.818357216161805012e-01));
-  t2 = pmadd(w, t2, pset1<Packet>(2.857142874366239149e-01));
-  t2 = pmul(z, pmadd(w, t2, pset1<Packet>(6.666666666666735130e-01)));
+  const Packet lg1 = pset1<Packet>(6.666666666666735130e-01);  // fdlibm's Lg1 ... Lg7
+  const Packet lg2 = pset1<Packet>(3.999999999940941908e-01);
+  const Packet lg3 = pset1<Packet>(2.857142874366239149e-01);
+  const Packet lg4 = pset1<Packet>(2.222219843214978396e-01);
+  const Packet lg5 = pset1<Packet>(1.818357216161805012e-01);
+  const Packet lg6 = pset1<Packet>(1.531383769920937332e-01);
+  const Packet lg7 = pset1<Packet>(1.479819860511658591e-01);
+  Packet t1 = pmadd(w, lg6, lg4);
+  t1 = pmul(w, pmadd(w, t1, lg2));
+  Packet t2 = pmadd(w, lg7, lg5);
+  t2 = pmadd(w, t2, lg3);
+  t2 = pmul(z, pmadd(w, t2, lg1));
   const Packet r = padd(t2, t1);
   const Packet hfsq = pmul(pmul(pset1<Packet>(0.5), f), f);
   // k·ln2_hi − ((hfsq − (s·(hfsq + R) + k·ln2_lo)) − f)
-  const Packet inner = padd(pmul(s, padd(hfsq, r)), pmul(k, pset1<Packet>(1.90821492927058770002e-10)));
-  const Packet out = psub(pmul(k, pset1<Packet>(6.93147180369123816490e-01)), psub(psub(hfsq, inner), f));
+  const Packet ln2Hi = pset1<Packet>(6.93147180369123816490e-01);
+  const Packet ln2Lo = pset1<Packet>(1.90821492927058770002e-10);
+  const Packet inner = padd(pmul(s, padd(hfsq, r)), pmul(k, ln2Lo));
+  const Packet out = psub(pmul(k, ln2Hi), psub(psub(hfsq, inner), f));
   const Packet zero = pcmp_eq(x, pzero(x));
   return pselect(zero, pset1<Packet>(-std::numeric_limits<double>::infinity()), out);
 }
