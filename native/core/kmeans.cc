@@ -87,20 +87,19 @@ inline double squaredDistance(const double* a, const double* b, Index d) {
 // (vectorised across rows).
 template <int kD, bool kSecond>
 void nearestSmall(const double* xc, Index rows, const Centres& cs, double* __restrict best,
-                  double* __restrict second, double* __restrict at,
-                  std::int32_t* __restrict labels) {
+                  double* __restrict second, std::int32_t* __restrict labels) {
   const Index k = cs.k();
   for (Index j = 0; j < k; ++j) {
     double m[kD];  // −2c_j
     for (int t = 0; t < kD; ++t) m[t] = cs.m(t, j);
     const double c2 = cs.c2[j];
-    const double label = static_cast<double>(j);
+    const std::int32_t label = static_cast<std::int32_t>(j);
     if (j == 0) {
       for (Index i = 0; i < rows; ++i) {
         double p = 0.0;
         for (int t = 0; t < kD; ++t) p += m[t] * xc[i * kD + t];
         best[i] = c2 + p;
-        at[i] = 0.0;
+        labels[i] = 0;
         if constexpr (kSecond) second[i] = std::numeric_limits<double>::infinity();
       }
       continue;
@@ -112,10 +111,9 @@ void nearestSmall(const double* xc, Index rows, const Centres& cs, double* __res
       const bool less = v < best[i];
       if constexpr (kSecond) second[i] = less ? best[i] : (v < second[i] ? v : second[i]);
       best[i] = less ? v : best[i];
-      at[i] = less ? label : at[i];
+      labels[i] = less ? label : labels[i];
     }
   }
-  for (Index i = 0; i < rows; ++i) labels[i] = static_cast<std::int32_t>(at[i]);
 }
 
 // More features: c2[k] + (−2C)·xcᵀ (K x rows; the product added to c2, which also spares the
@@ -179,7 +177,7 @@ void nearestOfRows(const RowMatrix& xc, const Centres& cs, ChunkScratch& s) {
   s.at.resize(static_cast<size_t>(rows));
   if constexpr (kD > 0) {
     nearestSmall<kD, kSecond>(xc.data(), rows, cs, s.best.data(), s.second.data(),
-                              s.at.data(), s.labels.data());
+                              s.labels.data());
   } else {
     nearestGemm<kSecond>(xc, cs, s.values, s.best.data(), s.second.data(), s.at.data(),
                          s.labels.data());
@@ -349,16 +347,14 @@ struct Scratch {
 
 // Hamerly's bounds, which let most rows keep their label without measuring their distance to
 // every centre. Per row, `lower` is a lower bound on its distance to every centre but its own
-// (for the centres it was last measured against, moved since then by at most their drifts).
-// `upper` bounds its distance to its own centre likewise (grown by that centre's drift). A row
-// keeps its label, without being read, when its upper bound is below the larger of its lower
-// bound and half the distance from its centre to the nearest other centre; else when its exact
-// distance to its own centre is: no other centre can then be nearer. Before that,
-// a row keeps its label when its exact distance to its own centre is below that bound, or below
-// half the distance from its centre to the nearest other centre: no other centre can then be
-// nearer. The rest are measured against every centre, as plain Lloyd. The kept labels are the
-// nearest centres (bounds are kept with a margin far above their rounding), so the fit is the
-// same as plain Lloyd's; the objective and the sums are taken row by row in the same order.
+// and `upper` an upper bound on its distance to its own (both for the centres they were last
+// measured against, moved since then by at most their drifts). A row keeps its label, without
+// being read, when its upper bound is below the larger of its lower bound and half the distance
+// from its centre to the nearest other centre; else when its exact distance to its own centre
+// is: no other centre can then be nearer. The rest are measured against the centres that could
+// be nearer (Lloyd::nearAssign), or against every centre. Bounds are kept with a margin far
+// above their rounding, so the kept labels are the nearest centres and the fit is plain
+// Lloyd's (test/kmeans.bounds.test.ts).
 struct Bounds {
   std::vector<double> upper;  // N: an upper bound on the row's distance to its own centre
   std::vector<double> lower;  // N; meaningful where the row has a label
@@ -415,6 +411,8 @@ struct Bounds {
 // most about 6 bits (≈ 1e-14 relative), while early iterations, whose centres jump by a few
 // radii and whose clusters trade many rows, still skip full passes.
 constexpr double kRebaseShift = 16.0;
+// Below this many centres times features, plain Lloyd passes are cheaper than the bounds.
+constexpr Index kBoundedWork = 32;
 constexpr double kRebaseRemoved = 16.0;
 
 // The relative margin a bound must clear (far above the rounding of distances, bounds and
@@ -425,7 +423,8 @@ class Lloyd {
  public:
   Lloyd(const Data& data, const KMeansOptions& options, ThreadPool& pool, const Control& control)
       : data_(data), options_(options), pool_(pool), control_(control),
-        scratch_(pool.size()) {
+        scratch_(pool.size()),
+        bounded_(options.k * data.d >= kBoundedWork) {
     computeMoments();
   }
 
@@ -434,8 +433,10 @@ class Lloyd {
     const Index k = options_.k;
     RowMatrix centers = initial.rowwise() - origin_;
     std::vector<std::int32_t> labels(static_cast<size_t>(data_.n), -1);
-    bounds_.upper.assign(static_cast<size_t>(data_.n), 0.0);
-    bounds_.lower.assign(static_cast<size_t>(data_.n), 0.0);
+    if (bounded_) {
+      bounds_.upper.assign(static_cast<size_t>(data_.n), 0.0);
+      bounds_.lower.assign(static_cast<size_t>(data_.n), 0.0);
+    }
     bounds_.drift.setZero(k);
     bounds_.maxOtherDrift.setZero(k);
     KMeansFit fit;
@@ -451,14 +452,21 @@ class Lloyd {
       double objective = total.objective;
       if (wasFull) {
         state_ = std::move(total);
-        references_ = centers;
+        // Without bounds, about the origin: the centres are then Σwx/Σw as plain Lloyd takes
+        // them, bit for bit unchanged when only rows of weight 0 changed cluster.
+        if (bounded_) {
+          references_ = centers;
+        } else {
+          references_.setZero(centers.rows(), centers.cols());
+        }
       } else {
         state_.add(total, true);
         state_.changed = total.changed;
         objective = inertiaAbout(centers);
       }
-      // A cluster left with no row of positive weight has exactly no weight.
-      for (Index c = 0; c < k; ++c) {
+      // A cluster left with no row of positive weight has exactly no weight (full passes
+      // without bounds keep no counts: their weights are fresh sums).
+      for (Index c = 0; c < k && bounded_; ++c) {
         if (state_.count[c] == 0) {
           state_.weight[c] = 0.0;
           state_.squares[c] = 0.0;
@@ -473,11 +481,14 @@ class Lloyd {
           updated.row(c) = references_.row(c) + state_.sum.row(c) / state_.weight[c];
         }
       }
+      // Labels unchanged and no relocation: the centres are already the means of their rows
+      // (the update would only round them again), and they are kept; after a full pass this
+      // assignment's objective is then the inertia.
+      const bool stable = state_.changed == 0 && !relocated;
+      const bool same = wasFull && stable;
+      if (stable) updated = centers;
       const double shift = (updated - centers).rowwise().squaredNorm().sum();
-      // Labels unchanged, no relocation, and a full pass: the update recomputed the same
-      // centres, so this assignment's objective is the inertia.
-      const bool same = wasFull && state_.changed == 0 && !relocated && updated == centers;
-      full = relocated || needsFullPass(updated);
+      full = !bounded_ || relocated || needsFullPass(updated);
       bounds_.moved(centers, updated);
       centers.swap(updated);
       fit.nIter = iter + 1;
@@ -601,9 +612,13 @@ class Lloyd {
               }
               assignChunk<kD>(cs, begin, rows, s.chunk, labels);
               if (update) {
-                accumulate<kD, true>(cs, begin, rows, s, labels);
+                if (bounded_) {
+                  accumulate<kD, true, true>(cs, begin, rows, s, labels);
+                } else {
+                  accumulate<kD, true, false>(cs, begin, rows, s, labels);
+                }
               } else {
-                accumulate<kD, false>(cs, begin, rows, s, labels);
+                accumulate<kD, false, false>(cs, begin, rows, s, labels);
               }
             });
           },
@@ -676,6 +691,14 @@ class Lloyd {
     centreRows<kD>(data_, begin, rows, origin_, s.xc);
     s.assigned.resize(static_cast<size_t>(rows));
     s.d2.resize(static_cast<size_t>(rows));
+    if (!bounded_) {
+      nearestOfRows<kD, false>(s.xc, cs, s);
+      for (Index i = 0; i < rows; ++i) {
+        s.assigned[i] = s.labels[i];
+        s.d2[i] = squaredDistance(s.xc.data() + i * d, cs.c.data() + s.labels[i] * d, d);
+      }
+      return;
+    }
     s.which.clear();
     const double* centres = cs.c.data();
     const double* maxOtherDrift = bounds_.maxOtherDrift.data();
@@ -728,18 +751,19 @@ class Lloyd {
     }
   }
 
-  template <int kD, bool kUpdate>
+  // kBounded: also the upper bounds, and the sums that only incremental passes need.
+  template <int kD, bool kUpdate, bool kBounded>
   void accumulate(const Centres& cs, Index begin, Index rows, Scratch& s,
                   std::int32_t* labels) {
     const Index d = kD > 0 ? kD : data_.d;
     Sums& sums = s.sums;
     const double* xc = s.chunk.xc.data();
-    double* upper = bounds_.upper.data() + begin;
+    double* upper = kBounded ? bounds_.upper.data() + begin : nullptr;
     for (Index i = 0; i < rows; ++i) {
       const std::int32_t label = s.chunk.assigned[i];
       const double* x = xc + i * d;
       const double d2 = s.chunk.d2[i];
-      upper[i] = std::sqrt(d2);
+      if constexpr (kBounded) upper[i] = std::sqrt(d2);
       if (!(d2 <= kSafeSquare) && sums.overflowRow < 0) sums.overflowRow = begin + i;
       sums.changed += labels[begin + i] != label;
       labels[begin + i] = label;
@@ -747,11 +771,17 @@ class Lloyd {
       sums.objective += weight * d2;
       if constexpr (kUpdate) {
         sums.weight[label] += weight;
-        sums.squares[label] += weight * d2;
-        sums.count[label] += weight > 0.0;
+        if constexpr (kBounded) {
+          sums.squares[label] += weight * d2;
+          sums.count[label] += weight > 0.0;
+        }
         double* sum = sums.sum.data() + label * d;
-        const double* c = cs.c.data() + label * d;
-        for (Index j = 0; j < d; ++j) sum[j] += weight * (x[j] - c[j]);
+        if constexpr (kBounded) {
+          const double* c = cs.c.data() + label * d;
+          for (Index j = 0; j < d; ++j) sum[j] += weight * (x[j] - c[j]);
+        } else {
+          for (Index j = 0; j < d; ++j) sum[j] += weight * x[j];
+        }
       }
     }
   }
@@ -939,6 +969,9 @@ class Lloyd {
   bool stopRequested_ = false;
   const Control& control_;
   std::vector<Scratch> scratch_;
+  // Few centres times few features: every row is measured against every centre, every pass
+  // (the bounds would cost more than they save).
+  bool bounded_;
   Bounds bounds_;
   Sums state_;             // the sums of the current assignment (see Sums)
   RowMatrix references_;   // K x D: their reference points r
