@@ -18,8 +18,9 @@ namespace {
 // is below 5L < DBL_MAX. A row or centre past it is the rare case (see overflowing below).
 constexpr double kSafeSquare = 0x1p1019;
 
-// Rows per kernel call: the centred chunk (rows x D) and its values (rows x K) stay in cache.
-constexpr Index kChunkRows = 256;
+// Rows per kernel call: the centred chunk (rows x D) and its values (K x rows) stay in the
+// level-2 cache (512 rather than 256: k16 17.5 -> 17.2 ms/iter, k128 unchanged).
+constexpr Index kChunkRows = 512;
 
 // Per-thread scratch of the nearest-centre kernel.
 struct ChunkScratch {
