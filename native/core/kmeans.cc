@@ -476,21 +476,20 @@ class Lloyd {
       }
       const bool relocated = (state_.weight.array() == 0.0).any();
       if (relocated) relocateEmpty(centers, labels);
-      RowMatrix updated = centers;
-      for (Index c = 0; c < k; ++c) {
-        if (state_.weight[c] > 0.0) {
-          updated.row(c) = references_.row(c) + state_.sum.row(c) / state_.weight[c];
-        }
-      }
       // Labels unchanged and no relocation: the centres are already the means of their rows
       // (the update would only round them again), and they are kept; after a full pass this
       // assignment's objective is then the inertia.
       const bool stable = state_.changed == 0 && !relocated;
       const bool same = wasFull && stable;
-      if (stable) updated = centers;
+      RowMatrix updated = centers;
+      for (Index c = 0; c < k && !stable; ++c) {
+        if (state_.weight[c] > 0.0) {
+          updated.row(c) = references_.row(c) + state_.sum.row(c) / state_.weight[c];
+        }
+      }
       const double shift = (updated - centers).rowwise().squaredNorm().sum();
       full = !bounded_ || relocated || needsFullPass(updated);
-      bounds_.moved(centers, updated);
+      if (bounded_) bounds_.moved(centers, updated);
       centers.swap(updated);
       fit.nIter = iter + 1;
       const double change = objective - previousObjective;
@@ -531,15 +530,20 @@ class Lloyd {
     Assign,       // every row read: labels and the inertia, no sums
   };
 
-  // Σ w‖x − c_label‖² from the sums (see Sums) for the centres c of the last pass.
+  // Cluster c's Σ w‖x − centre‖² from its sums (see Sums), and in shiftTerm Σw‖centre − r_c‖².
+  double clusterInertia(Index c, const RowVector& centre, double& shiftTerm) const {
+    const RowVector delta = centre - references_.row(c);
+    shiftTerm = state_.weight[c] * delta.squaredNorm();
+    return state_.squares[c] - 2.0 * delta.dot(state_.sum.row(c)) + shiftTerm;
+  }
+
+  // Σ w‖x − c_label‖² from the sums for the centres c of the last pass.
   double inertiaAbout(const RowMatrix& centers) const {
     double total = 0.0;
+    double shiftTerm = 0.0;
     for (Index c = 0; c < centers.rows(); ++c) {
       if (state_.weight[c] == 0.0) continue;
-      const RowVector delta = centers.row(c) - references_.row(c);
-      const double term = state_.squares[c] - 2.0 * delta.dot(state_.sum.row(c)) +
-                          state_.weight[c] * delta.squaredNorm();
-      total += std::max(term, 0.0);
+      total += std::max(clusterInertia(c, centers.row(c), shiftTerm), 0.0);
     }
     return total;
   }
@@ -549,9 +553,8 @@ class Lloyd {
     for (Index c = 0; c < next.rows(); ++c) {
       const double w = state_.weight[c];
       if (w == 0.0) continue;
-      const RowVector delta = next.row(c) - references_.row(c);
-      const double shiftTerm = w * delta.squaredNorm();
-      const double about = state_.squares[c] - 2.0 * delta.dot(state_.sum.row(c)) + shiftTerm;
+      double shiftTerm = 0.0;
+      const double about = clusterInertia(c, next.row(c), shiftTerm);
       if (shiftTerm > kRebaseShift * about || state_.removed[c] > kRebaseRemoved * w) return true;
     }
     return false;
@@ -594,7 +597,7 @@ class Lloyd {
     const Index d = data_.d;
     const Centres cs(centers);
     if (cs.firstUnsafe >= 0) throw overflowing(cs.firstUnsafe);
-    bounds_.spacing(centers);
+    if (bounded_) bounds_.spacing(centers);
     Sums total;
     total.reset(k, d, update);
     withFeatureCount(d, [&](auto size) {
@@ -671,6 +674,22 @@ class Lloyd {
     return best;
   }
 
+  // Whether a row of label a, at most u from its centre and at least l from every other, keeps
+  // its label (see Bounds).
+  bool keeps(std::int32_t a, double u, double l) const {
+    return u * (1.0 + kBoundMargin) < std::max(l, bounds_.half[a]);
+  }
+
+  // A lower bound on the distance of the centred row x to every centre but its nearest, from
+  // the kernel's second smallest c2 − 2x·c: that plus ‖x‖² is the squared distance to the
+  // second nearest, rounded by about eps·(‖x‖² + ‖c‖²) times a few, which the margin takes off.
+  static double lowerFromSecond(const double* x, double second, const Centres& cs, Index d) {
+    double x2 = 0.0;
+    for (Index j = 0; j < d; ++j) x2 += x[j] * x[j];
+    const double second2 = second + x2 - kBoundMargin * (x2 + cs.c2max);
+    return second2 > 0.0 ? std::sqrt(second2) : 0.0;
+  }
+
   // Whether nearAssign is the cheaper way for a row at distance u from its centre a: few
   // centres lie within 2u of c_a (measured one by one), rather than many (one product with
   // every centre is faster per centre).
@@ -703,7 +722,6 @@ class Lloyd {
     s.which.clear();
     const double* centres = cs.c.data();
     const double* maxOtherDrift = bounds_.maxOtherDrift.data();
-    const double* half = bounds_.half.data();
     double* lower = bounds_.lower.data() + begin;
     for (Index i = 0; i < rows; ++i) {
       const std::int32_t a = labels[begin + i];
@@ -712,7 +730,7 @@ class Lloyd {
         const double l = lower[i] - maxOtherDrift[a];
         lower[i] = l;
         if (d2 <= kSafeSquare) {
-          if (std::sqrt(d2) * (1.0 + kBoundMargin) < std::max(l, half[a])) {
+          if (keeps(a, std::sqrt(d2), l)) {
             s.assigned[i] = a;
             s.d2[i] = d2;
             continue;
@@ -743,12 +761,7 @@ class Lloyd {
       const std::int32_t label = s.labels[r];
       s.assigned[i] = label;
       s.d2[i] = squaredDistance(x, centres + label * d, d);
-      // The second smallest c2 − 2x·c plus ‖x‖² is the squared distance to the second nearest
-      // centre, rounded by about eps·(‖x‖² + ‖c‖²) times a few: the margin takes that off.
-      double x2 = 0.0;
-      for (Index j = 0; j < d; ++j) x2 += x[j] * x[j];
-      const double second2 = s.second[r] + x2 - kBoundMargin * (x2 + cs.c2max);
-      lower[i] = second2 > 0.0 ? std::sqrt(second2) : 0.0;
+      lower[i] = lowerFromSecond(x, s.second[r], cs, d);
     }
   }
 
@@ -795,7 +808,6 @@ class Lloyd {
     ChunkScratch& c = s.chunk;
     const double* drift = bounds_.drift.data();
     const double* maxOtherDrift = bounds_.maxOtherDrift.data();
-    const double* half = bounds_.half.data();
     double* upper = bounds_.upper.data() + begin;
     double* lower = bounds_.lower.data() + begin;
     const double* centres = cs.c.data();
@@ -807,7 +819,7 @@ class Lloyd {
       const double l = lower[i] - maxOtherDrift[a];
       upper[i] = u;
       lower[i] = l;
-      if (!(u * (1.0 + kBoundMargin) < std::max(l, half[a]))) c.which.push_back(i);
+      if (!keeps(a, u, l)) c.which.push_back(i);
     }
     if (c.which.empty()) return;
     const double* o = origin_.data();
@@ -834,7 +846,7 @@ class Lloyd {
       const double d2a = squaredDistance(y, centres + a * d, d);
       upper[i] = std::sqrt(d2a);
       if (d2a <= kSafeSquare) {
-        if (upper[i] * (1.0 + kBoundMargin) < std::max(lower[i], half[a])) continue;
+        if (keeps(a, upper[i], lower[i])) continue;
         if (fewNear(a, d2a)) {
           double d2 = d2a;
           const std::int32_t b = nearAssign(y, a, d2a, centres, d, d2, lower[i]);
@@ -856,10 +868,7 @@ class Lloyd {
       const double d2 = squaredDistance(y, centres + b * d, d);
       if (!(d2 <= kSafeSquare) && sums.overflowRow < 0) sums.overflowRow = begin + i;
       upper[i] = std::sqrt(d2);
-      double y2 = 0.0;
-      for (Index j = 0; j < d; ++j) y2 += y[j] * y[j];
-      const double second2 = c.second[r] + y2 - kBoundMargin * (y2 + cs.c2max);
-      lower[i] = second2 > 0.0 ? std::sqrt(second2) : 0.0;
+      lower[i] = lowerFromSecond(y, c.second[r], cs, d);
       relabel(i, y, b);
     }
   }
