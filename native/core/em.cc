@@ -92,19 +92,19 @@ struct Engine::Scratch {
 Engine::Engine(const Data& data, Index k, CovarianceType type, ThreadPool& pool,
                bool covariances)
     : data_(data), k_(k), pool_(pool), covariance_(Covariance::make(type, k, data.d)),
-      scratch_(pool.size()) {
+      scratch_(pool.slots()) {
   fused_ = covariances && covariance_->fusesScatter();
-  std::vector<double> partial(pool.size());
+  std::vector<double> partial(pool.slots());
   pool_.forEachOrdered(
       data_.blocks(),
-      [&](Index b, unsigned w) {
+      [&](Index b, unsigned slot) {
         double sum = 0.0;
         for (Index i = data_.blockBegin(b); i < data_.blockBegin(b) + data_.blockSize(b); ++i) {
           sum += data_.weight(i);
         }
-        partial[w] = sum;
+        partial[slot] = sum;
       },
-      [&](Index, unsigned w) { totalWeight_ += partial[w]; });
+      [&](Index, unsigned slot) { totalWeight_ += partial[slot]; });
 }
 
 Engine::~Engine() = default;
@@ -133,15 +133,15 @@ Moments Engine::expectation(const MixtureParams& params) {
   total.reset(k_, d, scatterSize);
   pool_.forEachOrdered(
       data_.blocks(),
-      [&](Index b, unsigned w) {
-        Scratch& s = scratch_[w];
+      [&](Index b, unsigned slot) {
+        Scratch& s = scratch_[slot];
         s.moments.reset(k_, d, scatterSize);
         const Index begin = data_.blockBegin(b);
         forEachChunk(data_.blockSize(b), chunk, [&](Index first, Index rows) {
           expectationChunk(begin + first, rows, params.weights, logWeights, s);
         });
       },
-      [&](Index, unsigned w) { total.add(scratch_[w].moments); });
+      [&](Index, unsigned slot) { total.add(scratch_[slot].moments); });
   if (fused_) {
     // Σ r x = Σ r (x − c) + n c.
     total.centre = params.means;
@@ -259,14 +259,14 @@ Moments Engine::momentsOfResponsibilities() {
   total.reset(k_, data_.d);
   pool_.forEachOrdered(
       data_.blocks(),
-      [&](Index b, unsigned w) {
-        Moments& m = scratch_[w].moments;
+      [&](Index b, unsigned slot) {
+        Moments& m = scratch_[slot].moments;
         m.reset(k_, data_.d);
         const auto r = resp_.middleRows(data_.blockBegin(b), data_.blockSize(b));
         m.nk = r.colwise().sum().transpose();
         m.sx.noalias() = r.transpose() * data_.block(b);
       },
-      [&](Index, unsigned w) { total.add(scratch_[w].moments); });
+      [&](Index, unsigned slot) { total.add(scratch_[slot].moments); });
   return total;
 }
 
@@ -285,14 +285,14 @@ void Engine::updateCovariances(const Moments& moments, const Vector& nk, double 
     scatter.assign(static_cast<size_t>(size), 0.0);
     pool_.forEachOrdered(
         data_.blocks(),
-        [&](Index b, unsigned w) {
-          Scratch& s = scratch_[w];
+        [&](Index b, unsigned slot) {
+          Scratch& s = scratch_[slot];
           s.scatter.assign(static_cast<size_t>(size), 0.0);
           covariance_->accumulateScatter(data_.block(b), resp_.row(data_.blockBegin(b)).data(),
                                          params.means, s.scatter.data(), s.kernel);
         },
-        [&](Index, unsigned w) {
-          const std::vector<double>& partial = scratch_[w].scatter;
+        [&](Index, unsigned slot) {
+          const std::vector<double>& partial = scratch_[slot].scatter;
           for (Index i = 0; i < size; ++i) scatter[i] += partial[i];
         });
   }

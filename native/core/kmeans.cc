@@ -424,7 +424,7 @@ class Lloyd {
  public:
   Lloyd(const Data& data, const KMeansOptions& options, ThreadPool& pool, const Control& control)
       : data_(data), options_(options), pool_(pool), control_(control),
-        scratch_(pool.size()),
+        scratch_(pool.slots()),
         bounded_(options.k * data.d >= kBoundedWork) {
     computeMoments();
   }
@@ -565,12 +565,12 @@ class Lloyd {
   // threshold is 0 whatever it is).
   void computeMoments() {
     const Index d = data_.d;
-    std::vector<RowVector> partial(pool_.size(), RowVector::Zero(d));
+    std::vector<RowVector> partial(pool_.slots(), RowVector::Zero(d));
     RowVector total = RowVector::Zero(d);
     pool_.forEachOrdered(
         data_.blocks(),
-        [&](Index b, unsigned w) { partial[w] = data_.block(b).colwise().sum(); },
-        [&](Index, unsigned w) { total += partial[w]; });
+        [&](Index b, unsigned slot) { partial[slot] = data_.block(b).colwise().sum(); },
+        [&](Index, unsigned slot) { total += partial[slot]; });
     origin_ = total / static_cast<double>(data_.n);
     if (options_.tol == 0.0) {
       tolerance_ = 0.0;
@@ -579,10 +579,10 @@ class Lloyd {
     total.setZero();
     pool_.forEachOrdered(
         data_.blocks(),
-        [&](Index b, unsigned w) {
-          partial[w] = (data_.block(b).rowwise() - origin_).array().square().colwise().sum();
+        [&](Index b, unsigned slot) {
+          partial[slot] = (data_.block(b).rowwise() - origin_).array().square().colwise().sum();
         },
-        [&](Index, unsigned w) { total += partial[w]; });
+        [&](Index, unsigned slot) { total += partial[slot]; });
     tolerance_ = (total / static_cast<double>(data_.n)).mean() * options_.tol;
   }
 
@@ -604,8 +604,8 @@ class Lloyd {
       constexpr int kD = decltype(size)::value;
       pool_.forEachOrdered(
           data_.blocks(),
-          [&](Index b, unsigned w) {
-            Scratch& s = scratch_[w];
+          [&](Index b, unsigned slot) {
+            Scratch& s = scratch_[slot];
             s.sums.reset(k, d, update);
             const Index blockBegin = data_.blockBegin(b);
             forEachChunk(data_.blockSize(b), kChunkRows, [&](Index offset, Index rows) {
@@ -626,8 +626,8 @@ class Lloyd {
               }
             });
           },
-          [&](Index b, unsigned w) {
-            const Sums& sums = scratch_[w].sums;
+          [&](Index b, unsigned slot) {
+            const Sums& sums = scratch_[slot].sums;
             if (sums.overflowRow >= 0) throw overflowing(labels[sums.overflowRow]);
             total.add(sums, update);
             if (!std::isfinite(total.objective)) {
@@ -876,14 +876,14 @@ class Lloyd {
   // Σ w‖x − c_label‖² for given labels (after a relocation that left every label unchanged).
   double inertia(const RowMatrix& centers, const std::vector<std::int32_t>& labels) {
     // Per thread: the block's sum and its first overflowing row (thrown in block order).
-    std::vector<std::pair<double, Index>> partial(pool_.size());
+    std::vector<std::pair<double, Index>> partial(pool_.slots());
     double total = 0.0;
     withFeatureCount(data_.d, [&](auto size) {
       constexpr int kD = decltype(size)::value;
       const Index d = kD > 0 ? kD : data_.d;
       pool_.forEachOrdered(
           data_.blocks(),
-          [&](Index b, unsigned w) {
+          [&](Index b, unsigned slot) {
             const Index begin = data_.blockBegin(b);
             double sum = 0.0;
             Index overflowRow = -1;
@@ -897,11 +897,11 @@ class Lloyd {
               if (!(d2 <= kSafeSquare) && overflowRow < 0) overflowRow = i;
               sum += data_.weight(i) * d2;
             }
-            partial[w] = {sum, overflowRow};
+            partial[slot] = {sum, overflowRow};
           },
-          [&](Index b, unsigned w) {
-            if (partial[w].second >= 0) throw overflowing(labels[partial[w].second]);
-            total += partial[w].first;
+          [&](Index b, unsigned slot) {
+            if (partial[slot].second >= 0) throw overflowing(labels[partial[slot].second]);
+            total += partial[slot].first;
             if (!std::isfinite(total)) {
               throw overflowing(heaviestInBlock(centers, labels.data(), b));
             }

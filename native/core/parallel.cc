@@ -55,16 +55,25 @@ struct Job {
   unsigned maxHelpers = 0;
 
   // Guarded by the executor's mutex.
-  unsigned joined = 0;  // helpers that took a slot (slots 1..maxHelpers; the caller is 0)
+  unsigned joined = 0;  // helpers that took a worker index (1..maxHelpers; the caller is 0)
   unsigned inside = 0;  // helpers not yet gone
   std::condition_variable left;  // (with the executor's mutex) inside reached 0
 
   std::atomic<Index> next{0};
   std::atomic<bool> failed{false};
-  std::mutex mutex;  // guards nextFold and error
-  std::condition_variable folded;
-  Index nextFold = 0;
+  std::mutex mutex;  // guards error and, for ordered passes, everything below
   std::exception_ptr error;
+  // Ordered passes: a block holds a slot from its claim until its fold, so that a thread never
+  // waits for the fold of an earlier block: it leaves its partial result in the slot and takes
+  // the next block; whoever finishes the block that is next in order folds every consecutive
+  // finished block (one folder at a time).
+  std::vector<unsigned> freeSlots;
+  std::vector<unsigned> finished;  // per block modulo the slot count: its slot, or kNone
+  std::condition_variable slotFreed;
+  Index nextFold = 0;
+  bool folding = false;
+
+  static constexpr unsigned kNone = ~0u;
 
   bool wantsHelp() const {
     return joined < maxHelpers && !failed.load(std::memory_order_relaxed) &&
@@ -78,10 +87,53 @@ void fail(Job& job, std::exception_ptr error) {
     if (!job.error) job.error = error;
     job.failed.store(true);
   }
-  job.folded.notify_all();
+  job.slotFreed.notify_all();
 }
 
-// Takes blocks of the job until none is left (or it failed). worker: this thread's slot.
+// Ordered passes: the next block and a free slot for it (waiting while every slot holds a
+// block not yet folded, which a slow thread can cause); false when no block is left.
+bool claimOrdered(Job& job, Index& block, unsigned& slot) {
+  std::unique_lock<std::mutex> lock(job.mutex);
+  job.slotFreed.wait(lock, [&] {
+    return !job.freeSlots.empty() || job.failed.load() || job.next.load() >= job.blocks;
+  });
+  if (job.failed.load() || job.next.load() >= job.blocks) return false;
+  block = job.next.fetch_add(1);
+  slot = job.freeSlots.back();
+  job.freeSlots.pop_back();
+  return true;
+}
+
+// Ordered passes: block (in slot) is finished. If it is the next to fold and nobody is
+// folding, this thread folds it and every consecutive finished block after it, in order.
+void finishOrdered(Job& job, Index block, unsigned slot) {
+  const size_t window = job.finished.size();
+  std::unique_lock<std::mutex> lock(job.mutex);
+  job.finished[static_cast<size_t>(block) % window] = slot;
+  if (job.folding || job.nextFold != block) return;
+  job.folding = true;
+  while (!job.failed.load() && job.nextFold < job.blocks) {
+    unsigned& entry = job.finished[static_cast<size_t>(job.nextFold) % window];
+    if (entry == Job::kNone) break;
+    const unsigned s = entry;
+    entry = Job::kNone;
+    lock.unlock();
+    try {
+      (*job.fold)(job.nextFold, s);  // nextFold only changes below, under the lock
+    } catch (...) {
+      lock.lock();
+      job.folding = false;
+      throw;  // (unlocked on the way out) participate fails the job
+    }
+    lock.lock();
+    ++job.nextFold;
+    job.freeSlots.push_back(s);
+    job.slotFreed.notify_all();
+  }
+  job.folding = false;
+}
+
+// Takes blocks of the job until none is left (or it failed). worker: this thread's index.
 void participate(Job& job, unsigned worker) {
   for (;;) {
     if (job.failed.load(std::memory_order_relaxed)) return;
@@ -89,21 +141,17 @@ void participate(Job& job, unsigned worker) {
       fail(job, std::make_exception_ptr(aborted()));
       return;
     }
-    const Index block = job.next.fetch_add(1);
-    if (block >= job.blocks) return;
+    Index block = 0;
+    unsigned slot = worker;
+    if (job.fold) {
+      if (!claimOrdered(job, block, slot)) return;
+    } else {
+      block = job.next.fetch_add(1);
+      if (block >= job.blocks) return;
+    }
     try {
-      (*job.body)(block, worker);
-      if (job.fold) {
-        std::unique_lock<std::mutex> lock(job.mutex);
-        // Blocks are handed out in order and a claimed block is always run at once, so the
-        // one before ours is running or done: the wait is at most one block long.
-        job.folded.wait(lock, [&] { return job.nextFold == block || job.failed.load(); });
-        if (job.failed.load()) return;
-        (*job.fold)(block, worker);
-        ++job.nextFold;
-        lock.unlock();
-        job.folded.notify_all();
-      }
+      (*job.body)(block, slot);
+      if (job.fold) finishOrdered(job, block, slot);
     } catch (...) {
       fail(job, std::current_exception());
       return;
@@ -247,6 +295,12 @@ void ThreadPool::run(Index blocks, const Body* body, const Body* fold) {
   job.fold = fold;
   job.cancel = cancel_;
   job.maxHelpers = static_cast<unsigned>(std::min<Index>(size_ - 1, blocks - 1));
+  if (fold) {
+    const unsigned slots = this->slots();
+    job.freeSlots.resize(slots);
+    for (unsigned s = 0; s < slots; ++s) job.freeSlots[s] = slots - 1 - s;  // 0 taken first
+    job.finished.assign(slots, Job::kNone);
+  }
   if (job.maxHelpers == 0) {
     participate(job, 0);
   } else {

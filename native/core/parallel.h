@@ -56,10 +56,16 @@ class ThreadPool {
   // Rethrows the first exception (aborted() when cancel was set).
   void forEach(Index blocks, const std::function<void(Index, unsigned)>& body);
 
-  // As forEach, and then fold(block, worker) runs serially in increasing block order, right
-  // after that block's body, on the thread that ran it.
+  // Per-block partial results that are folded in block order: body(block, slot) for every
+  // block, in any order on any thread, then fold(block, slot) serially in increasing block
+  // order, on any thread. slot in [0, slots()) indexes the caller's per-slot storage (partial
+  // results and scratch): it belongs to the block from the start of its body to the end of its
+  // fold, so no thread waits for an earlier block's fold before taking the next block.
   void forEachOrdered(Index blocks, const std::function<void(Index, unsigned)>& body,
                       const std::function<void(Index, unsigned)>& fold);
+
+  // How many slots forEachOrdered uses (also >= size(): forEach's worker indexes fit).
+  unsigned slots() const { return 2 * size_; }
 
  private:
   void run(Index blocks, const std::function<void(Index, unsigned)>* body,
