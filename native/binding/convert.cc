@@ -1,6 +1,7 @@
 #include "convert.h"
 
 #include <cmath>
+#include <memory>
 
 namespace gaussmix::binding {
 namespace {
@@ -156,6 +157,24 @@ MixtureParams mixtureParamsFrom(const Napi::Object& object, Index d) {
 Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t length) {
   Napi::Float64Array array = Napi::Float64Array::New(env, length);
   std::copy(data, data + length, array.Data());
+  return array;
+}
+
+Napi::Int32Array toInt32Array(Napi::Env env, LargeVector<std::int32_t>&& values) {
+  using Owned = LargeVector<std::int32_t>;
+  const size_t length = values.size();
+  auto owned = std::make_unique<Owned>(std::move(values));
+  napi_value buffer = nullptr;
+  const napi_status status = napi_create_external_arraybuffer(
+      env, owned->data(), length * sizeof(std::int32_t),
+      [](napi_env, void*, void* hint) { delete static_cast<Owned*>(hint); }, owned.get(),
+      &buffer);
+  if (status == napi_ok) {
+    owned.release();  // the finalizer owns it now
+    return Napi::Int32Array::New(env, length, Napi::ArrayBuffer(env, buffer), 0);
+  }
+  Napi::Int32Array array = Napi::Int32Array::New(env, length);
+  std::copy(owned->begin(), owned->end(), array.Data());
   return array;
 }
 

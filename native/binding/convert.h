@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/memory.h"
 #include "core/mixture.h"
 
 namespace gaussmix::binding {
@@ -33,6 +34,9 @@ MixtureParams mixtureParamsFrom(const Napi::Object& object, Index d);
 Index covarianceSize(CovarianceType type, Index k, Index d);
 
 Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t length);
+// The array's storage handed to JS without a copy (an external ArrayBuffer that frees it when
+// collected), or copied where the runtime allows no external buffers.
+Napi::Int32Array toInt32Array(Napi::Env env, LargeVector<std::int32_t>&& values);
 Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit);
 
 }  // namespace gaussmix::binding

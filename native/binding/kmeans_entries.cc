@@ -66,13 +66,11 @@ KMeansFit runKMeans(const KMeansRequest& r, const Control& control) {
   return fitKMeans(r.data, r.options, pool, control);
 }
 
-Napi::Value kmeansFitToJs(Napi::Env env, const KMeansFit& fit) {
+Napi::Value kmeansFitToJs(Napi::Env env, KMeansFit fit) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("clusterCenters",
           toFloat64Array(env, fit.centers.data(), static_cast<size_t>(fit.centers.size())));
-  Napi::Int32Array labels = Napi::Int32Array::New(env, fit.labels.size());
-  std::copy(fit.labels.begin(), fit.labels.end(), labels.Data());
-  out.Set("labels", labels);
+  out.Set("labels", toInt32Array(env, std::move(fit.labels)));
   out.Set("inertia", Napi::Number::New(env, fit.inertia));
   out.Set("nIter", Napi::Number::New(env, fit.nIter));
   out.Set("converged", Napi::Boolean::New(env, fit.converged));

@@ -109,9 +109,9 @@ Engine::Engine(const Data& data, Index k, CovarianceType type, ThreadPool& pool,
 
 Engine::~Engine() = default;
 
-RowMatrix& Engine::responsibilities() {
-  if (resp_.rows() != data_.n || resp_.cols() != k_) resp_.resize(data_.n, k_);
-  return resp_;
+RowMap Engine::responsibilities() {
+  respStorage_.resize(static_cast<size_t>(data_.n * k_));
+  return RowMap(respStorage_.data(), data_.n, k_);
 }
 
 namespace {
@@ -242,7 +242,7 @@ void Engine::expectationChunk(Index begin, Index rows, const Vector& weights,
                                           m.scatter.data(), m.centred.data(), s.kernel);
     return;
   }
-  untransposeRows(s.p.data(), stride, rows, k, resp_.row(begin).data());
+  untransposeRows(s.p.data(), stride, rows, k, respStorage_.data() + begin * k);
   if (d <= kDotFeatures) {
     for (Index c = 0; c < k; ++c) {
       for (Index j = 0; j < d; ++j) {
@@ -262,7 +262,7 @@ Moments Engine::momentsOfResponsibilities() {
       [&](Index b, unsigned slot) {
         Moments& m = scratch_[slot].moments;
         m.reset(k_, data_.d);
-        const auto r = resp_.middleRows(data_.blockBegin(b), data_.blockSize(b));
+        const ConstRowMap r(respStorage_.data() + data_.blockBegin(b) * k_, data_.blockSize(b), k_);
         m.nk = r.colwise().sum().transpose();
         m.sx.noalias() = r.transpose() * data_.block(b);
       },
@@ -288,7 +288,7 @@ void Engine::updateCovariances(const Moments& moments, const Vector& nk, double 
         [&](Index b, unsigned slot) {
           Scratch& s = scratch_[slot];
           s.scatter.assign(static_cast<size_t>(size), 0.0);
-          covariance_->accumulateScatter(data_.block(b), resp_.row(data_.blockBegin(b)).data(),
+          covariance_->accumulateScatter(data_.block(b), respStorage_.data() + data_.blockBegin(b) * k_,
                                          params.means, s.scatter.data(), s.kernel);
         },
         [&](Index, unsigned slot) {

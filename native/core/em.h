@@ -16,6 +16,7 @@
 #include "control.h"
 #include "covariance.h"
 #include "errors.h"
+#include "memory.h"
 #include "parallel.h"
 #include "types.h"
 
@@ -77,7 +78,7 @@ class Engine {
   // N x K responsibilities, already multiplied by the sample weights: set by initialisations
   // (then momentsOfResponsibilities), and by E-steps that do not fuse the scatter. Allocated
   // on first use.
-  RowMatrix& responsibilities();
+  RowMap responsibilities();
   double totalWeight() const { return totalWeight_; }
   ThreadPool& pool() { return pool_; }
 
@@ -100,7 +101,7 @@ class Engine {
   bool fused_;  // E-steps take the scatter (and write no responsibilities)
   ThreadPool& pool_;
   std::unique_ptr<Covariance> covariance_;
-  RowMatrix resp_;
+  LargeVector<double> respStorage_;  // N x K, row-major (see responsibilities())
   std::vector<Scratch> scratch_;
   double totalWeight_ = 0.0;
 };

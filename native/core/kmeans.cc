@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "errors.h"
+#include "lanes.h"
 
 namespace gaussmix {
 namespace {
@@ -29,7 +30,6 @@ struct ChunkScratch {
   std::vector<std::int32_t> labels;
   std::vector<double> best;    // the running minimum of the kernel for few features
   std::vector<double> second;  // the second smallest value of c2[k] − 2 x·c_k (bounded Lloyd)
-  std::vector<double> at;      // the running label, as a double: selects of one lane width
   // Bounded Lloyd: the rows of the chunk whose label the bounds could not keep, gathered.
   RowMatrix gathered;
   std::vector<Index> which;     // their positions in the chunk
@@ -117,39 +117,73 @@ void nearestSmall(const double* xc, Index rows, const Centres& cs, double* __res
   }
 }
 
+// The running minimum of values (K x rows, row-major) down each column, ties to the lowest
+// row (centre): into best and labels, and with kSecond the second smallest into second (+∞
+// when K = 1). Eight columns at a time, their minima held in registers across the centres.
+template <bool kSecond>
+void columnMinima(const double* values, Index k, Index rows, double* __restrict best,
+                  double* __restrict second, std::int32_t* __restrict labels) {
+  using namespace Eigen::internal;
+  using Packet = Eigen::internal::packet_traits<double>::type;
+  constexpr int kPacket = Eigen::internal::packet_traits<double>::size;
+  constexpr int kPackets = kLanes / kPacket;
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  Index i = 0;
+  for (; i + kLanes <= rows; i += kLanes) {
+    Packet b[kPackets], s[kPackets], at[kPackets];
+    for (int q = 0; q < kPackets; ++q) {
+      b[q] = ploadu<Packet>(values + i + q * kPacket);
+      s[q] = pset1<Packet>(kInf);
+      at[q] = pset1<Packet>(0.0);
+    }
+    for (Index j = 1; j < k; ++j) {
+      const double* v = values + j * rows + i;
+      const Packet label = pset1<Packet>(static_cast<double>(j));
+      for (int q = 0; q < kPackets; ++q) {
+        const Packet t = ploadu<Packet>(v + q * kPacket);
+        const Packet less = pcmp_lt(t, b[q]);
+        if constexpr (kSecond) s[q] = pselect(less, b[q], pselect(pcmp_lt(t, s[q]), t, s[q]));
+        b[q] = pselect(less, t, b[q]);
+        at[q] = pselect(less, label, at[q]);
+      }
+    }
+    double lanes[kLanes];
+    for (int q = 0; q < kPackets; ++q) {
+      pstoreu(best + i + q * kPacket, b[q]);
+      if constexpr (kSecond) pstoreu(second + i + q * kPacket, s[q]);
+      pstoreu(lanes + q * kPacket, at[q]);
+    }
+    for (int l = 0; l < kLanes; ++l) labels[i + l] = static_cast<std::int32_t>(lanes[l]);
+  }
+  for (; i < rows; ++i) {  // the same comparisons, one column at a time
+    double b = values[i], s = kInf;
+    std::int32_t at = 0;
+    for (Index j = 1; j < k; ++j) {
+      const double t = values[j * rows + i];
+      const bool less = t < b;
+      if constexpr (kSecond) s = less ? b : (t < s ? t : s);
+      b = less ? t : b;
+      at = less ? static_cast<std::int32_t>(j) : at;
+    }
+    best[i] = b;
+    if constexpr (kSecond) second[i] = s;
+    labels[i] = at;
+  }
+}
+
 // More features: c2[k] + (−2C)·xcᵀ (K x rows; the product added to c2, which also spares the
-// product's zeroing of its destination), then along the rows a running minimum over the
-// centres (ties to the lowest k), vectorised across rows as for few features; with kSecond
-// also the running second smallest.
+// product's zeroing of its destination), then its minimum over the centres per row (ties to
+// the lowest k); with kSecond also the second smallest.
 template <bool kSecond>
 void nearestGemm(const Eigen::Ref<const RowMatrix>& xc, const Centres& cs, RowMatrix& values,
-                 double* __restrict best, double* __restrict second, double* __restrict at,
+                 double* __restrict best, double* __restrict second,
                  std::int32_t* __restrict labels) {
   const Index rows = xc.rows();
   const Index k = cs.k();
   values.resize(k, rows);
   values.colwise() = cs.c2;
   values.noalias() += cs.mt * xc.transpose();
-  {
-    const double* __restrict v = values.data();
-    for (Index i = 0; i < rows; ++i) {
-      best[i] = v[i];
-      at[i] = 0.0;
-      if constexpr (kSecond) second[i] = std::numeric_limits<double>::infinity();
-    }
-  }
-  for (Index j = 1; j < k; ++j) {
-    const double* __restrict v = values.data() + j * rows;
-    const double label = static_cast<double>(j);
-    for (Index i = 0; i < rows; ++i) {
-      const double t = v[i];
-      const bool less = t < best[i];
-      if constexpr (kSecond) second[i] = less ? best[i] : (t < second[i] ? t : second[i]);
-      best[i] = less ? t : best[i];
-      at[i] = less ? label : at[i];
-    }
-  }
-  for (Index i = 0; i < rows; ++i) labels[i] = static_cast<std::int32_t>(at[i]);
+  columnMinima<kSecond>(values.data(), k, rows, best, second, labels);
 }
 
 // Rows [first, first + rows) of the data minus the origin, into xc (rows x D).
@@ -175,13 +209,11 @@ void nearestOfRows(const RowMatrix& xc, const Centres& cs, ChunkScratch& s) {
   s.labels.resize(static_cast<size_t>(rows));
   if constexpr (kSecond) s.second.resize(static_cast<size_t>(rows));
   s.best.resize(static_cast<size_t>(rows));
-  s.at.resize(static_cast<size_t>(rows));
   if constexpr (kD > 0) {
     nearestSmall<kD, kSecond>(xc.data(), rows, cs, s.best.data(), s.second.data(),
                               s.labels.data());
   } else {
-    nearestGemm<kSecond>(xc, cs, s.values, s.best.data(), s.second.data(), s.at.data(),
-                         s.labels.data());
+    nearestGemm<kSecond>(xc, cs, s.values, s.best.data(), s.second.data(), s.labels.data());
   }
 }
 
@@ -357,8 +389,8 @@ struct Scratch {
 // above their rounding, so the kept labels are the nearest centres and the fit is plain
 // Lloyd's (test/kmeans.bounds.test.ts).
 struct Bounds {
-  std::vector<double> upper;  // N: an upper bound on the row's distance to its own centre
-  std::vector<double> lower;  // N; meaningful where the row has a label
+  LargeVector<double> upper;  // N: an upper bound on the row's distance to its own centre
+  LargeVector<double> lower;  // N; meaningful where the row has a label
   Vector drift;               // K: how far each centre moved since the last pass
   Vector maxOtherDrift;       // K: the largest drift of the centres other than k since the last pass
   Vector half;                // K: half the distance from centre k to its nearest other centre
@@ -433,7 +465,7 @@ class Lloyd {
   KMeansFit run(const RowMatrix& initial, int restart) {
     const Index k = options_.k;
     RowMatrix centers = initial.rowwise() - origin_;
-    std::vector<std::int32_t> labels(static_cast<size_t>(data_.n), -1);
+    LargeVector<std::int32_t> labels(static_cast<size_t>(data_.n), -1);
     if (bounded_) {
       bounds_.upper.assign(static_cast<size_t>(data_.n), 0.0);
       bounds_.lower.assign(static_cast<size_t>(data_.n), 0.0);
@@ -874,7 +906,7 @@ class Lloyd {
   }
 
   // Σ w‖x − c_label‖² for given labels (after a relocation that left every label unchanged).
-  double inertia(const RowMatrix& centers, const std::vector<std::int32_t>& labels) {
+  double inertia(const RowMatrix& centers, const LargeVector<std::int32_t>& labels) {
     // Per thread: the block's sum and its first overflowing row (thrown in block order).
     std::vector<std::pair<double, Index>> partial(pool_.slots());
     double total = 0.0;
@@ -931,20 +963,20 @@ class Lloyd {
   // (descending distance, ties to the lowest index; zero-weight points are never taken).
   // The donor's sums lose the row; the empty cluster's reference becomes the row itself, so
   // that its centre is exactly that row (the next pass is a full one).
-  void relocateEmpty(const RowMatrix& centers, const std::vector<std::int32_t>& labels) {
+  void relocateEmpty(const RowMatrix& centers, const LargeVector<std::int32_t>& labels) {
     Sums& total = state_;
     std::vector<Index> empty;
     for (Index c = 0; c < centers.rows(); ++c) {
       if (total.weight[c] == 0.0) empty.push_back(c);
     }
-    std::vector<double> distance(static_cast<size_t>(data_.n));
+    LargeVector<double> distance(static_cast<size_t>(data_.n));
     pool_.forEach(data_.blocks(), [&](Index b, unsigned) {
       const Index begin = data_.blockBegin(b);
       for (Index i = begin; i < begin + data_.blockSize(b); ++i) {
         distance[i] = squaredDistance(data_, i, centers.row(labels[i]) + origin_);
       }
     });
-    std::vector<Index> order;
+    LargeVector<Index> order;
     order.reserve(static_cast<size_t>(data_.n));
     for (Index i = 0; i < data_.n; ++i) {
       if (data_.weight(i) > 0.0) order.push_back(i);
@@ -1003,7 +1035,7 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
   requireDistinctCandidates(data, k);
   const Index blocks = data.blocks();
   const int trials = 2 + static_cast<int>(std::log(static_cast<double>(k)));
-  std::vector<double> closest(static_cast<size_t>(data.n));
+  LargeVector<double> closest(static_cast<size_t>(data.n));
   std::vector<double> blockMass(static_cast<size_t>(blocks));
   std::vector<Index> chosen;
 
@@ -1080,7 +1112,7 @@ std::vector<Index> randomIndices(const Data& data, Index k, Rng& rng) {
   std::vector<Index> chosen;
   if (!data.weights) {
     // Partial Fisher–Yates.
-    std::vector<Index> order(static_cast<size_t>(data.n));
+    LargeVector<Index> order(static_cast<size_t>(data.n));
     std::iota(order.begin(), order.end(), Index{0});
     for (Index i = 0; i < k; ++i) {
       const Index j = i + static_cast<Index>(rng.below(static_cast<std::uint64_t>(data.n - i)));
@@ -1090,7 +1122,7 @@ std::vector<Index> randomIndices(const Data& data, Index k, Rng& rng) {
     return chosen;
   }
   // Successive draws in proportion to the weights, without replacement.
-  std::vector<double> weight(data.weights, data.weights + data.n);
+  LargeVector<double> weight(data.weights, data.weights + data.n);
   for (Index c = 0; c < k; ++c) {
     double total = 0.0;
     for (double w : weight) total += w;

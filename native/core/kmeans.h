@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "control.h"
+#include "memory.h"
 #include "parallel.h"
 #include "rng.h"
 #include "types.h"
@@ -26,7 +27,7 @@ struct KMeansOptions {
 
 struct KMeansFit {
   RowMatrix centers;                 // K x D
-  std::vector<std::int32_t> labels;  // N, nearest final centre
+  LargeVector<std::int32_t> labels;  // N, nearest final centre
   double inertia = 0.0;              // Σ w ‖x − c_label‖²
   int nIter = 0;
   bool converged = false;

@@ -280,7 +280,7 @@ MixtureParams initialise(Engine& engine, const Data& data, const MixtureOptions&
                         (options.covariancesInit || options.precisionsInit);
   if (!allGiven) {
     Rng rng(options.seed, static_cast<std::uint64_t>(restart));
-    RowMatrix& resp = engine.responsibilities();
+    RowMap resp = engine.responsibilities();
     resp.setZero();
     switch (options.init) {
       case MixtureInit::KMeans: {
