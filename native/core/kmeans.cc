@@ -186,6 +186,15 @@ void nearestGemm(const Eigen::Ref<const RowMatrix>& xc, const Centres& cs, RowMa
   columnMinima<kSecond>(values.data(), k, rows, best, second, labels);
 }
 
+// Asks for the row at x (d values) to be brought into the cache: the rows an incremental pass
+// reads are scattered, and without this each waits on memory (30% of k16's time).
+inline void prefetchRow(const double* x, Index d) {
+  const char* p = reinterpret_cast<const char*>(x);
+  const char* last = reinterpret_cast<const char*>(x + d) - 1;
+  for (; p < last; p += 64) __builtin_prefetch(p);
+  __builtin_prefetch(last);
+}
+
 // Rows [first, first + rows) of the data minus the origin, into xc (rows x D).
 template <int kD>
 void centreRows(const Data& data, Index first, Index rows, const RowVector& origin,
@@ -851,7 +860,10 @@ class Lloyd {
       const double l = lower[i] - maxOtherDrift[a];
       upper[i] = u;
       lower[i] = l;
-      if (!keeps(a, u, l)) c.which.push_back(i);
+      if (!keeps(a, u, l)) {
+        c.which.push_back(i);
+        prefetchRow(data_.x + (begin + i) * d, d);
+      }
     }
     if (c.which.empty()) return;
     const double* o = origin_.data();
