@@ -163,18 +163,33 @@ Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t leng
 Napi::Int32Array toInt32Array(Napi::Env env, LargeVector<std::int32_t>&& values) {
   using Owned = LargeVector<std::int32_t>;
   const size_t length = values.size();
-  auto owned = std::make_unique<Owned>(std::move(values));
-  napi_value buffer = nullptr;
-  const napi_status status = napi_create_external_arraybuffer(
-      env, owned->data(), length * sizeof(std::int32_t),
-      [](napi_env, void*, void* hint) { delete static_cast<Owned*>(hint); }, owned.get(),
-      &buffer);
-  if (status == napi_ok) {
-    owned.release();  // the finalizer owns it now
-    return Napi::Int32Array::New(env, length, Napi::ArrayBuffer(env, buffer), 0);
+  const size_t bytes = length * sizeof(std::int32_t);
+  // Large arrays (huge pages: cheap to fault in, costly to copy) are handed over; smaller ones
+  // are copied, so that the native buffer is reused by the next fit at once instead of waiting
+  // for the garbage collector (a fresh buffer per fit costs a page fault per 4 KiB).
+  if (bytes >= detail::kHugeFrom) {
+    auto owned = std::make_unique<Owned>(std::move(values));
+    napi_value buffer = nullptr;
+    const napi_status status = napi_create_external_arraybuffer(
+        env, owned->data(), bytes,
+        [](napi_env finalizeEnv, void*, void* hint) {
+          auto* freed = static_cast<Owned*>(hint);
+          int64_t unused = 0;
+          napi_adjust_external_memory(
+              finalizeEnv, -static_cast<int64_t>(freed->size() * sizeof(std::int32_t)), &unused);
+          delete freed;
+        },
+        owned.get(), &buffer);
+    if (status == napi_ok) {
+      owned.release();  // the finalizer owns it now
+      int64_t unused = 0;
+      napi_adjust_external_memory(env, static_cast<int64_t>(bytes), &unused);  // GC pressure
+      return Napi::Int32Array::New(env, length, Napi::ArrayBuffer(env, buffer), 0);
+    }
+    values = std::move(*owned);  // external buffers not allowed here: copy
   }
   Napi::Int32Array array = Napi::Int32Array::New(env, length);
-  std::copy(owned->begin(), owned->end(), array.Data());
+  std::copy(values.begin(), values.end(), array.Data());
   return array;
 }
 

@@ -34,8 +34,8 @@ MixtureParams mixtureParamsFrom(const Napi::Object& object, Index d);
 Index covarianceSize(CovarianceType type, Index k, Index d);
 
 Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t length);
-// The array's storage handed to JS without a copy (an external ArrayBuffer that frees it when
-// collected), or copied where the runtime allows no external buffers.
+// An Int32Array of the values: from 4 MiB on their storage itself (an external ArrayBuffer,
+// freed when collected), else (or where the runtime allows no external buffers) a copy.
 Napi::Int32Array toInt32Array(Napi::Env env, LargeVector<std::int32_t>&& values);
 Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit);
 

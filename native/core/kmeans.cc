@@ -35,6 +35,11 @@ struct ChunkScratch {
   std::vector<Index> which;     // their positions in the chunk
   std::vector<double> d2;       // per chunk row: squared distance to its new centre
   std::vector<std::int32_t> assigned;  // per chunk row: its new label
+  // Plain Lloyd: the chunk laid out by column (D x stride, centred; zero past its rows), the
+  // row weights (zero past the rows) and the new labels, as doubles.
+  RowMatrix xt;
+  std::vector<double> weight;
+  std::vector<double> label;
 };
 
 // The centres in the form the kernel uses: (centres − origin), their squared norms and −2·Cᵀ.
@@ -655,6 +660,10 @@ class Lloyd {
                 moveChunk<kD>(cs, begin, rows, s, labels);
                 return;
               }
+              if (!bounded_) {
+                plainChunk<kD>(cs, begin, rows, update, s, labels);
+                return;
+              }
               assignChunk<kD>(cs, begin, rows, s.chunk, labels);
               if (update) {
                 if (bounded_) {
@@ -803,6 +812,149 @@ class Lloyd {
       s.assigned[i] = label;
       s.d2[i] = squaredDistance(x, centres + label * d, d);
       lower[i] = lowerFromSecond(x, s.second[r], cs, d);
+    }
+  }
+
+  // A plain Lloyd pass over rows [begin, begin + rows) (no bounds: few centres times
+  // features), vectorised along the rows of the chunk laid out by column. First each row's
+  // nearest centre by c2 − 2x·c as nearestSmall decides it (ties to the lowest), carrying that
+  // centre's coordinates along, and its exact squared distance, summed as squaredDistance sums
+  // it; then, with update, per centre over the rows it took, Σw and Σw·x. Sums are kept in
+  // eight lanes per chunk and folded in a fixed order: no thread count changes a bit.
+  template <int kD>
+  void plainChunk(const Centres& cs, Index begin, Index rows, bool update, Scratch& s,
+                  std::int32_t* labels) {
+    using namespace Eigen::internal;
+    using Packet = detail::Packet;
+    constexpr int kPacket = detail::kPacket;
+    constexpr int kPackets = kLanes / kPacket;
+    constexpr Index kMaxD = kD > 0 ? kD : kBoundedWork;  // plain: K·D < kBoundedWork
+    const Index d = kD > 0 ? kD : data_.d;
+    const Index k = cs.k();
+    const Index n = paddedRows(rows);
+    const bool weighted = data_.weights != nullptr;
+    ChunkScratch& c = s.chunk;
+    Sums& sums = s.sums;
+    c.xt.resize(d, n);
+    c.label.resize(static_cast<size_t>(n));
+    const double* x = data_.x + begin * d;
+    for (Index j = 0; j < d; ++j) {
+      double* col = c.xt.row(j).data();
+      const double o = origin_[j];
+      for (Index i = 0; i < rows; ++i) col[i] = x[i * d + j] - o;
+      for (Index i = rows; i < n; ++i) col[i] = 0.0;
+    }
+    if (weighted) {
+      c.weight.resize(static_cast<size_t>(n));
+      std::copy_n(data_.weights + begin, rows, c.weight.data());
+      std::fill(c.weight.data() + rows, c.weight.data() + n, 0.0);
+    }
+    const double* xt = c.xt.data();
+    const Packet one = pset1<Packet>(1.0);
+    const Packet safe = pset1<Packet>(kSafeSquare);
+    // Unweighted: weight 1 on the rows, 0 on the padding lanes of the last group.
+    double lastWeights[kLanes];
+    for (Index l = 0; l < kLanes; ++l) lastWeights[l] = n - kLanes + l < rows ? 1.0 : 0.0;
+    Packet objective[kPackets], bad = pset1<Packet>(0.0);
+    for (int q = 0; q < kPackets; ++q) objective[q] = pset1<Packet>(0.0);
+    for (Index i = 0; i < n; i += kLanes) {
+      for (int q = 0; q < kPackets; ++q) {
+        const Index at0 = i + q * kPacket;
+        Packet xv[kMaxD];
+        for (Index t = 0; t < d; ++t) xv[t] = ploadu<Packet>(xt + t * n + at0);
+        Packet best = pset1<Packet>(0.0), at = pset1<Packet>(0.0), near[kMaxD];
+        for (Index j = 0; j < k; ++j) {
+          Packet p = pmul(pset1<Packet>(cs.m(0, j)), xv[0]);
+          for (Index t = 1; t < d; ++t) p = padd(p, pmul(pset1<Packet>(cs.m(t, j)), xv[t]));
+          const Packet v = padd(pset1<Packet>(cs.c2[j]), p);
+          if (j == 0) {
+            best = v;
+            for (Index t = 0; t < d; ++t) near[t] = pset1<Packet>(cs.c(0, t));
+            continue;
+          }
+          const Packet less = pcmp_lt(v, best);
+          best = pselect(less, v, best);
+          at = pselect(less, pset1<Packet>(static_cast<double>(j)), at);
+          for (Index t = 0; t < d; ++t) near[t] = pselect(less, pset1<Packet>(cs.c(j, t)), near[t]);
+        }
+        pstoreu(c.label.data() + at0, at);
+        // ‖x − c‖² as squaredDistance sums it: four partial sums of whole groups of four
+        // features, the rest into the first, (s0 + s1) + (s2 + s3) (the zeros of unused partial
+        // sums left out: they change no value, every partial sum being >= +0).
+        Packet e;
+        if (d < 4) {
+          Packet y = psub(xv[0], near[0]);
+          e = pmul(y, y);
+          for (Index t = 1; t < d; ++t) {
+            y = psub(xv[t], near[t]);
+            e = padd(e, pmul(y, y));
+          }
+        } else {
+          Packet part[4];
+          for (int u = 0; u < 4; ++u) {
+            const Packet y = psub(xv[u], near[u]);
+            part[u] = pmul(y, y);
+          }
+          Index t = 4;
+          for (; t + 4 <= d; t += 4) {
+            for (int u = 0; u < 4; ++u) {
+              const Packet y = psub(xv[t + u], near[t + u]);
+              part[u] = padd(part[u], pmul(y, y));
+            }
+          }
+          for (; t < d; ++t) {
+            const Packet y = psub(xv[t], near[t]);
+            part[0] = padd(part[0], pmul(y, y));
+          }
+          e = padd(padd(part[0], part[1]), padd(part[2], part[3]));
+        }
+        const Packet w = weighted         ? ploadu<Packet>(c.weight.data() + at0)
+                         : i + kLanes <= rows ? one
+                                              : ploadu<Packet>(lastWeights + q * kPacket);
+        objective[q] = padd(objective[q], pmul(w, e));
+        bad = por(bad, pandnot(one, pcmp_le(e, safe)));  // any lane with e > safe (or NaN)
+      }
+    }
+    for (Index i = rows; i < n; ++i) c.label[i] = -1.0;  // padding: no centre's row
+    sums.objective += foldPackets(objective);
+    for (Index i = 0; i < rows; ++i) {
+      const auto label = static_cast<std::int32_t>(c.label[i]);
+      sums.changed += labels[begin + i] != label;
+      labels[begin + i] = label;
+    }
+    if (predux_any(bad) && sums.overflowRow < 0) {
+      for (Index i = 0; i < rows; ++i) {
+        double row[kMaxD];
+        for (Index t = 0; t < d; ++t) row[t] = xt[t * n + i];
+        if (!(squaredDistance(row, cs.c.data() + labels[begin + i] * d, d) <= kSafeSquare)) {
+          sums.overflowRow = begin + i;
+          break;
+        }
+      }
+    }
+    if (!update) return;
+    // Per centre, over its rows: Σw and Σw·x, masked by the label, in registers.
+    for (Index j = 0; j < k; ++j) {
+      const Packet label = pset1<Packet>(static_cast<double>(j));
+      Packet w[kPackets], sx[kMaxD][kPackets];
+      for (int q = 0; q < kPackets; ++q) {
+        w[q] = pset1<Packet>(0.0);
+        for (Index t = 0; t < d; ++t) sx[t][q] = pset1<Packet>(0.0);
+      }
+      for (Index i = 0; i < n; i += kLanes) {
+        for (int q = 0; q < kPackets; ++q) {
+          const Index at0 = i + q * kPacket;
+          const Packet mine = pcmp_eq(ploadu<Packet>(c.label.data() + at0), label);
+          const Packet wj =
+              pand(mine, weighted ? ploadu<Packet>(c.weight.data() + at0) : one);
+          w[q] = padd(w[q], wj);
+          for (Index t = 0; t < d; ++t) {
+            sx[t][q] = padd(sx[t][q], pmul(wj, ploadu<Packet>(xt + t * n + at0)));
+          }
+        }
+      }
+      sums.weight[j] += foldPackets(w);
+      for (Index t = 0; t < d; ++t) sums.sum(j, t) += foldPackets(sx[t]);
     }
   }
 

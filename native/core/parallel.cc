@@ -1,8 +1,10 @@
 #include "parallel.h"
 
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <system_error>
@@ -11,6 +13,9 @@
 
 #if defined(__linux__)
 #include <sched.h>
+#endif
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+#include <emmintrin.h>  // _mm_pause (SSE2: every x86-64)
 #endif
 
 #include "errors.h"
@@ -46,6 +51,33 @@ unsigned defaultCap() {
 
 using Body = std::function<void(Index, unsigned)>;
 
+// How long a compute thread that ran out of work, or a caller waiting for its helpers to
+// leave, spins before it sleeps. The passes of a fit follow one another within microseconds,
+// while waking a sleeping thread can take tens to hundreds of them (on a virtual machine an
+// idle vCPU must be interrupted), more than a small pass takes; OpenMP runtimes spin likewise.
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// Polls done() for up to kSpin; whether it became true.
+template <class Done>
+bool spinUntil(Done done) {
+  const auto until = std::chrono::steady_clock::now() + kSpin;
+  for (unsigned i = 1;; ++i) {
+    if (done()) return true;
+    cpuRelax();
+    if (i % 64 == 0 && std::chrono::steady_clock::now() >= until) return false;
+  }
+}
+
 // One parallel pass: its blocks, and who is working on them.
 struct Job {
   Index blocks = 0;
@@ -54,9 +86,9 @@ struct Job {
   const std::atomic<bool>* cancel = nullptr;
   unsigned maxHelpers = 0;
 
-  // Guarded by the executor's mutex.
+  // Changed under the executor's mutex (inside is also read without it, see close()).
   unsigned joined = 0;  // helpers that took a worker index (1..maxHelpers; the caller is 0)
-  unsigned inside = 0;  // helpers not yet gone
+  std::atomic<unsigned> inside{0};  // helpers not yet gone
   std::condition_variable left;  // (with the executor's mutex) inside reached 0
 
   std::atomic<Index> next{0};
@@ -186,6 +218,7 @@ class Executor {
   void post(std::function<void()> task) {
     std::unique_lock<std::mutex> lock(mutex_);
     tasks_.push_back(std::move(task));
+    epoch_.fetch_add(1);
     recruit(1);
     if (threads_ == 0) {
       tasks_.pop_back();
@@ -197,22 +230,32 @@ class Executor {
   void open(Job& job) {
     std::lock_guard<std::mutex> lock(mutex_);
     jobs_.push_back(&job);
+    epoch_.fetch_add(1);
     recruit(job.maxHelpers);
   }
 
-  // No helper joins the job after this; returns once every helper has left it.
+  // No helper joins the job after this; returns once every helper has left it (spinning a
+  // while first: the last helper is usually finishing its last block).
   void close(Job& job) {
     std::unique_lock<std::mutex> lock(mutex_);
     jobs_.erase(std::find(jobs_.begin(), jobs_.end(), &job));
-    job.left.wait(lock, [&] { return job.inside == 0; });
+    if (job.inside.load() == 0) return;
+    lock.unlock();
+    const bool left = spinUntil([&] { return job.inside.load() == 0; });
+    // The last helper leaves under the lock (and notifies under it): once this thread holds
+    // the lock, no helper touches the job any more.
+    lock.lock();
+    if (!left) job.left.wait(lock, [&] { return job.inside.load() == 0; });
   }
 
  private:
   Executor() : cap_(defaultCap()) {}
 
   // Wakes idle threads for `wanted` more pieces of work, starting threads (up to the cap) when
-  // too few are idle. A thread that cannot be started is done without. Called under mutex_.
+  // too few are spinning or idle. A thread that cannot be started is done without. Called under
+  // mutex_, after epoch_ changed (which the spinning threads notice by themselves).
   void recruit(unsigned wanted) {
+    wanted -= std::min(wanted, spinning_);
     for (unsigned i = 0; i < wanted && i < idle_; ++i) wake_.notify_one();
     for (unsigned more = wanted > idle_ ? wanted - idle_ : 0; more > 0 && threads_ < cap_;
          --more) {
@@ -234,8 +277,10 @@ class Executor {
 
   void loop() {
     std::unique_lock<std::mutex> lock(mutex_);
+    bool spun = false;  // spun since the last piece of work: sleep next
     while (threads_ <= cap_) {
       if (Job* job = jobWantingHelp()) {
+        spun = false;
         const unsigned slot = ++job->joined;
         ++job->inside;
         lock.unlock();
@@ -246,6 +291,7 @@ class Executor {
         continue;
       }
       if (!tasks_.empty()) {
+        spun = false;
         std::function<void()> task = std::move(tasks_.front());
         tasks_.pop_front();
         lock.unlock();
@@ -254,6 +300,17 @@ class Executor {
         lock.lock();
         continue;
       }
+      if (!spun) {  // spin a while for the next pass, then look again under the lock
+        spun = true;
+        const std::uint64_t seen = epoch_.load();
+        ++spinning_;
+        lock.unlock();
+        spinUntil([&] { return epoch_.load(std::memory_order_relaxed) != seen; });
+        lock.lock();
+        --spinning_;
+        continue;
+      }
+      spun = false;
       ++idle_;
       wake_.wait(lock);
       --idle_;
@@ -266,6 +323,8 @@ class Executor {
   unsigned cap_;
   unsigned threads_ = 0;  // started and not ended
   unsigned idle_ = 0;     // waiting on wake_
+  unsigned spinning_ = 0; // spinning for the next piece of work
+  std::atomic<std::uint64_t> epoch_{0};  // counts the jobs opened and tasks posted
   std::vector<Job*> jobs_;
   std::deque<std::function<void()>> tasks_;
 };
