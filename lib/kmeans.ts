@@ -31,7 +31,7 @@ import {
   type NativeKMeansFit,
   type NativeKMeansOptions,
 } from './native.js';
-import { compensatedSum, labelShare } from './numeric.js';
+import { compensatedSum } from './numeric.js';
 import { readOptionsObject, readSampleWeight } from './options.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, IterationInfo, NDArray } from './types.js';
@@ -191,12 +191,13 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
     this.checkNativeSizes([
       [fit.clusterCenters, k * d],
       [fit.labels, n],
+      [fit.clusterWeights, k],
     ]);
     return Object.freeze({
       d,
       clusterCenters: fit.clusterCenters,
       labels: fit.labels,
-      weights: labelShare(fit.labels, k, r.options.sampleWeight),
+      weights: shareOf(fit.clusterWeights),
       inertia: fit.inertia,
       nIter: fit.nIter,
       converged: fit.converged,
@@ -286,6 +287,13 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
   static fromJSON(obj: unknown): KMeans {
     return restoreModel(obj, 'KMeans.fromJSON', ['KMeans'], (_, o) => new KMeans(o as KMeansOptions), STATE_FIELDS, readState);
   }
+}
+
+/** Each cluster's share of the total weight (the native fit sums the weights per label). */
+function shareOf(clusterWeights: Float64Array): Float64Array {
+  let total = 0;
+  for (const w of clusterWeights) total += w;
+  return clusterWeights.map((w) => w / total);
 }
 
 /** The fitted state from its checked JSON fields. */

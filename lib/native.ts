@@ -266,6 +266,8 @@ export interface NativeKMeansFit {
   clusterCenters: Float64Array;
   /** [N] nearest final centre */
   labels: Int32Array;
+  /** [K] Σ sample weight of the rows of each label */
+  clusterWeights: Float64Array;
   inertia: number;
   nIter: number;
   converged: boolean;

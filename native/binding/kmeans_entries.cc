@@ -71,6 +71,8 @@ Napi::Value kmeansFitToJs(Napi::Env env, KMeansFit fit) {
   out.Set("clusterCenters",
           toFloat64Array(env, fit.centers.data(), static_cast<size_t>(fit.centers.size())));
   out.Set("labels", toInt32Array(env, std::move(fit.labels)));
+  out.Set("clusterWeights", toFloat64Array(env, fit.clusterWeights.data(),
+                                           static_cast<size_t>(fit.clusterWeights.size())));
   out.Set("inertia", Napi::Number::New(env, fit.inertia));
   out.Set("nIter", Napi::Number::New(env, fit.nIter));
   out.Set("converged", Napi::Boolean::New(env, fit.converged));

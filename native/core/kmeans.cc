@@ -348,8 +348,8 @@ struct Sums {
   Index overflowRow = -1;  // the first row whose squared distance passed kSafeSquare
 
   void reset(Index k, Index d, bool update) {
+    weight.setZero(k);
     if (update) {
-      weight.setZero(k);
       sum.setZero(k, d);
       squares.setZero(k);
       removed.setZero(k);
@@ -360,8 +360,8 @@ struct Sums {
     overflowRow = -1;
   }
   void add(const Sums& other, bool update) {
+    weight += other.weight;
     if (update) {
-      weight += other.weight;
       sum += other.sum;
       squares += other.squares;
       removed += other.removed;
@@ -560,9 +560,16 @@ class Lloyd {
     // Labels must belong to the final centres (unless they were stable: scikit-learn keeps
     // them then), and the inertia is measured to those centres, row by row.
     if (!strict) {
-      fit.inertia = pass(centers, labels.data(), Pass::Assign).objective;
+      const Sums last = pass(centers, labels.data(), Pass::Assign);
+      fit.inertia = last.objective;
+      fit.clusterWeights = last.weight;
     } else {
-      fit.inertia = exact ? lastObjective : inertia(centers, labels);
+      if (exact) {
+        fit.inertia = lastObjective;
+        fit.clusterWeights = state_.weight;
+      } else {
+        fit.inertia = inertia(centers, labels, fit.clusterWeights);
+      }
     }
     fit.centers = centers.rowwise() + origin_;
     fit.labels = std::move(labels);
@@ -932,8 +939,7 @@ class Lloyd {
         }
       }
     }
-    if (!update) return;
-    // Per centre, over its rows: Σw and Σw·x, masked by the label, in registers.
+    // Per centre, over its rows: Σw and (with update) Σw·x, masked by the label, in registers.
     for (Index j = 0; j < k; ++j) {
       const Packet label = pset1<Packet>(static_cast<double>(j));
       Packet w[kPackets], sx[kMaxD][kPackets];
@@ -948,13 +954,13 @@ class Lloyd {
           const Packet wj =
               pand(mine, weighted ? ploadu<Packet>(c.weight.data() + at0) : one);
           w[q] = padd(w[q], wj);
-          for (Index t = 0; t < d; ++t) {
+          for (Index t = 0; t < d && update; ++t) {
             sx[t][q] = padd(sx[t][q], pmul(wj, ploadu<Packet>(xt + t * n + at0)));
           }
         }
       }
       sums.weight[j] += foldPackets(w);
-      for (Index t = 0; t < d; ++t) sums.sum(j, t) += foldPackets(sx[t]);
+      for (Index t = 0; t < d && update; ++t) sums.sum(j, t) += foldPackets(sx[t]);
     }
   }
 
@@ -976,8 +982,8 @@ class Lloyd {
       labels[begin + i] = label;
       const double weight = data_.weight(begin + i);
       sums.objective += weight * d2;
+      sums.weight[label] += weight;
       if constexpr (kUpdate) {
-        sums.weight[label] += weight;
         if constexpr (kBounded) {
           sums.squares[label] += weight * d2;
           sums.count[label] += weight > 0.0;
@@ -1070,10 +1076,15 @@ class Lloyd {
   }
 
   // Σ w‖x − c_label‖² for given labels (after a relocation that left every label unchanged).
-  double inertia(const RowMatrix& centers, const LargeVector<std::int32_t>& labels) {
-    // Per thread: the block's sum and its first overflowing row (thrown in block order).
+  // Also the weight of each cluster into weights (K).
+  double inertia(const RowMatrix& centers, const LargeVector<std::int32_t>& labels,
+                 Vector& weights) {
+    // Per slot: the block's sum and its first overflowing row (thrown in block order), and
+    // the cluster weights.
     std::vector<std::pair<double, Index>> partial(pool_.slots());
+    std::vector<Vector> partialWeights(pool_.slots());
     double total = 0.0;
+    weights.setZero(centers.rows());
     withFeatureCount(data_.d, [&](auto size) {
       constexpr int kD = decltype(size)::value;
       const Index d = kD > 0 ? kD : data_.d;
@@ -1083,6 +1094,8 @@ class Lloyd {
             const Index begin = data_.blockBegin(b);
             double sum = 0.0;
             Index overflowRow = -1;
+            Vector& w = partialWeights[slot];
+            w.setZero(centers.rows());
             std::vector<double> xc(static_cast<size_t>(d));
             const double* o = origin_.data();
             for (Index i = begin; i < begin + data_.blockSize(b); ++i) {
@@ -1092,12 +1105,14 @@ class Lloyd {
               const double d2 = squaredDistance(xc.data(), c, d);
               if (!(d2 <= kSafeSquare) && overflowRow < 0) overflowRow = i;
               sum += data_.weight(i) * d2;
+              w[labels[i]] += data_.weight(i);
             }
             partial[slot] = {sum, overflowRow};
           },
           [&](Index b, unsigned slot) {
             if (partial[slot].second >= 0) throw overflowing(labels[partial[slot].second]);
             total += partial[slot].first;
+            weights += partialWeights[slot];
             if (!std::isfinite(total)) {
               throw overflowing(heaviestInBlock(centers, labels.data(), b));
             }

@@ -29,6 +29,7 @@ struct KMeansFit {
   RowMatrix centers;                 // K x D
   LargeVector<std::int32_t> labels;  // N, nearest final centre
   double inertia = 0.0;              // Σ w ‖x − c_label‖²
+  Vector clusterWeights;             // K: Σ w over the rows of each label
   int nIter = 0;
   bool converged = false;
 };
