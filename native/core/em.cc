@@ -176,7 +176,14 @@ void Engine::expectationChunk(Index begin, Index rows, const Vector& weights,
 
   s.nkLanes.assign(static_cast<size_t>(k * kLanes), 0.0);
   double* nkLanes = s.nkLanes.data();
+  // The log-likelihood: Σ w·norm per lane for the rows of the general path; for the common
+  // path Σ top per lane and the logs of products of the row sums, one log per kProductGroups
+  // groups of eight rows (every sum is in [1, K]: the products cannot overflow).
+  constexpr int kProductGroups = 8;
   Lane logLikelihood = Lane::Zero();
+  Lane tops = Lane::Zero();
+  Lane product = Lane::Ones();
+  int grouped = 0;
   double* p = s.p.data();
   const double* rowWeights = data_.weights ? data_.weights + begin : nullptr;
   for (Index i = 0; i < n; i += kLanes) {
@@ -187,28 +194,48 @@ void Engine::expectationChunk(Index begin, Index rows, const Vector& weights,
     }
     // exp(−∞ − 0) = 0: a row that is −∞ throughout gets p = 0 and norm −∞.
     top = zeroWhereEqual(top, kNegInf);
-    Lane sum = Lane::Zero();
-    for (Index c = 0; c < k; ++c) {
-      LaneMap pc(p + c * stride + i);
-      // As normaliseRows: p below the smallest normal double is 0.
-      const Lane e = expOrZero(pc - top);
-      pc = e;
-      sum += e;
+    // As normaliseRows: p below the smallest normal double is 0.
+    Lane sum;
+    if (k == 2) {
+      // One exp per row: the likelier component's is exp(0) = 1.
+      LaneMap p0(p + i), p1(p + stride + i);
+      const Lane d0 = p0 - top, d1 = p1 - top;
+      const Lane e = expOrZero(d0.min(d1));
+      p0 = oneWhereZero(d0, e);
+      p1 = oneWhereZero(d1, e);
+      sum = p0 + p1;
+    } else {
+      sum = Lane::Zero();
+      for (Index c = 0; c < k; ++c) {
+        LaneMap pc(p + c * stride + i);
+        const Lane e = expOrZero(pc - top);
+        pc = e;
+        sum += e;
+      }
     }
-    Lane norm = top + logOrMinusInfinity(sum);
-    sum = sum.max(kSmallestNormal);
-    const bool far = norm.minCoeff() == kNegInf;  // never NaN
+    // A row whose sum is 0 was −∞ throughout: far from every component (norm −∞); every other
+    // sum is at least 1, the likeliest component's exp(0).
+    const bool far = sum.minCoeff() == 0.0;
+    // One division per row: p = e · (1/sum).
+    const Lane inverse = sum.max(kSmallestNormal).inverse();
     if (!far && !rowWeights && i + kLanes <= rows) {
       // The common case: the responsibilities and nk in one sweep.
       for (Index c = 0; c < k; ++c) {
         LaneMap pc(p + c * stride + i);
-        pc /= sum;
+        pc *= inverse;
         LaneMap(nkLanes + c * kLanes) += pc;
       }
-      logLikelihood += norm;
+      tops += top;
+      product *= sum;
+      if (++grouped == kProductGroups) {
+        logLikelihood += logOrMinusInfinity(product);
+        product = Lane::Ones();
+        grouped = 0;
+      }
       continue;
     }
-    for (Index c = 0; c < k; ++c) LaneMap(p + c * stride + i) /= sum;
+    Lane norm = top + logOrMinusInfinity(sum);
+    for (Index c = 0; c < k; ++c) LaneMap(p + c * stride + i) *= inverse;
     // Rows far from every component (norm −∞): the limit responsibilities, as resolveFarRows.
     if (far) {
       std::vector<double> farP(static_cast<size_t>(k));
@@ -234,6 +261,8 @@ void Engine::expectationChunk(Index begin, Index rows, const Vector& weights,
     for (Index c = 0; c < k; ++c) LaneMap(nkLanes + c * kLanes) += LaneMap(p + c * stride + i);
     logLikelihood += norm;
   }
+  if (grouped > 0) logLikelihood += logOrMinusInfinity(product);
+  logLikelihood += tops;
   Moments& m = s.moments;
   m.logLikelihood += foldLanes(logLikelihood);
   for (Index c = 0; c < k; ++c) m.nk[c] += foldLanes(LaneMap(nkLanes + c * kLanes));

@@ -117,6 +117,19 @@ inline void laneCentredMomentsJ(const double* r, const double* x, Index stride, 
   }
 }
 
+// d_l == 0 ? 1 : e_l.
+inline Lane oneWhereZero(const Lane& d, const Lane& e) {
+  using namespace Eigen::internal;
+  Lane out;
+  const detail::Packet zero = pset1<detail::Packet>(0.0);
+  const detail::Packet one = pset1<detail::Packet>(1.0);
+  for (int l = 0; l < kLanes; l += detail::kPacket) {
+    const detail::Packet dl = ploadu<detail::Packet>(d.data() + l);
+    pstoreu(out.data() + l, pselect(pcmp_eq(dl, zero), one, ploadu<detail::Packet>(e.data() + l)));
+  }
+  return out;
+}
+
 // a_l == b ? 0 : a_l.
 inline Lane zeroWhereEqual(const Lane& a, double b) {
   using namespace Eigen::internal;
