@@ -169,6 +169,10 @@ void Engine::expectationChunk(Index begin, Index rows, const Vector& weights,
   s.p.resize(k, stride);
   transposeRows(x.data(), rows, d, s.xt.data(), stride);
   if (stride > rows) s.xt.rightCols(stride - rows).setZero();
+  // The next chunk's rows are asked for now, to arrive while this one is computed (the
+  // hardware's prefetcher restarts at every page and chunk).
+  prefetchRows(data_.x + (begin + rows) * d,
+               std::min(rows, data_.n - (begin + rows)) * d);
   // p holds log N(x_i | k), then the responsibilities, in place.
   covariance_->logGaussianColumns(x, s.xt.data(), stride, s.p.data(), s.kernel);
   // The padding lanes take part in the vectorised steps: give them a harmless value.

@@ -90,6 +90,14 @@ inline Data blocked(Data data) {
   return data;
 }
 
+// Asks for the `count` doubles from x (none when count <= 0) to be brought into the cache.
+inline void prefetchRows(const double* x, Index count) {
+  if (count <= 0) return;
+  const char* p = reinterpret_cast<const char*>(x);
+  const char* end = reinterpret_cast<const char*>(x + count);
+  for (; p < end; p += 64) __builtin_prefetch(p);
+}
+
 // Calls fn(first, rows) for consecutive chunks of at most chunkRows of the rows [0, total).
 template <class Fn>
 void forEachChunk(Index total, Index chunkRows, Fn fn) {
