@@ -67,25 +67,62 @@ struct Centres {
   Index d() const { return c.cols(); }
 };
 
-// ‖a − b‖² over d values, with four partial sums (a fixed order: vectorisable, and the same
-// for every row whatever its alignment).
+// Row operations on groups of four values held as packets (one on AVX2, two on SSE2), so that
+// they are vectorised whatever the compiler makes of a loop over a run-time width.
+namespace row {
+using Packet = detail::Packet;
+constexpr int kPacket = detail::kPacket;
+static_assert(4 % kPacket == 0, "a group of four values is whole packets");
+constexpr int kPerFour = 4 / kPacket;
+
+// ‖a − b‖² over d values with four partial sums, s_q over the values j ≡ q (mod 4) of the
+// whole groups of four and the rest added to s_0, then (s_0 + s_1) + (s_2 + s_3): a fixed
+// order, the same for every row whatever its alignment.
 inline double squaredDistance(const double* a, const double* b, Index d) {
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  using namespace Eigen::internal;
+  Packet acc[kPerFour];
+  for (int q = 0; q < kPerFour; ++q) acc[q] = pset1<Packet>(0.0);
   Index j = 0;
   for (; j + 4 <= d; j += 4) {
-    const double t0 = a[j] - b[j], t1 = a[j + 1] - b[j + 1];
-    const double t2 = a[j + 2] - b[j + 2], t3 = a[j + 3] - b[j + 3];
-    s0 += t0 * t0;
-    s1 += t1 * t1;
-    s2 += t2 * t2;
-    s3 += t3 * t3;
+    for (int q = 0; q < kPerFour; ++q) {
+      const Packet t = psub(ploadu<Packet>(a + j + q * kPacket), ploadu<Packet>(b + j + q * kPacket));
+      acc[q] = padd(acc[q], pmul(t, t));
+    }
   }
+  double s[4];
+  for (int q = 0; q < kPerFour; ++q) pstoreu(s + q * kPacket, acc[q]);
   for (; j < d; ++j) {
     const double t = a[j] - b[j];
-    s0 += t * t;
+    s[0] += t * t;
   }
-  return (s0 + s1) + (s2 + s3);
+  return (s[0] + s[1]) + (s[2] + s[3]);
 }
+
+// out = x − o over d values.
+inline void difference(const double* x, const double* o, Index d, double* out) {
+  using namespace Eigen::internal;
+  Index j = 0;
+  for (; j + kPacket <= d; j += kPacket) {
+    pstoreu(out + j, psub(ploadu<Packet>(x + j), ploadu<Packet>(o + j)));
+  }
+  for (; j < d; ++j) out[j] = x[j] - o[j];
+}
+
+// sum += w·(x − c) over d values.
+inline void addScaledDifference(double* sum, double w, const double* x, const double* c,
+                                Index d) {
+  using namespace Eigen::internal;
+  const Packet pw = pset1<Packet>(w);
+  Index j = 0;
+  for (; j + kPacket <= d; j += kPacket) {
+    const Packet t = pmul(pw, psub(ploadu<Packet>(x + j), ploadu<Packet>(c + j)));
+    pstoreu(sum + j, padd(ploadu<Packet>(sum + j), t));
+  }
+  for (; j < d; ++j) sum[j] += w * (x[j] - c[j]);
+}
+}  // namespace row
+
+using row::squaredDistance;
 
 // labels[i] = argmin_k c2[k] − 2 x_i·c_k (ties to the lowest k) over a centred chunk, and with
 // kSecond also second[i], the second smallest value (+∞ when K = 1).
@@ -209,9 +246,7 @@ void centreRows(const Data& data, Index first, Index rows, const RowVector& orig
   const double* x = data.x + first * d;
   const double* o = origin.data();
   double* out = xc.data();
-  for (Index i = 0; i < rows; ++i) {
-    for (Index j = 0; j < d; ++j) out[i * d + j] = x[i * d + j] - o[j];
-  }
+  for (Index i = 0; i < rows; ++i) row::difference(x + i * d, o, d, out + i * d);
 }
 
 // Labels the centred rows of xc (rows x D) into s.labels, and with kSecond the second smallest
@@ -673,13 +708,9 @@ class Lloyd {
               }
               assignChunk<kD>(cs, begin, rows, s.chunk, labels);
               if (update) {
-                if (bounded_) {
-                  accumulate<kD, true, true>(cs, begin, rows, s, labels);
-                } else {
-                  accumulate<kD, true, false>(cs, begin, rows, s, labels);
-                }
+                accumulate<kD, true>(cs, begin, rows, s, labels);
               } else {
-                accumulate<kD, false, false>(cs, begin, rows, s, labels);
+                accumulate<kD, false>(cs, begin, rows, s, labels);
               }
             });
           },
@@ -737,13 +768,14 @@ class Lloyd {
     return u * (1.0 + kBoundMargin) < std::max(l, bounds_.half[a]);
   }
 
-  // A lower bound on the distance of the centred row x to every centre but its nearest, from
-  // the kernel's second smallest c2 − 2x·c: that plus ‖x‖² is the squared distance to the
-  // second nearest, rounded by about eps·(‖x‖² + ‖c‖²) times a few, which the margin takes off.
-  static double lowerFromSecond(const double* x, double second, const Centres& cs, Index d) {
-    double x2 = 0.0;
-    for (Index j = 0; j < d; ++j) x2 += x[j] * x[j];
-    const double second2 = second + x2 - kBoundMargin * (x2 + cs.c2max);
+  // A lower bound on the distance of a row to every centre but its nearest, from the kernel's
+  // smallest and second smallest c2 − 2x·c (best, second) and the exact squared distance d2 to
+  // the nearest: ‖x − c₂‖² = ‖x‖² + second = d2 + (second − best), rounded by about
+  // eps·(‖x‖² + ‖c‖²) times a few, which the margin takes off (‖x‖² <= 2·d2 + 2·max‖c‖²).
+  // (Summing ‖x‖² afresh was a chain of D dependent additions per row: 12 ms of k16's first
+  // pass.)
+  static double lowerFromSecond(double d2, double best, double second, const Centres& cs) {
+    const double second2 = d2 + (second - best) - kBoundMargin * (2.0 * d2 + 3.0 * cs.c2max);
     return second2 > 0.0 ? std::sqrt(second2) : 0.0;
   }
 
@@ -818,7 +850,7 @@ class Lloyd {
       const std::int32_t label = s.labels[r];
       s.assigned[i] = label;
       s.d2[i] = squaredDistance(x, centres + label * d, d);
-      lower[i] = lowerFromSecond(x, s.second[r], cs, d);
+      lower[i] = lowerFromSecond(s.d2[i], s.best[r], s.second[r], cs);
     }
   }
 
@@ -965,18 +997,18 @@ class Lloyd {
   }
 
   // kBounded: also the upper bounds, and the sums that only incremental passes need.
-  template <int kD, bool kUpdate, bool kBounded>
+  // After assignChunk (bounded passes): the labels, the objective and the cluster weights;
+  // with kUpdate (full passes) also the upper bounds and the sums about the pass's centres.
+  template <int kD, bool kUpdate>
   void accumulate(const Centres& cs, Index begin, Index rows, Scratch& s,
                   std::int32_t* labels) {
     const Index d = kD > 0 ? kD : data_.d;
     Sums& sums = s.sums;
     const double* xc = s.chunk.xc.data();
-    double* upper = kBounded ? bounds_.upper.data() + begin : nullptr;
+    double* upper = bounds_.upper.data() + begin;
     for (Index i = 0; i < rows; ++i) {
       const std::int32_t label = s.chunk.assigned[i];
-      const double* x = xc + i * d;
       const double d2 = s.chunk.d2[i];
-      if constexpr (kBounded) upper[i] = std::sqrt(d2);
       if (!(d2 <= kSafeSquare) && sums.overflowRow < 0) sums.overflowRow = begin + i;
       sums.changed += labels[begin + i] != label;
       labels[begin + i] = label;
@@ -984,17 +1016,11 @@ class Lloyd {
       sums.objective += weight * d2;
       sums.weight[label] += weight;
       if constexpr (kUpdate) {
-        if constexpr (kBounded) {
-          sums.squares[label] += weight * d2;
-          sums.count[label] += weight > 0.0;
-        }
-        double* sum = sums.sum.data() + label * d;
-        if constexpr (kBounded) {
-          const double* c = cs.c.data() + label * d;
-          for (Index j = 0; j < d; ++j) sum[j] += weight * (x[j] - c[j]);
-        } else {
-          for (Index j = 0; j < d; ++j) sum[j] += weight * x[j];
-        }
+        upper[i] = std::sqrt(d2);
+        sums.squares[label] += weight * d2;
+        sums.count[label] += weight > 0.0;
+        row::addScaledDifference(sums.sum.data() + label * d, weight, xc + i * d,
+                                 cs.c.data() + label * d, d);
       }
     }
   }
@@ -1043,7 +1069,7 @@ class Lloyd {
     for (const Index i : c.which) {
       const double* x = data_.x + (begin + i) * d;
       double* y = c.gathered.data() + m * d;
-      for (Index j = 0; j < d; ++j) y[j] = x[j] - o[j];
+      row::difference(x, o, d, y);
       const std::int32_t a = labels[begin + i];
       const double d2a = squaredDistance(y, centres + a * d, d);
       upper[i] = std::sqrt(d2a);
@@ -1070,7 +1096,7 @@ class Lloyd {
       const double d2 = squaredDistance(y, centres + b * d, d);
       if (!(d2 <= kSafeSquare) && sums.overflowRow < 0) sums.overflowRow = begin + i;
       upper[i] = std::sqrt(d2);
-      lower[i] = lowerFromSecond(y, c.second[r], cs, d);
+      lower[i] = lowerFromSecond(d2, c.best[r], c.second[r], cs);
       relabel(i, y, b);
     }
   }
