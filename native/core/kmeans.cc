@@ -779,13 +779,14 @@ class Lloyd {
     return second2 > 0.0 ? std::sqrt(second2) : 0.0;
   }
 
-  // Whether nearAssign is the cheaper way for a row at distance u from its centre a: few
-  // centres lie within 2u of c_a (measured one by one), rather than many (one product with
-  // every centre is faster per centre).
+  // Whether nearAssign is the cheaper way for a row at distance u from its centre a: at most
+  // K/16 other centres (at least one) lie within 2u of c_a (measured one by one), rather than
+  // more (one product with every centre, vectorised along rows and centres, is then cheaper:
+  // with K/4, as before the product's minimum was vectorised, k16 took 8% longer and k128 15%).
   bool fewNear(std::int32_t a, double d2a) const {
     const Index k = bounds_.half.size();
-    const Index most = k / 4;
-    if (most == 0) return k <= 4;
+    if (k <= 4) return true;
+    const Index most = std::max<Index>(1, k / 16);
     const double limit = 2.0 * std::sqrt(d2a) * (1.0 + kBoundMargin);
     return !(bounds_.neighbours[a * (k - 1) + most].first < limit);
   }
