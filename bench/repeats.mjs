@@ -9,3 +9,31 @@ export function moreFits(plan, fitMs) {
   const spent = fitMs.reduce((a, b) => a + b, 0);
   return spent + fitMs[fitMs.length - 1] <= plan.budgetMs;
 }
+
+/**
+ * A first fit shorter than this is a warm-up (thread pools started, code compiled, memory first
+ * touched) and is not timed; a longer first fit is timed (its warm-up share is small, and a
+ * fit thrown away would cost minutes on the slow peers). The same rule for every peer.
+ */
+export const WARMUP_BELOW_MS = 2000;
+
+/**
+ * The timing loop of one peer: `more()` while another fit is due (moreFits), then
+ * `keep(ms)` after each fit, false for the warm-up fit (its results are discarded).
+ */
+export function fitTimer(plan) {
+  const fitMs = [];
+  let warmedUp = false;
+  return {
+    fitMs,
+    more: () => moreFits(plan, fitMs),
+    keep(ms) {
+      if (!warmedUp) {
+        warmedUp = true;
+        if (ms < WARMUP_BELOW_MS) return false;
+      }
+      fitMs.push(ms);
+      return true;
+    },
+  };
+}

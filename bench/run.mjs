@@ -32,7 +32,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : null;
-const REPEATS = quick ? 1 : 3;
+const REPEATS = quick ? 1 : 5;
 /** Per peer and workload: no further fit once one more would pass this (bench/repeats.mjs). */
 const BUDGET_MS = 60_000;
 const PYTHON = '/usr/bin/python3';

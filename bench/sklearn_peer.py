@@ -60,6 +60,10 @@ def thread_pools():
         return []
 
 
+# A first fit shorter than this is a warm-up, not timed (bench/repeats.mjs WARMUP_BELOW_MS).
+WARMUP_BELOW_MS = 2000.0
+
+
 def main():
     job = json.loads(sys.argv[1])
     spec = job["spec"]
@@ -70,12 +74,18 @@ def main():
     warnings.simplefilter("ignore", ConvergenceWarning)
     ms_per_iter, n_iter, objective, fit_ms = [], [], None, []
     budget = job.get("budgetMs") or float("inf")
-    # Up to `repeats` fits, none once the next would pass the budget (as bench/repeats.mjs).
+    warmed_up = False
+    # Up to `repeats` fits, none once the next would pass the budget; a first fit shorter than
+    # WARMUP_BELOW_MS is a warm-up, not timed (as bench/repeats.mjs).
     while not fit_ms or (len(fit_ms) < job["repeats"] and sum(fit_ms) + fit_ms[-1] <= budget):
         est = make_estimator(spec, start, job["iters"])
         t0 = time.perf_counter()
         est.fit(X)
         ms = (time.perf_counter() - t0) * 1000.0
+        if not warmed_up:
+            warmed_up = True
+            if ms < WARMUP_BELOW_MS:
+                continue
         fit_ms.append(ms)
         ms_per_iter.append(ms / est.n_iter_)
         n_iter.append(int(est.n_iter_))

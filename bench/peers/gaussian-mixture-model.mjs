@@ -15,7 +15,7 @@
 // time it took and `diverged` instead of an objective.
 import GMM from 'gaussian-mixture-model';
 import { meanLogLikelihood } from '../objective.mjs';
-import { moreFits } from '../repeats.mjs';
+import { fitTimer } from '../repeats.mjs';
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -27,9 +27,9 @@ export function run(w, plan) {
   const nIter = [];
   let objective = NaN;
   let diverged;
-  const fitMs = [];
+  const timer = fitTimer(plan);
   const hasNaN = (gmm) => gmm.weights.some(Number.isNaN) || gmm.means.some((m) => m.some(Number.isNaN));
-  while (moreFits(plan, fitMs)) {
+  while (timer.more()) {
     const gmm = new GMM({
       weights: w.start.weights.slice(),
       means: w.start.means.map((m) => m.slice()),
@@ -48,7 +48,7 @@ export function run(w, plan) {
     const t3 = now();
     if (s2) throw new Error('gaussian-mixture-model: singular covariance');
     if (!diverged && hasNaN(gmm)) diverged = 'NaN parameters in the last iteration (densities underflow in linear space)';
-    fitMs.push(t1 - t0 + (t3 - t2));
+    if (!timer.keep(t1 - t0 + (t3 - t2))) continue;
     msPerIter.push((t1 - t0 + (t3 - t2)) / plan.iters);
     nIter.push(plan.iters);
   }

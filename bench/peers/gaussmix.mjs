@@ -1,13 +1,13 @@
 // gaussmix on one workload, inside a child process (bench/peer_child.mjs): GaussianMixture
 // (full, diag), GaussianKMeans (spherical) or KMeans from the built package (dist/), from the
-// workload's fixed start, tol 0, all cores (threads 0), `plan.iters` iterations, `plan.repeats`
-// timed fits (fewer if they would pass plan.budgetMs: bench/repeats.mjs). If `plan.trace`, one more fit, untimed, records the objective of every iteration
+// workload's fixed start, tol 0, all cores (threads 0), `plan.iters` iterations, after a warm-up
+// fit `plan.repeats` timed fits (fewer if they would pass plan.budgetMs: bench/repeats.mjs). If `plan.trace`, one more fit, untimed, records the objective of every iteration
 // (onIteration), so that peers that ran fewer iterations can be compared at equal work.
 //
 // KMeans is not yet in the package's public API everywhere: when dist/ does not export it, the
 // addon's own entry point (fitKMeansSync with init 'given') is timed instead, and `api` says so.
 import { availableParallelism } from 'node:os';
-import { moreFits } from '../repeats.mjs';
+import { fitTimer } from '../repeats.mjs';
 
 const pkg = await import('../../dist/esm/index.js');
 const { native } = await import('../../dist/esm/native.js');
@@ -71,13 +71,13 @@ export function run(w, plan) {
   const fitter = w.model === 'kmeans' ? kmeansFitter(w, plan) : mixtureFitter(w, plan);
   const msPerIter = [];
   const nIter = [];
-  const fitMs = [];
+  const timer = fitTimer(plan);
   let objective = NaN;
-  while (moreFits(plan, fitMs)) {
+  while (timer.more()) {
     const t0 = now();
     const res = fitter.fit();
     const ms = now() - t0;
-    fitMs.push(ms);
+    if (!timer.keep(ms)) continue;
     msPerIter.push(ms / res.nIter);
     nIter.push(res.nIter);
     objective = res.objective;

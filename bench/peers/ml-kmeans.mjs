@@ -6,7 +6,7 @@
 // gaussmix's and scikit-learn's inertia are.
 import { kmeans } from 'ml-kmeans';
 import { inertia } from '../objective.mjs';
-import { moreFits } from '../repeats.mjs';
+import { fitTimer } from '../repeats.mjs';
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -15,9 +15,9 @@ export function run(w, plan) {
   const rows = Array.from({ length: n }, (_, i) => Array.from(w.X.subarray(i * d, i * d + d)));
   const msPerIter = [];
   const nIter = [];
-  const fitMs = [];
+  const timer = fitTimer(plan);
   let objective = NaN;
-  while (moreFits(plan, fitMs)) {
+  while (timer.more()) {
     const t0 = now();
     const res = kmeans(rows, w.k, {
       initialization: w.start.means.map((c) => c.slice()),
@@ -25,7 +25,7 @@ export function run(w, plan) {
       tolerance: -1,
     });
     const ms = now() - t0;
-    fitMs.push(ms);
+    if (!timer.keep(ms)) continue;
     msPerIter.push(ms / res.iterations);
     nIter.push(res.iterations);
     objective = inertia(w.X, n, d, res.centroids);

@@ -148,10 +148,11 @@ void finishOrdered(Job& job, Index block, unsigned slot) {
     unsigned& entry = job.finished[static_cast<size_t>(job.nextFold) % window];
     if (entry == Job::kNone) break;
     const unsigned s = entry;
+    const Index b = job.nextFold;
     entry = Job::kNone;
     lock.unlock();
     try {
-      (*job.fold)(job.nextFold, s);  // nextFold only changes below, under the lock
+      (*job.fold)(b, s);
     } catch (...) {
       lock.lock();
       job.folding = false;
