@@ -27,6 +27,7 @@ import { toMatrix } from './input.js';
 import { JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import {
   native,
+  type Labels,
   type NativeIterationInfo,
   type NativeKMeansFit,
   type NativeKMeansOptions,
@@ -55,8 +56,8 @@ export interface KMeansOptions extends CentroidOptions {
 interface KMeansState extends FittedState {
   /** [K, D] */
   readonly clusterCenters: Float64Array;
-  /** [N] */
-  readonly labels: Int32Array;
+  /** [N], compact (see Labels): N bytes rather than 4N for a fit's state */
+  readonly labels: Labels;
   readonly inertia: number;
 }
 
@@ -147,7 +148,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get labels(): Int32Array {
-    return this.fitted('labels').labels.slice();
+    return new Int32Array(this.fitted('labels').labels);
   }
 
 

@@ -261,11 +261,14 @@ export interface NativeKMeansOptions {
  * onIteration objective for KMeans: Σ w·d² of the assignment step (to the centres before that
  * iteration's update); the first change is NaN.
  */
+/** Labels in [0, K) stored compactly: Uint8Array for K <= 256, Uint16Array for K <= 65536. */
+export type Labels = Uint8Array | Uint16Array | Int32Array;
+
 export interface NativeKMeansFit {
   /** [K, D] */
   clusterCenters: Float64Array;
-  /** [N] nearest final centre */
-  labels: Int32Array;
+  /** [N] nearest final centre, in the narrowest type that holds K labels */
+  labels: Labels;
   /** [K] Σ sample weight of the rows of each label */
   clusterWeights: Float64Array;
   inertia: number;

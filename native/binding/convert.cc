@@ -160,37 +160,20 @@ Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t leng
   return array;
 }
 
-Napi::Int32Array toInt32Array(Napi::Env env, LargeVector<std::int32_t>&& values) {
-  using Owned = LargeVector<std::int32_t>;
-  const size_t length = values.size();
-  const size_t bytes = length * sizeof(std::int32_t);
-  // Large arrays (huge pages: cheap to fault in, costly to copy) are handed over; smaller ones
-  // are copied, so that the native buffer is reused by the next fit at once instead of waiting
-  // for the garbage collector (a fresh buffer per fit costs a page fault per 4 KiB).
-  if (bytes >= detail::kHugeFrom) {
-    auto owned = std::make_unique<Owned>(std::move(values));
-    napi_value buffer = nullptr;
-    const napi_status status = napi_create_external_arraybuffer(
-        env, owned->data(), bytes,
-        [](napi_env finalizeEnv, void*, void* hint) {
-          auto* freed = static_cast<Owned*>(hint);
-          int64_t unused = 0;
-          napi_adjust_external_memory(
-              finalizeEnv, -static_cast<int64_t>(freed->size() * sizeof(std::int32_t)), &unused);
-          delete freed;
-        },
-        owned.get(), &buffer);
-    if (status == napi_ok) {
-      owned.release();  // the finalizer owns it now
-      int64_t unused = 0;
-      napi_adjust_external_memory(env, static_cast<int64_t>(bytes), &unused);  // GC pressure
-      return Napi::Int32Array::New(env, length, Napi::ArrayBuffer(env, buffer), 0);
-    }
-    values = std::move(*owned);  // external buffers not allowed here: copy
-  }
-  Napi::Int32Array array = Napi::Int32Array::New(env, length);
-  std::copy(values.begin(), values.end(), array.Data());
+namespace {
+template <class Array, class T>
+Napi::TypedArray narrowedCopy(Napi::Env env, const LargeVector<std::int32_t>& labels) {
+  Array array = Array::New(env, labels.size());
+  T* out = array.Data();
+  for (size_t i = 0; i < labels.size(); ++i) out[i] = static_cast<T>(labels[i]);
   return array;
+}
+}  // namespace
+
+Napi::TypedArray toLabelArray(Napi::Env env, const LargeVector<std::int32_t>& labels, Index k) {
+  if (k <= 256) return narrowedCopy<Napi::Uint8Array, std::uint8_t>(env, labels);
+  if (k <= 65536) return narrowedCopy<Napi::Uint16Array, std::uint16_t>(env, labels);
+  return narrowedCopy<Napi::Int32Array, std::int32_t>(env, labels);
 }
 
 Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit) {

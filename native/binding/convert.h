@@ -34,9 +34,11 @@ MixtureParams mixtureParamsFrom(const Napi::Object& object, Index d);
 Index covarianceSize(CovarianceType type, Index k, Index d);
 
 Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t length);
-// An Int32Array of the values: from 4 MiB on their storage itself (an external ArrayBuffer,
-// freed when collected), else (or where the runtime allows no external buffers) a copy.
-Napi::Int32Array toInt32Array(Napi::Env env, LargeVector<std::int32_t>&& values);
+// Labels in [0, k) as the narrowest typed array that holds them: Uint8Array (k <= 256),
+// Uint16Array (k <= 65536) or Int32Array. A fit's labels are new memory for every fit (the
+// previous fit's are only freed by the garbage collector), and on virtual machines first
+// touching memory is slow: a quarter of it is a quarter of the page faults.
+Napi::TypedArray toLabelArray(Napi::Env env, const LargeVector<std::int32_t>& labels, Index k);
 Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit);
 
 }  // namespace gaussmix::binding

@@ -9,7 +9,6 @@
 
 #include <memory>
 #include <type_traits>
-#include <utility>
 
 #include "convert.h"
 #include "errors.h"
@@ -47,8 +46,7 @@ Napi::Value fitAsync(const Napi::CallbackInfo& info, Make make, Run run, ToJs to
     return AsyncFit::start(
         info.Env(),
         [request, result, run](const Control& control) { *result = run(*request, control); },
-        [result, toJs](Napi::Env env) -> Napi::Value { return toJs(env, std::move(*result)); },
-        info[4],
+        [result, toJs](Napi::Env env) -> Napi::Value { return toJs(env, *result); }, info[4],
         info[5], {info[0], info[3]});
   });
 }

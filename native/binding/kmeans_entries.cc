@@ -66,11 +66,11 @@ KMeansFit runKMeans(const KMeansRequest& r, const Control& control) {
   return fitKMeans(r.data, r.options, pool, control);
 }
 
-Napi::Value kmeansFitToJs(Napi::Env env, KMeansFit fit) {
+Napi::Value kmeansFitToJs(Napi::Env env, const KMeansFit& fit) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("clusterCenters",
           toFloat64Array(env, fit.centers.data(), static_cast<size_t>(fit.centers.size())));
-  out.Set("labels", toInt32Array(env, std::move(fit.labels)));
+  out.Set("labels", toLabelArray(env, fit.labels, fit.centers.rows()));
   out.Set("clusterWeights", toFloat64Array(env, fit.clusterWeights.data(),
                                            static_cast<size_t>(fit.clusterWeights.size())));
   out.Set("inertia", Napi::Number::New(env, fit.inertia));
