@@ -12,6 +12,10 @@
  * @module
  */
 import { describe, invalidType, invalidValue } from './errors.js';
+import { native } from './native.js';
+
+/** From this many values on, findNonFinite scans natively (a call costs about a microsecond). */
+const NATIVE_SCAN_FROM = 4096;
 
 /** X resolved: `data` is row-major [n, d], every value finite, n >= 1, d >= 1. */
 export interface Matrix {
@@ -40,6 +44,9 @@ export interface MatrixExpectations {
  */
 export function findNonFinite(a: Float64Array | Float32Array): number {
   const len = a.length;
+  // Large arrays natively: vectorised, threaded, and fast from the first call (this loop runs
+  // unoptimised for a process's first fits, 5 ms for 200,000 values).
+  if (len >= NATIVE_SCAN_FROM && a instanceof Float64Array) return native().firstNonFinite(a);
   // Four independent sums: one would be a chain of dependent additions (latency-bound).
   let acc0 = 0;
   let acc1 = 0;

@@ -220,6 +220,8 @@ export interface NativeAddon {
    * Nearest centre per row (ties to the lowest index) and/or the exact Euclidean distance of
    * every row to every centre. centers: [K, D] row-major.
    */
+  /** The index of the first NaN or ±Infinity of X, or -1 (vectorised, on the compute threads). */
+  firstNonFinite(X: Float64Array): number;
   kmeansAssign(
     X: Float64Array,
     n: number,

@@ -4,6 +4,7 @@
 
 #include "convert.h"
 #include "core/parallel.h"
+#include "core/scan.h"
 #include "entries.h"
 #include "errors.h"
 
@@ -18,13 +19,25 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"mixtureEvaluate", MixtureEvaluate},       {"mixtureSample", MixtureSample},
       {"fitKMeansSync", FitKMeansSync},           {"fitKMeansAsync", FitKMeansAsync},
       {"fitSoftKMeansSync", FitSoftKMeansSync},   {"fitSoftKMeansAsync", FitSoftKMeansAsync},
-      {"kmeansAssign", KMeansAssign},
+      {"kmeansAssign", KMeansAssign},             {"firstNonFinite", FirstNonFinite},
       {"setMaxThreads", SetMaxThreads},           {"maxThreads", MaxThreads},
   };
   for (const auto& entry : entries) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));
   }
   return exports;
+}
+
+// firstNonFinite(X: Float64Array): the index of its first NaN or ±Infinity, or -1 (on the
+// process's compute threads).
+Napi::Value FirstNonFinite(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    if (!info[0].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "X must be a Float64Array");
+    const size_t length = info[0].As<Napi::TypedArray>().ElementLength();
+    const double* x = float64Data(info[0], length, "X");
+    const Index bad = firstNonFinite(x, static_cast<Index>(length), maxThreads());
+    return Napi::Number::New(info.Env(), static_cast<double>(bad));
+  });
 }
 
 // setMaxThreads(n): the process-wide cap on the compute threads (0: the default).

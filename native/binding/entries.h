@@ -19,6 +19,8 @@ Napi::Value FitSoftKMeansSync(const Napi::CallbackInfo& info);
 Napi::Value FitSoftKMeansAsync(const Napi::CallbackInfo& info);
 Napi::Value KMeansAssign(const Napi::CallbackInfo& info);
 
+Napi::Value FirstNonFinite(const Napi::CallbackInfo& info);
+
 Napi::Value SetMaxThreads(const Napi::CallbackInfo& info);
 Napi::Value MaxThreads(const Napi::CallbackInfo& info);
 
