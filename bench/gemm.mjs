@@ -7,6 +7,7 @@
 //   baseline  — none (x86-64 baseline: SSE2), what every shipped build has;
 //   avx2-fma  — -mavx2 -mfma, the second copy of the core a shipped x86-64 Linux build carries
 //               and picks at load time on CPUs that have both (the addon's `simd` says which);
+//   avx512    — AVX-512 F/CD/BW/DQ/VL besides AVX2 and FMA, the third copy, for CPUs with them;
 //   native    — -march=native, a developer build made with GAUSSMIX_NATIVE=1.
 // The yardstick is the variant the loaded addon runs, so GFLOP/s is compared with what the
 // same instructions reach in Eigen's own GEMM.
@@ -20,7 +21,12 @@ import { cacheDir } from './data.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 
-export const VARIANT_FLAGS = { baseline: [], 'avx2-fma': ['-mavx2', '-mfma'], native: ['-march=native'] };
+export const VARIANT_FLAGS = {
+  baseline: [],
+  'avx2-fma': ['-mavx2', '-mfma'],
+  avx512: ['-mavx512f', '-mavx512cd', '-mavx512bw', '-mavx512dq', '-mavx512vl', '-mavx2', '-mfma'],
+  native: ['-march=native'],
+};
 
 function cpuFlags() {
   try {
@@ -40,7 +46,7 @@ export function addonBuiltNative() {
 
 /**
  * Which kernel variant the addon ran: 'native' for a -march=native build, else the `simd` the
- * addon reported in the gaussmix runs ('avx2-fma' or 'baseline'; older builds report nothing,
+ * addon reported in the gaussmix runs ('avx512', 'avx2-fma' or 'baseline'; older builds report nothing,
  * and are baseline).
  */
 export function kernelVariant(reportedSimd) {
@@ -48,11 +54,12 @@ export function kernelVariant(reportedSimd) {
   return reportedSimd in VARIANT_FLAGS ? reportedSimd : 'baseline';
 }
 
-/** The variants worth measuring here: baseline, avx2-fma where the CPU has it, native if built so. */
+/** The variants worth measuring here: baseline, avx2-fma and avx512 where the CPU has them, native if built so. */
 export function variantsToMeasure() {
   const v = ['baseline'];
   const f = cpuFlags();
   if (f.has('avx2') && f.has('fma')) v.push('avx2-fma');
+  if (f.has('avx2') && f.has('fma') && ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((x) => f.has(x))) v.push('avx512');
   if (addonBuiltNative()) v.push('native');
   return v;
 }

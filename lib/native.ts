@@ -238,7 +238,7 @@ export interface NativeAddon {
   setMaxThreads(threads: number): void;
   /** The process-wide cap on the native compute threads. */
   maxThreads(): number;
-  /** 'avx2-fma' or 'baseline': the copy of the native code this process runs. */
+  /** 'avx512', 'avx2-fma' or 'baseline': the copy of the native code this process runs. */
   readonly simd: string;
 }
 

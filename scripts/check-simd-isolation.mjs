@@ -1,8 +1,8 @@
-// Checks a built addon for the one hazard of compiling the core twice (baseline + AVX2/FMA):
-// a function that baseline code can reach must not contain AVX (VEX-encoded) instructions.
-// Every function with VEX instructions must belong to the AVX2 variant's renamed namespaces
-// (gaussmix_v3, EigenV3) or be a local clone (lowercase 't' in nm) private to a variant's
-// object. Usage: node scripts/check-simd-isolation.mjs build/Release/gaussmix.node
+// Checks a built addon for the one hazard of compiling the core several times (baseline,
+// AVX2/FMA, AVX-512): a function that baseline code can reach must not contain AVX (VEX- or
+// EVEX-encoded) instructions. Every function with such instructions must belong to a variant's
+// renamed namespaces (gaussmix_v3, EigenV3, gaussmix_v4, EigenV4) or be a local clone
+// (lowercase 't' in nm) private to a variant's object. Usage: node scripts/check-simd-isolation.mjs build/Release/gaussmix.node
 import { execFileSync } from 'node:child_process';
 
 const file = process.argv[2] ?? 'build/Release/gaussmix.node';
@@ -25,7 +25,7 @@ for (const line of run('objdump', ['-d', '--no-show-raw-insn', file]).split('\n'
     continue;
   }
   if (!current || !/\tv[a-z0-9]+\s/.test(line)) continue;
-  if (/gaussmix_v3|EigenV3/.test(current) || local.has(current)) continue;
+  if (/gaussmix_v[34]|EigenV[34]/.test(current) || local.has(current)) continue;
   offenders.set(current, (offenders.get(current) ?? 0) + 1);
 }
 if (offenders.size > 0) {

@@ -70,8 +70,13 @@ struct Centres {
 // Row operations on groups of four values held as packets (one on AVX2, two on SSE2), so that
 // they are vectorised whatever the compiler makes of a loop over a run-time width.
 namespace row {
+#if defined(EIGEN_VECTORIZE_AVX)
+using Packet = Eigen::internal::Packet4d;  // also under AVX-512: a group of four is one packet
+constexpr int kPacket = 4;
+#else
 using Packet = detail::Packet;
 constexpr int kPacket = detail::kPacket;
+#endif
 static_assert(4 % kPacket == 0, "a group of four values is whole packets");
 constexpr int kPerFour = 4 / kPacket;
 
@@ -902,16 +907,16 @@ class Lloyd {
         const Index at0 = i + q * kPacket;
         Packet xv[kMaxD];
         for (Index t = 0; t < d; ++t) xv[t] = ploadu<Packet>(xt + t * n + at0);
-        Packet best = pset1<Packet>(0.0), at = pset1<Packet>(0.0), near[kMaxD];
-        for (Index j = 0; j < k; ++j) {
+        // The kernel value c2[j] + Σ_t (−2c_jt)·x_t of centre j.
+        const auto value = [&](Index j) {
           Packet p = pmul(pset1<Packet>(cs.m(0, j)), xv[0]);
           for (Index t = 1; t < d; ++t) p = padd(p, pmul(pset1<Packet>(cs.m(t, j)), xv[t]));
-          const Packet v = padd(pset1<Packet>(cs.c2[j]), p);
-          if (j == 0) {
-            best = v;
-            for (Index t = 0; t < d; ++t) near[t] = pset1<Packet>(cs.c(0, t));
-            continue;
-          }
+          return padd(pset1<Packet>(cs.c2[j]), p);
+        };
+        Packet best = value(0), at = pset1<Packet>(0.0), near[kMaxD];
+        for (Index t = 0; t < d; ++t) near[t] = pset1<Packet>(cs.c(0, t));
+        for (Index j = 1; j < k; ++j) {
+          const Packet v = value(j);
           const Packet less = pcmp_lt(v, best);
           best = pselect(less, v, best);
           at = pselect(less, pset1<Packet>(static_cast<double>(j)), at);

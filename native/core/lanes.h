@@ -1,6 +1,6 @@
 // Kernels along the rows of a chunk laid out by column (see Covariance::logGaussianColumns):
 // eight rows at a time as one fixed-size Eigen array, which Eigen vectorises on every SIMD
-// variant. Sums keep eight partial sums and fold them in one fixed order, so no thread count
+// variant (four SSE2 packets, two AVX2 ones or one AVX-512 one). Sums keep eight partial sums and fold them in one fixed order, so no thread count
 // changes a result.
 #pragma once
 
@@ -141,7 +141,21 @@ inline Lane zeroWhereEqual(const Lane& a, double b) {
 namespace detail {
 // Just above log(DBL_MIN) = −708.39641853226408: exp of it is a normal double (e^6e-11 above).
 constexpr double kExpLowest = -708.3964185322;
-#if defined(EIGEN_VECTORIZE_AVX2) && !defined(EIGEN_VECTORIZE_AVX512)
+#if defined(EIGEN_VECTORIZE_AVX512)
+#define GAUSSMIX_OWN_EXP 1
+// 2^n for the integer n that t − 1.5·2^52 holds exactly, n in [−1022, 0].
+inline Packet twoToThe(const Packet& t, const Packet& shifter) {
+  const __m512i bits = _mm512_sub_epi64(_mm512_castpd_si512(t), _mm512_castpd_si512(shifter));
+  const __m512i biased = _mm512_add_epi64(bits, _mm512_set1_epi64(1023));
+  return _mm512_castsi512_pd(_mm512_slli_epi64(biased, 52));
+}
+// The biased exponent field of x as a double (x >= 0): 2^52 + e − 2^52.
+inline Packet biasedExponent(const Packet& x) {
+  const __m512i e = _mm512_srli_epi64(_mm512_castpd_si512(x), 52);
+  const __m512i two52 = _mm512_set1_epi64(0x4330000000000000);
+  return _mm512_sub_pd(_mm512_castsi512_pd(_mm512_or_si512(e, two52)), _mm512_castsi512_pd(two52));
+}
+#elif defined(EIGEN_VECTORIZE_AVX2)
 #define GAUSSMIX_OWN_EXP 1
 // 2^n for the integer n that t − 1.5·2^52 holds exactly, n in [−1022, 0].
 inline Packet twoToThe(const Packet& t, const Packet& shifter) {
