@@ -121,7 +121,7 @@
           "sources": [
             "<!@(node -p \"const s = require('./native/sources.json'); s.core.concat(s.binding).join(' ')\")"
           ],
-          "defines": ["gaussmix=gaussmix_v3", "Eigen=EigenV3", "GAUSSMIX_VARIANT=v3"],
+          "defines": ["gaussmix=gaussmix_v3", "Eigen=EigenV3"],
           "cflags_cc": ["-mavx2", "-mfma"]
         }
       ]
@@ -138,7 +138,7 @@
           "sources": [
             "<!@(node -p \"const s = require('./native/sources.json'); s.core.concat(s.binding).join(' ')\")"
           ],
-          "defines": ["gaussmix=gaussmix_v4", "Eigen=EigenV4", "GAUSSMIX_VARIANT=v4"],
+          "defines": ["gaussmix=gaussmix_v4", "Eigen=EigenV4"],
           "cflags_cc": ["-mavx512f", "-mavx512cd", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma",
                         "-Wno-maybe-uninitialized", "-Wno-uninitialized"]
         }
