@@ -1,13 +1,18 @@
-// How many timed fits a peer makes on one workload: up to plan.repeats, but no new fit once the
-// fits so far plus one more of the same length would pass plan.budgetMs (always at least one).
-// Keeps the full run within its ten minutes when a peer takes most of a minute per fit (the
-// report shows how many fits each median is of). sklearn_peer.py applies the same rule.
+// How many timed fits a peer makes on one workload: at least plan.repeats, and more while the
+// timed fits so far add up to less than plan.minTotalMs (so that the median of a fit of a few
+// milliseconds is of tens of fits, not of five noisy ones), at most MAX_FITS; but no new fit once
+// the fits so far plus one more of the same length would pass plan.budgetMs (always at least
+// one). The budget keeps the full run within its ten minutes when a peer takes most of a minute
+// per fit (the report shows how many fits each median is of). sklearn_peer.py applies the same
+// rule.
+export const MAX_FITS = 100;
+
 export function moreFits(plan, fitMs) {
   if (fitMs.length === 0) return true;
-  if (fitMs.length >= plan.repeats) return false;
-  if (!plan.budgetMs) return true;
   const spent = fitMs.reduce((a, b) => a + b, 0);
-  return spent + fitMs[fitMs.length - 1] <= plan.budgetMs;
+  if (plan.budgetMs && spent + fitMs[fitMs.length - 1] > plan.budgetMs) return false;
+  if (fitMs.length < plan.repeats) return true;
+  return fitMs.length < MAX_FITS && spent < (plan.minTotalMs ?? 0);
 }
 
 /**

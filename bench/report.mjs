@@ -51,7 +51,7 @@ export function renderMarkdown(meta, rows) {
   );
   out.push(`GEMM (Eigen ${Object.values(g.variants)[0]?.n ?? 2000}² doubles, the addon's compile flags + each SIMD variant): ${probes.join('; ')}. The addon runs its ${g.addonVariant} kernels: % GEMM is of that variant on all threads.`);
   out.push(
-    `Mode: ${meta.mode}${meta.quick ? ` (${meta.quick})` : ''}. gaussmix and scikit-learn: ${meta.iterations} iterations, tol 0, all cores, from the same fixed start; ${meta.repeats > 1 ? `median of up to ${meta.repeats} fits after a warm-up fit (fewer where a peer's fits would pass ${meta.budgetSecondsPerPeerAndWorkload} s; a first fit over 2 s is timed, not a warm-up), min–max in brackets` : 'one fit per peer'}; ×: peer ms ÷ gaussmix ms (above 1: gaussmix is faster). Wall time ${meta.wallSeconds} s.`,
+    `Mode: ${meta.mode}${meta.quick ? ` (${meta.quick})` : ''}. gaussmix and scikit-learn: ${meta.iterations} iterations, tol 0, all cores, from the same fixed start; ${meta.repeats > 1 ? `median of at least ${meta.repeats} fits after a warm-up fit, more while they add up to less than ${meta.minTotalSeconds ?? 0} s (at most 100), fewer where a peer's fits would pass ${meta.budgetSecondsPerPeerAndWorkload} s; a first fit over 2 s is timed, not a warm-up), min–max in brackets` : 'one fit per peer'}; ×: peer ms ÷ gaussmix ms (above 1: gaussmix is faster). Wall time ${meta.wallSeconds} s.`,
   );
   if (Math.max(...m.loadAverageAtStart.slice(0, 1), ...m.loadAverageAtEnd.slice(0, 1)) > 0.5) {
     out.push('Warning: other processes were using the CPU during this run (1-minute load average above 0.5): timings and GEMM rates are noisy.');

@@ -62,6 +62,21 @@ def thread_pools():
 
 # A first fit shorter than this is a warm-up, not timed (bench/repeats.mjs WARMUP_BELOW_MS).
 WARMUP_BELOW_MS = 2000.0
+# At most this many timed fits (bench/repeats.mjs MAX_FITS).
+MAX_FITS = 100
+
+
+def more_fits(job, fit_ms):
+    """The rule of bench/repeats.mjs moreFits: at least `repeats` fits and more while they add up
+    to less than `minTotalMs`, at most MAX_FITS; none once the next would pass the budget."""
+    if not fit_ms:
+        return True
+    spent = sum(fit_ms)
+    if spent + fit_ms[-1] > (job.get("budgetMs") or float("inf")):
+        return False
+    if len(fit_ms) < job["repeats"]:
+        return True
+    return len(fit_ms) < MAX_FITS and spent < (job.get("minTotalMs") or 0)
 
 
 def main():
@@ -73,11 +88,9 @@ def main():
         start = json.load(f)
     warnings.simplefilter("ignore", ConvergenceWarning)
     ms_per_iter, n_iter, objective, fit_ms = [], [], None, []
-    budget = job.get("budgetMs") or float("inf")
     warmed_up = False
-    # Up to `repeats` fits, none once the next would pass the budget; a first fit shorter than
-    # WARMUP_BELOW_MS is a warm-up, not timed (as bench/repeats.mjs).
-    while not fit_ms or (len(fit_ms) < job["repeats"] and sum(fit_ms) + fit_ms[-1] <= budget):
+    # A first fit shorter than WARMUP_BELOW_MS is a warm-up, not timed (as bench/repeats.mjs).
+    while more_fits(job, fit_ms):
         est = make_estimator(spec, start, job["iters"])
         t0 = time.perf_counter()
         est.fit(X)

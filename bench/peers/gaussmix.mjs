@@ -1,12 +1,9 @@
 // gaussmix on one workload, inside a child process (bench/peer_child.mjs): GaussianMixture
 // (full, diag), GaussianKMeans (spherical) or KMeans from the built package (dist/), from the
-// workload's fixed start, tol 0, all cores (threads 0), `plan.iters` iterations, after a warm-up
-// fit `plan.repeats` timed fits (fewer if they would pass plan.budgetMs: bench/repeats.mjs). If `plan.trace`, one more fit, untimed, records the objective of every iteration
-// (onIteration), so that peers that ran fewer iterations can be compared at equal work.
-//
-// KMeans is not yet in the package's public API everywhere: when dist/ does not export it, the
-// addon's own entry point (fitKMeansSync with init 'given') is timed instead, and `api` says so.
-import { availableParallelism } from 'node:os';
+// workload's fixed start, tol 0, all cores (threads 0), `plan.iters` iterations, timed fits after
+// a warm-up fit as many as bench/repeats.mjs says. If `plan.trace`, one more fit, untimed,
+// records the objective of every iteration (onIteration), so that peers that ran fewer
+// iterations can be compared at equal work.
 import { fitTimer } from '../repeats.mjs';
 
 const pkg = await import('../../dist/esm/index.js');
@@ -43,26 +40,13 @@ function mixtureFitter(w, plan) {
 
 function kmeansFitter(w, plan) {
   const centres = { data: Float64Array.from(w.start.means.flat()), shape: [w.k, w.d] };
-  if (typeof pkg.KMeans === 'function') {
-    const X = { data: w.X, shape: [w.n, w.d] };
-    return {
-      api: 'KMeans',
-      fit(onIteration) {
-        const km = new pkg.KMeans({ nClusters: w.k, init: centres, nInit: 1, tol: 0, maxIter: plan.iters, threads: 0 });
-        km.fitSync(X, onIteration ? { onIteration } : undefined);
-        return { nIter: km.nIter, objective: km.inertia };
-      },
-    };
-  }
-  const addon = native();
+  const X = { data: w.X, shape: [w.n, w.d] };
   return {
-    api: 'addon fitKMeansSync (KMeans not exported by dist/)',
+    api: 'KMeans',
     fit(onIteration) {
-      const r = addon.fitKMeansSync(w.X, w.n, w.d, {
-        nClusters: w.k, tol: 0, maxIter: plan.iters, nInit: 1, seed: 0,
-        threads: availableParallelism(), init: 'given', centersInit: centres.data,
-      }, onIteration ? (info) => (onIteration(info), true) : undefined);
-      return { nIter: r.nIter, objective: r.inertia };
+      const km = new pkg.KMeans({ nClusters: w.k, init: centres, nInit: 1, tol: 0, maxIter: plan.iters, threads: 0 });
+      km.fitSync(X, onIteration ? { onIteration } : undefined);
+      return { nIter: km.nIter, objective: km.inertia };
     },
   };
 }
