@@ -1028,52 +1028,69 @@ class Lloyd {
 
   // plainChunk's sums per centre over the chunk laid out by column (labels in c.label, -1 on
   // padding): Σw and, with kUpdate, Σw·x, each in kLanes lanes added row group after row group
-  // and folded in a fixed order. Centres go in groups whose sums fit the registers, the rows
-  // inside: the sums of different centres are independent chains whose adds overlap (one centre
-  // at a time, each add waited on the one before, through the stack: a third of k2's time).
+  // and folded in a fixed order. Centres go in groups whose sums fit three quarters of the
+  // registers (then groups of 4, 2, 1 for the rest), the rows inside: the sums of different
+  // centres are independent chains whose adds overlap (one centre at a time, each add waited on
+  // the one before, through the stack: a third of k2's time).
   template <int kD, bool kUpdate>
   void clusterSums(Index k, Index n, const double* xt, const ChunkScratch& c, Sums& sums) const {
+    constexpr int kPackets = kLanes / detail::kPacket;
+    constexpr int kPerCentre = (1 + (kUpdate ? std::max(kD, 1) : 0)) * kPackets;
+    constexpr int kRegisters = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS * 3 / 4;
+    constexpr int kGroup = kD > 0 ? std::max(1, kRegisters / kPerCentre) : 1;
+    Index j0 = 0;
+    for (; j0 + kGroup <= k; j0 += kGroup) groupSums<kD, kUpdate, kGroup>(j0, n, xt, c, sums);
+    if constexpr (kGroup > 4) {
+      if (j0 + 4 <= k) {
+        groupSums<kD, kUpdate, 4>(j0, n, xt, c, sums);
+        j0 += 4;
+      }
+    }
+    if constexpr (kGroup > 2) {
+      if (j0 + 2 <= k) {
+        groupSums<kD, kUpdate, 2>(j0, n, xt, c, sums);
+        j0 += 2;
+      }
+    }
+    if (j0 < k) groupSums<kD, kUpdate, 1>(j0, n, xt, c, sums);
+  }
+
+  // clusterSums of the kGroup centres from j0 on, unrolled over them (the sums in registers).
+  template <int kD, bool kUpdate, int kGroup>
+  void groupSums(Index j0, Index n, const double* xt, const ChunkScratch& c, Sums& sums) const {
     using namespace Eigen::internal;
     using Packet = detail::Packet;
     constexpr int kPacket = detail::kPacket;
     constexpr int kPackets = kLanes / kPacket;
     constexpr Index kMaxD = kD > 0 ? kD : kBoundedWork;
-    // Packets of sums per centre; 24 of the 32 (AVX-512) or 16 (AVX) registers at most.
-    constexpr int kPerCentre = (1 + (kUpdate ? static_cast<int>(kMaxD) : 0)) * kPackets;
-    constexpr Index kGroup = kD > 0 ? std::max(1, 24 / kPerCentre) : 1;
     const Index d = kD > 0 ? kD : data_.d;
     const bool weighted = data_.weights != nullptr;
     const Packet one = pset1<Packet>(1.0);
-    for (Index j0 = 0; j0 < k; j0 += kGroup) {
-      const Index g = std::min<Index>(kGroup, k - j0);
-      Packet label[kGroup], w[kGroup][kPackets], sx[kGroup][kUpdate ? kMaxD : 1][kPackets];
-      // A whole group always (its loops unrolled, the sums in registers): a centre past the
-      // last, label -2, takes no row.
-      for (Index u = 0; u < kGroup; ++u) {
-        label[u] = pset1<Packet>(u < g ? static_cast<double>(j0 + u) : -2.0);
-        for (int q = 0; q < kPackets; ++q) {
-          w[u][q] = pset1<Packet>(0.0);
-          for (Index t = 0; t < d && kUpdate; ++t) sx[u][t][q] = pset1<Packet>(0.0);
+    Packet label[kGroup], w[kGroup][kPackets], sx[kGroup][kUpdate ? kMaxD : 1][kPackets];
+    for (int u = 0; u < kGroup; ++u) {
+      label[u] = pset1<Packet>(static_cast<double>(j0 + u));
+      for (int q = 0; q < kPackets; ++q) {
+        w[u][q] = pset1<Packet>(0.0);
+        for (Index t = 0; t < d && kUpdate; ++t) sx[u][t][q] = pset1<Packet>(0.0);
+      }
+    }
+    for (Index i = 0; i < n; i += kLanes) {
+      for (int q = 0; q < kPackets; ++q) {
+        const Index at0 = i + q * kPacket;
+        const Packet at = ploadu<Packet>(c.label.data() + at0);
+        const Packet weight = weighted ? ploadu<Packet>(c.weight.data() + at0) : one;
+        Packet x[kUpdate ? kMaxD : 1];
+        for (Index t = 0; t < d && kUpdate; ++t) x[t] = ploadu<Packet>(xt + t * n + at0);
+        for (int u = 0; u < kGroup; ++u) {
+          const Packet wj = pand(pcmp_eq(at, label[u]), weight);
+          w[u][q] = padd(w[u][q], wj);
+          for (Index t = 0; t < d && kUpdate; ++t) sx[u][t][q] = padd(sx[u][t][q], pmul(wj, x[t]));
         }
       }
-      for (Index i = 0; i < n; i += kLanes) {
-        for (int q = 0; q < kPackets; ++q) {
-          const Index at0 = i + q * kPacket;
-          const Packet at = ploadu<Packet>(c.label.data() + at0);
-          const Packet weight = weighted ? ploadu<Packet>(c.weight.data() + at0) : one;
-          Packet x[kUpdate ? kMaxD : 1];
-          for (Index t = 0; t < d && kUpdate; ++t) x[t] = ploadu<Packet>(xt + t * n + at0);
-          for (Index u = 0; u < kGroup; ++u) {
-            const Packet wj = pand(pcmp_eq(at, label[u]), weight);
-            w[u][q] = padd(w[u][q], wj);
-            for (Index t = 0; t < d && kUpdate; ++t) sx[u][t][q] = padd(sx[u][t][q], pmul(wj, x[t]));
-          }
-        }
-      }
-      for (Index u = 0; u < g; ++u) {
-        sums.weight[j0 + u] += foldPackets(w[u]);
-        for (Index t = 0; t < d && kUpdate; ++t) sums.sum(j0 + u, t) += foldPackets(sx[u][t]);
-      }
+    }
+    for (int u = 0; u < kGroup; ++u) {
+      sums.weight[j0 + u] += foldPackets(w[u]);
+      for (Index t = 0; t < d && kUpdate; ++t) sums.sum(j0 + u, t) += foldPackets(sx[u][t]);
     }
   }
 
