@@ -955,12 +955,14 @@ class Lloyd {
           return padd(pset1<Packet>(cs.c2[j]), p);
         };
         Packet best = value(0), at = pset1<Packet>(0.0), near[kMaxD];
+        Packet label = at;  // j as a double, counted up (not converted at every j)
         for (Index t = 0; t < d; ++t) near[t] = pset1<Packet>(cs.c(0, t));
         for (Index j = 1; j < k; ++j) {
           const Packet v = value(j);
           const Packet less = pcmp_lt(v, best);
+          label = padd(label, one);
           best = pselect(less, v, best);
-          at = pselect(less, pset1<Packet>(static_cast<double>(j)), at);
+          at = pselect(less, label, at);
           for (Index t = 0; t < d; ++t) near[t] = pselect(less, pset1<Packet>(cs.c(j, t)), near[t]);
         }
         pstoreu(c.label.data() + at0, at);
