@@ -163,9 +163,12 @@ Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t leng
 namespace {
 template <class Array, class T>
 Napi::TypedArray narrowedCopy(Napi::Env env, const LargeVector<std::int32_t>& labels) {
-  Array array = Array::New(env, labels.size());
-  T* out = array.Data();
-  for (size_t i = 0; i < labels.size(); ++i) out[i] = static_cast<T>(labels[i]);
+  const size_t n = labels.size();
+  Array array = Array::New(env, n);
+  // Local pointers: a byte store may alias the vector's own, which would be reloaded per label.
+  const std::int32_t* __restrict in = labels.data();
+  T* __restrict out = array.Data();
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<T>(in[i]);
   return array;
 }
 }  // namespace
