@@ -188,10 +188,13 @@ void columnMinima(const double* values, Index k, Index rows, double* __restrict 
       const Packet label = pset1<Packet>(static_cast<double>(j));
       for (int q = 0; q < kPackets; ++q) {
         const Packet t = ploadu<Packet>(v + q * kPacket);
-        const Packet less = pcmp_lt(t, b[q]);
-        if constexpr (kSecond) s[q] = pselect(less, b[q], pselect(pcmp_lt(t, s[q]), t, s[q]));
-        b[q] = pselect(less, t, b[q]);
-        at[q] = pselect(less, label, at[q]);
+        const detail::LessMask less = detail::lessThan(t, b[q]);
+        if constexpr (kSecond) {
+          s[q] = detail::selectWhere(less, b[q],
+                                     detail::selectWhere(detail::lessThan(t, s[q]), t, s[q]));
+        }
+        b[q] = detail::selectWhere(less, t, b[q]);
+        at[q] = detail::selectWhere(less, label, at[q]);
       }
     }
     double lanes[kLanes];
@@ -959,11 +962,13 @@ class Lloyd {
         for (Index t = 0; t < d; ++t) near[t] = pset1<Packet>(cs.c(0, t));
         for (Index j = 1; j < k; ++j) {
           const Packet v = value(j);
-          const Packet less = pcmp_lt(v, best);
+          const detail::LessMask less = detail::lessThan(v, best);
           label = padd(label, one);
-          best = pselect(less, v, best);
-          at = pselect(less, label, at);
-          for (Index t = 0; t < d; ++t) near[t] = pselect(less, pset1<Packet>(cs.c(j, t)), near[t]);
+          best = detail::selectWhere(less, v, best);
+          at = detail::selectWhere(less, label, at);
+          for (Index t = 0; t < d; ++t) {
+            near[t] = detail::selectWhere(less, pset1<Packet>(cs.c(j, t)), near[t]);
+          }
         }
         pstoreu(c.label.data() + at0, at);
         // ‖x − c‖² as squaredDistance sums it: four partial sums of whole groups of four

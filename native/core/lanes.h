@@ -75,6 +75,26 @@ inline Lane packetwise(const Lane& a, double b, Op op) {
 }
 }  // namespace detail
 
+// A lane mask of a < b (ordered: false where either is NaN) and a selection by it, for the
+// running minima of the K-means passes. On AVX-512 the mask stays in a mask register (Eigen's
+// pcmp_lt widens it into a packet, which pselect then tests again: two more instructions per
+// comparison); elsewhere they are Eigen's. The same lanes either way.
+namespace detail {
+#if defined(EIGEN_VECTORIZE_AVX512)
+using LessMask = __mmask8;
+inline LessMask lessThan(const Packet& a, const Packet& b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
+inline Packet selectWhere(LessMask m, const Packet& then, const Packet& otherwise) {
+  return _mm512_mask_blend_pd(m, otherwise, then);
+}
+#else
+using LessMask = Packet;
+inline LessMask lessThan(const Packet& a, const Packet& b) { return Eigen::internal::pcmp_lt(a, b); }
+inline Packet selectWhere(const LessMask& m, const Packet& then, const Packet& otherwise) {
+  return Eigen::internal::pselect(m, then, otherwise);
+}
+#endif
+}  // namespace detail
+
 // foldLanes of eight lanes held as packets.
 inline double foldPackets(const detail::Packet* acc) {
   Lane lanes;
