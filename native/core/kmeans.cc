@@ -188,7 +188,7 @@ void columnMinima(const double* values, Index k, Index rows, double* __restrict 
       const Packet label = pset1<Packet>(static_cast<double>(j));
       for (int q = 0; q < kPackets; ++q) {
         const Packet t = ploadu<Packet>(v + q * kPacket);
-        const detail::LessMask less = detail::lessThan(t, b[q]);
+        const detail::LaneMask less = detail::lessThan(t, b[q]);
         if constexpr (kSecond) {
           s[q] = detail::selectWhere(less, b[q],
                                      detail::selectWhere(detail::lessThan(t, s[q]), t, s[q]));
@@ -962,7 +962,7 @@ class Lloyd {
         for (Index t = 0; t < d; ++t) near[t] = pset1<Packet>(cs.c(0, t));
         for (Index j = 1; j < k; ++j) {
           const Packet v = value(j);
-          const detail::LessMask less = detail::lessThan(v, best);
+          const detail::LaneMask less = detail::lessThan(v, best);
           label = padd(label, one);
           best = detail::selectWhere(less, v, best);
           at = detail::selectWhere(less, label, at);
@@ -1086,12 +1086,16 @@ class Lloyd {
         const Index at0 = i + q * kPacket;
         const Packet at = ploadu<Packet>(c.label.data() + at0);
         const Packet weight = weighted ? ploadu<Packet>(c.weight.data() + at0) : one;
-        Packet x[kUpdate ? kMaxD : 1];
-        for (Index t = 0; t < d && kUpdate; ++t) x[t] = ploadu<Packet>(xt + t * n + at0);
+        // w·x once for every centre of the group (the same products as with w masked first:
+        // a masked-out lane adds nothing either way).
+        Packet wx[kUpdate ? kMaxD : 1];
+        for (Index t = 0; t < d && kUpdate; ++t) {
+          wx[t] = pmul(weight, ploadu<Packet>(xt + t * n + at0));
+        }
         for (int u = 0; u < kGroup; ++u) {
-          const Packet wj = pand(pcmp_eq(at, label[u]), weight);
-          w[u][q] = padd(w[u][q], wj);
-          for (Index t = 0; t < d && kUpdate; ++t) sx[u][t][q] = padd(sx[u][t][q], pmul(wj, x[t]));
+          const detail::LaneMask mine = detail::equalTo(at, label[u]);
+          w[u][q] = detail::addWhere(mine, w[u][q], weight);
+          for (Index t = 0; t < d && kUpdate; ++t) sx[u][t][q] = detail::addWhere(mine, sx[u][t][q], wx[t]);
         }
       }
     }

@@ -75,22 +75,31 @@ inline Lane packetwise(const Lane& a, double b, Op op) {
 }
 }  // namespace detail
 
-// A lane mask of a < b (ordered: false where either is NaN) and a selection by it, for the
-// running minima of the K-means passes. On AVX-512 the mask stays in a mask register (Eigen's
-// pcmp_lt widens it into a packet, which pselect then tests again: two more instructions per
-// comparison); elsewhere they are Eigen's. The same lanes either way.
+// Lane masks (a < b, a == b; false where either is NaN), selection and masked adds, for the
+// K-means passes. On AVX-512 a mask stays in a mask register (Eigen's comparisons widen it into
+// a packet, which pselect or pand then apply: one or two more instructions each time);
+// elsewhere they are Eigen's. The same lanes and the same sums either way: a lane left out of
+// addWhere keeps acc, where Eigen's form adds +0 to it, and no sum of these is ever −0.
 namespace detail {
 #if defined(EIGEN_VECTORIZE_AVX512)
-using LessMask = __mmask8;
-inline LessMask lessThan(const Packet& a, const Packet& b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
-inline Packet selectWhere(LessMask m, const Packet& then, const Packet& otherwise) {
+using LaneMask = __mmask8;
+inline LaneMask lessThan(const Packet& a, const Packet& b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
+inline LaneMask equalTo(const Packet& a, const Packet& b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
+inline Packet selectWhere(LaneMask m, const Packet& then, const Packet& otherwise) {
   return _mm512_mask_blend_pd(m, otherwise, then);
 }
+inline Packet addWhere(LaneMask m, const Packet& acc, const Packet& v) {
+  return _mm512_mask_add_pd(acc, m, acc, v);
+}
 #else
-using LessMask = Packet;
-inline LessMask lessThan(const Packet& a, const Packet& b) { return Eigen::internal::pcmp_lt(a, b); }
-inline Packet selectWhere(const LessMask& m, const Packet& then, const Packet& otherwise) {
+using LaneMask = Packet;
+inline LaneMask lessThan(const Packet& a, const Packet& b) { return Eigen::internal::pcmp_lt(a, b); }
+inline LaneMask equalTo(const Packet& a, const Packet& b) { return Eigen::internal::pcmp_eq(a, b); }
+inline Packet selectWhere(const LaneMask& m, const Packet& then, const Packet& otherwise) {
   return Eigen::internal::pselect(m, then, otherwise);
+}
+inline Packet addWhere(const LaneMask& m, const Packet& acc, const Packet& v) {
+  return Eigen::internal::padd(acc, Eigen::internal::pand(m, v));
 }
 #endif
 }  // namespace detail
