@@ -32,20 +32,43 @@ void Moments::add(const Moments& other) {
 void normaliseRows(RowMatrix& logp, Vector& norm) {
   constexpr double kSmallestNormal = std::numeric_limits<double>::min();
   constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+  const Index n = logp.rows();
+  const Index k = logp.cols();
   Vector top = logp.rowwise().maxCoeff();
-  for (Index i = 0; i < top.size(); ++i) {
+  for (Index i = 0; i < n; ++i) {
     if (top[i] == kNegInf) top[i] = 0.0;  // exp(−∞ − 0) = 0: the row's p become 0
   }
   logp.array().colwise() -= top.array();
-  logp = logp.array().exp();
-  // Eigen's vectorised exp clamps its argument near −709.78 and returns about 5.6e-309 below
-  // it, even for −∞; what is below the smallest normal double becomes 0 (subnormal values
-  // are lost, an absolute error under 2.3e-308).
+  // The fit's E-step arithmetic (Engine::expectationChunk), so that predictions repeat it: its
+  // exp, eight values at a time (all <= 0; none subnormal, which is slow), the row sums in
+  // component order, its log, and one division per row.
   double* p = logp.data();
-  for (Index i = 0; i < logp.size(); ++i) p[i] = p[i] < kSmallestNormal ? 0.0 : p[i];
-  const Vector sum = logp.rowwise().sum();
-  norm = top.array() + sum.array().log();
-  logp.array().colwise() /= sum.array().max(std::numeric_limits<double>::min());
+  const Index size = logp.size();
+  Index j = 0;
+  for (; j + kLanes <= size; j += kLanes) LaneMap(p + j) = expOrZero(ConstLaneMap(p + j));
+  if (j < size) {
+    Lane tail = Lane::Constant(kNegInf);
+    std::copy(p + j, p + size, tail.data());
+    tail = expOrZero(tail);
+    std::copy_n(tail.data(), size - j, p + j);
+  }
+  Vector sum(n);
+  for (Index i = 0; i < n; ++i) {
+    double s = 0.0;
+    for (Index c = 0; c < k; ++c) s += p[i * k + c];
+    sum[i] = s;
+  }
+  // Every sum is 0 (a row −∞ throughout) or at least 1 (the likeliest component's exp(0)).
+  norm.resize(n);
+  for (Index i = 0; i < n; i += kLanes) {
+    Lane lanes = Lane::Ones();
+    const Index m = std::min<Index>(kLanes, n - i);
+    std::copy_n(sum.data() + i, m, lanes.data());
+    lanes = logOrMinusInfinity(lanes);
+    for (Index r = 0; r < m; ++r) norm[i + r] = top[i + r] + lanes[r];
+  }
+  const Vector inverse = sum.array().max(kSmallestNormal).inverse();
+  logp.array().colwise() *= inverse.array();
 }
 
 Index farRowResponsibilities(const Covariance& covariance, const double* x, const Vector& weights,

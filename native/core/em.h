@@ -107,8 +107,9 @@ class Engine {
 };
 
 // Row-wise log-sum-exp: on return logp holds p = exp(v − log Σ_k exp v_k) per row and norm
-// the log Σ_k exp v_k (−∞ for a row that is −∞ throughout; its p are then 0). The exps are
-// evaluated as one vectorised array expression; p below the smallest normal double is 0.
+// the log Σ_k exp v_k (−∞ for a row that is −∞ throughout; its p are then 0), with the fit's
+// E-step arithmetic (its exp and log, sums in component order, one division per row); p below
+// the smallest normal double is 0.
 void normaliseRows(RowMatrix& logp, Vector& norm);
 
 // A row whose log-densities are all −∞ (every squared Mahalanobis term overflowed): p(k | x)
