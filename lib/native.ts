@@ -216,12 +216,12 @@ export interface NativeAddon {
     options: NativeSoftKMeansOptions,
     onIteration?: NativeIterationCallback,
   ): NativeTask<NativeSoftKMeansFit>;
+  /** The index of the first NaN or ±Infinity of X, or -1 (vectorised, on the compute threads). */
+  firstNonFinite(X: Float64Array): number;
   /**
    * Nearest centre per row (ties to the lowest index) and/or the exact Euclidean distance of
    * every row to every centre. centers: [K, D] row-major.
    */
-  /** The index of the first NaN or ±Infinity of X, or -1 (vectorised, on the compute threads). */
-  firstNonFinite(X: Float64Array): number;
   kmeansAssign(
     X: Float64Array,
     n: number,
@@ -259,13 +259,13 @@ export interface NativeKMeansOptions {
   sampleWeight?: Float64Array;
 }
 
+/** Labels in [0, K) stored compactly: Uint8Array for K <= 256, Uint16Array for K <= 65536. */
+export type Labels = Uint8Array | Uint16Array | Int32Array;
+
 /**
  * onIteration objective for KMeans: Σ w·d² of the assignment step (to the centres before that
  * iteration's update); the first change is NaN.
  */
-/** Labels in [0, K) stored compactly: Uint8Array for K <= 256, Uint16Array for K <= 65536. */
-export type Labels = Uint8Array | Uint16Array | Int32Array;
-
 export interface NativeKMeansFit {
   /** [K, D] */
   clusterCenters: Float64Array;

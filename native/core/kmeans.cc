@@ -295,26 +295,35 @@ void withFeatureCount(Index d, Fn fn) {
   }
 }
 
-// Per column of a row-major block of kD features, Σ (x − o) (kPower 1) or Σ (x − o)² (kPower 2):
-// row i into partial sum i mod 8, the partials folded in a fixed order. Eight independent chains
-// of adds instead of one running sum per column, each add waiting on the one before (the mean
-// for centring took about half as long as a whole K-means pass on k2).
+// Per column of a row-major block of kD features, Σ x (kPower 1) or Σ (x − o)² (kPower 2, o
+// the origin): row i into partial sum i mod 8, the partials folded in a fixed order. Eight
+// independent chains of adds instead of one running sum per column, each add waiting on the one
+// before (the mean for centring took about half as long as a whole K-means pass on k2).
 template <int kD, int kPower>
 RowVector columnMoments(const ConstRowMap& x, const RowVector& o) {
   static_assert(kD > 0 && (kPower == 1 || kPower == 2), "few features, first or second moments");
   constexpr Index kFlat = kLanes * kD;
   double acc[kFlat] = {};
-  double of[kFlat];
-  for (Index m = 0; m < kFlat; ++m) of[m] = o[m % kD];
+  double of[kFlat] = {};  // the origin repeated per row of eight (kPower 2)
+  if constexpr (kPower == 2) {
+    for (Index m = 0; m < kFlat; ++m) of[m] = o[m % kD];
+  }
   const Index rows = x.rows();
   const double* p = x.data();
-  const auto term = [](double y) { return kPower == 1 ? y : y * y; };
+  const auto term = [&](Index m) -> double {
+    if constexpr (kPower == 1) {
+      return p[m];
+    } else {
+      const double y = p[m] - of[m];
+      return y * y;
+    }
+  };
   Index i = 0;
   for (; i + kLanes <= rows; i += kLanes, p += kFlat) {
-    for (Index m = 0; m < kFlat; ++m) acc[m] += term(p[m] - of[m]);
+    for (Index m = 0; m < kFlat; ++m) acc[m] += term(m);
   }
   for (Index m = 0; i < rows; ++i) {
-    for (Index t = 0; t < kD; ++t, ++m) acc[m] += term(p[m] - of[m]);
+    for (Index t = 0; t < kD; ++t, ++m) acc[m] += term(m);
   }
   RowVector out(kD);
   for (Index t = 0; t < kD; ++t) {
@@ -693,33 +702,34 @@ class Lloyd {
     const Index d = data_.d;
     std::vector<RowVector> partial(pool_.slots(), RowVector::Zero(d));
     RowVector total = RowVector::Zero(d);
-    // Σ (x − o)^power per column, in blocks folded in block order.
-    const auto moments = [&](int power, const RowVector& o) {
+    // Σ x (power 1) or Σ (x − origin_)² (power 2) per column, in blocks folded in block order.
+    const auto moments = [&](auto power) {
+      constexpr int kPower = decltype(power)::value;
       withFeatureCount(d, [&](auto size) {
         constexpr int kD = decltype(size)::value;
         pool_.forEachOrdered(
             data_.blocks(),
             [&](Index b, unsigned slot) {
               if constexpr (kD > 0) {
-                partial[slot] = power == 1 ? columnMoments<kD, 1>(data_.block(b), o)
-                                           : columnMoments<kD, 2>(data_.block(b), o);
-              } else if (power == 1) {
+                partial[slot] = columnMoments<kD, kPower>(data_.block(b), origin_);
+              } else if constexpr (kPower == 1) {
                 partial[slot] = data_.block(b).colwise().sum();
               } else {
-                partial[slot] = (data_.block(b).rowwise() - o).array().square().colwise().sum();
+                partial[slot] =
+                    (data_.block(b).rowwise() - origin_).array().square().colwise().sum();
               }
             },
             [&](Index, unsigned slot) { total += partial[slot]; });
       });
     };
-    moments(1, RowVector::Zero(d));
+    moments(std::integral_constant<int, 1>());
     origin_ = total / static_cast<double>(data_.n);
     if (options_.tol == 0.0) {
       tolerance_ = 0.0;
       return;
     }
     total.setZero();
-    moments(2, origin_);
+    moments(std::integral_constant<int, 2>());
     tolerance_ = (total / static_cast<double>(data_.n)).mean() * options_.tol;
   }
 
@@ -1095,7 +1105,9 @@ class Lloyd {
         for (int u = 0; u < kGroup; ++u) {
           const detail::LaneMask mine = detail::equalTo(at, label[u]);
           w[u][q] = detail::addWhere(mine, w[u][q], weight);
-          for (Index t = 0; t < d && kUpdate; ++t) sx[u][t][q] = detail::addWhere(mine, sx[u][t][q], wx[t]);
+          for (Index t = 0; t < d && kUpdate; ++t) {
+            sx[u][t][q] = detail::addWhere(mine, sx[u][t][q], wx[t]);
+          }
         }
       }
     }

@@ -1,7 +1,7 @@
 // Kernels along the rows of a chunk laid out by column (see Covariance::logGaussianColumns):
 // eight rows at a time as one fixed-size Eigen array, which Eigen vectorises on every SIMD
-// variant (four SSE2 packets, two AVX2 ones or one AVX-512 one). Sums keep eight partial sums and fold them in one fixed order, so no thread count
-// changes a result.
+// variant (four SSE2 packets, two AVX2 ones or one AVX-512 one). Sums keep eight partial sums
+// and fold them in one fixed order, so no thread count changes a result.
 #pragma once
 
 #include <limits>
@@ -83,8 +83,12 @@ inline Lane packetwise(const Lane& a, double b, Op op) {
 namespace detail {
 #if defined(EIGEN_VECTORIZE_AVX512)
 using LaneMask = __mmask8;
-inline LaneMask lessThan(const Packet& a, const Packet& b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
-inline LaneMask equalTo(const Packet& a, const Packet& b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
+inline LaneMask lessThan(const Packet& a, const Packet& b) {
+  return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ);
+}
+inline LaneMask equalTo(const Packet& a, const Packet& b) {
+  return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ);
+}
 inline Packet selectWhere(LaneMask m, const Packet& then, const Packet& otherwise) {
   return _mm512_mask_blend_pd(m, otherwise, then);
 }
@@ -93,8 +97,12 @@ inline Packet addWhere(LaneMask m, const Packet& acc, const Packet& v) {
 }
 #else
 using LaneMask = Packet;
-inline LaneMask lessThan(const Packet& a, const Packet& b) { return Eigen::internal::pcmp_lt(a, b); }
-inline LaneMask equalTo(const Packet& a, const Packet& b) { return Eigen::internal::pcmp_eq(a, b); }
+inline LaneMask lessThan(const Packet& a, const Packet& b) {
+  return Eigen::internal::pcmp_lt(a, b);
+}
+inline LaneMask equalTo(const Packet& a, const Packet& b) {
+  return Eigen::internal::pcmp_eq(a, b);
+}
 inline Packet selectWhere(const LaneMask& m, const Packet& then, const Packet& otherwise) {
   return Eigen::internal::pselect(m, then, otherwise);
 }
