@@ -1467,9 +1467,8 @@ std::vector<Index> randomIndices(const Data& data, Index k, Rng& rng) {
   return chosen;
 }
 
-KMeansFit fitKMeans(const Data& input, const KMeansOptions& options, ThreadPool& pool,
+KMeansFit fitKMeans(const Data& data, const KMeansOptions& options, ThreadPool& pool,
                     const Control& control) {
-  const Data data = blocked(input);
   Lloyd lloyd(data, options, pool, control);
   KMeansFit best;
   bool haveBest = false;
@@ -1497,9 +1496,8 @@ KMeansFit fitKMeans(const Data& input, const KMeansOptions& options, ThreadPool&
   return best;
 }
 
-void assignNearest(const Data& input, const RowMatrix& centers, ThreadPool& pool,
+void assignNearest(const Data& data, const RowMatrix& centers, ThreadPool& pool,
                    std::int32_t* labels, double* distance2) {
-  const Data data = blocked(input);
   const Index d = data.d;
   const Index k = centers.rows();
   // Centre on the mean of the centres so that ‖c‖² − 2x·c keeps its precision.
@@ -1544,9 +1542,8 @@ void assignNearest(const Data& input, const RowMatrix& centers, ThreadPool& pool
     });
   }
 
-void distancesToCenters(const Data& input, const RowMatrix& centers, ThreadPool& pool,
+void distancesToCenters(const Data& data, const RowMatrix& centers, ThreadPool& pool,
                         double* distances) {
-  const Data data = blocked(input);
   const Index k = centers.rows();
   const Index d = data.d;
   pool.forEach(data.blocks(), [&](Index b, unsigned) {

@@ -337,9 +337,8 @@ void checkShape(const Data& data, Index k) {
 
 }  // namespace
 
-MixtureFit fitMixture(const Data& input, const MixtureOptions& options, unsigned threads,
+MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned threads,
                       const Control& control) {
-  const Data data = blocked(input);
   checkShape(data, options.k);
   ThreadPool pool(threadsFor(data.blocks(), threads), control.cancel);
   Engine engine(data, options.k, options.type, pool);
@@ -374,9 +373,8 @@ MixtureFit fitMixture(const Data& input, const MixtureOptions& options, unsigned
   return fit;
 }
 
-Error nonFiniteLikelihood(const Data& input, const MixtureParams& params, unsigned threads,
+Error nonFiniteLikelihood(const Data& data, const MixtureParams& params, unsigned threads,
                           const std::string& advice) {
-  const Data data = blocked(input);
   Vector logProb(data.n);
   evaluateMixture(data, params, threads, logProb.data(), nullptr, nullptr);
   // The first sample whose log-density is not finite, else the lowest (samples of weight 0
@@ -416,9 +414,8 @@ Error nonFiniteLikelihood(const Data& input, const MixtureParams& params, unsign
                static_cast<long>(nearest));
 }
 
-void evaluateMixture(const Data& input, const MixtureParams& params, unsigned threads,
+void evaluateMixture(const Data& data, const MixtureParams& params, unsigned threads,
                      double* logProb, double* resp, std::int32_t* labels) {
-  const Data data = blocked(input);
   const Index k = params.k;
   ThreadPool pool(threadsFor(data.blocks(), threads), nullptr);
   std::unique_ptr<Covariance> covariance = Covariance::make(params.type, k, params.d);

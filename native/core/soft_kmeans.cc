@@ -20,9 +20,8 @@ MixtureParams softKMeansParams(const RowMatrix& means, double stiffness) {
   return p;
 }
 
-MixtureFit fitSoftKMeans(const Data& input, const SoftKMeansOptions& options, unsigned threads,
+MixtureFit fitSoftKMeans(const Data& data, const SoftKMeansOptions& options, unsigned threads,
                          const Control& control) {
-  const Data data = blocked(input);
   if (!(options.stiffness > 0.0) || !std::isfinite(options.stiffness)) {
     throw invalidArgument("stiffness must be a positive finite number");
   }

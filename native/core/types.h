@@ -29,25 +29,20 @@ using RowMap = Eigen::Map<RowMatrix>;
 using ConstRowMap = Eigen::Map<const RowMatrix>;
 using ConstVectorMap = Eigen::Map<const Vector>;
 
-// Rows are handed to threads in blocks whose size depends only on N (never on the thread
-// count); per-block partial sums are folded in block order, so results are bit-identical for
-// any number of threads. About 32 or more blocks when N allows, of 256 to 8192 rows: few enough
-// hand-overs and folds, enough blocks to balance the threads.
-constexpr Index kMinBlockRows = 256;
-constexpr Index kMaxBlockRows = 8192;
-
-inline Index blockRowsFor(Index n) {
-  Index rows = kMinBlockRows;
-  while (rows < kMaxBlockRows && n / (rows * 2) >= 32) rows *= 2;
-  return rows;
-}
+// Rows are handed to threads in blocks of kBlockRows rows counted from the first row (the
+// last block may be shorter). Per-block partial sums are the unit of every reduction, so a sum
+// depends only on which rows share a block: never on the thread count, and never on how the
+// rows were cut into chunks, provided every chunk starts at a multiple of kBlockRows (exported
+// to JavaScript as BLOCK_ROWS). Large enough that a block's work dwarfs its hand-over and
+// fold, small enough to balance a few threads on tens of thousands of rows.
+constexpr Index kBlockRows = 4096;
 
 // Inside a block, kernels work on chunks of rows whose scratch (about `perRow` doubles a row)
 // stays near `budget` doubles (64K by default), in cache. A power of two from 16, so chunks
 // tile the blocks.
 inline Index chunkRowsFor(Index perRow, Index budget = Index{1} << 16) {
   Index rows = 16;
-  while (rows < kMaxBlockRows && (rows * 2) * std::max<Index>(1, perRow) <= budget) {
+  while (rows < kBlockRows && (rows * 2) * std::max<Index>(1, perRow) <= budget) {
     rows *= 2;
   }
   return rows;
@@ -69,26 +64,18 @@ struct Data {
   Index d = 0;
   // Optional raw sample weights (length n, >= 0); nullptr means all ones.
   const double* weights = nullptr;
-  // Rows per block (see blockRowsFor).
-  Index blockRows = kMinBlockRows;
 
   ConstRowMap all() const { return ConstRowMap(x, n, d); }
-  Index blocks() const { return (n + blockRows - 1) / blockRows; }
-  Index blockBegin(Index b) const { return b * blockRows; }
+  Index blocks() const { return (n + kBlockRows - 1) / kBlockRows; }
+  Index blockBegin(Index b) const { return b * kBlockRows; }
   Index blockSize(Index b) const {
-    const Index begin = b * blockRows;
-    return (n - begin < blockRows) ? n - begin : blockRows;
+    const Index begin = b * kBlockRows;
+    return (n - begin < kBlockRows) ? n - begin : kBlockRows;
   }
   // The rows of block b as a (rows x D) row-major map.
   ConstRowMap block(Index b) const { return ConstRowMap(x + blockBegin(b) * d, blockSize(b), d); }
   double weight(Index i) const { return weights ? weights[i] : 1.0; }
 };
-
-// The same data, cut into its blocks.
-inline Data blocked(Data data) {
-  data.blockRows = blockRowsFor(data.n);
-  return data;
-}
 
 // Asks for the `count` doubles from x (none when count <= 0) to be brought into the cache.
 inline void prefetchRows(const double* x, Index count) {
