@@ -789,22 +789,6 @@ void Covariance::recentreScatter(double* scatter, const RowMatrix& centred, cons
   }
 }
 
-void Covariance::logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const {
-  const Index d = d_;
-  const Index k = k_;
-  const Index chunk = chunkRows(d + k);
-  forEachChunk(xb.rows(), chunk, [&](Index first, Index rows) {
-    const Index stride = columnStride(rows);
-    const ConstRowMap x(xb.data() + first * d, rows, d);
-    ws.xt.resize(d, stride);
-    transposeRows(x.data(), rows, d, ws.xt.data(), stride);
-    if (stride > rows) ws.xt.rightCols(stride - rows).setZero();
-    ws.cols.resize(k, stride);
-    logGaussianColumns(x, ws.xt.data(), stride, ws.cols.data(), ws);
-    untransposeRows(ws.cols.data(), stride, rows, k, out + first * k);
-  });
-}
-
 std::unique_ptr<Covariance> Covariance::make(CovarianceType type, Index k, Index d) {
   switch (type) {
     case CovarianceType::Full:

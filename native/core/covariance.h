@@ -19,7 +19,7 @@ struct Workspace {
   RowMatrix a;
   RowMatrix b;
   RowMatrix xt;    // a chunk of rows transposed (D x stride)
-  RowMatrix cols;  // log-densities by component (K x stride)
+  RowMatrix cols;  // a chunk's responsibilities by component (K x stride)
 };
 
 class Covariance {
@@ -43,9 +43,6 @@ class Covariance {
   // Caches what the E-step kernel needs from (means, U): the single place where the
   // per-component constants (log-determinants, ...) are rebuilt after an M-step.
   virtual void prepare(const RowMatrix& means, const double* precChol) = 0;
-  // out (rows x K, row-major) = log N(x_i | μ_k, Σ_k) for the rows of xb (any number), by
-  // logGaussianColumns on chunks of rows.
-  void logGaussian(const ConstRowMap& xb, double* out, Workspace& ws) const;
   // The E-step kernel, by component: out[k·stride + i] = log N(x_i | μ_k, Σ_k) for the rows
   // i < rows of xb, given the same rows transposed, xt[j·stride + i] = x_ij (rows <= stride,
   // stride a multiple of 8, both 64-byte aligned; xt's lanes past rows hold finite values).

@@ -19,6 +19,44 @@ namespace {
 // divide by zero; we do the same so that results agree.
 constexpr double kWeightFloor = 10.0 * std::numeric_limits<double>::epsilon();
 
+StatisticsShape mixtureShape(const MixtureParams& params) {
+  StatisticsShape shape;
+  shape.type = params.type;
+  shape.k = params.k;
+  shape.d = params.d;
+  return shape;
+}
+
+// One E-step of a GaussianMixture: log-priors log π.
+MixtureStatistics mixtureStatistics(EStep& estep, const Data& data, const MixtureParams& params) {
+  estep.prepare(params, params.weights.array().log());
+  return estep.statistics(data, mixtureShape(params));
+}
+
+// The moments of given responsibilities (weighted, N x K): Σ w r x in a first pass, then the
+// scatter about the means it gives in a second, so no precision is lost far from 0.
+Moments momentsOfResponsibilities(EStep& estep, const Data& data, const double* resp) {
+  const Moments first = roundedMoments(estep.statisticsOfResponsibilities(
+      data, resp, RowMatrix::Zero(estep.covariance().components(), data.d), false));
+  const RowMatrix means = first.sx.array().colwise() / (first.nk.array() + kWeightFloor);
+  return roundedMoments(estep.statisticsOfResponsibilities(data, resp, means, true));
+}
+
+// Covariances (+ regCovar) and their U about params.means: the statistics' scatter, moved from
+// their centres to the new means (Covariance::recentreScatter).
+void updateCovariances(const Covariance& covariance, const Moments& moments, const Vector& nk,
+                       double regCovar, MixtureParams& params) {
+  const Index size = covariance.size();
+  std::vector<double> scatter = moments.scatter;
+  covariance.recentreScatter(scatter.data(), moments.centred, moments.nk, moments.centre,
+                             params.means);
+  params.covariances.resize(static_cast<size_t>(size));
+  params.precisionsCholesky.resize(static_cast<size_t>(size));
+  covariance.finishCovariance(scatter.data(), nk, regCovar, params.covariances.data());
+  covariance.precisionCholeskyFromCovariance(params.covariances.data(),
+                                             params.precisionsCholesky.data());
+}
+
 // Re-seeding collapsed components (MixtureOptions::onCollapse = Reseed).
 //
 // After an M-step a component has collapsed when its covariance cannot be factorised (not
@@ -73,8 +111,8 @@ class Reseeder {
     return static_cast<int>(count);
   }
 
-  // The second pass of the M-step (covariances and their factors), re-seeding what collapsed.
-  void updateCovariances(Engine& engine, const Moments& moments, const Vector& nk,
+  // The covariances and their factors, re-seeding what collapsed.
+  void updateCovariances(const Covariance& covariance, const Moments& moments, const Vector& nk,
                          double regCovar, MixtureParams& params);
 
  private:
@@ -97,12 +135,12 @@ class Reseeder {
   size_t reported_ = 0;
 };
 
-void Reseeder::updateCovariances(Engine& engine, const Moments& moments, const Vector& nk,
-                                 double regCovar, MixtureParams& params) {
+void Reseeder::updateCovariances(const Covariance& covariance, const Moments& moments,
+                                 const Vector& nk, double regCovar, MixtureParams& params) {
   const bool tied = params.type == CovarianceType::Tied;
   std::exception_ptr failure;
   try {
-    engine.updateCovariances(moments, nk, regCovar, params);
+    gaussmix::updateCovariances(covariance, moments, nk, regCovar, params);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::IllConditioned || tied) throw;
     failure = std::current_exception();
@@ -118,7 +156,7 @@ void Reseeder::updateCovariances(Engine& engine, const Moments& moments, const V
   // Which components collapsed: factorised one by one (only after a failure), and empty ones.
   std::vector<char> singular(static_cast<size_t>(k), 0);
   std::vector<char> empty(static_cast<size_t>(k), 0);
-  const double emptyBelow = kEmptyShare * engine.totalWeight() / static_cast<double>(data_.n);
+  const double emptyBelow = kEmptyShare * moments.weight / static_cast<double>(data_.n);
   for (Index c = 0; c < k; ++c) {
     empty[c] = !(moments.nk[c] >= emptyBelow);
     if (!failure) continue;
@@ -250,28 +288,28 @@ void Reseeder::updateCovariances(Engine& engine, const Moments& moments, const V
   reseeded_ = true;
 }
 
-// M-step from the moments: weights, means, then the covariances in a second pass.
-// Weights are nk / Σ nk, or nk / Σ w at initialisation (as scikit-learn).
-void maximise(Engine& engine, const Moments& moments, double regCovar, bool initialising,
-              MixtureParams& params, Reseeder* reseeder) {
+// M-step from the moments: weights, means, then the covariances. Weights are nk / Σ nk, or
+// nk / Σ w at initialisation (as scikit-learn).
+void maximise(const Covariance& covariance, const Moments& moments, double regCovar,
+              bool initialising, MixtureParams& params, Reseeder* reseeder) {
   const Vector nk = moments.nk.array() + kWeightFloor;
   params.means = moments.sx.array().colwise() / nk.array();
-  params.weights = nk / (initialising ? engine.totalWeight() : nk.sum());
+  params.weights = nk / (initialising ? moments.weight : nk.sum());
   if (reseeder) {
-    reseeder->updateCovariances(engine, moments, nk, regCovar, params);
+    reseeder->updateCovariances(covariance, moments, nk, regCovar, params);
   } else {
-    engine.updateCovariances(moments, nk, regCovar, params);
+    updateCovariances(covariance, moments, nk, regCovar, params);
   }
 }
 
 // Responsibilities from the chosen initialisation, then one M-step; user-given parameters
 // override the result piece by piece, exactly as scikit-learn's _initialize.
-MixtureParams initialise(Engine& engine, const Data& data, const MixtureOptions& options,
+MixtureParams initialise(EStep& estep, const Data& data, const MixtureOptions& options,
                          int restart, ThreadPool& pool, const Control& control,
-                         Reseeder* reseeder) {
+                         LargeVector<double>& respStorage, Reseeder* reseeder) {
   const Index k = options.k;
   const Index d = data.d;
-  Covariance& covariance = engine.covariance();
+  const Covariance& covariance = estep.covariance();
   MixtureParams params;
   params.type = options.type;
   params.k = k;
@@ -280,8 +318,8 @@ MixtureParams initialise(Engine& engine, const Data& data, const MixtureOptions&
                         (options.covariancesInit || options.precisionsInit);
   if (!allGiven) {
     Rng rng(options.seed, static_cast<std::uint64_t>(restart));
-    RowMap resp = engine.responsibilities();
-    resp.setZero();
+    respStorage.assign(static_cast<size_t>(data.n * k), 0.0);
+    RowMap resp(respStorage.data(), data.n, k);
     switch (options.init) {
       case MixtureInit::KMeans: {
         KMeansOptions kmeans;
@@ -308,7 +346,8 @@ MixtureParams initialise(Engine& engine, const Data& data, const MixtureOptions&
         break;
       }
     }
-    maximise(engine, engine.momentsOfResponsibilities(), options.regCovar, true, params, reseeder);
+    maximise(covariance, momentsOfResponsibilities(estep, data, respStorage.data()),
+             options.regCovar, true, params, reseeder);
   }
   if (options.weightsInit) params.weights = ConstVectorMap(options.weightsInit, k);
   if (options.meansInit) params.means = ConstRowMap(options.meansInit, k, d);
@@ -341,8 +380,11 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
                       const Control& control) {
   checkShape(data, options.k);
   ThreadPool pool(threadsFor(data.blocks(), threads), control.cancel);
-  Engine engine(data, options.k, options.type, pool);
-  if (!(engine.totalWeight() > 0.0)) throw invalidArgument("sampleWeight sums to zero");
+  double totalWeight = 0.0;
+  for (Index i = 0; i < data.n; ++i) totalWeight += data.weight(i);
+  if (!(totalWeight > 0.0)) throw invalidArgument("sampleWeight sums to zero");
+  EStep estep(options.type, options.k, data.d, false, pool);
+  LargeVector<double> respStorage;
 
   std::unique_ptr<Reseeder> reseeder;
   if (options.onCollapse == CollapsePolicy::Reseed) {
@@ -354,11 +396,14 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
   variant.previousObjective = options.previousLowerBound;
   variant.initialise = [&](int restart) {
     if (reseeder) reseeder->beginRestart(restart);
-    return initialise(engine, data, options, restart, engine.pool(), control, reseeder.get());
+    return initialise(estep, data, options, restart, pool, control, respStorage, reseeder.get());
+  };
+  variant.expectation = [&](const MixtureParams& params) {
+    return roundedMoments(mixtureStatistics(estep, data, params));
   };
   variant.maximise = [&](const Moments& moments, MixtureParams& params) {
     if (reseeder) reseeder->beginIteration();
-    maximise(engine, moments, options.regCovar, false, params, reseeder.get());
+    maximise(estep.covariance(), moments, options.regCovar, false, params, reseeder.get());
   };
   variant.converged = [&](double change, const RowMatrix&, const MixtureParams&) {
     return std::abs(change) < options.tol && !(reseeder && reseeder->reseededThisIteration());
@@ -368,9 +413,30 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
                                "To fix it, standardise the features or increase regCovar.");
   };
   if (reseeder) variant.takeReseeds = [&] { return reseeder->takeUnreported(); };
-  MixtureFit fit = runEm(engine, variant, control);
+  MixtureFit fit = runEm(variant, control);
   if (reseeder) fit.reseeds = std::move(reseeder->events());
   return fit;
+}
+
+MixtureStatistics mixtureStatistics(const Data& data, const MixtureParams& params,
+                                    unsigned threads, const std::atomic<bool>* cancel) {
+  ThreadPool pool(threadsFor(data.blocks(), threads), cancel);
+  EStep estep(params.type, params.k, params.d, false, pool);
+  return mixtureStatistics(estep, data, params);
+}
+
+MixtureParams maximiseMixture(const MixtureStatistics& statistics, double regCovar) {
+  const StatisticsShape& shape = statistics.shape;
+  if (shape.noise || !shape.scatter || shape.entropy) {
+    throw invalidArgument("these statistics are not a GaussianMixture's");
+  }
+  MixtureParams params;
+  params.type = shape.type;
+  params.k = shape.k;
+  params.d = shape.d;
+  const std::unique_ptr<Covariance> covariance = Covariance::make(shape.type, shape.k, shape.d);
+  maximise(*covariance, roundedMoments(statistics), regCovar, false, params, nullptr);
+  return params;
 }
 
 Error nonFiniteLikelihood(const Data& data, const MixtureParams& params, unsigned threads,
@@ -416,44 +482,10 @@ Error nonFiniteLikelihood(const Data& data, const MixtureParams& params, unsigne
 
 void evaluateMixture(const Data& data, const MixtureParams& params, unsigned threads,
                      double* logProb, double* resp, std::int32_t* labels) {
-  const Index k = params.k;
   ThreadPool pool(threadsFor(data.blocks(), threads), nullptr);
-  std::unique_ptr<Covariance> covariance = Covariance::make(params.type, k, params.d);
-  covariance->prepare(params.means, params.precisionsCholesky.data());
-  const Vector logWeights = params.weights.array().log();
-  struct Scratch {
-    Workspace kernel;
-    RowMatrix logp;
-    Vector norm;
-    Vector far;  // K: p(k | x) of a row far from every component
-  };
-  std::vector<Scratch> scratch(pool.size());
-  pool.forEach(data.blocks(), [&](Index b, unsigned w) {
-    Scratch& s = scratch[w];
-    const Index begin = data.blockBegin(b);
-    const Index rows = data.blockSize(b);
-    s.logp.resize(rows, k);
-    covariance->logGaussian(data.block(b), s.logp.data(), s.kernel);
-    s.logp.rowwise() += logWeights.transpose();
-    if (labels) {
-      s.far.resize(k);
-      for (Index i = 0; i < rows; ++i) {
-        const double* v = s.logp.row(i).data();
-        Index best = 0;
-        for (Index j = 1; j < k; ++j) best = v[j] > v[best] ? j : best;
-        if (v[best] == -std::numeric_limits<double>::infinity()) {
-          best = farRowResponsibilities(*covariance, data.block(b).row(i).data(), params.weights,
-                                        s.far.data());
-        }
-        labels[begin + i] = static_cast<std::int32_t>(best);
-      }
-    }
-    if (!logProb && !resp) return;
-    normaliseRows(s.logp, s.norm);
-    if (resp) resolveFarRows(*covariance, data.block(b), params.weights, s.norm, s.logp);
-    if (logProb) Eigen::Map<Vector>(logProb + begin, rows) = s.norm;
-    if (resp) RowMap(resp + begin * k, rows, k) = s.logp;
-  });
+  EStep estep(params.type, params.k, params.d, false, pool);
+  estep.prepare(params, params.weights.array().log());
+  estep.evaluate(data, RowOutputs{logProb, resp, labels});
 }
 
 void sampleMixture(const MixtureParams& params, Index n, std::uint64_t seed, double* x,

@@ -9,6 +9,7 @@
 #include "control.h"
 #include "covariance.h"
 #include "em.h"
+#include "statistics.h"
 #include "types.h"
 
 namespace gaussmix {
@@ -40,6 +41,14 @@ struct MixtureOptions {
 
 MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned threads,
                       const Control& control);
+
+// The statistics of one E-step of data's rows under params (log-priors log π): the seam of
+// streamed and distributed fits. cancel (nullable) is polled per row block.
+MixtureStatistics mixtureStatistics(const Data& data, const MixtureParams& params,
+                                    unsigned threads, const std::atomic<bool>* cancel);
+// The M-step from statistics: weights nk / Σ nk, means, and covariances about them with
+// regCovar on the diagonal (IllConditioned naming a component that collapsed).
+MixtureParams maximiseMixture(const MixtureStatistics& statistics, double regCovar);
 
 // For each row (each output nullable): logProb = log p(x), resp = p(k | x) (N x K),
 // labels = argmax_k of the weighted log-density (ties to the lowest k).

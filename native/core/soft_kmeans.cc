@@ -8,6 +8,21 @@
 
 namespace gaussmix {
 
+namespace {
+
+// One E-step of soft K-means: equal log-priors, sums about 0 (no covariances to update).
+MixtureStatistics softKMeansStatistics(EStep& estep, const Data& data, const MixtureParams& params) {
+  StatisticsShape shape;
+  shape.type = CovarianceType::Spherical;
+  shape.k = params.k;
+  shape.d = params.d;
+  shape.scatter = false;
+  estep.prepare(params, params.weights.array().log());
+  return estep.statistics(data, shape);
+}
+
+}  // namespace
+
 MixtureParams softKMeansParams(const RowMatrix& means, double stiffness) {
   MixtureParams p;
   p.type = CovarianceType::Spherical;
@@ -20,6 +35,23 @@ MixtureParams softKMeansParams(const RowMatrix& means, double stiffness) {
   return p;
 }
 
+RowMatrix softKMeansMeans(const Moments& moments, const RowMatrix& previous) {
+  // μ_k = Σ r x / Σ r. A cluster whose responsibilities all underflowed (large β, far from
+  // every point) keeps its centre instead of becoming 0/0.
+  RowMatrix means = previous;
+  for (Index c = 0; c < means.rows(); ++c) {
+    if (moments.nk[c] > 0.0) means.row(c) = moments.sx.row(c) / moments.nk[c];
+  }
+  return means;
+}
+
+MixtureStatistics softKMeansStatistics(const Data& data, const MixtureParams& params,
+                                       unsigned threads, const std::atomic<bool>* cancel) {
+  ThreadPool pool(threadsFor(data.blocks(), threads), cancel);
+  EStep estep(CovarianceType::Spherical, params.k, params.d, false, pool);
+  return softKMeansStatistics(estep, data, params);
+}
+
 MixtureFit fitSoftKMeans(const Data& data, const SoftKMeansOptions& options, unsigned threads,
                          const Control& control) {
   if (!(options.stiffness > 0.0) || !std::isfinite(options.stiffness)) {
@@ -29,8 +61,10 @@ MixtureFit fitSoftKMeans(const Data& data, const SoftKMeansOptions& options, uns
     throw invalidArgument("nClusters must be between 1 and the number of samples");
   }
   ThreadPool pool(threadsFor(data.blocks(), threads), control.cancel);
-  Engine engine(data, options.k, CovarianceType::Spherical, pool, false);
-  if (!(engine.totalWeight() > 0.0)) throw invalidArgument("sampleWeight sums to zero");
+  double totalWeight = 0.0;
+  for (Index i = 0; i < data.n; ++i) totalWeight += data.weight(i);
+  if (!(totalWeight > 0.0)) throw invalidArgument("sampleWeight sums to zero");
+  EStep estep(CovarianceType::Spherical, options.k, data.d, false, pool);
 
   EmVariant variant;
   variant.nInit = options.nInit;
@@ -50,12 +84,11 @@ MixtureFit fitSoftKMeans(const Data& data, const SoftKMeansOptions& options, uns
     }
     return softKMeansParams(centers, options.stiffness);
   };
+  variant.expectation = [&](const MixtureParams& params) {
+    return roundedMoments(softKMeansStatistics(estep, data, params));
+  };
   variant.maximise = [&](const Moments& moments, MixtureParams& params) {
-    // μ_k = Σ r x / Σ r. A cluster whose responsibilities all underflowed (large β, far from
-    // every point) keeps its centre instead of becoming 0/0.
-    for (Index c = 0; c < options.k; ++c) {
-      if (moments.nk[c] > 0.0) params.means.row(c) = moments.sx.row(c) / moments.nk[c];
-    }
+    params.means = softKMeansMeans(moments, params.means);
   };
   variant.converged = [&](double, const RowMatrix& before, const MixtureParams& after) {
     return (after.means - before).cwiseAbs().maxCoeff() < options.tol;
@@ -64,10 +97,10 @@ MixtureFit fitSoftKMeans(const Data& data, const SoftKMeansOptions& options, uns
     return nonFiniteLikelihood(data, params, threads,
                                "To fix it, standardise the features or use a smaller stiffness.");
   };
-  MixtureFit fit = runEm(engine, variant, control);
+  MixtureFit fit = runEm(variant, control);
   // One more E-step, under the final means, for each cluster's share of the data.
-  const Moments moments = engine.expectation(fit.params);
-  fit.params.weights = moments.nk / engine.totalWeight();
+  const Moments moments = roundedMoments(softKMeansStatistics(estep, data, fit.params));
+  fit.params.weights = moments.nk / moments.weight;
   return fit;
 }
 

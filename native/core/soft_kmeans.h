@@ -8,6 +8,7 @@
 
 #include "control.h"
 #include "em.h"
+#include "statistics.h"
 #include "kmeans.h"
 
 namespace gaussmix {
@@ -28,6 +29,13 @@ struct SoftKMeansOptions {
 // themselves are those of softKMeansParams (equal weights 1/K).
 MixtureFit fitSoftKMeans(const Data& data, const SoftKMeansOptions& options, unsigned threads,
                          const Control& control);
+
+// The statistics of one soft K-means E-step of data's rows under params (softKMeansParams): the
+// sums are about 0 (no scatter). cancel (nullable) is polled per row block.
+MixtureStatistics softKMeansStatistics(const Data& data, const MixtureParams& params,
+                                       unsigned threads, const std::atomic<bool>* cancel);
+// The M-step: μ_k = Σ r x / Σ r; a cluster with Σ r = 0 keeps its previous centre.
+RowMatrix softKMeansMeans(const Moments& moments, const RowMatrix& previous);
 
 // The equal-weight spherical mixture that soft K-means with these centres and β is EM for.
 MixtureParams softKMeansParams(const RowMatrix& means, double stiffness);

@@ -1,0 +1,333 @@
+#include "estep.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "errors.h"
+#include "lanes.h"
+
+namespace gaussmix {
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+constexpr double kSmallestNormal = std::numeric_limits<double>::min();
+
+// Up to this many features, Σ r·x is taken by dot products along the chunk's columns; beyond,
+// by one matrix product per chunk.
+constexpr Index kDotFeatures = 16;
+
+std::uint64_t fingerprintOf(const std::uint64_t seed, const double* v, Index n) {
+  return fingerprintBytes(v, static_cast<std::size_t>(n) * sizeof(double), seed);
+}
+
+}  // namespace
+
+Index farRowResponsibilities(const Covariance& covariance, const double* x,
+                             const Vector& logPriors, double* p) {
+  const Index k = covariance.components();
+  const Index c = logPriors.size();  // k, or k + 1 with a noise component
+  std::vector<double> v(static_cast<size_t>(k));
+  covariance.farLogDensities(x, v.data());
+  for (Index j = 0; j < k; ++j) v[j] += logPriors[j];
+  for (Index j = k; j < c; ++j) p[j] = 0.0;
+  const Index best = std::max_element(v.begin(), v.end()) - v.begin();
+  const double top = v[best];
+  if (!std::isfinite(top)) {
+    // +∞: infinitely likelier than the rest, shared evenly; −∞ throughout: no information.
+    const auto count = static_cast<double>(std::count(v.begin(), v.end(), top));
+    for (Index j = 0; j < k; ++j) p[j] = v[j] == top ? 1.0 / count : 0.0;
+    return best;
+  }
+  double sum = 0.0;
+  for (Index j = 0; j < k; ++j) sum += p[j] = std::exp(v[j] - top);
+  for (Index j = 0; j < k; ++j) p[j] /= sum;
+  return best;
+}
+
+struct EStep::Scratch {
+  Workspace kernel;
+  RowMatrix xt;                  // D x stride: the chunk laid out by column
+  RowMatrix p;                   // C x stride: log-priors + log-densities, then responsibilities
+  std::vector<double> nkLanes;   // C x 8: Σ w r per lane over the chunk
+  std::vector<double> partial;   // a block's statistics (StatisticsLayout), doubles
+  Lane norm;                     // the current eight rows' log Σ exp (output mode)
+};
+
+EStep::EStep(CovarianceType type, Index k, Index d, bool noise, ThreadPool& pool)
+    : k_(k), d_(d), noise_(noise), pool_(pool), covariance_(Covariance::make(type, k, d)),
+      scratch_(pool.slots()) {}
+
+EStep::~EStep() = default;
+
+void EStep::prepare(const MixtureParams& params, const Vector& logPriors) {
+  covariance_->prepare(params.means, params.precisionsCholesky.data());
+  logPriors_ = logPriors;
+  means_ = params.means;
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  const std::int64_t header[4] = {static_cast<std::int64_t>(params.type), k_, d_, noise_ ? 1 : 0};
+  h = fingerprintBytes(header, sizeof header, h);
+  h = fingerprintOf(h, logPriors.data(), logPriors.size());
+  h = fingerprintOf(h, params.means.data(), params.means.size());
+  h = fingerprintOf(h, params.precisionsCholesky.data(),
+                    static_cast<Index>(params.precisionsCholesky.size()));
+  fingerprint_ = h;
+}
+
+MixtureStatistics EStep::statistics(const Data& data, const StatisticsShape& shape) {
+  const RowMatrix centre = shape.scatter ? means_ : RowMatrix::Zero(k_, d_);
+  MixtureStatistics total(shape, centre, fingerprint_);
+  total.rows = data.n;
+  const StatisticsLayout at(shape);
+  const Index chunkRows = covariance_->chunkRows(d_ + 2 * shape.components() + 4);
+  pool_.forEachOrdered(
+      data.blocks(),
+      [&](Index b, unsigned slot) {
+        Scratch& s = scratch_[slot];
+        s.partial.assign(static_cast<size_t>(at.size), 0.0);
+        const Index begin = data.blockBegin(b);
+        forEachChunk(data.blockSize(b), chunkRows, [&](Index first, Index rows) {
+          chunk<false>(data, begin + first, rows, s, &shape, nullptr);
+        });
+      },
+      [&](Index, unsigned slot) { total.sums.add(scratch_[slot].partial.data()); });
+  return total;
+}
+
+void EStep::evaluate(const Data& data, const RowOutputs& out) {
+  const Index c = k_ + (noise_ ? 1 : 0);
+  const Index chunkRows = covariance_->chunkRows(d_ + 2 * c + 4);
+  pool_.forEach(data.blocks(), [&](Index b, unsigned slot) {
+    const Index begin = data.blockBegin(b);
+    forEachChunk(data.blockSize(b), chunkRows, [&](Index first, Index rows) {
+      chunk<true>(data, begin + first, rows, scratch_[slot], nullptr, &out);
+    });
+  });
+}
+
+// One pass over a chunk of rows while it is in cache: log-densities and log-priors, the row
+// maxima, the exp, the normalisation, then (statistics) the log-likelihood, Σ w r, and the sums
+// about the centres, or (output) the per-row results. Everything runs along the rows of the
+// chunk, laid out by column; after the log-densities, eight rows at a time through every
+// component, so that their C·8 values stay in registers and the level-1 cache.
+template <bool kOutput>
+void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
+                  const StatisticsShape* shape, const RowOutputs* out) {
+  const Index d = d_;
+  const Index k = k_;
+  const Index c = k + (noise_ ? 1 : 0);
+  const Index stride = columnStride(rows);
+  const Index n = paddedRows(rows);  // lanes from n to stride are never read
+  const ConstRowMap x(data.x + begin * d, rows, d);
+  s.xt.resize(d, stride);
+  s.p.resize(c, stride);
+  transposeRows(x.data(), rows, d, s.xt.data(), stride);
+  if (stride > rows) s.xt.rightCols(stride - rows).setZero();
+  // The next chunk's rows are asked for now, to arrive while this one is computed (the
+  // hardware's prefetcher restarts at every page and chunk).
+  prefetchRows(data.x + (begin + rows) * d, std::min(rows, data.n - (begin + rows)) * d);
+  // p holds log N(x_i | k), then the responsibilities, in place; a noise component's
+  // log-density is all in its log-prior.
+  covariance_->logGaussianColumns(x, s.xt.data(), stride, s.p.data(), s.kernel);
+  if (noise_) s.p.row(k).setZero();
+  // The padding lanes take part in the vectorised steps: give them a harmless value.
+  if (stride > rows) s.p.rightCols(stride - rows).setZero();
+
+  const bool entropy = !kOutput && shape->entropy;
+  s.nkLanes.assign(static_cast<size_t>(c * kLanes), 0.0);
+  double* nkLanes = s.nkLanes.data();
+  // The log-likelihood: Σ w·norm per lane for the rows of the general path; for the common
+  // path Σ top per lane and the logs of products of the row sums, one log per kProductGroups
+  // groups of eight rows (every sum is in [1, C]: the products cannot overflow).
+  constexpr int kProductGroups = 8;
+  Lane logLikelihood = Lane::Zero();
+  Lane tops = Lane::Zero();
+  Lane product = Lane::Ones();
+  Lane entropySum = Lane::Zero();
+  Lane weightSum = Lane::Zero();
+  int grouped = 0;
+  double* p = s.p.data();
+  const double* rowWeights = data.weights ? data.weights + begin : nullptr;
+  for (Index i = 0; i < n; i += kLanes) {
+    Lane top = LaneMap(p + i) += logPriors_[0];
+    Eigen::Array<std::int32_t, kLanes, 1> best;
+    if (kOutput && out->labels) best.setZero();
+    for (Index j = 1; j < c; ++j) {
+      const Lane v = LaneMap(p + j * stride + i) += logPriors_[j];
+      if (kOutput && out->labels) {
+        for (int l = 0; l < kLanes; ++l) best[l] = v[l] > top[l] ? static_cast<std::int32_t>(j) : best[l];
+      }
+      top = top.max(v);
+    }
+    // exp(−∞ − 0) = 0: a row that is −∞ throughout gets p = 0 and norm −∞.
+    top = zeroWhereEqual(top, kNegInf);
+    // p below the smallest normal double is 0.
+    Lane sum;
+    if (c == 2 && !entropy) {
+      // One exp per row: the likelier component's is exp(0) = 1.
+      LaneMap p0(p + i), p1(p + stride + i);
+      const Lane d0 = p0 - top, d1 = p1 - top;
+      const Lane e = expOrZero(d0.min(d1));
+      p0 = oneWhereZero(d0, e);
+      p1 = oneWhereZero(d1, e);
+      sum = p0 + p1;
+    } else if (entropy) {
+      // Σ_k r log r = Σ_k r (v_k − top) − log Σ_k e_k, with e_k = exp(v_k − top).
+      sum = Lane::Zero();
+      Lane weighted = Lane::Zero();
+      for (Index j = 0; j < c; ++j) {
+        LaneMap pj(p + j * stride + i);
+        const Lane shifted = pj - top;
+        const Lane e = expOrZero(shifted);
+        weighted += (e == 0.0).select(Lane::Zero(), e * shifted);
+        pj = e;
+        sum += e;
+      }
+      // (0 for a row far from every component: its responsibilities come later, and one
+      // component takes nearly all of it.)
+      s.norm = (sum == 0.0).select(Lane::Zero(),
+                                   weighted / sum.max(kSmallestNormal) - logOrMinusInfinity(sum));
+    } else {
+      sum = Lane::Zero();
+      for (Index j = 0; j < c; ++j) {
+        LaneMap pj(p + j * stride + i);
+        const Lane e = expOrZero(pj - top);
+        pj = e;
+        sum += e;
+      }
+    }
+    // A row whose sum is 0 was −∞ throughout: far from every component (norm −∞); every other
+    // sum is at least 1, the likeliest component's exp(0).
+    const bool far = sum.minCoeff() == 0.0;
+    // One division per row: p = e · (1/sum).
+    const Lane inverse = sum.max(kSmallestNormal).inverse();
+    if (!kOutput && !far && !rowWeights && !entropy && i + kLanes <= rows) {
+      // The common case: the responsibilities and nk in one sweep.
+      for (Index j = 0; j < c; ++j) {
+        LaneMap pj(p + j * stride + i);
+        pj *= inverse;
+        LaneMap(nkLanes + j * kLanes) += pj;
+      }
+      tops += top;
+      product *= sum;
+      weightSum += 1.0;
+      if (++grouped == kProductGroups) {
+        logLikelihood += logOrMinusInfinity(product);
+        product = Lane::Ones();
+        grouped = 0;
+      }
+      continue;
+    }
+    const Lane rowEntropy = entropy ? s.norm : Lane::Zero();
+    Lane norm = top + logOrMinusInfinity(sum);
+    for (Index j = 0; j < c; ++j) LaneMap(p + j * stride + i) *= inverse;
+    // Rows far from every component (norm −∞): the limit responsibilities.
+    if (far) {
+      std::vector<double> farP(static_cast<size_t>(c));
+      for (Index r = i; r < std::min(i + kLanes, rows); ++r) {
+        if (norm[r - i] != kNegInf) continue;
+        const Index label = farRowResponsibilities(*covariance_, x.row(r).data(), logPriors_, farP.data());
+        for (Index j = 0; j < c; ++j) p[j * stride + r] = farP[j];
+        if (kOutput && out->labels) best[r - i] = static_cast<std::int32_t>(label);
+      }
+    }
+    if constexpr (kOutput) {
+      const Index m = std::min<Index>(kLanes, rows - i);
+      if (out->logProb) std::copy_n(norm.data(), m, out->logProb + begin + i);
+      if (out->labels) std::copy_n(best.data(), m, out->labels + begin + i);
+      continue;
+    }
+    // From here on the padding lanes must add nothing: p = 0 and norm = 0 there.
+    Lane rowWeight = Lane::Ones();
+    for (Index r = rows; r < i + kLanes; ++r) {
+      for (Index j = 0; j < c; ++j) p[j * stride + r] = 0.0;
+      norm[r - i] = 0.0;
+      rowWeight[r - i] = 0.0;
+    }
+    Lane rowEntropyWeighted = rowEntropy;
+    if (rowWeights) {
+      for (Index r = i; r < std::min(i + kLanes, rows); ++r) {
+        const double w = rowWeights[r];
+        for (Index j = 0; j < c; ++j) p[j * stride + r] *= w;
+        // A row of weight 0 adds nothing, even when its density is 0 (norm −∞).
+        norm[r - i] = w > 0.0 ? w * norm[r - i] : 0.0;
+        rowEntropyWeighted[r - i] = w > 0.0 ? w * rowEntropy[r - i] : 0.0;
+        rowWeight[r - i] = w;
+      }
+    }
+    for (Index j = 0; j < c; ++j) LaneMap(nkLanes + j * kLanes) += LaneMap(p + j * stride + i);
+    logLikelihood += norm;
+    weightSum += rowWeight;
+    if (entropy) entropySum += rowEntropyWeighted;
+  }
+  if constexpr (kOutput) {
+    if (out->resp) untransposeRows(s.p.data(), stride, rows, c, out->resp + begin * c);
+    return;
+  }
+  if (grouped > 0) logLikelihood += logOrMinusInfinity(product);
+  logLikelihood += tops;
+  const StatisticsLayout at(*shape);
+  double* partial = s.partial.data();
+  partial[StatisticsLayout::kObjective] += foldLanes(logLikelihood);
+  partial[StatisticsLayout::kWeight] += foldLanes(weightSum);
+  partial[StatisticsLayout::kEntropy] += foldLanes(entropySum);
+  for (Index j = 0; j < c; ++j) {
+    partial[StatisticsLayout::kComponents + j] += foldLanes(LaneMap(nkLanes + j * kLanes));
+  }
+  double* centred = partial + at.centred;
+  if (shape->scatter) {
+    covariance_->accumulateScatterColumns(rows, s.xt.data(), s.p.data(), stride,
+                                          partial + at.scatter, centred, s.kernel);
+    return;
+  }
+  // About 0: Σ w r x.
+  if (d <= kDotFeatures) {
+    for (Index j = 0; j < k; ++j) {
+      for (Index f = 0; f < d; ++f) {
+        centred[j * d + f] += laneDot(s.p.row(j).data(), s.xt.row(f).data(), n);
+      }
+    }
+  } else {
+    RowMap(centred, k, d).noalias() += s.p.topRows(k).leftCols(rows) * x;
+  }
+}
+
+MixtureStatistics EStep::statisticsOfResponsibilities(const Data& data, const double* resp,
+                                                      const RowMatrix& centre, bool scatter) {
+  StatisticsShape shape;
+  shape.type = covariance_->type();
+  shape.k = k_;
+  shape.d = d_;
+  shape.scatter = scatter;
+  const StatisticsLayout at(shape);
+  std::uint64_t h = fingerprintBytes("responsibilities", 16, 0xcbf29ce484222325ULL);
+  MixtureStatistics total(shape, centre, fingerprintOf(h, centre.data(), centre.size()));
+  total.rows = data.n;
+  pool_.forEachOrdered(
+      data.blocks(),
+      [&](Index b, unsigned slot) {
+        Scratch& s = scratch_[slot];
+        s.partial.assign(static_cast<size_t>(at.size), 0.0);
+        double* partial = s.partial.data();
+        const Index begin = data.blockBegin(b);
+        const Index rows = data.blockSize(b);
+        const ConstRowMap r(resp + begin * k_, rows, k_);
+        const ConstRowMap x = data.block(b);
+        double weight = 0.0;
+        for (Index i = begin; i < begin + rows; ++i) weight += data.weight(i);
+        partial[StatisticsLayout::kWeight] = weight;
+        Eigen::Map<Vector>(partial + StatisticsLayout::kComponents, k_) = r.colwise().sum().transpose();
+        RowMap centred(partial + at.centred, k_, d_);
+        // Σ r (x − c) = rᵀx − (Σ r)·c: the second pass's c is the first pass's means, so this
+        // is about 0 and its rounding, eps·|c| per unit weight, is that of c itself.
+        centred.noalias() = r.transpose() * x;
+        if (scatter) {
+          centred -= (centre.array().colwise() * r.colwise().sum().transpose().array()).matrix();
+          covariance_->accumulateScatter(x, r.data(), centre, partial + at.scatter, s.kernel);
+        }
+      },
+      [&](Index, unsigned slot) { total.sums.add(scratch_[slot].partial.data()); });
+  return total;
+}
+
+}  // namespace gaussmix
