@@ -21,10 +21,17 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"fitSoftKMeansSync", FitSoftKMeansSync},   {"fitSoftKMeansAsync", FitSoftKMeansAsync},
       {"kmeansAssign", KMeansAssign},             {"firstNonFinite", FirstNonFinite},
       {"setMaxThreads", SetMaxThreads},           {"maxThreads", MaxThreads},
+      {"mixtureStatisticsSync", MixtureStatisticsSync},
+      {"mixtureStatisticsAsync", MixtureStatisticsAsync},
+      {"statisticsRead", StatisticsRead},         {"statisticsMerge", StatisticsMerge},
+      {"mixtureMaximise", MixtureMaximise},       {"softKMeansMaximise", SoftKMeansMaximise},
+      {"mixtureStart", MixtureStart},             {"seedCentres", SeedCentres},
   };
   for (const auto& entry : entries) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));
   }
+  // The row block size that fixes every summation order (types.h), exported as BLOCK_ROWS.
+  exports.Set("blockRows", Napi::Number::New(env, static_cast<double>(kBlockRows)));
   return exports;
 }
 

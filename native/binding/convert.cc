@@ -84,19 +84,6 @@ CovarianceType covarianceTypeFrom(const std::string& name) {
   throw invalidArgument("unknown covarianceType '" + name + "'");
 }
 
-Index covarianceSize(CovarianceType type, Index k, Index d) {
-  switch (type) {
-    case CovarianceType::Full:
-      return k * d * d;
-    case CovarianceType::Tied:
-      return d * d;
-    case CovarianceType::Diag:
-      return k * d;
-    case CovarianceType::Spherical:
-      return k;
-  }
-  return 0;
-}
 
 static MixtureInit mixtureInitFrom(const std::string& name) {
   if (name == "kmeans") return MixtureInit::KMeans;
@@ -179,16 +166,24 @@ Napi::TypedArray toLabelArray(Napi::Env env, const LargeVector<std::int32_t>& la
   return narrowedCopy<Napi::Int32Array, std::int32_t>(env, labels);
 }
 
-Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit) {
+const char* covarianceTypeName(CovarianceType type) {
   static const char* const kTypeNames[] = {"full", "tied", "diag", "spherical"};
-  const MixtureParams& p = fit.params;
+  return kTypeNames[static_cast<int>(type)];
+}
+
+Napi::Object mixtureParamsToJs(Napi::Env env, const MixtureParams& p) {
   Napi::Object out = Napi::Object::New(env);
-  out.Set("covarianceType", kTypeNames[static_cast<int>(p.type)]);
+  out.Set("covarianceType", covarianceTypeName(p.type));
   out.Set("weights", toFloat64Array(env, p.weights.data(), static_cast<size_t>(p.weights.size())));
   out.Set("means", toFloat64Array(env, p.means.data(), static_cast<size_t>(p.means.size())));
   out.Set("covariances", toFloat64Array(env, p.covariances.data(), p.covariances.size()));
   out.Set("precisionsCholesky",
           toFloat64Array(env, p.precisionsCholesky.data(), p.precisionsCholesky.size()));
+  return out;
+}
+
+Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit) {
+  Napi::Object out = mixtureParamsToJs(env, fit.params);
   out.Set("converged", Napi::Boolean::New(env, fit.converged));
   out.Set("nIter", Napi::Number::New(env, fit.nIter));
   out.Set("lowerBound", Napi::Number::New(env, fit.lowerBound));

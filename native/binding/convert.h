@@ -31,7 +31,6 @@ std::uint64_t seedArgument(const Napi::Value& value);
 CovarianceType covarianceTypeFrom(const std::string& name);
 MixtureOptions mixtureOptionsFrom(const Napi::Object& object, Index d);
 MixtureParams mixtureParamsFrom(const Napi::Object& object, Index d);
-Index covarianceSize(CovarianceType type, Index k, Index d);
 
 Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t length);
 // Labels in [0, k) as the narrowest typed array that holds them: Uint8Array (k <= 256),
@@ -39,6 +38,8 @@ Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t leng
 // previous fit's are only freed by the garbage collector), and on virtual machines first
 // touching memory is slow: a quarter of it is a quarter of the page faults.
 Napi::TypedArray toLabelArray(Napi::Env env, const LargeVector<std::int32_t>& labels, Index k);
+const char* covarianceTypeName(CovarianceType type);
+Napi::Object mixtureParamsToJs(Napi::Env env, const MixtureParams& params);
 Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit);
 
 }  // namespace gaussmix::binding

@@ -19,6 +19,15 @@ Napi::Value FitSoftKMeansSync(const Napi::CallbackInfo& info);
 Napi::Value FitSoftKMeansAsync(const Napi::CallbackInfo& info);
 Napi::Value KMeansAssign(const Napi::CallbackInfo& info);
 
+Napi::Value MixtureStatisticsSync(const Napi::CallbackInfo& info);
+Napi::Value MixtureStatisticsAsync(const Napi::CallbackInfo& info);
+Napi::Value StatisticsRead(const Napi::CallbackInfo& info);
+Napi::Value StatisticsMerge(const Napi::CallbackInfo& info);
+Napi::Value MixtureMaximise(const Napi::CallbackInfo& info);
+Napi::Value MixtureStart(const Napi::CallbackInfo& info);
+Napi::Value SeedCentres(const Napi::CallbackInfo& info);
+Napi::Value SoftKMeansMaximise(const Napi::CallbackInfo& info);
+
 Napi::Value FirstNonFinite(const Napi::CallbackInfo& info);
 
 Napi::Value SetMaxThreads(const Napi::CallbackInfo& info);

@@ -789,6 +789,20 @@ void Covariance::recentreScatter(double* scatter, const RowMatrix& centred, cons
   }
 }
 
+Index covarianceSize(CovarianceType type, Index k, Index d) {
+  switch (type) {
+    case CovarianceType::Full:
+      return k * d * d;
+    case CovarianceType::Tied:
+      return d * d;
+    case CovarianceType::Diag:
+      return k * d;
+    case CovarianceType::Spherical:
+      return k;
+  }
+  return 0;
+}
+
 std::unique_ptr<Covariance> Covariance::make(CovarianceType type, Index k, Index d) {
   switch (type) {
     case CovarianceType::Full:

@@ -14,6 +14,9 @@ namespace gaussmix {
 
 enum class CovarianceType { Full, Tied, Diag, Spherical };
 
+// Number of doubles in a covariances (or precisionsCholesky) array of this type.
+Index covarianceSize(CovarianceType type, Index k, Index d);
+
 // Per-thread scratch space for the kernels; sized on first use and then reused.
 struct Workspace {
   RowMatrix a;

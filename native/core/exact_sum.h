@@ -12,13 +12,19 @@ class ExactSums {
   static constexpr int kChunks = 68;
   ExactSums() = default;
   explicit ExactSums(Index n) { resize(n); }
-  void resize(Index n) { n_ = n; c_.assign(static_cast<size_t>(n * kChunks), 0); flags_.assign(static_cast<size_t>(n), 0); adds_ = 0; }
+  void resize(Index n) { arrays_ = 0; single_.clear(); n_ = n; c_.assign(static_cast<size_t>(n * kChunks), 0); flags_.assign(static_cast<size_t>(n), 0); adds_ = 0; }
   Index size() const { return n_; }
   void clear() { resize(n_); }
-  void add(const double* v) { for (Index i = 0; i < n_; ++i) addOne(i, v[i]); bump(); }
-  void add(Index i, double v) { addOne(i, v); bump(); }
+  void add(const double* v) {
+    if (arrays_ == 0) single_.assign(v, v + n_);
+    ++arrays_;
+    for (Index i = 0; i < n_; ++i) addOne(i, v[i]);
+    bump();
+  }
+  void add(Index i, double v) { arrays_ = 2; addOne(i, v); bump(); }
   void merge(const ExactSums& o) {
     if (o.n_ != n_) throw invalidArgument("ExactSums::merge: sizes differ");
+    arrays_ = 2;
     ExactSums t = o; t.normalise(); normalise();
     for (size_t j = 0; j < c_.size(); ++j) c_[j] += t.c_[j];
     for (Index i = 0; i < n_; ++i) flags_[i] |= t.flags_[i];
@@ -26,6 +32,7 @@ class ExactSums {
   }
   void round(double* out) const { for (Index i = 0; i < n_; ++i) out[i] = rounded(i); }
   double rounded(Index i) const {
+    if (arrays_ == 1) return single_[static_cast<size_t>(i)] == 0.0 ? 0.0 : single_[static_cast<size_t>(i)];
     if (flags_[i] & 4) return NAN;
     if ((flags_[i] & 3) == 3) return NAN;
     if (flags_[i] & 1) return INFINITY;
@@ -45,7 +52,13 @@ class ExactSums {
     int r = P - 52 > 0 ? P - 52 : 0;
     std::uint64_t m = 0; for (int p = P; p >= r; --p) m = (m << 1) | bit(p);
     std::uint64_t rb = bit(r - 1); bool sticky = false;
-    for (int p = r - 2; p >= 0 && !sticky; --p) sticky = bit(p);
+    if (r >= 2) {
+      const int top = r - 2;  // bits [0, top] decide the sticky bit
+      const int c = top >> 5;
+      const std::uint64_t mask = (top & 31) == 31 ? 0xffffffffu : ((std::uint64_t{1} << ((top & 31) + 1)) - 1);
+      sticky = (static_cast<std::uint64_t>(ch[c]) & mask) != 0;
+      for (int j = c - 1; j >= 0 && !sticky; --j) sticky = ch[j] != 0;
+    }
     if (rb && (sticky || (m & 1))) ++m;
     double v = std::ldexp(static_cast<double>(m), r - 1074);
     return neg ? -v : v;
@@ -61,6 +74,7 @@ class ExactSums {
     std::uint64_t n; std::memcpy(&n, data, 8);
     if (n > (size - 8) / (kChunks * 8 + 1)) throw invalidArgument("statistics: truncated");
     ExactSums s(static_cast<Index>(n));
+    s.arrays_ = 2;
     std::memcpy(s.c_.data(), data + 8, s.c_.size() * 8);
     std::memcpy(s.flags_.data(), data + 8 + s.c_.size() * 8, s.flags_.size());
     consumed = 8 + s.c_.size() * 8 + s.flags_.size();
@@ -93,5 +107,7 @@ class ExactSums {
   std::vector<std::int64_t> c_;
   std::vector<std::uint8_t> flags_;
   std::int64_t adds_ = 0;
+  int arrays_ = 0;              // arrays added (2: more than one, or single values, or merges)
+  std::vector<double> single_;  // the one array added, while arrays_ == 1
 };
 }  // namespace gaussmix

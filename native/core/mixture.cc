@@ -302,6 +302,29 @@ void maximise(const Covariance& covariance, const Moments& moments, double regCo
   }
 }
 
+// User-given starting parameters override params piece by piece (scikit-learn's _initialize).
+void applyGivenParameters(const MixtureOptions& options, const Covariance& covariance,
+                          MixtureParams& params) {
+  const Index k = params.k;
+  const Index d = params.d;
+  if (options.weightsInit) params.weights = ConstVectorMap(options.weightsInit, k);
+  if (options.meansInit) params.means = ConstRowMap(options.meansInit, k, d);
+  const Index size = covariance.size();
+  if (options.covariancesInit) {
+    params.covariances.assign(options.covariancesInit, options.covariancesInit + size);
+    params.precisionsCholesky.resize(static_cast<size_t>(size));
+    covariance.precisionCholeskyFromCovariance(params.covariances.data(),
+                                               params.precisionsCholesky.data());
+  } else if (options.precisionsInit) {
+    params.precisionsCholesky.resize(static_cast<size_t>(size));
+    params.covariances.resize(static_cast<size_t>(size));
+    covariance.precisionCholeskyFromPrecision(options.precisionsInit,
+                                              params.precisionsCholesky.data());
+    covariance.covarianceFromPrecisionCholesky(params.precisionsCholesky.data(),
+                                               params.covariances.data());
+  }
+}
+
 // Responsibilities from the chosen initialisation, then one M-step; user-given parameters
 // override the result piece by piece, exactly as scikit-learn's _initialize.
 MixtureParams initialise(EStep& estep, const Data& data, const MixtureOptions& options,
@@ -349,22 +372,7 @@ MixtureParams initialise(EStep& estep, const Data& data, const MixtureOptions& o
     maximise(covariance, momentsOfResponsibilities(estep, data, respStorage.data()),
              options.regCovar, true, params, reseeder);
   }
-  if (options.weightsInit) params.weights = ConstVectorMap(options.weightsInit, k);
-  if (options.meansInit) params.means = ConstRowMap(options.meansInit, k, d);
-  const Index size = covariance.size();
-  if (options.covariancesInit) {
-    params.covariances.assign(options.covariancesInit, options.covariancesInit + size);
-    params.precisionsCholesky.resize(static_cast<size_t>(size));
-    covariance.precisionCholeskyFromCovariance(params.covariances.data(),
-                                               params.precisionsCholesky.data());
-  } else if (options.precisionsInit) {
-    params.precisionsCholesky.resize(static_cast<size_t>(size));
-    params.covariances.resize(static_cast<size_t>(size));
-    covariance.precisionCholeskyFromPrecision(options.precisionsInit,
-                                              params.precisionsCholesky.data());
-    covariance.covarianceFromPrecisionCholesky(params.precisionsCholesky.data(),
-                                               params.covariances.data());
-  }
+  applyGivenParameters(options, covariance, params);
   return params;
 }
 
@@ -425,7 +433,37 @@ MixtureStatistics mixtureStatistics(const Data& data, const MixtureParams& param
   return mixtureStatistics(estep, data, params);
 }
 
-MixtureParams maximiseMixture(const MixtureStatistics& statistics, double regCovar) {
+MixtureParams givenMixtureParams(const MixtureOptions& options, Index d) {
+  if (!(options.weightsInit && options.meansInit &&
+        (options.covariancesInit || options.precisionsInit))) {
+    throw invalidArgument("weightsInit, meansInit and covariancesInit or precisionsInit are all "
+                          "needed to start without data");
+  }
+  MixtureParams params;
+  params.type = options.type;
+  params.k = options.k;
+  params.d = d;
+  const std::unique_ptr<Covariance> covariance = Covariance::make(options.type, options.k, d);
+  applyGivenParameters(options, *covariance, params);
+  return params;
+}
+
+MixtureStatistics assignmentStatistics(const Data& data, const RowMatrix& centres,
+                                       const RowMatrix* about, CovarianceType type,
+                                       unsigned threads, const std::atomic<bool>* cancel) {
+  const Index k = centres.rows();
+  ThreadPool pool(threadsFor(data.blocks(), threads), cancel);
+  LargeVector<std::int32_t> labels(static_cast<size_t>(data.n));
+  assignNearest(data, centres, pool, labels.data(), nullptr);
+  LargeVector<double> resp(static_cast<size_t>(data.n * k), 0.0);
+  for (Index i = 0; i < data.n; ++i) resp[static_cast<size_t>(i * k + labels[i])] = data.weight(i);
+  EStep estep(type, k, data.d, false, pool);
+  return estep.statisticsOfResponsibilities(data, resp.data(),
+                                            about ? *about : RowMatrix::Zero(k, data.d), about);
+}
+
+MixtureParams maximiseMixture(const MixtureStatistics& statistics, double regCovar,
+                              bool initialising) {
   const StatisticsShape& shape = statistics.shape;
   if (shape.noise || !shape.scatter || shape.entropy) {
     throw invalidArgument("these statistics are not a GaussianMixture's");
@@ -435,7 +473,7 @@ MixtureParams maximiseMixture(const MixtureStatistics& statistics, double regCov
   params.k = shape.k;
   params.d = shape.d;
   const std::unique_ptr<Covariance> covariance = Covariance::make(shape.type, shape.k, shape.d);
-  maximise(*covariance, roundedMoments(statistics), regCovar, false, params, nullptr);
+  maximise(*covariance, roundedMoments(statistics), regCovar, initialising, params, nullptr);
   return params;
 }
 

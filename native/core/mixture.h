@@ -46,9 +46,21 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
 // streamed and distributed fits. cancel (nullable) is polled per row block.
 MixtureStatistics mixtureStatistics(const Data& data, const MixtureParams& params,
                                     unsigned threads, const std::atomic<bool>* cancel);
-// The M-step from statistics: weights nk / Σ nk, means, and covariances about them with
-// regCovar on the diagonal (IllConditioned naming a component that collapsed).
-MixtureParams maximiseMixture(const MixtureStatistics& statistics, double regCovar);
+// The M-step from statistics: weights nk / Σ nk (initialising: nk / Σ w, as scikit-learn's
+// initialisation), means, and covariances about them with regCovar on the diagonal
+// (IllConditioned naming a component that collapsed).
+MixtureParams maximiseMixture(const MixtureStatistics& statistics, double regCovar,
+                              bool initialising);
+// The starting parameters given in options (all of them: weights, means, and covariances or
+// precisions), as a fit would start from them.
+MixtureParams givenMixtureParams(const MixtureOptions& options, Index d);
+// The statistics of hard assignments of data's rows to their nearest centres (an
+// initialisation over a stream): about 0 and without scatter when `about` is null (Σ w x per
+// cluster: a Lloyd update, or the means of the initial M-step), else about *about with the
+// scatter of `type`.
+MixtureStatistics assignmentStatistics(const Data& data, const RowMatrix& centres,
+                                       const RowMatrix* about, CovarianceType type,
+                                       unsigned threads, const std::atomic<bool>* cancel);
 
 // For each row (each output nullable): logProb = log p(x), resp = p(k | x) (N x K),
 // labels = argmax_k of the weighted log-density (ties to the lowest k).

@@ -9,8 +9,7 @@
 namespace gaussmix {
 
 Index StatisticsShape::scatterSize() const {
-  if (!scatter) return 0;
-  return Covariance::make(type, k, d)->size();
+  return scatter ? covarianceSize(type, k, d) : 0;
 }
 
 StatisticsLayout::StatisticsLayout(const StatisticsShape& shape) {

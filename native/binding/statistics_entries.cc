@@ -1,0 +1,209 @@
+// Sufficient statistics (native/core/statistics.h): one E-step's sums over a chunk of rows, as
+// canonical bytes the JavaScript side owns; their merge, their validation, and the M-steps that
+// read them. The bytes are the only state: nothing native outlives a call.
+#include <napi.h>
+
+#include <cstring>
+
+#include "convert.h"
+#include "core/kmeans.h"
+#include "core/mixture.h"
+#include "core/rng.h"
+#include "core/soft_kmeans.h"
+#include "core/statistics.h"
+#include "entries.h"
+#include "errors.h"
+#include "fit_entry.h"
+
+namespace gaussmix::binding {
+namespace {
+
+// gaussian: a GaussianMixture's E-step; soft: soft K-means'; assign: hard assignments to the
+// nearest of `centres` (a streamed initialisation), about `about` when given.
+enum class MixtureKind { Gaussian, Soft, Assign };
+
+struct StatisticsRequest {
+  Data data;
+  MixtureKind kind = MixtureKind::Gaussian;
+  MixtureParams params;             // gaussian, soft
+  CovarianceType type = CovarianceType::Full;  // assign
+  RowMatrix centres;                // assign
+  bool hasAbout = false;
+  RowMatrix about;                  // assign
+  unsigned threads = 1;
+};
+
+StatisticsRequest makeRequest(const Napi::CallbackInfo& info) {
+  StatisticsRequest r;
+  r.data = dataArgument(info);
+  const Napi::Object options = optionsArgument(info);
+  const std::string kind = stringProperty(options, "kind");
+  r.threads = threadsArgument(options.Get("threads"));
+  if (kind == "assign") {
+    r.kind = MixtureKind::Assign;
+    r.type = covarianceTypeFrom(stringProperty(options, "covarianceType"));
+    const Index k = countArgument(options.Get("k"), "k");
+    const size_t size = static_cast<size_t>(k * r.data.d);
+    r.centres = ConstRowMap(float64Data(options.Get("centres"), size, "centres"), k, r.data.d);
+    const double* about = optionalFloat64(options, "about", size);
+    r.hasAbout = about != nullptr;
+    if (about) r.about = ConstRowMap(about, k, r.data.d);
+    return r;
+  }
+  r.kind = kind == "soft" ? MixtureKind::Soft : MixtureKind::Gaussian;
+  const Napi::Value params = options.Get("params");
+  if (!params.IsObject()) throw Napi::TypeError::New(info.Env(), "params must be an object");
+  r.params = mixtureParamsFrom(params.As<Napi::Object>(), r.data.d);
+  return r;
+}
+
+MixtureStatistics run(const StatisticsRequest& r, const Control& control) {
+  switch (r.kind) {
+    case MixtureKind::Soft:
+      return softKMeansStatistics(r.data, r.params, r.threads, control.cancel);
+    case MixtureKind::Assign:
+      return assignmentStatistics(r.data, r.centres, r.hasAbout ? &r.about : nullptr, r.type,
+                                  r.threads, control.cancel);
+    case MixtureKind::Gaussian:
+      break;
+  }
+  return mixtureStatistics(r.data, r.params, r.threads, control.cancel);
+}
+
+// { bytes, covarianceType, k, d, rows, objective, weight }: the bytes and what the JavaScript
+// side shows without reading them.
+Napi::Object summaryToJs(Napi::Env env, const MixtureStatistics& st,
+                         const std::vector<std::uint8_t>* encoded = nullptr) {
+  std::vector<std::uint8_t> own;
+  if (!encoded) {
+    own = st.serialise();
+    encoded = &own;
+  }
+  Napi::Uint8Array bytes = Napi::Uint8Array::New(env, encoded->size());
+  std::memcpy(bytes.Data(), encoded->data(), encoded->size());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("bytes", bytes);
+  out.Set("family", "mixture");
+  out.Set("covarianceType", covarianceTypeName(st.shape.type));
+  out.Set("k", Napi::Number::New(env, static_cast<double>(st.shape.k)));
+  out.Set("d", Napi::Number::New(env, static_cast<double>(st.shape.d)));
+  out.Set("noise", Napi::Boolean::New(env, st.shape.noise));
+  out.Set("scatter", Napi::Boolean::New(env, st.shape.scatter));
+  out.Set("rows", Napi::Number::New(env, static_cast<double>(st.rows)));
+  out.Set("objective", Napi::Number::New(env, st.sums.rounded(StatisticsLayout::kObjective)));
+  out.Set("weight", Napi::Number::New(env, st.sums.rounded(StatisticsLayout::kWeight)));
+  return out;
+}
+
+Napi::Object summaryOfStatistics(Napi::Env env, const MixtureStatistics& st) {
+  return summaryToJs(env, st);
+}
+
+// The bytes of a Uint8Array argument (zero-copy view).
+MixtureStatistics statisticsArgument(const Napi::Value& value, const char* name) {
+  if (!value.IsTypedArray() ||
+      value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a Uint8Array");
+  }
+  const Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
+  return MixtureStatistics::parse(bytes.Data(), bytes.ElementLength());
+}
+
+}  // namespace
+
+Napi::Value MixtureStatisticsSync(const Napi::CallbackInfo& info) {
+  return fitSync(info, makeRequest, run, summaryOfStatistics);
+}
+
+Napi::Value MixtureStatisticsAsync(const Napi::CallbackInfo& info) {
+  return fitAsync(info, makeRequest, run, summaryOfStatistics);
+}
+
+// statisticsRead(bytes): the summary of valid statistics (a RangeError-kind error otherwise).
+Napi::Value StatisticsRead(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const MixtureStatistics st = statisticsArgument(info[0], "statistics");
+    Napi::Object out = summaryToJs(info.Env(), st);
+    out.Delete("bytes");
+    return out;
+  });
+}
+
+// statisticsMerge(earlier, later): the summary (with bytes) of later's rows after earlier's.
+Napi::Value StatisticsMerge(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    MixtureStatistics st = statisticsArgument(info[0], "statistics");
+    st.merge(statisticsArgument(info[1], "later"));
+    return summaryToJs(info.Env(), st);
+  });
+}
+
+// mixtureMaximise(bytes, regCovar, initialising): the GaussianMixture M-step's parameters
+// (initialising: weights nk / Σ w, as a fit's initialisation).
+Napi::Value MixtureMaximise(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const MixtureStatistics st = statisticsArgument(info[0], "statistics");
+    if (!info[1].IsNumber()) throw Napi::TypeError::New(info.Env(), "regCovar must be a number");
+    const bool initialising = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+    return mixtureParamsToJs(
+        info.Env(), maximiseMixture(st, info[1].As<Napi::Number>().DoubleValue(), initialising));
+  });
+}
+
+// mixtureStart(d, options): the parameters a fit starts from when weightsInit, meansInit and
+// covariancesInit or precisionsInit are all given (their factors computed as a fit does).
+Napi::Value MixtureStart(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const Index d = countArgument(info[0], "d");
+    if (!info[1].IsObject()) throw Napi::TypeError::New(info.Env(), "options must be an object");
+    const MixtureOptions options = mixtureOptionsFrom(info[1].As<Napi::Object>(), d);
+    return mixtureParamsToJs(info.Env(), givenMixtureParams(options, d));
+  });
+}
+
+// softKMeansMaximise(bytes, previousMeans): { means, weights } — μ_k = Σ r x / Σ r (a cluster
+// with Σ r = 0 keeps its previous centre), and each cluster's share Σ w r / Σ w.
+Napi::Value SoftKMeansMaximise(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const MixtureStatistics st = statisticsArgument(info[0], "statistics");
+    if (st.shape.scatter || st.shape.noise) {
+      throw invalidArgument("these statistics are not a SoftKMeans's (they have a scatter)");
+    }
+    const Index k = st.shape.k;
+    const Index d = st.shape.d;
+    const RowMatrix previous =
+        ConstRowMap(float64Data(info[1], static_cast<size_t>(k * d), "previousMeans"), k, d);
+    const Moments m = roundedMoments(st);
+    const RowMatrix means = softKMeansMeans(m, previous);
+    const Vector weights = m.nk / m.weight;
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("means", toFloat64Array(info.Env(), means.data(), static_cast<size_t>(means.size())));
+    out.Set("weights", toFloat64Array(info.Env(), weights.data(), static_cast<size_t>(k)));
+    return out;
+  });
+}
+
+// seedCentres(X, n, d, { k, seed, restart, init: 'k-means++' | 'random', threads, sampleWeight })
+// -> Float64Array [k, d]: the starting centres a fit would pick from these rows (greedy
+// k-means++, or k distinct rows at random), from the random stream of (seed, restart).
+Napi::Value SeedCentres(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const Data data = dataArgument(info);
+    const Napi::Object options = optionsArgument(info);
+    const Index k = countArgument(options.Get("k"), "k");
+    if (k < 1 || k > data.n) throw invalidArgument("k must be between 1 and the number of rows");
+    Rng rng(seedArgument(options.Get("seed")),
+            static_cast<std::uint64_t>(countArgument(options.Get("restart"), "restart")));
+    ThreadPool pool(threadsFor(data.blocks(), threadsArgument(options.Get("threads"))), nullptr);
+    const std::vector<Index> rows = stringProperty(options, "init") == "random"
+                                        ? randomIndices(data, k, rng)
+                                        : kmeansPlusPlusIndices(data, k, rng, pool);
+    Napi::Float64Array out = Napi::Float64Array::New(info.Env(), static_cast<size_t>(k * data.d));
+    for (Index c = 0; c < k; ++c) {
+      std::copy_n(data.x + rows[c] * data.d, data.d, out.Data() + c * data.d);
+    }
+    return out;
+  });
+}
+
+}  // namespace gaussmix::binding
