@@ -5,6 +5,8 @@
 #include <exception>
 
 #include "fixture.h"
+#include "counts_test.h"
+#include "hc_test.h"
 #include "mstep_test.h"
 
 int main(int argc, char** argv) {
@@ -16,10 +18,13 @@ int main(int argc, char** argv) {
   const std::string dir = argv[1];
   Checker checker;
   try {
+    testParameterCounts(checker, load(dir, "nparams"));
     for (const char* name : {"faithful", "iris", "diabetes", "banknote"}) {
       const Json fixture = load(dir, name);
       testMSteps(checker, fixture);
       testPriorMSteps(checker, fixture);
+      testHc(checker, fixture);
+      testHypervolume(checker, fixture);
     }
   } catch (const std::exception& e) {
     std::printf("FAIL exception: %s\n", e.what());
