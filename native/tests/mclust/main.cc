@@ -6,6 +6,7 @@
 
 #include "fixture.h"
 #include "counts_test.h"
+#include "em_test.h"
 #include "hc_test.h"
 #include "mstep_test.h"
 
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
       testPriorMSteps(checker, fixture);
       testHc(checker, fixture);
       testHypervolume(checker, fixture);
+      testEm(checker, fixture);
     }
   } catch (const std::exception& e) {
     std::printf("FAIL exception: %s\n", e.what());
