@@ -1,0 +1,107 @@
+// The E-step's scatter statistics as an M-step reads them. With r_ik the responsibilities,
+// w_i the sample weights, n_k = Σ_i w_i r_ik and x̄_k the weighted means, the scatter of
+// component k is W_k = Σ_i w_i r_ik (x_i − x̄_k)(x_i − x̄_k)ᵀ. A parametrisation declares the
+// least it needs (ModelDescriptor::needs) and reads it through this view; the engine may hold
+// anything at least as rich (per-component full matrices serve every model).
+#pragma once
+
+#include "../errors.h"
+#include "../types.h"
+
+namespace gaussmix {
+namespace mclust {
+
+// From the richest to the poorest. Pooled = Σ_k over the components.
+enum class ScatterKind {
+  Full,            // W_k, K × D × D
+  PooledFull,      // Σ_k W_k, D × D
+  Diagonal,        // diag(W_k), K × D
+  PooledDiagonal,  // Σ_k diag(W_k), D
+  Trace,           // tr(W_k), K
+  PooledTrace,     // Σ_k tr(W_k), 1
+};
+
+// Whether statistics of kind `have` can give what `need` asks for.
+constexpr bool provides(ScatterKind have, ScatterKind need) {
+  switch (need) {
+    case ScatterKind::Full: return have == ScatterKind::Full;
+    case ScatterKind::PooledFull: return have == ScatterKind::Full || have == ScatterKind::PooledFull;
+    case ScatterKind::Diagonal: return have == ScatterKind::Full || have == ScatterKind::Diagonal;
+    case ScatterKind::PooledDiagonal:
+      return have != ScatterKind::Trace && have != ScatterKind::PooledTrace;
+    case ScatterKind::Trace:
+      return have == ScatterKind::Full || have == ScatterKind::Diagonal || have == ScatterKind::Trace;
+    case ScatterKind::PooledTrace: return true;
+  }
+  return false;
+}
+
+// A read-only view of row-major doubles laid out as the kind says (full matrices: component
+// after component, each D × D row-major and symmetric).
+class ScatterView {
+ public:
+  ScatterView(ScatterKind kind, Index k, Index d, const double* data)
+      : kind_(kind), k_(k), d_(d), data_(data) {}
+
+  ScatterKind kind() const { return kind_; }
+  Index components() const { return k_; }
+  Index features() const { return d_; }
+
+  // W_k.
+  Matrix full(Index k) const {
+    require(ScatterKind::Full);
+    return ConstRowMap(data_ + k * d_ * d_, d_, d_);
+  }
+  // Σ_k W_k.
+  Matrix pooledFull() const {
+    require(ScatterKind::PooledFull);
+    if (kind_ == ScatterKind::PooledFull) return ConstRowMap(data_, d_, d_);
+    Matrix sum = Matrix::Zero(d_, d_);
+    for (Index k = 0; k < k_; ++k) sum += full(k);
+    return sum;
+  }
+  // diag(W_k).
+  Vector diagonal(Index k) const {
+    require(ScatterKind::Diagonal);
+    if (kind_ == ScatterKind::Diagonal) return ConstVectorMap(data_ + k * d_, d_);
+    return ConstRowMap(data_ + k * d_ * d_, d_, d_).diagonal();
+  }
+  // Σ_k diag(W_k).
+  Vector pooledDiagonal() const {
+    require(ScatterKind::PooledDiagonal);
+    switch (kind_) {
+      case ScatterKind::PooledDiagonal: return ConstVectorMap(data_, d_);
+      case ScatterKind::PooledFull: return ConstRowMap(data_, d_, d_).diagonal();
+      default: {
+        Vector sum = Vector::Zero(d_);
+        for (Index k = 0; k < k_; ++k) sum += diagonal(k);
+        return sum;
+      }
+    }
+  }
+  // tr(W_k).
+  double trace(Index k) const {
+    require(ScatterKind::Trace);
+    if (kind_ == ScatterKind::Trace) return data_[k];
+    return diagonal(k).sum();
+  }
+  // Σ_k tr(W_k).
+  double pooledTrace() const {
+    if (kind_ == ScatterKind::PooledTrace) return data_[0];
+    if (kind_ == ScatterKind::Trace) return ConstVectorMap(data_, k_).sum();
+    return pooledDiagonal().sum();
+  }
+
+ private:
+  void require(ScatterKind need) const {
+    if (!provides(kind_, need)) throw Error(ErrorKind::Internal, "scatter statistics too coarse for this M-step");
+  }
+
+  ScatterKind kind_;
+  Index k_;
+  Index d_;
+  const double* data_;
+};
+
+}  // namespace mclust
+}  // namespace gaussmix

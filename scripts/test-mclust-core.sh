@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds and runs the mclust core tests (native/tests/mclust) against the committed R mclust
+# fixtures: plain C++17 + Eigen, no Node. Needs nlohmann-json (Debian: nlohmann-json3-dev).
+#   bash scripts/test-mclust-core.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+eigen="$(node scripts/eigen.js)"
+out=build/mclust-tests
+mkdir -p "$out"
+${CXX:-g++} -std=c++17 -O2 -Wall -Wextra -Wno-unused-parameter -ffp-contract=off \
+  -DEIGEN_MPL2_ONLY -isystem "$eigen" -Inative -Inative/tests/mclust \
+  native/core/mclust/*.cc native/tests/mclust/*.cc -o "$out/mclust_tests"
+"$out/mclust_tests" test/fixtures/mclust
