@@ -285,6 +285,34 @@ export abstract class Estimator<S extends FittedState, O, R> {
     return { request, signal, callback, callbackError: () => thrown };
   }
 
+  /**
+   * Runs `work` (a streamed fit) under the fit protocol: an aborted signal or a running fit
+   * rejects at once; the state `work` returns is committed only if it succeeds and the signal
+   * has not fired; anything else leaves the model as it was.
+   */
+  protected async exclusive(signal: AbortSignal | undefined, work: () => Promise<S>): Promise<this> {
+    if (signal?.aborted) throw makeAbortError(signal);
+    if (this.#busy) throw busyError(this.className);
+    this.#busy = true;
+    try {
+      const state = await work();
+      if (signal?.aborted) throw makeAbortError(signal);
+      this.#state = state;
+      return this;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * Replaces the fitted state at once (an M-step from given statistics).
+   * @throws Error - code `ERR_GAUSSMIX_BUSY` while a fit of this instance runs.
+   */
+  protected replaceState(state: S): void {
+    if (this.#busy) throw busyError(this.className);
+    this.#state = state;
+  }
+
   /** Commits a successful native fit, unless the callback threw or the signal fired. */
   #commit(job: FitJob<O>, result: R): void {
     const thrown = job.callbackError();

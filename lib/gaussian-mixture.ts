@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { allocate, describe, invalidType, invalidValue, translateNativeError } from './errors.js';
+import { allocate, describe, ErrorCode, invalidType, invalidValue, translateNativeError } from './errors.js';
 import { freezeNDArray, restoreModel, type FitRequest, type NativeFitEntries } from './estimator.js';
 import { checkEnoughSamples, toMatrix } from './input.js';
 import { checkFields, encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
@@ -32,8 +32,24 @@ import {
   type NativeMixtureFit,
   type NativeIterationInfo,
   type NativeMixtureOptions,
+  type NativeMixtureParams,
   type ReseedEvent,
 } from './native.js';
+import { KMeans } from './kmeans.js';
+import { MixtureStatistics, Statistics } from './statistics.js';
+import type { StreamSource } from './stream.js';
+import {
+  checkSource,
+  readStreamOptions,
+  reservoirPass,
+  runStreamEm,
+  statisticsPass,
+  tooFewRows,
+  type CheckedStreamOptions,
+  type StreamFitOptions,
+  type StreamSample,
+} from './stream-em.js';
+import type { PassSettings } from './stream.js';
 import { weightedMean } from './numeric.js';
 import { integerOption, MAX_COUNT, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
 import { toNested, type Nested } from './tensor.js';
@@ -196,18 +212,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     const warm = o.warmStart ? this.state : null;
     const X = toMatrix(Xin, 'X', warm ? { features: warm.d, featuresOrigin: `this ${this.className} (warmStart) was fitted` } : {});
     checkEnoughSamples(o.nComponents, X.n, 'nComponents');
-    const options: NativeMixtureOptions = {
-      nComponents: o.nComponents,
-      covarianceType: o.covarianceType,
-      tol: o.tol,
-      maxIter: o.maxIter,
-      nInit: warm ? 1 : o.nInit,
-      seed: o.seed ?? randomSeed(),
-      threads: resolveThreads(o.threads),
-      regCovar: o.regCovar,
-      init: o.init,
-      onCollapse: o.onCollapse,
-    };
+    const options = this.#nativeOptions(warm !== null);
     if (warm) {
       // scikit-learn's warm start: one run from the fitted parameters, measuring the first
       // change from the fitted lower bound. The covariances are passed (not the Cholesky
@@ -241,6 +246,23 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     return { X, options };
   }
 
+  /** The resolved options of a native fit (without starting parameters or weights). */
+  #nativeOptions(warm: boolean): NativeMixtureOptions {
+    const o = this.#options;
+    return {
+      nComponents: o.nComponents,
+      covarianceType: o.covarianceType,
+      tol: o.tol,
+      maxIter: o.maxIter,
+      nInit: warm ? 1 : o.nInit,
+      seed: o.seed ?? randomSeed(),
+      threads: resolveThreads(o.threads),
+      regCovar: o.regCovar,
+      init: o.init,
+      onCollapse: o.onCollapse,
+    };
+  }
+
   /** The base report, with the number of re-seeds since the previous one. */
   protected override iterationInfo(info: NativeIterationInfo): IterationInfo {
     return Object.freeze({ ...super.iterationInfo(info), reseeds: info.reseeds ?? 0 });
@@ -253,30 +275,238 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
 
   /** The fitted state of a successful native fit (after checking its sizes). */
   protected stateFromFit(r: FitRequest<NativeMixtureOptions>, fit: NativeMixtureFit): MixtureState {
+    return this.#stateOf(fit, r.X.d, fit, freezeReseeds(fit.reseeds ?? []));
+  }
+
+  /** A fitted state from native parameters (after checking their sizes). */
+  #stateOf(
+    p: NativeMixtureParams,
+    d: number,
+    run: { converged: boolean; nIter: number; lowerBound: number },
+    reseeds: readonly ReseedEvent[],
+  ): MixtureState {
     const { nComponents: k, covarianceType: type } = this.#options;
-    const d = r.X.d;
     const covSize = covarianceShape(type, k, d).reduce((a, b) => a * b, 1);
     this.checkNativeSizes([
-      [fit.weights, k],
-      [fit.means, k * d],
-      [fit.covariances, covSize],
-      [fit.precisionsCholesky, covSize],
+      [p.weights, k],
+      [p.means, k * d],
+      [p.covariances, covSize],
+      [p.precisionsCholesky, covSize],
     ]);
     return Object.freeze({
       d,
-      weights: fit.weights,
+      weights: p.weights,
       params: Object.freeze({
         covarianceType: type,
-        weights: fit.weights,
-        means: fit.means,
-        covariances: fit.covariances,
-        precisionsCholesky: fit.precisionsCholesky,
+        weights: p.weights,
+        means: p.means,
+        covariances: p.covariances,
+        precisionsCholesky: p.precisionsCholesky,
       }),
-      converged: fit.converged,
-      nIter: fit.nIter,
-      lowerBound: fit.lowerBound,
-      reseeds: freezeReseeds(fit.reseeds ?? []),
+      converged: run.converged,
+      nIter: run.nIter,
+      lowerBound: run.lowerBound,
+      reseeds,
     });
+  }
+
+  // ------------------------------------------------------------- statistics and streamed fits
+
+  protected statisticsRequest(s: MixtureState): { kind: 'gaussian'; params: NativeMixtureParams } {
+    return { kind: 'gaussian', params: s.params };
+  }
+
+  /**
+   * The M-step from statistics (see {@link MixtureEstimator.statistics}): the weights, means and
+   * covariances (with `regCovar` on their diagonals) that EM computes from those sums. The model
+   * then holds them; `lowerBound` becomes the statistics' mean log-likelihood (that of the
+   * E-step, as after a fit), `nIter` grows by one and `converged` is false. Statistics merged
+   * from chunks of all the rows make this exactly the next iteration of an in-memory fit.
+   * @throws TypeError - not a GaussianMixture's statistics.
+   * @throws RangeError - statistics of another covariance type, K or D.
+   * @throws Error - code `ERR_GAUSSMIX_ILL_CONDITIONED` when a covariance collapses (the model
+   *   is unchanged); `ERR_GAUSSMIX_BUSY` while a fit of this instance runs.
+   */
+  maximise(stats: MixtureStatistics): this {
+    if (!(stats instanceof MixtureStatistics) || stats.soft) {
+      throw invalidType(`Expected the statistics of a ${this.className} for stats but received ${describe(stats)}`);
+    }
+    const { nComponents: k, covarianceType: type } = this.#options;
+    if (stats.covarianceType !== type || stats.nComponents !== k) {
+      throw invalidValue(
+        `stats are those of a ${stats.covarianceType} mixture of ${stats.nComponents} components, ` +
+          `but this ${this.className} has ${k} ${type} components`,
+      );
+    }
+    const prev = this.state;
+    if (prev && stats.nFeatures !== prev.d) {
+      throw invalidValue(`stats have ${stats.nFeatures} features, but this ${this.className} was fitted with ${prev.d}`);
+    }
+    let params: NativeMixtureParams;
+    try {
+      params = native().mixtureMaximise(Statistics.bytesOf(stats), this.#options.regCovar, false);
+    } catch (err) {
+      throw translateNativeError(err);
+    }
+    const run = { converged: false, nIter: (prev?.nIter ?? 0) + 1, lowerBound: stats.objective / stats.totalWeight };
+    this.replaceState(this.#stateOf(params, stats.nFeatures, run, Object.freeze([])));
+    return this;
+  }
+
+  /**
+   * Fits the model to a stream of rows too large for memory (or arriving in pieces): exact EM
+   * with one pass over the source per iteration, and the model's own `tol`, `maxIter`, `nInit`
+   * and starting options. From the same explicit start (`weightsInit`, `meansInit` and
+   * `covariancesInit` or `precisionsInit`, or `warmStart`) the result is bit-identical to
+   * `fit` on all the rows at once, for any batching and any thread count. Memory: two chunks
+   * of rows and the statistics, whatever the stream's length.
+   *
+   * The default start (no explicit parameters): a seeded uniform sample of `initSampleRows`
+   * rows is drawn in one pass; for `init: 'kmeans'` K-means (k-means++ seeding) runs on the
+   * sample, then up to 5 Lloyd passes over the stream (fewer once the centres stop moving), and
+   * the initial M-step takes the stream's rows by their nearest centre in two more passes; the
+   * other `init` values initialise from the sample as `fit` would from X. Explicit starting
+   * pieces (`weightsInit` and the like) override the result as in `fit`.
+   *
+   * @param source - called once per pass; returns an (async) iterable of batches: NDArrays,
+   *   arrays of rows, or `{ X, sampleWeight }` (a stream with weights in any batch weighs every
+   *   row, 1 where a batch has none).
+   * @param options - `signal`, `onIteration` (as `fit`'s), `initSampleRows` (default 65,536).
+   * @throws (rejects) TypeError / RangeError - a bad source or batch (the message names the
+   *   batch and its rows in the pass), a stream shorter than nComponents, options
+   *   `onCollapse: 'reseed'` (not supported on streams).
+   * @throws (rejects) AbortError, Error - as `fit`. The model is unchanged in every case.
+   */
+  async fitStream(source: StreamSource, options?: StreamFitOptions): Promise<this> {
+    const what = `${this.className}.fitStream`;
+    checkSource(source, what);
+    const o = this.#options;
+    const so = readStreamOptions(options, `${what} options`, o.nComponents);
+    if (o.onCollapse === 'reseed') {
+      throw invalidValue(
+        `${what}: onCollapse 'reseed' is not supported on streams (it searches every row for the ` +
+          `worst-explained sample); use onCollapse 'error'`,
+      );
+    }
+    const warm = o.warmStart ? this.state : null;
+    return this.exclusive(so.signal, async () => {
+      const settings: PassSettings = { what, d: warm?.d, weighted: false, rows: undefined, signal: so.signal };
+      const native0 = this.#nativeOptions(warm !== null);
+      const threads = native0.threads;
+      const result = await runStreamEm<NativeMixtureParams>(
+        {
+          nInit: native0.nInit,
+          maxIter: o.maxIter,
+          previousObjective: warm ? warm.lowerBound : -Infinity,
+          initialise: async (restart) => warm?.params ?? (await this.#streamStart(source, settings, restart, native0, so)),
+          expectation: (params) => statisticsPass(source, settings, () => ({ kind: 'gaussian', params, threads })),
+          maximise: (stats) => {
+            try {
+              return native().mixtureMaximise(Statistics.bytesOf(stats), o.regCovar, false);
+            } catch (err) {
+              throw translateNativeError(err);
+            }
+          },
+          converged: (change) => Math.abs(change) < o.tol,
+          notFinite: (iter) =>
+            Object.assign(
+              new Error(
+                `${what}: the log-likelihood is not finite in iteration ${iter}: some rows have zero density ` +
+                  'under the parameters (their squared distances to the components overflow, or their densities ' +
+                  'underflow). To fix it, standardise the features or increase regCovar.',
+              ),
+              { code: ErrorCode.ILL_CONDITIONED },
+            ),
+        },
+        so,
+      );
+      return this.#stateOf(result.params, settings.d as number, result, Object.freeze([]));
+    });
+  }
+
+  /** The start of a streamed fit's restart (see {@link GaussianMixture.fitStream}). */
+  async #streamStart(
+    source: StreamSource,
+    settings: PassSettings,
+    restart: number,
+    nativeOptions: NativeMixtureOptions,
+    so: CheckedStreamOptions,
+  ): Promise<NativeMixtureParams> {
+    const o = this.#options;
+    const k = o.nComponents;
+    const { threads, seed } = nativeOptions;
+    const start = o.start;
+    const dGiven = (start.meansInit?.shape as readonly number[] | undefined)?.[1] ?? settings.d;
+    const allGiven = start.weightsInit && start.meansInit && (start.covariancesInit || start.precisionsInit);
+    const fromGiven = (d: number, base: NativeMixtureParams | undefined): NativeMixtureParams => {
+      const given = resolveStartingParameters(start, o.covarianceType, k, d);
+      const pieces = base
+        ? {
+            weightsInit: given.weightsInit ?? base.weights,
+            meansInit: given.meansInit ?? base.means,
+            ...(given.precisionsInit
+              ? { precisionsInit: given.precisionsInit }
+              : { covariancesInit: given.covariancesInit ?? base.covariances }),
+          }
+        : given;
+      try {
+        return native().mixtureStart(d, { ...nativeOptions, ...pieces });
+      } catch (err) {
+        throw translateNativeError(err);
+      }
+    };
+    if (allGiven && dGiven !== undefined) return fromGiven(dGiven, undefined);
+    const sample = await reservoirPass(source, settings, so.initSampleRows, seed, restart);
+    if ((settings.rows ?? sample.n) < k) throw tooFewRows(`${this.className}.fitStream`, settings.rows ?? sample.n, k, 'nComponents');
+    const d = sample.d;
+    const restartSeed = (seed + restart * 0x9e3779b9) % 2 ** 53;
+    const params =
+      o.init === 'kmeans'
+        ? await this.#streamKMeansStart(source, settings, sample, restartSeed, threads)
+        : sampleStart(this.#options, sample, restartSeed, threads);
+    const anyGiven = start.weightsInit || start.meansInit || start.covariancesInit || start.precisionsInit;
+    return anyGiven ? fromGiven(d, params) : params;
+  }
+
+  /** init 'kmeans' over a stream: K-means on the sample, Lloyd passes, then the M-step. */
+  async #streamKMeansStart(
+    source: StreamSource,
+    settings: PassSettings,
+    sample: StreamSample,
+    seed: number,
+    threads: number,
+  ): Promise<NativeMixtureParams> {
+    const o = this.#options;
+    const k = o.nComponents;
+    const km = new KMeans({ nClusters: k, seed, threads: o.threads }).fitSync(
+      { data: sample.data, shape: [sample.n, sample.d] },
+      sample.weights ? { sampleWeight: sample.weights } : undefined,
+    );
+    let centres = km.clusterCenters.data;
+    const assign = (about?: Float64Array) =>
+      statisticsPass(source, settings, () => ({
+        kind: 'assign',
+        covarianceType: o.covarianceType,
+        k,
+        centres,
+        threads,
+        ...(about ? { about } : {}),
+      }));
+    // Lloyd passes until the centres stop moving (at most STREAM_LLOYD_PASSES); the means of
+    // the last assignment are the initial M-step's first pass.
+    let means = centres;
+    for (let pass = 0; pass < STREAM_LLOYD_PASSES; pass++) {
+      const stats = await assign();
+      means = native().softKMeansMaximise(Statistics.bytesOf(stats), centres).means;
+      if (sameValues(means, centres)) break;
+      if (pass + 1 < STREAM_LLOYD_PASSES) centres = means;
+    }
+    const scatter = await assign(means);
+    try {
+      return native().mixtureMaximise(Statistics.bytesOf(scatter), o.regCovar, true);
+    } catch (err) {
+      throw translateNativeError(err);
+    }
   }
 
   // ------------------------------------------------------------------------------- prediction
@@ -538,4 +768,33 @@ function readState(st: StateReader, model: GaussianMixture, reseeds: readonly Re
     lowerBound: st.lowerBound('lowerBound', fitted.nIter),
     reseeds,
   });
+}
+
+/** Lloyd passes over a stream in a streamed fit's 'kmeans' start, at most. */
+const STREAM_LLOYD_PASSES = 5;
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/** A streamed fit's start for the inits other than 'kmeans': `fit`'s initialisation on the sample. */
+function sampleStart(o: ResolvedMixtureOptions, sample: StreamSample, seed: number, threads: number): NativeMixtureParams {
+  const gm = new GaussianMixture({
+    nComponents: o.nComponents,
+    covarianceType: o.covarianceType,
+    regCovar: o.regCovar,
+    init: o.init,
+    maxIter: 0,
+    seed,
+    threads,
+  });
+  gm.fitSync({ data: sample.data, shape: [sample.n, sample.d] }, sample.weights ? { sampleWeight: sample.weights } : undefined);
+  return {
+    covarianceType: o.covarianceType,
+    weights: gm.weights,
+    means: gm.means.data,
+    covariances: gm.covariances.data,
+    precisionsCholesky: gm.precisionsCholesky.data,
+  };
 }

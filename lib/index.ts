@@ -34,4 +34,14 @@ export type {
   ReseedEvent,
 } from './types.js';
 export { getMaxThreads, setMaxThreads } from './threads.js';
+export {
+  BLOCK_ROWS,
+  KMeansStatistics,
+  MixtureStatistics,
+  Statistics,
+  type StatisticsFamily,
+} from './statistics.js';
+export type { StatisticsOptions } from './mixture-estimator.js';
+export type { StreamBatch, StreamSource } from './stream.js';
+export { DEFAULT_INIT_SAMPLE_ROWS, type StreamFitOptions } from './stream-em.js';
 export { AbortError, ErrorCode, type ErrorCodeValue, type GaussmixError } from './errors.js';

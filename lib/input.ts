@@ -33,6 +33,8 @@ export interface MatrixExpectations {
   readonly features?: number;
   /** Who fixed `features`, for the message, e.g. `'this GaussianMixture was fitted'`. */
   readonly featuresOrigin?: string;
+  /** X's rows are a batch of a stream starting at this row of the pass (messages name both). */
+  readonly rowOffset?: number;
 }
 
 /**
@@ -146,14 +148,15 @@ export function readShape(shape: unknown, name: string, rank?: number): number[]
 }
 
 /** The message for a non-finite value at a flat index of a row-major [n, d] array. */
-function nonFiniteMessage(name: string, value: number, index: number, d: number): string {
+function nonFiniteMessage(name: string, value: number, index: number, d: number, rowOffset: number | undefined): string {
   const row = Math.floor(index / d);
   const col = index - row * d;
-  return `${name} contains a non-finite value (${describe(value)}) at row ${row}, column ${col}`;
+  const where = rowOffset === undefined ? `row ${row}` : `row ${row} (row ${rowOffset + row} of the pass)`;
+  return `${name} contains a non-finite value (${describe(value)}) at ${where}, column ${col}`;
 }
 
 /** Reads X given as an NDArray {data, shape} (with optional scijs stride/offset). */
-function matrixFromNDArray(X: { data: unknown; shape: unknown }, name: string): Matrix {
+function matrixFromNDArray(X: { data: unknown; shape: unknown }, name: string, rowOffset?: number): Matrix {
   const src = genuineFloatArray(X.data);
   if (src === undefined) {
     throw invalidType(
@@ -176,7 +179,7 @@ function matrixFromNDArray(X: { data: unknown; shape: unknown }, name: string): 
   }
   checkSizes(n, d, name);
   const bad = findNonFinite(data);
-  if (bad >= 0) throw invalidValue(nonFiniteMessage(name, data[bad] as number, bad, d));
+  if (bad >= 0) throw invalidValue(nonFiniteMessage(name, data[bad] as number, bad, d, rowOffset));
   return { data, n, d };
 }
 
@@ -255,7 +258,7 @@ function checkSizes(n: number, d: number, name: string): void {
 }
 
 /** Reads X given as an array of rows. */
-function matrixFromRows(X: ArrayLike<unknown>, name: string): Matrix {
+function matrixFromRows(X: ArrayLike<unknown>, name: string, rowOffset?: number): Matrix {
   const n = X.length;
   if (n === 0) throw invalidValue(`${name} has no samples (N = 0): at least one row is needed`);
   const first = X[0];
@@ -302,7 +305,7 @@ function matrixFromRows(X: ArrayLike<unknown>, name: string): Matrix {
     }
   }
   const bad = findNonFinite(data);
-  if (bad >= 0) throw invalidValue(nonFiniteMessage(name, data[bad] as number, bad, d));
+  if (bad >= 0) throw invalidValue(nonFiniteMessage(name, data[bad] as number, bad, d, rowOffset));
   return { data, n, d };
 }
 
@@ -325,9 +328,9 @@ export function toMatrix(X: unknown, name = 'X', expect: MatrixExpectations = {}
         checkFeatures(d, name, expect);
       }
     }
-    m = matrixFromNDArray(X, name);
+    m = matrixFromNDArray(X, name, expect.rowOffset);
   } else if (isArrayLike(X) && typeof X !== 'string') {
-    m = matrixFromRows(X, name);
+    m = matrixFromRows(X, name, expect.rowOffset);
   } else {
     throw invalidType(
       `Expected an NDArray {data, shape: [N, D]} or an array of rows for ${name} but received ${describe(X)}`,

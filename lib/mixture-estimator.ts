@@ -5,13 +5,21 @@
  *
  * @module
  */
-import { allocate } from './errors.js';
+import { allocate, translateNativeError } from './errors.js';
 import { Estimator, freezeNDArray, type FittedState } from './estimator.js';
 import { evaluateMixture } from './evaluate.js';
 import type { Matrix } from './input.js';
-import type { NativeMixtureOutputs, NativeMixtureParams } from './native.js';
+import { native, type NativeMixtureOutputs, type NativeMixtureParams } from './native.js';
 import { weightedMean } from './numeric.js';
+import { readOptionsObject, readSampleWeight, resolveThreads } from './options.js';
+import { wrapStatistics, type MixtureStatistics } from './statistics.js';
 import type { DataInput, NDArray } from './types.js';
+
+/** Options of `statistics()`. */
+export interface StatisticsOptions {
+  /** Raw weights >= 0 of X's rows (all zero is allowed: a chunk may weigh nothing). */
+  sampleWeight?: ArrayLike<number>;
+}
 
 /** The fitted state of a mixture. */
 export interface MixtureFittedState extends FittedState {
@@ -31,6 +39,34 @@ export abstract class MixtureEstimator<S extends MixtureFittedState, O, R> exten
    */
   get lowerBound(): number {
     return this.fitted('lowerBound').lowerBound;
+  }
+
+  /** What an E-step under the fitted state computes with. */
+  protected abstract statisticsRequest(s: S): { kind: 'gaussian' | 'soft'; params: NativeMixtureParams };
+
+  /**
+   * The sufficient statistics of one E-step over X's rows under the current parameters (the
+   * fitted ones, or those a fit with `maxIter: 0` set): what {@link maximise} needs, and what
+   * streamed and distributed fits sum chunk by chunk. Statistics of chunks of rows that start at
+   * multiples of `BLOCK_ROWS`, merged in row order, equal those of all the rows bit for bit.
+   * @param options - `sampleWeight`: raw weights of X's rows.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting (before any argument error).
+   * @throws TypeError / RangeError - bad X, D different from the fitted model, bad weights.
+   */
+  statistics(X: DataInput, options?: StatisticsOptions): MixtureStatistics {
+    const { X: m, s } = this.input(X, 'statistics()');
+    const o = options === undefined ? {} : (readOptionsObject(options, 'statistics options', ['sampleWeight']) as StatisticsOptions);
+    const sampleWeight = o.sampleWeight === undefined ? undefined : readSampleWeight(o.sampleWeight, m.n, 'sampleWeight', true);
+    try {
+      const summary = native().mixtureStatisticsSync(m.data, m.n, m.d, {
+        ...this.statisticsRequest(s),
+        threads: resolveThreads(this.threadCount),
+        ...(sampleWeight ? { sampleWeight } : {}),
+      });
+      return wrapStatistics(summary) as MixtureStatistics;
+    } catch (err) {
+      throw translateNativeError(err);
+    }
   }
 
   /** Fills caller-allocated outputs for X under the fitted mixture. */

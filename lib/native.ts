@@ -113,10 +113,14 @@ type RawFitAsync<O, R> = (
 ) => () => void;
 
 /** The addon's exports: NativeAddon with the raw asynchronous entries. */
-type RawAddon = Omit<NativeAddon, 'fitMixtureAsync' | 'fitKMeansAsync' | 'fitSoftKMeansAsync'> & {
+type RawAddon = Omit<
+  NativeAddon,
+  'fitMixtureAsync' | 'fitKMeansAsync' | 'fitSoftKMeansAsync' | 'mixtureStatisticsAsync'
+> & {
   fitMixtureAsync: RawFitAsync<NativeMixtureOptions, NativeMixtureFit>;
   fitKMeansAsync: RawFitAsync<NativeKMeansOptions, NativeKMeansFit>;
   fitSoftKMeansAsync: RawFitAsync<NativeSoftKMeansOptions, NativeSoftKMeansFit>;
+  mixtureStatisticsAsync: RawFitAsync<NativeStatisticsRequest, NativeStatisticsSummary>;
 };
 
 /** A raw asynchronous entry as a function returning { promise, cancel }. */
@@ -138,6 +142,7 @@ function wrap(raw: RawAddon): NativeAddon {
     fitMixtureAsync: asTask(raw.fitMixtureAsync.bind(raw)),
     fitKMeansAsync: asTask(raw.fitKMeansAsync.bind(raw)),
     fitSoftKMeansAsync: asTask(raw.fitSoftKMeansAsync.bind(raw)),
+    mixtureStatisticsAsync: asTask(raw.mixtureStatisticsAsync.bind(raw)),
   };
 }
 
@@ -240,6 +245,74 @@ export interface NativeAddon {
   maxThreads(): number;
   /** 'avx512', 'avx2-fma' or 'baseline': the copy of the native code this process runs. */
   readonly simd: string;
+  /** The row block size of every summation (the package's BLOCK_ROWS). */
+  readonly blockRows: number;
+
+  /** One E-step's statistics of X's rows under a mixture's parameters (on this thread). */
+  mixtureStatisticsSync(X: Float64Array, n: number, d: number, request: NativeStatisticsRequest): NativeStatisticsSummary;
+  /** The same off this thread; cancel() rejects with code ERR_GAUSSMIX_ABORTED. */
+  mixtureStatisticsAsync(
+    X: Float64Array,
+    n: number,
+    d: number,
+    request: NativeStatisticsRequest,
+  ): NativeTask<NativeStatisticsSummary>;
+  /** Validates statistics bytes; their summary (without bytes). Throws RangeError when invalid. */
+  statisticsRead(bytes: Uint8Array): NativeStatisticsSummary;
+  /** The statistics of later's rows after earlier's (a new encoding). */
+  statisticsMerge(earlier: Uint8Array, later: Uint8Array): NativeStatisticsSummary;
+  /** GaussianMixture's M-step from statistics (initialising: weights nk / Σ w). */
+  mixtureMaximise(bytes: Uint8Array, regCovar: number, initialising: boolean): NativeMixtureParams;
+  /** The parameters a fit starts from when every starting parameter is given. */
+  mixtureStart(d: number, options: NativeMixtureOptions): NativeMixtureParams;
+  /** k starting centres picked from X's rows as a fit would (k-means++ or random), [k, d]. */
+  seedCentres(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: { k: number; seed: number; restart: number; init: 'k-means++' | 'random'; threads: number; sampleWeight?: Float64Array },
+  ): Float64Array;
+  /** Soft K-means' M-step: the new means (a cluster with Σ r = 0 keeps its previous centre) and each cluster's share. */
+  softKMeansMaximise(bytes: Uint8Array, previousMeans: Float64Array): { means: Float64Array; weights: Float64Array };
+}
+
+/** What an E-step's statistics are computed from. */
+export type NativeStatisticsRequest =
+  | {
+      /** 'gaussian': a GaussianMixture (log-priors log π, scatter); 'soft': soft K-means (sums about 0). */
+      kind: 'gaussian' | 'soft';
+      params: NativeMixtureParams;
+      /** >= 1 */
+      threads: number;
+      sampleWeight?: Float64Array;
+    }
+  | {
+      /** Hard assignments to the nearest of `centres` [k, d] (a streamed start). */
+      kind: 'assign';
+      covarianceType: CovarianceType;
+      k: number;
+      centres: Float64Array;
+      /** The points the sums are taken about, with the scatter; absent: about 0, no scatter. */
+      about?: Float64Array;
+      threads: number;
+      sampleWeight?: Float64Array;
+    };
+
+/** Statistics as the addon returns them: canonical bytes and what they hold. */
+export interface NativeStatisticsSummary {
+  /** The encoding (absent from statisticsRead, whose caller has it). */
+  bytes?: Uint8Array;
+  family: 'mixture' | 'kmeans';
+  covarianceType?: CovarianceType;
+  k: number;
+  d: number;
+  noise?: boolean;
+  scatter?: boolean;
+  rows: number;
+  /** Σ w log p(x) (KMeans: −inertia). */
+  objective: number;
+  /** Σ w */
+  weight: number;
 }
 
 /** 'given' takes centersInit [K, D]. */

@@ -215,12 +215,12 @@ export function readFitOptions(value: unknown, what: string): CheckedFitOptions 
 
 /**
  * Checks sample weights against N and copies them: length N, every value a finite number
- * >= 0, not all zero.
+ * >= 0, not all zero (unless `allZero`: one batch of a stream may weigh nothing).
  * @param name - the argument's name in messages.
  * @throws TypeError - not an array, or an element that is not a number.
  * @throws RangeError - wrong length, a negative or non-finite value, or all zero.
  */
-export function readSampleWeight(value: unknown, n: number, name = 'sampleWeight'): Float64Array {
+export function readSampleWeight(value: unknown, n: number, name = 'sampleWeight', allZero = false): Float64Array {
   if (typeof value !== 'object' || value === null || typeof (value as ArrayLike<unknown>).length !== 'number') {
     throw invalidType(`Expected an array of numbers for ${name} but received ${describe(value)}`);
   }
@@ -241,6 +241,6 @@ export function readSampleWeight(value: unknown, n: number, name = 'sampleWeight
     if (v > 0) anyPositive = true;
     out[i] = v;
   }
-  if (!anyPositive) throw invalidValue(`${name} must not be all zero`);
+  if (!anyPositive && !allZero) throw invalidValue(`${name} must not be all zero`);
   return out;
 }

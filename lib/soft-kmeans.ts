@@ -23,7 +23,19 @@ import {
   type NativeSoftKMeansFit,
   type NativeSoftKMeansOptions,
 } from './native.js';
-import { numberOption, readOptionsObject } from './options.js';
+import { describe, invalidType, invalidValue, translateNativeError } from './errors.js';
+import { randomSeed, numberOption, readOptionsObject, resolveThreads } from './options.js';
+import { MixtureStatistics, Statistics } from './statistics.js';
+import type { PassSettings, StreamSource } from './stream.js';
+import {
+  checkSource,
+  readStreamOptions,
+  reservoirPass,
+  runStreamEm,
+  statisticsPass,
+  tooFewRows,
+  type StreamFitOptions,
+} from './stream-em.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
 
@@ -177,6 +189,124 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
       converged: fit.converged,
       nIter: fit.nIter,
       lowerBound: fit.objective,
+    });
+  }
+
+  // ------------------------------------------------------------- statistics and streamed fits
+
+  protected statisticsRequest(s: SoftKMeansState): { kind: 'soft'; params: NativeMixtureParams } {
+    return { kind: 'soft', params: s.params };
+  }
+
+  /**
+   * The M-step from statistics (see {@link MixtureEstimator.statistics}): μₖ = Σ w·r·x / Σ w·r
+   * (a cluster with Σ w·r = 0 keeps its mean). `weights` become the clusters' shares in those
+   * statistics (under the means they were computed with), `lowerBound` their mean
+   * log-likelihood, `nIter` grows by one and `converged` is false.
+   * @throws TypeError - not a SoftKMeans's statistics.
+   * @throws RangeError - statistics of another K or D.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting (the current means are
+   *   needed); `ERR_GAUSSMIX_BUSY` while a fit of this instance runs.
+   */
+  maximise(stats: MixtureStatistics): this {
+    const s = this.fitted('maximise()');
+    if (!(stats instanceof MixtureStatistics) || !stats.soft) {
+      throw invalidType(`Expected the statistics of a SoftKMeans for stats but received ${describe(stats)}`);
+    }
+    if (stats.nComponents !== this.nClusters || stats.nFeatures !== s.d) {
+      throw invalidValue(
+        `stats have ${stats.nComponents} clusters and ${stats.nFeatures} features, but this SoftKMeans has ` +
+          `${this.nClusters} and ${s.d}`,
+      );
+    }
+    let next: { means: Float64Array; weights: Float64Array };
+    try {
+      next = native().softKMeansMaximise(Statistics.bytesOf(stats), s.params.means);
+    } catch (err) {
+      throw translateNativeError(err);
+    }
+    this.replaceState(
+      Object.freeze({
+        d: s.d,
+        params: mixtureOf(next.means, this.nClusters, this.#stiffness),
+        weights: next.weights,
+        converged: false,
+        nIter: s.nIter + 1,
+        lowerBound: stats.objective / stats.totalWeight,
+      }),
+    );
+    return this;
+  }
+
+  /**
+   * Fits the model to a stream of rows (see {@link GaussianMixture.fitStream}): one pass per
+   * iteration, bit-identical to `fit` on all the rows from the same explicit `init` centres, for
+   * any batching and thread count. Without explicit centres, the seeding (`init`) picks from a
+   * seeded uniform sample of `initSampleRows` rows drawn in one pass. `weights` take one more
+   * pass under the final means, as in `fit`.
+   * @throws (rejects) TypeError / RangeError / AbortError / Error - as `GaussianMixture.fitStream`.
+   */
+  async fitStream(source: StreamSource, options?: StreamFitOptions): Promise<this> {
+    const what = 'SoftKMeans.fitStream';
+    checkSource(source, what);
+    const o = this.#options;
+    const k = o.nClusters;
+    const so = readStreamOptions(options, `${what} options`, k);
+    const given = typeof o.init === 'string' ? undefined : o.init;
+    return this.exclusive(so.signal, async () => {
+      const settings: PassSettings = { what, d: given?.d, weighted: false, rows: undefined, signal: so.signal };
+      const threads = resolveThreads(o.threads);
+      const seed = o.seed ?? randomSeed();
+      const stiffness = this.#stiffness;
+      const pass = (params: NativeMixtureParams) =>
+        statisticsPass(source, settings, () => ({ kind: 'soft', params, threads }));
+      const result = await runStreamEm<NativeMixtureParams>(
+        {
+          nInit: given ? 1 : o.nInit,
+          maxIter: o.maxIter,
+          previousObjective: -Infinity,
+          initialise: async (restart) => {
+            if (given) return mixtureOf(given.data, k, stiffness);
+            const sample = await reservoirPass(source, settings, so.initSampleRows, seed, restart);
+            if ((settings.rows ?? sample.n) < k) throw tooFewRows(what, settings.rows ?? sample.n, k, 'nClusters');
+            const centres = native().seedCentres(sample.data, sample.n, sample.d, {
+              k,
+              seed,
+              restart,
+              init: o.init === 'random' ? 'random' : 'k-means++',
+              threads,
+              ...(sample.weights ? { sampleWeight: sample.weights } : {}),
+            });
+            return mixtureOf(centres, k, stiffness);
+          },
+          expectation: pass,
+          maximise: (stats, params) =>
+            mixtureOf(native().softKMeansMaximise(Statistics.bytesOf(stats), params.means).means, k, stiffness),
+          converged: (_change, before, after) => {
+            let largest = 0;
+            for (let i = 0; i < after.means.length; i++) {
+              largest = Math.max(largest, Math.abs((after.means[i] as number) - (before.means[i] as number)));
+            }
+            return largest < o.tol;
+          },
+          notFinite: (iter) =>
+            invalidValue(
+              `${what}: the log-likelihood is not finite in iteration ${iter}: some rows are too far from every ` +
+                'centre for this stiffness. To fix it, standardise the features or use a smaller stiffness.',
+            ),
+        },
+        so,
+      );
+      // One more pass, under the final means, for each cluster's share of the data.
+      const shares = native().softKMeansMaximise(Statistics.bytesOf(await pass(result.params)), result.params.means);
+      return Object.freeze({
+        d: settings.d as number,
+        params: result.params,
+        weights: shares.weights,
+        converged: result.converged,
+        nIter: result.nIter,
+        lowerBound: result.lowerBound,
+      });
     });
   }
 

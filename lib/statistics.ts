@@ -1,0 +1,161 @@
+/**
+ * Sufficient statistics: the sums one E-step takes over some rows, which is all an M-step
+ * reads. They are the seam of fits over data that do not fit in memory (`fitStream`) or that
+ * sit on several machines (`gaussmix/distributed`): statistics of chunks of rows merge in row
+ * order, and when every chunk but the last holds a multiple of {@link BLOCK_ROWS} rows the
+ * merge is bit for bit the statistics of all the rows at once (every sum is kept exactly and
+ * rounded once; inside a block of rows the order of the additions is fixed).
+ *
+ * A statistics object is immutable; `merge` returns a new one. `toBuffer()` gives canonical
+ * bytes (equal statistics give equal bytes), versioned, and `Statistics.fromBuffer` validates
+ * them completely: truncated, oversized, corrupted or foreign bytes are a `RangeError` that
+ * says what is wrong, never a crash.
+ *
+ * @module
+ */
+import { describe, invalidType, translateNativeError } from './errors.js';
+import { native, type CovarianceType, type NativeStatisticsSummary } from './native.js';
+
+/**
+ * The row block size that fixes the order of every sum: statistics of chunks that start at
+ * multiples of `BLOCK_ROWS`, merged in row order, equal the statistics of the whole.
+ */
+export const BLOCK_ROWS = 4096;
+
+/** The statistics' family: which estimators read them. */
+export type StatisticsFamily = 'mixture' | 'kmeans';
+
+/**
+ * The sums of one E-step over some rows (base class). See {@link MixtureStatistics} and
+ * {@link KMeansStatistics}.
+ */
+export abstract class Statistics {
+  readonly #bytes: Uint8Array;
+  readonly #summary: Readonly<NativeStatisticsSummary>;
+
+  /** @internal Built by the estimators' `statistics()`, by `merge` and by `fromBuffer`. */
+  protected constructor(bytes: Uint8Array, summary: NativeStatisticsSummary) {
+    this.#bytes = bytes;
+    this.#summary = Object.freeze({ ...summary, bytes: undefined });
+  }
+
+  /** The number of rows summed (rows of weight 0 included). */
+  get rows(): number {
+    return this.#summary.rows;
+  }
+
+  /**
+   * The E-step's objective summed over the rows: Σ wₙ·log p(xₙ) for a mixture (the mean
+   * log-likelihood `lowerBound` is `objective / totalWeight`); −inertia for KMeans.
+   */
+  get objective(): number {
+    return this.#summary.objective;
+  }
+
+  /** Σ wₙ, the total sample weight of the rows (their number when unweighted). */
+  get totalWeight(): number {
+    return this.#summary.weight;
+  }
+
+  /** The number of components (clusters) K. */
+  get nComponents(): number {
+    return this.#summary.k;
+  }
+
+  /** The number of features D. */
+  get nFeatures(): number {
+    return this.#summary.d;
+  }
+
+  /** Which estimators' statistics these are. */
+  get family(): StatisticsFamily {
+    return this.#summary.family;
+  }
+
+  /**
+   * The statistics of these rows followed by `later`'s rows. Both must come from the same
+   * model parameters (the same fitted model, or the same iteration of a fit).
+   * @throws TypeError - `later` is not a Statistics of the same family.
+   * @throws RangeError - they were computed under other parameters or for another shape.
+   */
+  merge(later: Statistics): this {
+    if (!(later instanceof Statistics) || later.family !== this.family) {
+      throw invalidType(`Expected ${this.family} statistics for later but received ${describe(later)}`);
+    }
+    let merged: NativeStatisticsSummary;
+    try {
+      merged = native().statisticsMerge(this.#bytes, later.#bytes);
+    } catch (err) {
+      throw translateNativeError(err);
+    }
+    return wrapStatistics(merged) as this;
+  }
+
+  /** The canonical, versioned encoding (a fresh copy): equal statistics give equal bytes. */
+  toBuffer(): Uint8Array {
+    return this.#bytes.slice();
+  }
+
+  /**
+   * Reads bytes written by `toBuffer` (possibly by another process or machine).
+   * @param buffer - a Uint8Array (a Node Buffer is one).
+   * @throws TypeError - not a Uint8Array.
+   * @throws RangeError - bytes that are not valid gaussmix statistics of this format version
+   *   (the message says what is wrong).
+   */
+  static fromBuffer(buffer: Uint8Array): Statistics {
+    if (!(buffer instanceof Uint8Array)) {
+      throw invalidType(`Expected a Uint8Array for buffer but received ${describe(buffer)}`);
+    }
+    const bytes = buffer.slice();
+    let summary: NativeStatisticsSummary;
+    try {
+      summary = native().statisticsRead(bytes);
+    } catch (err) {
+      throw translateNativeError(err);
+    }
+    return wrapStatistics({ ...summary, bytes });
+  }
+
+  /** @internal The encoding itself (not a copy), for the native M-steps. */
+  static bytesOf(statistics: Statistics): Uint8Array {
+    return statistics.#bytes;
+  }
+
+  /** @internal The summary the native side returned. */
+  static summaryOf(statistics: Statistics): Readonly<NativeStatisticsSummary> {
+    return statistics.#summary;
+  }
+}
+
+/**
+ * Statistics of a Gaussian mixture's E-step (GaussianMixture, GaussianKMeans) or of soft
+ * K-means: Σw, Σw·rₖ, Σw·rₖ·(x − cₖ) and, for mixtures, the scatter about the E-step's means,
+ * with the log-likelihood Σw·log p(x).
+ */
+export class MixtureStatistics extends Statistics {
+  /** The covariance type of the model the statistics belong to (SoftKMeans: 'spherical'). */
+  get covarianceType(): CovarianceType {
+    return Statistics.summaryOf(this).covarianceType as CovarianceType;
+  }
+
+  /** Whether these are soft K-means statistics (no scatter) rather than a mixture's. */
+  get soft(): boolean {
+    return !Statistics.summaryOf(this).scatter;
+  }
+}
+
+/** Statistics of a KMeans assignment step: per-cluster Σw and Σw·x, and the inertia. */
+export class KMeansStatistics extends Statistics {}
+
+/** @internal The statistics object for a native summary with its bytes. */
+export function wrapStatistics(summary: NativeStatisticsSummary): Statistics {
+  const bytes = summary.bytes;
+  if (!bytes) throw new Error('gaussmix: internal: statistics without bytes');
+  // (The constructors are protected: build through a subclass expression.)
+  const Ctor = (summary.family === 'kmeans' ? KMeansStatistics : MixtureStatistics) as unknown as new (
+    bytes: Uint8Array,
+    summary: NativeStatisticsSummary,
+  ) => Statistics;
+  return new Ctor(bytes, summary);
+}

@@ -1,0 +1,195 @@
+/**
+ * Streams of rows for `fitStream`: a source is read once per pass, its batches (of any sizes)
+ * are validated and copied into chunks that start at multiples of {@link BLOCK_ROWS} rows of
+ * the pass, so that the statistics of the chunks merge into exactly those of all the rows at
+ * once, whatever the batching. Memory: two chunks of rows, whatever the length of the stream.
+ *
+ * @module
+ */
+import { describe, invalidType, invalidValue, makeAbortError } from './errors.js';
+import { isNDArrayLike, toMatrix, type Matrix } from './input.js';
+import { readSampleWeight } from './options.js';
+import { BLOCK_ROWS } from './statistics.js';
+import type { DataInput } from './types.js';
+
+/** One batch of a stream: rows, optionally with their sample weights. */
+export type StreamBatch = DataInput | { readonly X: DataInput; readonly sampleWeight?: ArrayLike<number> };
+
+/**
+ * A source of rows for `fitStream`: a function that starts a new pass over the same rows, in
+ * the same order, every time it is called (a fit reads its source once per iteration, and
+ * once or more to initialise). It returns an iterable or an async iterable of batches:
+ * NDArrays, arrays of rows, or `{ X, sampleWeight }`. Batches may have any number of rows.
+ */
+export type StreamSource = () => AsyncIterable<StreamBatch> | Iterable<StreamBatch>;
+
+/** A chunk of a pass, in a buffer that is reused two chunks later. */
+export interface StreamChunk {
+  /** Row-major [n, d]; a view of the pass's staging buffer. */
+  readonly data: Float64Array;
+  readonly n: number;
+  readonly d: number;
+  /** [n], when the stream is weighted. */
+  readonly weights: Float64Array | undefined;
+  /** The index of the chunk's first row in the pass (a multiple of BLOCK_ROWS). */
+  readonly firstRow: number;
+}
+
+/** What a pass needs to know about its stream. */
+export interface PassSettings {
+  /** `'GaussianMixture.fitStream'` and the like, for messages. */
+  readonly what: string;
+  /** The number of features, once known (the first pass learns it). */
+  d: number | undefined;
+  /** Whether any batch carries sampleWeight (then every row has a weight, 1 when not given). */
+  weighted: boolean;
+  /** The number of rows of a pass, once a pass has completed. */
+  rows: number | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Thrown inside a pass that meets the stream's first weighted batch: the pass restarts weighted. */
+export class WeightedStreamFound extends Error {}
+
+/** Rows per chunk: whole blocks, about 2 MiB of values, at least one block. */
+function chunkRowsFor(d: number): number {
+  const blocks = Math.max(1, Math.min(16, Math.floor((1 << 18) / (BLOCK_ROWS * d))));
+  return blocks * BLOCK_ROWS;
+}
+
+function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+}
+
+function isIterable(v: unknown): v is Iterable<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+}
+
+/** Calls the source and checks that it returned an (async) iterable. */
+function startPass(source: StreamSource, what: string): AsyncIterable<unknown> | Iterable<unknown> {
+  if (typeof source !== 'function') {
+    throw invalidType(`${what}: expected a function returning an iterable of batches for source but received ${describe(source)}`);
+  }
+  const it: unknown = source();
+  if (!isAsyncIterable(it) && !isIterable(it)) {
+    throw invalidType(`${what}: source() must return an iterable or an async iterable of batches but returned ${describe(it)}`);
+  }
+  return it;
+}
+
+/** A batch's rows and weights, validated (messages name the batch and the rows of the pass). */
+function readBatch(
+  batch: unknown,
+  index: number,
+  firstRow: number,
+  settings: PassSettings,
+): { X: Matrix; weights: Float64Array | undefined } {
+  const name = `${settings.what}: batch ${index} (from row ${firstRow} of the pass)`;
+  let input: unknown = batch;
+  let sampleWeight: unknown;
+  if (typeof batch === 'object' && batch !== null && !isNDArrayLike(batch) && 'X' in batch && !Array.isArray(batch)) {
+    input = (batch as { X: unknown }).X;
+    sampleWeight = (batch as { sampleWeight?: unknown }).sampleWeight;
+  }
+  let X: Matrix;
+  try {
+    X = toMatrix(
+      input,
+      'X',
+      settings.d === undefined
+        ? { rowOffset: firstRow }
+        : { features: settings.d, featuresOrigin: 'the earlier batches have', rowOffset: firstRow },
+    );
+  } catch (err) {
+    if (err instanceof Error) err.message = `${name}: ${err.message}`;
+    throw err;
+  }
+  let weights: Float64Array | undefined;
+  if (sampleWeight !== undefined) {
+    try {
+      weights = readSampleWeight(sampleWeight, X.n, 'sampleWeight', true);
+    } catch (err) {
+      if (err instanceof Error) err.message = `${name}: ${err.message}`;
+      throw err;
+    }
+  }
+  return { X, weights };
+}
+
+/**
+ * One pass over the source as BLOCK_ROWS-aligned chunks. A chunk's buffer is refilled two
+ * chunks later: the caller must be done with a chunk (its native work finished) before it asks
+ * for the chunk after next. Learns `d` and `rows`; throws {@link WeightedStreamFound} when it
+ * meets a weighted batch in a stream it believed unweighted.
+ */
+export async function* streamChunks(source: StreamSource, settings: PassSettings): AsyncGenerator<StreamChunk> {
+  const iterable = startPass(source, settings.what);
+  let buffers: Float64Array[] = [];
+  let weightBuffers: Float64Array[] = [];
+  let which = 0;
+  let filled = 0; // rows in the current buffer
+  let passRows = 0; // rows of the pass in the chunks yielded so far
+  let seen = 0; // rows of the pass read so far
+  let chunkRows = 0;
+  let index = 0;
+  const signal = settings.signal;
+  for await (const batch of iterable as AsyncIterable<unknown>) {
+    if (signal?.aborted) throw makeAbortError(signal);
+    const { X, weights } = readBatch(batch, index, seen, settings);
+    index++;
+    seen += X.n;
+    if (weights && !settings.weighted) throw new WeightedStreamFound();
+    if (settings.d === undefined) settings.d = X.d;
+    const d = X.d;
+    if (buffers.length === 0) {
+      chunkRows = chunkRowsFor(d);
+      buffers = [new Float64Array(chunkRows * d), new Float64Array(chunkRows * d)];
+      if (settings.weighted) weightBuffers = [new Float64Array(chunkRows), new Float64Array(chunkRows)];
+    }
+    let from = 0;
+    while (from < X.n) {
+      const take = Math.min(X.n - from, chunkRows - filled);
+      (buffers[which] as Float64Array).set(X.data.subarray(from * d, (from + take) * d), filled * d);
+      if (settings.weighted) {
+        const w = weightBuffers[which] as Float64Array;
+        if (weights) w.set(weights.subarray(from, from + take), filled);
+        else w.fill(1, filled, filled + take);
+      }
+      filled += take;
+      from += take;
+      if (filled === chunkRows) {
+        yield {
+          data: buffers[which] as Float64Array,
+          n: filled,
+          d,
+          weights: settings.weighted ? weightBuffers[which] : undefined,
+          firstRow: passRows,
+        };
+        passRows += filled;
+        filled = 0;
+        which ^= 1;
+        if (signal?.aborted) throw makeAbortError(signal);
+      }
+    }
+    // (The rows of a partly filled chunk are counted when it is yielded.)
+  }
+  if (filled > 0) {
+    const d = settings.d as number;
+    yield {
+      data: (buffers[which] as Float64Array).subarray(0, filled * d),
+      n: filled,
+      d,
+      weights: settings.weighted ? (weightBuffers[which] as Float64Array).subarray(0, filled) : undefined,
+      firstRow: passRows,
+    };
+    passRows += filled;
+  }
+  if (passRows === 0) throw invalidValue(`${settings.what}: the source gave no rows`);
+  if (settings.rows !== undefined && settings.rows !== passRows) {
+    throw invalidValue(
+      `${settings.what}: the source gave ${passRows} rows in this pass but ${settings.rows} in the first: ` +
+        'every call of source() must give the same rows in the same order',
+    );
+  }
+  settings.rows = passRows;
+}

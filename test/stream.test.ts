@@ -1,0 +1,290 @@
+/**
+ * Sufficient statistics and streamed fits (API.md "Sufficient statistics and streamed fits"):
+ * statistics of BLOCK_ROWS-aligned chunks merged in order equal those of the whole, bit for bit,
+ * and survive toBuffer/fromBuffer; fitStream from an explicit start gives fit's parameters bit
+ * for bit for random batchings (1 row to 3·BLOCK_ROWS + 1, different per pass) and threads
+ * 1..8; bad sources reject naming the batch and row and leave the model as it was.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  BLOCK_ROWS,
+  GaussianKMeans,
+  GaussianMixture,
+  MixtureStatistics,
+  SoftKMeans,
+  Statistics,
+  getMaxThreads,
+  setMaxThreads,
+  type CovarianceType,
+  type NDArray,
+  type StreamBatch,
+} from '../lib/index.js';
+import { mulberry32, sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
+
+const N = 3 * BLOCK_ROWS + 1234;
+const D = 3;
+const { data } = sampleMixture(77, THREE_CLUSTERS, N);
+const X: NDArray = { data, shape: [N, D] };
+const rng = mulberry32(78);
+const WEIGHTS = Float64Array.from({ length: N }, () => (rng() < 0.05 ? 0 : 0.1 + rng() * 3));
+const TYPES: CovarianceType[] = ['full', 'tied', 'diag', 'spherical'];
+
+let cap = 0;
+beforeAll(() => {
+  cap = getMaxThreads();
+  setMaxThreads(8); // so that 8 threads are real on a 2-core machine
+});
+afterAll(() => setMaxThreads(cap === 0 ? 0 : cap));
+
+/** A source that cuts the rows into random batch sizes, different on every pass. */
+function batchedSource(
+  x: Float64Array,
+  d: number,
+  seed: number,
+  options: { weights?: Float64Array; nested?: boolean } = {},
+): { source: () => AsyncGenerator<StreamBatch>; passes: () => number } {
+  let pass = 0;
+  const n = x.length / d;
+  return {
+    passes: () => pass,
+    source: async function* () {
+      const r = mulberry32(seed + 1000 * pass++);
+      for (let first = 0; first < n; ) {
+        const u = r();
+        // Mostly small and odd sizes, sometimes a single row, sometimes several blocks.
+        const size = u < 0.1 ? 1 : u < 0.8 ? 1 + Math.floor(r() * 700) : 1 + Math.floor(r() * (3 * BLOCK_ROWS + 1));
+        const rows = Math.min(size, n - first);
+        const chunk = x.slice(first * d, (first + rows) * d);
+        const batchX = options.nested
+          ? Array.from({ length: rows }, (_, i) => Array.from(chunk.subarray(i * d, (i + 1) * d)))
+          : { data: chunk, shape: [rows, d] };
+        yield options.weights ? { X: batchX, sampleWeight: options.weights.subarray(first, first + rows) } : batchX;
+        first += rows;
+      }
+    },
+  };
+}
+
+function same(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+function expectSameMixture(a: GaussianMixture, b: GaussianMixture): void {
+  expect(same(a.weights, b.weights)).toBe(true);
+  expect(same(a.means.data, b.means.data)).toBe(true);
+  expect(same(a.covariances.data, b.covariances.data)).toBe(true);
+  expect(same(a.precisionsCholesky.data, b.precisionsCholesky.data)).toBe(true);
+  expect(a.nIter).toBe(b.nIter);
+  expect(a.converged).toBe(b.converged);
+  expect(Object.is(a.lowerBound, b.lowerBound)).toBe(true);
+}
+
+/** Explicit starting parameters of a type, from a short fit with another seed. */
+function startOf(type: CovarianceType, k = 3) {
+  const m = new GaussianMixture({ nComponents: k, covarianceType: type, maxIter: 2, seed: 5, init: 'random-from-data' }).fitSync(X);
+  return { weightsInit: m.weights, meansInit: m.means, covariancesInit: m.covariances };
+}
+
+describe('statistics', () => {
+  it.each(TYPES)('%s: aligned chunks merged in order equal the whole, and round-trip through bytes', (type) => {
+    const gm = new GaussianMixture({ nComponents: 3, covarianceType: type, seed: 3, maxIter: 3 }).fitSync(X);
+    const whole = gm.statistics(X, { sampleWeight: WEIGHTS });
+    const cuts = [0, BLOCK_ROWS, 3 * BLOCK_ROWS, N];
+    let merged: MixtureStatistics | undefined;
+    for (let c = 0; c + 1 < cuts.length; c++) {
+      const [a, b] = [cuts[c] as number, cuts[c + 1] as number];
+      const part = gm.statistics({ data: data.subarray(a * D, b * D), shape: [b - a, D] }, { sampleWeight: WEIGHTS.subarray(a, b) });
+      merged = merged ? merged.merge(part) : part;
+    }
+    expect(merged!.rows).toBe(N);
+    expect(same(merged!.toBuffer(), whole.toBuffer())).toBe(true);
+    const back = Statistics.fromBuffer(whole.toBuffer());
+    expect(back).toBeInstanceOf(MixtureStatistics);
+    expect(same(back.toBuffer(), whole.toBuffer())).toBe(true);
+    expect(Object.is(back.objective, whole.objective)).toBe(true);
+    expect(back.totalWeight).toBeCloseTo(WEIGHTS.reduce((s, w) => s + w, 0), 6);
+    // The M-step from the statistics is the next EM iteration of the fitted model.
+    const next = GaussianMixture.fromJSON(gm.toJSON()).maximise(back as MixtureStatistics);
+    const ref = new GaussianMixture({
+      nComponents: 3,
+      covarianceType: type,
+      maxIter: 1,
+      weightsInit: gm.weights,
+      meansInit: gm.means,
+      covariancesInit: gm.covariances,
+    }).fitSync(X, { sampleWeight: WEIGHTS });
+    expect(same(next.means.data, ref.means.data)).toBe(true);
+    expect(same(next.covariances.data, ref.covariances.data)).toBe(true);
+    expect(Object.is(next.lowerBound, ref.lowerBound)).toBe(true);
+  });
+
+  it('merging statistics of other parameters or shapes is a RangeError', () => {
+    const a = new GaussianMixture({ nComponents: 3, seed: 1, maxIter: 1 }).fitSync(X);
+    const b = new GaussianMixture({ nComponents: 3, seed: 2, maxIter: 1 }).fitSync(X);
+    const c = new GaussianMixture({ nComponents: 2, seed: 1, maxIter: 1 }).fitSync(X);
+    expect(() => a.statistics(X).merge(b.statistics(X))).toThrow(RangeError);
+    expect(() => a.statistics(X).merge(c.statistics(X))).toThrow(/shape|other parameters/);
+    expect(() => a.statistics(X).merge({} as Statistics)).toThrow(TypeError);
+  });
+
+  it('statistics before fitting is a not-fitted error, before any argument error', () => {
+    expect(() => new GaussianMixture({ nComponents: 2 }).statistics('bad' as unknown as NDArray)).toThrow(/fitted/);
+  });
+});
+
+describe('fitStream equals fit from the same explicit start', () => {
+  it.each(TYPES)('%s, random batchings, threads 1..8', async (type) => {
+    const start = startOf(type);
+    const options = { nComponents: 3, covarianceType: type, tol: 1e-9, maxIter: 6, ...start };
+    const ref = new GaussianMixture({ ...options, threads: 1 }).fitSync(X);
+    for (const threads of [1, 2, 3, 8]) {
+      const { source, passes } = batchedSource(data, D, threads * 31);
+      const gm = await new GaussianMixture({ ...options, threads }).fitStream(source);
+      expectSameMixture(gm, ref);
+      expect(passes()).toBe(ref.nIter);
+    }
+  });
+
+  it('weighted streams (some batches without weights count as weight 1)', async () => {
+    const start = startOf('full');
+    const options = { nComponents: 3, tol: 0, maxIter: 4, ...start };
+    const ref = new GaussianMixture(options).fitSync(X, { sampleWeight: WEIGHTS });
+    const gm = await new GaussianMixture(options).fitStream(batchedSource(data, D, 9, { weights: WEIGHTS }).source);
+    expectSameMixture(gm, ref);
+  });
+
+  it('nested-array batches and a synchronous iterable', async () => {
+    const start = startOf('diag');
+    const options = { nComponents: 3, covarianceType: 'diag' as const, tol: 0, maxIter: 3, ...start };
+    const ref = new GaussianMixture(options).fitSync(X);
+    const gm = await new GaussianMixture(options).fitStream(batchedSource(data, D, 4, { nested: true }).source);
+    expectSameMixture(gm, ref);
+    const rows = Array.from({ length: N }, (_, i) => Array.from(data.subarray(i * D, (i + 1) * D)));
+    const gm2 = await new GaussianMixture(options).fitStream(() => [rows.slice(0, 5000), rows.slice(5000)]);
+    expectSameMixture(gm2, ref);
+  });
+
+  it('warm start continues a fit exactly as fit does', async () => {
+    const base = new GaussianMixture({ nComponents: 3, maxIter: 2, seed: 8, warmStart: true, tol: 0 }).fitSync(X);
+    const a = GaussianMixture.fromJSON(base.toJSON()).fitSync(X);
+    const b = await GaussianMixture.fromJSON(base.toJSON()).fitStream(batchedSource(data, D, 12).source);
+    expectSameMixture(b, a);
+  });
+
+  it('GaussianKMeans and SoftKMeans', async () => {
+    const start = startOf('spherical');
+    const gkOptions = { nComponents: 3, tol: 0, maxIter: 4, ...start };
+    const gk = await new GaussianKMeans(gkOptions).fitStream(batchedSource(data, D, 13).source);
+    expectSameMixture(gk, new GaussianKMeans(gkOptions).fitSync(X));
+    const init = start.meansInit;
+    const skOptions = { nClusters: 3, stiffness: 2, tol: 1e-12, maxIter: 7, init };
+    const ref = new SoftKMeans(skOptions).fitSync(X, { sampleWeight: WEIGHTS });
+    for (const threads of [1, 3]) {
+      const sk = await new SoftKMeans({ ...skOptions, threads }).fitStream(batchedSource(data, D, 14, { weights: WEIGHTS }).source);
+      expect(same(sk.means.data, ref.means.data)).toBe(true);
+      expect(same(sk.weights, ref.weights)).toBe(true);
+      expect(sk.nIter).toBe(ref.nIter);
+      expect(Object.is(sk.lowerBound, ref.lowerBound)).toBe(true);
+    }
+  });
+});
+
+describe('fitStream default start', () => {
+  it('fits a mixture from a stream with the default k-means start', async () => {
+    const gm = await new GaussianMixture({ nComponents: 3, seed: 21 }).fitStream(batchedSource(data, D, 22).source);
+    const ref = new GaussianMixture({ nComponents: 3, seed: 21 }).fitSync(X);
+    // Not the same start as fit, but the same optimum on three well-separated clusters.
+    expect(gm.converged).toBe(true);
+    expect(gm.lowerBound).toBeCloseTo(ref.lowerBound, 3);
+    // Seeded: the same stream and seed give the same model, whatever the batching.
+    const again = await new GaussianMixture({ nComponents: 3, seed: 21 }).fitStream(batchedSource(data, D, 99).source);
+    expectSameMixture(again, gm);
+  });
+
+  it.each(['k-means++', 'random', 'random-from-data'] as const)('init %s from the sample', async (init) => {
+    const gm = await new GaussianMixture({ nComponents: 3, seed: 4, init, maxIter: 200 }).fitStream(batchedSource(data, D, 5).source, {
+      initSampleRows: 2000,
+    });
+    expect(gm.nIter).toBeGreaterThan(0);
+    expect(Number.isFinite(gm.lowerBound)).toBe(true);
+  });
+
+  it('SoftKMeans default start', async () => {
+    const sk = await new SoftKMeans({ nClusters: 3, seed: 3 }).fitStream(batchedSource(data, D, 6).source);
+    expect(sk.means.shape).toEqual([3, D]);
+  });
+});
+
+describe('fitStream errors leave the model as it was', () => {
+  const fitted = (): GaussianMixture => new GaussianMixture({ nComponents: 3, seed: 1, maxIter: 2 }).fitSync(X);
+
+  it('a non-finite value names the batch and the row of the pass', async () => {
+    const gm = fitted();
+    const before = gm.means.data.slice();
+    const bad = data.slice();
+    bad[(BLOCK_ROWS + 7) * D + 1] = NaN;
+    const source = () => [
+      { data: bad.subarray(0, BLOCK_ROWS * D), shape: [BLOCK_ROWS, D] },
+      { data: bad.subarray(BLOCK_ROWS * D), shape: [N - BLOCK_ROWS, D] },
+    ];
+    await expect(gm.fitStream(source)).rejects.toThrow(/batch 1 \(from row 4096 of the pass\).*row 7 \(row 4103 of the pass\), column 1/);
+    expect(same(gm.means.data, before)).toBe(true);
+  });
+
+  it('a batch with another number of features', async () => {
+    const source = () => [
+      { data: data.subarray(0, 30), shape: [10, 3] },
+      { data: data.subarray(0, 20), shape: [10, 2] },
+    ];
+    await expect(new GaussianMixture({ nComponents: 2 }).fitStream(source)).rejects.toThrow(/batch 1.*2 features/);
+  });
+
+  it('a source that throws mid-pass', async () => {
+    const gm = fitted();
+    const before = gm.toJSON();
+    async function* failing() {
+      yield { data: data.subarray(0, 300), shape: [100, 3] };
+      throw new Error('disk on fire');
+    }
+    await expect(gm.fitStream(failing)).rejects.toThrow('disk on fire');
+    expect(gm.toJSON()).toEqual(before);
+  });
+
+  it('bad sources and options', async () => {
+    const gm = new GaussianMixture({ nComponents: 2 });
+    await expect(gm.fitStream(42 as unknown as () => [])).rejects.toThrow(TypeError);
+    await expect(gm.fitStream(() => 42 as unknown as [])).rejects.toThrow(/iterable/);
+    await expect(gm.fitStream(() => [], { bogus: 1 } as never)).rejects.toThrow(/Unknown option 'bogus'/);
+    await expect(gm.fitStream(() => [])).rejects.toThrow(/no rows/);
+    await expect(new GaussianMixture({ nComponents: 5 }).fitStream(() => [{ data: data.subarray(0, 12), shape: [4, 3] }])).rejects.toThrow(
+      /nComponents \(5\) exceeds the number of rows of the stream \(4\)/,
+    );
+  });
+
+  it('a source whose passes differ', async () => {
+    let pass = 0;
+    const source = () => {
+      const n = pass++ === 0 ? 5000 : 4000;
+      return [{ data: data.subarray(0, n * D), shape: [n, D] }];
+    };
+    const start = startOf('full');
+    await expect(new GaussianMixture({ nComponents: 3, maxIter: 3, ...start }).fitStream(source)).rejects.toThrow(
+      /4000 rows in this pass but 5000 in the first/,
+    );
+  });
+
+  it('abort through the signal', async () => {
+    const gm = fitted();
+    const before = gm.toJSON();
+    const controller = new AbortController();
+    const promise = gm.fitStream(batchedSource(data, D, 1).source, {
+      signal: controller.signal,
+      onIteration: () => controller.abort(),
+    });
+    await expect(promise).rejects.toMatchObject({ name: 'AbortError' });
+    expect(gm.toJSON()).toEqual(before);
+  });
+});
