@@ -24,6 +24,7 @@ export type { CentroidInit, CentroidOptions, CentroidOptionsJSON } from './centr
 export type { ModelJSON } from './json.js';
 export type {
   ArrayInput,
+  ArrowTableLike,
   CollapsePolicy,
   CovarianceType,
   DataInput,

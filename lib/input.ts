@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { isArrowLike, rowsFromArrow } from './arrow.js';
 import { describe, invalidType, invalidValue } from './errors.js';
 import { native } from './native.js';
 
@@ -320,7 +321,13 @@ function matrixFromRows(X: ArrayLike<unknown>, name: string, rowOffset?: number)
  */
 export function toMatrix(X: unknown, name = 'X', expect: MatrixExpectations = {}): Matrix {
   let m: Matrix;
-  if (isNDArrayLike(X)) {
+  if (isArrowLike(X)) {
+    const t = rowsFromArrow(X, name);
+    checkFeatures(t.d, name, expect);
+    const bad = findNonFinite(t.data);
+    if (bad >= 0) throw invalidValue(nonFiniteMessage(name, t.data[bad] as number, bad, t.d, expect.rowOffset));
+    m = t;
+  } else if (isNDArrayLike(X)) {
     // Check the feature count from the shape before any copy or scan.
     if (expect.features !== undefined && isNumericArrayLike(X.shape) && X.shape.length === 2) {
       const d = X.shape[1];

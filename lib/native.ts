@@ -221,6 +221,18 @@ export interface NativeAddon {
     options: NativeSoftKMeansOptions,
     onIteration?: NativeIterationCallback,
   ): NativeTask<NativeSoftKMeansFit>;
+  /**
+   * Columns (numeric typed arrays, `rows` values each) into rows of a row-major Float64Array:
+   * out[(firstRow + r)·width + firstColumn + j] = columns[j][r] (width: columns.length).
+   */
+  columnsToRows(
+    columns: readonly ArrayBufferView[],
+    out: Float64Array,
+    firstRow: number,
+    rows: number,
+    width?: number,
+    firstColumn?: number,
+  ): void;
   /** The index of the first NaN or ±Infinity of X, or -1 (vectorised, on the compute threads). */
   firstNonFinite(X: Float64Array): number;
   /**

@@ -4,6 +4,9 @@
  * @module
  */
 
+import type { ArrowTableLike } from './arrow.js';
+
+export type { ArrowTableLike } from './arrow.js';
 export type { CollapsePolicy, CovarianceType, MixtureInit, ReseedEvent } from './native.js';
 
 /**
@@ -20,10 +23,11 @@ export interface NDArray<T extends Float64Array | Float32Array | Int32Array = Fl
 /**
  * What every fit and predict method accepts as X (N samples × D features): an {@link NDArray}
  * of shape [N, D] (a `Float64Array` one is used without copying: do not modify it while a fit
- * runs) or an array of N rows of D numbers each (`number[][]`, `Float64Array[]`, ...; copied
- * once).
+ * runs), an array of N rows of D numbers each (`number[][]`, `Float64Array[]`, ...; copied
+ * once), or an Apache Arrow `Table` or `RecordBatch` whose columns are all numeric (features
+ * in column order; converted natively; a null is a RangeError naming the column and row).
  */
-export type DataInput = NDArray<Float64Array | Float32Array> | ArrayLike<ArrayLike<number>>;
+export type DataInput = NDArray<Float64Array | Float32Array> | ArrayLike<ArrayLike<number>> | ArrowTableLike;
 
 /**
  * A user-given array of fixed rank, such as a starting parameter: an {@link NDArray} of that

@@ -26,6 +26,7 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"statisticsRead", StatisticsRead},         {"statisticsMerge", StatisticsMerge},
       {"mixtureMaximise", MixtureMaximise},       {"softKMeansMaximise", SoftKMeansMaximise},
       {"mixtureStart", MixtureStart},             {"seedCentres", SeedCentres},
+      {"columnsToRows", ColumnsToRows},
   };
   for (const auto& entry : entries) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));

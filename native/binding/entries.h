@@ -29,6 +29,7 @@ Napi::Value SeedCentres(const Napi::CallbackInfo& info);
 Napi::Value SoftKMeansMaximise(const Napi::CallbackInfo& info);
 
 Napi::Value FirstNonFinite(const Napi::CallbackInfo& info);
+Napi::Value ColumnsToRows(const Napi::CallbackInfo& info);
 
 Napi::Value SetMaxThreads(const Napi::CallbackInfo& info);
 Napi::Value MaxThreads(const Napi::CallbackInfo& info);

@@ -1,0 +1,140 @@
+/**
+ * Apache Arrow tables and record batches as X, without depending on apache-arrow: any object
+ * shaped like an Arrow `Table` or `RecordBatch` (a `schema` with `fields`, `numRows`,
+ * `getChildAt`) whose columns are all numeric (Float32, Float64, Int8..Int64, Uint8..Uint64)
+ * becomes one row-major Float64Array, column to row, natively in one pass over the rows (no
+ * per-value JavaScript). A null is a RangeError naming the column and the row; Float16,
+ * booleans, dictionaries and other types are a TypeError naming the column. 64-bit integers
+ * beyond 2^53 are rounded to the nearest double.
+ *
+ * @module
+ */
+import { invalidType, invalidValue } from './errors.js';
+import { native } from './native.js';
+
+/** One chunk of an Arrow column, as apache-arrow's `Data` has it. */
+interface ArrowDataLike {
+  readonly type: ArrowTypeLike;
+  readonly offset: number;
+  readonly length: number;
+  readonly nullCount: number;
+  /** The values from the chunk's first row (apache-arrow slices them by `offset`). */
+  readonly values: ArrayBufferView & ArrayLike<unknown>;
+  /** One bit per row of the underlying buffer (bit offset + r), 0 for null; may be absent. */
+  readonly nullBitmap?: Uint8Array | null;
+}
+
+interface ArrowTypeLike {
+  readonly typeId: number;
+  readonly precision?: number;
+  readonly bitWidth?: number;
+  toString(): string;
+}
+
+/** The structural type of an Apache Arrow `Table` or `RecordBatch` that gaussmix reads. */
+export interface ArrowTableLike {
+  readonly schema: { readonly fields: readonly { readonly name: string; readonly type: ArrowTypeLike }[] };
+  readonly numRows: number;
+  getChildAt(index: number): { readonly data: readonly ArrowDataLike[] } | null;
+}
+
+// apache-arrow's Type enum values (stable across its versions: they mirror the Arrow format).
+const TYPE_INT = 2;
+const TYPE_FLOAT = 3;
+const PRECISION_HALF = 0;
+
+/** Whether X looks like an Arrow Table or RecordBatch. */
+export function isArrowLike(X: unknown): X is ArrowTableLike {
+  if (typeof X !== 'object' || X === null) return false;
+  const t = X as Partial<ArrowTableLike>;
+  return (
+    typeof t.getChildAt === 'function' &&
+    typeof t.numRows === 'number' &&
+    typeof t.schema === 'object' &&
+    t.schema !== null &&
+    Array.isArray(t.schema.fields)
+  );
+}
+
+function columnName(field: { name: string }, j: number): string {
+  return `column '${field.name}' (${j})`;
+}
+
+/** The first null row of a chunk, or -1. */
+function firstNull(chunk: ArrowDataLike): number {
+  if (!(chunk.nullCount > 0) || !chunk.nullBitmap) return -1;
+  const bits = chunk.nullBitmap;
+  for (let r = 0; r < chunk.length; r++) {
+    const bit = chunk.offset + r;
+    if (((bits[bit >> 3] as number) & (1 << (bit & 7))) === 0) return r;
+  }
+  return -1;
+}
+
+/**
+ * X as a row-major Float64Array [numRows, number of columns].
+ * @throws TypeError - a column that is not numeric (or a malformed table).
+ * @throws RangeError - a null value, or no rows or columns.
+ */
+export function rowsFromArrow(X: ArrowTableLike, name: string): { data: Float64Array; n: number; d: number } {
+  const fields = X.schema.fields;
+  const d = fields.length;
+  const n = X.numRows;
+  if (!Number.isSafeInteger(n) || n < 0) throw invalidType(`${name}.numRows is not a row count`);
+  if (n === 0) throw invalidValue(`${name} has no samples (N = 0): at least one row is needed`);
+  if (d === 0) throw invalidValue(`${name} has no features (D = 0): the table has no columns`);
+  const chunksOf: ArrowDataLike[][] = [];
+  for (let j = 0; j < d; j++) {
+    const field = fields[j] as { name: string; type: ArrowTypeLike };
+    const vector = X.getChildAt(j);
+    if (!vector || !Array.isArray(vector.data)) throw invalidType(`${name} ${columnName(field, j)} has no data`);
+    const type = field.type;
+    const numeric =
+      (type.typeId === TYPE_FLOAT && type.precision !== PRECISION_HALF) || (type.typeId === TYPE_INT && type.bitWidth !== undefined);
+    if (!numeric) {
+      throw invalidType(`${name} ${columnName(field, j)} has type ${String(type)}: every column must be a Float32/Float64 or integer column`);
+    }
+    let rows = 0;
+    for (const chunk of vector.data) {
+      const bad = firstNull(chunk);
+      if (bad >= 0) throw invalidValue(`${name} ${columnName(field, j)} has a null at row ${rows + bad}`);
+      if (!ArrayBuffer.isView(chunk.values) || chunk.values.length < chunk.length) {
+        throw invalidType(`${name} ${columnName(field, j)} has a chunk without its values`);
+      }
+      rows += chunk.length;
+    }
+    if (rows !== n) throw invalidValue(`${name} ${columnName(field, j)} has ${rows} rows, but the table has ${n}`);
+    chunksOf.push(vector.data as ArrowDataLike[]);
+  }
+  const data = new Float64Array(n * d);
+  const convert = native().columnsToRows;
+  // Chunks of the same rows in every column (a table of record batches) go through together;
+  // otherwise column by column.
+  const aligned = chunksOf.every(
+    (c) => c.length === (chunksOf[0] as ArrowDataLike[]).length && c.every((chunk, i) => chunk.length === (chunksOf[0] as ArrowDataLike[])[i]?.length),
+  );
+  if (aligned) {
+    let first = 0;
+    const count = (chunksOf[0] as ArrowDataLike[]).length;
+    for (let b = 0; b < count; b++) {
+      const rows = ((chunksOf[0] as ArrowDataLike[])[b] as ArrowDataLike).length;
+      convert(
+        chunksOf.map((c) => (c[b] as ArrowDataLike).values),
+        data,
+        first,
+        rows,
+      );
+      first += rows;
+    }
+  } else {
+    // Column by column, each chunk into its rows.
+    for (let j = 0; j < d; j++) {
+      let first = 0;
+      for (const chunk of chunksOf[j] as ArrowDataLike[]) {
+        convert([chunk.values], data, first, chunk.length, d, j);
+        first += chunk.length;
+      }
+    }
+  }
+  return { data, n, d };
+}

@@ -1,0 +1,96 @@
+// Columnar data (Apache Arrow record batches) into the row-major Float64Array every fit reads:
+// one pass over the rows in tiles, each tile's rows gathered from every column while they are
+// in cache. Pure data marshalling: the TypeScript side has checked the types and the nulls.
+#include <napi.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "convert.h"
+#include "entries.h"
+#include "errors.h"
+
+namespace gaussmix::binding {
+namespace {
+
+// A column's values as the typed array it is (its element type decides the conversion).
+struct Column {
+  napi_typedarray_type type;
+  const void* data;
+};
+
+template <class T>
+void gather(const T* in, Index rows, Index d, double* out) {
+  for (Index r = 0; r < rows; ++r) out[r * d] = static_cast<double>(in[r]);
+}
+
+void gatherColumn(const Column& c, Index first, Index rows, Index d, double* out) {
+  switch (c.type) {
+    case napi_float64_array: return gather(static_cast<const double*>(c.data) + first, rows, d, out);
+    case napi_float32_array: return gather(static_cast<const float*>(c.data) + first, rows, d, out);
+    case napi_int8_array: return gather(static_cast<const std::int8_t*>(c.data) + first, rows, d, out);
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return gather(static_cast<const std::uint8_t*>(c.data) + first, rows, d, out);
+    case napi_int16_array: return gather(static_cast<const std::int16_t*>(c.data) + first, rows, d, out);
+    case napi_uint16_array: return gather(static_cast<const std::uint16_t*>(c.data) + first, rows, d, out);
+    case napi_int32_array: return gather(static_cast<const std::int32_t*>(c.data) + first, rows, d, out);
+    case napi_uint32_array: return gather(static_cast<const std::uint32_t*>(c.data) + first, rows, d, out);
+    case napi_bigint64_array: return gather(static_cast<const std::int64_t*>(c.data) + first, rows, d, out);
+    case napi_biguint64_array: return gather(static_cast<const std::uint64_t*>(c.data) + first, rows, d, out);
+    default: break;
+  }
+}
+
+}  // namespace
+
+// columnsToRows(columns: TypedArray[c], out: Float64Array, firstRow, rows, width?, firstColumn?):
+// out[(firstRow + r)·width + firstColumn + j] = columns[j][r] for r < rows (each column holds at
+// least `rows` values; width defaults to c, firstColumn to 0).
+Napi::Value ColumnsToRows(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (!info[0].IsArray()) throw Napi::TypeError::New(env, "columns must be an array");
+    const Napi::Array list = info[0].As<Napi::Array>();
+    const Index count = static_cast<Index>(list.Length());
+    const Index first = countArgument(info[2], "firstRow");
+    const Index rows = countArgument(info[3], "rows");
+    const Index d = info[4].IsUndefined() ? count : countArgument(info[4], "width");
+    const Index column = info[5].IsUndefined() ? 0 : countArgument(info[5], "firstColumn");
+    if (count < 1) throw Napi::RangeError::New(env, "columns must not be empty");
+    if (column + count > d) throw Napi::RangeError::New(env, "the columns do not fit the width");
+    // out is a fresh array the facade allocated for this call.
+    double* out = const_cast<double*>(
+        float64Data(info[1], static_cast<size_t>((first + rows) * d), "out")) + column;
+    std::vector<Column> columns(static_cast<size_t>(count));
+    for (Index j = 0; j < count; ++j) {
+      const Napi::Value v = list.Get(static_cast<uint32_t>(j));
+      if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "every column must be a typed array");
+      const Napi::TypedArray a = v.As<Napi::TypedArray>();
+      if (a.ElementLength() < static_cast<size_t>(rows)) {
+        throw Napi::RangeError::New(env, "a column holds fewer values than rows");
+      }
+      const auto type = a.TypedArrayType();
+      if (type == napi_float64_array || type == napi_float32_array || type == napi_int8_array ||
+          type == napi_uint8_array || type == napi_uint8_clamped_array ||
+          type == napi_int16_array || type == napi_uint16_array || type == napi_int32_array ||
+          type == napi_uint32_array || type == napi_bigint64_array ||
+          type == napi_biguint64_array) {
+        const auto* base = static_cast<const std::uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset();
+        columns[j] = {type, base};
+      } else {
+        throw Napi::TypeError::New(env, "a column is not a numeric typed array");
+      }
+    }
+    // Tiles of rows whose output stays in the level-1/2 cache while every column fills it.
+    const Index tile = std::max<Index>(16, (Index{1} << 14) / d);
+    for (Index t = 0; t < rows; t += tile) {
+      const Index tileRows = std::min(tile, rows - t);
+      for (Index j = 0; j < count; ++j) gatherColumn(columns[j], t, tileRows, d, out + (first + t) * d + j);
+    }
+    return env.Undefined();
+  });
+}
+
+}  // namespace gaussmix::binding
