@@ -16,8 +16,13 @@
 //
 // Each Node peer runs in a child process per workload (bench/peer_child.mjs) so that its peak
 // RSS is its own; scikit-learn runs in /usr/bin/python3 (bench/sklearn_peer.py).
+//
+// Then the sections: every bench/sections/NAME.mjs measures what the workload table does not
+// (streamed fits, small fits, ...). Each runs in a child process with `--quick` when given and
+// prints one JSON line { title, markdown, data } on stdout; `--only=` selects sections by NAME
+// too. A section's markdown is printed after the table, its data saved with the results.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +44,7 @@ const BUDGET_MS = 60_000;
 const MIN_TOTAL_MS = quick ? 0 : 1000;
 const PYTHON = '/usr/bin/python3';
 const CHILD_TIMEOUT_MS = 10 * 60 * 1000;
+const SECTION_TIMEOUT_MS = 40 * 60 * 1000;
 
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
@@ -51,14 +57,14 @@ function cpuModel() {
   }
 }
 
-function runJson(cmd, argv) {
+function runJson(cmd, argv, timeout = CHILD_TIMEOUT_MS, stderr = 'pipe') {
   try {
-    const out = execFileSync(cmd, argv, { encoding: 'utf8', timeout: CHILD_TIMEOUT_MS, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(cmd, argv, { encoding: 'utf8', timeout, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', stderr] });
     return JSON.parse(out.trim().split('\n').pop());
   } catch (err) {
-    const lines = (err.stderr || err.message || String(err)).toString().trim().split('\n');
+    const lines = (err.stderr || err.stdout || err.message || String(err)).toString().trim().split('\n');
     const detail = lines.map((l) => l.trim()).find((l) => /^\w*Error\b.*?:/.test(l)) ?? lines.slice(-3).join(' | ');
-    return { error: err.signal ? `${err.signal} (timeout ${CHILD_TIMEOUT_MS / 1000} s?) ${detail}` : detail.trim() };
+    return { error: err.signal ? `${err.signal} (timeout ${timeout / 1000} s?) ${detail}` : detail.trim() };
   }
 }
 
@@ -163,6 +169,17 @@ if (!quick) {
 gemm.yardstick = gemm.variants[variant]?.error ? null : gemm.variants[variant];
 const rows = raw.map((r) => summarise({ ...r, gemm }));
 
+const sections = [];
+for (const file of readdirSync(join(here, 'sections')).filter((f) => f.endsWith('.mjs')).sort()) {
+  const name = file.slice(0, -4);
+  if (only && !only.has(name)) continue;
+  log(`section ${name}`);
+  // (Its progress goes straight to this process's stderr.)
+  const r = runJson(process.execPath, [join(here, 'sections', file), ...(quick ? ['--quick'] : [])], SECTION_TIMEOUT_MS, 'inherit');
+  sections.push({ name, ...r });
+  log(r.error ? `section ${name}: ERROR ${r.error}` : `section ${name}: done`);
+}
+
 machine.loadAverageAtEnd = loadavg().map((x) => +x.toFixed(2));
 const meta = {
   mode: quick ? 'quick' : 'full',
@@ -176,8 +193,11 @@ const meta = {
   budgetSecondsPerPeerAndWorkload: BUDGET_MS / 1000,
   wallSeconds: +((Date.now() - t0) / 1000).toFixed(1),
 };
-process.stdout.write(renderMarkdown(meta, rows));
+if (rows.length) process.stdout.write(renderMarkdown(meta, rows));
+for (const s of sections) {
+  process.stdout.write(s.error ? `\n## ${s.name}\n\nERROR: ${s.error}\n` : `\n## ${s.title}\n\n${s.markdown}\n`);
+}
 mkdirSync(join(here, 'results'), { recursive: true });
 const out = join(here, 'results', 'latest.json');
-writeFileSync(out, `${JSON.stringify({ ...meta, workloads: rows }, null, 2)}\n`);
+writeFileSync(out, `${JSON.stringify({ ...meta, workloads: rows, sections }, null, 2)}\n`);
 log(`wrote bench/results/latest.json (${meta.wallSeconds} s)`);

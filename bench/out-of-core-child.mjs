@@ -1,0 +1,72 @@
+// One side of the out-of-core section, in its own process: `memory FILE K ITERS` reads the Arrow
+// file into one table and fits it; `stream FILE K ITERS` fits it with fitStream, one pass over
+// the file per iteration. Prints { msPerIter, peakRssMiB, lowerBound, meansHash } as JSON.
+// Called by bench/sections/out-of-core.mjs.
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
+
+import * as arrow from 'apache-arrow';
+
+import { GaussianMixture } from '../dist/esm/index.js';
+
+const [mode, file, kArg, itersArg] = process.argv.slice(2);
+const K = Number(kArg);
+const ITERS = Number(itersArg);
+
+// The explicit start: the first K rows of the file as means, equal weights, identity covariances.
+async function start() {
+  for await (const batch of await arrow.RecordBatchReader.from(createReadStream(file))) {
+    const d = batch.numCols;
+    const means = new Float64Array(K * d);
+    for (let j = 0; j < d; j++) {
+      const values = batch.getChildAt(j).toArray();
+      for (let c = 0; c < K; c++) means[c * d + j] = values[c];
+    }
+    const cov = new Float64Array(K * d * d);
+    for (let c = 0; c < K; c++) for (let j = 0; j < d; j++) cov[c * d * d + j * d + j] = 1;
+    return { d, means, cov };
+  }
+  throw new Error('empty file');
+}
+const { d, means, cov } = await start();
+const model = () =>
+  new GaussianMixture({
+    nComponents: K,
+    tol: 0,
+    maxIter: ITERS,
+    weightsInit: new Float64Array(K).fill(1 / K),
+    meansInit: { data: means, shape: [K, d] },
+    covariancesInit: { data: cov, shape: [K, d, d] },
+  });
+
+let gm;
+let ms;
+if (mode === 'memory') {
+  const table = arrow.tableFromIPC(readFileSync(file));
+  // The rows in one Float64Array, as a user holding them in memory would pass them (not timed:
+  // the comparison is of the fits).
+  const X = { data: new Float64Array(table.numRows * d), shape: [table.numRows, d] };
+  let first = 0;
+  for (const batch of table.batches) {
+    for (let j = 0; j < d; j++) {
+      const values = batch.getChildAt(j).data[0].values;
+      for (let i = 0; i < batch.numRows; i++) X.data[(first + i) * d + j] = values[i];
+    }
+    first += batch.numRows;
+  }
+  const t = performance.now();
+  gm = model().fitSync(X);
+  ms = performance.now() - t;
+} else {
+  const t = performance.now();
+  // A pass: the file's record batches as the reader produces them.
+  const source = async function* () {
+    yield* await arrow.RecordBatchReader.from(createReadStream(file, { highWaterMark: 1 << 20 }));
+  };
+  gm = await model().fitStream(source);
+  ms = performance.now() - t;
+}
+const meansHash = createHash('sha256').update(new Uint8Array(gm.means.data.buffer)).digest('hex');
+process.stdout.write(
+  `${JSON.stringify({ msPerIter: ms / gm.nIter, peakRssMiB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20, lowerBound: gm.lowerBound, meansHash, nIter: gm.nIter })}\n`,
+);
