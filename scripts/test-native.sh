@@ -28,6 +28,9 @@ fi
 cmake -S . -B "$out" -DGAUSSMIX_TESTS=ON -DGAUSSMIX_SANITIZE="$sanitize" \
   -DCMAKE_BUILD_TYPE="$config" >/dev/null
 cmake --build "$out" --parallel "$(nproc 2>/dev/null || echo 2)"
+# The baseline tests must run baseline code: no function they share with a SIMD copy may hold
+# AVX instructions (as for the addon).
+node scripts/check-simd-isolation.mjs "$out/native/tests/gaussmix_core_tests"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 ctest --test-dir "$out" --output-on-failure --parallel "$(nproc 2>/dev/null || echo 2)" "$@"
