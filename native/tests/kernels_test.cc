@@ -30,6 +30,21 @@ double ulpError(double got, long double want) {
   return static_cast<double>(std::fabs(static_cast<long double>(got) - want) / ulp);
 }
 
+// The largest ulpError of y[i] against reference(x[i]), and its x.
+struct Worst {
+  double ulp = 0.0;
+  double at = 0.0;
+};
+template <class Reference>
+Worst worstError(const std::vector<double>& x, const std::vector<double>& y, Reference reference) {
+  Worst worst;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double err = ulpError(y[i], reference(static_cast<long double>(x[i])));
+    if (err > worst.ulp) worst = {err, x[i]};
+  }
+  return worst;
+}
+
 // Applies a kernel to any number of inputs (padded to whole lanes).
 std::vector<double> apply(void (*kernel)(const double*, double*, std::ptrdiff_t),
                           std::vector<double> in, double pad) {
@@ -41,13 +56,7 @@ std::vector<double> apply(void (*kernel)(const double*, double*, std::ptrdiff_t)
   return out;
 }
 
-class Kernels : public ::testing::TestWithParam<std::size_t> {
- protected:
-  const Variant& variant() const { return variants()[GetParam()]; }
-  void SetUp() override {
-    if (!variant().runs) GTEST_SKIP() << "this CPU cannot run the " << variant().name << " variant";
-  }
-};
+class Kernels : public PerVariant {};
 
 // Inputs over [kExpLowest, 0]: uniform, log-uniform in magnitude down to the smallest
 // subnormal, and the neighbourhoods of the reduction's boundaries (−(n ± ½)·log 2).
@@ -78,21 +87,15 @@ std::vector<double> expInputs() {
 TEST_P(Kernels, ExpOrZeroWithinOneUlpAndNeverSubnormal) {
   const std::vector<double> x = expInputs();
   const std::vector<double> y = apply(variant().expOrZero, x, 0.0);
-  double worst = 0.0;
-  double worstAt = 0.0;
   for (std::size_t i = 0; i < x.size(); ++i) {
     ASSERT_GE(y[i], kSmallestNormal) << "exp(" << x[i] << ") is " << y[i];
     ASSERT_LE(y[i], 1.0) << "exp(" << x[i] << ")";
-    const double err = ulpError(y[i], std::exp(static_cast<long double>(x[i])));
-    if (err > worst) {
-      worst = err;
-      worstAt = x[i];
-    }
   }
+  const Worst worst = worstError(x, y, [](long double v) { return std::exp(v); });
   std::printf("[ %s ] expOrZero: max error %.3f ulp (at %.17g) over %zu inputs\n",
-              variant().name.c_str(), worst, worstAt, x.size());
-  RecordProperty("max_ulp", std::to_string(worst));
-  EXPECT_LT(worst, 1.5) << "at " << worstAt;
+              variant().name.c_str(), worst.ulp, worst.at, x.size());
+  RecordProperty("max_ulp", std::to_string(worst.ulp));
+  EXPECT_LT(worst.ulp, 1.5) << "at " << worst.at;
   EXPECT_EQ(apply(variant().expOrZero, {0.0, -0.0}, 0.0), std::vector<double>({1.0, 1.0}));
 }
 
@@ -136,27 +139,16 @@ std::vector<double> logInputs() {
 TEST_P(Kernels, LogOrMinusInfinityWithinOneUlp) {
   const std::vector<double> x = logInputs();
   const std::vector<double> y = apply(variant().logOrMinusInfinity, x, 1.0);
-  double worst = 0.0;
-  double worstAt = 0.0;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    const double err = ulpError(y[i], std::log(static_cast<long double>(x[i])));
-    if (err > worst) {
-      worst = err;
-      worstAt = x[i];
-    }
-  }
+  const Worst worst = worstError(x, y, [](long double v) { return std::log(v); });
   std::printf("[ %s ] logOrMinusInfinity: max error %.3f ulp (at %.17g) over %zu inputs\n",
-              variant().name.c_str(), worst, worstAt, x.size());
-  RecordProperty("max_ulp", std::to_string(worst));
-  EXPECT_LT(worst, 1.0) << "at " << worstAt;
+              variant().name.c_str(), worst.ulp, worst.at, x.size());
+  RecordProperty("max_ulp", std::to_string(worst.ulp));
+  EXPECT_LT(worst.ulp, 1.0) << "at " << worst.at;
   EXPECT_EQ(apply(variant().logOrMinusInfinity, {0.0, 1.0}, 1.0),
             std::vector<double>({kNegInf, 0.0}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Variants, Kernels, ::testing::Range<std::size_t>(0, variants().size()),
-                         [](const ::testing::TestParamInfo<std::size_t>& info) {
-                           return variantLabel(info.param);
-                         });
+GAUSSMIX_PER_VARIANT(Kernels);
 
 }  // namespace
 }  // namespace gaussmix::testing
