@@ -15,6 +15,10 @@ struct Variant {
   bool runs;         // this CPU has its instructions
   void (*expOrZero)(const double*, double*, std::ptrdiff_t);
   void (*logOrMinusInfinity)(const double*, double*, std::ptrdiff_t);
+  void (*scatterTwoPass)(int, std::ptrdiff_t, std::ptrdiff_t, std::ptrdiff_t, const double*,
+                         const double*, const double*, double*);
+  void (*scatterOnePass)(int, std::ptrdiff_t, std::ptrdiff_t, std::ptrdiff_t, const double*,
+                         const double*, const double*, const double*, const double*, double*);
 };
 
 const std::vector<Variant>& variants();
