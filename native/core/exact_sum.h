@@ -1,113 +1,130 @@
-// TEMPORARY STAND-IN (lead's development only; replaced by the exactsum branch).
+// Exact sums of doubles: n accumulators that keep the exact, unrounded sum of whatever was
+// added to them and round once, correctly (to nearest, ties to even), when asked. Any order or
+// grouping of add and merge over the same values gives the same rounded bits, which is what
+// lets statistics of chunks of rows, of threads and of machines merge into exactly the
+// statistics of the whole.
+//
+// Each accumulator holds its value as fixed-point digits (exact_digits.h) in a window of eight
+// 52-bit digits inline, 64 bytes, placed where its values fall (416 bits: values within about
+// 2^250 of one another); a value outside the window slides it, and an accumulator whose values
+// span more than the window moves to a heap copy of the whole range (43 digits), so that any
+// doubles are summed exactly. Adding an array of n values costs one branch-free split and two
+// integer additions per value; the digits are normalised (carries propagated) every 2040 arrays
+// and when read. Until a second array is added, the one array added is kept as it is, and
+// rounding it is a copy.
+//
+// Non-finite values are kept aside as flags: the result is NaN if a NaN, or both +∞ and −∞,
+// were added; else ±∞ if an infinity was; the finite part stays exact underneath. A finite
+// sum beyond the range of a double rounds to ±∞; an exact zero rounds to +0.
 #pragma once
-#include <cmath>
+
+#include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <vector>
-#include "errors.h"
+
+#include "exact_digits.h"
 #include "types.h"
+
 namespace gaussmix {
+
 class ExactSums {
  public:
-  static constexpr int kChunks = 68;
   ExactSums() = default;
-  explicit ExactSums(Index n) { resize(n); }
-  void resize(Index n) { arrays_ = 0; single_.clear(); n_ = n; c_.assign(static_cast<size_t>(n * kChunks), 0); flags_.assign(static_cast<size_t>(n), 0); adds_ = 0; }
+  // n accumulators, all exactly 0.
+  explicit ExactSums(Index n);
+  // n accumulators, all exactly 0 (whatever they held before).
+  void resize(Index n);
   Index size() const { return n_; }
-  void clear() { resize(n_); }
-  void add(const double* v) {
-    if (arrays_ == 0) single_.assign(v, v + n_);
-    ++arrays_;
-    for (Index i = 0; i < n_; ++i) addOne(i, v[i]);
-    bump();
-  }
-  void add(Index i, double v) { arrays_ = 2; addOne(i, v); bump(); }
-  void merge(const ExactSums& o) {
-    if (o.n_ != n_) throw invalidArgument("ExactSums::merge: sizes differ");
-    arrays_ = 2;
-    ExactSums t = o; t.normalise(); normalise();
-    for (size_t j = 0; j < c_.size(); ++j) c_[j] += t.c_[j];
-    for (Index i = 0; i < n_; ++i) flags_[i] |= t.flags_[i];
-    normalise();
-  }
-  void round(double* out) const { for (Index i = 0; i < n_; ++i) out[i] = rounded(i); }
-  double rounded(Index i) const {
-    if (arrays_ == 1) return single_[static_cast<size_t>(i)] == 0.0 ? 0.0 : single_[static_cast<size_t>(i)];
-    if (flags_[i] & 4) return NAN;
-    if ((flags_[i] & 3) == 3) return NAN;
-    if (flags_[i] & 1) return INFINITY;
-    if (flags_[i] & 2) return -INFINITY;
-    std::int64_t ch[kChunks];
-    std::memcpy(ch, &c_[static_cast<size_t>(i * kChunks)], sizeof ch);
-    for (int j = 0; j + 1 < kChunks; ++j) { std::int64_t carry = ch[j] >> 32; ch[j] -= carry * (std::int64_t{1} << 32); ch[j + 1] += carry; }
-    bool neg = ch[kChunks - 1] < 0;
-    if (neg) { // negate two's complement across chunks
-      std::int64_t borrow = 0;
-      for (int j = 0; j < kChunks; ++j) { std::int64_t v = -ch[j] - borrow; borrow = 0; if (v < 0 && j + 1 < kChunks) { v += std::int64_t{1} << 32; borrow = 1; } ch[j] = v; }
-    }
-    int h = kChunks - 1; while (h >= 0 && ch[h] == 0) --h;
-    if (h < 0) return 0.0;
-    auto bit = [&](int p) -> std::uint64_t { return p < 0 ? 0 : (static_cast<std::uint64_t>(ch[p >> 5]) >> (p & 31)) & 1; };
-    int P = 32 * h + 31; while (!bit(P)) --P;
-    int r = P - 52 > 0 ? P - 52 : 0;
-    std::uint64_t m = 0; for (int p = P; p >= r; --p) m = (m << 1) | bit(p);
-    std::uint64_t rb = bit(r - 1); bool sticky = false;
-    if (r >= 2) {
-      const int top = r - 2;  // bits [0, top] decide the sticky bit
-      const int c = top >> 5;
-      const std::uint64_t mask = (top & 31) == 31 ? 0xffffffffu : ((std::uint64_t{1} << ((top & 31) + 1)) - 1);
-      sticky = (static_cast<std::uint64_t>(ch[c]) & mask) != 0;
-      for (int j = c - 1; j >= 0 && !sticky; --j) sticky = ch[j] != 0;
-    }
-    if (rb && (sticky || (m & 1))) ++m;
-    double v = std::ldexp(static_cast<double>(m), r - 1074);
-    return neg ? -v : v;
-  }
-  void serialise(std::vector<std::uint8_t>& out) const {
-    std::uint64_t n = static_cast<std::uint64_t>(n_); const auto* p = reinterpret_cast<const std::uint8_t*>(&n); out.insert(out.end(), p, p + 8);
-    ExactSums t = *this; t.normalise();
-    p = reinterpret_cast<const std::uint8_t*>(t.c_.data()); out.insert(out.end(), p, p + t.c_.size() * 8);
-    out.insert(out.end(), t.flags_.begin(), t.flags_.end());
-  }
-  static ExactSums parse(const std::uint8_t* data, std::size_t size, std::size_t& consumed) {
-    if (size < 8) throw invalidArgument("statistics: truncated");
-    std::uint64_t n; std::memcpy(&n, data, 8);
-    if (n > (size - 8) / (kChunks * 8 + 1)) throw invalidArgument("statistics: truncated");
-    ExactSums s(static_cast<Index>(n));
-    s.arrays_ = 2;
-    std::memcpy(s.c_.data(), data + 8, s.c_.size() * 8);
-    std::memcpy(s.flags_.data(), data + 8 + s.c_.size() * 8, s.flags_.size());
-    consumed = 8 + s.c_.size() * 8 + s.flags_.size();
-    return s;
-  }
+  // All exactly 0, the size kept.
+  void clear();
+
+  // acc[i] += values[i] for every i < size(), exactly.
+  void add(const double* values);
+  // acc[i] += v, exactly.
+  void add(Index i, double v);
+  // acc[i] += other.acc[i] for every i, exactly. Throws InvalidArgument when the sizes differ.
+  void merge(const ExactSums& other);
+
+  // out[i] = the exact sum of acc[i] rounded to the nearest double, ties to even.
+  void round(double* out) const;
+  double rounded(Index i) const;
+
+  // Appends the canonical encoding: equal exact values (and flags) give equal bytes,
+  // whatever the order, grouping or state that produced them. Little-endian, portable:
+  //   u8 format (1), varint n, then per accumulator a tag byte:
+  //     0 zero, 3 +∞, 4 −∞, 5 NaN, or 1 positive / 2 negative followed by
+  //     varint s, varint b, b bytes: the magnitude is B·2^(s − 1074) with B odd, stored
+  //     little-endian in b bytes, the last one non-zero.
+  // (varint: unsigned LEB128, shortest form.) A typical sum costs 4 bytes plus one per 8 bits
+  // from its lowest to its highest set bit.
+  void serialise(std::vector<std::uint8_t>& out) const;
+  // Reads one encoding from data[0..size) and sets consumed to its length. Throws
+  // InvalidArgument naming what is wrong on any malformed, truncated, non-canonical or
+  // out-of-range input; allocates at most in proportion to size.
+  static ExactSums parse(const std::uint8_t* data, std::size_t size, std::size_t& consumed);
+
+  // Bytes of memory held (accumulators, the kept array, the full-range copies).
+  std::size_t memoryBytes() const;
+  // How many accumulators hold a full-range copy (their values spanned more than a window).
+  Index fullRangeCount() const { return static_cast<Index>(full_.size()); }
+
+  static constexpr std::uint8_t kFormat = 1;
+
  private:
-  void bump() { if (++adds_ >= (1 << 28)) normalise(); }
-  void normalise() {
-    for (Index i = 0; i < n_; ++i) { std::int64_t* ch = &c_[static_cast<size_t>(i * kChunks)];
-      for (int j = 0; j + 1 < kChunks; ++j) { std::int64_t carry = ch[j] >> 32; ch[j] -= carry * (std::int64_t{1} << 32); ch[j + 1] += carry; } }
-    adds_ = 0;
-  }
-  void addOne(Index i, double v) {
-    if (!std::isfinite(v)) { flags_[i] |= std::isnan(v) ? 4 : (v > 0 ? 1 : 2); return; }
-    if (v == 0) return;
-    std::uint64_t bits; std::memcpy(&bits, &v, 8);
-    const bool neg = bits >> 63; int eb = static_cast<int>((bits >> 52) & 0x7ff);
-    std::uint64_t m = bits & ((std::uint64_t{1} << 52) - 1);
-    if (eb) m |= std::uint64_t{1} << 52; else eb = 1;
-    const int p = eb - 1;  // position of bit 0 of m (units 2^-1074)
-    const int idx = p >> 5, s = p & 31;
-    std::int64_t* ch = &c_[static_cast<size_t>(i * kChunks)];
-    const std::uint64_t lo = (m & 0xffffffffu) << s, hi = (m >> 32) << s;
-    const std::int64_t a0 = static_cast<std::int64_t>(lo & 0xffffffffu);
-    const std::int64_t a1 = static_cast<std::int64_t>((lo >> 32) + (hi & 0xffffffffu));
-    const std::int64_t a2 = static_cast<std::int64_t>(hi >> 32);
-    if (neg) { ch[idx] -= a0; ch[idx + 1] -= a1; ch[idx + 2] -= a2; } else { ch[idx] += a0; ch[idx + 1] += a1; ch[idx + 2] += a2; }
-  }
+  static constexpr int kWindowDigits = 8;
+  // Windows start at digits 0..34, so that the carry out of a window's top digit is a digit of
+  // the full range (<= 42).
+  static constexpr int kMaxWindowBase = exact::kDigits - kWindowDigits - 1;
+  // A fresh window covers digits 17..24: values from about 2^−190 to 2^225 fit without a move.
+  static constexpr int kFreshBase = 17;
+  // base_ of an accumulator held in full_ (its index in the window's last digit): far from
+  // every digit, so the fast path's range check sends it to the slow path.
+  static constexpr std::int32_t kFullBase = 1 << 20;
+
+  struct alignas(64) Window {
+    std::int64_t d[kWindowDigits];
+  };
+  struct Full {
+    std::int64_t d[exact::kDigits];
+    int lo;  // digits lo..hi may be non-zero (lo > hi: none)
+    int hi;
+  };
+  // Special flags (NaN, +∞ and −∞ added).
+  static constexpr std::uint8_t kNaN = 1;
+  static constexpr std::uint8_t kPlusInf = 2;
+  static constexpr std::uint8_t kMinusInf = 4;
+
+  enum class Mode : std::uint8_t {
+    Zero,    // all exactly 0 (the windows are stale)
+    Single,  // exactly the one array in single_ (the windows are stale)
+    Digits,  // windows_, base_, special_, full_
+  };
+
+  void materialise();
+  void addArray(const double* values);
+  void addSlow(Index i, std::uint64_t bits);
+  void countPart();
+  void normaliseAll();
+  void normaliseFull(Full& f);
+  void normaliseOne(Index i);
+  // A pointer to digit `from` of accumulator i, with digits from..to addressable after it
+  // (the window slid, or the accumulator moved to the full range, if needed).
+  std::int64_t* reach(Index i, int from, int to);
+  std::int64_t* moveWindow(Index i, int from, int to);
+  // The exact finite part of accumulator i, normalised and trimmed into d: returns the number
+  // of digits (0 for zero) and sets lo to the global index of d[0].
+  int exactDigits(Index i, std::int64_t* d, int& lo) const;
+  std::uint8_t specials(Index i) const;
+  double roundOne(Index i) const;
+
+  Mode mode_ = Mode::Zero;
   Index n_ = 0;
-  std::vector<std::int64_t> c_;
-  std::vector<std::uint8_t> flags_;
-  std::int64_t adds_ = 0;
-  int arrays_ = 0;              // arrays added (2: more than one, or single values, or merges)
-  std::vector<double> single_;  // the one array added, while arrays_ == 1
+  int parts_ = 0;  // parts added to any one digit since all were normalised
+  std::vector<double> single_;
+  std::vector<Window> windows_;
+  std::vector<std::int32_t> base_;  // global index of each window's d[0], or kFullBase
+  std::vector<std::uint8_t> special_;
+  std::vector<Full> full_;
 };
+
 }  // namespace gaussmix

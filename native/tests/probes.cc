@@ -1,0 +1,75 @@
+// The probes of probes.h, compiled with the core once per SIMD variant.
+#include "probes.h"
+
+#include "core/covariance.h"
+#include "core/lanes.h"
+#include "core/types.h"
+
+namespace gaussmix {
+namespace probe {
+
+void expOrZero(const double* in, double* out, std::ptrdiff_t n) {
+  for (Index i = 0; i < n; i += kLanes) {
+    LaneMap(out + i) = gaussmix::expOrZero(ConstLaneMap(in + i));
+  }
+}
+
+void logOrMinusInfinity(const double* in, double* out, std::ptrdiff_t n) {
+  for (Index i = 0; i < n; i += kLanes) {
+    LaneMap(out + i) = gaussmix::logOrMinusInfinity(ConstLaneMap(in + i));
+  }
+}
+
+namespace {
+CovarianceType typeOf(int type) {
+  switch (type) {
+    case 0: return CovarianceType::Full;
+    case 1: return CovarianceType::Tied;
+    case 2: return CovarianceType::Diag;
+    default: return CovarianceType::Spherical;
+  }
+}
+}  // namespace
+
+void scatterTwoPass(int type, std::ptrdiff_t n, std::ptrdiff_t k, std::ptrdiff_t d,
+                    const double* x, const double* resp, const double* means, double* scatter) {
+  const auto covariance = Covariance::make(typeOf(type), k, d);
+  Workspace ws;
+  std::fill(scatter, scatter + covariance->size(), 0.0);
+  const RowMatrix mu = ConstRowMap(means, k, d);
+  covariance->accumulateScatter(ConstRowMap(x, n, d), resp, mu, scatter, ws);
+}
+
+// As the E-step (em.cc, expectationChunk) feeds it: chunks of chunkRows(d + 2k + 4) rows laid
+// out by column, the padding lanes 0.
+void scatterOnePass(int type, std::ptrdiff_t n, std::ptrdiff_t k, std::ptrdiff_t d,
+                    const double* x, const double* resp, const double* centre,
+                    const double* precChol, const double* means, double* scatter) {
+  const auto covariance = Covariance::make(typeOf(type), k, d);
+  const RowMatrix c = ConstRowMap(centre, k, d);
+  covariance->prepare(c, precChol);
+  Workspace ws;
+  std::fill(scatter, scatter + covariance->size(), 0.0);
+  RowMatrix centred = RowMatrix::Zero(k, d);
+  Vector nk = Vector::Zero(k);
+  RowMatrix xt;
+  RowMatrix r;
+  forEachChunk(n, covariance->chunkRows(d + 2 * k + 4), [&](Index first, Index rows) {
+    const Index stride = columnStride(rows);
+    xt.resize(d, stride);
+    r.resize(k, stride);
+    transposeRows(x + first * d, rows, d, xt.data(), stride);
+    transposeRows(resp + first * k, rows, k, r.data(), stride);
+    if (stride > rows) {
+      xt.rightCols(stride - rows).setZero();
+      r.rightCols(stride - rows).setZero();
+    }
+    covariance->accumulateScatterColumns(rows, xt.data(), r.data(), stride, scatter,
+                                         centred.data(), ws);
+    nk += r.leftCols(rows).rowwise().sum();
+  });
+  covariance->recentreScatter(scatter, centred, nk, c, ConstRowMap(means, k, d));
+}
+
+}  // namespace probe
+}  // namespace gaussmix

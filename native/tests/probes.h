@@ -1,0 +1,31 @@
+// What the unit tests call inside the core, declared once per SIMD variant: probes.cc is
+// compiled with the core into every variant the build has (namespaces renamed gaussmix ->
+// gaussmix_v3 / gaussmix_v4 as in the addon), and the tests, compiled once for the baseline,
+// declare each copy with GAUSSMIX_DECLARE_PROBES(namespace) and call the ones this CPU runs.
+// Plain pointers only: no type of a variant's Eigen crosses into the tests.
+#pragma once
+
+#include <cstddef>
+
+#define GAUSSMIX_DECLARE_PROBES(ns)                                                              \
+  namespace ns {                                                                                 \
+  namespace probe {                                                                              \
+  /* out[i] = expOrZero(in[i]) / logOrMinusInfinity(in[i]) (lanes.h), n a multiple of 8. */     \
+  void expOrZero(const double* in, double* out, std::ptrdiff_t n);                               \
+  void logOrMinusInfinity(const double* in, double* out, std::ptrdiff_t n);                      \
+  /* The scatter about `means` (K x D) of the n x D rows x with responsibilities resp (n x K) */ \
+  /* for covariance type `type` (0 full, 1 tied, 2 diag, 3 spherical), in the layout of */       \
+  /* Covariance::accumulateScatter (full/tied: lower triangles): by accumulateScatter (two */    \
+  /* passes), or by accumulateScatterColumns about `centre` (the E-step's means; U the */        \
+  /* precision factors prepare() takes) chunk by chunk, then recentreScatter (one pass). */      \
+  /* scatter has Covariance::size() doubles. */                                                  \
+  void scatterTwoPass(int type, std::ptrdiff_t n, std::ptrdiff_t k, std::ptrdiff_t d,            \
+                      const double* x, const double* resp, const double* means,                  \
+                      double* scatter);                                                          \
+  void scatterOnePass(int type, std::ptrdiff_t n, std::ptrdiff_t k, std::ptrdiff_t d,            \
+                      const double* x, const double* resp, const double* centre,                 \
+                      const double* precChol, const double* means, double* scatter);             \
+  }                                                                                              \
+  }
+
+GAUSSMIX_DECLARE_PROBES(gaussmix)
