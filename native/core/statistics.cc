@@ -101,13 +101,15 @@ T get(const std::uint8_t* p) {
 
 std::vector<std::uint8_t> MixtureStatistics::serialise() const {
   std::vector<std::uint8_t> out;
-  out.insert(out.end(), kMagic, kMagic + 4);
+  out.reserve(kHeaderBytes + static_cast<std::size_t>(centre.size()) * 8 +
+              16 * static_cast<std::size_t>(sums.size()));
+  for (const char c : kMagic) out.push_back(static_cast<std::uint8_t>(c));
   put<std::uint16_t>(out, kVersion);
   put<std::uint8_t>(out, kMixtureFamily);
   put<std::uint8_t>(out, static_cast<std::uint8_t>((shape.noise ? 1 : 0) | (shape.scatter ? 2 : 0) |
                                                    (shape.entropy ? 4 : 0)));
   put<std::uint8_t>(out, static_cast<std::uint8_t>(shape.type));
-  out.insert(out.end(), 3, 0);
+  for (int i = 0; i < 3; ++i) out.push_back(0);
   put<std::uint32_t>(out, static_cast<std::uint32_t>(shape.k));
   put<std::uint32_t>(out, static_cast<std::uint32_t>(shape.d));
   put<std::uint64_t>(out, static_cast<std::uint64_t>(rows));
@@ -160,7 +162,12 @@ MixtureStatistics MixtureStatistics::parse(const std::uint8_t* data, std::size_t
   st.rows = static_cast<Index>(rows);
   std::size_t consumed = 0;
   const std::size_t rest = size - kHeaderBytes - centreBytes;
-  st.sums = ExactSums::parse(p + centreBytes, rest, consumed);
+  try {
+    st.sums = ExactSums::parse(p + centreBytes, rest, consumed);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::InvalidArgument) throw;
+    malformed(std::string("the sums: ") + e.what());
+  }
   if (st.sums.size() != at.size) malformed("the sums do not match K, D and the covariance type");
   if (consumed != rest) malformed(std::to_string(rest - consumed) + " bytes follow the sums");
   return st;
