@@ -20,6 +20,15 @@ import {
 } from './options.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput } from './types.js';
+import {
+  fewDistinctPointsWarning,
+  fitReview,
+  nInitIgnoredWarning,
+  warningsOption,
+  warningsToJSON,
+  type FitReview,
+  type WarningsOption,
+} from './warnings.js';
 
 /** The seedings of KMeans and SoftKMeans (scikit-learn's `init` strings). */
 export type CentroidInit = 'k-means++' | 'random';
@@ -55,10 +64,16 @@ export interface CentroidOptions {
    * (copied), D being checked against X at fit time.
    */
   init?: CentroidInit | DataInput;
+  /**
+   * Where the fit's warnings go (not converged, fewer distinct points than clusters, an empty
+   * cluster, `nInit` ignored): `'emit'` (default, `process.emitWarning`), `'silent'`, or a
+   * function called with each warning; see {@link GaussmixWarning}. Never thrown.
+   */
+  warnings?: WarningsOption;
 }
 
 /** The option names of {@link CentroidOptions}, in documentation order. */
-export const CENTROID_OPTION_NAMES = ['nClusters', 'tol', 'maxIter', 'nInit', 'seed', 'threads', 'init'] as const;
+export const CENTROID_OPTION_NAMES = ['nClusters', 'tol', 'maxIter', 'nInit', 'seed', 'threads', 'init', 'warnings'] as const;
 
 /** Validated options with the defaults filled in; explicit centres read and copied. */
 export interface ResolvedCentroidOptions {
@@ -72,6 +87,7 @@ export interface ResolvedCentroidOptions {
   readonly threads: number;
   /** A seeding, or the explicit starting centres [nClusters, D] (a private copy). */
   readonly init: CentroidInit | Matrix;
+  readonly warnings: WarningsOption;
 }
 
 /**
@@ -107,6 +123,7 @@ export function readCentroidOptions(
     seed: o.seed === undefined ? undefined : seedOption(o.seed),
     threads: o.threads === undefined ? 0 : threadsOption(o.threads),
     init,
+    warnings: o.warnings === undefined ? 'emit' : warningsOption(o.warnings),
   });
 }
 
@@ -169,6 +186,8 @@ export interface CentroidOptionsJSON {
   threads: number;
   /** A seeding name, or the explicit centres [nClusters][D]. */
   init: CentroidInit | Nested[];
+  /** Written only when `'silent'` (a function cannot be written; absent means `'emit'`). */
+  warnings?: 'silent';
 }
 
 /** Resolved shared options as plain JSON; the constructors accept the result as it is. */
@@ -182,5 +201,18 @@ export function centroidOptionsToJSON(o: ResolvedCentroidOptions): CentroidOptio
     init: typeof o.init === 'string' ? o.init : toNested(o.init.data, [o.init.n, o.init.d]),
   };
   if (o.seed !== undefined) out.seed = o.seed;
+  const warnings = warningsToJSON(o.warnings);
+  if (warnings) out.warnings = warnings;
   return out;
+}
+
+/**
+ * The warnings known before a fit of X (explicit centres with nInit > 1; fewer distinct
+ * samples than clusters) and what the checks after it need.
+ */
+export function centroidReview(o: ResolvedCentroidOptions, X: Matrix, native: NativeKMeansOptions, className: string): FitReview {
+  return fitReview(o.maxIter, o.tol, 'cluster', [
+    native.init === 'given' ? nInitIgnoredWarning(className, o.nInit, 'centres (init)') : null,
+    fewDistinctPointsWarning(X, native.sampleWeight, o.nClusters, 'cluster', 'nClusters'),
+  ]);
 }

@@ -15,6 +15,7 @@ import { inField, readEnvelope, stateReader, type StateReader } from './json.js'
 import type { NativeIterationCallback, NativeIterationInfo, NativeTask } from './native.js';
 import { readFitOptions, type CheckedFitOptions } from './options.js';
 import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
+import { deliverWarnings, resultWarnings, type FitReview, type WarningsOption } from './warnings.js';
 
 /** What every fitted state holds. */
 export interface FittedState {
@@ -36,6 +37,8 @@ export interface NativeFitEntries<O, R> {
 export interface FitRequest<O> {
   readonly X: Matrix;
   readonly options: O;
+  /** What the fit's warnings need (none are given without it). */
+  readonly review?: FitReview;
 }
 
 /** A request with the bookkeeping of its `onIteration` callback. */
@@ -45,6 +48,8 @@ interface FitJob<O> {
   readonly callback: NativeIterationCallback | undefined;
   /** The error the user's onIteration threw, if it did. */
   readonly callbackError: () => { error: unknown } | undefined;
+  /** Whether the user's onIteration stopped the fit (returned false). */
+  readonly stoppedByUser: () => boolean;
 }
 
 /** An output array, frozen with its shape (the data itself stays writable: it is a copy). */
@@ -90,6 +95,11 @@ export abstract class Estimator<S extends FittedState, O, R> {
 
   /** The `threads` option (0: all cores), for the evaluation of a fitted model. */
   protected abstract get threadCount(): number;
+
+  /** Where this estimator's warnings go (the `warnings` option). */
+  protected get warningsOption(): WarningsOption {
+    return 'emit';
+  }
 
   /** The native entry points of this estimator's fit. */
   protected abstract nativeFit(): NativeFitEntries<O, R>;
@@ -255,6 +265,8 @@ export abstract class Estimator<S extends FittedState, O, R> {
     if (this.#busy) throw busyError(this.className);
     const job = this.#job(X, fo);
     this.#busy = true;
+    const before = job.request.review?.before;
+    if (before?.length) deliverWarnings(this.warningsOption, before);
     return job;
   }
 
@@ -282,7 +294,7 @@ export abstract class Estimator<S extends FittedState, O, R> {
         return !stopped;
       };
     }
-    return { request, signal, callback, callbackError: () => thrown };
+    return { request, signal, callback, callbackError: () => thrown, stoppedByUser: () => stopped && !thrown };
   }
 
   /**
@@ -318,7 +330,12 @@ export abstract class Estimator<S extends FittedState, O, R> {
     const thrown = job.callbackError();
     if (thrown) throw thrown.error;
     if (job.signal?.aborted) throw makeAbortError(job.signal);
-    this.#state = this.stateFromFit(job.request, result);
+    const state = this.stateFromFit(job.request, result);
+    this.#state = state;
+    const review = job.request.review;
+    if (review && this.warningsOption !== 'silent') {
+      deliverWarnings(this.warningsOption, resultWarnings(this.className, review, state, job.request.X.n, job.stoppedByUser()));
+    }
   }
 
   static {

@@ -54,6 +54,7 @@ import { weightedMean } from './numeric.js';
 import { integerOption, MAX_COUNT, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, IterationInfo, NDArray } from './types.js';
+import { fewDistinctPointsWarning, fitReview, nInitIgnoredWarning, type WarningsOption } from './warnings.js';
 
 /** The fitted state: fresh arrays from the native fit, never handed out (getters copy). */
 interface MixtureState extends MixtureFittedState {
@@ -206,6 +207,10 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     return this.#options.threads;
   }
 
+  protected override get warningsOption(): WarningsOption {
+    return this.#options.warnings;
+  }
+
   /** Validates X and the sample weights and resolves everything the native fit takes. */
   protected prepareFit(Xin: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeMixtureOptions> {
     const o = this.#options;
@@ -224,6 +229,9 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     } else {
       Object.assign(options, resolveStartingParameters(o.start, o.covarianceType, o.nComponents, X.d));
     }
+    // Every starting parameter given: every restart would be the same run.
+    const allGiven = !warm && !!(options.weightsInit && options.meansInit && (options.covariancesInit || options.precisionsInit));
+    if (allGiven) options.nInit = 1;
     if (sampleWeight !== undefined) {
       const w = readSampleWeight(sampleWeight, X.n);
       // Every init but 'random' starts from nComponents distinct samples of positive weight,
@@ -243,7 +251,11 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       }
       options.sampleWeight = w;
     }
-    return { X, options };
+    const review = fitReview(o.maxIter, o.tol, 'component', [
+      allGiven ? nInitIgnoredWarning(this.className, o.nInit, `parameters (weightsInit, meansInit, ${o.start.covariancesInit ? 'covariancesInit' : 'precisionsInit'})`) : null,
+      fewDistinctPointsWarning(X, options.sampleWeight, o.nComponents, 'component', 'nComponents'),
+    ]);
+    return { X, options, review };
   }
 
   /** The resolved options of a native fit (without starting parameters or weights). */

@@ -7,6 +7,7 @@
 import {
   CENTROID_OPTION_NAMES,
   centroidOptionsToJSON,
+  centroidReview,
   readCentroidOptions,
   resolveCentroidFit,
   type CentroidOptions,
@@ -36,6 +37,7 @@ import { compensatedSum } from './numeric.js';
 import { readOptionsObject, readSampleWeight } from './options.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, IterationInfo, NDArray } from './types.js';
+import type { WarningsOption } from './warnings.js';
 
 /**
  * Options of {@link KMeans}. Only `nClusters` is required; see {@link CentroidOptions} for
@@ -170,9 +172,14 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
     return this.#options.threads;
   }
 
+  protected override get warningsOption(): WarningsOption {
+    return this.#options.warnings;
+  }
+
   protected prepareFit(Xin: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeKMeansOptions> {
     const X = toMatrix(Xin, 'X');
-    return { X, options: resolveCentroidFit(this.#options, X, sampleWeight) };
+    const options = resolveCentroidFit(this.#options, X, sampleWeight);
+    return { X, options, review: centroidReview(this.#options, X, options, 'KMeans') };
   }
 
   protected nativeFit(): NativeFitEntries<NativeKMeansOptions, NativeKMeansFit> {

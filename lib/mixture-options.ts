@@ -24,6 +24,7 @@ import {
 } from './options.js';
 import { readTensor, toNested, type Nested, type Tensor } from './tensor.js';
 import type { ArrayInput } from './types.js';
+import { warningsOption, warningsToJSON, type WarningsOption } from './warnings.js';
 
 /** The initialisation methods of GaussianMixture, as scikit-learn's `init_params`. */
 export const MIXTURE_INITS: readonly MixtureInit[] = ['kmeans', 'k-means++', 'random', 'random-from-data'];
@@ -100,6 +101,12 @@ export interface GaussianMixtureOptions {
    *   (which has no such option); one that does not is bit-identical to `'error'`.
    */
   onCollapse?: CollapsePolicy;
+  /**
+   * Where the fit's warnings go (not converged, fewer distinct points than components, an
+   * empty component, `nInit` ignored): `'emit'` (default, `process.emitWarning`), `'silent'`,
+   * or a function called with each warning; see {@link GaussmixWarning}. Never thrown.
+   */
+  warnings?: WarningsOption;
 }
 
 /** The option names, in documentation order. */
@@ -119,6 +126,7 @@ export const MIXTURE_OPTION_NAMES = [
   'covariancesInit',
   'warmStart',
   'onCollapse',
+  'warnings',
 ] as const;
 
 /** Validated options with defaults filled in; the starting parameters read and copied. */
@@ -136,6 +144,7 @@ export interface ResolvedMixtureOptions {
   readonly init: MixtureInit;
   readonly warmStart: boolean;
   readonly onCollapse: CollapsePolicy;
+  readonly warnings: WarningsOption;
   readonly start: StartingParameters;
 }
 
@@ -225,6 +234,7 @@ export function readMixtureOptions(value: unknown, what: string): ResolvedMixtur
     init,
     warmStart,
     onCollapse,
+    warnings: o.warnings === undefined ? 'emit' : warningsOption(o.warnings),
     start: Object.freeze(start),
   });
 }
@@ -243,6 +253,8 @@ export interface MixtureOptionsJSON {
   warmStart: boolean;
   /** Absent in JSON written before the option existed (it then means `'error'`). */
   onCollapse?: CollapsePolicy;
+  /** Written only when `'silent'` (a function cannot be written; absent means `'emit'`). */
+  warnings?: 'silent';
   weightsInit?: Nested[];
   meansInit?: Nested[];
   precisionsInit?: Nested[];
@@ -264,6 +276,8 @@ export function mixtureOptionsToJSON(o: ResolvedMixtureOptions): MixtureOptionsJ
     onCollapse: o.onCollapse,
   };
   if (o.seed !== undefined) out.seed = o.seed;
+  const warnings = warningsToJSON(o.warnings);
+  if (warnings) out.warnings = warnings;
   for (const key of ['weightsInit', 'meansInit', 'precisionsInit', 'covariancesInit'] as const) {
     const t = o.start[key];
     if (t) out[key] = t.shape === undefined ? Array.from(t.data) : toNested(t.data, t.shape);

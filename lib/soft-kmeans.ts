@@ -6,6 +6,7 @@
 import {
   CENTROID_OPTION_NAMES,
   centroidOptionsToJSON,
+  centroidReview,
   readCentroidOptions,
   resolveCentroidFit,
   type CentroidOptions,
@@ -38,6 +39,7 @@ import {
 } from './stream-em.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
+import type { WarningsOption } from './warnings.js';
 
 /**
  * Options of {@link SoftKMeans}. Only `nClusters` is required; see {@link CentroidOptions} for
@@ -165,12 +167,17 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
     return this.#options.threads;
   }
 
+  protected override get warningsOption(): WarningsOption {
+    return this.#options.warnings;
+  }
+
   protected prepareFit(
     Xin: DataInput,
     sampleWeight: ArrayLike<number> | undefined,
   ): FitRequest<NativeSoftKMeansOptions> {
     const X = toMatrix(Xin, 'X');
-    return { X, options: { ...resolveCentroidFit(this.#options, X, sampleWeight), stiffness: this.#stiffness } };
+    const options = { ...resolveCentroidFit(this.#options, X, sampleWeight), stiffness: this.#stiffness };
+    return { X, options, review: centroidReview(this.#options, X, options, 'SoftKMeans') };
   }
 
   protected nativeFit(): NativeFitEntries<NativeSoftKMeansOptions, NativeSoftKMeansFit> {
