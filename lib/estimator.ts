@@ -181,6 +181,24 @@ export abstract class Estimator<S extends FittedState, O, R> {
     return this.fitted('nFeaturesIn').d;
   }
 
+  /**
+   * The component (cluster) of each sample under the fitted model; each estimator documents
+   * its rule.
+   */
+  abstract predict(X: DataInput): Int32Array;
+
+  /**
+   * Fits the model to X, blocking as {@link Estimator.fitSync} does, and returns the labels of
+   * X under the fitted model (scikit-learn's `fit_predict`): always those `predict(X)` gives
+   * after the fit. For a fit off the JavaScript thread, `await model.fit(X)` then `predict(X)`.
+   * @returns Int32Array [N] of labels in [0, K).
+   * @throws TypeError / RangeError / AbortError / Error - as `fitSync`.
+   */
+  fitPredict(X: DataInput, options?: FitOptions): Int32Array {
+    this.fitSync(X, options);
+    return this.predict(X);
+  }
+
   /** Checks that the model is fitted and that X has its number of features. */
   protected input(Xin: DataInput, what: string): { X: Matrix; s: S } {
     const s = this.fitted(what);

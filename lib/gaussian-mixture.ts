@@ -569,7 +569,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
   /**
    * Draws n samples from the fitted mixture, grouped by component in increasing order (as
    * scikit-learn).
-   * @param n - an integer >= 1.
+   * @param n - an integer >= 1 (default 1, as scikit-learn).
    * @param seed - an integer in [0, 2^53). Absent: the `seed` option if one was given (so, as
    *   scikit-learn with an integer `random_state`, repeated calls give the same samples), else a
    *   fresh random seed.
@@ -578,10 +578,11 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    *   or (code `ERR_GAUSSMIX_OUT_OF_MEMORY`) when the output cannot be allocated.
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
-  sample(n: number, seed?: number): { X: NDArray; labels: Int32Array } {
+  sample(n = 1, seed?: number): { X: NDArray; labels: Int32Array } {
+    // Not fitted before a bad argument, as scikit-learn checks.
+    const st = this.fitted('sample()');
     const count = integerOption(n, 'n', 1);
     const s = seed === undefined ? (this.#options.seed ?? randomSeed()) : seedOption(seed);
-    const st = this.fitted('sample()');
     // The largest output sample() supports is 2^31 − 1 values (16 GiB). The outputs are
     // allocated here, where a refused allocation is a catchable RangeError; the native side only
     // fills them (an allocation refused there would end the process).

@@ -36,7 +36,7 @@ import {
 import { compensatedSum } from './numeric.js';
 import { readOptionsObject, readSampleWeight } from './options.js';
 import { toNested, type Nested } from './tensor.js';
-import type { DataInput, IterationInfo, NDArray } from './types.js';
+import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
 import type { WarningsOption } from './warnings.js';
 
 /**
@@ -239,6 +239,26 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
     const distances = allocate(Float64Array, m.n * k, 'transform(): the distances');
     assignToCentres(m, s.clusterCenters, this.threadCount, { distances });
     return freezeNDArray(distances, [m.n, k]);
+  }
+
+  /**
+   * Fits the model to X (blocking, as {@link KMeans.fitSync}) and returns the training labels,
+   * `labels` (scikit-learn's `fit_predict`: each sample's nearest final centre, so
+   * `predict(X)` gives the same).
+   * @throws TypeError / RangeError / AbortError / Error - as `fitSync`.
+   */
+  override fitPredict(X: DataInput, options?: FitOptions): Int32Array {
+    return this.fitSync(X, options).labels;
+  }
+
+  /**
+   * Fits the model to X (blocking, as {@link KMeans.fitSync}) and returns the distance of each
+   * sample to each final centre, `transform(X)` (scikit-learn's `fit_transform`).
+   * @returns NDArray [N, K].
+   * @throws TypeError / RangeError / AbortError / Error - as `fitSync`.
+   */
+  fitTransform(X: DataInput, options?: FitOptions): NDArray {
+    return this.fitSync(X, options).transform(X);
   }
 
   /**
