@@ -9,12 +9,13 @@
  *
  * @module
  */
-import { busyError, ErrorCode, makeAbortError, notFittedError, translateNativeError } from './errors.js';
+import { busyError, ErrorCode, invalidValue, makeAbortError, notFittedError, translateNativeError } from './errors.js';
 import { toMatrix, type Matrix } from './input.js';
 import { inField, readEnvelope, stateReader, type StateReader } from './json.js';
 import type { NativeIterationCallback, NativeIterationInfo, NativeTask } from './native.js';
 import { readFitOptions, type CheckedFitOptions } from './options.js';
 import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
+import { readScaling, scalingToJSON, standardMatrix, type Scaling, type ScalingJSON } from './scaling.js';
 import { deliverWarnings, resultWarnings, type FitReview, type WarningsOption } from './warnings.js';
 
 /** What every fitted state holds. */
@@ -25,6 +26,11 @@ export interface FittedState {
   readonly weights: Float64Array;
   readonly converged: boolean;
   readonly nIter: number;
+  /**
+   * With the `standardize` option: the scaling of the training data, applied to every input;
+   * the rest of the state is in standardised units.
+   */
+  readonly scaling?: Scaling;
 }
 
 /** The pair of native entry points that fit one estimator. */
@@ -39,6 +45,10 @@ export interface FitRequest<O> {
   readonly options: O;
   /** What the fit's warnings need (none are given without it). */
   readonly review?: FitReview;
+  /** The scaling X was standardised with (option `standardize`), for the fitted state. */
+  readonly scaling?: Scaling | undefined;
+  /** Subtracted from every `objective` onIteration reports (a log density's change of units). */
+  readonly objectiveShift?: number | undefined;
 }
 
 /** A request with the bookkeeping of its `onIteration` callback. */
@@ -55,6 +65,11 @@ interface FitJob<O> {
 /** An output array, frozen with its shape (the data itself stays writable: it is a copy). */
 export function freezeNDArray<T extends Float64Array | Int32Array>(data: T, shape: number[]): NDArray<T> {
   return Object.freeze({ data, shape: Object.freeze(shape) });
+}
+
+/** `state.scaling` for toJSON: present only for a model that standardises. */
+export function scalingJSON(state: FittedState): { scaling?: ScalingJSON } {
+  return state.scaling ? { scaling: scalingToJSON(state.scaling) } : {};
 }
 
 /** Sets a model's state (for fromJSON); assigned in Estimator's static block. */
@@ -125,6 +140,13 @@ export abstract class Estimator<S extends FittedState, O, R> {
   }
 
   // ------------------------------------------------------------------------------ fitted state
+
+  /**
+   * Whether fits standardise X (the `standardize` option; available before fitting): each
+   * feature scaled to mean 0 and standard deviation 1 by the training data's statistics,
+   * stored in the model and applied to every later input.
+   */
+  abstract get standardize(): boolean;
 
   /** Whether a successful fit has set a model (the fitted attributes then do not throw). */
   get isFitted(): boolean {
@@ -199,11 +221,14 @@ export abstract class Estimator<S extends FittedState, O, R> {
     return this.predict(X);
   }
 
-  /** Checks that the model is fitted and that X has its number of features. */
+  /**
+   * Checks that the model is fitted and that X has its number of features; X comes back in
+   * the units of the fitted state (standardised with the model's scaling, if it has one).
+   */
   protected input(Xin: DataInput, what: string): { X: Matrix; s: S } {
     const s = this.fitted(what);
     const X = toMatrix(Xin, 'X', { features: s.d, featuresOrigin: `this ${this.className} was fitted` });
-    return { X, s };
+    return { X: s.scaling ? standardMatrix(X, s.scaling) : X, s };
   }
 
   // ------------------------------------------------------------------------------------ fitting
@@ -293,6 +318,7 @@ export abstract class Estimator<S extends FittedState, O, R> {
     const request = this.prepareFit(X, fo.sampleWeight);
     const user = fo.onIteration;
     const signal = fo.signal;
+    const shift = request.objectiveShift ?? 0;
     let thrown: { error: unknown } | undefined;
     let stopped = false;
     let callback: NativeIterationCallback | undefined;
@@ -302,7 +328,7 @@ export abstract class Estimator<S extends FittedState, O, R> {
         if (stopped || thrown || signal?.aborted) return false;
         let answer: unknown;
         try {
-          answer = user(this.iterationInfo(info));
+          answer = user(this.iterationInfo(shift === 0 ? info : { ...info, objective: info.objective - shift }));
         } catch (error) {
           thrown = { error };
           return false;
@@ -393,7 +419,18 @@ export function restoreModel<K extends string, S extends FittedState, M extends 
   const env = readEnvelope(obj, where, kinds);
   const model = inField(where, 'options: ', () => make(env.kind, env.options));
   if (env.state === null) return model;
-  const st = stateReader(env.state, fields, where);
-  install(model as unknown as Estimator<FittedState, unknown, unknown>, readState(st, model));
+  // state.scaling: present exactly when the model standardises (option standardize).
+  const scaled = 'scaling' in env.state;
+  if (scaled !== model.standardize) {
+    throw invalidValue(
+      scaled
+        ? `${where}: state.scaling is given, but options.standardize is not true`
+        : `${where}: the field state.scaling is missing (options.standardize is true)`,
+    );
+  }
+  const st = stateReader(env.state, scaled ? [...fields, 'scaling'] : fields, where);
+  let state = readState(st, model);
+  if (scaled) state = Object.freeze({ ...state, scaling: readScaling(env.state.scaling, state.d, where) });
+  install(model as unknown as Estimator<FittedState, unknown, unknown>, state);
   return model;
 }

@@ -7,7 +7,6 @@
 import {
   CENTROID_OPTION_NAMES,
   centroidOptionsToJSON,
-  centroidReview,
   readCentroidOptions,
   resolveCentroidFit,
   type CentroidOptions,
@@ -19,6 +18,7 @@ import {
   Estimator,
   freezeNDArray,
   restoreModel,
+  scalingJSON,
   type FitRequest,
   type FittedState,
   type NativeFitEntries,
@@ -34,6 +34,7 @@ import {
   type NativeKMeansOptions,
 } from './native.js';
 import { compensatedSum } from './numeric.js';
+import { fromStandard, type ScalingJSON } from './scaling.js';
 import { readOptionsObject, readSampleWeight } from './options.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
@@ -75,6 +76,8 @@ export interface KMeansStateJSON {
   nIter: number;
   converged: boolean;
   nFeaturesIn: number;
+  /** With option `standardize`: the scaling; the other fields are then in standardised units. */
+  scaling?: ScalingJSON;
 }
 
 /** What {@link KMeans.toJSON} returns. */
@@ -134,15 +137,21 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
     return this.#options.nClusters;
   }
 
+  /** Whether fits standardise X (an option; see {@link CentroidOptions.standardize}). */
+  get standardize(): boolean {
+    return this.#options.standardize;
+  }
+
   // ------------------------------------------------------------------------- fitted attributes
 
   /**
-   * The cluster centres, NDArray [K, D] (a copy).
+   * The cluster centres, NDArray [K, D] (a copy; in the original units with `standardize`).
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get clusterCenters(): NDArray {
     const s = this.fitted('clusterCenters');
-    return freezeNDArray(s.clusterCenters.slice(), [this.nClusters, s.d]);
+    const c = s.scaling ? fromStandard(s.clusterCenters, s.d, s.scaling) : s.clusterCenters.slice();
+    return freezeNDArray(c, [this.nClusters, s.d]);
   }
 
   /**
@@ -178,8 +187,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
 
   protected prepareFit(Xin: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeKMeansOptions> {
     const X = toMatrix(Xin, 'X');
-    const options = resolveCentroidFit(this.#options, X, sampleWeight);
-    return { X, options, review: centroidReview(this.#options, X, options, 'KMeans') };
+    return resolveCentroidFit(this.#options, X, sampleWeight, this.className);
   }
 
   protected nativeFit(): NativeFitEntries<NativeKMeansOptions, NativeKMeansFit> {
@@ -209,6 +217,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
       inertia: fit.inertia,
       nIter: fit.nIter,
       converged: fit.converged,
+      ...(r.scaling ? { scaling: r.scaling } : {}),
     });
   }
 
@@ -302,6 +311,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
       nIter: s.nIter,
       converged: s.converged,
       nFeaturesIn: s.d,
+      ...scalingJSON(s),
     };
     return { format: JSON_FORMAT, version: JSON_VERSION, kind: 'KMeans', options: centroidOptionsToJSON(this.#options), state };
   }

@@ -107,6 +107,22 @@ export interface GaussianMixtureOptions {
    * or a function called with each warning; see {@link GaussmixWarning}. Never thrown.
    */
   warnings?: WarningsOption;
+  /**
+   * Standardise the features inside the model (default false): the fit measures each feature's
+   * mean and standard deviation on X (weighted by `sampleWeight` when given, as scikit-learn's
+   * `StandardScaler`; a constant feature keeps scale 1), fits to (x − mean) / scale, and
+   * applies the same scaling to every later input. The fitted attributes are reported in the
+   * original units: `means` = mean + scale·μ; `covariances` S·Σ·S and `precisionsCholesky`
+   * S⁻¹·U (S = diag(scale)) for full, tied and diag; log densities (`scoreSamples`, `score`,
+   * `bic`, `aic`, `lowerBound`, `onIteration`'s objective) of x, i.e. minus Σ log scale.
+   * Spherical covariances (one variance per component, which a per-feature scale would make
+   * diagonal) stay in standardised units, and so do `regCovar` and spherical starting values;
+   * other starting values are given in the original units. A warm start keeps the fitted
+   * scaling. `toJSON` writes the parameters in standardised units with `state.scaling`. `statistics` are
+   * taken in standardised units and `maximise` keeps the scaling; `fitStream` does not take
+   * this option (it is rejected).
+   */
+  standardize?: boolean;
 }
 
 /** The option names, in documentation order. */
@@ -127,6 +143,7 @@ export const MIXTURE_OPTION_NAMES = [
   'warmStart',
   'onCollapse',
   'warnings',
+  'standardize',
 ] as const;
 
 /** Validated options with defaults filled in; the starting parameters read and copied. */
@@ -145,6 +162,7 @@ export interface ResolvedMixtureOptions {
   readonly warmStart: boolean;
   readonly onCollapse: CollapsePolicy;
   readonly warnings: WarningsOption;
+  readonly standardize: boolean;
   readonly start: StartingParameters;
 }
 
@@ -235,6 +253,7 @@ export function readMixtureOptions(value: unknown, what: string): ResolvedMixtur
     warmStart,
     onCollapse,
     warnings: o.warnings === undefined ? 'emit' : warningsOption(o.warnings),
+    standardize: o.standardize === undefined ? false : booleanOption(o.standardize, 'standardize'),
     start: Object.freeze(start),
   });
 }
@@ -255,6 +274,8 @@ export interface MixtureOptionsJSON {
   onCollapse?: CollapsePolicy;
   /** Written only when `'silent'` (a function cannot be written; absent means `'emit'`). */
   warnings?: 'silent';
+  /** Written only when true (absent in JSON written before the option existed). */
+  standardize?: boolean;
   weightsInit?: Nested[];
   meansInit?: Nested[];
   precisionsInit?: Nested[];
@@ -278,6 +299,7 @@ export function mixtureOptionsToJSON(o: ResolvedMixtureOptions): MixtureOptionsJ
   if (o.seed !== undefined) out.seed = o.seed;
   const warnings = warningsToJSON(o.warnings);
   if (warnings) out.warnings = warnings;
+  if (o.standardize) out.standardize = true;
   for (const key of ['weightsInit', 'meansInit', 'precisionsInit', 'covariancesInit'] as const) {
     const t = o.start[key];
     if (t) out[key] = t.shape === undefined ? Array.from(t.data) : toNested(t.data, t.shape);
