@@ -57,7 +57,11 @@ export interface CentroidOptions {
    * result for any thread count. Absent: a new random seed for every fit.
    */
   seed?: number;
-  /** Worker threads: an integer in [0, 1024]; 0 or absent uses `os.availableParallelism()`. */
+  /**
+   * Threads: an integer in [0, 1024]. 0 or absent: chosen from the size of each call, N·K·D —
+   * one thread per 32,768, up to `os.availableParallelism()` (a small fit runs on the calling
+   * thread alone). Results are bit-identical for any count.
+   */
   threads?: number;
   /**
    * The starting centres (default `'k-means++'`): `'k-means++'` (scikit-learn's greedy
@@ -99,7 +103,7 @@ export interface ResolvedCentroidOptions {
   readonly nInit: number;
   /** undefined: a random seed per fit. */
   readonly seed: number | undefined;
-  /** 0: all cores. */
+  /** 0: chosen from the size of each call (see resolveThreads). */
   readonly threads: number;
   /** A seeding, or the explicit starting centres [nClusters, D] (a private copy). */
   readonly init: CentroidInit | Matrix;
@@ -172,7 +176,7 @@ export function resolveCentroidFit(
     maxIter: o.maxIter,
     nInit: o.nInit,
     seed: o.seed ?? randomSeed(),
-    threads: resolveThreads(o.threads),
+    threads: resolveThreads(o.threads, raw.n * k * raw.d),
     init: 'k-means++',
   };
   if (typeof o.init === 'string') {

@@ -108,7 +108,7 @@ export abstract class Estimator<S extends FittedState, O, R> {
    */
   protected abstract prepareFit(X: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<O>;
 
-  /** The `threads` option (0: all cores), for the evaluation of a fitted model. */
+  /** The `threads` option (0: chosen from the work's size), for the evaluation of a fitted model. */
   protected abstract get threadCount(): number;
 
   /** Where this estimator's warnings go (the `warnings` option). */

@@ -246,7 +246,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     // A warm start goes on in the units of the fitted parameters.
     const scaling = warm ? warm.scaling : o.standardize ? fitScaling(raw, w) : undefined;
     const X = scaling ? standardMatrix(raw, scaling) : raw;
-    const options = this.#nativeOptions(warm !== null);
+    const options = this.#nativeOptions(warm !== null, X.n * o.nComponents * X.d);
     if (warm) {
       // scikit-learn's warm start: one run from the fitted parameters, measuring the first
       // change from the fitted lower bound. The covariances are passed (not the Cholesky
@@ -287,8 +287,11 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     return { X, options, review, scaling, objectiveShift: scaling?.logScale };
   }
 
-  /** The resolved options of a native fit (without starting parameters or weights). */
-  #nativeOptions(warm: boolean): NativeMixtureOptions {
+  /**
+   * The resolved options of a native fit (without starting parameters or weights).
+   * @param work - the fit's N·K·D, for the thread count (absent: unknown, every core).
+   */
+  #nativeOptions(warm: boolean, work = Infinity): NativeMixtureOptions {
     const o = this.#options;
     return {
       nComponents: o.nComponents,
@@ -297,7 +300,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       maxIter: o.maxIter,
       nInit: warm ? 1 : o.nInit,
       seed: o.seed ?? randomSeed(),
-      threads: resolveThreads(o.threads),
+      threads: resolveThreads(o.threads, work),
       regCovar: o.regCovar,
       init: o.init,
       onCollapse: o.onCollapse,

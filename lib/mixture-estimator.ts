@@ -62,7 +62,7 @@ export abstract class MixtureEstimator<S extends MixtureFittedState, O, R> exten
     try {
       const summary = native().mixtureStatisticsSync(m.data, m.n, m.d, {
         ...this.statisticsRequest(s),
-        threads: resolveThreads(this.threadCount),
+        threads: resolveThreads(this.threadCount, m.n * s.params.weights.length * m.d),
         ...(sampleWeight ? { sampleWeight } : {}),
       });
       return wrapStatistics(summary) as MixtureStatistics;

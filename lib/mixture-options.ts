@@ -53,7 +53,11 @@ export interface GaussianMixtureOptions {
    * `random_state=None`).
    */
   seed?: number;
-  /** Worker threads: an integer in [0, 1024]; 0 or absent uses `os.availableParallelism()`. */
+  /**
+   * Threads: an integer in [0, 1024]. 0 or absent: chosen from the size of each call, N·K·D —
+   * one thread per 32,768, up to `os.availableParallelism()` (a small fit runs on the calling
+   * thread alone). Results are bit-identical for any count.
+   */
   threads?: number;
   /** Added to the diagonal of every covariance in every M-step: a number >= 0 (default 1e-6). */
   regCovar?: number;
@@ -155,7 +159,7 @@ export interface ResolvedMixtureOptions {
   readonly nInit: number;
   /** undefined: a random seed per fit. */
   readonly seed: number | undefined;
-  /** 0: all cores. */
+  /** 0: chosen from the size of each call (see resolveThreads). */
   readonly threads: number;
   readonly regCovar: number;
   readonly init: MixtureInit;
