@@ -15,6 +15,7 @@ import { inField, readEnvelope, stateReader, type StateReader } from './json.js'
 import type { NativeIterationCallback, NativeIterationInfo, NativeTask } from './native.js';
 import { readFitOptions, type CheckedFitOptions } from './options.js';
 import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
+import { inSlice } from './slices.js';
 import { readScaling, scalingToJSON, standardMatrix, type Scaling, type ScalingJSON } from './scaling.js';
 import { deliverWarnings, resultWarnings, type FitReview, type WarningsOption } from './warnings.js';
 
@@ -245,11 +246,29 @@ export abstract class Estimator<S extends FittedState, O, R> {
    *   code `ERR_GAUSSMIX_ILL_CONDITIONED` when a covariance collapsed; or what `onIteration`
    *   threw. The model is unchanged in every case.
    */
-  async fit(X: DataInput, options?: FitOptions): Promise<this> {
-    const job = this.#start(X, options, 'fit');
-    const { request, signal } = job;
-    let onAbort: (() => void) | undefined;
+  fit(X: DataInput, options?: FitOptions): Promise<this> {
+    let fo: CheckedFitOptions;
     try {
+      fo = this.#claim(options, 'fit');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // The validation and the native start run in a time slice of the event loop (lib/slices.ts):
+    // at once for a lone fit, in later turns when many are started together.
+    return new Promise<this>((resolve, reject) => {
+      inSlice(() => void this.#fitClaimed(X, fo).then(resolve, reject));
+    });
+  }
+
+  /** fit() once the instance is claimed: the busy flag is cleared when this settles. */
+  async #fitClaimed(X: DataInput, fo: CheckedFitOptions): Promise<this> {
+    let onAbort: (() => void) | undefined;
+    const signal = fo.signal;
+    try {
+      // (The signal may have fired while this start waited for its slice.)
+      if (signal?.aborted) throw makeAbortError(signal);
+      const job = this.#job(X, fo);
+      const { request } = job;
       let task: NativeTask<R>;
       try {
         task = this.nativeFit().async(request.X.data, request.X.n, request.X.d, request.options, job.callback);
@@ -282,9 +301,10 @@ export abstract class Estimator<S extends FittedState, O, R> {
    * @throws TypeError / RangeError / AbortError / Error - as `fit`.
    */
   fitSync(X: DataInput, options?: FitOptions): this {
-    const job = this.#start(X, options, 'fitSync');
-    const { request } = job;
+    const fo = this.#claim(options, 'fitSync');
     try {
+      const job = this.#job(X, fo);
+      const { request } = job;
       let result: R;
       try {
         result = this.nativeFit().sync(request.X.data, request.X.n, request.X.d, request.options, job.callback);
@@ -299,23 +319,22 @@ export abstract class Estimator<S extends FittedState, O, R> {
   }
 
   /**
-   * Checks the fit options, the signal and the busy guard, resolves the request and marks the
-   * instance busy (the caller clears it when the fit settles).
+   * Checks the fit options, the signal and the busy guard, and marks the instance busy (the
+   * caller clears it when the fit settles).
    */
-  #start(X: DataInput, options: FitOptions | undefined, method: string): FitJob<O> {
+  #claim(options: FitOptions | undefined, method: string): CheckedFitOptions {
     const fo = readFitOptions(options, `${this.className}.${method} options`);
     if (fo.signal?.aborted) throw makeAbortError(fo.signal);
     if (this.#busy) throw busyError(this.className);
-    const job = this.#job(X, fo);
     this.#busy = true;
-    const before = job.request.review?.before;
-    if (before?.length) deliverWarnings(this.warningsOption, before);
-    return job;
+    return fo;
   }
 
   /** The request, and the native callback around the user's onIteration. */
   #job(X: DataInput, fo: CheckedFitOptions): FitJob<O> {
     const request = this.prepareFit(X, fo.sampleWeight);
+    const before = request.review?.before;
+    if (before?.length) deliverWarnings(this.warningsOption, before);
     const user = fo.onIteration;
     const signal = fo.signal;
     const shift = request.objectiveShift ?? 0;

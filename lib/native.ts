@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
 import { here } from './here.cjs';
+import { inSlice } from './slices.js';
 
 export type CovarianceType = 'full' | 'tied' | 'diag' | 'spherical';
 export type MixtureInit = 'kmeans' | 'k-means++' | 'random' | 'random-from-data';
@@ -128,7 +129,9 @@ function asTask<O, R>(start: RawFitAsync<O, R>) {
   return (X: Float64Array, n: number, d: number, options: O, onIteration?: NativeIterationCallback): NativeTask<R> => {
     let settle: (error: unknown, result: R) => void = () => undefined;
     const promise = new Promise<R>((resolve, reject) => {
-      settle = (error, result) => (error === undefined ? resolve(result) : reject(error));
+      // What the settled fit then does on this thread (commit, resolve the user's promise)
+      // runs in a time slice: many fits ending together do not hold the event loop.
+      settle = (error, result) => inSlice(() => (error === undefined ? resolve(result) : reject(error)));
     });
     const cancel = start(X, n, d, options, onIteration, settle);
     return { promise, cancel };
