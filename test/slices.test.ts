@@ -10,6 +10,7 @@ import { KMeans, type NDArray } from '../lib/index.js';
 import { inSlice, SLICE_MS } from '../lib/slices.js';
 import { expectIdentical } from './helpers/compare.js';
 import { mulberry32 } from './helpers/random.js';
+import { captureNextTickErrors } from './helpers/uncaught.js';
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -76,17 +77,8 @@ describe('inSlice', () => {
   it('an exception in a piece of work is reported as uncaught, and the queue goes on', async () => {
     let clock = 0;
     vi.spyOn(performance, 'now').mockImplementation(() => clock);
-    const errors: unknown[] = [];
-    const original = process.nextTick;
-    process.nextTick = ((fn: () => void) => original(() => {
-      try {
-        fn();
-      } catch (err) {
-        errors.push(err);
-      }
-    })) as typeof process.nextTick;
     const ran: string[] = [];
-    try {
+    const errors = await captureNextTickErrors(async () => {
       clock += SLICE_MS; // queue from the start
       inSlice(() => ran.push('first'));
       clock = 0;
@@ -96,9 +88,7 @@ describe('inSlice', () => {
       });
       inSlice(() => ran.push('after'));
       await nextTurn();
-    } finally {
-      process.nextTick = original;
-    }
+    });
     expect(ran).toEqual(['first', 'after']);
     expect(errors).toHaveLength(1);
   });
