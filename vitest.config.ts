@@ -5,6 +5,8 @@ export default defineConfig({
   esbuild: { include: /\.([cm]?ts|[jt]sx)$/ },
   test: {
     include: ['test/**/*.test.ts'],
+    // Rebuilds dist/ when lib/ or cli/ changed: the CLI, worker and child-process tests run it.
+    globalSetup: ['test/global-setup.ts'],
     // Each test file in its own child process: a native crash (or a sanitizer build's report)
     // takes down one file's run, not the runner, and the addon is never shared across files.
     pool: 'forks',
