@@ -267,3 +267,37 @@ describe('JSON', () => {
     expect(() => new KMeans({ nClusters: 2, standardize: 1 as never })).toThrow(/Expected a boolean for standardize but received 1/);
   });
 });
+
+describe('with statistics, maximise and fitStream', () => {
+  it('statistics are taken in standardised units and maximise keeps the scaling (GaussianMixture, SoftKMeans)', () => {
+    const models = [
+      (standardize: boolean) => new GaussianMixture({ nComponents: 3, seed: 4, maxIter: 5, standardize, warnings: 'silent' }),
+      (standardize: boolean) => new SoftKMeans({ nClusters: 3, seed: 4, maxIter: 5, standardize, warnings: 'silent' }),
+    ];
+    for (const make of models) {
+      const model = make(true).fitSync(X);
+      const s = scalingOf(model);
+      const plain = make(false).fitSync(byHand(X, s));
+      model.maximise(model.statistics(X, { sampleWeight }));
+      plain.maximise(plain.statistics(byHand(X, s), { sampleWeight }));
+      expect(scalingOf(model)).toEqual(s);
+      expect(stateWithoutScaling(model)).toEqual((plain.toJSON() as { state: unknown }).state);
+    }
+  });
+
+  it('maximise needs the scaling of a fit first', () => {
+    const fitted = new GaussianMixture({ nComponents: 3, seed: 4, standardize: true }).fitSync(X);
+    const stats = fitted.statistics(X);
+    expect(() => new GaussianMixture({ nComponents: 3, standardize: true }).maximise(stats)).toThrow(
+      /maximise: a model with standardize needs its scaling: fit it first/,
+    );
+  });
+
+  it('fitStream rejects standardize, saying what to do', async () => {
+    const source = () => [X];
+    await expect(new GaussianMixture({ nComponents: 3, standardize: true }).fitStream(source)).rejects.toThrow(
+      /GaussianMixture\.fitStream: standardize is not supported on streams yet; standardise the batches before the fit/,
+    );
+    await expect(new SoftKMeans({ nClusters: 3, standardize: true }).fitStream(source)).rejects.toThrow(RangeError);
+  });
+});
