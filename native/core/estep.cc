@@ -335,13 +335,20 @@ MixtureStatistics EStep::statisticsOfResponsibilities(const Data& data, const do
         double weight = 0.0;
         for (Index i = begin; i < begin + rows; ++i) weight += data.weight(i);
         partial[StatisticsLayout::kWeight] = weight;
-        Eigen::Map<Vector>(partial + StatisticsLayout::kComponents, k_) = r.colwise().sum().transpose();
+        // Σ r per component, row by row: Eigen's colwise().sum() sums by packets or by
+        // coefficients depending on where its destination is aligned (a thread's scratch), so
+        // its last bits would depend on the thread that takes the block.
+        double* nk = partial + StatisticsLayout::kComponents;
+        for (Index i = 0; i < rows; ++i) {
+          for (Index j = 0; j < k_; ++j) nk[j] += r(i, j);
+        }
+        const Eigen::Map<const Vector> nkOfBlock(nk, k_);
         RowMap centred(partial + at.centred, k_, d_);
         // Σ r (x − c) = rᵀx − (Σ r)·c: the second pass's c is the first pass's means, so this
         // is about 0 and its rounding, eps·|c| per unit weight, is that of c itself.
         centred.noalias() = r.transpose() * x;
         if (scatter) {
-          centred -= (centre.array().colwise() * r.colwise().sum().transpose().array()).matrix();
+          centred -= (centre.array().colwise() * nkOfBlock.array()).matrix();
           covariance_->accumulateScatter(x, r.data(), centre, partial + at.scatter, s.kernel);
         }
       },
