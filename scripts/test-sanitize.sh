@@ -17,7 +17,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 out=build-sanitize
 config=RelWithDebInfo
-addon="$out/$config/gaussmix.node"
+# Absolute: tests that run node in another folder (a consumer project) load it too.
+addon="$PWD/$out/$config/gaussmix.node"
 cxx="${CXX:-g++}"
 
 if [[ "${GAUSSMIX_SANITIZE_NO_BUILD:-}" != 1 ]]; then
