@@ -11,22 +11,15 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { mulberry32 } from '../test/helpers/mulberry32.mjs';
+
+// The tests' generator (one copy): the workloads are its draws.
+export { mulberry32 };
+
 export const cacheDir = join(dirname(fileURLToPath(import.meta.url)), '.cache');
 
 /** Bump when the generator changes, so stale caches are not reused. */
 const GENERATOR_VERSION = 2;
-
-/** A small seeded generator of uniform doubles in [0, 1). */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal draws (Box–Muller) from a uniform generator. */
 export function normals(rand) {

@@ -79,25 +79,18 @@ export interface NativeVariationalPriors {
 /** The priors a fit resolved (every value present). */
 export type NativeResolvedPriors = Required<NativeVariationalPriors>;
 
-/** Everything a BayesianGaussianMixture fit needs, resolved. */
-export interface NativeBayesianOptions {
-  nComponents: number;
-  covarianceType: CovarianceType;
-  /** >= 0; converged when |change of the lower bound| < tol (strict). */
-  tol: number;
-  maxIter: number;
-  nInit: number;
-  seed: number;
-  threads: number;
-  regCovar: number;
-  init: MixtureInit;
+/** Everything a BayesianGaussianMixture fit needs, resolved: a mixture fit's settings, its start
+ * from responsibilities or a warm start, and the priors. */
+export interface NativeBayesianOptions
+  extends Pick<
+    NativeMixtureOptions,
+    'nComponents' | 'covarianceType' | 'tol' | 'maxIter' | 'nInit' | 'seed' | 'threads' | 'regCovar' | 'init' | 'previousLowerBound' | 'sampleWeight'
+  > {
   /** [N, K] rows summing to 1 (exclusive with init). */
   responsibilitiesInit?: Float64Array;
   priors: NativeVariationalPriors;
   /** Warm start: the fitted parameters (with their posterior) and their lowerBound. */
   warm?: NativeMixtureParams;
-  previousLowerBound?: number;
-  sampleWeight?: Float64Array;
 }
 
 export interface NativeBayesianFit extends NativeMixtureFit {

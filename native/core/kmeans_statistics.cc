@@ -262,16 +262,7 @@ struct Header {
 };
 
 Header readHeader(const std::uint8_t* data, std::size_t size, std::uint8_t family) {
-  if (size < kHeaderBytes) {
-    malformed(std::to_string(size) + " bytes is shorter than the " + std::to_string(kHeaderBytes) +
-              "-byte header");
-  }
-  if (std::memcmp(data, kMagic, 4) != 0) malformed("it does not start with GMXS");
-  const auto version = get<std::uint16_t>(data + 4);
-  if (version != kVersion) {
-    malformed("format version " + std::to_string(version) + " (this build reads version " +
-              std::to_string(kVersion) + ")");
-  }
+  checkPrefix(data, size, kHeaderBytes, malformed);
   if (data[6] != family) {
     malformed(family == kKMeansFamily ? "they are not a K-means' statistics"
                                       : "they are not K-means moments");

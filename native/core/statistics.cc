@@ -103,16 +103,7 @@ std::vector<std::uint8_t> MixtureStatistics::serialise() const {
 }
 
 MixtureStatistics MixtureStatistics::parse(const std::uint8_t* data, std::size_t size) {
-  if (size < kHeaderBytes) {
-    malformed(std::to_string(size) + " bytes is shorter than the " + std::to_string(kHeaderBytes) +
-              "-byte header");
-  }
-  if (std::memcmp(data, kMagic, 4) != 0) malformed("it does not start with GMXS");
-  const auto version = get<std::uint16_t>(data + 4);
-  if (version != kVersion) {
-    malformed("format version " + std::to_string(version) + " (this build reads version " +
-              std::to_string(kVersion) + ")");
-  }
+  checkPrefix(data, size, kHeaderBytes, malformed);
   if (data[6] != kMixtureFamily) malformed("they are not a mixture's statistics");
   const std::uint8_t flags = data[7];
   if (flags & ~7u) malformed("unknown flags");

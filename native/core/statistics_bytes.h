@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 namespace gaussmix {
@@ -39,6 +40,23 @@ inline double getDouble(const std::uint8_t* p) {
   double v;
   std::memcpy(&v, &bits, 8);
   return v;
+}
+
+// The checks every family's header starts with: its size, "GMXS" and the version. `malformed`
+// throws (each family names its own kind of statistics in the message).
+template <class Malformed>
+inline void checkPrefix(const std::uint8_t* data, std::size_t size, std::size_t headerBytes,
+                        Malformed malformed) {
+  if (size < headerBytes) {
+    malformed(std::to_string(size) + " bytes is shorter than the " + std::to_string(headerBytes) +
+              "-byte header");
+  }
+  if (std::memcmp(data, kMagic, 4) != 0) malformed("it does not start with GMXS");
+  const auto version = get<std::uint16_t>(data + 4);
+  if (version != kVersion) {
+    malformed("format version " + std::to_string(version) + " (this build reads version " +
+              std::to_string(kVersion) + ")");
+  }
 }
 
 }  // namespace statistics_bytes
