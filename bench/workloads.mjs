@@ -63,3 +63,9 @@ export const OBJECTIVE = {
   spherical: 'mean log-likelihood',
   kmeans: 'inertia',
 };
+
+/**
+ * The section "small-fits" (bench/sections/small-fits.mjs): a small data set fitted many
+ * times, with each estimator's defaults: full GaussianMixture and KMeans, K = 3.
+ */
+export const SMALL = { name: 'small', n: 500, d: 2, k: 3, model: 'full', seed: 9 };

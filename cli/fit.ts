@@ -7,18 +7,7 @@ import type { CovarianceType } from 'gaussmix';
 import { choice, CliError, int, list, MODEL_DATA_OPTIONS, num, parse, positionals, str, UsageError } from './args.js';
 import { delimiterOption, readAll } from './data.js';
 import { count, fixed, matrix, ms, vector } from './format.js';
-import {
-  applyStandardization,
-  build,
-  COVARIANCES,
-  describeFitted,
-  modelFile,
-  MODELS,
-  standardization,
-  type Fitted,
-  type ModelName,
-  type Standardize,
-} from './models.js';
+import { build, COVARIANCES, describeFitted, modelFile, MODELS, type Fitted, type ModelName } from './models.js';
 import { domain, modelPanel, panel, plotRows, takeRows, writeSvg } from './plot.js';
 import { Progress } from './progress.js';
 
@@ -100,13 +89,8 @@ export async function fitCommand(argv: string[]): Promise<void> {
   const dims = plot !== undefined ? plotDims(data.columns, plotColumns, cmd) : undefined;
   if (plot !== undefined && d < 2) throw new CliError(`--plot needs two columns; ${data.name} gives one (${data.columns[0]})`);
   if (k > data.rows) throw new CliError(`--components ${k} is more than the ${data.rows} rows of ${data.name}`);
-  let standardize: Standardize | null = null;
-  if (p.values.standardize === true) {
-    standardize = standardization(data.data, data.rows, d);
-    applyStandardization(data.data, d, standardize);
-  }
-
-  const estimator = build({ model, k, covariance, seed, threads, nInit, maxIter, tol, stiffness });
+  const standardize = p.values.standardize === true;
+  const estimator = build({ model, k, covariance, seed, threads, nInit, maxIter, tol, stiffness, standardize });
   const progress = new Progress(!quiet);
   const X = { data: data.data, shape: [data.rows, d] };
   const what = model === 'kmeans' ? 'inertia' : 'log-likelihood';
@@ -126,7 +110,7 @@ export async function fitCommand(argv: string[]): Promise<void> {
   progress.done();
   const seconds = performance.now() - t0;
   const fitted = describeFitted(estimator);
-  const json = `${JSON.stringify(modelFile(estimator, data.columns, standardize), null, 1)}\n`;
+  const json = `${JSON.stringify(modelFile(estimator, data.columns), null, 1)}\n`;
   const text = summary(fitted, data.columns, seconds);
   const info = `read ${count(data.rows)} rows × ${d} columns from ${data.name}${standardize ? ' (standardised)' : ''}`;
   if (out === undefined || out === '-') {
@@ -142,14 +126,13 @@ export async function fitCommand(argv: string[]): Promise<void> {
     const [i, j] = dims;
     const rows = plotRows(data.rows, plotPoints);
     const P = takeRows(data.data, d, rows);
-    const unit = standardize ? ' (standardised)' : '';
     const shown = rows.length < data.rows ? `${count(rows.length)} of ${count(data.rows)} points shown` : `${count(data.rows)} points`;
     const spec = modelPanel(fitted, P, rows.length, i, j, {
       id: 'fit',
       title: `${fitted.label}, K = ${k}: ${path.basename(data.name)}`,
       subtitle: `${shown}; + centres${fitted.covariance2(0, i, j) ? '; ellipses 1σ (solid), 2σ (dashed)' : ''}`,
-      xTitle: `${data.columns[i]}${unit}`,
-      yTitle: `${data.columns[j]}${unit}`,
+      xTitle: data.columns[i] as string,
+      yTitle: data.columns[j] as string,
       xDomain: domain(P, d, i),
       yDomain: domain(P, d, j),
       width: 480,

@@ -60,8 +60,9 @@ Options:
   -c, --covariance C   for gmm: full (default), tied, diag or spherical
       --columns A,B    columns to use, by name or 1-based index (default: every numeric one)
       --delimiter D    field delimiter of text files (default: sniffed; tab, comma, ...)
-      --standardize    scale each column to mean 0, standard deviation 1 first (kept in the
-                       model file and applied again by predict)
+      --standardize    fit on the columns scaled to mean 0, standard deviation 1: the scaling
+                       is part of the model (predict applies it); means and covariances are
+                       reported in the data's units
       --seed S         random seed (default 0): same seed, same model, any thread count
       --threads T      threads (default all cores)
       --n-init N       restarts, best kept (default 1)
@@ -82,11 +83,12 @@ Examples:
 `,
   predict: `Usage: gaussmix predict MODEL DATA [--proba] [options]
 
-Reads a model written by 'gaussmix fit' (or the JSON of any gaussmix estimator's toJSON())
-and writes, for every row of DATA, its component as CSV on stdout: a column 'label', or with
---proba the probabilities p0..p(K-1). DATA is read and predicted one chunk of rows at a time,
-so files larger than memory work. The model's columns are taken from DATA by name, and its
-standardisation is applied.
+Reads a model written by 'gaussmix fit' (an estimator's toJSON(), which Class.fromJSON reads
+as it is, with the data's column names in metadata.columns) and writes, for every row of DATA,
+its component as CSV on stdout: a column 'label', or with --proba the probabilities
+p0..p(K-1). DATA is read and predicted one chunk of rows at a time, so files larger than
+memory work. The model's columns are taken from DATA by name; a model fitted with
+--standardize scales them itself.
 
 Options:
       --proba          probabilities instead of labels (not for K-means models)
@@ -111,7 +113,8 @@ Options:
   -c, --covariance C   all (default) or a list of full, tied, diag, spherical
       --columns A,B    columns to use, by name or 1-based index (default: every numeric one)
       --delimiter D    field delimiter of text files (default: sniffed)
-      --standardize    scale each column to mean 0, standard deviation 1 first
+      --standardize    fit on the columns scaled to mean 0, standard deviation 1 (log-likelihoods
+                       stay those of the data in its units)
       --seed S         seed of every fit (default 0)
       --threads T      threads in all (default all cores)
       --n-init N       restarts per fit, best kept (default 1)

@@ -1,7 +1,7 @@
 /**
  * The estimators behind the commands, seen through one small interface: build one from
  * command-line options, fit it, read what a picture or a summary needs, and save or load it
- * together with what the command line added (the column names and the standardisation).
+ * together with what the command line added (the column names).
  */
 import * as fs from 'node:fs';
 
@@ -61,6 +61,8 @@ export interface BuildOptions {
   maxIter?: number | undefined;
   tol?: number | undefined;
   stiffness?: number | undefined;
+  /** Standardise the columns inside the model (the estimators' `standardize` option). */
+  standardize?: boolean | undefined;
 }
 
 /** A new, unfitted estimator for the options. */
@@ -76,6 +78,7 @@ export function build(o: BuildOptions): Estimator {
     nInit: o.nInit,
     maxIter: o.maxIter,
     tol: o.tol,
+    standardize: o.standardize || undefined,
   };
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
   try {
@@ -120,8 +123,12 @@ interface MixtureLike extends Estimator {
 
 /** Describes a fitted estimator. */
 export function describeFitted(estimator: Estimator): Fitted {
-  const json = estimator.toJSON() as { kind: string; options: Record<string, unknown> };
+  const json = estimator.toJSON() as { kind: string; options: Record<string, unknown>; state: { scaling?: { scale: number[] } } | null };
   const kind = json.kind;
+  // A standardising model reports spherical variances in standardised units: σ² in feature i
+  // is σ²·scale_i² in the data's units (the spread becomes diagonal).
+  const scale = json.state?.scaling?.scale;
+  const sphere = (v: number, i: number): number => (scale ? v * (scale[i] as number) ** 2 : v);
   const e = estimator as unknown as Record<string, unknown>;
   if (kind === 'GaussianMixture' || kind === 'GaussianKMeans') {
     const m = estimator as MixtureLike;
@@ -138,7 +145,7 @@ export function describeFitted(estimator: Estimator): Fitted {
         case 'diag':
           return i === j ? (cov[c * d + i] as number) : 0;
         default:
-          return i === j ? (cov[c] as number) : 0;
+          return i === j ? sphere(cov[c] as number, i) : 0;
       }
     };
     return {
@@ -154,9 +161,9 @@ export function describeFitted(estimator: Estimator): Fitted {
       spread: (c) => {
         const values: number[] = [];
         if (type === 'full' || type === 'tied') for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) values.push(at(c, i, j));
-        else if (type === 'diag') for (let i = 0; i < d; i++) values.push(at(c, i, i));
+        else if (type === 'diag' || scale) for (let i = 0; i < d; i++) values.push(at(c, i, i));
         else values.push(at(c, 0, 0));
-        return { type, values };
+        return { type: type === 'spherical' && scale ? 'diag' : type, values };
       },
     };
   }
@@ -175,8 +182,8 @@ export function describeFitted(estimator: Estimator): Fitted {
       centres: means.data,
       weights: null,
       soft: true,
-      covariance2: () => [v, 0, v],
-      spread: () => ({ type: 'spherical', values: [v] }),
+      covariance2: (_, i, j) => [sphere(v, i), 0, sphere(v, j)],
+      spread: () => (scale ? { type: 'diag', values: Array.from({ length: d }, (_, i) => sphere(v, i)) } : { type: 'spherical', values: [v] }),
     };
   }
   if (kind === 'KMeans') {
@@ -200,25 +207,21 @@ export function describeFitted(estimator: Estimator): Fitted {
 
 // ------------------------------------------------------------------------------- model files
 
-/** The per-column standardisation applied before fitting: (x − mean) / std. */
+/**
+ * A legacy model file (format 'gaussmix-cli', written before the estimators could standardise
+ * themselves): the per-column standardisation the command line applied before fitting.
+ */
 export interface Standardize {
   mean: number[];
   std: number[];
 }
 
-/** What `fit --out` writes: the model's own JSON with what the command line added. */
-export interface ModelFile {
-  format: 'gaussmix-cli';
-  version: 1;
-  /** The data columns the model was fitted on, in order. */
-  columns: string[];
-  standardize: Standardize | null;
-  /** The estimator's `toJSON()`; `Class.fromJSON` reads it. */
-  model: unknown;
-}
-
-export function modelFile(estimator: Estimator, columns: string[], standardize: Standardize | null): ModelFile {
-  return { format: 'gaussmix-cli', version: 1, columns, standardize, model: estimator.toJSON() };
+/**
+ * What `fit --out` writes: the estimator's own JSON (`Class.fromJSON` reads the file as it is)
+ * with the data's column names in `metadata.columns`.
+ */
+export function modelFile(estimator: Estimator, columns: string[]): unknown {
+  return { ...(estimator.toJSON() as object), metadata: { columns } };
 }
 
 /** Restores an estimator from its own JSON (whatever its class). */
@@ -236,8 +239,9 @@ export function fromJSON(obj: unknown, name: string): Estimator {
 }
 
 /**
- * Reads a model file: what `fit --out` wrote, or the bare JSON of an estimator's `toJSON()`
- * (columns and standardisation then unknown).
+ * Reads a model file: what `fit --out` writes (an estimator's JSON, its columns in
+ * `metadata.columns`), the bare JSON of any estimator's `toJSON()` (columns then unknown), or
+ * a legacy 'gaussmix-cli' file (its standardisation returned, to be applied to the data).
  */
 export async function loadModel(path: string): Promise<{ estimator: Estimator; columns: string[] | null; standardize: Standardize | null }> {
   let text: string;
@@ -252,30 +256,25 @@ export async function loadModel(path: string): Promise<{ estimator: Estimator; c
   } catch (err) {
     throw new CliError(`${path}: not JSON (${(err as Error).message})`);
   }
-  const o = obj as Partial<ModelFile> & { format?: unknown };
-  if (o !== null && typeof o === 'object' && o.format === 'gaussmix-cli') {
+  const o = (obj ?? {}) as { format?: unknown; version?: unknown; columns?: unknown; standardize?: Partial<Standardize> | null; model?: unknown; metadata?: { columns?: unknown } };
+  if (o.format === 'gaussmix-cli') {
     if (o.version !== 1) throw new CliError(`${path}: unsupported gaussmix-cli version ${JSON.stringify(o.version)}`);
-    const columns = Array.isArray(o.columns) ? o.columns.map(String) : null;
     const s = o.standardize;
     const standardize =
       s && Array.isArray(s.mean) && Array.isArray(s.std) ? { mean: s.mean.map(Number), std: s.std.map(Number) } : null;
-    return { estimator: fromJSON(o.model, path), columns, standardize };
+    return { estimator: fromJSON(o.model, path), columns: columnNames(o.columns), standardize };
   }
-  return { estimator: fromJSON(obj, path), columns: null, standardize: null };
+  return { estimator: fromJSON(obj, path), columns: columnNames(o.metadata?.columns), standardize: null };
+}
+
+/** Column names kept in a model file, or null when there are none. */
+function columnNames(value: unknown): string[] | null {
+  return Array.isArray(value) ? value.map(String) : null;
 }
 
 // ----------------------------------------------------------------------------------- data prep
 
-/** The mean and standard deviation of each column (a constant column gets std 1). */
-export function standardization(data: Float64Array, rows: number, d: number): Standardize {
-  const mean = new Array<number>(d).fill(0);
-  const std = new Array<number>(d).fill(0);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (data[r * d + j] as number) / rows;
-  for (let r = 0; r < rows; r++) for (let j = 0; j < d; j++) std[j] = (std[j] as number) + ((data[r * d + j] as number) - (mean[j] as number)) ** 2 / rows;
-  return { mean, std: std.map((v) => (v > 0 ? Math.sqrt(v) : 1)) };
-}
-
-/** (x − mean) / std in place. */
+/** (x − mean) / std in place: the standardisation of a legacy model file. */
 export function applyStandardization(data: Float64Array, d: number, s: Standardize): void {
   for (let i = 0; i < data.length; i++) {
     const j = i % d;

@@ -13,7 +13,7 @@ import { GaussianMixture, type CovarianceType } from 'gaussmix';
 import { CliError, countRange, int, list, MODEL_DATA_OPTIONS, num, parse, positionals, str, UsageError } from './args.js';
 import { delimiterOption, readAll } from './data.js';
 import { count, table } from './format.js';
-import { applyStandardization, COVARIANCES, standardization } from './models.js';
+import { COVARIANCES } from './models.js';
 import { criterionChart, writeSvg } from './plot.js';
 import { Progress } from './progress.js';
 
@@ -75,7 +75,6 @@ export async function selectCommand(argv: string[]): Promise<void> {
 
   const data = await readAll(source, { command: cmd, columns: list(p, 'columns'), delimiter });
   const d = data.columns.length;
-  if (p.values.standardize === true) applyStandardization(data.data, d, standardization(data.data, data.rows, d));
   const X = { data: data.data, shape: [data.rows, d] };
   const usable = ks.filter((k) => k <= data.rows);
   if (usable.length === 0) throw new CliError(`every K in --components is more than the ${data.rows} rows of ${data.name}`);
@@ -96,6 +95,7 @@ export async function selectCommand(argv: string[]): Promise<void> {
         covarianceType: cell.type,
         seed,
         threads,
+        standardize: p.values.standardize === true,
         ...(nInit !== undefined && { nInit }),
         ...(maxIter !== undefined && { maxIter }),
         ...(tol !== undefined && { tol }),

@@ -9,6 +9,7 @@ import { invalidType, invalidValue } from './errors.js';
 import { checkEnoughSamples, toMatrix, type Matrix } from './input.js';
 import type { NativeKMeansOptions } from './native.js';
 import {
+  booleanOption,
   enumOption,
   integerOption,
   numberOption,
@@ -20,6 +21,16 @@ import {
 } from './options.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput } from './types.js';
+import type { FitRequest } from './estimator.js';
+import { fitScaling, standardMatrix, toStandard } from './scaling.js';
+import {
+  fewDistinctPointsWarning,
+  fitReview,
+  nInitIgnoredWarning,
+  warningsOption,
+  warningsToJSON,
+  type WarningsOption,
+} from './warnings.js';
 
 /** The seedings of KMeans and SoftKMeans (scikit-learn's `init` strings). */
 export type CentroidInit = 'k-means++' | 'random';
@@ -46,7 +57,11 @@ export interface CentroidOptions {
    * result for any thread count. Absent: a new random seed for every fit.
    */
   seed?: number;
-  /** Worker threads: an integer in [0, 1024]; 0 or absent uses `os.availableParallelism()`. */
+  /**
+   * Threads: an integer in [0, 1024]. 0 or absent: chosen from the size of each call, N·K·D —
+   * one thread per 32,768, up to `os.availableParallelism()` (a small fit runs on the calling
+   * thread alone). Results are bit-identical for any count.
+   */
   threads?: number;
   /**
    * The starting centres (default `'k-means++'`): `'k-means++'` (scikit-learn's greedy
@@ -55,10 +70,30 @@ export interface CentroidOptions {
    * (copied), D being checked against X at fit time.
    */
   init?: CentroidInit | DataInput;
+  /**
+   * Where the fit's warnings go (not converged, fewer distinct points than clusters, an empty
+   * cluster, `nInit` ignored): `'emit'` (default, `process.emitWarning`), `'silent'`, or a
+   * function called with each warning; see {@link GaussmixWarning}. Never thrown.
+   */
+  warnings?: WarningsOption;
+  /**
+   * Standardise the features inside the model (default false): the fit measures each feature's
+   * mean and standard deviation on X (weighted by `sampleWeight` when given, as scikit-learn's
+   * `StandardScaler`; a constant feature keeps scale 1), fits to (x − mean) / scale, and
+   * applies the same scaling to every later input. Centres (`clusterCenters`, `means`) are
+   * reported in the original units (mean + scale·c), and explicit `init` centres are given in
+   * them; distances and what is made of them (`inertia`, `transform`, `score`, `stiffness`)
+   * are in standardised units, the metric the clustering uses; SoftKMeans's log densities
+   * (`lowerBound`, `scoreSamples`, `score`) are of x (minus Σ log scale). `toJSON` writes the
+   * state in standardised units with `state.scaling`. `statistics` are
+   * taken in standardised units and `maximise` keeps the scaling; `fitStream` does not take
+   * this option (it is rejected).
+   */
+  standardize?: boolean;
 }
 
 /** The option names of {@link CentroidOptions}, in documentation order. */
-export const CENTROID_OPTION_NAMES = ['nClusters', 'tol', 'maxIter', 'nInit', 'seed', 'threads', 'init'] as const;
+export const CENTROID_OPTION_NAMES = ['nClusters', 'tol', 'maxIter', 'nInit', 'seed', 'threads', 'init', 'warnings', 'standardize'] as const;
 
 /** Validated options with the defaults filled in; explicit centres read and copied. */
 export interface ResolvedCentroidOptions {
@@ -68,10 +103,12 @@ export interface ResolvedCentroidOptions {
   readonly nInit: number;
   /** undefined: a random seed per fit. */
   readonly seed: number | undefined;
-  /** 0: all cores. */
+  /** 0: chosen from the size of each call (see resolveThreads). */
   readonly threads: number;
   /** A seeding, or the explicit starting centres [nClusters, D] (a private copy). */
   readonly init: CentroidInit | Matrix;
+  readonly warnings: WarningsOption;
+  readonly standardize: boolean;
 }
 
 /**
@@ -107,43 +144,49 @@ export function readCentroidOptions(
     seed: o.seed === undefined ? undefined : seedOption(o.seed),
     threads: o.threads === undefined ? 0 : threadsOption(o.threads),
     init,
+    warnings: o.warnings === undefined ? 'emit' : warningsOption(o.warnings),
+    standardize: o.standardize === undefined ? false : booleanOption(o.standardize, 'standardize'),
   });
 }
 
 /**
- * The native options of a fit of X: checks K <= N (scikit-learn's rule), the explicit centres'
- * D against X's, and the sample weights (length N, finite, >= 0, not all zero; a seeding
- * needs at least K samples of positive weight to draw K distinct centres from).
+ * The fit request for X: checks K <= N (scikit-learn's rule), the explicit centres' D against
+ * X's, and the sample weights (length N, finite, >= 0, not all zero; a seeding needs at least K
+ * samples of positive weight to draw K distinct centres from); standardises X and the explicit
+ * centres when the options say so; and collects the warnings known before the fit.
  * @throws TypeError / RangeError - naming the argument.
  */
 export function resolveCentroidFit(
   o: ResolvedCentroidOptions,
-  X: Matrix,
+  raw: Matrix,
   sampleWeight: ArrayLike<number> | undefined,
-): NativeKMeansOptions {
+  className: string,
+): FitRequest<NativeKMeansOptions> {
   const k = o.nClusters;
-  checkEnoughSamples(k, X.n, 'nClusters');
+  checkEnoughSamples(k, raw.n, 'nClusters');
+  if (typeof o.init !== 'string' && o.init.d !== raw.d) {
+    throw invalidValue(`init has ${o.init.d} feature${o.init.d === 1 ? '' : 's'}, but X has ${raw.d}`);
+  }
+  const w = sampleWeight === undefined ? undefined : readSampleWeight(sampleWeight, raw.n);
+  const scaling = o.standardize ? fitScaling(raw, w) : undefined;
+  const X = scaling ? standardMatrix(raw, scaling) : raw;
   const options: NativeKMeansOptions = {
     nClusters: k,
     tol: o.tol,
     maxIter: o.maxIter,
     nInit: o.nInit,
     seed: o.seed ?? randomSeed(),
-    threads: resolveThreads(o.threads),
+    threads: resolveThreads(o.threads, raw.n * k * raw.d),
     init: 'k-means++',
   };
   if (typeof o.init === 'string') {
     options.init = o.init;
   } else {
-    if (o.init.d !== X.d) {
-      throw invalidValue(`init has ${o.init.d} feature${o.init.d === 1 ? '' : 's'}, but X has ${X.d}`);
-    }
     options.init = 'given';
-    options.centersInit = o.init.data;
+    options.centersInit = scaling ? toStandard(o.init.data, X.d, scaling) : o.init.data;
     options.nInit = 1;
   }
-  if (sampleWeight !== undefined) {
-    const w = readSampleWeight(sampleWeight, X.n);
+  if (w !== undefined) {
     if (options.init !== 'given') {
       let positive = 0;
       for (let i = 0; i < w.length; i++) positive += (w[i] as number) > 0 ? 1 : 0;
@@ -156,7 +199,11 @@ export function resolveCentroidFit(
     }
     options.sampleWeight = w;
   }
-  return options;
+  const review = fitReview(o.maxIter, o.tol, 'cluster', [
+    options.init === 'given' ? nInitIgnoredWarning(className, o.nInit, 'centres (init)') : null,
+    fewDistinctPointsWarning(X, w, k, 'cluster', 'nClusters'),
+  ]);
+  return { X, options, review, scaling };
 }
 
 /** The shared options in plain-JSON form (what `toJSON` writes under `options`). */
@@ -169,6 +216,10 @@ export interface CentroidOptionsJSON {
   threads: number;
   /** A seeding name, or the explicit centres [nClusters][D]. */
   init: CentroidInit | Nested[];
+  /** Written only when `'silent'` (a function cannot be written; absent means `'emit'`). */
+  warnings?: 'silent';
+  /** Written only when true. */
+  standardize?: boolean;
 }
 
 /** Resolved shared options as plain JSON; the constructors accept the result as it is. */
@@ -182,5 +233,8 @@ export function centroidOptionsToJSON(o: ResolvedCentroidOptions): CentroidOptio
     init: typeof o.init === 'string' ? o.init : toNested(o.init.data, [o.init.n, o.init.d]),
   };
   if (o.seed !== undefined) out.seed = o.seed;
+  const warnings = warningsToJSON(o.warnings);
+  if (warnings) out.warnings = warnings;
+  if (o.standardize) out.standardize = true;
   return out;
 }

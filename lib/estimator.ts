@@ -9,12 +9,15 @@
  *
  * @module
  */
-import { busyError, ErrorCode, makeAbortError, notFittedError, translateNativeError } from './errors.js';
+import { busyError, ErrorCode, invalidValue, makeAbortError, notFittedError, translateNativeError } from './errors.js';
 import { toMatrix, type Matrix } from './input.js';
 import { inField, readEnvelope, stateReader, type StateReader } from './json.js';
 import type { NativeIterationCallback, NativeIterationInfo, NativeTask } from './native.js';
 import { readFitOptions, type CheckedFitOptions } from './options.js';
 import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
+import { inSlice } from './slices.js';
+import { readScaling, scalingToJSON, standardMatrix, type Scaling, type ScalingJSON } from './scaling.js';
+import { deliverWarnings, resultWarnings, type FitReview, type WarningsOption } from './warnings.js';
 
 /** What every fitted state holds. */
 export interface FittedState {
@@ -24,6 +27,11 @@ export interface FittedState {
   readonly weights: Float64Array;
   readonly converged: boolean;
   readonly nIter: number;
+  /**
+   * With the `standardize` option: the scaling of the training data, applied to every input;
+   * the rest of the state is in standardised units.
+   */
+  readonly scaling?: Scaling;
 }
 
 /** The pair of native entry points that fit one estimator. */
@@ -36,6 +44,12 @@ export interface NativeFitEntries<O, R> {
 export interface FitRequest<O> {
   readonly X: Matrix;
   readonly options: O;
+  /** What the fit's warnings need (none are given without it). */
+  readonly review?: FitReview;
+  /** The scaling X was standardised with (option `standardize`), for the fitted state. */
+  readonly scaling?: Scaling | undefined;
+  /** Subtracted from every `objective` onIteration reports (a log density's change of units). */
+  readonly objectiveShift?: number | undefined;
 }
 
 /** A request with the bookkeeping of its `onIteration` callback. */
@@ -45,11 +59,18 @@ interface FitJob<O> {
   readonly callback: NativeIterationCallback | undefined;
   /** The error the user's onIteration threw, if it did. */
   readonly callbackError: () => { error: unknown } | undefined;
+  /** Whether the user's onIteration stopped the fit (returned false). */
+  readonly stoppedByUser: () => boolean;
 }
 
 /** An output array, frozen with its shape (the data itself stays writable: it is a copy). */
 export function freezeNDArray<T extends Float64Array | Int32Array>(data: T, shape: number[]): NDArray<T> {
   return Object.freeze({ data, shape: Object.freeze(shape) });
+}
+
+/** `state.scaling` for toJSON: present only for a model that standardises. */
+export function scalingJSON(state: FittedState): { scaling?: ScalingJSON } {
+  return state.scaling ? { scaling: scalingToJSON(state.scaling) } : {};
 }
 
 /** Sets a model's state (for fromJSON); assigned in Estimator's static block. */
@@ -88,8 +109,13 @@ export abstract class Estimator<S extends FittedState, O, R> {
    */
   protected abstract prepareFit(X: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<O>;
 
-  /** The `threads` option (0: all cores), for the evaluation of a fitted model. */
+  /** The `threads` option (0: chosen from the work's size), for the evaluation of a fitted model. */
   protected abstract get threadCount(): number;
+
+  /** Where this estimator's warnings go (the `warnings` option). */
+  protected get warningsOption(): WarningsOption {
+    return 'emit';
+  }
 
   /** The native entry points of this estimator's fit. */
   protected abstract nativeFit(): NativeFitEntries<O, R>;
@@ -115,6 +141,13 @@ export abstract class Estimator<S extends FittedState, O, R> {
   }
 
   // ------------------------------------------------------------------------------ fitted state
+
+  /**
+   * Whether fits standardise X (the `standardize` option; available before fitting): each
+   * feature scaled to mean 0 and standard deviation 1 by the training data's statistics,
+   * stored in the model and applied to every later input.
+   */
+  abstract get standardize(): boolean;
 
   /** Whether a successful fit has set a model (the fitted attributes then do not throw). */
   get isFitted(): boolean {
@@ -171,11 +204,32 @@ export abstract class Estimator<S extends FittedState, O, R> {
     return this.fitted('nFeaturesIn').d;
   }
 
-  /** Checks that the model is fitted and that X has its number of features. */
+  /**
+   * The component (cluster) of each sample under the fitted model; each estimator documents
+   * its rule.
+   */
+  abstract predict(X: DataInput): Int32Array;
+
+  /**
+   * Fits the model to X, blocking as {@link Estimator.fitSync} does, and returns the labels of
+   * X under the fitted model (scikit-learn's `fit_predict`): always those `predict(X)` gives
+   * after the fit. For a fit off the JavaScript thread, `await model.fit(X)` then `predict(X)`.
+   * @returns Int32Array [N] of labels in [0, K).
+   * @throws TypeError / RangeError / AbortError / Error - as `fitSync`.
+   */
+  fitPredict(X: DataInput, options?: FitOptions): Int32Array {
+    this.fitSync(X, options);
+    return this.predict(X);
+  }
+
+  /**
+   * Checks that the model is fitted and that X has its number of features; X comes back in
+   * the units of the fitted state (standardised with the model's scaling, if it has one).
+   */
   protected input(Xin: DataInput, what: string): { X: Matrix; s: S } {
     const s = this.fitted(what);
     const X = toMatrix(Xin, 'X', { features: s.d, featuresOrigin: `this ${this.className} was fitted` });
-    return { X, s };
+    return { X: s.scaling ? standardMatrix(X, s.scaling) : X, s };
   }
 
   // ------------------------------------------------------------------------------------ fitting
@@ -192,11 +246,29 @@ export abstract class Estimator<S extends FittedState, O, R> {
    *   code `ERR_GAUSSMIX_ILL_CONDITIONED` when a covariance collapsed; or what `onIteration`
    *   threw. The model is unchanged in every case.
    */
-  async fit(X: DataInput, options?: FitOptions): Promise<this> {
-    const job = this.#start(X, options, 'fit');
-    const { request, signal } = job;
-    let onAbort: (() => void) | undefined;
+  fit(X: DataInput, options?: FitOptions): Promise<this> {
+    let fo: CheckedFitOptions;
     try {
+      fo = this.#claim(options, 'fit');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // The validation and the native start run in a time slice of the event loop (lib/slices.ts):
+    // at once for a lone fit, in later turns when many are started together.
+    return new Promise<this>((resolve, reject) => {
+      inSlice(() => void this.#fitClaimed(X, fo).then(resolve, reject));
+    });
+  }
+
+  /** fit() once the instance is claimed: the busy flag is cleared when this settles. */
+  async #fitClaimed(X: DataInput, fo: CheckedFitOptions): Promise<this> {
+    let onAbort: (() => void) | undefined;
+    const signal = fo.signal;
+    try {
+      // (The signal may have fired while this start waited for its slice.)
+      if (signal?.aborted) throw makeAbortError(signal);
+      const job = this.#job(X, fo);
+      const { request } = job;
       let task: NativeTask<R>;
       try {
         task = this.nativeFit().async(request.X.data, request.X.n, request.X.d, request.options, job.callback);
@@ -229,9 +301,10 @@ export abstract class Estimator<S extends FittedState, O, R> {
    * @throws TypeError / RangeError / AbortError / Error - as `fit`.
    */
   fitSync(X: DataInput, options?: FitOptions): this {
-    const job = this.#start(X, options, 'fitSync');
-    const { request } = job;
+    const fo = this.#claim(options, 'fitSync');
     try {
+      const job = this.#job(X, fo);
+      const { request } = job;
       let result: R;
       try {
         result = this.nativeFit().sync(request.X.data, request.X.n, request.X.d, request.options, job.callback);
@@ -246,23 +319,25 @@ export abstract class Estimator<S extends FittedState, O, R> {
   }
 
   /**
-   * Checks the fit options, the signal and the busy guard, resolves the request and marks the
-   * instance busy (the caller clears it when the fit settles).
+   * Checks the fit options, the signal and the busy guard, and marks the instance busy (the
+   * caller clears it when the fit settles).
    */
-  #start(X: DataInput, options: FitOptions | undefined, method: string): FitJob<O> {
+  #claim(options: FitOptions | undefined, method: string): CheckedFitOptions {
     const fo = readFitOptions(options, `${this.className}.${method} options`);
     if (fo.signal?.aborted) throw makeAbortError(fo.signal);
     if (this.#busy) throw busyError(this.className);
-    const job = this.#job(X, fo);
     this.#busy = true;
-    return job;
+    return fo;
   }
 
   /** The request, and the native callback around the user's onIteration. */
   #job(X: DataInput, fo: CheckedFitOptions): FitJob<O> {
     const request = this.prepareFit(X, fo.sampleWeight);
+    const before = request.review?.before;
+    if (before?.length) deliverWarnings(this.warningsOption, before);
     const user = fo.onIteration;
     const signal = fo.signal;
+    const shift = request.objectiveShift ?? 0;
     let thrown: { error: unknown } | undefined;
     let stopped = false;
     let callback: NativeIterationCallback | undefined;
@@ -272,7 +347,7 @@ export abstract class Estimator<S extends FittedState, O, R> {
         if (stopped || thrown || signal?.aborted) return false;
         let answer: unknown;
         try {
-          answer = user(this.iterationInfo(info));
+          answer = user(this.iterationInfo(shift === 0 ? info : { ...info, objective: info.objective - shift }));
         } catch (error) {
           thrown = { error };
           return false;
@@ -282,7 +357,7 @@ export abstract class Estimator<S extends FittedState, O, R> {
         return !stopped;
       };
     }
-    return { request, signal, callback, callbackError: () => thrown };
+    return { request, signal, callback, callbackError: () => thrown, stoppedByUser: () => stopped && !thrown };
   }
 
   /**
@@ -318,7 +393,12 @@ export abstract class Estimator<S extends FittedState, O, R> {
     const thrown = job.callbackError();
     if (thrown) throw thrown.error;
     if (job.signal?.aborted) throw makeAbortError(job.signal);
-    this.#state = this.stateFromFit(job.request, result);
+    const state = this.stateFromFit(job.request, result);
+    this.#state = state;
+    const review = job.request.review;
+    if (review && this.warningsOption !== 'silent') {
+      deliverWarnings(this.warningsOption, resultWarnings(this.className, review, state, job.request.X.n, job.stoppedByUser()));
+    }
   }
 
   static {
@@ -358,7 +438,18 @@ export function restoreModel<K extends string, S extends FittedState, M extends 
   const env = readEnvelope(obj, where, kinds);
   const model = inField(where, 'options: ', () => make(env.kind, env.options));
   if (env.state === null) return model;
-  const st = stateReader(env.state, fields, where);
-  install(model as unknown as Estimator<FittedState, unknown, unknown>, readState(st, model));
+  // state.scaling: present exactly when the model standardises (option standardize).
+  const scaled = 'scaling' in env.state;
+  if (scaled !== model.standardize) {
+    throw invalidValue(
+      scaled
+        ? `${where}: state.scaling is given, but options.standardize is not true`
+        : `${where}: the field state.scaling is missing (options.standardize is true)`,
+    );
+  }
+  const st = stateReader(env.state, scaled ? [...fields, 'scaling'] : fields, where);
+  let state = readState(st, model);
+  if (scaled) state = Object.freeze({ ...state, scaling: readScaling(env.state.scaling, state.d, where) });
+  install(model as unknown as Estimator<FittedState, unknown, unknown>, state);
   return model;
 }

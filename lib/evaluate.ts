@@ -12,11 +12,12 @@ import { resolveThreads } from './options.js';
 /**
  * Fills caller-allocated outputs (log-densities, responsibilities, labels) for X under a
  * mixture's parameters.
- * @param threads - the `threads` option (0: all cores).
+ * @param threads - the `threads` option (0: chosen from the work's size).
  */
 export function evaluateMixture(X: Matrix, params: NativeMixtureParams, threads: number, outputs: NativeMixtureOutputs): void {
   try {
-    native().mixtureEvaluate(X.data, X.n, X.d, params, resolveThreads(threads), outputs);
+    const work = X.n * params.weights.length * X.d;
+    native().mixtureEvaluate(X.data, X.n, X.d, params, resolveThreads(threads, work), outputs);
   } catch (err) {
     throw translateNativeError(err);
   }
@@ -25,7 +26,7 @@ export function evaluateMixture(X: Matrix, params: NativeMixtureParams, threads:
 /**
  * Fills caller-allocated outputs for X against centres [K, D]: `labels` [N], the nearest centre
  * (ties to the lowest index), and `distances` [N, K], the exact Euclidean distances.
- * @param threads - the `threads` option (0: all cores).
+ * @param threads - the `threads` option (0: chosen from the work's size).
  */
 export function assignToCentres(
   X: Matrix,
@@ -34,7 +35,7 @@ export function assignToCentres(
   outputs: { labels?: Int32Array; distances?: Float64Array },
 ): void {
   try {
-    native().kmeansAssign(X.data, X.n, X.d, centres, resolveThreads(threads), outputs);
+    native().kmeansAssign(X.data, X.n, X.d, centres, resolveThreads(threads, X.n * centres.length), outputs);
   } catch (err) {
     throw translateNativeError(err);
   }

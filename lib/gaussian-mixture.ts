@@ -5,7 +5,7 @@
  * @module
  */
 import { allocate, describe, ErrorCode, invalidType, invalidValue, translateNativeError } from './errors.js';
-import { freezeNDArray, restoreModel, type FitRequest, type NativeFitEntries } from './estimator.js';
+import { freezeNDArray, restoreModel, scalingJSON, type FitRequest, type NativeFitEntries } from './estimator.js';
 import { checkEnoughSamples, toMatrix } from './input.js';
 import { checkFields, encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
@@ -54,6 +54,17 @@ import { weightedMean } from './numeric.js';
 import { integerOption, MAX_COUNT, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, IterationInfo, NDArray } from './types.js';
+import {
+  covariancesFromStandard,
+  fitScaling,
+  fromStandard,
+  precisionsCholeskyFromStandard,
+  standardMatrix,
+  startingParametersToStandard,
+  type Scaling,
+  type ScalingJSON,
+} from './scaling.js';
+import { fewDistinctPointsWarning, fitReview, nInitIgnoredWarning, type WarningsOption } from './warnings.js';
 
 /** The fitted state: fresh arrays from the native fit, never handed out (getters copy). */
 interface MixtureState extends MixtureFittedState {
@@ -83,6 +94,8 @@ export interface MixtureStateJSON {
    * were some; absent (as in JSON written before the option existed) means none.
    */
   reseeds?: ReseedEvent[];
+  /** With option `standardize`: the scaling; the other fields are then in standardised units. */
+  scaling?: ScalingJSON;
 }
 
 /** What {@link GaussianMixture.toJSON} returns. */
@@ -156,25 +169,34 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     return this.#options.covarianceType;
   }
 
+  /** Whether fits standardise X (an option; see {@link GaussianMixtureOptions.standardize}). */
+  get standardize(): boolean {
+    return this.#options.standardize;
+  }
+
   // ------------------------------------------------------------------------- fitted attributes
 
   /**
-   * The component means μ, NDArray [K, D] (a copy).
+   * The component means μ, NDArray [K, D] (a copy; in the original units with `standardize`).
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get means(): NDArray {
     const s = this.fitted('means');
-    return freezeNDArray(s.params.means.slice(), [this.#options.nComponents, s.d]);
+    const means = s.scaling ? fromStandard(s.params.means, s.d, s.scaling) : s.params.means.slice();
+    return freezeNDArray(means, [this.#options.nComponents, s.d]);
   }
 
   /**
    * The covariances Σ (a copy), shaped by `covarianceType`: full [K, D, D]; tied [D, D];
-   * diag [K, D] (the diagonals); spherical [K] (the variances).
+   * diag [K, D] (the diagonals); spherical [K] (the variances). With `standardize`, S·Σ·S in
+   * the original units (S = diag(scale)), but spherical variances in standardised units.
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get covariances(): NDArray {
     const s = this.fitted('covariances');
-    return freezeNDArray(s.params.covariances.slice(), covarianceShape(this.covarianceType, this.nComponents, s.d));
+    const type = this.covarianceType;
+    const cov = s.scaling ? covariancesFromStandard(s.params.covariances, type, s.d, s.scaling) : s.params.covariances.slice();
+    return freezeNDArray(cov, covarianceShape(type, this.nComponents, s.d));
   }
 
   /**
@@ -192,12 +214,16 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
   /**
    * The Cholesky factors of the precisions Σ⁻¹ (a copy), in the shape of `covariances`: for
    * full and tied, the upper-triangular U with U·Uᵀ = Σ⁻¹ (scikit-learn's convention); for
-   * diag and spherical, 1/√σ².
+   * diag and spherical, 1/√σ². With `standardize`, S⁻¹·U in the original units (row i divided
+   * by scale_i), but spherical values in standardised units.
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get precisionsCholesky(): NDArray {
     const s = this.fitted('precisionsCholesky');
-    return freezeNDArray(s.params.precisionsCholesky.slice(), covarianceShape(this.covarianceType, this.nComponents, s.d));
+    const type = this.covarianceType;
+    const u = s.params.precisionsCholesky;
+    const out = s.scaling ? precisionsCholeskyFromStandard(u, type, s.d, s.scaling) : u.slice();
+    return freezeNDArray(out, covarianceShape(type, this.nComponents, s.d));
   }
 
   // ------------------------------------------------------------------------------------ fitting
@@ -206,13 +232,21 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     return this.#options.threads;
   }
 
+  protected override get warningsOption(): WarningsOption {
+    return this.#options.warnings;
+  }
+
   /** Validates X and the sample weights and resolves everything the native fit takes. */
   protected prepareFit(Xin: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeMixtureOptions> {
     const o = this.#options;
     const warm = o.warmStart ? this.state : null;
-    const X = toMatrix(Xin, 'X', warm ? { features: warm.d, featuresOrigin: `this ${this.className} (warmStart) was fitted` } : {});
-    checkEnoughSamples(o.nComponents, X.n, 'nComponents');
-    const options = this.#nativeOptions(warm !== null);
+    const raw = toMatrix(Xin, 'X', warm ? { features: warm.d, featuresOrigin: `this ${this.className} (warmStart) was fitted` } : {});
+    checkEnoughSamples(o.nComponents, raw.n, 'nComponents');
+    const w = sampleWeight === undefined ? undefined : readSampleWeight(sampleWeight, raw.n);
+    // A warm start goes on in the units of the fitted parameters.
+    const scaling = warm ? warm.scaling : o.standardize ? fitScaling(raw, w) : undefined;
+    const X = scaling ? standardMatrix(raw, scaling) : raw;
+    const options = this.#nativeOptions(warm !== null, X.n * o.nComponents * X.d);
     if (warm) {
       // scikit-learn's warm start: one run from the fitted parameters, measuring the first
       // change from the fitted lower bound. The covariances are passed (not the Cholesky
@@ -222,10 +256,13 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       options.covariancesInit = warm.params.covariances;
       options.previousLowerBound = warm.lowerBound;
     } else {
-      Object.assign(options, resolveStartingParameters(o.start, o.covarianceType, o.nComponents, X.d));
+      const start = resolveStartingParameters(o.start, o.covarianceType, o.nComponents, X.d);
+      Object.assign(options, scaling ? startingParametersToStandard(start, o.covarianceType, X.d, scaling) : start);
     }
-    if (sampleWeight !== undefined) {
-      const w = readSampleWeight(sampleWeight, X.n);
+    // Every starting parameter given: every restart would be the same run.
+    const allGiven = !warm && !!(options.weightsInit && options.meansInit && (options.covariancesInit || options.precisionsInit));
+    if (allGiven) options.nInit = 1;
+    if (w !== undefined) {
       // Every init but 'random' starts from nComponents distinct samples of positive weight,
       // unless the starting parameters are all given (or warm).
       const seeded =
@@ -243,11 +280,18 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       }
       options.sampleWeight = w;
     }
-    return { X, options };
+    const review = fitReview(o.maxIter, o.tol, 'component', [
+      allGiven ? nInitIgnoredWarning(this.className, o.nInit, `parameters (weightsInit, meansInit, ${o.start.covariancesInit ? 'covariancesInit' : 'precisionsInit'})`) : null,
+      fewDistinctPointsWarning(X, options.sampleWeight, o.nComponents, 'component', 'nComponents'),
+    ]);
+    return { X, options, review, scaling, objectiveShift: scaling?.logScale };
   }
 
-  /** The resolved options of a native fit (without starting parameters or weights). */
-  #nativeOptions(warm: boolean): NativeMixtureOptions {
+  /**
+   * The resolved options of a native fit (without starting parameters or weights).
+   * @param work - the fit's N·K·D, for the thread count (absent: unknown, every core).
+   */
+  #nativeOptions(warm: boolean, work = Infinity): NativeMixtureOptions {
     const o = this.#options;
     return {
       nComponents: o.nComponents,
@@ -256,7 +300,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       maxIter: o.maxIter,
       nInit: warm ? 1 : o.nInit,
       seed: o.seed ?? randomSeed(),
-      threads: resolveThreads(o.threads),
+      threads: resolveThreads(o.threads, work),
       regCovar: o.regCovar,
       init: o.init,
       onCollapse: o.onCollapse,
@@ -275,7 +319,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
 
   /** The fitted state of a successful native fit (after checking its sizes). */
   protected stateFromFit(r: FitRequest<NativeMixtureOptions>, fit: NativeMixtureFit): MixtureState {
-    return this.#stateOf(fit, r.X.d, fit, freezeReseeds(fit.reseeds ?? []));
+    return this.#stateOf(fit, r.X.d, fit, freezeReseeds(fit.reseeds ?? []), r.scaling);
   }
 
   /** A fitted state from native parameters (after checking their sizes). */
@@ -284,6 +328,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     d: number,
     run: { converged: boolean; nIter: number; lowerBound: number },
     reseeds: readonly ReseedEvent[],
+    scaling: Scaling | undefined,
   ): MixtureState {
     const { nComponents: k, covarianceType: type } = this.#options;
     const covSize = covarianceShape(type, k, d).reduce((a, b) => a * b, 1);
@@ -307,6 +352,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       nIter: run.nIter,
       lowerBound: run.lowerBound,
       reseeds,
+      ...(scaling ? { scaling } : {}),
     });
   }
 
@@ -342,6 +388,11 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     if (prev && stats.nFeatures !== prev.d) {
       throw invalidValue(`stats have ${stats.nFeatures} features, but this ${this.className} was fitted with ${prev.d}`);
     }
+    // A standardising model's statistics are in its standardised units: the M-step keeps its
+    // scaling, and there must be one.
+    if (this.standardize && !prev?.scaling) {
+      throw invalidValue(`${this.className}.maximise: a model with standardize needs its scaling: fit it first`);
+    }
     let params: NativeMixtureParams;
     try {
       params = native().mixtureMaximise(Statistics.bytesOf(stats), this.#options.regCovar, false);
@@ -349,7 +400,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       throw translateNativeError(err);
     }
     const run = { converged: false, nIter: (prev?.nIter ?? 0) + 1, lowerBound: stats.objective / stats.totalWeight };
-    this.replaceState(this.#stateOf(params, stats.nFeatures, run, Object.freeze([])));
+    this.replaceState(this.#stateOf(params, stats.nFeatures, run, Object.freeze([]), prev?.scaling));
     return this;
   }
 
@@ -388,6 +439,9 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
           `worst-explained sample); use onCollapse 'error'`,
       );
     }
+    if (o.standardize) {
+      throw invalidValue(`${what}: standardize is not supported on streams yet; standardise the batches before the fit`);
+    }
     const warm = o.warmStart ? this.state : null;
     return this.exclusive(so.signal, async () => {
       const settings: PassSettings = { what, d: warm?.d, weighted: false, rows: undefined, signal: so.signal };
@@ -420,7 +474,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
         },
         so,
       );
-      return this.#stateOf(result.params, settings.d as number, result, Object.freeze([]));
+      return this.#stateOf(result.params, settings.d as number, result, Object.freeze([]), undefined);
     });
   }
 
@@ -557,7 +611,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
   /**
    * Draws n samples from the fitted mixture, grouped by component in increasing order (as
    * scikit-learn).
-   * @param n - an integer >= 1.
+   * @param n - an integer >= 1 (default 1, as scikit-learn).
    * @param seed - an integer in [0, 2^53). Absent: the `seed` option if one was given (so, as
    *   scikit-learn with an integer `random_state`, repeated calls give the same samples), else a
    *   fresh random seed.
@@ -566,10 +620,11 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    *   or (code `ERR_GAUSSMIX_OUT_OF_MEMORY`) when the output cannot be allocated.
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
-  sample(n: number, seed?: number): { X: NDArray; labels: Int32Array } {
+  sample(n = 1, seed?: number): { X: NDArray; labels: Int32Array } {
+    // Not fitted before a bad argument, as scikit-learn checks.
+    const st = this.fitted('sample()');
     const count = integerOption(n, 'n', 1);
     const s = seed === undefined ? (this.#options.seed ?? randomSeed()) : seedOption(seed);
-    const st = this.fitted('sample()');
     // The largest output sample() supports is 2^31 − 1 values (16 GiB). The outputs are
     // allocated here, where a refused allocation is a catchable RangeError; the native side only
     // fills them (an allocation refused there would end the process).
@@ -587,7 +642,8 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     } catch (err) {
       throw translateNativeError(err);
     }
-    return { X: freezeNDArray(out.X, [count, st.d]), labels: out.labels };
+    const X = st.scaling ? fromStandard(out.X, st.d, st.scaling) : out.X;
+    return { X: freezeNDArray(X, [count, st.d]), labels: out.labels };
   }
 
   // --------------------------------------------------------------------------------------- JSON
@@ -615,6 +671,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
         nFeaturesIn: s.d,
       };
       if (s.reseeds.length) state.reseeds = s.reseeds.map((e) => ({ ...e }));
+      Object.assign(state, scalingJSON(s));
     }
     return { format: JSON_FORMAT, version: JSON_VERSION, kind, options: mixtureOptionsToJSON(this.#options), state };
   }

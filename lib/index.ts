@@ -46,3 +46,4 @@ export type { StatisticsOptions } from './mixture-estimator.js';
 export type { StreamBatch, StreamSource } from './stream.js';
 export { DEFAULT_INIT_SAMPLE_ROWS, type StreamFitOptions } from './stream-em.js';
 export { AbortError, ErrorCode, type ErrorCodeValue, type GaussmixError } from './errors.js';
+export { WarningCode, type GaussmixWarning, type WarningCodeValue, type WarningsOption } from './warnings.js';

@@ -28,6 +28,11 @@ export interface ModelJSON<K extends string = string, O = unknown, S = unknown> 
   options: O;
   /** The fitted state, or null for an unfitted model. */
   state: S | null;
+  /**
+   * Anything the writer keeps beside the model (e.g. the command line's column names): any
+   * JSON object. `toJSON` never writes it; `fromJSON` accepts it and ignores it.
+   */
+  metadata?: Record<string, unknown>;
 }
 
 /** Whether `v` is a non-null, non-array object. */
@@ -37,8 +42,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /**
  * Checks the envelope of a JSON model: an object with exactly the fields `format`,
- * `version`, `kind`, `options` and `state`, the right format and version, and a kind among
- * `kinds`.
+ * `version`, `kind`, `options` and `state` (and optionally `metadata`, an object that is not
+ * read), the right format and version, and a kind among `kinds`.
  * @param where - e.g. `'GaussianMixture.fromJSON'`, prefixed to messages.
  * @returns the kind.
  * @throws TypeError - not an object, or a field of the wrong type.
@@ -52,7 +57,14 @@ export function readEnvelope<K extends string>(
   if (!isRecord(obj)) {
     throw invalidType(`${where}: expected a gaussmix model object but received ${describe(obj)}`);
   }
-  checkFields(obj, ['format', 'version', 'kind', 'options', 'state'], where, '');
+  const fields = ['format', 'version', 'kind', 'options', 'state'];
+  if ('metadata' in obj) {
+    if (!isRecord(obj.metadata)) {
+      throw invalidType(`${where}: expected metadata to be an object but received ${describe(obj.metadata)}`);
+    }
+    fields.push('metadata');
+  }
+  checkFields(obj, fields, where, '');
   if (typeof obj.format !== 'string') {
     throw invalidType(`${where}: expected format to be '${JSON_FORMAT}' but received ${describe(obj.format)}`);
   }

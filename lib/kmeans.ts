@@ -18,6 +18,7 @@ import {
   Estimator,
   freezeNDArray,
   restoreModel,
+  scalingJSON,
   type FitRequest,
   type FittedState,
   type NativeFitEntries,
@@ -33,9 +34,11 @@ import {
   type NativeKMeansOptions,
 } from './native.js';
 import { compensatedSum } from './numeric.js';
+import { fromStandard, type ScalingJSON } from './scaling.js';
 import { readOptionsObject, readSampleWeight } from './options.js';
 import { toNested, type Nested } from './tensor.js';
-import type { DataInput, IterationInfo, NDArray } from './types.js';
+import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
+import type { WarningsOption } from './warnings.js';
 
 /**
  * Options of {@link KMeans}. Only `nClusters` is required; see {@link CentroidOptions} for
@@ -73,6 +76,8 @@ export interface KMeansStateJSON {
   nIter: number;
   converged: boolean;
   nFeaturesIn: number;
+  /** With option `standardize`: the scaling; the other fields are then in standardised units. */
+  scaling?: ScalingJSON;
 }
 
 /** What {@link KMeans.toJSON} returns. */
@@ -132,15 +137,21 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
     return this.#options.nClusters;
   }
 
+  /** Whether fits standardise X (an option; see {@link CentroidOptions.standardize}). */
+  get standardize(): boolean {
+    return this.#options.standardize;
+  }
+
   // ------------------------------------------------------------------------- fitted attributes
 
   /**
-   * The cluster centres, NDArray [K, D] (a copy).
+   * The cluster centres, NDArray [K, D] (a copy; in the original units with `standardize`).
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get clusterCenters(): NDArray {
     const s = this.fitted('clusterCenters');
-    return freezeNDArray(s.clusterCenters.slice(), [this.nClusters, s.d]);
+    const c = s.scaling ? fromStandard(s.clusterCenters, s.d, s.scaling) : s.clusterCenters.slice();
+    return freezeNDArray(c, [this.nClusters, s.d]);
   }
 
   /**
@@ -170,9 +181,13 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
     return this.#options.threads;
   }
 
+  protected override get warningsOption(): WarningsOption {
+    return this.#options.warnings;
+  }
+
   protected prepareFit(Xin: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeKMeansOptions> {
     const X = toMatrix(Xin, 'X');
-    return { X, options: resolveCentroidFit(this.#options, X, sampleWeight) };
+    return resolveCentroidFit(this.#options, X, sampleWeight, this.className);
   }
 
   protected nativeFit(): NativeFitEntries<NativeKMeansOptions, NativeKMeansFit> {
@@ -202,6 +217,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
       inertia: fit.inertia,
       nIter: fit.nIter,
       converged: fit.converged,
+      ...(r.scaling ? { scaling: r.scaling } : {}),
     });
   }
 
@@ -232,6 +248,26 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
     const distances = allocate(Float64Array, m.n * k, 'transform(): the distances');
     assignToCentres(m, s.clusterCenters, this.threadCount, { distances });
     return freezeNDArray(distances, [m.n, k]);
+  }
+
+  /**
+   * Fits the model to X (blocking, as {@link KMeans.fitSync}) and returns the training labels,
+   * `labels` (scikit-learn's `fit_predict`: each sample's nearest final centre, so
+   * `predict(X)` gives the same).
+   * @throws TypeError / RangeError / AbortError / Error - as `fitSync`.
+   */
+  override fitPredict(X: DataInput, options?: FitOptions): Int32Array {
+    return this.fitSync(X, options).labels;
+  }
+
+  /**
+   * Fits the model to X (blocking, as {@link KMeans.fitSync}) and returns the distance of each
+   * sample to each final centre, `transform(X)` (scikit-learn's `fit_transform`).
+   * @returns NDArray [N, K].
+   * @throws TypeError / RangeError / AbortError / Error - as `fitSync`.
+   */
+  fitTransform(X: DataInput, options?: FitOptions): NDArray {
+    return this.fitSync(X, options).transform(X);
   }
 
   /**
@@ -275,6 +311,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
       nIter: s.nIter,
       converged: s.converged,
       nFeaturesIn: s.d,
+      ...scalingJSON(s),
     };
     return { format: JSON_FORMAT, version: JSON_VERSION, kind: 'KMeans', options: centroidOptionsToJSON(this.#options), state };
   }

@@ -34,11 +34,13 @@ export abstract class MixtureEstimator<S extends MixtureFittedState, O, R> exten
    * The mean log-likelihood per sample (per unit of sample weight) computed in the last E-step
    * of the best restart, i.e. before the last update of the parameters (scikit-learn's
    * `lower_bound_`), so not `score(X)` of the returned model. For SoftKMeans it is that of the
-   * equal-weight spherical mixture with variance 1/β. `-Infinity` when no E-step ran.
+   * equal-weight spherical mixture with variance 1/β. `-Infinity` when no E-step ran. With
+   * `standardize`, of x in the original units (minus Σ log scale).
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get lowerBound(): number {
-    return this.fitted('lowerBound').lowerBound;
+    const s = this.fitted('lowerBound');
+    return s.scaling ? s.lowerBound - s.scaling.logScale : s.lowerBound;
   }
 
   /** What an E-step under the fitted state computes with. */
@@ -60,7 +62,7 @@ export abstract class MixtureEstimator<S extends MixtureFittedState, O, R> exten
     try {
       const summary = native().mixtureStatisticsSync(m.data, m.n, m.d, {
         ...this.statisticsRequest(s),
-        threads: resolveThreads(this.threadCount),
+        threads: resolveThreads(this.threadCount, m.n * s.params.weights.length * m.d),
         ...(sampleWeight ? { sampleWeight } : {}),
       });
       return wrapStatistics(summary) as MixtureStatistics;
@@ -90,7 +92,8 @@ export abstract class MixtureEstimator<S extends MixtureFittedState, O, R> exten
   }
 
   /**
-   * The log density log p(x) of each sample under the fitted mixture.
+   * The log density log p(x) of each sample under the fitted mixture (of x in the original
+   * units with `standardize`: the standardised density minus Σ log scale).
    * @returns Float64Array [N].
    * @throws TypeError / RangeError / Error - as {@link MixtureEstimator.predictProba}.
    */
@@ -98,6 +101,10 @@ export abstract class MixtureEstimator<S extends MixtureFittedState, O, R> exten
     const { X: m, s } = this.input(X, 'scoreSamples()');
     const logProb = allocate(Float64Array, m.n, 'scoreSamples(): the log densities');
     this.evaluate(m, s, { logProb });
+    if (s.scaling) {
+      const shift = s.scaling.logScale;
+      for (let i = 0; i < logProb.length; i++) logProb[i] = (logProb[i] as number) - shift;
+    }
     return logProb;
   }
 

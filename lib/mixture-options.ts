@@ -24,6 +24,7 @@ import {
 } from './options.js';
 import { readTensor, toNested, type Nested, type Tensor } from './tensor.js';
 import type { ArrayInput } from './types.js';
+import { warningsOption, warningsToJSON, type WarningsOption } from './warnings.js';
 
 /** The initialisation methods of GaussianMixture, as scikit-learn's `init_params`. */
 export const MIXTURE_INITS: readonly MixtureInit[] = ['kmeans', 'k-means++', 'random', 'random-from-data'];
@@ -52,7 +53,11 @@ export interface GaussianMixtureOptions {
    * `random_state=None`).
    */
   seed?: number;
-  /** Worker threads: an integer in [0, 1024]; 0 or absent uses `os.availableParallelism()`. */
+  /**
+   * Threads: an integer in [0, 1024]. 0 or absent: chosen from the size of each call, N·K·D —
+   * one thread per 32,768, up to `os.availableParallelism()` (a small fit runs on the calling
+   * thread alone). Results are bit-identical for any count.
+   */
   threads?: number;
   /** Added to the diagonal of every covariance in every M-step: a number >= 0 (default 1e-6). */
   regCovar?: number;
@@ -100,6 +105,28 @@ export interface GaussianMixtureOptions {
    *   (which has no such option); one that does not is bit-identical to `'error'`.
    */
   onCollapse?: CollapsePolicy;
+  /**
+   * Where the fit's warnings go (not converged, fewer distinct points than components, an
+   * empty component, `nInit` ignored): `'emit'` (default, `process.emitWarning`), `'silent'`,
+   * or a function called with each warning; see {@link GaussmixWarning}. Never thrown.
+   */
+  warnings?: WarningsOption;
+  /**
+   * Standardise the features inside the model (default false): the fit measures each feature's
+   * mean and standard deviation on X (weighted by `sampleWeight` when given, as scikit-learn's
+   * `StandardScaler`; a constant feature keeps scale 1), fits to (x − mean) / scale, and
+   * applies the same scaling to every later input. The fitted attributes are reported in the
+   * original units: `means` = mean + scale·μ; `covariances` S·Σ·S and `precisionsCholesky`
+   * S⁻¹·U (S = diag(scale)) for full, tied and diag; log densities (`scoreSamples`, `score`,
+   * `bic`, `aic`, `lowerBound`, `onIteration`'s objective) of x, i.e. minus Σ log scale.
+   * Spherical covariances (one variance per component, which a per-feature scale would make
+   * diagonal) stay in standardised units, and so do `regCovar` and spherical starting values;
+   * other starting values are given in the original units. A warm start keeps the fitted
+   * scaling. `toJSON` writes the parameters in standardised units with `state.scaling`. `statistics` are
+   * taken in standardised units and `maximise` keeps the scaling; `fitStream` does not take
+   * this option (it is rejected).
+   */
+  standardize?: boolean;
 }
 
 /** The option names, in documentation order. */
@@ -119,6 +146,8 @@ export const MIXTURE_OPTION_NAMES = [
   'covariancesInit',
   'warmStart',
   'onCollapse',
+  'warnings',
+  'standardize',
 ] as const;
 
 /** Validated options with defaults filled in; the starting parameters read and copied. */
@@ -130,12 +159,14 @@ export interface ResolvedMixtureOptions {
   readonly nInit: number;
   /** undefined: a random seed per fit. */
   readonly seed: number | undefined;
-  /** 0: all cores. */
+  /** 0: chosen from the size of each call (see resolveThreads). */
   readonly threads: number;
   readonly regCovar: number;
   readonly init: MixtureInit;
   readonly warmStart: boolean;
   readonly onCollapse: CollapsePolicy;
+  readonly warnings: WarningsOption;
+  readonly standardize: boolean;
   readonly start: StartingParameters;
 }
 
@@ -225,6 +256,8 @@ export function readMixtureOptions(value: unknown, what: string): ResolvedMixtur
     init,
     warmStart,
     onCollapse,
+    warnings: o.warnings === undefined ? 'emit' : warningsOption(o.warnings),
+    standardize: o.standardize === undefined ? false : booleanOption(o.standardize, 'standardize'),
     start: Object.freeze(start),
   });
 }
@@ -243,6 +276,10 @@ export interface MixtureOptionsJSON {
   warmStart: boolean;
   /** Absent in JSON written before the option existed (it then means `'error'`). */
   onCollapse?: CollapsePolicy;
+  /** Written only when `'silent'` (a function cannot be written; absent means `'emit'`). */
+  warnings?: 'silent';
+  /** Written only when true (absent in JSON written before the option existed). */
+  standardize?: boolean;
   weightsInit?: Nested[];
   meansInit?: Nested[];
   precisionsInit?: Nested[];
@@ -264,6 +301,9 @@ export function mixtureOptionsToJSON(o: ResolvedMixtureOptions): MixtureOptionsJ
     onCollapse: o.onCollapse,
   };
   if (o.seed !== undefined) out.seed = o.seed;
+  const warnings = warningsToJSON(o.warnings);
+  if (warnings) out.warnings = warnings;
+  if (o.standardize) out.standardize = true;
   for (const key of ['weightsInit', 'meansInit', 'precisionsInit', 'covariancesInit'] as const) {
     const t = o.start[key];
     if (t) out[key] = t.shape === undefined ? Array.from(t.data) : toNested(t.data, t.shape);

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
 import { here } from './here.cjs';
+import { inSlice } from './slices.js';
 
 export type CovarianceType = 'full' | 'tied' | 'diag' | 'spherical';
 export type MixtureInit = 'kmeans' | 'k-means++' | 'random' | 'random-from-data';
@@ -99,9 +100,9 @@ export interface NativeTask<T> {
 
 /**
  * An asynchronous fit entry as the addon exports it: it starts the fit on the native compute
- * threads and returns its cancel function; done(error, result) is called once, on this thread,
- * when the fit ends (never if this thread's environment is torn down first). No promise is
- * created natively: one left pending by a teardown would hold native memory.
+ * threads and returns its id (for cancelFit); done(error, result) is called once, on this
+ * thread, when the fit ends (never if this thread's environment is torn down first). No promise
+ * is created natively: one left pending by a teardown would hold native memory.
  */
 type RawFitAsync<O, R> = (
   X: Float64Array,
@@ -110,7 +111,7 @@ type RawFitAsync<O, R> = (
   options: O,
   onIteration: NativeIterationCallback | undefined,
   done: (error: unknown, result: R) => void,
-) => () => void;
+) => number;
 
 /** The addon's exports: NativeAddon with the raw asynchronous entries. */
 type RawAddon = Omit<
@@ -121,28 +122,33 @@ type RawAddon = Omit<
   fitKMeansAsync: RawFitAsync<NativeKMeansOptions, NativeKMeansFit>;
   fitSoftKMeansAsync: RawFitAsync<NativeSoftKMeansOptions, NativeSoftKMeansFit>;
   mixtureStatisticsAsync: RawFitAsync<NativeStatisticsRequest, NativeStatisticsSummary>;
+  /** Cancels the asynchronous fit with this id, if it is still running. */
+  cancelFit(id: number): void;
 };
 
 /** A raw asynchronous entry as a function returning { promise, cancel }. */
-function asTask<O, R>(start: RawFitAsync<O, R>) {
+function asTask<O, R>(start: RawFitAsync<O, R>, cancelFit: (id: number) => void) {
   return (X: Float64Array, n: number, d: number, options: O, onIteration?: NativeIterationCallback): NativeTask<R> => {
     let settle: (error: unknown, result: R) => void = () => undefined;
     const promise = new Promise<R>((resolve, reject) => {
-      settle = (error, result) => (error === undefined ? resolve(result) : reject(error));
+      // What the settled fit then does on this thread (commit, resolve the user's promise)
+      // runs in a time slice: many fits ending together do not hold the event loop.
+      settle = (error, result) => inSlice(() => (error === undefined ? resolve(result) : reject(error)));
     });
-    const cancel = start(X, n, d, options, onIteration, settle);
-    return { promise, cancel };
+    const id = start(X, n, d, options, onIteration, settle);
+    return { promise, cancel: () => cancelFit(id) };
   };
 }
 
 /** The typed addon over its raw exports. */
 function wrap(raw: RawAddon): NativeAddon {
+  const cancelFit = raw.cancelFit.bind(raw);
   return {
     ...raw,
-    fitMixtureAsync: asTask(raw.fitMixtureAsync.bind(raw)),
-    fitKMeansAsync: asTask(raw.fitKMeansAsync.bind(raw)),
-    fitSoftKMeansAsync: asTask(raw.fitSoftKMeansAsync.bind(raw)),
-    mixtureStatisticsAsync: asTask(raw.mixtureStatisticsAsync.bind(raw)),
+    fitMixtureAsync: asTask(raw.fitMixtureAsync.bind(raw), cancelFit),
+    fitKMeansAsync: asTask(raw.fitKMeansAsync.bind(raw), cancelFit),
+    fitSoftKMeansAsync: asTask(raw.fitSoftKMeansAsync.bind(raw), cancelFit),
+    mixtureStatisticsAsync: asTask(raw.mixtureStatisticsAsync.bind(raw), cancelFit),
   };
 }
 

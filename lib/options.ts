@@ -121,7 +121,7 @@ export function seedOption(value: unknown, name = 'seed'): number {
 }
 
 /**
- * A thread count: an integer in [0, {@link MAX_THREADS}]; 0 means all cores.
+ * A thread count: an integer in [0, {@link MAX_THREADS}]; 0 lets the work's size choose (see {@link resolveThreads}).
  * @throws TypeError - not a number.
  * @throws RangeError - negative, non-integer or too large.
  */
@@ -129,11 +129,29 @@ export function threadsOption(value: unknown, name = 'threads'): number {
   return integerOption(value, name, 0, MAX_THREADS);
 }
 
-/** The number of threads to use: `threads`, or when 0 `os.availableParallelism()`. */
-export function resolveThreads(threads: number): number {
-  if (threads > 0) return threads;
+/**
+ * The work a thread must have before another one joins in, in row·component·feature units
+ * (N·K·D): a pass over 2^15 of them takes some tens of microseconds, the cost of handing work
+ * to another thread and folding its partial sums.
+ */
+export const WORK_PER_THREAD = 2 ** 15;
+
+/** The cores this process may use (at least 1, at most {@link MAX_THREADS}). */
+function availableCores(): number {
   const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, Math.min(n, MAX_THREADS));
+}
+
+/**
+ * The number of threads to use: `threads` when it is given (> 0); when it is 0 (absent), one
+ * thread per {@link WORK_PER_THREAD} of the work's size N·K·D, at least 1 and at most the
+ * cores this process may use. (Results never depend on it: the engine folds fixed row blocks
+ * in a fixed order.)
+ * @param work - N·K·D of the call; absent: as large as it gets (every core).
+ */
+export function resolveThreads(threads: number, work = Infinity): number {
+  if (threads > 0) return threads;
+  return Math.min(availableCores(), Math.max(1, Math.ceil(work / WORK_PER_THREAD)));
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   type CentroidOptionsJSON,
   type ResolvedCentroidOptions,
 } from './centroids.js';
-import { freezeNDArray, restoreModel, type FitRequest, type NativeFitEntries } from './estimator.js';
+import { freezeNDArray, restoreModel, scalingJSON, type FitRequest, type NativeFitEntries } from './estimator.js';
 import { nearestCentres } from './evaluate.js';
 import { toMatrix } from './input.js';
 import { encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
@@ -25,6 +25,7 @@ import {
 } from './native.js';
 import { describe, invalidType, invalidValue, translateNativeError } from './errors.js';
 import { randomSeed, numberOption, readOptionsObject, resolveThreads } from './options.js';
+import { fromStandard, type ScalingJSON } from './scaling.js';
 import { MixtureStatistics, Statistics } from './statistics.js';
 import type { PassSettings, StreamSource } from './stream.js';
 import {
@@ -38,6 +39,7 @@ import {
 } from './stream-em.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
+import type { WarningsOption } from './warnings.js';
 
 /**
  * Options of {@link SoftKMeans}. Only `nClusters` is required; see {@link CentroidOptions} for
@@ -81,6 +83,8 @@ export interface SoftKMeansStateJSON {
   nIter: number;
   lowerBound: number | string;
   nFeaturesIn: number;
+  /** With option `standardize`: the scaling; the other fields are then in standardised units. */
+  scaling?: ScalingJSON;
 }
 
 /** What {@link SoftKMeans.toJSON} returns. */
@@ -143,6 +147,11 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
     return this.#options.nClusters;
   }
 
+  /** Whether fits standardise X (an option; see {@link CentroidOptions.standardize}). */
+  get standardize(): boolean {
+    return this.#options.standardize;
+  }
+
   /** The stiffness β (an option; available before fitting). */
   get stiffness(): number {
     return this.#stiffness;
@@ -151,12 +160,13 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
   // ------------------------------------------------------------------------- fitted attributes
 
   /**
-   * The cluster means μ, NDArray [K, D] (a copy).
+   * The cluster means μ, NDArray [K, D] (a copy; in the original units with `standardize`).
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get means(): NDArray {
     const s = this.fitted('means');
-    return freezeNDArray(s.params.means.slice(), [this.nClusters, s.d]);
+    const means = s.scaling ? fromStandard(s.params.means, s.d, s.scaling) : s.params.means.slice();
+    return freezeNDArray(means, [this.nClusters, s.d]);
   }
 
   // ------------------------------------------------------------------------------------ fitting
@@ -165,12 +175,17 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
     return this.#options.threads;
   }
 
+  protected override get warningsOption(): WarningsOption {
+    return this.#options.warnings;
+  }
+
   protected prepareFit(
     Xin: DataInput,
     sampleWeight: ArrayLike<number> | undefined,
   ): FitRequest<NativeSoftKMeansOptions> {
     const X = toMatrix(Xin, 'X');
-    return { X, options: { ...resolveCentroidFit(this.#options, X, sampleWeight), stiffness: this.#stiffness } };
+    const r = resolveCentroidFit(this.#options, X, sampleWeight, this.className);
+    return { ...r, options: { ...r.options, stiffness: this.#stiffness }, objectiveShift: r.scaling?.logScale };
   }
 
   protected nativeFit(): NativeFitEntries<NativeSoftKMeansOptions, NativeSoftKMeansFit> {
@@ -189,6 +204,7 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
       converged: fit.converged,
       nIter: fit.nIter,
       lowerBound: fit.objective,
+      ...(r.scaling ? { scaling: r.scaling } : {}),
     });
   }
 
@@ -233,6 +249,8 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
         converged: false,
         nIter: s.nIter + 1,
         lowerBound: stats.objective / stats.totalWeight,
+        // (A standardising model's statistics are in its standardised units: it keeps them.)
+        ...(s.scaling ? { scaling: s.scaling } : {}),
       }),
     );
     return this;
@@ -252,6 +270,9 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
     const o = this.#options;
     const k = o.nClusters;
     const so = readStreamOptions(options, `${what} options`, k);
+    if (o.standardize) {
+      throw invalidValue(`${what}: standardize is not supported on streams yet; standardise the batches before the fit`);
+    }
     const given = typeof o.init === 'string' ? undefined : o.init;
     return this.exclusive(so.signal, async () => {
       const settings: PassSettings = { what, d: given?.d, weighted: false, rows: undefined, signal: so.signal };
@@ -341,6 +362,7 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
       nIter: s.nIter,
       lowerBound: encodeScalar(s.lowerBound),
       nFeaturesIn: s.d,
+      ...scalingJSON(s),
     };
     const options: SoftKMeansOptionsJSON = { ...centroidOptionsToJSON(this.#options), stiffness: this.#stiffness };
     return { format: JSON_FORMAT, version: JSON_VERSION, kind: 'SoftKMeans', options, state };

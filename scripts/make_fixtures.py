@@ -35,6 +35,7 @@ import sklearn  # noqa: E402
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.mixture import GaussianMixture  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "test" / "fixtures"
 N_TEST = 50  # rows of Xtest (48 from the mixture + 2 outliers)
@@ -143,6 +144,17 @@ def cov_to_prec(c, cov_type):
     return 1.0 / c
 
 
+def repeated_by_weights(rng, X, sample_weight_max):
+    """Integer weights 1..max with a few zeros, and the rows repeated by them (the reference
+    for weights is sklearn on np.repeat(X, w)); (None, X) when sample_weight_max is None."""
+    if sample_weight_max is None:
+        return None, X
+    n = X.shape[0]
+    sw = rng.integers(1, sample_weight_max + 1, size=n)
+    sw[rng.choice(n, size=max(3, n // 50), replace=False)] = 0
+    return sw, np.repeat(X, sw, axis=0)
+
+
 # --------------------------------------------------------------------------- GMM
 
 def gmm_case(name, seed, k, d, cov_type, n, *, max_iter=20, tol=0.0, reg_covar=1e-6,
@@ -154,13 +166,7 @@ def gmm_case(name, seed, k, d, cov_type, n, *, max_iter=20, tol=0.0, reg_covar=1
     w0, mu0, c0 = start_params(rng, weights, means, covs, cov_type)
     p0 = cov_to_prec(c0, cov_type)
 
-    sw = None
-    Xfit = X
-    if sample_weight_max is not None:
-        # integer weights 0..max, a few zeros; the reference is sklearn on np.repeat(X, w)
-        sw = rng.integers(1, sample_weight_max + 1, size=n)
-        sw[rng.choice(n, size=max(3, n // 50), replace=False)] = 0
-        Xfit = np.repeat(X, sw, axis=0)
+    sw, Xfit = repeated_by_weights(rng, X, sample_weight_max)
 
     gm = GaussianMixture(
         n_components=k, covariance_type=cov_type, tol=tol, reg_covar=reg_covar,
@@ -408,6 +414,149 @@ def kmeans_empty_weighted(name, seed, max_iter):
     return out
 
 
+# --------------------------------------------------------------------------- standardize
+
+# Per-feature scales and offsets of the standardize cases: very different units.
+STD_SCALE = np.array([1.0, 250.0, 0.004, 30.0])
+STD_OFFSET = np.array([0.0, 5000.0, -0.3, 100.0])
+
+
+def in_units(Z, d):
+    """Rows drawn in standardised-looking units, stretched to the cases' units."""
+    return Z * STD_SCALE[:d] + STD_OFFSET[:d]
+
+
+def prec_to_original(p, cov_type, m_scale):
+    """A precision given in standardised units, in the original units: S^-1 P S^-1
+    (diag: P / s^2; spherical: unchanged, gaussmix takes spherical values standardised)."""
+    s = m_scale
+    if cov_type == "full":
+        return p / s[None, :, None] / s[None, None, :]
+    if cov_type == "tied":
+        return p / s[:, None] / s[None, :]
+    if cov_type == "diag":
+        return p / s[None, :] ** 2
+    return p
+
+
+def standardize_gmm_case(name, seed, k, d, cov_type, n, *, max_iter=20, tol=0.0,
+                         sample_weight_max=None, comment=""):
+    """sklearn's make_pipeline(StandardScaler(), GaussianMixture(...)), with gaussmix's
+    semantics for `standardize: true`: starting values in the original units (spherical
+    ones standardised), means / covariances / precisionsCholesky / log densities of x."""
+    rng = np.random.default_rng(seed)
+    weights, means, covs = make_truth(rng, k, d, cov_type)
+    X = in_units(sample_mixture(rng, n, weights, means, covs), d)
+    Xtest = in_units(make_test(rng, weights, means, covs), d)
+    sw, Xfit = repeated_by_weights(rng, X, sample_weight_max)
+    scaler = StandardScaler().fit(Xfit)
+    m, s = scaler.mean_, scaler.scale_
+    Z = scaler.transform(Xfit)
+    # Starting values near the truth, in standardised units for sklearn.
+    zmeans = (means * STD_SCALE[:d] + STD_OFFSET[:d] - m) / s
+    zcovs = np.array([c * np.outer(STD_SCALE[:d], STD_SCALE[:d]) / np.outer(s, s) for c in covs])
+    w0, mu0, c0 = start_params(rng, weights, zmeans, zcovs, cov_type)
+    p0 = cov_to_prec(c0, cov_type)
+    gm = GaussianMixture(
+        n_components=k, covariance_type=cov_type, tol=tol, reg_covar=1e-6,
+        max_iter=max_iter, n_init=1, weights_init=w0, means_init=mu0,
+        precisions_init=p0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gm.fit(Z)
+    log_scale = float(np.sum(np.log(s)))
+    Zt = scaler.transform(Xtest)
+    if cov_type in ("full", "tied"):
+        cov_x = gm.covariances_ * (np.outer(s, s) if cov_type == "tied" else np.outer(s, s)[None])
+        pc_x = gm.precisions_cholesky_ / (s[:, None] if cov_type == "tied" else s[None, :, None])
+    elif cov_type == "diag":
+        cov_x = gm.covariances_ * s[None, :] ** 2
+        pc_x = gm.precisions_cholesky_ / s[None, :]
+    else:
+        cov_x = gm.covariances_
+        pc_x = gm.precisions_cholesky_
+
+    out = {**versions(), "kind": "GaussianMixture", "name": name,
+           "comment": "sklearn make_pipeline(StandardScaler(), GaussianMixture()); " + comment}
+    out["X"] = as_list(X)
+    if sw is not None:
+        out["sampleWeight"] = as_list(sw)
+    out["Xtest"] = as_list(Xtest)
+    out["options"] = {"nComponents": k, "covarianceType": cov_type, "tol": float(tol),
+                      "maxIter": max_iter, "regCovar": 1e-6, "nInit": 1, "standardize": True}
+    out["init"] = {"weightsInit": as_list(w0), "meansInit": as_list(m + s * mu0),
+                   "precisionsInit": as_list(prec_to_original(p0, cov_type, s))}
+    out["expected"] = {
+        "scalingMean": as_list(m),
+        "scalingScale": as_list(s),
+        "weights": as_list(gm.weights_),
+        "means": as_list(m + s * gm.means_),
+        "covariances": as_list(cov_x),
+        "precisionsCholesky": as_list(pc_x),
+        "lowerBound": float(gm.lower_bound_) - log_scale,
+        "nIter": int(gm.n_iter_),
+        "converged": bool(gm.converged_),
+        "labelsTest": as_list(gm.predict(Zt)),
+        "probaTest": as_list(gm.predict_proba(Zt)),
+        "scoreSamplesTest": as_list(gm.score_samples(Zt) - log_scale),
+    }
+    return out
+
+
+def standardize_kmeans_case(name, seed, k, d, n, *, weighted=False, comment=""):
+    """sklearn's StandardScaler().fit(X, sample_weight=w) then KMeans on the standardised
+    rows, from explicit centres (given to gaussmix in the original units); centres reported
+    in the original units, inertia and transform in standardised units."""
+    rng = np.random.default_rng(seed)
+    w_true, means, covs = make_truth(rng, k, d, "full")
+    X = in_units(sample_mixture(rng, n, w_true, means, covs), d)
+    Xtest = in_units(make_test(rng, w_true, means, covs), d)
+    sw = rng.uniform(0.1, 3.0, size=n) if weighted else None
+    scaler = StandardScaler().fit(X, sample_weight=sw)
+    m, s = scaler.mean_, scaler.scale_
+    Z = scaler.transform(X)
+    centres = Z[np.sort(rng.choice(n, size=k, replace=False))].copy()
+    km = KMeans(n_clusters=k, init=centres, n_init=1, tol=1e-4, max_iter=300,
+                algorithm="lloyd", random_state=0)
+    km.fit(Z, sample_weight=sw)
+    Zt = scaler.transform(Xtest)
+    out = {**versions(), "kind": "KMeans", "name": name,
+           "comment": "sklearn StandardScaler().fit(X, sample_weight) + KMeans; " + comment}
+    out["X"] = as_list(X)
+    if sw is not None:
+        out["sampleWeight"] = as_list(sw)
+    out["Xtest"] = as_list(Xtest)
+    out["options"] = {"nClusters": k, "tol": 1e-4, "maxIter": 300, "nInit": 1,
+                      "standardize": True}
+    out["init"] = {"init": as_list(m + s * centres)}
+    out["expected"] = {
+        "scalingMean": as_list(m),
+        "scalingScale": as_list(s),
+        "clusterCenters": as_list(m + s * km.cluster_centers_),
+        "labels": as_list(km.labels_),
+        "inertia": float(km.inertia_),
+        "nIter": int(km.n_iter_),
+        "labelsTest": as_list(km.predict(Zt)),
+        "transformTest": as_list(km.transform(Zt)),
+    }
+    return out
+
+
+def standardize_cases():
+    return [
+        standardize_gmm_case("standardize_gmm_full", 401, 3, 4, "full", 600),
+        standardize_gmm_case("standardize_gmm_tied", 402, 3, 3, "tied", 500),
+        standardize_gmm_case("standardize_gmm_diag", 403, 3, 4, "diag", 500),
+        standardize_gmm_case("standardize_gmm_spherical", 404, 2, 3, "spherical", 400,
+                             comment="spherical variances stay standardised"),
+        standardize_gmm_case("standardize_gmm_full_weighted", 405, 3, 2, "full", 300,
+                             sample_weight_max=4,
+                             comment="expected = the pipeline on np.repeat(X, sampleWeight)"),
+        standardize_kmeans_case("standardize_kmeans", 406, 3, 4, 600),
+        standardize_kmeans_case("standardize_kmeans_weighted", 407, 4, 3, 500, weighted=True),
+    ]
+
+
 # --------------------------------------------------------------------------- sanity
 
 def sanity(c):
@@ -434,7 +583,7 @@ def sanity(c):
         assert len(e["labelsTest"]) == n_test
         assert np.array_equal(np.argmin(e["transformTest"], axis=1), e["labelsTest"])
         assert e["nIter"] <= o["maxIter"]
-        if e["stop"] == "maxIter":
+        if e.get("stop") == "maxIter":
             assert e["nIter"] == o["maxIter"]
         assert e["inertia"] > 0
 
@@ -443,7 +592,7 @@ def sanity(c):
 
 def main(argv):
     check = "--check" in argv
-    cases = gmm_cases() + kmeans_cases()
+    cases = gmm_cases() + kmeans_cases() + standardize_cases()
     names = [c["name"] for c in cases]
     assert len(set(names)) == len(names)
     bad = 0

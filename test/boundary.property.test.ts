@@ -182,7 +182,8 @@ describe.each(CONFIGS)('$name at the boundary', (config) => {
           { weight: 1, arbitrary: fc.constantFrom<unknown>(2 ** 31, 2 ** 31 - 1, Math.floor((2 ** 31 - 1) / D), Math.floor((2 ** 31 - 1) / D) + 1, 2 ** 53, 2 ** 32) },
           { weight: 3, arbitrary: fc.constantFrom(...junkValues) },
         )
-        .map((v) => labelled({ ...judge(v, 1, 2 ** 31 - 1), big: typeof v === 'number' && v * D > 2 ** 31 - 1 }, String(v)));
+        // An absent n is 1 (scikit-learn's default).
+        .map((v) => labelled({ ...(v === undefined ? { v, e: 'valid' as Expect } : judge(v, 1, 2 ** 31 - 1)), big: typeof v === 'number' && v * D > 2 ** 31 - 1 }, String(v)));
       const seed = fc.oneof(
         { weight: 3, arbitrary: fc.constant(labelled({ v: undefined as unknown, e: 'valid' as Expect }, 'undefined')) },
         { weight: 3, arbitrary: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }).map((v) => judge(v, 0, Number.MAX_SAFE_INTEGER)) },
@@ -198,7 +199,7 @@ describe.each(CONFIGS)('$name at the boundary', (config) => {
           const problems: string[] = [];
           if (expected === 'valid') {
             if (!got.ok) problems.push(`rejected: ${errorLine(got.error)}`);
-            else problems.push(...resultProblems(model, 'sample', got.value, n.v as number));
+            else problems.push(...resultProblems(model, 'sample', got.value, (n.v ?? 1) as number));
           } else if (got.ok) problems.push('accepted');
           else {
             const p = rejectionProblem(got.error, expected);

@@ -1,5 +1,6 @@
 // Shared by the CLI tests: run the built `gaussmix` command (dist/cli/gaussmix.js, made by
-// `npm run build:ts`) in a child process, and read the marks of the SVG files it writes.
+// scripts/build-ts.js, which test/global-setup.ts runs whenever lib/ or cli/ changed) in a child
+// process, and read the marks of the SVG files it writes.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -65,7 +65,8 @@ describe('predict', () => {
     const wrapped = path.join(dir, 'plain-model.json');
     expect((await run(['fit', iris, '-k', '3', '--model', 'soft-kmeans', '--stiffness', '4', '-o', wrapped])).code).toBe(0);
     const bare = path.join(dir, 'bare.json');
-    fs.writeFileSync(bare, JSON.stringify(JSON.parse(fs.readFileSync(wrapped, 'utf8')).model));
+    const { metadata: _, ...plain } = JSON.parse(fs.readFileSync(wrapped, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(bare, JSON.stringify(plain));
     const a = await run(['predict', bare, iris, '--proba']);
     const b = await run(['predict', wrapped, iris, '--proba']);
     expect(a.code, a.stderr).toBe(0);
@@ -73,6 +74,29 @@ describe('predict', () => {
     const wrong = await run(['predict', bare, blobsCsv]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/fitted on 4 columns, but .*blobs\.csv gives 3 \(x, y, group\); choose them with --columns/);
+  });
+
+  it("reads a legacy 'gaussmix-cli' file (standardisation outside the model) as before", async () => {
+    // The legacy form of the --standardize model: the scaling beside a model fitted on
+    // standardised rows, applied by predict.
+    const m = JSON.parse(fs.readFileSync(model, 'utf8')) as {
+      options: Record<string, unknown>;
+      state: Record<string, unknown> & { scaling: { mean: number[]; scale: number[] } };
+      metadata: { columns: string[] };
+    };
+    const { scaling } = m.state;
+    delete m.options.standardize;
+    delete (m.state as Record<string, unknown>).scaling;
+    const { metadata, ...bare } = m;
+    const legacy = path.join(dir, 'legacy.json');
+    fs.writeFileSync(
+      legacy,
+      JSON.stringify({ format: 'gaussmix-cli', version: 1, columns: metadata.columns, standardize: { mean: scaling.mean, std: scaling.scale }, model: bare }),
+    );
+    const a = await run(['predict', legacy, iris, '--proba']);
+    const b = await run(['predict', model, iris, '--proba']);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
   });
 
   it('an empty value names its line and column', async () => {

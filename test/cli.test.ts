@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { GaussianMixture } from '../lib/index.js';
 import { bin, fixture, root, run, svgMarks, svgTexts, tmpdir, type Result } from './cli.helpers.js';
 
 const iris = fixture('iris.csv');
@@ -99,38 +100,43 @@ describe('fit', () => {
     expect(r.stdout.match(/component \d: weight/g)).toHaveLength(3);
     const model = JSON.parse(fs.readFileSync(out, 'utf8'));
     expect(model).toMatchObject({
-      format: 'gaussmix-cli',
+      format: 'gaussmix',
       version: 1,
-      columns: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'],
-      standardize: null,
-      model: { format: 'gaussmix', version: 1, kind: 'GaussianMixture' },
+      kind: 'GaussianMixture',
+      metadata: { columns: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] },
     });
-    expect(model.model.state.weights.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(model.state.weights.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 12);
+    // The library reads the file as it is.
+    const gm = GaussianMixture.fromJSON(model);
+    expect(gm.means.data).toEqual(Float64Array.from(model.state.means.flat()));
   });
 
   it('without --out: the model JSON on stdout, the summary on stderr; same seed, same model for any thread count', async () => {
     const a = await run(['fit', iris, '-k', '3', '--seed', '5', '--threads', '1']);
     const b = await run(['fit', iris, '-k', '3', '--seed', '5', '--threads', '2']);
     expect(a.code).toBe(0);
-    expect(JSON.parse(a.stdout).model.kind).toBe('GaussianMixture');
+    expect(JSON.parse(a.stdout).kind).toBe('GaussianMixture');
     expect(a.stderr).toContain('GMM full, K = 3');
     const strip = (s: string): unknown => {
       const m = JSON.parse(s);
-      delete m.model.options.threads;
+      delete m.options.threads;
       return m;
     };
     expect(strip(b.stdout)).toEqual(strip(a.stdout));
   });
 
-  it('options: chosen columns, diag covariance, standardisation kept in the model file', async () => {
+  it('options: chosen columns, diag covariance, standardisation inside the model (data units reported)', async () => {
     const r = await run(['fit', iris, '-k', '2', '-c', 'diag', '--columns', 'petal_length,4', '--standardize', '-q']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const m = JSON.parse(r.stdout);
-    expect(m.columns).toEqual(['petal_length', 'petal_width']);
-    expect(m.model.options.covarianceType).toBe('diag');
-    expect(m.standardize.mean[0]).toBeCloseTo(3.758, 3);
-    expect(m.standardize.std[1]).toBeCloseTo(0.7597, 3); // population std, as StandardScaler
+    expect(m.metadata.columns).toEqual(['petal_length', 'petal_width']);
+    expect(m.options).toMatchObject({ covarianceType: 'diag', standardize: true });
+    expect(m.state.scaling.mean[0]).toBeCloseTo(3.758, 3);
+    expect(m.state.scaling.scale[1]).toBeCloseTo(0.7597, 3); // population std, as StandardScaler
+    // The summary reports means in the data's units (petal lengths of 1.5 and 4.9 cm).
+    const summary = await run(['fit', iris, '-k', '2', '-c', 'diag', '--columns', 'petal_length,4', '--standardize', '-o', path.join(dir, 'std.json')]);
+    expect(summary.stdout).toMatch(/mean \(1\.46\d, 0\.24\d\) variances \(0\.03\d, 0\.01\d\)/);
   });
 
   it('CSV, TSV without a header, Arrow file and Arrow stream on stdin give the same model', async () => {
@@ -138,9 +144,9 @@ describe('fit', () => {
     const tsv = await run(['fit', fixture('blobs.tsv'), '-k', '3']);
     expect(tsv.code).toBe(0);
     const fromTsv = JSON.parse(tsv.stdout);
-    expect(fromTsv.columns).toEqual(['1', '2']);
+    expect(fromTsv.metadata.columns).toEqual(['1', '2']);
     const fromArrow = JSON.parse((await run(['fit', fixture('blobs.arrow'), '-k', '3', '--columns', 'x,y'])).stdout);
-    expect(fromArrow.columns).toEqual(['x', 'y']);
+    expect(fromArrow.metadata.columns).toEqual(['x', 'y']);
     const csvText = fs.readFileSync(blobsCsv, 'utf8').trim().split('\n').slice(1);
     const stream = tableToIPC(
       tableFromArrays({
@@ -150,12 +156,12 @@ describe('fit', () => {
       'stream',
     );
     const fromStdin = JSON.parse((await run(['fit', '-', '-k', '3'], { input: Buffer.from(stream) })).stdout);
-    for (const other of [fromTsv, fromArrow, fromStdin]) expect(other.model.state).toEqual(fromCsv.model.state);
+    for (const other of [fromTsv, fromArrow, fromStdin]) expect(other.state).toEqual(fromCsv.state);
   });
 
   it('Arrow: the default columns are the numeric ones; a null names its row', async () => {
     const r = await run(['fit', fixture('blobs.arrow'), '-k', '3']);
-    expect(JSON.parse(r.stdout).columns).toEqual(['x', 'y', 'group']);
+    expect(JSON.parse(r.stdout).metadata.columns).toEqual(['x', 'y', 'group']);
     const withNull = tableToIPC(tableFromArrays({ x: [1, 2, null, 4], y: [1, 2, 3, 4] }), 'stream');
     const bad = await run(['fit', '-', '-k', '1'], { input: Buffer.from(withNull) });
     expect(bad.code).toBe(1);
@@ -172,7 +178,7 @@ describe('fit', () => {
     for (const [model, kind, label] of kinds) {
       const r = await run(['fit', blobsCsv, '-k', '3', '--model', model, '--columns', 'x,y']);
       expect(r.code, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout).model.kind).toBe(kind);
+      expect(JSON.parse(r.stdout).kind).toBe(kind);
       expect(r.stderr).toContain(label);
     }
   });

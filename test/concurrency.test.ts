@@ -10,7 +10,6 @@ import { getEventListeners } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
 import { pbkdf2 } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
@@ -164,7 +163,10 @@ describe('32 concurrent fits', () => {
       await Promise.all(Array.from({ length: 4 }, () => new Promise((resolve) => pbkdf2('a', 'b', 1000, 32, 'sha256', resolve))));
       const ms = performance.now() - t0;
       console.log(`[threads] 4 pbkdf2 calls during 6 fits: ${ms.toFixed(0)} ms`);
-      expect(ms).toBeLessThan(500);
+      // Fits on libuv's pool would hold all 4 of its threads until the abort below (100,000
+      // iterations each: minutes), and the pbkdf2 calls would wait for them; 10 s leaves room
+      // for a loaded machine.
+      expect(ms).toBeLessThan(10_000);
     } finally {
       ac.abort();
     }
@@ -282,33 +284,43 @@ describe('allocation failures', () => {
 });
 
 describe('the event loop during a long fit', () => {
-  // A fit that blocked this thread would delay it by whole iterations (~50 ms here) in every
-  // attempt; the OS descheduling this thread on a loaded machine (other test files run beside
-  // this one) can spoil one attempt, not three in a row.
-  it('stays responsive: the delay never exceeds 20 ms while a fit runs for 1.5 s (best of 3 attempts)', async () => {
+  // A fit that blocked this thread would hold the event loop for whole iterations (~50 ms here)
+  // one after another, nearly all the time; the OS descheduling this thread on a loaded machine
+  // (other test files and processes run beside this one) holds it for tens of milliseconds now
+  // and then. So the bound is on the share of the time the loop spent late by more than 20 ms:
+  // a 2 ms interval measures its gaps, and what each gap has beyond 20 ms counts as blocked.
+  // Best of 3 attempts.
+  it('stays responsive: late by over 20 ms less than a quarter of the time while a fit runs for 1.5 s (best of 3)', async () => {
     const data = blobs(100_000, 8, 4);
     const attempts: string[] = [];
     let best = Infinity;
-    for (let attempt = 0; attempt < 3 && best >= 20; attempt++) {
+    for (let attempt = 0; attempt < 3 && !(best < 0.25); attempt++) {
       const gm = new GaussianMixture({ nComponents: 8, tol: 0, maxIter: 1_000_000, seed: 1 });
-      const histogram = monitorEventLoopDelay({ resolution: 2 });
+      let last = performance.now();
+      let blocked = 0;
+      let worst = 0;
+      const probe = setInterval(() => {
+        const now = performance.now();
+        blocked += Math.max(0, now - last - 20);
+        worst = Math.max(worst, now - last);
+        last = now;
+      }, 2);
       const t0 = performance.now();
       let iterations = 0;
-      histogram.enable();
       // onIteration runs on this thread after every iteration; it ends the fit after 1.5 s.
       await gm.fit(data, { onIteration: () => (++iterations, performance.now() - t0 < 1500 ? undefined : false) });
-      histogram.disable();
+      clearInterval(probe);
       const elapsed = performance.now() - t0;
+      blocked += Math.max(0, performance.now() - last - 20);
       // (The fit really ran for the whole measurement: under a sanitizer its first iteration
       // alone may take longer than that.)
       expect(iterations).toBeGreaterThanOrEqual(1);
       expect(elapsed).toBeGreaterThan(1400);
-      const max = histogram.max / 1e6;
-      best = Math.min(best, max);
-      attempts.push(`${iterations} iterations in ${elapsed.toFixed(0)} ms: delay max ${max.toFixed(1)} ms, p99 ${(histogram.percentile(99) / 1e6).toFixed(1)} ms`);
+      best = Math.min(best, blocked / elapsed);
+      attempts.push(`${iterations} iterations in ${elapsed.toFixed(0)} ms: late ${blocked.toFixed(0)} ms (${((100 * blocked) / elapsed).toFixed(1)}%), worst gap ${worst.toFixed(1)} ms`);
     }
     console.log(`[event loop] ${attempts.join('; ')}`);
-    expect(best).toBeLessThan(20);
+    expect(best).toBeLessThan(0.25);
   });
 });
 
@@ -328,7 +340,8 @@ describe.each(CONFIGS)('$name: cancellation, callbacks and the busy guard', (con
     expect(err).toBeInstanceOf(AbortError);
     expect((err as AbortError).cause).toBe(reason);
     expect(calls).toBe(0);
-    expect(performance.now() - t0).toBeLessThan(100);
+    // No work: validating and fitting SLOW would take seconds (1 s: room for a loaded machine).
+    expect(performance.now() - t0).toBeLessThan(1000);
     expect(stateOf(model)).toBe(before);
   });
 
@@ -350,7 +363,8 @@ describe.each(CONFIGS)('$name: cancellation, callbacks and the busy guard', (con
     const err = await caught(running);
     expect(err, `resolved after ${model.nIter} iterations (converged ${String(model.converged)}), ${calls} callbacks`).toBeInstanceOf(AbortError);
     expect(calls).toBeGreaterThanOrEqual(1);
-    expect(performance.now() - abortedAt, 'ms from abort() to the rejection').toBeLessThan(1000);
+    // Within an iteration (milliseconds) or a row block; 5 s: room for a loaded machine.
+    expect(performance.now() - abortedAt, 'ms from abort() to the rejection').toBeLessThan(5000);
     expect(stateOf(model)).toBe(before);
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
     await expect(model.fit(X, { onIteration: () => false })).resolves.toBe(model);

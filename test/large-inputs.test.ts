@@ -77,7 +77,9 @@ describe('inputs that claim more than 2^31 elements', () => {
           const err = (r as { error: Error & { code?: unknown } }).error;
           expect(err instanceof TypeError || err instanceof RangeError, `${method}(${what}): ${String(err)}`).toBe(true);
           expect(err.code, `${method}(${what}): ${err.message}`).toBe(ErrorCode.INVALID_ARGUMENT);
-          expect(ms, `${method}(${what}) took ${ms.toFixed(0)} ms`).toBeLessThan(50);
+          // Rejected from the shape alone: walking a fake length of billions would take seconds
+          // or minutes (1 s: room for a loaded machine).
+          expect(ms, `${method}(${what}) took ${ms.toFixed(0)} ms`).toBeLessThan(1000);
         }
       }
       expect(process.memoryUsage().rss - rss).toBeLessThan(64 * 2 ** 20);

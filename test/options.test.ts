@@ -1,5 +1,7 @@
 // Option validation (lib/options.ts, lib/mixture-options.ts, lib/mixture-params.ts, lib/json.ts,
 // lib/errors.ts): pure TypeScript, no native addon.
+import * as os from 'node:os';
+
 import { describe, expect, it } from 'vitest';
 import { AbortError, ErrorCode, makeAbortError, translateNativeError } from '../lib/errors.js';
 import { readEnvelope } from '../lib/json.js';
@@ -16,6 +18,7 @@ import {
   readOptionsObject,
   readSampleWeight,
   resolveThreads,
+  WORK_PER_THREAD,
   seedOption,
   threadsOption,
 } from '../lib/options.js';
@@ -107,7 +110,18 @@ describe('GaussianMixture options: rejected values', () => {
     expect(gm({ nComponents: 2, seed: 0 }).seed).toBe(0);
   });
 
-  it('threads: an integer in [0, 1024]; 0 means all cores', () => {
+  it('threads: 0 (absent) takes one thread per WORK_PER_THREAD of N·K·D, up to the cores', () => {
+    const cores = os.availableParallelism();
+    expect(resolveThreads(0, 500 * 3 * 2)).toBe(1);
+    expect(resolveThreads(0, WORK_PER_THREAD)).toBe(1);
+    expect(resolveThreads(0, WORK_PER_THREAD + 1)).toBe(Math.min(2, cores));
+    expect(resolveThreads(0, 1e9)).toBe(cores);
+    expect(resolveThreads(0)).toBe(cores);
+    // Given, it is used as it is (the engine still never uses more threads than row blocks).
+    expect(resolveThreads(5, 10)).toBe(5);
+  });
+
+  it('threads: an integer in [0, 1024]', () => {
     expectError(() => gm({ nComponents: 2, threads: -1 }), RangeError, 'Expected an integer between 0 and 1024 for threads');
     expectError(() => gm({ nComponents: 2, threads: 2.5 }), RangeError, 'threads');
     expectError(() => gm({ nComponents: 2, threads: 1e6 }), RangeError, 'threads');

@@ -7,10 +7,13 @@
 #include "core/scan.h"
 #include "entries.h"
 #include "errors.h"
+#include "env_data.h"
+#include "fit_worker.h"
 
 namespace gaussmix::binding {
 
 Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
+  createEnvData(env);
   const struct {
     const char* name;
     Napi::Value (*fn)(const Napi::CallbackInfo&);
@@ -27,6 +30,7 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"mixtureMaximise", MixtureMaximise},       {"softKMeansMaximise", SoftKMeansMaximise},
       {"mixtureStart", MixtureStart},             {"seedCentres", SeedCentres},
       {"columnsToRows", ColumnsToRows},
+      {"cancelFit", CancelFit},
   };
   for (const auto& entry : entries) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <memory>
+#include <stdexcept>
 
 namespace gaussmix::binding {
 namespace {
@@ -25,37 +26,37 @@ const double* float64Data(const Napi::Value& value, size_t length, const char* n
   return array.Data();
 }
 
-const double* optionalFloat64(const Napi::Object& object, const char* key, size_t length) {
-  const Napi::Value value = object.Get(key);
+const double* optionalFloat64(const Napi::Object& object, Key key, size_t length) {
+  const Napi::Value value = get(object, key);
   if (value.IsUndefined() || value.IsNull()) return nullptr;
-  return float64Data(value, length, key);
+  return float64Data(value, length, keyName(key));
 }
 
-double* mutableFloat64(const Napi::Object& object, const char* key, size_t length) {
+double* mutableFloat64(const Napi::Object& object, Key key, size_t length) {
   // The outputs are fresh arrays the facade allocated for this call.
   return const_cast<double*>(optionalFloat64(object, key, length));
 }
 
-std::int32_t* optionalInt32(const Napi::Object& object, const char* key, size_t length) {
-  const Napi::Value value = object.Get(key);
+std::int32_t* optionalInt32(const Napi::Object& object, Key key, size_t length) {
+  const Napi::Value value = get(object, key);
   if (value.IsUndefined() || value.IsNull()) return nullptr;
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
       value.As<Napi::TypedArray>().ElementLength() < length) {
-    typeError(object.Env(), std::string(key) + " must be an Int32Array of length " +
+    typeError(object.Env(), std::string(keyName(key)) + " must be an Int32Array of length " +
                                 std::to_string(length));
   }
   return value.As<Napi::Int32Array>().Data();
 }
 
-double numberProperty(const Napi::Object& object, const char* key) {
-  const Napi::Value value = object.Get(key);
-  if (!value.IsNumber()) typeError(object.Env(), std::string(key) + " must be a number");
+double numberProperty(const Napi::Object& object, Key key) {
+  const Napi::Value value = get(object, key);
+  if (!value.IsNumber()) typeError(object.Env(), std::string(keyName(key)) + " must be a number");
   return value.As<Napi::Number>().DoubleValue();
 }
 
-std::string stringProperty(const Napi::Object& object, const char* key) {
-  const Napi::Value value = object.Get(key);
-  if (!value.IsString()) typeError(object.Env(), std::string(key) + " must be a string");
+std::string stringProperty(const Napi::Object& object, Key key) {
+  const Napi::Value value = get(object, key);
+  if (!value.IsString()) typeError(object.Env(), std::string(keyName(key)) + " must be a string");
   return value.As<Napi::String>().Utf8Value();
 }
 
@@ -95,47 +96,47 @@ static MixtureInit mixtureInitFrom(const std::string& name) {
 
 MixtureOptions mixtureOptionsFrom(const Napi::Object& object, Index d) {
   MixtureOptions o;
-  o.k = countArgument(object.Get("nComponents"), "nComponents");
-  o.type = covarianceTypeFrom(stringProperty(object, "covarianceType"));
-  o.tol = numberProperty(object, "tol");
-  o.maxIter = static_cast<int>(countArgument(object.Get("maxIter"), "maxIter"));
-  o.nInit = static_cast<int>(countArgument(object.Get("nInit"), "nInit"));
-  o.seed = seedArgument(object.Get("seed"));
-  o.regCovar = numberProperty(object, "regCovar");
-  o.init = mixtureInitFrom(stringProperty(object, "init"));
+  o.k = countArgument(get(object, Key::nComponents), "nComponents");
+  o.type = covarianceTypeFrom(stringProperty(object, Key::covarianceType));
+  o.tol = numberProperty(object, Key::tol);
+  o.maxIter = static_cast<int>(countArgument(get(object, Key::maxIter), "maxIter"));
+  o.nInit = static_cast<int>(countArgument(get(object, Key::nInit), "nInit"));
+  o.seed = seedArgument(get(object, Key::seed));
+  o.regCovar = numberProperty(object, Key::regCovar);
+  o.init = mixtureInitFrom(stringProperty(object, Key::init));
   const size_t k = static_cast<size_t>(o.k);
   const size_t size = static_cast<size_t>(covarianceSize(o.type, o.k, d));
-  o.weightsInit = optionalFloat64(object, "weightsInit", k);
-  o.meansInit = optionalFloat64(object, "meansInit", k * static_cast<size_t>(d));
-  o.covariancesInit = optionalFloat64(object, "covariancesInit", size);
-  o.precisionsInit = optionalFloat64(object, "precisionsInit", size);
-  const Napi::Value onCollapse = object.Get("onCollapse");
+  o.weightsInit = optionalFloat64(object, Key::weightsInit, k);
+  o.meansInit = optionalFloat64(object, Key::meansInit, k * static_cast<size_t>(d));
+  o.covariancesInit = optionalFloat64(object, Key::covariancesInit, size);
+  o.precisionsInit = optionalFloat64(object, Key::precisionsInit, size);
+  const Napi::Value onCollapse = get(object, Key::onCollapse);
   if (!onCollapse.IsUndefined()) {
-    const std::string policy = stringProperty(object, "onCollapse");
+    const std::string policy = stringProperty(object, Key::onCollapse);
     if (policy == "reseed") {
       o.onCollapse = CollapsePolicy::Reseed;
     } else if (policy != "error") {
       throw invalidArgument("unknown onCollapse '" + policy + "'");
     }
   }
-  const Napi::Value previous = object.Get("previousLowerBound");
+  const Napi::Value previous = get(object, Key::previousLowerBound);
   if (previous.IsNumber()) o.previousLowerBound = previous.As<Napi::Number>().DoubleValue();
   return o;
 }
 
 MixtureParams mixtureParamsFrom(const Napi::Object& object, Index d) {
   MixtureParams p;
-  p.type = covarianceTypeFrom(stringProperty(object, "covarianceType"));
-  const Napi::Value weights = object.Get("weights");
+  p.type = covarianceTypeFrom(stringProperty(object, Key::covarianceType));
+  const Napi::Value weights = get(object, Key::weights);
   if (!weights.IsTypedArray()) typeError(object.Env(), "weights must be a Float64Array");
   p.k = static_cast<Index>(weights.As<Napi::TypedArray>().ElementLength());
   p.d = d;
   const size_t k = static_cast<size_t>(p.k);
   const size_t size = static_cast<size_t>(covarianceSize(p.type, p.k, d));
   p.weights = ConstVectorMap(float64Data(weights, k, "weights"), p.k);
-  p.means = ConstRowMap(float64Data(object.Get("means"), k * d, "means"), p.k, d);
-  const double* cov = float64Data(object.Get("covariances"), size, "covariances");
-  const double* pc = float64Data(object.Get("precisionsCholesky"), size, "precisionsCholesky");
+  p.means = ConstRowMap(float64Data(get(object, Key::means), k * d, "means"), p.k, d);
+  const double* cov = float64Data(get(object, Key::covariances), size, "covariances");
+  const double* pc = float64Data(get(object, Key::precisionsCholesky), size, "precisionsCholesky");
   p.covariances.assign(cov, cov + size);
   p.precisionsCholesky.assign(pc, pc + size);
   return p;
@@ -147,11 +148,26 @@ Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t leng
   return array;
 }
 
+ResultBuffer::ResultBuffer(Napi::Env env, size_t bytes)
+    : env_(env), buffer_(Napi::ArrayBuffer::New(env, bytes)), bytes_(bytes) {}
+
+Napi::Float64Array ResultBuffer::float64(const double* data, size_t length) {
+  // Float64Arrays come first, so every offset is a multiple of 8.
+  if (offset_ % sizeof(double) != 0 || offset_ + length * sizeof(double) > bytes_) {
+    throw std::logic_error("ResultBuffer: float64 arrays out of order or too large");
+  }
+  Napi::Float64Array array = Napi::Float64Array::New(env_, length, buffer_, offset_);
+  std::copy(data, data + length, array.Data());
+  offset_ += length * sizeof(double);
+  return array;
+}
+
 namespace {
 template <class Array, class T>
-Napi::TypedArray narrowedCopy(Napi::Env env, const LargeVector<std::int32_t>& labels) {
+Napi::TypedArray narrowedCopy(Napi::Env env, const LargeVector<std::int32_t>& labels,
+                              Napi::ArrayBuffer buffer, size_t offset) {
   const size_t n = labels.size();
-  Array array = Array::New(env, n);
+  Array array = Array::New(env, n, buffer, offset);
   // Local pointers: a byte store may alias the vector's own, which would be reloaded per label.
   const std::int32_t* __restrict in = labels.data();
   T* __restrict out = array.Data();
@@ -160,10 +176,20 @@ Napi::TypedArray narrowedCopy(Napi::Env env, const LargeVector<std::int32_t>& la
 }
 }  // namespace
 
-Napi::TypedArray toLabelArray(Napi::Env env, const LargeVector<std::int32_t>& labels, Index k) {
-  if (k <= 256) return narrowedCopy<Napi::Uint8Array, std::uint8_t>(env, labels);
-  if (k <= 65536) return narrowedCopy<Napi::Uint16Array, std::uint16_t>(env, labels);
-  return narrowedCopy<Napi::Int32Array, std::int32_t>(env, labels);
+size_t labelBytes(size_t n, Index k) {
+  return n * (k <= 256 ? 1 : k <= 65536 ? 2 : 4);
+}
+
+Napi::TypedArray ResultBuffer::labels(const LargeVector<std::int32_t>& labels, Index k) {
+  const size_t size = labelBytes(1, k);
+  if (offset_ % size != 0 || offset_ + labels.size() * size > bytes_) {
+    throw std::logic_error("ResultBuffer: labels out of place or too large");
+  }
+  const size_t at = offset_;
+  offset_ += labels.size() * size;
+  if (k <= 256) return narrowedCopy<Napi::Uint8Array, std::uint8_t>(env_, labels, buffer_, at);
+  if (k <= 65536) return narrowedCopy<Napi::Uint16Array, std::uint16_t>(env_, labels, buffer_, at);
+  return narrowedCopy<Napi::Int32Array, std::int32_t>(env_, labels, buffer_, at);
 }
 
 const char* covarianceTypeName(CovarianceType type) {
@@ -172,32 +198,35 @@ const char* covarianceTypeName(CovarianceType type) {
 }
 
 Napi::Object mixtureParamsToJs(Napi::Env env, const MixtureParams& p) {
+  const size_t k = static_cast<size_t>(p.weights.size());
+  const size_t kd = static_cast<size_t>(p.means.size());
+  const size_t cov = p.covariances.size();
+  ResultBuffer buffer(env, (k + kd + 2 * cov) * sizeof(double));
   Napi::Object out = Napi::Object::New(env);
-  out.Set("covarianceType", covarianceTypeName(p.type));
-  out.Set("weights", toFloat64Array(env, p.weights.data(), static_cast<size_t>(p.weights.size())));
-  out.Set("means", toFloat64Array(env, p.means.data(), static_cast<size_t>(p.means.size())));
-  out.Set("covariances", toFloat64Array(env, p.covariances.data(), p.covariances.size()));
-  out.Set("precisionsCholesky",
-          toFloat64Array(env, p.precisionsCholesky.data(), p.precisionsCholesky.size()));
+  set(out, Key::covarianceType, Napi::String::New(env, covarianceTypeName(p.type)));
+  set(out, Key::weights, buffer.float64(p.weights.data(), k));
+  set(out, Key::means, buffer.float64(p.means.data(), kd));
+  set(out, Key::covariances, buffer.float64(p.covariances.data(), cov));
+  set(out, Key::precisionsCholesky, buffer.float64(p.precisionsCholesky.data(), cov));
   return out;
 }
 
 Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit) {
   Napi::Object out = mixtureParamsToJs(env, fit.params);
-  out.Set("converged", Napi::Boolean::New(env, fit.converged));
-  out.Set("nIter", Napi::Number::New(env, fit.nIter));
-  out.Set("lowerBound", Napi::Number::New(env, fit.lowerBound));
+  set(out, Key::converged, Napi::Boolean::New(env, fit.converged));
+  set(out, Key::nIter, Napi::Number::New(env, fit.nIter));
+  set(out, Key::lowerBound, Napi::Number::New(env, fit.lowerBound));
   Napi::Array reseeds = Napi::Array::New(env, fit.reseeds.size());
   for (size_t i = 0; i < fit.reseeds.size(); ++i) {
     const ReseedEvent& e = fit.reseeds[i];
     Napi::Object event = Napi::Object::New(env);
-    event.Set("init", Napi::Number::New(env, e.init));
-    event.Set("iter", Napi::Number::New(env, e.iter));
-    event.Set("component", Napi::Number::New(env, static_cast<double>(e.component)));
-    event.Set("row", Napi::Number::New(env, static_cast<double>(e.row)));
+    set(event, Key::init, Napi::Number::New(env, e.init));
+    set(event, Key::iter, Napi::Number::New(env, e.iter));
+    set(event, Key::component, Napi::Number::New(env, static_cast<double>(e.component)));
+    set(event, Key::row, Napi::Number::New(env, static_cast<double>(e.row)));
     reseeds.Set(static_cast<uint32_t>(i), event);
   }
-  out.Set("reseeds", reseeds);
+  set(out, Key::reseeds, reseeds);
   return out;
 }
 

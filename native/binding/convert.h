@@ -9,6 +9,7 @@
 
 #include "core/memory.h"
 #include "core/mixture.h"
+#include "keys.h"
 
 namespace gaussmix::binding {
 
@@ -16,14 +17,14 @@ namespace gaussmix::binding {
 // byteOffset). `name` is used in the error message.
 const double* float64Data(const Napi::Value& value, size_t length, const char* name);
 // The same for an optional property (nullptr when undefined).
-const double* optionalFloat64(const Napi::Object& object, const char* key, size_t length);
+const double* optionalFloat64(const Napi::Object& object, Key key, size_t length);
 
 // Caller-allocated outputs (nullptr when the property is undefined).
-double* mutableFloat64(const Napi::Object& object, const char* key, size_t length);
-std::int32_t* optionalInt32(const Napi::Object& object, const char* key, size_t length);
+double* mutableFloat64(const Napi::Object& object, Key key, size_t length);
+std::int32_t* optionalInt32(const Napi::Object& object, Key key, size_t length);
 
-double numberProperty(const Napi::Object& object, const char* key);
-std::string stringProperty(const Napi::Object& object, const char* key);
+double numberProperty(const Napi::Object& object, Key key);
+std::string stringProperty(const Napi::Object& object, Key key);
 Index countArgument(const Napi::Value& value, const char* name);
 unsigned threadsArgument(const Napi::Value& value);
 std::uint64_t seedArgument(const Napi::Value& value);
@@ -33,12 +34,31 @@ MixtureOptions mixtureOptionsFrom(const Napi::Object& object, Index d);
 MixtureParams mixtureParamsFrom(const Napi::Object& object, Index d);
 
 Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t length);
-// Labels in [0, k) as the narrowest typed array that holds them: Uint8Array (k <= 256),
-// Uint16Array (k <= 65536) or Int32Array. A fit's labels are new memory for every fit (the
-// previous fit's are only freed by the garbage collector), and on virtual machines first
-// touching memory is slow: a quarter of it is a quarter of the page faults.
-Napi::TypedArray toLabelArray(Napi::Env env, const LargeVector<std::int32_t>& labels, Index k);
+
+// The bytes of n labels in [0, k) stored as the narrowest typed array that holds them:
+// Uint8Array (k <= 256), Uint16Array (k <= 65536) or Int32Array. A fit's labels are new memory
+// for every fit (the previous fit's are only freed by the garbage collector), and on virtual
+// machines first touching memory is slow: a quarter of it is a quarter of the page faults.
+size_t labelBytes(size_t n, Index k);
+
+// The typed arrays of one result, copied into views of one ArrayBuffer (one allocation, one
+// backing store for the garbage collector, rather than one per array): Float64Arrays first,
+// then the labels.
+class ResultBuffer {
+ public:
+  ResultBuffer(Napi::Env env, size_t bytes);
+  Napi::Float64Array float64(const double* data, size_t length);
+  Napi::TypedArray labels(const LargeVector<std::int32_t>& labels, Index k);
+
+ private:
+  Napi::Env env_;
+  Napi::ArrayBuffer buffer_;
+  size_t bytes_;
+  size_t offset_ = 0;
+};
+
 const char* covarianceTypeName(CovarianceType type);
+// Mixture parameters as the facade takes them (NativeMixtureParams), on one ArrayBuffer.
 Napi::Object mixtureParamsToJs(Napi::Env env, const MixtureParams& params);
 Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit);
 

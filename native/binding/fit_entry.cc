@@ -14,7 +14,7 @@ Data dataArgument(const Napi::CallbackInfo& info) {
   data.x = float64Data(info[0], static_cast<size_t>(data.n * data.d), "X");
   if (info[3].IsObject()) {
     data.weights =
-        optionalFloat64(info[3].As<Napi::Object>(), "sampleWeight", static_cast<size_t>(data.n));
+        optionalFloat64(info[3].As<Napi::Object>(), Key::sampleWeight, static_cast<size_t>(data.n));
   }
   return data;
 }

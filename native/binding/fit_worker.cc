@@ -1,17 +1,18 @@
 #include "fit_worker.h"
 
 #include "core/parallel.h"
+#include "env_data.h"
 #include "errors.h"
 
 namespace gaussmix::binding {
 
 Napi::Object iterationInfoToJs(Napi::Env env, const IterationInfo& info) {
   Napi::Object out = Napi::Object::New(env);
-  out.Set("init", Napi::Number::New(env, info.init));
-  out.Set("iter", Napi::Number::New(env, info.iter));
-  out.Set("objective", Napi::Number::New(env, info.objective));
-  out.Set("change", Napi::Number::New(env, info.change));
-  out.Set("reseeds", Napi::Number::New(env, info.reseeds));
+  set(out, Key::init, Napi::Number::New(env, info.init));
+  set(out, Key::iter, Napi::Number::New(env, info.iter));
+  set(out, Key::objective, Napi::Number::New(env, info.objective));
+  set(out, Key::change, Napi::Number::New(env, info.change));
+  set(out, Key::reseeds, Napi::Number::New(env, info.reseeds));
   return out;
 }
 
@@ -19,11 +20,105 @@ bool continues(const Napi::Value& answer) {
   return !(answer.IsBoolean() && !answer.As<Napi::Boolean>().Value());
 }
 
-// An onIteration call for the JS thread. (The end of the fit is the message nullptr.)
-struct AsyncFit::Message {
+// ------------------------------------------------------------------------------- FitChannel
+
+// A message for the JS thread: the end of a fit, or an onIteration call.
+struct FitChannel::Message {
+  std::shared_ptr<AsyncFit> fit;
+  bool finished;
   IterationInfo info;
   std::uint64_t question;
 };
+
+std::shared_ptr<FitChannel> FitChannel::of(Napi::Env env) {
+  std::shared_ptr<FitChannel>& slot = envData(env).fits;
+  if (slot) return slot;
+  std::shared_ptr<FitChannel> channel(new FitChannel());
+  channel->env_ = env;
+  // The thread-safe function's context is a reference to the channel, released by its
+  // finalizer (at the environment's teardown).
+  auto* context = new std::shared_ptr<FitChannel>(channel);
+  napi_status status = napi_create_threadsafe_function(
+      env, nullptr, nullptr, Napi::String::New(env, "gaussmix.fit"), 0, 1, context,
+      [](napi_env, void* data, void*) { delete static_cast<std::shared_ptr<FitChannel>*>(data); },
+      context, callJs, &channel->tsfn_);
+  if (status != napi_ok) {
+    delete context;
+    throw Napi::Error::New(env, "cannot create the thread-safe function of asynchronous fits");
+  }
+  // Idle until a fit starts: no fit, no reason to keep the event loop alive.
+  napi_unref_threadsafe_function(env, channel->tsfn_);
+  // Added after the thread-safe function's own hook, so it runs before it: the fits are
+  // stopped while the thread-safe function still exists.
+  if (napi_add_env_cleanup_hook(env, onEnvCleanup, channel.get()) != napi_ok) {
+    throw Napi::Error::New(env, "cannot add the cleanup hook of asynchronous fits");
+  }
+  slot = channel;
+  return channel;
+}
+
+FitChannel::~FitChannel() = default;
+
+std::uint32_t FitChannel::add(std::shared_ptr<AsyncFit> fit) {
+  if (live_.empty()) napi_ref_threadsafe_function(env_, tsfn_);
+  std::uint32_t id = ++next_;
+  while (id == 0 || live_.count(id) != 0) id = ++next_;  // (after 2^32 fits: skip the live ones)
+  live_.emplace(id, std::move(fit));
+  return id;
+}
+
+void FitChannel::remove(std::uint32_t id) {
+  if (live_.erase(id) != 0 && live_.empty()) napi_unref_threadsafe_function(env_, tsfn_);
+}
+
+std::shared_ptr<AsyncFit> FitChannel::find(std::uint32_t id) const {
+  const auto it = live_.find(id);
+  return it == live_.end() ? nullptr : it->second;
+}
+
+bool FitChannel::send(std::shared_ptr<AsyncFit> fit, bool finished, const IterationInfo& info,
+                      std::uint64_t question) {
+  auto message = std::make_unique<Message>(Message{std::move(fit), finished, info, question});
+  if (napi_call_threadsafe_function(tsfn_, message.get(), napi_tsfn_nonblocking) != napi_ok) {
+    return false;
+  }
+  message.release();  // the JS thread's now
+  return true;
+}
+
+void FitChannel::callJs(napi_env env, napi_value, void*, void* data) {
+  std::unique_ptr<Message> message(static_cast<Message*>(data));
+  if (env == nullptr) return;  // being torn down: only free the message
+  try {
+    if (message->finished) {
+      message->fit->settle(Napi::Env(env));
+    } else {
+      message->fit->answer(Napi::Env(env), message->question, message->info);
+    }
+  } catch (...) {
+    // Nothing may escape into Node. (Every JS call above catches its own errors.)
+  }
+}
+
+void FitChannel::onEnvCleanup(void* arg) {
+  auto* channel = static_cast<FitChannel*>(arg);
+  // Every fit stops touching the environment; then the references are released.
+  for (auto& [id, fit] : channel->live_) fit->teardown();
+  channel->live_.clear();
+}
+
+Napi::Value CancelFit(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (info[0].IsNumber()) {
+    const double id = info[0].As<Napi::Number>().DoubleValue();
+    if (id >= 1 && id <= 4294967295.0) {
+      if (auto fit = FitChannel::of(env)->find(static_cast<std::uint32_t>(id))) fit->cancel();
+    }
+  }
+  return env.Undefined();
+}
+
+// --------------------------------------------------------------------------------- AsyncFit
 
 AsyncFit::AsyncFit(Run run, Convert convert) : run_(std::move(run)), convert_(std::move(convert)) {}
 
@@ -33,6 +128,7 @@ Napi::Value AsyncFit::start(Napi::Env env, Run run, Convert convert, Napi::Value
                             Napi::Value done, const std::vector<Napi::Value>& keepAlive) {
   if (!done.IsFunction()) throw Napi::TypeError::New(env, "done must be a function");
   auto fit = std::make_shared<AsyncFit>(std::move(run), std::move(convert));
+  fit->keepAlive_.reserve(keepAlive.size());
   for (const Napi::Value& value : keepAlive) {
     fit->keepAlive_.push_back(Napi::Reference<Napi::Value>::New(value, 1));
   }
@@ -41,43 +137,16 @@ Napi::Value AsyncFit::start(Napi::Env env, Run run, Convert convert, Napi::Value
     fit->hasCallback_ = true;
   }
   fit->done_ = Napi::Persistent(done.As<Napi::Function>());
-
-  // The thread-safe function owns one reference to the fit (released by its finalizer, which
-  // runs once it is released and drained, or when the environment is torn down).
-  auto* context = new std::shared_ptr<AsyncFit>(fit);
-  const napi_status status = napi_create_threadsafe_function(
-      env, nullptr, nullptr, Napi::String::New(env, "gaussmix.fit"), 0, 1, context, finalize,
-      context, callJs, &fit->tsfn_);
-  if (status != napi_ok) {
-    delete context;
-    throw Napi::Error::New(env, "cannot create the fit's thread-safe function");
-  }
-  // Added after the thread-safe function's own hook, so it runs before it.
-  fit->hookArg_ = new std::shared_ptr<AsyncFit>(fit);
-  if (napi_add_env_cleanup_hook(env, onEnvCleanup, fit->hookArg_) != napi_ok) {
-    delete fit->hookArg_;
-    fit->hookArg_ = nullptr;
-    napi_release_threadsafe_function(fit->tsfn_, napi_tsfn_abort);
-    throw Napi::Error::New(env, "cannot add the fit's cleanup hook");
-  }
+  fit->channel_ = FitChannel::of(env);
+  fit->id_ = fit->channel_->add(fit);
   try {
     post([fit] { fit->execute(); });
   } catch (...) {
-    napi_remove_env_cleanup_hook(env, onEnvCleanup, fit->hookArg_);
-    delete fit->hookArg_;
-    fit->hookArg_ = nullptr;
-    napi_release_threadsafe_function(fit->tsfn_, napi_tsfn_abort);
+    fit->channel_->remove(fit->id_);
     fit->releaseJs();
     throw;
   }
-  std::weak_ptr<AsyncFit> weak = fit;
-  return Napi::Function::New(
-      env,
-      [weak](const Napi::CallbackInfo& info) {
-        if (auto fit = weak.lock()) fit->cancel();
-        return info.Env().Undefined();
-      },
-      "cancel");
+  return Napi::Number::New(env, fit->id_);
 }
 
 void AsyncFit::cancel() {
@@ -110,49 +179,44 @@ void AsyncFit::execute() {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   state_ = State::Finished;
-  if (envAlive_) {
-    napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
-    napi_release_threadsafe_function(tsfn_, napi_tsfn_release);
-  }
+  if (envAlive_) channel_->send(shared_from_this(), true, IterationInfo{}, 0);
   changed_.notify_all();
 }
 
 bool AsyncFit::ask(const IterationInfo& info) {
-  auto message = std::make_unique<Message>(Message{info, 0});
   std::unique_lock<std::mutex> lock(mutex_);
   if (!envAlive_ || cancel_.load()) throw aborted();
-  message->question = ++asked_;
-  question_ = message->question;
+  const std::uint64_t question = ++asked_;
+  question_ = question;
   answered_ = false;
-  if (napi_call_threadsafe_function(tsfn_, message.get(), napi_tsfn_nonblocking) != napi_ok) {
+  if (!channel_->send(shared_from_this(), false, info, question)) {
     question_ = 0;
     throw aborted();
   }
-  message.release();  // the JS thread's now
   changed_.wait(lock, [&] { return answered_ || !envAlive_ || cancel_.load(); });
   question_ = 0;
   if (!answered_) throw aborted();
   return answer_;
 }
 
-void AsyncFit::answer(Napi::Env env, const Message& message) {
+void AsyncFit::answer(Napi::Env env, std::uint64_t question, const IterationInfo& info) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     // Not waited for any more (cancelled): the answer would be ignored, so do not ask.
-    if (question_ != message.question || cancel_.load()) return;
+    if (question_ != question || cancel_.load()) return;
   }
   bool keep = false;
   {
     Napi::HandleScope scope(env);
     try {
-      keep = continues(onIteration_.Call({iterationInfoToJs(env, message.info)}));
+      keep = continues(onIteration_.Call({iterationInfoToJs(env, info)}));
     } catch (...) {
       keep = false;  // the facade never lets a callback throw; stop if one does
     }
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (question_ == message.question) {
+    if (question_ == question) {
       answered_ = true;
       answer_ = keep;
     }
@@ -162,11 +226,6 @@ void AsyncFit::answer(Napi::Env env, const Message& message) {
 
 void AsyncFit::settle(Napi::Env env) {
   Napi::HandleScope scope(env);
-  if (hookArg_) {
-    napi_remove_env_cleanup_hook(env, onEnvCleanup, hookArg_);
-    delete hookArg_;
-    hookArg_ = nullptr;
-  }
   Napi::Value error = env.Undefined();
   Napi::Value result = env.Undefined();
   try {
@@ -180,11 +239,25 @@ void AsyncFit::settle(Napi::Env env) {
   }
   Napi::FunctionReference done = std::move(done_);
   releaseJs();
+  channel_->remove(id_);
   try {
     done.Call({error, result});
   } catch (...) {
     // The facade's done never throws; a call refused by a terminating environment is moot.
   }
+}
+
+void AsyncFit::teardown() {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    envAlive_ = false;
+    cancel_.store(true);
+    changed_.notify_all();
+    // A running fit stops at its next row block or iteration (or at once if it waits for an
+    // answer); one that has not started never will.
+    changed_.wait(lock, [&] { return state_ != State::Running; });
+  }
+  releaseJs();
 }
 
 void AsyncFit::releaseJs() {
@@ -194,41 +267,6 @@ void AsyncFit::releaseJs() {
   // The request (borrowed pointers into JS memory) and the result are of no use any more.
   run_ = nullptr;
   convert_ = nullptr;
-}
-
-void AsyncFit::callJs(napi_env env, napi_value, void* context, void* data) {
-  std::unique_ptr<Message> message(static_cast<Message*>(data));
-  if (env == nullptr) return;  // being torn down: only free the message (context may be gone)
-  AsyncFit& fit = **static_cast<std::shared_ptr<AsyncFit>*>(context);
-  try {
-    if (message) {
-      fit.answer(Napi::Env(env), *message);
-    } else {
-      fit.settle(Napi::Env(env));
-    }
-  } catch (...) {
-    // Nothing may escape into Node. (Every JS call above catches its own errors.)
-  }
-}
-
-void AsyncFit::finalize(napi_env, void* data, void*) {
-  delete static_cast<std::shared_ptr<AsyncFit>*>(data);
-}
-
-void AsyncFit::onEnvCleanup(void* arg) {
-  std::unique_ptr<std::shared_ptr<AsyncFit>> holder(static_cast<std::shared_ptr<AsyncFit>*>(arg));
-  AsyncFit& fit = **holder;
-  fit.hookArg_ = nullptr;
-  {
-    std::unique_lock<std::mutex> lock(fit.mutex_);
-    fit.envAlive_ = false;
-    fit.cancel_.store(true);
-    fit.changed_.notify_all();
-    // A running fit stops at its next row block or iteration (or at once if it waits for an
-    // answer); one that has not started never will.
-    fit.changed_.wait(lock, [&] { return fit.state_ != State::Running; });
-  }
-  fit.releaseJs();
 }
 
 }  // namespace gaussmix::binding

@@ -11,11 +11,11 @@ namespace gaussmix::binding {
 namespace {
 
 KMeansInit kmeansInitFrom(const Napi::Object& options, const double** centers, size_t length) {
-  const std::string init = stringProperty(options, "init");
+  const std::string init = stringProperty(options, Key::init);
   if (init == "k-means++") return KMeansInit::KMeansPlusPlus;
   if (init == "random") return KMeansInit::Random;
   if (init == "given") {
-    *centers = float64Data(options.Get("centersInit"), length, "centersInit");
+    *centers = float64Data(get(options, Key::centersInit), length, "centersInit");
     return KMeansInit::Given;
   }
   throw invalidArgument("unknown init '" + init + "'");
@@ -34,14 +34,14 @@ CentroidRequest<Options> makeCentroidRequest(const Napi::CallbackInfo& info) {
   CentroidRequest<Options> r;
   r.data = dataArgument(info);
   const Napi::Object o = optionsArgument(info);
-  r.options.k = countArgument(o.Get("nClusters"), "nClusters");
-  r.options.tol = numberProperty(o, "tol");
-  r.options.maxIter = static_cast<int>(countArgument(o.Get("maxIter"), "maxIter"));
-  r.options.nInit = static_cast<int>(countArgument(o.Get("nInit"), "nInit"));
-  r.options.seed = seedArgument(o.Get("seed"));
+  r.options.k = countArgument(get(o, Key::nClusters), "nClusters");
+  r.options.tol = numberProperty(o, Key::tol);
+  r.options.maxIter = static_cast<int>(countArgument(get(o, Key::maxIter), "maxIter"));
+  r.options.nInit = static_cast<int>(countArgument(get(o, Key::nInit), "nInit"));
+  r.options.seed = seedArgument(get(o, Key::seed));
   r.options.init = kmeansInitFrom(o, &r.options.centersInit,
                                   static_cast<size_t>(r.options.k * r.data.d));
-  r.threads = threadsArgument(o.Get("threads"));
+  r.threads = threadsArgument(get(o, Key::threads));
   return r;
 }
 
@@ -54,7 +54,7 @@ KMeansRequest makeKMeansRequest(const Napi::CallbackInfo& info) {
 
 SoftRequest makeSoftRequest(const Napi::CallbackInfo& info) {
   SoftRequest r = makeCentroidRequest<SoftKMeansOptions>(info);
-  r.options.stiffness = numberProperty(optionsArgument(info), "stiffness");
+  r.options.stiffness = numberProperty(optionsArgument(info), Key::stiffness);
   return r;
 }
 
@@ -67,15 +67,16 @@ KMeansFit runKMeans(const KMeansRequest& r, const Control& control) {
 }
 
 Napi::Value kmeansFitToJs(Napi::Env env, const KMeansFit& fit) {
+  const size_t kd = static_cast<size_t>(fit.centers.size());
+  const size_t k = static_cast<size_t>(fit.clusterWeights.size());
+  ResultBuffer buffer(env, (kd + k) * sizeof(double) + labelBytes(fit.labels.size(), fit.centers.rows()));
   Napi::Object out = Napi::Object::New(env);
-  out.Set("clusterCenters",
-          toFloat64Array(env, fit.centers.data(), static_cast<size_t>(fit.centers.size())));
-  out.Set("labels", toLabelArray(env, fit.labels, fit.centers.rows()));
-  out.Set("clusterWeights", toFloat64Array(env, fit.clusterWeights.data(),
-                                           static_cast<size_t>(fit.clusterWeights.size())));
-  out.Set("inertia", Napi::Number::New(env, fit.inertia));
-  out.Set("nIter", Napi::Number::New(env, fit.nIter));
-  out.Set("converged", Napi::Boolean::New(env, fit.converged));
+  set(out, Key::clusterCenters, buffer.float64(fit.centers.data(), kd));
+  set(out, Key::clusterWeights, buffer.float64(fit.clusterWeights.data(), k));
+  set(out, Key::labels, buffer.labels(fit.labels, fit.centers.rows()));
+  set(out, Key::inertia, Napi::Number::New(env, fit.inertia));
+  set(out, Key::nIter, Napi::Number::New(env, fit.nIter));
+  set(out, Key::converged, Napi::Boolean::New(env, fit.converged));
   return out;
 }
 
@@ -84,14 +85,15 @@ MixtureFit runSoft(const SoftRequest& r, const Control& control) {
 }
 
 Napi::Value softFitToJs(Napi::Env env, const MixtureFit& fit) {
+  const size_t kd = static_cast<size_t>(fit.params.means.size());
+  const size_t k = static_cast<size_t>(fit.params.weights.size());
+  ResultBuffer buffer(env, (kd + k) * sizeof(double));
   Napi::Object out = Napi::Object::New(env);
-  out.Set("means", toFloat64Array(env, fit.params.means.data(),
-                                  static_cast<size_t>(fit.params.means.size())));
-  out.Set("weights", toFloat64Array(env, fit.params.weights.data(),
-                                    static_cast<size_t>(fit.params.weights.size())));
-  out.Set("converged", Napi::Boolean::New(env, fit.converged));
-  out.Set("nIter", Napi::Number::New(env, fit.nIter));
-  out.Set("objective", Napi::Number::New(env, fit.lowerBound));
+  set(out, Key::means, buffer.float64(fit.params.means.data(), kd));
+  set(out, Key::weights, buffer.float64(fit.params.weights.data(), k));
+  set(out, Key::converged, Napi::Boolean::New(env, fit.converged));
+  set(out, Key::nIter, Napi::Number::New(env, fit.nIter));
+  set(out, Key::objective, Napi::Number::New(env, fit.lowerBound));
   return out;
 }
 
@@ -128,8 +130,8 @@ Napi::Value KMeansAssign(const Napi::CallbackInfo& info) {
     const RowMatrix centers = ConstRowMap(float64Data(info[3], length, "centers"), k, data.d);
     const unsigned threads = threadsArgument(info[4]);
     const Napi::Object outputs = info[5].As<Napi::Object>();
-    std::int32_t* labels = optionalInt32(outputs, "labels", static_cast<size_t>(data.n));
-    double* distances = mutableFloat64(outputs, "distances", static_cast<size_t>(data.n * k));
+    std::int32_t* labels = optionalInt32(outputs, Key::labels, static_cast<size_t>(data.n));
+    double* distances = mutableFloat64(outputs, Key::distances, static_cast<size_t>(data.n * k));
     ThreadPool pool(threadsFor(data.blocks(), threads), nullptr);
     if (labels) assignNearest(data, centers, pool, labels, nullptr);
     if (distances) distancesToCenters(data, centers, pool, distances);

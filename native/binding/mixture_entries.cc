@@ -20,7 +20,7 @@ MixtureRequest makeRequest(const Napi::CallbackInfo& info) {
   r.data = dataArgument(info);
   const Napi::Object options = optionsArgument(info);
   r.options = mixtureOptionsFrom(options, r.data.d);
-  r.threads = threadsArgument(options.Get("threads"));
+  r.threads = threadsArgument(get(options, Key::threads));
   return r;
 }
 
@@ -51,9 +51,9 @@ Napi::Value MixtureEvaluate(const Napi::CallbackInfo& info) {
     const unsigned threads = threadsArgument(info[4]);
     const Napi::Object outputs = info[5].As<Napi::Object>();
     const size_t n = static_cast<size_t>(data.n);
-    double* logProb = mutableFloat64(outputs, "logProb", n);
-    double* resp = mutableFloat64(outputs, "resp", n * static_cast<size_t>(params.k));
-    std::int32_t* labels = optionalInt32(outputs, "labels", n);
+    double* logProb = mutableFloat64(outputs, Key::logProb, n);
+    double* resp = mutableFloat64(outputs, Key::resp, n * static_cast<size_t>(params.k));
+    std::int32_t* labels = optionalInt32(outputs, Key::labels, n);
     evaluateMixture(data, params, threads, logProb, resp, labels);
     return info.Env().Undefined();
   });
@@ -71,8 +71,8 @@ Napi::Value MixtureSample(const Napi::CallbackInfo& info) {
     const Index n = countArgument(info[2], "n");
     const std::uint64_t seed = seedArgument(info[3]);
     const Napi::Object outputs = info[4].As<Napi::Object>();
-    double* x = mutableFloat64(outputs, "X", static_cast<size_t>(n * d));
-    std::int32_t* labels = optionalInt32(outputs, "labels", static_cast<size_t>(n));
+    double* x = mutableFloat64(outputs, Key::X, static_cast<size_t>(n * d));
+    std::int32_t* labels = optionalInt32(outputs, Key::labels, static_cast<size_t>(n));
     if (!x || !labels) throw Napi::TypeError::New(info.Env(), "outputs X and labels are required");
     sampleMixture(params, n, seed, x, labels);
     return info.Env().Undefined();

@@ -37,21 +37,21 @@ StatisticsRequest makeRequest(const Napi::CallbackInfo& info) {
   StatisticsRequest r;
   r.data = dataArgument(info);
   const Napi::Object options = optionsArgument(info);
-  const std::string kind = stringProperty(options, "kind");
-  r.threads = threadsArgument(options.Get("threads"));
+  const std::string kind = stringProperty(options, Key::kind);
+  r.threads = threadsArgument(get(options, Key::threads));
   if (kind == "assign") {
     r.kind = MixtureKind::Assign;
-    r.type = covarianceTypeFrom(stringProperty(options, "covarianceType"));
-    const Index k = countArgument(options.Get("k"), "k");
+    r.type = covarianceTypeFrom(stringProperty(options, Key::covarianceType));
+    const Index k = countArgument(get(options, Key::k), "k");
     const size_t size = static_cast<size_t>(k * r.data.d);
-    r.centres = ConstRowMap(float64Data(options.Get("centres"), size, "centres"), k, r.data.d);
-    const double* about = optionalFloat64(options, "about", size);
+    r.centres = ConstRowMap(float64Data(get(options, Key::centres), size, "centres"), k, r.data.d);
+    const double* about = optionalFloat64(options, Key::about, size);
     r.hasAbout = about != nullptr;
     if (about) r.about = ConstRowMap(about, k, r.data.d);
     return r;
   }
   r.kind = kind == "soft" ? MixtureKind::Soft : MixtureKind::Gaussian;
-  const Napi::Value params = options.Get("params");
+  const Napi::Value params = get(options, Key::params);
   if (!params.IsObject()) throw Napi::TypeError::New(info.Env(), "params must be an object");
   r.params = mixtureParamsFrom(params.As<Napi::Object>(), r.data.d);
   return r;
@@ -190,12 +190,12 @@ Napi::Value SeedCentres(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const Data data = dataArgument(info);
     const Napi::Object options = optionsArgument(info);
-    const Index k = countArgument(options.Get("k"), "k");
+    const Index k = countArgument(get(options, Key::k), "k");
     if (k < 1 || k > data.n) throw invalidArgument("k must be between 1 and the number of rows");
-    Rng rng(seedArgument(options.Get("seed")),
-            static_cast<std::uint64_t>(countArgument(options.Get("restart"), "restart")));
-    ThreadPool pool(threadsFor(data.blocks(), threadsArgument(options.Get("threads"))), nullptr);
-    const std::vector<Index> rows = stringProperty(options, "init") == "random"
+    Rng rng(seedArgument(get(options, Key::seed)),
+            static_cast<std::uint64_t>(countArgument(get(options, Key::restart), "restart")));
+    ThreadPool pool(threadsFor(data.blocks(), threadsArgument(get(options, Key::threads))), nullptr);
+    const std::vector<Index> rows = stringProperty(options, Key::init) == "random"
                                         ? randomIndices(data, k, rng)
                                         : kmeansPlusPlusIndices(data, k, rng, pool);
     Napi::Float64Array out = Napi::Float64Array::New(info.Env(), static_cast<size_t>(k * data.d));
