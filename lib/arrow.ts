@@ -18,8 +18,11 @@ interface ArrowDataLike {
   readonly offset: number;
   readonly length: number;
   readonly nullCount: number;
-  /** The values from the chunk's first row (apache-arrow slices them by `offset`). */
-  readonly values: ArrayBufferView & ArrayLike<unknown>;
+  /**
+   * The values from the chunk's first row (apache-arrow slices them by `offset`): a typed
+   * array, checked when read (apache-arrow's generic types leave it `unknown`).
+   */
+  readonly values: unknown;
   /** One bit per row of the underlying buffer (bit offset + r), 0 for null; may be absent. */
   readonly nullBitmap?: Uint8Array | null;
 }
@@ -98,7 +101,7 @@ export function rowsFromArrow(X: ArrowTableLike, name: string): { data: Float64A
     for (const chunk of vector.data) {
       const bad = firstNull(chunk);
       if (bad >= 0) throw invalidValue(`${name} ${columnName(field, j)} has a null at row ${rows + bad}`);
-      if (!ArrayBuffer.isView(chunk.values) || chunk.values.length < chunk.length) {
+      if (!ArrayBuffer.isView(chunk.values) || (chunk.values as unknown as ArrayLike<unknown>).length < chunk.length) {
         throw invalidType(`${name} ${columnName(field, j)} has a chunk without its values`);
       }
       rows += chunk.length;
@@ -119,7 +122,7 @@ export function rowsFromArrow(X: ArrowTableLike, name: string): { data: Float64A
     for (let b = 0; b < count; b++) {
       const rows = ((chunksOf[0] as ArrowDataLike[])[b] as ArrowDataLike).length;
       convert(
-        chunksOf.map((c) => (c[b] as ArrowDataLike).values),
+        chunksOf.map((c) => (c[b] as ArrowDataLike).values as ArrayBufferView),
         data,
         first,
         rows,
@@ -131,7 +134,7 @@ export function rowsFromArrow(X: ArrowTableLike, name: string): { data: Float64A
     for (let j = 0; j < d; j++) {
       let first = 0;
       for (const chunk of chunksOf[j] as ArrowDataLike[]) {
-        convert([chunk.values], data, first, chunk.length, d, j);
+        convert([chunk.values as ArrayBufferView], data, first, chunk.length, d, j);
         first += chunk.length;
       }
     }
