@@ -1,4 +1,4 @@
-// Shared by the CLI tests: run the built `gaussmix` command (dist/cli/gaussmix.js, made by
+// Shared by the CLI tests: run the built `gaussmix` command (cli/dist/gaussmix.js, made by
 // scripts/build-ts.js, which test/global-setup.ts runs whenever lib/ or cli/ changed) in a child
 // process, and read the marks of the SVG files it writes.
 import { spawn } from 'node:child_process';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const bin = path.join(root, 'dist', 'cli', 'gaussmix.js');
+export const bin = path.join(root, 'cli', 'dist', 'gaussmix.js');
 export const fixture = (name: string): string => path.join(root, 'test', 'fixtures', 'cli', name);
 
 if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run npm run build:ts first`);

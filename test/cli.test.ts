@@ -1,5 +1,5 @@
 // The gaussmix command end to end, part 1: help and exit codes, and fit on CSV/TSV/Arrow/stdin
-// (iris and generated blobs) with its picture. Runs the built dist/cli/gaussmix.js in child
+// (iris and generated blobs) with its picture. Runs the built cli/dist/gaussmix.js in child
 // processes (cli.predict.test.ts: predict and select; cli.demo.test.ts: the demo).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -37,8 +37,8 @@ describe('help and exit codes', () => {
     expect(a.stdout).toContain('Examples:');
   });
 
-  it('--version prints the package version', async () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+  it('--version prints the version of the gaussmix-cli package', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'cli', 'package.json'), 'utf8')) as { version: string };
     const r = await run(['--version']);
     expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
   });
