@@ -11,6 +11,7 @@
  * | `ERR_GAUSSMIX_BUSY` | `Error` | a second fit started on an instance whose fit is still running |
  * | `ERR_GAUSSMIX_ILL_CONDITIONED` | `Error` with `component` | a covariance stopped being positive definite |
  * | `ERR_GAUSSMIX_OUT_OF_MEMORY` | `RangeError` | an output or the native work did not fit in memory (the model is unchanged) |
+ * | `ERR_GAUSSMIX_NO_BINARY` | `Error` | no native binary for this platform was found or could be loaded (the message says how to build one) |
  * | `ERR_GAUSSMIX_INTERNAL` | `Error` | a bug: please report it |
  * | `ABORT_ERR` | {@link AbortError} | the fit's `AbortSignal` fired |
  *
@@ -31,6 +32,11 @@ export const ErrorCode = {
   OUT_OF_MEMORY: 'ERR_GAUSSMIX_OUT_OF_MEMORY',
   /** The native fit was cancelled; the facade turns this into an {@link AbortError}. */
   ABORTED: 'ERR_GAUSSMIX_ABORTED',
+  /**
+   * No native binary fits this platform (none was prebuilt for it and none was built at
+   * install), or the one found cannot be loaded here; the message says how to build one.
+   */
+  NO_BINARY: 'ERR_GAUSSMIX_NO_BINARY',
   /** An internal failure of the native code. */
   INTERNAL: 'ERR_GAUSSMIX_INTERNAL',
   /** The code of {@link AbortError}, as Node's own AbortError. */
@@ -134,6 +140,48 @@ export function busyError(className: string): Error & { code: string } {
     ),
     ErrorCode.BUSY,
   );
+}
+
+/** How to get a C++17 compiler here, for the message of {@link noBinaryError}. */
+function compilerHint(platform: string): string {
+  if (platform === 'darwin') return 'xcode-select --install';
+  if (platform === 'win32') return 'Visual Studio Build Tools with the "Desktop development with C++" workload, and Python 3';
+  return 'e.g. apt-get install g++, dnf install gcc-c++, apk add g++';
+}
+
+/**
+ * The `Error` (code `ERR_GAUSSMIX_NO_BINARY`) raised when the native addon cannot be loaded:
+ * none fits this platform (`cause` is the loader's error), or the one found fails to load.
+ * The message names the platform and the remedy: a build from source, which only needs a
+ * C++17 compiler, run by the package's install script (skipped by `--ignore-scripts`, and for
+ * dependencies by pnpm and recent npm unless allowed).
+ * @param root - the package folder searched.
+ * @param found - the binary that failed to load, if one was found.
+ */
+export function noBinaryError(root: string, cause: unknown, found?: string): Error & { code: string } {
+  const libc = process.platform === 'linux' ? (isMusl() ? ', musl' : ', glibc') : '';
+  const target = `${process.platform}-${process.arch}${libc}, Node ${process.versions.node}`;
+  const reason = cause instanceof Error ? cause.message.trim().split('\n')[0] : String(cause);
+  const what =
+    found === undefined
+      ? `gaussmix: no native binary for ${target} was found in ${root} (no prebuilt one fits, and none was built at install).`
+      : `gaussmix: the native binary ${found} cannot be loaded on ${target}: ${reason}.`;
+  return withCode(
+    new Error(
+      `${what} Build it from source with \`npm rebuild gaussmix --foreground-scripts\` ` +
+        '(pnpm: `pnpm rebuild gaussmix`; where install scripts of dependencies need approval, allow ' +
+        "gaussmix's: `npm install-scripts approve gaussmix` or `pnpm approve-builds`). That needs only " +
+        `a C++17 compiler (${compilerHint(process.platform)}).`,
+      { cause },
+    ),
+    ErrorCode.NO_BINARY,
+  );
+}
+
+/** Whether this Linux process runs on musl libc (Alpine) rather than glibc. */
+function isMusl(): boolean {
+  const report = process.report?.getReport?.() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return report !== undefined && report.header?.glibcVersionRuntime === undefined;
 }
 
 /** Whether `err` is an object with the given `code` property. */

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
+import { noBinaryError } from './errors.js';
 import { here } from './here.cjs';
 import { inSlice } from './slices.js';
 
@@ -434,7 +435,8 @@ let cached: NativeAddon | undefined;
 
 /**
  * Loads the addon once, by node-gyp-build's rules: build/Release, then build/Debug, then
- * prebuilds/<platform>-<arch>/ (only prebuilds/ when PREBUILDS_ONLY=1 is set). GAUSSMIX_ADDON,
+ * prebuilds/<platform>-<arch>/ (only prebuilds/ when PREBUILDS_ONLY=1 is set); none found, or
+ * the one found failing to load, is an error with code ERR_GAUSSMIX_NO_BINARY. GAUSSMIX_ADDON,
  * when set, is the path of the .node file to load instead (the sanitizer build of
  * scripts/test-sanitize.sh lives in its own folder).
  */
@@ -446,8 +448,18 @@ export function native(): NativeAddon {
     if (explicit) {
       cached = wrap(requireFromRoot(path.resolve(explicit)) as RawAddon);
     } else {
-      const load = requireFromRoot('node-gyp-build') as (dir: string) => RawAddon;
-      cached = wrap(load(root));
+      const find = requireFromRoot('node-gyp-build') as { path(dir: string): string };
+      let file: string;
+      try {
+        file = find.path(root);
+      } catch (err) {
+        throw noBinaryError(root, err);
+      }
+      try {
+        cached = wrap(requireFromRoot(file) as RawAddon);
+      } catch (err) {
+        throw noBinaryError(root, err, file);
+      }
     }
   }
   return cached;
