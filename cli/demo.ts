@@ -12,7 +12,7 @@ import { GaussianMixture } from 'gaussmix';
 import { int, num, parse, positionals, str } from './args.js';
 import { count, fixed, matrix, ms, table, vector } from './format.js';
 import { build, describeFitted, type Fitted, type ModelName } from './models.js';
-import { colour, domain, ellipses, modelPanel, panel, plotRows, takeRows, writeSvg, type PanelInput } from './plot.js';
+import { colour, domain, ellipses, modelPanel, panel, plotRows, takeRows, writePlot, type PanelInput } from './plot.js';
 
 export const DEMO_OPTIONS = {
   out: { type: 'string', short: 'o' },
@@ -247,7 +247,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
 
   await fs.promises.mkdir(outDir, { recursive: true });
   const file = path.join(outDir, 'demo.svg');
-  await writeSvg(file, {
+  await writePlot(file, {
     title: {
       text: 'K-means, soft K-means, Gaussian K-means and a full Gaussian mixture against the truth',
       subtitle: 'colour: assigned component (soft assignments blended by responsibility); +: centres; ellipses: 1σ (solid) and 2σ (dashed)',

@@ -8,7 +8,7 @@ import { choice, CliError, int, list, MODEL_DATA_OPTIONS, num, parse, positional
 import { delimiterOption, readAll } from './data.js';
 import { count, fixed, matrix, ms, vector } from './format.js';
 import { build, COVARIANCES, describeFitted, modelFile, MODELS, type Fitted, type ModelName } from './models.js';
-import { domain, modelPanel, panel, plotRows, takeRows, writeSvg } from './plot.js';
+import { domain, modelPanel, panel, plotRows, takeRows, plotFormat, writePlot } from './plot.js';
 import { Progress } from './progress.js';
 
 export const FIT_OPTIONS = {
@@ -79,6 +79,7 @@ export async function fitCommand(argv: string[]): Promise<void> {
   const tol = num(p, 'tol', cmd, true);
   const out = str(p, 'out');
   const plot = str(p, 'plot');
+  if (plot !== undefined) plotFormat(plot, cmd);
   const plotPoints = int(p, 'plot-points', cmd, 1) ?? 5000;
   const plotColumns = list(p, 'plot-columns');
   const delimiter = delimiterOption(str(p, 'delimiter'), cmd);
@@ -138,7 +139,7 @@ export async function fitCommand(argv: string[]): Promise<void> {
       width: 480,
       height: 400,
     });
-    await writeSvg(plot, panel(spec));
+    await writePlot(plot, panel(spec));
     if (!quiet) (out === undefined || out === '-' ? process.stderr : process.stdout).write(`plot written to ${plot}\n`);
   }
 }

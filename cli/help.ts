@@ -70,7 +70,8 @@ Options:
       --tol X          convergence tolerance
       --stiffness B    soft-kmeans stiffness β = 1/σ²
   -o, --out FILE       write the model JSON here (default stdout)
-  -p, --plot FILE      draw the fit as SVG: points coloured by assignment, centres, ellipses
+  -p, --plot FILE      draw the fit as SVG or PNG (by FILE's extension): points coloured by
+                       assignment, centres, ellipses
       --plot-columns A,B  the two columns to draw (default the first two)
       --plot-points N  draw at most N points, evenly spaced through the file (default 5000)
   -q, --quiet          no summary, no progress line
@@ -121,7 +122,8 @@ Options:
       --max-iter N     iteration limit per fit
       --tol X          convergence tolerance
   -o, --out FILE       also write the table as CSV
-  -p, --plot FILE      draw BIC against K, one line per covariance type, as SVG
+  -p, --plot FILE      draw BIC against K, one line per covariance type, as SVG or PNG
+                       (by FILE's extension)
   -q, --quiet          no progress line
 
 Examples:

@@ -1,12 +1,14 @@
 /**
  * Pictures: Vega-Lite specifications compiled to Vega and rendered headless to SVG (no canvas,
- * no browser). The marks are named so that the SVG can be checked: every panel's points are in
- * a group of class `ID_points_marks` (ID naming the panel), its covariance ellipses (one path
- * each) in `ID_ellipses_marks`, its centres in `ID_centres_marks`.
+ * no browser), and from SVG to PNG by resvg. The marks are named so that the SVG can be
+ * checked: every panel's points are in a group of class `ID_points_marks` (ID naming the
+ * panel), its covariance ellipses (one path each) in `ID_ellipses_marks`, its centres in
+ * `ID_centres_marks`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { UsageError } from './args.js';
 import type { Fitted } from './models.js';
 
 /** Tableau 10: the component colours. */
@@ -207,6 +209,27 @@ export function takeRows(X: Float64Array, d: number, rows: number[]): Float64Arr
   return out;
 }
 
+/**
+ * Vega's SVG made drawable by ImageMagick's own renderer as well as by browsers and librsvg
+ * (the picture is the same in those). ImageMagick stops drawing, and leaves the rest of the
+ * picture blank, at
+ * - a dash pattern with a zero length: Vega writes `stroke-dasharray="1,0"` for the solid lines
+ *   of a dashed encoding. A pattern whose gaps are all 0 (or that is empty) is a solid line,
+ *   which is what no attribute draws;
+ * - the `class` of Vega's group background and foreground paths (a hundred of them in the
+ *   demo: "vector graphics nested too deeply"). Nothing styles them by class.
+ */
+export function forEveryRenderer(svg: string): string {
+  return svg
+    .replace(/ stroke-dasharray="([^"]*)"/g, (attribute, list: string) => {
+      const values = list.split(/[\s,]+/).filter(Boolean).map(Number);
+      // An odd-length list repeats to an even one: [a, b, c] draws a, gap b, c, gap a, ...
+      const pattern = values.length % 2 === 1 ? [...values, ...values] : values;
+      return pattern.every((v, i) => i % 2 === 0 || v === 0) ? '' : attribute;
+    })
+    .replace(/<path class="(?:background|foreground)" /g, '<path ');
+}
+
 /** Compiles a Vega-Lite spec and renders it to SVG, headless. */
 export async function renderSvg(spec: Spec): Promise<string> {
   const [vl, vega] = await Promise.all([import('vega-lite'), import('vega')]);
@@ -214,7 +237,7 @@ export async function renderSvg(spec: Spec): Promise<string> {
   const compiled = vl.compile(full as unknown as Parameters<typeof vl.compile>[0]).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
-    const svg = await view.toSVG();
+    const svg = forEveryRenderer(await view.toSVG());
     // Pixel positions with two decimals are exact enough and keep big scatter plots small.
     return svg.replace(/translate\((-?[\d.]+(?:e-?\d+)?),(-?[\d.]+(?:e-?\d+)?)\)/g, (_, a: string, b: string) => `translate(${+(+a).toFixed(2)},${+(+b).toFixed(2)})`);
   } finally {
@@ -222,11 +245,32 @@ export async function renderSvg(spec: Spec): Promise<string> {
   }
 }
 
-/** Renders and writes an SVG file (creating its folder). */
-export async function writeSvg(file: string, spec: Spec): Promise<void> {
+/** The formats a picture is written in. */
+export type PlotFormat = 'svg' | 'png';
+
+/** The format a --plot FILE asks for, by its extension (.svg or .png; any other is a usage error). */
+export function plotFormat(file: string, command: string): PlotFormat {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.svg' || ext === '.png') return ext === '.svg' ? 'svg' : 'png';
+  throw new UsageError(`--plot FILE must end in .svg or .png, got '${file}'`, command);
+}
+
+/** PNG pixels per SVG pixel: twice, for sharp text and points on high-density screens. */
+export const PNG_SCALE = 2;
+
+/** Renders SVG text to a PNG image with resvg (its fonts: the system's). */
+export async function svgToPng(svg: string): Promise<Buffer> {
+  const { Resvg } = await import('@resvg/resvg-js');
+  const image = new Resvg(svg, { fitTo: { mode: 'zoom', value: PNG_SCALE }, font: { loadSystemFonts: true } }).render();
+  return image.asPng();
+}
+
+/** Renders a spec and writes it as SVG, or as PNG when the file ends in .png (creating its folder). */
+export async function writePlot(file: string, spec: Spec): Promise<void> {
   const svg = await renderSvg(spec);
+  const bytes = path.extname(file).toLowerCase() === '.png' ? await svgToPng(svg) : svg;
   await fs.promises.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await fs.promises.writeFile(file, svg);
+  await fs.promises.writeFile(file, bytes);
 }
 
 /** BIC (or AIC) against K, one line per covariance type, the best cell ringed. */

@@ -14,7 +14,7 @@ import { CliError, countRange, int, list, MODEL_DATA_OPTIONS, num, parse, positi
 import { delimiterOption, readAll } from './data.js';
 import { count, table } from './format.js';
 import { COVARIANCES } from './models.js';
-import { criterionChart, writeSvg } from './plot.js';
+import { criterionChart, plotFormat, writePlot } from './plot.js';
 import { Progress } from './progress.js';
 
 export const SELECT_OPTIONS = { ...MODEL_DATA_OPTIONS } as const;
@@ -70,6 +70,7 @@ export async function selectCommand(argv: string[]): Promise<void> {
   const tol = num(p, 'tol', cmd, true);
   const out = str(p, 'out');
   const plot = str(p, 'plot');
+  if (plot !== undefined) plotFormat(plot, cmd);
   const quiet = p.values.quiet === true;
   const delimiter = delimiterOption(str(p, 'delimiter'), cmd);
 
@@ -163,7 +164,7 @@ export async function selectCommand(argv: string[]): Promise<void> {
   if (plot !== undefined) {
     const rows = cells.filter((c) => c.bic !== undefined).map((c) => ({ type: c.type, k: c.k, value: c.bic as number }));
     const b = bestBic ? { type: bestBic.type, k: bestBic.k, value: bestBic.bic as number } : undefined;
-    await writeSvg(plot, criterionChart(rows, typeList, b, 'BIC', `BIC against K: ${path.basename(data.name)}`));
+    await writePlot(plot, criterionChart(rows, typeList, b, 'BIC', `BIC against K: ${path.basename(data.name)}`));
     if (!quiet) process.stdout.write(`plot written to ${plot}\n`);
   }
   if (bestBic === undefined) throw new CliError('every fit failed');
