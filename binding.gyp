@@ -1,7 +1,9 @@
 {
-  # The build that installs and prebuilds use (node-gyp, through node-gyp-build and prebuildify).
-  # CMakeLists.txt is the developer build; both take their sources from native/sources.json and
-  # Eigen from scripts/eigen.js, and use the same flags. Keep the two in step.
+  # node-gyp's build: what installs from source and the win32 prebuild use on Windows (node-gyp
+  # finds Visual Studio). On Linux, macOS and the BSDs scripts/build-native.js builds instead
+  # (it needs no Python or make); CMakeLists.txt is the developer build. All three take their
+  # sources from native/sources.json and Eigen from scripts/eigen.js, and use the same flags:
+  # keep them in step.
   #
   # SIMD: what ships must run on every CPU of its architecture, so there is no -march=native
   # here by default. x86-64 builds target the x86-64 baseline (SSE2, which Eigen vectorises
