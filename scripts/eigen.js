@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // Finds the Eigen 3.4 headers for the native build and prints their include directory.
 //
-// The one place both build files ask (binding.gyp through `<!(node scripts/eigen.js)`,
-// CMakeLists.txt through execute_process), so node-gyp, cmake-js and prebuildify builds all
-// compile against the same Eigen. Looked for, in this order, each checked to be 3.4.x by
-// reading Eigen/src/Core/util/Macros.h:
+// The one place every build asks (scripts/build-native.js, binding.gyp through
+// `<!(node scripts/eigen.js)`, CMakeLists.txt through execute_process), so all of them compile
+// against the same Eigen. Looked for, in this order, each checked to be 3.4.x by reading
+// Eigen/src/Core/util/Macros.h:
 //   1. $EIGEN3_INCLUDE_DIR (if set it must be right: a wrong one is an error, not skipped);
-//   2. the system: /usr/include/eigen3, /usr/local/include/eigen3, $CONDA_PREFIX, Homebrew
+//   2. the pinned copy in deps/eigen (git-ignored, marked FETCHED-BY-GAUSSMIX): the published
+//      package carries it (`npm pack` fetches it, scripts/prepack.js), so a build from the
+//      package needs no Eigen on the system;
+//   3. the system: /usr/include/eigen3, /usr/local/include/eigen3, $CONDA_PREFIX, Homebrew
 //      (eigen@3 and eigen), vcpkg ($VCPKG_ROOT), pkg-config;
-//   3. deps/eigen in this package (git-ignored; a copy of a previous fetch, or an unpacked
-//      Eigen 3.4 source tarball put there by hand);
-//   4. a pinned, checksummed fetch into deps/eigen: on Debian/Ubuntu `apt-get download` of
+//   4. deps/eigen without the mark (an unpacked Eigen 3.4 source tarball put there by hand);
+//   5. a pinned, checksummed fetch into deps/eigen: on Debian/Ubuntu `apt-get download` of
 //      libeigen3-dev at PINNED_DEB.version (no root needed), sha256 checked, unpacked with
-//      dpkg-deb -x. Anywhere else, or if that fails, one message saying what to install.
+//      dpkg-deb -x; only its Eigen/ folder is kept. Anywhere else, or if that fails, one
+//      message saying what to install.
 //
 // Usage: node scripts/eigen.js            prints the include dir (fetching if needed)
 //        node scripts/eigen.js --no-fetch prints it, or fails without fetching
@@ -39,6 +42,25 @@ export const PINNED_DEB = {
   sha256: '1a167bb381acb90c1d8450a8f3e66a09d216dbc64b33ac8a082a0912513ef939',
 };
 
+/** The file that marks deps/eigen as the pinned copy, and what it says. */
+export const PINNED_MARK = 'FETCHED-BY-GAUSSMIX';
+export function pinnedMark() {
+  const { name, version, sha256 } = PINNED_DEB;
+  return (
+    `${name}_${version}_all.deb sha256 ${sha256}: its Eigen/ folder, without src/misc/lapacke.h.\n` +
+    'Eigen is MPL-2.0 licensed (see COPYRIGHT); built with EIGEN_MPL2_ONLY.\n'
+  );
+}
+
+/** Whether deps/eigen holds the pinned copy (and not an older fetch or a hand-made one). */
+export function hasPinnedCopy() {
+  try {
+    return fs.readFileSync(path.join(vendoredDir, PINNED_MARK), 'utf8') === pinnedMark() && isWanted(eigenVersion(vendoredDir));
+  } catch {
+    return false;
+  }
+}
+
 /** Reads "3.4.0" out of <dir>/Eigen/src/Core/util/Macros.h, or null if it is not Eigen. */
 export function eigenVersion(dir) {
   let text;
@@ -58,7 +80,9 @@ export function eigenVersion(dir) {
   return `${world}.${major}.${minor ?? 0}`;
 }
 
-const isWanted = (version) => version !== null && /^3\.4\./.test(version);
+function isWanted(version) {
+  return version !== null && /^3\.4\./.test(version);
+}
 
 function run(cmd, args, options = {}) {
   try {
@@ -215,15 +239,19 @@ function fetchDeb(log) {
       log(`gaussmix: ${deb} holds no Eigen 3.4 headers.`);
       return null;
     }
-    // Rename into place so that a concurrent or interrupted build never sees half a tree.
-    fs.rmSync(vendoredDir, { recursive: true, force: true });
-    fs.renameSync(headers, vendoredDir);
+    // Only Eigen/ (not unsupported/: nothing includes it), the licence and the mark, assembled
+    // beside deps/eigen and renamed into place, so that a concurrent or interrupted build
+    // never sees half a tree.
+    const staged = path.join(work, 'eigen');
+    fs.mkdirSync(staged);
+    fs.renameSync(path.join(headers, 'Eigen'), path.join(staged, 'Eigen'));
+    // LAPACKE's declarations (1.1 MB), included only with EIGEN_USE_LAPACKE.
+    fs.rmSync(path.join(staged, 'Eigen', 'src', 'misc', 'lapacke.h'));
     const copyright = path.join(tree, 'usr', 'share', 'doc', name, 'copyright');
-    if (fs.existsSync(copyright)) fs.copyFileSync(copyright, path.join(vendoredDir, 'COPYRIGHT'));
-    fs.writeFileSync(
-      path.join(vendoredDir, 'FETCHED-BY-GAUSSMIX'),
-      `${name}_${version}_all.deb sha256 ${sha256}\nEigen is MPL-2.0 licensed (see COPYRIGHT); built with EIGEN_MPL2_ONLY.\n`,
-    );
+    if (fs.existsSync(copyright)) fs.copyFileSync(copyright, path.join(staged, 'COPYRIGHT'));
+    fs.writeFileSync(path.join(staged, PINNED_MARK), pinnedMark());
+    fs.rmSync(vendoredDir, { recursive: true, force: true });
+    fs.renameSync(staged, vendoredDir);
     log(`gaussmix: Eigen ${eigenVersion(vendoredDir)} headers are in deps/eigen.`);
     return vendoredDir;
   } finally {
@@ -248,6 +276,7 @@ export function findEigen({ fetch = true, log = (m) => process.stderr.write(m + 
         ' Point it at an Eigen 3.4 include directory (the folder holding Eigen/), or unset it.',
     };
   }
+  if (hasPinnedCopy()) return { dir: vendoredDir };
   for (const dir of [...systemCandidates(), vendoredDir]) {
     const v = eigenVersion(dir);
     if (isWanted(v)) return { dir: path.resolve(dir) };
