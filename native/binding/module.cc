@@ -33,6 +33,7 @@ namespace {
 
 enum class Variant { Baseline, V3, V4 };
 
+#if defined(GAUSSMIX_HAVE_V3) || defined(GAUSSMIX_HAVE_V4)
 // The widest variant GAUSSMIX_SIMD allows.
 Variant allowed() {
   const char* choice = std::getenv("GAUSSMIX_SIMD");
@@ -40,6 +41,7 @@ Variant allowed() {
   if (choice && std::strcmp(choice, "avx2") == 0) return Variant::V3;
   return Variant::V4;
 }
+#endif
 
 // Decided once per process: every environment (main thread and worker_threads) then uses the
 // same copy, and so the same process-wide compute threads and thread cap (core/parallel.h).

@@ -241,8 +241,8 @@ void nearestGemm(const Eigen::Ref<const RowMatrix>& xc, const Centres& cs, RowMa
 inline void prefetchRow(const double* x, Index d) {
   const char* p = reinterpret_cast<const char*>(x);
   const char* last = reinterpret_cast<const char*>(x + d) - 1;
-  for (; p < last; p += 64) __builtin_prefetch(p);
-  __builtin_prefetch(last);
+  for (; p < last; p += 64) prefetch(p);
+  prefetch(last);
 }
 
 // Rows [first, first + rows) of the data minus the origin, into xc (rows x D).

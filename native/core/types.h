@@ -18,6 +18,10 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(_MSC_VER) && !defined(__clang__) && (defined(_M_X64) || defined(_M_IX86))
+#include <xmmintrin.h>  // _mm_prefetch
+#endif
+
 namespace gaussmix {
 
 using Index = Eigen::Index;
@@ -77,12 +81,24 @@ struct Data {
   double weight(Index i) const { return weights ? weights[i] : 1.0; }
 };
 
+// Asks for the cache line holding p to be brought in: a hint, with each compiler's own
+// spelling (MSVC has no __builtin_prefetch), and nothing where there is none.
+inline void prefetch(const void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p);
+#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+  _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0);
+#else
+  (void)p;
+#endif
+}
+
 // Asks for the `count` doubles from x (none when count <= 0) to be brought into the cache.
 inline void prefetchRows(const double* x, Index count) {
   if (count <= 0) return;
   const char* p = reinterpret_cast<const char*>(x);
   const char* end = reinterpret_cast<const char*>(x + count);
-  for (; p < end; p += 64) __builtin_prefetch(p);
+  for (; p < end; p += 64) prefetch(p);
 }
 
 // Calls fn(first, rows) for consecutive chunks of at most chunkRows of the rows [0, total).
