@@ -4,7 +4,7 @@
 //   - deps/eigen: the pinned, checksummed Eigen 3.4 headers (scripts/eigen.js), so that a build
 //     from the package's source needs nothing but a C++17 compiler;
 //   - prebuilds/: checked, not built here (each platform's binary is built on its own machine,
-//     scripts/build-native.js --prebuild or, on Windows, prebuildify; the release workflow
+//     scripts/build-native.js --prebuild or, on Windows, node-gyp; the release workflow
 //     gathers them). At least one must be there; GAUSSMIX_REQUIRE_PREBUILDS=linux-x64,... names
 //     the folders that must each hold a binary.
 

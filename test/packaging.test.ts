@@ -1,0 +1,50 @@
+// What the two published packages promise each other and the npm page: gaussmix-cli is
+// released with gaussmix and depends on exactly that version; the library installs none of
+// the command's dependencies; the READMEs' links and images work from the npm page, where
+// relative links lead nowhere (docs/packaging.md).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const read = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(root, file), 'utf8')) as Record<string, unknown>;
+const lib = read('package.json') as { version: string; dependencies: Record<string, string>; repository: { url: string }; files: string[] };
+const cli = read('cli/package.json') as { version: string; dependencies: Record<string, string>; repository: { url: string; directory: string }; bin: Record<string, string> };
+
+describe('gaussmix and gaussmix-cli', () => {
+  it('have one version, and the command depends on exactly that gaussmix', () => {
+    expect(cli.version).toBe(lib.version);
+    expect(cli.dependencies.gaussmix).toBe(lib.version);
+  });
+
+  it("the library's dependencies are what it needs at run time and for a source build only", () => {
+    expect(Object.keys(lib.dependencies).sort()).toEqual(['node-addon-api', 'node-api-headers', 'node-gyp-build']);
+    for (const heavy of ['vega', 'vega-lite', 'apache-arrow', 'csv-parse', '@resvg/resvg-js']) {
+      expect(cli.dependencies[heavy], heavy).toBeDefined();
+    }
+  });
+
+  it('name one repository (the command in its cli/ folder) and the bin gaussmix', () => {
+    expect(cli.repository.url).toBe(lib.repository.url);
+    expect(cli.repository.directory).toBe('cli');
+    expect(cli.bin.gaussmix).toBe('dist/gaussmix.js');
+  });
+
+  it.each(['README.md', 'cli/README.md'])('%s: every link and image is absolute (https) or an anchor', (file) => {
+    const text = fs.readFileSync(path.join(root, file), 'utf8');
+    const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1] as string);
+    expect(targets.length).toBeGreaterThan(0);
+    for (const target of targets) expect(target, `${file}: ${target}`).toMatch(/^(https:\/\/|#)/);
+  });
+
+  it("README.md's links into the repository name the repository of package.json", () => {
+    const repo = lib.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+    const slug = repo.replace('https://github.com/', '');
+    const text = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const inRepo = [...text.matchAll(/https:\/\/(?:github\.com|raw\.githubusercontent\.com)\/([^/\s)]+\/[^/\s)]+)/g)].map((m) => m[1]);
+    expect(inRepo.length).toBeGreaterThan(0);
+    for (const s of inRepo) expect(s).toBe(slug);
+  });
+});
