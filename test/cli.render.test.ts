@@ -1,7 +1,7 @@
 // The command's pictures in the renderers people open them with: the SVG in librsvg
-// (rsvg-convert) and in ImageMagick's own renderer (which stopped at Vega's solid-line dash
-// pattern "1,0" and drew 1 of the demo's 10 panels), and --plot FILE.png as a real PNG drawn
-// by resvg. The renderers are system programs: where they are missing the test is skipped,
+// (rsvg-convert), in Chromium (headless) and in ImageMagick's own renderer (which stopped at
+// Vega's solid-line dash pattern "1,0" and drew 1 of the demo's 10 panels), and --plot
+// FILE.png as a real PNG drawn by resvg. The renderers are system programs: where they are missing the test is skipped,
 // unless GAUSSMIX_REQUIRE_RENDERERS=1 (.ci/run sets it, and installs them).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -25,6 +25,7 @@ function findTool(candidates: string[], versionArg: string, says: RegExp): strin
 const rsvg = findTool(['rsvg-convert'], '--version', /rsvg-convert/);
 // ImageMagick 7 is `magick`; Debian's 6 is convert-im6.q16 (a plain `convert` may be something else).
 const magick = findTool(['magick', 'convert-im6.q16', 'convert'], '-version', /ImageMagick/);
+const chromium = findTool(['chromium', 'chromium-browser', 'google-chrome'], '--version', /Chrom/);
 
 /** Runs a renderer; fails the test on a non-zero exit. */
 function render(cmd: string, args: string[]): string {
@@ -96,6 +97,14 @@ describe('the demo picture in every renderer', () => {
     const stderr = render(magick as string, [`MSVG:${svgFile}`, `png32:${png}`]);
     expect(stderr).not.toMatch(/non-conforming drawing primitive/);
     expectEveryDemoPanel(decodePng(fs.readFileSync(png)), 'ImageMagick');
+  });
+
+  it.runIf(chromium || required)('Chromium (headless) draws all 10 panels', () => {
+    expect(chromium, 'Chromium is not installed (apt-get install chromium)').toBeDefined();
+    const png = path.join(dir, 'chromium.png');
+    const [w, h] = svgSize(fs.readFileSync(svgFile, 'utf8'));
+    render(chromium as string, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', `--window-size=${Math.ceil(w)},${Math.ceil(h)}`, `--screenshot=${png}`, `file://${svgFile}`]);
+    expectEveryDemoPanel(decodePng(fs.readFileSync(png)), 'Chromium');
   });
 
   it('resvg (what --plot FILE.png uses) draws all 10 panels, at twice the size', async () => {
