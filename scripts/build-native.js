@@ -13,7 +13,8 @@
 //                                           the portable binary that ships:
 //                                           prebuilds/<platform>-<arch>/node.napi[.<libc>].node
 //                                           (objects kept in build/prebuild-<platform>-<arch>)
-//   --jobs N (default: the cores this process may use), --verbose (print the commands)
+//   --jobs N (default: the cores this process may use, at most one per 768 MB of memory),
+//   --verbose (print the commands)
 //
 // Environment: CXX (the compiler; for --arch arm64 on x64 Linux aarch64-linux-gnu-g++ by
 // default), CXXFLAGS and LDFLAGS (appended), GAUSSMIX_NATIVE=1 (tune for this CPU:
@@ -193,6 +194,16 @@ function plan(opts) {
   return { cxx, family, libc, eigen: eigen.dir, variants: variants.map((v) => v.name), compiles, link, objDir, output, stripDarwin: portable && platform === 'darwin' };
 }
 
+/**
+ * Compilers to run at once: one per core, as far as memory allows (an Eigen-heavy file takes
+ * up to about 600 MB in GCC 12; the container's limit where there is one).
+ */
+function defaultJobs() {
+  const limit = process.constrainedMemory?.() || Infinity; // 0, or 2^64, where there is none
+  const memory = Math.min(limit, os.totalmem());
+  return Math.max(1, Math.min(os.availableParallelism(), Math.floor(memory / (768 * 1048576))));
+}
+
 /** Whether obj is newer than its source and every header it included, built with these flags. */
 function upToDate(c) {
   try {
@@ -252,8 +263,8 @@ function progress(total) {
  * removed) or 'prebuild' (portable, into prebuilds/); arch: the target (process.arch unless
  * cross-compiling); jobs: compilers run at once.
  */
-export async function build({ mode = 'dev', arch = process.arch, jobs = os.availableParallelism(), verbose = false } = {}) {
-  const opts = { mode, arch, jobs: jobs >= 1 ? jobs : os.availableParallelism(), verbose };
+export async function build({ mode = 'dev', arch = process.arch, jobs = defaultJobs(), verbose = false } = {}) {
+  const opts = { mode, arch, jobs: jobs >= 1 ? jobs : defaultJobs(), verbose };
   const started = Date.now();
   const p = plan(opts);
   const what = `${process.platform}-${opts.arch}${p.libc ? ` (${p.libc})` : ''}, ${p.family}, ${p.variants.join(' + ')}`;

@@ -75,7 +75,10 @@ async function main() {
   if (process.platform === 'win32') return buildWithNodeGyp() ? 0 : 1;
   const { build } = await import('./build-native.js');
   try {
-    await build({ mode: 'install', arch: process.arch });
+    // In a clone of the repository (npm ci) the objects stay, so that npm run build:native
+    // recompiles only what changed; an installed package keeps only the .node file.
+    const clone = fs.existsSync(path.join(root, '.git'));
+    await build({ mode: clone ? 'dev' : 'install', arch: process.arch });
     return 0;
   } catch (err) {
     process.stderr.write(`\n${err instanceof Error ? err.message : String(err)}\n`);
