@@ -11,11 +11,14 @@ import { GaussianMixture } from 'gaussmix';
 
 import { int, num, parse, positionals, str } from './args.js';
 import { count, fixed, matrix, ms, table, vector } from './format.js';
+import { drawFigures } from './figures/index.js';
+import type { MixtureCase } from './figures/mixtures.js';
 import { build, describeFitted, type Fitted, type ModelName } from './models.js';
-import { colour, domain, ellipses, modelPanel, panel, plotRows, takeRows, writePlot, type PanelInput } from './plot.js';
+import { colour, domain, ellipses, modelPanel, panel, plotRows, square, takeRows, writePlot, type PanelInput } from './plot.js';
 
 export const DEMO_OPTIONS = {
   out: { type: 'string', short: 'o' },
+  png: { type: 'boolean' },
   n: { type: 'string' },
   points: { type: 'string' },
   seed: { type: 'string' },
@@ -23,7 +26,7 @@ export const DEMO_OPTIONS = {
   threads: { type: 'string' },
 } as const;
 
-interface Truth {
+export interface Truth {
   title: string;
   weights: number[];
   means: [number, number][];
@@ -129,14 +132,7 @@ function matchComponents(fitted: Float64Array, truth: [number, number][]): numbe
   return best; // best[f] = the true component matched to fitted component f
 }
 
-/** Widens the narrower of two ranges to the span of the other, about its middle. */
-function square(x: [number, number], y: [number, number]): [[number, number], [number, number]] {
-  const span = Math.max(x[1] - x[0], y[1] - y[0]);
-  const widen = ([lo, hi]: [number, number]): [number, number] => [(lo + hi - span) / 2, (lo + hi + span) / 2];
-  return [widen(x), widen(y)];
-}
-
-interface Run {
+export interface Run {
   fitted: Fitted;
   title: string;
   millis: number;
@@ -166,6 +162,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   say(`on ${count(n)} points drawn from each of two known mixtures (seed ${seed}); every fit has seed 1.`);
 
   const rowsOfPanels: Record<string, unknown>[] = [];
+  const cases: MixtureCase[] = [];
   for (const [c, truth] of CASES.entries()) {
     const k = truth.weights.length;
     const sample = truthModel(truth).sample(n, seed + c);
@@ -243,6 +240,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
       );
     }
     rowsOfPanels.push({ hconcat: panels });
+    cases.push({ truth, runs, panels, n, shown: rows.length, seed: seed + c });
   }
 
   await fs.promises.mkdir(outDir, { recursive: true });
@@ -259,4 +257,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   });
   say();
   say(`picture written to ${file}`);
+
+  const figures = await drawFigures(outDir, { n, shown, seed, threads, toPng: undefined }, cases as [MixtureCase, MixtureCase]);
+  say(`Figures 1–7 written to ${outDir}: ${figures.files.map((f) => path.basename(f)).join(', ')}`);
 }

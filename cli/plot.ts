@@ -196,6 +196,13 @@ export function domain(values: ArrayLike<number>, stride = 1, offset = 0, margin
   return [lo - pad, hi + pad];
 }
 
+/** Widens the narrower of two ranges to the span of the other, about its middle. */
+export function square(x: [number, number], y: [number, number]): [[number, number], [number, number]] {
+  const span = Math.max(x[1] - x[0], y[1] - y[0]);
+  const widen = ([lo, hi]: [number, number]): [number, number] => [(lo + hi - span) / 2, (lo + hi + span) / 2];
+  return [widen(x), widen(y)];
+}
+
 /** The rows to draw: every row, or an evenly spaced subset of `max` of them. */
 export function plotRows(rows: number, max: number): number[] {
   if (rows <= max) return Array.from({ length: rows }, (_, r) => r);
