@@ -188,7 +188,7 @@ describe('index.html in a browser', () => {
     const page = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
     const probe = `<script>addEventListener('load', () => {
       const report = [...document.images].map((i) => i.getAttribute('src') + ':' + (i.complete && i.naturalWidth > 0 ? 'loaded' : 'broken'));
-      document.body.insertAdjacentHTML('beforeend', '<pre id="probe">' + report.join(' ') + '</pre>');
+      document.body.dataset.images = report.join(' ');
     });</script>`;
     fs.writeFileSync(path.join(dir, 'probe.html'), page.replace('</body>', `${probe}</body>`));
     const out = spawnSync(chromium as string, ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=10000', '--dump-dom', `file://${path.join(dir, 'probe.html')}`], {
@@ -196,7 +196,7 @@ describe('index.html in a browser', () => {
       timeout: 60_000,
     });
     expect(out.status, out.stderr).toBe(0);
-    const report = /<pre id="probe">(.*?)<\/pre>/.exec(out.stdout)?.[1];
+    const report = /<body data-images="([^"]*)"/.exec(out.stdout)?.[1];
     expect(report).toBe(FIGURES.map((f) => `figure-${f}.svg:loaded`).join(' '));
   });
 });
