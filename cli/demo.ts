@@ -15,6 +15,7 @@ import { drawFigures } from './figures/index.js';
 import type { MixtureCase } from './figures/mixtures.js';
 import { build, describeFitted, type Fitted, type ModelName } from './models.js';
 import { colour, domain, ellipses, modelPanel, panel, plotRows, square, takeRows, writePlot, type PanelInput } from './plot.js';
+import { modelOf } from './truth.js';
 
 export const DEMO_OPTIONS = {
   out: { type: 'string', short: 'o' },
@@ -91,20 +92,9 @@ const METHODS: { model: ModelName; covariance?: 'full' }[] = [
   { model: 'gmm', covariance: 'full' },
 ];
 
-/**
- * The model that holds exactly the true parameters: a GaussianMixture started from them and
- * run for zero iterations. Its `sample` draws the data.
- */
+/** The model that holds exactly the true parameters; its `sample` draws the data. */
 function truthModel(t: Truth): GaussianMixture {
-  const gm = new GaussianMixture({
-    nComponents: t.weights.length,
-    covarianceType: 'full',
-    maxIter: 0,
-    weightsInit: t.weights,
-    meansInit: t.means,
-    covariancesInit: t.covariances,
-  });
-  return gm.fitSync(t.means);
+  return modelOf({ type: 'full', weights: t.weights, means: t.means, covariances: t.covariances });
 }
 
 /** The order of fitted components that puts each next to the true one it matches best (by means). */

@@ -6,10 +6,11 @@
  * after iteration t holds the centres of iteration t, and its labels (always those of its final
  * centres) are the next iteration's assignment.
  */
-import { GaussianMixture, KMeans, type IterationInfo, type NDArray } from 'gaussmix';
+import { KMeans, type IterationInfo, type NDArray } from 'gaussmix';
 
 import { count, fixed, ms, vector } from '../format.js';
 import { colour, domain, plotRows, square, takeRows, type PointDatum } from '../plot.js';
+import { modelOf } from '../truth.js';
 import type { Figure, Spec } from './figure.js';
 
 /** Round clusters in the plane: weights, means and standard deviations (σ² I covariances). */
@@ -33,15 +34,7 @@ export const FOUR_BLOBS: Blobs = {
 
 /** `n` seeded draws from the clusters (a spherical mixture holding exactly their parameters). */
 export function drawBlobs(b: Blobs, n: number, seed: number): NDArray {
-  const gm = new GaussianMixture({
-    nComponents: b.weights.length,
-    covarianceType: 'spherical',
-    maxIter: 0,
-    weightsInit: b.weights,
-    meansInit: b.means,
-    covariancesInit: b.sds.map((s) => s * s),
-  });
-  return gm.fitSync(b.means).sample(n, seed).X;
+  return modelOf({ type: 'spherical', weights: b.weights, means: b.means, covariances: b.sds.map((s) => s * s) }).sample(n, seed).X;
 }
 
 /** The clusters as prose: weight, mean and σ of each. */

@@ -8,6 +8,7 @@ import { GaussianMixture } from 'gaussmix';
 
 import { count, fixed, ms } from '../format.js';
 import { colour, domain } from '../plot.js';
+import { modelOf } from '../truth.js';
 import type { Figure, Spec } from './figure.js';
 
 /** A one-dimensional mixture: weights, means and standard deviations. */
@@ -20,17 +21,9 @@ export interface Mixture1D {
 /** The mixture of Figures 1 and 2: two well-separated modes of different widths and heights. */
 export const TRUTH_1D: Mixture1D = { weights: [0.4, 0.6], means: [-1.5, 2], sds: [0.7, 1.1] };
 
-/** The model that holds exactly the given parameters (started from them, zero iterations). */
-function modelOf(m: Mixture1D): GaussianMixture {
-  const gm = new GaussianMixture({
-    nComponents: m.weights.length,
-    covarianceType: 'full',
-    maxIter: 0,
-    weightsInit: m.weights,
-    meansInit: m.means.map((x) => [x]),
-    covariancesInit: m.sds.map((s) => [[s * s]]),
-  });
-  return gm.fitSync(m.means.map((x) => [x]));
+/** The model that holds exactly the mixture's parameters. */
+function modelOf1D(m: Mixture1D): GaussianMixture {
+  return modelOf({ type: 'full', weights: m.weights, means: m.means.map((x) => [x]), covariances: m.sds.map((s) => [[s * s]]) });
 }
 
 /** A fitted 1-D mixture's parameters, components in the order of their means. */
@@ -98,7 +91,7 @@ export function figure1(truth: Mixture1D = TRUTH_1D): Figure {
   const mixture = 'mixture p(x)';
   const component = (k: number): string => `component ${k + 1}: π${k + 1} N(x; ${truth.means[k]}, ${truth.sds[k]}²)`;
   const names = [mixture, ...truth.weights.map((_, k) => component(k))];
-  const data = curves(modelOf(truth), gridOver(xDomain), { mixture, component });
+  const data = curves(modelOf1D(truth), gridOver(xDomain), { mixture, component });
   const color = { field: 'curve', type: 'nominal', title: null, scale: { domain: names, range: ['#222', colour(0), colour(1)] }, legend: { orient: 'top-right', labelLimit: 400 } };
   return {
     number: 1,
@@ -134,7 +127,7 @@ export function figure1(truth: Mixture1D = TRUTH_1D): Figure {
 
 /** Figure 2: the histogram of n draws, the density fitted by gaussmix over it, the true one dashed. */
 export async function figure2(n: number, seed: number, threads: number | undefined, truth: Mixture1D = TRUTH_1D): Promise<Figure> {
-  const draws = modelOf(truth).sample(n, seed).X.data;
+  const draws = modelOf1D(truth).sample(n, seed).X.data;
   const gm = new GaussianMixture({ nComponents: truth.weights.length, covarianceType: 'full', seed: 1, threads });
   const t0 = performance.now();
   await gm.fit({ data: draws, shape: [n, 1] });
@@ -149,7 +142,7 @@ export async function figure2(n: number, seed: number, threads: number | undefin
   const grid = gridOver(xDomain);
   const lines = [
     ...curves(gm, grid, { mixture: fittedName, component: () => '' }).filter((c) => c.curve === fittedName),
-    ...curves(modelOf(truth), grid, { mixture: trueName, component: () => '' }).filter((c) => c.curve === trueName),
+    ...curves(modelOf1D(truth), grid, { mixture: trueName, component: () => '' }).filter((c) => c.curve === trueName),
   ];
   const color = { field: 'curve', type: 'nominal', title: null, scale: { domain: [fittedName, trueName], range: ['#d62728', '#222'] }, legend: { orient: 'top-right' } };
   const strokeDash = { field: 'curve', type: 'nominal', title: null, scale: { domain: [fittedName, trueName], range: [[1, 0], [5, 4]] }, legend: { orient: 'top-right' } };
