@@ -37,8 +37,8 @@ marked, and the 1σ and 2σ covariance ellipses.
 
 It also draws the founding document's Figures 1–7 as DIR/figure-1.svg … figure-7.svg, with
 DIR/index.html (the figures in order, each with its caption: what is drawn, the true and
-fitted parameters, iterations and time; open it in a browser) and DIR/figures.json (the
-numbers behind the captions): 1 the density of a 1-D mixture of two Gaussians and its
+fitted parameters, iterations and time; open it in a browser), the same as DIR/index.md,
+and DIR/figures.json (the numbers behind the captions): 1 the density of a 1-D mixture of two Gaussians and its
 weighted components, 2 a histogram of N draws from it with the mixture fitted to them,
 3 and 4 hard K-means with K = 2 and K = 4, 5 the iterations of one K-means run from random
 points, 6 and 7 the two mixtures above under the four methods.

@@ -39,7 +39,7 @@ describe('gaussmix demo --out DIR: Figures 1–7', () => {
     numbers = JSON.parse(fs.readFileSync(path.join(dir, 'figures.json'), 'utf8')) as Numbers[];
   });
 
-  it('writes figure-1.svg … figure-7.svg, index.html and figures.json, and says so', () => {
+  it('writes figure-1.svg … figure-7.svg, index.html, index.md and figures.json, and says so', () => {
     expect(result.code, result.stderr).toBe(0);
     for (const f of FIGURES) expect(fs.statSync(path.join(dir, `figure-${f}.svg`)).size).toBeGreaterThan(1000);
     expect(result.stdout).toContain(`Figures 1–7 written to ${dir}`);
@@ -152,7 +152,7 @@ describe('gaussmix demo --out DIR: Figures 1–7', () => {
     expect(svgTexts(svg(f))).toContain(truthTitle);
   });
 
-  it('index.html shows the seven pictures in order, each with its caption', () => {
+  it('index.html (and index.md) show the seven pictures in order, each with its caption', () => {
     const page = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
     expect([...page.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1])).toEqual(FIGURES.map((f) => `figure-${f}.svg`));
     for (const f of FIGURES) {
@@ -160,6 +160,9 @@ describe('gaussmix demo --out DIR: Figures 1–7', () => {
       expect(caption).toContain(`Figure ${f}.`);
       expect(caption.length).toBeGreaterThan(150);
     }
+    // index.md: the same, for a repository's file view.
+    const markdown = fs.readFileSync(path.join(dir, 'index.md'), 'utf8');
+    expect([...markdown.matchAll(/^!\[Figure (\d)\]\(([^)]+)\)$/gm)].map((m) => [Number(m[1]), m[2]])).toEqual(FIGURES.map((f) => [f, `figure-${f}.svg`]));
   });
 
   it('the same command draws the same pictures (only the times differ)', async () => {

@@ -1,7 +1,8 @@
 /**
  * The demo's figures as files: each figure's picture (`figure-N.svg`, and `figure-N.png` when
  * asked), an `index.html` that shows them in order with their captions (readable offline: the
- * pictures are files beside it), and `figures.json` with the numbers behind every caption.
+ * pictures are files beside it), the same as `index.md`, and `figures.json` with the numbers
+ * behind every caption.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -95,17 +96,26 @@ ${body}
 `;
 }
 
+/**
+ * The same page in Markdown (index.md), for where HTML is not shown (a repository's file
+ * view): the pictures as `ext` files.
+ */
+export function indexMarkdown(figures: Figure[], heading: string, lead: string, ext: 'svg' | 'png'): string {
+  const sections = figures.map((f) => `## Figure ${f.number}. ${f.title}\n\n![Figure ${f.number}](${figureFile(f.number, ext)})\n\n${f.caption.join(' ')}\n`);
+  return `# ${heading}\n\n${lead}\n\n${sections.join('\n')}`;
+}
+
 /** What {@link writeFigures} wrote. */
 export interface Written {
-  /** Every file, in order: the pictures, then index.html and figures.json. */
+  /** Every file, in order: the pictures, then index.html, index.md and figures.json. */
   files: string[];
   /** Milliseconds spent rendering each figure (SVG, and PNG when asked), by figure number. */
   renderMillis: Record<number, number>;
 }
 
 /**
- * Renders every figure to `DIR/figure-N.svg` (and `.png` with `png`), then writes
- * `DIR/index.html` and `DIR/figures.json`. `toPng` turns SVG text into PNG bytes.
+ * Renders every figure to `DIR/figure-N.svg` (and `DIR/figure-N.png` with `toPng`, which turns
+ * SVG text into PNG bytes), then writes `DIR/index.html`, `DIR/index.md` and `DIR/figures.json`.
  */
 export async function writeFigures(
   outDir: string,
@@ -137,9 +147,11 @@ export async function writeFigures(
   }
   const index = path.join(outDir, 'index.html');
   await fs.promises.writeFile(index, indexPage(figures, page.heading, page.lead));
+  const markdown = path.join(outDir, 'index.md');
+  await fs.promises.writeFile(markdown, indexMarkdown(figures, page.heading, page.lead, toPng ? 'png' : 'svg'));
   const numbers = path.join(outDir, 'figures.json');
   const json = figures.map((f) => ({ figure: f.number, file: figureFile(f.number, 'svg'), title: f.title, caption: f.caption.join(' '), ...f.numbers }));
   await fs.promises.writeFile(numbers, `${JSON.stringify(json, null, 2)}\n`);
-  files.push(index, numbers);
+  files.push(index, markdown, numbers);
   return { files, renderMillis };
 }
