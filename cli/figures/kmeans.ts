@@ -255,8 +255,8 @@ export async function figure5(n: number, k: number, seed: number, threads: numbe
     title: `The iterations of hard K-means, from ${k} centres picked at random among the points`,
     subtitle: `each panel: the points coloured by that iteration's assignment (to the nearest centre), the centres moved to the means of their points (X), earlier centres (rings) and their paths`,
     caption: [
-      `One hard K-means run with K = ${k} on ${count(n)} points drawn (seed ${seed}) from the clusters of Figures 3 and 4, started from ${k} points picked at random (rows ${startRows.join(', ')}; the rings where each path begins).`,
-      `Each panel is one iteration: every point is assigned to its nearest centre (its colour), then every centre moves to the mean of its points (the X); the line behind each X is the path of that centre through the earlier iterations.`,
+      `One hard K-means run with K = ${k} on ${count(n)} points drawn (seed ${seed}) from the clusters of Figures 3 and 4, started from ${k} points picked at random (rows ${startRows.join(', ')}), where the centres' paths begin.`,
+      `Each panel is one iteration: every point is assigned to its nearest centre (its colour), then every centre moves to the mean of its points (the X); the line behind each X is the path of that centre through its earlier positions (rings).`,
       `The run stops after ${iterations} iterations, when no point changes cluster and the centres stop moving (largest centre move per iteration: ${moved.map((m) => fixed(m, 3)).join(', ')}).`,
       `Inertia (sum of squared distances to the assigned centre) per iteration: ${reports.map((r) => fixed(r.objective, 1)).join(', ')}. Final centres: ${xy(last.clusterCenters.data, k)
         .map((c) => vector([c.x, c.y], 2))

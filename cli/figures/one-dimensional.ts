@@ -146,7 +146,7 @@ export async function figure2(n: number, seed: number, threads: number | undefin
   ];
   const color = { field: 'curve', type: 'nominal', title: null, scale: { domain: [fittedName, trueName], range: ['#d62728', '#222'] }, legend: { orient: 'top-right' } };
   const strokeDash = { field: 'curve', type: 'nominal', title: null, scale: { domain: [fittedName, trueName], range: [[1, 0], [5, 4]] }, legend: { orient: 'top-right' } };
-  const pairs = fitted.weights.map((_, k) => `component ${k + 1}: fitted ${describeComponent(fitted, k)} (true ${describeComponent(truth, k)})`);
+  const pairs = fitted.weights.map((_, k) => `Component ${k + 1}: fitted ${describeComponent(fitted, k)} (true ${describeComponent(truth, k)})`);
   return {
     number: 2,
     title: `A histogram of ${count(n)} points drawn from the mixture, and the mixture fitted to them`,
@@ -154,7 +154,7 @@ export async function figure2(n: number, seed: number, threads: number | undefin
     caption: [
       `Bars: the histogram of ${count(n)} points drawn from the mixture of Figure 1 (seed ${seed}), ${bins} bins of width ${fixed(step)}, scaled so that their area is 1.`,
       `Red: the density of the two-component Gaussian mixture that gaussmix fitted to those points (${gm.nIter} EM iterations, ${gm.converged ? 'converged' : 'not converged'}, ${ms(millis)}); dashed black: the true density.`,
-      `${pairs.join('; ')}.`,
+      `${pairs.join('. ')}.`,
     ],
     width: 700,
     spec: {
