@@ -139,6 +139,26 @@ describe('gaussmix demo --out DIR: Figures 1–7', () => {
     // The centres stop moving: the last iteration leaves them where the one before put them.
     expect(fig.centres[reports - 1]).toEqual(fig.centres[reports - 2]);
     expect(fig.centres[0]).not.toEqual(fig.centres[1]);
+    // Each iteration is one Lloyd step from the one before (a plain reference here): assign
+    // every point to the nearest of the previous centres, move each centre to its points' mean.
+    let previous = fig.start.map(([x, y]) => ({ x: x as number, y: y as number }));
+    for (let t = 0; t < reports; t++) {
+      const sums = previous.map(() => ({ x: 0, y: 0, n: 0 }));
+      for (let r = 0; r < fig.n; r++) {
+        const [px, py] = [X.data[2 * r] as number, X.data[2 * r + 1] as number];
+        const d = previous.map((c) => (px - c.x) ** 2 + (py - c.y) ** 2);
+        const s = sums[d.indexOf(Math.min(...d))] as { x: number; y: number; n: number };
+        s.x += px;
+        s.y += py;
+        s.n++;
+      }
+      const centres = fig.centres[t] as { x: number; y: number }[];
+      sums.forEach((s, j) => {
+        expect(centres[j]?.x, `iteration ${t + 1}, centre ${j + 1}`).toBeCloseTo(s.x / s.n, 9);
+        expect(centres[j]?.y, `iteration ${t + 1}, centre ${j + 1}`).toBeCloseTo(s.y / s.n, 9);
+      });
+      previous = centres;
+    }
   });
 
   it.each([
