@@ -83,7 +83,13 @@ function rangeOf(m: Mixture1D): [number, number] {
 }
 
 const x = (xDomain: [number, number]): Spec => ({ field: 'x', type: 'quantitative', title: 'x', scale: { domain: xDomain, nice: false } });
-const y = { field: 'density', type: 'quantitative', title: 'density' };
+/** The density axis, a quarter above the highest curve: room for the legend in the top right corner. */
+const y = (curves: Curve[]): Spec => ({
+  field: 'density',
+  type: 'quantitative',
+  title: 'density',
+  scale: { domain: [0, 1.3 * Math.max(...curves.map((c) => c.density))], nice: false },
+});
 
 /** Figure 1: the density of the mixture and its two weighted components. */
 export function figure1(truth: Mixture1D = TRUTH_1D): Figure {
@@ -111,13 +117,13 @@ export function figure1(truth: Mixture1D = TRUTH_1D): Figure {
           name: 'fig1_components',
           transform: [{ filter: `datum.curve !== '${mixture}'` }],
           mark: { type: 'line', strokeWidth: 2, strokeDash: [6, 3], aria: false },
-          encoding: { x: x(xDomain), y, color },
+          encoding: { x: x(xDomain), y: y(data), color },
         },
         {
           name: 'fig1_mixture',
           transform: [{ filter: `datum.curve === '${mixture}'` }],
           mark: { type: 'line', strokeWidth: 2.5, aria: false },
-          encoding: { x: x(xDomain), y, color },
+          encoding: { x: x(xDomain), y: y(data), color },
         },
       ],
     },
@@ -171,13 +177,13 @@ export async function figure2(n: number, seed: number, threads: number | undefin
             { calculate: `datum.count / (${n} * (datum.x_end - datum.x))`, as: 'density' },
           ],
           mark: { type: 'rect', color: '#9ecae1', stroke: 'white', strokeWidth: 0.5 },
-          encoding: { x: x(xDomain), x2: { field: 'x_end' }, y, tooltip: [{ field: 'count', type: 'quantitative' }] },
+          encoding: { x: x(xDomain), x2: { field: 'x_end' }, y: y(lines), tooltip: [{ field: 'count', type: 'quantitative' }] },
         },
         {
           name: 'fig2_curves',
           data: { values: lines },
           mark: { type: 'line', strokeWidth: 2.2, aria: false },
-          encoding: { x: x(xDomain), y, color, strokeDash },
+          encoding: { x: x(xDomain), y: y(lines), color, strokeDash },
         },
       ],
     },
