@@ -3,6 +3,7 @@
  * Gaussian mixture side by side on data drawn from known mixtures (two Gaussians, and four
  * clusters of different sizes and shapes): one picture with a panel per method beside the
  * truth, and the fitted parameters printed next to the true ones with the time of each fit.
+ * Then the founding document's Figures 1–7, with index.html (cli/figures/).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,7 +15,7 @@ import { count, fixed, matrix, ms, table, vector } from './format.js';
 import { drawFigures } from './figures/index.js';
 import type { MixtureCase } from './figures/mixtures.js';
 import { build, describeFitted, type Fitted, type ModelName } from './models.js';
-import { colour, domain, ellipses, modelPanel, panel, plotRows, square, takeRows, writePlot, type PanelInput } from './plot.js';
+import { colour, domain, ellipses, modelPanel, panel, plotRows, square, svgToPng, takeRows, writePlot, type PanelInput } from './plot.js';
 import { modelOf } from './truth.js';
 
 export const DEMO_OPTIONS = {
@@ -248,6 +249,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   say();
   say(`picture written to ${file}`);
 
-  const figures = await drawFigures(outDir, { n, shown, seed, threads, toPng: undefined }, cases as [MixtureCase, MixtureCase]);
+  const toPng = p.values.png === true ? svgToPng : undefined;
+  const figures = await drawFigures(outDir, { n, shown, seed, threads, toPng }, cases as [MixtureCase, MixtureCase]);
   say(`Figures 1–7 written to ${outDir}: ${figures.files.map((f) => path.basename(f)).join(', ')}`);
 }

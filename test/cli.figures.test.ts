@@ -3,7 +3,7 @@
 // parameters within the sampling error of its draws, Figure 5 has one panel per iteration that
 // KMeans reports through onIteration, the same command draws the same pictures, and index.html
 // shows all seven in a browser (headless Chromium; skipped where it is not installed, unless
-// GAUSSMIX_REQUIRE_RENDERERS=1).
+// GAUSSMIX_REQUIRE_RENDERERS=1); --png writes them as PNG (resvg) too.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,9 +11,11 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { FOUR_BLOBS, drawBlobs } from '../cli/figures/kmeans.js';
+import { PNG_SCALE } from '../cli/plot.js';
 import { TRUTH_1D, type Mixture1D } from '../cli/figures/one-dimensional.js';
 import { KMeans } from '../lib/index.js';
-import { run, svgMarks, svgTexts, tmpdir, type Result } from './cli.helpers.js';
+import { run, svgMarks, svgSize, svgTexts, tmpdir, type Result } from './cli.helpers.js';
+import { colouredPerCell, decodePng } from './helpers/png.js';
 
 const FIGURES = [1, 2, 3, 4, 5, 6, 7];
 const required = process.env.GAUSSMIX_REQUIRE_RENDERERS === '1';
@@ -198,14 +200,29 @@ describe('gaussmix demo --out DIR: Figures 1–7', () => {
   });
 });
 
-describe('index.html in a browser', () => {
+describe('demo --png, and index.html in a browser', () => {
   const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((cmd) => spawnSync(cmd, ['--version']).status === 0);
-
-  it.runIf(chromium || required)('headless Chromium loads all seven images of index.html', async () => {
-    expect(chromium, 'Chromium is not installed (apt-get install chromium)').toBeDefined();
-    const dir = tmpdir();
-    const r = await run(['demo', '--out', dir, '--n', '2000', '--points', '300']);
+  let dir: string;
+  beforeAll(async () => {
+    dir = tmpdir();
+    const r = await run(['demo', '--out', dir, '--n', '2000', '--points', '300', '--png']);
     expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('--png writes every figure as a PNG too, at twice the size of its SVG, with its points drawn', () => {
+    for (const f of FIGURES) {
+      const image = decodePng(fs.readFileSync(path.join(dir, `figure-${f}.png`)));
+      const [w, h] = svgSize(fs.readFileSync(path.join(dir, `figure-${f}.svg`), 'utf8'));
+      expect([image.width, image.height], `figure ${f}`).toEqual([Math.round(w * PNG_SCALE), Math.round(h * PNG_SCALE)]);
+      // Coloured curves, bars or points, not a blank picture.
+      expect(colouredPerCell(image, 1, 1)[0], `figure ${f}`).toBeGreaterThan(2000);
+    }
+    // index.md shows the PNGs.
+    expect(fs.readFileSync(path.join(dir, 'index.md'), 'utf8')).toContain('![Figure 7](figure-7.png)');
+  });
+
+  it.runIf(chromium || required)('headless Chromium loads all seven images of index.html', () => {
+    expect(chromium, 'Chromium is not installed (apt-get install chromium)').toBeDefined();
     // The page itself, plus a script that reports, once everything has loaded, each image's
     // state; --dump-dom prints the document after the load event.
     const page = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');

@@ -73,6 +73,13 @@ export function svgMarks(svg: string): Map<string, number> {
   return counts;
 }
 
+/** An SVG's size in pixels (Vega writes width and height on the root element). */
+export function svgSize(svg: string): [number, number] {
+  const m = /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
+  if (!m) throw new Error('no width/height on <svg>');
+  return [Number(m[1]), Number(m[2])];
+}
+
 /** The texts of an SVG's `<text>` elements. */
 export function svgTexts(svg: string): string[] {
   const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');

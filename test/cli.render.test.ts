@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { forEveryRenderer, PNG_SCALE, svgToPng } from '../cli/plot.js';
-import { fixture, run, tmpdir } from './cli.helpers.js';
+import { fixture, run, svgSize, tmpdir } from './cli.helpers.js';
 import { colouredPerCell, decodePng, isPng, type Image } from './helpers/png.js';
 
 const required = process.env.GAUSSMIX_REQUIRE_RENDERERS === '1';
@@ -32,13 +32,6 @@ function render(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   expect(r.status, `${cmd} ${args.join(' ')}: ${r.stderr}`).toBe(0);
   return r.stderr;
-}
-
-/** The SVG's size in pixels (Vega writes width and height on the root element). */
-function svgSize(svg: string): [number, number] {
-  const m = /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
-  if (!m) throw new Error('no width/height on <svg>');
-  return [Number(m[1]), Number(m[2])];
 }
 
 /** Every panel of the demo (2 rows of 5: truth and four methods) has its points drawn. */
