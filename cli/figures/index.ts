@@ -39,7 +39,7 @@ export async function drawFigures(outDir: string, o: FigureOptions, cases: [Mixt
     figures,
     {
       heading: 'gaussmix: the founding document’s Figures 1–7',
-      lead: `Drawn by gaussmix demo (data seed ${o.seed}, ${count(o.n)} points per data set). Each caption gives the true parameters, the fitted ones, the iterations and the time of the fit; figures.json holds the same numbers.`,
+      lead: `Drawn by gaussmix demo (data seed ${o.seed}, ${count(o.n)} points per data set). Each caption gives the true parameters, the fitted ones, the iterations and the time of the fit; gaussmix demo --out DIR writes the same numbers to DIR/figures.json.`,
     },
     o.toPng,
   );
