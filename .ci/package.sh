@@ -81,7 +81,7 @@ pkg_pack() {
     grep -qxF "$need" <<<"$files" || fail "the gaussmix tarball lacks $need"
   done
   local leftovers
-  leftovers="$(grep -E '^package/(test|bench|build|build-[^/]*|cli|docs|\.ci|\.github|node_modules|lib)/|\.(o|a|d|tgz|log)$|^package/deps/eigen/unsupported/|^package/CMakeLists\.txt$' <<<"$files" || true)"
+  leftovers="$(grep -E '^package/(test|bench|build|build-[^/]*|cli|docs|\.ci|\.github|node_modules|lib|native/tests)/|\.(o|a|d|tgz|log)$|^package/deps/eigen/unsupported/|^package/CMakeLists\.txt$' <<<"$files" || true)"
   [[ -z "$leftovers" ]] || fail "the gaussmix tarball holds files users do not need: $(head -n 5 <<<"$leftovers")"
   local cli_files
   cli_files="$(tar tzf "$pkg_cli_tgz")"

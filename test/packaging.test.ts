@@ -1,7 +1,9 @@
 // What the two published packages promise each other and the npm page: gaussmix-cli is
 // released with gaussmix and depends on exactly that version; the library installs none of
 // the command's dependencies; the READMEs' links and images work from the npm page, where
-// relative links lead nowhere (docs/packaging.md).
+// relative links lead nowhere (docs/packaging.md); the tarball holds what a source build needs
+// and no tests, benchmarks or build leftovers.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,4 +49,19 @@ describe('gaussmix and gaussmix-cli', () => {
     expect(inRepo.length).toBeGreaterThan(0);
     for (const s of inRepo) expect(s).toBe(slug);
   });
+
+  it("the library's tarball: the build's sources and scripts, no tests, benchmarks or build leftovers", () => {
+    // What `npm pack` would put in the tarball, from package.json's "files" (prepack skipped:
+    // it adds deps/eigen and checks prebuilds/, which .ci/package.sh checks on the real tarball).
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const out = execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    const sources = JSON.parse(fs.readFileSync(path.join(root, 'native', 'sources.json'), 'utf8')) as Record<string, string[] | string>;
+    const needed = Object.values(sources).filter(Array.isArray).flat();
+    for (const file of [...needed, 'binding.gyp', 'native/portable/exports.map', 'scripts/install.js', 'scripts/build-native.js', 'scripts/eigen.js', 'dist/esm/index.js', 'dist/cjs/index.js']) {
+      expect(files, file).toContain(file);
+    }
+    const leftovers = files.filter((f) => /^(test|bench|build[^/]*|cli|docs|lib|native\/tests)\/|\.(o|a|d|tgz|log)$|^CMakeLists\.txt$/.test(f));
+    expect(leftovers).toEqual([]);
+  }, 120_000);
 });
