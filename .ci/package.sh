@@ -190,8 +190,10 @@ pkg_arm64() {
   # so no test that spawns one): every estimator against scikit-learn, the API, weights,
   # re-seeding and degenerate input. (All numeric test files, determinism and the K-means
   # bounds included, passed this way once: 422 tests in 4.6 min; too long for every run.)
+  # --no-warnings: the GaussmixWarnings the tests provoke on purpose reach the shared stderr of
+  # worker threads (hundreds of lines); the tests check them through their own listeners.
   GAUSSMIX_ADDON="$addon" NODE_PATH="$mods" ESBUILD_BINARY_PATH="$(readlink -f node_modules/@esbuild/linux-x64/bin/esbuild)" \
-    "${qemu[@]}" node_modules/vitest/vitest.mjs run --pool=threads \
+    "${qemu[@]}" --no-warnings node_modules/vitest/vitest.mjs run --pool=threads \
     test/gaussian-mixture.sklearn.test.ts test/kmeans.sklearn.test.ts test/soft-kmeans.test.ts \
     test/gaussian-mixture.api.test.ts test/kmeans.test.ts test/weights.test.ts test/reseed.test.ts \
     test/degenerate.test.ts </dev/null | grep -E '^ *(✓|×|❯|FAIL)|Test Files|Tests '
