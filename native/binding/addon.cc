@@ -31,6 +31,7 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"mixtureStart", MixtureStart},             {"seedCentres", SeedCentres},
       {"columnsToRows", ColumnsToRows},
       {"cancelFit", CancelFit},
+      {"compatLloyd", CompatLloyd},
   };
   for (const auto& entry : entries) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));

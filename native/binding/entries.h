@@ -18,6 +18,7 @@ Napi::Value FitKMeansAsync(const Napi::CallbackInfo& info);
 Napi::Value FitSoftKMeansSync(const Napi::CallbackInfo& info);
 Napi::Value FitSoftKMeansAsync(const Napi::CallbackInfo& info);
 Napi::Value KMeansAssign(const Napi::CallbackInfo& info);
+Napi::Value CompatLloyd(const Napi::CallbackInfo& info);
 
 Napi::Value MixtureStatisticsSync(const Napi::CallbackInfo& info);
 Napi::Value MixtureStatisticsAsync(const Napi::CallbackInfo& info);
