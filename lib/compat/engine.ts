@@ -38,7 +38,11 @@ export const UNBOUNDED_STEPS = Number.MAX_SAFE_INTEGER;
 // The process-wide thread cap decides; small fits never start a thread (see compat_lloyd.cc).
 const ANY_THREADS = 1024;
 
+// Labels of every call, reused (calls are synchronous and copy the labels out).
+let labelScratch = new Int32Array(1 << 12);
+
 export interface LloydOutcome {
+  /** valid until the next call */
   labels: Int32Array;
   steps: number;
   converged: boolean;
@@ -49,7 +53,8 @@ export interface LloydOutcome {
  * ended unconverged.
  */
 export function lloyd(rows: Rows, centres: Float64Array, rules: number, tolerance: number, maxSteps: number): LloydOutcome {
-  const labels = new Int32Array(rows.n);
+  if (labelScratch.length < rows.n) labelScratch = new Int32Array(Math.max(rows.n, 2 * labelScratch.length));
+  const labels = labelScratch.subarray(0, rows.n);
   const code = (native() as NativeAddon & CompatAddon).compatLloyd(
     rows.x,
     rows.n,

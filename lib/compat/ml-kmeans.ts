@@ -242,7 +242,8 @@ export function* kmeansGenerator(data: number[][], K: number, options: Options =
   const defined: DefinedOptions = { ...defaultOptions, ...options };
   validate(data, K);
   let rows: Rows | undefined;
-  const readOnce = (): Rows => (rows ??= readRows(data, 'data'));
+  // A copy of the shared read buffer: other calls may run between two steps.
+  const readOnce = (): Rows => (rows ??= ((r) => ({ ...r, x: r.x.slice() }))(readRows(data, 'data')));
   const start = initialCentres(data, readOnce, K, defined);
   const native = defined.distanceFunction === squaredEuclidean;
   const d = native ? readOnce().d : (data[0] as number[]).length;

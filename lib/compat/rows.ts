@@ -7,6 +7,17 @@
 import { describe, invalidType, invalidValue } from '../errors.js';
 import { findNonFinite } from '../input.js';
 
+// One buffer reused by every call (the calls are synchronous and copy their results out), so a
+// small fit does not pay for a fresh ArrayBuffer each time. Views of it never leave the module
+// that called.
+let scratch = new Float64Array(1 << 12);
+
+/** A view of n values of the shared scratch buffer (valid until the next call). */
+function scratchView(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
+  return scratch.subarray(0, n);
+}
+
 /** N rows of D values, row-major. */
 export interface Rows {
   x: Float64Array;
@@ -22,7 +33,7 @@ function checkFinite(x: Float64Array, d: number, name: string): void {
 }
 
 /**
- * Reads rows of equal length.
+ * Reads rows of equal length into the shared scratch buffer (valid until the next read).
  * @param data - an array of rows, each an array or typed array of numbers.
  * @param name - the argument's name in messages.
  * @throws TypeError - data or a row is not an array.
@@ -39,7 +50,7 @@ export function readRows(data: unknown, name: string): Rows {
   }
   const d = first.length;
   if (!(d > 0)) throw invalidValue(`${name}[0] is empty: rows need at least one value`);
-  const x = new Float64Array(n * d);
+  const x = scratchView(n * d);
   let o = 0;
   for (let r = 0; r < n; r++) {
     const row = rows[r] as ArrayLike<number>;
@@ -63,7 +74,7 @@ export function readRows(data: unknown, name: string): Rows {
 export function readValues(data: ArrayLike<unknown>, name: string): Rows {
   const n = data.length;
   if (n === 0) throw invalidValue(`${name} has no values`);
-  const x = new Float64Array(n);
+  const x = scratchView(n);
   for (let i = 0; i < n; i++) x[i] = data[i] as number;
   checkFinite(x, 1, name);
   return { x, n, d: 1 };

@@ -20,10 +20,12 @@ constexpr Index kBlock = 64;
 // second best so far.
 inline size_t scratchSize(Index d) { return static_cast<size_t>((d + 3) * kBlock); }
 
-template <bool kLaterWins, bool kAbsolute>
+// kD: D when known at compile time (1 to 4: the rows are read in place, no transpose), else 0.
+template <bool kLaterWins, bool kAbsolute, int kD>
 void assignRows(const double* x, Index d, Index k, const double* centers, Index begin,
                 Index end, double* scratch, std::int32_t* labels, double* nearest,
                 double* second) {
+  if (kD > 0) d = kD;
   double* xT = scratch;
   double* acc = xT + d * kBlock;
   double* best = acc + kBlock;
@@ -32,11 +34,15 @@ void assignRows(const double* x, Index d, Index k, const double* centers, Index 
   for (Index first = begin; first < end; first += kBlock) {
     const Index m = std::min(kBlock, end - first);
     const double* rows = x + first * d;
-    for (Index j = 0; j < d; ++j) {
-      double* to = xT + j * kBlock;
-      const double* from = rows + j;
-      for (Index i = 0; i < m; ++i) to[i] = from[i * d];
+    if (kD == 0) {
+      for (Index j = 0; j < d; ++j) {
+        double* to = xT + j * kBlock;
+        const double* from = rows + j;
+        for (Index i = 0; i < m; ++i) to[i] = from[i * d];
+      }
     }
+    // Feature j of row i of the block.
+    const auto at = [&](Index j, Index i) { return kD > 0 ? rows[i * kD + j] : xT[j * kBlock + i]; };
     // skmeans: min = Infinity, idx = 0, take when dist <= min. ml-nearest-vector: min =
     // Number.MAX_VALUE, take when dist < min (it answers -1 when every distance overflows;
     // 0 keeps the label a valid index).
@@ -50,18 +56,17 @@ void assignRows(const double* x, Index d, Index k, const double* centers, Index 
       const double* center = centers + c * d;
       if (kAbsolute) {
         const double c0 = center[0];
-        for (Index i = 0; i < m; ++i) acc[i] = std::fabs(xT[i] - c0);
+        for (Index i = 0; i < m; ++i) acc[i] = std::fabs(at(0, i) - c0);
       } else {
         const double c0 = center[0];
         for (Index i = 0; i < m; ++i) {
-          const double t = xT[i] - c0;
+          const double t = at(0, i) - c0;
           acc[i] = t * t;
         }
         for (Index j = 1; j < d; ++j) {
           const double cj = center[j];
-          const double* xj = xT + j * kBlock;
           for (Index i = 0; i < m; ++i) {
-            const double t = xj[i] - cj;
+            const double t = at(j, i) - cj;
             acc[i] += t * t;
           }
         }
@@ -75,17 +80,30 @@ void assignRows(const double* x, Index d, Index k, const double* centers, Index 
       }
     }
     std::copy_n(label, m, labels + first);
-    std::copy_n(best, m, nearest + first);
-    std::copy_n(next, m, second + first);
+    if (nearest != nullptr) {
+      std::copy_n(best, m, nearest + first);
+      std::copy_n(next, m, second + first);
+    }
   }
 }
 
 using AssignFn = void (*)(const double*, Index, Index, const double*, Index, Index, double*,
                           std::int32_t*, double*, double*);
 
-AssignFn assignFor(const CompatLloydRules& rules) {
-  if (rules.absolute) return rules.laterWins ? assignRows<true, true> : assignRows<false, true>;
-  return rules.laterWins ? assignRows<true, false> : assignRows<false, false>;
+template <bool kLaterWins>
+AssignFn assignForD(Index d) {
+  switch (d) {
+    case 1: return assignRows<kLaterWins, false, 1>;
+    case 2: return assignRows<kLaterWins, false, 2>;
+    case 3: return assignRows<kLaterWins, false, 3>;
+    case 4: return assignRows<kLaterWins, false, 4>;
+    default: return assignRows<kLaterWins, false, 0>;
+  }
+}
+
+AssignFn assignFor(const CompatLloydRules& rules, Index d) {
+  if (rules.absolute) return rules.laterWins ? assignRows<true, true, 1> : assignRows<false, true, 1>;
+  return rules.laterWins ? assignForD<true>(d) : assignForD<false>(d);
 }
 
 // The nearest centre of one row, as assignRows computes it (the same sums, the same rule), for
@@ -186,6 +204,9 @@ bool updateCenters(const double* x, Index n, Index d, Index k, const std::int32_
 
 // Below this many distance terms (N·K·D) a step takes microseconds: no thread joins it.
 constexpr Index kParallelTerms = Index{1} << 20;
+// K·D from which later steps keep Hamerly's bounds (below, a row's K distances cost about what
+// updating and testing its bounds does).
+constexpr Index kBoundsFrom = 24;
 
 // Hamerly's bounds, kept so that they decide a label only when the exact sums could not decide
 // otherwise. upper >= the true distance to the row's centre, lower <= the true distance to every
@@ -214,11 +235,48 @@ inline double distanceTo(const double* row, const double* center, Index d, bool 
   return acc;
 }
 
-void setBounds(Bounds& b, Index i, double nearest, double second, bool absolute) {
+void setBounds(double* upper, double* lower, Index i, double nearest, double second,
+               bool absolute, double slack) {
   // An overflowed distance (>= DBL_MAX) never settles a label.
-  b.upper[i] = nearest < DBL_MAX ? distanceOf(nearest, absolute) * (1 + b.slack)
-                                 : std::numeric_limits<double>::infinity();
-  b.lower[i] = distanceOf(second, absolute) * (1 - b.slack);
+  upper[i] = nearest < DBL_MAX ? distanceOf(nearest, absolute) * (1 + slack)
+                               : std::numeric_limits<double>::infinity();
+  lower[i] = distanceOf(second, absolute) * (1 - slack);
+}
+
+// How far the centres moved in the last update (widened outward).
+struct Shifts {
+  const double* shift;  // K
+  double max;           // the largest
+  double second;        // the largest but the farthest centre's
+  std::int32_t farthest;
+  double eps;           // relative widening
+};
+
+// A later step's assignment of rows [begin, end): the bounds move with the centres; a row whose
+// bounds still separate its centre from the others keeps its label, else it is recomputed.
+void settleRows(const double* x, Index d, Index k, const double* centers, Index begin, Index end,
+                const Shifts s, bool absolute, NearestFn nearest, std::int32_t* labels,
+                double* upperBound, double* lowerBound) {
+  const double grow = 1 + s.eps;
+  for (Index i = begin; i < end; ++i) {
+    // upper grows by its centre's shift, lower shrinks by the largest shift of the others.
+    const std::int32_t own = labels[i];
+    const double others = own == s.farthest ? s.second : s.max;
+    double upper = (upperBound[i] + s.shift[own]) * grow;
+    const double lower = (lowerBound[i] - others) - s.eps * (lowerBound[i] + others);
+    lowerBound[i] = lower;
+    upperBound[i] = upper;
+    if (upper < lower) continue;
+    // Tighten upper to the distance to its own centre first: often that settles it.
+    if (lower > 0) {
+      upper = distanceOf(distanceTo(x + i * d, centers + own * d, d, absolute), absolute) * grow;
+      upperBound[i] = upper;
+      if (upper < lower) continue;
+    }
+    double best, next;
+    nearest(x + i * d, d, k, centers, labels + i, &best, &next);
+    setBounds(upperBound, lowerBound, i, best, next, absolute, s.eps);
+  }
 }
 
 }  // namespace
@@ -226,7 +284,7 @@ void setBounds(Bounds& b, Index i, double nearest, double second, bool absolute)
 CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double* centers,
                               std::int32_t* labels, const CompatLloydRules& rules,
                               ThreadPool& pool) {
-  const AssignFn assignAll = assignFor(rules);
+  const AssignFn assignAll = assignFor(rules, d);
   const NearestFn nearest = nearestFor(rules);
   const bool parallel = pool.size() > 1 && n * k * d >= kParallelTerms;
   const Index blocks = (n + kBlockRows - 1) / kBlockRows;
@@ -235,8 +293,10 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
   std::vector<double> sums(static_cast<size_t>(k * d));
   std::vector<Index> counts(static_cast<size_t>(k));
   std::vector<double> moved(static_cast<size_t>(k));
-  Bounds bounds{std::vector<double>(static_cast<size_t>(n)),
-                std::vector<double>(static_cast<size_t>(n)),
+  // Bounds pay off where a row's distances cost more than keeping them (K·D >= kBoundsFrom).
+  const bool bounded = k * d >= kBoundsFrom;
+  const size_t boundRows = bounded ? static_cast<size_t>(n) : 0;
+  Bounds bounds{std::vector<double>(boundRows), std::vector<double>(boundRows),
                 8.0 * static_cast<double>(d + 4) * DBL_EPSILON};
   const double eps = bounds.slack;
   // How far each centre moved in the last update (widened), and the most any did.
@@ -244,36 +304,23 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
   double maxShift = 0.0, secondShift = 0.0;
   std::int32_t farthest = 0;  // the centre that moved the most
 
-  // Step 1 (every row) with the block kernel; later steps row by row where bounds fail.
+  // Step 1 (and every step without bounds): every row with the block kernel; later steps row
+  // by row where the bounds fail.
   const auto firstPass = [&](Index begin, Index end, unsigned worker) {
-    std::vector<double> best(static_cast<size_t>(end - begin)), next(best.size());
-    assignAll(x, d, k, centers, begin, end, buffers.data() + worker * scratch, labels,
-              best.data() - begin, next.data() - begin);
-    for (Index i = begin; i < end; ++i) setBounds(bounds, i, best[i - begin], next[i - begin], rules.absolute);
+    if (!bounded) {
+      assignAll(x, d, k, centers, begin, end, buffers.data() + worker * scratch, labels, nullptr, nullptr);
+      return;
+    }
+    // (lower holds the second-nearest distances until setBounds turns both into bounds)
+    double* upper = bounds.upper.data();
+    double* lower = bounds.lower.data();
+    assignAll(x, d, k, centers, begin, end, buffers.data() + worker * scratch, labels, upper, lower);
+    for (Index i = begin; i < end; ++i) setBounds(upper, lower, i, upper[i], lower[i], rules.absolute, eps);
   };
   const auto laterPass = [&](Index begin, Index end) {
-    for (Index i = begin; i < end; ++i) {
-      // After a move of the centres: upper grows by its centre's shift, lower shrinks by the
-      // largest shift (of the other centres), each rounded outward.
-      const std::int32_t own = labels[i];
-      const double others = own == farthest ? secondShift : maxShift;
-      double upper = (bounds.upper[i] + shift[own]) * (1 + eps);
-      const double lower = (bounds.lower[i] - others) - eps * (bounds.lower[i] + others);
-      bounds.lower[i] = lower;
-      if (upper < lower) {
-        bounds.upper[i] = upper;
-        continue;
-      }
-      // Tighten upper to the distance to its own centre first: often that settles it.
-      if (lower > 0) {
-        upper = distanceOf(distanceTo(x + i * d, centers + own * d, d, rules.absolute), rules.absolute) * (1 + eps);
-        bounds.upper[i] = upper;
-        if (upper < lower) continue;
-      }
-      double best, next;
-      nearest(x + i * d, d, k, centers, labels + i, &best, &next);
-      setBounds(bounds, i, best, next, rules.absolute);
-    }
+    const Shifts shifts{shift.data(), maxShift, secondShift, farthest, eps};
+    settleRows(x, d, k, centers, begin, end, shifts, rules.absolute, nearest, labels,
+               bounds.upper.data(), bounds.lower.data());
   };
   CompatLloydResult result;
   std::int64_t unconverged = 0;
@@ -282,10 +329,10 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
       pool.forEach(blocks, [&](Index b, unsigned worker) {
         const Index begin = b * kBlockRows;
         const Index end = std::min(n, begin + kBlockRows);
-        if (result.steps == 0) firstPass(begin, end, worker);
+        if (result.steps == 0 || !bounded) firstPass(begin, end, worker);
         else laterPass(begin, end);
       });
-    } else if (result.steps == 0) {
+    } else if (result.steps == 0 || !bounded) {
       firstPass(0, n, 0);
     } else {
       laterPass(0, n);
