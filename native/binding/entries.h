@@ -19,6 +19,11 @@ Napi::Value FitSoftKMeansSync(const Napi::CallbackInfo& info);
 Napi::Value FitSoftKMeansAsync(const Napi::CallbackInfo& info);
 Napi::Value KMeansAssign(const Napi::CallbackInfo& info);
 
+Napi::Value FitMiniBatchKMeansSync(const Napi::CallbackInfo& info);
+Napi::Value FitMiniBatchKMeansAsync(const Napi::CallbackInfo& info);
+Napi::Value MiniBatchPartialFit(const Napi::CallbackInfo& info);
+Napi::Value MiniBatchLabelsInertia(const Napi::CallbackInfo& info);
+
 Napi::Value MixtureStatisticsSync(const Napi::CallbackInfo& info);
 Napi::Value MixtureStatisticsAsync(const Napi::CallbackInfo& info);
 Napi::Value StatisticsRead(const Napi::CallbackInfo& info);
