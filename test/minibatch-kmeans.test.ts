@@ -116,6 +116,27 @@ describe('MiniBatchKMeans.fit', () => {
     expectIdentical(low.clusterCenters.data, noMove.clusterCenters.data, 'tiny ratio: no centre moved');
   });
 
+  it('a ratio above 1 moves every centre (counts kept: none is left to copy from)', () => {
+    const truth = [
+      [10, 0],
+      [0, 20],
+      [30, 0],
+    ];
+    const batch = Array.from({ length: 8 }, (_, i) => [i, 100 + i]);
+    const km = new MiniBatchKMeans({ nClusters: 3, init: truth, reassignmentRatio: 2, seed: 1 }).partialFit(batch);
+    const c = km.clusterCenters.data;
+    const rows = [0, 1, 2].map((k) => batch.findIndex((x) => x[0] === c[2 * k] && x[1] === c[2 * k + 1]));
+    expect(rows.every((r) => r >= 0)).toBe(true);
+    expect(new Set(rows).size).toBe(3);
+    // Every row went to centre 1 ([0, 20] is nearest): counts [0, 8, 0], then all three moved.
+    expect(Array.from(km.counts)).toEqual([0, 8, 0]);
+    // With 4 rows, at most 2 centres move: the two of lowest count (ties to the lowest index).
+    const few = new MiniBatchKMeans({ nClusters: 3, init: truth, reassignmentRatio: 2, seed: 1 }).partialFit(batch.slice(0, 4));
+    const f = few.clusterCenters.data;
+    expect([f[2], f[3]]).toEqual([1.5, 101.5]); // centre 1 kept: the mean of the rows (its count was 0)
+    expect(Array.from(few.counts)).toEqual([4, 4, 4]);
+  });
+
   it('without computeLabels: no labels, inertia estimated from the batches', () => {
     const km = new MiniBatchKMeans({ nClusters: 3, batchSize: 50, seed: 7, computeLabels: false }).fitSync(X);
     expect(() => km.labels).toThrow(RangeError);
