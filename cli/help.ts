@@ -64,8 +64,9 @@ summary goes to stdout). A progress line (iteration, objective, change) is shown
 it is a terminal. A value that is not a number stops the read with its line (CSV) or row and
 its column.
 
-A file larger than 1 GiB is streamed: the fit reads it once per iteration, a chunk of rows at a
-time, and never holds it (gmm, gaussian-kmeans and soft-kmeans; not with --standardize).
+A file larger than 1 GiB (or GAUSSMIX_STREAM_BYTES bytes when set) is streamed: the fit reads
+it once per iteration, a chunk of rows at a time, and never holds it (gmm, gaussian-kmeans and
+soft-kmeans; not with --standardize).
 From the same start the model is the in-memory fit's, bit for bit; the default start of a
 streamed fit is computed from a seeded sample of 65,536 rows, so it differs from the in-memory
 default start.

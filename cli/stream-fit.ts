@@ -19,6 +19,12 @@ import type { ModelName } from './models.js';
  */
 export const STREAM_THRESHOLD_BYTES = 2 ** 30;
 
+/** The threshold in force: GAUSSMIX_STREAM_BYTES (an integer >= 0) when set, else the default. */
+export function streamThreshold(): number {
+  const v = process.env.GAUSSMIX_STREAM_BYTES;
+  return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : STREAM_THRESHOLD_BYTES;
+}
+
 /** The models whose estimators have `fitStream` (K-means has none: its fit is Lloyd's). */
 export function streamable(model: ModelName): boolean {
   return model !== 'kmeans';
@@ -37,7 +43,7 @@ export async function shouldStream(
   }
   if (source === '-' || !streamable(o.model) || o.standardize) return false;
   const st = await fs.promises.stat(source).catch(() => undefined);
-  return st !== undefined && st.isFile() && st.size > STREAM_THRESHOLD_BYTES;
+  return st !== undefined && st.isFile() && st.size > streamThreshold();
 }
 
 /** What a streamed fit needs of the estimator. */

@@ -89,6 +89,17 @@ describe('gaussmix fit --stream', () => {
     expect(json('soft-streamed.json')).toEqual(json('soft-memory.json'));
   }, 120_000);
 
+  it('streams a file above GAUSSMIX_STREAM_BYTES without being asked, and not one below', async () => {
+    const size = fs.statSync(file('data.csv')).size;
+    const args = ['fit', file('data.csv'), '-k', '3', '--init-model', file('start.json'), '--out', file('auto.json')];
+    const above = await run(args, { env: { GAUSSMIX_STREAM_BYTES: String(size - 1) } });
+    expect(above.code, above.stderr).toBe(0);
+    expect(above.stdout).toMatch(/\(streamed: one pass per iteration\)/);
+    const below = await run(args, { env: { GAUSSMIX_STREAM_BYTES: String(size) } });
+    expect(below.code, below.stderr).toBe(0);
+    expect(below.stdout).not.toMatch(/streamed/);
+  }, 120_000);
+
   it('draws the plot from a sampled pass', async () => {
     const svg = file('streamed.svg');
     const r = await run(['fit', file('data.arrow'), '-k', '3', '--stream', '--plot', svg, '--plot-points', '500', '-q']);
