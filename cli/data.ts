@@ -1,7 +1,8 @@
 /**
- * Reading data files: CSV/TSV (csv-parse; header detected, delimiter sniffed) and Apache Arrow
- * IPC (apache-arrow; file and stream formats), in chunks of rows, so that a command that only
- * needs one chunk at a time (predict) works on files larger than memory.
+ * Reading data files: CSV/TSV (csv-parse; header detected, delimiter sniffed), Apache Arrow
+ * IPC (apache-arrow; file and stream formats) and Parquet (hyparquet; see parquet.ts), in
+ * chunks of rows, so that a command that only needs one chunk at a time (predict, a streamed
+ * fit) works on files larger than memory.
  *
  * Every value becomes a float64; a value that is not a number stops the read with an error
  * naming the file, the line (CSV) or row (Arrow) and the column.
@@ -13,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type { RecordBatch, Schema } from 'apache-arrow';
 
 import { CliError, UsageError } from './args.js';
+import { isParquet, openParquet } from './parquet.js';
 
 export interface ReadOptions {
   /** Column names or 1-based indexes; default: every numeric column. */
@@ -39,7 +41,7 @@ export interface Chunk {
 export interface Table {
   /** What the source is called in messages (the path, or 'stdin'). */
   name: string;
-  format: 'csv' | 'arrow';
+  format: 'csv' | 'arrow' | 'parquet';
   /** The chosen columns' names, in order. */
   columns: string[];
   chunks: AsyncGenerator<Chunk>;
@@ -60,7 +62,9 @@ export function delimiterOption(v: string | undefined, command: string): string 
 }
 
 /** Opens a data source ('-' is stdin) and peeks at its first bytes. */
-async function openSource(source: string): Promise<{ name: string; head: Buffer; rest: () => AsyncGenerator<Buffer> }> {
+async function openSource(
+  source: string,
+): Promise<{ name: string; head: Buffer; rest: () => AsyncGenerator<Buffer>; close: () => Promise<void> }> {
   let stream: NodeJS.ReadableStream;
   const name = source === '-' ? 'stdin' : source;
   if (source === '-') {
@@ -91,7 +95,10 @@ async function openSource(source: string): Promise<{ name: string; head: Buffer;
       yield r.value;
     }
   }
-  return { name, head, rest };
+  const close = async (): Promise<void> => {
+    await it.return?.();
+  };
+  return { name, head, rest, close };
 }
 
 function isArrow(head: Buffer): boolean {
@@ -124,6 +131,18 @@ function chooseColumns(all: string[], numeric: boolean[], name: string, opts: Re
 export async function openTable(source: string, opts: ReadOptions): Promise<Table> {
   const src = await openSource(source);
   if (isArrow(src.head)) return openArrow(source, src, opts);
+  if (isParquet(src.head)) {
+    if (source === '-') throw new CliError('stdin: Parquet needs random access (its schema is at the end): give the file');
+    // Read by byte ranges of the file: this stream is not needed.
+    await src.close();
+    const pq = await openParquet(source, src.name);
+    const idx = chooseColumns(pq.names, pq.numeric, src.name, opts);
+    for (const i of idx) {
+      if (!pq.numeric[i]) throw new CliError(`${src.name}: column ${pq.names[i]} is not numeric`);
+    }
+    const columns = idx.map((i) => pq.names[i] as string);
+    return { name: src.name, format: 'parquet', columns, chunks: pq.chunks(columns) };
+  }
   return openCsv(src, opts);
 }
 

@@ -5,11 +5,13 @@ import * as path from 'node:path';
 import type { CovarianceType } from 'gaussmix';
 
 import { choice, CliError, int, list, MODEL_DATA_OPTIONS, num, parse, positionals, str, UsageError } from './args.js';
-import { delimiterOption, readAll } from './data.js';
+import { delimiterOption, readAll, type ReadOptions } from './data.js';
 import { count, fixed, matrix, ms, vector } from './format.js';
-import { build, COVARIANCES, describeFitted, modelFile, MODELS, type Fitted, type ModelName } from './models.js';
+import { build, COVARIANCES, describeFitted, modelFile, MODELS, type Estimator, type Fitted, type ModelName } from './models.js';
 import { domain, modelPanel, panel, plotRows, takeRows, plotFormat, writePlot } from './plot.js';
 import { Progress } from './progress.js';
+import { startFrom } from './start.js';
+import { fitStreamed, readRows, shouldStream, type StreamingEstimator } from './stream-fit.js';
 
 export const FIT_OPTIONS = {
   ...MODEL_DATA_OPTIONS,
@@ -17,6 +19,8 @@ export const FIT_OPTIONS = {
   stiffness: { type: 'string' },
   'plot-columns': { type: 'string' },
   'plot-points': { type: 'string' },
+  stream: { type: 'boolean' },
+  'init-model': { type: 'string' },
 } as const;
 
 /** Which two of the model's columns to plot (names or 1-based indexes); default the first two. */
@@ -85,35 +89,55 @@ export async function fitCommand(argv: string[]): Promise<void> {
   const delimiter = delimiterOption(str(p, 'delimiter'), cmd);
   const quiet = p.values.quiet === true;
 
-  const data = await readAll(source, { command: cmd, columns: list(p, 'columns'), delimiter });
-  const d = data.columns.length;
-  const dims = plot !== undefined ? plotDims(data.columns, plotColumns, cmd) : undefined;
-  if (plot !== undefined && d < 2) throw new CliError(`--plot needs two columns; ${data.name} gives one (${data.columns[0]})`);
-  if (k > data.rows) throw new CliError(`--components ${k} is more than the ${data.rows} rows of ${data.name}`);
   const standardize = p.values.standardize === true;
-  const estimator = build({ model, k, covariance, seed, threads, nInit, maxIter, tol, stiffness, standardize });
+  const read: ReadOptions = { command: cmd, columns: list(p, 'columns'), ...(delimiter ? { delimiter } : {}) };
+  const initModel = str(p, 'init-model');
+  if (initModel !== undefined && standardize) throw new UsageError('--init-model and --standardize do not go together', cmd);
+  const streamed = await shouldStream(source, { forced: p.values.stream === true, model, standardize, command: cmd });
   const progress = new Progress(!quiet);
-  const X = { data: data.data, shape: [data.rows, d] };
   const what = model === 'kmeans' ? 'inertia' : 'log-likelihood';
+  const onIteration = progress.enabled
+    ? ({ init, iter, objective, change }: { init: number; iter: number; objective: number; change: number }) => {
+        progress.update(`fit: init ${init + 1}  iteration ${iter}  ${what} ${objective.toPrecision(8)}  change ${change.toPrecision(3)}`);
+      }
+    : undefined;
+  // The estimator, once the columns are known (a start from a model file is checked against them).
+  const make = async (columns: string[]) => {
+    if (plot !== undefined && columns.length < 2) throw new CliError(`--plot needs two columns; ${source === '-' ? 'stdin' : source} gives one (${columns[0]})`);
+    if (plot !== undefined) plotDims(columns, plotColumns, cmd);
+    const start = initModel === undefined ? undefined : await startFrom(initModel, { model, k, columns, command: cmd });
+    if (start?.covariance !== undefined && model === 'gmm' && p.values.covariance === undefined) covariance = start.covariance as CovarianceType;
+    return build({ model, k, covariance, seed, threads, nInit, maxIter, tol, stiffness, standardize, start: start?.options });
+  };
+  let data: { name: string; columns: string[]; rows: number; data?: Float64Array };
+  let estimator: Awaited<ReturnType<typeof make>>;
   const t0 = performance.now();
   try {
-    await estimator.fit(X, {
-      onIteration: progress.enabled
-        ? ({ init, iter, objective, change }) => {
-            progress.update(`fit: init ${init + 1}  iteration ${iter}  ${what} ${objective.toPrecision(8)}  change ${change.toPrecision(3)}`);
-          }
-        : undefined,
-    });
-  } catch (err) {
+    if (streamed) {
+      const fit = await fitStreamed(async (columns) => (await make(columns)) as Estimator & StreamingEstimator, source, read, onIteration);
+      data = fit;
+      estimator = fit.estimator;
+    } else {
+      const all = await readAll(source, read);
+      data = all;
+      if (k > all.rows) throw new CliError(`--components ${k} is more than the ${all.rows} rows of ${all.name}`);
+      estimator = await make(all.columns);
+      try {
+        await estimator.fit({ data: all.data, shape: [all.rows, all.columns.length] }, { onIteration });
+      } catch (err) {
+        throw new CliError(`the fit failed: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  } finally {
     progress.done();
-    throw new CliError(`the fit failed: ${(err as Error).message}`, { cause: err });
   }
-  progress.done();
+  const d = data.columns.length;
+  const dims = plot !== undefined ? plotDims(data.columns, plotColumns, cmd) : undefined;
   const seconds = performance.now() - t0;
   const fitted = describeFitted(estimator);
   const json = `${JSON.stringify(modelFile(estimator, data.columns), null, 1)}\n`;
   const text = summary(fitted, data.columns, seconds);
-  const info = `read ${count(data.rows)} rows × ${d} columns from ${data.name}${standardize ? ' (standardised)' : ''}`;
+  const info = `read ${count(data.rows)} rows × ${d} columns from ${data.name}${standardize ? ' (standardised)' : ''}${streamed ? ' (streamed: one pass per iteration)' : ''}`;
   if (out === undefined || out === '-') {
     process.stdout.write(json);
     if (!quiet) process.stderr.write(`${info}\n${text}\n`);
@@ -126,7 +150,7 @@ export async function fitCommand(argv: string[]): Promise<void> {
   if (plot !== undefined && dims) {
     const [i, j] = dims;
     const rows = plotRows(data.rows, plotPoints);
-    const P = takeRows(data.data, d, rows);
+    const P = data.data ? takeRows(data.data, d, rows) : await readRows(source, read, data.columns, rows);
     const shown = rows.length < data.rows ? `${count(rows.length)} of ${count(data.rows)} points shown` : `${count(data.rows)} points`;
     const spec = modelPanel(fitted, P, rows.length, i, j, {
       id: 'fit',

@@ -4,7 +4,7 @@ export const MAIN_HELP = `gaussmix: Gaussian mixtures and the K-means family fro
 
 Usage:
   gaussmix demo [--out DIR]                      fit four methods to known mixtures, draw them
-  gaussmix fit DATA --components K [options]     fit a model to a CSV/TSV or Arrow file
+  gaussmix fit DATA --components K [options]     fit a model to a CSV/TSV, Arrow or Parquet file
   gaussmix predict MODEL DATA [--proba]          labels or probabilities as CSV on stdout
   gaussmix select DATA [--components 1..10]      BIC/AIC over K and covariance types
   gaussmix help [COMMAND]                        this text, or a command's
@@ -59,9 +59,17 @@ Examples:
   fit: `Usage: gaussmix fit DATA --components K [options]
 
 Fits one model to the numeric columns of DATA (CSV/TSV with or without a header, Apache Arrow
-IPC, or - for stdin) and writes the model as JSON: to stdout, or to --out FILE (then a summary
-goes to stdout). A progress line (iteration, objective, change) is shown on stderr when it is
-a terminal. A value that is not a number stops the read with its line and column.
+IPC, Parquet, or - for stdin) and writes the model as JSON: to stdout, or to --out FILE (then a
+summary goes to stdout). A progress line (iteration, objective, change) is shown on stderr when
+it is a terminal. A value that is not a number stops the read with its line (CSV) or row and
+its column.
+
+A file larger than 1 GiB (or GAUSSMIX_STREAM_BYTES bytes when set) is streamed: the fit reads
+it once per iteration, a chunk of rows at a time, and never holds it (gmm, gaussian-kmeans and
+soft-kmeans; not with --standardize).
+From the same start the model is the in-memory fit's, bit for bit; the default start of a
+streamed fit is computed from a seeded sample of 65,536 rows, so it differs from the in-memory
+default start.
 
 Options:
   -k, --components K   number of components / clusters (required)
@@ -78,6 +86,9 @@ Options:
       --max-iter N     iteration limit
       --tol X          convergence tolerance
       --stiffness B    soft-kmeans stiffness β = 1/σ²
+      --init-model F   start from the parameters of the model file F (written by fit --out:
+                       same model, components and columns)
+      --stream         stream DATA whatever its size (a file, not stdin)
   -o, --out FILE       write the model JSON here (default stdout)
   -p, --plot FILE      draw the fit as SVG or PNG (by FILE's extension): points coloured by
                        assignment, centres, ellipses
@@ -89,6 +100,7 @@ Examples:
   gaussmix fit iris.csv -k 3 --out model.json
   gaussmix fit iris.csv -k 3 -c diag --columns petal_length,petal_width --plot petals.svg
   gaussmix fit data.arrow -k 5 --model kmeans --seed 7 --out km.json
+  gaussmix fit big.parquet -k 8 -c diag --stream --init-model start.json --out model.json
   cat data.tsv | gaussmix fit - -k 2 --standardize > model.json
 `,
   predict: `Usage: gaussmix predict MODEL DATA [--proba] [options]

@@ -63,6 +63,8 @@ export interface BuildOptions {
   stiffness?: number | undefined;
   /** Standardise the columns inside the model (the estimators' `standardize` option). */
   standardize?: boolean | undefined;
+  /** Explicit starting values (estimator options; see start.ts). */
+  start?: Record<string, unknown> | undefined;
 }
 
 /** A new, unfitted estimator for the options. */
@@ -79,6 +81,7 @@ export function build(o: BuildOptions): Estimator {
     maxIter: o.maxIter,
     tol: o.tol,
     standardize: o.standardize || undefined,
+    ...o.start,
   };
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
   try {

@@ -14,6 +14,13 @@ export {
 export type { GaussianMixtureOptions, MixtureOptionsJSON } from './mixture-options.js';
 export { KMeans, type KMeansJSON, type KMeansOptions, type KMeansStateJSON } from './kmeans.js';
 export {
+  MiniBatchKMeans,
+  type MiniBatchKMeansJSON,
+  type MiniBatchKMeansOptions,
+  type MiniBatchKMeansOptionsJSON,
+  type MiniBatchKMeansStateJSON,
+} from './minibatch-kmeans.js';
+export {
   SoftKMeans,
   type SoftKMeansJSON,
   type SoftKMeansOptions,

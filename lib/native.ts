@@ -105,7 +105,7 @@ export interface NativeTask<T> {
  * thread, when the fit ends (never if this thread's environment is torn down first). No promise
  * is created natively: one left pending by a teardown would hold native memory.
  */
-type RawFitAsync<O, R> = (
+export type RawFitAsync<O, R> = (
   X: Float64Array,
   n: number,
   d: number,
@@ -128,7 +128,7 @@ type RawAddon = Omit<
 };
 
 /** A raw asynchronous entry as a function returning { promise, cancel }. */
-function asTask<O, R>(start: RawFitAsync<O, R>, cancelFit: (id: number) => void) {
+export function asTask<O, R>(start: RawFitAsync<O, R>, cancelFit: (id: number) => void) {
   return (X: Float64Array, n: number, d: number, options: O, onIteration?: NativeIterationCallback): NativeTask<R> => {
     let settle: (error: unknown, result: R) => void = () => undefined;
     const promise = new Promise<R>((resolve, reject) => {

@@ -21,11 +21,15 @@ export interface Result {
   stderr: string;
 }
 
-/** Runs `node [nodeArgs] gaussmix.js ...args`, optionally feeding stdin. */
-export function run(args: string[], options: { input?: string | Buffer; cwd?: string; nodeArgs?: string[] } = {}): Promise<Result> {
+/** Runs `node [nodeArgs] gaussmix.js ...args`, optionally feeding stdin (env: added variables). */
+export function run(
+  args: string[],
+  options: { input?: string | Buffer; cwd?: string; nodeArgs?: string[]; env?: Record<string, string> } = {},
+): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], {
       cwd: options.cwd ?? root,
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

@@ -30,6 +30,10 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"mixtureMaximise", MixtureMaximise},       {"softKMeansMaximise", SoftKMeansMaximise},
       {"mixtureStart", MixtureStart},             {"seedCentres", SeedCentres},
       {"columnsToRows", ColumnsToRows},
+      {"fitMiniBatchKMeansSync", FitMiniBatchKMeansSync},
+      {"fitMiniBatchKMeansAsync", FitMiniBatchKMeansAsync},
+      {"miniBatchPartialFit", MiniBatchPartialFit},
+      {"miniBatchLabelsInertia", MiniBatchLabelsInertia},
       {"cancelFit", CancelFit},
       {"compatLloyd", CompatLloyd},
   };

@@ -20,6 +20,11 @@ Napi::Value FitSoftKMeansAsync(const Napi::CallbackInfo& info);
 Napi::Value KMeansAssign(const Napi::CallbackInfo& info);
 Napi::Value CompatLloyd(const Napi::CallbackInfo& info);
 
+Napi::Value FitMiniBatchKMeansSync(const Napi::CallbackInfo& info);
+Napi::Value FitMiniBatchKMeansAsync(const Napi::CallbackInfo& info);
+Napi::Value MiniBatchPartialFit(const Napi::CallbackInfo& info);
+Napi::Value MiniBatchLabelsInertia(const Napi::CallbackInfo& info);
+
 Napi::Value MixtureStatisticsSync(const Napi::CallbackInfo& info);
 Napi::Value MixtureStatisticsAsync(const Napi::CallbackInfo& info);
 Napi::Value StatisticsRead(const Napi::CallbackInfo& info);

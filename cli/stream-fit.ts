@@ -1,0 +1,115 @@
+/**
+ * `fit` over a file it does not hold: the estimators' `fitStream`, one pass over the file per
+ * EM iteration (re-opened for each pass), each chunk of rows handed over as it is read. From
+ * the same start the model is the in-memory fit's, bit for bit.
+ */
+import * as fs from 'node:fs';
+
+import type { IterationInfo, NDArray, StreamFitOptions } from 'gaussmix';
+
+import { CliError, UsageError } from './args.js';
+import { openTable, type ReadOptions, type Table } from './data.js';
+import type { ModelName } from './models.js';
+
+/**
+ * Files larger than this are streamed by `fit` (unless the model cannot be): 1 GiB. An
+ * in-memory fit holds the rows as float64 (8 bytes a value) beside the parser's work, and a CSV
+ * file takes about 2 to 3 times the bytes of its values, so at this size the rows alone pass
+ * the gigabyte.
+ */
+export const STREAM_THRESHOLD_BYTES = 2 ** 30;
+
+/** The threshold in force: GAUSSMIX_STREAM_BYTES (an integer >= 0) when set, else the default. */
+export function streamThreshold(): number {
+  const v = process.env.GAUSSMIX_STREAM_BYTES;
+  return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : STREAM_THRESHOLD_BYTES;
+}
+
+/** The models whose estimators have `fitStream` (K-means has none: its fit is Lloyd's). */
+export function streamable(model: ModelName): boolean {
+  return model !== 'kmeans';
+}
+
+/** Whether `fit` streams `source`: forced by --stream, or a file above the threshold. */
+export async function shouldStream(
+  source: string,
+  o: { forced: boolean; model: ModelName; standardize: boolean; command: string },
+): Promise<boolean> {
+  if (o.forced) {
+    if (source === '-') throw new UsageError('--stream reads the file once per iteration: give a file, not stdin', o.command);
+    if (!streamable(o.model)) throw new UsageError(`--stream: --model ${o.model} has no streamed fit (use gmm, gaussian-kmeans or soft-kmeans)`, o.command);
+    if (o.standardize) throw new UsageError('--stream and --standardize do not go together (the scaling needs a pass of its own)', o.command);
+    return true;
+  }
+  if (source === '-' || !streamable(o.model) || o.standardize) return false;
+  const st = await fs.promises.stat(source).catch(() => undefined);
+  return st !== undefined && st.isFile() && st.size > streamThreshold();
+}
+
+/** What a streamed fit needs of the estimator. */
+export interface StreamingEstimator {
+  fitStream(source: () => AsyncIterable<NDArray>, options?: StreamFitOptions): Promise<unknown>;
+}
+
+/** What the passes learnt of the file. */
+export interface StreamedData {
+  name: string;
+  columns: string[];
+  rows: number;
+}
+
+/**
+ * Fits the estimator `make` gives for the file's columns by `fitStream`; the columns are
+ * chosen once (by the first opening) and every pass reads those. A bad value stops the pass with the file's error (its
+ * line or row, and column).
+ */
+export async function fitStreamed<E extends StreamingEstimator>(
+  make: (columns: string[]) => Promise<E>,
+  source: string,
+  read: ReadOptions,
+  onIteration: ((info: IterationInfo) => void) | undefined,
+): Promise<StreamedData & { estimator: E }> {
+  let first: Table | undefined = await openTable(source, read);
+  const { name, columns } = first;
+  const d = columns.length;
+  const estimator = await make(columns);
+  let rows = 0;
+  const pass = async function* (): AsyncGenerator<NDArray> {
+    const table = first ?? (await openTable(source, { ...read, columns }));
+    first = undefined;
+    let seen = 0;
+    for await (const c of table.chunks) {
+      seen += c.rows;
+      yield { data: c.data, shape: [c.rows, d] };
+    }
+    rows = seen;
+  };
+  try {
+    await estimator.fitStream(pass, onIteration ? { onIteration } : undefined);
+  } catch (err) {
+    // The file's own errors (a bad value at a line or row) are said as they are.
+    if (err instanceof CliError || err instanceof UsageError) throw err;
+    throw new CliError(`the fit failed: ${(err as Error).message}`, { cause: err });
+  }
+  if (rows === 0) throw new CliError(`${name}: no data rows`);
+  return { name, columns, rows, estimator };
+}
+
+/** The rows `wanted` (increasing indexes) of the file's chosen columns, read in one more pass. */
+export async function readRows(source: string, read: ReadOptions, columns: string[], wanted: number[]): Promise<Float64Array> {
+  const d = columns.length;
+  const out = new Float64Array(wanted.length * d);
+  const table = await openTable(source, { ...read, columns });
+  let row0 = 0;
+  let next = 0;
+  for await (const c of table.chunks) {
+    while (next < wanted.length && (wanted[next] as number) < row0 + c.rows) {
+      const r = (wanted[next] as number) - row0;
+      out.set(c.data.subarray(r * d, r * d + d), next * d);
+      next++;
+    }
+    row0 += c.rows;
+    if (next === wanted.length) break;
+  }
+  return out;
+}
