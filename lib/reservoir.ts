@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { streamChunks, WeightedStreamFound, type PassSettings, type StreamSource } from './stream.js';
+import { passWeightedOnce, streamChunks, type PassSettings, type StreamSource } from './stream.js';
 
 /** A row-major sample of rows with their weights (when the rows are weighted). */
 export interface StreamSample {
@@ -96,21 +96,14 @@ export function reservoirPlan(total: number, size: number, seed: number, restart
  * any batching of the stream. A pass that meets the stream's first weighted batch starts again,
  * weighted.
  */
-export async function reservoirPass(
+export function reservoirPass(
   source: StreamSource,
   settings: PassSettings,
   size: number,
   seed: number,
   restart: number,
 ): Promise<StreamSample> {
-  for (;;) {
-    try {
-      return await reservoirOnce(source, settings, size, seed, restart);
-    } catch (err) {
-      if (!(err instanceof WeightedStreamFound)) throw err;
-      settings.weighted = true;
-    }
-  }
+  return passWeightedOnce(settings, () => reservoirOnce(source, settings, size, seed, restart));
 }
 
 async function reservoirOnce(

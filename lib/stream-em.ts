@@ -15,7 +15,7 @@ import {
 } from './errors.js';
 import { functionOption, integerOption, readOptionsObject, signalOption } from './options.js';
 import { Statistics, wrapStatistics } from './statistics.js';
-import { streamChunks, WeightedStreamFound, type PassSettings, type StreamChunk, type StreamSource } from './stream.js';
+import { passWeightedOnce, streamChunks, type PassSettings, type StreamChunk, type StreamSource } from './stream.js';
 import type { IterationInfo } from './types.js';
 
 /** Options of `fitStream`. */
@@ -66,19 +66,12 @@ function checkAborted(signal: AbortSignal | undefined): void {
  * is computed, and merges their statistics in row order. A pass that meets the stream's first
  * weighted batch starts again, weighted (the in-memory equivalent weighs every row).
  */
-export async function statisticsPass(
+export function statisticsPass(
   source: StreamSource,
   settings: PassSettings,
   request: (chunk: StreamChunk) => NativeStatisticsRequest,
 ): Promise<Statistics> {
-  for (;;) {
-    try {
-      return await onePass(source, settings, request);
-    } catch (err) {
-      if (!(err instanceof WeightedStreamFound)) throw err;
-      settings.weighted = true;
-    }
-  }
+  return passWeightedOnce(settings, () => onePass(source, settings, request));
 }
 
 async function onePass(
