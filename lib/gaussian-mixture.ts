@@ -483,6 +483,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
         },
         control,
       );
+      await control.drain?.();
       const d = passes.d ?? result.params.means.length / o.nComponents;
       return this.#stateOf(result.params, d, result, Object.freeze([]), undefined);
     });

@@ -324,6 +324,7 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
       );
       // One more pass, under the final means, for each cluster's share of the data.
       const shares = native().softKMeansMaximise(Statistics.bytesOf(await pass(result.params)), result.params.means);
+      await control.drain?.();
       return Object.freeze({
         d: passes.d ?? result.params.means.length / k,
         params: result.params,

@@ -172,6 +172,8 @@ export interface StreamControl {
   readonly resume?: EmCheckpoint<unknown>;
   /** Called (and awaited) after every start and every iteration. */
   readonly checkpoint?: (state: EmCheckpoint<unknown>) => Promise<void>;
+  /** Awaited before the fit commits its result (the last checkpoint has landed). */
+  readonly drain?: () => Promise<void>;
 }
 
 /** native/core/em.cc runEm, over passes; from `control.resume` when given. */

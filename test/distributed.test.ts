@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage } from '../lib/distributed/codec.js';
 import { fitDistributed, startWorker } from '../lib/distributed/index.js';
 import { QUEUE_PREFIX, RunKeys } from '../lib/distributed/keys.js';
-import { JOB_NAME, type ShardJobData } from '../lib/distributed/run.js';
+import { STORE_RESULT, type ShardJobData } from '../lib/distributed/run.js';
 import { decodeTask, readShard, runTask } from '../lib/distributed/tasks.js';
 import {
   AbortError,
@@ -365,7 +365,8 @@ describe('statistics from a worker are checked', () => {
         const shard = readShard(loadShard(data.spec as ShardSpec), 'shard');
         let bytes = await runTask(task, shard, data.shard, { threads: 1, what: 'shard' });
         if (task.task === 'statistics' && data.shard === 2) bytes = corrupt(bytes);
-        await redis.set(keys.result(data.epoch, data.round, data.shard), Buffer.from(bytes), 'PX', 60_000);
+        // (Stored as the real workers do: only while the round's task exists.)
+        await redis.eval(STORE_RESULT, 2, keys.task(data.epoch, data.round), keys.result(data.epoch, data.round, data.shard), Buffer.from(bytes), 60_000);
         return { ms: 0, worker: 'rogue', simd: native().simd };
       },
       { connection, prefix: QUEUE_PREFIX },

@@ -125,7 +125,8 @@ export async function fitDistributed<M extends DistributedModel>(
       initSampleRows,
       fallbackSeed: seed,
       resume,
-      checkpoint: (state) => run.write(run.keys.checkpoint, encodeMessage({ identity, state })),
+      checkpoint: async (state) => run.saveCheckpoint(encodeMessage({ identity, state })),
+      drain: () => run.flush(),
     });
     return model;
   } catch (err) {

@@ -87,12 +87,16 @@ export function shardError(what: string, shard: number, spec: unknown, message: 
   });
 }
 
-/** Sets KEYS[2] to ARGV[2] (time to live ARGV[3] ms) if KEYS[1] holds the epoch ARGV[1]; refreshes KEYS[3...]. */
+/**
+ * If KEYS[1] holds the epoch ARGV[1]: sets KEYS[2] to ARGV[2] with a time to live of ARGV[3] ms,
+ * refreshes that of KEYS[1], KEYS[3] and KEYS[4] (the run's lasting keys), and deletes KEYS[5...]
+ * (the last round's keys). One round trip per round.
+ */
 const FENCED_SET = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-for i = 3, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
+for i = 1, 4 do if i ~= 2 then redis.call('PEXPIRE', KEYS[i], ARGV[3]) end end
+for i = 5, #KEYS do redis.call('DEL', KEYS[i]) end
 return 1
 `;
 
@@ -173,6 +177,8 @@ export class Run {
   #round = 0;
   /** The variant of the native code of the run's workers. */
   #simd: string | undefined;
+  /** The checkpoint writes in flight (see saveCheckpoint). */
+  #checkpointing: Promise<void> | undefined;
 
   private constructor(
     o: RunOptions,
@@ -239,41 +245,64 @@ export class Run {
   }
 
   /**
-   * Writes a key of the run if this coordinator still owns it (and refreshes the time to live of
-   * the run's lasting keys).
+   * Writes a key of the run if this coordinator still owns it, refreshes the time to live of the
+   * run's lasting keys, and deletes `stale` keys.
    * @throws Error - code ERR_GAUSSMIX_RUN when another coordinator has taken the run over.
    */
-  async write(key: string, value: Uint8Array | string): Promise<void> {
+  async write(key: string, value: Uint8Array | string, stale: readonly string[] = []): Promise<void> {
     const k = this.keys;
     const bytes = typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    const done = await this.#redis.gaussmixFencedSet(4, k.epoch, key, k.meta, k.checkpoint, this.epoch, bytes, this.#o.keyTtlMs);
+    const keys = [k.epoch, key, k.meta, k.checkpoint, ...stale];
+    // (After the checkpoint sent before: one connection keeps the order, one round trip for both.)
+    const [done] = await Promise.all([
+      this.#redis.gaussmixFencedSet(keys.length, ...keys, this.epoch, bytes, this.#o.keyTtlMs),
+      this.flush(),
+    ]);
     if (done !== 1) throw runError(this.#o.what, k.runId, 'was taken over by another coordinator (started with the same runId)');
   }
 
   /**
-   * One round: the task, one job per shard, and each shard's result, in shard order.
-   * @throws Error - code ERR_GAUSSMIX_SHARD naming the shard whose job failed or timed out;
-   *   AbortError when the signal fires.
+   * Sends a checkpoint without waiting for Redis: it is awaited with the next write (the next
+   * round's task, in the same round trip) or by {@link Run.flush}. A coordinator that dies before
+   * it lands resumes from the checkpoint before, with the same bits.
    */
-  async round(task: Task): Promise<Uint8Array[]> {
+  saveCheckpoint(value: Uint8Array): void {
+    const sent = this.write(this.keys.checkpoint, value); // (which waits for the one before)
+    sent.catch(() => undefined); // (seen by the next write or flush)
+    this.#checkpointing = sent;
+  }
+
+  /**
+   * Waits for the checkpoint in flight.
+   * @throws Error - code ERR_GAUSSMIX_RUN when another coordinator has taken the run over.
+   */
+  async flush(): Promise<void> {
+    const pending = this.#checkpointing;
+    this.#checkpointing = undefined;
+    await pending;
+  }
+
+  /**
+   * One round: the task, one job per shard, and each shard's result, in shard order, read by
+   * `read` as it arrives (the reading of the first overlaps the wait for the last).
+   * @param read - checks and decodes a shard's result bytes; what it throws fails the round.
+   * @throws Error - code ERR_GAUSSMIX_SHARD naming the shard whose job failed or timed out (or
+   *   what `read` throws); AbortError when the signal fires.
+   */
+  async round<T>(task: Task, read: (bytes: Uint8Array, shard: number) => T): Promise<T[]> {
     const o = this.#o;
     const label = task.task;
     const start = performance.now();
     const round = this.#round++;
     const taskKey = this.keys.task(this.epoch, round);
-    if (this.#stale.length) {
-      const stale = this.#stale;
-      this.#stale = [];
-      await this.#redis.del(...stale);
-    }
-    await this.write(taskKey, encodeTask(task));
+    await this.write(taskKey, encodeTask(task), this.#stale);
     const ids = o.shards.map((_, i) => this.keys.jobId(this.epoch, round, i));
     const resultKeys = o.shards.map((_, i) => this.keys.result(this.epoch, round, i));
     this.#stale = [taskKey, ...resultKeys];
     const jobs: ShardJobResult[] = o.shards.map(() => ({ ms: 0, worker: '', simd: '' }));
     const finished = ids.map(
       (id, shard) =>
-        new Promise<Uint8Array>((resolve, reject) => {
+        new Promise<T>((resolve, reject) => {
           this.#pending.add(id);
           this.#waiters.set(id, {
             resolve: (returnvalue) => {
@@ -285,9 +314,9 @@ export class Run {
                 return;
               }
               this.#redis.getBuffer(resultKeys[shard] as string).then((bytes) => {
-                if (bytes) resolve(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+                if (bytes) resolve(read(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), shard));
                 else reject(shardError(o.what, shard, o.shards[shard], `finished ${label} in round ${round} but its result is missing from Redis`));
-              }, reject);
+              }).catch(reject);
             },
             reject: (reason) => {
               this.#forget(id);
@@ -317,7 +346,7 @@ export class Run {
   }
 
   /** Waits for every shard's result; the first failure, the timeout or the signal ends the wait. */
-  async #settle(finished: Promise<Uint8Array>[], ids: string[], label: string, round: number): Promise<Uint8Array[]> {
+  async #settle<T>(finished: Promise<T>[], ids: string[], label: string, round: number): Promise<T[]> {
     const o = this.#o;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -377,6 +406,7 @@ export class Run {
    * without retries.
    */
   async finish(): Promise<void> {
+    await this.flush().catch(() => undefined); // (a checkpoint that lands later would stay)
     const pending = [...this.#pending];
     for (const id of pending) this.#forget(id);
     await Promise.allSettled(pending.map((id) => this.#queue.remove(id)));

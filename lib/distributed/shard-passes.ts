@@ -55,8 +55,7 @@ export class ShardPasses implements RowPasses {
   /** The shards' rows, features and weights (one round, the first time). */
   async #described(): Promise<ShardsShape> {
     if (this.#shape) return this.#shape;
-    const results = await this.#run.round({ task: 'describe' });
-    const descriptions = results.map((bytes, i): ShardDescription => {
+    const descriptions = await this.#run.round({ task: 'describe' }, (bytes, i): ShardDescription => {
       try {
         return decodeDescription(bytes, 'its description');
       } catch (err) {
@@ -78,10 +77,11 @@ export class ShardPasses implements RowPasses {
 
   async statistics(request: PassRequest): Promise<Statistics> {
     const shape = await this.#described();
-    const results = await this.#run.round({ task: 'statistics', request, weighted: shape.weighted });
+    const shardStatistics = await this.#run.round({ task: 'statistics', request, weighted: shape.weighted }, (bytes, i) =>
+      this.#checkStatistics(bytes, i, request, shape),
+    );
     let total: Statistics | undefined;
-    results.forEach((bytes, i) => {
-      const stats = this.#checkStatistics(bytes, i, request, shape);
+    shardStatistics.forEach((stats, i) => {
       try {
         total = total === undefined ? stats : total.merge(stats);
       } catch (err) {
@@ -117,27 +117,31 @@ export class ShardPasses implements RowPasses {
     const { d, weighted, starts } = shape;
     const plan = reservoirPlan(shape.rows, size, seed, restart);
     const rows = plan.slice().sort();
-    const results = await this.#run.round({ task: 'sample', rows, starts, weighted });
-    // The shards' rows, in shard order, are the sample's rows in ascending order.
-    const sorted = new Float64Array(rows.length * d);
-    const sortedWeights = weighted ? new Float64Array(rows.length) : undefined;
-    let at = 0;
-    results.forEach((bytes, i) => {
-      const end = i + 1 < starts.length ? (starts[i + 1] as number) : Infinity;
-      let count = 0;
-      while (at + count < rows.length && (rows[at + count] as number) < end) count++;
+    // Each shard's part of the sample: the rows of `rows` in its range.
+    const first = new Array<number>(starts.length + 1).fill(rows.length);
+    for (let i = starts.length - 1, at = rows.length; i >= 0; i--) {
+      while (at > 0 && (rows[at - 1] as number) >= (starts[i] as number)) at--;
+      first[i] = at;
+    }
+    const parts = await this.#run.round({ task: 'sample', rows, starts, weighted }, (bytes, i) => {
       let part;
       try {
         part = decodeSample(bytes, 'its sample');
       } catch (err) {
         throw this.#error(i, `sent a bad sample: ${(err as Error).message}`, err);
       }
+      const count = (first[i + 1] as number) - (first[i] as number);
       if (part.data.length !== count * d || (weighted && part.weights?.length !== count)) {
         throw this.#error(i, `sent ${part.data.length / d} sample rows instead of ${count}`);
       }
-      sorted.set(part.data, at * d);
-      if (sortedWeights) sortedWeights.set(part.weights as Float64Array, at);
-      at += count;
+      return part;
+    });
+    // The shards' rows, in shard order, are the sample's rows in ascending order.
+    const sorted = new Float64Array(rows.length * d);
+    const sortedWeights = weighted ? new Float64Array(rows.length) : undefined;
+    parts.forEach((part, i) => {
+      sorted.set(part.data, (first[i] as number) * d);
+      if (sortedWeights) sortedWeights.set(part.weights as Float64Array, first[i] as number);
     });
     // Back in the slots' order: slot s holds row plan[s].
     const position = new Map<number, number>();

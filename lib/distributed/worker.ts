@@ -18,7 +18,7 @@ import { connectionOption, connectRedis } from './connection.js';
 import { dependencies } from './deps.js';
 import { QUEUE_PREFIX, queueOption, runIdOption, RunKeys } from './keys.js';
 import { JOB_NAME, specText, STORE_RESULT, type ShardJobData, type ShardJobResult } from './run.js';
-import { decodeTask, readShard, runTask, type Task } from './tasks.js';
+import { decodeTask, readShard, runTask, type LoadedShard, type Task } from './tasks.js';
 import { ErrorCode } from '../errors.js';
 import { native } from '../native.js';
 import { functionOption, integerOption, readOptionsObject, resolveThreads, threadsOption } from '../options.js';
@@ -43,7 +43,8 @@ export interface WorkerOptions {
   /**
    * Gives the rows of a shard from its spec (as passed to `fitDistributed`): a DataInput,
    * `{ X, sampleWeight }`, or a StreamSource (read once per job). Called for every job: keep
-   * the shards in memory in a cache of your own when they fit.
+   * the shards in memory in a cache of your own when they fit (the rows of an object returned
+   * again are not checked again: do not change them in place).
    */
   loadShard: (shard: ShardSpec) => ShardData | Promise<ShardData>;
   /** Jobs run at once (default 1). */
@@ -95,6 +96,7 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
   redis.defineCommand('gaussmixStoreResult', { numberOfKeys: 2, lua: STORE_RESULT });
 
   const workerName = `${hostname()}/${process.pid}`;
+  const checked = new WeakMap<object, LoadedShard>();
   const tasks = new Map<string, Promise<Task | null>>();
   const taskOf = (key: string, name: string): Promise<Task | null> => {
     let t = tasks.get(key);
@@ -116,9 +118,13 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     const name = `shard ${data.shard} (${specText(data.spec)})`;
     const task = await taskOf(taskKey, `the task of ${name}`);
     if (!task) throw unrecoverable(`run '${data.run}' is over (its round ${data.round} has no task in Redis)`);
-    let shard;
+    let shard: LoadedShard;
     try {
-      shard = readShard(await loadShard(data.spec), name);
+      const loaded = await loadShard(data.spec);
+      // The same object again (a loadShard that keeps its shards): its rows were checked.
+      const known = typeof loaded === 'object' && loaded !== null ? checked.get(loaded) : undefined;
+      shard = known ?? readShard(loaded, name);
+      if (!known && typeof loaded === 'object' && loaded !== null) checked.set(loaded, shard);
     } catch (err) {
       // Bad data from loadShard is the same at every attempt; other errors may pass.
       throw isArgumentError(err) ? unrecoverable((err as Error).message) : err;
