@@ -156,7 +156,6 @@ describe('checks before connecting', () => {
     await expect(fitDistributed(gm(), SPECS, { connection: c, jobTimeoutMs: 0 })).rejects.toThrow(/jobTimeoutMs/);
     await expect(fitDistributed(gm(), SPECS, { connection: c, nope: 1 } as never)).rejects.toThrow(/nope/);
     await expect(startWorker({ connection: c, loadShard: 'x' } as never)).rejects.toThrow(/loadShard/);
-    await expect(new GaussianMixture({ ...mixtureOptions('diag'), onCollapse: 'reseed' }).fitStream(() => [])).rejects.toThrow(/reseed/);
   });
 });
 
@@ -181,6 +180,12 @@ describe('3 worker processes, 7 shards', () => {
       expect(await runKeys()).toEqual([]);
     });
   }
+
+  it("onCollapse 'reseed' is refused (as by fitStream), and the run leaves nothing", async () => {
+    const model = new GaussianMixture({ ...mixtureOptions('diag'), onCollapse: 'reseed' });
+    await expect(fitDistributed(model, SPECS, { connection, queue })).rejects.toThrow(/onCollapse 'reseed' is not supported/);
+    expect(await runKeys()).toEqual([]);
+  });
 
   it("GaussianKMeans and SoftKMeans from explicit starts give fit's bits", async () => {
     const { covarianceType: _, ...options } = mixtureOptions('spherical');

@@ -13,10 +13,10 @@ import { decodeMessage, encodeMessage } from './codec.js';
 import { dependencies } from './deps.js';
 import { queueOption, runIdOption } from './keys.js';
 import { ShardPasses } from './shard-passes.js';
-import { Run, RUN_ERROR_CODE, runError, type RoundInfo, type RunMeta } from './run.js';
+import { Run, runError, type RoundInfo, type RunMeta } from './run.js';
 import { connectionOption } from './connection.js';
 import type { ShardSpec } from './worker.js';
-import { describe, invalidType, invalidValue } from '../errors.js';
+import { describe, ErrorCode, invalidType, invalidValue } from '../errors.js';
 import type { GaussianMixture } from '../gaussian-mixture.js';
 import type { KMeans } from '../kmeans.js';
 import { functionOption, integerOption, randomSeed, readOptionsObject, signalOption } from '../options.js';
@@ -130,14 +130,13 @@ export async function fitDistributed<M extends DistributedModel>(
     });
     return model;
   } catch (err) {
-    superseded = (err as { code?: unknown }).code === RUN_ERROR_CODE;
+    superseded = (err as { code?: unknown }).code === ErrorCode.RUN;
     throw err;
   } finally {
-    try {
-      if (!superseded) await run.finish();
-    } finally {
-      await run.close();
-    }
+    // (A cleanup that fails, Redis gone, must not hide the fit's result or error: the keys
+    // expire.)
+    if (!superseded) await run.finish().catch(() => undefined);
+    await run.close();
   }
 }
 

@@ -8,6 +8,8 @@
 import type * as BullMQ from 'bullmq';
 import type * as IORedis from 'ioredis';
 
+import { ErrorCode } from '../errors.js';
+
 /** The loaded packages. */
 export interface Dependencies {
   readonly bullmq: typeof BullMQ;
@@ -24,7 +26,7 @@ function missing(name: string, cause: unknown): Error {
         'install both with `npm install bullmq ioredis`',
       { cause },
     ),
-    { code: 'ERR_GAUSSMIX_MISSING_DEPENDENCY' },
+    { code: ErrorCode.MISSING_DEPENDENCY },
   );
 }
 

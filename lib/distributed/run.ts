@@ -21,13 +21,8 @@ import { connectRedis } from './connection.js';
 import type { Dependencies } from './deps.js';
 import { eventsKey, QUEUE_PREFIX, RunKeys } from './keys.js';
 import { encodeTask, type Task } from './tasks.js';
-import { makeAbortError } from '../errors.js';
+import { ErrorCode, makeAbortError } from '../errors.js';
 
-/** The code of the errors of a shard: its job failed, timed out, or sent a bad result. */
-export const SHARD_ERROR_CODE = 'ERR_GAUSSMIX_SHARD';
-
-/** The code of the errors of a run: taken over by another coordinator, or another fit's id. */
-export const RUN_ERROR_CODE = 'ERR_GAUSSMIX_RUN';
 
 /** The BullMQ job name of a shard's job. */
 export const JOB_NAME = 'gaussmix-shard';
@@ -82,7 +77,7 @@ export function specText(spec: unknown): string {
 /** An error of shard `shard` (code ERR_GAUSSMIX_SHARD, with `shard`). */
 export function shardError(what: string, shard: number, spec: unknown, message: string, cause?: unknown): Error {
   return Object.assign(new Error(`${what}: shard ${shard} (${specText(spec)}) ${message}`, cause === undefined ? undefined : { cause }), {
-    code: SHARD_ERROR_CODE,
+    code: ErrorCode.SHARD,
     shard,
   });
 }
@@ -121,7 +116,7 @@ export interface RunMeta {
 
 /** An error of the run (code ERR_GAUSSMIX_RUN). */
 export function runError(what: string, runId: string, message: string): Error {
-  return Object.assign(new Error(`${what}: run '${runId}' ${message}`), { code: RUN_ERROR_CODE });
+  return Object.assign(new Error(`${what}: run '${runId}' ${message}`), { code: ErrorCode.RUN });
 }
 
 /** A run's meta from its bytes, checked against this fit's identity. */
@@ -354,6 +349,7 @@ export class Run {
       if (o.jobTimeoutMs !== undefined) {
         timer = setTimeout(() => {
           const late = ids.findIndex((id) => this.#pending.has(id));
+          if (late < 0) return; // (every job is done: their results are being read)
           const others = ids.filter((id) => this.#pending.has(id)).length - 1;
           reject(
             shardError(
