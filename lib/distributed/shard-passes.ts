@@ -77,15 +77,20 @@ export class ShardPasses implements RowPasses {
 
   async statistics(request: PassRequest): Promise<Statistics> {
     const shape = await this.#described();
-    const shardStatistics = await this.#run.round({ task: 'statistics', request, weighted: shape.weighted }, (bytes, i) =>
-      this.#checkStatistics(bytes, i, request, shape),
-    );
+    // Merged in shard order as they arrive: the shards before the last to arrive are merged
+    // while it is awaited.
+    const arrived: (Statistics | undefined)[] = [];
     let total: Statistics | undefined;
-    shardStatistics.forEach((stats, i) => {
-      try {
-        total = total === undefined ? stats : total.merge(stats);
-      } catch (err) {
-        throw this.#error(i, `sent statistics that do not merge with the other shards': ${(err as Error).message}`, err);
+    let merged = 0;
+    await this.#run.round({ task: 'statistics', request, weighted: shape.weighted }, (bytes, i) => {
+      arrived[i] = this.#checkStatistics(bytes, i, request, shape);
+      for (let next = arrived[merged]; next !== undefined; next = arrived[merged]) {
+        try {
+          total = total === undefined ? next : total.merge(next);
+        } catch (err) {
+          throw this.#error(merged, `sent statistics that do not merge with the other shards': ${(err as Error).message}`, err);
+        }
+        arrived[merged++] = undefined;
       }
     });
     return total as Statistics;
