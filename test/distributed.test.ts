@@ -223,7 +223,7 @@ describe('3 worker processes, 7 shards', () => {
 });
 
 describe('1, 2 and 3 workers', () => {
-  it("give the same bits (model.fit's), and jobs go to every worker", async () => {
+  it("give the same bits (model.fit's), with jobs spread over the workers", async () => {
     const queue = 'counts';
     const expected = json(new GaussianMixture(mixtureOptions('diag')).fitSync(ALL.X));
     const workers = await startWorkers(3, { connection, queue });
@@ -233,7 +233,9 @@ describe('1, 2 and 3 workers', () => {
         const model = new GaussianMixture(mixtureOptions('diag'));
         await fitDistributed(model, SPECS, { connection, queue, onRound: (r) => r.shards.forEach((s) => seen.add(s.worker)) });
         expect(json(model), `${n} workers`).toBe(expected);
-        expect(seen.size, `${n} workers took jobs`).toBe(n);
+        // (Which worker takes which job is BullMQ's: with several, at least two took some.)
+        expect(seen.size, `workers that took jobs, of ${n}`).toBeGreaterThanOrEqual(Math.min(n, 2));
+        expect(seen.size).toBeLessThanOrEqual(n);
         await workers.pop()?.kill();
       }
     } finally {
@@ -247,26 +249,28 @@ describe('faults', () => {
     const queue = 'kill';
     const workers = await startWorkers(3, { connection, queue, lockDurationMs: 1000 });
     try {
-      // Shard 2's jobs announce themselves, then take 400 ms: time to kill the worker in it.
-      const specs = SPECS.map((s, i) => (i === 2 ? { ...s, slowMs: 400 } : s));
-      const starts = (): { line: string; worker: Child }[] =>
-        workers.flatMap((w) => w.lines.filter((l) => l.startsWith('{"start"')).map((line) => ({ line, worker: w })));
-      let killed: Child | undefined;
-      let armed = -1;
+      // Shard 2's jobs announce themselves, then take 800 ms: time to kill the worker in it.
+      const specs = SPECS.map((s, i) => (i === 2 ? { ...s, slowMs: 800 } : s));
+      const starts = (w: Child): number => w.lines.filter((l) => l.startsWith('{"start"')).length;
+      let armed: number[] | undefined;
       const model = new GaussianMixture(mixtureOptions('full'));
       const fit = fitDistributed(model, specs, {
         connection,
         queue,
-        onIteration: (info) => void (info.iter === 2 && (armed = starts().length)),
+        onIteration: (info) => void (info.iter === 2 && (armed = workers.map(starts))),
       });
-      await eventually(async () => armed >= 0 && starts().length > armed, 30_000, "shard 2's job in iteration 3");
-      killed = starts()[armed]?.worker as Child;
-      await killed.kill('SIGKILL');
+      const started = (): Child | undefined => (armed ? workers.find((w, i) => starts(w) > (armed as number[])[i]!) : undefined);
+      await eventually(async () => started() !== undefined, 30_000, "shard 2's job in iteration 3");
+      const victim = started() as Child;
+      const others = workers.filter((w) => w !== victim);
+      const before = others.map(starts);
+      await victim.kill('SIGKILL');
       await fit;
       expect(json(model)).toBe(json(new GaussianMixture(mixtureOptions('full')).fitSync(ALL.X)));
-      // The job ran again, on a worker that lived.
-      const after = starts().slice(armed + 1);
-      expect(after.some((s) => s.worker !== killed)).toBe(true);
+      // The job ran again, on a worker that lived: shard 2 started once per round (describe and
+      // 6 iterations), and once more.
+      expect(others.some((w, i) => starts(w) > before[i]!)).toBe(true);
+      expect(workers.reduce((n, w) => n + starts(w), 0)).toBe(1 + 6 + 1);
       expect(await runKeys()).toEqual([]);
     } finally {
       await stopAll(workers, 'SIGKILL');
