@@ -207,6 +207,20 @@ describe('3 worker processes, 7 shards', () => {
     expect(json(model)).toBe(json(expected));
   });
 
+  it("two fits at once on the same queue and workers each give their own fit's bits; a warm start too", async () => {
+    const a = new GaussianMixture(mixtureOptions('tied'));
+    const b = new SoftKMeans(SOFT);
+    await Promise.all([fitDistributed(a, SPECS, { connection, queue }), fitDistributed(b, SPECS.slice(0, 4), { connection, queue })]);
+    expect(json(a)).toBe(json(new GaussianMixture(mixtureOptions('tied')).fitSync(ALL.X)));
+    expect(json(b)).toBe(json(new SoftKMeans(SOFT).fitSync(concatenate(SPECS.slice(0, 4)).X)));
+    // warmStart: from a's parameters, as fit would go on.
+    const saved = JSON.parse(json(a)) as { options: object };
+    const warm = (): GaussianMixture => GaussianMixture.fromJSON({ ...saved, options: { ...saved.options, warmStart: true, maxIter: 3 } });
+    const remote = warm();
+    await fitDistributed(remote, SPECS, { connection, queue });
+    expect(json(remote)).toBe(json(warm().fitSync(ALL.X)));
+  });
+
   it("the default start is fitStream's on the same rows (seeded sample drawn from the shards)", async () => {
     const source = () => SPECS.map((s) => ({ data: shardRows(s).data, shape: [s.rows, D] }));
     for (const make of [
