@@ -474,6 +474,27 @@ describe('the entry points', () => {
     expect(r.stdout.trim()).toBe('ok 0');
   });
 
+  it("a model from require('gaussmix') fits through import('gaussmix/distributed') (the two builds in one process)", () => {
+    const r = node([
+      '-e',
+      `const { GaussianMixture } = require('gaussmix');
+       const connection = { host: '127.0.0.1', port: ${connection.port} };
+       const X = Float64Array.from({ length: 8192 * 2 }, (_, i) => ((i * 7919) % 1000) / 100 + (i % 2) * 3);
+       const options = { nComponents: 2, maxIter: 3, tol: 0, weightsInit: [0.5, 0.5], meansInit: [[1, 1], [5, 5]] };
+       import('gaussmix/distributed').then(async ({ startWorker, fitDistributed }) => {
+         const worker = await startWorker({ connection, queue: 'dual', threads: 1,
+           loadShard: ({ i }) => ({ data: X.subarray(i * 8192, (i + 1) * 8192), shape: [4096, 2] }) });
+         const model = new GaussianMixture(options);
+         await fitDistributed(model, [{ i: 0 }, { i: 1 }], { connection, queue: 'dual' });
+         await worker.close();
+         const expected = new GaussianMixture(options).fitSync({ data: X, shape: [8192, 2] });
+         console.log(JSON.stringify(model.toJSON()) === JSON.stringify(expected.toJSON()) ? 'same' : 'differs');
+       });`,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('same');
+  });
+
   it('without bullmq and ioredis the library loads, and the distributed entry says what to install', () => {
     const block = path.join(root, 'test', 'helpers', 'no-bullmq.cjs');
     const r = node([
