@@ -480,7 +480,7 @@ describe('the entry points', () => {
       `const { GaussianMixture } = require('gaussmix');
        const connection = { host: '127.0.0.1', port: ${connection.port} };
        const X = Float64Array.from({ length: 8192 * 2 }, (_, i) => ((i * 7919) % 1000) / 100 + (i % 2) * 3);
-       const options = { nComponents: 2, maxIter: 3, tol: 0, weightsInit: [0.5, 0.5], meansInit: [[1, 1], [5, 5]] };
+       const options = { nComponents: 2, maxIter: 3, tol: 0, weightsInit: [0.5, 0.5], meansInit: [[1, 1], [5, 5]], warnings: 'silent' };
        import('gaussmix/distributed').then(async ({ startWorker, fitDistributed }) => {
          const worker = await startWorker({ connection, queue: 'dual', threads: 1,
            loadShard: ({ i }) => ({ data: X.subarray(i * 8192, (i + 1) * 8192), shape: [4096, 2] }) });
