@@ -16,6 +16,7 @@
  * | `ERR_GAUSSMIX_SHARD` | `Error` with `shard` | gaussmix/distributed: a shard's job failed, timed out, or sent a bad result |
  * | `ERR_GAUSSMIX_RUN` | `Error` | gaussmix/distributed: a run taken over by another coordinator, or a `runId` of another fit |
  * | `ERR_GAUSSMIX_MISSING_DEPENDENCY` | `Error` | gaussmix/distributed without its peer dependencies bullmq and ioredis |
+ * | `ERR_GAUSSMIX_REDIS` | `Error` with `cause` | gaussmix/distributed: Redis cannot be reached, or the connection was lost mid-fit |
  * | `ABORT_ERR` | {@link AbortError} | the fit's `AbortSignal` fired |
  *
  * @module
@@ -48,6 +49,8 @@ export const ErrorCode = {
   RUN: 'ERR_GAUSSMIX_RUN',
   /** gaussmix/distributed: its optional peer dependencies (bullmq, ioredis) are not installed. */
   MISSING_DEPENDENCY: 'ERR_GAUSSMIX_MISSING_DEPENDENCY',
+  /** gaussmix/distributed: Redis cannot be reached, or the connection was lost mid-fit (`cause` says why). */
+  REDIS: 'ERR_GAUSSMIX_REDIS',
   /** The code of {@link AbortError}, as Node's own AbortError. */
   ABORT: 'ABORT_ERR',
 } as const;

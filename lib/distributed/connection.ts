@@ -7,7 +7,7 @@
  */
 import type { Redis, RedisOptions } from 'ioredis';
 
-import { describe, invalidType, invalidValue } from '../errors.js';
+import { describe, ErrorCode, invalidType, invalidValue } from '../errors.js';
 import type { Dependencies } from './deps.js';
 
 /**
@@ -40,9 +40,25 @@ export async function connectRedis(deps: Dependencies, connection: RedisOptions,
   } catch (err) {
     redis.disconnect();
     const cause = reason ?? (err as Error);
-    throw Object.assign(new Error(`${what}: cannot connect to Redis: ${cause.message}`, { cause }), {
-      code: (cause as { code?: unknown }).code ?? 'ERR_GAUSSMIX_REDIS',
-    });
+    throw redisError(`${what}: cannot connect to Redis: ${cause.message}`, cause);
   }
   return redis;
 }
+
+/** An error of the connection to Redis (code ERR_GAUSSMIX_REDIS; `cause`: the client's error). */
+export function redisError(message: string, cause: unknown): Error {
+  return Object.assign(new Error(message, { cause }), { code: ErrorCode.REDIS });
+}
+
+/** Whether an error is the Redis client's failure to reach the server (not a command's error). */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { name?: unknown; message?: unknown; code?: unknown } | null;
+  if (typeof e !== 'object' || e === null) return false;
+  return (
+    e.name === 'MaxRetriesPerRequestError' ||
+    e.message === 'Connection is closed.' ||
+    (typeof e.code === 'string' && CONNECTION_CODES.has(e.code))
+  );
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);

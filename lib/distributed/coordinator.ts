@@ -14,7 +14,7 @@ import { dependencies } from './deps.js';
 import { queueOption, runIdOption } from './keys.js';
 import { ShardPasses } from './shard-passes.js';
 import { Run, runError, type RoundInfo, type RunMeta } from './run.js';
-import { connectionOption } from './connection.js';
+import { connectionOption, isConnectionError, redisError } from './connection.js';
 import type { ShardSpec } from './worker.js';
 import { describe, ErrorCode, invalidType, invalidValue } from '../errors.js';
 import type { GaussianMixture } from '../gaussian-mixture.js';
@@ -26,7 +26,10 @@ import { DEFAULT_INIT_SAMPLE_ROWS } from '../stream-em.js';
 import type { IterationInfo } from '../types.js';
 import type { RedisOptions } from 'ioredis';
 
-/** The estimators `fitDistributed` fits (GaussianKMeans is a GaussianMixture). */
+/**
+ * The estimators `fitDistributed` takes (GaussianKMeans is a GaussianMixture). KMeans is refused
+ * for now: it has no statistics over passes yet.
+ */
 export type DistributedModel = GaussianMixture | SoftKMeans | KMeans;
 
 /** Options of {@link fitDistributed}. */
@@ -82,7 +85,8 @@ const WHAT = 'fitDistributed';
  * `fitStream` takes on the same rows), whatever the number, speed and order of the workers.
  * @param shards - JSON values, each handed to the workers' `loadShard`.
  * @returns the model, fitted (unchanged when the fit fails).
- * @throws (rejects) TypeError / RangeError - bad model, shards or options.
+ * @throws (rejects) TypeError / RangeError - bad model, shards or options; a KMeans (not
+ *   supported yet: fit a GaussianKMeans or SoftKMeans).
  * @throws (rejects) Error - code `ERR_GAUSSMIX_SHARD` (with `shard`) when a shard's job fails,
  *   times out or sends a bad result; `ERR_GAUSSMIX_RUN` when another coordinator takes the run
  *   over or `runId` names another fit; `ERR_GAUSSMIX_MISSING_DEPENDENCY` without bullmq or
@@ -95,6 +99,13 @@ export async function fitDistributed<M extends DistributedModel>(
 ): Promise<M> {
   const fittable = model as unknown as PassFittable | null;
   if (typeof fittable !== 'object' || fittable === null || typeof fittable[FIT_PASSES] !== 'function') {
+    if (kindOf(model) === 'KMeans') {
+      // (KMeans has no statistics over passes yet: no fitStream, no statistics/maximise.)
+      throw invalidType(
+        `${WHAT}: KMeans is not supported yet (it has no statistics to merge across shards); ` +
+          'fit a GaussianKMeans or a SoftKMeans, or KMeans in memory',
+      );
+    }
     throw invalidType(`${WHAT}: expected a GaussianMixture, GaussianKMeans, SoftKMeans or KMeans for model but received ${describe(model)}`);
   }
   checkShards(shards);
@@ -131,6 +142,7 @@ export async function fitDistributed<M extends DistributedModel>(
     return model;
   } catch (err) {
     superseded = (err as { code?: unknown }).code === ErrorCode.RUN;
+    if (isConnectionError(err)) throw redisError(`${WHAT}: lost the connection to Redis: ${(err as Error).message}`, err);
     throw err;
   } finally {
     // (A cleanup that fails, Redis gone, must not hide the fit's result or error: the keys
@@ -138,6 +150,12 @@ export async function fitDistributed<M extends DistributedModel>(
     if (!superseded) await run.finish().catch(() => undefined);
     await run.close();
   }
+}
+
+/** The `kind` an estimator's toJSON writes (its class's static `kind`), or undefined. */
+function kindOf(model: unknown): unknown {
+  if (typeof model !== 'object' || model === null) return undefined;
+  return (model.constructor as { kind?: unknown } | undefined)?.kind;
 }
 
 /** Checks the shards: a non-empty array of JSON values (data, never code). */

@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import type { ConnectionOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 
-import { connectRedis } from './connection.js';
+import { connectRedis, redisError } from './connection.js';
 import type { Dependencies } from './deps.js';
 import { eventsKey, QUEUE_PREFIX, RunKeys } from './keys.js';
 import { encodeTask, type Task } from './tasks.js';
@@ -174,6 +174,8 @@ export class Run {
   #simd: string | undefined;
   /** The checkpoint writes in flight (see saveCheckpoint). */
   #checkpointing: Promise<void> | undefined;
+  /** The last error of the coordinator's connection to Redis (for messages). */
+  #lastRedisError: Error | undefined;
 
   private constructor(
     o: RunOptions,
@@ -195,6 +197,9 @@ export class Run {
     events.on('failed', ({ jobId, failedReason }) => this.#waiters.get(jobId)?.reject(failedReason));
     // (QueueEvents reconnects by itself and reads on from its last event.)
     events.on('error', () => undefined);
+    redis.on('error', (err: Error) => {
+      this.#lastRedisError = err;
+    });
   }
 
   /**
@@ -219,7 +224,8 @@ export class Run {
       // those of jobs that finish before its first read.
       const last = await redis.xrevrange(eventsKey(o.queue), '+', '-', 'COUNT', 1);
       events = new deps.bullmq.QueueEvents(o.queue, {
-        connection: o.connection as ConnectionOptions,
+        // (A blocking connection: BullMQ wants no limit of retries per request, and warns.)
+        connection: { ...o.connection, maxRetriesPerRequest: null } as ConnectionOptions,
         prefix: QUEUE_PREFIX,
         lastEventId: last[0]?.[0] ?? '0-0',
       });
@@ -345,7 +351,20 @@ export class Run {
     const o = this.#o;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
+    let onClose: (() => void) | undefined;
     const stop = new Promise<never>((_, reject) => {
+      // The connection dropped: a command waits for the client to reconnect and fails after the
+      // client's retries (ioredis's maxRetriesPerRequest): then Redis is gone for this fit.
+      let probing = false;
+      onClose = () => {
+        if (probing) return;
+        probing = true;
+        this.#redis.ping().then(
+          () => void (probing = false),
+          (err: Error) => reject(this.#lostError(`while waiting for ${label} (round ${round})`, err)),
+        );
+      };
+      this.#redis.on('close', onClose);
       if (o.jobTimeoutMs !== undefined) {
         timer = setTimeout(() => {
           const late = ids.findIndex((id) => this.#pending.has(id));
@@ -373,6 +392,7 @@ export class Run {
     } finally {
       clearTimeout(timer);
       if (onAbort) o.signal?.removeEventListener('abort', onAbort);
+      if (onClose) this.#redis.off('close', onClose);
       for (const p of finished) p.catch(() => undefined);
     }
   }
@@ -389,6 +409,12 @@ export class Run {
       `run '${this.#simd}': the results would depend on which worker takes which shard. Pin one variant ` +
       'on every worker with the environment variable GAUSSMIX_SIMD (baseline or avx2)'
     );
+  }
+
+  /** The error of a fit whose connection to Redis is lost (code ERR_GAUSSMIX_REDIS). */
+  #lostError(when: string, err: Error): Error {
+    const why = this.#lastRedisError && this.#lastRedisError !== err ? ` (${this.#lastRedisError.message})` : '';
+    return redisError(`${this.#o.what}: lost the connection to Redis ${when}${why}: ${err.message}`, err);
   }
 
   #forget(id: string): void {
@@ -431,6 +457,15 @@ export class Run {
 
   /** Closes the connections. */
   async close(): Promise<void> {
+    if (this.#redis.status !== 'ready') {
+      // Redis is gone: a graceful close would wait for it (QUIT waits in the offline queue, and
+      // BullMQ's disconnect waits for an 'end' that a client between reconnections never
+      // emits). Stop the events' loop (close), then drop every connection at once (force).
+      this.#events.close().catch(() => undefined);
+      await Promise.allSettled([this.#events.getBackend().close(true), this.#queue.getBackend().close(true)]);
+      this.#redis.disconnect();
+      return;
+    }
     await Promise.allSettled([this.#events.close(), this.#queue.close()]);
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }

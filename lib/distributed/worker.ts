@@ -60,7 +60,10 @@ export interface WorkerOptions {
 
 /** A running worker. */
 export interface DistributedWorker {
-  /** Stops taking jobs, waits for those under way, and disconnects. */
+  /**
+   * Stops taking jobs, waits for those under way, and disconnects (at once, without waiting for
+   * the jobs, when Redis cannot be reached).
+   */
   close(): Promise<void>;
 }
 
@@ -158,7 +161,14 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
       // A job whose worker dies is retried; a job that has killed two workers fails the fit.
       maxStalledCount: 2,
     });
-    worker.on('error', (err) => process.emitWarning(err, { code: 'GAUSSMIX_WORKER' }));
+    // One warning per kind of error, not one per reconnection while Redis is down.
+    let lastError: string | undefined;
+    worker.on('error', (err) => {
+      if (err.message === lastError) return;
+      lastError = err.message;
+      process.emitWarning(err, { code: 'GAUSSMIX_WORKER' });
+    });
+    worker.on('ready', () => void (lastError = undefined));
     await worker.waitUntilReady();
   } catch (err) {
     redis.disconnect();
@@ -166,6 +176,13 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
   }
   return {
     async close() {
+      if (redis.status !== 'ready') {
+        // Redis is gone: the jobs under way cannot store their results, and a graceful close
+        // would wait for Redis.
+        await worker.close(true);
+        redis.disconnect();
+        return;
+      }
       await worker.close();
       await redis.quit().catch(() => redis.disconnect());
     },
