@@ -136,7 +136,16 @@ try {
   // The first iteration also holds the describe round: the steady iterations are the rest.
   const steady = iterMs.slice(1);
   const overhead = steady.map((ms, i) => ms - busiest[i + 1]);
-  const reference = new GaussianMixture(options()).fitSync({ data: w.X, shape: [n, d] });
+  // The same fit in memory, in this run: on 1 thread (as each worker) and on as many threads as
+  // there are workers (the same cores). ms per iteration: the fit's wall time / ITERS.
+  const inMemory = (threads) => {
+    const t = performance.now();
+    const fitted = new GaussianMixture({ ...options(), threads }).fitSync({ data: w.X, shape: [n, d] });
+    return { fitted, msPerIter: (performance.now() - t) / ITERS };
+  };
+  const one = inMemory(1);
+  const many = inMemory(WORKERS);
+  const reference = one.fitted;
   const same = JSON.stringify(model.toJSON()) === JSON.stringify(reference.toJSON());
   const result = {
     msPerIter: median(steady),
@@ -146,15 +155,17 @@ try {
     overheadMaxMs: Math.max(...overhead),
     roundMs: median(roundMs.slice(1)),
     bullmqFloorMs: floor,
+    inMemory1ThreadMsPerIter: one.msPerIter,
+    inMemoryThreadsMsPerIter: many.msPerIter,
     same,
   };
   log(`${result.msPerIter.toFixed(1)} ms/iter, busiest worker's E-steps ${result.eStepBusiestMs.toFixed(1)} ms, overhead ${result.overheadMs.toFixed(2)} ms`);
   const markdown = [
     `${n.toLocaleString('en')} × ${d}, K = ${k}, diag, ${ITERS} EM iterations from the workload's fixed start; ${SHARDS} shards (${per.toLocaleString('en')} rows, the last ${shards.at(-1).rows.toLocaleString('en')}); ${WORKERS} local worker processes × 1 thread; Redis on loopback.`,
     '',
-    '| ms per iteration | busiest worker\'s E-steps | coordination overhead per iteration (median, min–max) | BullMQ alone: 8 no-op jobs | result |',
-    '| --- | --- | --- | --- | --- |',
-    `| ${result.msPerIter.toFixed(1)} | ${result.eStepBusiestMs.toFixed(1)} | ${result.overheadMs.toFixed(2)} ms (${result.overheadMinMs.toFixed(2)}–${result.overheadMaxMs.toFixed(2)}; target < 5 ms) | ${floor.toFixed(2)} ms | ${same ? 'bit-identical to fit' : 'DIFFERS from fit'} |`,
+    `| ms per iteration | busiest worker\'s E-steps | coordination overhead per iteration (median, min–max) | BullMQ alone: 8 no-op jobs | in memory, fit, 1 thread | in memory, fit, ${WORKERS} threads | result |`,
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| ${result.msPerIter.toFixed(1)} | ${result.eStepBusiestMs.toFixed(1)} | ${result.overheadMs.toFixed(2)} ms (${result.overheadMinMs.toFixed(2)}–${result.overheadMaxMs.toFixed(2)}; target < 5 ms) | ${floor.toFixed(2)} ms | ${one.msPerIter.toFixed(1)} ms/iter | ${many.msPerIter.toFixed(1)} ms/iter | ${same ? 'bit-identical to fit' : 'DIFFERS from fit'} |`,
   ].join('\n');
   process.stdout.write(`${JSON.stringify({ title: 'More than one machine (fitDistributed)', markdown, data: { n, d, k, shards: SHARDS, workers: WORKERS, iters: ITERS, ...result } })}\n`);
 } finally {
