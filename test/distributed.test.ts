@@ -25,6 +25,7 @@ import {
   BLOCK_ROWS,
   GaussianKMeans,
   GaussianMixture,
+  KMeans,
   SoftKMeans,
   type CovarianceType,
   type GaussianMixtureOptions,
@@ -156,6 +157,14 @@ describe('checks before connecting', () => {
     await expect(fitDistributed(gm(), SPECS, { connection: c, jobTimeoutMs: 0 })).rejects.toThrow(/jobTimeoutMs/);
     await expect(fitDistributed(gm(), SPECS, { connection: c, nope: 1 } as never)).rejects.toThrow(/nope/);
     await expect(startWorker({ connection: c, loadShard: 'x' } as never)).rejects.toThrow(/loadShard/);
+  });
+
+  it('refuses KMeans for now, saying what to fit instead, and leaves it unfitted', async () => {
+    const model = new KMeans({ nClusters: K });
+    const error = await fitDistributed(model, SPECS, { connection: { host: '127.0.0.1', port: 1 } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/^fitDistributed: KMeans is not supported yet .* GaussianKMeans or a SoftKMeans/);
+    expect(() => model.clusterCenters).toThrow(/not fitted/i);
   });
 });
 
@@ -425,12 +434,14 @@ describe('statistics from a worker are checked', () => {
       const queue = 'rogue';
       const worker = await rogueWorker(queue, corrupt);
       try {
-        const model = new GaussianMixture(mixtureOptions('diag'));
+        // A fitted model: the failed fit leaves its previous state as it was.
+        const model = new GaussianMixture(mixtureOptions('diag', { maxIter: 2 })).fitSync(concatenate(SPECS.slice(0, 2)).X);
+        const before = json(model);
         const error = await fitDistributed(model, SPECS, { connection, queue }).catch((e: unknown) => e);
         expect(error).toMatchObject({ code: 'ERR_GAUSSMIX_SHARD', shard: 2 });
         expect((error as Error).message).toMatch(/^fitDistributed: shard 2 \(\{"seed":102,"rows":4096,"d":3\}\) sent /);
         expect((error as Error).message).toMatch(message);
-        expect(() => model.means).toThrow(/not fitted/i);
+        expect(json(model)).toBe(before);
         expect(await runKeys()).toEqual([]);
       } finally {
         await worker.close();
@@ -459,6 +470,49 @@ describe('connections', () => {
   });
 });
 
+describe('Redis down', () => {
+  it('before the fit: fitDistributed and startWorker reject with ERR_GAUSSMIX_REDIS, the model unchanged', async () => {
+    // (A port that was free: nothing listens on it.)
+    const gone = await startRedis();
+    await gone.stop();
+    const dead = { host: gone.host, port: gone.port };
+    const model = new GaussianMixture(mixtureOptions('diag', { maxIter: 2 })).fitSync(concatenate(SPECS.slice(0, 2)).X);
+    const before = json(model);
+    const error = await fitDistributed(model, SPECS, { connection: dead }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_GAUSSMIX_REDIS' });
+    expect((error as Error).message).toMatch(/^fitDistributed: cannot connect to Redis: .*ECONNREFUSED/);
+    expect(json(model)).toBe(before);
+    const workerError = await startWorker({ connection: dead, loadShard: () => [] }).catch((e: unknown) => e);
+    expect(workerError).toMatchObject({ code: 'ERR_GAUSSMIX_REDIS' });
+    expect((workerError as Error).message).toMatch(/^startWorker: cannot connect to Redis: .*ECONNREFUSED/);
+  });
+
+  it('in the middle of the fit: the fit rejects with ERR_GAUSSMIX_REDIS after the client gives up, the model unchanged', async () => {
+    const own = await startRedis();
+    const queue = 'down';
+    const at = { host: own.host, port: own.port };
+    const workers = await startWorkers(2, { connection: at, queue, lockDurationMs: 1000 });
+    let stopped: Promise<void> | undefined;
+    try {
+      const model = new GaussianMixture(mixtureOptions('diag', { maxIter: 2 })).fitSync(concatenate(SPECS.slice(0, 2)).X);
+      const before = json(model);
+      const specs = SPECS.map((s, i) => (i === 3 ? { ...s, slowMs: 2000 } : s));
+      const error = await fitDistributed(model, specs, {
+        // (The client's own retries decide when Redis is gone: few, to keep the test short.)
+        connection: { ...at, maxRetriesPerRequest: 2 },
+        queue,
+        onRound: (r) => void (r.task === 'statistics' && (stopped ??= own.stop())),
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'ERR_GAUSSMIX_REDIS' });
+      expect((error as Error).message).toMatch(/^fitDistributed: lost the connection to Redis/);
+      expect(json(model)).toBe(before);
+    } finally {
+      await stopAll(workers, 'SIGKILL');
+      await (stopped ?? own.stop());
+    }
+  }, 60_000);
+});
+
 describe('the entry points', () => {
   const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 30_000 });
 
@@ -475,12 +529,14 @@ describe('the entry points', () => {
   });
 
   it("a model from require('gaussmix') fits through import('gaussmix/distributed') (the two builds in one process)", () => {
+    // (Rows of two separated clouds, a start that keeps both components alive: the old rows
+    // were nearly collinear, a fit decided by its last bits.)
     const r = node([
       '-e',
       `const { GaussianMixture } = require('gaussmix');
        const connection = { host: '127.0.0.1', port: ${connection.port} };
-       const X = Float64Array.from({ length: 8192 * 2 }, (_, i) => ((i * 7919) % 1000) / 100 + (i % 2) * 3);
-       const options = { nComponents: 2, maxIter: 3, tol: 0, weightsInit: [0.5, 0.5], meansInit: [[1, 1], [5, 5]], warnings: 'silent' };
+       const X = Float64Array.from({ length: 8192 * 2 }, (_, i) => { const s = Math.sin(i * 12.9898) * 43758.5453; return (s - Math.floor(s)) * 10 + (i % 4 < 2 ? 0 : 6); });
+       const options = { nComponents: 2, maxIter: 3, tol: 0, weightsInit: [0.5, 0.5], meansInit: [[3, 6], [7, 10]], warnings: 'silent' };
        import('gaussmix/distributed').then(async ({ startWorker, fitDistributed }) => {
          const worker = await startWorker({ connection, queue: 'dual', threads: 1,
            loadShard: ({ i }) => ({ data: X.subarray(i * 8192, (i + 1) * 8192), shape: [4096, 2] }) });
