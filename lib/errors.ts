@@ -13,6 +13,10 @@
  * | `ERR_GAUSSMIX_OUT_OF_MEMORY` | `RangeError` | an output or the native work did not fit in memory (the model is unchanged) |
  * | `ERR_GAUSSMIX_NO_BINARY` | `Error` | no native binary for this platform was found or could be loaded (the message says how to build one) |
  * | `ERR_GAUSSMIX_INTERNAL` | `Error` | a bug: please report it |
+ * | `ERR_GAUSSMIX_SHARD` | `Error` with `shard` | gaussmix/distributed: a shard's job failed, timed out, or sent a bad result |
+ * | `ERR_GAUSSMIX_RUN` | `Error` | gaussmix/distributed: a run taken over by another coordinator, or a `runId` of another fit |
+ * | `ERR_GAUSSMIX_MISSING_DEPENDENCY` | `Error` | gaussmix/distributed without its peer dependencies bullmq and ioredis |
+ * | `ERR_GAUSSMIX_REDIS` | `Error` with `cause` | gaussmix/distributed: Redis cannot be reached, or the connection was lost mid-fit |
  * | `ABORT_ERR` | {@link AbortError} | the fit's `AbortSignal` fired |
  *
  * @module
@@ -39,6 +43,14 @@ export const ErrorCode = {
   NO_BINARY: 'ERR_GAUSSMIX_NO_BINARY',
   /** An internal failure of the native code. */
   INTERNAL: 'ERR_GAUSSMIX_INTERNAL',
+  /** gaussmix/distributed: a shard's job failed, timed out or sent a bad result (`shard` says which). */
+  SHARD: 'ERR_GAUSSMIX_SHARD',
+  /** gaussmix/distributed: the run was taken over by another coordinator, or its id names another fit. */
+  RUN: 'ERR_GAUSSMIX_RUN',
+  /** gaussmix/distributed: its optional peer dependencies (bullmq, ioredis) are not installed. */
+  MISSING_DEPENDENCY: 'ERR_GAUSSMIX_MISSING_DEPENDENCY',
+  /** gaussmix/distributed: Redis cannot be reached, or the connection was lost mid-fit (`cause` says why). */
+  REDIS: 'ERR_GAUSSMIX_REDIS',
   /** The code of {@link AbortError}, as Node's own AbortError. */
   ABORT: 'ABORT_ERR',
 } as const;

@@ -38,18 +38,9 @@ import {
 import { KMeans } from './kmeans.js';
 import { MixtureStatistics, Statistics } from './statistics.js';
 import type { StreamSource } from './stream.js';
-import {
-  checkSource,
-  readStreamOptions,
-  reservoirPass,
-  runStreamEm,
-  statisticsPass,
-  tooFewRows,
-  type CheckedStreamOptions,
-  type StreamFitOptions,
-  type StreamSample,
-} from './stream-em.js';
-import type { PassSettings } from './stream.js';
+import { checkSource, readStreamOptions, runStreamEm, tooFewRows, type StreamFitOptions } from './stream-em.js';
+import { FIT_PASSES, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
+import type { StreamSample } from './reservoir.js';
 import { weightedMean } from './numeric.js';
 import { integerOption, MAX_COUNT, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
 import { toNested, type Nested } from './tensor.js';
@@ -431,29 +422,47 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
   async fitStream(source: StreamSource, options?: StreamFitOptions): Promise<this> {
     const what = `${this.className}.fitStream`;
     checkSource(source, what);
-    const o = this.#options;
-    const so = readStreamOptions(options, `${what} options`, o.nComponents);
-    if (o.onCollapse === 'reseed') {
+    const so = readStreamOptions(options, `${what} options`, this.#options.nComponents);
+    this.#checkPassFit(what);
+    const warm = this.#options.warmStart ? this.state : null;
+    const passes = streamPasses(source, { what, d: warm?.d, signal: so.signal, threads: resolveThreads(this.#options.threads) });
+    return this.#fitPasses(passes, so);
+  }
+
+  /** @internal A fit over passes that are rounds of jobs (`gaussmix/distributed`). */
+  async [FIT_PASSES](passes: RowPasses, control: PassFitControl): Promise<this> {
+    this.#checkPassFit(passes.what);
+    return this.#fitPasses(passes, control);
+  }
+
+  /** The options a fit over passes refuses. */
+  #checkPassFit(what: string): void {
+    if (this.#options.onCollapse === 'reseed') {
       throw invalidValue(
         `${what}: onCollapse 'reseed' is not supported on streams (it searches every row for the ` +
           `worst-explained sample); use onCollapse 'error'`,
       );
     }
-    if (o.standardize) {
+    if (this.#options.standardize) {
       throw invalidValue(`${what}: standardize is not supported on streams yet; standardise the batches before the fit`);
     }
+  }
+
+  /** Exact EM over passes (see {@link GaussianMixture.fitStream}). */
+  #fitPasses(passes: RowPasses, control: PassFitControl): Promise<this> {
+    const o = this.#options;
+    const what = passes.what;
     const warm = o.warmStart ? this.state : null;
-    return this.exclusive(so.signal, async () => {
-      const settings: PassSettings = { what, d: warm?.d, weighted: false, rows: undefined, signal: so.signal };
+    return this.exclusive(control.signal, async () => {
       const native0 = this.#nativeOptions(warm !== null);
-      const threads = native0.threads;
+      if (o.seed === undefined && control.fallbackSeed !== undefined) native0.seed = control.fallbackSeed;
       const result = await runStreamEm<NativeMixtureParams>(
         {
           nInit: native0.nInit,
           maxIter: o.maxIter,
           previousObjective: warm ? warm.lowerBound : -Infinity,
-          initialise: async (restart) => warm?.params ?? (await this.#streamStart(source, settings, restart, native0, so)),
-          expectation: (params) => statisticsPass(source, settings, () => ({ kind: 'gaussian', params, threads })),
+          initialise: async (restart) => warm?.params ?? (await this.#streamStart(passes, restart, native0, control)),
+          expectation: (params) => passes.statistics({ kind: 'gaussian', params }),
           maximise: (stats) => {
             try {
               return native().mixtureMaximise(Statistics.bytesOf(stats), o.regCovar, false);
@@ -472,25 +481,26 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
               { code: ErrorCode.ILL_CONDITIONED },
             ),
         },
-        so,
+        control,
       );
-      return this.#stateOf(result.params, settings.d as number, result, Object.freeze([]), undefined);
+      await control.drain?.();
+      const d = passes.d ?? result.params.means.length / o.nComponents;
+      return this.#stateOf(result.params, d, result, Object.freeze([]), undefined);
     });
   }
 
-  /** The start of a streamed fit's restart (see {@link GaussianMixture.fitStream}). */
+  /** The start of a fit over passes, for one restart (see {@link GaussianMixture.fitStream}). */
   async #streamStart(
-    source: StreamSource,
-    settings: PassSettings,
+    passes: RowPasses,
     restart: number,
     nativeOptions: NativeMixtureOptions,
-    so: CheckedStreamOptions,
+    control: PassFitControl,
   ): Promise<NativeMixtureParams> {
     const o = this.#options;
     const k = o.nComponents;
     const { threads, seed } = nativeOptions;
     const start = o.start;
-    const dGiven = (start.meansInit?.shape as readonly number[] | undefined)?.[1] ?? settings.d;
+    const dGiven = (start.meansInit?.shape as readonly number[] | undefined)?.[1] ?? passes.d;
     const allGiven = start.weightsInit && start.meansInit && (start.covariancesInit || start.precisionsInit);
     const fromGiven = (d: number, base: NativeMixtureParams | undefined): NativeMixtureParams => {
       const given = resolveStartingParameters(start, o.covarianceType, k, d);
@@ -510,13 +520,13 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       }
     };
     if (allGiven && dGiven !== undefined) return fromGiven(dGiven, undefined);
-    const sample = await reservoirPass(source, settings, so.initSampleRows, seed, restart);
-    if ((settings.rows ?? sample.n) < k) throw tooFewRows(`${this.className}.fitStream`, settings.rows ?? sample.n, k, 'nComponents');
+    const sample = await passes.sample(control.initSampleRows, seed, restart);
+    if ((passes.rows ?? sample.n) < k) throw tooFewRows(passes.what, passes.rows ?? sample.n, k, 'nComponents');
     const d = sample.d;
     const restartSeed = (seed + restart * 0x9e3779b9) % 2 ** 53;
     const params =
       o.init === 'kmeans'
-        ? await this.#streamKMeansStart(source, settings, sample, restartSeed, threads)
+        ? await this.#streamKMeansStart(passes, sample, restartSeed)
         : sampleStart(this.#options, sample, restartSeed, threads);
     const anyGiven = start.weightsInit || start.meansInit || start.covariancesInit || start.precisionsInit;
     return anyGiven ? fromGiven(d, params) : params;
@@ -524,11 +534,9 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
 
   /** init 'kmeans' over a stream: K-means on the sample, Lloyd passes, then the M-step. */
   async #streamKMeansStart(
-    source: StreamSource,
-    settings: PassSettings,
+    passes: RowPasses,
     sample: StreamSample,
     seed: number,
-    threads: number,
   ): Promise<NativeMixtureParams> {
     const o = this.#options;
     const k = o.nComponents;
@@ -538,14 +546,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     );
     let centres = km.clusterCenters.data;
     const assign = (about?: Float64Array) =>
-      statisticsPass(source, settings, () => ({
-        kind: 'assign',
-        covarianceType: o.covarianceType,
-        k,
-        centres,
-        threads,
-        ...(about ? { about } : {}),
-      }));
+      passes.statistics({ kind: 'assign', covarianceType: o.covarianceType, k, centres, ...(about ? { about } : {}) });
     // Lloyd passes until the centres stop moving (at most STREAM_LLOYD_PASSES); the means of
     // the last assignment are the initial M-step's first pass.
     let means = centres;

@@ -27,16 +27,9 @@ import { describe, invalidType, invalidValue, translateNativeError } from './err
 import { randomSeed, numberOption, readOptionsObject, resolveThreads } from './options.js';
 import { fromStandard, type ScalingJSON } from './scaling.js';
 import { MixtureStatistics, Statistics } from './statistics.js';
-import type { PassSettings, StreamSource } from './stream.js';
-import {
-  checkSource,
-  readStreamOptions,
-  reservoirPass,
-  runStreamEm,
-  statisticsPass,
-  tooFewRows,
-  type StreamFitOptions,
-} from './stream-em.js';
+import { FIT_PASSES, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
+import type { StreamSource } from './stream.js';
+import { checkSource, readStreamOptions, runStreamEm, tooFewRows, type StreamFitOptions } from './stream-em.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
 import type { WarningsOption } from './warnings.js';
@@ -267,20 +260,31 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
   async fitStream(source: StreamSource, options?: StreamFitOptions): Promise<this> {
     const what = 'SoftKMeans.fitStream';
     checkSource(source, what);
+    const so = readStreamOptions(options, `${what} options`, this.#options.nClusters);
+    const given = typeof this.#options.init === 'string' ? undefined : this.#options.init;
+    const passes = streamPasses(source, { what, d: given?.d, signal: so.signal, threads: resolveThreads(this.#options.threads) });
+    return this.#fitPasses(passes, so);
+  }
+
+  /** @internal A fit over passes that are rounds of jobs (`gaussmix/distributed`). */
+  async [FIT_PASSES](passes: RowPasses, control: PassFitControl): Promise<this> {
+    return this.#fitPasses(passes, control);
+  }
+
+  /** Exact soft K-means over passes (see {@link SoftKMeans.fitStream}). */
+  #fitPasses(passes: RowPasses, control: PassFitControl): Promise<this> {
     const o = this.#options;
     const k = o.nClusters;
-    const so = readStreamOptions(options, `${what} options`, k);
+    const what = passes.what;
     if (o.standardize) {
       throw invalidValue(`${what}: standardize is not supported on streams yet; standardise the batches before the fit`);
     }
     const given = typeof o.init === 'string' ? undefined : o.init;
-    return this.exclusive(so.signal, async () => {
-      const settings: PassSettings = { what, d: given?.d, weighted: false, rows: undefined, signal: so.signal };
+    return this.exclusive(control.signal, async () => {
       const threads = resolveThreads(o.threads);
-      const seed = o.seed ?? randomSeed();
+      const seed = o.seed ?? control.fallbackSeed ?? randomSeed();
       const stiffness = this.#stiffness;
-      const pass = (params: NativeMixtureParams) =>
-        statisticsPass(source, settings, () => ({ kind: 'soft', params, threads }));
+      const pass = (params: NativeMixtureParams) => passes.statistics({ kind: 'soft', params });
       const result = await runStreamEm<NativeMixtureParams>(
         {
           nInit: given ? 1 : o.nInit,
@@ -288,8 +292,8 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
           previousObjective: -Infinity,
           initialise: async (restart) => {
             if (given) return mixtureOf(given.data, k, stiffness);
-            const sample = await reservoirPass(source, settings, so.initSampleRows, seed, restart);
-            if ((settings.rows ?? sample.n) < k) throw tooFewRows(what, settings.rows ?? sample.n, k, 'nClusters');
+            const sample = await passes.sample(control.initSampleRows, seed, restart);
+            if ((passes.rows ?? sample.n) < k) throw tooFewRows(what, passes.rows ?? sample.n, k, 'nClusters');
             const centres = native().seedCentres(sample.data, sample.n, sample.d, {
               k,
               seed,
@@ -316,12 +320,13 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
                 'centre for this stiffness. To fix it, standardise the features or use a smaller stiffness.',
             ),
         },
-        so,
+        control,
       );
       // One more pass, under the final means, for each cluster's share of the data.
       const shares = native().softKMeansMaximise(Statistics.bytesOf(await pass(result.params)), result.params.means);
+      await control.drain?.();
       return Object.freeze({
-        d: settings.d as number,
+        d: passes.d ?? result.params.means.length / k,
         params: result.params,
         weights: shares.weights,
         converged: result.converged,

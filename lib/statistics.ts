@@ -119,7 +119,10 @@ export abstract class Statistics {
 
   /** @internal The encoding itself (not a copy), for the native M-steps. */
   static bytesOf(statistics: Statistics): Uint8Array {
-    return statistics.#bytes;
+    // Statistics of the package's other build (its ES module and CommonJS copies can both be
+    // loaded in one process, e.g. a model from require('gaussmix') fitted through an import of
+    // 'gaussmix/distributed'): through their public encoding.
+    return #bytes in statistics ? statistics.#bytes : (statistics as { toBuffer(): Uint8Array }).toBuffer();
   }
 
   /** @internal The summary the native side returned. */

@@ -15,7 +15,7 @@ import {
 } from './errors.js';
 import { functionOption, integerOption, readOptionsObject, signalOption } from './options.js';
 import { Statistics, wrapStatistics } from './statistics.js';
-import { streamChunks, WeightedStreamFound, type PassSettings, type StreamChunk, type StreamSource } from './stream.js';
+import { passWeightedOnce, streamChunks, type PassSettings, type StreamChunk, type StreamSource } from './stream.js';
 import type { IterationInfo } from './types.js';
 
 /** Options of `fitStream`. */
@@ -66,19 +66,12 @@ function checkAborted(signal: AbortSignal | undefined): void {
  * is computed, and merges their statistics in row order. A pass that meets the stream's first
  * weighted batch starts again, weighted (the in-memory equivalent weighs every row).
  */
-export async function statisticsPass(
+export function statisticsPass(
   source: StreamSource,
   settings: PassSettings,
   request: (chunk: StreamChunk) => NativeStatisticsRequest,
 ): Promise<Statistics> {
-  for (;;) {
-    try {
-      return await onePass(source, settings, request);
-    } catch (err) {
-      if (!(err instanceof WeightedStreamFound)) throw err;
-      settings.weighted = true;
-    }
-  }
+  return passWeightedOnce(settings, () => onePass(source, settings, request));
 }
 
 async function onePass(
@@ -127,106 +120,6 @@ async function onePass(
   return wrapStatistics(total as NativeStatisticsSummary);
 }
 
-/** A row-major sample of a stream with its weights (when the stream is weighted). */
-export interface StreamSample {
-  readonly data: Float64Array;
-  readonly n: number;
-  readonly d: number;
-  readonly weights: Float64Array | undefined;
-}
-
-/** A small seeded generator for the reservoir (sfc32: its uniform doubles in [0, 1)). */
-function generator(seed: number, stream: number): () => number {
-  let a = seed >>> 0;
-  let b = Math.floor(seed / 2 ** 32) >>> 0;
-  let c = (stream * 0x9e3779b9) >>> 0;
-  let d = 1;
-  const next = (): number => {
-    a >>>= 0;
-    b >>>= 0;
-    c >>>= 0;
-    d >>>= 0;
-    const t = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) >>> 0;
-    return t / 4294967296;
-  };
-  for (let i = 0; i < 15; i++) next();
-  return next;
-}
-
-/**
- * One pass that draws a uniform sample of `size` rows (Li's algorithm L: a few random numbers
- * per kept row, none per skipped one), seeded; the same rows for any batching of the stream.
- */
-export async function reservoirPass(
-  source: StreamSource,
-  settings: PassSettings,
-  size: number,
-  seed: number,
-  restart: number,
-): Promise<StreamSample> {
-  for (;;) {
-    try {
-      return await reservoirOnce(source, settings, size, seed, restart);
-    } catch (err) {
-      if (!(err instanceof WeightedStreamFound)) throw err;
-      settings.weighted = true;
-    }
-  }
-}
-
-async function reservoirOnce(
-  source: StreamSource,
-  settings: PassSettings,
-  size: number,
-  seed: number,
-  restart: number,
-): Promise<StreamSample> {
-  const random = generator(seed, restart + 1);
-  let rows: Float64Array | undefined;
-  let weights: Float64Array | undefined;
-  let kept = 0;
-  let d = 0;
-  // Algorithm L: the next row to keep after the reservoir is full, and w.
-  let w = Math.exp(Math.log(random() || Number.MIN_VALUE) / size);
-  let next = size + Math.floor(Math.log(random() || Number.MIN_VALUE) / Math.log(1 - w));
-  for await (const chunk of streamChunks(source, settings)) {
-    d = chunk.d;
-    if (!rows) {
-      rows = new Float64Array(size * d);
-      if (settings.weighted) weights = new Float64Array(size);
-    }
-    for (let i = 0; i < chunk.n; i++) {
-      const row = chunk.firstRow + i;
-      let slot = -1;
-      if (row < size) {
-        slot = row;
-        kept++;
-      } else if (row === next) {
-        slot = Math.floor(random() * size);
-        w *= Math.exp(Math.log(random() || Number.MIN_VALUE) / size);
-        next += 1 + Math.floor(Math.log(random() || Number.MIN_VALUE) / Math.log(1 - w));
-      } else if (row > next) {
-        continue;
-      }
-      if (slot < 0) continue;
-      rows.set(chunk.data.subarray(i * d, (i + 1) * d), slot * d);
-      if (weights && chunk.weights) weights[slot] = chunk.weights[i] as number;
-    }
-  }
-  const n = Math.min(kept, size);
-  return {
-    data: (rows as Float64Array).subarray(0, n * d),
-    n,
-    d,
-    weights: weights?.subarray(0, n),
-  };
-}
-
 /** One EM variant over a stream: the same roles as native/core/em.h's EmVariant. */
 export interface StreamEmVariant<P> {
   readonly nInit: number;
@@ -249,23 +142,68 @@ export interface StreamEmResult<P> {
   readonly lowerBound: number;
 }
 
-/** The user's onIteration and the signal, as the native driver's report(). */
+/**
+ * Where a run of the driver stands after an iteration (or after a restart's start, `iter` 0):
+ * enough to go on from there and end with the same bits as a run that never stopped.
+ */
+export interface EmCheckpoint<P> {
+  /** The restart under way. */
+  readonly restart: number;
+  /** Its iterations done (0: just started). */
+  readonly iter: number;
+  /** The parameters after them. */
+  readonly params: P;
+  /** The objective of the last E-step (the start's `previousObjective` at iteration 0). */
+  readonly lowerBound: number;
+  /** Whether this restart has ended (converged, stopped, or maxIter reached). */
+  readonly done: boolean;
+  readonly converged: boolean;
+  /** Whether onIteration asked to stop every restart. */
+  readonly stopped: boolean;
+  /** The best of the restarts before this one. */
+  readonly best: StreamEmResult<P> | undefined;
+}
+
+/** The user's onIteration and the signal, as the native driver's report(); and checkpoints. */
 export interface StreamControl {
   readonly signal: AbortSignal | undefined;
   readonly onIteration: ((info: IterationInfo) => unknown) | undefined;
+  /** Where to go on from instead of starting (a resumed distributed run). */
+  readonly resume?: EmCheckpoint<unknown>;
+  /** Called (and awaited) after every start and every iteration. */
+  readonly checkpoint?: (state: EmCheckpoint<unknown>) => Promise<void>;
+  /** Awaited before the fit commits its result (the last checkpoint has landed). */
+  readonly drain?: () => Promise<void>;
 }
 
-/** native/core/em.cc runEm, over a stream. */
+/** native/core/em.cc runEm, over passes; from `control.resume` when given. */
 export async function runStreamEm<P>(variant: StreamEmVariant<P>, control: StreamControl): Promise<StreamEmResult<P>> {
-  let best: StreamEmResult<P> | undefined;
+  const resume = control.resume as EmCheckpoint<P> | undefined;
+  const save = async (state: EmCheckpoint<P>): Promise<void> => {
+    if (control.checkpoint) await control.checkpoint(state);
+  };
+  let best = resume?.best;
   let stoppedAll = false;
-  for (let restart = 0; restart < variant.nInit && !stoppedAll; restart++) {
+  for (let restart = resume?.restart ?? 0; restart < variant.nInit && !stoppedAll; restart++) {
     checkAborted(control.signal);
-    let params: P = await variant.initialise(restart);
-    let lowerBound = variant.previousObjective;
-    let nIter = 0;
-    let converged = false;
-    for (let iter = 1; iter <= variant.maxIter; iter++) {
+    let params: P;
+    let lowerBound: number;
+    let nIter: number;
+    let converged: boolean;
+    let done: boolean;
+    if (resume && restart === resume.restart) {
+      ({ params, lowerBound, converged, done } = resume);
+      nIter = resume.iter;
+      stoppedAll = resume.stopped;
+    } else {
+      params = await variant.initialise(restart);
+      lowerBound = variant.previousObjective;
+      nIter = 0;
+      converged = false;
+      done = variant.maxIter === 0;
+      await save({ restart, iter: 0, params, lowerBound, done, converged, stopped: false, best });
+    }
+    for (let iter = nIter + 1; !done; iter++) {
       checkAborted(control.signal);
       const previous = lowerBound;
       const stats = await variant.expectation(params);
@@ -280,14 +218,10 @@ export async function runStreamEm<P>(variant: StreamEmVariant<P>, control: Strea
         const answer = control.onIteration(Object.freeze({ init: restart, iter, objective: lowerBound, change }));
         stop = answer === false || control.signal?.aborted === true;
       }
-      if (variant.converged(change, before, params)) {
-        converged = true;
-        break;
-      }
-      if (stop) {
-        stoppedAll = true;
-        break;
-      }
+      if (variant.converged(change, before, params)) converged = true;
+      else if (stop) stoppedAll = true;
+      done = converged || stoppedAll || iter >= variant.maxIter;
+      await save({ restart, iter, params, lowerBound, done, converged, stopped: stoppedAll, best });
     }
     if (best === undefined || lowerBound > best.lowerBound) best = { params, converged, nIter, lowerBound };
   }

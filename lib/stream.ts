@@ -51,6 +51,21 @@ export interface PassSettings {
 /** Thrown inside a pass that meets the stream's first weighted batch: the pass restarts weighted. */
 export class WeightedStreamFound extends Error {}
 
+/**
+ * Runs a pass; a pass that meets the stream's first weighted batch runs again, weighted (the
+ * in-memory equivalent weighs every row).
+ */
+export async function passWeightedOnce<T>(settings: PassSettings, pass: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await pass();
+    } catch (err) {
+      if (!(err instanceof WeightedStreamFound)) throw err;
+      settings.weighted = true;
+    }
+  }
+}
+
 /** Rows per chunk: whole blocks, about 2 MiB of values, at least one block. */
 function chunkRowsFor(d: number): number {
   const blocks = Math.max(1, Math.min(16, Math.floor((1 << 18) / (BLOCK_ROWS * d))));

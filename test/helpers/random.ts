@@ -3,17 +3,10 @@
  * the same numbers on every machine and Node version (no dependency on Math.random).
  */
 
-/** mulberry32: a 32-bit state PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './mulberry32.mjs';
+
+/** mulberry32: a 32-bit state PRNG returning floats in [0, 1) (shared with the .mjs helpers). */
+export { mulberry32 };
 
 /** Standard normal draws by Box–Muller (both outputs used). */
 export function normalSource(uniform: () => number): () => number {

@@ -1,0 +1,472 @@
+/**
+ * The coordinator's side of a distributed run in Redis: the run's epoch (which coordinator owns
+ * it), its identity and checkpoint, and its rounds. A round writes its task once, adds one BullMQ
+ * job per shard (BullMQ owns the jobs' retries and the recovery of jobs whose worker died), waits
+ * for the jobs through the queue's event stream (QueueEvents) and reads each shard's result.
+ *
+ * Every write of the coordinator is fenced by the epoch: a coordinator that opens a run
+ * increments it, and a script refuses the writes of an older epoch, so a coordinator that was
+ * thought dead cannot overwrite the run of the one that resumed it. A worker stores a result only
+ * while its round's task exists, so nothing of a run comes back after the run has been cleaned
+ * up. Every key has a time to live, refreshed as the run goes on.
+ *
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+
+import type { ConnectionOptions, Queue, QueueEvents } from 'bullmq';
+import type { Redis, RedisOptions } from 'ioredis';
+
+import { connectRedis, redisError } from './connection.js';
+import type { Dependencies } from './deps.js';
+import { eventsKey, QUEUE_PREFIX, RunKeys } from './keys.js';
+import { encodeTask, type Task } from './tasks.js';
+import { ErrorCode, makeAbortError } from '../errors.js';
+
+
+/** The BullMQ job name of a shard's job. */
+export const JOB_NAME = 'gaussmix-shard';
+
+/** What a shard's job carries (JSON): which run, round and shard; the shard's spec. */
+export interface ShardJobData {
+  readonly run: string;
+  readonly epoch: number;
+  readonly round: number;
+  readonly shard: number;
+  readonly spec: unknown;
+  /** The time to live of the result's key (ms). */
+  readonly ttl: number;
+}
+
+/** What a shard's job returns (JSON): the time its computation took, and where it ran. */
+export interface ShardJobResult {
+  readonly ms: number;
+  /** The worker: `host/pid`. */
+  readonly worker: string;
+  /** The variant of the native code the worker runs ('avx512', 'avx2-fma', 'baseline'). */
+  readonly simd: string;
+}
+
+/** What `onRound` reports of a round of jobs. */
+export interface RoundInfo {
+  /** The round's number in the run (from 0; a resumed run counts again). */
+  readonly round: number;
+  readonly task: 'describe' | 'statistics' | 'sample';
+  /** The round's wall time, from its task's write to its last result's read (ms). */
+  readonly ms: number;
+  /** Each shard's job: its computation's time (ms, without loading the shard) and its worker. */
+  readonly shards: readonly ShardJobResult[];
+}
+
+/** A job's return value, as far as it is one of ours. */
+function readJobResult(value: unknown): ShardJobResult {
+  const r = value as Partial<ShardJobResult> | null;
+  return Object.freeze({
+    ms: typeof r?.ms === 'number' ? r.ms : NaN,
+    worker: typeof r?.worker === 'string' ? r.worker : '',
+    simd: typeof r?.simd === 'string' ? r.simd : '',
+  });
+}
+
+/** A short text of a shard's spec for messages. */
+export function specText(spec: unknown): string {
+  const text = JSON.stringify(spec) ?? String(spec);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** An error of shard `shard` (code ERR_GAUSSMIX_SHARD, with `shard`). */
+export function shardError(what: string, shard: number, spec: unknown, message: string, cause?: unknown): Error {
+  return Object.assign(new Error(`${what}: shard ${shard} (${specText(spec)}) ${message}`, cause === undefined ? undefined : { cause }), {
+    code: ErrorCode.SHARD,
+    shard,
+  });
+}
+
+/**
+ * If KEYS[1] holds the epoch ARGV[1]: sets KEYS[2] to ARGV[2] with a time to live of ARGV[3] ms,
+ * refreshes that of KEYS[1], KEYS[3] and KEYS[4] (the run's lasting keys), and deletes KEYS[5...]
+ * (the last round's keys). One round trip per round.
+ */
+const FENCED_SET = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+for i = 1, 4 do if i ~= 2 then redis.call('PEXPIRE', KEYS[i], ARGV[3]) end end
+for i = 5, #KEYS do redis.call('DEL', KEYS[i]) end
+return 1
+`;
+
+/** Sets KEYS[2] to ARGV[1] (time to live ARGV[2] ms) if the task KEYS[1] still exists. */
+export const STORE_RESULT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
+interface FencedRedis extends Redis {
+  gaussmixFencedSet(...args: (string | number | Buffer)[]): Promise<number>;
+}
+
+/** A run's identity and seed, as stored in its meta key. */
+export interface RunMeta {
+  /** What makes two fits the same run (a hash of the model's kind, options and the shards). */
+  readonly identity: string;
+  /** The seed of a model without one: a resumed run starts as the first did. */
+  readonly seed: number;
+}
+
+/** An error of the run (code ERR_GAUSSMIX_RUN). */
+export function runError(what: string, runId: string, message: string): Error {
+  return Object.assign(new Error(`${what}: run '${runId}' ${message}`), { code: ErrorCode.RUN });
+}
+
+/** A run's meta from its bytes, checked against this fit's identity. */
+function readMeta(bytes: Buffer | null, identity: string, what: string, runId: string): RunMeta | undefined {
+  if (!bytes) return undefined;
+  let meta: Partial<RunMeta>;
+  try {
+    meta = JSON.parse(bytes.toString('utf8')) as Partial<RunMeta>;
+  } catch {
+    throw runError(what, runId, 'has unreadable meta data in Redis');
+  }
+  if (meta.identity !== identity) {
+    throw runError(what, runId, 'is under way for another fit (another model, options or shards): use another runId');
+  }
+  if (typeof meta.seed !== 'number') throw runError(what, runId, 'has unreadable meta data in Redis');
+  return meta as RunMeta;
+}
+
+/** How a run is opened. */
+export interface RunOptions {
+  readonly connection: RedisOptions;
+  readonly queue: string;
+  readonly runId: string;
+  readonly shards: readonly unknown[];
+  readonly signal: AbortSignal | undefined;
+  readonly jobTimeoutMs: number | undefined;
+  readonly keyTtlMs: number;
+  /** Messages' prefix: 'fitDistributed'. */
+  readonly what: string;
+  readonly onRound: ((info: RoundInfo) => void) | undefined;
+}
+
+interface Waiter {
+  resolve(returnvalue: unknown): void;
+  reject(reason: string): void;
+}
+
+/** A run, open on one coordinator. */
+export class Run {
+  readonly keys: RunKeys;
+  readonly epoch: number;
+  /** The run's meta when it was under way (a resumed run), else undefined. */
+  readonly meta: RunMeta | undefined;
+  readonly #o: RunOptions;
+  readonly #redis: FencedRedis;
+  readonly #queue: Queue;
+  readonly #events: QueueEvents;
+  readonly #waiters = new Map<string, Waiter>();
+  /** The jobs of the round under way that have not finished. */
+  readonly #pending = new Set<string>();
+  /** The keys of the last round, deleted when the next starts. */
+  #stale: string[] = [];
+  #round = 0;
+  /** The variant of the native code of the run's workers. */
+  #simd: string | undefined;
+  /** The checkpoint writes in flight (see saveCheckpoint). */
+  #checkpointing: Promise<void> | undefined;
+  /** The last error of the coordinator's connection to Redis (for messages). */
+  #lastRedisError: Error | undefined;
+
+  private constructor(
+    o: RunOptions,
+    keys: RunKeys,
+    epoch: number,
+    meta: RunMeta | undefined,
+    redis: FencedRedis,
+    queue: Queue,
+    events: QueueEvents,
+  ) {
+    this.#o = o;
+    this.keys = keys;
+    this.epoch = epoch;
+    this.meta = meta;
+    this.#redis = redis;
+    this.#queue = queue;
+    this.#events = events;
+    events.on('completed', ({ jobId, returnvalue }) => this.#waiters.get(jobId)?.resolve(returnvalue));
+    events.on('failed', ({ jobId, failedReason }) => this.#waiters.get(jobId)?.reject(failedReason));
+    // (QueueEvents reconnects by itself and reads on from its last event.)
+    events.on('error', () => undefined);
+    redis.on('error', (err: Error) => {
+      this.#lastRedisError = err;
+    });
+  }
+
+  /**
+   * Connects, checks that the run (if it is under way) is this fit, and takes it: a new epoch.
+   * @param identity - what makes two fits the same run (see lib/distributed/coordinator.ts).
+   * @throws Error - code ERR_GAUSSMIX_RUN when `runId` names a run of another fit (which is left
+   *   as it is).
+   */
+  static async open(deps: Dependencies, o: RunOptions, identity: string): Promise<Run> {
+    const redis = (await connectRedis(deps, o.connection, o.what)) as FencedRedis;
+    let queue: Queue | undefined;
+    let events: QueueEvents | undefined;
+    try {
+      redis.defineCommand('gaussmixFencedSet', { lua: FENCED_SET });
+      const keys = new RunKeys(o.queue, o.runId);
+      const meta = readMeta(await redis.getBuffer(keys.meta), identity, o.what, keys.runId);
+      const epoch = await redis.incr(keys.epoch);
+      await redis.pexpire(keys.epoch, o.keyTtlMs);
+      queue = new deps.bullmq.Queue(o.queue, { connection: o.connection as ConnectionOptions, prefix: QUEUE_PREFIX });
+      queue.on('error', () => undefined);
+      // The events from now on: QueueEvents would start at '$' after it connects, and miss
+      // those of jobs that finish before its first read.
+      const last = await redis.xrevrange(eventsKey(o.queue), '+', '-', 'COUNT', 1);
+      events = new deps.bullmq.QueueEvents(o.queue, {
+        // (A blocking connection: BullMQ wants no limit of retries per request, and warns.)
+        connection: { ...o.connection, maxRetriesPerRequest: null } as ConnectionOptions,
+        prefix: QUEUE_PREFIX,
+        lastEventId: last[0]?.[0] ?? '0-0',
+      });
+      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+      const run = new Run(o, keys, epoch, meta, redis, queue, events);
+      if (epoch > 1) await run.sweep();
+      return run;
+    } catch (err) {
+      await Promise.allSettled([events?.close(), queue?.close()]);
+      redis.disconnect();
+      throw err;
+    }
+  }
+
+  /** Reads a key of the run (binary), or null. */
+  async read(key: string): Promise<Buffer | null> {
+    return this.#redis.getBuffer(key);
+  }
+
+  /**
+   * Writes a key of the run if this coordinator still owns it, refreshes the time to live of the
+   * run's lasting keys, and deletes `stale` keys.
+   * @throws Error - code ERR_GAUSSMIX_RUN when another coordinator has taken the run over.
+   */
+  async write(key: string, value: Uint8Array | string, stale: readonly string[] = []): Promise<void> {
+    const k = this.keys;
+    const bytes = typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const keys = [k.epoch, key, k.meta, k.checkpoint, ...stale];
+    // (After the checkpoint sent before: one connection keeps the order, one round trip for both.)
+    const [done] = await Promise.all([
+      this.#redis.gaussmixFencedSet(keys.length, ...keys, this.epoch, bytes, this.#o.keyTtlMs),
+      this.flush(),
+    ]);
+    if (done !== 1) throw runError(this.#o.what, k.runId, 'was taken over by another coordinator (started with the same runId)');
+  }
+
+  /**
+   * Sends a checkpoint without waiting for Redis: it is awaited with the next write (the next
+   * round's task, in the same round trip) or by {@link Run.flush}. A coordinator that dies before
+   * it lands resumes from the checkpoint before, with the same bits.
+   */
+  saveCheckpoint(value: Uint8Array): void {
+    const sent = this.write(this.keys.checkpoint, value); // (which waits for the one before)
+    sent.catch(() => undefined); // (seen by the next write or flush)
+    this.#checkpointing = sent;
+  }
+
+  /**
+   * Waits for the checkpoint in flight.
+   * @throws Error - code ERR_GAUSSMIX_RUN when another coordinator has taken the run over.
+   */
+  async flush(): Promise<void> {
+    const pending = this.#checkpointing;
+    this.#checkpointing = undefined;
+    await pending;
+  }
+
+  /**
+   * One round: the task, one job per shard, and each shard's result, in shard order, read by
+   * `read` as it arrives (the reading of the first overlaps the wait for the last).
+   * @param read - checks and decodes a shard's result bytes; what it throws fails the round.
+   * @throws Error - code ERR_GAUSSMIX_SHARD naming the shard whose job failed or timed out (or
+   *   what `read` throws); AbortError when the signal fires.
+   */
+  async round<T>(task: Task, read: (bytes: Uint8Array, shard: number) => T): Promise<T[]> {
+    const o = this.#o;
+    const label = task.task;
+    const start = performance.now();
+    const round = this.#round++;
+    const taskKey = this.keys.task(this.epoch, round);
+    await this.write(taskKey, encodeTask(task), this.#stale);
+    const ids = o.shards.map((_, i) => this.keys.jobId(this.epoch, round, i));
+    const resultKeys = o.shards.map((_, i) => this.keys.result(this.epoch, round, i));
+    this.#stale = [taskKey, ...resultKeys];
+    const jobs: ShardJobResult[] = o.shards.map(() => ({ ms: 0, worker: '', simd: '' }));
+    const finished = ids.map(
+      (id, shard) =>
+        new Promise<T>((resolve, reject) => {
+          this.#pending.add(id);
+          this.#waiters.set(id, {
+            resolve: (returnvalue) => {
+              this.#forget(id);
+              const job = (jobs[shard] = readJobResult(returnvalue));
+              const mixed = this.#checkVariant(job);
+              if (mixed) {
+                reject(shardError(o.what, shard, o.shards[shard], mixed));
+                return;
+              }
+              this.#redis.getBuffer(resultKeys[shard] as string).then((bytes) => {
+                if (bytes) resolve(read(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), shard));
+                else reject(shardError(o.what, shard, o.shards[shard], `finished ${label} in round ${round} but its result is missing from Redis`));
+              }).catch(reject);
+            },
+            reject: (reason) => {
+              this.#forget(id);
+              reject(shardError(o.what, shard, o.shards[shard], `failed (${label}, round ${round}): ${reason}`));
+            },
+          });
+        }),
+    );
+    await this.#queue.addBulk(
+      o.shards.map((spec, shard) => ({
+        name: JOB_NAME,
+        data: { run: this.keys.runId, epoch: this.epoch, round, shard, spec, ttl: o.keyTtlMs } satisfies ShardJobData,
+        opts: {
+          jobId: ids[shard] as string,
+          removeOnComplete: true,
+          removeOnFail: true,
+          // Errors thrown by loadShard may pass (a file being copied, a network read): retried.
+          // Bad data fails at once (workers throw BullMQ's UnrecoverableError).
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 1000 },
+        },
+      })),
+    );
+    const results = await this.#settle(finished, ids, label, round);
+    o.onRound?.(Object.freeze({ round, task: label, ms: performance.now() - start, shards: Object.freeze(jobs) }));
+    return results;
+  }
+
+  /** Waits for every shard's result; the first failure, the timeout or the signal ends the wait. */
+  async #settle<T>(finished: Promise<T>[], ids: string[], label: string, round: number): Promise<T[]> {
+    const o = this.#o;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    let onClose: (() => void) | undefined;
+    const stop = new Promise<never>((_, reject) => {
+      // The connection dropped: a command waits for the client to reconnect and fails after the
+      // client's retries (ioredis's maxRetriesPerRequest): then Redis is gone for this fit.
+      let probing = false;
+      onClose = () => {
+        if (probing) return;
+        probing = true;
+        this.#redis.ping().then(
+          () => void (probing = false),
+          (err: Error) => reject(this.#lostError(`while waiting for ${label} (round ${round})`, err)),
+        );
+      };
+      this.#redis.on('close', onClose);
+      if (o.jobTimeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          const late = ids.findIndex((id) => this.#pending.has(id));
+          if (late < 0) return; // (every job is done: their results are being read)
+          const others = ids.filter((id) => this.#pending.has(id)).length - 1;
+          reject(
+            shardError(
+              o.what,
+              late,
+              o.shards[late],
+              `did not finish ${label} (round ${round}) within jobTimeoutMs (${o.jobTimeoutMs} ms)` +
+                (others > 0 ? `, nor did ${others} other shard${others === 1 ? '' : 's'}` : ''),
+            ),
+          );
+        }, o.jobTimeoutMs);
+      }
+      if (o.signal) {
+        onAbort = () => reject(makeAbortError(o.signal));
+        if (o.signal.aborted) onAbort();
+        else o.signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+    try {
+      return await Promise.race([Promise.all(finished), stop]);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) o.signal?.removeEventListener('abort', onAbort);
+      if (onClose) this.#redis.off('close', onClose);
+      for (const p of finished) p.catch(() => undefined);
+    }
+  }
+
+  /**
+   * Why a job's worker may not take part (the variants of the native code may differ in the last
+   * bits: results would depend on which worker took which shard), or undefined.
+   */
+  #checkVariant(job: ShardJobResult): string | undefined {
+    this.#simd ??= job.simd;
+    if (job.simd === this.#simd) return undefined;
+    return (
+      `ran on a worker (${job.worker}) whose native code is the '${job.simd}' variant, but other workers ` +
+      `run '${this.#simd}': the results would depend on which worker takes which shard. Pin one variant ` +
+      'on every worker with the environment variable GAUSSMIX_SIMD (baseline or avx2)'
+    );
+  }
+
+  /** The error of a fit whose connection to Redis is lost (code ERR_GAUSSMIX_REDIS). */
+  #lostError(when: string, err: Error): Error {
+    const why = this.#lastRedisError && this.#lastRedisError !== err ? ` (${this.#lastRedisError.message})` : '';
+    return redisError(`${this.#o.what}: lost the connection to Redis ${when}${why}: ${err.message}`, err);
+  }
+
+  #forget(id: string): void {
+    this.#waiters.delete(id);
+    this.#pending.delete(id);
+  }
+
+  /**
+   * Ends the run: removes its jobs that no worker has taken and deletes its keys (unless another
+   * coordinator has taken the run over). A job a worker holds finds its task gone and fails
+   * without retries.
+   */
+  async finish(): Promise<void> {
+    await this.flush().catch(() => undefined); // (a checkpoint that lands later would stay)
+    const pending = [...this.#pending];
+    for (const id of pending) this.#forget(id);
+    await Promise.allSettled(pending.map((id) => this.#queue.remove(id)));
+    const owner = await this.#redis.get(this.keys.epoch);
+    if (owner !== String(this.epoch)) return;
+    const k = this.keys;
+    await this.#redis.del(k.meta, k.checkpoint, ...this.#stale, k.epoch);
+    this.#stale = [];
+  }
+
+  /**
+   * Deletes the round keys of the coordinators before this one (a resumed run): their jobs then
+   * fail at once rather than compute for nobody.
+   */
+  async sweep(): Promise<void> {
+    const k = this.keys;
+    const keep = new Set([k.meta, k.epoch, k.checkpoint]);
+    let cursor = '0';
+    do {
+      const [next, found] = await this.#redis.scan(cursor, 'MATCH', k.pattern, 'COUNT', 1000);
+      const old = found.filter((key) => !keep.has(key));
+      if (old.length) await this.#redis.del(...old);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
+  /** Closes the connections. */
+  async close(): Promise<void> {
+    if (this.#redis.status !== 'ready') {
+      // Redis is gone: a graceful close would wait for it (QUIT waits in the offline queue, and
+      // BullMQ's disconnect waits for an 'end' that a client between reconnections never
+      // emits). Stop the events' loop (close), then drop every connection at once (force).
+      this.#events.close().catch(() => undefined);
+      await Promise.allSettled([this.#events.getBackend().close(true), this.#queue.getBackend().close(true)]);
+      this.#redis.disconnect();
+      return;
+    }
+    await Promise.allSettled([this.#events.close(), this.#queue.close()]);
+    await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+}

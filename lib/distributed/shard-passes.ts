@@ -1,0 +1,163 @@
+/**
+ * The passes of a distributed fit (lib/passes.ts RowPasses): each pass is one round of jobs, one
+ * per shard. The first round describes the shards (rows, features, weights); a statistics pass
+ * checks every shard's statistics and merges them in shard order; the default start's sample is
+ * chosen here (lib/reservoir.ts reservoirPlan, over the concatenation of the shards) and its rows
+ * fetched from the shards that hold them, so that it is the sample `fitStream` draws from the
+ * same rows.
+ *
+ * @module
+ */
+import { shardError, type Run } from './run.js';
+import { decodeDescription, decodeSample, type ShardDescription } from './tasks.js';
+import type { PassRequest, RowPasses } from '../passes.js';
+import { reservoirPlan, type StreamSample } from '../reservoir.js';
+import { MixtureStatistics, Statistics } from '../statistics.js';
+
+/** What the describe round tells of the shards together. */
+interface ShardsShape {
+  readonly d: number;
+  /** Rows of all the shards. */
+  readonly rows: number;
+  /** Whether any shard is weighted. */
+  readonly weighted: boolean;
+  /** The first row of each shard in their concatenation. */
+  readonly starts: Float64Array;
+  /** Each shard's rows. */
+  readonly counts: number[];
+}
+
+/** The passes of a distributed fit over `run`'s shards. */
+export class ShardPasses implements RowPasses {
+  readonly what: string;
+  readonly #run: Run;
+  readonly #shards: readonly unknown[];
+  #shape: ShardsShape | undefined;
+
+  constructor(run: Run, shards: readonly unknown[], what: string) {
+    this.#run = run;
+    this.#shards = shards;
+    this.what = what;
+  }
+
+  get d(): number | undefined {
+    return this.#shape?.d;
+  }
+
+  get rows(): number | undefined {
+    return this.#shape?.rows;
+  }
+
+  #error(shard: number, message: string, cause?: unknown): Error {
+    return shardError(this.what, shard, this.#shards[shard], message, cause);
+  }
+
+  /** The shards' rows, features and weights (one round, the first time). */
+  async #described(): Promise<ShardsShape> {
+    if (this.#shape) return this.#shape;
+    const descriptions = await this.#run.round({ task: 'describe' }, (bytes, i): ShardDescription => {
+      try {
+        return decodeDescription(bytes, 'its description');
+      } catch (err) {
+        throw this.#error(i, `sent a bad description: ${(err as Error).message}`, err);
+      }
+    });
+    const d = (descriptions[0] as ShardDescription).d;
+    const starts = new Float64Array(descriptions.length);
+    let rows = 0;
+    descriptions.forEach((s, i) => {
+      if (s.rows === 0) throw this.#error(i, 'has no rows');
+      if (s.d !== d) throw this.#error(i, `has ${s.d} features but shard 0 has ${d}`);
+      starts[i] = rows;
+      rows += s.rows;
+    });
+    this.#shape = { d, rows, weighted: descriptions.some((s) => s.weighted), starts, counts: descriptions.map((s) => s.rows) };
+    return this.#shape;
+  }
+
+  async statistics(request: PassRequest): Promise<Statistics> {
+    const shape = await this.#described();
+    // Merged in shard order as they arrive: the shards before the last to arrive are merged
+    // while it is awaited.
+    const arrived: (Statistics | undefined)[] = [];
+    let total: Statistics | undefined;
+    let merged = 0;
+    await this.#run.round({ task: 'statistics', request, weighted: shape.weighted }, (bytes, i) => {
+      arrived[i] = this.#checkStatistics(bytes, i, request, shape);
+      for (let next = arrived[merged]; next !== undefined; next = arrived[merged]) {
+        try {
+          total = total === undefined ? next : total.merge(next);
+        } catch (err) {
+          throw this.#error(merged, `sent statistics that do not merge with the other shards': ${(err as Error).message}`, err);
+        }
+        arrived[merged++] = undefined;
+      }
+    });
+    return total as Statistics;
+  }
+
+  /** A shard's statistics, checked against what was asked (format, family, K, D, rows). */
+  #checkStatistics(bytes: Uint8Array, i: number, request: PassRequest, shape: ShardsShape): Statistics {
+    let stats: Statistics;
+    try {
+      stats = Statistics.fromBuffer(bytes);
+    } catch (err) {
+      throw this.#error(i, `sent statistics that Redis holds as ${bytes.length} bytes of invalid data: ${(err as Error).message}`, err);
+    }
+    const wrong = (what: string): Error => this.#error(i, `sent the wrong statistics: ${what}`);
+    if (!(stats instanceof MixtureStatistics)) throw wrong(`${stats.family} statistics for a mixture's pass`);
+    const k = request.kind === 'assign' ? request.k : request.params.weights.length;
+    if (stats.nComponents !== k) throw wrong(`${stats.nComponents} components instead of ${k}`);
+    if (stats.nFeatures !== shape.d) throw wrong(`${stats.nFeatures} features instead of ${shape.d}`);
+    const type = request.kind === 'assign' ? request.covarianceType : request.kind === 'soft' ? 'spherical' : request.params.covarianceType;
+    if (stats.covarianceType !== type) throw wrong(`covariance type '${stats.covarianceType}' instead of '${type}'`);
+    const soft = request.kind === 'soft' || (request.kind === 'assign' && request.about === undefined);
+    if (stats.soft !== soft) throw wrong(soft ? 'with a scatter where none was asked' : 'without the scatter asked for');
+    if (stats.rows !== shape.counts[i]) throw wrong(`${stats.rows} rows instead of the shard's ${shape.counts[i]}`);
+    return stats;
+  }
+
+  async sample(size: number, seed: number, restart: number): Promise<StreamSample> {
+    const shape = await this.#described();
+    const { d, weighted, starts } = shape;
+    const plan = reservoirPlan(shape.rows, size, seed, restart);
+    const rows = plan.slice().sort();
+    // Each shard's part of the sample: the rows of `rows` in its range.
+    const first = new Array<number>(starts.length + 1).fill(rows.length);
+    for (let i = starts.length - 1, at = rows.length; i >= 0; i--) {
+      while (at > 0 && (rows[at - 1] as number) >= (starts[i] as number)) at--;
+      first[i] = at;
+    }
+    const parts = await this.#run.round({ task: 'sample', rows, starts, weighted }, (bytes, i) => {
+      let part;
+      try {
+        part = decodeSample(bytes, 'its sample');
+      } catch (err) {
+        throw this.#error(i, `sent a bad sample: ${(err as Error).message}`, err);
+      }
+      const count = (first[i + 1] as number) - (first[i] as number);
+      if (part.data.length !== count * d || (weighted && part.weights?.length !== count)) {
+        throw this.#error(i, `sent ${part.data.length / d} sample rows instead of ${count}`);
+      }
+      return part;
+    });
+    // The shards' rows, in shard order, are the sample's rows in ascending order.
+    const sorted = new Float64Array(rows.length * d);
+    const sortedWeights = weighted ? new Float64Array(rows.length) : undefined;
+    parts.forEach((part, i) => {
+      sorted.set(part.data, (first[i] as number) * d);
+      if (sortedWeights) sortedWeights.set(part.weights as Float64Array, first[i] as number);
+    });
+    // Back in the slots' order: slot s holds row plan[s].
+    const position = new Map<number, number>();
+    rows.forEach((row, i) => position.set(row, i));
+    const data = new Float64Array(plan.length * d);
+    const weights = sortedWeights ? new Float64Array(plan.length) : undefined;
+    plan.forEach((row, slot) => {
+      const i = position.get(row) as number;
+      data.set(sorted.subarray(i * d, (i + 1) * d), slot * d);
+      if (weights) weights[slot] = (sortedWeights as Float64Array)[i] as number;
+    });
+    return { data, n: plan.length, d, weights };
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * `startWorker`: a BullMQ worker that runs the jobs of distributed fits on the shards it loads
+ * through the user's `loadShard`. A job names its run, round and shard and carries the shard's
+ * spec (JSON data, handed to `loadShard` as is: the library opens nothing by itself); the
+ * worker reads the round's task from Redis once (every job of a round shares it), computes on
+ * the shard off the JavaScript thread (so that BullMQ keeps renewing the job's lock) and stores
+ * the result, in binary, while the round's task exists.
+ *
+ * @module
+ */
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+
+import type { ConnectionOptions, Job, Worker } from 'bullmq';
+import type { Redis, RedisOptions } from 'ioredis';
+
+import { connectionOption, connectRedis } from './connection.js';
+import { dependencies } from './deps.js';
+import { QUEUE_PREFIX, queueOption, runIdOption, RunKeys } from './keys.js';
+import { JOB_NAME, specText, STORE_RESULT, type ShardJobData, type ShardJobResult } from './run.js';
+import { decodeTask, readShard, runTask, type LoadedShard, type Task } from './tasks.js';
+import { ErrorCode } from '../errors.js';
+import { native } from '../native.js';
+import { functionOption, integerOption, readOptionsObject, resolveThreads, threadsOption } from '../options.js';
+import type { StreamSource } from '../stream.js';
+import type { DataInput } from '../types.js';
+
+/** A shard's description: any JSON value (`{ path: 'part-3.parquet' }`, a URL, an id...). */
+export type ShardSpec = unknown;
+
+/** What `loadShard` gives: the shard's rows, in memory (optionally weighted) or as a stream. */
+export type ShardData = DataInput | { X: DataInput; sampleWeight?: ArrayLike<number> } | StreamSource;
+
+/** Options of {@link startWorker}. */
+export interface WorkerOptions {
+  /**
+   * How to reach Redis: ioredis's options (`host`, `port`, `username`, `password`, `tls`,
+   * `db`...), passed to the client as they are.
+   */
+  connection: RedisOptions;
+  /** The queue's name (default `'fits'`): the coordinators' `queue`. */
+  queue?: string;
+  /**
+   * Gives the rows of a shard from its spec (as passed to `fitDistributed`): a DataInput,
+   * `{ X, sampleWeight }`, or a StreamSource (read once per job). Called for every job: keep
+   * the shards in memory in a cache of your own when they fit (the rows of an object returned
+   * again are not checked again: do not change them in place).
+   */
+  loadShard: (shard: ShardSpec) => ShardData | Promise<ShardData>;
+  /** Jobs run at once (default 1). */
+  concurrency?: number;
+  /** Native threads of each job's computation (default: the machine's cores). */
+  threads?: number;
+  /**
+   * How long a job's lock lasts without renewal (default 30,000 ms; renewed at half of it): a
+   * job whose worker died is given to another worker after about this long.
+   */
+  lockDurationMs?: number;
+}
+
+/** A running worker. */
+export interface DistributedWorker {
+  /**
+   * Stops taking jobs, waits for those under way, and disconnects (at once, without waiting for
+   * the jobs, when Redis cannot be reached).
+   */
+  close(): Promise<void>;
+}
+
+interface ResultRedis extends Redis {
+  gaussmixStoreResult(taskKey: string, resultKey: string, bytes: Buffer, ttlMs: number): Promise<number>;
+}
+
+const OPTION_NAMES = ['connection', 'queue', 'loadShard', 'concurrency', 'threads', 'lockDurationMs'] as const;
+
+/** Tasks kept by key: a worker's jobs of one round read the task once. */
+const TASK_CACHE_SIZE = 4;
+
+/**
+ * Starts a worker of distributed fits (see `fitDistributed`). Run as many as you like, on any
+ * machines that reach the same Redis: each takes shards' jobs as they come.
+ * @throws TypeError / RangeError - bad options (before connecting).
+ * @throws Error - code `ERR_GAUSSMIX_MISSING_DEPENDENCY` when bullmq or ioredis is not installed;
+ *   a connection error when Redis cannot be reached.
+ */
+export async function startWorker(options: WorkerOptions): Promise<DistributedWorker> {
+  const what = 'startWorker';
+  const o = readOptionsObject(options, `${what} options`, OPTION_NAMES) as unknown as WorkerOptions;
+  const connection = connectionOption(o.connection, what);
+  const queue = queueOption(o.queue, what);
+  const loadShard = functionOption<WorkerOptions['loadShard']>(o.loadShard, 'loadShard');
+  const concurrency = o.concurrency === undefined ? 1 : integerOption(o.concurrency, 'concurrency', 1, 1024);
+  const threads = resolveThreads(o.threads === undefined ? 0 : threadsOption(o.threads));
+  const lockDuration = o.lockDurationMs === undefined ? 30_000 : integerOption(o.lockDurationMs, 'lockDurationMs', 1000);
+
+  const deps = await dependencies();
+  const { bullmq } = deps;
+  const redis = (await connectRedis(deps, connection, what)) as ResultRedis;
+  redis.defineCommand('gaussmixStoreResult', { numberOfKeys: 2, lua: STORE_RESULT });
+
+  const workerName = `${hostname()}/${process.pid}`;
+  const checked = new WeakMap<object, LoadedShard>();
+  const tasks = new Map<string, Promise<Task | null>>();
+  const taskOf = (key: string, name: string): Promise<Task | null> => {
+    let t = tasks.get(key);
+    if (!t) {
+      t = redis.getBuffer(key).then((bytes) => (bytes ? decodeTask(bytes, name) : null));
+      t.catch(() => tasks.delete(key));
+      tasks.set(key, t);
+      if (tasks.size > TASK_CACHE_SIZE) tasks.delete(tasks.keys().next().value as string);
+    }
+    return t;
+  };
+
+  const processJob = async (job: Job): Promise<ShardJobResult> => {
+    const unrecoverable = (message: string): Error => new bullmq.UnrecoverableError(message);
+    if (job.name !== JOB_NAME) throw unrecoverable(`not a gaussmix job: '${job.name}'`);
+    const data = readJobData(job.data, unrecoverable);
+    const keys = new RunKeys(queue, data.run);
+    const taskKey = keys.task(data.epoch, data.round);
+    const name = `shard ${data.shard} (${specText(data.spec)})`;
+    const task = await taskOf(taskKey, `the task of ${name}`);
+    if (!task) throw unrecoverable(`run '${data.run}' is over (its round ${data.round} has no task in Redis)`);
+    let shard: LoadedShard;
+    try {
+      const loaded = await loadShard(data.spec);
+      // The same object again (a loadShard that keeps its shards): its rows were checked.
+      const known = typeof loaded === 'object' && loaded !== null ? checked.get(loaded) : undefined;
+      shard = known ?? readShard(loaded, name);
+      if (!known && typeof loaded === 'object' && loaded !== null) checked.set(loaded, shard);
+    } catch (err) {
+      // Bad data from loadShard is the same at every attempt; other errors may pass.
+      throw isArgumentError(err) ? unrecoverable((err as Error).message) : err;
+    }
+    const start = performance.now();
+    let bytes: Uint8Array;
+    try {
+      bytes = await runTask(task, shard, data.shard, { threads, what: name });
+    } catch (err) {
+      throw isArgumentError(err) ? unrecoverable(`${name}: ${(err as Error).message}`) : err;
+    }
+    const ms = performance.now() - start;
+    const stored = await redis.gaussmixStoreResult(
+      taskKey,
+      keys.result(data.epoch, data.round, data.shard),
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      data.ttl,
+    );
+    if (stored !== 1) throw unrecoverable(`run '${data.run}' is over (its round ${data.round} ended)`);
+    return { ms, worker: workerName, simd: native().simd };
+  };
+
+  let worker: Worker;
+  try {
+    worker = new bullmq.Worker(queue, processJob, {
+      connection: connection as ConnectionOptions,
+      prefix: QUEUE_PREFIX,
+      concurrency,
+      lockDuration,
+      stalledInterval: lockDuration,
+      // A job whose worker dies is retried; a job that has killed two workers fails the fit.
+      maxStalledCount: 2,
+    });
+    // One warning per kind of error, not one per reconnection while Redis is down.
+    let lastError: string | undefined;
+    worker.on('error', (err) => {
+      if (err.message === lastError) return;
+      lastError = err.message;
+      process.emitWarning(err, { code: 'GAUSSMIX_WORKER' });
+    });
+    worker.on('ready', () => void (lastError = undefined));
+    await worker.waitUntilReady();
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+  return {
+    async close() {
+      if (redis.status !== 'ready') {
+        // Redis is gone: the jobs under way cannot store their results, and a graceful close
+        // would wait for Redis.
+        await worker.close(true);
+        redis.disconnect();
+        return;
+      }
+      await worker.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/** A job's data, checked (a job of another producer on the queue fails, unretried). */
+function readJobData(value: unknown, fail: (message: string) => Error): ShardJobData {
+  const d = value as Partial<ShardJobData> | null;
+  const count = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (typeof d !== 'object' || d === null || typeof d.run !== 'string' || !count(d.epoch) || !count(d.round) || !count(d.shard) || !count(d.ttl) || d.ttl < 1) {
+    throw fail('the job does not carry a gaussmix shard task');
+  }
+  try {
+    runIdOption(d.run, 'the job');
+  } catch (err) {
+    throw fail((err as Error).message);
+  }
+  return d as ShardJobData;
+}
+
+/** Whether an error is about bad input (the same at every attempt). */
+function isArgumentError(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === ErrorCode.INVALID_ARGUMENT;
+}
