@@ -239,12 +239,13 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
     }
     // From here on the padding lanes must add nothing: p = 0 and norm = 0 there.
     Lane rowWeight = Lane::Ones();
+    Lane rowEntropyWeighted = rowEntropy;
     for (Index r = rows; r < i + kLanes; ++r) {
       for (Index j = 0; j < c; ++j) p[j * stride + r] = 0.0;
       norm[r - i] = 0.0;
       rowWeight[r - i] = 0.0;
+      rowEntropyWeighted[r - i] = 0.0;
     }
-    Lane rowEntropyWeighted = rowEntropy;
     if (rowWeights) {
       for (Index r = i; r < std::min(i + kLanes, rows); ++r) {
         const double w = rowWeights[r];
