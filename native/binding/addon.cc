@@ -32,6 +32,10 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"columnsToRows", ColumnsToRows},
       {"cancelFit", CancelFit},
       {"compatLloyd", CompatLloyd},
+      {"fitBayesianSync", FitBayesianSync},       {"fitBayesianAsync", FitBayesianAsync},
+      {"bayesianMaximise", BayesianMaximise},     {"bayesianPriorMean", BayesianPriorMean},
+      {"bayesianPriorCovariance", BayesianPriorCovariance},
+      {"startingMeans", StartingMeans},           {"bayesianPrune", BayesianPrune},
   };
   for (const auto& entry : entries) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));

@@ -6,6 +6,7 @@
 
 #include "errors.h"
 #include "lanes.h"
+#include "variational.h"
 
 namespace gaussmix {
 namespace {
@@ -43,6 +44,11 @@ Index farRowResponsibilities(const Covariance& covariance, const double* x,
   for (Index j = 0; j < k; ++j) sum += p[j] = std::exp(v[j] - top);
   for (Index j = 0; j < k; ++j) p[j] /= sum;
   return best;
+}
+
+Vector mixtureLogPriors(const MixtureParams& params) {
+  if (params.posterior) return variationalLogPriors(*params.posterior, params.d);
+  return params.weights.array().log();
 }
 
 struct EStep::Scratch {
