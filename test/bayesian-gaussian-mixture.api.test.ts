@@ -153,6 +153,15 @@ describe('options and input', () => {
     expect(snapshot(good)).toEqual(before);
   });
 
+  it('a constant feature makes the default covariancePrior singular: a clear error', () => {
+    const flat = Array.from({ length: 50 }, (_, i) => [i % 7, 3, (i * 13) % 5]);
+    expect(() => new BayesianGaussianMixture({ nComponents: 2, seed: 1 }).fitSync(flat)).toThrow(
+      /default covariancePrior \(the covariance of X\) is not positive definite/,
+    );
+    const ok = new BayesianGaussianMixture({ nComponents: 2, seed: 1, covarianceType: 'diag', covariancePrior: [1, 1, 1] }).fitSync(flat);
+    expect(ok.isFitted).toBe(true);
+  });
+
   it('the default covariancePrior needs a sample weight sum above 1', () => {
     const w = new Float64Array(N);
     w[0] = 0.4;

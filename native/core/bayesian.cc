@@ -25,7 +25,8 @@ MixtureParams emptyParams(CovarianceType type, Index k, Index d) {
   return params;
 }
 
-void checkPriors(const VariationalPriors& priors, CovarianceType type, Index d) {
+void checkPriors(const VariationalPriors& priors, CovarianceType type, Index d,
+                 bool covarianceFromData = false) {
   if (!(priors.weightConcentration > 0.0) || !(priors.meanPrecision > 0.0)) {
     throw invalidArgument("weightConcentrationPrior and meanPrecisionPrior must be positive");
   }
@@ -42,7 +43,11 @@ void checkPriors(const VariationalPriors& priors, CovarianceType type, Index d) 
     Covariance::make(type, 1, d)->precisionCholeskyFromCovariance(priors.covariance.data(),
                                                                   factor.data());
   } catch (const Error&) {
-    throw invalidArgument("covariancePrior is not positive definite");
+    throw invalidArgument(covarianceFromData
+                              ? "the default covariancePrior (the covariance of X) is not positive "
+                                "definite: a feature is constant or a linear combination of others; "
+                                "give covariancePrior"
+                              : "covariancePrior is not positive definite");
   }
 }
 
@@ -51,6 +56,7 @@ VariationalPriors resolvePriors(const Data& data, const BayesianOptions& options
                                 unsigned threads, const Control& control) {
   VariationalPriors priors = options.priors;
   const CovarianceType type = options.mixture.type;
+  const bool covarianceFromData = priors.covariance.empty();
   if (priors.mean.size() == 0 || priors.covariance.empty()) {
     const RowMatrix zero = RowMatrix::Zero(1, data.d);
     const RowVector mean =
@@ -62,7 +68,7 @@ VariationalPriors resolvePriors(const Data& data, const BayesianOptions& options
           priorCovariance(assignmentStatistics(data, zero, &about, type, threads, control.cancel));
     }
   }
-  checkPriors(priors, type, data.d);
+  checkPriors(priors, type, data.d, covarianceFromData);
   return priors;
 }
 
