@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { allocate, describe, ErrorCode, invalidType, invalidValue, translateNativeError } from './errors.js';
+import { allocate, describe, invalidType, invalidValue, translateNativeError } from './errors.js';
 import { freezeNDArray, restoreModel, type FitRequest, type NativeFitEntries } from './estimator.js';
 import { sampleMixture } from './evaluate.js';
 import { checkEnoughSamples, toMatrix } from './input.js';
@@ -31,21 +31,16 @@ import {
   type NativeBayesianFit,
   type NativeBayesianOptions,
   type NativeMixtureParams,
-  type NativePosterior,
   type NativeResolvedPriors,
-  type NativeStatisticsRequest,
   type WeightConcentrationPriorType,
 } from './native.js';
 import { integerOption, numberOption, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
 import { MixtureStatistics, Statistics } from './statistics.js';
 import type { StreamSource } from './stream.js';
-import { checkSource, readStreamOptions, runStreamEm, statisticsPass, type StreamFitOptions } from './stream-em.js';
-import type { PassSettings, StreamChunk } from './stream.js';
+import { checkSource, readStreamOptions, type StreamFitOptions } from './stream-em.js';
+import { fitBayesianStream, variationalMaximise, type VariationalParams } from './bayesian-stream.js';
 import { readTensor, toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
-
-/** Parameters with their variational posterior. */
-type VariationalParams = NativeMixtureParams & { readonly posterior: NativePosterior };
 
 /** The fitted state: fresh arrays from the native fit, never handed out (getters copy). */
 interface BayesianState extends MixtureFittedState {
@@ -443,126 +438,43 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
 
   /** The native variational M-step. */
   #maximise(stats: Statistics, priors: NativeResolvedPriors): { params: VariationalParams; lowerBound: number } {
-    try {
-      return native().bayesianMaximise(Statistics.bytesOf(stats), priors, this.#options.regCovar);
-    } catch (err) {
-      throw translateNativeError(err);
-    }
+    return variationalMaximise(stats, priors, this.#options.regCovar);
   }
 
   /**
    * Fits the model to a stream of rows too large for memory: exact variational inference with
-   * one pass over the source per iteration, and the model's own options. The start must be
-   * explicit: `responsibilitiesInit` (one row per row of the stream, in order) or `warmStart`
-   * on a fitted model; the default starts (`init`) need the rows in memory and are not
-   * supported here. From the same start the result is bit-identical to `fit` on all the rows
-   * at once, for any batching and any thread count. The priors' data-dependent defaults take
-   * two more passes (the mean, then the covariance about it). Memory: two chunks of rows and
-   * the statistics (and responsibilitiesInit, which the options already hold).
+   * one pass over the source per iteration, and the model's own options. From
+   * `responsibilitiesInit` (one row per row of the stream, in order) or from a fitted model
+   * with `warmStart`, the result is bit-identical to `fit` on all the rows at once, for any
+   * batching and any thread count. Otherwise the start is GaussianMixture's streamed start for
+   * `init` (a seeded sample of `initSampleRows` rows, K-means on it and Lloyd passes for
+   * 'kmeans'; see `GaussianMixture.fitStream`), one per restart, turned into the posterior its
+   * initial estimates give; it is not the in-memory start, so that result differs from `fit`'s.
+   * The priors' data-dependent defaults take two more passes (the mean, then the covariance
+   * about it). Memory: two chunks of rows and the statistics, whatever the stream's length.
    * @param source - called once per pass; see GaussianMixture's `fitStream`.
-   * @param options - `signal`, `onIteration` (as `fit`'s).
-   * @throws (rejects) RangeError - no explicit start; a stream whose row count differs from
-   *   responsibilitiesInit's; a bad source or batch.
+   * @param options - `signal`, `onIteration` (as `fit`'s), `initSampleRows`.
+   * @throws (rejects) RangeError - a stream whose row count differs from responsibilitiesInit's;
+   *   a bad source or batch (the message names it).
    * @throws (rejects) AbortError, Error - as `fit`. The model is unchanged in every case.
    */
   async fitStream(source: StreamSource, options?: StreamFitOptions): Promise<this> {
     const what = `${this.className}.fitStream`;
     checkSource(source, what);
     const o = this.#options;
-    const so = readStreamOptions(options, `${what} options`, o.nComponents);
+    const stream = readStreamOptions(options, `${what} options`, o.nComponents);
     const warm = o.warmStart ? this.state : null;
-    if (!warm && !o.responsibilitiesInit) {
-      throw invalidValue(
-        `${what}: a streamed fit starts from responsibilitiesInit or from a fitted model with warmStart; ` +
-          `init '${o.init}' needs the rows in memory`,
-      );
-    }
-    return this.exclusive(so.signal, async () => {
-      const settings: PassSettings = { what, d: warm?.d, weighted: false, rows: undefined, signal: so.signal };
-      const threads = resolveThreads(o.threads);
-      const k = o.nComponents;
-      const type = o.covarianceType;
-      const pass = (request: (chunk: StreamChunk) => NativeStatisticsRequest) => statisticsPass(source, settings, request);
-      const resp = o.responsibilitiesInit;
-      const respOf = (chunk: StreamChunk): Float64Array => {
-        const r = resp as NonNullable<typeof resp>;
-        const end = (chunk.firstRow + chunk.n) * k;
-        if (end > r.data.length) throw invalidValue(`${what}: the stream has more rows than responsibilitiesInit (${r.data.length / k})`);
-        return r.data.subarray(chunk.firstRow * k, end);
-      };
-      // The data's defaults of the priors: the rows in one component about 0, then about their mean.
-      let priors: NativeResolvedPriors | undefined;
-      const resolvePriors = async (): Promise<NativeResolvedPriors> => {
-        if (priors) return priors;
-        const d0 = settings.d;
-        let given = d0 === undefined ? undefined : this.#priorsFor(d0);
-        let meanPrior = given?.meanPrior;
-        let covariancePrior = given?.covariancePrior;
-        if (!meanPrior || !covariancePrior) {
-          const zero = (d: number) => new Float64Array(d);
-          const first = await pass((chunk) => ({ kind: 'assign', covarianceType: type, k: 1, centres: zero(chunk.d), threads }));
-          const mean = native().bayesianPriorMean(Statistics.bytesOf(first));
-          meanPrior ??= mean;
-          if (!covariancePrior) {
-            const second = await pass((chunk) => ({
-              kind: 'assign',
-              covarianceType: type,
-              k: 1,
-              centres: zero(chunk.d),
-              about: mean,
-              threads,
-            }));
-            covariancePrior = this.#nativeCall(() => native().bayesianPriorCovariance(Statistics.bytesOf(second)));
-          }
-        }
-        given ??= this.#priorsFor(settings.d as number);
-        priors = { ...given, meanPrior, covariancePrior } as NativeResolvedPriors;
-        return priors;
-      };
-      type Step = { params: VariationalParams; lowerBound: number };
-      const result = await runStreamEm<Step>(
-        {
-          nInit: 1,
-          maxIter: o.maxIter,
-          previousObjective: warm ? warm.lowerBound : -Infinity,
-          initialise: async () => {
-            if (warm) {
-              await resolvePriors();
-              return { params: warm.params, lowerBound: warm.lowerBound };
-            }
-            const first = await pass((chunk) => ({ kind: 'responsibilities', covarianceType: type, k, resp: respOf(chunk), threads }));
-            if (settings.rows !== undefined && settings.rows * k !== (resp as NonNullable<typeof resp>).data.length) {
-              throw invalidValue(
-                `${what}: the stream has ${settings.rows} rows but responsibilitiesInit has ${(resp as NonNullable<typeof resp>).data.length / k}`,
-              );
-            }
-            const about = this.#nativeCall(() => native().startingMeans(Statistics.bytesOf(first)));
-            const second = await pass((chunk) => ({
-              kind: 'responsibilities',
-              covarianceType: type,
-              k,
-              resp: respOf(chunk),
-              about,
-              threads,
-            }));
-            return this.#maximise(second, await resolvePriors());
-          },
-          expectation: (step) => pass(() => ({ kind: 'gaussian', params: step.params, threads })),
-          maximise: (stats) => this.#maximise(stats, priors as NativeResolvedPriors),
-          objective: (_stats, after) => after.lowerBound,
-          converged: (change) => Math.abs(change) < o.tol,
-          notFinite: (iter) =>
-            Object.assign(
-              new Error(
-                `${what}: the lower bound is not finite in iteration ${iter}: some rows have zero density ` +
-                  'under the parameters. To fix it, standardise the features or increase regCovar.',
-              ),
-              { code: ErrorCode.ILL_CONDITIONED },
-            ),
-        },
-        so,
-      );
-      return this.#stateOf(result.params.params, settings.d as number, result, priors as NativeResolvedPriors);
+    return this.exclusive(stream.signal, async () => {
+      const fit = await fitBayesianStream(source, {
+        what,
+        options: o,
+        warm,
+        stream,
+        seed: o.seed ?? randomSeed(),
+        threads: resolveThreads(o.threads),
+        priorsFor: (d) => this.#priorsFor(d),
+      });
+      return this.#stateOf(fit.params.params, fit.d, fit, fit.priors);
     });
   }
 

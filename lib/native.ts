@@ -275,6 +275,16 @@ export interface NativeAddon {
     keep: Int32Array,
     weightConcentrationPrior: number,
   ): NativeMixtureParams & { posterior: NativePosterior };
+  /**
+   * The posterior of a GaussianMixture's starting parameters (after its initialising M-step:
+   * weights (n_k + 10ε) / Σw) and Σw.
+   */
+  bayesianFromMixtureStart(
+    params: NativeMixtureParams,
+    d: number,
+    totalWeight: number,
+    priors: NativeResolvedPriors,
+  ): NativeMixtureParams & { posterior: NativePosterior };
   /** The default meanPrior [D] from one-component statistics of the rows about 0. */
   bayesianPriorMean(bytes: Uint8Array): Float64Array;
   /** The default covariancePrior from one-component statistics of the rows about their mean. */

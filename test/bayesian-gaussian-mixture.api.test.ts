@@ -25,6 +25,23 @@ const D = 3;
 const { data } = sampleMixture(5, THREE_CLUSTERS, N);
 const X: NDArray = { data, shape: [N, D] };
 
+/** Three unit-variance clusters 10 standard deviations apart. */
+const identity = [
+  [1, 0, 0],
+  [0, 1, 0],
+  [0, 0, 1],
+];
+const separated = sampleMixture(
+  12,
+  [
+    { weight: 0.5, mean: [0, 0, 0], cov: identity },
+    { weight: 0.3, mean: [10, 0, 0], cov: identity },
+    { weight: 0.2, mean: [0, 10, 0], cov: identity },
+  ],
+  900,
+);
+const XC: NDArray = { data: separated.data, shape: [900, D] };
+
 /** Seeded starting responsibilities [n, k], rows summing to 1. */
 function randomResp(n: number, k: number, seed: number): number[][] {
   const r = mulberry32(seed);
@@ -60,24 +77,9 @@ beforeAll(() => {
 afterAll(() => setMaxThreads(cap === 0 ? 0 : cap));
 
 describe('the Dirichlet process switches off the components the data do not need', () => {
-  // Three unit-variance clusters 10 standard deviations apart. (Tied is left out: a shared
+  // (Tied is left out: a shared
   // covariance lets extra components split a cluster at no cost, and scikit-learn keeps 3-7
   // of 10 above 1e-2 there too.)
-  const identity = [
-    [1, 0, 0],
-    [0, 1, 0],
-    [0, 0, 1],
-  ];
-  const separated = sampleMixture(
-    12,
-    [
-      { weight: 0.5, mean: [0, 0, 0], cov: identity },
-      { weight: 0.3, mean: [10, 0, 0], cov: identity },
-      { weight: 0.2, mean: [0, 10, 0], cov: identity },
-    ],
-    900,
-  );
-  const XC: NDArray = { data: separated.data, shape: [900, D] };
 
   it.each(['full', 'diag', 'spherical'] as const)('10 components (%s): exactly 3 weights above 1e-2', (covarianceType) => {
     for (const seed of [1, 2, 3]) {
@@ -341,12 +343,34 @@ describe('statistics, maximise and fitStream', () => {
     expect(snapshot(streamed)).toEqual(snapshot(inMemory));
   });
 
-  it('fitStream needs an explicit start and as many rows as responsibilitiesInit', async () => {
-    await expect(new BayesianGaussianMixture({ nComponents: 3 }).fitStream(source(9, false))).rejects.toThrow(
-      /starts from responsibilitiesInit or from a fitted model with warmStart/,
-    );
+  it('fitStream from init: seeded, any batching and thread count, switches off what is not needed', async () => {
+    // The well-separated clusters in batches of 1-299 rows, different on every pass.
+    const batches = (seed: number) => {
+      let pass = 0;
+      return function* () {
+        const r = mulberry32(seed + 1000 * pass++);
+        for (let first = 0; first < 900; ) {
+          const rows = Math.min(1 + Math.floor(r() * 299), 900 - first);
+          yield { data: separated.data.slice(first * D, (first + rows) * D), shape: [rows, D] };
+          first += rows;
+        }
+      };
+    };
+    const options = { nComponents: 10, seed: 12, nInit: 2, maxIter: 1000 };
+    const one = await new BayesianGaussianMixture({ ...options, threads: 1 }).fitStream(batches(1), { initSampleRows: 300 });
+    const two = await new BayesianGaussianMixture({ ...options, threads: 3 }).fitStream(batches(2), { initSampleRows: 300 });
+    expect(snapshot(two)).toEqual(snapshot(one));
+    expect(Array.from(one.weights).filter((w) => w > 1e-2)).toHaveLength(3);
+    expect(one.converged).toBe(true);
+  });
+
+  it('fitStream needs as many rows as responsibilitiesInit', async () => {
     await expect(
       new BayesianGaussianMixture({ nComponents: 5, responsibilitiesInit: resp.slice(0, 100) }).fitStream(source(9, false)),
     ).rejects.toThrow(/more rows than responsibilitiesInit/);
+    const short = { data: big.subarray(0, 100 * D), shape: [100, D] };
+    await expect(
+      new BayesianGaussianMixture({ nComponents: 5, responsibilitiesInit: resp }).fitStream(() => [short]),
+    ).rejects.toThrow(/the stream has 100 rows but responsibilitiesInit has/);
   });
 });

@@ -36,6 +36,7 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"bayesianMaximise", BayesianMaximise},     {"bayesianPriorMean", BayesianPriorMean},
       {"bayesianPriorCovariance", BayesianPriorCovariance},
       {"startingMeans", StartingMeans},           {"bayesianPrune", BayesianPrune},
+      {"bayesianFromMixtureStart", BayesianFromMixtureStart},
   };
   for (const auto& entry : entries) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));

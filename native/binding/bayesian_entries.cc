@@ -125,6 +125,20 @@ Napi::Value BayesianPriorCovariance(const Napi::CallbackInfo& info) {
   });
 }
 
+// bayesianFromMixtureStart(params, d, totalWeight, priors): the posterior of a
+// GaussianMixture's starting parameters (bayesian.h posteriorOfMixtureStart).
+Napi::Value BayesianFromMixtureStart(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "params must be an object");
+    const Index d = countArgument(info[1], "d");
+    const MixtureParams start = mixtureParamsFrom(info[0].As<Napi::Object>(), d);
+    if (!info[2].IsNumber()) throw Napi::TypeError::New(info.Env(), "totalWeight must be a number");
+    const VariationalPriors priors = priorsFrom(info[3], start.type, d);
+    return mixtureParamsToJs(
+        info.Env(), posteriorOfMixtureStart(start, info[2].As<Napi::Number>().DoubleValue(), priors));
+  });
+}
+
 // bayesianPrune(params, d, keep: Int32Array, weightConcentrationPrior): the parameters of the
 // kept components (variational.h pruneComponents).
 Napi::Value BayesianPrune(const Napi::CallbackInfo& info) {

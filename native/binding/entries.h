@@ -19,6 +19,7 @@ Napi::Value BayesianMaximise(const Napi::CallbackInfo& info);
 Napi::Value BayesianPriorMean(const Napi::CallbackInfo& info);
 Napi::Value BayesianPriorCovariance(const Napi::CallbackInfo& info);
 Napi::Value BayesianPrune(const Napi::CallbackInfo& info);
+Napi::Value BayesianFromMixtureStart(const Napi::CallbackInfo& info);
 
 Napi::Value FitKMeansSync(const Napi::CallbackInfo& info);
 Napi::Value FitKMeansAsync(const Napi::CallbackInfo& info);

@@ -123,6 +123,18 @@ MixtureParams maximiseBayesian(const MixtureStatistics& statistics,
   return params;
 }
 
+MixtureParams posteriorOfMixtureStart(const MixtureParams& start, double totalWeight,
+                                      const VariationalPriors& priors) {
+  if (start.posterior) throw invalidArgument("the start is already a variational posterior");
+  if (!(totalWeight > 0.0)) throw invalidArgument("the total sample weight must be positive");
+  checkPriors(priors, start.type, start.d);
+  MixtureParams params = emptyParams(start.type, start.k, start.d);
+  const std::unique_ptr<Covariance> covariance = Covariance::make(start.type, start.k, start.d);
+  const Vector nk = start.weights * totalWeight;
+  updatePosterior(priors, *covariance, nk, start.means, start.covariances, params);
+  return params;
+}
+
 BayesianFit fitBayesian(const Data& data, const BayesianOptions& options, unsigned threads,
                         const Control& control) {
   const MixtureOptions& o = options.mixture;

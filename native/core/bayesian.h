@@ -50,4 +50,10 @@ MixtureParams maximiseBayesian(const MixtureStatistics& statistics,
                                const VariationalPriors& priors, double regCovar,
                                double* lowerBound);
 
+// The posterior of a start given as EM's initial estimates: a GaussianMixture's parameters
+// after its initialising M-step (weights (n_k + 10ε) / Σ w, means x̄_k, covariances S_k with
+// regCovar), and Σ w: a streamed fit's default start, made by GaussianMixture's.
+MixtureParams posteriorOfMixtureStart(const MixtureParams& start, double totalWeight,
+                                      const VariationalPriors& priors);
+
 }  // namespace gaussmix
