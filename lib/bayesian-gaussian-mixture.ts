@@ -41,6 +41,7 @@ import { checkSource, readStreamOptions, type StreamFitOptions } from './stream-
 import { fitBayesianStream, variationalMaximise, type VariationalParams } from './bayesian-stream.js';
 import { readTensor, toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
+import { fewDistinctPointsWarning, fitReview, type WarningsOption } from './warnings.js';
 
 /** The fitted state: fresh arrays from the native fit, never handed out (getters copy). */
 interface BayesianState extends MixtureFittedState {
@@ -277,6 +278,10 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
     return this.#options.threads;
   }
 
+  protected override get warningsOption(): WarningsOption {
+    return this.#options.warnings;
+  }
+
   /**
    * Always false: BayesianGaussianMixture has no `standardize` option (its priors' defaults
    * come from X in X's units, as scikit-learn's); standardise X before the fit if needed.
@@ -323,7 +328,7 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
       maxIter: o.maxIter,
       nInit: warm ? 1 : o.nInit,
       seed: o.seed ?? randomSeed(),
-      threads: resolveThreads(o.threads),
+      threads: resolveThreads(o.threads, X.n * o.nComponents * X.d),
       regCovar: o.regCovar,
       init: o.init,
       priors: this.#priorsFor(X.d),
@@ -351,7 +356,10 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
       }
       options.sampleWeight = w;
     }
-    return { X, options };
+    const review = fitReview(o.maxIter, o.tol, 'component', [
+      fewDistinctPointsWarning(X, options.sampleWeight, o.nComponents, 'component', 'nComponents'),
+    ]);
+    return { X, options, review };
   }
 
   protected nativeFit(): NativeFitEntries<NativeBayesianOptions, NativeBayesianFit> {

@@ -19,6 +19,7 @@ import {
 } from './options.js';
 import { readTensor, toNested, type Nested, type Tensor } from './tensor.js';
 import type { ArrayInput } from './types.js';
+import { warningsOption, warningsToJSON, type WarningsOption } from './warnings.js';
 
 /** The priors on the weights (scikit-learn's `weight_concentration_prior_type`). */
 export const WEIGHT_PRIORS: readonly WeightConcentrationPriorType[] = ['dirichlet_process', 'dirichlet_distribution'];
@@ -84,8 +85,17 @@ export interface BayesianGaussianMixtureOptions {
    * result for any thread count. Absent: a new random seed for every fit.
    */
   seed?: number;
-  /** Worker threads: an integer in [0, 1024]; 0 or absent uses `os.availableParallelism()`. */
+  /**
+   * Worker threads: an integer in [0, 1024]; 0 or absent: one per 32,768 of the fit's N·K·D,
+   * at most `os.availableParallelism()`.
+   */
   threads?: number;
+  /**
+   * Where the fit's warnings go (not converged, fewer distinct points than components):
+   * `'emit'` (default, `process.emitWarning`), `'silent'`, or a function called with each
+   * warning; see {@link GaussmixWarning}. Never thrown.
+   */
+  warnings?: WarningsOption;
 }
 
 /** The option names, in documentation order. */
@@ -107,6 +117,7 @@ export const BAYESIAN_OPTION_NAMES = [
   'warmStart',
   'seed',
   'threads',
+  'warnings',
 ] as const;
 
 /** Validated options; the priors left to the data (or to D) are undefined. */
@@ -132,6 +143,7 @@ export interface ResolvedBayesianOptions {
   readonly warmStart: boolean;
   readonly seed: number | undefined;
   readonly threads: number;
+  readonly warnings: WarningsOption;
 }
 
 /**
@@ -179,6 +191,7 @@ export function readBayesianOptions(value: unknown, what: string): ResolvedBayes
     warmStart: o.warmStart === undefined ? false : booleanOption(o.warmStart, 'warmStart'),
     seed: o.seed === undefined ? undefined : seedOption(o.seed),
     threads: o.threads === undefined ? 0 : threadsOption(o.threads),
+    warnings: o.warnings === undefined ? 'emit' : warningsOption(o.warnings),
   });
 }
 
@@ -247,6 +260,7 @@ export interface BayesianOptionsJSON {
   warmStart: boolean;
   seed?: number;
   threads: number;
+  warnings?: 'silent';
 }
 
 /** Resolved options as plain JSON; the constructor accepts the result as it is. */
@@ -275,5 +289,7 @@ export function bayesianOptionsToJSON(o: ResolvedBayesianOptions): BayesianOptio
       o.covarianceType === 'spherical' ? (cp[0] as number) : o.covarianceType === 'diag' ? Array.from(cp) : toNested(cp, [d, d]);
   }
   if (o.seed !== undefined) out.seed = o.seed;
+  const warnings = warningsToJSON(o.warnings);
+  if (warnings) out.warnings = warnings;
   return out;
 }

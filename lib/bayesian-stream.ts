@@ -129,6 +129,7 @@ export async function fitBayesianStream(source: StreamSource, job: BayesianStrea
       maxIter: 0,
       seed: (job.seed + restart * 0x9e3779b9) % 2 ** 53,
       threads: o.threads,
+      warnings: 'silent',
     });
     await gm.fitStream(source, { signal: job.stream.signal, initSampleRows: job.stream.initSampleRows });
     settings.d ??= gm.nFeaturesIn;

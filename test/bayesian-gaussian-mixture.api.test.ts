@@ -14,6 +14,7 @@ import {
   setMaxThreads,
   type BayesianGaussianMixtureOptions,
   type CovarianceType,
+  type GaussmixWarning,
   type NDArray,
   type StreamBatch,
 } from '../lib/index.js';
@@ -175,6 +176,20 @@ describe('options and input', () => {
 });
 
 describe('fit protocol', () => {
+  it('warnings: not converged, fewer distinct points; where the warnings option says', () => {
+    const got: GaussmixWarning[] = [];
+    const warnings = (w: GaussmixWarning): void => void got.push(w);
+    new BayesianGaussianMixture({ nComponents: 3, seed: 1, maxIter: 2, tol: 0, warnings }).fitSync(X);
+    expect(got.map((w) => w.code)).toEqual(['GAUSSMIX_NOT_CONVERGED']);
+    got.length = 0;
+    const twice = { data: Float64Array.from([0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1]), shape: [4, 3] };
+    new BayesianGaussianMixture({ nComponents: 3, covarianceType: 'diag', seed: 1, warnings, init: 'random' }).fitSync(twice);
+    expect(got.map((w) => w.code)).toContain('GAUSSMIX_FEW_DISTINCT_POINTS');
+    const silent = new BayesianGaussianMixture({ nComponents: 3, seed: 1, maxIter: 2, warnings: 'silent' });
+    expect(BayesianGaussianMixture.fromJSON(JSON.parse(JSON.stringify(silent))).toJSON()).toEqual(silent.toJSON());
+    expect((silent.toJSON() as { options: { warnings?: string } }).options.warnings).toBe('silent');
+  });
+
   it('fit equals fitSync, bit for bit, for any thread count and restarts', async () => {
     const options = { nComponents: 5, covarianceType: 'full' as const, seed: 11, nInit: 2, maxIter: 40, tol: 0 };
     const reference = snapshot(new BayesianGaussianMixture({ ...options, threads: 1 }).fitSync(X));
