@@ -7,13 +7,15 @@ import type { CovarianceType } from 'gaussmix';
 import { choice, CliError, int, list, MODEL_DATA_OPTIONS, num, parse, positionals, str, UsageError } from './args.js';
 import { delimiterOption, readAll } from './data.js';
 import { count, fixed, matrix, ms, vector } from './format.js';
-import { build, COVARIANCES, describeFitted, modelFile, MODELS, type Fitted, type ModelName } from './models.js';
+import { build, COVARIANCES, describeFitted, EFFECTIVE_WEIGHT, modelFile, MODELS, PRIORS, type Fitted, type ModelName, type PriorName } from './models.js';
 import { domain, modelPanel, panel, plotRows, takeRows, plotFormat, writePlot } from './plot.js';
 import { Progress } from './progress.js';
 
 export const FIT_OPTIONS = {
   ...MODEL_DATA_OPTIONS,
   model: { type: 'string', short: 'm' },
+  bayesian: { type: 'boolean' },
+  prior: { type: 'string' },
   stiffness: { type: 'string' },
   'plot-columns': { type: 'string' },
   'plot-points': { type: 'string' },
@@ -38,6 +40,10 @@ export function summary(f: Fitted, columns: string[], seconds: number): string {
   const e = f.estimator;
   lines.push(`${f.label}, K = ${f.k}, D = ${f.d} (${columns.join(', ')})`);
   lines.push(`fitted in ${ms(seconds)}, ${e.nIter} iterations, converged: ${e.converged ? 'yes' : 'no'}`);
+  if (f.kind === 'BayesianGaussianMixture' && f.weights) {
+    const used = Array.from(f.weights).filter((w) => w >= EFFECTIVE_WEIGHT).length;
+    lines.push(`effective components: ${used} of ${f.k} (weight >= ${EFFECTIVE_WEIGHT})`);
+  }
   for (let k = 0; k < f.k; k++) {
     const mean = f.centres.subarray(k * f.d, k * f.d + f.d);
     let line = `  component ${k}:`;
@@ -70,6 +76,12 @@ export async function fitCommand(argv: string[]): Promise<void> {
     throw new UsageError(`--covariance applies to --model gmm (${model} has ${model === 'gaussian-kmeans' ? 'spherical covariances' : 'no covariance option'})`, cmd);
   }
   if (model === 'gmm') covariance ??= 'full';
+  const bayesian = p.values.bayesian === true ? ((choice(p, 'prior', cmd, Object.keys(PRIORS) as PriorName[]) ?? 'dp') as PriorName) : undefined;
+  if (bayesian === undefined && p.values.prior !== undefined) throw new UsageError('--prior applies to --bayesian', cmd);
+  if (bayesian !== undefined && model !== 'gmm') throw new UsageError(`--bayesian applies to --model gmm (not ${model})`, cmd);
+  if (bayesian !== undefined && p.values.standardize === true) {
+    throw new UsageError('--bayesian fits in the data\'s units (its priors come from them): --standardize is not available with it', cmd);
+  }
   const stiffness = num(p, 'stiffness', cmd);
   if (stiffness !== undefined && model !== 'soft-kmeans') throw new UsageError('--stiffness applies to --model soft-kmeans', cmd);
   const seed = int(p, 'seed', cmd, 0) ?? 0;
@@ -91,10 +103,10 @@ export async function fitCommand(argv: string[]): Promise<void> {
   if (plot !== undefined && d < 2) throw new CliError(`--plot needs two columns; ${data.name} gives one (${data.columns[0]})`);
   if (k > data.rows) throw new CliError(`--components ${k} is more than the ${data.rows} rows of ${data.name}`);
   const standardize = p.values.standardize === true;
-  const estimator = build({ model, k, covariance, seed, threads, nInit, maxIter, tol, stiffness, standardize });
+  const estimator = build({ model, k, covariance, seed, threads, nInit, maxIter, tol, stiffness, standardize, bayesian });
   const progress = new Progress(!quiet);
   const X = { data: data.data, shape: [data.rows, d] };
-  const what = model === 'kmeans' ? 'inertia' : 'log-likelihood';
+  const what = model === 'kmeans' ? 'inertia' : bayesian ? 'lower bound' : 'log-likelihood';
   const t0 = performance.now();
   try {
     await estimator.fit(X, {
