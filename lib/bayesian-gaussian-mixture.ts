@@ -356,9 +356,14 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
       }
       options.sampleWeight = w;
     }
-    const review = fitReview(o.maxIter, o.tol, 'component', [
-      fewDistinctPointsWarning(X, options.sampleWeight, o.nComponents, 'component', 'nComponents'),
-    ]);
+    // No empty-component warning: the weight prior switches unneeded components off on purpose
+    // (their weights can fall below any threshold), and scikit-learn does not warn either.
+    const review = {
+      ...fitReview(o.maxIter, o.tol, 'component', [
+        fewDistinctPointsWarning(X, options.sampleWeight, o.nComponents, 'component', 'nComponents'),
+      ]),
+      emptyComponents: false,
+    };
     return { X, options, review };
   }
 

@@ -185,6 +185,14 @@ describe('fit protocol', () => {
     const twice = { data: Float64Array.from([0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1]), shape: [4, 3] };
     new BayesianGaussianMixture({ nComponents: 3, covarianceType: 'diag', seed: 1, warnings, init: 'random' }).fitSync(twice);
     expect(got.map((w) => w.code)).toContain('GAUSSMIX_FEW_DISTINCT_POINTS');
+    // Components switched off by the prior are no warning, however small their weights.
+    got.length = 0;
+    // (The rows start in the first 3 of 30 components: the 27 after them, unused, get stick
+    // weights that shrink by α/(1 + α) = 1/31 each, down to ~1e-40.)
+    const first3 = Array.from(separated.labels, (c) => Array.from({ length: 30 }, (_, j) => (j === c ? 1 : 0)));
+    const many = new BayesianGaussianMixture({ nComponents: 30, responsibilitiesInit: first3, warnings }).fitSync(XC);
+    expect(Math.min(...many.weights) * 900).toBeLessThan(1e-8);
+    expect(got).toEqual([]);
     const silent = new BayesianGaussianMixture({ nComponents: 3, seed: 1, maxIter: 2, warnings: 'silent' });
     expect(BayesianGaussianMixture.fromJSON(JSON.parse(JSON.stringify(silent))).toJSON()).toEqual(silent.toJSON());
     expect((silent.toJSON() as { options: { warnings?: string } }).options.warnings).toBe('silent');
