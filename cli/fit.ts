@@ -7,7 +7,7 @@ import type { CovarianceType } from 'gaussmix';
 import { choice, CliError, int, list, MODEL_DATA_OPTIONS, num, parse, positionals, str, UsageError } from './args.js';
 import { delimiterOption, readAll, type ReadOptions } from './data.js';
 import { count, fixed, matrix, ms, vector } from './format.js';
-import { build, COVARIANCES, describeFitted, modelFile, MODELS, type Estimator, type Fitted, type ModelName } from './models.js';
+import { build, COVARIANCES, describeFitted, EFFECTIVE_WEIGHT, modelFile, MODELS, PRIORS, type Estimator, type Fitted, type ModelName, type PriorName } from './models.js';
 import { domain, modelPanel, panel, plotRows, takeRows, plotFormat, writePlot } from './plot.js';
 import { Progress } from './progress.js';
 import { startFrom } from './start.js';
@@ -16,6 +16,8 @@ import { fitStreamed, readRows, shouldStream, type StreamingEstimator } from './
 export const FIT_OPTIONS = {
   ...MODEL_DATA_OPTIONS,
   model: { type: 'string', short: 'm' },
+  bayesian: { type: 'boolean' },
+  prior: { type: 'string' },
   stiffness: { type: 'string' },
   'plot-columns': { type: 'string' },
   'plot-points': { type: 'string' },
@@ -42,6 +44,10 @@ export function summary(f: Fitted, columns: string[], seconds: number): string {
   const e = f.estimator;
   lines.push(`${f.label}, K = ${f.k}, D = ${f.d} (${columns.join(', ')})`);
   lines.push(`fitted in ${ms(seconds)}, ${e.nIter} iterations, converged: ${e.converged ? 'yes' : 'no'}`);
+  if (f.kind === 'BayesianGaussianMixture' && f.weights) {
+    const used = Array.from(f.weights).filter((w) => w >= EFFECTIVE_WEIGHT).length;
+    lines.push(`effective components: ${used} of ${f.k} (weight >= ${EFFECTIVE_WEIGHT})`);
+  }
   for (let k = 0; k < f.k; k++) {
     const mean = f.centres.subarray(k * f.d, k * f.d + f.d);
     let line = `  component ${k}:`;
@@ -74,6 +80,12 @@ export async function fitCommand(argv: string[]): Promise<void> {
     throw new UsageError(`--covariance applies to --model gmm (${model} has ${model === 'gaussian-kmeans' ? 'spherical covariances' : 'no covariance option'})`, cmd);
   }
   if (model === 'gmm') covariance ??= 'full';
+  const bayesian = p.values.bayesian === true ? ((choice(p, 'prior', cmd, Object.keys(PRIORS) as PriorName[]) ?? 'dp') as PriorName) : undefined;
+  if (bayesian === undefined && p.values.prior !== undefined) throw new UsageError('--prior applies to --bayesian', cmd);
+  if (bayesian !== undefined && model !== 'gmm') throw new UsageError(`--bayesian applies to --model gmm (not ${model})`, cmd);
+  if (bayesian !== undefined && p.values.standardize === true) {
+    throw new UsageError('--bayesian fits in the data\'s units (its priors come from them): --standardize is not available with it', cmd);
+  }
   const stiffness = num(p, 'stiffness', cmd);
   if (stiffness !== undefined && model !== 'soft-kmeans') throw new UsageError('--stiffness applies to --model soft-kmeans', cmd);
   const seed = int(p, 'seed', cmd, 0) ?? 0;
@@ -95,7 +107,7 @@ export async function fitCommand(argv: string[]): Promise<void> {
   if (initModel !== undefined && standardize) throw new UsageError('--init-model and --standardize do not go together', cmd);
   const streamed = await shouldStream(source, { forced: p.values.stream === true, model, standardize, command: cmd });
   const progress = new Progress(!quiet);
-  const what = model === 'kmeans' ? 'inertia' : 'log-likelihood';
+  const what = model === 'kmeans' ? 'inertia' : bayesian ? 'lower bound' : 'log-likelihood';
   const onIteration = progress.enabled
     ? ({ init, iter, objective, change }: { init: number; iter: number; objective: number; change: number }) => {
         progress.update(`fit: init ${init + 1}  iteration ${iter}  ${what} ${objective.toPrecision(8)}  change ${change.toPrecision(3)}`);
@@ -107,7 +119,7 @@ export async function fitCommand(argv: string[]): Promise<void> {
     if (plot !== undefined) plotDims(columns, plotColumns, cmd);
     const start = initModel === undefined ? undefined : await startFrom(initModel, { model, k, columns, command: cmd });
     if (start?.covariance !== undefined && model === 'gmm' && p.values.covariance === undefined) covariance = start.covariance as CovarianceType;
-    return build({ model, k, covariance, seed, threads, nInit, maxIter, tol, stiffness, standardize, start: start?.options });
+    return build({ model, k, covariance, seed, threads, nInit, maxIter, tol, stiffness, standardize, bayesian, start: start?.options });
   };
   let data: { name: string; columns: string[]; rows: number; data?: Float64Array };
   let estimator: Awaited<ReturnType<typeof make>>;

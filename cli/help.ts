@@ -75,6 +75,11 @@ Options:
   -k, --components K   number of components / clusters (required)
   -m, --model M        gmm (default), gaussian-kmeans, soft-kmeans or kmeans
   -c, --covariance C   for gmm: full (default), tied, diag or spherical
+      --bayesian       for gmm: variational inference (BayesianGaussianMixture): K is an upper
+                       bound, the components the data do not need end with weights near 0;
+                       the summary gives the effective number (weight >= 0.01)
+      --prior P        with --bayesian: the weight prior, dp (Dirichlet process, default) or
+                       dirichlet (Dirichlet distribution)
       --columns A,B    columns to use, by name or 1-based index (default: every numeric one)
       --delimiter D    field delimiter of text files (default: sniffed; tab, comma, ...)
       --standardize    fit on the columns scaled to mean 0, standard deviation 1: the scaling
@@ -101,6 +106,7 @@ Examples:
   gaussmix fit iris.csv -k 3 -c diag --columns petal_length,petal_width --plot petals.svg
   gaussmix fit data.arrow -k 5 --model kmeans --seed 7 --out km.json
   gaussmix fit big.parquet -k 8 -c diag --stream --init-model start.json --out model.json
+  gaussmix fit iris.csv -k 10 --bayesian --prior dp --out bgm.json
   cat data.tsv | gaussmix fit - -k 2 --standardize > model.json
 `,
   predict: `Usage: gaussmix predict MODEL DATA [--proba] [options]

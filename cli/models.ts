@@ -5,13 +5,27 @@
  */
 import * as fs from 'node:fs';
 
-import { GaussianKMeans, GaussianMixture, KMeans, SoftKMeans, type CovarianceType, type FitOptions, type NDArray } from 'gaussmix';
+import {
+  BayesianGaussianMixture,
+  GaussianKMeans,
+  GaussianMixture,
+  KMeans,
+  SoftKMeans,
+  type CovarianceType,
+  type FitOptions,
+  type NDArray,
+} from 'gaussmix';
 
 import { CliError, UsageError } from './args.js';
 
 export const MODELS = ['gmm', 'gaussian-kmeans', 'soft-kmeans', 'kmeans'] as const;
 export type ModelName = (typeof MODELS)[number];
 export const COVARIANCES = ['full', 'tied', 'diag', 'spherical'] as const;
+/** The weight priors of `--bayesian` (`--prior`), by their scikit-learn names. */
+export const PRIORS = { dp: 'dirichlet_process', dirichlet: 'dirichlet_distribution' } as const;
+export type PriorName = keyof typeof PRIORS;
+/** A component a Bayesian fit keeps in use: its weight is at least this. */
+export const EFFECTIVE_WEIGHT = 0.01;
 
 /** The class behind each command-line model name. */
 const CLASS_OF: Record<ModelName, string> = {
@@ -41,6 +55,7 @@ interface EstimatorClass {
 /** The estimator classes by their JSON kind. */
 const CLASSES: Record<string, EstimatorClass> = {
   GaussianMixture: GaussianMixture as unknown as EstimatorClass,
+  BayesianGaussianMixture: BayesianGaussianMixture as unknown as EstimatorClass,
   GaussianKMeans: GaussianKMeans as unknown as EstimatorClass,
   KMeans: KMeans as unknown as EstimatorClass,
   SoftKMeans: SoftKMeans as unknown as EstimatorClass,
@@ -65,11 +80,13 @@ export interface BuildOptions {
   standardize?: boolean | undefined;
   /** Explicit starting values (estimator options; see start.ts). */
   start?: Record<string, unknown> | undefined;
+  /** With model 'gmm': variational inference (BayesianGaussianMixture) with this weight prior. */
+  bayesian?: PriorName | undefined;
 }
 
 /** A new, unfitted estimator for the options. */
 export function build(o: BuildOptions): Estimator {
-  const cls = CLASSES[CLASS_OF[o.model]] as EstimatorClass;
+  const cls = (o.bayesian ? CLASSES.BayesianGaussianMixture : CLASSES[CLASS_OF[o.model]]) as EstimatorClass;
   const count = o.model === 'kmeans' || o.model === 'soft-kmeans' ? 'nClusters' : 'nComponents';
   const options: Record<string, unknown> = {
     [count]: o.k,
@@ -82,6 +99,7 @@ export function build(o: BuildOptions): Estimator {
     tol: o.tol,
     standardize: o.standardize || undefined,
     ...o.start,
+    weightConcentrationPriorType: o.bayesian ? PRIORS[o.bayesian] : undefined,
   };
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
   try {
@@ -133,7 +151,7 @@ export function describeFitted(estimator: Estimator): Fitted {
   const scale = json.state?.scaling?.scale;
   const sphere = (v: number, i: number): number => (scale ? v * (scale[i] as number) ** 2 : v);
   const e = estimator as unknown as Record<string, unknown>;
-  if (kind === 'GaussianMixture' || kind === 'GaussianKMeans') {
+  if (kind === 'GaussianMixture' || kind === 'GaussianKMeans' || kind === 'BayesianGaussianMixture') {
     const m = estimator as MixtureLike;
     const means = m.means;
     const [k, d] = means.shape as [number, number];
@@ -154,7 +172,12 @@ export function describeFitted(estimator: Estimator): Fitted {
     return {
       estimator,
       kind,
-      label: kind === 'GaussianKMeans' ? 'Gaussian K-means' : `GMM ${type}`,
+      label:
+        kind === 'GaussianKMeans'
+          ? 'Gaussian K-means'
+          : kind === 'BayesianGaussianMixture'
+            ? `Bayesian GMM ${type} (${json.options.weightConcentrationPriorType === 'dirichlet_process' ? 'Dirichlet process' : 'Dirichlet'} prior)`
+            : `GMM ${type}`,
       k,
       d,
       centres: means.data,

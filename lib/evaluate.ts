@@ -4,10 +4,12 @@
  *
  * @module
  */
-import { allocate, translateNativeError } from './errors.js';
+import { allocate, invalidValue, translateNativeError } from './errors.js';
+import { freezeNDArray } from './estimator.js';
 import type { Matrix } from './input.js';
 import { native, type NativeMixtureOutputs, type NativeMixtureParams } from './native.js';
-import { resolveThreads } from './options.js';
+import { MAX_COUNT, resolveThreads } from './options.js';
+import type { NDArray } from './types.js';
 
 /**
  * Fills caller-allocated outputs (log-densities, responsibilities, labels) for X under a
@@ -21,6 +23,35 @@ export function evaluateMixture(X: Matrix, params: NativeMixtureParams, threads:
   } catch (err) {
     throw translateNativeError(err);
   }
+}
+
+/**
+ * n draws from a mixture (its `weights`, means and covariances), grouped by component in
+ * increasing order, with their components.
+ * @throws RangeError - when n·D exceeds 2^31 − 1 values, or (code `ERR_GAUSSMIX_OUT_OF_MEMORY`)
+ *   when the output cannot be allocated.
+ */
+export function sampleMixture(
+  params: NativeMixtureParams,
+  d: number,
+  count: number,
+  seed: number,
+): { X: NDArray; labels: Int32Array } {
+  // The outputs are allocated here, where a refused allocation is a catchable RangeError; the
+  // native side only fills them.
+  if (count * d > MAX_COUNT) {
+    throw invalidValue(`sample(): n (${count}) × ${d} features = ${count * d} values exceeds the largest output (${MAX_COUNT})`);
+  }
+  const out = {
+    X: allocate(Float64Array, count * d, 'sample(): the samples'),
+    labels: allocate(Int32Array, count, 'sample(): the labels'),
+  };
+  try {
+    native().mixtureSample(params, d, count, seed, out);
+  } catch (err) {
+    throw translateNativeError(err);
+  }
+  return { X: freezeNDArray(out.X, [count, d]), labels: out.labels };
 }
 
 /**

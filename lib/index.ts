@@ -12,6 +12,13 @@ export {
   type MixtureStateJSON,
 } from './gaussian-mixture.js';
 export type { GaussianMixtureOptions, MixtureOptionsJSON } from './mixture-options.js';
+export {
+  BayesianGaussianMixture,
+  type BayesianGaussianMixtureJSON,
+  type BayesianPriors,
+  type BayesianStateJSON,
+} from './bayesian-gaussian-mixture.js';
+export type { BayesianGaussianMixtureOptions, BayesianOptionsJSON } from './bayesian-options.js';
 export { KMeans, type KMeansJSON, type KMeansOptions, type KMeansStateJSON } from './kmeans.js';
 export {
   MiniBatchKMeans,
@@ -40,6 +47,7 @@ export type {
   MixtureInit,
   NDArray,
   ReseedEvent,
+  WeightConcentrationPriorType,
 } from './types.js';
 export { getMaxThreads, setMaxThreads } from './threads.js';
 export {

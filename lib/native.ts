@@ -40,6 +40,69 @@ export interface NativeMixtureParams {
   covariances: Float64Array;
   /** same shape as covariances; full/tied: upper-triangular U with U·Uᵀ = Σ⁻¹ */
   precisionsCholesky: Float64Array;
+  /**
+   * A BayesianGaussianMixture's variational posterior: its E-step's log-priors (and so its
+   * predictions) come from it instead of log(weights).
+   */
+  posterior?: NativePosterior;
+}
+
+/** The prior on a BayesianGaussianMixture's weights (scikit-learn's names). */
+export type WeightConcentrationPriorType = 'dirichlet_process' | 'dirichlet_distribution';
+
+/** A variational posterior over the weights and precisions (native/core/posterior.h). */
+export interface NativePosterior {
+  weightConcentrationPriorType: WeightConcentrationPriorType;
+  /** dirichlet_process: [2, K] row-major (the Beta parameters); dirichlet_distribution: [K]. */
+  weightConcentration: Float64Array;
+  /** [K] β_k */
+  meanPrecision: Float64Array;
+  /** [K] ν_k (tied: the shared value repeated) */
+  degreesOfFreedom: Float64Array;
+}
+
+/** A BayesianGaussianMixture's priors; meanPrior and covariancePrior absent: the data's. */
+export interface NativeVariationalPriors {
+  weightConcentrationPriorType: WeightConcentrationPriorType;
+  /** α₀ > 0 */
+  weightConcentrationPrior: number;
+  /** β₀ > 0 */
+  meanPrecisionPrior: number;
+  /** [D] m₀ */
+  meanPrior?: Float64Array;
+  /** ν₀ > D − 1 */
+  degreesOfFreedomPrior: number;
+  /** Ψ₀ in the type's shape for one component: full/tied [D, D], diag [D], spherical [1]. */
+  covariancePrior?: Float64Array;
+}
+
+/** The priors a fit resolved (every value present). */
+export type NativeResolvedPriors = Required<NativeVariationalPriors>;
+
+/** Everything a BayesianGaussianMixture fit needs, resolved. */
+export interface NativeBayesianOptions {
+  nComponents: number;
+  covarianceType: CovarianceType;
+  /** >= 0; converged when |change of the lower bound| < tol (strict). */
+  tol: number;
+  maxIter: number;
+  nInit: number;
+  seed: number;
+  threads: number;
+  regCovar: number;
+  init: MixtureInit;
+  /** [N, K] rows summing to 1 (exclusive with init). */
+  responsibilitiesInit?: Float64Array;
+  priors: NativeVariationalPriors;
+  /** Warm start: the fitted parameters (with their posterior) and their lowerBound. */
+  warm?: NativeMixtureParams;
+  previousLowerBound?: number;
+  sampleWeight?: Float64Array;
+}
+
+export interface NativeBayesianFit extends NativeMixtureFit {
+  posterior: NativePosterior;
+  priors: NativeResolvedPriors;
 }
 
 /** Everything a mixture fit needs, resolved (no defaults left to the native side). */
@@ -117,9 +180,10 @@ export type RawFitAsync<O, R> = (
 /** The addon's exports: NativeAddon with the raw asynchronous entries. */
 type RawAddon = Omit<
   NativeAddon,
-  'fitMixtureAsync' | 'fitKMeansAsync' | 'fitSoftKMeansAsync' | 'mixtureStatisticsAsync'
+  'fitMixtureAsync' | 'fitBayesianAsync' | 'fitKMeansAsync' | 'fitSoftKMeansAsync' | 'mixtureStatisticsAsync'
 > & {
   fitMixtureAsync: RawFitAsync<NativeMixtureOptions, NativeMixtureFit>;
+  fitBayesianAsync: RawFitAsync<NativeBayesianOptions, NativeBayesianFit>;
   fitKMeansAsync: RawFitAsync<NativeKMeansOptions, NativeKMeansFit>;
   fitSoftKMeansAsync: RawFitAsync<NativeSoftKMeansOptions, NativeSoftKMeansFit>;
   mixtureStatisticsAsync: RawFitAsync<NativeStatisticsRequest, NativeStatisticsSummary>;
@@ -147,6 +211,7 @@ function wrap(raw: RawAddon): NativeAddon {
   return {
     ...raw,
     fitMixtureAsync: asTask(raw.fitMixtureAsync.bind(raw), cancelFit),
+    fitBayesianAsync: asTask(raw.fitBayesianAsync.bind(raw), cancelFit),
     fitKMeansAsync: asTask(raw.fitKMeansAsync.bind(raw), cancelFit),
     fitSoftKMeansAsync: asTask(raw.fitSoftKMeansAsync.bind(raw), cancelFit),
     mixtureStatisticsAsync: asTask(raw.mixtureStatisticsAsync.bind(raw), cancelFit),
@@ -178,6 +243,52 @@ export interface NativeAddon {
     options: NativeMixtureOptions,
     onIteration?: NativeIterationCallback,
   ): NativeTask<NativeMixtureFit>;
+  fitBayesianSync(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: NativeBayesianOptions,
+    onIteration?: NativeIterationCallback,
+  ): NativeBayesianFit;
+  fitBayesianAsync(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: NativeBayesianOptions,
+    onIteration?: NativeIterationCallback,
+  ): NativeTask<NativeBayesianFit>;
+  /**
+   * The variational M-step from statistics: the parameters with their posterior, and the
+   * evidence lower bound after it (NaN for statistics without the E-step's entropy).
+   */
+  bayesianMaximise(
+    bytes: Uint8Array,
+    priors: NativeResolvedPriors,
+    regCovar: number,
+  ): { params: NativeMixtureParams & { posterior: NativePosterior }; lowerBound: number };
+  /** The centres [K, D] of a start's second pass from the statistics of its first (about 0). */
+  startingMeans(bytes: Uint8Array): Float64Array;
+  /** The parameters of the components `keep` (increasing) only, their weight posterior rebuilt. */
+  bayesianPrune(
+    params: NativeMixtureParams,
+    d: number,
+    keep: Int32Array,
+    weightConcentrationPrior: number,
+  ): NativeMixtureParams & { posterior: NativePosterior };
+  /**
+   * The posterior of a GaussianMixture's starting parameters (after its initialising M-step:
+   * weights (n_k + 10ε) / Σw) and Σw.
+   */
+  bayesianFromMixtureStart(
+    params: NativeMixtureParams,
+    d: number,
+    totalWeight: number,
+    priors: NativeResolvedPriors,
+  ): NativeMixtureParams & { posterior: NativePosterior };
+  /** The default meanPrior [D] from one-component statistics of the rows about 0. */
+  bayesianPriorMean(bytes: Uint8Array): Float64Array;
+  /** The default covariancePrior from one-component statistics of the rows about their mean. */
+  bayesianPriorCovariance(bytes: Uint8Array): Float64Array;
   /** Fills the given outputs for X under params; synchronous, multithreaded. */
   mixtureEvaluate(
     X: Float64Array,
@@ -306,6 +417,17 @@ export type NativeStatisticsRequest =
       sampleWeight?: Float64Array;
     }
   | {
+      /** Given responsibilities of the chunk's rows [n, k], rows summing to 1 (a streamed start). */
+      kind: 'responsibilities';
+      covarianceType: CovarianceType;
+      k: number;
+      resp: Float64Array;
+      /** The points the sums are taken about, with the scatter; absent: about 0, no scatter. */
+      about?: Float64Array;
+      threads: number;
+      sampleWeight?: Float64Array;
+    }
+  | {
       /** Hard assignments to the nearest of `centres` [k, d] (a streamed start). */
       kind: 'assign';
       covarianceType: CovarianceType;
@@ -327,6 +449,8 @@ export interface NativeStatisticsSummary {
   d: number;
   noise?: boolean;
   scatter?: boolean;
+  /** A variational E-step's (with Σ w Σ r ln r). */
+  entropy?: boolean;
   rows: number;
   /** Σ w log p(x) (KMeans: −inertia). */
   objective: number;

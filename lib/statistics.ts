@@ -146,6 +146,14 @@ export class MixtureStatistics extends Statistics {
   get soft(): boolean {
     return !Statistics.summaryOf(this).scatter;
   }
+
+  /**
+   * Whether these are a variational fit's (BayesianGaussianMixture's E-step, which also sums
+   * Σw·Σₖ rₖ ln rₖ for its lower bound).
+   */
+  get variational(): boolean {
+    return Statistics.summaryOf(this).entropy === true;
+  }
 }
 
 /** Statistics of a KMeans assignment step: per-cluster Σw and Σw·x, and the inertia. */

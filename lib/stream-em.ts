@@ -130,6 +130,12 @@ export interface StreamEmVariant<P> {
   /** One pass: the statistics of every row under params. */
   expectation(params: P): Promise<Statistics>;
   maximise(statistics: Statistics, params: P): P;
+  /**
+   * The objective of an iteration from its statistics and the parameters its M-step made (em.h's
+   * `objective`: a variational fit's evidence lower bound); absent: the statistics' mean
+   * log-likelihood, taken before the M-step.
+   */
+  objective?(statistics: Statistics, after: P): number;
   converged(change: number, before: P, after: P): boolean;
   /** The error for an E-step whose objective is not finite. */
   notFinite(iter: number): Error;
@@ -211,6 +217,10 @@ export async function runStreamEm<P>(variant: StreamEmVariant<P>, control: Strea
       if (!Number.isFinite(lowerBound)) throw variant.notFinite(iter);
       const before = params;
       params = variant.maximise(stats, params);
+      if (variant.objective) {
+        lowerBound = variant.objective(stats, params);
+        if (!Number.isFinite(lowerBound)) throw variant.notFinite(iter);
+      }
       nIter = iter;
       const change = lowerBound - previous;
       let stop = false;

@@ -7,7 +7,7 @@
 import type { ArrowTableLike } from './arrow.js';
 
 export type { ArrowTableLike } from './arrow.js';
-export type { CollapsePolicy, CovarianceType, MixtureInit, ReseedEvent } from './native.js';
+export type { CollapsePolicy, CovarianceType, MixtureInit, ReseedEvent, WeightConcentrationPriorType } from './native.js';
 
 /**
  * An ndarray-like view: row-major and contiguous, compatible with scijs `ndarray`'s

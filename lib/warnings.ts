@@ -207,6 +207,11 @@ export interface FitReview {
   readonly unit: string;
   /** The warnings known before the run (delivered as it starts). */
   readonly before: readonly GaussmixWarning[];
+  /**
+   * Whether a component of no weight deserves a warning (default true; false for
+   * BayesianGaussianMixture, whose weight prior switches unneeded components off on purpose).
+   */
+  readonly emptyComponents?: boolean;
 }
 
 /** The review of a fit: the warnings known before it, with what the later checks need. */
@@ -233,7 +238,7 @@ export function resultWarnings(
   const out: GaussmixWarning[] = [];
   const late = notConvergedWarning(className, fit, review.maxIter, review.tol, stoppedByUser);
   if (late) out.push(late);
-  if (!review.before.some((w) => w.code === WarningCode.FEW_DISTINCT_POINTS)) {
+  if (review.emptyComponents !== false && !review.before.some((w) => w.code === WarningCode.FEW_DISTINCT_POINTS)) {
     const empty = emptyComponentWarning(className, fit.weights, n, review.unit);
     if (empty) out.push(empty);
   }

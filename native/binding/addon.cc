@@ -36,6 +36,11 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"miniBatchLabelsInertia", MiniBatchLabelsInertia},
       {"cancelFit", CancelFit},
       {"compatLloyd", CompatLloyd},
+      {"fitBayesianSync", FitBayesianSync},       {"fitBayesianAsync", FitBayesianAsync},
+      {"bayesianMaximise", BayesianMaximise},     {"bayesianPriorMean", BayesianPriorMean},
+      {"bayesianPriorCovariance", BayesianPriorCovariance},
+      {"startingMeans", StartingMeans},           {"bayesianPrune", BayesianPrune},
+      {"bayesianFromMixtureStart", BayesianFromMixtureStart},
   };
   for (const auto& entry : entries) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));

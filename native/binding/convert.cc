@@ -139,7 +139,56 @@ MixtureParams mixtureParamsFrom(const Napi::Object& object, Index d) {
   const double* pc = float64Data(get(object, Key::precisionsCholesky), size, "precisionsCholesky");
   p.covariances.assign(cov, cov + size);
   p.precisionsCholesky.assign(pc, pc + size);
+  const Napi::Value posterior = get(object, Key::posterior);
+  if (!posterior.IsUndefined()) {
+    if (!posterior.IsObject()) typeError(object.Env(), "posterior must be an object");
+    p.posterior = posteriorFrom(posterior.As<Napi::Object>(), p.k);
+  }
   return p;
+}
+
+WeightPrior weightPriorFrom(const std::string& name) {
+  if (name == "dirichlet_process") return WeightPrior::DirichletProcess;
+  if (name == "dirichlet_distribution") return WeightPrior::DirichletDistribution;
+  throw invalidArgument("unknown weightConcentrationPriorType '" + name + "'");
+}
+
+const char* weightPriorName(WeightPrior prior) {
+  return prior == WeightPrior::DirichletProcess ? "dirichlet_process" : "dirichlet_distribution";
+}
+
+VariationalPosterior posteriorFrom(const Napi::Object& object, Index k) {
+  VariationalPosterior p;
+  p.weightPrior = weightPriorFrom(stringProperty(object, Key::weightConcentrationPriorType));
+  const Index rows = p.weightPrior == WeightPrior::DirichletProcess ? 2 : 1;
+  const size_t size = static_cast<size_t>(k);
+  p.weightConcentration = ConstRowMap(
+      float64Data(get(object, Key::weightConcentration), size * rows, "weightConcentration"), rows, k);
+  p.meanPrecision = ConstVectorMap(float64Data(get(object, Key::meanPrecision), size, "meanPrecision"), k);
+  p.degreesOfFreedom =
+      ConstVectorMap(float64Data(get(object, Key::degreesOfFreedom), size, "degreesOfFreedom"), k);
+  return p;
+}
+
+Napi::Object posteriorToJs(Napi::Env env, const VariationalPosterior& p) {
+  Napi::Object out = Napi::Object::New(env);
+  set(out, Key::weightConcentrationPriorType, Napi::String::New(env, weightPriorName(p.weightPrior)));
+  set(out, Key::weightConcentration, toFloat64Array(env, p.weightConcentration.data(),
+                                                static_cast<size_t>(p.weightConcentration.size())));
+  set(out, Key::meanPrecision,
+      toFloat64Array(env, p.meanPrecision.data(), static_cast<size_t>(p.meanPrecision.size())));
+  set(out, Key::degreesOfFreedom, toFloat64Array(env, p.degreesOfFreedom.data(),
+                                             static_cast<size_t>(p.degreesOfFreedom.size())));
+  return out;
+}
+
+MixtureStatistics statisticsArgument(const Napi::Value& value, const char* name) {
+  if (!value.IsTypedArray() ||
+      value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    typeError(value.Env(), std::string(name) + " must be a Uint8Array");
+  }
+  const Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
+  return MixtureStatistics::parse(bytes.Data(), bytes.ElementLength());
 }
 
 Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t length) {
@@ -208,6 +257,7 @@ Napi::Object mixtureParamsToJs(Napi::Env env, const MixtureParams& p) {
   set(out, Key::means, buffer.float64(p.means.data(), kd));
   set(out, Key::covariances, buffer.float64(p.covariances.data(), cov));
   set(out, Key::precisionsCholesky, buffer.float64(p.precisionsCholesky.data(), cov));
+  if (p.posterior) set(out, Key::posterior, posteriorToJs(env, *p.posterior));
   return out;
 }
 

@@ -31,7 +31,15 @@ std::uint64_t seedArgument(const Napi::Value& value);
 
 CovarianceType covarianceTypeFrom(const std::string& name);
 MixtureOptions mixtureOptionsFrom(const Napi::Object& object, Index d);
+// Parameters (with a variational posterior when the object has one).
 MixtureParams mixtureParamsFrom(const Napi::Object& object, Index d);
+WeightPrior weightPriorFrom(const std::string& name);
+const char* weightPriorName(WeightPrior prior);
+VariationalPosterior posteriorFrom(const Napi::Object& object, Index k);
+Napi::Object posteriorToJs(Napi::Env env, const VariationalPosterior& posterior);
+
+// Statistics from the bytes of a Uint8Array argument (validated: malformed bytes throw).
+MixtureStatistics statisticsArgument(const Napi::Value& value, const char* name);
 
 Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t length);
 

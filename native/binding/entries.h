@@ -13,6 +13,14 @@ Napi::Value FitMixtureAsync(const Napi::CallbackInfo& info);
 Napi::Value MixtureEvaluate(const Napi::CallbackInfo& info);
 Napi::Value MixtureSample(const Napi::CallbackInfo& info);
 
+Napi::Value FitBayesianSync(const Napi::CallbackInfo& info);
+Napi::Value FitBayesianAsync(const Napi::CallbackInfo& info);
+Napi::Value BayesianMaximise(const Napi::CallbackInfo& info);
+Napi::Value BayesianPriorMean(const Napi::CallbackInfo& info);
+Napi::Value BayesianPriorCovariance(const Napi::CallbackInfo& info);
+Napi::Value BayesianPrune(const Napi::CallbackInfo& info);
+Napi::Value BayesianFromMixtureStart(const Napi::CallbackInfo& info);
+
 Napi::Value FitKMeansSync(const Napi::CallbackInfo& info);
 Napi::Value FitKMeansAsync(const Napi::CallbackInfo& info);
 Napi::Value FitSoftKMeansSync(const Napi::CallbackInfo& info);
@@ -31,6 +39,7 @@ Napi::Value StatisticsRead(const Napi::CallbackInfo& info);
 Napi::Value StatisticsMerge(const Napi::CallbackInfo& info);
 Napi::Value MixtureMaximise(const Napi::CallbackInfo& info);
 Napi::Value MixtureStart(const Napi::CallbackInfo& info);
+Napi::Value StartingMeans(const Napi::CallbackInfo& info);
 Napi::Value SeedCentres(const Napi::CallbackInfo& info);
 Napi::Value SoftKMeansMaximise(const Napi::CallbackInfo& info);
 

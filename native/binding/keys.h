@@ -14,7 +14,10 @@ namespace gaussmix::binding {
   K(weights) K(means) K(covariances) K(precisionsCholesky) K(logProb) K(resp) K(labels)        \
   K(distances) K(converged) K(nIter) K(lowerBound) K(reseeds) K(iter) K(component) K(row)      \
   K(clusterCenters) K(clusterWeights) K(inertia) K(objective) K(change) K(code) K(X) K(kind) \
-  K(k) K(centres) K(about) K(params) K(restart)
+  K(k) K(centres) K(about) K(params) K(restart) K(responsibilitiesInit) K(priors) K(warm)      \
+  K(posterior) K(weightConcentrationPriorType) K(weightConcentrationPrior)                     \
+  K(meanPrecisionPrior) K(meanPrior) K(degreesOfFreedomPrior) K(covariancePrior)               \
+  K(weightConcentration) K(meanPrecision) K(degreesOfFreedom) K(entropy)
 
 enum class Key : int {
 #define GAUSSMIX_KEY_ENUM(name) name,

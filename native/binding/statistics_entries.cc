@@ -18,9 +18,11 @@
 namespace gaussmix::binding {
 namespace {
 
-// gaussian: a GaussianMixture's E-step; soft: soft K-means'; assign: hard assignments to the
-// nearest of `centres` (a streamed initialisation), about `about` when given.
-enum class MixtureKind { Gaussian, Soft, Assign };
+// gaussian: a mixture's E-step (variational when the parameters have a posterior); soft: soft
+// K-means'; assign: hard assignments to the nearest of `centres` (a streamed initialisation),
+// about `about` when given; responsibilities: given responsibilities `resp` of the chunk's
+// rows (a streamed start from responsibilitiesInit), about `about` when given.
+enum class MixtureKind { Gaussian, Soft, Assign, Responsibilities };
 
 struct StatisticsRequest {
   Data data;
@@ -28,8 +30,10 @@ struct StatisticsRequest {
   MixtureParams params;             // gaussian, soft
   CovarianceType type = CovarianceType::Full;  // assign
   RowMatrix centres;                // assign
+  const double* resp = nullptr;     // responsibilities (N x k, the caller's array)
+  Index k = 0;                      // responsibilities
   bool hasAbout = false;
-  RowMatrix about;                  // assign
+  RowMatrix about;                  // assign, responsibilities
   unsigned threads = 1;
 };
 
@@ -39,6 +43,16 @@ StatisticsRequest makeRequest(const Napi::CallbackInfo& info) {
   const Napi::Object options = optionsArgument(info);
   const std::string kind = stringProperty(options, Key::kind);
   r.threads = threadsArgument(get(options, Key::threads));
+  if (kind == "responsibilities") {
+    r.kind = MixtureKind::Responsibilities;
+    r.type = covarianceTypeFrom(stringProperty(options, Key::covarianceType));
+    r.k = countArgument(get(options, Key::k), "k");
+    r.resp = float64Data(get(options, Key::resp), static_cast<size_t>(r.data.n * r.k), "resp");
+    const double* about = optionalFloat64(options, Key::about, static_cast<size_t>(r.k * r.data.d));
+    r.hasAbout = about != nullptr;
+    if (about) r.about = ConstRowMap(about, r.k, r.data.d);
+    return r;
+  }
   if (kind == "assign") {
     r.kind = MixtureKind::Assign;
     r.type = covarianceTypeFrom(stringProperty(options, Key::covarianceType));
@@ -64,6 +78,9 @@ MixtureStatistics run(const StatisticsRequest& r, const Control& control) {
     case MixtureKind::Assign:
       return assignmentStatistics(r.data, r.centres, r.hasAbout ? &r.about : nullptr, r.type,
                                   r.threads, control.cancel);
+    case MixtureKind::Responsibilities:
+      return responsibilityStatistics(r.data, r.resp, r.k, r.type, r.hasAbout ? &r.about : nullptr,
+                                      r.threads, control.cancel);
     case MixtureKind::Gaussian:
       break;
   }
@@ -89,6 +106,7 @@ Napi::Object summaryToJs(Napi::Env env, const MixtureStatistics& st,
   out.Set("d", Napi::Number::New(env, static_cast<double>(st.shape.d)));
   out.Set("noise", Napi::Boolean::New(env, st.shape.noise));
   out.Set("scatter", Napi::Boolean::New(env, st.shape.scatter));
+  out.Set("entropy", Napi::Boolean::New(env, st.shape.entropy));
   out.Set("rows", Napi::Number::New(env, static_cast<double>(st.rows)));
   out.Set("objective", Napi::Number::New(env, st.sums.rounded(StatisticsLayout::kObjective)));
   out.Set("weight", Napi::Number::New(env, st.sums.rounded(StatisticsLayout::kWeight)));
@@ -97,16 +115,6 @@ Napi::Object summaryToJs(Napi::Env env, const MixtureStatistics& st,
 
 Napi::Object summaryOfStatistics(Napi::Env env, const MixtureStatistics& st) {
   return summaryToJs(env, st);
-}
-
-// The bytes of a Uint8Array argument (zero-copy view).
-MixtureStatistics statisticsArgument(const Napi::Value& value, const char* name) {
-  if (!value.IsTypedArray() ||
-      value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a Uint8Array");
-  }
-  const Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
-  return MixtureStatistics::parse(bytes.Data(), bytes.ElementLength());
 }
 
 }  // namespace
@@ -147,6 +155,17 @@ Napi::Value MixtureMaximise(const Napi::CallbackInfo& info) {
     const bool initialising = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
     return mixtureParamsToJs(
         info.Env(), maximiseMixture(st, info[1].As<Napi::Number>().DoubleValue(), initialising));
+  });
+}
+
+// startingMeans(bytes) -> Float64Array [K, D]: the centres of an initialisation's second pass
+// from the statistics of its first (responsibilities about 0).
+Napi::Value StartingMeans(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const MixtureStatistics st = statisticsArgument(info[0], "statistics");
+    if (st.shape.scatter) throw invalidArgument("these statistics are not a first pass's (they have a scatter)");
+    const RowMatrix means = startingMeans(roundedMoments(st));
+    return toFloat64Array(info.Env(), means.data(), static_cast<size_t>(means.size()));
   });
 }
 

@@ -1,6 +1,7 @@
 #include "em.h"
 
 #include <cmath>
+#include <string>
 #include <utility>
 
 namespace gaussmix {
@@ -27,6 +28,14 @@ MixtureFit runEm(const EmVariant& variant, const Control& control) {
       }
       const RowMatrix meansBefore = fit.params.means;
       variant.maximise(moments, fit.params);
+      if (variant.objective) {
+        fit.lowerBound = variant.objective(moments, fit.params);
+        if (!std::isfinite(fit.lowerBound)) {
+          throw Error(ErrorKind::IllConditioned,
+                      "the objective is not finite after the M-step of iteration " +
+                          std::to_string(iter) + ". Standardise the features or increase regCovar.");
+        }
+      }
       fit.nIter = iter;
       const double change = fit.lowerBound - previous;
       IterationInfo info{restart, iter, fit.lowerBound, change};

@@ -1,9 +1,9 @@
 // The one EM iteration driver shared by every mixture-like estimator (Gaussian mixtures of each
-// covariance type, Gaussian K-means, soft K-means): restarts, E-step (statistics of every row,
-// estep.h), M-step, report, stop. Variants supply their initialisation, their E-step model,
-// their M-step and their stopping rule; the E-step's statistics are the only thing an M-step
-// reads, so streamed and distributed fits (which sum the same statistics chunk by chunk) run
-// the same M-steps.
+// covariance type, Gaussian K-means, soft K-means, variational Bayesian mixtures): restarts,
+// E-step (statistics of every row, estep.h), M-step, report, stop. Variants supply their
+// initialisation, their E-step model (log-priors), their M-step, their objective and their
+// stopping rule; the E-step's statistics are the only thing an M-step reads, so streamed and
+// distributed fits (which sum the same statistics chunk by chunk) run the same M-steps.
 #pragma once
 
 #include <functional>
@@ -30,7 +30,8 @@ struct MixtureFit {
   MixtureParams params;
   bool converged = false;
   int nIter = 0;
-  // The objective of the last E-step (GMM: mean log-likelihood per unit of sample weight).
+  // The objective of the last iteration: the variant's, else the last E-step's mean
+  // log-likelihood per unit of sample weight.
   double lowerBound = -std::numeric_limits<double>::infinity();
   // Every re-seed of every restart, in the order they happened (empty unless enabled).
   std::vector<ReseedEvent> reseeds;
@@ -42,6 +43,10 @@ struct EmVariant {
   // The statistics of every row under params, rounded.
   std::function<Moments(const MixtureParams&)> expectation;
   std::function<void(const Moments&, MixtureParams&)> maximise;
+  // The objective of an iteration from its E-step's moments and the parameters its M-step
+  // made (variational fits: the evidence lower bound, as scikit-learn's _compute_lower_bound
+  // after _m_step); absent: the E-step's mean log-likelihood, taken before the M-step.
+  std::function<double(const Moments&, const MixtureParams& after)> objective;
   // After an iteration: the change of the objective and the means before the M-step.
   std::function<bool(double change, const RowMatrix& meansBefore, const MixtureParams& after)>
       converged;

@@ -6,6 +6,7 @@
 
 #include "errors.h"
 #include "lanes.h"
+#include "variational.h"
 
 namespace gaussmix {
 namespace {
@@ -45,13 +46,17 @@ Index farRowResponsibilities(const Covariance& covariance, const double* x,
   return best;
 }
 
+Vector mixtureLogPriors(const MixtureParams& params) {
+  if (params.posterior) return variationalLogPriors(*params.posterior, params.d);
+  return params.weights.array().log();
+}
+
 struct EStep::Scratch {
   Workspace kernel;
   RowMatrix xt;                  // D x stride: the chunk laid out by column
   RowMatrix p;                   // C x stride: log-priors + log-densities, then responsibilities
   std::vector<double> nkLanes;   // C x 8: Σ w r per lane over the chunk
   std::vector<double> partial;   // a block's statistics (StatisticsLayout), doubles
-  Lane norm;                     // the current eight rows' log Σ exp (output mode)
 };
 
 EStep::EStep(CovarianceType type, Index k, Index d, bool noise, ThreadPool& pool)
@@ -139,10 +144,14 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
   // The log-likelihood: Σ w·norm per lane for the rows of the general path; for the common
   // path Σ top per lane and the logs of products of the row sums, one log per kProductGroups
   // groups of eight rows (every sum is in [1, C]: the products cannot overflow).
+  // The entropy Σ_k r log r = Σ_k r (v_k − top) − log Σ_k e_k of a row shares that log: the
+  // common path sums the first term (entropyTerms) and the logs (logSums) separately.
   constexpr int kProductGroups = 8;
   Lane logLikelihood = Lane::Zero();
   Lane tops = Lane::Zero();
   Lane product = Lane::Ones();
+  Lane logSums = Lane::Zero();
+  Lane entropyTerms = Lane::Zero();
   Lane entropySum = Lane::Zero();
   Lane weightSum = Lane::Zero();
   int grouped = 0;
@@ -163,6 +172,7 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
     top = zeroWhereEqual(top, kNegInf);
     // p below the smallest normal double is 0.
     Lane sum;
+    Lane weighted;  // entropy: Σ_k e_k (v_k − top)
     if (c == 2 && !entropy) {
       // One exp per row: the likelier component's is exp(0) = 1.
       LaneMap p0(p + i), p1(p + stride + i);
@@ -172,21 +182,17 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
       p1 = oneWhereZero(d1, e);
       sum = p0 + p1;
     } else if (entropy) {
-      // Σ_k r log r = Σ_k r (v_k − top) − log Σ_k e_k, with e_k = exp(v_k − top).
+      // e_k = exp(v_k − top); a term with e_k = 0 adds 0 (not 0·(−∞)).
       sum = Lane::Zero();
-      Lane weighted = Lane::Zero();
+      weighted = Lane::Zero();
       for (Index j = 0; j < c; ++j) {
         LaneMap pj(p + j * stride + i);
         const Lane shifted = pj - top;
         const Lane e = expOrZero(shifted);
-        weighted += (e == 0.0).select(Lane::Zero(), e * shifted);
+        weighted += zeroWhereZero(e, e * shifted);
         pj = e;
         sum += e;
       }
-      // (0 for a row far from every component: its responsibilities come later, and one
-      // component takes nearly all of it.)
-      s.norm = (sum == 0.0).select(Lane::Zero(),
-                                   weighted / sum.max(kSmallestNormal) - logOrMinusInfinity(sum));
     } else {
       sum = Lane::Zero();
       for (Index j = 0; j < c; ++j) {
@@ -201,7 +207,7 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
     const bool far = sum.minCoeff() == 0.0;
     // One division per row: p = e · (1/sum).
     const Lane inverse = sum.max(kSmallestNormal).inverse();
-    if (!kOutput && !far && !rowWeights && !entropy && i + kLanes <= rows) {
+    if (!kOutput && !far && !rowWeights && i + kLanes <= rows) {
       // The common case: the responsibilities and nk in one sweep.
       for (Index j = 0; j < c; ++j) {
         LaneMap pj(p + j * stride + i);
@@ -211,15 +217,22 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
       tops += top;
       product *= sum;
       weightSum += 1.0;
+      if (entropy) entropyTerms += weighted * inverse;
       if (++grouped == kProductGroups) {
-        logLikelihood += logOrMinusInfinity(product);
+        const Lane logProduct = logOrMinusInfinity(product);
+        logLikelihood += logProduct;
+        if (entropy) logSums += logProduct;
         product = Lane::Ones();
         grouped = 0;
       }
       continue;
     }
-    const Lane rowEntropy = entropy ? s.norm : Lane::Zero();
-    Lane norm = top + logOrMinusInfinity(sum);
+    const Lane logSum = logOrMinusInfinity(sum);
+    Lane norm = top + logSum;
+    // (0 for a row far from every component: its responsibilities come later, and one
+    // component takes nearly all of it.)
+    Lane rowEntropy = Lane::Zero();
+    if (entropy) rowEntropy = zeroWhereZero(sum, weighted * inverse - logSum);
     for (Index j = 0; j < c; ++j) LaneMap(p + j * stride + i) *= inverse;
     // Rows far from every component (norm −∞): the limit responsibilities.
     if (far) {
@@ -239,12 +252,13 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
     }
     // From here on the padding lanes must add nothing: p = 0 and norm = 0 there.
     Lane rowWeight = Lane::Ones();
+    Lane rowEntropyWeighted = rowEntropy;
     for (Index r = rows; r < i + kLanes; ++r) {
       for (Index j = 0; j < c; ++j) p[j * stride + r] = 0.0;
       norm[r - i] = 0.0;
       rowWeight[r - i] = 0.0;
+      rowEntropyWeighted[r - i] = 0.0;
     }
-    Lane rowEntropyWeighted = rowEntropy;
     if (rowWeights) {
       for (Index r = i; r < std::min(i + kLanes, rows); ++r) {
         const double w = rowWeights[r];
@@ -264,8 +278,13 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
     if (out->resp) untransposeRows(s.p.data(), stride, rows, c, out->resp + begin * c);
     return;
   }
-  if (grouped > 0) logLikelihood += logOrMinusInfinity(product);
+  if (grouped > 0) {
+    const Lane logProduct = logOrMinusInfinity(product);
+    logLikelihood += logProduct;
+    if (entropy) logSums += logProduct;
+  }
   logLikelihood += tops;
+  if (entropy) entropySum += entropyTerms - logSums;
   const StatisticsLayout at(*shape);
   double* partial = s.partial.data();
   partial[StatisticsLayout::kObjective] += foldLanes(logLikelihood);

@@ -8,10 +8,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "covariance.h"
 #include "parallel.h"
+#include "posterior.h"
 #include "statistics.h"
 #include "types.h"
 
@@ -25,7 +27,13 @@ struct MixtureParams {
   RowMatrix means;                         // K x D
   std::vector<double> covariances;         // covariance.h's layout for the type
   std::vector<double> precisionsCholesky;  // same layout
+  // A variational fit's posterior (bayesian.h): its E-step's log-priors come from it.
+  std::optional<VariationalPosterior> posterior;
 };
+
+// The log-priors of an E-step under params: log π_k, or a variational posterior's expectations
+// (variational.h variationalLogPriors).
+Vector mixtureLogPriors(const MixtureParams& params);
 
 // Per-row outputs of EStep::evaluate; each nullable.
 struct RowOutputs {

@@ -167,6 +167,18 @@ inline Lane oneWhereZero(const Lane& d, const Lane& e) {
   return out;
 }
 
+// a_l == 0 ? 0 : v_l (v_l may be NaN there: 0·(−∞), say).
+inline Lane zeroWhereZero(const Lane& a, const Lane& v) {
+  using namespace Eigen::internal;
+  Lane out;
+  const detail::Packet zero = pset1<detail::Packet>(0.0);
+  for (int l = 0; l < kLanes; l += detail::kPacket) {
+    const detail::Packet al = ploadu<detail::Packet>(a.data() + l);
+    pstoreu(out.data() + l, pandnot(ploadu<detail::Packet>(v.data() + l), pcmp_eq(al, zero)));
+  }
+  return out;
+}
+
 // a_l == b ? 0 : a_l.
 inline Lane zeroWhereEqual(const Lane& a, double b) {
   using namespace Eigen::internal;

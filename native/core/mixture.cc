@@ -24,12 +24,14 @@ StatisticsShape mixtureShape(const MixtureParams& params) {
   shape.type = params.type;
   shape.k = params.k;
   shape.d = params.d;
+  // A variational fit's objective needs Σ w Σ r ln r.
+  shape.entropy = params.posterior.has_value();
   return shape;
 }
 
-// One E-step of a GaussianMixture: log-priors log π.
+// One E-step of a mixture: log-priors log π, or a variational posterior's.
 MixtureStatistics mixtureStatistics(EStep& estep, const Data& data, const MixtureParams& params) {
-  estep.prepare(params, params.weights.array().log());
+  estep.prepare(params, mixtureLogPriors(params));
   return estep.statistics(data, mixtureShape(params));
 }
 
@@ -38,21 +40,25 @@ MixtureStatistics mixtureStatistics(EStep& estep, const Data& data, const Mixtur
 Moments momentsOfResponsibilities(EStep& estep, const Data& data, const double* resp) {
   const Moments first = roundedMoments(estep.statisticsOfResponsibilities(
       data, resp, RowMatrix::Zero(estep.covariance().components(), data.d), false));
-  const RowMatrix means = first.sx.array().colwise() / (first.nk.array() + kWeightFloor);
-  return roundedMoments(estep.statisticsOfResponsibilities(data, resp, means, true));
+  return roundedMoments(estep.statisticsOfResponsibilities(data, resp, startingMeans(first), true));
 }
 
-// Covariances (+ regCovar) and their U about params.means: the statistics' scatter, moved from
-// their centres to the new means (Covariance::recentreScatter).
+// Covariances (+ regCovar) about means: the statistics' scatter, moved from their centres to
+// the means (Covariance::recentreScatter).
+std::vector<double> covariancesAbout(const Covariance& covariance, const Moments& moments,
+                                     const Vector& nk, const RowMatrix& means, double regCovar) {
+  std::vector<double> scatter = moments.scatter;
+  covariance.recentreScatter(scatter.data(), moments.centred, moments.nk, moments.centre, means);
+  std::vector<double> out(static_cast<size_t>(covariance.size()));
+  covariance.finishCovariance(scatter.data(), nk, regCovar, out.data());
+  return out;
+}
+
+// Covariances (+ regCovar) and their U about params.means.
 void updateCovariances(const Covariance& covariance, const Moments& moments, const Vector& nk,
                        double regCovar, MixtureParams& params) {
-  const Index size = covariance.size();
-  std::vector<double> scatter = moments.scatter;
-  covariance.recentreScatter(scatter.data(), moments.centred, moments.nk, moments.centre,
-                             params.means);
-  params.covariances.resize(static_cast<size_t>(size));
-  params.precisionsCholesky.resize(static_cast<size_t>(size));
-  covariance.finishCovariance(scatter.data(), nk, regCovar, params.covariances.data());
+  params.covariances = covariancesAbout(covariance, moments, nk, params.means, regCovar);
+  params.precisionsCholesky.resize(params.covariances.size());
   covariance.precisionCholeskyFromCovariance(params.covariances.data(),
                                              params.precisionsCholesky.data());
 }
@@ -325,51 +331,62 @@ void applyGivenParameters(const MixtureOptions& options, const Covariance& covar
   }
 }
 
+// The weighted starting responsibilities of a restart (N x K) into respStorage: given, or
+// those of options.init (scikit-learn's _initialize_parameters).
+void startingResponsibilities(const Data& data, const MixtureOptions& options, int restart,
+                              ThreadPool& pool, const Control& control,
+                              LargeVector<double>& respStorage) {
+  const Index k = options.k;
+  respStorage.assign(static_cast<size_t>(data.n * k), 0.0);
+  RowMap resp(respStorage.data(), data.n, k);
+  if (options.responsibilitiesInit) {
+    resp = ConstRowMap(options.responsibilitiesInit, data.n, k);
+    for (Index i = 0; i < data.n; ++i) resp.row(i) *= data.weight(i);
+    return;
+  }
+  Rng rng(options.seed, static_cast<std::uint64_t>(restart));
+  switch (options.init) {
+    case MixtureInit::KMeans: {
+      KMeansOptions kmeans;
+      kmeans.k = k;
+      kmeans.seed = rng.next();
+      const Control cancelOnly{control.cancel, nullptr};
+      const KMeansFit fit = fitKMeans(data, kmeans, pool, cancelOnly);
+      for (Index i = 0; i < data.n; ++i) resp(i, fit.labels[i]) = data.weight(i);
+      break;
+    }
+    case MixtureInit::Random:
+      for (Index i = 0; i < data.n; ++i) {
+        double sum = 0.0;
+        for (Index j = 0; j < k; ++j) sum += resp(i, j) = rng.uniform();
+        resp.row(i) *= data.weight(i) / sum;
+      }
+      break;
+    case MixtureInit::RandomFromData:
+    case MixtureInit::KMeansPlusPlus: {
+      const std::vector<Index> chosen = options.init == MixtureInit::RandomFromData
+                                            ? randomIndices(data, k, rng)
+                                            : kmeansPlusPlusIndices(data, k, rng, pool);
+      for (Index j = 0; j < k; ++j) resp(chosen[j], j) = data.weight(chosen[j]);
+      break;
+    }
+  }
+}
+
 // Responsibilities from the chosen initialisation, then one M-step; user-given parameters
 // override the result piece by piece, exactly as scikit-learn's _initialize.
 MixtureParams initialise(EStep& estep, const Data& data, const MixtureOptions& options,
                          int restart, ThreadPool& pool, const Control& control,
                          LargeVector<double>& respStorage, Reseeder* reseeder) {
-  const Index k = options.k;
-  const Index d = data.d;
   const Covariance& covariance = estep.covariance();
   MixtureParams params;
   params.type = options.type;
-  params.k = k;
-  params.d = d;
+  params.k = options.k;
+  params.d = data.d;
   const bool allGiven = options.weightsInit && options.meansInit &&
                         (options.covariancesInit || options.precisionsInit);
   if (!allGiven) {
-    Rng rng(options.seed, static_cast<std::uint64_t>(restart));
-    respStorage.assign(static_cast<size_t>(data.n * k), 0.0);
-    RowMap resp(respStorage.data(), data.n, k);
-    switch (options.init) {
-      case MixtureInit::KMeans: {
-        KMeansOptions kmeans;
-        kmeans.k = k;
-        kmeans.seed = rng.next();
-        const Control cancelOnly{control.cancel, nullptr};
-        const KMeansFit fit = fitKMeans(data, kmeans, pool, cancelOnly);
-        for (Index i = 0; i < data.n; ++i) resp(i, fit.labels[i]) = data.weight(i);
-        break;
-      }
-      case MixtureInit::Random:
-        for (Index i = 0; i < data.n; ++i) {
-          double sum = 0.0;
-          for (Index j = 0; j < k; ++j) sum += resp(i, j) = rng.uniform();
-          resp.row(i) *= data.weight(i) / sum;
-        }
-        break;
-      case MixtureInit::RandomFromData:
-      case MixtureInit::KMeansPlusPlus: {
-        const std::vector<Index> chosen = options.init == MixtureInit::RandomFromData
-                                              ? randomIndices(data, k, rng)
-                                              : kmeansPlusPlusIndices(data, k, rng, pool);
-        for (Index j = 0; j < k; ++j) resp(chosen[j], j) = data.weight(chosen[j]);
-        break;
-      }
-    }
-    maximise(covariance, momentsOfResponsibilities(estep, data, respStorage.data()),
+    maximise(covariance, startingMoments(estep, data, options, restart, pool, control, respStorage),
              options.regCovar, true, params, reseeder);
   }
   applyGivenParameters(options, covariance, params);
@@ -424,6 +441,38 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
   MixtureFit fit = runEm(variant, control);
   if (reseeder) fit.reseeds = std::move(reseeder->events());
   return fit;
+}
+
+Moments startingMoments(EStep& estep, const Data& data, const MixtureOptions& options,
+                        int restart, ThreadPool& pool, const Control& control,
+                        LargeVector<double>& respStorage) {
+  startingResponsibilities(data, options, restart, pool, control, respStorage);
+  return momentsOfResponsibilities(estep, data, respStorage.data());
+}
+
+GaussianEstimates estimateGaussian(const Covariance& covariance, const Moments& moments,
+                                   double regCovar) {
+  GaussianEstimates e;
+  e.nk = moments.nk.array() + kWeightFloor;
+  e.means = moments.sx.array().colwise() / e.nk.array();
+  e.covariances = covariancesAbout(covariance, moments, e.nk, e.means, regCovar);
+  return e;
+}
+
+RowMatrix startingMeans(const Moments& aboutZero) {
+  return aboutZero.sx.array().colwise() / (aboutZero.nk.array() + kWeightFloor);
+}
+
+MixtureStatistics responsibilityStatistics(const Data& data, const double* resp, Index k,
+                                           CovarianceType type, const RowMatrix* about,
+                                           unsigned threads, const std::atomic<bool>* cancel) {
+  ThreadPool pool(threadsFor(data.blocks(), threads), cancel);
+  LargeVector<double> weighted(resp, resp + data.n * k);
+  // As startingResponsibilities: each row times its weight.
+  for (Index i = 0; i < data.n; ++i) RowMap(weighted.data() + i * k, 1, k) *= data.weight(i);
+  EStep estep(type, k, data.d, false, pool);
+  return estep.statisticsOfResponsibilities(data, weighted.data(),
+                                            about ? *about : RowMatrix::Zero(k, data.d), about);
 }
 
 MixtureStatistics mixtureStatistics(const Data& data, const MixtureParams& params,
@@ -522,7 +571,7 @@ void evaluateMixture(const Data& data, const MixtureParams& params, unsigned thr
                      double* logProb, double* resp, std::int32_t* labels) {
   ThreadPool pool(threadsFor(data.blocks(), threads), nullptr);
   EStep estep(params.type, params.k, params.d, false, pool);
-  estep.prepare(params, params.weights.array().log());
+  estep.prepare(params, mixtureLogPriors(params));
   estep.evaluate(data, RowOutputs{logProb, resp, labels});
 }
 

@@ -9,6 +9,9 @@
 #include "control.h"
 #include "covariance.h"
 #include "em.h"
+#include "estep.h"
+#include "memory.h"
+#include "parallel.h"
 #include "statistics.h"
 #include "types.h"
 
@@ -34,6 +37,9 @@ struct MixtureOptions {
   const double* meansInit = nullptr;        // K x D
   const double* covariancesInit = nullptr;  // at most one of these two
   const double* precisionsInit = nullptr;
+  // Starting responsibilities, N x K, each row summing to 1 (exclusive with init and the *Init
+  // parameters): the fit starts with an M-step on them.
+  const double* responsibilitiesInit = nullptr;
   // Warm start: the first change is measured from this lower bound.
   double previousLowerBound = -std::numeric_limits<double>::infinity();
   CollapsePolicy onCollapse = CollapsePolicy::Error;
@@ -42,8 +48,38 @@ struct MixtureOptions {
 MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned threads,
                       const Control& control);
 
-// The statistics of one E-step of data's rows under params (log-priors log π): the seam of
-// streamed and distributed fits. cancel (nullable) is polled per row block.
+// The moments of a restart's starting responsibilities (options.responsibilitiesInit, or those
+// of options.init, each row times its sample weight; scikit-learn's _initialize_parameters),
+// in two passes (Σ w r x, then the scatter about the means it gives). respStorage: N x K
+// scratch.
+Moments startingMoments(EStep& estep, const Data& data, const MixtureOptions& options,
+                        int restart, ThreadPool& pool, const Control& control,
+                        LargeVector<double>& respStorage);
+
+// The means of an initialisation's first pass (the moments of the starting responsibilities
+// about 0): Σ w r x / (Σ w r + 10ε), the centres of its second pass.
+RowMatrix startingMeans(const Moments& aboutZero);
+// The statistics of given responsibilities (N x K, each row summing to 1; times the sample
+// weights here, as a fit's start does): about 0 without scatter when `about` is null (the
+// first pass), else about *about with the scatter of `type` (the second): a streamed start
+// from responsibilitiesInit, chunk by chunk.
+MixtureStatistics responsibilityStatistics(const Data& data, const double* resp, Index k,
+                                           CovarianceType type, const RowMatrix* about,
+                                           unsigned threads, const std::atomic<bool>* cancel);
+
+// scikit-learn's _estimate_gaussian_parameters from moments: n_k + 10ε, the means
+// x̄_k = Σ w r x / n_k and the covariances about them with regCovar on the diagonal
+// (covariance.h's layout).
+struct GaussianEstimates {
+  Vector nk;
+  RowMatrix means;
+  std::vector<double> covariances;
+};
+GaussianEstimates estimateGaussian(const Covariance& covariance, const Moments& moments,
+                                   double regCovar);
+
+// The statistics of one E-step of data's rows under params (log-priors mixtureLogPriors): the
+// seam of streamed and distributed fits. cancel (nullable) is polled per row block.
 MixtureStatistics mixtureStatistics(const Data& data, const MixtureParams& params,
                                     unsigned threads, const std::atomic<bool>* cancel);
 // The M-step from statistics: weights nk / Σ nk (initialising: nk / Σ w, as scikit-learn's

@@ -1,0 +1,197 @@
+#include "bayesian.h"
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "errors.h"
+
+namespace gaussmix {
+namespace {
+
+// The M-step: EM's estimates (n_k + 10ε, x̄_k, S_k), then the posterior they give.
+void maximise(const Covariance& covariance, const Moments& moments,
+              const VariationalPriors& priors, double regCovar, MixtureParams& params) {
+  const GaussianEstimates e = estimateGaussian(covariance, moments, regCovar);
+  updatePosterior(priors, covariance, e.nk, e.means, e.covariances, params);
+}
+
+MixtureParams emptyParams(CovarianceType type, Index k, Index d) {
+  MixtureParams params;
+  params.type = type;
+  params.k = k;
+  params.d = d;
+  return params;
+}
+
+void checkPriors(const VariationalPriors& priors, CovarianceType type, Index d,
+                 bool covarianceFromData = false) {
+  if (!(priors.weightConcentration > 0.0) || !(priors.meanPrecision > 0.0)) {
+    throw invalidArgument("weightConcentrationPrior and meanPrecisionPrior must be positive");
+  }
+  if (!(priors.degreesOfFreedom > static_cast<double>(d) - 1.0)) {
+    throw invalidArgument("degreesOfFreedomPrior must be greater than the number of features - 1");
+  }
+  if (priors.mean.size() != d) throw invalidArgument("meanPrior must have one value per feature");
+  if (static_cast<Index>(priors.covariance.size()) != covarianceSize(type, 1, d)) {
+    throw invalidArgument("covariancePrior does not have the covariance type's shape");
+  }
+  // Ψ₀ must be positive definite (scikit-learn's _check_precision_matrix / positivity).
+  std::vector<double> factor(priors.covariance.size());
+  try {
+    Covariance::make(type, 1, d)->precisionCholeskyFromCovariance(priors.covariance.data(),
+                                                                  factor.data());
+  } catch (const Error&) {
+    throw invalidArgument(covarianceFromData
+                              ? "the default covariancePrior (the covariance of X) is not positive "
+                                "definite: a feature is constant or a linear combination of others; "
+                                "give covariancePrior"
+                              : "covariancePrior is not positive definite");
+  }
+}
+
+// The priors with the data's defaults filled in (two passes over the rows when needed).
+VariationalPriors resolvePriors(const Data& data, const BayesianOptions& options,
+                                unsigned threads, const Control& control) {
+  VariationalPriors priors = options.priors;
+  const CovarianceType type = options.mixture.type;
+  const bool covarianceFromData = priors.covariance.empty();
+  if (priors.mean.size() == 0 || priors.covariance.empty()) {
+    const RowMatrix zero = RowMatrix::Zero(1, data.d);
+    const RowVector mean =
+        priorMean(assignmentStatistics(data, zero, nullptr, type, threads, control.cancel));
+    if (priors.mean.size() == 0) priors.mean = mean;
+    if (priors.covariance.empty()) {
+      const RowMatrix about = mean;
+      priors.covariance =
+          priorCovariance(assignmentStatistics(data, zero, &about, type, threads, control.cancel));
+    }
+  }
+  checkPriors(priors, type, data.d, covarianceFromData);
+  return priors;
+}
+
+}  // namespace
+
+RowVector priorMean(const MixtureStatistics& aboutZero) {
+  const Moments m = roundedMoments(aboutZero);
+  if (m.nk.size() != 1 || !(m.nk[0] > 0.0)) {
+    throw invalidArgument("the default meanPrior (the mean of X) needs a positive sample weight sum");
+  }
+  return m.sx.row(0) / m.nk[0];
+}
+
+std::vector<double> priorCovariance(const MixtureStatistics& aboutMean) {
+  const StatisticsShape& shape = aboutMean.shape;
+  if (shape.k != 1 || !shape.scatter) {
+    throw invalidArgument("the statistics of a covariance prior have one component and a scatter");
+  }
+  const Moments m = roundedMoments(aboutMean);
+  // Bessel's correction: Σ w − 1 (np.cov and np.var(ddof=1) with frequency weights).
+  const Vector dof = Vector::Constant(1, m.nk[0] - 1.0);
+  if (!(dof[0] > 0.0)) {
+    throw invalidArgument(
+        "the default covariancePrior (the covariance of X) needs a sample weight sum above 1; "
+        "give covariancePrior");
+  }
+  const std::unique_ptr<Covariance> one = Covariance::make(shape.type, 1, shape.d);
+  std::vector<double> scatter = m.scatter;
+  // The scatter is about the centre given, the mean: no move (δ = 0) but the same arithmetic.
+  one->recentreScatter(scatter.data(), m.centred, m.nk, m.centre, m.centre);
+  std::vector<double> out(static_cast<size_t>(one->size()));
+  one->finishCovariance(scatter.data(), dof, 0.0, out.data());
+  return out;
+}
+
+MixtureParams maximiseBayesian(const MixtureStatistics& statistics,
+                               const VariationalPriors& priors, double regCovar,
+                               double* lowerBound) {
+  const StatisticsShape& shape = statistics.shape;
+  if (shape.noise || !shape.scatter) {
+    throw invalidArgument("these statistics are not a BayesianGaussianMixture's");
+  }
+  checkPriors(priors, shape.type, shape.d);
+  MixtureParams params = emptyParams(shape.type, shape.k, shape.d);
+  const std::unique_ptr<Covariance> covariance = Covariance::make(shape.type, shape.k, shape.d);
+  const Moments moments = roundedMoments(statistics);
+  maximise(*covariance, moments, priors, regCovar, params);
+  if (lowerBound) {
+    *lowerBound = shape.entropy ? evidenceLowerBound(params, moments.entropy)
+                                : std::numeric_limits<double>::quiet_NaN();
+  }
+  return params;
+}
+
+MixtureParams posteriorOfMixtureStart(const MixtureParams& start, double totalWeight,
+                                      const VariationalPriors& priors) {
+  if (start.posterior) throw invalidArgument("the start is already a variational posterior");
+  if (!(totalWeight > 0.0)) throw invalidArgument("the total sample weight must be positive");
+  checkPriors(priors, start.type, start.d);
+  MixtureParams params = emptyParams(start.type, start.k, start.d);
+  const std::unique_ptr<Covariance> covariance = Covariance::make(start.type, start.k, start.d);
+  const Vector nk = start.weights * totalWeight;
+  updatePosterior(priors, *covariance, nk, start.means, start.covariances, params);
+  return params;
+}
+
+BayesianFit fitBayesian(const Data& data, const BayesianOptions& options, unsigned threads,
+                        const Control& control) {
+  const MixtureOptions& o = options.mixture;
+  if (data.n < 1 || data.d < 1) throw invalidArgument("X must have at least one row and column");
+  if (o.k < 1) throw invalidArgument("nComponents must be at least 1");
+  if (o.k > data.n) throw invalidArgument("nComponents exceeds the number of samples");
+  double totalWeight = 0.0;
+  for (Index i = 0; i < data.n; ++i) totalWeight += data.weight(i);
+  if (!(totalWeight > 0.0)) throw invalidArgument("sampleWeight sums to zero");
+  if (options.warm && (options.warm->k != o.k || options.warm->d != data.d ||
+                       options.warm->type != o.type || !options.warm->posterior)) {
+    throw invalidArgument("the warm start's parameters are not this model's");
+  }
+
+  BayesianFit result;
+  result.priors = resolvePriors(data, options, threads, control);
+  const VariationalPriors& priors = result.priors;
+  ThreadPool pool(threadsFor(data.blocks(), threads), control.cancel);
+  EStep estep(o.type, o.k, data.d, false, pool);
+  const Covariance& covariance = estep.covariance();
+  LargeVector<double> respStorage;
+  StatisticsShape shape;
+  shape.type = o.type;
+  shape.k = o.k;
+  shape.d = data.d;
+  shape.entropy = true;
+
+  EmVariant variant;
+  variant.nInit = options.warm ? 1 : o.nInit;
+  variant.maxIter = o.maxIter;
+  variant.previousObjective = o.previousLowerBound;
+  variant.initialise = [&](int restart) {
+    if (options.warm) return *options.warm;
+    MixtureParams params = emptyParams(o.type, o.k, data.d);
+    maximise(covariance, startingMoments(estep, data, o, restart, pool, control, respStorage),
+             priors, o.regCovar, params);
+    return params;
+  };
+  variant.expectation = [&](const MixtureParams& params) {
+    estep.prepare(params, mixtureLogPriors(params));
+    return roundedMoments(estep.statistics(data, shape));
+  };
+  variant.maximise = [&](const Moments& moments, MixtureParams& params) {
+    maximise(covariance, moments, priors, o.regCovar, params);
+  };
+  variant.objective = [](const Moments& moments, const MixtureParams& after) {
+    return evidenceLowerBound(after, moments.entropy);
+  };
+  variant.converged = [&](double change, const RowMatrix&, const MixtureParams&) {
+    return std::abs(change) < o.tol;
+  };
+  variant.notFinite = [&](const MixtureParams& params) {
+    return nonFiniteLikelihood(data, params, threads,
+                               "To fix it, standardise the features or increase regCovar.");
+  };
+  result.fit = runEm(variant, control);
+  return result;
+}
+
+}  // namespace gaussmix
