@@ -7,11 +7,18 @@
 export {
   GaussianMixture,
   GaussianKMeans,
+  type Decomposition,
   type GaussianKMeansOptions,
   type GaussianMixtureJSON,
   type MixtureStateJSON,
 } from './gaussian-mixture.js';
-export type { GaussianMixtureOptions, MixtureOptionsJSON } from './mixture-options.js';
+export type { GaussianMixtureOptions, MixtureOptionsJSON, NoiseOptions, PriorOptions } from './mixture-options.js';
+export {
+  MCLUST_MODEL_NAMES,
+  SKLEARN_COVARIANCE_TYPES,
+  type MclustModelName,
+  type SklearnCovarianceType,
+} from './covariance-types.js';
 export { KMeans, type KMeansJSON, type KMeansOptions, type KMeansStateJSON } from './kmeans.js';
 export {
   SoftKMeans,

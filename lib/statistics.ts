@@ -143,6 +143,11 @@ export class MixtureStatistics extends Statistics {
   get soft(): boolean {
     return !Statistics.summaryOf(this).scatter;
   }
+
+  /** Whether the mixture has a uniform noise component (its Σ w·r is summed too). */
+  get noise(): boolean {
+    return Statistics.summaryOf(this).noise === true;
+  }
 }
 
 /** Statistics of a KMeans assignment step: per-cluster Σw and Σw·x, and the inertia. */

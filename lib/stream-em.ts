@@ -238,6 +238,12 @@ export interface StreamEmVariant<P> {
   expectation(params: P): Promise<Statistics>;
   maximise(statistics: Statistics, params: P): P;
   converged(change: number, before: P, after: P): boolean;
+  /**
+   * Instead of `converged`, mclust's me() (em.h's convergedAfterExpectation): the rule on the
+   * E-step's total log-likelihood and the previous one, checked before the M-step; the
+   * parameters that E-step used are kept.
+   */
+  convergedAfterExpectation?(total: number, previousTotal: number): boolean;
   /** The error for an E-step whose objective is not finite. */
   notFinite(iter: number): Error;
 }
@@ -255,6 +261,13 @@ export interface StreamControl {
   readonly onIteration: ((info: IterationInfo) => unknown) | undefined;
 }
 
+/** The user's onIteration for one iteration; whether it (or the signal) stops the fit. */
+function report(control: StreamControl, init: number, iter: number, objective: number, change: number): boolean {
+  if (!control.onIteration) return false;
+  const answer = control.onIteration(Object.freeze({ init, iter, objective, change }));
+  return answer === false || control.signal?.aborted === true;
+}
+
 /** native/core/em.cc runEm, over a stream. */
 export async function runStreamEm<P>(variant: StreamEmVariant<P>, control: StreamControl): Promise<StreamEmResult<P>> {
   let best: StreamEmResult<P> | undefined;
@@ -265,21 +278,32 @@ export async function runStreamEm<P>(variant: StreamEmVariant<P>, control: Strea
     let lowerBound = variant.previousObjective;
     let nIter = 0;
     let converged = false;
+    let previousTotal = 0;
     for (let iter = 1; iter <= variant.maxIter; iter++) {
       checkAborted(control.signal);
       const previous = lowerBound;
       const stats = await variant.expectation(params);
       lowerBound = stats.objective / stats.totalWeight;
       if (!Number.isFinite(lowerBound)) throw variant.notFinite(iter);
+      if (variant.convergedAfterExpectation) {
+        if (iter === 1) previousTotal = variant.previousObjective * stats.totalWeight;
+        nIter = iter;
+        const stop = report(control, restart, iter, lowerBound, lowerBound - previous);
+        if (variant.convergedAfterExpectation(stats.objective, previousTotal)) {
+          converged = true;
+          break;
+        }
+        previousTotal = stats.objective;
+        if (stop) stoppedAll = true;
+        if (stop || iter === variant.maxIter) break;
+        params = variant.maximise(stats, params);
+        continue;
+      }
       const before = params;
       params = variant.maximise(stats, params);
       nIter = iter;
       const change = lowerBound - previous;
-      let stop = false;
-      if (control.onIteration) {
-        const answer = control.onIteration(Object.freeze({ init: restart, iter, objective: lowerBound, change }));
-        stop = answer === false || control.signal?.aborted === true;
-      }
+      const stop = report(control, restart, iter, lowerBound, change);
       if (variant.converged(change, before, params)) {
         converged = true;
         break;

@@ -14,7 +14,9 @@ namespace gaussmix::binding {
   K(weights) K(means) K(covariances) K(precisionsCholesky) K(logProb) K(resp) K(labels)        \
   K(distances) K(converged) K(nIter) K(lowerBound) K(reseeds) K(iter) K(component) K(row)      \
   K(clusterCenters) K(clusterWeights) K(inertia) K(objective) K(change) K(code) K(X) K(kind) \
-  K(k) K(centres) K(about) K(params) K(restart)
+  K(k) K(centres) K(about) K(params) K(restart) K(mStepTol) K(mStepMaxIter) K(prior)         \
+  K(shrinkage) K(dof) K(mean) K(scale) K(hc) K(rows) K(merges) K(hypervolume) K(noiseRows)    \
+  K(responsibilitiesInit) K(mstepState)
 
 enum class Key : int {
 #define GAUSSMIX_KEY_ENUM(name) name,

@@ -1,5 +1,6 @@
 #include "mixture.h"
 
+#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -16,45 +17,63 @@ namespace gaussmix {
 namespace {
 
 // scikit-learn adds 10·eps to every component's weight sum so that an empty component does not
-// divide by zero; we do the same so that results agree.
+// divide by zero; we do the same so that results agree (mclust's parametrisations: none, as
+// me(); an empty component fails their M-step).
 constexpr double kWeightFloor = 10.0 * std::numeric_limits<double>::epsilon();
+
+double weightFloor(CovarianceType type) {
+  return parametrisation(type).family == Family::ScikitLearn ? kWeightFloor : 0.0;
+}
 
 StatisticsShape mixtureShape(const MixtureParams& params) {
   StatisticsShape shape;
   shape.type = params.type;
   shape.k = params.k;
   shape.d = params.d;
+  shape.noise = params.noise;
   return shape;
 }
 
-// One E-step of a GaussianMixture: log-priors log π.
+// One E-step of a GaussianMixture: log-priors log π (and log π_0 − log V for the noise).
 MixtureStatistics mixtureStatistics(EStep& estep, const Data& data, const MixtureParams& params) {
-  estep.prepare(params, params.weights.array().log());
+  estep.prepare(params, params.logPriors());
   return estep.statistics(data, mixtureShape(params));
 }
 
-// The moments of given responsibilities (weighted, N x K): Σ w r x in a first pass, then the
+// The moments of given responsibilities (weighted, N x C): Σ w r x in a first pass, then the
 // scatter about the means it gives in a second, so no precision is lost far from 0.
 Moments momentsOfResponsibilities(EStep& estep, const Data& data, const double* resp) {
-  const Moments first = roundedMoments(estep.statisticsOfResponsibilities(
-      data, resp, RowMatrix::Zero(estep.covariance().components(), data.d), false));
-  const RowMatrix means = first.sx.array().colwise() / (first.nk.array() + kWeightFloor);
+  const Index k = estep.kernel().components();
+  const Moments first = roundedMoments(
+      estep.statisticsOfResponsibilities(data, resp, RowMatrix::Zero(k, data.d), false));
+  const double floor = weightFloor(estep.kernel().type());
+  const RowMatrix means = first.sx.array().colwise() / (first.nk.head(k).array() + floor);
   return roundedMoments(estep.statisticsOfResponsibilities(data, resp, means, true));
 }
 
-// Covariances (+ regCovar) and their U about params.means: the statistics' scatter, moved from
-// their centres to the new means (Covariance::recentreScatter).
-void updateCovariances(const Covariance& covariance, const Moments& moments, const Vector& nk,
-                       double regCovar, MixtureParams& params) {
-  const Index size = covariance.size();
+// Covariances and their U about params.means: the statistics' scatter moved from their centres
+// to the new means (recentreScatter), then the type's M-step (which, under a prior, also sets
+// the means, and carries params.mstepState).
+void updateCovariances(const Moments& moments, const Vector& nk, const MStepSettings& settings,
+                       MixtureParams& params) {
+  const Parametrisation& p = parametrisation(params.type);
   std::vector<double> scatter = moments.scatter;
-  covariance.recentreScatter(scatter.data(), moments.centred, moments.nk, moments.centre,
-                             params.means);
+  recentreScatter(p.scatter, scatter.data(), moments.centred, moments.nk, moments.centre,
+                  params.means);
+  const Index size = covarianceSize(params.type, params.k, params.d);
   params.covariances.resize(static_cast<size_t>(size));
   params.precisionsCholesky.resize(static_cast<size_t>(size));
-  covariance.finishCovariance(scatter.data(), nk, regCovar, params.covariances.data());
-  covariance.precisionCholeskyFromCovariance(params.covariances.data(),
-                                             params.precisionsCholesky.data());
+  CovarianceUpdate update{nk,
+                          scatter.data(),
+                          settings.regCovar,
+                          settings.control,
+                          settings.prior ? &*settings.prior : nullptr,
+                          params.means,
+                          params.mstepState,
+                          params.covariances.data()};
+  p.maximise(params.type, update);
+  precisionCholeskyFromCovariance(params.type, params.k, params.d, params.covariances.data(),
+                                  params.precisionsCholesky.data());
 }
 
 // Re-seeding collapsed components (MixtureOptions::onCollapse = Reseed).
@@ -112,8 +131,8 @@ class Reseeder {
   }
 
   // The covariances and their factors, re-seeding what collapsed.
-  void updateCovariances(const Covariance& covariance, const Moments& moments, const Vector& nk,
-                         double regCovar, MixtureParams& params);
+  void updateCovariances(const Moments& moments, const Vector& nk, const MStepSettings& settings,
+                         MixtureParams& params);
 
  private:
   bool samePoint(Index a, Index b) const {
@@ -135,12 +154,12 @@ class Reseeder {
   size_t reported_ = 0;
 };
 
-void Reseeder::updateCovariances(const Covariance& covariance, const Moments& moments,
-                                 const Vector& nk, double regCovar, MixtureParams& params) {
+void Reseeder::updateCovariances(const Moments& moments, const Vector& nk,
+                                 const MStepSettings& settings, MixtureParams& params) {
   const bool tied = params.type == CovarianceType::Tied;
   std::exception_ptr failure;
   try {
-    gaussmix::updateCovariances(covariance, moments, nk, regCovar, params);
+    gaussmix::updateCovariances(moments, nk, settings, params);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::IllConditioned || tied) throw;
     failure = std::current_exception();
@@ -149,7 +168,10 @@ void Reseeder::updateCovariances(const Covariance& covariance, const Moments& mo
   const Index d = params.d;
   // Each component's share of covariances / precisionsCholesky (tied: none of its own).
   const Index block = tied ? 0 : static_cast<Index>(params.covariances.size()) / k;
-  const std::unique_ptr<Covariance> single = Covariance::make(params.type, 1, d);
+  // U of one component's block.
+  const auto factorise = [&](const double* c, double* u) {
+    precisionCholeskyFromCovariance(params.type, 1, d, c, u);
+  };
   double* cov = params.covariances.data();
   double* factor = params.precisionsCholesky.data();
 
@@ -161,7 +183,7 @@ void Reseeder::updateCovariances(const Covariance& covariance, const Moments& mo
     empty[c] = !(moments.nk[c] >= emptyBelow);
     if (!failure) continue;
     try {
-      single->precisionCholeskyFromCovariance(cov + c * block, factor + c * block);
+      factorise(cov + c * block, factor + c * block);
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::IllConditioned) throw;
       singular[c] = 1;
@@ -200,7 +222,7 @@ void Reseeder::updateCovariances(const Covariance& covariance, const Moments& mo
     }
     for (double& v : reference) v /= static_cast<double>(healthy.size());
     try {
-      single->precisionCholeskyFromCovariance(reference.data(), referenceFactor.data());
+      factorise(reference.data(), referenceFactor.data());
     } catch (const Error&) {
       hopeless("and neither is the mean of the other components' covariances");
       return;  // only empty components: left as they are
@@ -289,109 +311,187 @@ void Reseeder::updateCovariances(const Covariance& covariance, const Moments& mo
 }
 
 // M-step from the moments: weights, means, then the covariances. Weights are nk / Σ nk, or
-// nk / Σ w at initialisation (as scikit-learn).
-void maximise(const Covariance& covariance, const Moments& moments, double regCovar,
-              bool initialising, MixtureParams& params, Reseeder* reseeder) {
-  const Vector nk = moments.nk.array() + kWeightFloor;
-  params.means = moments.sx.array().colwise() / nk.array();
+// nk / Σ w at initialisation (as scikit-learn); with noise, its share is the last.
+void maximise(const Moments& moments, const MStepSettings& settings, bool initialising,
+              MixtureParams& params, Reseeder* reseeder) {
+  const Vector nk = moments.nk.array() + weightFloor(params.type);
+  params.means = moments.sx.array().colwise() / nk.head(params.k).array();
   params.weights = nk / (initialising ? moments.weight : nk.sum());
   if (reseeder) {
-    reseeder->updateCovariances(covariance, moments, nk, regCovar, params);
+    reseeder->updateCovariances(moments, nk, settings, params);
   } else {
-    updateCovariances(covariance, moments, nk, regCovar, params);
+    updateCovariances(moments, nk, settings, params);
   }
 }
 
 // User-given starting parameters override params piece by piece (scikit-learn's _initialize).
-void applyGivenParameters(const MixtureOptions& options, const Covariance& covariance,
-                          MixtureParams& params) {
+void applyGivenParameters(const MixtureOptions& options, MixtureParams& params) {
   const Index k = params.k;
   const Index d = params.d;
-  if (options.weightsInit) params.weights = ConstVectorMap(options.weightsInit, k);
+  if (options.weightsInit) params.weights = ConstVectorMap(options.weightsInit, k + (params.noise ? 1 : 0));
   if (options.meansInit) params.means = ConstRowMap(options.meansInit, k, d);
-  const Index size = covariance.size();
+  const Index size = covarianceSize(params.type, k, d);
   if (options.covariancesInit) {
     params.covariances.assign(options.covariancesInit, options.covariancesInit + size);
     params.precisionsCholesky.resize(static_cast<size_t>(size));
-    covariance.precisionCholeskyFromCovariance(params.covariances.data(),
-                                               params.precisionsCholesky.data());
+    precisionCholeskyFromCovariance(params.type, k, d, params.covariances.data(),
+                                    params.precisionsCholesky.data());
   } else if (options.precisionsInit) {
     params.precisionsCholesky.resize(static_cast<size_t>(size));
     params.covariances.resize(static_cast<size_t>(size));
-    covariance.precisionCholeskyFromPrecision(options.precisionsInit,
-                                              params.precisionsCholesky.data());
-    covariance.covarianceFromPrecisionCholesky(params.precisionsCholesky.data(),
-                                               params.covariances.data());
+    precisionCholeskyFromPrecision(params.type, k, d, options.precisionsInit,
+                                   params.precisionsCholesky.data());
+    covarianceFromPrecisionCholesky(params.type, k, d, params.precisionsCholesky.data(),
+                                    params.covariances.data());
   }
 }
 
-// Responsibilities from the chosen initialisation, then one M-step; user-given parameters
-// override the result piece by piece, exactly as scikit-learn's _initialize.
+// The responsibilities (N x K, weighted) of an initialisation method; hc on the rows not in
+// `noise`. Sets `subset` when hc ran on a subset of the rows.
+void initialResponsibilities(const Data& data, const MixtureOptions& options, int restart,
+                             const std::vector<char>& noise, ThreadPool& pool,
+                             const Control& control, double* out, bool& subset) {
+  const Index k = options.k;
+  RowMap resp(out, data.n, k);
+  Rng rng(options.seed, static_cast<std::uint64_t>(restart));
+  subset = false;
+  switch (options.init) {
+    case MixtureInit::KMeans: {
+      KMeansOptions kmeans;
+      kmeans.k = k;
+      kmeans.seed = rng.next();
+      const Control cancelOnly{control.cancel, nullptr};
+      const KMeansFit fit = fitKMeans(data, kmeans, pool, cancelOnly);
+      for (Index i = 0; i < data.n; ++i) resp(i, fit.labels[i]) = data.weight(i);
+      break;
+    }
+    case MixtureInit::Random:
+      for (Index i = 0; i < data.n; ++i) {
+        double sum = 0.0;
+        for (Index j = 0; j < k; ++j) sum += resp(i, j) = rng.uniform();
+        resp.row(i) *= data.weight(i) / sum;
+      }
+      break;
+    case MixtureInit::RandomFromData:
+    case MixtureInit::KMeansPlusPlus: {
+      const std::vector<Index> chosen = options.init == MixtureInit::RandomFromData
+                                            ? randomIndices(data, k, rng)
+                                            : kmeansPlusPlusIndices(data, k, rng, pool);
+      for (Index j = 0; j < k; ++j) resp(chosen[j], j) = data.weight(chosen[j]);
+      break;
+    }
+    case MixtureInit::Hc: {
+      HierarchicalStart own;
+      if (!options.hc) own = hierarchicalStart(data, noise, options.seed, static_cast<std::uint64_t>(restart));
+      const HierarchicalStart& start = options.hc ? *options.hc : own;
+      hierarchicalResponsibilities(start, data, k, k, out);
+      subset = static_cast<Index>(start.rows.size()) < data.n;
+      break;
+    }
+  }
+}
+
+// The rows that start as noise when none are given: those whose density under the
+// initialisation's start without noise (its M-step on respK) is below the noise density 1/V.
+std::vector<char> lowDensityRows(const Data& data, const MixtureOptions& options,
+                                 const double* respK, ThreadPool& pool) {
+  EStep plain(options.type, options.k, data.d, false, pool);
+  MixtureParams start;
+  start.type = options.type;
+  start.k = options.k;
+  start.d = data.d;
+  maximise(momentsOfResponsibilities(plain, data, respK), options.mstep, true, start, nullptr);
+  plain.prepare(start, start.logPriors());
+  Vector logProb(data.n);
+  plain.evaluate(data, RowOutputs{logProb.data(), nullptr, nullptr});
+  const double logDensity = -std::log(options.hypervolume);
+  std::vector<char> noise(static_cast<size_t>(data.n), 0);
+  for (Index i = 0; i < data.n; ++i) noise[i] = logProb[i] < logDensity;
+  return noise;
+}
+
+// Responsibilities from the chosen initialisation (or given), then one M-step; user-given
+// parameters override the result piece by piece, exactly as scikit-learn's _initialize.
 MixtureParams initialise(EStep& estep, const Data& data, const MixtureOptions& options,
                          int restart, ThreadPool& pool, const Control& control,
                          LargeVector<double>& respStorage, Reseeder* reseeder) {
   const Index k = options.k;
   const Index d = data.d;
-  const Covariance& covariance = estep.covariance();
+  const Index columns = k + (options.noise ? 1 : 0);
   MixtureParams params;
   params.type = options.type;
   params.k = k;
   params.d = d;
+  params.noise = options.noise;
+  params.logHypervolume = options.noise ? std::log(options.hypervolume) : 0.0;
   const bool allGiven = options.weightsInit && options.meansInit &&
                         (options.covariancesInit || options.precisionsInit);
   if (!allGiven) {
-    Rng rng(options.seed, static_cast<std::uint64_t>(restart));
-    respStorage.assign(static_cast<size_t>(data.n * k), 0.0);
-    RowMap resp(respStorage.data(), data.n, k);
-    switch (options.init) {
-      case MixtureInit::KMeans: {
-        KMeansOptions kmeans;
-        kmeans.k = k;
-        kmeans.seed = rng.next();
-        const Control cancelOnly{control.cancel, nullptr};
-        const KMeansFit fit = fitKMeans(data, kmeans, pool, cancelOnly);
-        for (Index i = 0; i < data.n; ++i) resp(i, fit.labels[i]) = data.weight(i);
-        break;
-      }
-      case MixtureInit::Random:
-        for (Index i = 0; i < data.n; ++i) {
-          double sum = 0.0;
-          for (Index j = 0; j < k; ++j) sum += resp(i, j) = rng.uniform();
-          resp.row(i) *= data.weight(i) / sum;
+    respStorage.assign(static_cast<size_t>(data.n * columns), 0.0);
+    double* resp = respStorage.data();
+    bool subset = false;
+    if (options.responsibilitiesInit) {
+      for (Index i = 0; i < data.n; ++i) {
+        for (Index j = 0; j < columns; ++j) {
+          resp[i * columns + j] = options.responsibilitiesInit[i * columns + j] * data.weight(i);
         }
-        break;
-      case MixtureInit::RandomFromData:
-      case MixtureInit::KMeansPlusPlus: {
-        const std::vector<Index> chosen = options.init == MixtureInit::RandomFromData
-                                              ? randomIndices(data, k, rng)
-                                              : kmeansPlusPlusIndices(data, k, rng, pool);
-        for (Index j = 0; j < k; ++j) resp(chosen[j], j) = data.weight(chosen[j]);
-        break;
+      }
+    } else if (!options.noise) {
+      initialResponsibilities(data, options, restart, {}, pool, control, resp, subset);
+    } else {
+      // The Gaussian components' start, then the noise rows: given (hc runs without them, as
+      // mclust's), or those the start explains worse than the noise density.
+      std::vector<char> noise(static_cast<size_t>(data.n), 0);
+      for (Index i : options.noiseRows) noise[i] = 1;
+      LargeVector<double> respK(static_cast<size_t>(data.n * k), 0.0);
+      initialResponsibilities(data, options, restart, noise, pool, control, respK.data(), subset);
+      if (options.noiseRows.empty()) noise = lowDensityRows(data, options, respK.data(), pool);
+      for (Index i = 0; i < data.n; ++i) {
+        if (noise[i]) {
+          resp[i * columns + k] = data.weight(i);
+        } else {
+          std::copy_n(respK.data() + i * k, k, resp + i * columns);
+        }
       }
     }
-    maximise(covariance, momentsOfResponsibilities(estep, data, respStorage.data()),
-             options.regCovar, true, params, reseeder);
+    maximise(momentsOfResponsibilities(estep, data, resp), options.mstep, true, params, reseeder);
+    // mclust's start from hc on a subset: an M-step on the subset (mstep()), then me() on
+    // every row, whose first M-step starts cold.
+    if (subset) params.mstepState.clear();
   }
-  applyGivenParameters(options, covariance, params);
+  applyGivenParameters(options, params);
   return params;
 }
 
-void checkShape(const Data& data, Index k) {
+void checkOptions(const Data& data, const MixtureOptions& options) {
   if (data.n < 1 || data.d < 1) throw invalidArgument("X must have at least one row and column");
-  if (k < 1) throw invalidArgument("nComponents must be at least 1");
-  if (k > data.n) throw invalidArgument("nComponents exceeds the number of samples");
+  if (options.k < 1) throw invalidArgument("nComponents must be at least 1");
+  if (options.k > data.n) throw invalidArgument("nComponents exceeds the number of samples");
+  if (options.noise && !(options.hypervolume > 0.0 && std::isfinite(options.hypervolume))) {
+    throw invalidArgument("the noise component's hypervolume must be a positive finite number");
+  }
+  for (Index i : options.noiseRows) {
+    if (i < 0 || i >= data.n) throw invalidArgument("a noise row is outside X's rows");
+  }
+  const Parametrisation& p = parametrisation(options.type);
+  if (options.onCollapse == CollapsePolicy::Reseed && (p.family != Family::ScikitLearn || options.noise)) {
+    throw invalidArgument("onCollapse 'reseed' is for scikit-learn's covariance types without noise");
+  }
+  if (options.mstep.prior && !p.hasPrior) {
+    throw invalidArgument(std::string("covarianceType '") + p.name + "' has no conjugate prior");
+  }
 }
 
 }  // namespace
 
 MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned threads,
                       const Control& control) {
-  checkShape(data, options.k);
+  checkOptions(data, options);
   ThreadPool pool(threadsFor(data.blocks(), threads), control.cancel);
   double totalWeight = 0.0;
   for (Index i = 0; i < data.n; ++i) totalWeight += data.weight(i);
   if (!(totalWeight > 0.0)) throw invalidArgument("sampleWeight sums to zero");
-  EStep estep(options.type, options.k, data.d, false, pool);
+  EStep estep(options.type, options.k, data.d, options.noise, pool);
   LargeVector<double> respStorage;
 
   std::unique_ptr<Reseeder> reseeder;
@@ -411,11 +511,18 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
   };
   variant.maximise = [&](const Moments& moments, MixtureParams& params) {
     if (reseeder) reseeder->beginIteration();
-    maximise(estep.covariance(), moments, options.regCovar, false, params, reseeder.get());
+    maximise(moments, options.mstep, false, params, reseeder.get());
   };
-  variant.converged = [&](double change, const RowMatrix&, const MixtureParams&) {
-    return std::abs(change) < options.tol && !(reseeder && reseeder->reseededThisIteration());
-  };
+  if (parametrisation(options.type).family == Family::Mclust) {
+    // me(): |L − L_previous| / (1 + |L|) <= tol on the total log-likelihood, after the E-step.
+    variant.convergedAfterExpectation = [&](double total, double previousTotal) {
+      return std::abs(total - previousTotal) / (1.0 + std::abs(total)) <= options.tol;
+    };
+  } else {
+    variant.converged = [&](double change, const RowMatrix&, const MixtureParams&) {
+      return std::abs(change) < options.tol && !(reseeder && reseeder->reseededThisIteration());
+    };
+  }
   variant.notFinite = [&](const MixtureParams& params) {
     return nonFiniteLikelihood(data, params, threads,
                                "To fix it, standardise the features or increase regCovar.");
@@ -429,7 +536,7 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
 MixtureStatistics mixtureStatistics(const Data& data, const MixtureParams& params,
                                     unsigned threads, const std::atomic<bool>* cancel) {
   ThreadPool pool(threadsFor(data.blocks(), threads), cancel);
-  EStep estep(params.type, params.k, params.d, false, pool);
+  EStep estep(params.type, params.k, params.d, params.noise, pool);
   return mixtureStatistics(estep, data, params);
 }
 
@@ -443,9 +550,40 @@ MixtureParams givenMixtureParams(const MixtureOptions& options, Index d) {
   params.type = options.type;
   params.k = options.k;
   params.d = d;
-  const std::unique_ptr<Covariance> covariance = Covariance::make(options.type, options.k, d);
-  applyGivenParameters(options, *covariance, params);
+  params.noise = options.noise;
+  params.logHypervolume = options.noise ? std::log(options.hypervolume) : 0.0;
+  applyGivenParameters(options, params);
   return params;
+}
+
+Decomposition decomposeCovariances(const MixtureParams& params) {
+  const Index k = params.k;
+  const Index d = params.d;
+  Decomposition out;
+  out.scale.resize(k);
+  out.shape.resize(k, d);
+  out.orientation.resize(static_cast<size_t>(k * d * d));
+  // Σ_k as a matrix, whatever the layout.
+  const std::vector<double>& c = params.covariances;
+  const CovarianceLayout layout = parametrisation(params.type).layout;
+  for (Index j = 0; j < k; ++j) {
+    Matrix sigma = Matrix::Zero(d, d);
+    switch (layout) {
+      case CovarianceLayout::Matrices: sigma = ConstRowMap(c.data() + j * d * d, d, d); break;
+      case CovarianceLayout::Matrix: sigma = ConstRowMap(c.data(), d, d); break;
+      case CovarianceLayout::Diagonals: sigma.diagonal() = ConstVectorMap(c.data() + j * d, d); break;
+      case CovarianceLayout::Variances: sigma.diagonal().setConstant(c[j]); break;
+    }
+    Eigen::SelfAdjointEigenSolver<Matrix> eigen(sigma);
+    if (eigen.info() != Eigen::Success) {
+      throw illConditioned(j, "its covariance matrix has no eigen-decomposition");
+    }
+    const Vector values = eigen.eigenvalues().reverse();  // decreasing
+    out.scale[j] = std::exp(values.array().log().mean());  // λ = |Σ|^(1/D)
+    out.shape.row(j) = (values / out.scale[j]).transpose();
+    RowMap(out.orientation.data() + j * d * d, d, d) = eigen.eigenvectors().rowwise().reverse();
+  }
+  return out;
 }
 
 MixtureStatistics assignmentStatistics(const Data& data, const RowMatrix& centres,
@@ -462,18 +600,21 @@ MixtureStatistics assignmentStatistics(const Data& data, const RowMatrix& centre
                                             about ? *about : RowMatrix::Zero(k, data.d), about);
 }
 
-MixtureParams maximiseMixture(const MixtureStatistics& statistics, double regCovar,
-                              bool initialising) {
+MixtureParams maximiseMixture(const MixtureStatistics& statistics, const MStepSettings& settings,
+                              bool initialising, const std::vector<double>& mstepState,
+                              double logHypervolume) {
   const StatisticsShape& shape = statistics.shape;
-  if (shape.noise || !shape.scatter || shape.entropy) {
+  if (!shape.scatter || shape.entropy) {
     throw invalidArgument("these statistics are not a GaussianMixture's");
   }
   MixtureParams params;
   params.type = shape.type;
   params.k = shape.k;
   params.d = shape.d;
-  const std::unique_ptr<Covariance> covariance = Covariance::make(shape.type, shape.k, shape.d);
-  maximise(*covariance, roundedMoments(statistics), regCovar, initialising, params, nullptr);
+  params.noise = shape.noise;
+  params.logHypervolume = shape.noise ? logHypervolume : 0.0;
+  params.mstepState = mstepState;
+  maximise(roundedMoments(statistics), settings, initialising, params, nullptr);
   return params;
 }
 
@@ -521,16 +662,21 @@ Error nonFiniteLikelihood(const Data& data, const MixtureParams& params, unsigne
 void evaluateMixture(const Data& data, const MixtureParams& params, unsigned threads,
                      double* logProb, double* resp, std::int32_t* labels) {
   ThreadPool pool(threadsFor(data.blocks(), threads), nullptr);
-  EStep estep(params.type, params.k, params.d, false, pool);
-  estep.prepare(params, params.weights.array().log());
+  EStep estep(params.type, params.k, params.d, params.noise, pool);
+  estep.prepare(params, params.logPriors());
   estep.evaluate(data, RowOutputs{logProb, resp, labels});
+  if (labels && params.noise) {
+    for (Index i = 0; i < data.n; ++i) {
+      if (labels[i] == params.k) labels[i] = -1;
+    }
+  }
 }
 
 void sampleMixture(const MixtureParams& params, Index n, std::uint64_t seed, double* x,
                    std::int32_t* labels) {
+  if (params.noise) throw invalidArgument("sample() cannot draw a noise component's rows (its region is not part of the model)");
   const Index k = params.k;
   const Index d = params.d;
-  std::unique_ptr<Covariance> covariance = Covariance::make(params.type, k, d);
   // Component counts: one categorical draw per sample (a multinomial), then grouped.
   Rng choose(seed, 0);
   Rng gauss(seed, 1);
@@ -553,7 +699,7 @@ void sampleMixture(const MixtureParams& params, Index n, std::uint64_t seed, dou
     for (Index i = 0; i < z.rows(); ++i) {
       for (Index c = 0; c < d; ++c) z(i, c) = gauss.normal();
     }
-    covariance->colour(j, params.precisionsCholesky.data(), z);
+    colour(params.type, k, d, j, params.precisionsCholesky.data(), z);
     RowMap(x + row * d, counts[j], d) = z.rowwise() + params.means.row(j);
     std::fill(labels + row, labels + row + counts[j], static_cast<std::int32_t>(j));
     row += counts[j];

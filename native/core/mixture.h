@@ -1,20 +1,33 @@
-// Gaussian mixtures fitted by EM (em.h), every covariance type (covariance.h).
+// Gaussian mixtures fitted by EM (em.h), every covariance type (covariance.h), optionally
+// with a uniform noise component and, for mclust's parametrisations, its conjugate prior.
 #pragma once
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "control.h"
 #include "covariance.h"
 #include "em.h"
+#include "hc_start.h"
+#include "mclust/prior.h"
 #include "statistics.h"
 #include "types.h"
 
 namespace gaussmix {
 
-enum class MixtureInit { KMeans, KMeansPlusPlus, Random, RandomFromData };
+// Hc: mclust's hierarchical start (hc_start.h).
+enum class MixtureInit { KMeans, KMeansPlusPlus, Random, RandomFromData, Hc };
+
+// What an M-step needs besides the statistics (the same for a fit's M-steps and for one from
+// statistics).
+struct MStepSettings {
+  double regCovar = 1e-6;
+  MStepControl control;                          // the iterative M-steps' inner iteration
+  std::optional<mclust::ConjugatePrior> prior;   // MAP M-steps (mclust's prior)
+};
 
 // What an M-step does with a collapsed component (a covariance that is not positive definite,
 // or a weight sum that is practically zero): fail (IllConditioned naming it), or re-seed it.
@@ -23,17 +36,31 @@ enum class CollapsePolicy { Error, Reseed };
 struct MixtureOptions {
   Index k = 1;
   CovarianceType type = CovarianceType::Full;
-  double tol = 1e-3;  // converged when |Δ mean log-likelihood| < tol (strict)
+  // scikit-learn's parametrisations: converged when |Δ mean log-likelihood| < tol (strict),
+  // checked after the M-step; mclust's: when |ΔL| / (1 + |L|) <= tol with L the total
+  // log-likelihood, checked after the E-step (the parameters kept are those it used), as me().
+  double tol = 1e-3;
   int maxIter = 100;
   int nInit = 1;
   std::uint64_t seed = 0;
-  double regCovar = 1e-6;
+  MStepSettings mstep;
   MixtureInit init = MixtureInit::KMeans;
   // User-given starting parameters (nullable, independent, as scikit-learn's *_init).
-  const double* weightsInit = nullptr;      // K
+  const double* weightsInit = nullptr;      // K (K + 1 with noise)
   const double* meansInit = nullptr;        // K x D
   const double* covariancesInit = nullptr;  // at most one of these two
   const double* precisionsInit = nullptr;
+  // Starting responsibilities, N x C (C = K, or K + 1 with noise: its column last), each row
+  // summing to 1 (exclusive with init and the *Init parameters): the fit starts with an M-step.
+  const double* responsibilitiesInit = nullptr;
+  // A uniform noise component of density 1/hypervolume (> 0). The rows that start as noise
+  // (without responsibilitiesInit): noiseRows, or when empty the rows whose density under
+  // the initialisation's start (no noise) is below 1/hypervolume.
+  bool noise = false;
+  double hypervolume = 0.0;
+  std::vector<Index> noiseRows;
+  // init Hc: hc computed by the caller (the same for every K), else computed by the fit.
+  const HierarchicalStart* hc = nullptr;
   // Warm start: the first change is measured from this lower bound.
   double previousLowerBound = -std::numeric_limits<double>::infinity();
   CollapsePolicy onCollapse = CollapsePolicy::Error;
@@ -42,18 +69,30 @@ struct MixtureOptions {
 MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned threads,
                       const Control& control);
 
-// The statistics of one E-step of data's rows under params (log-priors log π): the seam of
-// streamed and distributed fits. cancel (nullable) is polled per row block.
+// The statistics of one E-step of data's rows under params (log-priors params.logPriors()):
+// the seam of streamed and distributed fits. cancel (nullable) is polled per row block.
 MixtureStatistics mixtureStatistics(const Data& data, const MixtureParams& params,
                                     unsigned threads, const std::atomic<bool>* cancel);
 // The M-step from statistics: weights nk / Σ nk (initialising: nk / Σ w, as scikit-learn's
-// initialisation), means, and covariances about them with regCovar on the diagonal
-// (IllConditioned naming a component that collapsed).
-MixtureParams maximiseMixture(const MixtureStatistics& statistics, double regCovar,
-                              bool initialising);
+// initialisation), means, and covariances about them by the type's M-step (IllConditioned
+// naming a component that collapsed). mstepState: the inner state of the M-step before
+// (empty: a cold start, as a fit's first); the result carries the new one. logHypervolume:
+// log V of a noise component (statistics with noise).
+MixtureParams maximiseMixture(const MixtureStatistics& statistics, const MStepSettings& settings,
+                              bool initialising, const std::vector<double>& mstepState,
+                              double logHypervolume);
 // The starting parameters given in options (all of them: weights, means, and covariances or
 // precisions), as a fit would start from them.
 MixtureParams givenMixtureParams(const MixtureOptions& options, Index d);
+// The decomposition Σ_k = λ_k D_k A_k D_kᵀ of each covariance: λ_k = |Σ_k|^(1/D) (K), the
+// diagonal of A_k (det 1, decreasing; K x D) and D_k (its eigenvectors as columns, in the same
+// order; K of D x D, row-major).
+struct Decomposition {
+  Vector scale;
+  RowMatrix shape;
+  std::vector<double> orientation;
+};
+Decomposition decomposeCovariances(const MixtureParams& params);
 // The statistics of hard assignments of data's rows to their nearest centres (an
 // initialisation over a stream): about 0 and without scatter when `about` is null (Σ w x per
 // cluster: a Lloyd update, or the means of the initial M-step), else about *about with the
@@ -62,8 +101,9 @@ MixtureStatistics assignmentStatistics(const Data& data, const RowMatrix& centre
                                        const RowMatrix* about, CovarianceType type,
                                        unsigned threads, const std::atomic<bool>* cancel);
 
-// For each row (each output nullable): logProb = log p(x), resp = p(k | x) (N x K),
-// labels = argmax_k of the weighted log-density (ties to the lowest k).
+// For each row (each output nullable): logProb = log p(x), resp = p(k | x) (N x C, C = K or
+// K + 1 with noise), labels = argmax_k of the weighted log-density (ties to the lowest k; −1
+// for the noise component).
 void evaluateMixture(const Data& data, const MixtureParams& params, unsigned threads,
                      double* logProb, double* resp, std::int32_t* labels);
 
@@ -73,7 +113,8 @@ void evaluateMixture(const Data& data, const MixtureParams& params, unsigned thr
 Error nonFiniteLikelihood(const Data& data, const MixtureParams& params, unsigned threads,
                           const std::string& advice);
 
-// n draws grouped by component in increasing order (x: n x D, labels: n).
+// n draws grouped by component in increasing order (x: n x D, labels: n). Not for a model with
+// a noise component (its region is not part of the model): invalidArgument.
 void sampleMixture(const MixtureParams& params, Index n, std::uint64_t seed, double* x,
                    std::int32_t* labels);
 
