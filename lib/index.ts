@@ -14,6 +14,13 @@ export {
 } from './gaussian-mixture.js';
 export type { GaussianMixtureOptions, MixtureOptionsJSON, NoiseOptions, PriorOptions } from './mixture-options.js';
 export {
+  selectModel,
+  selectModelSync,
+  type ModelSelection,
+  type SelectionRow,
+  type SelectModelOptions,
+} from './select-model.js';
+export {
   MCLUST_MODEL_NAMES,
   SKLEARN_COVARIANCE_TYPES,
   type MclustModelName,

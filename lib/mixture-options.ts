@@ -48,8 +48,10 @@ export interface NoiseOptions {
   /**
    * The rows (0-based indices into X) that start as noise, as mclust's
    * `initialization$noise`; with `init: 'hc'` the hierarchical clustering runs on the other
-   * rows. Absent: the rows whose density under the initialisation's start without noise is
-   * below 1/V. Not with `responsibilitiesInit` (its last column is the noise).
+   * rows. Absent: the rows whose density under one Gaussian fitted to all the rows (its
+   * maximum-likelihood mean and covariance) is below 1/V, those a uniform density over the
+   * data region explains better; the same rows for every K and covariance type. Not with
+   * `responsibilitiesInit` (its last column is the noise).
    */
   initial?: ArrayLike<number>;
 }
@@ -97,7 +99,11 @@ export interface GaussianMixtureOptions {
    * used (as `me()`: the model's log-likelihood is then the last E-step's).
    */
   tol?: number;
-  /** EM iterations per restart: an integer >= 0 (default 100). */
+  /**
+   * EM iterations per restart: an integer >= 0 (default 100; for mclust's names 2^31 − 1, its
+   * `emControl()$itmax[1]`: their fits stop by `tol`, as mclust's do, which some of mclustBIC's
+   * candidates need hundreds of iterations to reach).
+   */
   maxIter?: number;
   /** Restarts, the one with the best lower bound is kept: an integer >= 1 (default 1). */
   nInit?: number;
@@ -307,7 +313,7 @@ export function readMixtureOptions(value: unknown, what: string): ResolvedMixtur
   const type = covarianceTypeDescriptor(covarianceType);
   const mclust = type.family === 'mclust';
   const tol = o.tol === undefined ? (mclust ? 1e-5 : 1e-3) : numberOption(o.tol, 'tol', 0);
-  const maxIter = o.maxIter === undefined ? 100 : integerOption(o.maxIter, 'maxIter', 0);
+  const maxIter = o.maxIter === undefined ? (mclust ? MAX_COUNT : 100) : integerOption(o.maxIter, 'maxIter', 0);
   const nInit = o.nInit === undefined ? 1 : integerOption(o.nInit, 'nInit', 1);
   const seed = o.seed === undefined ? undefined : seedOption(o.seed);
   const threads = o.threads === undefined ? 0 : threadsOption(o.threads);

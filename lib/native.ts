@@ -304,6 +304,8 @@ export interface NativeAddon {
   mixtureDefaultPrior(X: Float64Array, n: number, d: number, options: { k: number; covarianceType: CovarianceType }): NativePrior;
   /** mclust's hypvol(X). */
   mixtureHypervolume(X: Float64Array, n: number, d: number): number;
+  /** The rows a fit with noise starts as noise when none are given (density under one Gaussian < 1/V). */
+  mixtureNoiseRows(X: Float64Array, n: number, d: number, options: { hypervolume: number; sampleWeight?: Float64Array }): Int32Array;
   /** mclust's hc of X's rows (those of positive weight, not excluded; a seeded subset of 2000 above that). */
   hierarchicalStart(
     X: Float64Array,

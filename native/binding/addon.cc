@@ -34,6 +34,7 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"compatLloyd", CompatLloyd},
       {"mixtureDecompose", MixtureDecompose},     {"mixtureDefaultPrior", MixtureDefaultPrior},
       {"mixtureHypervolume", MixtureHypervolume}, {"hierarchicalStart", HierarchicalStartEntry},
+      {"mixtureNoiseRows", MixtureNoiseRows},
   };
   for (const auto& entry : entries) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));

@@ -16,6 +16,7 @@ Napi::Value MixtureDecompose(const Napi::CallbackInfo& info);
 Napi::Value MixtureDefaultPrior(const Napi::CallbackInfo& info);
 Napi::Value MixtureHypervolume(const Napi::CallbackInfo& info);
 Napi::Value HierarchicalStartEntry(const Napi::CallbackInfo& info);
+Napi::Value MixtureNoiseRows(const Napi::CallbackInfo& info);
 
 Napi::Value FitKMeansSync(const Napi::CallbackInfo& info);
 Napi::Value FitKMeansAsync(const Napi::CallbackInfo& info);

@@ -145,6 +145,26 @@ Napi::Value MixtureHypervolume(const Napi::CallbackInfo& info) {
   });
 }
 
+// mixtureNoiseRows(X, n, d, { hypervolume, sampleWeight? }) -> Int32Array: the rows a fit
+// with noise starts as noise when none are given (core/mixture.h defaultNoiseRows).
+Napi::Value MixtureNoiseRows(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Data data = dataOf(info);
+    if (!info[3].IsObject()) throw Napi::TypeError::New(info.Env(), "options must be an object");
+    const Napi::Object options = info[3].As<Napi::Object>();
+    data.weights = optionalFloat64(options, Key::sampleWeight, static_cast<size_t>(data.n));
+    const double hypervolume = numberProperty(options, Key::hypervolume);
+    if (!(hypervolume > 0.0)) throw invalidArgument("hypervolume must be positive");
+    ThreadPool pool(threadsFor(data.blocks(), maxThreads()), nullptr);
+    const std::vector<char> noise = defaultNoiseRows(data, hypervolume, pool);
+    std::vector<Index> rows;
+    for (Index i = 0; i < data.n; ++i) {
+      if (noise[i]) rows.push_back(i);
+    }
+    return toInt32Array(info.Env(), rows);
+  });
+}
+
 // hierarchicalStart(X, n, d, { seed, exclude?: Int32Array, weights?: Float64Array }) ->
 // { rows: Int32Array, merges: Int32Array (2 labels per merge) }: mclust's hc start, computed
 // once for every K of a model selection (fit options.hc).

@@ -30,7 +30,16 @@ HierarchicalStart hierarchicalStart(const Data& data, const std::vector<char>& e
   }
   RowMatrix x(static_cast<Index>(start.rows.size()), data.d);
   for (Index r = 0; r < x.rows(); ++r) x.row(r) = ConstRowMap(data.x + start.rows[r] * data.d, 1, data.d);
-  start.merges = mclust::hcVVV(mclust::svdTransform(ConstRowMap(x.data(), x.rows(), x.cols())));
+  const RowMatrix z = mclust::svdTransform(ConstRowMap(x.data(), x.rows(), x.cols()));
+  if (z.cols() == 0) throw invalidArgument("init 'hc': no column of X varies over the rows it runs on");
+  if (!z.allFinite()) {
+    throw invalidArgument("init 'hc': X's columns are linearly dependent over the rows it runs on (its SVD transform is singular)");
+  }
+  if (z.rows() <= z.cols()) {
+    // mclustBIC switches to hc EII there, which gaussmix does not have.
+    throw invalidArgument("init 'hc' needs more rows (of positive weight, not starting as noise) than features");
+  }
+  start.merges = mclust::hcVVV(z);
   return start;
 }
 

@@ -22,7 +22,8 @@ struct HierarchicalStart {
 // hc on the rows of positive weight that are not excluded (exclude: N flags, or empty), all of
 // them when there are at most kHcMaxRows, else kHcMaxRows of them drawn uniformly without
 // replacement from the stream (seed, stream) (mclust draws its own subset with R's sample(), so
-// such starts differ from mclust's).
+// such starts differ from mclust's). Throws invalidArgument when no column varies over those
+// rows, when the columns are linearly dependent, or when there are no more rows than features.
 HierarchicalStart hierarchicalStart(const Data& data, const std::vector<char>& exclude,
                                     std::uint64_t seed, std::uint64_t stream);
 

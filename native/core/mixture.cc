@@ -391,25 +391,6 @@ void initialResponsibilities(const Data& data, const MixtureOptions& options, in
   }
 }
 
-// The rows that start as noise when none are given: those whose density under the
-// initialisation's start without noise (its M-step on respK) is below the noise density 1/V.
-std::vector<char> lowDensityRows(const Data& data, const MixtureOptions& options,
-                                 const double* respK, ThreadPool& pool) {
-  EStep plain(options.type, options.k, data.d, false, pool);
-  MixtureParams start;
-  start.type = options.type;
-  start.k = options.k;
-  start.d = data.d;
-  maximise(momentsOfResponsibilities(plain, data, respK), options.mstep, true, start, nullptr);
-  plain.prepare(start, start.logPriors());
-  Vector logProb(data.n);
-  plain.evaluate(data, RowOutputs{logProb.data(), nullptr, nullptr});
-  const double logDensity = -std::log(options.hypervolume);
-  std::vector<char> noise(static_cast<size_t>(data.n), 0);
-  for (Index i = 0; i < data.n; ++i) noise[i] = logProb[i] < logDensity;
-  return noise;
-}
-
 // Responsibilities from the chosen initialisation (or given), then one M-step; user-given
 // parameters override the result piece by piece, exactly as scikit-learn's _initialize.
 MixtureParams initialise(EStep& estep, const Data& data, const MixtureOptions& options,
@@ -439,13 +420,16 @@ MixtureParams initialise(EStep& estep, const Data& data, const MixtureOptions& o
     } else if (!options.noise) {
       initialResponsibilities(data, options, restart, {}, pool, control, resp, subset);
     } else {
-      // The Gaussian components' start, then the noise rows: given (hc runs without them, as
-      // mclust's), or those the start explains worse than the noise density.
+      // The noise rows (given, or defaultNoiseRows), then the Gaussian components' start from
+      // the others (hc runs without them, as mclust's; the other methods on every row).
       std::vector<char> noise(static_cast<size_t>(data.n), 0);
-      for (Index i : options.noiseRows) noise[i] = 1;
+      if (options.noiseRows.empty()) {
+        noise = defaultNoiseRows(data, options.hypervolume, pool);
+      } else {
+        for (Index i : options.noiseRows) noise[i] = 1;
+      }
       LargeVector<double> respK(static_cast<size_t>(data.n * k), 0.0);
       initialResponsibilities(data, options, restart, noise, pool, control, respK.data(), subset);
-      if (options.noiseRows.empty()) noise = lowDensityRows(data, options, respK.data(), pool);
       for (Index i = 0; i < data.n; ++i) {
         if (noise[i]) {
           resp[i * columns + k] = data.weight(i);
@@ -483,6 +467,33 @@ void checkOptions(const Data& data, const MixtureOptions& options) {
 }
 
 }  // namespace
+
+std::vector<char> defaultNoiseRows(const Data& data, double hypervolume, ThreadPool& pool) {
+  // One Gaussian of all the rows: its M-step on responsibilities w_i (maximum likelihood).
+  EStep single(CovarianceType::Full, 1, data.d, false, pool);
+  LargeVector<double> resp(static_cast<size_t>(data.n));
+  for (Index i = 0; i < data.n; ++i) resp[i] = data.weight(i);
+  MixtureParams whole;
+  whole.type = CovarianceType::Full;
+  whole.k = 1;
+  whole.d = data.d;
+  MStepSettings plain;
+  plain.regCovar = 0.0;
+  try {
+    maximise(momentsOfResponsibilities(single, data, resp.data()), plain, true, whole, nullptr);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::IllConditioned) throw;
+    throw invalidArgument("noise: the rows that start as noise are found under the covariance of X, which is "
+                          "singular here; give them (noise.initial)");
+  }
+  single.prepare(whole, whole.logPriors());
+  Vector logProb(data.n);
+  single.evaluate(data, RowOutputs{logProb.data(), nullptr, nullptr});
+  const double logDensity = -std::log(hypervolume);
+  std::vector<char> noise(static_cast<size_t>(data.n), 0);
+  for (Index i = 0; i < data.n; ++i) noise[i] = logProb[i] < logDensity;
+  return noise;
+}
 
 MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned threads,
                       const Control& control) {

@@ -54,8 +54,7 @@ struct MixtureOptions {
   // summing to 1 (exclusive with init and the *Init parameters): the fit starts with an M-step.
   const double* responsibilitiesInit = nullptr;
   // A uniform noise component of density 1/hypervolume (> 0). The rows that start as noise
-  // (without responsibilitiesInit): noiseRows, or when empty the rows whose density under
-  // the initialisation's start (no noise) is below 1/hypervolume.
+  // (without responsibilitiesInit): noiseRows, or when empty defaultNoiseRows.
   bool noise = false;
   double hypervolume = 0.0;
   std::vector<Index> noiseRows;
@@ -68,6 +67,13 @@ struct MixtureOptions {
 
 MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned threads,
                       const Control& control);
+
+// The rows that start as noise when none are given (N flags): those whose density under one
+// Gaussian fitted to every row (maximum likelihood, sample weights as given) is below the
+// noise density 1/hypervolume, i.e. that a uniform density over the data region explains
+// better. The same for every K and covariance type. invalidArgument when that covariance is
+// singular.
+std::vector<char> defaultNoiseRows(const Data& data, double hypervolume, ThreadPool& pool);
 
 // The statistics of one E-step of data's rows under params (log-priors params.logPriors()):
 // the seam of streamed and distributed fits. cancel (nullable) is polled per row block.
