@@ -106,12 +106,14 @@ export class ShardPasses implements RowPasses {
     }
     const wrong = (what: string): Error => this.#error(i, `sent the wrong statistics: ${what}`);
     if (!(stats instanceof MixtureStatistics)) throw wrong(`${stats.family} statistics for a mixture's pass`);
-    const k = request.kind === 'assign' ? request.k : request.params.weights.length;
+    // Passes by labels or given responsibilities name K and the type; the others carry parameters.
+    const given = request.kind === 'assign' || request.kind === 'responsibilities';
+    const k = given ? request.k : request.params.weights.length;
     if (stats.nComponents !== k) throw wrong(`${stats.nComponents} components instead of ${k}`);
     if (stats.nFeatures !== shape.d) throw wrong(`${stats.nFeatures} features instead of ${shape.d}`);
-    const type = request.kind === 'assign' ? request.covarianceType : request.kind === 'soft' ? 'spherical' : request.params.covarianceType;
+    const type = given ? request.covarianceType : request.kind === 'soft' ? 'spherical' : request.params.covarianceType;
     if (stats.covarianceType !== type) throw wrong(`covariance type '${stats.covarianceType}' instead of '${type}'`);
-    const soft = request.kind === 'soft' || (request.kind === 'assign' && request.about === undefined);
+    const soft = request.kind === 'soft' || (given && request.about === undefined);
     if (stats.soft !== soft) throw wrong(soft ? 'with a scatter where none was asked' : 'without the scatter asked for');
     if (stats.rows !== shape.counts[i]) throw wrong(`${stats.rows} rows instead of the shard's ${shape.counts[i]}`);
     return stats;
