@@ -13,18 +13,14 @@ using kmeans::exactDistance;
 using kmeans::kChunkRows;
 using kmeans::kSafeSquare;
 using kmeans::nearestInChunk;
-using kmeans::squaredDistance;
 using kmeans::withFeatureCount;
 
 void assignNearest(const Data& data, const RowMatrix& centers, ThreadPool& pool,
                    std::int32_t* labels, double* distance2) {
   const Index d = data.d;
   const Index k = centers.rows();
-  // Centre on the mean of the centres so that ‖c‖² − 2x·c keeps its precision.
-  const RowVector origin = centers.colwise().mean();
-  const RowMatrix shifted = centers.rowwise() - origin;
-  const Centres cs(shifted);
-  const bool safeCentres = cs.firstUnsafe < 0 && origin.allFinite();
+  const Centres cs(centers);
+  const bool safeCentres = cs.firstUnsafe < 0;
   std::vector<ChunkScratch> scratch(pool.size());
   withFeatureCount(d, [&](auto size) {
     constexpr int kD = decltype(size)::value;
@@ -33,16 +29,16 @@ void assignNearest(const Data& data, const RowMatrix& centers, ThreadPool& pool,
       const Index blockBegin = data.blockBegin(b);
       forEachChunk(data.blockSize(b), kChunkRows, [&](Index offset, Index rows) {
         const Index begin = blockBegin + offset;
-        if (safeCentres) nearestInChunk<kD>(data, begin, rows, origin, cs, s);
+        if (safeCentres) nearestInChunk<kD>(data, begin, rows, cs, s);
         for (Index i = 0; i < rows; ++i) {
           double d2 = std::numeric_limits<double>::infinity();
           std::int32_t label = 0;
           if (safeCentres) {
             label = s.labels[i];
-            d2 = squaredDistance(s.xc.data() + i * d, shifted.data() + label * d, d);
+            d2 = s.d2[i];
           }
           if (!(d2 <= kSafeSquare)) {
-            // The expanded form may have overflowed: compare exact distances instead.
+            // The squares may have overflowed: compare exact distances instead.
             const double* x = data.x + (begin + i) * d;
             double best = 0.0;
             for (Index c = 0; c < k; ++c) {

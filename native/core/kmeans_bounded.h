@@ -1,183 +1,126 @@
-// The bounded K-means passes over a chunk (see kmeans_bounds.h): full passes that label every
-// row, using the bounds where they hold, and incremental passes that read only the rows whose
-// bounds fail and move the rows that change cluster in the sums.
+// A bounded K-means pass over a chunk (see kmeans_bounds.h): a row is read only when its bounds
+// cannot keep its label; it is then measured against its own centre, against the centres that
+// could be nearer, or (near many, or unlabelled) with the chunk's other such rows against every
+// centre. The labels are those of a plain pass (docs/design.md, "Labels").
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "kmeans_bounds.h"
-#include "kmeans_sums.h"
+#include "kmeans_nearest.h"
 
 namespace gaussmix::kmeans {
 
-// A bounded pass's view of the run: the data, the centring origin, the bounds and the sums'
-// reference points.
-struct BoundedPass {
-  const Data& data;
-  const RowVector& origin;
-  Bounds& bounds;
-  const RowMatrix& references;
+// Which clusters gained or lost a row in a block.
+struct Changes {
+  std::vector<std::uint8_t> involved;  // K
+  bool any = false;
 
-  // The new label of each of the rows [begin, begin + rows) into s.assigned and its squared
-  // distance to that centre into s.d2: kept where the bounds allow, else measured against
-  // every centre (which also renews the row's lower bound).
-  template <int kD>
-  void assign(const Centres& cs, Index begin, Index rows, ChunkScratch& s,
-                   const std::int32_t* labels) {
-    const Index d = kD > 0 ? kD : data.d;
-    centreRows<kD>(data, begin, rows, origin, s.xc);
-    s.assigned.resize(static_cast<size_t>(rows));
-    s.d2.resize(static_cast<size_t>(rows));
-    s.which.clear();
-    const double* centres = cs.c.data();
-    const double* maxOtherDrift = bounds.maxOtherDrift.data();
-    double* lower = bounds.lower.data() + begin;
-    for (Index i = 0; i < rows; ++i) {
-      const std::int32_t a = labels[begin + i];
-      if (a >= 0) {
-        const double d2 = squaredDistance(s.xc.data() + i * d, centres + a * d, d);
-        const double l = lower[i] - maxOtherDrift[a];
-        lower[i] = l;
-        if (d2 <= kSafeSquare) {
-          if (bounds.keeps(a, std::sqrt(d2), l)) {
-            s.assigned[i] = a;
-            s.d2[i] = d2;
-            continue;
-          }
-          if (bounds.fewNear(a, d2)) {
-            s.assigned[i] = bounds.nearAssign(s.xc.data() + i * d, a, d2, centres, d, s.d2[i], lower[i]);
-            continue;
-          }
-        }
-      }
+  void reset(Index k) {
+    involved.assign(static_cast<size_t>(k), 0);
+    any = false;
+  }
+  void moved(std::int32_t from, std::int32_t to) {
+    if (from >= 0) involved[from] = 1;
+    involved[to] = 1;
+    any = true;
+  }
+};
+
+// Rows [begin, begin + rows) (global rows): labels, bounds and the clusters that changed.
+// overflowRow is set to the first row whose squared distance to its centre passed kSafeSquare.
+template <int kD>
+void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index begin, Index rows,
+                  ChunkScratch& s, std::int32_t* labels, Changes& changes, Index& overflowRow) {
+  const Index d = kD > 0 ? kD : data.d;
+  const double* drift = bounds.drift.data();
+  const double* maxOtherDrift = bounds.maxOtherDrift.data();
+  double* upper = bounds.upper.data() + begin;
+  double* lower = bounds.lower.data() + begin;
+  const double* centres = cs.c.data();
+  const double* x0 = data.x + begin * d;
+  const auto relabel = [&](Index i, std::int32_t b) {
+    const std::int32_t a = labels[begin + i];
+    if (b == a) return;
+    changes.moved(a, b);
+    labels[begin + i] = b;
+  };
+  // Rows whose bounds fail, in row order (their rows prefetched: they are scattered, and
+  // without it each waited on memory: 30% of k16's time).
+  s.which.clear();
+  for (Index i = 0; i < rows; ++i) {
+    const std::int32_t a = labels[begin + i];
+    if (a < 0) {
       s.which.push_back(i);
+      continue;
     }
-    const Index m = static_cast<Index>(s.which.size());
-    if (m == 0) return;
-    // Every row (the first pass, or centres that moved far): label the chunk in place.
-    const bool all = m == rows;
-    if (!all) {
-      s.gathered.resize(m, d);
-      for (Index r = 0; r < m; ++r) {
-        std::copy_n(s.xc.data() + s.which[r] * d, d, s.gathered.data() + r * d);
-      }
-    }
-    const RowMatrix& xs = all ? s.xc : s.gathered;
-    nearestOfRows<kD, true>(xs, cs, s);
-    for (Index r = 0; r < m; ++r) {
-      const Index i = s.which[r];
-      const double* x = xs.data() + r * d;
-      const std::int32_t label = s.labels[r];
-      s.assigned[i] = label;
-      s.d2[i] = squaredDistance(x, centres + label * d, d);
-      lower[i] = Bounds::lowerFromSecond(s.d2[i], s.best[r], s.second[r], cs);
+    const double u = upper[i] + drift[a];
+    const double l = lower[i] - maxOtherDrift[a];
+    upper[i] = u;
+    lower[i] = l;
+    if (!bounds.keeps(a, u, l)) {
+      s.which.push_back(i);
+      prefetchRow(x0 + i * d, d);
     }
   }
-
-  // After assign: the labels, the objective and the cluster weights; with kUpdate (full passes)
-  // also the upper bounds and the sums about the pass's centres.
-  template <int kD, bool kUpdate>
-  void accumulate(const Centres& cs, Index begin, Index rows, Scratch& s,
-                  std::int32_t* labels) {
-    const Index d = kD > 0 ? kD : data.d;
-    Sums& sums = s.sums;
-    const double* xc = s.chunk.xc.data();
-    double* upper = bounds.upper.data() + begin;
-    for (Index i = 0; i < rows; ++i) {
-      const std::int32_t label = s.chunk.assigned[i];
-      const double d2 = s.chunk.d2[i];
-      if (!(d2 <= kSafeSquare) && sums.overflowRow < 0) sums.overflowRow = begin + i;
-      sums.changed += labels[begin + i] != label;
-      labels[begin + i] = label;
-      const double weight = data.weight(begin + i);
-      sums.objective += weight * d2;
-      sums.weight[label] += weight;
-      if constexpr (kUpdate) {
-        upper[i] = std::sqrt(d2);
-        sums.squares[label] += weight * d2;
-        sums.count[label] += weight > 0.0;
-        row::addScaledDifference(sums.sum.data() + label * d, weight, xc + i * d,
-                                 cs.c.data() + label * d, d);
-      }
-    }
-  }
-
-  // An incremental pass over rows [begin, begin + rows): a row is read only when its bounds
-  // cannot keep its label; a row that changes cluster moves its share of the sums.
-  template <int kD>
-  void move(const Centres& cs, Index begin, Index rows, Scratch& s, std::int32_t* labels) {
-    const Index d = kD > 0 ? kD : data.d;
-    ChunkScratch& c = s.chunk;
-    const double* drift = bounds.drift.data();
-    const double* maxOtherDrift = bounds.maxOtherDrift.data();
-    double* upper = bounds.upper.data() + begin;
-    double* lower = bounds.lower.data() + begin;
-    const double* centres = cs.c.data();
-    // Rows whose bounds fail: centred into c.gathered, then measured against their own centre.
-    c.which.clear();
-    for (Index i = 0; i < rows; ++i) {
-      const std::int32_t a = labels[begin + i];
-      const double u = upper[i] + drift[a];
-      const double l = lower[i] - maxOtherDrift[a];
-      upper[i] = u;
-      lower[i] = l;
-      if (!bounds.keeps(a, u, l)) {
-        c.which.push_back(i);
-        prefetchRow(data.x + (begin + i) * d, d);
-      }
-    }
-    if (c.which.empty()) return;
-    const double* o = origin.data();
-    const double* refs = references.data();
-    Sums& sums = s.sums;
-    // A row that changes cluster moves its share of the sums.
-    const auto relabel = [&](Index i, const double* y, std::int32_t b) {
-      const std::int32_t a = labels[begin + i];
-      if (b == a) return;
-      const double w = data.weight(begin + i);
-      sums.move(a, y, refs + a * d, d, w, -1.0);
-      sums.move(b, y, refs + b * d, d, w, 1.0);
-      ++sums.changed;
-      labels[begin + i] = b;
-    };
-    // Rows near many centres are gathered (centred) for one product with every centre.
-    c.gathered.resize(static_cast<Index>(c.which.size()) + 1, d);
-    Index m = 0;
-    for (const Index i : c.which) {
-      const double* x = data.x + (begin + i) * d;
-      double* y = c.gathered.data() + m * d;
-      row::difference(x, o, d, y);
-      const std::int32_t a = labels[begin + i];
-      const double d2a = squaredDistance(y, centres + a * d, d);
+  // Each measured against its own centre, then against the centres that could be nearer when
+  // they are few; the rest kept (in the first m places of s.which) for every centre.
+  Index m = 0;
+  for (const Index i : s.which) {
+    const double* x = x0 + i * d;
+    const std::int32_t a = labels[begin + i];
+    if (a >= 0) {
+      const double d2a = squaredDistance(x, centres + a * d, d);
       upper[i] = std::sqrt(d2a);
       if (d2a <= kSafeSquare) {
         if (bounds.keeps(a, upper[i], lower[i])) continue;
         if (bounds.fewNear(a, d2a)) {
           double d2 = d2a;
-          const std::int32_t b = bounds.nearAssign(y, a, d2a, centres, d, d2, lower[i]);
+          const std::int32_t b = bounds.nearAssign(x, a, d2a, centres, d, d2, lower[i]);
           upper[i] = std::sqrt(d2);
-          relabel(i, y, b);
+          relabel(i, b);
           continue;
         }
       }
-      c.which[m++] = i;  // in the first m places, in row order, their rows in c.gathered
     }
-    if (m == 0) return;
-    c.which.resize(static_cast<size_t>(m));
-    c.gathered.conservativeResize(m, d);
-    nearestOfRows<kD, true>(c.gathered, cs, c);
-    for (Index r = 0; r < m; ++r) {
-      const Index i = c.which[r];
-      const double* y = c.gathered.data() + r * d;
-      const std::int32_t b = c.labels[r];
-      const double d2 = squaredDistance(y, centres + b * d, d);
-      if (!(d2 <= kSafeSquare) && sums.overflowRow < 0) sums.overflowRow = begin + i;
-      upper[i] = std::sqrt(d2);
-      lower[i] = Bounds::lowerFromSecond(d2, c.best[r], c.second[r], cs);
-      relabel(i, y, b);
-    }
+    s.which[m++] = i;
   }
-};
+  if (m == 0) return;
+  s.which.resize(static_cast<size_t>(m));
+  // Every centre: few features by measuring them all on the rows themselves, more by the
+  // product (on the rows minus the centres' mean).
+  const bool all = m == rows;
+  if constexpr (kD > 0) {
+    if (!all) {
+      s.gathered.resize(m, d);
+      for (Index r = 0; r < m; ++r) std::copy_n(x0 + s.which[r] * d, d, s.gathered.data() + r * d);
+    }
+    s.labels.resize(static_cast<size_t>(m));
+    s.d2.resize(static_cast<size_t>(m));
+    s.second.resize(static_cast<size_t>(m));
+    nearestSmall<kD, true>(all ? x0 : s.gathered.data(), m, cs, s.d2.data(), s.second.data(),
+                           s.labels.data());
+    s.lower.resize(static_cast<size_t>(m));
+    const double keep = 1.0 - cs.margin;
+    for (Index r = 0; r < m; ++r) s.lower[r] = std::sqrt(s.second[r]) * keep;
+  } else {
+    s.gathered.resize(m, d);
+    const double* o = cs.origin.data();
+    for (Index r = 0; r < m; ++r) {
+      row::difference(x0 + s.which[r] * d, o, d, s.gathered.data() + r * d);
+    }
+    nearestByProduct(s.gathered, [&](Index r) { return x0 + s.which[r] * d; }, cs, s);
+  }
+  for (Index r = 0; r < m; ++r) {
+    const Index i = s.which[r];
+    const double d2 = s.d2[r];
+    if (!(d2 <= kSafeSquare) && overflowRow < 0) overflowRow = begin + i;
+    upper[i] = std::sqrt(d2);
+    lower[i] = s.lower[r];
+    relabel(i, s.labels[r]);
+  }
+}
 
 }  // namespace gaussmix::kmeans

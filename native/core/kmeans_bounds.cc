@@ -54,7 +54,7 @@ std::int32_t Bounds::nearAssign(const double* x, std::int32_t a, double d2a,
   constexpr double kInf = std::numeric_limits<double>::infinity();
   const Index k = half.size();
   const double u = std::sqrt(d2a);
-  const double limit = 2.0 * u * (1.0 + kBoundMargin);
+  const double limit = 2.0 * u * (1.0 + margin);
   const auto* near = neighbours.data() + a * (k - 1);
   std::int32_t best = a;
   double bestD2 = d2a;
@@ -62,7 +62,7 @@ std::int32_t Bounds::nearAssign(const double* x, std::int32_t a, double d2a,
   double far = kInf;
   for (Index t = 0; t < k - 1; ++t) {
     if (!(near[t].first < limit)) {
-      far = (near[t].first - u) * (1.0 - kBoundMargin);
+      far = (near[t].first - u) * (1.0 - margin);
       break;
     }
     const std::int32_t j = near[t].second;
@@ -76,18 +76,9 @@ std::int32_t Bounds::nearAssign(const double* x, std::int32_t a, double d2a,
     }
   }
   d2 = bestD2;
-  lower = std::min(std::sqrt(second2) * (1.0 - kBoundMargin), far);
+  lower = std::min(std::sqrt(second2) * (1.0 - margin), far);
   return best;
 }
 
-// With K/4 rather than K/16 (before the product's minimum was vectorised), k16 took 8% longer
-// and k128 15%.
-bool Bounds::fewNear(std::int32_t a, double d2a) const {
-  const Index k = half.size();
-  if (k <= 4) return true;
-  const Index most = std::max<Index>(1, k / 16);
-  const double limit = 2.0 * std::sqrt(d2a) * (1.0 + kBoundMargin);
-  return !(neighbours[a * (k - 1) + most].first < limit);
-}
 
 }  // namespace gaussmix::kmeans

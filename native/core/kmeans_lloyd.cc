@@ -1,143 +1,99 @@
 // The Lloyd driver: restarts, iterations, convergence, empty clusters and the final labels.
+// Each iteration's statistics are those kmeansStatistics gives on all the rows (kept up to
+// date block by block, see docs/design.md, "The fit's statistics"), and the update is
+// maximiseKMeans: the fit is a loop of statistics and updates, bit for bit.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
-#include <type_traits>
 #include <utility>
 
 #include "kmeans.h"
 #include "kmeans_bounded.h"
-#include "kmeans_plain.h"
+#include "kmeans_pass.h"
+#include "kmeans_statistics.h"
 
 namespace gaussmix {
 namespace {
 
 using namespace kmeans;
 
-// Per column of a row-major block of kD features, Σ x (kPower 1) or Σ (x − o)² (kPower 2, o
-// the origin): row i into partial sum i mod 8 (eight independent chains of adds), the partials
-// folded in a fixed order.
-template <int kD, int kPower>
-RowVector columnMoments(const ConstRowMap& x, const RowVector& o) {
-  static_assert(kD > 0 && (kPower == 1 || kPower == 2), "few features, first or second moments");
-  constexpr Index kFlat = kLanes * kD;
-  double acc[kFlat] = {};
-  double of[kFlat] = {};  // the origin repeated per row of eight (kPower 2)
-  if constexpr (kPower == 2) {
-    for (Index m = 0; m < kFlat; ++m) of[m] = o[m % kD];
-  }
-  const Index rows = x.rows();
-  const double* p = x.data();
-  const auto term = [&](Index m) -> double {
-    if constexpr (kPower == 1) {
-      return p[m];
-    } else {
-      const double y = p[m] - of[m];
-      return y * y;
-    }
-  };
-  Index i = 0;
-  for (; i + kLanes <= rows; i += kLanes, p += kFlat) {
-    for (Index m = 0; m < kFlat; ++m) acc[m] += term(m);
-  }
-  for (Index m = 0; i < rows; ++i) {
-    for (Index t = 0; t < kD; ++t, ++m) acc[m] += term(m);
-  }
-  RowVector out(kD);
-  for (Index t = 0; t < kD; ++t) {
-    Lane lanes;
-    for (Index u = 0; u < kLanes; ++u) lanes[u] = acc[u * kD + t];
-    out[t] = foldLanes(lanes);
-  }
-  return out;
-}
+struct Scratch {
+  PassScratch pass;
+  Changes changes;                  // of the sub-chunk being labelled
+  std::vector<std::uint8_t> dirty;  // K: the clusters whose sums changed in the block
+  std::vector<double> before;       // K x (D + 1): their block sums before the pass
+  std::vector<double> after;        // D + 1
+  // For every dirty cluster whose block sums changed: (cluster, where in values its sums
+  // before and after are).
+  std::vector<std::pair<Index, Index>> deltas;
+  std::vector<double> values;
+  std::vector<double> arrays;  // addDeltas' two arrays
+  std::vector<Index> rows;     // boundedBlock's rows to sum
+};
+
+// The fit's per-cluster sums are stored per sub-chunk, so that a changed label costs the
+// re-reading of one sub-chunk's rows of two clusters (mostly just read), unless there are so
+// many clusters that a block holds few rows of each (kFineClusters), or that store would take
+// more than kFineStoreBytes and half the data's size; then per block.
+constexpr Index kFineClusters = 256;
+constexpr std::size_t kFineStoreBytes = std::size_t{64} << 20;
 
 class Lloyd {
  public:
   Lloyd(const Data& data, const KMeansOptions& options, ThreadPool& pool, const Control& control)
       : data_(data), options_(options), pool_(pool), control_(control),
-        scratch_(pool.slots()),
-        bounded_(options.k * data.d >= kBoundedWork) {
-    computeMoments();
+        k_(options.k), d_(data.d), scratch_(pool.slots()),
+        bounded_(!plainPass(options.k, data.d)) {
+    // tol's scale: the mean feature variance, from moments about the first row.
+    if (options.tol > 0.0) {
+      const RowVector first = ConstRowMap(data.x, 1, data.d);
+      tolerance_ = options.tol * kmeansMoments(data, first, pool).meanVariance();
+    }
+    bounds_.margin = roundingMargin(d_);
+    const std::size_t fine = static_cast<std::size_t>(data.blocks() * kLanes * k_ * (d_ + 1)) * 8;
+    fine_ = k_ < kFineClusters &&
+            fine <= std::max(kFineStoreBytes, static_cast<std::size_t>(data.n * d_) * 4);
   }
 
   // onIteration returned false: no further restart runs.
   bool stopRequested() const { return stopRequested_; }
 
-  // One Lloyd run from the given centres (original coordinates).
+  // One Lloyd run from the given centres.
   KMeansFit run(const RowMatrix& initial, int restart) {
-    const Index k = options_.k;
-    RowMatrix centers = initial.rowwise() - origin_;
-    LargeVector<std::int32_t> labels(static_cast<size_t>(data_.n), -1);
+    RowMatrix centres = initial;
+    labels_.assign(static_cast<size_t>(data_.n), -1);
+    if (bounded_) {
+      store_.assign(static_cast<size_t>(data_.blocks() * units() * k_ * (d_ + 1)), 0.0);
+    }
+    totals_.resize(KMeansLayout::size(k_, d_));
+    rounded_.assign(static_cast<size_t>(KMeansLayout::size(k_, d_)), 0.0);
+    touched_.assign(static_cast<size_t>(k_), 0);
     if (bounded_) {
       bounds_.upper.assign(static_cast<size_t>(data_.n), 0.0);
       bounds_.lower.assign(static_cast<size_t>(data_.n), 0.0);
+      bounds_.drift.setZero(k_);
+      bounds_.maxOtherDrift.setZero(k_);
     }
-    bounds_.drift.setZero(k);
-    bounds_.maxOtherDrift.setZero(k);
     KMeansFit fit;
-    bool strict = false;  // stopped because no label changed
-    bool exact = false;   // ... the last pass was a full one and the centres did not move
-    bool full = true;     // the next pass takes the sums afresh (see Sums)
+    bool unchanged = false;
     double previousObjective = std::numeric_limits<double>::quiet_NaN();
-    double lastObjective = 0.0;
     for (int iter = 0; iter < options_.maxIter; ++iter) {
       control_.throwIfCancelled();
-      const bool wasFull = full;
-      Sums total = pass(centers, labels.data(), full ? Pass::Full : Pass::Incremental);
-      double objective = total.objective;
-      if (wasFull) {
-        state_ = std::move(total);
-        // Without bounds, about the origin: the centres are then Σwx/Σw as plain Lloyd takes
-        // them, bit for bit unchanged when only rows of weight 0 changed cluster.
-        if (bounded_) {
-          references_ = centers;
-        } else {
-          references_.setZero(centers.rows(), centers.cols());
-        }
-      } else {
-        state_.add(total, true);
-        state_.changed = total.changed;
-        objective = inertiaAbout(centers);
-      }
-      // A cluster left with no row of positive weight has exactly no weight (full passes
-      // without bounds keep no counts: their weights are fresh sums).
-      for (Index c = 0; c < k && bounded_; ++c) {
-        if (state_.count[c] == 0) {
-          state_.weight[c] = 0.0;
-          state_.squares[c] = 0.0;
-          state_.sum.row(c).setZero();
-        }
-      }
-      const bool relocated = (state_.weight.array() == 0.0).any();
-      if (relocated) relocateEmpty(centers, labels);
-      // Labels unchanged and no relocation: the centres are already the means of their rows
-      // (the update would only round them again), and they are kept; after a full pass this
-      // assignment's objective is then the inertia.
-      const bool stable = state_.changed == 0 && !relocated;
-      const bool same = wasFull && stable;
-      RowMatrix updated = centers;
-      for (Index c = 0; c < k && !stable; ++c) {
-        if (state_.weight[c] > 0.0) {
-          updated.row(c) = references_.row(c) + state_.sum.row(c) / state_.weight[c];
-        }
-      }
-      const double shift = (updated - centers).rowwise().squaredNorm().sum();
-      full = !bounded_ || relocated || needsFullPass(updated);
-      if (bounded_) bounds_.moved(centers, updated);
-      centers.swap(updated);
+      pass(centres, control_.listening());
+      const KMeansStep step = update(centres);
       fit.nIter = iter + 1;
-      const double change = objective - previousObjective;
+      const double objective = inertiaKnown_ ? inertia_ : std::numeric_limits<double>::quiet_NaN();
+      const bool keepGoing =
+          control_.report({restart, iter + 1, objective, objective - previousObjective});
       previousObjective = objective;
-      lastObjective = objective;
-      const bool keepGoing = control_.report({restart, iter + 1, objective, change});
-      if (state_.changed == 0) {
-        strict = true;
-        exact = same;
-        fit.converged = true;
+      if (step.unchanged) {  // the labels belong to the centres
+        unchanged = fit.converged = true;
         break;
       }
-      if (shift <= tolerance_) {
+      if (bounded_) bounds_.moved(centres, step.centres);
+      centres = step.centres;
+      if (step.shift <= tolerance_) {
         fit.converged = true;
         break;
       }
@@ -146,268 +102,260 @@ class Lloyd {
         break;
       }
     }
-    // Labels must belong to the final centres (unless they were stable: scikit-learn keeps
-    // them then), and the inertia is measured to those centres, row by row.
-    if (!strict) {
-      const Sums last = pass(centers, labels.data(), Pass::Assign);
-      fit.inertia = last.objective;
-      fit.clusterWeights = last.weight;
+    // Labels belong to the final centres, and the inertia is measured to them.
+    if (unchanged) {
+      if (!inertiaKnown_) measure(centres, false);
     } else {
-      if (exact) {
-        fit.inertia = lastObjective;
-        fit.clusterWeights = state_.weight;
-      } else {
-        fit.inertia = inertia(centers, labels, fit.clusterWeights);
-      }
+      pass(centres, true);
     }
-    fit.centers = centers.rowwise() + origin_;
-    fit.labels = std::move(labels);
+    fit.inertia = inertia_;
+    fit.clusterWeights.resize(k_);
+    for (Index c = 0; c < k_; ++c) fit.clusterWeights[c] = rounded_[KMeansLayout::cluster(d_, c)];
+    fit.centers = std::move(centres);
+    fit.labels = std::move(labels_);
     return fit;
   }
 
  private:
-  enum class Pass {
-    Full,         // every row read: labels, the sums afresh about the pass's centres
-    Incremental,  // only the rows the bounds cannot keep; the sums' changes
-    Assign,       // every row read: labels and the inertia, no sums
-  };
-
-  // Cluster c's Σ w‖x − centre‖² from its sums (see Sums), and in shiftTerm Σw‖centre − r_c‖².
-  double clusterInertia(Index c, const RowVector& centre, double& shiftTerm) const {
-    const RowVector delta = centre - references_.row(c);
-    shiftTerm = state_.weight[c] * delta.squaredNorm();
-    return state_.squares[c] - 2.0 * delta.dot(state_.sum.row(c)) + shiftTerm;
+  // Sub-chunks per stored unit of sums.
+  Index units() const { return fine_ ? kLanes : 1; }
+  // Cluster c's stored sums of unit u of block b (D + 1 values).
+  double* stored(Index b, Index u, Index c) {
+    return store_.data() + ((b * units() + u) * k_ + c) * (d_ + 1);
   }
 
-  // Σ w‖x − c_label‖² from the sums for the centres c of the last pass.
-  double inertiaAbout(const RowMatrix& centers) const {
-    double total = 0.0;
-    double shiftTerm = 0.0;
-    for (Index c = 0; c < centers.rows(); ++c) {
-      if (state_.weight[c] == 0.0) continue;
-      total += std::max(clusterInertia(c, centers.row(c), shiftTerm), 0.0);
-    }
-    return total;
-  }
-
-  // Whether the sums should be taken afresh before the next pass (see kRebaseShift).
-  bool needsFullPass(const RowMatrix& next) const {
-    for (Index c = 0; c < next.rows(); ++c) {
-      const double w = state_.weight[c];
-      if (w == 0.0) continue;
-      double shiftTerm = 0.0;
-      const double about = clusterInertia(c, next.row(c), shiftTerm);
-      if (shiftTerm > kRebaseShift * about || state_.removed[c] > kRebaseRemoved * w) return true;
-    }
-    return false;
-  }
-
-  // Unweighted mean (the origin for centring) and tol scaled by the mean feature variance,
-  // both as scikit-learn computes them (the variance only when tol > 0: with tol 0 the
-  // threshold is 0 whatever it is).
-  void computeMoments() {
-    const Index d = data_.d;
-    std::vector<RowVector> partial(pool_.slots(), RowVector::Zero(d));
-    RowVector total = RowVector::Zero(d);
-    // Σ x (power 1) or Σ (x − origin_)² (power 2) per column, in blocks folded in block order.
-    const auto moments = [&](auto power) {
-      constexpr int kPower = decltype(power)::value;
-      withFeatureCount(d, [&](auto size) {
-        constexpr int kD = decltype(size)::value;
-        pool_.forEachOrdered(
-            data_.blocks(),
-            [&](Index b, unsigned slot) {
-              if constexpr (kD > 0) {
-                partial[slot] = columnMoments<kD, kPower>(data_.block(b), origin_);
-              } else if constexpr (kPower == 1) {
-                partial[slot] = data_.block(b).colwise().sum();
-              } else {
-                partial[slot] =
-                    (data_.block(b).rowwise() - origin_).array().square().colwise().sum();
-              }
-            },
-            [&](Index, unsigned slot) { total += partial[slot]; });
-      });
-    };
-    moments(std::integral_constant<int, 1>());
-    origin_ = total / static_cast<double>(data_.n);
-    if (options_.tol == 0.0) {
-      tolerance_ = 0.0;
-      return;
-    }
-    total.setZero();
-    moments(std::integral_constant<int, 2>());
-    tolerance_ = (total / static_cast<double>(data_.n)).mean() * options_.tol;
-  }
-
-  // One pass over the data, chunk by chunk: every row to its nearest centre. Full and Assign:
-  // the squared distance to it (exact, ‖x − c‖²) summed with the weights into the objective,
-  // and with Full also the sums per centre about that centre. Incremental: the changes of the
-  // sums (see Sums). Throws ILL_CONDITIONED when a squared distance could overflow (the labels
-  // would not be the nearest centres).
-  Sums pass(const RowMatrix& centers, std::int32_t* labels, Pass mode) {
-    const bool update = mode != Pass::Assign;
-    const Index k = centers.rows();
-    const Index d = data_.d;
-    const Centres cs(centers);
+  // One pass under the centres: every row's label, and the sums taken afresh (plain passes) or
+  // updated where a label changed (bounded passes, see boundedBlock); with wantInertia (always
+  // on plain passes) also Σ w·d2 into inertia_. Throws ILL_CONDITIONED when a squared distance
+  // overflows.
+  void pass(const RowMatrix& centres, bool wantInertia) {
+    const Centres cs(centres);
     if (cs.firstUnsafe >= 0) throw overflowing(cs.firstUnsafe);
-    if (bounded_) bounds_.spacing(centers);
-    BoundedPass bounded{data_, origin_, bounds_, references_};
-    Sums total;
-    total.reset(k, d, update);
-    withFeatureCount(d, [&](auto size) {
+    if (bounded_) bounds_.spacing(centres);
+    inertiaKnown_ = wantInertia || !bounded_;
+    if (!bounded_) totals_.clear();
+    ExactSums inertia(1);
+    std::vector<double> block(static_cast<size_t>(KMeansLayout::size(k_, d_)));
+    withFeatureCount(d_, [&](auto size) {
       constexpr int kD = decltype(size)::value;
       pool_.forEachOrdered(
           data_.blocks(),
           [&](Index b, unsigned slot) {
             Scratch& s = scratch_[slot];
-            s.sums.reset(k, d, update);
-            const Index blockBegin = data_.blockBegin(b);
-            forEachChunk(data_.blockSize(b), kChunkRows, [&](Index offset, Index rows) {
-              const Index begin = blockBegin + offset;
-              if (mode == Pass::Incremental) {
-                bounded.move<kD>(cs, begin, rows, s, labels);
-                return;
-              }
-              if (!bounded_) {
-                plainChunk<kD>(data_, origin_, cs, begin, rows, update, s, labels);
-                return;
-              }
-              bounded.assign<kD>(cs, begin, rows, s.chunk, labels);
-              if (update) {
-                bounded.accumulate<kD, true>(cs, begin, rows, s, labels);
-              } else {
-                bounded.accumulate<kD, false>(cs, begin, rows, s, labels);
-              }
-            });
-          },
-          [&](Index b, unsigned slot) {
-            const Sums& sums = scratch_[slot].sums;
-            if (sums.overflowRow >= 0) throw overflowing(labels[sums.overflowRow]);
-            total.add(sums, update);
-            if (!std::isfinite(total.objective)) {
-              throw overflowing(heaviestInBlock(centers, labels, b));
+            if (!bounded_) {
+              s.pass.reset(k_, d_, false);
+              passBlock<kD>(data_, b, cs, s.pass, labels_.data());
+              return;
             }
+            boundedBlock<kD>(b, cs, s);
+            if (inertiaKnown_) inertiaBlock(data_, b, centres, labels_.data(), s.pass);
+          },
+          [&](Index, unsigned slot) {
+            Scratch& s = scratch_[slot];
+            if (s.pass.overflowRow >= 0) throw overflowing(labels_[s.pass.overflowRow]);
+            if (!bounded_) {
+              s.pass.sums.block(block.data());
+              totals_.add(block.data());
+              inertia.add(0, block.back());
+              return;
+            }
+            addDeltas(s);
+            if (inertiaKnown_) inertia.add(0, s.pass.sums.blockInertia());
           });
     });
-    return total;
+    if (inertiaKnown_) inertia_ = inertia.rounded(0);
+    // The rounded sums of the clusters whose sums changed.
+    if (!bounded_) {
+      totals_.round(rounded_.data());
+      return;
+    }
+    for (Index c = 0; c < k_; ++c) {
+      if (!touched_[c]) continue;
+      touched_[c] = 0;
+      const Index first = KMeansLayout::cluster(d_, c);
+      for (Index v = 0; v <= d_; ++v) rounded_[first + v] = totals_.rounded(first + v);
+    }
   }
 
-  // Also the weight of each cluster into weights (K).
-  // Σ w‖x − c_label‖² for given labels (after a relocation that left every label unchanged).
-  double inertia(const RowMatrix& centers, const LargeVector<std::int32_t>& labels,
-                 Vector& weights) {
-    // Per slot: the block's sum and its first overflowing row (thrown in block order), and
-    // the cluster weights.
-    std::vector<std::pair<double, Index>> partial(pool_.slots());
-    std::vector<Vector> partialWeights(pool_.slots());
-    double total = 0.0;
-    weights.setZero(centers.rows());
-    withFeatureCount(data_.d, [&](auto size) {
-      constexpr int kD = decltype(size)::value;
-      const Index d = kD > 0 ? kD : data_.d;
-      pool_.forEachOrdered(
-          data_.blocks(),
-          [&](Index b, unsigned slot) {
-            const Index begin = data_.blockBegin(b);
-            double sum = 0.0;
-            Index overflowRow = -1;
-            Vector& w = partialWeights[slot];
-            w.setZero(centers.rows());
-            std::vector<double> xc(static_cast<size_t>(d));
-            const double* o = origin_.data();
-            for (Index i = begin; i < begin + data_.blockSize(b); ++i) {
-              const double* x = data_.x + i * d;
-              for (Index j = 0; j < d; ++j) xc[j] = x[j] - o[j];
-              const double* c = centers.data() + labels[i] * d;
-              const double d2 = squaredDistance(xc.data(), c, d);
-              if (!(d2 <= kSafeSquare) && overflowRow < 0) overflowRow = i;
-              sum += data_.weight(i) * d2;
-              w[labels[i]] += data_.weight(i);
-            }
-            partial[slot] = {sum, overflowRow};
-          },
-          [&](Index b, unsigned slot) {
-            if (partial[slot].second >= 0) throw overflowing(labels[partial[slot].second]);
-            total += partial[slot].first;
-            weights += partialWeights[slot];
-            if (!std::isfinite(total)) {
-              throw overflowing(heaviestInBlock(centers, labels.data(), b));
-            }
-          });
-    });
-    return total;
-  }
-
-  // The label of the row of block b with the largest weighted squared distance (the inertia
-  // overflowed while adding that block).
-  Index heaviestInBlock(const RowMatrix& centers, const std::int32_t* labels, Index b) const {
-    Index heaviest = data_.blockBegin(b);
-    double most = -1.0;
-    for (Index i = data_.blockBegin(b); i < data_.blockBegin(b) + data_.blockSize(b); ++i) {
-      const RowVector xc = ConstRowMap(data_.x + i * data_.d, 1, data_.d) - origin_;
-      const double v = data_.weight(i) * (xc - centers.row(labels[i])).squaredNorm();
-      if (!(v <= most)) {
-        most = v;
-        heaviest = i;
-        if (std::isnan(v)) break;
+  // A block's changed sums into the totals, exactly: the old taken out, the new put in (as two
+  // arrays when they are many).
+  void addDeltas(Scratch& s) {
+    const Index width = d_ + 1;
+    for (const auto& delta : s.deltas) touched_[delta.first] = 1;
+    if (static_cast<Index>(s.deltas.size()) * 2 >= k_) {
+      s.arrays.assign(static_cast<size_t>(2 * totals_.size()), 0.0);
+      double* old = s.arrays.data();
+      double* now = old + totals_.size();
+      for (const auto& [c, at] : s.deltas) {
+        const Index first = KMeansLayout::cluster(d_, c);
+        for (Index v = 0; v < width; ++v) {
+          old[first + v] = -s.values[at + v];
+          now[first + v] = s.values[at + width + v];
+        }
+      }
+      totals_.add(old);
+      totals_.add(now);
+      return;
+    }
+    for (const auto& [c, at] : s.deltas) {
+      const Index first = KMeansLayout::cluster(d_, c);
+      const double* old = s.values.data() + at;
+      const double* now = old + width;
+      for (Index v = 0; v < width; ++v) {
+        if (old[v] != 0.0) totals_.add(first + v, -old[v]);
+        if (now[v] != 0.0) totals_.add(first + v, now[v]);
       }
     }
-    return labels[heaviest];
   }
 
-  // scikit-learn's rule: each empty cluster takes the point farthest from its assigned centre
-  // (descending distance, ties to the lowest index; zero-weight points are never taken).
-  // The donor's sums lose the row; the empty cluster's reference becomes the row itself, so
-  // that its centre is exactly that row (the next pass is a full one).
-  void relocateEmpty(const RowMatrix& centers, const LargeVector<std::int32_t>& labels) {
-    Sums& total = state_;
-    std::vector<Index> empty;
-    for (Index c = 0; c < centers.rows(); ++c) {
-      if (total.weight[c] == 0.0) empty.push_back(c);
-    }
-    LargeVector<double> distance(static_cast<size_t>(data_.n));
-    pool_.forEach(data_.blocks(), [&](Index b, unsigned) {
-      const Index begin = data_.blockBegin(b);
-      for (Index i = begin; i < begin + data_.blockSize(b); ++i) {
-        distance[i] = squaredDistance(data_, i, centers.row(labels[i]) + origin_);
+  // A bounded pass over block b: labels by the bounds, sub-chunk by sub-chunk; the sums of
+  // every (sub-chunk, cluster) that gained or lost a row taken afresh from the sub-chunk's rows
+  // of that cluster into the store (or, with a store per block, the block's rows of every
+  // cluster that changed); and in s.deltas the block sums of each cluster whose sums changed,
+  // before and after.
+  template <int kD>
+  void boundedBlock(Index b, const Centres& cs, Scratch& s) {
+    const Index width = d_ + 1;
+    s.pass.overflowRow = -1;
+    s.pass.sums.ensure(k_, d_);
+    s.pass.sums.clearFrom((data_.blockSize(b) + kSubRows - 1) / kSubRows);
+    s.pass.lanes.ensure(k_, d_);
+    s.dirty.assign(static_cast<size_t>(k_), 0);
+    s.before.resize(static_cast<size_t>(k_ * width));
+    s.after.resize(static_cast<size_t>(width));
+    s.deltas.clear();
+    s.values.clear();
+    bool changed = false;
+    const auto blockSums = [&](Index c, double* out) {
+      if (fine_) {
+        foldSubChunks(stored(b, 0, c), k_ * width, width, out);
+      } else {
+        std::copy_n(stored(b, 0, c), width, out);
+      }
+    };
+    // The sums of the rows [begin, begin + rows) (a sub-chunk) of each selected cluster c,
+    // into out(c).
+    const auto sumRows = [&](Index begin, Index rows, const std::uint8_t* selected, auto out) {
+      for (Index c = 0; c < k_; ++c) {
+        if (selected[c]) s.pass.lanes.clearCluster(c);
+      }
+      // The rows of the selected clusters, then summed with the rows a few ahead prefetched
+      // (they are scattered, and many were not read by the bounded pass).
+      s.rows.clear();
+      for (Index i = 0; i < rows; ++i) {
+        if (selected[labels_[begin + i]]) s.rows.push_back(i);
+      }
+      constexpr Index kAhead = 4;
+      const Index m = static_cast<Index>(s.rows.size());
+      const auto rowAt = [&](Index r) { return data_.x + (begin + s.rows[r]) * d_; };
+      for (Index r = 0; r < std::min(kAhead, m); ++r) prefetchRow(rowAt(r), d_);
+      for (Index r = 0; r < m; ++r) {
+        if (r + kAhead < m) prefetchRow(rowAt(r + kAhead), d_);
+        const Index i = s.rows[r];
+        const Index row = begin + i;
+        s.pass.lanes.addRow(i, labels_[row], data_.weight(row), data_.x + row * d_);
+      }
+      for (Index c = 0; c < k_; ++c) {
+        if (selected[c]) s.pass.lanes.foldCluster(c, out(c));
+      }
+    };
+    forEachSubChunk(data_, b, [&](Index sub, Index begin, Index rows) {
+      s.changes.reset(k_);
+      boundedChunk<kD>(data_, cs, bounds_, begin, rows, s.pass.chunk, labels_.data(), s.changes,
+                       s.pass.overflowRow);
+      if (!s.changes.any) return;
+      changed = true;
+      for (Index c = 0; c < k_; ++c) {
+        if (s.changes.involved[c] && !s.dirty[c]) {
+          s.dirty[c] = 1;
+          blockSums(c, s.before.data() + c * width);
+        }
+      }
+      if (fine_) {
+        sumRows(begin, rows, s.changes.involved.data(), [&](Index c) { return stored(b, sub, c); });
       }
     });
-    LargeVector<Index> order;
-    order.reserve(static_cast<size_t>(data_.n));
-    for (Index i = 0; i < data_.n; ++i) {
-      if (data_.weight(i) > 0.0) order.push_back(i);
+    if (!changed) return;
+    if (!fine_) {
+      // Each changed cluster's sub-chunk sums (0 past the data), folded into its block sums.
+      forEachSubChunk(data_, b, [&](Index sub, Index begin, Index rows) {
+        sumRows(begin, rows, s.dirty.data(),
+                [&](Index c) { return s.pass.sums.sub(sub) + c * width; });
+      });
+      for (Index c = 0; c < k_; ++c) {
+        if (s.dirty[c]) {
+          foldSubChunks(s.pass.sums.sub(0) + c * width, s.pass.sums.stride(), width,
+                        stored(b, 0, c));
+        }
+      }
     }
-    const size_t take = std::min(order.size(), empty.size());
-    std::partial_sort(order.begin(), order.begin() + take, order.end(), [&](Index a, Index b) {
-      return distance[a] > distance[b] || (distance[a] == distance[b] && a < b);
-    });
-    for (size_t e = 0; e < take; ++e) {
-      const Index far = order[e];
-      const Index from = labels[far];
-      const double weight = data_.weight(far);
-      const RowVector xc = ConstRowMap(data_.x + far * data_.d, 1, data_.d) - origin_;
-      total.move(from, xc.data(), references_.row(from).data(), data_.d, weight, -1.0);
-      references_.row(empty[e]) = xc;
-      total.sum.row(empty[e]).setZero();
-      total.squares[empty[e]] = 0.0;
-      total.weight[empty[e]] = weight;
-      total.count[empty[e]] = 1;
+    for (Index c = 0; c < k_; ++c) {
+      if (!s.dirty[c]) continue;
+      blockSums(c, s.after.data());
+      const double* old = s.before.data() + c * width;
+      if (std::memcmp(old, s.after.data(), static_cast<size_t>(width) * sizeof(double)) == 0) {
+        continue;
+      }
+      s.deltas.emplace_back(c, static_cast<Index>(s.values.size()));
+      s.values.insert(s.values.end(), old, old + width);
+      s.values.insert(s.values.end(), s.after.begin(), s.after.end());
     }
+  }
+
+  // Under the centres and the current labels: Σ w·d2 into inertia_, and with far the K rows
+  // farthest from their centres into far_.
+  void measure(const RowMatrix& centres, bool far) {
+    ExactSums inertia(1);
+    far_.reset(far ? k_ : 0, d_);
+    pool_.forEachOrdered(
+        data_.blocks(),
+        [&](Index b, unsigned slot) {
+          PassScratch& s = scratch_[slot].pass;
+          s.reset(k_, d_, far);
+          inertiaBlock(data_, b, centres, labels_.data(), s);
+        },
+        [&](Index, unsigned slot) {
+          PassScratch& s = scratch_[slot].pass;
+          if (s.overflowRow >= 0) throw overflowing(labels_[s.overflowRow]);
+          inertia.add(0, s.sums.blockInertia());
+          if (far) far_.merge(s.far, 0);
+        });
+    inertia_ = inertia.rounded(0);
+    inertiaKnown_ = true;
+  }
+
+  // The update from the current statistics; the far rows are gathered only when a cluster is
+  // empty (they are the same rows the statistics of chunks carry).
+  KMeansStep update(const RowMatrix& centres) {
+    bool empty = false;
+    for (Index c = 0; c < k_ && !empty; ++c) empty = rounded_[KMeansLayout::cluster(d_, c)] == 0.0;
+    far_.reset(0, d_);
+    if (empty) measure(centres, true);
+    return maximiseKMeans(centres, totals_, rounded_.data(), far_);
   }
 
   const Data& data_;
   const KMeansOptions& options_;
   ThreadPool& pool_;
   const Control& control_;
+  Index k_;
+  Index d_;
   std::vector<Scratch> scratch_;
   // Few centres times few features: every row is measured against every centre, every pass
   // (the bounds would cost more than they save).
   bool bounded_;
   Bounds bounds_;
-  Sums state_;             // the sums of the current assignment (see Sums)
-  RowMatrix references_;   // K x D: their reference points r
-  RowVector origin_;
+  LargeVector<std::int32_t> labels_;
+  // Bounded: per block, per unit (sub-chunk, or the block), per cluster: its sums (Σw, Σw·x).
+  LargeVector<double> store_;
+  bool fine_ = true;           // units are sub-chunks
+
+  ExactSums totals_;           // KMeansLayout: the sums of every block, exactly (inertia unused)
+  std::vector<double> rounded_;  // totals_ rounded
+  std::vector<std::uint8_t> touched_;  // K: the clusters whose totals changed since rounded
+  FarRows far_;
+  double inertia_ = 0.0;       // Σ w‖x − c_label‖² of the last pass, when inertiaKnown_
+  bool inertiaKnown_ = false;
   double tolerance_ = 0.0;
   bool stopRequested_ = false;
 };

@@ -2,6 +2,7 @@
 // for rows whose squares overflow, and the dispatch on few features.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <type_traits>
@@ -79,7 +80,31 @@ inline void addScaledDifference(double* sum, double w, const double* x, const do
 
 using row::squaredDistance;
 
-// ‖x_i − c‖² by Eigen (the seedings' and the empty-cluster rule's distances).
+// squaredDistance for kD <= 4 features unrolled, the same bits: ((y0² + y1²) + y2²) below
+// four (the other partial sums are 0), (y0² + y1²) + (y2² + y3²) at four.
+template <int kD>
+inline double smallDistance(const double* x, const double* c) {
+  static_assert(kD >= 1 && kD <= 4, "few features");
+  double y[kD];
+  for (int t = 0; t < kD; ++t) y[t] = x[t] - c[t];
+  if constexpr (kD == 4) {
+    return (y[0] * y[0] + y[1] * y[1]) + (y[2] * y[2] + y[3] * y[3]);
+  } else {
+    double s = y[0] * y[0];
+    for (int t = 1; t < kD; ++t) s += y[t] * y[t];
+    return s;
+  }
+}
+
+// The relative margin by which a bound or a kernel value must clear its rounding: the
+// squared distances are exact to about (D + 3)·eps relative, and the expanded form's values
+// to a few times (D + 10)·eps of ‖x‖² + ‖c‖²; 1e-10 is far above both for D up to 25,000 (and
+// far below any gap data show between a row's nearest and second nearest centre).
+inline double roundingMargin(Index d) {
+  return std::max(1e-10, 4e-15 * static_cast<double>(d + 10));
+}
+
+// ‖x_i − c‖² by Eigen (the seedings' distances).
 inline double squaredDistance(const Data& data, Index i, const RowVector& c) {
   return (ConstRowMap(data.x + i * data.d, 1, data.d) - c).squaredNorm();
 }
