@@ -31,10 +31,9 @@ import type { PassSettings, StreamSource } from './stream.js';
 import {
   checkSource,
   readStreamOptions,
-  reservoirPass,
   runStreamEm,
+  seedFromStream,
   statisticsPass,
-  tooFewRows,
   type StreamFitOptions,
 } from './stream-em.js';
 import { toNested, type Nested } from './tensor.js';
@@ -278,6 +277,8 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
       const settings: PassSettings = { what, d: given?.d, weighted: false, rows: undefined, signal: so.signal };
       const threads = resolveThreads(o.threads);
       const seed = o.seed ?? randomSeed();
+      const init = o.init === 'random' ? 'random' : 'k-means++';
+      const seeding = { what, kName: 'nClusters', k, seed, init, threads, sampleRows: so.initSampleRows } as const;
       const stiffness = this.#stiffness;
       const pass = (params: NativeMixtureParams) =>
         statisticsPass(source, settings, () => ({ kind: 'soft', params, threads }));
@@ -288,17 +289,7 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
           previousObjective: -Infinity,
           initialise: async (restart) => {
             if (given) return mixtureOf(given.data, k, stiffness);
-            const sample = await reservoirPass(source, settings, so.initSampleRows, seed, restart);
-            if ((settings.rows ?? sample.n) < k) throw tooFewRows(what, settings.rows ?? sample.n, k, 'nClusters');
-            const centres = native().seedCentres(sample.data, sample.n, sample.d, {
-              k,
-              seed,
-              restart,
-              init: o.init === 'random' ? 'random' : 'k-means++',
-              threads,
-              ...(sample.weights ? { sampleWeight: sample.weights } : {}),
-            });
-            return mixtureOf(centres, k, stiffness);
+            return mixtureOf(await seedFromStream(source, settings, seeding, restart), k, stiffness);
           },
           expectation: pass,
           maximise: (stats, params) =>

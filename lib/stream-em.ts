@@ -71,9 +71,22 @@ export async function statisticsPass(
   settings: PassSettings,
   request: (chunk: StreamChunk) => NativeStatisticsRequest,
 ): Promise<Statistics> {
+  return tasksPass(source, settings, (chunk) =>
+    native().mixtureStatisticsAsync(chunk.data, chunk.n, chunk.d, {
+      ...request(chunk),
+      ...(chunk.weights ? { sampleWeight: chunk.weights } : {}),
+    }),
+  );
+}
+
+/** The statistics task of one chunk (its weights included). */
+export type ChunkTask = (chunk: StreamChunk) => NativeTask<NativeStatisticsSummary>;
+
+/** {@link statisticsPass} with any family's native statistics task per chunk. */
+export async function tasksPass(source: StreamSource, settings: PassSettings, start: ChunkTask): Promise<Statistics> {
   for (;;) {
     try {
-      return await onePass(source, settings, request);
+      return await onePass(source, settings, start);
     } catch (err) {
       if (!(err instanceof WeightedStreamFound)) throw err;
       settings.weighted = true;
@@ -81,11 +94,7 @@ export async function statisticsPass(
   }
 }
 
-async function onePass(
-  source: StreamSource,
-  settings: PassSettings,
-  request: (chunk: StreamChunk) => NativeStatisticsRequest,
-): Promise<Statistics> {
+async function onePass(source: StreamSource, settings: PassSettings, start: ChunkTask): Promise<Statistics> {
   const addon = native();
   const signal = settings.signal;
   let total: NativeStatisticsSummary | undefined;
@@ -109,10 +118,7 @@ async function onePass(
       // The chunk before this one must be done before its buffer is refilled (two chunks on).
       await settle();
       checkAborted(signal);
-      pending = addon.mixtureStatisticsAsync(chunk.data, chunk.n, chunk.d, {
-        ...request(chunk),
-        ...(chunk.weights ? { sampleWeight: chunk.weights } : {}),
-      });
+      pending = start(chunk);
     }
     await settle();
   } catch (err) {
@@ -225,6 +231,36 @@ async function reservoirOnce(
     d,
     weights: weights?.subarray(0, n),
   };
+}
+
+/** What a streamed fit's default start is seeded with. */
+export interface StreamSeeding {
+  readonly what: string;
+  /** The option K is named by in messages ('nComponents', 'nClusters'). */
+  readonly kName: string;
+  readonly k: number;
+  readonly seed: number;
+  readonly init: 'k-means++' | 'random';
+  readonly threads: number;
+  readonly sampleRows: number;
+}
+
+/**
+ * A restart's starting centres ([k, d]) as a fit would seed them, picked from a seeded uniform
+ * sample of the stream (one pass): the same centres for any batching.
+ */
+export async function seedFromStream(source: StreamSource, settings: PassSettings, s: StreamSeeding, restart: number): Promise<Float64Array> {
+  const sample = await reservoirPass(source, settings, s.sampleRows, s.seed, restart);
+  const rows = settings.rows ?? sample.n;
+  if (rows < s.k) throw tooFewRows(s.what, rows, s.k, s.kName);
+  return native().seedCentres(sample.data, sample.n, sample.d, {
+    k: s.k,
+    seed: s.seed,
+    restart,
+    init: s.init,
+    threads: s.threads,
+    ...(sample.weights ? { sampleWeight: sample.weights } : {}),
+  });
 }
 
 /** One EM variant over a stream: the same roles as native/core/em.h's EmVariant. */
