@@ -12,7 +12,16 @@
 namespace gaussmix {
 namespace {
 
-using kmeans::squaredDistance;
+// ‖x − c‖² with kmeans_rows.h's fixed order: unrolled for kD <= 4 features (kD = 0: any d).
+// The rows' distances are a function of the two rows only, whatever their alignment.
+template <int kD>
+inline double rowDistance(const double* x, const double* c, Index d) {
+  if constexpr (kD > 0) {
+    return kmeans::smallDistance<kD>(x, c);
+  } else {
+    return kmeans::squaredDistance(x, c, d);
+  }
+}
 
 // The index whose cumulative mass first reaches target (numpy.searchsorted, side 'left'),
 // walking whole blocks by their precomputed sums first. mass(i) is the mass of row i.
@@ -61,18 +70,22 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
   std::vector<double> blockMass(static_cast<size_t>(blocks));
   std::vector<Index> chosen;
 
+  const Index d = data.d;
   // Distances to a new centre; closest = min(closest, d) and the block masses w·closest.
   auto absorb = [&](Index index, bool first) {
-    const RowVector c = ConstRowMap(data.x + index * data.d, 1, data.d);
-    pool.forEach(blocks, [&](Index b, unsigned) {
-      const Index begin = data.blockBegin(b);
-      double mass = 0.0;
-      for (Index i = begin; i < begin + data.blockSize(b); ++i) {
-        const double d2 = squaredDistance(data, i, c);
-        closest[i] = first ? d2 : std::min(closest[i], d2);
-        mass += data.weight(i) * closest[i];
-      }
-      blockMass[b] = mass;
+    const double* c = data.x + index * d;
+    kmeans::withFeatureCount(d, [&](auto size) {
+      constexpr int kD = decltype(size)::value;
+      pool.forEach(blocks, [&](Index b, unsigned) {
+        const Index begin = data.blockBegin(b);
+        double mass = 0.0;
+        for (Index i = begin; i < begin + data.blockSize(b); ++i) {
+          const double d2 = rowDistance<kD>(data.x + i * d, c, d);
+          closest[i] = first ? d2 : std::min(closest[i], d2);
+          mass += data.weight(i) * closest[i];
+        }
+        blockMass[b] = mass;
+      });
     });
     chosen.push_back(index);
   };
@@ -103,16 +116,21 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
       candidates[t] = searchMass(
           data, blockMass, [&](Index i) { return data.weight(i) * closest[i]; }, target);
     }
-    // The potential Σ w·min(closest, d(x, candidate)) of each candidate, per block.
-    pool.forEach(blocks, [&](Index b, unsigned) {
-      for (int t = 0; t < trials; ++t) {
-        const RowVector x = ConstRowMap(data.x + candidates[t] * data.d, 1, data.d);
-        double pot = 0.0;
+    // The potential Σ w·min(closest, d(x, candidate)) of each candidate, per block: each row
+    // read once for all the candidates, each candidate's sum in row order.
+    kmeans::withFeatureCount(d, [&](auto size) {
+      constexpr int kD = decltype(size)::value;
+      pool.forEach(blocks, [&](Index b, unsigned) {
+        double* pot = candidatePot.data() + b * trials;
+        std::fill_n(pot, trials, 0.0);
         for (Index i = data.blockBegin(b); i < data.blockBegin(b) + data.blockSize(b); ++i) {
-          pot += data.weight(i) * std::min(closest[i], squaredDistance(data, i, x));
+          const double* x = data.x + i * d;
+          const double w = data.weight(i);
+          for (int t = 0; t < trials; ++t) {
+            pot[t] += w * std::min(closest[i], rowDistance<kD>(x, data.x + candidates[t] * d, d));
+          }
         }
-        candidatePot[b * trials + t] = pot;
-      }
+      });
     });
     int best = 0;
     double bestPot = std::numeric_limits<double>::infinity();
