@@ -8,6 +8,7 @@
 #include "kmeans_pass.h"
 #include "memory.h"
 #include "statistics.h"
+#include "statistics_bytes.h"
 
 namespace gaussmix {
 
@@ -232,36 +233,12 @@ KMeansMoments kmeansMoments(const Data& data, const RowVector& shift, ThreadPool
 // Moments: D f64 shift, the exact sums.
 namespace {
 
-constexpr char kMagic[4] = {'G', 'M', 'X', 'S'};
-constexpr std::uint16_t kVersion = 1;
+using namespace statistics_bytes;
+
 constexpr std::uint8_t kKMeansFamily = 2;
 constexpr std::uint8_t kMomentsFamily = 3;
 constexpr std::size_t kHeaderBytes = 4 + 2 + 1 + 1 + 4 + 4 + 4 + 8 + 8;
-// No model of more than 2^31 − 1 values: anything larger is a hostile header.
-constexpr std::uint64_t kMaxValues = (std::uint64_t{1} << 31) - 1;
 constexpr std::size_t kFarRowBytes = 8 + 8 + 4 + 8;
-
-template <class T>
-void put(std::vector<std::uint8_t>& out, T v) {
-  for (std::size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-void putDouble(std::vector<std::uint8_t>& out, double v) {
-  std::uint64_t bits;
-  std::memcpy(&bits, &v, 8);
-  put(out, bits);
-}
-template <class T>
-T get(const std::uint8_t* p) {
-  T v = 0;
-  for (std::size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(static_cast<T>(p[i]) << (8 * i));
-  return v;
-}
-double getDouble(const std::uint8_t* p) {
-  const std::uint64_t bits = get<std::uint64_t>(p);
-  double v;
-  std::memcpy(&v, &bits, 8);
-  return v;
-}
 
 [[noreturn]] void malformed(const std::string& what) {
   throw invalidArgument("not valid gaussmix K-means statistics: " + what);
