@@ -16,7 +16,8 @@ export const cacheDir = join(dirname(fileURLToPath(import.meta.url)), '.cache');
 /** Bump when the generator changes, so stale caches are not reused. */
 const GENERATOR_VERSION = 2;
 
-function mulberry32(seed) {
+/** A small seeded generator of uniform doubles in [0, 1). */
+export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -27,7 +28,8 @@ function mulberry32(seed) {
   };
 }
 
-function normals(rand) {
+/** Standard normal draws (Box–Muller) from a uniform generator. */
+export function normals(rand) {
   return () => {
     let u = 0;
     while (u === 0) u = rand();

@@ -13,7 +13,7 @@ import {
   type CentroidOptionsJSON,
   type ResolvedCentroidOptions,
 } from './centroids.js';
-import { allocate } from './errors.js';
+import { allocate, describe, invalidType, invalidValue, translateNativeError } from './errors.js';
 import {
   Estimator,
   freezeNDArray,
@@ -35,7 +35,12 @@ import {
 } from './native.js';
 import { compensatedSum } from './numeric.js';
 import { fromStandard, type ScalingJSON } from './scaling.js';
-import { readOptionsObject, readSampleWeight } from './options.js';
+import { randomSeed, readOptionsObject, readSampleWeight, resolveThreads } from './options.js';
+import { kmeansStatisticsPass, maximiseKMeans, runStreamLloyd, streamTolerance } from './kmeans-stream.js';
+import type { StatisticsOptions } from './mixture-estimator.js';
+import { KMeansStatistics, wrapStatistics } from './statistics.js';
+import type { PassSettings, StreamSource } from './stream.js';
+import { checkSource, readStreamOptions, seedFromStream, type StreamFitOptions } from './stream-em.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
 import type { WarningsOption } from './warnings.js';
@@ -156,6 +161,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
 
   /**
    * The cluster of each training sample, Int32Array [N] (a copy): its nearest final centre.
+   * Empty after `fitStream` or `maximise`, which hold no training rows (`predict` gives them).
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get labels(): Int32Array {
@@ -218,6 +224,128 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
       nIter: fit.nIter,
       converged: fit.converged,
       ...(r.scaling ? { scaling: r.scaling } : {}),
+    });
+  }
+
+  // ------------------------------------------------------------- statistics and streamed fits
+
+  /**
+   * The sufficient statistics of one assignment step over X's rows under the current centres
+   * (the fitted ones, or those a fit with `maxIter: 1` reached): each row labelled with its
+   * nearest centre, then per cluster Σw and Σw·x, the inertia (`objective` is −inertia) and the
+   * rows farthest from their centres. What {@link KMeans.maximise} needs, and what streamed and
+   * distributed fits sum chunk by chunk: statistics of chunks of rows that start at multiples
+   * of `BLOCK_ROWS`, merged in row order, equal those of all the rows bit for bit.
+   * @param options - `sampleWeight`: raw weights of X's rows (all zero allowed).
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting (before any argument error);
+   *   code `ERR_GAUSSMIX_ILL_CONDITIONED` when a squared distance overflows.
+   * @throws TypeError / RangeError - bad X, D different from the fitted model, bad weights.
+   */
+  statistics(X: DataInput, options?: StatisticsOptions): KMeansStatistics {
+    const { X: m, s } = this.input(X, 'statistics()');
+    const o = options === undefined ? {} : (readOptionsObject(options, 'statistics options', ['sampleWeight']) as StatisticsOptions);
+    const sampleWeight = o.sampleWeight === undefined ? undefined : readSampleWeight(o.sampleWeight, m.n, 'sampleWeight', true);
+    try {
+      const summary = native().kmeansStatisticsSync(m.data, m.n, m.d, {
+        k: this.nClusters,
+        centres: s.clusterCenters,
+        threads: resolveThreads(this.threadCount, m.n * this.nClusters * m.d),
+        ...(sampleWeight ? { sampleWeight } : {}),
+      });
+      return wrapStatistics(summary) as KMeansStatistics;
+    } catch (err) {
+      throw translateNativeError(err);
+    }
+  }
+
+  /**
+   * The update (M-step) from statistics: cₖ = Σw·x / Σw over the rows labelled k, an empty
+   * cluster re-seeded at the farthest row (scikit-learn's rule), from the centres the
+   * statistics were taken under. `inertia` becomes the statistics' (to those centres),
+   * `labels` empty, `nIter` grows by one and `converged` is whether the centres stayed put.
+   * @throws TypeError - not a KMeans's statistics.
+   * @throws RangeError - statistics of another K or D, or of total weight 0.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting; `ERR_GAUSSMIX_BUSY` while a
+   *   fit of this instance runs.
+   */
+  maximise(stats: KMeansStatistics): this {
+    const s = this.fitted('maximise()');
+    if (!(stats instanceof KMeansStatistics)) {
+      throw invalidType(`Expected the statistics of a KMeans for stats but received ${describe(stats)}`);
+    }
+    if (stats.nComponents !== this.nClusters || stats.nFeatures !== s.d) {
+      throw invalidValue(
+        `stats have ${stats.nComponents} clusters and ${stats.nFeatures} features, but this KMeans has ` +
+          `${this.nClusters} and ${s.d}`,
+      );
+    }
+    if (!(stats.totalWeight > 0)) throw invalidValue('stats weigh nothing: their rows have total weight 0');
+    const step = maximiseKMeans(stats);
+    this.replaceState(
+      Object.freeze({
+        d: s.d,
+        clusterCenters: step.centers,
+        labels: new Uint8Array(0),
+        weights: shareOf(step.clusterWeights),
+        inertia: stats.inertia,
+        nIter: s.nIter + 1,
+        converged: step.unchanged,
+        // (A standardising model's statistics are in its standardised units: it keeps them.)
+        ...(s.scaling ? { scaling: s.scaling } : {}),
+      }),
+    );
+    return this;
+  }
+
+  /**
+   * Fits the model to a stream of rows (see {@link GaussianMixture.fitStream}): one pass per
+   * Lloyd iteration (and one for tol's scale when tol > 0, one more for the final inertia),
+   * bit-identical to `fit` on all the rows from the same explicit `init` centres, for any
+   * batching and thread count. Without explicit centres, the seeding (`init`) picks from a
+   * seeded uniform sample of `initSampleRows` rows drawn in one pass. `labels` are empty (no
+   * training rows are held).
+   * @throws (rejects) TypeError / RangeError / AbortError / Error - as `GaussianMixture.fitStream`.
+   */
+  async fitStream(source: StreamSource, options?: StreamFitOptions): Promise<this> {
+    const what = 'KMeans.fitStream';
+    checkSource(source, what);
+    const o = this.#options;
+    const k = o.nClusters;
+    const so = readStreamOptions(options, `${what} options`, k);
+    if (o.standardize) {
+      throw invalidValue(`${what}: standardize is not supported on streams yet; standardise the batches before the fit`);
+    }
+    const given = typeof o.init === 'string' ? undefined : o.init;
+    return this.exclusive(so.signal, async () => {
+      const settings: PassSettings = { what, d: given?.d, weighted: false, rows: undefined, signal: so.signal };
+      const threads = resolveThreads(o.threads);
+      const seed = o.seed ?? randomSeed();
+      const init = o.init === 'random' ? 'random' : 'k-means++';
+      const seeding = { what, kName: 'nClusters', k, seed, init, threads, sampleRows: so.initSampleRows } as const;
+      const threshold = await streamTolerance(source, settings, o.tol, threads);
+      const result = await runStreamLloyd(
+        {
+          k,
+          nInit: given ? 1 : o.nInit,
+          maxIter: o.maxIter,
+          threshold,
+          initialise: async (restart) => {
+            if (given) return given.data;
+            return seedFromStream(source, settings, seeding, restart);
+          },
+          pass: (centres) => kmeansStatisticsPass(source, settings, centres, k, threads),
+        },
+        so,
+      );
+      return Object.freeze({
+        d: settings.d as number,
+        clusterCenters: result.centres,
+        labels: new Uint8Array(0),
+        weights: shareOf(result.clusterWeights),
+        inertia: result.inertia,
+        nIter: result.nIter,
+        converged: result.converged,
+      });
     });
   }
 

@@ -212,13 +212,19 @@ export type RawFitAsync<O, R> = (
 /** The addon's exports: NativeAddon with the raw asynchronous entries. */
 type RawAddon = Omit<
   NativeAddon,
-  'fitMixtureAsync' | 'fitBayesianAsync' | 'fitKMeansAsync' | 'fitSoftKMeansAsync' | 'mixtureStatisticsAsync'
+  | 'fitMixtureAsync'
+  | 'fitBayesianAsync'
+  | 'fitKMeansAsync'
+  | 'fitSoftKMeansAsync'
+  | 'mixtureStatisticsAsync'
+  | 'kmeansStatisticsAsync'
 > & {
   fitMixtureAsync: RawFitAsync<NativeMixtureOptions, NativeMixtureFit>;
   fitBayesianAsync: RawFitAsync<NativeBayesianOptions, NativeBayesianFit>;
   fitKMeansAsync: RawFitAsync<NativeKMeansOptions, NativeKMeansFit>;
   fitSoftKMeansAsync: RawFitAsync<NativeSoftKMeansOptions, NativeSoftKMeansFit>;
   mixtureStatisticsAsync: RawFitAsync<NativeStatisticsRequest, NativeStatisticsSummary>;
+  kmeansStatisticsAsync: RawFitAsync<NativeKMeansStatisticsOptions, NativeKMeansStatistics>;
   /** Cancels the asynchronous fit with this id, if it is still running. */
   cancelFit(id: number): void;
 };
@@ -247,6 +253,7 @@ function wrap(raw: RawAddon): NativeAddon {
     fitKMeansAsync: asTask(raw.fitKMeansAsync.bind(raw), cancelFit),
     fitSoftKMeansAsync: asTask(raw.fitSoftKMeansAsync.bind(raw), cancelFit),
     mixtureStatisticsAsync: asTask(raw.mixtureStatisticsAsync.bind(raw), cancelFit),
+    kmeansStatisticsAsync: asTask(raw.kmeansStatisticsAsync.bind(raw), cancelFit),
   };
 }
 
@@ -397,6 +404,39 @@ export interface NativeAddon {
     threads: number,
     outputs: { labels?: Int32Array; distances?: Float64Array },
   ): void;
+
+  /**
+   * K-means' statistics (core/kmeans_statistics.h) of X's rows under centers: every row
+   * labelled with its nearest centre; the bytes are canonical (statistics of chunks that start
+   * at multiples of BLOCK_ROWS, merged in order, give the bytes of the whole).
+   */
+  kmeansStatisticsSync(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: NativeKMeansStatisticsOptions,
+  ): NativeKMeansStatistics;
+  kmeansStatisticsAsync(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: NativeKMeansStatisticsOptions,
+  ): NativeTask<NativeKMeansStatistics>;
+  /** The summary of valid statistics bytes (throws ERR_GAUSSMIX_INVALID_ARGUMENT otherwise). */
+  kmeansStatisticsRead(bytes: Uint8Array): Omit<NativeKMeansStatistics, 'bytes'>;
+  /** later's rows after earlier's: the merged statistics. */
+  kmeansStatisticsMerge(earlier: Uint8Array, later: Uint8Array): NativeKMeansStatistics;
+  /** The update (M-step) from statistics. */
+  kmeansMaximise(bytes: Uint8Array): NativeKMeansStep;
+  /** tol's scale over X's rows: moments about shift (the first row of all the rows). */
+  kmeansMoments(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: { shift: Float64Array; threads: number },
+  ): NativeKMeansMoments;
+  kmeansMomentsRead(bytes: Uint8Array): Omit<NativeKMeansMoments, 'bytes'>;
+  kmeansMomentsMerge(earlier: Uint8Array, later: Uint8Array): NativeKMeansMoments;
 
   /**
    * Sets the process-wide cap on the native compute threads (every fit, synchronous or not, in
@@ -554,6 +594,58 @@ export interface NativeKMeansFit {
   inertia: number;
   nIter: number;
   converged: boolean;
+}
+
+export interface NativeKMeansStatisticsOptions {
+  k: number;
+  /** [K, D] the centres the rows are labelled under */
+  centres: Float64Array;
+  threads: number;
+  sampleWeight?: Float64Array;
+}
+
+export interface NativeKMeansStatistics {
+  /** The canonical encoding (format version, K, D, the centres, rows, exact sums, far rows). */
+  bytes: Uint8Array;
+  family: 'kmeans';
+  k: number;
+  d: number;
+  rows: number;
+  /** −inertia */
+  objective: number;
+  /** Σ w‖x − c_label‖² */
+  inertia: number;
+  /** [K] Σ w per cluster */
+  weights: Float64Array;
+  /** Σ w: the clusters' sums added in cluster order */
+  weight: number;
+}
+
+/**
+ * The update from statistics: centers = Σw·x / Σw per cluster (an empty cluster takes the
+ * farthest row, scikit-learn's rule). A run has converged when `unchanged` (the labels then
+ * belong to the centres) or `shift` <= tol × meanVariance.
+ */
+export interface NativeKMeansStep {
+  /** [K, D] */
+  centers: Float64Array;
+  /** [K] Σ w per cluster of the statistics (before any relocation) */
+  clusterWeights: Float64Array;
+  /** Σ_k ‖new c_k − old c_k‖² */
+  shift: number;
+  /** the new centres are bitwise the old ones */
+  unchanged: boolean;
+  /** empty clusters that took a row */
+  relocated: number;
+}
+
+export interface NativeKMeansMoments {
+  bytes: Uint8Array;
+  family: 'kmeans-moments';
+  d: number;
+  rows: number;
+  /** the mean over features of the unweighted population variance: tol's scale */
+  meanVariance: number;
 }
 
 /** MacKay's soft K-means, resolved options. */

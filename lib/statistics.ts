@@ -161,8 +161,17 @@ export class MixtureStatistics extends Statistics {
   }
 }
 
-/** Statistics of a KMeans assignment step: per-cluster Σw and Σw·x, and the inertia. */
-export class KMeansStatistics extends Statistics {}
+/**
+ * Statistics of a KMeans assignment step: every row labelled with its nearest centre, then
+ * per cluster Σw and Σw·x, the inertia, and the farthest rows (for empty clusters), under the
+ * centres they carry.
+ */
+export class KMeansStatistics extends Statistics {
+  /** Σ wₙ‖xₙ − c_(labelₙ)‖² over the rows, to the centres the statistics were taken under. */
+  get inertia(): number {
+    return -this.objective;
+  }
+}
 
 /** @internal The statistics object for a native summary with its bytes. */
 export function wrapStatistics(summary: NativeStatisticsSummary): Statistics {

@@ -14,6 +14,7 @@ import {
   invalidType,
 } from './errors.js';
 import { functionOption, integerOption, readOptionsObject, signalOption } from './options.js';
+import { reservoirPass } from './reservoir.js';
 import { Statistics, wrapStatistics } from './statistics.js';
 import { passWeightedOnce, streamChunks, type PassSettings, type StreamChunk, type StreamSource } from './stream.js';
 import type { IterationInfo } from './types.js';
@@ -71,14 +72,23 @@ export function statisticsPass(
   settings: PassSettings,
   request: (chunk: StreamChunk) => NativeStatisticsRequest,
 ): Promise<Statistics> {
-  return passWeightedOnce(settings, () => onePass(source, settings, request));
+  return tasksPass(source, settings, (chunk) =>
+    native().mixtureStatisticsAsync(chunk.data, chunk.n, chunk.d, {
+      ...request(chunk),
+      ...(chunk.weights ? { sampleWeight: chunk.weights } : {}),
+    }),
+  );
 }
 
-async function onePass(
-  source: StreamSource,
-  settings: PassSettings,
-  request: (chunk: StreamChunk) => NativeStatisticsRequest,
-): Promise<Statistics> {
+/** The statistics task of one chunk (its weights included). */
+export type ChunkTask = (chunk: StreamChunk) => NativeTask<NativeStatisticsSummary>;
+
+/** {@link statisticsPass} with any family's native statistics task per chunk (K-means' too). */
+export function tasksPass(source: StreamSource, settings: PassSettings, start: ChunkTask): Promise<Statistics> {
+  return passWeightedOnce(settings, () => onePass(source, settings, start));
+}
+
+async function onePass(source: StreamSource, settings: PassSettings, start: ChunkTask): Promise<Statistics> {
   const addon = native();
   const signal = settings.signal;
   let total: NativeStatisticsSummary | undefined;
@@ -102,10 +112,7 @@ async function onePass(
       // The chunk before this one must be done before its buffer is refilled (two chunks on).
       await settle();
       checkAborted(signal);
-      pending = addon.mixtureStatisticsAsync(chunk.data, chunk.n, chunk.d, {
-        ...request(chunk),
-        ...(chunk.weights ? { sampleWeight: chunk.weights } : {}),
-      });
+      pending = start(chunk);
     }
     await settle();
   } catch (err) {
@@ -118,6 +125,36 @@ async function onePass(
     signal?.removeEventListener('abort', onAbort);
   }
   return wrapStatistics(total as NativeStatisticsSummary);
+}
+
+/** What a streamed fit's default start is seeded with. */
+export interface StreamSeeding {
+  readonly what: string;
+  /** The option K is named by in messages ('nComponents', 'nClusters'). */
+  readonly kName: string;
+  readonly k: number;
+  readonly seed: number;
+  readonly init: 'k-means++' | 'random';
+  readonly threads: number;
+  readonly sampleRows: number;
+}
+
+/**
+ * A restart's starting centres ([k, d]) as a fit would seed them, picked from a seeded uniform
+ * sample of the stream (one pass): the same centres for any batching.
+ */
+export async function seedFromStream(source: StreamSource, settings: PassSettings, s: StreamSeeding, restart: number): Promise<Float64Array> {
+  const sample = await reservoirPass(source, settings, s.sampleRows, s.seed, restart);
+  const rows = settings.rows ?? sample.n;
+  if (rows < s.k) throw tooFewRows(s.what, rows, s.k, s.kName);
+  return native().seedCentres(sample.data, sample.n, sample.d, {
+    k: s.k,
+    seed: s.seed,
+    restart,
+    init: s.init,
+    threads: s.threads,
+    ...(sample.weights ? { sampleWeight: sample.weights } : {}),
+  });
 }
 
 /** One EM variant over a stream: the same roles as native/core/em.h's EmVariant. */

@@ -530,14 +530,15 @@ describe('the entry points', () => {
 
   it("a model from require('gaussmix') fits through import('gaussmix/distributed') (the two builds in one process)", () => {
     // (Rows of two separated clouds, a start that keeps both components alive: the old rows
-    // were nearly collinear, a fit decided by its last bits. A seed: with only weights and means
-    // given, the starting covariances come from a k-means run, random without one.)
+    // were nearly collinear, a fit decided by its last bits. Every starting parameter given: with
+    // only weights and means, the covariances' start would come from k-means, on every row in
+    // memory but on a reservoir sample of the shards.)
     const r = node([
       '-e',
       `const { GaussianMixture } = require('gaussmix');
        const connection = { host: '127.0.0.1', port: ${connection.port} };
        const X = Float64Array.from({ length: 8192 * 2 }, (_, i) => { const s = Math.sin(i * 12.9898) * 43758.5453; return (s - Math.floor(s)) * 10 + (i % 4 < 2 ? 0 : 6); });
-       const options = { nComponents: 2, seed: 5, maxIter: 3, tol: 0, weightsInit: [0.5, 0.5], meansInit: [[3, 6], [7, 10]], warnings: 'silent' };
+       const options = { nComponents: 2, maxIter: 3, tol: 0, weightsInit: [0.5, 0.5], meansInit: [[3, 6], [7, 10]], covariancesInit: [[[6, 0], [0, 6]], [[6, 0], [0, 6]]], warnings: 'silent' };
        import('gaussmix/distributed').then(async ({ startWorker, fitDistributed }) => {
          const worker = await startWorker({ connection, queue: 'dual', threads: 1,
            loadShard: ({ i }) => ({ data: X.subarray(i * 8192, (i + 1) * 8192), shape: [4096, 2] }) });

@@ -106,20 +106,15 @@ export class ShardPasses implements RowPasses {
     }
     const wrong = (what: string): Error => this.#error(i, `sent the wrong statistics: ${what}`);
     if (!(stats instanceof MixtureStatistics)) throw wrong(`${stats.family} statistics for a mixture's pass`);
-    // A start's pass names k and the type (with a scatter when about is given); an E-step's,
-    // its parameters (weights: K, or K + 1 with a noise component).
-    const expected =
-      request.kind === 'assign' || request.kind === 'responsibilities'
-        ? { k: request.k, type: request.covarianceType, soft: request.about === undefined }
-        : {
-            k: request.params.weights.length - (request.params.hypervolume === undefined ? 0 : 1),
-            type: request.kind === 'soft' ? 'spherical' : request.params.covarianceType,
-            soft: request.kind === 'soft',
-          };
-    const { k, type, soft } = expected;
+    // Passes by labels or given responsibilities name K and the type; the others carry parameters
+    // (weights: K, or K + 1 with a noise component).
+    const given = request.kind === 'assign' || request.kind === 'responsibilities';
+    const k = given ? request.k : request.params.weights.length - (request.params.hypervolume === undefined ? 0 : 1);
     if (stats.nComponents !== k) throw wrong(`${stats.nComponents} components instead of ${k}`);
     if (stats.nFeatures !== shape.d) throw wrong(`${stats.nFeatures} features instead of ${shape.d}`);
+    const type = given ? request.covarianceType : request.kind === 'soft' ? 'spherical' : request.params.covarianceType;
     if (stats.covarianceType !== type) throw wrong(`covariance type '${stats.covarianceType}' instead of '${type}'`);
+    const soft = request.kind === 'soft' || (given && request.about === undefined);
     if (stats.soft !== soft) throw wrong(soft ? 'with a scatter where none was asked' : 'without the scatter asked for');
     if (stats.rows !== shape.counts[i]) throw wrong(`${stats.rows} rows instead of the shard's ${shape.counts[i]}`);
     return stats;

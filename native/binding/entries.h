@@ -31,6 +31,14 @@ Napi::Value FitKMeansAsync(const Napi::CallbackInfo& info);
 Napi::Value FitSoftKMeansSync(const Napi::CallbackInfo& info);
 Napi::Value FitSoftKMeansAsync(const Napi::CallbackInfo& info);
 Napi::Value KMeansAssign(const Napi::CallbackInfo& info);
+Napi::Value KMeansStatisticsSync(const Napi::CallbackInfo& info);
+Napi::Value KMeansStatisticsAsync(const Napi::CallbackInfo& info);
+Napi::Value KMeansStatisticsRead(const Napi::CallbackInfo& info);
+Napi::Value KMeansStatisticsMerge(const Napi::CallbackInfo& info);
+Napi::Value KMeansMaximise(const Napi::CallbackInfo& info);
+Napi::Value KMeansMomentsEntry(const Napi::CallbackInfo& info);
+Napi::Value KMeansMomentsRead(const Napi::CallbackInfo& info);
+Napi::Value KMeansMomentsMerge(const Napi::CallbackInfo& info);
 Napi::Value CompatLloyd(const Napi::CallbackInfo& info);
 
 Napi::Value FitMiniBatchKMeansSync(const Napi::CallbackInfo& info);

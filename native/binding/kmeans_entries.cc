@@ -1,8 +1,12 @@
-// KMeans (Lloyd) and SoftKMeans, and nearest-centre assignment / distances.
+// KMeans (Lloyd) and SoftKMeans, nearest-centre assignment / distances, and K-means'
+// statistics (core/kmeans_statistics.h) as canonical bytes the JavaScript side owns.
 #include "entries.h"
 
 #include "convert.h"
+#include <cstring>
+
 #include "core/kmeans.h"
+#include "core/kmeans_statistics.h"
 #include "core/soft_kmeans.h"
 #include "errors.h"
 #include "fit_entry.h"
@@ -97,7 +101,170 @@ Napi::Value softFitToJs(Napi::Env env, const MixtureFit& fit) {
   return out;
 }
 
+// ------------------------------------------------------------------------------ statistics
+
+struct KMeansStatisticsRequest {
+  Data data;
+  RowMatrix centres;
+  unsigned threads = 1;
+};
+
+KMeansStatisticsRequest makeStatisticsRequest(const Napi::CallbackInfo& info) {
+  KMeansStatisticsRequest r;
+  r.data = dataArgument(info);
+  const Napi::Object options = optionsArgument(info);
+  const Index k = countArgument(options.Get("k"), "k");
+  if (k < 1) throw invalidArgument("k must be at least 1");
+  r.centres = ConstRowMap(float64Data(options.Get("centres"), static_cast<size_t>(k * r.data.d),
+                                      "centres"),
+                          k, r.data.d);
+  r.threads = threadsArgument(options.Get("threads"));
+  return r;
+}
+
+KMeansStatistics runStatistics(const KMeansStatisticsRequest& r, const Control& control) {
+  ThreadPool pool(threadsFor(r.data.blocks(), r.threads), control.cancel);
+  return kmeansStatistics(r.data, r.centres, pool);
+}
+
+Napi::Uint8Array bytesToJs(Napi::Env env, const std::vector<std::uint8_t>& bytes) {
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, bytes.size());
+  std::memcpy(out.Data(), bytes.data(), bytes.size());
+  return out;
+}
+
+// { bytes?, family: 'kmeans', k, d, rows, objective (−inertia), inertia, weights, weight }.
+Napi::Object kmeansSummaryToJs(Napi::Env env, const KMeansStatistics& st, bool withBytes) {
+  Napi::Object out = Napi::Object::New(env);
+  if (withBytes) out.Set("bytes", bytesToJs(env, st.serialise()));
+  out.Set("family", "kmeans");
+  out.Set("k", Napi::Number::New(env, static_cast<double>(st.k)));
+  out.Set("d", Napi::Number::New(env, static_cast<double>(st.d)));
+  out.Set("rows", Napi::Number::New(env, static_cast<double>(st.rows)));
+  const double inertia = st.inertia();
+  out.Set("objective", Napi::Number::New(env, -inertia));
+  out.Set("inertia", Napi::Number::New(env, inertia));
+  std::vector<double> weights(static_cast<size_t>(st.k));
+  for (Index c = 0; c < st.k; ++c) {
+    weights[c] = st.sums.rounded(KMeansLayout::cluster(st.d, c));
+  }
+  out.Set("weights", toFloat64Array(env, weights.data(), weights.size()));
+  out.Set("weight", Napi::Number::New(env, st.totalWeight()));
+  return out;
+}
+
+Napi::Object kmeansStatisticsToJs(Napi::Env env, const KMeansStatistics& st) {
+  return kmeansSummaryToJs(env, st, true);
+}
+
+// The bytes of a Uint8Array argument (zero-copy view, alive as long as the argument).
+struct Bytes {
+  const std::uint8_t* data;
+  std::size_t size;
+};
+Bytes bytesArgument(const Napi::Value& value, const char* name) {
+  if (!value.IsTypedArray() ||
+      value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a Uint8Array");
+  }
+  const Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
+  return {bytes.Data(), bytes.ElementLength()};
+}
+
+KMeansStatistics kmeansStatisticsArgument(const Napi::Value& value, const char* name) {
+  const Bytes bytes = bytesArgument(value, name);
+  return KMeansStatistics::parse(bytes.data, bytes.size);
+}
+
+KMeansMoments kmeansMomentsArgument(const Napi::Value& value, const char* name) {
+  const Bytes bytes = bytesArgument(value, name);
+  return KMeansMoments::parse(bytes.data, bytes.size);
+}
+
+Napi::Object momentsToJs(Napi::Env env, const KMeansMoments& m, bool withBytes) {
+  Napi::Object out = Napi::Object::New(env);
+  if (withBytes) out.Set("bytes", bytesToJs(env, m.serialise()));
+  out.Set("family", "kmeans-moments");
+  out.Set("d", Napi::Number::New(env, static_cast<double>(m.d)));
+  out.Set("rows", Napi::Number::New(env, static_cast<double>(m.rows)));
+  out.Set("meanVariance", Napi::Number::New(env, m.meanVariance()));
+  return out;
+}
+
 }  // namespace
+
+// kmeansStatisticsSync(X, n, d, { k, centres, threads, sampleWeight? }) -> the summary with
+// bytes; kmeansStatisticsAsync(..., onIteration: undefined, done) the same off the JS thread.
+Napi::Value KMeansStatisticsSync(const Napi::CallbackInfo& info) {
+  return fitSync(info, makeStatisticsRequest, runStatistics, kmeansStatisticsToJs);
+}
+Napi::Value KMeansStatisticsAsync(const Napi::CallbackInfo& info) {
+  return fitAsync(info, makeStatisticsRequest, runStatistics, kmeansStatisticsToJs);
+}
+
+// kmeansStatisticsRead(bytes): the summary of valid statistics, without the bytes.
+Napi::Value KMeansStatisticsRead(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    return kmeansSummaryToJs(info.Env(), kmeansStatisticsArgument(info[0], "statistics"), false);
+  });
+}
+
+// kmeansStatisticsMerge(earlier, later): the summary (with bytes) of later's rows after
+// earlier's.
+Napi::Value KMeansStatisticsMerge(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    KMeansStatistics st = kmeansStatisticsArgument(info[0], "statistics");
+    st.merge(kmeansStatisticsArgument(info[1], "later"));
+    return kmeansSummaryToJs(info.Env(), st, true);
+  });
+}
+
+// kmeansMaximise(bytes) -> { centers, clusterWeights, shift, unchanged, relocated }: the update
+// from the statistics (see maximiseKMeans); a run has converged when unchanged or shift <=
+// tol × meanVariance.
+Napi::Value KMeansMaximise(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const KMeansStatistics st = kmeansStatisticsArgument(info[0], "statistics");
+    const KMeansStep step = maximiseKMeans(st);
+    const Napi::Env env = info.Env();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("centers", toFloat64Array(env, step.centres.data(),
+                                      static_cast<size_t>(step.centres.size())));
+    out.Set("clusterWeights",
+            toFloat64Array(env, step.weights.data(), static_cast<size_t>(step.weights.size())));
+    out.Set("shift", Napi::Number::New(env, step.shift));
+    out.Set("unchanged", Napi::Boolean::New(env, step.unchanged));
+    out.Set("relocated", Napi::Number::New(env, static_cast<double>(step.relocated)));
+    return out;
+  });
+}
+
+// kmeansMoments(X, n, d, { shift: Float64Array[d], threads }) -> { bytes, d, rows,
+// meanVariance }: tol's scale over these rows, about shift (a stream's first row).
+Napi::Value KMeansMomentsEntry(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    const Data data = dataArgument(info);
+    const Napi::Object options = optionsArgument(info);
+    const RowVector shift = ConstRowMap(
+        float64Data(options.Get("shift"), static_cast<size_t>(data.d), "shift"), 1, data.d);
+    ThreadPool pool(threadsFor(data.blocks(), threadsArgument(options.Get("threads"))), nullptr);
+    return momentsToJs(info.Env(), kmeansMoments(data, shift, pool), true);
+  });
+}
+
+// kmeansMomentsRead(bytes) / kmeansMomentsMerge(earlier, later): as for the statistics.
+Napi::Value KMeansMomentsRead(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    return momentsToJs(info.Env(), kmeansMomentsArgument(info[0], "moments"), false);
+  });
+}
+Napi::Value KMeansMomentsMerge(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    KMeansMoments m = kmeansMomentsArgument(info[0], "moments");
+    m.merge(kmeansMomentsArgument(info[1], "later"));
+    return momentsToJs(info.Env(), m, true);
+  });
+}
 
 Napi::Value FitKMeansSync(const Napi::CallbackInfo& info) {
   return fitSync(info, makeKMeansRequest, runKMeans, kmeansFitToJs);

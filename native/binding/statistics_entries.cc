@@ -8,6 +8,7 @@
 
 #include "convert.h"
 #include "core/kmeans.h"
+#include "core/kmeans_statistics.h"
 #include "core/mixture.h"
 #include "core/rng.h"
 #include "core/soft_kmeans.h"
@@ -118,6 +119,16 @@ Napi::Object summaryOfStatistics(Napi::Env env, const MixtureStatistics& st) {
   return summaryToJs(env, st);
 }
 
+// Whether a statistics argument holds K-means' bytes (core/kmeans_statistics.h): those are
+// read by the K-means entries, everything else by the mixtures'.
+bool isKMeansBytes(const Napi::Value& value) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    return false;
+  }
+  const Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
+  return isKMeansStatisticsBytes(bytes.Data(), bytes.ElementLength());
+}
+
 }  // namespace
 
 Napi::Value MixtureStatisticsSync(const Napi::CallbackInfo& info) {
@@ -130,6 +141,7 @@ Napi::Value MixtureStatisticsAsync(const Napi::CallbackInfo& info) {
 
 // statisticsRead(bytes): the summary of valid statistics (a RangeError-kind error otherwise).
 Napi::Value StatisticsRead(const Napi::CallbackInfo& info) {
+  if (isKMeansBytes(info[0])) return KMeansStatisticsRead(info);
   return guarded(info.Env(), [&]() -> Napi::Value {
     const MixtureStatistics st = statisticsArgument(info[0], "statistics");
     Napi::Object out = summaryToJs(info.Env(), st);
@@ -140,6 +152,7 @@ Napi::Value StatisticsRead(const Napi::CallbackInfo& info) {
 
 // statisticsMerge(earlier, later): the summary (with bytes) of later's rows after earlier's.
 Napi::Value StatisticsMerge(const Napi::CallbackInfo& info) {
+  if (isKMeansBytes(info[0])) return KMeansStatisticsMerge(info);
   return guarded(info.Env(), [&]() -> Napi::Value {
     MixtureStatistics st = statisticsArgument(info[0], "statistics");
     st.merge(statisticsArgument(info[1], "later"));

@@ -29,6 +29,8 @@ struct Control {
     if (cancelled()) throw aborted();
   }
   bool report(const IterationInfo& info) const { return !onIteration || onIteration(info); }
+  // Whether anyone reads the reports (a fit may then skip computing their objective).
+  bool listening() const { return static_cast<bool>(onIteration); }
 };
 
 }  // namespace gaussmix

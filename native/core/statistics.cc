@@ -5,6 +5,7 @@
 #include <string>
 
 #include "errors.h"
+#include "statistics_bytes.h"
 
 namespace gaussmix {
 
@@ -70,28 +71,10 @@ Moments roundedMoments(const MixtureStatistics& st) {
 //   K·D f64 centre   then the exact sums (exact_sum.h's encoding)
 namespace {
 
-constexpr char kMagic[4] = {'G', 'M', 'X', 'S'};
-constexpr std::uint16_t kVersion = 1;
+using namespace statistics_bytes;
+
 constexpr std::uint8_t kMixtureFamily = 1;
 constexpr std::size_t kHeaderBytes = 4 + 2 + 1 + 1 + 1 + 3 + 4 + 4 + 8 + 8;
-// No model of more than 2^31 − 1 values: anything larger is a hostile header.
-constexpr std::uint64_t kMaxValues = (std::uint64_t{1} << 31) - 1;
-
-template <class T>
-void put(std::vector<std::uint8_t>& out, T v) {
-  for (std::size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-void putDouble(std::vector<std::uint8_t>& out, double v) {
-  std::uint64_t bits;
-  std::memcpy(&bits, &v, 8);
-  put(out, bits);
-}
-template <class T>
-T get(const std::uint8_t* p) {
-  T v = 0;
-  for (std::size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(static_cast<T>(p[i]) << (8 * i));
-  return v;
-}
 
 [[noreturn]] void malformed(const std::string& what) {
   throw invalidArgument("not valid gaussmix statistics: " + what);

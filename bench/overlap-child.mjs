@@ -1,0 +1,45 @@
+// gaussmix's KMeans on one overlapping-cluster workload, in a child process of the section
+// "overlap" (bench/sections/overlap.mjs), from the built package (dist/), all cores:
+// - perIter: from the workload's fixed start, tol 0, maxIter `iters`: fit time / nIter; one more
+//   fit, untimed, records when every iteration's pass ended (onIteration), for the slowest pass;
+// - whole: default options (k-means++ seeding, tol 1e-4, maxIter 300, nInit 1), seed + fit.
+// The first fit of each kind is a warm-up and is not timed. Prints one JSON line.
+import { readFileSync } from 'node:fs';
+
+const pkg = await import('../dist/esm/index.js');
+const { native } = await import('../dist/esm/native.js');
+const job = JSON.parse(process.argv[2]);
+const { n, d, k } = job.spec;
+const X = { data: new Float64Array(readFileSync(job.file).buffer.slice(0)), shape: [n, d] };
+const start = { data: Float64Array.from(JSON.parse(readFileSync(job.startFile, 'utf8')).means.flat()), shape: [k, d] };
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+function timed(make) {
+  make(0).fitSync(X);
+  const out = [];
+  for (let r = 0; r < job.repeats; r++) {
+    const km = make(r + 1);
+    const t0 = now();
+    km.fitSync(X);
+    out.push({ ms: now() - t0, nIter: km.nIter, inertia: km.inertia });
+  }
+  return out;
+}
+
+const explicit = () => new pkg.KMeans({ nClusters: k, init: start, tol: 0, maxIter: job.iters, threads: 0, warnings: 'silent' });
+const perIter = timed(explicit);
+const whole = timed((r) => new pkg.KMeans({ nClusters: k, seed: job.seed + r, threads: 0, warnings: 'silent' }));
+
+// The passes of one fit: the time between consecutive onIteration calls (the first from the
+// fit's start, so it includes the fit's fixed costs).
+const passMs = [];
+let last = now();
+explicit().fitSync(X, {
+  onIteration: () => {
+    const t = now();
+    passMs.push(t - last);
+    last = t;
+  },
+});
+
+console.log(JSON.stringify({ api: 'gaussmix KMeans', simd: native().simd ?? 'unknown', perIter, whole, passMs }));

@@ -1,0 +1,126 @@
+// A bounded K-means pass over a chunk (see kmeans_bounds.h): a row is read only when its bounds
+// cannot keep its label; it is then measured against its own centre, against the centres that
+// could be nearer, or (near many, or unlabelled) with the chunk's other such rows against every
+// centre. The labels are those of a plain pass (docs/design.md, "Labels").
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "kmeans_bounds.h"
+#include "kmeans_nearest.h"
+
+namespace gaussmix::kmeans {
+
+// Which clusters gained or lost a row in a block.
+struct Changes {
+  std::vector<std::uint8_t> involved;  // K
+  bool any = false;
+
+  void reset(Index k) {
+    involved.assign(static_cast<size_t>(k), 0);
+    any = false;
+  }
+  void moved(std::int32_t from, std::int32_t to) {
+    if (from >= 0) involved[from] = 1;
+    involved[to] = 1;
+    any = true;
+  }
+};
+
+// Rows [begin, begin + rows) (global rows): labels, bounds and the clusters that changed.
+// overflowRow is set to the first row whose squared distance to its centre passed kSafeSquare.
+template <int kD>
+void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index begin, Index rows,
+                  ChunkScratch& s, std::int32_t* labels, Changes& changes, Index& overflowRow) {
+  const Index d = kD > 0 ? kD : data.d;
+  const double* drift = bounds.drift.data();
+  const double* maxOtherDrift = bounds.maxOtherDrift.data();
+  double* upper = bounds.upper.data() + begin;
+  double* lower = bounds.lower.data() + begin;
+  const double* centres = cs.c.data();
+  const double* x0 = data.x + begin * d;
+  const auto relabel = [&](Index i, std::int32_t b) {
+    const std::int32_t a = labels[begin + i];
+    if (b == a) return;
+    changes.moved(a, b);
+    labels[begin + i] = b;
+  };
+  // Rows whose bounds fail, in row order (their rows prefetched: they are scattered, and
+  // without it each waited on memory: 30% of k16's time).
+  s.which.clear();
+  for (Index i = 0; i < rows; ++i) {
+    const std::int32_t a = labels[begin + i];
+    if (a < 0) {
+      s.which.push_back(i);
+      continue;
+    }
+    const double u = upper[i] + drift[a];
+    const double l = lower[i] - maxOtherDrift[a];
+    upper[i] = u;
+    lower[i] = l;
+    if (!bounds.keeps(a, u, l)) {
+      s.which.push_back(i);
+      prefetchRow(x0 + i * d, d);
+    }
+  }
+  // Each measured against its own centre, then against the centres that could be nearer when
+  // they are few; the rest kept (in the first m places of s.which) for every centre.
+  Index m = 0;
+  for (const Index i : s.which) {
+    const double* x = x0 + i * d;
+    const std::int32_t a = labels[begin + i];
+    if (a >= 0) {
+      const double d2a = squaredDistance(x, centres + a * d, d);
+      upper[i] = std::sqrt(d2a);
+      if (d2a <= kSafeSquare) {
+        if (bounds.keeps(a, upper[i], lower[i])) continue;
+        if (bounds.fewNear(a, d2a)) {
+          double d2 = d2a;
+          const std::int32_t b = bounds.nearAssign(x, a, d2a, centres, d, d2, lower[i]);
+          upper[i] = std::sqrt(d2);
+          relabel(i, b);
+          continue;
+        }
+      }
+    }
+    s.which[m++] = i;
+  }
+  if (m == 0) return;
+  s.which.resize(static_cast<size_t>(m));
+  // Every centre: few features by measuring them all on the rows themselves, more by the
+  // product (on the rows minus the centres' mean).
+  const bool all = m == rows;
+  if constexpr (kD > 0) {
+    if (!all) {
+      s.gathered.resize(m, d);
+      for (Index r = 0; r < m; ++r) std::copy_n(x0 + s.which[r] * d, d, s.gathered.data() + r * d);
+    }
+    s.labels.resize(static_cast<size_t>(m));
+    s.d2.resize(static_cast<size_t>(m));
+    s.second.resize(static_cast<size_t>(m));
+    nearestSmall<kD, true>(all ? x0 : s.gathered.data(), m, cs, s.d2.data(), s.second.data(),
+                           s.labels.data());
+    s.lower.resize(static_cast<size_t>(m));
+    const double keep = 1.0 - cs.margin;
+    for (Index r = 0; r < m; ++r) s.lower[r] = std::sqrt(s.second[r]) * keep;
+  } else {
+    s.gathered.resize(m, d);
+    const double* o = cs.origin.data();
+    for (Index r = 0; r < m; ++r) {
+      row::difference(x0 + s.which[r] * d, o, d, s.gathered.data() + r * d);
+    }
+    nearestByProduct(s.gathered, [&](Index r) { return x0 + s.which[r] * d; }, cs, s);
+  }
+  for (Index r = 0; r < m; ++r) {
+    const Index i = s.which[r];
+    const double d2 = s.d2[r];
+    if (!(d2 <= kSafeSquare) && overflowRow < 0) overflowRow = begin + i;
+    upper[i] = std::sqrt(d2);
+    lower[i] = s.lower[r];
+    relabel(i, s.labels[r]);
+  }
+}
+
+}  // namespace gaussmix::kmeans

@@ -1,0 +1,107 @@
+// One row block of a K-means pass without bounds: every row labelled, and the block's sums in
+// the canonical order (kmeans_block.h). Statistics of chunks (kmeans_statistics.cc) and the
+// fit's passes (kmeans_lloyd.cc) both run these.
+#pragma once
+
+#include <cstdint>
+
+#include "kmeans_block.h"
+#include "kmeans_nearest.h"
+#include "kmeans_plain.h"
+
+namespace gaussmix::kmeans {
+
+// Per-thread scratch of a block pass.
+struct PassScratch {
+  PlainScratch plain;
+  ChunkScratch chunk;
+  SubLanes lanes;
+  BlockSums sums;
+  FarRows far;
+  Index overflowRow = -1;  // the first row whose squared distance passed kSafeSquare
+
+  void reset(Index k, Index d, bool far) {
+    sums.reset(k, d);
+    this->far.reset(far ? k : 0, d);
+    plain.overflowRow = -1;
+    overflowRow = -1;
+  }
+};
+
+// Whether a pass measures every centre along the rows (kmeans_plain.h) rather than by the
+// product with every centre.
+inline bool plainPass(Index k, Index d) { return k * d < kBoundedWork; }
+
+// Calls fn(s, begin, rows) for the sub-chunks of block b.
+template <class Fn>
+void forEachSubChunk(const Data& data, Index b, Fn fn) {
+  const Index blockBegin = data.blockBegin(b);
+  for (Index s = 0, offset = 0; offset < data.blockSize(b); ++s, offset += kSubRows) {
+    fn(s, blockBegin + offset, std::min(kSubRows, data.blockSize(b) - offset));
+  }
+}
+
+// Block b of data under the centres: labels (global rows) of every row, and the block's sums
+// into s.sums; with s.far's capacity > 0 also the block's far rows offered to s.far.
+template <int kD>
+void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
+               std::int32_t* labels) {
+  const Index k = cs.k();
+  const Index d = data.d;
+  const bool far = s.far.capacity() > 0;
+  const bool plain = plainPass(k, d);
+  if (!plain) s.lanes.reset(k, d);
+  forEachSubChunk(data, b, [&](Index sub, Index begin, Index rows) {
+    const double* d2;
+    std::int32_t* chunkLabels = labels + begin;
+    double* out = s.sums.sub(sub);
+    if (plain) {
+      plainChunk<kD>(data, cs, begin, rows, s.plain, out, chunkLabels);
+      if (s.plain.overflowRow >= 0 && s.overflowRow < 0) s.overflowRow = s.plain.overflowRow;
+      d2 = s.plain.d2.data();
+    } else {
+      nearestInChunk<kD>(data, begin, rows, cs, s.chunk);
+      std::copy_n(s.chunk.labels.data(), rows, chunkLabels);
+      d2 = s.chunk.d2.data();
+      if (sub > 0) s.lanes.reset(k, d);
+      for (Index i = 0; i < rows; ++i) {
+        const Index row = begin + i;
+        const double w = data.weight(row);
+        s.lanes.addRow(i, chunkLabels[i], w, data.x + row * d);
+        s.lanes.addInertia(i, w, d2[i]);
+        if (!(d2[i] <= kSafeSquare) && s.overflowRow < 0) s.overflowRow = row;
+      }
+      for (Index c = 0; c < k; ++c) s.lanes.foldCluster(c, out + c * (d + 1));
+      out[k * (d + 1)] = s.lanes.foldInertia();
+    }
+    for (Index i = 0; far && i < rows; ++i) {
+      if (s.far.wants(d2[i])) {
+        const Index row = begin + i;
+        s.far.offer(d2[i], row, chunkLabels[i], data.weight(row), data.x + row * d);
+      }
+    }
+  });
+}
+
+// Rows of block b under their labels: Σ w·d2 per sub-chunk into s.sums, and (with s.far's
+// capacity > 0) the far rows offered to s.far.
+inline void inertiaBlock(const Data& data, Index b, const RowMatrix& centres,
+                         const std::int32_t* labels, PassScratch& s) {
+  const Index d = data.d;
+  const bool far = s.far.capacity() > 0;
+  forEachSubChunk(data, b, [&](Index sub, Index begin, Index rows) {
+    Lane lanes = Lane::Zero();
+    for (Index i = 0; i < rows; ++i) {
+      const Index row = begin + i;
+      const double* x = data.x + row * d;
+      const double d2 = squaredDistance(x, centres.data() + labels[row] * d, d);
+      const double w = data.weight(row);
+      lanes[i & (kLanes - 1)] += w * d2;
+      if (!(d2 <= kSafeSquare) && s.overflowRow < 0) s.overflowRow = row;
+      if (far && s.far.wants(d2)) s.far.offer(d2, row, labels[row], w, x);
+    }
+    s.sums.subInertia(sub) = foldLanes(lanes);
+  });
+}
+
+}  // namespace gaussmix::kmeans

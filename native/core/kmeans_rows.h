@@ -1,0 +1,172 @@
+// K-means' operations on single rows: squared distances in a fixed order, the exact distance
+// for rows whose squares overflow, and the dispatch on few features.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <type_traits>
+
+#include "errors.h"
+#include "lanes.h"
+#include "types.h"
+
+namespace gaussmix::kmeans {
+
+// Squared distances up to this bound keep every term of the expanded form c2 − 2x·c finite:
+// with ‖c‖² <= L for every centre and ‖x − c_label‖² <= L, ‖x‖ <= 2√L, so each partial sum
+// is below 5L < DBL_MAX. A row or centre past it is the rare case (see overflowing below).
+constexpr double kSafeSquare = 0x1p1019;
+
+// Row operations on groups of four values held as packets (one on AVX2, two on SSE2), so that
+// they are vectorised whatever the compiler makes of a loop over a run-time width.
+namespace row {
+#if defined(EIGEN_VECTORIZE_AVX)
+using Packet = Eigen::internal::Packet4d;  // also under AVX-512: a group of four is one packet
+constexpr int kPacket = 4;
+#else
+using Packet = detail::Packet;
+constexpr int kPacket = detail::kPacket;
+#endif
+static_assert(4 % kPacket == 0, "a group of four values is whole packets");
+constexpr int kPerFour = 4 / kPacket;
+
+// ‖a − b‖² over d values with four partial sums, s_q over the values j ≡ q (mod 4) of the
+// whole groups of four and the rest added to s_0, then (s_0 + s_1) + (s_2 + s_3): a fixed
+// order, the same for every row whatever its alignment.
+inline double squaredDistance(const double* a, const double* b, Index d) {
+  using namespace Eigen::internal;
+  Packet acc[kPerFour];
+  for (int q = 0; q < kPerFour; ++q) acc[q] = pset1<Packet>(0.0);
+  Index j = 0;
+  for (; j + 4 <= d; j += 4) {
+    for (int q = 0; q < kPerFour; ++q) {
+      const Packet t = psub(ploadu<Packet>(a + j + q * kPacket), ploadu<Packet>(b + j + q * kPacket));
+      acc[q] = padd(acc[q], pmul(t, t));
+    }
+  }
+  double s[4];
+  for (int q = 0; q < kPerFour; ++q) pstoreu(s + q * kPacket, acc[q]);
+  for (; j < d; ++j) {
+    const double t = a[j] - b[j];
+    s[0] += t * t;
+  }
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+// out = x − o over d values.
+inline void difference(const double* x, const double* o, Index d, double* out) {
+  using namespace Eigen::internal;
+  Index j = 0;
+  for (; j + kPacket <= d; j += kPacket) {
+    pstoreu(out + j, psub(ploadu<Packet>(x + j), ploadu<Packet>(o + j)));
+  }
+  for (; j < d; ++j) out[j] = x[j] - o[j];
+}
+
+// sum += w·(x − c) over d values.
+inline void addScaledDifference(double* sum, double w, const double* x, const double* c,
+                                Index d) {
+  using namespace Eigen::internal;
+  const Packet pw = pset1<Packet>(w);
+  Index j = 0;
+  for (; j + kPacket <= d; j += kPacket) {
+    const Packet t = pmul(pw, psub(ploadu<Packet>(x + j), ploadu<Packet>(c + j)));
+    pstoreu(sum + j, padd(ploadu<Packet>(sum + j), t));
+  }
+  for (; j < d; ++j) sum[j] += w * (x[j] - c[j]);
+}
+}  // namespace row
+
+using row::squaredDistance;
+
+// squaredDistance for kD <= 4 features unrolled, the same bits: ((y0² + y1²) + y2²) below
+// four (the other partial sums are 0), (y0² + y1²) + (y2² + y3²) at four.
+template <int kD>
+inline double smallDistance(const double* x, const double* c) {
+  static_assert(kD >= 1 && kD <= 4, "few features");
+  double y[kD];
+  for (int t = 0; t < kD; ++t) y[t] = x[t] - c[t];
+  if constexpr (kD == 4) {
+    return (y[0] * y[0] + y[1] * y[1]) + (y[2] * y[2] + y[3] * y[3]);
+  } else {
+    double s = y[0] * y[0];
+    for (int t = 1; t < kD; ++t) s += y[t] * y[t];
+    return s;
+  }
+}
+
+// The relative margin by which a bound or a kernel value must clear its rounding: the
+// squared distances are exact to about (D + 3)·eps relative, and the expanded form's values
+// to a few times (D + 10)·eps of ‖x‖² + ‖c‖²; 1e-10 is far above both for D up to 25,000 (and
+// far below any gap data show between a row's nearest and second nearest centre).
+inline double roundingMargin(Index d) {
+  return std::max(1e-10, 4e-15 * static_cast<double>(d + 10));
+}
+
+// ‖x_i − c‖² by Eigen (the seedings' distances).
+inline double squaredDistance(const Data& data, Index i, const RowVector& c) {
+  return (ConstRowMap(data.x + i * data.d, 1, data.d) - c).squaredNorm();
+}
+
+// Asks for the row at x (d values) to be brought into the cache: the rows an incremental pass
+// reads are scattered, and without this each waits on memory (30% of k16's time).
+inline void prefetchRow(const double* x, Index d) {
+  const char* p = reinterpret_cast<const char*>(x);
+  const char* last = reinterpret_cast<const char*>(x + d) - 1;
+  for (; p < last; p += 64) prefetch(p);
+  prefetch(last);
+}
+
+// Calls fn(std::integral_constant<int, kD>) with kD = d for 1 <= d <= 4, else 0: the kernels
+// for few features are compiled with their size known.
+template <class Fn>
+void withFeatureCount(Index d, Fn fn) {
+  switch (d) {
+    case 1: fn(std::integral_constant<int, 1>()); break;
+    case 2: fn(std::integral_constant<int, 2>()); break;
+    case 3: fn(std::integral_constant<int, 3>()); break;
+    case 4: fn(std::integral_constant<int, 4>()); break;
+    default: fn(std::integral_constant<int, 0>()); break;
+  }
+}
+
+// The rare path for a row whose squares overflow (or underflow): ‖x − c‖ scaled by the largest
+// |x_j − c_j| (halved first when that difference itself overflows), so that it is exact
+// whenever it is representable. Infinity only when the distance is beyond DBL_MAX.
+inline double scaledDistance(const double* x, const double* c, Index d) {
+  double scale = 0.0;
+  for (Index j = 0; j < d; ++j) scale = std::max(scale, std::abs(x[j] - c[j]));
+  const bool halve = !std::isfinite(scale);
+  if (halve) {
+    scale = 0.0;
+    for (Index j = 0; j < d; ++j) scale = std::max(scale, std::abs(0.5 * x[j] - 0.5 * c[j]));
+  }
+  if (scale == 0.0) return 0.0;
+  double sum = 0.0;
+  for (Index j = 0; j < d; ++j) {
+    const double t = (halve ? 0.5 * x[j] - 0.5 * c[j] : x[j] - c[j]) / scale;
+    sum += t * t;
+  }
+  const double distance = scale * std::sqrt(sum);
+  return halve ? 2.0 * distance : distance;
+}
+
+// ‖x − c‖ exactly when representable: the plain sum of squares unless it overflowed or fell
+// into the range where squares lose precision.
+inline double exactDistance(const double* x, const double* c, Index d) {
+  const double d2 = squaredDistance(x, c, d);
+  if (d2 >= 0x1p-960 && d2 <= kSafeSquare) return std::sqrt(d2);
+  return scaledDistance(x, c, d);
+}
+
+// The fit refuses data whose squared distances overflow: labels and inertia would be garbage.
+inline Error overflowing(Index component) {
+  return Error(ErrorKind::IllConditioned,
+               "component " + std::to_string(component) +
+                   ": squared distances to its centre overflow float64 (features of magnitude "
+                   "beyond about 1e153); standardise the features.",
+               static_cast<long>(component));
+}
+
+}  // namespace gaussmix::kmeans

@@ -1,0 +1,184 @@
+// K-means' seedings: greedy k-means++ and uniform (or weighted) random rows.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include "errors.h"
+#include "kmeans.h"
+#include "kmeans_rows.h"
+
+namespace gaussmix {
+namespace {
+
+// ‖x − c‖² with kmeans_rows.h's fixed order: unrolled for kD <= 4 features (kD = 0: any d).
+// The rows' distances are a function of the two rows only, whatever their alignment.
+template <int kD>
+inline double rowDistance(const double* x, const double* c, Index d) {
+  if constexpr (kD > 0) {
+    return kmeans::smallDistance<kD>(x, c);
+  } else {
+    return kmeans::squaredDistance(x, c, d);
+  }
+}
+
+// The index whose cumulative mass first reaches target (numpy.searchsorted, side 'left'),
+// walking whole blocks by their precomputed sums first. mass(i) is the mass of row i.
+template <class Mass>
+Index searchMass(const Data& data, const std::vector<double>& blockMass, Mass mass,
+                 double target) {
+  double cumulative = 0.0;
+  for (Index b = 0; b < data.blocks(); ++b) {
+    if (cumulative + blockMass[b] < target) {
+      cumulative += blockMass[b];
+      continue;
+    }
+    const Index begin = data.blockBegin(b);
+    const Index end = begin + data.blockSize(b);
+    for (Index i = begin; i < end; ++i) {
+      cumulative += mass(i);
+      if (cumulative >= target) return i;
+    }
+  }
+  return data.n - 1;
+}
+
+Index positiveWeightCount(const Data& data) {
+  if (!data.weights) return data.n;
+  Index count = 0;
+  for (Index i = 0; i < data.n; ++i) count += data.weights[i] > 0.0;
+  return count;
+}
+
+void requireDistinctCandidates(const Data& data, Index k) {
+  const Index available = positiveWeightCount(data);
+  if (available < k) {
+    throw invalidArgument("only " + std::to_string(available) +
+                          " samples have a positive weight, fewer than the " + std::to_string(k) +
+                          " components");
+  }
+}
+
+}  // namespace
+
+std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, ThreadPool& pool) {
+  requireDistinctCandidates(data, k);
+  const Index blocks = data.blocks();
+  const int trials = 2 + static_cast<int>(std::log(static_cast<double>(k)));
+  LargeVector<double> closest(static_cast<size_t>(data.n));
+  std::vector<double> blockMass(static_cast<size_t>(blocks));
+  std::vector<Index> chosen;
+
+  const Index d = data.d;
+  // Distances to a new centre; closest = min(closest, d) and the block masses w·closest.
+  auto absorb = [&](Index index, bool first) {
+    const double* c = data.x + index * d;
+    kmeans::withFeatureCount(d, [&](auto size) {
+      constexpr int kD = decltype(size)::value;
+      pool.forEach(blocks, [&](Index b, unsigned) {
+        const Index begin = data.blockBegin(b);
+        double mass = 0.0;
+        for (Index i = begin; i < begin + data.blockSize(b); ++i) {
+          const double d2 = rowDistance<kD>(data.x + i * d, c, d);
+          closest[i] = first ? d2 : std::min(closest[i], d2);
+          mass += data.weight(i) * closest[i];
+        }
+        blockMass[b] = mass;
+      });
+    });
+    chosen.push_back(index);
+  };
+
+  // The first centre: in proportion to the sample weights.
+  {
+    std::vector<double> weightMass(static_cast<size_t>(blocks));
+    double total = 0.0;
+    for (Index b = 0; b < blocks; ++b) {
+      double mass = 0.0;
+      for (Index i = data.blockBegin(b); i < data.blockBegin(b) + data.blockSize(b); ++i) {
+        mass += data.weight(i);
+      }
+      weightMass[b] = mass;
+      total += mass;
+    }
+    const double target = rng.uniform() * total;
+    absorb(searchMass(data, weightMass, [&](Index i) { return data.weight(i); }, target), true);
+  }
+
+  std::vector<Index> candidates(trials);
+  std::vector<double> candidatePot(static_cast<size_t>(blocks) * trials);
+  for (Index c = 1; c < k; ++c) {
+    double potential = 0.0;
+    for (Index b = 0; b < blocks; ++b) potential += blockMass[b];
+    for (int t = 0; t < trials; ++t) {
+      const double target = rng.uniform() * potential;
+      candidates[t] = searchMass(
+          data, blockMass, [&](Index i) { return data.weight(i) * closest[i]; }, target);
+    }
+    // The potential Σ w·min(closest, d(x, candidate)) of each candidate, per block: each row
+    // read once for all the candidates, each candidate's sum in row order.
+    kmeans::withFeatureCount(d, [&](auto size) {
+      constexpr int kD = decltype(size)::value;
+      pool.forEach(blocks, [&](Index b, unsigned) {
+        double* pot = candidatePot.data() + b * trials;
+        std::fill_n(pot, trials, 0.0);
+        for (Index i = data.blockBegin(b); i < data.blockBegin(b) + data.blockSize(b); ++i) {
+          const double* x = data.x + i * d;
+          const double w = data.weight(i);
+          for (int t = 0; t < trials; ++t) {
+            pot[t] += w * std::min(closest[i], rowDistance<kD>(x, data.x + candidates[t] * d, d));
+          }
+        }
+      });
+    });
+    int best = 0;
+    double bestPot = std::numeric_limits<double>::infinity();
+    for (int t = 0; t < trials; ++t) {
+      double pot = 0.0;
+      for (Index b = 0; b < blocks; ++b) pot += candidatePot[b * trials + t];
+      if (pot < bestPot) {
+        bestPot = pot;
+        best = t;
+      }
+    }
+    absorb(candidates[best], false);
+  }
+  return chosen;
+}
+
+std::vector<Index> randomIndices(const Data& data, Index k, Rng& rng) {
+  requireDistinctCandidates(data, k);
+  std::vector<Index> chosen;
+  if (!data.weights) {
+    // Partial Fisher–Yates.
+    LargeVector<Index> order(static_cast<size_t>(data.n));
+    std::iota(order.begin(), order.end(), Index{0});
+    for (Index i = 0; i < k; ++i) {
+      const Index j = i + static_cast<Index>(rng.below(static_cast<std::uint64_t>(data.n - i)));
+      std::swap(order[i], order[j]);
+      chosen.push_back(order[i]);
+    }
+    return chosen;
+  }
+  // Successive draws in proportion to the weights, without replacement.
+  LargeVector<double> weight(data.weights, data.weights + data.n);
+  for (Index c = 0; c < k; ++c) {
+    double total = 0.0;
+    for (double w : weight) total += w;
+    const double target = rng.uniform() * total;
+    double cumulative = 0.0;
+    Index pick = -1;
+    for (Index i = 0; i < data.n; ++i) {
+      if (weight[i] <= 0.0) continue;
+      pick = i;
+      cumulative += weight[i];
+      if (cumulative > target) break;
+    }
+    chosen.push_back(pick);
+    weight[pick] = 0.0;
+  }
+  return chosen;
+}
+
+}  // namespace gaussmix
