@@ -6,7 +6,7 @@ Usage:
   gaussmix demo [--out DIR]                      fit four methods to known mixtures, draw them
   gaussmix fit DATA --components K [options]     fit a model to a CSV/TSV, Arrow or Parquet file
   gaussmix predict MODEL DATA [--proba]          labels or probabilities as CSV on stdout
-  gaussmix select DATA [--components 1..10]      BIC/AIC over K and covariance types
+  gaussmix select DATA [--components 1..10]      BIC/AIC (or ICL) over K and covariance types
   gaussmix help [COMMAND]                        this text, or a command's
 
 Options everywhere: -h, --help (help), --version.
@@ -129,16 +129,21 @@ Examples:
   gaussmix predict model.json big.csv --proba | head
   zcat huge.csv.gz | gaussmix predict model.json - > labels.csv
 `,
-  select: `Usage: gaussmix select DATA [--components 1..10] [--covariance all] [options]
+  select: `Usage: gaussmix select DATA [--components 1..10] [--covariance sklearn] [options]
 
 Fits a Gaussian mixture for every K and covariance type of the grid, several at once across
-the cores, and prints the BIC and AIC tables: lower is better, the lowest is marked *.
-The result does not depend on the number of cores: every cell uses the same seed, and a
-gaussmix fit is bit-identical for any thread count.
+the cores, and prints the BIC and AIC tables (ICL and BIC with --criterion icl): lower is
+better, the lowest is marked *. mclust's models start from its hierarchical clustering, as
+its mclustBIC does. The result does not depend on the number of cores: every cell uses the
+same seed, and a gaussmix fit is bit-identical for any thread count.
 
 Options:
   -k, --components R   counts: 1..10 (default), 2,3,5 or 1..4,8
-  -c, --covariance C   all (default) or a list of full, tied, diag, spherical
+  -c, --covariance C   sklearn (default: full, tied, diag, spherical), mclust (its 14 models
+                       EII, VII, EEI, VEI, EVI, VVI, EEE, VEE, EVE, VVE, EEV, VEV, EVV, VVV),
+                       all, or a list of names and groups
+      --criterion C    bic (default) or icl: the best model and the plot
+      --noise          a uniform noise component in every model (mclust's)
       --columns A,B    columns to use, by name or 1-based index (default: every numeric one)
       --delimiter D    field delimiter of text files (default: sniffed)
       --standardize    fit on the columns scaled to mean 0, standard deviation 1 (log-likelihoods
@@ -149,12 +154,14 @@ Options:
       --max-iter N     iteration limit per fit
       --tol X          convergence tolerance
   -o, --out FILE       also write the table as CSV
-  -p, --plot FILE      draw BIC against K, one line per covariance type, as SVG or PNG
-                       (by FILE's extension)
+  -p, --plot FILE      draw the criterion against K, a line per covariance type (as mclust's
+                       BIC plot), as SVG or PNG (by FILE's extension)
   -q, --quiet          no progress line
 
 Examples:
   gaussmix select iris.csv
   gaussmix select iris.csv -k 1..6 -c full,diag --plot bic.svg --out bic.csv
+  gaussmix select faithful.csv -k 1..9 --covariance mclust --plot bic.svg
+  gaussmix select faithful.csv --covariance mclust --criterion icl --noise
 `,
 };

@@ -10,6 +10,7 @@ import {
   GaussianKMeans,
   GaussianMixture,
   KMeans,
+  MCLUST_MODEL_NAMES,
   SoftKMeans,
   type CovarianceType,
   type FitOptions,
@@ -155,10 +156,12 @@ export function describeFitted(estimator: Estimator): Fitted {
     const m = estimator as MixtureLike;
     const means = m.means;
     const [k, d] = means.shape as [number, number];
+    // mclust's names (a model file of the library's JSON) store every component's matrix, as full.
     const type = m.covarianceType;
+    const layout = (MCLUST_MODEL_NAMES as readonly string[]).includes(type) ? 'full' : type;
     const cov = m.covariances.data;
     const at = (c: number, i: number, j: number): number => {
-      switch (type) {
+      switch (layout) {
         case 'full':
           return cov[c * d * d + i * d + j] as number;
         case 'tied':
@@ -186,10 +189,10 @@ export function describeFitted(estimator: Estimator): Fitted {
       covariance2: (c, i, j) => [at(c, i, i), at(c, i, j), at(c, j, j)],
       spread: (c) => {
         const values: number[] = [];
-        if (type === 'full' || type === 'tied') for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) values.push(at(c, i, j));
-        else if (type === 'diag' || scale) for (let i = 0; i < d; i++) values.push(at(c, i, i));
+        if (layout === 'full' || layout === 'tied') for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) values.push(at(c, i, j));
+        else if (layout === 'diag' || scale) for (let i = 0; i < d; i++) values.push(at(c, i, i));
         else values.push(at(c, 0, 0));
-        return { type: type === 'spherical' && scale ? 'diag' : type, values };
+        return { type: layout === 'spherical' && scale ? 'diag' : layout, values };
       },
     };
   }

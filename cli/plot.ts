@@ -298,10 +298,14 @@ export function criterionChart(
 ): Spec {
   const x = { field: 'k', type: 'quantitative', title: 'K (components)', axis: { tickMinStep: 1 } };
   const y = { field: 'value', type: 'quantitative', title: `${criterion} (lower is better)`, scale: { zero: false } };
-  const color = { field: 'type', type: 'nominal', title: 'covariance', scale: { domain: types, range: PALETTE } };
+  // Up to ten types, the palette; beyond (mclust's 14 models), twenty colours and a symbol per
+  // type as well, as mclust's BIC plot tells its models apart.
+  const many = types.length > PALETTE.length;
+  const color = { field: 'type', type: 'nominal', title: 'covariance', scale: many ? { domain: types, scheme: 'category20' } : { domain: types, range: PALETTE } };
+  const shape = { field: 'type', type: 'nominal', title: 'covariance', scale: { domain: types } };
   const layer: Spec[] = [
     { name: 'lines', data: { values: rows }, mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color, detail: { field: 'type' } } },
-    { name: 'cells', data: { values: rows }, mark: { type: 'point', filled: true, size: 50 }, encoding: { x, y, color } },
+    { name: 'cells', data: { values: rows }, mark: { type: 'point', filled: true, size: 50 }, encoding: { x, y, color, ...(many && { shape }) } },
   ];
   if (best) {
     layer.push({

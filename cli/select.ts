@@ -1,29 +1,41 @@
 /**
- * `gaussmix select DATA --components 1..10 [--covariance all]`: fits a Gaussian mixture for
- * every (covariance type, K) cell of a grid, several at once, and tabulates BIC and AIC
- * (lower is better). Deterministic: every cell is fitted with the same seed and gaussmix gives
- * bit-identical results for any thread count, so the table does not depend on scheduling.
+ * `gaussmix select DATA --components 1..10 [--covariance sklearn|mclust|all|LIST]`: fits a
+ * Gaussian mixture for every (covariance type, K) cell of a grid, several at once, and
+ * tabulates BIC and AIC, or ICL and BIC with `--criterion icl` (lower is better). mclust's
+ * names start from its hierarchical clustering (init 'hc'), as its mclustBIC does; `--noise`
+ * adds a uniform noise component to every cell. Deterministic: every cell is fitted with the
+ * same seed and gaussmix gives bit-identical results for any thread count, so the table does
+ * not depend on scheduling.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { GaussianMixture, type CovarianceType } from 'gaussmix';
+import { GaussianMixture, MCLUST_MODEL_NAMES, SKLEARN_COVARIANCE_TYPES, type CovarianceType } from 'gaussmix';
 
-import { CliError, countRange, int, list, MODEL_DATA_OPTIONS, num, parse, positionals, str, UsageError } from './args.js';
+import { choice, CliError, countRange, int, list, MODEL_DATA_OPTIONS, num, parse, positionals, str, UsageError } from './args.js';
 import { delimiterOption, readAll } from './data.js';
 import { count, table } from './format.js';
-import { COVARIANCES } from './models.js';
 import { criterionChart, plotFormat, writePlot } from './plot.js';
 import { Progress } from './progress.js';
 
-export const SELECT_OPTIONS = { ...MODEL_DATA_OPTIONS } as const;
+export const SELECT_OPTIONS = {
+  ...MODEL_DATA_OPTIONS,
+  criterion: { type: 'string' },
+  noise: { type: 'boolean' },
+} as const;
+
+/** Every covariance type, scikit-learn's then mclust's (the order of the tables' columns). */
+const TYPES: readonly CovarianceType[] = [...SKLEARN_COVARIANCE_TYPES, ...MCLUST_MODEL_NAMES];
+/** The groups --covariance takes besides names. */
+const GROUPS: Record<string, readonly CovarianceType[]> = { sklearn: SKLEARN_COVARIANCE_TYPES, mclust: MCLUST_MODEL_NAMES, all: TYPES };
 
 interface Cell {
   type: CovarianceType;
   k: number;
   bic?: number;
   aic?: number;
+  icl?: number;
   logLikelihood?: number;
   converged?: boolean;
   nIter?: number;
@@ -44,7 +56,7 @@ async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]>
   return results;
 }
 
-function best(cells: Cell[], key: 'bic' | 'aic'): Cell | undefined {
+function best(cells: Cell[], key: 'bic' | 'aic' | 'icl'): Cell | undefined {
   let b: Cell | undefined;
   for (const c of cells) if (c[key] !== undefined && (b === undefined || (c[key] as number) < (b[key] as number))) b = c;
   return b;
@@ -55,14 +67,16 @@ export async function selectCommand(argv: string[]): Promise<void> {
   const p = parse(cmd, argv, SELECT_OPTIONS);
   const [source] = positionals(p, cmd, ['DATA']) as [string];
   const ks = countRange(p, 'components', cmd) ?? Array.from({ length: 10 }, (_, i) => i + 1);
-  const covArg = list(p, 'covariance') ?? ['all'];
+  const covArg = list(p, 'covariance') ?? ['sklearn'];
   const types: CovarianceType[] = [];
   for (const c of covArg) {
-    if (c === 'all') types.push(...COVARIANCES);
-    else if ((COVARIANCES as readonly string[]).includes(c)) types.push(c as CovarianceType);
-    else throw new UsageError(`--covariance takes all or a list of ${COVARIANCES.join(', ')}; got '${c}'`, cmd);
+    if (Object.hasOwn(GROUPS, c)) types.push(...(GROUPS[c] as readonly CovarianceType[]));
+    else if ((TYPES as readonly string[]).includes(c)) types.push(c as CovarianceType);
+    else throw new UsageError(`--covariance takes all or a list of sklearn, mclust, ${TYPES.join(', ')}; got '${c}'`, cmd);
   }
-  const typeList = [...new Set(types)].sort((a, b) => COVARIANCES.indexOf(a) - COVARIANCES.indexOf(b));
+  const typeList = [...new Set(types)].sort((a, b) => TYPES.indexOf(a) - TYPES.indexOf(b));
+  const criterion = choice(p, 'criterion', cmd, ['bic', 'icl'] as const) ?? 'bic';
+  const noise = p.values.noise === true;
   const seed = int(p, 'seed', cmd, 0) ?? 0;
   const threadBudget = int(p, 'threads', cmd, 0) || os.availableParallelism();
   const nInit = int(p, 'n-init', cmd, 1);
@@ -91,20 +105,24 @@ export async function selectCommand(argv: string[]): Promise<void> {
   const t0 = performance.now();
   await pool(
     cells.map((cell) => async () => {
-      const gm = new GaussianMixture({
-        nComponents: cell.k,
-        covarianceType: cell.type,
-        seed,
-        threads,
-        standardize: p.values.standardize === true,
-        ...(nInit !== undefined && { nInit }),
-        ...(maxIter !== undefined && { maxIter }),
-        ...(tol !== undefined && { tol }),
-      });
+      const mclust = (MCLUST_MODEL_NAMES as readonly string[]).includes(cell.type);
       try {
+        const gm = new GaussianMixture({
+          nComponents: cell.k,
+          covarianceType: cell.type,
+          seed,
+          threads,
+          ...(mclust && { init: 'hc' as const }),
+          ...(noise && { noise: true }),
+          standardize: p.values.standardize === true,
+          ...(nInit !== undefined && { nInit }),
+          ...(maxIter !== undefined && { maxIter }),
+          ...(tol !== undefined && { tol }),
+        });
         await gm.fit(X);
         cell.bic = gm.bic(X);
         cell.aic = gm.aic(X);
+        cell.icl = gm.icl(X);
         cell.logLikelihood = gm.score(X) * data.rows;
         cell.converged = gm.converged;
         cell.nIter = gm.nIter;
@@ -118,16 +136,21 @@ export async function selectCommand(argv: string[]): Promise<void> {
   progress.done();
   const seconds = (performance.now() - t0) / 1000;
 
-  const bestBic = best(cells, 'bic');
-  const bestAic = best(cells, 'aic');
+  // The tables: the criterion's, then AIC (after BIC) or BIC (after ICL).
+  const keys = criterion === 'bic' ? (['bic', 'aic'] as const) : (['icl', 'bic'] as const);
+  const bests = keys.map((key) => best(cells, key));
   const lines: string[] = [];
   lines.push(
-    `Gaussian mixtures on ${data.name}: ${count(data.rows)} rows × ${d} columns (${data.columns.join(', ')})` +
+    `Gaussian mixtures${noise ? ' with a noise component' : ''} on ${data.name}: ${count(data.rows)} rows × ${d} columns (${data.columns.join(', ')})` +
       `${p.values.standardize === true ? ', standardised' : ''}; ${cells.length} fits in ${seconds.toFixed(2)} s, seed ${seed}`,
   );
-  lines.push('BIC = −2·log-likelihood + p·ln N and AIC = −2·log-likelihood + 2p (p free parameters): lower is better.');
-  for (const key of ['bic', 'aic'] as const) {
-    const b = key === 'bic' ? bestBic : bestAic;
+  lines.push(
+    criterion === 'bic'
+      ? 'BIC = −2·log-likelihood + p·ln N and AIC = −2·log-likelihood + 2p (p free parameters): lower is better.'
+      : 'ICL = BIC − 2·Σ ln(most likely responsibility) and BIC = −2·log-likelihood + p·ln N (p free parameters): lower is better.',
+  );
+  for (const [i, key] of keys.entries()) {
+    const b = bests[i];
     const rows: string[][] = [['K', ...typeList]];
     for (const k of usable) {
       rows.push([
@@ -144,28 +167,34 @@ export async function selectCommand(argv: string[]): Promise<void> {
   const unconverged = cells.filter((c) => c.error === undefined && !c.converged).length;
   const failed = cells.filter((c) => c.error !== undefined);
   lines.push('');
-  if (bestBic) lines.push(`best by BIC: ${bestBic.type}, K = ${bestBic.k} (BIC ${(bestBic.bic as number).toFixed(2)})`);
-  if (bestAic) lines.push(`best by AIC: ${bestAic.type}, K = ${bestAic.k} (AIC ${(bestAic.aic as number).toFixed(2)})`);
+  for (const [i, key] of keys.entries()) {
+    const b = bests[i];
+    const name = key.toUpperCase();
+    if (b) lines.push(`best by ${name}: ${b.type}, K = ${b.k} (${name} ${(b[key] as number).toFixed(2)})`);
+  }
   if (unconverged > 0) lines.push(`! = did not converge within max-iter (${unconverged} fits)`);
   for (const f of failed) lines.push(`failed: ${f.type}, K = ${f.k}: ${f.error}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 
   if (out !== undefined) {
-    const csv = ['covariance,k,bic,aic,log_likelihood,converged,n_iter,error'];
+    const csv = ['covariance,k,bic,aic,icl,log_likelihood,converged,n_iter,error'];
     for (const c of cells) {
       csv.push(
-        [c.type, c.k, c.bic ?? '', c.aic ?? '', c.logLikelihood ?? '', c.converged ?? '', c.nIter ?? '', c.error ? JSON.stringify(c.error) : ''].join(','),
+        [c.type, c.k, c.bic ?? '', c.aic ?? '', c.icl ?? '', c.logLikelihood ?? '', c.converged ?? '', c.nIter ?? '', c.error ? JSON.stringify(c.error) : ''].join(','),
       );
     }
     await fs.promises.mkdir(path.dirname(path.resolve(out)), { recursive: true });
     await fs.promises.writeFile(out, `${csv.join('\n')}\n`);
     if (!quiet) process.stdout.write(`table written to ${out}\n`);
   }
+  const chosen = bests[0];
   if (plot !== undefined) {
-    const rows = cells.filter((c) => c.bic !== undefined).map((c) => ({ type: c.type, k: c.k, value: c.bic as number }));
-    const b = bestBic ? { type: bestBic.type, k: bestBic.k, value: bestBic.bic as number } : undefined;
-    await writePlot(plot, criterionChart(rows, typeList, b, 'BIC', `BIC against K: ${path.basename(data.name)}`));
+    // As mclust's BIC plot: the criterion against K, a line (and a symbol) per covariance type.
+    const name = criterion.toUpperCase();
+    const rows = cells.filter((c) => c[criterion] !== undefined).map((c) => ({ type: c.type, k: c.k, value: c[criterion] as number }));
+    const b = chosen ? { type: chosen.type, k: chosen.k, value: chosen[criterion] as number } : undefined;
+    await writePlot(plot, criterionChart(rows, typeList, b, name, `${name} against K: ${path.basename(data.name)}`));
     if (!quiet) process.stdout.write(`plot written to ${plot}\n`);
   }
-  if (bestBic === undefined) throw new CliError('every fit failed');
+  if (chosen === undefined) throw new CliError('every fit failed');
 }

@@ -5,7 +5,8 @@
  * @module
  */
 import { describe, invalidType, invalidValue } from './errors.js';
-import { checkCovarianceValues, COVARIANCE_TYPES } from './mixture-params.js';
+import { SKLEARN_COVARIANCE_TYPES, type SklearnCovarianceType } from './covariance-types.js';
+import { checkCovarianceValues } from './mixture-params.js';
 import { MIXTURE_INITS } from './mixture-options.js';
 import type { CovarianceType, MixtureInit, WeightConcentrationPriorType } from './native.js';
 import {
@@ -21,6 +22,10 @@ import { readTensor, toNested, type Nested, type Tensor } from './tensor.js';
 import type { ArrayInput } from './types.js';
 import { warningsOption, warningsToJSON, type WarningsOption } from './warnings.js';
 
+
+/** The starts of a BayesianGaussianMixture: scikit-learn's four (mclust's 'hc' is GaussianMixture's). */
+export type BayesianInit = Exclude<MixtureInit, 'hc'>;
+const BAYESIAN_INITS = MIXTURE_INITS.filter((init): init is BayesianInit => init !== 'hc');
 /** The priors on the weights (scikit-learn's `weight_concentration_prior_type`). */
 export const WEIGHT_PRIORS: readonly WeightConcentrationPriorType[] = ['dirichlet_process', 'dirichlet_distribution'];
 
@@ -31,8 +36,8 @@ export interface BayesianGaussianMixtureOptions {
    * most the number of samples.
    */
   nComponents: number;
-  /** The covariance constraint (default `'full'`). */
-  covarianceType?: CovarianceType;
+  /** The covariance constraint (default `'full'`): one of scikit-learn's four. */
+  covarianceType?: SklearnCovarianceType;
   /**
    * Convergence threshold, >= 0 (default 1e-3): the fit stops when the change of the evidence
    * lower bound (`lowerBound`, a total over the samples) is strictly below `tol`, so 0 runs
@@ -45,8 +50,11 @@ export interface BayesianGaussianMixtureOptions {
   maxIter?: number;
   /** Restarts, the one with the largest lower bound is kept: an integer >= 1 (default 1). */
   nInit?: number;
-  /** How the starting responsibilities are made (default `'kmeans'`), as GaussianMixture's. */
-  init?: MixtureInit;
+  /**
+   * How the starting responsibilities are made (default `'kmeans'`), as GaussianMixture's
+   * (scikit-learn's four; not mclust's `'hc'`).
+   */
+  init?: BayesianInit;
   /**
    * Starting responsibilities [N, K] (an NDArray or nested arrays): rows >= 0 with a positive
    * sum, each normalised to sum 1. The fit starts with the variational M-step on them
@@ -161,7 +169,7 @@ export function readBayesianOptions(value: unknown, what: string): ResolvedBayes
   }
   const k = integerOption(o.nComponents, 'nComponents', 1);
   const covarianceType =
-    o.covarianceType === undefined ? 'full' : enumOption(o.covarianceType, 'covarianceType', COVARIANCE_TYPES);
+    o.covarianceType === undefined ? 'full' : enumOption(o.covarianceType, 'covarianceType', SKLEARN_COVARIANCE_TYPES);
   if (o.init !== undefined && o.responsibilitiesInit !== undefined) {
     throw invalidValue('Give at most one of init and responsibilitiesInit, not both');
   }
@@ -174,7 +182,7 @@ export function readBayesianOptions(value: unknown, what: string): ResolvedBayes
     regCovar: o.regCovar === undefined ? 1e-6 : numberOption(o.regCovar, 'regCovar', 0),
     maxIter: o.maxIter === undefined ? 100 : integerOption(o.maxIter, 'maxIter', 0),
     nInit: o.nInit === undefined ? 1 : integerOption(o.nInit, 'nInit', 1),
-    init: o.init === undefined ? 'kmeans' : enumOption(o.init, 'init', MIXTURE_INITS),
+    init: o.init === undefined ? 'kmeans' : enumOption(o.init, 'init', BAYESIAN_INITS),
     initGiven: o.init !== undefined,
     responsibilitiesInit:
       o.responsibilitiesInit === undefined ? undefined : readResponsibilities(o.responsibilitiesInit, k),

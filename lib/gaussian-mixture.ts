@@ -4,21 +4,20 @@
  *
  * @module
  */
+import {
+  covarianceShape,
+  covarianceShapeLabel,
+  covarianceRank,
+  covarianceTypeDescriptor,
+  mixtureParameterCount,
+  type CovarianceType,
+} from './covariance-types.js';
 import { allocate, describe, ErrorCode, invalidType, invalidValue, translateNativeError } from './errors.js';
 import { freezeNDArray, restoreModel, scalingJSON, type FitRequest, type NativeFitEntries } from './estimator.js';
 import { checkEnoughSamples, toMatrix } from './input.js';
 import { checkFields, encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
-import {
-  checkCovarianceValues,
-  checkPrecisionsCholesky,
-  checkSymmetricPositiveDiagonal,
-  covarianceRank,
-  covarianceShape,
-  covarianceShapeLabel,
-  mixtureParameterCount,
-  resolveStartingParameters,
-} from './mixture-params.js';
+import { checkFittedCovariances, checkPrecisionsCholesky, resolveStartingParameters } from './mixture-params.js';
 import {
   mixtureOptionsToJSON,
   readMixtureOptions,
@@ -28,11 +27,12 @@ import {
 } from './mixture-options.js';
 import {
   native,
-  type CovarianceType,
+  type NativeHcStart,
   type NativeMixtureFit,
   type NativeIterationInfo,
   type NativeMixtureOptions,
   type NativeMixtureParams,
+  type NativePrior,
   type ReseedEvent,
 } from './native.js';
 import { KMeans } from './kmeans.js';
@@ -42,8 +42,8 @@ import { checkSource, readStreamOptions, runStreamEm, tooFewRows, type StreamFit
 import { FIT_PASSES, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
 import type { StreamSample } from './reservoir.js';
 import { weightedMean } from './numeric.js';
-import { integerOption, MAX_COUNT, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
-import { toNested, type Nested } from './tensor.js';
+import { integerOption, MAX_COUNT, numberOption, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
+import { readTensor, toNested, type Nested } from './tensor.js';
 import type { DataInput, IterationInfo, NDArray } from './types.js';
 import {
   covariancesFromStandard,
@@ -59,10 +59,30 @@ import { fewDistinctPointsWarning, fitReview, nInitIgnoredWarning, type Warnings
 
 /** The fitted state: fresh arrays from the native fit, never handed out (getters copy). */
 interface MixtureState extends MixtureFittedState {
-  /** params.weights (the same array). */
+  /** params.weights (the same array; K + 1 entries with noise). */
   readonly weights: Float64Array;
   /** Frozen events (frozen objects). */
   readonly reseeds: readonly ReseedEvent[];
+  /** The prior the fit's M-steps used (option `prior`, resolved), if any. */
+  readonly prior: NativePrior | undefined;
+}
+
+/** The decomposition Σ_k = λ_k D_k A_k D_kᵀ of mclust's parametrisations. */
+export interface Decomposition {
+  /** λ_k = |Σ_k|^(1/D), [K]. */
+  readonly scale: Float64Array;
+  /** The diagonal of A_k, [K, D]: determinant 1, decreasing. */
+  readonly shape: NDArray;
+  /** D_k, [K, D, D]: the eigenvectors of Σ_k as columns, in the order of `shape`. */
+  readonly orientation: NDArray;
+}
+
+/** Precomputed hierarchical starts (selectModel: one hc for every candidate). */
+const hcStarts = new WeakMap<GaussianMixture, NativeHcStart>();
+
+/** The hc a model's next fit with init 'hc' starts from (instead of computing its own). */
+export function useHierarchicalStart(model: GaussianMixture, start: NativeHcStart): void {
+  hcStarts.set(model, start);
 }
 
 /** The fitted state in plain-JSON form (what `toJSON` writes under `state`). */
@@ -87,10 +107,18 @@ export interface MixtureStateJSON {
   reseeds?: ReseedEvent[];
   /** With option `standardize`: the scaling; the other fields are then in standardised units. */
   scaling?: ScalingJSON;
+  /** With a noise component: its hypervolume V. */
+  hypervolume?: number;
+  /** The iterative M-steps' inner state (for a next M-step from statistics). */
+  mstepState?: number[];
+  /** The prior the fit used (option `prior`), resolved. */
+  prior?: { shrinkage: number; mean: number[]; dof: number; scale: number[] };
 }
 
 /** What {@link GaussianMixture.toJSON} returns. */
 export type GaussianMixtureJSON = ModelJSON<'GaussianMixture' | 'GaussianKMeans', MixtureOptionsJSON, MixtureStateJSON>;
+
+const OPTIONAL_STATE_FIELDS = ['reseeds', 'hypervolume', 'mstepState', 'prior'] as const;
 
 const STATE_FIELDS = [
   'weights',
@@ -179,8 +207,10 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
 
   /**
    * The covariances Σ (a copy), shaped by `covarianceType`: full [K, D, D]; tied [D, D];
-   * diag [K, D] (the diagonals); spherical [K] (the variances). With `standardize`, S·Σ·S in
-   * the original units (S = diag(scale)), but spherical variances in standardised units.
+   * diag [K, D] (the diagonals); spherical [K] (the variances); every mclust name [K, D, D]
+   * (each component's own matrix, shared ones repeated, as mclust's `sigma`). With
+   * `standardize`, S·Σ·S in the original units (S = diag(scale)), but spherical variances in
+   * standardised units.
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get covariances(): NDArray {
@@ -204,9 +234,9 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
 
   /**
    * The Cholesky factors of the precisions Σ⁻¹ (a copy), in the shape of `covariances`: for
-   * full and tied, the upper-triangular U with U·Uᵀ = Σ⁻¹ (scikit-learn's convention); for
-   * diag and spherical, 1/√σ². With `standardize`, S⁻¹·U in the original units (row i divided
-   * by scale_i), but spherical values in standardised units.
+   * matrices (full, tied, mclust's names), the upper-triangular U with U·Uᵀ = Σ⁻¹
+   * (scikit-learn's convention); for diag and spherical, 1/√σ². With `standardize`, S⁻¹·U in
+   * the original units (row i divided by scale_i), but spherical values in standardised units.
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get precisionsCholesky(): NDArray {
@@ -215,6 +245,47 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     const u = s.params.precisionsCholesky;
     const out = s.scaling ? precisionsCholeskyFromStandard(u, type, s.d, s.scaling) : u.slice();
     return freezeNDArray(out, covarianceShape(type, this.nComponents, s.d));
+  }
+
+  /**
+   * The number of free parameters p of the fitted model: mclust's `nMclustParams` (for
+   * scikit-learn's names equal to its `_n_parameters`): covariance parameters + K·D means +
+   * K − 1 weights, + 2 with a noise component (its weight and its hypervolume, as mclust counts).
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting (p depends on D).
+   */
+  get nParameters(): number {
+    const s = this.fitted('nParameters');
+    return mixtureParameterCount(this.covarianceType, this.nComponents, s.d, s.params.hypervolume !== undefined);
+  }
+
+  /**
+   * mclust's decomposition of each covariance, Σ_k = λ_k D_k A_k D_kᵀ: `scale` λ_k =
+   * |Σ_k|^(1/D) [K], `shape` the diagonal of A_k [K, D] (determinant 1, decreasing) and
+   * `orientation` D_k [K, D, D] (the eigenvectors of Σ_k as columns, in the order of `shape`).
+   * Computed from `covariances` by a symmetric eigen-decomposition, so the order and the signs
+   * of the columns can differ from mclust's own output: mclust reports the axis-aligned models'
+   * shapes (and EVE/VVE's) in coordinate (direction) order, not decreasing, and an eigenvector
+   * is defined up to its sign.
+   * @throws RangeError - for scikit-learn's names (mclust's names only).
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
+   */
+  get decomposition(): Decomposition {
+    const s = this.fitted('decomposition');
+    if (covarianceTypeDescriptor(this.covarianceType).family !== 'mclust') {
+      throw invalidValue(`decomposition is defined for mclust's covariance types, not '${this.covarianceType}'`);
+    }
+    const k = this.nComponents;
+    let r: { scale: Float64Array; shape: Float64Array; orientation: Float64Array };
+    try {
+      r = native().mixtureDecompose(s.params, s.d);
+    } catch (err) {
+      throw translateNativeError(err);
+    }
+    return Object.freeze({
+      scale: r.scale,
+      shape: freezeNDArray(r.shape, [k, s.d]),
+      orientation: freezeNDArray(r.orientation, [k, s.d, s.d]),
+    });
   }
 
   // ------------------------------------------------------------------------------------ fitting
@@ -238,6 +309,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     const scaling = warm ? warm.scaling : o.standardize ? fitScaling(raw, w) : undefined;
     const X = scaling ? standardMatrix(raw, scaling) : raw;
     const options = this.#nativeOptions(warm !== null, X.n * o.nComponents * X.d);
+    this.#resolveModelOptions(options, X);
     if (warm) {
       // scikit-learn's warm start: one run from the fitted parameters, measuring the first
       // change from the fitted lower bound. The covariances are passed (not the Cholesky
@@ -247,17 +319,21 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       options.covariancesInit = warm.params.covariances;
       options.previousLowerBound = warm.lowerBound;
     } else {
-      const start = resolveStartingParameters(o.start, o.covarianceType, o.nComponents, X.d);
+      const start = resolveStartingParameters(o.start, o.covarianceType, o.nComponents, X.d, X.n);
       Object.assign(options, scaling ? startingParametersToStandard(start, o.covarianceType, X.d, scaling) : start);
     }
     // Every starting parameter given: every restart would be the same run.
     const allGiven = !warm && !!(options.weightsInit && options.meansInit && (options.covariancesInit || options.precisionsInit));
     if (allGiven) options.nInit = 1;
+    const hc = hcStarts.get(this);
+    if (hc && o.init === 'hc' && !warm) options.hc = hc;
     if (w !== undefined) {
       // Every init but 'random' starts from nComponents distinct samples of positive weight,
       // unless the starting parameters are all given (or warm).
       const seeded =
         o.init !== 'random' &&
+        o.init !== 'hc' &&
+        !options.responsibilitiesInit &&
         !(options.weightsInit && options.meansInit && (options.covariancesInit || options.precisionsInit));
       if (seeded) {
         let positive = 0;
@@ -295,7 +371,53 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       regCovar: o.regCovar,
       init: o.init,
       onCollapse: o.onCollapse,
+      mStepTol: o.mStepTol,
+      mStepMaxIter: o.mStepMaxIter,
     };
+  }
+
+
+  /**
+   * Resolves the options that depend on X: the noise component's hypervolume (mclust's
+   * hypvol(X) by default) and its initial rows, and the prior (mclust's defaultPrior(X) for
+   * what is not given).
+   * @throws RangeError - a noise row outside X, a prior of the wrong size.
+   */
+  #resolveModelOptions(options: NativeMixtureOptions, X: { data: Float64Array; n: number; d: number }): void {
+    const o = this.#options;
+    const addon = native();
+    if (o.noise) {
+      let v = o.noise.hypervolume;
+      if (v === undefined) {
+        if (X.n < 2) throw invalidValue('noise: the default hypervolume needs at least 2 rows of X');
+        v = addon.mixtureHypervolume(X.data, X.n, X.d);
+      }
+      options.hypervolume = v;
+      const rows = o.noise.initial;
+      if (rows) {
+        const bad = rows.findIndex((r) => r >= X.n);
+        if (bad >= 0) throw invalidValue(`noise.initial[${bad}] is ${rows[bad] as number}, but X has ${X.n} rows`);
+        options.noiseRows = rows;
+      }
+    }
+    if (o.prior) {
+      if (X.n < 2) throw invalidValue('prior: the default prior needs at least 2 rows of X');
+      const p = addon.mixtureDefaultPrior(X.data, X.n, X.d, { k: o.nComponents, covarianceType: o.covarianceType });
+      if (o.prior !== 'default') {
+        const given = o.prior;
+        if (given.mean && given.mean.length !== X.d) {
+          throw invalidValue(`prior.mean has length ${given.mean.length}, but X has ${X.d} features`);
+        }
+        if (given.scale && given.scale.data.length !== p.scale.length) {
+          throw invalidValue(`prior.scale has ${given.scale.data.length} values, but X's ${X.d} features need ${X.d} x ${X.d}`);
+        }
+        if (given.shrinkage !== undefined) p.shrinkage = given.shrinkage;
+        if (given.dof !== undefined) p.dof = given.dof;
+        if (given.mean) p.mean = given.mean;
+        if (given.scale) p.scale = given.scale.data;
+      }
+      options.prior = p;
+    }
   }
 
   /** The base report, with the number of re-seeds since the previous one. */
@@ -310,21 +432,26 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
 
   /** The fitted state of a successful native fit (after checking its sizes). */
   protected stateFromFit(r: FitRequest<NativeMixtureOptions>, fit: NativeMixtureFit): MixtureState {
-    return this.#stateOf(fit, r.X.d, fit, freezeReseeds(fit.reseeds ?? []), r.scaling);
+    return this.#stateOf(fit, r.X.d, fit, freezeReseeds(fit.reseeds ?? []), r.options, r.scaling);
   }
 
-  /** A fitted state from native parameters (after checking their sizes). */
+  /**
+   * A fitted state from native parameters (after checking their sizes); `model`: the noise
+   * component's hypervolume and the prior the parameters were fitted with.
+   */
   #stateOf(
     p: NativeMixtureParams,
     d: number,
     run: { converged: boolean; nIter: number; lowerBound: number },
     reseeds: readonly ReseedEvent[],
+    model: { hypervolume?: number | undefined; prior?: NativePrior | undefined },
     scaling: Scaling | undefined,
   ): MixtureState {
     const { nComponents: k, covarianceType: type } = this.#options;
+    const noise = model.hypervolume;
     const covSize = covarianceShape(type, k, d).reduce((a, b) => a * b, 1);
     this.checkNativeSizes([
-      [p.weights, k],
+      [p.weights, noise === undefined ? k : k + 1],
       [p.means, k * d],
       [p.covariances, covSize],
       [p.precisionsCholesky, covSize],
@@ -338,11 +465,14 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
         means: p.means,
         covariances: p.covariances,
         precisionsCholesky: p.precisionsCholesky,
+        ...(noise !== undefined && { hypervolume: noise }),
+        ...(p.mstepState && { mstepState: p.mstepState }),
       }),
       converged: run.converged,
       nIter: run.nIter,
       lowerBound: run.lowerBound,
       reseeds,
+      prior: model.prior,
       ...(scaling ? { scaling } : {}),
     });
   }
@@ -384,15 +514,73 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     if (this.standardize && !prev?.scaling) {
       throw invalidValue(`${this.className}.maximise: a model with standardize needs its scaling: fit it first`);
     }
+    const model = this.#streamModel(prev, `${this.className}.maximise()`);
+    if (stats.noise !== (model.hypervolume !== undefined)) {
+      throw invalidValue(`stats are those of a mixture ${stats.noise ? 'with' : 'without'} a noise component, but this ${this.className} has ${stats.noise ? 'none' : 'one'}`);
+    }
+    const params = this.#maximiseStatistics(stats, false, prev?.params.mstepState, model);
+    const run = { converged: false, nIter: (prev?.nIter ?? 0) + 1, lowerBound: stats.objective / stats.totalWeight };
+    this.replaceState(this.#stateOf(params, stats.nFeatures, run, Object.freeze([]), model, prev?.scaling));
+    return this;
+  }
+
+  /**
+   * The M-step from statistics with this model's settings: regCovar, mStepTol, mStepMaxIter,
+   * the prior, the inner state carried from the parameters before, and the noise component's
+   * hypervolume (added to the result, which the next E-step reads).
+   */
+  #maximiseStatistics(
+    stats: Statistics,
+    initialising: boolean,
+    mstepState: Float64Array | undefined,
+    model: { hypervolume?: number | undefined; prior?: NativePrior | undefined },
+  ): NativeMixtureParams {
+    const o = this.#options;
     let params: NativeMixtureParams;
     try {
-      params = native().mixtureMaximise(Statistics.bytesOf(stats), this.#options.regCovar, false);
+      params = native().mixtureMaximise(Statistics.bytesOf(stats), o.regCovar, initialising, {
+        mStepTol: o.mStepTol,
+        mStepMaxIter: o.mStepMaxIter,
+        ...(model.prior && { prior: model.prior }),
+        ...(mstepState && { mstepState }),
+        ...(model.hypervolume !== undefined && { hypervolume: model.hypervolume }),
+      });
     } catch (err) {
       throw translateNativeError(err);
     }
-    const run = { converged: false, nIter: (prev?.nIter ?? 0) + 1, lowerBound: stats.objective / stats.totalWeight };
-    this.replaceState(this.#stateOf(params, stats.nFeatures, run, Object.freeze([]), prev?.scaling));
-    return this;
+    return model.hypervolume === undefined ? params : { ...params, hypervolume: model.hypervolume };
+  }
+
+  /**
+   * The noise hypervolume and prior of an M-step without X (maximise, fitStream): the fitted
+   * model's, else the options' when they need no data.
+   * @throws RangeError - noise without a hypervolume, or a prior not fully given.
+   */
+  #streamModel(prev: MixtureState | null, what: string): { hypervolume?: number; prior?: NativePrior } {
+    if (prev) {
+      return {
+        ...(prev.params.hypervolume !== undefined && { hypervolume: prev.params.hypervolume }),
+        ...(prev.prior && { prior: prev.prior }),
+      };
+    }
+    const o = this.#options;
+    const out: { hypervolume?: number; prior?: NativePrior } = {};
+    if (o.noise) {
+      if (o.noise.hypervolume === undefined) {
+        throw invalidValue(`${what}: give noise.hypervolume (its default, mclust's hypvol(X), needs all the rows at once)`);
+      }
+      out.hypervolume = o.noise.hypervolume;
+    }
+    if (o.prior) {
+      const p = o.prior;
+      if (p === 'default' || p.shrinkage === undefined || !p.mean || p.dof === undefined || !p.scale) {
+        throw invalidValue(
+          `${what}: give the prior's shrinkage, mean, dof and scale (its defaults, mclust's defaultPrior(X), need all the rows at once)`,
+        );
+      }
+      out.prior = { shrinkage: p.shrinkage, mean: p.mean, dof: p.dof, scale: p.scale.data };
+    }
+    return out;
   }
 
   /**
@@ -446,6 +634,9 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     if (this.#options.standardize) {
       throw invalidValue(`${what}: standardize is not supported on streams yet; standardise the batches before the fit`);
     }
+    if (this.#options.start.responsibilitiesInit) {
+      throw invalidValue(`${what}: responsibilitiesInit is not supported on streams (it is a row of every sample)`);
+    }
   }
 
   /** Exact EM over passes (see {@link GaussianMixture.fitStream}). */
@@ -453,24 +644,27 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     const o = this.#options;
     const what = passes.what;
     const warm = o.warmStart ? this.state : null;
+    const model = this.#streamModel(warm, what);
+    const mclust = covarianceTypeDescriptor(o.covarianceType).family === 'mclust';
     return this.exclusive(control.signal, async () => {
       const native0 = this.#nativeOptions(warm !== null);
       if (o.seed === undefined && control.fallbackSeed !== undefined) native0.seed = control.fallbackSeed;
+      Object.assign(native0, model);
       const result = await runStreamEm<NativeMixtureParams>(
         {
           nInit: native0.nInit,
           maxIter: o.maxIter,
           previousObjective: warm ? warm.lowerBound : -Infinity,
-          initialise: async (restart) => warm?.params ?? (await this.#streamStart(passes, restart, native0, control)),
+          initialise: async (restart) =>
+            warm?.params ?? withNoise(await this.#streamStart(passes, restart, native0, control), model.hypervolume),
           expectation: (params) => passes.statistics({ kind: 'gaussian', params }),
-          maximise: (stats) => {
-            try {
-              return native().mixtureMaximise(Statistics.bytesOf(stats), o.regCovar, false);
-            } catch (err) {
-              throw translateNativeError(err);
-            }
-          },
+          maximise: (stats, params) => this.#maximiseStatistics(stats, false, params.mstepState, model),
           converged: (change) => Math.abs(change) < o.tol,
+          // mclust's names: me()'s rule after the E-step (native/core/mixture.cc).
+          ...(mclust && {
+            convergedAfterExpectation: (total: number, previous: number) =>
+              Math.abs(total - previous) / (1 + Math.abs(total)) <= o.tol,
+          }),
           notFinite: (iter) =>
             Object.assign(
               new Error(
@@ -485,7 +679,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       );
       await control.drain?.();
       const d = passes.d ?? result.params.means.length / o.nComponents;
-      return this.#stateOf(result.params, d, result, Object.freeze([]), undefined);
+      return this.#stateOf(result.params, d, result, Object.freeze([]), model, undefined);
     });
   }
 
@@ -524,10 +718,12 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     if ((passes.rows ?? sample.n) < k) throw tooFewRows(passes.what, passes.rows ?? sample.n, k, 'nComponents');
     const d = sample.d;
     const restartSeed = (seed + restart * 0x9e3779b9) % 2 ** 53;
+    // (With noise, the sample's start: its noise rows are found as fit finds them.)
+    const model = { hypervolume: nativeOptions.hypervolume, prior: nativeOptions.prior };
     const params =
-      o.init === 'kmeans'
-        ? await this.#streamKMeansStart(passes, sample, restartSeed)
-        : sampleStart(this.#options, sample, restartSeed, threads);
+      o.init === 'kmeans' && model.hypervolume === undefined
+        ? await this.#streamKMeansStart(passes, sample, restartSeed, model)
+        : sampleStart(this.#options, sample, restartSeed, threads, model);
     const anyGiven = start.weightsInit || start.meansInit || start.covariancesInit || start.precisionsInit;
     return anyGiven ? fromGiven(d, params) : params;
   }
@@ -537,6 +733,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     passes: RowPasses,
     sample: StreamSample,
     seed: number,
+    model: { prior?: NativePrior | undefined },
   ): Promise<NativeMixtureParams> {
     const o = this.#options;
     const k = o.nComponents;
@@ -557,11 +754,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       if (pass + 1 < STREAM_LLOYD_PASSES) centres = means;
     }
     const scatter = await assign(means);
-    try {
-      return native().mixtureMaximise(Statistics.bytesOf(scatter), o.regCovar, true);
-    } catch (err) {
-      throw translateNativeError(err);
-    }
+    return this.#maximiseStatistics(scatter, true, undefined, model);
   }
 
   // ------------------------------------------------------------------------------- prediction
@@ -569,7 +762,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
   /**
    * The most likely component of each sample (ties to the lowest index).
    * @param X - samples with the fitted number of features.
-   * @returns Int32Array [N] of labels in [0, K).
+   * @returns Int32Array [N] of labels in [0, K); −1 for the noise component (option `noise`).
    * @throws TypeError / RangeError - bad X, or D different from the fitted model.
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
@@ -580,21 +773,40 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     return labels;
   }
 
-  /** The number of free parameters, as scikit-learn's `_n_parameters`. */
-  #parameterCount(): number {
-    return mixtureParameterCount(this.covarianceType, this.nComponents, this.fitted('the parameter count').d);
-  }
-
   /**
-   * The Bayesian information criterion on X, −2·score(X)·N + p·ln N with p free parameters
-   * (scikit-learn's `bic`; lower is better).
+   * The Bayesian information criterion on X, −2·logL + p·ln N with logL = score(X)·N and p =
+   * {@link GaussianMixture.nParameters} (scikit-learn's `bic`; lower is better: mclust reports
+   * the negative).
    * @throws TypeError / RangeError / Error - as {@link GaussianMixture.predict}.
    */
   bic(X: DataInput): number {
     const lp = this.scoreSamples(X);
     const n = lp.length;
     // scikit-learn: -2 * self.score(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0])
-    return -2 * weightedMean(lp, undefined) * n + this.#parameterCount() * Math.log(n);
+    return -2 * weightedMean(lp, undefined) * n + this.nParameters * Math.log(n);
+  }
+
+  /**
+   * The integrated complete-data likelihood criterion on X (Biernacki et al. 2000, as mclust's
+   * `icl`): bic(X) − 2·Σ_n ln z_n,ĉ(n), with z the responsibilities (`predictProba`, the noise
+   * column included) and ĉ(n) the most likely component (ties to the lowest); lower is better
+   * (mclust reports the negative).
+   * @throws TypeError / RangeError / Error - as {@link GaussianMixture.predict}.
+   */
+  icl(X: DataInput): number {
+    const { X: m, s } = this.input(X, 'icl()');
+    const c = s.params.weights.length;
+    const resp = allocate(Float64Array, m.n * c, 'icl(): the probabilities');
+    const logProb = allocate(Float64Array, m.n, 'icl(): the log densities');
+    this.evaluate(m, s, { resp, logProb });
+    let entropy = 0;
+    for (let i = 0; i < m.n; i++) {
+      let top = 0;
+      for (let j = 0; j < c; j++) top = Math.max(top, resp[i * c + j] as number);
+      if (top > 0) entropy += Math.log(top);
+    }
+    const bic = -2 * weightedMean(logProb, undefined) * m.n + this.nParameters * Math.log(m.n);
+    return bic - 2 * entropy;
   }
 
   /**
@@ -606,7 +818,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     const lp = this.scoreSamples(X);
     const n = lp.length;
     // scikit-learn: -2 * self.score(X) * X.shape[0] + 2 * self._n_parameters()
-    return -2 * weightedMean(lp, undefined) * n + 2 * this.#parameterCount();
+    return -2 * weightedMean(lp, undefined) * n + 2 * this.nParameters;
   }
 
   /**
@@ -626,6 +838,9 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     const st = this.fitted('sample()');
     const count = integerOption(n, 'n', 1);
     const s = seed === undefined ? (this.#options.seed ?? randomSeed()) : seedOption(seed);
+    if (st.params.hypervolume !== undefined) {
+      throw invalidValue('sample(): a model with a noise component cannot be sampled (its uniform region is not part of the model)');
+    }
     // The largest output sample() supports is 2^31 − 1 values (16 GiB). The outputs are
     // allocated here, where a refused allocation is a catchable RangeError; the native side only
     // fills them (an allocation refused there would end the process).
@@ -673,6 +888,12 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       };
       if (s.reseeds.length) state.reseeds = s.reseeds.map((e) => ({ ...e }));
       Object.assign(state, scalingJSON(s));
+      if (s.params.hypervolume !== undefined) state.hypervolume = s.params.hypervolume;
+      if (s.params.mstepState) state.mstepState = Array.from(s.params.mstepState);
+      if (s.prior) {
+        const p = s.prior;
+        state.prior = { shrinkage: p.shrinkage, mean: Array.from(p.mean), dof: p.dof, scale: Array.from(p.scale) };
+      }
     }
     return { format: JSON_FORMAT, version: JSON_VERSION, kind, options: mixtureOptionsToJSON(this.#options), state };
   }
@@ -742,9 +963,10 @@ function restore(
   where: string,
   kinds: readonly ('GaussianMixture' | 'GaussianKMeans')[],
 ): GaussianMixture {
-  // state.reseeds is optional: JSON written before it existed, or by a fit without re-seeds.
+  // Optional state fields: reseeds (JSON written before it existed, or by a fit without
+  // re-seeds), hypervolume (noise), mstepState (iterative M-steps), prior.
   const raw = isRecord(obj) && isRecord(obj.state) ? obj.state : undefined;
-  const hasReseeds = raw !== undefined && 'reseeds' in raw;
+  const optional = OPTIONAL_STATE_FIELDS.filter((f) => raw !== undefined && f in raw);
   return restoreModel(
     obj,
     where,
@@ -753,8 +975,9 @@ function restore(
       kind === 'GaussianKMeans'
         ? new GaussianKMeans(options as unknown as GaussianKMeansOptions)
         : new GaussianMixture(options as unknown as GaussianMixtureOptions),
-    hasReseeds ? [...STATE_FIELDS, 'reseeds'] : STATE_FIELDS,
-    (st, model) => readState(st, model, hasReseeds ? readReseeds(raw.reseeds, model.nComponents, where) : []),
+    [...STATE_FIELDS, ...optional],
+    (st, model) =>
+      readState(st, model, raw ?? {}, where, raw && optional.includes('reseeds') ? readReseeds(raw.reseeds, model.nComponents, where) : []),
   );
 }
 
@@ -803,28 +1026,64 @@ function readReseeds(value: unknown, k: number, where: string): readonly ReseedE
 }
 
 /** The fitted state from its checked JSON fields. */
-function readState(st: StateReader, model: GaussianMixture, reseeds: readonly ReseedEvent[]): MixtureState {
+function readState(
+  st: StateReader,
+  model: GaussianMixture,
+  raw: Record<string, unknown>,
+  where: string,
+  reseeds: readonly ReseedEvent[],
+): MixtureState {
   const k = model.nComponents;
   const type = model.covarianceType;
-  const fitted = st.fitted(k, 'nComponents');
+  const noise = model.toJSON().options.noise !== undefined;
+  const fitted = st.fitted(noise ? k + 1 : k, noise ? 'nComponents + 1' : 'nComponents');
   const { d, weights } = fitted;
+  const hypervolume = noise ? st.number('hypervolume', Number.MIN_VALUE) : undefined;
+  const mstepState =
+    'mstepState' in raw ? st.check(() => readTensor(raw.mstepState, 'state.mstepState', 1).data) : undefined;
+  const prior = 'prior' in raw ? readPriorState(st, raw.prior, where, type, d) : undefined;
   const means = st.tensor('means', 2, [k, d], '[nComponents, nFeaturesIn]');
   const covShape = covarianceShape(type, k, d);
   const covLabel = covarianceShapeLabel(type).replace(/nFeatures/g, 'nFeaturesIn');
   const covariances = st.tensor('covariances', covarianceRank(type), covShape, covLabel);
   const precisionsCholesky = st.tensor('precisionsCholesky', covarianceRank(type), covShape, covLabel);
   st.check(() => {
-    if (type === 'diag' || type === 'spherical') checkCovarianceValues(covariances, type, k, d, 'state.covariances');
-    // (No Cholesky test here: a fitted covariance near singular may fail one in JavaScript's
-    // rounding. Symmetric with a positive diagonal holds for every covariance a fit returns.)
-    else checkSymmetricPositiveDiagonal(covariances, type === 'full' ? k : 1, d, 'state.covariances');
+    // (No Cholesky test of the covariances: a fitted covariance near singular may fail one in
+    // JavaScript's rounding. Symmetric with a positive diagonal holds for every one a fit returns.)
+    checkFittedCovariances(covariances, type, k, d, 'state.covariances');
     checkPrecisionsCholesky(precisionsCholesky, type, k, d, 'state.precisionsCholesky');
   });
   return Object.freeze({
     ...fitted,
-    params: Object.freeze({ covarianceType: type, weights, means, covariances, precisionsCholesky }),
+    params: Object.freeze({
+      covarianceType: type,
+      weights,
+      means,
+      covariances,
+      precisionsCholesky,
+      ...(hypervolume !== undefined && { hypervolume }),
+      ...(mstepState && { mstepState }),
+    }),
     lowerBound: st.lowerBound('lowerBound', fitted.nIter),
     reseeds,
+    prior,
+  });
+}
+
+/** state.prior: { shrinkage >= 0, mean [D], dof > 0, scale [1] or [D·D] }. */
+function readPriorState(st: StateReader, value: unknown, where: string, type: CovarianceType, d: number): NativePrior {
+  const scaleSize = covarianceTypeDescriptor(type).orientation === 'I' ? 1 : d * d;
+  if (!isRecord(value)) throw invalidType(`${where}: expected an object for state.prior but received ${describe(value)}`);
+  checkFields(value, ['shrinkage', 'mean', 'dof', 'scale'], where, 'state.prior.');
+  const p = value;
+  return st.check(() => {
+    const number = (name: string, exclusive: boolean): number => numberOption(p[name], `state.prior.${name}`, 0, exclusive);
+    const array = (name: string, length: number): Float64Array => {
+      const t = readTensor(p[name], `state.prior.${name}`, 1);
+      if (t.data.length !== length) throw invalidValue(`state.prior.${name} must have ${length} values but has ${t.data.length}`);
+      return t.data;
+    };
+    return { shrinkage: number('shrinkage', false), mean: array('mean', d), dof: number('dof', true), scale: array('scale', scaleSize) };
   });
 }
 
@@ -837,7 +1096,18 @@ function sameValues(a: Float64Array, b: Float64Array): boolean {
 }
 
 /** A streamed fit's start for the inits other than 'kmeans': `fit`'s initialisation on the sample. */
-function sampleStart(o: ResolvedMixtureOptions, sample: StreamSample, seed: number, threads: number): NativeMixtureParams {
+/** Parameters with the noise component's hypervolume (which the E-step reads from them). */
+function withNoise(p: NativeMixtureParams, hypervolume: number | undefined): NativeMixtureParams {
+  return hypervolume === undefined || p.hypervolume !== undefined ? p : { ...p, hypervolume };
+}
+
+function sampleStart(
+  o: ResolvedMixtureOptions,
+  sample: StreamSample,
+  seed: number,
+  threads: number,
+  model: { hypervolume?: number | undefined; prior?: NativePrior | undefined },
+): NativeMixtureParams {
   const gm = new GaussianMixture({
     nComponents: o.nComponents,
     covarianceType: o.covarianceType,
@@ -846,6 +1116,10 @@ function sampleStart(o: ResolvedMixtureOptions, sample: StreamSample, seed: numb
     maxIter: 0,
     seed,
     threads,
+    mStepTol: o.mStepTol,
+    mStepMaxIter: o.mStepMaxIter,
+    ...(model.hypervolume !== undefined && { noise: { hypervolume: model.hypervolume } }),
+    ...(model.prior && { prior: { ...model.prior, scale: model.prior.scale.length === 1 ? (model.prior.scale[0] as number) : model.prior.scale } }),
   });
   gm.fitSync({ data: sample.data, shape: [sample.n, sample.d] }, sample.weights ? { sampleWeight: sample.weights } : undefined);
   return {

@@ -7,11 +7,12 @@
 export {
   GaussianMixture,
   GaussianKMeans,
+  type Decomposition,
   type GaussianKMeansOptions,
   type GaussianMixtureJSON,
   type MixtureStateJSON,
 } from './gaussian-mixture.js';
-export type { GaussianMixtureOptions, MixtureOptionsJSON } from './mixture-options.js';
+export type { GaussianMixtureOptions, MixtureOptionsJSON, NoiseOptions, PriorOptions } from './mixture-options.js';
 export {
   BayesianGaussianMixture,
   type BayesianGaussianMixtureJSON,
@@ -19,6 +20,19 @@ export {
   type BayesianStateJSON,
 } from './bayesian-gaussian-mixture.js';
 export type { BayesianGaussianMixtureOptions, BayesianOptionsJSON } from './bayesian-options.js';
+export {
+  selectModel,
+  selectModelSync,
+  type ModelSelection,
+  type SelectionRow,
+  type SelectModelOptions,
+} from './select-model.js';
+export {
+  MCLUST_MODEL_NAMES,
+  SKLEARN_COVARIANCE_TYPES,
+  type MclustModelName,
+  type SklearnCovarianceType,
+} from './covariance-types.js';
 export { KMeans, type KMeansJSON, type KMeansOptions, type KMeansStateJSON } from './kmeans.js';
 export {
   MiniBatchKMeans,

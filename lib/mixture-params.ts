@@ -1,81 +1,19 @@
 /**
- * Gaussian-mixture parameters in scikit-learn's shapes: the shape of `covariances` per
- * covariance type, the number of free parameters (for BIC/AIC), and the checks on user-given
- * starting parameters and on parameters read from JSON.
+ * Gaussian-mixture parameters in the shapes of their covariance type (covariance-types.ts):
+ * the checks on user-given starting parameters and on parameters read from JSON.
  *
  * @module
  */
+import {
+  covarianceShape,
+  covarianceShapeLabel,
+  covarianceTypeDescriptor,
+  type CovarianceType,
+} from './covariance-types.js';
 import { describe, invalidValue } from './errors.js';
-import type { CovarianceType } from './native.js';
 import { checkTensorShape, indexPath, type Tensor } from './tensor.js';
 
-/** The covariance types, in scikit-learn's order. */
-export const COVARIANCE_TYPES: readonly CovarianceType[] = ['full', 'tied', 'diag', 'spherical'];
-
-/** The rank of `covariances` (and `precisionsCholesky`) for a covariance type. */
-export function covarianceRank(type: CovarianceType): number {
-  switch (type) {
-    case 'full':
-      return 3;
-    case 'tied':
-    case 'diag':
-      return 2;
-    case 'spherical':
-      return 1;
-  }
-}
-
-/** The shape of `covariances`: full [K,D,D]; tied [D,D]; diag [K,D]; spherical [K]. */
-export function covarianceShape(type: CovarianceType, k: number, d: number): number[] {
-  switch (type) {
-    case 'full':
-      return [k, d, d];
-    case 'tied':
-      return [d, d];
-    case 'diag':
-      return [k, d];
-    case 'spherical':
-      return [k];
-  }
-}
-
-/** The names of those dimensions, for messages. */
-export function covarianceShapeLabel(type: CovarianceType): string {
-  switch (type) {
-    case 'full':
-      return '[nComponents, nFeatures, nFeatures]';
-    case 'tied':
-      return '[nFeatures, nFeatures]';
-    case 'diag':
-      return '[nComponents, nFeatures]';
-    case 'spherical':
-      return '[nComponents]';
-  }
-}
-
-/**
- * The number of free parameters, exactly as scikit-learn's `GaussianMixture._n_parameters`:
- * covariance parameters (full K·D(D+1)/2, tied D(D+1)/2, diag K·D, spherical K) + K·D means
- * + K − 1 weights.
- */
-export function mixtureParameterCount(type: CovarianceType, k: number, d: number): number {
-  let cov: number;
-  switch (type) {
-    case 'full':
-      cov = (k * d * (d + 1)) / 2;
-      break;
-    case 'tied':
-      cov = (d * (d + 1)) / 2;
-      break;
-    case 'diag':
-      cov = k * d;
-      break;
-    case 'spherical':
-      cov = k;
-      break;
-  }
-  return Math.trunc(cov + d * k + k - 1);
-}
+export { covarianceRank, covarianceShape, covarianceShapeLabel, mixtureParameterCount } from './covariance-types.js';
 
 /**
  * Checks mixture weights as scikit-learn's `_check_weights`: every value in [0, 1] and the sum
@@ -163,46 +101,67 @@ export function checkSymmetricPositiveDiagonal(a: Float64Array, blocks: number, 
 }
 
 /**
- * Checks covariance-like parameters (user-given `covariancesInit` / `precisionsInit`, or
- * fitted `covariances` from JSON) of a known shape: full and tied symmetric positive
- * definite, diag and spherical positive.
- * @throws RangeError - naming the component and what is wrong.
+ * Checks that `blocks` D×D matrices have no entry off the diagonal: the axis-aligned mclust
+ * models (orientation I) keep only the diagonal.
+ * @throws RangeError - naming the element.
  */
-export function checkCovarianceValues(t: Float64Array, type: CovarianceType, k: number, d: number, name: string): void {
-  switch (type) {
-    case 'full':
-      for (let c = 0; c < k; c++) checkSpdMatrix(t, c * d * d, d, name, `[${c}]`);
-      return;
-    case 'tied':
-      checkSpdMatrix(t, 0, d, name, '');
-      return;
-    case 'diag':
-    case 'spherical':
-      for (let i = 0; i < t.length; i++) {
-        if (!((t[i] as number) > 0)) {
-          const shape = type === 'diag' ? [k, d] : [k];
-          throw invalidValue(`${name}${indexPath(i, shape)} must be positive but is ${describe(t[i])}`);
+function checkDiagonalMatrices(a: Float64Array, blocks: number, d: number, name: string, type: CovarianceType): void {
+  for (let c = 0; c < blocks; c++) {
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) {
+        const v = a[c * d * d + i * d + j] as number;
+        if (i !== j && v !== 0) {
+          throw invalidValue(
+            `${name}[${c}][${i}][${j}] must be 0 for covarianceType '${type}' (its matrices are diagonal) but is ${describe(v)}`,
+          );
         }
       }
-      return;
+    }
   }
 }
 
+/** The number of D×D matrices of a type's layout (0 for diagonals and variances). */
+function matrixCount(type: CovarianceType, k: number): number {
+  const layout = covarianceTypeDescriptor(type).layout;
+  return layout === 'matrices' ? k : layout === 'matrix' ? 1 : 0;
+}
+
 /**
- * Checks fitted Cholesky factors of precisions (from JSON) of a known shape: full and tied
- * upper triangular (scikit-learn's U with U·Uᵀ = Σ⁻¹, row-major) with a positive diagonal;
- * diag and spherical positive.
+ * Checks covariance-like parameters (user-given `covariancesInit` / `precisionsInit`, or
+ * fitted `covariances` from JSON) of a known shape: matrices symmetric positive definite (and
+ * diagonal for the axis-aligned mclust models), diagonals and variances positive.
+ * @throws RangeError - naming the component and what is wrong.
+ */
+export function checkCovarianceValues(t: Float64Array, type: CovarianceType, k: number, d: number, name: string): void {
+  const blocks = matrixCount(type, k);
+  if (blocks === 0) {
+    for (let i = 0; i < t.length; i++) {
+      if (!((t[i] as number) > 0)) {
+        throw invalidValue(`${name}${indexPath(i, covarianceShape(type, k, d))} must be positive but is ${describe(t[i])}`);
+      }
+    }
+    return;
+  }
+  for (let c = 0; c < blocks; c++) checkSpdMatrix(t, c * d * d, d, name, blocks > 1 || covarianceTypeDescriptor(type).layout === 'matrices' ? `[${c}]` : '');
+  if (covarianceTypeDescriptor(type).orientation === 'I') checkDiagonalMatrices(t, blocks, d, name, type);
+}
+
+/**
+ * Checks fitted Cholesky factors of precisions (from JSON) of a known shape: matrices upper
+ * triangular (scikit-learn's U with U·Uᵀ = Σ⁻¹, row-major) with a positive diagonal (and
+ * diagonal for the axis-aligned mclust models); diagonals and variances positive.
  * @throws RangeError - naming the element.
  */
 export function checkPrecisionsCholesky(t: Float64Array, type: CovarianceType, k: number, d: number, name: string): void {
-  if (type === 'diag' || type === 'spherical') {
+  const blocks = matrixCount(type, k);
+  if (blocks === 0) {
     checkCovarianceValues(t, type, k, d, name);
     return;
   }
-  const blocks = type === 'full' ? k : 1;
+  const indexed = covarianceTypeDescriptor(type).layout === 'matrices';
   for (let c = 0; c < blocks; c++) {
     const off = c * d * d;
-    const prefix = type === 'full' ? `${name}[${c}]` : name;
+    const prefix = indexed ? `${name}[${c}]` : name;
     for (let i = 0; i < d; i++) {
       if (!((t[off + i * d + i] as number) > 0)) {
         throw invalidValue(`${prefix}[${i}][${i}] must be positive (a Cholesky diagonal) but is ${describe(t[off + i * d + i])}`);
@@ -214,6 +173,19 @@ export function checkPrecisionsCholesky(t: Float64Array, type: CovarianceType, k
       }
     }
   }
+  if (covarianceTypeDescriptor(type).orientation === 'I') checkDiagonalMatrices(t, blocks, d, name, type);
+}
+
+/**
+ * Checks fitted covariances (from JSON) without a factorisation: matrices symmetric with a
+ * positive diagonal (a near-singular fitted covariance may fail a Cholesky test in JavaScript's
+ * rounding), diagonals and variances positive.
+ * @throws RangeError - naming the element.
+ */
+export function checkFittedCovariances(t: Float64Array, type: CovarianceType, k: number, d: number, name: string): void {
+  const blocks = matrixCount(type, k);
+  if (blocks === 0) checkCovarianceValues(t, type, k, d, name);
+  else checkSymmetricPositiveDiagonal(t, blocks, d, name);
 }
 
 /** User-given starting parameters, read and copied by the constructor (shapes unchecked). */
@@ -226,6 +198,8 @@ export interface StartingParameters {
   readonly covariancesInit?: Tensor;
   /** In the shape of `covariances`. */
   readonly precisionsInit?: Tensor;
+  /** [N, K] or [N, K + 1] with noise, rows normalised. */
+  readonly responsibilitiesInit?: Tensor;
 }
 
 /** Starting parameters as the native side takes them. */
@@ -234,12 +208,13 @@ export interface ResolvedStartingParameters {
   meansInit?: Float64Array;
   covariancesInit?: Float64Array;
   precisionsInit?: Float64Array;
+  responsibilitiesInit?: Float64Array;
 }
 
 /**
- * Checks starting parameters against the data's D (at fit time): shapes, then symmetry and
- * positive definiteness (full, tied) or positivity (diag, spherical), as scikit-learn's
- * `_check_parameters`.
+ * Checks starting parameters against the data's D and N (at fit time): shapes, then symmetry
+ * and positive definiteness (matrices) or positivity (diagonals, variances), as scikit-learn's
+ * `_check_parameters`; responsibilitiesInit's rows against N.
  * @throws RangeError - naming the parameter.
  */
 export function resolveStartingParameters(
@@ -247,10 +222,17 @@ export function resolveStartingParameters(
   type: CovarianceType,
   k: number,
   d: number,
+  n = 0,
 ): ResolvedStartingParameters {
   const out: ResolvedStartingParameters = {};
+  if (p.responsibilitiesInit) {
+    const rows = (p.responsibilitiesInit.shape as readonly number[])[0] as number;
+    if (rows !== n) throw invalidValue(`responsibilitiesInit has ${rows} rows, but X has ${n}`);
+    out.responsibilitiesInit = p.responsibilitiesInit.data;
+  }
   if (p.weightsInit) {
-    checkTensorShape(p.weightsInit, [k], 'weightsInit', '[nComponents]');
+    const noise = p.weightsInit.data.length === k + 1;
+    checkTensorShape(p.weightsInit, [noise ? k + 1 : k], 'weightsInit', noise ? '[nComponents + 1]' : '[nComponents]');
     out.weightsInit = p.weightsInit.data;
   }
   if (p.meansInit) {

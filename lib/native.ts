@@ -8,12 +8,13 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
+import type { CovarianceType, CovarianceTypeDescriptor } from './covariance-types.js';
 import { noBinaryError } from './errors.js';
 import { here } from './here.cjs';
 import { inSlice } from './slices.js';
 
-export type CovarianceType = 'full' | 'tied' | 'diag' | 'spherical';
-export type MixtureInit = 'kmeans' | 'k-means++' | 'random' | 'random-from-data';
+export type { CovarianceType } from './covariance-types.js';
+export type MixtureInit = 'kmeans' | 'k-means++' | 'random' | 'random-from-data' | 'hc';
 /** What a GaussianMixture fit does with a collapsed component. */
 export type CollapsePolicy = 'error' | 'reseed';
 
@@ -29,22 +30,40 @@ export interface ReseedEvent {
   readonly row: number;
 }
 
-/** Parameters of a Gaussian mixture, in scikit-learn's shapes (row-major, flattened). */
+/** Parameters of a Gaussian mixture, in their covariance type's shapes (row-major, flattened). */
 export interface NativeMixtureParams {
   covarianceType: CovarianceType;
-  /** [K] */
+  /** [K], or [K + 1] with a noise component (its share last) */
   weights: Float64Array;
   /** [K, D] */
   means: Float64Array;
-  /** full [K, D, D]; tied [D, D]; diag [K, D]; spherical [K] */
+  /** full and mclust's names [K, D, D]; tied [D, D]; diag [K, D]; spherical [K] */
   covariances: Float64Array;
-  /** same shape as covariances; full/tied: upper-triangular U with U·Uᵀ = Σ⁻¹ */
+  /** same shape as covariances; matrices: upper-triangular U with U·Uᵀ = Σ⁻¹ */
   precisionsCholesky: Float64Array;
   /**
    * A BayesianGaussianMixture's variational posterior: its E-step's log-priors (and so its
    * predictions) come from it instead of log(weights).
    */
   posterior?: NativePosterior;
+  /** The noise component's hypervolume V (density 1/V); absent: no noise component. */
+  hypervolume?: number;
+  /** The iterative M-steps' inner state, carried to the next M-step (absent: a cold start). */
+  mstepState?: Float64Array;
+}
+
+/** mclust's conjugate prior, resolved: scale is [1] (spherical, diagonal models) or [D·D]. */
+export interface NativePrior {
+  shrinkage: number;
+  mean: Float64Array;
+  dof: number;
+  scale: Float64Array;
+}
+
+/** mclust's hierarchical start: the rows hc ran on and its merges (2 labels each, 1-based). */
+export interface NativeHcStart {
+  rows: Int32Array;
+  merges: Int32Array;
 }
 
 /** The prior on a BayesianGaussianMixture's weights (scikit-learn's names). */
@@ -121,6 +140,19 @@ export interface NativeMixtureOptions {
   /** At most one of covariancesInit / precisionsInit. */
   covariancesInit?: Float64Array;
   precisionsInit?: Float64Array;
+  /** [N, K] (or [N, K + 1] with noise), rows summing to 1; exclusive with the *Init above. */
+  responsibilitiesInit?: Float64Array;
+  /** The iterative M-steps' inner tolerance and limit (absent: √ε and 2^31 − 1). */
+  mStepTol?: number;
+  mStepMaxIter?: number;
+  /** MAP M-steps under mclust's prior. */
+  prior?: NativePrior;
+  /** A noise component of density 1/hypervolume (> 0). */
+  hypervolume?: number;
+  /** The rows that start as noise (absent: the low-density rule). */
+  noiseRows?: Int32Array;
+  /** init 'hc': mclust's hc, computed once by the caller. */
+  hc?: NativeHcStart;
   /** Warm start: the previous lowerBound, from which the first change is measured. */
   previousLowerBound?: number;
   /** Absent: 'error'. */
@@ -408,6 +440,23 @@ export interface NativeAddon {
   maxThreads(): number;
   /** 'avx512', 'avx2-fma' or 'baseline': the copy of the native code this process runs. */
   readonly simd: string;
+  /** The covariance parametrisations, in their table's order (lib/covariance-types.ts). */
+  readonly covarianceTypes: readonly CovarianceTypeDescriptor[];
+  /** Σ_k = λ_k D_k A_k D_kᵀ per component: scale [K], shape [K·D] (decreasing), orientation [K·D·D]. */
+  mixtureDecompose(params: NativeMixtureParams, d: number): { scale: Float64Array; shape: Float64Array; orientation: Float64Array };
+  /** mclust's defaultPrior(X, G = k, modelName). */
+  mixtureDefaultPrior(X: Float64Array, n: number, d: number, options: { k: number; covarianceType: CovarianceType }): NativePrior;
+  /** mclust's hypvol(X). */
+  mixtureHypervolume(X: Float64Array, n: number, d: number): number;
+  /** The rows a fit with noise starts as noise when none are given (density under one Gaussian < 1/V). */
+  mixtureNoiseRows(X: Float64Array, n: number, d: number, options: { hypervolume: number; sampleWeight?: Float64Array }): Int32Array;
+  /** mclust's hc of X's rows (those of positive weight, not excluded; a seeded subset of 2000 above that). */
+  hierarchicalStart(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: { seed: number; exclude?: Int32Array; sampleWeight?: Float64Array },
+  ): NativeHcStart;
   /** The row block size of every summation (the package's BLOCK_ROWS). */
   readonly blockRows: number;
 
@@ -425,7 +474,20 @@ export interface NativeAddon {
   /** The statistics of later's rows after earlier's (a new encoding). */
   statisticsMerge(earlier: Uint8Array, later: Uint8Array): NativeStatisticsSummary;
   /** GaussianMixture's M-step from statistics (initialising: weights nk / Σ w). */
-  mixtureMaximise(bytes: Uint8Array, regCovar: number, initialising: boolean): NativeMixtureParams;
+  mixtureMaximise(
+    bytes: Uint8Array,
+    regCovar: number,
+    initialising: boolean,
+    more?: {
+      mStepTol?: number;
+      mStepMaxIter?: number;
+      prior?: NativePrior;
+      /** The parameters' before (the inner M-step state carries over, as in a fit). */
+      mstepState?: Float64Array;
+      /** Statistics with noise: the noise component's hypervolume. */
+      hypervolume?: number;
+    },
+  ): NativeMixtureParams;
   /** The parameters a fit starts from when every starting parameter is given. */
   mixtureStart(d: number, options: NativeMixtureOptions): NativeMixtureParams;
   /** k starting centres picked from X's rows as a fit would (k-means++ or random), [k, d]. */

@@ -154,6 +154,11 @@ export class MixtureStatistics extends Statistics {
   get variational(): boolean {
     return Statistics.summaryOf(this).entropy === true;
   }
+
+  /** Whether the mixture has a uniform noise component (its Σ w·r is summed too). */
+  get noise(): boolean {
+    return Statistics.summaryOf(this).noise === true;
+  }
 }
 
 /**

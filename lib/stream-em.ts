@@ -174,6 +174,12 @@ export interface StreamEmVariant<P> {
    */
   objective?(statistics: Statistics, after: P): number;
   converged(change: number, before: P, after: P): boolean;
+  /**
+   * Instead of `converged`, mclust's me() (em.h's convergedAfterExpectation): the rule on the
+   * E-step's total log-likelihood and the previous one, checked before the M-step; the
+   * parameters that E-step used are kept.
+   */
+  convergedAfterExpectation?(total: number, previousTotal: number): boolean;
   /** The error for an E-step whose objective is not finite. */
   notFinite(iter: number): Error;
 }
@@ -205,6 +211,8 @@ export interface EmCheckpoint<P> {
   readonly stopped: boolean;
   /** The best of the restarts before this one. */
   readonly best: StreamEmResult<P> | undefined;
+  /** mclust's rule (convergedAfterExpectation): the last E-step's total log-likelihood. */
+  readonly previousTotal?: number;
 }
 
 /** The user's onIteration and the signal, as the native driver's report(); and checkpoints. */
@@ -217,6 +225,13 @@ export interface StreamControl {
   readonly checkpoint?: (state: EmCheckpoint<unknown>) => Promise<void>;
   /** Awaited before the fit commits its result (the last checkpoint has landed). */
   readonly drain?: () => Promise<void>;
+}
+
+/** The user's onIteration for one iteration; whether it (or the signal) stops the fit. */
+function report(control: StreamControl, init: number, iter: number, objective: number, change: number): boolean {
+  if (!control.onIteration) return false;
+  const answer = control.onIteration(Object.freeze({ init, iter, objective, change }));
+  return answer === false || control.signal?.aborted === true;
 }
 
 /** native/core/em.cc runEm, over passes; from `control.resume` when given. */
@@ -234,17 +249,20 @@ export async function runStreamEm<P>(variant: StreamEmVariant<P>, control: Strea
     let nIter: number;
     let converged: boolean;
     let done: boolean;
+    let previousTotal: number;
     if (resume && restart === resume.restart) {
       ({ params, lowerBound, converged, done } = resume);
       nIter = resume.iter;
       stoppedAll = resume.stopped;
+      previousTotal = resume.previousTotal ?? 0;
     } else {
       params = await variant.initialise(restart);
       lowerBound = variant.previousObjective;
       nIter = 0;
       converged = false;
       done = variant.maxIter === 0;
-      await save({ restart, iter: 0, params, lowerBound, done, converged, stopped: false, best });
+      previousTotal = 0;
+      await save({ restart, iter: 0, params, lowerBound, done, converged, stopped: false, best, previousTotal });
     }
     for (let iter = nIter + 1; !done; iter++) {
       checkAborted(control.signal);
@@ -252,23 +270,32 @@ export async function runStreamEm<P>(variant: StreamEmVariant<P>, control: Strea
       const stats = await variant.expectation(params);
       lowerBound = stats.objective / stats.totalWeight;
       if (!Number.isFinite(lowerBound)) throw variant.notFinite(iter);
-      const before = params;
-      params = variant.maximise(stats, params);
-      if (variant.objective) {
-        lowerBound = variant.objective(stats, params);
-        if (!Number.isFinite(lowerBound)) throw variant.notFinite(iter);
-      }
       nIter = iter;
-      const change = lowerBound - previous;
-      let stop = false;
-      if (control.onIteration) {
-        const answer = control.onIteration(Object.freeze({ init: restart, iter, objective: lowerBound, change }));
-        stop = answer === false || control.signal?.aborted === true;
+      if (variant.convergedAfterExpectation) {
+        // me(): the rule after the E-step; the parameters it used are kept when it stops.
+        if (iter === 1) previousTotal = variant.previousObjective * stats.totalWeight;
+        const stop = report(control, restart, iter, lowerBound, lowerBound - previous);
+        if (variant.convergedAfterExpectation(stats.objective, previousTotal)) {
+          converged = true;
+        } else {
+          previousTotal = stats.objective;
+          if (stop) stoppedAll = true;
+          else if (iter < variant.maxIter) params = variant.maximise(stats, params);
+        }
+      } else {
+        const before = params;
+        params = variant.maximise(stats, params);
+        if (variant.objective) {
+          lowerBound = variant.objective(stats, params);
+          if (!Number.isFinite(lowerBound)) throw variant.notFinite(iter);
+        }
+        const change = lowerBound - previous;
+        const stop = report(control, restart, iter, lowerBound, change);
+        if (variant.converged(change, before, params)) converged = true;
+        else if (stop) stoppedAll = true;
       }
-      if (variant.converged(change, before, params)) converged = true;
-      else if (stop) stoppedAll = true;
       done = converged || stoppedAll || iter >= variant.maxIter;
-      await save({ restart, iter, params, lowerBound, done, converged, stopped: stoppedAll, best });
+      await save({ restart, iter, params, lowerBound, done, converged, stopped: stoppedAll, best, previousTotal });
     }
     if (best === undefined || lowerBound > best.lowerBound) best = { params, converged, nIter, lowerBound };
   }

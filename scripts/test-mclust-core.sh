@@ -9,5 +9,5 @@ out=build/mclust-tests
 mkdir -p "$out"
 ${CXX:-g++} -std=c++17 -O2 -Wall -Wextra -Wno-unused-parameter -ffp-contract=off \
   -DEIGEN_MPL2_ONLY -isystem "$eigen" -Inative -Inative/tests/mclust \
-  native/core/mclust/*.cc native/tests/mclust/*.cc -o "$out/mclust_tests"
+  native/core/covariance.cc native/core/mclust/*.cc native/tests/mclust/*.cc -o "$out/mclust_tests"
 "$out/mclust_tests" test/fixtures/mclust

@@ -13,14 +13,14 @@ import {
   getMaxThreads,
   setMaxThreads,
   type BayesianGaussianMixtureOptions,
-  type CovarianceType,
+  SKLEARN_COVARIANCE_TYPES,
   type GaussmixWarning,
   type NDArray,
   type StreamBatch,
 } from '../lib/index.js';
 import { mulberry32, sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
 
-const TYPES: CovarianceType[] = ['full', 'tied', 'diag', 'spherical'];
+const TYPES = SKLEARN_COVARIANCE_TYPES;
 const N = 600;
 const D = 3;
 const { data } = sampleMixture(5, THREE_CLUSTERS, N);
@@ -133,6 +133,9 @@ describe('options and input', () => {
     expect(make({ covariancePrior: [[1, 0.5], [0, 1]] })).toThrow(/symmetric/);
     expect(make({ covarianceType: 'diag', covariancePrior: [1, -1] })).toThrow(/covariancePrior.*\[1\] must be positive/);
     expect(make({ covarianceType: 'spherical', covariancePrior: [1] })).toThrow(TypeError);
+    // mclust's names and its 'hc' start are GaussianMixture's only (no variational posterior).
+    expect(make({ covarianceType: 'VVV' as never })).toThrow(/covarianceType/);
+    expect(make({ init: 'hc' as never })).toThrow(/init/);
     expect(make({ init: 'random', responsibilitiesInit: [[1, 0, 0]] })).toThrow(/at most one of init and responsibilitiesInit/);
     expect(make({ responsibilitiesInit: [[1, 0]] })).toThrow(/3\) columns/);
     expect(make({ responsibilitiesInit: [[1, -1, 0]] })).toThrow(/responsibilitiesInit\[0\]\[1\]/);

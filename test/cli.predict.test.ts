@@ -181,11 +181,23 @@ describe('select', () => {
     expect(r.stdout.match(/\*(?!\s*=)/g)).toHaveLength(2); // one best in each table
     expect(r.stdout).toMatch(/best by BIC: full, K = 2 \(BIC 574\.0\d\)/);
     const table = csvRows(fs.readFileSync(csv, 'utf8'));
-    expect(table[0]).toEqual(['covariance', 'k', 'bic', 'aic', 'log_likelihood', 'converged', 'n_iter', 'error']);
+    expect(table[0]).toEqual(['covariance', 'k', 'bic', 'aic', 'icl', 'log_likelihood', 'converged', 'n_iter', 'error']);
     expect(table.slice(1).map((row) => `${row[0]}${row[1]}`)).toEqual(['full1', 'full2', 'full3', 'full4', 'diag1', 'diag2', 'diag3', 'diag4']);
     const marks = svgMarks(fs.readFileSync(svgFile, 'utf8'));
     expect(marks.get('lines_marks')).toBe(2);
     expect(marks.get('cells_marks')).toBe(8);
+    expect(marks.get('best_marks')).toBe(1);
+  });
+
+  it("mclust's 14 models: the ICL table, a noise component, and the criterion plotted per model", async () => {
+    const svgFile = path.join(dir, 'icl.svg');
+    const r = await run(['select', iris, '-k', '1..3', '-c', 'mclust', '--criterion', 'icl', '--noise', '--plot', svgFile]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('with a noise component');
+    expect(r.stdout).toMatch(/ICL \(\* = lowest\)\nK\s+EII\s+VII\s+EEI\s+VEI\s+EVI\s+VVI\s+EEE\s+VEE\s+EVE\s+VVE\s+EEV\s+VEV\s+EVV\s+VVV\n1\s/);
+    expect(r.stdout).toMatch(/best by ICL: [EV][EVI][EVI], K = \d/);
+    const marks = svgMarks(fs.readFileSync(svgFile, 'utf8'));
+    expect(marks.get('lines_marks')).toBe(14);
     expect(marks.get('best_marks')).toBe(1);
   });
 

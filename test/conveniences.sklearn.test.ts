@@ -13,14 +13,14 @@ import {
   GaussianMixture,
   KMeans,
   SoftKMeans,
-  type CovarianceType,
+  type SklearnCovarianceType,
   type NDArray,
 } from '../lib/index.js';
 import { expectClose, expectIdentical } from './helpers/compare.js';
 import { caught, expectCode } from './helpers/protocol.js';
 import { mulberry32, normalSource } from './helpers/random.js';
 
-const TYPES: readonly CovarianceType[] = ['full', 'tied', 'diag', 'spherical'];
+const TYPES: readonly SklearnCovarianceType[] = ['full', 'tied', 'diag', 'spherical'];
 
 /** scikit-learn's adjusted_rand_score of two labelings. */
 function adjustedRandIndex(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -47,7 +47,7 @@ function adjustedRandIndex(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * means uniform in [0, scale)², 500 rows split by the weights, with the true labels and the
  * true precisions in the type's shape.
  */
-function randomData(seed: number, covarianceType: CovarianceType, scale = 50) {
+function randomData(seed: number, covarianceType: SklearnCovarianceType, scale = 50) {
   const u = mulberry32(seed);
   const z = normalSource(mulberry32(seed + 1));
   const n = 500;

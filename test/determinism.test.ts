@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { GaussianKMeans, GaussianMixture, KMeans, SoftKMeans, type CovarianceType, type NDArray } from '../lib/index.js';
+import { GaussianKMeans, GaussianMixture, KMeans, SoftKMeans, type SklearnCovarianceType as CovarianceType, type NDArray } from '../lib/index.js';
 import { expectIdentical } from './helpers/compare.js';
 import { mulberry32, sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
 import { expectRealThreads, raiseThreadCap } from './helpers/threads.js';

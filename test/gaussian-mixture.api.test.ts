@@ -7,7 +7,7 @@ import {
   ErrorCode,
   GaussianKMeans,
   GaussianMixture,
-  type CovarianceType,
+  type SklearnCovarianceType as CovarianceType,
   type NDArray,
 } from '../lib/index.js';
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   GaussianKMeans,
   GaussianMixture,
-  type CovarianceType,
+  type SklearnCovarianceType as CovarianceType,
   type GaussianMixtureOptions,
   type IterationInfo,
   type NDArray,

@@ -1,5 +1,5 @@
 // Option validation (lib/options.ts, lib/mixture-options.ts, lib/mixture-params.ts, lib/json.ts,
-// lib/errors.ts): pure TypeScript, no native addon.
+// lib/errors.ts): no fit (only the addon's table of covariance types is read).
 import * as os from 'node:os';
 
 import { describe, expect, it } from 'vitest';
@@ -131,10 +131,15 @@ describe('GaussianMixture options: rejected values', () => {
   });
 
   it('enums: covarianceType and init', () => {
-    expectError(() => gm({ nComponents: 2, covarianceType: 'ful' }), RangeError, "one of 'full', 'tied', 'diag', 'spherical' for covarianceType", "'ful'");
+    expectError(
+      () => gm({ nComponents: 2, covarianceType: 'ful' }),
+      RangeError,
+      "one of 'full', 'tied', 'diag', 'spherical', 'EII', 'VII', 'EEI', 'VEI', 'EVI', 'VVI', 'EEE', 'VEE', 'EVE', 'VVE', 'EEV', 'VEV', 'EVV', 'VVV' for covarianceType",
+      "'ful'",
+    );
     expectError(() => gm({ nComponents: 2, covarianceType: 1 }), TypeError, 'covarianceType');
     expectError(() => gm({ nComponents: 2, init: 'random_from_data' }), RangeError, 'init', "'random-from-data'");
-    for (const init of ['kmeans', 'k-means++', 'random', 'random-from-data']) {
+    for (const init of ['kmeans', 'k-means++', 'random', 'random-from-data', 'hc']) {
       expect(gm({ nComponents: 2, init }).init).toBe(init);
     }
   });

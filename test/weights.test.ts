@@ -17,7 +17,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { GaussianMixture, type CovarianceType, type GaussianMixtureOptions, type NDArray } from '../lib/index.js';
+import { GaussianMixture, type SklearnCovarianceType as CovarianceType, type GaussianMixtureOptions, type NDArray } from '../lib/index.js';
 import { expectClose, maxAbs } from './helpers/compare.js';
 import { mulberry32, repeatRows, sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
 

@@ -106,9 +106,10 @@ export class ShardPasses implements RowPasses {
     }
     const wrong = (what: string): Error => this.#error(i, `sent the wrong statistics: ${what}`);
     if (!(stats instanceof MixtureStatistics)) throw wrong(`${stats.family} statistics for a mixture's pass`);
-    // Passes by labels or given responsibilities name K and the type; the others carry parameters.
+    // Passes by labels or given responsibilities name K and the type; the others carry parameters
+    // (weights: K, or K + 1 with a noise component).
     const given = request.kind === 'assign' || request.kind === 'responsibilities';
-    const k = given ? request.k : request.params.weights.length;
+    const k = given ? request.k : request.params.weights.length - (request.params.hypervolume === undefined ? 0 : 1);
     if (stats.nComponents !== k) throw wrong(`${stats.nComponents} components instead of ${k}`);
     if (stats.nFeatures !== shape.d) throw wrong(`${stats.nFeatures} features instead of ${shape.d}`);
     const type = given ? request.covarianceType : request.kind === 'soft' ? 'spherical' : request.params.covarianceType;

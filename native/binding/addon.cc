@@ -50,10 +50,15 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"bayesianPriorCovariance", BayesianPriorCovariance},
       {"startingMeans", StartingMeans},           {"bayesianPrune", BayesianPrune},
       {"bayesianFromMixtureStart", BayesianFromMixtureStart},
+      {"mixtureDecompose", MixtureDecompose},     {"mixtureDefaultPrior", MixtureDefaultPrior},
+      {"mixtureHypervolume", MixtureHypervolume}, {"hierarchicalStart", HierarchicalStartEntry},
+      {"mixtureNoiseRows", MixtureNoiseRows},
   };
   for (const auto& entry : entries) {
     exports.Set(entry.name, Napi::Function::New(env, entry.fn, entry.name));
   }
+  // The covariance parametrisations (covariance.h), from which lib/ derives shapes and counts.
+  exports.Set("covarianceTypes", covarianceTypesToJs(env));
   // The row block size that fixes every summation order (types.h), exported as BLOCK_ROWS.
   exports.Set("blockRows", Napi::Number::New(env, static_cast<double>(kBlockRows)));
   return exports;

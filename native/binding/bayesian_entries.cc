@@ -54,9 +54,7 @@ BayesianRequest makeRequest(const Napi::CallbackInfo& info) {
   r.data = dataArgument(info);
   const Napi::Object options = optionsArgument(info);
   MixtureOptions& mixture = r.options.mixture;
-  mixture = mixtureOptionsFrom(options, r.data.d);
-  mixture.responsibilitiesInit = optionalFloat64(
-      options, Key::responsibilitiesInit, static_cast<size_t>(r.data.n * mixture.k));
+  mixture = mixtureOptionsFrom(options, r.data.n, r.data.d);
   r.options.priors = priorsFrom(get(options, Key::priors), mixture.type, r.data.d);
   const Napi::Value warm = get(options, Key::warm);
   if (!warm.IsUndefined()) {

@@ -77,13 +77,7 @@ std::uint64_t seedArgument(const Napi::Value& value) {
   return static_cast<std::uint64_t>(countArgument(value, "seed"));
 }
 
-CovarianceType covarianceTypeFrom(const std::string& name) {
-  if (name == "full") return CovarianceType::Full;
-  if (name == "tied") return CovarianceType::Tied;
-  if (name == "diag") return CovarianceType::Diag;
-  if (name == "spherical") return CovarianceType::Spherical;
-  throw invalidArgument("unknown covarianceType '" + name + "'");
-}
+CovarianceType covarianceTypeFrom(const std::string& name) { return parseCovarianceType(name); }
 
 
 static MixtureInit mixtureInitFrom(const std::string& name) {
@@ -91,10 +85,72 @@ static MixtureInit mixtureInitFrom(const std::string& name) {
   if (name == "k-means++") return MixtureInit::KMeansPlusPlus;
   if (name == "random") return MixtureInit::Random;
   if (name == "random-from-data") return MixtureInit::RandomFromData;
+  if (name == "hc") return MixtureInit::Hc;
   throw invalidArgument("unknown init '" + name + "'");
 }
 
-MixtureOptions mixtureOptionsFrom(const Napi::Object& object, Index d) {
+namespace {
+
+// An optional Int32Array property of indices in [0, n).
+std::vector<Index> indicesProperty(const Napi::Object& object, Key key, Index n) {
+  std::vector<Index> out;
+  const Napi::Value value = get(object, key);
+  if (value.IsUndefined() || value.IsNull()) return out;
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    typeError(object.Env(), std::string(keyName(key)) + " must be an Int32Array");
+  }
+  const Napi::Int32Array array = value.As<Napi::Int32Array>();
+  for (size_t i = 0; i < array.ElementLength(); ++i) {
+    if (array[i] < 0 || array[i] >= n) typeError(object.Env(), std::string(keyName(key)) + " holds an index outside [0, n)");
+    out.push_back(array[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+MStepSettings mstepSettingsFrom(const Napi::Object& object, Index d, CovarianceType type) {
+  MStepSettings m;
+  m.regCovar = numberProperty(object, Key::regCovar);
+  if (get(object, Key::mStepTol).IsNumber()) m.control.tol = numberProperty(object, Key::mStepTol);
+  if (get(object, Key::mStepMaxIter).IsNumber()) {
+    m.control.maxIter = static_cast<long>(countArgument(get(object, Key::mStepMaxIter), "mStepMaxIter"));
+  }
+  const Napi::Value prior = get(object, Key::prior);
+  if (prior.IsObject()) {
+    const Napi::Object p = prior.As<Napi::Object>();
+    mclust::ConjugatePrior c;
+    c.shrinkage = numberProperty(p, Key::shrinkage);
+    c.dof = numberProperty(p, Key::dof);
+    c.mean = ConstVectorMap(float64Data(get(p, Key::mean), static_cast<size_t>(d), "prior.mean"), d);
+    const Index side = parametrisation(type).axisAligned() ? 1 : d;
+    c.scale = RowMatrix(ConstRowMap(float64Data(get(p, Key::scale), static_cast<size_t>(side * side), "prior.scale"), side, side));
+    m.prior = std::move(c);
+  }
+  return m;
+}
+
+std::optional<HierarchicalStart> hcStartFrom(const Napi::Object& object, Index n) {
+  const Napi::Value value = get(object, Key::hc);
+  if (!value.IsObject()) return std::nullopt;
+  const Napi::Object hc = value.As<Napi::Object>();
+  HierarchicalStart start;
+  start.rows = indicesProperty(hc, Key::rows, n);
+  const std::vector<Index> merges = indicesProperty(hc, Key::merges, n + 1);
+  const Index m = static_cast<Index>(start.rows.size());
+  if (static_cast<Index>(merges.size()) != 2 * std::max<Index>(m - 1, 0)) {
+    typeError(object.Env(), "hc.merges must hold 2 labels per merge of hc.rows");
+  }
+  for (size_t i = 0; i + 1 < merges.size(); i += 2) {
+    if (merges[i] < 1 || merges[i + 1] > m || merges[i] >= merges[i + 1]) {
+      typeError(object.Env(), "hc.merges must be pairs of labels 1 <= a < b <= rows");
+    }
+    start.merges.push_back({merges[i], merges[i + 1]});
+  }
+  return start;
+}
+
+MixtureOptions mixtureOptionsFrom(const Napi::Object& object, Index n, Index d) {
   MixtureOptions o;
   o.k = countArgument(get(object, Key::nComponents), "nComponents");
   o.type = covarianceTypeFrom(stringProperty(object, Key::covarianceType));
@@ -102,14 +158,22 @@ MixtureOptions mixtureOptionsFrom(const Napi::Object& object, Index d) {
   o.maxIter = static_cast<int>(countArgument(get(object, Key::maxIter), "maxIter"));
   o.nInit = static_cast<int>(countArgument(get(object, Key::nInit), "nInit"));
   o.seed = seedArgument(get(object, Key::seed));
-  o.regCovar = numberProperty(object, Key::regCovar);
+  o.mstep = mstepSettingsFrom(object, d, o.type);
   o.init = mixtureInitFrom(stringProperty(object, Key::init));
+  const Napi::Value noise = get(object, Key::hypervolume);
+  if (noise.IsNumber()) {
+    o.noise = true;
+    o.hypervolume = noise.As<Napi::Number>().DoubleValue();
+    o.noiseRows = indicesProperty(object, Key::noiseRows, n);
+  }
   const size_t k = static_cast<size_t>(o.k);
+  const size_t columns = k + (o.noise ? 1 : 0);
   const size_t size = static_cast<size_t>(covarianceSize(o.type, o.k, d));
-  o.weightsInit = optionalFloat64(object, Key::weightsInit, k);
+  o.weightsInit = optionalFloat64(object, Key::weightsInit, columns);
   o.meansInit = optionalFloat64(object, Key::meansInit, k * static_cast<size_t>(d));
   o.covariancesInit = optionalFloat64(object, Key::covariancesInit, size);
   o.precisionsInit = optionalFloat64(object, Key::precisionsInit, size);
+  o.responsibilitiesInit = optionalFloat64(object, Key::responsibilitiesInit, static_cast<size_t>(n) * columns);
   const Napi::Value onCollapse = get(object, Key::onCollapse);
   if (!onCollapse.IsUndefined()) {
     const std::string policy = stringProperty(object, Key::onCollapse);
@@ -129,19 +193,32 @@ MixtureParams mixtureParamsFrom(const Napi::Object& object, Index d) {
   p.type = covarianceTypeFrom(stringProperty(object, Key::covarianceType));
   const Napi::Value weights = get(object, Key::weights);
   if (!weights.IsTypedArray()) typeError(object.Env(), "weights must be a Float64Array");
-  p.k = static_cast<Index>(weights.As<Napi::TypedArray>().ElementLength());
+  // With a noise component (hypervolume given), weights has K + 1 entries.
+  const Napi::Value hypervolume = get(object, Key::hypervolume);
+  p.noise = hypervolume.IsNumber();
+  if (p.noise) p.logHypervolume = std::log(hypervolume.As<Napi::Number>().DoubleValue());
+  const Index columns = static_cast<Index>(weights.As<Napi::TypedArray>().ElementLength());
+  p.k = columns - (p.noise ? 1 : 0);
+  if (p.k < 1) typeError(object.Env(), "weights must have an entry per component");
   p.d = d;
   const size_t k = static_cast<size_t>(p.k);
   const size_t size = static_cast<size_t>(covarianceSize(p.type, p.k, d));
-  p.weights = ConstVectorMap(float64Data(weights, k, "weights"), p.k);
+  p.weights = ConstVectorMap(float64Data(weights, static_cast<size_t>(columns), "weights"), columns);
   p.means = ConstRowMap(float64Data(get(object, Key::means), k * d, "means"), p.k, d);
   const double* cov = float64Data(get(object, Key::covariances), size, "covariances");
   const double* pc = float64Data(get(object, Key::precisionsCholesky), size, "precisionsCholesky");
   p.covariances.assign(cov, cov + size);
   p.precisionsCholesky.assign(pc, pc + size);
+  const Napi::Value state = get(object, Key::mstepState);
+  if (state.IsTypedArray()) {
+    const size_t length = state.As<Napi::TypedArray>().ElementLength();
+    const double* v = float64Data(state, length, "mstepState");
+    p.mstepState.assign(v, v + length);
+  }
   const Napi::Value posterior = get(object, Key::posterior);
   if (!posterior.IsUndefined()) {
     if (!posterior.IsObject()) typeError(object.Env(), "posterior must be an object");
+    if (p.noise) typeError(object.Env(), "a posterior and a noise component exclude each other");
     p.posterior = posteriorFrom(posterior.As<Napi::Object>(), p.k);
   }
   return p;
@@ -241,9 +318,25 @@ Napi::TypedArray ResultBuffer::labels(const LargeVector<std::int32_t>& labels, I
   return narrowedCopy<Napi::Int32Array, std::int32_t>(env_, labels, buffer_, at);
 }
 
-const char* covarianceTypeName(CovarianceType type) {
-  static const char* const kTypeNames[] = {"full", "tied", "diag", "spherical"};
-  return kTypeNames[static_cast<int>(type)];
+const char* covarianceTypeName(CovarianceType type) { return parametrisation(type).name; }
+
+Napi::Array covarianceTypesToJs(Napi::Env env) {
+  static const char* const kLayouts[] = {"matrices", "matrix", "diagonals", "variances"};
+  Napi::Array out = Napi::Array::New(env, kCovarianceTypes);
+  for (int i = 0; i < kCovarianceTypes; ++i) {
+    const Parametrisation& p = parametrisations()[i];
+    Napi::Object row = Napi::Object::New(env);
+    row.Set("name", p.name);
+    row.Set("family", p.family == Family::Mclust ? "mclust" : "sklearn");
+    row.Set("volume", std::string(1, p.volume));
+    row.Set("shape", std::string(1, p.shape));
+    row.Set("orientation", std::string(1, p.orientation));
+    row.Set("layout", kLayouts[static_cast<int>(p.layout)]);
+    row.Set("iterative", Napi::Boolean::New(env, p.iterative));
+    row.Set("prior", Napi::Boolean::New(env, p.hasPrior));
+    out.Set(static_cast<uint32_t>(i), row);
+  }
+  return out;
 }
 
 Napi::Object mixtureParamsToJs(Napi::Env env, const MixtureParams& p) {
@@ -258,6 +351,9 @@ Napi::Object mixtureParamsToJs(Napi::Env env, const MixtureParams& p) {
   set(out, Key::covariances, buffer.float64(p.covariances.data(), cov));
   set(out, Key::precisionsCholesky, buffer.float64(p.precisionsCholesky.data(), cov));
   if (p.posterior) set(out, Key::posterior, posteriorToJs(env, *p.posterior));
+  if (!p.mstepState.empty()) {
+    set(out, Key::mstepState, toFloat64Array(env, p.mstepState.data(), p.mstepState.size()));
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <napi.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,13 @@ unsigned threadsArgument(const Napi::Value& value);
 std::uint64_t seedArgument(const Napi::Value& value);
 
 CovarianceType covarianceTypeFrom(const std::string& name);
-MixtureOptions mixtureOptionsFrom(const Napi::Object& object, Index d);
+// The options of a fit on n x d data (n: for responsibilitiesInit and the noise rows; 0 when
+// there are no data: both must then be absent). hc: see hcStartFrom.
+MixtureOptions mixtureOptionsFrom(const Napi::Object& object, Index n, Index d);
+// The M-step settings of options: regCovar, mStepTol, mStepMaxIter, prior.
+MStepSettings mstepSettingsFrom(const Napi::Object& object, Index d, CovarianceType type);
+// options.hc = { rows: Int32Array, merges: Int32Array [2 per merge] } (precomputed hc), if any.
+std::optional<HierarchicalStart> hcStartFrom(const Napi::Object& object, Index n);
 // Parameters (with a variational posterior when the object has one).
 MixtureParams mixtureParamsFrom(const Napi::Object& object, Index d);
 WeightPrior weightPriorFrom(const std::string& name);
@@ -66,6 +73,8 @@ class ResultBuffer {
 };
 
 const char* covarianceTypeName(CovarianceType type);
+// The parametrisation table (covariance.h) as JavaScript objects.
+Napi::Array covarianceTypesToJs(Napi::Env env);
 // Mixture parameters as the facade takes them (NativeMixtureParams), on one ArrayBuffer.
 Napi::Object mixtureParamsToJs(Napi::Env env, const MixtureParams& params);
 Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit);

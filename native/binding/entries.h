@@ -12,6 +12,11 @@ Napi::Value FitMixtureSync(const Napi::CallbackInfo& info);
 Napi::Value FitMixtureAsync(const Napi::CallbackInfo& info);
 Napi::Value MixtureEvaluate(const Napi::CallbackInfo& info);
 Napi::Value MixtureSample(const Napi::CallbackInfo& info);
+Napi::Value MixtureDecompose(const Napi::CallbackInfo& info);
+Napi::Value MixtureDefaultPrior(const Napi::CallbackInfo& info);
+Napi::Value MixtureHypervolume(const Napi::CallbackInfo& info);
+Napi::Value HierarchicalStartEntry(const Napi::CallbackInfo& info);
+Napi::Value MixtureNoiseRows(const Napi::CallbackInfo& info);
 
 Napi::Value FitBayesianSync(const Napi::CallbackInfo& info);
 Napi::Value FitBayesianAsync(const Napi::CallbackInfo& info);

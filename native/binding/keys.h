@@ -17,7 +17,9 @@ namespace gaussmix::binding {
   K(k) K(centres) K(about) K(params) K(restart) K(responsibilitiesInit) K(priors) K(warm)      \
   K(posterior) K(weightConcentrationPriorType) K(weightConcentrationPrior)                     \
   K(meanPrecisionPrior) K(meanPrior) K(degreesOfFreedomPrior) K(covariancePrior)               \
-  K(weightConcentration) K(meanPrecision) K(degreesOfFreedom) K(entropy)
+  K(weightConcentration) K(meanPrecision) K(degreesOfFreedom) K(entropy) K(mStepTol)           \
+  K(mStepMaxIter) K(prior) K(shrinkage) K(dof) K(mean) K(scale) K(hc) K(rows) K(merges)        \
+  K(hypervolume) K(noiseRows) K(mstepState)
 
 enum class Key : int {
 #define GAUSSMIX_KEY_ENUM(name) name,

@@ -3,6 +3,7 @@
 // read them. The bytes are the only state: nothing native outlives a call.
 #include <napi.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "convert.h"
@@ -159,15 +160,33 @@ Napi::Value StatisticsMerge(const Napi::CallbackInfo& info) {
   });
 }
 
-// mixtureMaximise(bytes, regCovar, initialising): the GaussianMixture M-step's parameters
-// (initialising: weights nk / Σ w, as a fit's initialisation).
+// mixtureMaximise(bytes, regCovar, initialising, more?): the GaussianMixture M-step's
+// parameters (initialising: weights nk / Σ w, as a fit's initialisation). more: { mStepTol,
+// mStepMaxIter, prior, mstepState (the parameters' before: the inner state carries over, as
+// in a fit), hypervolume (statistics with noise) }, each optional; the result's mstepState is
+// the next M-step's.
 Napi::Value MixtureMaximise(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const MixtureStatistics st = statisticsArgument(info[0], "statistics");
     if (!info[1].IsNumber()) throw Napi::TypeError::New(info.Env(), "regCovar must be a number");
     const bool initialising = info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
-    return mixtureParamsToJs(
-        info.Env(), maximiseMixture(st, info[1].As<Napi::Number>().DoubleValue(), initialising));
+    Napi::Object more = info[3].IsObject() ? info[3].As<Napi::Object>() : Napi::Object::New(info.Env());
+    more.Set("regCovar", info[1]);
+    const MStepSettings settings = mstepSettingsFrom(more, st.shape.d, st.shape.type);
+    std::vector<double> state;
+    if (more.Get("mstepState").IsTypedArray()) {
+      const size_t length = more.Get("mstepState").As<Napi::TypedArray>().ElementLength();
+      const double* v = float64Data(more.Get("mstepState"), length, "mstepState");
+      state.assign(v, v + length);
+    }
+    double logHypervolume = 0.0;
+    if (st.shape.noise) {
+      const double v = get(more, Key::hypervolume).IsNumber() ? numberProperty(more, Key::hypervolume) : 0.0;
+      if (!(v > 0.0)) throw invalidArgument("statistics with noise need the hypervolume");
+      logHypervolume = std::log(v);
+    }
+    return mixtureParamsToJs(info.Env(),
+                             maximiseMixture(st, settings, initialising, state, logHypervolume));
   });
 }
 
@@ -177,7 +196,7 @@ Napi::Value StartingMeans(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const MixtureStatistics st = statisticsArgument(info[0], "statistics");
     if (st.shape.scatter) throw invalidArgument("these statistics are not a first pass's (they have a scatter)");
-    const RowMatrix means = startingMeans(roundedMoments(st));
+    const RowMatrix means = startingMeans(roundedMoments(st), st.shape.type);
     return toFloat64Array(info.Env(), means.data(), static_cast<size_t>(means.size()));
   });
 }
@@ -188,7 +207,7 @@ Napi::Value MixtureStart(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     const Index d = countArgument(info[0], "d");
     if (!info[1].IsObject()) throw Napi::TypeError::New(info.Env(), "options must be an object");
-    const MixtureOptions options = mixtureOptionsFrom(info[1].As<Napi::Object>(), d);
+    const MixtureOptions options = mixtureOptionsFrom(info[1].As<Napi::Object>(), 0, d);
     return mixtureParamsToJs(info.Env(), givenMixtureParams(options, d));
   });
 }

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <limits>
-#include <memory>
 #include <string>
 
 #include "errors.h"
@@ -11,10 +10,10 @@ namespace gaussmix {
 namespace {
 
 // The M-step: EM's estimates (n_k + 10ε, x̄_k, S_k), then the posterior they give.
-void maximise(const Covariance& covariance, const Moments& moments,
-              const VariationalPriors& priors, double regCovar, MixtureParams& params) {
-  const GaussianEstimates e = estimateGaussian(covariance, moments, regCovar);
-  updatePosterior(priors, covariance, e.nk, e.means, e.covariances, params);
+void maximise(const Moments& moments, const VariationalPriors& priors, double regCovar,
+              MixtureParams& params) {
+  const GaussianEstimates e = estimateGaussian(params.type, moments, regCovar);
+  updatePosterior(priors, e.nk, e.means, e.covariances, params);
 }
 
 MixtureParams emptyParams(CovarianceType type, Index k, Index d) {
@@ -27,6 +26,10 @@ MixtureParams emptyParams(CovarianceType type, Index k, Index d) {
 
 void checkPriors(const VariationalPriors& priors, CovarianceType type, Index d,
                  bool covarianceFromData = false) {
+  if (parametrisation(type).family != Family::ScikitLearn) {
+    throw invalidArgument(std::string("covarianceType '") + parametrisation(type).name +
+                          "' has no variational posterior (full, tied, diag or spherical)");
+  }
   if (!(priors.weightConcentration > 0.0) || !(priors.meanPrecision > 0.0)) {
     throw invalidArgument("weightConcentrationPrior and meanPrecisionPrior must be positive");
   }
@@ -40,8 +43,7 @@ void checkPriors(const VariationalPriors& priors, CovarianceType type, Index d,
   // Ψ₀ must be positive definite (scikit-learn's _check_precision_matrix / positivity).
   std::vector<double> factor(priors.covariance.size());
   try {
-    Covariance::make(type, 1, d)->precisionCholeskyFromCovariance(priors.covariance.data(),
-                                                                  factor.data());
+    precisionCholeskyFromCovariance(type, 1, d, priors.covariance.data(), factor.data());
   } catch (const Error&) {
     throw invalidArgument(covarianceFromData
                               ? "the default covariancePrior (the covariance of X) is not positive "
@@ -95,13 +97,16 @@ std::vector<double> priorCovariance(const MixtureStatistics& aboutMean) {
         "the default covariancePrior (the covariance of X) needs a sample weight sum above 1; "
         "give covariancePrior");
   }
-  const std::unique_ptr<Covariance> one = Covariance::make(shape.type, 1, shape.d);
-  std::vector<double> scatter = m.scatter;
-  // The scatter is about the centre given, the mean: no move (δ = 0) but the same arithmetic.
-  one->recentreScatter(scatter.data(), m.centred, m.nk, m.centre, m.centre);
-  std::vector<double> out(static_cast<size_t>(one->size()));
-  one->finishCovariance(scatter.data(), dof, 0.0, out.data());
-  return out;
+  if (parametrisation(shape.type).family != Family::ScikitLearn) {
+    throw invalidArgument("a covariance prior is for scikit-learn's covariance types");
+  }
+  // The scatter is about the centre given, the mean: no move (δ = 0) but the same arithmetic;
+  // then the type's M-step, dividing by Σ w − 1, without regCovar.
+  RowMatrix centre = m.centre;
+  std::vector<double> state;
+  MStepSettings plain;
+  plain.regCovar = 0.0;
+  return covariancesAbout(shape.type, m, dof, plain, centre, state);
 }
 
 MixtureParams maximiseBayesian(const MixtureStatistics& statistics,
@@ -113,9 +118,8 @@ MixtureParams maximiseBayesian(const MixtureStatistics& statistics,
   }
   checkPriors(priors, shape.type, shape.d);
   MixtureParams params = emptyParams(shape.type, shape.k, shape.d);
-  const std::unique_ptr<Covariance> covariance = Covariance::make(shape.type, shape.k, shape.d);
   const Moments moments = roundedMoments(statistics);
-  maximise(*covariance, moments, priors, regCovar, params);
+  maximise(moments, priors, regCovar, params);
   if (lowerBound) {
     *lowerBound = shape.entropy ? evidenceLowerBound(params, moments.entropy)
                                 : std::numeric_limits<double>::quiet_NaN();
@@ -126,12 +130,12 @@ MixtureParams maximiseBayesian(const MixtureStatistics& statistics,
 MixtureParams posteriorOfMixtureStart(const MixtureParams& start, double totalWeight,
                                       const VariationalPriors& priors) {
   if (start.posterior) throw invalidArgument("the start is already a variational posterior");
+  if (start.noise) throw invalidArgument("a variational posterior has no noise component");
   if (!(totalWeight > 0.0)) throw invalidArgument("the total sample weight must be positive");
   checkPriors(priors, start.type, start.d);
   MixtureParams params = emptyParams(start.type, start.k, start.d);
-  const std::unique_ptr<Covariance> covariance = Covariance::make(start.type, start.k, start.d);
   const Vector nk = start.weights * totalWeight;
-  updatePosterior(priors, *covariance, nk, start.means, start.covariances, params);
+  updatePosterior(priors, nk, start.means, start.covariances, params);
   return params;
 }
 
@@ -144,6 +148,9 @@ BayesianFit fitBayesian(const Data& data, const BayesianOptions& options, unsign
   double totalWeight = 0.0;
   for (Index i = 0; i < data.n; ++i) totalWeight += data.weight(i);
   if (!(totalWeight > 0.0)) throw invalidArgument("sampleWeight sums to zero");
+  if (o.noise || o.mstep.prior) {
+    throw invalidArgument("a variational fit has neither a noise component nor mclust's prior");
+  }
   if (options.warm && (options.warm->k != o.k || options.warm->d != data.d ||
                        options.warm->type != o.type || !options.warm->posterior)) {
     throw invalidArgument("the warm start's parameters are not this model's");
@@ -154,7 +161,6 @@ BayesianFit fitBayesian(const Data& data, const BayesianOptions& options, unsign
   const VariationalPriors& priors = result.priors;
   ThreadPool pool(threadsFor(data.blocks(), threads), control.cancel);
   EStep estep(o.type, o.k, data.d, false, pool);
-  const Covariance& covariance = estep.covariance();
   LargeVector<double> respStorage;
   StatisticsShape shape;
   shape.type = o.type;
@@ -169,16 +175,16 @@ BayesianFit fitBayesian(const Data& data, const BayesianOptions& options, unsign
   variant.initialise = [&](int restart) {
     if (options.warm) return *options.warm;
     MixtureParams params = emptyParams(o.type, o.k, data.d);
-    maximise(covariance, startingMoments(estep, data, o, restart, pool, control, respStorage),
-             priors, o.regCovar, params);
+    maximise(startingMoments(estep, data, o, restart, pool, control, respStorage), priors,
+             o.mstep.regCovar, params);
     return params;
   };
   variant.expectation = [&](const MixtureParams& params) {
-    estep.prepare(params, mixtureLogPriors(params));
+    estep.prepare(params, params.logPriors());
     return roundedMoments(estep.statistics(data, shape));
   };
   variant.maximise = [&](const Moments& moments, MixtureParams& params) {
-    maximise(covariance, moments, priors, o.regCovar, params);
+    maximise(moments, priors, o.mstep.regCovar, params);
   };
   variant.objective = [](const Moments& moments, const MixtureParams& after) {
     return evidenceLowerBound(after, moments.entropy);

@@ -17,7 +17,7 @@
 namespace gaussmix {
 
 struct BayesianOptions {
-  // Read: k, type, tol, maxIter, nInit, seed, regCovar, init, responsibilitiesInit and
+  // Read: k, type, tol, maxIter, nInit, seed, mstep.regCovar, init, responsibilitiesInit and
   // previousLowerBound (a warm start's).
   MixtureOptions mixture;
   // An empty mean or covariance: the data's (priorMean, priorCovariance), as scikit-learn.

@@ -1,72 +1,172 @@
 #include "covariance.h"
 
 #include <Eigen/Cholesky>
-#include <algorithm>
 #include <cmath>
-#include <limits>
-#include <vector>
 
 #include "errors.h"
-#include "lanes.h"
+#include "mclust/mstep.h"
 
 namespace gaussmix {
 namespace {
 
-constexpr double kLog2Pi = 1.8378770664093454835606594728112;  // log(2π)
-// Up to this many features, the full/tied kernels use plain loops instead of matrix products.
-constexpr Index kSmallD = 4;
-
-// A squared Mahalanobis distance that came out NaN overflowed (∞ − ∞ between huge terms): the
-// point is infinitely far, its density 0, its log-density −∞, never NaN.
-inline double farIfNaN(double m) { return std::isnan(m) ? std::numeric_limits<double>::infinity() : m; }
-
-// The largest |x_j − μ_kj| over every component and feature; 1 when x sits on every mean.
-double largestOffset(const double* x, const RowMatrix& means) {
-  double s = 0.0;
-  for (Index k = 0; k < means.rows(); ++k) {
-    for (Index j = 0; j < means.cols(); ++j) s = std::max(s, std::abs(x[j] - means(k, j)));
-  }
-  return s > 0.0 && std::isfinite(s) ? s : 1.0;
-}
-
-// Covariance::farLogDensities for any type, given z ↦ z·U_k (apply), whether two components
-// share U (same) and the constants log|U_k| + const. With s the largest |x_j − μ_kj|, the
-// squared terms are m_k = s²·m̃_k with m̃_k = ‖((x − μ_k)/s)·U_k‖² finite: a component whose m̃_k
-// exceeds the smallest is infinitely less likely (−∞). Among the nearest, one that shares U
-// with the first nearest r differs from it by the exactly computable
-// −½(m_k − m_r) = −½·s·((μ_r − μ_k)·U)·((2x − μ_k − μ_r)/s·U); the others by their constants.
-template <class Apply, class Same>
-void farLogDensitiesOf(const double* x, const RowMatrix& means, const Vector& constants,
-                       Apply apply, Same same, double* out) {
-  constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-  const Index k = means.rows();
-  const Index d = means.cols();
-  const double s = largestOffset(x, means);
-  const Eigen::Map<const RowVector> row(x, d);
-  std::vector<double> m(static_cast<size_t>(k));
-  for (Index c = 0; c < k; ++c) {
-    m[c] = farIfNaN(apply(c, RowVector((row - means.row(c)) / s)).squaredNorm());
-  }
-  const double nearest = *std::min_element(m.begin(), m.end());
-  const Index r = std::find(m.begin(), m.end(), nearest) - m.begin();
-  for (Index c = 0; c < k; ++c) {
-    if (m[c] != nearest) {
-      out[c] = kNegInf;
-    } else if (c == r || !same(c, r)) {
-      out[c] = constants[c];
-    } else {
-      const RowVector a = apply(c, RowVector(means.row(r) - means.row(c)));
-      const RowVector b = apply(c, RowVector((2.0 * row - means.row(c) - means.row(r)) / s));
-      const double difference = s * a.dot(b);  // m_c − m_r
-      out[c] = std::isnan(difference) ? kNegInf : constants[c] - 0.5 * difference;
-    }
-  }
-}
-
 using MatrixMap = Eigen::Map<RowMatrix>;
 using ConstMatrixMap = Eigen::Map<const RowMatrix>;
 
-bool allFinite(const RowMatrix& m) { return m.allFinite(); }
+// ------------------------------------------------------------------ scikit-learn's M-steps
+// Σ = W / n_k + regCovar·I (W about x̄_k = Σ r x / n_k, with n_k's 10ε floor), as
+// scikit-learn's _estimate_gaussian_covariances_*.
+
+// Σ = S/n + reg·I from the lower triangle of S.
+void finishMatrix(const double* scatter, double n, double reg, Index d, double* out) {
+  ConstMatrixMap s(scatter, d, d);
+  MatrixMap cov(out, d, d);
+  for (Index i = 0; i < d; ++i) {
+    for (Index j = 0; j <= i; ++j) {
+      const double v = s(i, j) / n;
+      cov(i, j) = v;
+      cov(j, i) = v;
+    }
+    cov(i, i) += reg;
+  }
+}
+
+void fullMStep(CovarianceType, CovarianceUpdate& u) {
+  const Index d = u.means.cols();
+  for (Index k = 0; k < u.means.rows(); ++k) {
+    finishMatrix(u.scatter + k * d * d, u.nk[k], u.regCovar, d, u.covariances + k * d * d);
+  }
+}
+
+void tiedMStep(CovarianceType, CovarianceUpdate& u) {
+  finishMatrix(u.scatter, u.nk.head(u.means.rows()).sum(), u.regCovar, u.means.cols(), u.covariances);
+}
+
+void diagMStep(CovarianceType, CovarianceUpdate& u) {
+  const Index d = u.means.cols();
+  for (Index k = 0; k < u.means.rows(); ++k) {
+    for (Index j = 0; j < d; ++j) u.covariances[k * d + j] = u.scatter[k * d + j] / u.nk[k] + u.regCovar;
+  }
+}
+
+void sphericalMStep(CovarianceType, CovarianceUpdate& u) {
+  const double d = static_cast<double>(u.means.cols());
+  // The mean over features of the diagonal variances (scikit-learn's definition).
+  for (Index k = 0; k < u.means.rows(); ++k) u.covariances[k] = u.scatter[k] / u.nk[k] / d + u.regCovar;
+}
+
+// ------------------------------------------------------------------ mclust's M-steps
+// The inner state (mclust/mstep.h MStepState) as doubles, so that it travels with the
+// parameters (a streamed fit's M-step reads it back): empty = not started; else λ (K) and the
+// shape (1 × D) for VEI and VEV, or the shapes (K × D) and the orientation (D × D) for EVE and VVE.
+std::vector<double> encodeState(const mclust::MStepState& s) {
+  std::vector<double> out;
+  if (!s.started) return out;
+  out.insert(out.end(), s.scale.data(), s.scale.data() + s.scale.size());
+  out.insert(out.end(), s.shape.data(), s.shape.data() + s.shape.size());
+  out.insert(out.end(), s.orientation.data(), s.orientation.data() + s.orientation.size());
+  return out;
+}
+
+mclust::MStepState decodeState(CovarianceType type, Index k, Index d, const std::vector<double>& v) {
+  mclust::MStepState s;
+  if (v.empty()) return s;
+  const bool common = type == CovarianceType::EVE || type == CovarianceType::VVE;
+  const Index scale = common ? 0 : k;
+  const Index shapeRows = common ? k : 1;
+  const Index orientation = common ? d * d : 0;
+  if (static_cast<Index>(v.size()) != scale + shapeRows * d + orientation) {
+    throw invalidArgument("the M-step state does not match the model's K and D");
+  }
+  s.started = true;
+  s.scale = ConstVectorMap(v.data(), scale);
+  s.shape = ConstRowMap(v.data() + scale, shapeRows, d);
+  s.orientation = Eigen::Map<const Matrix>(v.data() + scale + shapeRows * d, common ? d : 0, common ? d : 0);
+  return s;
+}
+
+// The scatter as mclust's M-steps read it (full matrices symmetric), with regCovar·n_k on the
+// diagonal of each W_k (regCovar·I in every Σ_k = W_k / n_k; Σ_k n_k for the pooled ones).
+std::vector<double> mclustScatter(ScatterKind kind, const CovarianceUpdate& u) {
+  const Index k = u.means.rows();
+  const Index d = u.means.cols();
+  std::vector<double> s(u.scatter, u.scatter + scatterSize(kind, k, d));
+  const Vector nk = u.nk.head(k);
+  switch (kind) {
+    case ScatterKind::Full:
+    case ScatterKind::PooledFull: {
+      const Index blocks = kind == ScatterKind::Full ? k : 1;
+      for (Index c = 0; c < blocks; ++c) {
+        MatrixMap w(s.data() + c * d * d, d, d);
+        w.triangularView<Eigen::StrictlyUpper>() = w.transpose();
+        w.diagonal().array() += u.regCovar * (blocks == 1 ? nk.sum() : nk[c]);
+      }
+      break;
+    }
+    case ScatterKind::Diagonal:
+      for (Index c = 0; c < k; ++c) {
+        for (Index j = 0; j < d; ++j) s[c * d + j] += u.regCovar * nk[c];
+      }
+      break;
+    case ScatterKind::Trace:
+      for (Index c = 0; c < k; ++c) s[c] += u.regCovar * nk[c] * static_cast<double>(d);
+      break;
+    default: throw Error(ErrorKind::Internal, "the E-step accumulates no pooled diagonal or trace");
+  }
+  return s;
+}
+
+void mclustMStep(CovarianceType type, CovarianceUpdate& u) {
+  const Index k = u.means.rows();
+  const Index d = u.means.cols();
+  const ScatterKind kind = parametrisation(type).scatter;
+  const std::vector<double> scatter = mclustScatter(kind, u);
+  const Vector nk = u.nk.head(k);
+  mclust::MStepState state = decodeState(type, k, d, u.state);
+  const mclust::MStepResult r =
+      mclust::mstep(type, mclust::MStepInput{nk, u.means, ScatterView(kind, k, d, scatter.data())},
+                    state, u.control, u.prior);
+  u.means = r.means;
+  for (Index c = 0; c < k; ++c) MatrixMap(u.covariances + c * d * d, d, d) = r.covariances[c];
+  u.state = encodeState(state);
+}
+
+// ------------------------------------------------------------------ the table
+using L = CovarianceLayout;
+using S = ScatterKind;
+constexpr Family kSk = Family::ScikitLearn;
+constexpr Family kMc = Family::Mclust;
+
+constexpr Parametrisation kTable[kCovarianceTypes] = {
+    // type                      name         family  λ    A    D   layout        scatter        iter   prior  M-step
+    {CovarianceType::Full,      "full",      kSk, 'V', 'V', 'V', L::Matrices,  S::Full,       false, false, fullMStep},
+    {CovarianceType::Tied,      "tied",      kSk, 'E', 'E', 'E', L::Matrix,    S::PooledFull, false, false, tiedMStep},
+    {CovarianceType::Diag,      "diag",      kSk, 'V', 'V', 'I', L::Diagonals, S::Diagonal,   false, false, diagMStep},
+    {CovarianceType::Spherical, "spherical", kSk, 'V', 'I', 'I', L::Variances, S::Trace,      false, false, sphericalMStep},
+    {CovarianceType::EII,       "EII",       kMc, 'E', 'I', 'I', L::Matrices,  S::Trace,      false, true,  mclustMStep},
+    {CovarianceType::VII,       "VII",       kMc, 'V', 'I', 'I', L::Matrices,  S::Trace,      false, true,  mclustMStep},
+    {CovarianceType::EEI,       "EEI",       kMc, 'E', 'E', 'I', L::Matrices,  S::Diagonal,   false, true,  mclustMStep},
+    {CovarianceType::VEI,       "VEI",       kMc, 'V', 'E', 'I', L::Matrices,  S::Diagonal,   true,  true,  mclustMStep},
+    {CovarianceType::EVI,       "EVI",       kMc, 'E', 'V', 'I', L::Matrices,  S::Diagonal,   false, true,  mclustMStep},
+    {CovarianceType::VVI,       "VVI",       kMc, 'V', 'V', 'I', L::Matrices,  S::Diagonal,   false, true,  mclustMStep},
+    {CovarianceType::EEE,       "EEE",       kMc, 'E', 'E', 'E', L::Matrices,  S::PooledFull, false, true,  mclustMStep},
+    {CovarianceType::VEE,       "VEE",       kMc, 'V', 'E', 'E', L::Matrices,  S::Full,       true,  false, mclustMStep},
+    {CovarianceType::EVE,       "EVE",       kMc, 'E', 'V', 'E', L::Matrices,  S::Full,       true,  false, mclustMStep},
+    {CovarianceType::VVE,       "VVE",       kMc, 'V', 'V', 'E', L::Matrices,  S::Full,       true,  false, mclustMStep},
+    {CovarianceType::EEV,       "EEV",       kMc, 'E', 'E', 'V', L::Matrices,  S::Full,       false, true,  mclustMStep},
+    {CovarianceType::VEV,       "VEV",       kMc, 'V', 'E', 'V', L::Matrices,  S::Full,       true,  true,  mclustMStep},
+    {CovarianceType::EVV,       "EVV",       kMc, 'E', 'V', 'V', L::Matrices,  S::Full,       false, false, mclustMStep},
+    {CovarianceType::VVV,       "VVV",       kMc, 'V', 'V', 'V', L::Matrices,  S::Full,       false, true,  mclustMStep},
+};
+
+constexpr bool tableInOrder() {
+  for (int i = 0; i < kCovarianceTypes; ++i) {
+    if (static_cast<int>(kTable[i].type) != i) return false;
+  }
+  return true;
+}
+static_assert(tableInOrder(), "the table's rows follow CovarianceType's order");
+
+// ------------------------------------------------------------------ conversions
 
 // U (upper) with U·Uᵀ = Σ⁻¹: Σ = L·Lᵀ, U = L⁻ᵀ.
 void upperFactorOfInverse(const ConstMatrixMap& cov, double* out, Index component) {
@@ -76,7 +176,7 @@ void upperFactorOfInverse(const ConstMatrixMap& cov, double* out, Index componen
     throw illConditioned(component, "its covariance matrix is not positive definite");
   }
   RowMatrix u = llt.matrixL().solve(Matrix::Identity(d, d)).transpose();
-  if (!allFinite(u) || u.diagonal().minCoeff() <= 0.0) {
+  if (!u.allFinite() || u.diagonal().minCoeff() <= 0.0) {
     throw illConditioned(component, "its covariance matrix is numerically singular");
   }
   u.triangularView<Eigen::StrictlyLower>().setZero();
@@ -93,7 +193,7 @@ void upperFactorOf(const ConstMatrixMap& prec, double* out, Index component) {
   }
   Matrix l = llt.matrixL();
   RowMatrix u = l.reverse();
-  if (!allFinite(u)) throw illConditioned(component, "its precision matrix is numerically singular");
+  if (!u.allFinite()) throw illConditioned(component, "its precision matrix is numerically singular");
   MatrixMap(out, d, d) = u;
 }
 
@@ -105,715 +205,96 @@ void inverseFromUpperFactor(const ConstMatrixMap& u, double* out) {
   MatrixMap(out, d, d) = (cov + cov.transpose()) * 0.5;
 }
 
-// The Mahalanobis terms of every component, along the rows of a chunk laid out by column. With
-// a reference point c (the mean of the means), (x − μ_k)·U_k = (x − c)·U_k − (μ_k − c)·U_k: the
-// rows of the chunk are centred once and shared by every component, and the per-component
-// offsets (μ_k − c)·U_k are folded in. Centring on c keeps the cancellation small for data far
-// from the origin.
-struct StackedFactors {
-  RowMatrix means;    // K x D
-  RowVector center;   // c
-  RowMatrix factors;  // D x (G·D): U_k side by side (G = K for full, 1 for tied)
-  RowMatrix offsets;  // K x D: (μ_k − c)·U_k
-  Vector constants;   // K: −½ D log 2π + log|U_k|
-  // Many features: the U_k and offsets as logGaussianTriangular reads them (packTriangles).
-  std::vector<double> packedFactors;
-  Index packedSize = 0;  // doubles per U_k
-  std::vector<double> packedOffsets;
-
-  void prepare(const RowMatrix& means, const double* precChol, bool tied) {
-    const Index k = means.rows();
-    const Index d = means.cols();
-    const Index g = tied ? 1 : k;
-    this->means = means;
-    center = means.colwise().mean();
-    factors.resize(d, g * d);
-    offsets.resize(k, d);
-    constants.resize(k);
-    for (Index j = 0; j < g; ++j) factors.middleCols(j * d, d) = ConstMatrixMap(precChol + j * d * d, d, d);
-    for (Index j = 0; j < k; ++j) {
-      const ConstMatrixMap u(precChol + (tied ? 0 : j) * d * d, d, d);
-      offsets.row(j).noalias() = (means.row(j) - center) * u;
-      constants[j] = -0.5 * static_cast<double>(d) * kLog2Pi + u.diagonal().array().log().sum();
-    }
-    if (d > kSmallD) packTriangles(precChol, g);
-  }
-
-  // Scratch doubles per row of the kernels' chunk: the centred and the weighted rows (none
-  // with a few features).
-  Index scratchPerRow() const {
-    const Index d = means.cols();
-    return d <= kSmallD ? 0 : 2 * ((d + 3) / 4 * 4);
-  }
-
-  void farLogDensities(const double* x, double* out) const {
-    const Index d = means.cols();
-    const bool tied = factors.cols() == d;
-    const auto u = [&](Index c) { return factors.middleCols(tied ? 0 : c * d, d); };
-    farLogDensitiesOf(
-        x, means, constants,
-        [&](Index c, const RowVector& z) { return RowVector(z * u(c).triangularView<Eigen::Upper>()); },
-        [&](Index c, Index r) { return tied || u(c) == u(r); }, out);
-  }
-
-  void logGaussianColumns(const ConstRowMap& xb, const double* xt, Index stride, double* out,
-                          Workspace& ws) const {
-    if (xb.cols() <= kSmallD) {
-      logGaussianSmall(xb.rows(), xt, stride, out);
-    } else {
-      logGaussianTriangular(xb.rows(), xt, stride, out, ws);
-    }
-  }
-
-  // A few features: y_j = Σ_{l ≤ j} (x_l − μ_kl)·U_k(l, j) directly (U is upper-triangular),
-  // along the rows.
-  void logGaussianSmall(Index rows, const double* xt, Index stride, double* out) const {
-    const Index d = means.cols();
-    const Index k = offsets.rows();
-    const bool tied = factors.cols() == d;
-    for (Index c = 0; c < k; ++c) {
-      const double* u = factors.data() + (tied ? 0 : c * d);  // row l of U_c at u + l·cols
-      const double* mu = means.row(c).data();
-      double* m = out + c * stride;
-      switch (d) {
-        case 1: smallColumns<1>(rows, xt, stride, mu, u, factors.cols(), constants[c], m); break;
-        case 2: smallColumns<2>(rows, xt, stride, mu, u, factors.cols(), constants[c], m); break;
-        case 3: smallColumns<3>(rows, xt, stride, mu, u, factors.cols(), constants[c], m); break;
-        default: smallColumns<4>(rows, xt, stride, mu, u, factors.cols(), constants[c], m); break;
-      }
-    }
-  }
-
-  template <int D>
-  static void smallColumns(Index rows, const double* xt, Index stride, const double* mean,
-                           const double* factor, Index factorStride, double constant,
-                           double* m) {
-    double u[D][D];
-    for (int l = 0; l < D; ++l) {
-      for (int j = 0; j < D; ++j) u[l][j] = factor[l * factorStride + j];
-    }
-    for (Index i = 0; i < paddedRows(rows); i += kLanes) {
-      Lane z[D];
-      for (int l = 0; l < D; ++l) z[l] = ConstLaneMap(xt + l * stride + i) - mean[l];
-      Lane sum = Lane::Zero();
-      for (int j = 0; j < D; ++j) {
-        Lane y = Lane::Zero();
-        for (int l = 0; l <= j; ++l) y += z[l] * u[l][j];
-        sum += y * y;
-      }
-      if (std::isnan(sum.sum())) sum = sum.unaryExpr([](double v) { return farIfNaN(v); });
-      LaneMap(m + i) = constant - 0.5 * sum;
-    }
-  }
-
-  // A few features: the scatter of a chunk about the means, by lane sums along the rows.
-  void accumulateSmall(Index rows, const double* xt, const double* r, Index stride,
-                       double* scatter, Index scatterStride, double* centred,
-                       Workspace& ws) const {
-    const Index d = means.cols();
-    const Index k = means.rows();
-    const Index n = paddedRows(rows);  // r is 0 on the padding lanes
-    ws.a.resize(d, stride);
-    for (Index c = 0; c < k; ++c) {
-      const double* rc = r + c * stride;
-      for (Index a = 0; a < d; ++a) {
-        const double* x = xt + a * stride;
-        double* y = ws.a.row(a).data();
-        const double mu = means(c, a);
-        for (Index i = 0; i < n; i += kLanes) LaneMap(y + i) = ConstLaneMap(x + i) - mu;
-        centred[c * d + a] += laneDot(rc, y, n);
-      }
-      double* s = scatter + c * scatterStride;
-      for (Index a = 0; a < d; ++a) {
-        const double* ya = ws.a.row(a).data();
-        for (Index b = 0; b <= a; ++b) {
-          const double* yb = ws.a.row(b).data();
-          s[a * d + b] += laneDot3(rc, ya, yb, n);
-        }
-      }
-    }
-  }
-
-  // Many features: the scatter of a chunk about the means, lower triangle, by tiles of four
-  // rows a by two columns b of the scatter: the chunk is centred on μ_k (y) and weighted
-  // (w = r·y) once per component, then each sweep along the rows loads six columns for eight
-  // fused multiply-adds per packet of rows, with the sums kept in packets and folded once.
-  void accumulateTiles(Index rows, const double* xt, const double* r, Index stride,
-                       double* scatter, Index scatterStride, double* centred,
-                       Workspace& ws) const {
-    namespace ei = Eigen::internal;
-    using Packet = ei::packet_traits<double>::type;
-    constexpr int kPacket = ei::packet_traits<double>::size;
-    const Index d = means.cols();
-    const Index k = means.rows();
-    const Index n = paddedRows(rows);  // r is 0 on the padding lanes
-    const Index padded = (d + 3) / 4 * 4;  // whole tiles: the rows past d stay 0
-    ws.a.resize(padded, stride);
-    ws.b.resize(padded, stride);
-    if (padded > d) {
-      ws.a.bottomRows(padded - d).setZero();
-      ws.b.bottomRows(padded - d).setZero();
-    }
-    for (Index c = 0; c < k; ++c) {
-      const double* rc = r + c * stride;
-      for (Index a = 0; a < d; ++a) {
-        const double* x = xt + a * stride;
-        double* y = ws.a.row(a).data();
-        double* w = ws.b.row(a).data();
-        const double mu = means(c, a);
-        for (Index i = 0; i < n; i += kLanes) {
-          const Lane v = ConstLaneMap(x + i) - mu;
-          LaneMap(y + i) = v;
-          LaneMap(w + i) = v * ConstLaneMap(rc + i);
-        }
-        centred[c * d + a] += laneSum(w, n);
-      }
-      double* s = scatter + c * scatterStride;
-      for (Index a0 = 0; a0 < d; a0 += 4) {
-        for (Index b0 = 0; b0 <= a0 + 2 && b0 < d; b0 += 2) {
-          Packet acc[4][2];
-          for (auto& row : acc) row[0] = row[1] = ei::pset1<Packet>(0.0);
-          const double* w0 = ws.b.row(a0).data();
-          const double* y0 = ws.a.row(b0).data();
-          for (Index i = 0; i < n; i += kPacket) {
-            const Packet yb[2] = {ei::ploadu<Packet>(y0 + i), ei::ploadu<Packet>(y0 + stride + i)};
-            for (int t = 0; t < 4; ++t) {
-              const Packet wa = ei::ploadu<Packet>(w0 + t * stride + i);
-              acc[t][0] = ei::pmadd(wa, yb[0], acc[t][0]);
-              acc[t][1] = ei::pmadd(wa, yb[1], acc[t][1]);
-            }
-          }
-          for (Index t = 0; t < 4; ++t) {
-            for (Index u = 0; u < 2; ++u) {
-              const Index a = a0 + t;
-              const Index b = b0 + u;
-              if (a < d && b <= a) s[a * d + b] += ei::predux(acc[t][u]);
-            }
-          }
-        }
-      }
-    }
-  }
-
-  // Many features: y = (x − c)·U_k − (μ_k − c)·U_k along the rows of the chunk, with the
-  // triangle of U_k only (half the multiply-adds of a dense product) and no packing: the
-  // chunk is centred on c once, then for each component a block of rows at a time, four
-  // columns of y in registers, each loaded value of x − c feeding four fused multiply-adds.
-  void logGaussianTriangular(Index rows, const double* xt, Index stride, double* out,
-                             Workspace& ws) const {
-    namespace ei = Eigen::internal;
-    using Packet = ei::packet_traits<double>::type;
-    constexpr int kPacket = ei::packet_traits<double>::size;
-    // Two packets of rows per block (at most a lane of 8): eight accumulators with AVX2.
-    constexpr int kBlockRows = 2 * kPacket <= kLanes ? 2 * kPacket : kLanes;
-    constexpr int kBlockPackets = kBlockRows / kPacket;
-    const Index d = means.cols();
-    const Index k = offsets.rows();
-    const Index n = paddedRows(rows);
-    const bool tied = factors.cols() == d;
-    const Index groups = (d + 3) / 4;
-    ws.a.resize(groups * 4, stride);  // as accumulateTiles: no reallocation between them
-    for (Index l = 0; l < d; ++l) {
-      const double* x = xt + l * stride;
-      double* z = ws.a.row(l).data();
-      const double c = center[l];
-      for (Index i = 0; i < n; i += kLanes) LaneMap(z + i) = ConstLaneMap(x + i) - c;
-    }
-    const double* z = ws.a.data();
-    // Components inside the blocks of rows: a block's centred values (D cache lines) stay in
-    // the level-1 cache for all K components.
-    for (Index i = 0; i < n; i += kBlockRows) {
-      for (Index c = 0; c < k; ++c) {
-        const double* p = packedFactors.data() + (tied ? 0 : c * packedSize);
-        const double* o = packedOffsets.data() + c * groups * 4;
-        Packet sum[kBlockPackets];
-        for (int b = 0; b < kBlockPackets; ++b) sum[b] = ei::pset1<Packet>(0.0);
-        for (Index g = 0; g < groups; ++g) {
-          const Index last = std::min<Index>(4 * g + 4, d);
-          Packet y[4][kBlockPackets];
-          for (int j = 0; j < 4; ++j) {
-            const Packet start = ei::pset1<Packet>(-o[4 * g + j]);
-            for (int b = 0; b < kBlockPackets; ++b) y[j][b] = start;
-          }
-          for (Index l = 0; l < last; ++l, p += 4) {
-            Packet x[kBlockPackets];
-            for (int b = 0; b < kBlockPackets; ++b) {
-              x[b] = ei::ploadu<Packet>(z + l * stride + i + b * kPacket);
-            }
-            for (int j = 0; j < 4; ++j) {
-              const Packet f = ei::pset1<Packet>(p[j]);
-              for (int b = 0; b < kBlockPackets; ++b) y[j][b] = ei::pmadd(x[b], f, y[j][b]);
-            }
-          }
-          for (int j = 0; j < 4; ++j) {
-            for (int b = 0; b < kBlockPackets; ++b) sum[b] = ei::pmadd(y[j][b], y[j][b], sum[b]);
-          }
-        }
-        for (int b = 0; b < kBlockPackets; ++b) ei::pstoreu(out + c * stride + i + b * kPacket, sum[b]);
-      }
-    }
-    for (Index c = 0; c < k; ++c) {
-      double* m = out + c * stride;
-      const double constant = constants[c];
-      for (Index i = 0; i < n; ++i) m[i] = constant - 0.5 * farIfNaN(m[i]);
-    }
-  }
-
-  // U_k for logGaussianTriangular: for each group of four columns j0..j0+3, rows l < j0 + 4
-  // of those columns, four values per row (zero below the diagonal and past D), so that the
-  // kernel reads them in order; and the offsets (μ_k − c)·U_k padded to whole groups.
-  void packTriangles(const double* precChol, Index g) {
-    const Index d = means.cols();
-    const Index k = means.rows();
-    const Index groups = (d + 3) / 4;
-    packedSize = 0;
-    for (Index q = 0; q < groups; ++q) packedSize += 4 * std::min<Index>(4 * q + 4, d);
-    packedFactors.assign(static_cast<size_t>(g * packedSize), 0.0);
-    for (Index f = 0; f < g; ++f) {
-      const ConstMatrixMap u(precChol + f * d * d, d, d);
-      double* p = packedFactors.data() + f * packedSize;
-      for (Index q = 0; q < groups; ++q) {
-        for (Index l = 0; l < std::min<Index>(4 * q + 4, d); ++l, p += 4) {
-          for (Index j = 0; j < 4; ++j) {
-            const Index col = 4 * q + j;
-            p[j] = col < d && l <= col ? u(l, col) : 0.0;
-          }
-        }
-      }
-    }
-    packedOffsets.assign(static_cast<size_t>(k * groups * 4), 0.0);
-    for (Index c = 0; c < k; ++c) {
-      for (Index j = 0; j < d; ++j) packedOffsets[c * groups * 4 + j] = offsets(c, j);
-    }
-  }
+// The layout as blocks: `blocks` matrices of d × d, or `values` positive numbers (the
+// component of value i being i / perComponent).
+struct Blocks {
+  bool matrices;
+  Index blocks;        // matrices
+  Index values;        // elementwise
+  Index perComponent;  // elementwise
 };
 
-// Lower triangle of scatter += Σ_i r_i (x_i − μ)(x_i − μ)ᵀ, as a symmetric rank-k update of
-// the rows (x_i − μ)·√r_i.
-void accumulateOuter(const ConstRowMap& xb, const double* resp, Index stride,
-                     const RowVector& mean, double* scatter, Workspace& ws) {
-  const Index d = xb.cols();
-  if (d <= kSmallD) {
-    // A few features: plain loops beat the setup of a matrix product per chunk.
-    double z[kSmallD];
-    for (Index i = 0; i < xb.rows(); ++i) {
-      const double r = resp[i * stride];
-      for (Index a = 0; a < d; ++a) z[a] = xb(i, a) - mean[a];
-      for (Index a = 0; a < d; ++a) {
-        for (Index b = 0; b <= a; ++b) scatter[a * d + b] += r * z[a] * z[b];
-      }
-    }
-    return;
+Blocks blocksOf(CovarianceType type, Index k, Index d) {
+  switch (parametrisation(type).layout) {
+    case CovarianceLayout::Matrices: return {true, k, 0, 0};
+    case CovarianceLayout::Matrix: return {true, 1, 0, 0};
+    case CovarianceLayout::Diagonals: return {false, 0, k * d, d};
+    case CovarianceLayout::Variances: return {false, 0, k, 1};
   }
-  MatrixMap s(scatter, d, d);
-  forEachChunk(xb.rows(), chunkRowsFor(d), [&](Index first, Index rows) {
-    ws.a.resize(rows, d);
-    for (Index i = 0; i < rows; ++i) {
-      ws.a.row(i) = (xb.row(first + i) - mean) * std::sqrt(resp[(first + i) * stride]);
-    }
-    s.selfadjointView<Eigen::Lower>().rankUpdate(ws.a.transpose());
-  });
+  return {};
 }
-
-// Σ = S/n + reg·I from the lower triangle of S.
-void finishMatrix(const double* scatter, double n, double reg, Index d, double* out) {
-  ConstMatrixMap s(scatter, d, d);
-  MatrixMap cov(out, d, d);
-  for (Index i = 0; i < d; ++i) {
-    for (Index j = 0; j <= i; ++j) {
-      const double v = s(i, j) / n;
-      cov(i, j) = v;
-      cov(j, i) = v;
-    }
-    cov(i, i) += reg;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// full and tied: the E-step through StackedFactors.
-class StackedCovariance : public Covariance {
- public:
-  void prepare(const RowMatrix& means, const double* pc) override {
-    stacked_.prepare(means, pc, type_ == CovarianceType::Tied);
-  }
-  void logGaussianColumns(const ConstRowMap& xb, const double* xt, Index stride, double* out,
-                          Workspace& ws) const override {
-    stacked_.logGaussianColumns(xb, xt, stride, out, ws);
-  }
-  Index chunkRows(Index callerPerRow) const override {
-    return stacked_.scratchPerRow() == 0 ? Covariance::chunkRows(callerPerRow)
-                                         : chunkRowsFor(callerPerRow + stacked_.scratchPerRow());
-  }
-  bool fusesScatter() const override { return true; }
-  void accumulateScatterColumns(Index rows, const double* xt, const double* r, Index stride,
-                                double* scatter, double* centred, Workspace& ws) const override {
-    // full: one matrix per component; tied: all into one.
-    const Index scatterStride = type_ == CovarianceType::Tied ? 0 : d_ * d_;
-    if (d_ <= kSmallD) {
-      stacked_.accumulateSmall(rows, xt, r, stride, scatter, scatterStride, centred, ws);
-    } else {
-      stacked_.accumulateTiles(rows, xt, r, stride, scatter, scatterStride, centred, ws);
-    }
-  }
-  void farLogDensities(const double* x, double* out) const override {
-    stacked_.farLogDensities(x, out);
-  }
-
- protected:
-  StackedCovariance(CovarianceType type, Index k, Index d) : Covariance(type, k, d) {}
-  StackedFactors stacked_;
-};
-
-// ---------------------------------------------------------------------------------------------
-class FullCovariance final : public StackedCovariance {
- public:
-  FullCovariance(Index k, Index d) : StackedCovariance(CovarianceType::Full, k, d) {}
-  Index size() const override { return k_ * d_ * d_; }
-
-  void precisionCholeskyFromCovariance(const double* cov, double* pc) const override {
-    for (Index k = 0; k < k_; ++k) upperFactorOfInverse(matrix(cov, k), pc + k * d_ * d_, k);
-  }
-  void precisionCholeskyFromPrecision(const double* prec, double* pc) const override {
-    for (Index k = 0; k < k_; ++k) upperFactorOf(matrix(prec, k), pc + k * d_ * d_, k);
-  }
-  void covarianceFromPrecisionCholesky(const double* pc, double* cov) const override {
-    for (Index k = 0; k < k_; ++k) inverseFromUpperFactor(matrix(pc, k), cov + k * d_ * d_);
-  }
-
-  void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
-                         double* scatter, Workspace& ws) const override {
-    for (Index k = 0; k < k_; ++k) {
-      accumulateOuter(xb, resp + k, k_, means.row(k), scatter + k * d_ * d_, ws);
-    }
-  }
-  void finishCovariance(const double* scatter, const Vector& nk, double reg,
-                        double* cov) const override {
-    for (Index k = 0; k < k_; ++k) {
-      finishMatrix(scatter + k * d_ * d_, nk[k], reg, d_, cov + k * d_ * d_);
-    }
-  }
-  void colour(Index k, const double* pc, RowMatrix& z) const override {
-    // Rows x = z·U⁻¹, i.e. x = U⁻ᵀ z per sample.
-    matrix(pc, k).triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(z);
-  }
-  double parameterCount() const override {
-    return static_cast<double>(k_) * static_cast<double>(d_) * static_cast<double>(d_ + 1) / 2.0;
-  }
-
- private:
-  ConstMatrixMap matrix(const double* base, Index k) const {
-    return ConstMatrixMap(base + k * d_ * d_, d_, d_);
-  }
-};
-
-// ---------------------------------------------------------------------------------------------
-class TiedCovariance final : public StackedCovariance {
- public:
-  TiedCovariance(Index k, Index d) : StackedCovariance(CovarianceType::Tied, k, d) {}
-  Index size() const override { return d_ * d_; }
-
-  void precisionCholeskyFromCovariance(const double* cov, double* pc) const override {
-    upperFactorOfInverse(ConstMatrixMap(cov, d_, d_), pc, 0);
-  }
-  void precisionCholeskyFromPrecision(const double* prec, double* pc) const override {
-    upperFactorOf(ConstMatrixMap(prec, d_, d_), pc, 0);
-  }
-  void covarianceFromPrecisionCholesky(const double* pc, double* cov) const override {
-    inverseFromUpperFactor(ConstMatrixMap(pc, d_, d_), cov);
-  }
-
-  void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
-                         double* scatter, Workspace& ws) const override {
-    for (Index k = 0; k < k_; ++k) accumulateOuter(xb, resp + k, k_, means.row(k), scatter, ws);
-  }
-  void finishCovariance(const double* scatter, const Vector& nk, double reg,
-                        double* cov) const override {
-    finishMatrix(scatter, nk.sum(), reg, d_, cov);
-  }
-  void colour(Index, const double* pc, RowMatrix& z) const override {
-    ConstMatrixMap(pc, d_, d_).triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(z);
-  }
-  double parameterCount() const override {
-    return static_cast<double>(d_) * static_cast<double>(d_ + 1) / 2.0;
-  }
-};
-
-// ---------------------------------------------------------------------------------------------
-// diag and spherical: U = 1/σ elementwise. `perFeature` tells whether σ varies along D.
-// Up to this many features, the spherical one-pass scatter keeps its sums in registers.
-constexpr Index kFusedSphericalFeatures = 4;
-
-class AxisAlignedCovariance final : public Covariance {
- public:
-  AxisAlignedCovariance(CovarianceType type, Index k, Index d) : Covariance(type, k, d) {}
-  Index size() const override { return perFeature() ? k_ * d_ : k_; }
-
-  void precisionCholeskyFromCovariance(const double* cov, double* pc) const override {
-    for (Index i = 0; i < size(); ++i) {
-      if (!(cov[i] > 0.0) || !std::isfinite(cov[i])) {
-        throw illConditioned(component(i), "its variance is not positive");
-      }
-      pc[i] = 1.0 / std::sqrt(cov[i]);
-    }
-  }
-  void precisionCholeskyFromPrecision(const double* prec, double* pc) const override {
-    for (Index i = 0; i < size(); ++i) {
-      if (!(prec[i] > 0.0) || !std::isfinite(prec[i])) {
-        throw illConditioned(component(i), "its precision is not positive");
-      }
-      pc[i] = std::sqrt(prec[i]);
-    }
-  }
-  void covarianceFromPrecisionCholesky(const double* pc, double* cov) const override {
-    for (Index i = 0; i < size(); ++i) cov[i] = 1.0 / (pc[i] * pc[i]);
-  }
-
-  void prepare(const RowMatrix& means, const double* pc) override {
-    means_ = means;
-    scale_.resize(k_, d_);  // U per component and feature
-    logDet_.resize(k_);
-    for (Index k = 0; k < k_; ++k) {
-      for (Index j = 0; j < d_; ++j) scale_(k, j) = perFeature() ? pc[k * d_ + j] : pc[k];
-      logDet_[k] = scale_.row(k).array().log().sum();
-    }
-  }
-  void logGaussianColumns(const ConstRowMap& xb, const double* xt, Index stride, double* out,
-                          Workspace&) const override {
-    // The common widths with the feature loop unrolled (its counter and the broadcasts of
-    // μ and U were a third of the kernel's instructions).
-    const bool narrow = detail::withNarrowWidth(d_, [&](auto width) {
-      logGaussianLanes<decltype(width)::value>(xb.rows(), xt, stride, out);
-    });
-    if (!narrow) logGaussianLanes<0>(xb.rows(), xt, stride, out);
-  }
-  // W: the number of features, or 0 for d_ at run time.
-  template <int W>
-  void logGaussianLanes(Index rows, const double* xt, Index stride, double* out) const {
-    using namespace Eigen::internal;
-    using detail::Packet;
-    constexpr int kPackets = kLanes / detail::kPacket;
-    const Index d = W > 0 ? W : d_;
-    const double constant = -0.5 * static_cast<double>(d_) * kLog2Pi;
-    for (Index k = 0; k < k_; ++k) {
-      double* m = out + k * stride;
-      const double* mu = means_.row(k).data();
-      const double* u = scale_.row(k).data();
-      const double logDet = logDet_[k];
-      // Eight rows at a time, their sums held in registers across the features; y² added
-      // by pmadd (fused on AVX2+FMA: one rounding fewer).
-      for (Index i = 0; i < paddedRows(rows); i += kLanes) {
-        Packet acc[kPackets];
-        for (int q = 0; q < kPackets; ++q) acc[q] = pset1<Packet>(0.0);
-        for (Index j = 0; j < d; ++j) {
-          const Packet mj = pset1<Packet>(mu[j]);
-          const Packet uj = pset1<Packet>(u[j]);
-          for (int q = 0; q < kPackets; ++q) {
-            const Packet y =
-                pmul(psub(ploadu<Packet>(xt + j * stride + i + q * detail::kPacket), mj), uj);
-            acc[q] = pmadd(y, y, acc[q]);
-          }
-        }
-        Lane sum;
-        for (int q = 0; q < kPackets; ++q) pstoreu(sum.data() + q * detail::kPacket, acc[q]);
-        if (std::isnan(sum.sum())) sum = sum.unaryExpr([](double v) { return farIfNaN(v); });
-        LaneMap(m + i) = (constant - 0.5 * sum) + logDet;
-      }
-    }
-  }
-  void farLogDensities(const double* x, double* out) const override {
-    farLogDensitiesOf(
-        x, means_, logDet_,
-        [&](Index c, const RowVector& z) { return RowVector(z.cwiseProduct(scale_.row(c))); },
-        [&](Index c, Index r) { return scale_.row(c) == scale_.row(r); }, out);
-  }
-  void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
-                         double* scatter, Workspace& ws) const override {
-    // By chunks of rows laid out by column, so the sums run along the rows.
-    const Index d = d_;
-    const Index k = k_;
-    forEachChunk(xb.rows(), chunkRows(d + k + 1), [&](Index first, Index rows) {
-      const Index stride = columnStride(rows);
-      ws.xt.resize(d, stride);
-      ws.cols.resize(k, stride);
-      transposeRows(xb.row(first).data(), rows, d, ws.xt.data(), stride);
-      transposeRows(resp + first * k, rows, k, ws.cols.data(), stride);
-      if (stride > rows) {
-        ws.xt.rightCols(stride - rows).setZero();
-        ws.cols.rightCols(stride - rows).setZero();
-      }
-      scatterColumns(rows, ws.xt.data(), ws.cols.data(), stride, means, scatter, nullptr, ws);
-    });
-  }
-  bool fusesScatter() const override { return true; }
-  void accumulateScatterColumns(Index rows, const double* xt, const double* r, Index stride,
-                                double* scatter, double* centred, Workspace& ws) const override {
-    scatterColumns(rows, xt, r, stride, means_, scatter, centred, ws);
-  }
-  // diag: scatter[k][j] += Σ_i r_ik (x_ij − μ_kj)²; spherical: scatter[k] += Σ_i r_ik Σ_j
-  // (x_ij − μ_kj)²; centred (if given) += Σ_i r_ik (x_ij − μ_kj).
-  void scatterColumns(Index rows, const double* xt, const double* r, Index stride,
-                      const RowMatrix& means, double* scatter, double* centred,
-                      Workspace& ws) const {
-    const Index d = d_;
-    const Index n = paddedRows(rows);  // r is 0 on the padding lanes
-    ws.a.resize(1, stride);
-    for (Index c = 0; c < k_; ++c) {
-      const double* rc = r + c * stride;
-      const double* mu = means.row(c).data();
-      if (centred && perFeature()) {
-        // Two features per sweep where the eight lanes are at most two packets (AVX2 and
-        // wider: the accumulators still fit the registers).
-        constexpr Index kPair = kLanes / detail::kPacket <= 2 ? 2 : 1;
-        Index j = 0;
-        for (; j + kPair <= d; j += kPair) {
-          laneCentredMomentsJ<kPair>(rc, xt + j * stride, stride, mu + j, n, centred + c * d + j,
-                                     scatter + c * d + j);
-        }
-        for (; j < d; ++j) {
-          laneCentredMomentsJ<1>(rc, xt + j * stride, stride, mu + j, n, centred + c * d + j,
-                                 scatter + c * d + j);
-        }
-        continue;
-      }
-      if (centred && !perFeature() && d <= kFusedSphericalFeatures) {
-        // Spherical: Σ r (x_j − μ_j) and Σ r Σ_j (x_j − μ_j)² in one sweep (the same
-        // operations as the separate sweeps below, which stored Σ_j (x_j − μ_j)² per row).
-        Lane a[kFusedSphericalFeatures];
-        for (Index j = 0; j < d; ++j) a[j] = Lane::Zero();
-        Lane q = Lane::Zero();
-        for (Index i = 0; i < n; i += kLanes) {
-          const Lane rl = ConstLaneMap(rc + i);
-          Lane sum = Lane::Zero();
-          for (Index j = 0; j < d; ++j) {
-            const Lane y = ConstLaneMap(xt + j * stride + i) - mu[j];
-            a[j] += rl * y;
-            sum += y * y;
-          }
-          q += rl * sum;
-        }
-        for (Index j = 0; j < d; ++j) centred[c * d + j] += foldLanes(a[j]);
-        scatter[c] += foldLanes(q);
-        continue;
-      }
-      if (centred) {
-        for (Index j = 0; j < d; ++j) {
-          centred[c * d + j] += laneCentredDot(rc, xt + j * stride, mu[j], n);
-        }
-      }
-      if (perFeature()) {
-        for (Index j = 0; j < d; ++j) {
-          scatter[c * d + j] += laneWeightedSquares(rc, xt + j * stride, mu[j], n);
-        }
-        continue;
-      }
-      double* t = ws.a.data();  // Σ_j (x_ij − μ_kj)² per row
-      for (Index i = 0; i < n; i += kLanes) {
-        Lane sum = Lane::Zero();
-        for (Index j = 0; j < d; ++j) {
-          const Lane y = ConstLaneMap(xt + j * stride + i) - mu[j];
-          sum += y * y;
-        }
-        LaneMap(t + i) = sum;
-      }
-      scatter[c] += laneDot(rc, t, n);
-    }
-  }
-  void finishCovariance(const double* scatter, const Vector& nk, double reg,
-                        double* cov) const override {
-    for (Index k = 0; k < k_; ++k) {
-      if (perFeature()) {
-        for (Index j = 0; j < d_; ++j) cov[k * d_ + j] = scatter[k * d_ + j] / nk[k] + reg;
-      } else {
-        // The mean over features of the diagonal variances (scikit-learn's definition).
-        cov[k] = scatter[k] / nk[k] / static_cast<double>(d_) + reg;
-      }
-    }
-  }
-  void colour(Index k, const double* pc, RowMatrix& z) const override {
-    for (Index j = 0; j < d_; ++j) {
-      z.col(j) /= perFeature() ? pc[k * d_ + j] : pc[k];
-    }
-  }
-  double parameterCount() const override {
-    return static_cast<double>(perFeature() ? k_ * d_ : k_);
-  }
-
- private:
-  bool perFeature() const { return type_ == CovarianceType::Diag; }
-  long component(Index i) const { return static_cast<long>(perFeature() ? i / d_ : i); }
-  RowMatrix means_;
-  RowMatrix scale_;
-  Vector logDet_;
-};
 
 }  // namespace
 
-Index Covariance::chunkRows(Index callerPerRow) const {
-  // Kernels along the rows: chunks that stay in the level-2 cache.
-  return std::min<Index>(chunkRowsFor(callerPerRow, Index{1} << 14), 1024);
-}
+const Parametrisation& parametrisation(CovarianceType type) { return kTable[static_cast<int>(type)]; }
 
-void Covariance::accumulateScatterColumns(Index, const double*, const double*, Index, double*,
-                                          double*, Workspace&) const {
-  throw invalidArgument("this covariance type takes its scatter in a second pass");
-}
+const Parametrisation* parametrisations() { return kTable; }
 
-void Covariance::recentreScatter(double* scatter, const RowMatrix& centred, const Vector& nk,
-                                 const RowMatrix& from, const RowMatrix& to) const {
-  const Index d = d_;
-  for (Index k = 0; k < k_; ++k) {
-    const RowVector delta = to.row(k) - from.row(k);
-    const double* t = centred.row(k).data();
-    const double n = nk[k];
-    switch (type_) {
-      case CovarianceType::Full:
-      case CovarianceType::Tied: {
-        double* s = scatter + (type_ == CovarianceType::Full ? k * d * d : 0);
-        for (Index a = 0; a < d; ++a) {
-          for (Index b = 0; b <= a; ++b) {
-            s[a * d + b] += delta[a] * (n * delta[b] - t[b]) - t[a] * delta[b];
-          }
-        }
-        break;
-      }
-      case CovarianceType::Diag:
-        for (Index j = 0; j < d; ++j) scatter[k * d + j] += delta[j] * (n * delta[j] - 2.0 * t[j]);
-        break;
-      case CovarianceType::Spherical: {
-        double shift = 0.0;
-        for (Index j = 0; j < d; ++j) shift += delta[j] * (n * delta[j] - 2.0 * t[j]);
-        scatter[k] += shift;
-        break;
-      }
-    }
+CovarianceType parseCovarianceType(const std::string& name) {
+  for (const Parametrisation& p : kTable) {
+    if (name == p.name) return p.type;
   }
+  throw invalidArgument("unknown covarianceType '" + name + "'");
 }
 
 Index covarianceSize(CovarianceType type, Index k, Index d) {
-  switch (type) {
-    case CovarianceType::Full:
-      return k * d * d;
-    case CovarianceType::Tied:
-      return d * d;
-    case CovarianceType::Diag:
-      return k * d;
-    case CovarianceType::Spherical:
-      return k;
-  }
-  return 0;
+  const Blocks b = blocksOf(type, k, d);
+  return b.matrices ? b.blocks * d * d : b.values;
 }
 
-std::unique_ptr<Covariance> Covariance::make(CovarianceType type, Index k, Index d) {
-  switch (type) {
-    case CovarianceType::Full:
-      return std::make_unique<FullCovariance>(k, d);
-    case CovarianceType::Tied:
-      return std::make_unique<TiedCovariance>(k, d);
-    case CovarianceType::Diag:
-    case CovarianceType::Spherical:
-      return std::make_unique<AxisAlignedCovariance>(type, k, d);
+Index covarianceParameters(CovarianceType type, Index k, Index d) {
+  const Parametrisation& p = parametrisation(type);
+  // E: shared by the components, V: one per component, I: none.
+  const auto count = [k](char letter, Index each) { return letter == 'I' ? 0 : letter == 'E' ? each : k * each; };
+  return count(p.volume, 1) + count(p.shape, d - 1) + count(p.orientation, d * (d - 1) / 2);
+}
+
+void precisionCholeskyFromCovariance(CovarianceType type, Index k, Index d, const double* cov,
+                                     double* pc) {
+  const Blocks b = blocksOf(type, k, d);
+  for (Index c = 0; c < b.blocks; ++c) {
+    upperFactorOfInverse(ConstMatrixMap(cov + c * d * d, d, d), pc + c * d * d, c);
   }
-  throw invalidArgument("unknown covariance type");
+  for (Index i = 0; i < b.values; ++i) {
+    if (!(cov[i] > 0.0) || !std::isfinite(cov[i])) {
+      throw illConditioned(static_cast<long>(i / b.perComponent), "its variance is not positive");
+    }
+    pc[i] = 1.0 / std::sqrt(cov[i]);
+  }
+}
+
+void precisionCholeskyFromPrecision(CovarianceType type, Index k, Index d, const double* prec,
+                                    double* pc) {
+  const Blocks b = blocksOf(type, k, d);
+  for (Index c = 0; c < b.blocks; ++c) {
+    upperFactorOf(ConstMatrixMap(prec + c * d * d, d, d), pc + c * d * d, c);
+  }
+  for (Index i = 0; i < b.values; ++i) {
+    if (!(prec[i] > 0.0) || !std::isfinite(prec[i])) {
+      throw illConditioned(static_cast<long>(i / b.perComponent), "its precision is not positive");
+    }
+    pc[i] = std::sqrt(prec[i]);
+  }
+}
+
+void covarianceFromPrecisionCholesky(CovarianceType type, Index k, Index d, const double* pc,
+                                     double* cov) {
+  const Blocks b = blocksOf(type, k, d);
+  for (Index c = 0; c < b.blocks; ++c) {
+    inverseFromUpperFactor(ConstMatrixMap(pc + c * d * d, d, d), cov + c * d * d);
+  }
+  for (Index i = 0; i < b.values; ++i) cov[i] = 1.0 / (pc[i] * pc[i]);
+}
+
+void colour(CovarianceType type, Index k, Index d, Index component, const double* pc, RowMatrix& z) {
+  const Blocks b = blocksOf(type, k, d);
+  if (b.matrices) {
+    // Rows x = z·U⁻¹, i.e. x = U⁻ᵀ z per sample.
+    const Index block = b.blocks == 1 ? 0 : component;
+    ConstMatrixMap(pc + block * d * d, d, d).triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(z);
+    return;
+  }
+  for (Index j = 0; j < d; ++j) z.col(j) /= b.perComponent == 1 ? pc[component] : pc[component * d + j];
 }
 
 }  // namespace gaussmix

@@ -1,103 +1,118 @@
-// The covariance constraints as small policies behind one interface, so that a single EM driver
-// (mixture.cc) serves every type. Storage follows scikit-learn's shapes, row-major:
-//   full [K, D, D], tied [D, D], diag [K, D], spherical [K]
-// for both the covariances Σ and the precision Cholesky factors U, where U·Uᵀ = Σ⁻¹ and, for
-// full/tied, U is upper-triangular (diag/spherical: U = 1/σ elementwise).
+// The covariance types as one table of parametrisations (covariance.cc): scikit-learn's four
+// and mclust's fourteen, each a row saying what it is and how to fit it, over two shared
+// density kernels (density.h: a Cholesky factor per component or shared; axis-aligned). A
+// parametrisation is
+//   - its name and the structure Σ_k = λ_k D_k A_k D_kᵀ (Celeux & Govaert 1995) as three
+//     letters for the volume λ, the shape A and the orientation D: E (equal across the
+//     components), V (varying) or I (identity: a spherical shape, or the coordinate axes),
+//     from which the free parameters are counted and the kernel is chosen;
+//   - the layout of Σ and of the precision Cholesky factors U (U·Uᵀ = Σ⁻¹; upper triangular for
+//     matrices, 1/σ elementwise otherwise), which is also the public shape;
+//   - the scatter its M-step reads (scatter.h), which the E-step accumulates;
+//   - the M-step (Σ from that scatter), and whether it iterates or takes mclust's prior.
+// The addon exports the table (name, letters, layout, ...) and the TypeScript side derives
+// shapes, counts and validation from it: adding a parametrisation is adding a row (and its
+// M-step, if no existing one fits).
 #pragma once
 
-#include <memory>
+#include <cfloat>
+#include <climits>
+#include <cmath>
+#include <cstdint>
 #include <string>
+#include <vector>
 
+#include "scatter.h"
 #include "types.h"
 
 namespace gaussmix {
 
-enum class CovarianceType { Full, Tied, Diag, Spherical };
+namespace mclust {
+struct ConjugatePrior;
+}
 
-// Number of doubles in a covariances (or precisionsCholesky) array of this type.
+// In the table's order: scikit-learn's, then mclust's (in mclust.options("emModelNames") order).
+enum class CovarianceType : std::uint8_t {
+  Full, Tied, Diag, Spherical,
+  EII, VII, EEI, VEI, EVI, VVI, EEE, VEE, EVE, VVE, EEV, VEV, EVV, VVV,
+};
+constexpr int kCovarianceTypes = 18;
+
+// Whose conventions a parametrisation follows: scikit-learn's (regCovar 1e-6, a 10ε floor on
+// the weight sums, EM stops after the M-step) or mclust's (me(): no floor, regCovar 0, the
+// relative log-likelihood rule checked after the E-step).
+enum class Family : std::uint8_t { ScikitLearn, Mclust };
+
+// How Σ and U are stored, row-major: the public shapes.
+enum class CovarianceLayout : std::uint8_t {
+  Matrices,   // [K, D, D]: full, and every mclust name (shared matrices repeated)
+  Matrix,     // [D, D]: tied
+  Diagonals,  // [K, D]: diag
+  Variances,  // [K]: spherical
+};
+
+// The inner iteration of the iterative M-steps (mclust's emControl(): tol[2] = √ε, itmax[2],
+// and eps, below which a variance parameter counts as singular).
+struct MStepControl {
+  double tol = std::sqrt(DBL_EPSILON);  // mStepTol
+  long maxIter = INT_MAX;               // mStepMaxIter
+  double eps = DBL_EPSILON;
+};
+
+// One covariance M-step: what it reads and writes.
+struct CovarianceUpdate {
+  const Vector& nk;        // K weight sums (scikit-learn's with its floor)
+  const double* scatter;   // about the means, in the parametrisation's scatter kind
+  double regCovar;         // added to every covariance's diagonal
+  const MStepControl& control;
+  const mclust::ConjugatePrior* prior;  // MAP M-step (nullptr: maximum likelihood)
+  RowMatrix& means;                // in: x̄_k; out: the M-step's means (posterior under a prior)
+  std::vector<double>& state;      // the inner iteration's state, carried between EM iterations
+  double* covariances;             // out: Σ in the layout
+};
+using CovarianceMStep = void (*)(CovarianceType type, CovarianceUpdate& update);
+
+struct Parametrisation {
+  CovarianceType type;
+  const char* name;
+  Family family;
+  char volume;       // λ: 'E' or 'V'
+  char shape;        // A: 'E', 'V' or 'I'
+  char orientation;  // D: 'E', 'V' or 'I'
+  CovarianceLayout layout;
+  ScatterKind scatter;  // what the M-step reads (and the E-step accumulates)
+  bool iterative;       // the M-step iterates (mStepTol, mStepMaxIter; its state carries over)
+  bool hasPrior;        // mclust has a conjugate-prior (MAP) M-step for it
+  CovarianceMStep maximise;
+
+  // Axis-aligned (orientation I): the diagonal kernel; else a Cholesky factor per component,
+  // or one shared (layout Matrix).
+  bool axisAligned() const { return orientation == 'I'; }
+};
+
+const Parametrisation& parametrisation(CovarianceType type);
+const Parametrisation* parametrisations();  // kCovarianceTypes rows, in enum order
+// The type of a name ('full', ..., 'VVV'); throws invalidArgument naming it otherwise.
+CovarianceType parseCovarianceType(const std::string& name);
+
+// Doubles in a covariances (or precisionsCholesky) array of this type.
 Index covarianceSize(CovarianceType type, Index k, Index d);
+// Free parameters of the covariances: λ (E: 1, V: K) + A (I: 0, E: D − 1, V: K(D − 1)) +
+// D (I: 0, E: D(D − 1)/2, V: K·D(D − 1)/2); mclust's nVarParams, scikit-learn's
+// _n_parameters less the means and weights.
+Index covarianceParameters(CovarianceType type, Index k, Index d);
 
-// Per-thread scratch space for the kernels; sized on first use and then reused.
-struct Workspace {
-  RowMatrix a;
-  RowMatrix b;
-  RowMatrix xt;    // a chunk of rows transposed (D x stride)
-  RowMatrix cols;  // a chunk's responsibilities by component (K x stride)
-};
-
-class Covariance {
- public:
-  static std::unique_ptr<Covariance> make(CovarianceType type, Index k, Index d);
-  virtual ~Covariance() = default;
-
-  CovarianceType type() const { return type_; }
-  Index components() const { return k_; }
-  Index features() const { return d_; }
-  // Number of doubles in a covariances (or precisionsCholesky) array of this type.
-  virtual Index size() const = 0;
-
-  // U from Σ. Throws illConditioned naming the component when Σ is not positive definite.
-  virtual void precisionCholeskyFromCovariance(const double* cov, double* precChol) const = 0;
-  // U from the precision P = Σ⁻¹ (full/tied: the upper factor of P = U·Uᵀ).
-  virtual void precisionCholeskyFromPrecision(const double* prec, double* precChol) const = 0;
-  // Σ = (U·Uᵀ)⁻¹.
-  virtual void covarianceFromPrecisionCholesky(const double* precChol, double* cov) const = 0;
-
-  // Caches what the E-step kernel needs from (means, U): the single place where the
-  // per-component constants (log-determinants, ...) are rebuilt after an M-step.
-  virtual void prepare(const RowMatrix& means, const double* precChol) = 0;
-  // The E-step kernel, by component: out[k·stride + i] = log N(x_i | μ_k, Σ_k) for the rows
-  // i < rows of xb, given the same rows transposed, xt[j·stride + i] = x_ij (rows <= stride,
-  // stride a multiple of 8, both 64-byte aligned; xt's lanes past rows hold finite values).
-  // Lanes past rows, up to the next multiple of 8, may be overwritten.
-  // Laid out so that every loop runs along the rows, vectorised with no reassociation.
-  virtual void logGaussianColumns(const ConstRowMap& xb, const double* xt, Index stride,
-                                  double* out, Workspace& ws) const = 0;
-  // Rows of a chunk for logGaussianColumns given the caller's own scratch per row: the
-  // kernel's scratch plus the caller's stays near 64K doubles (full/tied with many features:
-  // one product of the chunk with all the factors).
-  virtual Index chunkRows(Index callerPerRow) const;
-  // For a row so far from every component that all its log-densities are −∞ (the squared
-  // Mahalanobis terms overflow): out (K) = log N(x | μ_k, Σ_k) + c for one unknown c common to
-  // every k, finite for the likeliest components and −∞ for those infinitely less likely.
-  virtual void farLogDensities(const double* x, double* out) const = 0;
-
-  // scatter (size()) += Σ_i r_ik (x_i − μ_k)(x_i − μ_k)ᵀ over the rows of xb, in the layout of
-  // the type (full/tied: only the lower triangle is accumulated). resp is rows x K, row-major.
-  virtual void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
-                                 double* scatter, Workspace& ws) const = 0;
-  // One-pass scatter (every GaussianMixture type: the kernels run along the rows of the
-  // chunk the E-step has in cache). The E-step takes the scatter about the means given to
-  // prepare, c:
-  //   scatter += Σ_i r_ik (x_i − c_k)(x_i − c_k)ᵀ (accumulateScatter's layout),
-  //   centred (K x D, row-major) += Σ_i r_ik (x_i − c_k),
-  // for a chunk laid out by column (xt as for logGaussianColumns, r: K x stride).
-  virtual bool fusesScatter() const { return false; }
-  virtual void accumulateScatterColumns(Index rows, const double* xt, const double* r,
-                                        Index stride, double* scatter, double* centred,
-                                        Workspace& ws) const;
-  // Moves such a scatter to the new means μ: with δ_k = μ_k − c_k, t_k = centred_k and
-  // n_k = Σ_i r_ik, Σ r (x − μ)(x − μ)ᵀ = S − δ tᵀ − t δᵀ + n δ δᵀ (exact). Its rounding is
-  // eps·S about c, i.e. eps·(1 + |δ|²/σ²) of the result: c is the previous means, near the data
-  // and near μ, so no precision is lost far from the origin.
-  void recentreScatter(double* scatter, const RowMatrix& centred, const Vector& nk,
-                       const RowMatrix& from, const RowMatrix& to) const;
-
-  // cov = scatter / nk + regCovar·I (nk: the per-component weight sums; tied uses their total).
-  virtual void finishCovariance(const double* scatter, const Vector& nk, double regCovar,
-                                double* cov) const = 0;
-
-  // Turns rows of standard normal draws z into draws from N(0, Σ_k): x = U_k^{-T} z.
-  virtual void colour(Index component, const double* precChol, RowMatrix& z) const = 0;
-
-  // Free parameters of the covariances (scikit-learn's _n_parameters, covariance part).
-  virtual double parameterCount() const = 0;
-
- protected:
-  Covariance(CovarianceType type, Index k, Index d) : type_(type), k_(k), d_(d) {}
-  CovarianceType type_;
-  Index k_;
-  Index d_;
-};
+// Conversions in a type's layout. U from Σ and from the precision P = Σ⁻¹ (matrices: the
+// upper factor of P = U·Uᵀ) throw illConditioned naming the component when not positive
+// definite; Σ = (U·Uᵀ)⁻¹.
+void precisionCholeskyFromCovariance(CovarianceType type, Index k, Index d, const double* cov,
+                                     double* precChol);
+void precisionCholeskyFromPrecision(CovarianceType type, Index k, Index d, const double* prec,
+                                    double* precChol);
+void covarianceFromPrecisionCholesky(CovarianceType type, Index k, Index d,
+                                     const double* precChol, double* cov);
+// Turns rows of standard normal draws z into draws from N(0, Σ_component): x = U⁻ᵀ z.
+void colour(CovarianceType type, Index k, Index d, Index component, const double* precChol,
+            RowMatrix& z);
 
 }  // namespace gaussmix

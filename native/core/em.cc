@@ -15,6 +15,7 @@ MixtureFit runEm(const EmVariant& variant, const Control& control) {
     fit.params = variant.initialise(restart);
     fit.lowerBound = variant.previousObjective;
     bool stopped = false;
+    double previousTotal = 0.0;
     for (int iter = 1; iter <= variant.maxIter; ++iter) {
       control.throwIfCancelled();
       const double previous = fit.lowerBound;
@@ -25,6 +26,20 @@ MixtureFit runEm(const EmVariant& variant, const Control& control) {
         throw Error(ErrorKind::IllConditioned,
                     "the log-likelihood is not finite: the data or the starting parameters give "
                     "some samples zero density. Standardise the features or increase regCovar.");
+      }
+      if (variant.convergedAfterExpectation) {
+        // The previous total: the last E-step's (the first: the previous objective's total).
+        if (iter == 1) previousTotal = variant.previousObjective * moments.weight;
+        fit.nIter = iter;
+        stopped = !control.report(IterationInfo{restart, iter, fit.lowerBound, fit.lowerBound - previous});
+        if (variant.convergedAfterExpectation(moments.logLikelihood, previousTotal)) {
+          fit.converged = true;
+          break;
+        }
+        previousTotal = moments.logLikelihood;
+        if (stopped || iter == variant.maxIter) break;
+        variant.maximise(moments, fit.params);
+        continue;
       }
       const RowMatrix meansBefore = fit.params.means;
       variant.maximise(moments, fit.params);

@@ -50,6 +50,10 @@ struct EmVariant {
   // After an iteration: the change of the objective and the means before the M-step.
   std::function<bool(double change, const RowMatrix& meansBefore, const MixtureParams& after)>
       converged;
+  // Instead of `converged`, mclust's me(): the rule is checked after the E-step, on its total
+  // log-likelihood and the previous one, and the parameters that E-step used are kept (the
+  // last iteration has no M-step; so has one that stops at maxIter or onIteration).
+  std::function<bool(double logLikelihood, double previousLogLikelihood)> convergedAfterExpectation;
   // The error for an E-step whose objective is not finite (names a component and says what
   // the variant's users can change); absent: a generic IllConditioned error.
   std::function<Error(const MixtureParams&)> notFinite;

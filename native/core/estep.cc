@@ -24,12 +24,19 @@ std::uint64_t fingerprintOf(const std::uint64_t seed, const double* v, Index n) 
 
 }  // namespace
 
-Index farRowResponsibilities(const Covariance& covariance, const double* x,
+Vector MixtureParams::logPriors() const {
+  if (posterior) return variationalLogPriors(*posterior, d);
+  Vector logPriors = weights.array().log();
+  if (noise) logPriors[k] -= logHypervolume;
+  return logPriors;
+}
+
+Index farRowResponsibilities(const DensityKernel& kernel, const double* x,
                              const Vector& logPriors, double* p) {
-  const Index k = covariance.components();
+  const Index k = kernel.components();
   const Index c = logPriors.size();  // k, or k + 1 with a noise component
   std::vector<double> v(static_cast<size_t>(k));
-  covariance.farLogDensities(x, v.data());
+  kernel.farLogDensities(x, v.data());
   for (Index j = 0; j < k; ++j) v[j] += logPriors[j];
   for (Index j = k; j < c; ++j) p[j] = 0.0;
   const Index best = std::max_element(v.begin(), v.end()) - v.begin();
@@ -46,11 +53,6 @@ Index farRowResponsibilities(const Covariance& covariance, const double* x,
   return best;
 }
 
-Vector mixtureLogPriors(const MixtureParams& params) {
-  if (params.posterior) return variationalLogPriors(*params.posterior, params.d);
-  return params.weights.array().log();
-}
-
 struct EStep::Scratch {
   Workspace kernel;
   RowMatrix xt;                  // D x stride: the chunk laid out by column
@@ -60,13 +62,13 @@ struct EStep::Scratch {
 };
 
 EStep::EStep(CovarianceType type, Index k, Index d, bool noise, ThreadPool& pool)
-    : k_(k), d_(d), noise_(noise), pool_(pool), covariance_(Covariance::make(type, k, d)),
+    : k_(k), d_(d), noise_(noise), pool_(pool), kernel_(DensityKernel::make(type, k, d)),
       scratch_(pool.slots()) {}
 
 EStep::~EStep() = default;
 
 void EStep::prepare(const MixtureParams& params, const Vector& logPriors) {
-  covariance_->prepare(params.means, params.precisionsCholesky.data());
+  kernel_->prepare(params.means, params.precisionsCholesky.data());
   logPriors_ = logPriors;
   means_ = params.means;
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -84,7 +86,7 @@ MixtureStatistics EStep::statistics(const Data& data, const StatisticsShape& sha
   MixtureStatistics total(shape, centre, fingerprint_);
   total.rows = data.n;
   const StatisticsLayout at(shape);
-  const Index chunkRows = covariance_->chunkRows(d_ + 2 * shape.components() + 4);
+  const Index chunkRows = kernel_->chunkRows(d_ + 2 * shape.components() + 4);
   pool_.forEachOrdered(
       data.blocks(),
       [&](Index b, unsigned slot) {
@@ -101,7 +103,7 @@ MixtureStatistics EStep::statistics(const Data& data, const StatisticsShape& sha
 
 void EStep::evaluate(const Data& data, const RowOutputs& out) {
   const Index c = k_ + (noise_ ? 1 : 0);
-  const Index chunkRows = covariance_->chunkRows(d_ + 2 * c + 4);
+  const Index chunkRows = kernel_->chunkRows(d_ + 2 * c + 4);
   pool_.forEach(data.blocks(), [&](Index b, unsigned slot) {
     const Index begin = data.blockBegin(b);
     forEachChunk(data.blockSize(b), chunkRows, [&](Index first, Index rows) {
@@ -133,7 +135,7 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
   prefetchRows(data.x + (begin + rows) * d, std::min(rows, data.n - (begin + rows)) * d);
   // p holds log N(x_i | k), then the responsibilities, in place; a noise component's
   // log-density is all in its log-prior.
-  covariance_->logGaussianColumns(x, s.xt.data(), stride, s.p.data(), s.kernel);
+  kernel_->logGaussianColumns(x, s.xt.data(), stride, s.p.data(), s.kernel);
   if (noise_) s.p.row(k).setZero();
   // The padding lanes take part in the vectorised steps: give them a harmless value.
   if (stride > rows) s.p.rightCols(stride - rows).setZero();
@@ -239,7 +241,7 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
       std::vector<double> farP(static_cast<size_t>(c));
       for (Index r = i; r < std::min(i + kLanes, rows); ++r) {
         if (norm[r - i] != kNegInf) continue;
-        const Index label = farRowResponsibilities(*covariance_, x.row(r).data(), logPriors_, farP.data());
+        const Index label = farRowResponsibilities(*kernel_, x.row(r).data(), logPriors_, farP.data());
         for (Index j = 0; j < c; ++j) p[j * stride + r] = farP[j];
         if (kOutput && out->labels) best[r - i] = static_cast<std::int32_t>(label);
       }
@@ -295,7 +297,7 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
   }
   double* centred = partial + at.centred;
   if (shape->scatter) {
-    covariance_->accumulateScatterColumns(rows, s.xt.data(), s.p.data(), stride,
+    kernel_->accumulateScatterColumns(rows, s.xt.data(), s.p.data(), stride,
                                           partial + at.scatter, centred, s.kernel);
     return;
   }
@@ -314,10 +316,12 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
 MixtureStatistics EStep::statisticsOfResponsibilities(const Data& data, const double* resp,
                                                       const RowMatrix& centre, bool scatter) {
   StatisticsShape shape;
-  shape.type = covariance_->type();
+  shape.type = kernel_->type();
   shape.k = k_;
   shape.d = d_;
+  shape.noise = noise_;
   shape.scatter = scatter;
+  const Index c = shape.components();
   const StatisticsLayout at(shape);
   std::uint64_t h = fingerprintBytes("responsibilities", 16, 0xcbf29ce484222325ULL);
   MixtureStatistics total(shape, centre, fingerprintOf(h, centre.data(), centre.size()));
@@ -330,17 +334,21 @@ MixtureStatistics EStep::statisticsOfResponsibilities(const Data& data, const do
         double* partial = s.partial.data();
         const Index begin = data.blockBegin(b);
         const Index rows = data.blockSize(b);
-        const ConstRowMap r(resp + begin * k_, rows, k_);
+        const ConstRowMap all(resp + begin * c, rows, c);
+        // The Gaussian components' columns (a copy without the noise column).
+        RowMatrix own;
+        if (noise_) own = all.leftCols(k_);
+        const ConstRowMap r(noise_ ? own.data() : all.data(), rows, k_);
         const ConstRowMap x = data.block(b);
         double weight = 0.0;
         for (Index i = begin; i < begin + rows; ++i) weight += data.weight(i);
         partial[StatisticsLayout::kWeight] = weight;
-        // Σ r per component, row by row: Eigen's colwise().sum() sums by packets or by
-        // coefficients depending on where its destination is aligned (a thread's scratch), so
-        // its last bits would depend on the thread that takes the block.
+        // Σ r per component (the noise column too), row by row: Eigen's colwise().sum() sums
+        // by packets or by coefficients depending on where its destination is aligned (a
+        // thread's scratch), so its last bits would depend on the thread that takes the block.
         double* nk = partial + StatisticsLayout::kComponents;
         for (Index i = 0; i < rows; ++i) {
-          for (Index j = 0; j < k_; ++j) nk[j] += r(i, j);
+          for (Index j = 0; j < c; ++j) nk[j] += all(i, j);
         }
         const Eigen::Map<const Vector> nkOfBlock(nk, k_);
         RowMap centred(partial + at.centred, k_, d_);
@@ -349,7 +357,7 @@ MixtureStatistics EStep::statisticsOfResponsibilities(const Data& data, const do
         centred.noalias() = r.transpose() * x;
         if (scatter) {
           centred -= (centre.array().colwise() * nkOfBlock.array()).matrix();
-          covariance_->accumulateScatter(x, r.data(), centre, partial + at.scatter, s.kernel);
+          kernel_->accumulateScatter(x, r.data(), centre, partial + at.scatter, s.kernel);
         }
       },
       [&](Index, unsigned slot) { total.sums.add(scratch_[slot].partial.data()); });

@@ -1,5 +1,5 @@
 // The E-step of every mixture-like model, on one chunk kernel: the log-densities of a chunk of
-// rows (covariance.h), plus a log-prior per component, normalised by log-sum-exp into
+// rows (density.h), plus a log-prior per component, normalised by log-sum-exp into
 // responsibilities; then either summed into statistics (statistics.h: fits, streamed and
 // distributed fits) or written out per row (predict, predictProba, scoreSamples). Fits and
 // predictions run the same arithmetic, so predictProba on the training rows repeats the fit's
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "covariance.h"
+#include "density.h"
 #include "parallel.h"
 #include "posterior.h"
 #include "statistics.h"
@@ -27,13 +28,22 @@ struct MixtureParams {
   RowMatrix means;                         // K x D
   std::vector<double> covariances;         // covariance.h's layout for the type
   std::vector<double> precisionsCholesky;  // same layout
-  // A variational fit's posterior (bayesian.h): its E-step's log-priors come from it.
-  std::optional<VariationalPosterior> posterior;
-};
+  // A uniform noise component of density 1/V (weights then has K + 1 entries): log V.
+  bool noise = false;
+  double logHypervolume = 0.0;
+  // The iterative M-steps' inner state (covariance.h), carried from one M-step to the next
+  // with the parameters; empty: the next M-step starts cold.
+  std::vector<double> mstepState;
 
-// The log-priors of an E-step under params: log π_k, or a variational posterior's expectations
-// (variational.h variationalLogPriors).
-Vector mixtureLogPriors(const MixtureParams& params);
+  // A variational fit's posterior (bayesian.h; never with noise): its E-step's log-priors come
+  // from it.
+  std::optional<VariationalPosterior> posterior;
+
+  // The log-priors of an E-step, the one place they are made: a variational posterior's
+  // expectations (variational.h variationalLogPriors), else log π_k, and log π_0 − log V for
+  // the noise component.
+  Vector logPriors() const;
+};
 
 // Per-row outputs of EStep::evaluate; each nullable.
 struct RowOutputs {
@@ -52,7 +62,7 @@ class EStep {
   // and logPriors[K] for the noise component. GaussianMixture: logPriors = log π (its noise
   // one: log π_0 − log V); variational fits add their expectations to it.
   void prepare(const MixtureParams& params, const Vector& logPriors);
-  const Covariance& covariance() const { return *covariance_; }
+  const DensityKernel& kernel() const { return *kernel_; }
 
   // Statistics of data's rows under the prepared model. With shape.scatter the sums are taken
   // about the means (the one-pass scatter); without, about 0 (Σ w r x, soft K-means).
@@ -60,9 +70,10 @@ class EStep {
   // The per-row outputs under the prepared model.
   void evaluate(const Data& data, const RowOutputs& out);
 
-  // Statistics of given responsibilities (N x K, row-major, already multiplied by the sample
-  // weights; no noise column) about centre (K x D): the first pass of an initialisation
-  // (centre 0, no scatter: Σ w r x) or its second (the means, with the scatter).
+  // Statistics of given responsibilities (N x C, row-major, already multiplied by the sample
+  // weights; C = K, or K + 1 with the noise column last) about centre (K x D): the first pass
+  // of an initialisation (centre 0, no scatter: Σ w r x) or its second (the means, with the
+  // scatter).
   MixtureStatistics statisticsOfResponsibilities(const Data& data, const double* resp,
                                                  const RowMatrix& centre, bool scatter);
 
@@ -76,7 +87,7 @@ class EStep {
   Index d_;
   bool noise_;
   ThreadPool& pool_;
-  std::unique_ptr<Covariance> covariance_;
+  std::unique_ptr<DensityKernel> kernel_;
   Vector logPriors_;
   RowMatrix means_;
   std::uint64_t fingerprint_ = 0;
@@ -84,10 +95,10 @@ class EStep {
 };
 
 // A row whose log-densities are all −∞ (every squared Mahalanobis term overflowed): p(k | x)
-// from the log-densities relative to one another (covariance.h farLogDensities), i.e. their
+// from the log-densities relative to one another (density.h farLogDensities), i.e. their
 // limit as the terms grow. Writes that row of p (K, then 0 for a noise component) and returns
 // its most likely component.
-Index farRowResponsibilities(const Covariance& covariance, const double* x,
+Index farRowResponsibilities(const DensityKernel& kernel, const double* x,
                              const Vector& logPriors, double* p);
 
 }  // namespace gaussmix

@@ -1,5 +1,6 @@
 #include "mixture.h"
 
+#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -16,51 +17,51 @@ namespace gaussmix {
 namespace {
 
 // scikit-learn adds 10·eps to every component's weight sum so that an empty component does not
-// divide by zero; we do the same so that results agree.
+// divide by zero; we do the same so that results agree (mclust's parametrisations: none, as
+// me(); an empty component fails their M-step).
 constexpr double kWeightFloor = 10.0 * std::numeric_limits<double>::epsilon();
+
+double weightFloor(CovarianceType type) {
+  return parametrisation(type).family == Family::ScikitLearn ? kWeightFloor : 0.0;
+}
 
 StatisticsShape mixtureShape(const MixtureParams& params) {
   StatisticsShape shape;
   shape.type = params.type;
   shape.k = params.k;
   shape.d = params.d;
+  shape.noise = params.noise;
   // A variational fit's objective needs Σ w Σ r ln r.
   shape.entropy = params.posterior.has_value();
   return shape;
 }
 
-// One E-step of a mixture: log-priors log π, or a variational posterior's.
+// One E-step of a mixture: log-priors MixtureParams::logPriors (log π, the noise's, or a
+// variational posterior's).
 MixtureStatistics mixtureStatistics(EStep& estep, const Data& data, const MixtureParams& params) {
-  estep.prepare(params, mixtureLogPriors(params));
+  estep.prepare(params, params.logPriors());
   return estep.statistics(data, mixtureShape(params));
 }
 
-// The moments of given responsibilities (weighted, N x K): Σ w r x in a first pass, then the
+// The moments of given responsibilities (weighted, N x C): Σ w r x in a first pass, then the
 // scatter about the means it gives in a second, so no precision is lost far from 0.
 Moments momentsOfResponsibilities(EStep& estep, const Data& data, const double* resp) {
-  const Moments first = roundedMoments(estep.statisticsOfResponsibilities(
-      data, resp, RowMatrix::Zero(estep.covariance().components(), data.d), false));
-  return roundedMoments(estep.statisticsOfResponsibilities(data, resp, startingMeans(first), true));
+  const Index k = estep.kernel().components();
+  const Moments first = roundedMoments(
+      estep.statisticsOfResponsibilities(data, resp, RowMatrix::Zero(k, data.d), false));
+  return roundedMoments(estep.statisticsOfResponsibilities(
+      data, resp, startingMeans(first, estep.kernel().type()), true));
 }
 
-// Covariances (+ regCovar) about means: the statistics' scatter, moved from their centres to
-// the means (Covariance::recentreScatter).
-std::vector<double> covariancesAbout(const Covariance& covariance, const Moments& moments,
-                                     const Vector& nk, const RowMatrix& means, double regCovar) {
-  std::vector<double> scatter = moments.scatter;
-  covariance.recentreScatter(scatter.data(), moments.centred, moments.nk, moments.centre, means);
-  std::vector<double> out(static_cast<size_t>(covariance.size()));
-  covariance.finishCovariance(scatter.data(), nk, regCovar, out.data());
-  return out;
-}
-
-// Covariances (+ regCovar) and their U about params.means.
-void updateCovariances(const Covariance& covariance, const Moments& moments, const Vector& nk,
-                       double regCovar, MixtureParams& params) {
-  params.covariances = covariancesAbout(covariance, moments, nk, params.means, regCovar);
+// Covariances and their U about params.means (covariancesAbout; under a prior the M-step also
+// sets the means, and it carries params.mstepState).
+void updateCovariances(const Moments& moments, const Vector& nk, const MStepSettings& settings,
+                       MixtureParams& params) {
+  params.covariances =
+      covariancesAbout(params.type, moments, nk, settings, params.means, params.mstepState);
   params.precisionsCholesky.resize(params.covariances.size());
-  covariance.precisionCholeskyFromCovariance(params.covariances.data(),
-                                             params.precisionsCholesky.data());
+  precisionCholeskyFromCovariance(params.type, params.k, params.d, params.covariances.data(),
+                                  params.precisionsCholesky.data());
 }
 
 // Re-seeding collapsed components (MixtureOptions::onCollapse = Reseed).
@@ -118,8 +119,8 @@ class Reseeder {
   }
 
   // The covariances and their factors, re-seeding what collapsed.
-  void updateCovariances(const Covariance& covariance, const Moments& moments, const Vector& nk,
-                         double regCovar, MixtureParams& params);
+  void updateCovariances(const Moments& moments, const Vector& nk, const MStepSettings& settings,
+                         MixtureParams& params);
 
  private:
   bool samePoint(Index a, Index b) const {
@@ -141,12 +142,12 @@ class Reseeder {
   size_t reported_ = 0;
 };
 
-void Reseeder::updateCovariances(const Covariance& covariance, const Moments& moments,
-                                 const Vector& nk, double regCovar, MixtureParams& params) {
+void Reseeder::updateCovariances(const Moments& moments, const Vector& nk,
+                                 const MStepSettings& settings, MixtureParams& params) {
   const bool tied = params.type == CovarianceType::Tied;
   std::exception_ptr failure;
   try {
-    gaussmix::updateCovariances(covariance, moments, nk, regCovar, params);
+    gaussmix::updateCovariances(moments, nk, settings, params);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::IllConditioned || tied) throw;
     failure = std::current_exception();
@@ -155,7 +156,10 @@ void Reseeder::updateCovariances(const Covariance& covariance, const Moments& mo
   const Index d = params.d;
   // Each component's share of covariances / precisionsCholesky (tied: none of its own).
   const Index block = tied ? 0 : static_cast<Index>(params.covariances.size()) / k;
-  const std::unique_ptr<Covariance> single = Covariance::make(params.type, 1, d);
+  // U of one component's block.
+  const auto factorise = [&](const double* c, double* u) {
+    precisionCholeskyFromCovariance(params.type, 1, d, c, u);
+  };
   double* cov = params.covariances.data();
   double* factor = params.precisionsCholesky.data();
 
@@ -167,7 +171,7 @@ void Reseeder::updateCovariances(const Covariance& covariance, const Moments& mo
     empty[c] = !(moments.nk[c] >= emptyBelow);
     if (!failure) continue;
     try {
-      single->precisionCholeskyFromCovariance(cov + c * block, factor + c * block);
+      factorise(cov + c * block, factor + c * block);
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::IllConditioned) throw;
       singular[c] = 1;
@@ -206,7 +210,7 @@ void Reseeder::updateCovariances(const Covariance& covariance, const Moments& mo
     }
     for (double& v : reference) v /= static_cast<double>(healthy.size());
     try {
-      single->precisionCholeskyFromCovariance(reference.data(), referenceFactor.data());
+      factorise(reference.data(), referenceFactor.data());
     } catch (const Error&) {
       hopeless("and neither is the mean of the other components' covariances");
       return;  // only empty components: left as they are
@@ -295,56 +299,50 @@ void Reseeder::updateCovariances(const Covariance& covariance, const Moments& mo
 }
 
 // M-step from the moments: weights, means, then the covariances. Weights are nk / Σ nk, or
-// nk / Σ w at initialisation (as scikit-learn).
-void maximise(const Covariance& covariance, const Moments& moments, double regCovar,
-              bool initialising, MixtureParams& params, Reseeder* reseeder) {
-  const Vector nk = moments.nk.array() + kWeightFloor;
-  params.means = moments.sx.array().colwise() / nk.array();
+// nk / Σ w at initialisation (as scikit-learn); with noise, its share is the last.
+void maximise(const Moments& moments, const MStepSettings& settings, bool initialising,
+              MixtureParams& params, Reseeder* reseeder) {
+  const Vector nk = moments.nk.array() + weightFloor(params.type);
+  params.means = moments.sx.array().colwise() / nk.head(params.k).array();
   params.weights = nk / (initialising ? moments.weight : nk.sum());
   if (reseeder) {
-    reseeder->updateCovariances(covariance, moments, nk, regCovar, params);
+    reseeder->updateCovariances(moments, nk, settings, params);
   } else {
-    updateCovariances(covariance, moments, nk, regCovar, params);
+    updateCovariances(moments, nk, settings, params);
   }
 }
 
 // User-given starting parameters override params piece by piece (scikit-learn's _initialize).
-void applyGivenParameters(const MixtureOptions& options, const Covariance& covariance,
-                          MixtureParams& params) {
+void applyGivenParameters(const MixtureOptions& options, MixtureParams& params) {
   const Index k = params.k;
   const Index d = params.d;
-  if (options.weightsInit) params.weights = ConstVectorMap(options.weightsInit, k);
+  if (options.weightsInit) params.weights = ConstVectorMap(options.weightsInit, k + (params.noise ? 1 : 0));
   if (options.meansInit) params.means = ConstRowMap(options.meansInit, k, d);
-  const Index size = covariance.size();
+  const Index size = covarianceSize(params.type, k, d);
   if (options.covariancesInit) {
     params.covariances.assign(options.covariancesInit, options.covariancesInit + size);
     params.precisionsCholesky.resize(static_cast<size_t>(size));
-    covariance.precisionCholeskyFromCovariance(params.covariances.data(),
-                                               params.precisionsCholesky.data());
+    precisionCholeskyFromCovariance(params.type, k, d, params.covariances.data(),
+                                    params.precisionsCholesky.data());
   } else if (options.precisionsInit) {
     params.precisionsCholesky.resize(static_cast<size_t>(size));
     params.covariances.resize(static_cast<size_t>(size));
-    covariance.precisionCholeskyFromPrecision(options.precisionsInit,
-                                              params.precisionsCholesky.data());
-    covariance.covarianceFromPrecisionCholesky(params.precisionsCholesky.data(),
-                                               params.covariances.data());
+    precisionCholeskyFromPrecision(params.type, k, d, options.precisionsInit,
+                                   params.precisionsCholesky.data());
+    covarianceFromPrecisionCholesky(params.type, k, d, params.precisionsCholesky.data(),
+                                    params.covariances.data());
   }
 }
 
-// The weighted starting responsibilities of a restart (N x K) into respStorage: given, or
-// those of options.init (scikit-learn's _initialize_parameters).
-void startingResponsibilities(const Data& data, const MixtureOptions& options, int restart,
-                              ThreadPool& pool, const Control& control,
-                              LargeVector<double>& respStorage) {
+// The responsibilities (N x K, weighted) of an initialisation method; hc on the rows not in
+// `noise`. Sets `subset` when hc ran on a subset of the rows.
+void initialResponsibilities(const Data& data, const MixtureOptions& options, int restart,
+                             const std::vector<char>& noise, ThreadPool& pool,
+                             const Control& control, double* out, bool& subset) {
   const Index k = options.k;
-  respStorage.assign(static_cast<size_t>(data.n * k), 0.0);
-  RowMap resp(respStorage.data(), data.n, k);
-  if (options.responsibilitiesInit) {
-    resp = ConstRowMap(options.responsibilitiesInit, data.n, k);
-    for (Index i = 0; i < data.n; ++i) resp.row(i) *= data.weight(i);
-    return;
-  }
+  RowMap resp(out, data.n, k);
   Rng rng(options.seed, static_cast<std::uint64_t>(restart));
+  subset = false;
   switch (options.init) {
     case MixtureInit::KMeans: {
       KMeansOptions kmeans;
@@ -370,45 +368,139 @@ void startingResponsibilities(const Data& data, const MixtureOptions& options, i
       for (Index j = 0; j < k; ++j) resp(chosen[j], j) = data.weight(chosen[j]);
       break;
     }
+    case MixtureInit::Hc: {
+      HierarchicalStart own;
+      if (!options.hc) own = hierarchicalStart(data, noise, options.seed, static_cast<std::uint64_t>(restart));
+      const HierarchicalStart& start = options.hc ? *options.hc : own;
+      hierarchicalResponsibilities(start, data, k, k, out);
+      subset = static_cast<Index>(start.rows.size()) < data.n;
+      break;
+    }
   }
 }
 
-// Responsibilities from the chosen initialisation, then one M-step; user-given parameters
-// override the result piece by piece, exactly as scikit-learn's _initialize.
+// The weighted starting responsibilities of a restart (N x C, C = K or K + 1 with the noise
+// column last) into respStorage: given, or those of options.init (scikit-learn's
+// _initialize_parameters; with noise, the noise rows' and the Gaussian components' from the
+// others). Sets `subset` when hc ran on a subset of the rows.
+void startingResponsibilities(const Data& data, const MixtureOptions& options, int restart,
+                              ThreadPool& pool, const Control& control,
+                              LargeVector<double>& respStorage, bool& subset) {
+  const Index k = options.k;
+  const Index columns = k + (options.noise ? 1 : 0);
+  respStorage.assign(static_cast<size_t>(data.n * columns), 0.0);
+  double* resp = respStorage.data();
+  subset = false;
+  if (options.responsibilitiesInit) {
+    for (Index i = 0; i < data.n; ++i) {
+      for (Index j = 0; j < columns; ++j) {
+        resp[i * columns + j] = options.responsibilitiesInit[i * columns + j] * data.weight(i);
+      }
+    }
+  } else if (!options.noise) {
+    initialResponsibilities(data, options, restart, {}, pool, control, resp, subset);
+  } else {
+    // The noise rows (given, or defaultNoiseRows), then the Gaussian components' start from
+    // the others (hc runs without them, as mclust's; the other methods on every row).
+    std::vector<char> noise(static_cast<size_t>(data.n), 0);
+    if (options.noiseRows.empty()) {
+      noise = defaultNoiseRows(data, options.hypervolume, pool);
+    } else {
+      for (Index i : options.noiseRows) noise[i] = 1;
+    }
+    LargeVector<double> respK(static_cast<size_t>(data.n * k), 0.0);
+    initialResponsibilities(data, options, restart, noise, pool, control, respK.data(), subset);
+    for (Index i = 0; i < data.n; ++i) {
+      if (noise[i]) {
+        resp[i * columns + k] = data.weight(i);
+      } else {
+        std::copy_n(respK.data() + i * k, k, resp + i * columns);
+      }
+    }
+  }
+}
+
+// Responsibilities from the chosen initialisation (or given), then one M-step; user-given
+// parameters override the result piece by piece, exactly as scikit-learn's _initialize.
 MixtureParams initialise(EStep& estep, const Data& data, const MixtureOptions& options,
                          int restart, ThreadPool& pool, const Control& control,
                          LargeVector<double>& respStorage, Reseeder* reseeder) {
-  const Covariance& covariance = estep.covariance();
   MixtureParams params;
   params.type = options.type;
   params.k = options.k;
   params.d = data.d;
+  params.noise = options.noise;
+  params.logHypervolume = options.noise ? std::log(options.hypervolume) : 0.0;
   const bool allGiven = options.weightsInit && options.meansInit &&
                         (options.covariancesInit || options.precisionsInit);
   if (!allGiven) {
-    maximise(covariance, startingMoments(estep, data, options, restart, pool, control, respStorage),
-             options.regCovar, true, params, reseeder);
+    bool subset = false;
+    maximise(startingMoments(estep, data, options, restart, pool, control, respStorage, &subset),
+             options.mstep, true, params, reseeder);
+    // mclust's start from hc on a subset: an M-step on the subset (mstep()), then me() on
+    // every row, whose first M-step starts cold.
+    if (subset) params.mstepState.clear();
   }
-  applyGivenParameters(options, covariance, params);
+  applyGivenParameters(options, params);
   return params;
 }
 
-void checkShape(const Data& data, Index k) {
+void checkOptions(const Data& data, const MixtureOptions& options) {
   if (data.n < 1 || data.d < 1) throw invalidArgument("X must have at least one row and column");
-  if (k < 1) throw invalidArgument("nComponents must be at least 1");
-  if (k > data.n) throw invalidArgument("nComponents exceeds the number of samples");
+  if (options.k < 1) throw invalidArgument("nComponents must be at least 1");
+  if (options.k > data.n) throw invalidArgument("nComponents exceeds the number of samples");
+  if (options.noise && !(options.hypervolume > 0.0 && std::isfinite(options.hypervolume))) {
+    throw invalidArgument("the noise component's hypervolume must be a positive finite number");
+  }
+  for (Index i : options.noiseRows) {
+    if (i < 0 || i >= data.n) throw invalidArgument("a noise row is outside X's rows");
+  }
+  const Parametrisation& p = parametrisation(options.type);
+  if (options.onCollapse == CollapsePolicy::Reseed && (p.family != Family::ScikitLearn || options.noise)) {
+    throw invalidArgument("onCollapse 'reseed' is for scikit-learn's covariance types without noise");
+  }
+  if (options.mstep.prior && !p.hasPrior) {
+    throw invalidArgument(std::string("covarianceType '") + p.name + "' has no conjugate prior");
+  }
 }
 
 }  // namespace
 
+std::vector<char> defaultNoiseRows(const Data& data, double hypervolume, ThreadPool& pool) {
+  // One Gaussian of all the rows: its M-step on responsibilities w_i (maximum likelihood).
+  EStep single(CovarianceType::Full, 1, data.d, false, pool);
+  LargeVector<double> resp(static_cast<size_t>(data.n));
+  for (Index i = 0; i < data.n; ++i) resp[i] = data.weight(i);
+  MixtureParams whole;
+  whole.type = CovarianceType::Full;
+  whole.k = 1;
+  whole.d = data.d;
+  MStepSettings plain;
+  plain.regCovar = 0.0;
+  try {
+    maximise(momentsOfResponsibilities(single, data, resp.data()), plain, true, whole, nullptr);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::IllConditioned) throw;
+    throw invalidArgument("noise: the rows that start as noise are found under the covariance of X, which is "
+                          "singular here; give them (noise.initial)");
+  }
+  single.prepare(whole, whole.logPriors());
+  Vector logProb(data.n);
+  single.evaluate(data, RowOutputs{logProb.data(), nullptr, nullptr});
+  const double logDensity = -std::log(hypervolume);
+  std::vector<char> noise(static_cast<size_t>(data.n), 0);
+  for (Index i = 0; i < data.n; ++i) noise[i] = logProb[i] < logDensity;
+  return noise;
+}
+
 MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned threads,
                       const Control& control) {
-  checkShape(data, options.k);
+  checkOptions(data, options);
   ThreadPool pool(threadsFor(data.blocks(), threads), control.cancel);
   double totalWeight = 0.0;
   for (Index i = 0; i < data.n; ++i) totalWeight += data.weight(i);
   if (!(totalWeight > 0.0)) throw invalidArgument("sampleWeight sums to zero");
-  EStep estep(options.type, options.k, data.d, false, pool);
+  EStep estep(options.type, options.k, data.d, options.noise, pool);
   LargeVector<double> respStorage;
 
   std::unique_ptr<Reseeder> reseeder;
@@ -428,11 +520,18 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
   };
   variant.maximise = [&](const Moments& moments, MixtureParams& params) {
     if (reseeder) reseeder->beginIteration();
-    maximise(estep.covariance(), moments, options.regCovar, false, params, reseeder.get());
+    maximise(moments, options.mstep, false, params, reseeder.get());
   };
-  variant.converged = [&](double change, const RowMatrix&, const MixtureParams&) {
-    return std::abs(change) < options.tol && !(reseeder && reseeder->reseededThisIteration());
-  };
+  if (parametrisation(options.type).family == Family::Mclust) {
+    // me(): |L − L_previous| / (1 + |L|) <= tol on the total log-likelihood, after the E-step.
+    variant.convergedAfterExpectation = [&](double total, double previousTotal) {
+      return std::abs(total - previousTotal) / (1.0 + std::abs(total)) <= options.tol;
+    };
+  } else {
+    variant.converged = [&](double change, const RowMatrix&, const MixtureParams&) {
+      return std::abs(change) < options.tol && !(reseeder && reseeder->reseededThisIteration());
+    };
+  }
   variant.notFinite = [&](const MixtureParams& params) {
     return nonFiniteLikelihood(data, params, threads,
                                "To fix it, standardise the features or increase regCovar.");
@@ -445,22 +544,49 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
 
 Moments startingMoments(EStep& estep, const Data& data, const MixtureOptions& options,
                         int restart, ThreadPool& pool, const Control& control,
-                        LargeVector<double>& respStorage) {
-  startingResponsibilities(data, options, restart, pool, control, respStorage);
+                        LargeVector<double>& respStorage, bool* subset) {
+  bool hcSubset = false;
+  startingResponsibilities(data, options, restart, pool, control, respStorage, hcSubset);
+  if (subset) *subset = hcSubset;
   return momentsOfResponsibilities(estep, data, respStorage.data());
 }
 
-GaussianEstimates estimateGaussian(const Covariance& covariance, const Moments& moments,
-                                   double regCovar) {
-  GaussianEstimates e;
-  e.nk = moments.nk.array() + kWeightFloor;
-  e.means = moments.sx.array().colwise() / e.nk.array();
-  e.covariances = covariancesAbout(covariance, moments, e.nk, e.means, regCovar);
-  return e;
+RowMatrix startingMeans(const Moments& aboutZero, CovarianceType type) {
+  const Index k = aboutZero.sx.rows();
+  return aboutZero.sx.array().colwise() / (aboutZero.nk.head(k).array() + weightFloor(type));
 }
 
-RowMatrix startingMeans(const Moments& aboutZero) {
-  return aboutZero.sx.array().colwise() / (aboutZero.nk.array() + kWeightFloor);
+std::vector<double> covariancesAbout(CovarianceType type, const Moments& moments,
+                                     const Vector& nk, const MStepSettings& settings,
+                                     RowMatrix& means, std::vector<double>& mstepState) {
+  const Parametrisation& p = parametrisation(type);
+  const Index k = means.rows();
+  const Index d = means.cols();
+  std::vector<double> scatter = moments.scatter;
+  recentreScatter(p.scatter, scatter.data(), moments.centred, moments.nk, moments.centre, means);
+  std::vector<double> covariances(static_cast<size_t>(covarianceSize(type, k, d)));
+  CovarianceUpdate update{nk,
+                          scatter.data(),
+                          settings.regCovar,
+                          settings.control,
+                          settings.prior ? &*settings.prior : nullptr,
+                          means,
+                          mstepState,
+                          covariances.data()};
+  p.maximise(type, update);
+  return covariances;
+}
+
+GaussianEstimates estimateGaussian(CovarianceType type, const Moments& moments,
+                                   double regCovar) {
+  GaussianEstimates e;
+  e.nk = moments.nk.array() + weightFloor(type);
+  e.means = moments.sx.array().colwise() / e.nk.head(moments.sx.rows()).array();
+  MStepSettings settings;
+  settings.regCovar = regCovar;
+  std::vector<double> cold;
+  e.covariances = covariancesAbout(type, moments, e.nk, settings, e.means, cold);
+  return e;
 }
 
 MixtureStatistics responsibilityStatistics(const Data& data, const double* resp, Index k,
@@ -478,7 +604,7 @@ MixtureStatistics responsibilityStatistics(const Data& data, const double* resp,
 MixtureStatistics mixtureStatistics(const Data& data, const MixtureParams& params,
                                     unsigned threads, const std::atomic<bool>* cancel) {
   ThreadPool pool(threadsFor(data.blocks(), threads), cancel);
-  EStep estep(params.type, params.k, params.d, false, pool);
+  EStep estep(params.type, params.k, params.d, params.noise, pool);
   return mixtureStatistics(estep, data, params);
 }
 
@@ -492,9 +618,40 @@ MixtureParams givenMixtureParams(const MixtureOptions& options, Index d) {
   params.type = options.type;
   params.k = options.k;
   params.d = d;
-  const std::unique_ptr<Covariance> covariance = Covariance::make(options.type, options.k, d);
-  applyGivenParameters(options, *covariance, params);
+  params.noise = options.noise;
+  params.logHypervolume = options.noise ? std::log(options.hypervolume) : 0.0;
+  applyGivenParameters(options, params);
   return params;
+}
+
+Decomposition decomposeCovariances(const MixtureParams& params) {
+  const Index k = params.k;
+  const Index d = params.d;
+  Decomposition out;
+  out.scale.resize(k);
+  out.shape.resize(k, d);
+  out.orientation.resize(static_cast<size_t>(k * d * d));
+  // Σ_k as a matrix, whatever the layout.
+  const std::vector<double>& c = params.covariances;
+  const CovarianceLayout layout = parametrisation(params.type).layout;
+  for (Index j = 0; j < k; ++j) {
+    Matrix sigma = Matrix::Zero(d, d);
+    switch (layout) {
+      case CovarianceLayout::Matrices: sigma = ConstRowMap(c.data() + j * d * d, d, d); break;
+      case CovarianceLayout::Matrix: sigma = ConstRowMap(c.data(), d, d); break;
+      case CovarianceLayout::Diagonals: sigma.diagonal() = ConstVectorMap(c.data() + j * d, d); break;
+      case CovarianceLayout::Variances: sigma.diagonal().setConstant(c[j]); break;
+    }
+    Eigen::SelfAdjointEigenSolver<Matrix> eigen(sigma);
+    if (eigen.info() != Eigen::Success) {
+      throw illConditioned(j, "its covariance matrix has no eigen-decomposition");
+    }
+    const Vector values = eigen.eigenvalues().reverse();  // decreasing
+    out.scale[j] = std::exp(values.array().log().mean());  // λ = |Σ|^(1/D)
+    out.shape.row(j) = (values / out.scale[j]).transpose();
+    RowMap(out.orientation.data() + j * d * d, d, d) = eigen.eigenvectors().rowwise().reverse();
+  }
+  return out;
 }
 
 MixtureStatistics assignmentStatistics(const Data& data, const RowMatrix& centres,
@@ -511,18 +668,21 @@ MixtureStatistics assignmentStatistics(const Data& data, const RowMatrix& centre
                                             about ? *about : RowMatrix::Zero(k, data.d), about);
 }
 
-MixtureParams maximiseMixture(const MixtureStatistics& statistics, double regCovar,
-                              bool initialising) {
+MixtureParams maximiseMixture(const MixtureStatistics& statistics, const MStepSettings& settings,
+                              bool initialising, const std::vector<double>& mstepState,
+                              double logHypervolume) {
   const StatisticsShape& shape = statistics.shape;
-  if (shape.noise || !shape.scatter || shape.entropy) {
+  if (!shape.scatter || shape.entropy) {
     throw invalidArgument("these statistics are not a GaussianMixture's");
   }
   MixtureParams params;
   params.type = shape.type;
   params.k = shape.k;
   params.d = shape.d;
-  const std::unique_ptr<Covariance> covariance = Covariance::make(shape.type, shape.k, shape.d);
-  maximise(*covariance, roundedMoments(statistics), regCovar, initialising, params, nullptr);
+  params.noise = shape.noise;
+  params.logHypervolume = shape.noise ? logHypervolume : 0.0;
+  params.mstepState = mstepState;
+  maximise(roundedMoments(statistics), settings, initialising, params, nullptr);
   return params;
 }
 
@@ -570,16 +730,21 @@ Error nonFiniteLikelihood(const Data& data, const MixtureParams& params, unsigne
 void evaluateMixture(const Data& data, const MixtureParams& params, unsigned threads,
                      double* logProb, double* resp, std::int32_t* labels) {
   ThreadPool pool(threadsFor(data.blocks(), threads), nullptr);
-  EStep estep(params.type, params.k, params.d, false, pool);
-  estep.prepare(params, mixtureLogPriors(params));
+  EStep estep(params.type, params.k, params.d, params.noise, pool);
+  estep.prepare(params, params.logPriors());
   estep.evaluate(data, RowOutputs{logProb, resp, labels});
+  if (labels && params.noise) {
+    for (Index i = 0; i < data.n; ++i) {
+      if (labels[i] == params.k) labels[i] = -1;
+    }
+  }
 }
 
 void sampleMixture(const MixtureParams& params, Index n, std::uint64_t seed, double* x,
                    std::int32_t* labels) {
+  if (params.noise) throw invalidArgument("sample() cannot draw a noise component's rows (its region is not part of the model)");
   const Index k = params.k;
   const Index d = params.d;
-  std::unique_ptr<Covariance> covariance = Covariance::make(params.type, k, d);
   // Component counts: one categorical draw per sample (a multinomial), then grouped.
   Rng choose(seed, 0);
   Rng gauss(seed, 1);
@@ -602,7 +767,7 @@ void sampleMixture(const MixtureParams& params, Index n, std::uint64_t seed, dou
     for (Index i = 0; i < z.rows(); ++i) {
       for (Index c = 0; c < d; ++c) z(i, c) = gauss.normal();
     }
-    covariance->colour(j, params.precisionsCholesky.data(), z);
+    colour(params.type, k, d, j, params.precisionsCholesky.data(), z);
     RowMap(x + row * d, counts[j], d) = z.rowwise() + params.means.row(j);
     std::fill(labels + row, labels + row + counts[j], static_cast<std::int32_t>(j));
     row += counts[j];

@@ -10,7 +10,7 @@
 namespace gaussmix {
 
 Index StatisticsShape::scatterSize() const {
-  return scatter ? covarianceSize(type, k, d) : 0;
+  return scatter ? gaussmix::scatterSize(parametrisation(type).scatter, k, d) : 0;
 }
 
 StatisticsLayout::StatisticsLayout(const StatisticsShape& shape) {
@@ -108,7 +108,7 @@ MixtureStatistics MixtureStatistics::parse(const std::uint8_t* data, std::size_t
   const std::uint8_t flags = data[7];
   if (flags & ~7u) malformed("unknown flags");
   const std::uint8_t type = data[8];
-  if (type > static_cast<std::uint8_t>(CovarianceType::Spherical)) malformed("unknown covariance type");
+  if (type >= kCovarianceTypes) malformed("unknown covariance type");
   if (data[9] || data[10] || data[11]) malformed("reserved bytes are not 0");
   const std::uint64_t k = get<std::uint32_t>(data + 12);
   const std::uint64_t d = get<std::uint32_t>(data + 16);

@@ -26,7 +26,7 @@ struct StatisticsShape {
   bool entropy = false;     // Σ w Σ_k r_k log r_k (variational objectives)
 
   Index components() const { return k + (noise ? 1 : 0); }
-  Index scatterSize() const;  // covariance.h's layout for type, or 0 without scatter
+  Index scatterSize() const;  // the type's scatter kind (scatter.h), or 0 without scatter
   bool operator==(const StatisticsShape& o) const {
     return type == o.type && k == o.k && d == o.d && noise == o.noise && scatter == o.scatter &&
            entropy == o.entropy;
@@ -38,8 +38,8 @@ struct StatisticsShape {
 //   [0] Σ w log p(x)   [1] Σ w   [2] Σ w Σ_k r log r (0 unless shape.entropy)
 //   [3, 3 + C)          Σ w r_k for the C = components() components
 //   then K x D          Σ w r_k (x − c_k)
-//   then scatterSize()  Σ w r_k (x − c_k)(x − c_k)ᵀ in covariance.h's layout (full/tied: the
-//                       lower triangle is accumulated; the upper is 0)
+//   then scatterSize()  Σ w r_k (x − c_k)(x − c_k)ᵀ in the layout of the type's scatter kind
+//                       (scatter.h; matrices: the lower triangle is accumulated, the upper is 0)
 struct StatisticsLayout {
   static constexpr Index kObjective = 0;
   static constexpr Index kWeight = 1;

@@ -50,6 +50,8 @@ Vector logDetPrecisionCholesky(const MixtureParams& params) {
       for (Index c = 0; c < k; ++c) out[c] = static_cast<double>(d) * std::log(u[c]);
       return out;
     }
+    default:
+      break;
   }
   throw invalidArgument("unknown covariance type");
 }
@@ -117,8 +119,7 @@ Vector posteriorWeights(const VariationalPosterior& p) {
   return w / w.sum();
 }
 
-void updatePosterior(const VariationalPriors& priors, const Covariance& covariance,
-                     const Vector& nk, const RowMatrix& xk, const std::vector<double>& sk,
+void updatePosterior(const VariationalPriors& priors, const Vector& nk, const RowMatrix& xk, const std::vector<double>& sk,
                      MixtureParams& params) {
   const Index k = nk.size();
   const Index d = xk.cols();
@@ -151,7 +152,7 @@ void updatePosterior(const VariationalPriors& priors, const Covariance& covarian
   const double* psi = priors.covariance.data();
   std::vector<double>& cov = params.covariances;
   cov.assign(sk.size(), 0.0);
-  switch (covariance.type()) {
+  switch (params.type) {
     case CovarianceType::Full: {
       post.degreesOfFreedom = priors.degreesOfFreedom + nk.array();
       for (Index c = 0; c < k; ++c) {
@@ -206,9 +207,12 @@ void updatePosterior(const VariationalPriors& priors, const Covariance& covarian
                  post.degreesOfFreedom[c];
       }
       break;
+    default:
+      throw invalidArgument(std::string("a variational posterior has no covariance type '") +
+                            parametrisation(params.type).name + "'");
   }
   params.precisionsCholesky.resize(cov.size());
-  covariance.precisionCholeskyFromCovariance(cov.data(), params.precisionsCholesky.data());
+  precisionCholeskyFromCovariance(params.type, k, d, cov.data(), params.precisionsCholesky.data());
   params.weights = posteriorWeights(post);
   params.posterior = std::move(post);
 }

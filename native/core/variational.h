@@ -45,9 +45,8 @@ Vector posteriorWeights(const VariationalPosterior& posterior);
 // floor), xk the means Σ r x / n_k, sk the covariances about them with regCovar on the
 // diagonal (covariance.h's layout). Sets params' posterior, means m_k, covariances
 // (normalised: W_k⁻¹/ν_k), their precision Cholesky factors (IllConditioned when one is not
-// positive definite) and the point weights.
-void updatePosterior(const VariationalPriors& priors, const Covariance& covariance,
-                     const Vector& nk, const RowMatrix& xk, const std::vector<double>& sk,
+// positive definite) and the point weights. params.type: one of scikit-learn's four types.
+void updatePosterior(const VariationalPriors& priors, const Vector& nk, const RowMatrix& xk, const std::vector<double>& sk,
                      MixtureParams& params);
 
 // The evidence lower bound without its constant terms (scikit-learn's _compute_lower_bound)

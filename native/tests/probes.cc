@@ -1,7 +1,7 @@
 // The probes of probes.h, compiled with the core once per SIMD variant.
 #include "probes.h"
 
-#include "core/covariance.h"
+#include "core/density.h"
 #include "core/lanes.h"
 #include "core/types.h"
 
@@ -33,9 +33,9 @@ CovarianceType typeOf(int type) {
 
 void scatterTwoPass(int type, std::ptrdiff_t n, std::ptrdiff_t k, std::ptrdiff_t d,
                     const double* x, const double* resp, const double* means, double* scatter) {
-  const auto covariance = Covariance::make(typeOf(type), k, d);
+  const auto covariance = DensityKernel::make(typeOf(type), k, d);
   Workspace ws;
-  std::fill(scatter, scatter + covariance->size(), 0.0);
+  std::fill(scatter, scatter + scatterSize(covariance->scatterKind(), k, d), 0.0);
   const RowMatrix mu = ConstRowMap(means, k, d);
   covariance->accumulateScatter(ConstRowMap(x, n, d), resp, mu, scatter, ws);
 }
@@ -45,11 +45,11 @@ void scatterTwoPass(int type, std::ptrdiff_t n, std::ptrdiff_t k, std::ptrdiff_t
 void scatterOnePass(int type, std::ptrdiff_t n, std::ptrdiff_t k, std::ptrdiff_t d,
                     const double* x, const double* resp, const double* centre,
                     const double* precChol, const double* means, double* scatter) {
-  const auto covariance = Covariance::make(typeOf(type), k, d);
+  const auto covariance = DensityKernel::make(typeOf(type), k, d);
   const RowMatrix c = ConstRowMap(centre, k, d);
   covariance->prepare(c, precChol);
   Workspace ws;
-  std::fill(scatter, scatter + covariance->size(), 0.0);
+  std::fill(scatter, scatter + scatterSize(covariance->scatterKind(), k, d), 0.0);
   RowMatrix centred = RowMatrix::Zero(k, d);
   Vector nk = Vector::Zero(k);
   RowMatrix xt;
@@ -68,7 +68,7 @@ void scatterOnePass(int type, std::ptrdiff_t n, std::ptrdiff_t k, std::ptrdiff_t
                                          centred.data(), ws);
     nk += r.leftCols(rows).rowwise().sum();
   });
-  covariance->recentreScatter(scatter, centred, nk, c, ConstRowMap(means, k, d));
+  recentreScatter(covariance->scatterKind(), scatter, centred, nk, c, ConstRowMap(means, k, d));
 }
 
 }  // namespace probe

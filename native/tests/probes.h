@@ -15,10 +15,10 @@
   void logOrMinusInfinity(const double* in, double* out, std::ptrdiff_t n);                      \
   /* The scatter about `means` (K x D) of the n x D rows x with responsibilities resp (n x K) */ \
   /* for covariance type `type` (0 full, 1 tied, 2 diag, 3 spherical), in the layout of */       \
-  /* Covariance::accumulateScatter (full/tied: lower triangles): by accumulateScatter (two */    \
+  /* DensityKernel::accumulateScatter (full/tied: lower triangles): by accumulateScatter (two */\
   /* passes), or by accumulateScatterColumns about `centre` (the E-step's means; U the */        \
   /* precision factors prepare() takes) chunk by chunk, then recentreScatter (one pass). */      \
-  /* scatter has Covariance::size() doubles. */                                                  \
+  /* scatter has scatterSize(its kind) doubles. */                                               \
   void scatterTwoPass(int type, std::ptrdiff_t n, std::ptrdiff_t k, std::ptrdiff_t d,            \
                       const double* x, const double* resp, const double* means,                  \
                       double* scatter);                                                          \

@@ -84,6 +84,8 @@ export function covarianceShapeOf(gm: GaussianMixture, d: number): number[] {
       return [k, d];
     case 'spherical':
       return [k];
+    default:
+      return [k, d, d]; // mclust's names
   }
 }
 

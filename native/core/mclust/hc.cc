@@ -25,6 +25,7 @@ RowMatrix svdTransform(const ConstRowMap& x) {
     scaled.col(j) /= sd(j);
     if (scaled.col(j).allFinite()) keep.push_back(j);  // dropCols: all values finite
   }
+  if (keep.empty() || n < 2) return RowMatrix(n, 0);  // nothing varies: no SVD of an empty matrix
   RowMatrix kept(n, static_cast<Index>(keep.size()));
   for (size_t j = 0; j < keep.size(); ++j) kept.col(static_cast<Index>(j)) = scaled.col(keep[j]);
   ::Eigen::JacobiSVD<Matrix> svd(kept, ::Eigen::ComputeThinV);

@@ -16,7 +16,8 @@ namespace mclust {
 
 // mclust's hcUse = "SVD": the data centred and scaled to unit sd (N − 1), columns that are
 // not all finite (constant columns) dropped, then rotated and whitened by its SVD,
-// Z = X_s V diag(1/√s) with X_s = U diag(s) Vᵀ (min(N, D) columns). x: N × D row-major.
+// Z = X_s V diag(1/√s) with X_s = U diag(s) Vᵀ (min(N, D) columns; none when no column
+// varies). x: N × D row-major.
 RowMatrix svdTransform(const ConstRowMap& x);
 
 // The N − 1 merges of hcVVV on data z (N × D, every row its own initial cluster), as mclust

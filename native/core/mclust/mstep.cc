@@ -71,7 +71,7 @@ void decompose(const Matrix& sigma, double& scale, RowMatrix::RowXpr shape, Matr
 
 MStepResult mstep(Model model, const MStepInput& in, MStepState& state,
                   const MStepControl& control, const ConjugatePrior* prior) {
-  const ModelDescriptor& desc = descriptor(model);
+  const Parametrisation& desc = descriptor(model);
   const Index k = in.means.rows();
   const Index d = in.means.cols();
   if (in.counts.size() != k || in.scatter.features() != d ||
@@ -80,7 +80,7 @@ MStepResult mstep(Model model, const MStepInput& in, MStepState& state,
        in.scatter.kind() != ScatterKind::PooledTrace)) {
     throw Error(ErrorKind::Internal, "mclust M-step: inconsistent statistics sizes");
   }
-  if (!provides(in.scatter.kind(), desc.needs)) {
+  if (!provides(in.scatter.kind(), desc.scatter)) {
     throw Error(ErrorKind::Internal, std::string("mclust M-step: ") + desc.name +
                                          " needs richer scatter statistics");
   }
@@ -89,7 +89,7 @@ MStepResult mstep(Model model, const MStepInput& in, MStepState& state,
       throw invalidArgument(std::string("mclust has no conjugate prior for model ") + desc.name);
     }
     if (prior->mean.size() != d) throw invalidArgument("prior mean: expected D entries");
-    const bool ellipsoidal = desc.needs == ScatterKind::Full || desc.needs == ScatterKind::PooledFull;
+    const bool ellipsoidal = !desc.axisAligned();
     if (ellipsoidal ? (prior->scale.rows() != d || prior->scale.cols() != d)
                     : prior->scale.size() != 1) {
       throw invalidArgument(ellipsoidal ? "prior scale: expected a D x D matrix"
@@ -107,11 +107,8 @@ MStepResult mstep(Model model, const MStepInput& in, MStepState& state,
                   static_cast<long>(j));
     }
   }
-  switch (desc.needs) {
-    case ScatterKind::Full:
-    case ScatterKind::PooledFull: return detail::ellipsoidal(model, in, state, control, prior);
-    default: return detail::axisAligned(model, in, state, control, prior);
-  }
+  return desc.axisAligned() ? detail::axisAligned(model, in, state, control, prior)
+                            : detail::ellipsoidal(model, in, state, control, prior);
 }
 
 }  // namespace mclust

@@ -9,26 +9,15 @@
 // naming the component (−1 when a shared parameter failed).
 #pragma once
 
-#include <cfloat>
-#include <climits>
-#include <cmath>
 #include <vector>
 
 #include "../types.h"
 #include "models.h"
 #include "prior.h"
-#include "scatter.h"
+#include "../scatter.h"
 
 namespace gaussmix {
 namespace mclust {
-
-// mclust's emControl(): the inner iteration's tolerance tol[2] = √ε and limit itmax[2], and
-// eps, the threshold below which a variance parameter counts as singular.
-struct MStepControl {
-  double tol = std::sqrt(DBL_EPSILON);  // mStepTol
-  long maxIter = INT_MAX;               // mStepMaxIter
-  double eps = DBL_EPSILON;
-};
 
 // What an iterative M-step carries from one EM iteration to the next, as mclust's me() does:
 // VEI and VEV keep their scale and shape, EVE and VVE their orientation and shapes (VEE
@@ -44,7 +33,7 @@ struct MStepState {
 struct MStepInput {
   const Vector& counts;    // n_k, K
   const RowMatrix& means;  // x̄_k, K × D
-  ScatterView scatter;     // at least descriptor(model).needs
+  ScatterView scatter;     // at least descriptor(model).scatter
 };
 
 struct MStepResult {

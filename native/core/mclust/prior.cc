@@ -22,9 +22,7 @@ ConjugatePrior defaultPrior(const ConstRowMap& x, Index k, Model model) {
   const RowMatrix centred = x.rowwise() - prior.mean.transpose();
   const Matrix cov = (centred.transpose() * centred) / static_cast<double>(n - 1);
   const double factor = std::pow(1.0 / static_cast<double>(k), 2.0 / static_cast<double>(d));
-  const ScatterKind needs = descriptor(model).needs;
-  const bool ellipsoidal = needs == ScatterKind::Full || needs == ScatterKind::PooledFull;
-  if (ellipsoidal) {
+  if (!descriptor(model).axisAligned()) {
     // Λ = (1/K)^(2/D) cov(X); with N <= D, the diagonal of it.
     prior.scale = n > d ? Matrix(factor * cov) : Matrix(factor * cov.diagonal().asDiagonal());
   } else {

@@ -8,6 +8,7 @@
 
 namespace mclust_test {
 
+using namespace gaussmix;
 using namespace gaussmix::mclust;
 
 void testParameterCounts(Checker& checker, const Json& nparams) {

@@ -18,6 +18,7 @@
 
 namespace mclust_test {
 
+using namespace gaussmix;
 using namespace gaussmix::mclust;
 
 namespace {
@@ -102,23 +103,24 @@ void testEm(Checker& checker, const Json& fixture) {
   const RowMatrix x = matrix(fixture["X"]);
   const Index d = x.cols();
   const RowMatrix z = matrix(fixture["z"]["hc3"]);
-  for (const ModelDescriptor* m = modelDescriptors(); m != modelDescriptors() + kModelCount; ++m) {
+  for (const Model model : models()) {
+    const Parametrisation* m = &descriptor(model);
     const Json& fits = fixture["fits"]["hc3"][m->name];
     const std::string what = name + "/hc3/" + m->name;
     const std::string label = std::string("me ") + m->name;
-    compare(checker, what + " me5", label, me(m->model, x, z, 5, 0, nullptr), fits["me5"], d, false, m->model);
-    compare(checker, what + " me", label, me(m->model, x, z, INT_MAX, 0, nullptr), fits["me"], d, false, m->model);
+    compare(checker, what + " me5", label, me(m->type, x, z, 5, 0, nullptr), fits["me5"], d, false, m->type);
+    compare(checker, what + " me", label, me(m->type, x, z, INT_MAX, 0, nullptr), fits["me"], d, false, m->type);
     const Json& noise = fixture["noise"];
     const RowMatrix zn = matrix(noise["z"]);
     const double vinv = number(noise["Vinv"]);
     compare(checker, what + " noise me", std::string("noise ") + m->name,
-            me(m->model, x, zn, INT_MAX, vinv, nullptr), noise["fits"][m->name]["me"], d, true, m->model);
+            me(m->type, x, zn, INT_MAX, vinv, nullptr), noise["fits"][m->name]["me"], d, true, m->type);
     compare(checker, what + " noise me 2/V", std::string("noise ") + m->name,
-            me(m->model, x, zn, INT_MAX, 2 * vinv, nullptr), noise["fits"][m->name]["meHalfV"], d, true, m->model);
+            me(m->type, x, zn, INT_MAX, 2 * vinv, nullptr), noise["fits"][m->name]["meHalfV"], d, true, m->type);
     if (m->hasPrior) {
-      const ConjugatePrior prior = defaultPrior(gaussmix::ConstRowMap(x.data(), x.rows(), d), 3, m->model);
+      const ConjugatePrior prior = defaultPrior(gaussmix::ConstRowMap(x.data(), x.rows(), d), 3, m->type);
       compare(checker, what + " prior me", std::string("prior me ") + m->name,
-              me(m->model, x, z, INT_MAX, 0, &prior), fixture["prior"]["fits"][m->name]["me"], d, false, m->model);
+              me(m->type, x, z, INT_MAX, 0, &prior), fixture["prior"]["fits"][m->name]["me"], d, false, m->type);
     }
   }
 }

@@ -10,6 +10,7 @@
 
 namespace mclust_test {
 
+using namespace gaussmix;
 using namespace gaussmix::mclust;
 
 namespace {

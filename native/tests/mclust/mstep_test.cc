@@ -14,6 +14,7 @@
 
 namespace mclust_test {
 
+using namespace gaussmix;
 using namespace gaussmix::mclust;
 
 Statistics statistics(const RowMatrix& x, const RowMatrix& z, Index components) {
@@ -63,18 +64,19 @@ void testMSteps(Checker& checker, const Json& fixture) {
   for (auto& [zName, fits] : fixture["fits"].items()) {
     const RowMatrix z = matrix(fixture["z"][zName]);
     const Statistics s = statistics(x, z, z.cols());
-    for (const ModelDescriptor* m = modelDescriptors(); m != modelDescriptors() + kModelCount; ++m) {
+    for (const Model model : models()) {
+      const Parametrisation* m = &descriptor(model);
       const Json& fit = fits[m->name];
       const std::string what = name + "/" + zName + "/" + m->name;
       // mstep(): a cold start.
       MStepState cold;
-      compare(checker, what + " mstep", std::string("mstep ") + m->name, m->model,
-              run(m->model, s, cold, nullptr), fit["mstep"]);
+      compare(checker, what + " mstep", std::string("mstep ") + m->name, m->type,
+              run(m->type, s, cold, nullptr), fit["mstep"]);
       // me() with one iteration: the first M-step of a fit.
       if (fit["me1"]["loglik"].is_null()) continue;
       MStepState first;
-      compare(checker, what + " me1", std::string("mstep ") + m->name, m->model,
-              run(m->model, s, first, nullptr), fit["me1"]);
+      compare(checker, what + " me1", std::string("mstep ") + m->name, m->type,
+              run(m->type, s, first, nullptr), fit["me1"]);
     }
   }
 }

@@ -1,15 +1,15 @@
 // The E-step's scatter statistics as an M-step reads them. With r_ik the responsibilities,
 // w_i the sample weights, n_k = Σ_i w_i r_ik and x̄_k the weighted means, the scatter of
 // component k is W_k = Σ_i w_i r_ik (x_i − x̄_k)(x_i − x̄_k)ᵀ. A parametrisation declares the
-// least it needs (ModelDescriptor::needs) and reads it through this view; the engine may hold
-// anything at least as rich (per-component full matrices serve every model).
+// kind the E-step accumulates for it (Parametrisation::scatter, covariance.h) and its M-step
+// reads it through this view; any richer kind serves too (per-component full matrices serve
+// every parametrisation).
 #pragma once
 
-#include "../errors.h"
-#include "../types.h"
+#include "errors.h"
+#include "types.h"
 
 namespace gaussmix {
-namespace mclust {
 
 // From the richest to the poorest. Pooled = Σ_k over the components.
 enum class ScatterKind {
@@ -103,5 +103,18 @@ class ScatterView {
   const double* data_;
 };
 
-}  // namespace mclust
+// Doubles in an E-step's scatter of this kind (the kinds the E-step accumulates: Full,
+// PooledFull, Diagonal, Trace; full matrices hold their lower triangle, the upper is 0).
+constexpr Index scatterSize(ScatterKind kind, Index k, Index d) {
+  switch (kind) {
+    case ScatterKind::Full: return k * d * d;
+    case ScatterKind::PooledFull: return d * d;
+    case ScatterKind::Diagonal: return k * d;
+    case ScatterKind::PooledDiagonal: return d;
+    case ScatterKind::Trace: return k;
+    case ScatterKind::PooledTrace: return 1;
+  }
+  return 0;
+}
+
 }  // namespace gaussmix

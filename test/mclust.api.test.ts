@@ -1,0 +1,267 @@
+/**
+ * mclust's model family through the API (API.md "Starting from responsibilities", "mclust's
+ * parametrisations"): options and their validation, shapes, the noise component, the prior,
+ * JSON, statistics and fitStream (the iterative M-steps' inner state travels with the
+ * parameters, so a streamed fit equals fit bit for bit), and selectModel's table, errors,
+ * callbacks and abort. The agreement with mclust's numbers is test/mclust.fixtures.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+
+import {
+  BLOCK_ROWS,
+  ErrorCode,
+  GaussianMixture,
+  MixtureStatistics,
+  selectModel,
+  selectModelSync,
+  type CovarianceType,
+  type NDArray,
+  type StreamBatch,
+} from '../lib/index.js';
+import { sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
+
+const N = 2 * BLOCK_ROWS + 517;
+const D = 3;
+const { data } = sampleMixture(1701, THREE_CLUSTERS, N);
+const X: NDArray = { data, shape: [N, D] };
+const small: NDArray = { data: data.subarray(0, 300 * D), shape: [300, D] };
+
+function same(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  return a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
+}
+
+function expectSame(a: GaussianMixture, b: GaussianMixture): void {
+  for (const key of ['means', 'covariances', 'precisionsCholesky'] as const) expect(same(a[key].data, b[key].data), key).toBe(true);
+  expect(same(a.weights, b.weights), 'weights').toBe(true);
+  expect(a.nIter).toBe(b.nIter);
+  expect(a.converged).toBe(b.converged);
+  expect(Object.is(a.lowerBound, b.lowerBound)).toBe(true);
+}
+
+function expectCode(fn: () => unknown, cls: ErrorConstructor, fragment: string): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught, 'expected a throw').toBeInstanceOf(cls);
+  expect((caught as Error).message).toContain(fragment);
+}
+
+/** Batches of random sizes (a different cut on every pass). */
+function batches(x: Float64Array, d: number, seed: number): () => Generator<StreamBatch> {
+  let pass = 0;
+  return function* () {
+    let s = seed + 7919 * pass++;
+    const next = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const n = x.length / d;
+    for (let first = 0; first < n; ) {
+      const rows = Math.min(1 + Math.floor(next() * 1500), n - first);
+      yield { data: x.slice(first * d, (first + rows) * d), shape: [rows, d] };
+      first += rows;
+    }
+  };
+}
+
+describe('options', () => {
+  it("mclust's names: their defaults, and the options that only some of them take", () => {
+    const gm = new GaussianMixture({ nComponents: 2, covarianceType: 'VVE' });
+    const o = gm.toJSON().options;
+    expect(o.tol).toBe(1e-5);
+    expect(o.regCovar).toBe(0);
+    expect(new GaussianMixture({ nComponents: 2 }).toJSON().options.regCovar).toBe(1e-6);
+    expectCode(() => new GaussianMixture({ nComponents: 2, covarianceType: 'VVE', prior: 'default' }), RangeError, 'no conjugate prior');
+    expectCode(() => new GaussianMixture({ nComponents: 2, covarianceType: 'full', prior: 'default' }), RangeError, 'EII, VII');
+    expectCode(() => new GaussianMixture({ nComponents: 2, covarianceType: 'VVV', onCollapse: 'reseed' }), RangeError, 'reseed');
+    expectCode(() => new GaussianMixture({ nComponents: 2, covarianceType: 'VVV', mStepTol: 0 }), RangeError, 'mStepTol');
+    expectCode(() => new GaussianMixture({ nComponents: 2, covarianceType: 'VVV', mStepMaxIter: 0 }), RangeError, 'mStepMaxIter');
+    expectCode(() => new GaussianMixture({ nComponents: 2, noise: { hypervolume: 0 } }), RangeError, 'noise.hypervolume');
+    expectCode(() => new GaussianMixture({ nComponents: 2, noise: { initial: [1.5] } }), RangeError, 'noise.initial[0]');
+    expectCode(() => new GaussianMixture({ nComponents: 2, noise: { volume: 1 } as never }), RangeError, "Unknown option 'volume'");
+    expectCode(() => new GaussianMixture({ nComponents: 2, covarianceType: 'EII', prior: { scale: [[1]] } }), TypeError, 'prior.scale');
+  });
+
+  it('responsibilitiesInit: exclusive, rows >= 0 with a positive sum, K (+1 with noise) columns, N rows', () => {
+    const z = [
+      [1, 3],
+      [0, 2],
+    ];
+    for (const other of ['init', 'weightsInit', 'meansInit'] as const) {
+      const value = other === 'init' ? 'kmeans' : other === 'weightsInit' ? [0.5, 0.5] : [[0], [1]];
+      expectCode(() => new GaussianMixture({ nComponents: 2, responsibilitiesInit: z, [other]: value }), RangeError, `or ${other}, not both`);
+    }
+    expectCode(() => new GaussianMixture({ nComponents: 2, responsibilitiesInit: [[1, -1]] }), RangeError, 'responsibilitiesInit[0][1] must be >= 0');
+    expectCode(() => new GaussianMixture({ nComponents: 2, responsibilitiesInit: [[0, 0]] }), RangeError, 'positive finite sum');
+    expectCode(() => new GaussianMixture({ nComponents: 3, responsibilitiesInit: z }), RangeError, 'has 2 columns');
+    expectCode(() => new GaussianMixture({ nComponents: 2, noise: true, responsibilitiesInit: z }), RangeError, 'the noise column');
+    const gm = new GaussianMixture({ nComponents: 2, covarianceType: 'VVV', responsibilitiesInit: z });
+    expectCode(() => gm.fitSync(small), RangeError, 'responsibilitiesInit has 2 rows, but X has 300');
+    // Rows are normalised: scaling a row changes nothing.
+    const zs = Array.from({ length: 300 }, (_, i) => (i % 2 ? [1, 0] : [0.25, 0.75]));
+    const zt = zs.map((r, i) => r.map((v) => v * (1 + i)));
+    const a = new GaussianMixture({ nComponents: 2, covarianceType: 'VEI', responsibilitiesInit: zs, maxIter: 3 }).fitSync(small);
+    const b = new GaussianMixture({ nComponents: 2, covarianceType: 'VEI', responsibilitiesInit: zt, maxIter: 3 }).fitSync(small);
+    expect(same(a.covariances.data, b.covariances.data)).toBe(true);
+  });
+
+  it('covariancesInit of an axis-aligned mclust model must be diagonal', () => {
+    const eye = [
+      [1, 0.1, 0],
+      [0.1, 1, 0],
+      [0, 0, 1],
+    ];
+    expectCode(() => new GaussianMixture({ nComponents: 1, covarianceType: 'VVI', covariancesInit: [eye] }), RangeError, 'its matrices are diagonal');
+    expect(() => new GaussianMixture({ nComponents: 1, covarianceType: 'VVV', covariancesInit: [eye] })).not.toThrow();
+  });
+});
+
+describe('fitted mclust models', () => {
+  it.each(['EII', 'VEI', 'EEE', 'VVE', 'EVV'] as const)('%s: [K, D, D] covariances, nParameters, decomposition, JSON', (type) => {
+    const gm = new GaussianMixture({ nComponents: 3, covarianceType: type, init: 'hc' }).fitSync(small);
+    expect(gm.covariances.shape).toEqual([3, D, D]);
+    expect(gm.precisionsCholesky.shape).toEqual([3, D, D]);
+    expect(gm.decomposition.orientation.shape).toEqual([3, D, D]);
+    expect(gm.bic(small)).toBeCloseTo(-2 * gm.score(small) * 300 + gm.nParameters * Math.log(300), 8);
+    expect(gm.icl(small)).toBeGreaterThanOrEqual(gm.bic(small));
+    const back = GaussianMixture.fromJSON(JSON.parse(JSON.stringify(gm)));
+    expectSame(back, gm);
+    expect(same(back.predictProba(small).data, gm.predictProba(small).data)).toBe(true);
+    expect(gm.sample(5, 1).X.shape).toEqual([5, D]);
+  });
+
+  it("scikit-learn's names have no decomposition; nParameters needs a fit", () => {
+    expect(() => new GaussianMixture({ nComponents: 2 }).nParameters).toThrow(/not fitted|fitted/);
+    const gm = new GaussianMixture({ nComponents: 2, seed: 1 }).fitSync(small);
+    expect(gm.nParameters).toBe(2 * 6 + 2 * 3 + 1);
+    expectCode(() => gm.decomposition, RangeError, "mclust's covariance types");
+  });
+
+  it('noise: K + 1 weights, −1 labels, no sample(); its JSON restores it', () => {
+    const far = Float64Array.from([...data.subarray(0, 297 * D), 60, 60, 60, -70, 80, 0, 55, -55, 90]);
+    const Xn = { data: far, shape: [300, D] };
+    const gm = new GaussianMixture({ nComponents: 3, covarianceType: 'VVV', init: 'hc', noise: true }).fitSync(Xn);
+    expect(gm.weights.length).toBe(4);
+    expect(Array.from(gm.predict(Xn).subarray(297))).toEqual([-1, -1, -1]);
+    expect(gm.predictProba(Xn).shape).toEqual([300, 4]);
+    expect(gm.nParameters).toBe(3 * 6 + 3 * 3 + 2 + 2);
+    expectCode(() => gm.sample(3), RangeError, 'noise component');
+    const back = GaussianMixture.fromJSON(JSON.parse(JSON.stringify(gm)));
+    expect(same(back.scoreSamples(Xn), gm.scoreSamples(Xn))).toBe(true);
+  });
+
+  it('prior: a given scale and dof enter the fit; the resolved prior is in the JSON', () => {
+    const a = new GaussianMixture({ nComponents: 2, covarianceType: 'VII', init: 'hc', prior: 'default' }).fitSync(small);
+    const b = new GaussianMixture({ nComponents: 2, covarianceType: 'VII', init: 'hc', prior: { scale: 5, dof: 10 } }).fitSync(small);
+    expect(b.toJSON().state?.prior?.scale).toEqual([5]);
+    expect(b.toJSON().state?.prior?.dof).toBe(10);
+    expect(a.toJSON().state?.prior?.mean).toEqual(b.toJSON().state?.prior?.mean);
+    expect(same(a.covariances.data, b.covariances.data)).toBe(false);
+    expectCode(
+      () => new GaussianMixture({ nComponents: 2, covarianceType: 'VVV', prior: { mean: [0, 0] } }).fitSync(small),
+      RangeError,
+      'prior.mean has length 2',
+    );
+  });
+});
+
+describe('statistics and fitStream carry the inner M-step state', () => {
+  const types: CovarianceType[] = ['VEI', 'VEV', 'EVE', 'VVE', 'VEE', 'EEI', 'VVV'];
+  const startOf = (type: CovarianceType) => {
+    const m = new GaussianMixture({ nComponents: 3, covarianceType: type, maxIter: 2, init: 'hc' }).fitSync(small);
+    return { weightsInit: m.weights, meansInit: m.means, covariancesInit: m.covariances };
+  };
+
+  it.each(types)('%s: fitStream over random batchings equals fit', async (type) => {
+    const options = { nComponents: 3, covarianceType: type, maxIter: 6, tol: 0, ...startOf(type) };
+    const ref = new GaussianMixture(options).fitSync(X);
+    const gm = await new GaussianMixture(options).fitStream(batches(data, D, 5));
+    expectSame(gm, ref);
+    expect(same(gm.toJSON().state?.mstepState ?? [], ref.toJSON().state?.mstepState ?? [])).toBe(true);
+  });
+
+  it('with noise (a given hypervolume) and a fully given prior', async () => {
+    const prior = { shrinkage: 0.01, mean: [0, 0, 0], dof: 5, scale: [[2, 0, 0], [0, 2, 0], [0, 0, 2]] };
+    const start = startOf('EEV');
+    const options = {
+      nComponents: 3,
+      covarianceType: 'EEV' as const,
+      maxIter: 5,
+      tol: 0,
+      noise: { hypervolume: 5000 },
+      prior,
+      ...start,
+      weightsInit: [...Array.from(start.weightsInit, (w) => w * 0.9), 0.1],
+    };
+    const ref = new GaussianMixture(options).fitSync(X);
+    const gm = await new GaussianMixture(options).fitStream(batches(data, D, 9));
+    expectSame(gm, ref);
+    await expect(new GaussianMixture({ ...options, noise: true }).fitStream(batches(data, D, 9))).rejects.toThrow(/noise.hypervolume/);
+    await expect(new GaussianMixture({ ...options, prior: 'default' }).fitStream(batches(data, D, 9))).rejects.toThrow(/defaultPrior/);
+  });
+
+  it('maximise() from statistics continues exactly as the fit does (VVE)', () => {
+    const options = { nComponents: 3, covarianceType: 'VVE' as const, tol: 0, ...startOf('VVE') };
+    const ref = new GaussianMixture({ ...options, maxIter: 4 }).fitSync(X);
+    const gm = new GaussianMixture({ ...options, maxIter: 1 }).fitSync(X);
+    for (let i = 0; i < 3; i++) gm.maximise(gm.statistics(X) as MixtureStatistics);
+    expect(same(gm.means.data, ref.means.data)).toBe(true);
+    expect(same(gm.covariances.data, ref.covariances.data)).toBe(true);
+  });
+});
+
+describe('selectModel', () => {
+  it('the table in order, onModel per row, failures as rows, the best by BIC or ICL', async () => {
+    const rows: string[] = [];
+    const { best, table } = await selectModel(small, {
+      components: [1, 2, 3],
+      covarianceTypes: ['EII', 'VVV', 'diag'],
+      onModel: (r) => rows.push(`${r.covarianceType}/${r.nComponents}`),
+    });
+    expect(rows).toEqual(['EII/1', 'EII/2', 'EII/3', 'VVV/1', 'VVV/2', 'VVV/3', 'diag/1', 'diag/2', 'diag/3']);
+    expect(table.map((r) => `${r.covarianceType}/${r.nComponents}`)).toEqual(rows);
+    const lowest = table.reduce((m, r) => (r.bic < m.bic ? r : m));
+    expect(best.covarianceType).toBe(lowest.covarianceType);
+    expect(best.nComponents).toBe(lowest.nComponents);
+    const r = table.find((x) => x.covarianceType === best.covarianceType && x.nComponents === best.nComponents)!;
+    expect(r.bic).toBeCloseTo(best.bic(small), 6);
+    expect(r.icl).toBeCloseTo(best.icl(small), 6);
+    expect(r.nParameters).toBe(best.nParameters);
+    const byIcl = selectModelSync(small, { components: [1, 2, 3], covarianceTypes: ['EII', 'VVV', 'diag'], criterion: 'icl' });
+    const lowestIcl = byIcl.table.reduce((m, x) => (x.icl < m.icl ? x : m));
+    expect(byIcl.best.nComponents).toBe(lowestIcl.nComponents);
+    // A candidate that cannot be fitted is a row with its error.
+    const tiny = { data: data.subarray(0, 4 * D), shape: [4, D] };
+    const t = selectModelSync(tiny, { components: [1, 5], covarianceTypes: ['VII'] });
+    expect(t.table[1]?.error).toMatch(/exceeds the number of samples/);
+    expect(Number.isNaN(t.table[1]?.bic)).toBe(true);
+    expect(t.best.nComponents).toBe(1);
+  });
+
+  it('validates before any fit; a signal aborts', async () => {
+    await expect(selectModel(small, { components: [0] })).rejects.toThrow(RangeError);
+    await expect(selectModel(small, { covarianceTypes: ['VVX' as CovarianceType] })).rejects.toThrow(RangeError);
+    await expect(selectModel(small, { criterion: 'aic' as 'bic' })).rejects.toThrow(RangeError);
+    await expect(selectModel(small, { covarianceTypes: 'sklearn', prior: 'default' })).rejects.toThrow(/conjugate prior/);
+    const controller = new AbortController();
+    const p = selectModel(small, { onModel: () => controller.abort(), signal: controller.signal });
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+    expect(() => selectModelSync(small, { signal: AbortSignal.abort() })).toThrow(/abort/i);
+  });
+
+  it('every candidate failing is an error; hc needs varying columns and more rows than features', () => {
+    // Rows on a line in 3 dimensions: every 2-component VVV covariance is singular.
+    const line = { data: Float64Array.from({ length: 30 * D }, (_, i) => Math.floor(i / D) * (1 + (i % D))), shape: [30, D] };
+    let caught: unknown;
+    try {
+      selectModelSync(line, { components: [2], covarianceTypes: ['VVV'], init: 'kmeans', seed: 1 });
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as { code?: string }).code).toBe(ErrorCode.ILL_CONDITIONED);
+    const constant = { data: new Float64Array(10 * D).fill(1), shape: [10, D] };
+    expect(() => selectModelSync(constant, { components: [2], covarianceTypes: ['VVV'] })).toThrow(/no column of X varies/);
+    const wide = { data: data.subarray(0, 3 * D), shape: [3, D] };
+    expect(() => new GaussianMixture({ nComponents: 1, covarianceType: 'EII', init: 'hc' }).fitSync(wide)).toThrow(/more rows/);
+  });
+});
