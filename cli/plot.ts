@@ -265,10 +265,18 @@ export function plotFormat(file: string, command: string): PlotFormat {
 /** PNG pixels per SVG pixel: twice, for sharp text and points on high-density screens. */
 export const PNG_SCALE = 2;
 
+/**
+ * Vega's generic `sans-serif` spelled as a list of common sans families: resvg maps the generic
+ * name to one family only (Arial), and where that is missing draws the text in a serif face.
+ */
+// (Names unquoted: resvg skips quoted ones in a list.)
+const SANS_FAMILIES = 'Arial, Helvetica, Liberation Sans, DejaVu Sans, Nimbus Sans, sans-serif';
+
 /** Renders SVG text to a PNG image with resvg (its fonts: the system's). */
 export async function svgToPng(svg: string): Promise<Buffer> {
   const { Resvg } = await import('@resvg/resvg-js');
-  const image = new Resvg(svg, { fitTo: { mode: 'zoom', value: PNG_SCALE }, font: { loadSystemFonts: true } }).render();
+  const sans = svg.replace(/font-family="sans-serif"/g, `font-family="${SANS_FAMILIES}"`);
+  const image = new Resvg(sans, { fitTo: { mode: 'zoom', value: PNG_SCALE }, font: { loadSystemFonts: true } }).render();
   return image.asPng();
 }
 
