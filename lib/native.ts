@@ -235,6 +235,34 @@ export interface NativeMixtureOutputs {
   labels?: Int32Array;
 }
 
+/** A CSV layout as byte values (comment -1: no comment lines). */
+export interface NativeCsvFormat {
+  delimiter: number;
+  decimal: number;
+  quote: number;
+  comment: number;
+}
+
+export interface NativeCsvRecord {
+  fields: string[];
+  /** The byte just past the record. */
+  next: number;
+  /** Line ends before the record's first line, from `at`. */
+  line: number;
+  /** Line ends from `at` to `next`. */
+  lines: number;
+}
+
+export interface NativeCsvNumbers {
+  data: Float64Array;
+  rows: number;
+  dropped: number;
+  consumed: number;
+  lines: number;
+  ids?: string[];
+  problem?: { kind: 'not-a-number' | 'missing' | 'ragged'; line: number; field: number; text: string };
+}
+
 export interface NativeAddon {
   fitMixtureSync(
     X: Float64Array,
@@ -358,6 +386,19 @@ export interface NativeAddon {
     width?: number,
     firstColumn?: number,
   ): void;
+  /** The record at byte `at` of a CSV text (core/csv_numbers.h next_record), or null. */
+  csvRecord(text: Uint8Array, at: number, final: boolean, format: NativeCsvFormat): NativeCsvRecord | null;
+  /** Up to maxRows records of a CSV text as numbers (core/csv_numbers.h read_numbers). */
+  csvNumbers(
+    text: Uint8Array,
+    final: boolean,
+    format: NativeCsvFormat,
+    take: Uint32Array,
+    fields: number,
+    idField: number,
+    dropMissing: boolean,
+    maxRows: number,
+  ): NativeCsvNumbers;
   /** The index of the first NaN or ±Infinity of X, or -1 (vectorised, on the compute threads). */
   firstNonFinite(X: Float64Array): number;
   /**
