@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
+import type { CsvNumbers, CsvRecord } from './csv.js';
 import { noBinaryError } from './errors.js';
 import { here } from './here.cjs';
 import { inSlice } from './slices.js';
@@ -243,26 +244,6 @@ export interface NativeCsvFormat {
   comment: number;
 }
 
-export interface NativeCsvRecord {
-  fields: string[];
-  /** The byte just past the record. */
-  next: number;
-  /** Line ends before the record's first line, from `at`. */
-  line: number;
-  /** Line ends from `at` to `next`. */
-  lines: number;
-}
-
-export interface NativeCsvNumbers {
-  data: Float64Array;
-  rows: number;
-  dropped: number;
-  consumed: number;
-  lines: number;
-  ids?: string[];
-  problem?: { kind: 'not-a-number' | 'missing' | 'ragged'; line: number; field: number; text: string };
-}
-
 export interface NativeAddon {
   fitMixtureSync(
     X: Float64Array,
@@ -387,7 +368,7 @@ export interface NativeAddon {
     firstColumn?: number,
   ): void;
   /** The record at byte `at` of a CSV text (core/csv_numbers.h next_record), or null. */
-  csvRecord(text: Uint8Array, at: number, final: boolean, format: NativeCsvFormat): NativeCsvRecord | null;
+  csvRecord(text: Uint8Array, at: number, final: boolean, format: NativeCsvFormat): CsvRecord | null;
   /** Up to maxRows records of a CSV text as numbers (core/csv_numbers.h read_numbers). */
   csvNumbers(
     text: Uint8Array,
@@ -398,7 +379,7 @@ export interface NativeAddon {
     idField: number,
     dropMissing: boolean,
     maxRows: number,
-  ): NativeCsvNumbers;
+  ): CsvNumbers;
   /** The index of the first NaN or ±Infinity of X, or -1 (vectorised, on the compute threads). */
   firstNonFinite(X: Float64Array): number;
   /**
