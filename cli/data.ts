@@ -211,11 +211,18 @@ async function openCsv(src: Awaited<ReturnType<typeof openSource>>, opts: ReadOp
   let buf: Buffer = Buffer.alloc(0);
   let final = false;
   let lineBase = 0;
+  let started = false;
   const more = async (): Promise<void> => {
     try {
       const r = await input.next();
-      if (r.done) final = true;
-      else buf = buf.length === 0 ? r.value : Buffer.concat([buf, r.value]);
+      if (r.done) {
+        final = true;
+        return;
+      }
+      // A UTF-8 byte order mark (spreadsheets write one) is not part of the first field.
+      const bytes = !started && r.value[0] === 0xef && r.value[1] === 0xbb && r.value[2] === 0xbf ? r.value.subarray(3) : r.value;
+      started = true;
+      buf = buf.length === 0 ? bytes : Buffer.concat([buf, bytes]);
     } catch (err) {
       throw new CliError(`cannot read ${name}: ${(err as Error).message}`);
     }

@@ -92,6 +92,12 @@ describe('CSV layout', () => {
     expect(q.code, q.stderr).toBe(0);
     expect((JSON.parse(q.stdout) as { metadata: { columns: string[] } }).metadata.columns).toEqual(['sepal "length"', 'b', 'c', 'd']);
     expect((JSON.parse(q.stdout) as { state: { means: number[][] } }).state.means).toEqual(base);
+    // A spreadsheet's export: a byte order mark and CRLF line ends.
+    const excel = `\ufeff${join(',').replace(/\n/g, '\r\n')}`;
+    const e = await run(['fit', file('excel.csv', excel), '-k', '3', '-q']);
+    expect(e.code, e.stderr).toBe(0);
+    expect((JSON.parse(e.stdout) as { metadata: { columns: string[] } }).metadata.columns).toEqual(['a', 'b', 'c', 'd']);
+    expect((JSON.parse(e.stdout) as { state: { means: number[][] } }).state.means).toEqual(base);
     const bad = await run(['fit', iris, '-k', '3', '--delimiter', '12']);
     expect(bad.code).toBe(2);
   });
