@@ -126,8 +126,6 @@ export function positionals(p: Parsed, command: string, names: string[]): string
 export const MODEL_DATA_OPTIONS = {
   components: { type: 'string', short: 'k' },
   covariance: { type: 'string', short: 'c' },
-  columns: { type: 'string' },
-  delimiter: { type: 'string' },
   standardize: { type: 'boolean' },
   seed: { type: 'string' },
   threads: { type: 'string' },

@@ -1,19 +1,22 @@
 /**
- * Reading data files: CSV/TSV (csv-parse; header detected, delimiter sniffed), Apache Arrow
- * IPC (apache-arrow; file and stream formats) and Parquet (hyparquet; see parquet.ts), in
- * chunks of rows, so that a command that only needs one chunk at a time (predict, a streamed
- * fit) works on files larger than memory.
+ * Reading data files: CSV/TSV (gaussmix/csv, native: header detected or given, delimiter
+ * sniffed or given, decimal point or comma, comment lines), Apache Arrow IPC (apache-arrow;
+ * file and stream formats) and Parquet (hyparquet; see parquet.ts), in chunks of rows, so that
+ * a command that only needs one chunk at a time (predict, a streamed fit) works on files larger
+ * than memory.
  *
  * Every value becomes a float64; a value that is not a number stops the read with an error
- * naming the file, the line (CSV) or row (Arrow) and the column.
+ * naming the file, the line (CSV) or row (Arrow, Parquet) and the column. A missing value (an
+ * empty field or a marker such as NA; null or NaN in Arrow and Parquet) does too, or with
+ * `missing: 'drop'` its row is left out and counted.
  */
 import * as fs from 'node:fs';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 import type { RecordBatch, Schema } from 'apache-arrow';
+import type { CsvFormat, CsvNumbers, CsvRecord } from 'gaussmix/csv';
 
 import { CliError, UsageError } from './args.js';
+import { BatchRows } from './missing.js';
 import { isParquet, openParquet } from './parquet.js';
 
 export interface ReadOptions {
@@ -25,7 +28,17 @@ export interface ReadOptions {
    */
   columnsOrigin?: string | undefined;
   /** Field delimiter for text files; default: sniffed from the first line. */
-  delimiter?: string;
+  delimiter?: string | undefined;
+  /** Text files: the first record is a header (true), data (false), or decided by its fields. */
+  header?: boolean | undefined;
+  /** Text files: lines starting with this character are skipped. */
+  comment?: string | undefined;
+  /** Text files: the decimal separator (default '.'). */
+  decimal?: '.' | ',' | undefined;
+  /** A missing value stops the read (default) or its row is left out. */
+  missing?: 'error' | 'drop' | undefined;
+  /** A column (name or 1-based index) returned as text per row in `Chunk.ids`. */
+  idColumn?: string | undefined;
   /** Rows per chunk (default 65,536). */
   chunkRows?: number;
   /** The subcommand, for usage errors. */
@@ -36,6 +49,8 @@ export interface ReadOptions {
 export interface Chunk {
   data: Float64Array;
   rows: number;
+  /** The id column's values (ReadOptions.idColumn). */
+  ids?: string[];
 }
 
 export interface Table {
@@ -45,21 +60,20 @@ export interface Table {
   /** The chosen columns' names, in order. */
   columns: string[];
   chunks: AsyncGenerator<Chunk>;
+  /** Rows left out so far for a missing value (ReadOptions.missing 'drop'). */
+  counts: { dropped: number };
 }
 
-const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+/** A number as the reader takes it, with `decimal` as its decimal separator. */
+function numberPattern(decimal: '.' | ','): RegExp {
+  const d = decimal === '.' ? '\\.' : ',';
+  return new RegExp(`^[-+]?(?:\\d+${d}?\\d*|${d}\\d+)(?:[eE][-+]?\\d+)?$`);
+}
+/** What the CSV reader takes for a missing value (native/core/csv_numbers.h is_missing). */
+const MISSING = new Set(['', 'NA', 'N/A', 'n/a', 'NaN', 'nan', '-NaN', '-nan', 'NULL', 'null', 'None', '<NA>', '#N/A']);
 const DEFAULT_CHUNK = 65_536;
-
-/** The delimiter named on the command line: a character, or 'tab' / 'comma' / 'semicolon' / 'space'. */
-export function delimiterOption(v: string | undefined, command: string): string | undefined {
-  if (v === undefined) return undefined;
-  const named: Record<string, string> = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', space: ' ' };
-  const d = named[v] ?? v;
-  if (d.length !== 1 || /[\d.\-+eE"\r\n]/.test(d)) {
-    throw new UsageError(`--delimiter must be one character (or tab, comma, semicolon, space), got '${v}'`, command);
-  }
-  return d;
-}
+/** Bytes per read of a text file: fewer, larger calls into the native reader. */
+const READ_BYTES = 1 << 20;
 
 /** Opens a data source ('-' is stdin) and peeks at its first bytes. */
 async function openSource(
@@ -77,7 +91,7 @@ async function openSource(
       if (err instanceof CliError) throw err;
       throw new CliError(`cannot read ${source}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
     }
-    stream = fs.createReadStream(source);
+    stream = fs.createReadStream(source, { highWaterMark: READ_BYTES });
   }
   const it = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   let first: IteratorResult<Buffer>;
@@ -105,24 +119,28 @@ function isArrow(head: Buffer): boolean {
   return head.subarray(0, 6).toString('latin1') === 'ARROW1' || (head.length >= 4 && head.readUInt32LE(0) === 0xffffffff);
 }
 
-/** Which columns to read, by name or 1-based index. */
+/** The index of column `w` (a name or a 1-based index) of `all`, for the option `option`. */
+function columnIndex(all: string[], w: string, name: string, option: string, command: string, origin?: string): number {
+  let i = all.indexOf(w);
+  if (i < 0 && /^\d+$/.test(w) && Number(w) >= 1 && Number(w) <= all.length) i = Number(w) - 1;
+  if (i < 0 && origin !== undefined) {
+    throw new CliError(`${name} has no column '${w}', which ${origin} needs (columns: ${all.join(', ')}); choose others with --columns`);
+  }
+  if (i < 0) throw new UsageError(`${option}: no column '${w}' in ${name} (columns: ${all.join(', ')})`, command);
+  return i;
+}
+
+/** Which columns to read, by name or 1-based index (the id column is never one by default). */
 function chooseColumns(all: string[], numeric: boolean[], name: string, opts: ReadOptions): number[] {
   const wanted = opts.columns;
   if (wanted === undefined) {
-    const idx = all.map((_, i) => i).filter((i) => numeric[i]);
+    const id = opts.idColumn === undefined ? -1 : columnIndex(all, opts.idColumn, name, '--id', opts.command);
+    const idx = all.map((_, i) => i).filter((i) => numeric[i] && i !== id);
     if (idx.length === 0) throw new CliError(`${name}: no numeric columns (columns: ${all.join(', ')})`);
     return idx;
   }
   if (wanted.length === 0) throw new UsageError('--columns is empty', opts.command);
-  return wanted.map((w) => {
-    let i = all.indexOf(w);
-    if (i < 0 && /^\d+$/.test(w) && Number(w) >= 1 && Number(w) <= all.length) i = Number(w) - 1;
-    if (i < 0 && opts.columnsOrigin !== undefined) {
-      throw new CliError(`${name} has no column '${w}', which ${opts.columnsOrigin} needs (columns: ${all.join(', ')}); choose others with --columns`);
-    }
-    if (i < 0) throw new UsageError(`--columns: no column '${w}' in ${name} (columns: ${all.join(', ')})`, opts.command);
-    return i;
-  });
+  return wanted.map((w) => columnIndex(all, w, name, '--columns', opts.command, opts.columnsOrigin));
 }
 
 /**
@@ -141,71 +159,134 @@ export async function openTable(source: string, opts: ReadOptions): Promise<Tabl
       if (!pq.numeric[i]) throw new CliError(`${src.name}: column ${pq.names[i]} is not numeric`);
     }
     const columns = idx.map((i) => pq.names[i] as string);
-    return { name: src.name, format: 'parquet', columns, chunks: pq.chunks(columns) };
+    const idField = opts.idColumn === undefined ? undefined : columnIndex(pq.names, opts.idColumn, src.name, '--id', opts.command);
+    const counts = { dropped: 0 };
+    const chunks = pq.chunks(columns, { idColumn: idField === undefined ? undefined : pq.names[idField], dropMissing: opts.missing === 'drop', counts });
+    return { name: src.name, format: 'parquet', columns, chunks, counts };
   }
   return openCsv(src, opts);
 }
 
+/**
+ * The first line's delimiter: tab, then comma, then semicolon; with a decimal comma, tab or
+ * semicolon (a comma is then part of the numbers).
+ */
+function sniffDelimiter(head: Buffer, decimal: '.' | ','): string {
+  const firstLine = head.toString('utf8').split(/\r?\n/, 1)[0] ?? '';
+  if (firstLine.includes('\t')) return '\t';
+  if (decimal === '.' && firstLine.includes(',')) return ',';
+  if (firstLine.includes(';')) return ';';
+  return decimal === ',' ? ';' : ',';
+}
+
+/** What a bad record is called in an error: its line, its column, and a hint when one fits. */
+function problemMessage(
+  problem: NonNullable<CsvNumbers['problem']>,
+  at: { name: string; line: number; header: string[]; comment: string | undefined; decimal: string },
+): string {
+  const { name, line, header } = at;
+  if (problem.kind === 'ragged') {
+    const hint = at.comment === undefined && /^\s*#/.test(header[0] ?? '') ? " (is the first line a comment? skip such lines with --comment '#')" : '';
+    return `${name}: line ${line} has ${problem.field} field${problem.field === 1 ? '' : 's'}, the first ${header.length}${hint}`;
+  }
+  const text = problem.text;
+  const what = text === '' ? 'an empty value' : `'${text.length > 40 ? `${text.slice(0, 40)}...` : text}'`;
+  let hint = '';
+  if (problem.kind === 'missing') hint = ' (a missing value: leave such rows out with --missing drop)';
+  else if (at.comment === undefined && /^\s*#/.test(text)) hint = " (a comment line? skip them with --comment '#')";
+  else if (at.decimal === '.' && /^[-+]?\d*,\d+$/.test(text)) hint = ' (a decimal comma? read it with --decimal comma)';
+  return `${name} line ${line}, column ${header[problem.field]}: ${what} is not a number${hint}`;
+}
+
 async function openCsv(src: Awaited<ReturnType<typeof openSource>>, opts: ReadOptions): Promise<Table> {
   const { name } = src;
-  const firstLine = src.head.toString('utf8').split(/\r?\n/, 1)[0] ?? '';
-  const delimiter = opts.delimiter ?? (firstLine.includes('\t') ? '\t' : firstLine.includes(',') ? ',' : firstLine.includes(';') ? ';' : ',');
-  // Loaded when needed (as apache-arrow is), so that a command starts fast.
-  const { CsvError, parse: csvParse } = await import('csv-parse');
-  const parser = csvParse({ delimiter, info: true, skip_empty_lines: true, trim: true, bom: true });
-  const done = pipeline(Readable.from(src.rest()), parser).catch((err: unknown) => {
-    parser.destroy(err as Error);
-  });
-  const records = (parser as AsyncIterable<{ record: string[]; info: { lines: number } }>)[Symbol.asyncIterator]();
-  const next = async (): Promise<{ record: string[]; line: number } | undefined> => {
+  const { csvNumbers, csvRecord } = await import('gaussmix/csv');
+  const decimal = opts.decimal ?? '.';
+  const format: CsvFormat = { delimiter: opts.delimiter ?? sniffDelimiter(src.head, decimal), decimal, ...(opts.comment !== undefined && { comment: opts.comment }) };
+  if (format.delimiter === decimal) throw new UsageError(`--delimiter and the decimal separator are both '${decimal}'`, opts.command);
+  const number = numberPattern(decimal);
+  // The bytes not yet read (a record cut at the end of a buffer waits here for the next) and
+  // the line ends before them.
+  const input = src.rest();
+  let buf: Buffer = Buffer.alloc(0);
+  let final = false;
+  let lineBase = 0;
+  let started = false;
+  const more = async (): Promise<void> => {
     try {
-      const r = await records.next();
-      return r.done ? undefined : { record: r.value.record, line: r.value.info.lines };
+      const r = await input.next();
+      if (r.done) {
+        final = true;
+        return;
+      }
+      // A UTF-8 byte order mark (spreadsheets write one) is not part of the first field.
+      const bytes = !started && r.value[0] === 0xef && r.value[1] === 0xbb && r.value[2] === 0xbf ? r.value.subarray(3) : r.value;
+      started = true;
+      buf = buf.length === 0 ? bytes : Buffer.concat([buf, bytes]);
     } catch (err) {
-      if (err instanceof CsvError) throw new CliError(`${name}: ${err.message}`);
       throw new CliError(`cannot read ${name}: ${(err as Error).message}`);
     }
   };
+  const record = async (at: number): Promise<CsvRecord | null> => {
+    for (;;) {
+      const r = csvRecord(buf, at, final, format);
+      if (r !== null || final) return r;
+      await more();
+    }
+  };
 
-  let first = await next();
-  if (first === undefined) throw new CliError(`${name}: no data`);
-  const hasHeader = first.record.some((f) => !NUMBER.test(f));
-  const header = hasHeader ? first.record : first.record.map((_, i) => String(i + 1));
-  if (hasHeader) first = await next();
-  if (first === undefined) throw new CliError(`${name}: a header but no data rows`);
-  // A column is numeric when its first value is a number, or empty (then reading stops there
-  // with an error, rather than the column being silently left out).
-  const numeric = header.map((_, i) => NUMBER.test(first?.record[i] ?? '') || (first?.record[i] ?? '') === '');
+  const first = await record(0);
+  if (first === null) throw new CliError(`${name}: no data`);
+  const missingOrNumber = (f: string): boolean => number.test(f) || MISSING.has(f);
+  const hasHeader = opts.header ?? first.fields.some((f) => !missingOrNumber(f));
+  const header = hasHeader ? first.fields : first.fields.map((_, i) => String(i + 1));
+  const row = hasHeader ? await record(first.next) : first;
+  if (row === null) throw new CliError(`${name}: a header but no data rows`);
+  if (hasHeader) {
+    buf = buf.subarray(first.next);
+    lineBase = first.lines;
+  }
+  // A column is numeric when its first value is a number, or missing (then reading stops there
+  // with an error, or drops the row, rather than the column being silently left out).
+  const numeric = header.map((_, i) => missingOrNumber(row.fields[i] ?? ''));
   const idx = chooseColumns(header, numeric, name, opts);
+  const idField = opts.idColumn === undefined ? undefined : columnIndex(header, opts.idColumn, name, '--id', opts.command);
   const columns = idx.map((i) => header[i] as string);
   const d = idx.length;
   const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK;
+  const counts = { dropped: 0 };
+  const selection = { take: idx, fields: header.length, missing: opts.missing ?? 'error', ...(idField !== undefined && { idField }) } as const;
 
   async function* chunks(): AsyncGenerator<Chunk> {
-    let buf = new Float64Array(chunkRows * d);
+    let data = new Float64Array(chunkRows * d);
+    let ids: string[] = [];
     let rows = 0;
-    for (let r = first; r !== undefined; r = await next()) {
-      const { record, line } = r;
-      for (let j = 0; j < d; j++) {
-        const col = idx[j] as number;
-        const text = record[col] ?? '';
-        const x = NUMBER.test(text) ? Number(text) : NaN;
-        if (!Number.isFinite(x)) {
-          const what = text === '' ? 'an empty value' : `'${text.length > 40 ? `${text.slice(0, 40)}...` : text}'`;
-          throw new CliError(`${name} line ${line}, column ${header[col]}: ${what} is not a number`);
-        }
-        buf[rows * d + j] = x;
+    for (;;) {
+      const r = csvNumbers(buf, final, format, { ...selection, maxRows: chunkRows - rows });
+      data.set(r.data, rows * d);
+      rows += r.rows;
+      counts.dropped += r.dropped;
+      if (r.ids) for (const id of r.ids) ids.push(id);
+      if (r.problem) {
+        const line = lineBase + r.problem.line + 1;
+        throw new CliError(problemMessage(r.problem, { name, line, header, comment: opts.comment, decimal }));
       }
-      if (++rows === chunkRows) {
-        yield { data: buf, rows };
-        buf = new Float64Array(chunkRows * d);
+      buf = buf.subarray(r.consumed);
+      lineBase += r.lines;
+      if (rows === chunkRows) {
+        yield { data, rows, ...(idField !== undefined && { ids }) };
+        data = new Float64Array(chunkRows * d);
+        ids = [];
         rows = 0;
+      } else if (final) {
+        break;
+      } else {
+        await more();
       }
     }
-    if (rows > 0) yield { data: buf.subarray(0, rows * d), rows };
-    await done;
+    if (rows > 0) yield { data: data.subarray(0, rows * d), rows, ...(idField !== undefined && { ids }) };
   }
-  return { name, format: 'csv', columns, chunks: chunks() };
+  return { name, format: 'csv', columns, chunks: chunks(), counts };
 }
 
 async function openArrow(source: string, src: Awaited<ReturnType<typeof openSource>>, opts: ReadOptions): Promise<Table> {
@@ -236,33 +317,49 @@ async function openArrow(source: string, src: Awaited<ReturnType<typeof openSour
   const d = idx.length;
   const batches = reader as AsyncIterable<RecordBatch> | Iterable<RecordBatch>;
 
+  const idField = opts.idColumn === undefined ? undefined : columnIndex(all, opts.idColumn, name, '--id', opts.command);
+  const counts = { dropped: 0 };
+
   async function* chunks(): AsyncGenerator<Chunk> {
     let row0 = 0;
     for await (const batch of batches) {
       const n = batch.numRows;
-      const data = new Float64Array(n * d);
+      const rows = new BatchRows(new Float64Array(n * d), n, d, opts.missing === 'drop');
       for (let j = 0; j < d; j++) {
         const col = batch.getChildAt(idx[j] as number);
         if (col === null) continue;
         const values = col.toArray() as ArrayLike<number | bigint>;
+        const nulls = col.nullCount > 0;
         for (let r = 0; r < n; r++) {
-          const x = Number(values[r]);
-          if (!Number.isFinite(x) || (col.nullCount > 0 && !col.isValid(r))) {
-            const what = col.nullCount > 0 && !col.isValid(r) ? 'a null value' : `${x}`;
-            throw new CliError(`${name} row ${row0 + r + 1}, column ${columns[j]}: ${what} is not a finite number`);
-          }
-          data[r * d + j] = x;
+          rows.set(r, j, Number(values[r]), nulls && !col.isValid(r), () => `${name} row ${row0 + r + 1}, column ${columns[j]}`);
         }
       }
+      let ids: string[] | undefined;
+      if (idField !== undefined) {
+        const col = batch.getChildAt(idField);
+        ids = Array.from({ length: n }, (_, r) => String(col?.get(r) ?? ''));
+      }
       row0 += n;
-      if (n > 0) yield { data, rows: n };
+      const { chunk, dropped } = rows.finish(ids);
+      counts.dropped += dropped;
+      if (chunk.rows > 0) yield chunk;
     }
   }
-  return { name, format: 'arrow', columns, chunks: chunks() };
+  return { name, format: 'arrow', columns, chunks: chunks(), counts };
+}
+
+/** A whole source in one row-major matrix. */
+export interface AllRows {
+  name: string;
+  columns: string[];
+  data: Float64Array;
+  rows: number;
+  /** Rows left out for a missing value (ReadOptions.missing 'drop'). */
+  dropped: number;
 }
 
 /** Reads a whole source into one row-major matrix. */
-export async function readAll(source: string, opts: ReadOptions): Promise<{ name: string; columns: string[]; data: Float64Array; rows: number }> {
+export async function readAll(source: string, opts: ReadOptions): Promise<AllRows> {
   const table = await openTable(source, opts);
   const parts: Chunk[] = [];
   let rows = 0;
@@ -270,7 +367,8 @@ export async function readAll(source: string, opts: ReadOptions): Promise<{ name
     parts.push(c);
     rows += c.rows;
   }
-  if (rows === 0) throw new CliError(`${table.name}: no data rows`);
+  const dropped = table.counts.dropped;
+  if (rows === 0) throw new CliError(`${table.name}: no data rows${dropped > 0 ? ` (${dropped} left out for missing values)` : ''}`);
   const d = table.columns.length;
   const data = parts.length === 1 ? (parts[0] as Chunk).data : new Float64Array(rows * d);
   if (parts.length > 1) {
@@ -280,5 +378,5 @@ export async function readAll(source: string, opts: ReadOptions): Promise<{ name
       at += p.data.length;
     }
   }
-  return { name: table.name, columns: table.columns, data, rows };
+  return { name: table.name, columns: table.columns, data, rows, dropped };
 }

@@ -5,16 +5,19 @@ import * as path from 'node:path';
 import type { CovarianceType } from 'gaussmix';
 
 import { choice, CliError, int, list, MODEL_DATA_OPTIONS, num, parse, positionals, str, UsageError } from './args.js';
-import { delimiterOption, readAll, type ReadOptions } from './data.js';
+import { readAll, type ReadOptions } from './data.js';
 import { count, fixed, matrix, ms, vector } from './format.js';
 import { build, COVARIANCES, describeFitted, EFFECTIVE_WEIGHT, modelFile, MODELS, PRIORS, type Estimator, type Fitted, type ModelName, type PriorName } from './models.js';
 import { domain, modelPanel, panel, plotRows, takeRows, plotFormat, writePlot } from './plot.js';
+import { checkOutputFolder } from './output.js';
 import { Progress } from './progress.js';
+import { READ_OPTIONS, readOptions } from './read-options.js';
 import { startFrom } from './start.js';
 import { fitStreamed, readRows, shouldStream, type StreamingEstimator } from './stream-fit.js';
 
 export const FIT_OPTIONS = {
   ...MODEL_DATA_OPTIONS,
+  ...READ_OPTIONS,
   model: { type: 'string', short: 'm' },
   bayesian: { type: 'boolean' },
   prior: { type: 'string' },
@@ -98,11 +101,12 @@ export async function fitCommand(argv: string[]): Promise<void> {
   if (plot !== undefined) plotFormat(plot, cmd);
   const plotPoints = int(p, 'plot-points', cmd, 1) ?? 5000;
   const plotColumns = list(p, 'plot-columns');
-  const delimiter = delimiterOption(str(p, 'delimiter'), cmd);
   const quiet = p.values.quiet === true;
 
   const standardize = p.values.standardize === true;
-  const read: ReadOptions = { command: cmd, columns: list(p, 'columns'), ...(delimiter ? { delimiter } : {}) };
+  const read: ReadOptions = { command: cmd, columns: list(p, 'columns'), ...readOptions(p, cmd) };
+  if (out !== undefined && out !== '-') checkOutputFolder(out, '--out');
+  if (plot !== undefined) checkOutputFolder(plot, '--plot');
   const initModel = str(p, 'init-model');
   if (initModel !== undefined && standardize) throw new UsageError('--init-model and --standardize do not go together', cmd);
   const streamed = await shouldStream(source, { forced: p.values.stream === true, model, standardize, command: cmd });
@@ -121,7 +125,7 @@ export async function fitCommand(argv: string[]): Promise<void> {
     if (start?.covariance !== undefined && model === 'gmm' && p.values.covariance === undefined) covariance = start.covariance as CovarianceType;
     return build({ model, k, covariance, seed, threads, nInit, maxIter, tol, stiffness, standardize, bayesian, start: start?.options });
   };
-  let data: { name: string; columns: string[]; rows: number; data?: Float64Array };
+  let data: { name: string; columns: string[]; rows: number; dropped: number; data?: Float64Array };
   let estimator: Awaited<ReturnType<typeof make>>;
   const t0 = performance.now();
   try {
@@ -149,12 +153,12 @@ export async function fitCommand(argv: string[]): Promise<void> {
   const fitted = describeFitted(estimator);
   const json = `${JSON.stringify(modelFile(estimator, data.columns), null, 1)}\n`;
   const text = summary(fitted, data.columns, seconds);
-  const info = `read ${count(data.rows)} rows × ${d} columns from ${data.name}${standardize ? ' (standardised)' : ''}${streamed ? ' (streamed: one pass per iteration)' : ''}`;
+  const dropped = data.dropped > 0 ? `; ${count(data.dropped)} row${data.dropped === 1 ? '' : 's'} with missing values left out` : '';
+  const info = `read ${count(data.rows)} rows × ${d} columns from ${data.name}${standardize ? ' (standardised)' : ''}${streamed ? ' (streamed: one pass per iteration)' : ''}${dropped}`;
   if (out === undefined || out === '-') {
     process.stdout.write(json);
     if (!quiet) process.stderr.write(`${info}\n${text}\n`);
   } else {
-    await fs.promises.mkdir(path.dirname(path.resolve(out)), { recursive: true });
     await fs.promises.writeFile(out, json);
     if (!quiet) process.stdout.write(`${info}\n${text}\nmodel written to ${out}\n`);
   }

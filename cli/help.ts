@@ -1,5 +1,14 @@
 /** The help texts: `gaussmix --help` and `gaussmix CMD --help`. */
 
+/** The options of every command that reads DATA (cli/read-options.ts). */
+const READING = `      --delimiter D    field delimiter of text files (default: sniffed: tab, comma or semicolon)
+      --decimal comma  numbers written with a decimal comma (5,1); the delimiter is then not a comma
+      --header         the first line is a header even if every field is a number
+      --no-header      the first line is data (columns named 1, 2, ...)
+      --comment C      skip the lines that start with C (e.g. '#')
+      --missing M      a missing value (empty, NA, N/A, NaN, NULL, ...; Arrow/Parquet: null, NaN):
+                       error (default: stop, naming its line and column) or drop (leave its row out)`;
+
 export const MAIN_HELP = `gaussmix: Gaussian mixtures and the K-means family from the command line
 
 Usage:
@@ -10,8 +19,9 @@ Usage:
   gaussmix help [COMMAND]                        this text, or a command's
 
 Options everywhere: -h, --help (help), --version.
-DATA is a CSV or TSV file (header detected, delimiter sniffed), an Apache Arrow IPC file
-(file or stream format), or - for stdin.
+DATA is a CSV or TSV file (header detected, delimiter sniffed; see --header, --delimiter,
+--decimal, --comment, --missing), an Apache Arrow IPC file (file or stream format), a Parquet
+file, or - for stdin. Files written with --out or --plot go into folders that exist.
 
 Exit codes: 0 done; 1 failed (unreadable or bad data, a fit that failed);
 2 usage error (unknown command or option, missing or malformed argument).
@@ -81,7 +91,7 @@ Options:
       --prior P        with --bayesian: the weight prior, dp (Dirichlet process, default) or
                        dirichlet (Dirichlet distribution)
       --columns A,B    columns to use, by name or 1-based index (default: every numeric one)
-      --delimiter D    field delimiter of text files (default: sniffed; tab, comma, ...)
+${READING}
       --standardize    fit on the columns scaled to mean 0, standard deviation 1: the scaling
                        is part of the model (predict applies it); means and covariances are
                        reported in the data's units
@@ -94,7 +104,7 @@ Options:
       --init-model F   start from the parameters of the model file F (written by fit --out:
                        same model, components and columns)
       --stream         stream DATA whatever its size (a file, not stdin)
-  -o, --out FILE       write the model JSON here (default stdout)
+  -o, --out FILE       write the model JSON here (default stdout; its folder must exist)
   -p, --plot FILE      draw the fit as SVG or PNG (by FILE's extension): points coloured by
                        assignment, centres, ellipses
       --plot-columns A,B  the two columns to draw (default the first two)
@@ -120,13 +130,17 @@ memory work. The model's columns are taken from DATA by name; a model fitted wit
 
 Options:
       --proba          probabilities instead of labels (not for K-means models)
+      --id COLUMN      lead every output row with this column of DATA (e.g. a row id)
+      --precision N    significant digits of the probabilities, 1..17 (default: all that tell
+                       the double apart)
       --columns A,B    take these columns of DATA instead (names or 1-based indexes)
-      --delimiter D    field delimiter of text files (default: sniffed)
+${READING}
       --chunk-rows N   rows per chunk (default 16384)
 
 Examples:
   gaussmix predict model.json iris.csv > labels.csv
   gaussmix predict model.json big.csv --proba | head
+  gaussmix predict model.json data.csv --id name --proba --precision 4 > proba.csv
   zcat huge.csv.gz | gaussmix predict model.json - > labels.csv
 `,
   select: `Usage: gaussmix select DATA [--components 1..10] [--covariance sklearn] [options]
@@ -138,14 +152,15 @@ its mclustBIC does. The result does not depend on the number of cores: every cel
 same seed, and a gaussmix fit is bit-identical for any thread count.
 
 Options:
-  -k, --components R   counts: 1..10 (default), 2,3,5 or 1..4,8
+  -k, --components R   counts: 1..10 (default), 2,3,5 or 1..4,8 (a K above the number of rows
+                       is left out, and said)
   -c, --covariance C   sklearn (default: full, tied, diag, spherical), mclust (its 14 models
                        EII, VII, EEI, VEI, EVI, VVI, EEE, VEE, EVE, VVE, EEV, VEV, EVV, VVV),
                        all, or a list of names and groups
       --criterion C    bic (default) or icl: the best model and the plot
       --noise          a uniform noise component in every model (mclust's)
       --columns A,B    columns to use, by name or 1-based index (default: every numeric one)
-      --delimiter D    field delimiter of text files (default: sniffed)
+${READING}
       --standardize    fit on the columns scaled to mean 0, standard deviation 1 (log-likelihoods
                        stay those of the data in its units)
       --seed S         seed of every fit (default 0)

@@ -8,6 +8,7 @@ import type { FileMetaData, SchemaElement } from 'hyparquet';
 
 import { CliError } from './args.js';
 import type { Chunk } from './data.js';
+import { BatchRows } from './missing.js';
 
 /** The magic bytes that start (and end) every Parquet file. */
 export function isParquet(head: Buffer): boolean {
@@ -25,12 +26,22 @@ function isNumericColumn(e: SchemaElement): boolean {
   return !(logical && NON_QUANTITIES.has(logical)) && !/^(DATE|TIME|TIMESTAMP|INTERVAL)/.test(converted);
 }
 
+/** What `chunks` reads besides the columns, and what it does with missing values. */
+export interface ChunkOptions {
+  /** A column whose values come as text in `Chunk.ids`. */
+  idColumn?: string | undefined;
+  /** Leave out rows with a null or NaN (else they are an error). */
+  dropMissing: boolean;
+  /** Where the rows left out are counted. */
+  counts: { dropped: number };
+}
+
 export interface ParquetSource {
   /** Every top-level column's name, and whether it holds numbers. */
   names: string[];
   numeric: boolean[];
   /** The chosen columns' rows, one row group at a time. */
-  chunks(columns: string[]): AsyncGenerator<Chunk>;
+  chunks(columns: string[], options: ChunkOptions): AsyncGenerator<Chunk>;
 }
 
 /** Opens a Parquet file: its schema now, its rows later. */
@@ -48,33 +59,37 @@ export async function openParquet(path: string, name: string): Promise<ParquetSo
   const names = fields.map((f) => f.name);
   const numeric = fields.map(isNumericColumn);
 
-  async function* chunks(columns: string[]): AsyncGenerator<Chunk> {
+  async function* chunks(columns: string[], o: ChunkOptions): AsyncGenerator<Chunk> {
     const d = columns.length;
+    const read = o.idColumn === undefined ? columns : [...columns, o.idColumn];
     let rowStart = 0;
     for (const group of metadata.row_groups) {
       const rowEnd = rowStart + Number(group.num_rows);
       if (rowEnd === rowStart) continue;
       let rows: unknown[][] = [];
       try {
-        await parquetRead({ file, metadata, columns, rowStart, rowEnd, compressors, onComplete: (r) => (rows = r) });
+        await parquetRead({ file, metadata, columns: read, rowStart, rowEnd, compressors, onComplete: (r) => (rows = r) });
       } catch (err) {
         throw new CliError(`${name}: cannot read rows ${rowStart + 1} to ${rowEnd} (${(err as Error).message})`);
       }
-      const data = new Float64Array(rows.length * d);
+      const batch = new BatchRows(new Float64Array(rows.length * d), rows.length, d, o.dropMissing);
       for (let r = 0; r < rows.length; r++) {
         const row = rows[r] as unknown[];
         for (let j = 0; j < d; j++) {
           const v = row[j];
           const x = typeof v === 'number' || typeof v === 'bigint' ? Number(v) : NaN;
-          if (!Number.isFinite(x)) {
-            const what = v === null || v === undefined ? 'a null value' : `${String(v)}`;
-            throw new CliError(`${name} row ${rowStart + r + 1}, column ${columns[j]}: ${what} is not a finite number`);
+          const isNull = v === null || v === undefined;
+          if (!isNull && Number.isNaN(x) && typeof v !== 'number') {
+            throw new CliError(`${name} row ${rowStart + r + 1}, column ${columns[j]}: ${String(v)} is not a finite number`);
           }
-          data[r * d + j] = x;
+          batch.set(r, j, x, isNull, () => `${name} row ${rowStart + r + 1}, column ${columns[j]}`);
         }
       }
+      const ids = o.idColumn === undefined ? undefined : rows.map((row) => String(row[d] ?? ''));
+      const { chunk, dropped } = batch.finish(ids);
+      o.counts.dropped += dropped;
       rowStart = rowEnd;
-      if (rows.length > 0) yield { data, rows: rows.length };
+      if (chunk.rows > 0) yield chunk;
     }
   }
   return { names, numeric, chunks };

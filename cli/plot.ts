@@ -284,7 +284,6 @@ export async function svgToPng(svg: string): Promise<Buffer> {
 export async function writePlot(file: string, spec: Spec): Promise<void> {
   const svg = await renderSvg(spec);
   const bytes = path.extname(file).toLowerCase() === '.png' ? await svgToPng(svg) : svg;
-  await fs.promises.mkdir(path.dirname(path.resolve(file)), { recursive: true });
   await fs.promises.writeFile(file, bytes);
 }
 

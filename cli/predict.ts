@@ -2,16 +2,23 @@
  * `gaussmix predict MODEL DATA [--proba]`: labels or probabilities as CSV on stdout, one chunk
  * of rows at a time, so that memory stays bounded whatever the size of DATA.
  */
-import { CliError, list, parse, positionals, str, UsageError } from './args.js';
-import { delimiterOption, openTable } from './data.js';
+import { CliError, int, list, parse, positionals, str, UsageError } from './args.js';
+import { openTable } from './data.js';
 import { applyStandardization, describeFitted, loadModel } from './models.js';
+import { READ_OPTIONS, readOptions } from './read-options.js';
 
 export const PREDICT_OPTIONS = {
+  ...READ_OPTIONS,
   proba: { type: 'boolean' },
-  columns: { type: 'string' },
-  delimiter: { type: 'string' },
+  id: { type: 'string' },
+  precision: { type: 'string' },
   'chunk-rows': { type: 'string' },
 } as const;
+
+/** A CSV field: quoted when it holds a comma, a quote or a line end. */
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
 
 /** Writes to stdout, waiting when its buffer is full. */
 async function write(text: string): Promise<void> {
@@ -38,7 +45,11 @@ export async function predictCommand(argv: string[]): Promise<void> {
   const chunkText = str(p, 'chunk-rows');
   const chunkRows = chunkText === undefined ? 16_384 : Number(chunkText);
   if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new UsageError(`--chunk-rows must be an integer >= 1, got '${chunkText}'`, cmd);
-  const delimiter = delimiterOption(str(p, 'delimiter'), cmd);
+  const read = readOptions(p, cmd);
+  const idColumn = str(p, 'id');
+  // Significant digits of the probabilities; default: as many as tell the double apart.
+  const precision = int(p, 'precision', cmd, 1, 17);
+  const number = precision === undefined ? String : (x: number): string => String(Number(x.toPrecision(precision)));
 
   const { estimator, columns: modelColumns, standardize } = await loadModel(modelPath);
   const fitted = describeFitted(estimator);
@@ -49,7 +60,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
   const userColumns = list(p, 'columns');
   const columns = userColumns ?? modelColumns ?? undefined;
   const columnsOrigin = userColumns === undefined && modelColumns ? `the model (${modelPath})` : undefined;
-  const table = await openTable(source, { command: cmd, columns, columnsOrigin, delimiter, chunkRows });
+  const table = await openTable(source, { command: cmd, columns, columnsOrigin, chunkRows, idColumn, ...read });
   if (table.columns.length !== fitted.d) {
     throw new CliError(
       `${modelPath} was fitted on ${fitted.d} columns${modelColumns ? ` (${modelColumns.join(', ')})` : ''}, but ${table.name} gives ` +
@@ -59,18 +70,23 @@ export async function predictCommand(argv: string[]): Promise<void> {
 
   const d = fitted.d;
   const k = fitted.k;
-  await write(proba ? `${Array.from({ length: k }, (_, c) => `p${c}`).join(',')}\n` : 'label\n');
+  const head = proba ? Array.from({ length: k }, (_, c) => `p${c}`).join(',') : 'label';
+  await write(`${idColumn !== undefined ? `${csvField(idColumn)},` : ''}${head}\n`);
   for await (const chunk of table.chunks) {
     if (standardize) applyStandardization(chunk.data, d, standardize);
     const X = { data: chunk.data, shape: [chunk.rows, d] };
     const lines: string[] = new Array(chunk.rows);
     if (proba && estimator.predictProba) {
       const P = estimator.predictProba(X).data;
-      for (let r = 0; r < chunk.rows; r++) lines[r] = Array.from(P.subarray(r * k, r * k + k), String).join(',');
+      for (let r = 0; r < chunk.rows; r++) lines[r] = Array.from(P.subarray(r * k, r * k + k), number).join(',');
     } else {
       const labels = estimator.predict(X);
       for (let r = 0; r < chunk.rows; r++) lines[r] = String(labels[r]);
     }
+    if (chunk.ids) for (let r = 0; r < chunk.rows; r++) lines[r] = `${csvField(chunk.ids[r] as string)},${lines[r]}`;
     await write(`${lines.join('\n')}\n`);
+  }
+  if (table.counts.dropped > 0) {
+    process.stderr.write(`gaussmix predict: ${table.counts.dropped} row${table.counts.dropped === 1 ? '' : 's'} with missing values left out${idColumn === undefined ? ' (no --id: the output rows no longer line up with the input)' : ''}\n`);
   }
 }

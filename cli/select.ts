@@ -14,13 +14,16 @@ import * as path from 'node:path';
 import { GaussianMixture, MCLUST_MODEL_NAMES, SKLEARN_COVARIANCE_TYPES, type CovarianceType } from 'gaussmix';
 
 import { choice, CliError, countRange, int, list, MODEL_DATA_OPTIONS, num, parse, positionals, str, UsageError } from './args.js';
-import { delimiterOption, readAll } from './data.js';
+import { readAll } from './data.js';
 import { count, table } from './format.js';
 import { criterionChart, plotFormat, writePlot } from './plot.js';
+import { checkOutputFolder } from './output.js';
 import { Progress } from './progress.js';
+import { READ_OPTIONS, readOptions } from './read-options.js';
 
 export const SELECT_OPTIONS = {
   ...MODEL_DATA_OPTIONS,
+  ...READ_OPTIONS,
   criterion: { type: 'string' },
   noise: { type: 'boolean' },
 } as const;
@@ -86,13 +89,19 @@ export async function selectCommand(argv: string[]): Promise<void> {
   const plot = str(p, 'plot');
   if (plot !== undefined) plotFormat(plot, cmd);
   const quiet = p.values.quiet === true;
-  const delimiter = delimiterOption(str(p, 'delimiter'), cmd);
+  const read = readOptions(p, cmd);
+  if (out !== undefined) checkOutputFolder(out, '--out');
+  if (plot !== undefined) checkOutputFolder(plot, '--plot');
 
-  const data = await readAll(source, { command: cmd, columns: list(p, 'columns'), delimiter });
+  const data = await readAll(source, { command: cmd, columns: list(p, 'columns'), ...read });
   const d = data.columns.length;
   const X = { data: data.data, shape: [data.rows, d] };
   const usable = ks.filter((k) => k <= data.rows);
-  if (usable.length === 0) throw new CliError(`every K in --components is more than the ${data.rows} rows of ${data.name}`);
+  const over = ks.filter((k) => k > data.rows);
+  if (usable.length === 0) throw new CliError(`every K in --components (${ks.join(', ')}) is more than the ${data.rows} rows of ${data.name}`);
+  // A K above the number of rows cannot be fitted: said, on stderr and under the table.
+  const leftOut = over.length === 0 ? undefined : `left out: K = ${over.join(', ')} (more than the ${data.rows} rows of ${data.name})`;
+  if (leftOut !== undefined) process.stderr.write(`gaussmix select: ${leftOut}\n`);
 
   // Fits run on libuv's thread pool (UV_THREADPOOL_SIZE, default 4), each with its share of
   // the cores; the results do not depend on how many threads a fit gets.
@@ -144,6 +153,7 @@ export async function selectCommand(argv: string[]): Promise<void> {
     `Gaussian mixtures${noise ? ' with a noise component' : ''} on ${data.name}: ${count(data.rows)} rows × ${d} columns (${data.columns.join(', ')})` +
       `${p.values.standardize === true ? ', standardised' : ''}; ${cells.length} fits in ${seconds.toFixed(2)} s, seed ${seed}`,
   );
+  if (data.dropped > 0) lines.push(`${count(data.dropped)} row${data.dropped === 1 ? '' : 's'} with missing values left out.`);
   lines.push(
     criterion === 'bic'
       ? 'BIC = −2·log-likelihood + p·ln N and AIC = −2·log-likelihood + 2p (p free parameters): lower is better.'
@@ -174,6 +184,7 @@ export async function selectCommand(argv: string[]): Promise<void> {
   }
   if (unconverged > 0) lines.push(`! = did not converge within max-iter (${unconverged} fits)`);
   for (const f of failed) lines.push(`failed: ${f.type}, K = ${f.k}: ${f.error}`);
+  if (leftOut !== undefined) lines.push(leftOut);
   process.stdout.write(`${lines.join('\n')}\n`);
 
   if (out !== undefined) {
@@ -183,7 +194,6 @@ export async function selectCommand(argv: string[]): Promise<void> {
         [c.type, c.k, c.bic ?? '', c.aic ?? '', c.icl ?? '', c.logLikelihood ?? '', c.converged ?? '', c.nIter ?? '', c.error ? JSON.stringify(c.error) : ''].join(','),
       );
     }
-    await fs.promises.mkdir(path.dirname(path.resolve(out)), { recursive: true });
     await fs.promises.writeFile(out, `${csv.join('\n')}\n`);
     if (!quiet) process.stdout.write(`table written to ${out}\n`);
   }

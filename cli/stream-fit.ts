@@ -56,6 +56,8 @@ export interface StreamedData {
   name: string;
   columns: string[];
   rows: number;
+  /** Rows left out for a missing value (in each pass; the same every pass). */
+  dropped: number;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function fitStreamed<E extends StreamingEstimator>(
   const d = columns.length;
   const estimator = await make(columns);
   let rows = 0;
+  let dropped = 0;
   const pass = async function* (): AsyncGenerator<NDArray> {
     const table = first ?? (await openTable(source, { ...read, columns }));
     first = undefined;
@@ -83,6 +86,7 @@ export async function fitStreamed<E extends StreamingEstimator>(
       yield { data: c.data, shape: [c.rows, d] };
     }
     rows = seen;
+    dropped = table.counts.dropped;
   };
   try {
     await estimator.fitStream(pass, onIteration ? { onIteration } : undefined);
@@ -92,7 +96,7 @@ export async function fitStreamed<E extends StreamingEstimator>(
     throw new CliError(`the fit failed: ${(err as Error).message}`, { cause: err });
   }
   if (rows === 0) throw new CliError(`${name}: no data rows`);
-  return { name, columns, rows, estimator };
+  return { name, columns, rows, dropped, estimator };
 }
 
 /** The rows `wanted` (increasing indexes) of the file's chosen columns, read in one more pass. */

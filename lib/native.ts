@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
+import type { CsvNumbers, CsvRecord } from './csv.js';
 import type { CovarianceType, CovarianceTypeDescriptor } from './covariance-types.js';
 import { noBinaryError } from './errors.js';
 import { here } from './here.cjs';
@@ -260,6 +261,14 @@ export interface NativeMixtureOutputs {
   labels?: Int32Array;
 }
 
+/** A CSV layout as byte values (comment -1: no comment lines). */
+export interface NativeCsvFormat {
+  delimiter: number;
+  decimal: number;
+  quote: number;
+  comment: number;
+}
+
 export interface NativeAddon {
   fitMixtureSync(
     X: Float64Array,
@@ -383,6 +392,19 @@ export interface NativeAddon {
     width?: number,
     firstColumn?: number,
   ): void;
+  /** The record at byte `at` of a CSV text (core/csv_numbers.h next_record), or null. */
+  csvRecord(text: Uint8Array, at: number, final: boolean, format: NativeCsvFormat): CsvRecord | null;
+  /** Up to maxRows records of a CSV text as numbers (core/csv_numbers.h read_numbers). */
+  csvNumbers(
+    text: Uint8Array,
+    final: boolean,
+    format: NativeCsvFormat,
+    take: Uint32Array,
+    fields: number,
+    idField: number,
+    dropMissing: boolean,
+    maxRows: number,
+  ): CsvNumbers;
   /** The index of the first NaN or ±Infinity of X, or -1 (vectorised, on the compute threads). */
   firstNonFinite(X: Float64Array): number;
   /**

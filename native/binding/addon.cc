@@ -39,6 +39,7 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"mixtureMaximise", MixtureMaximise},       {"softKMeansMaximise", SoftKMeansMaximise},
       {"mixtureStart", MixtureStart},             {"seedCentres", SeedCentres},
       {"columnsToRows", ColumnsToRows},
+      {"csvRecord", CsvRecord},                   {"csvNumbers", CsvNumbers},
       {"fitMiniBatchKMeansSync", FitMiniBatchKMeansSync},
       {"fitMiniBatchKMeansAsync", FitMiniBatchKMeansAsync},
       {"miniBatchPartialFit", MiniBatchPartialFit},

@@ -58,6 +58,8 @@ Napi::Value SoftKMeansMaximise(const Napi::CallbackInfo& info);
 
 Napi::Value FirstNonFinite(const Napi::CallbackInfo& info);
 Napi::Value ColumnsToRows(const Napi::CallbackInfo& info);
+Napi::Value CsvRecord(const Napi::CallbackInfo& info);
+Napi::Value CsvNumbers(const Napi::CallbackInfo& info);
 
 Napi::Value SetMaxThreads(const Napi::CallbackInfo& info);
 Napi::Value MaxThreads(const Napi::CallbackInfo& info);

@@ -1,0 +1,267 @@
+// The gaussmix command on real files: headers that look like numbers, comment lines, other
+// delimiters, decimal commas, missing values, ids and precision in predict's output, output
+// folders that do not exist, K out of range, and the streamed fit with the same options.
+// Every case writes its file to a temporary folder and runs the built command on it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { parquetWriteFile } from 'hyparquet-writer';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { csvRows, fixture, run, tmpdir } from './cli.helpers.js';
+
+const iris = fixture('iris.csv');
+let dir: string;
+/** iris's four measurements and species, one array per row. */
+let rows: string[][];
+
+beforeAll(() => {
+  dir = tmpdir();
+  rows = csvRows(fs.readFileSync(iris, 'utf8')).slice(1);
+});
+
+const file = (name: string, text: string): string => {
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, text);
+  return f;
+};
+
+/** Fits K = 3 (full, seed 0) and returns the model's means, or fails the test. */
+async function means(args: string[]): Promise<number[][]> {
+  const r = await run(['fit', ...args, '-k', '3', '-q']);
+  expect(r.code, r.stderr).toBe(0);
+  const model = JSON.parse(r.stdout) as { state: { means: number[][] } };
+  return model.state.means;
+}
+
+describe('CSV layout', () => {
+  it('--header reads a numeric first line as names; --no-header and the default as data', async () => {
+    // Years as column names: every field of the first line is a number.
+    const text = `2019,2020\n${rows.map((r) => `${r[0]},${r[1]}`).join('\n')}\n`;
+    const f = file('years.csv', text);
+    const header = await run(['fit', f, '-k', '2', '--header', '--out', path.join(dir, 'years.json')]);
+    expect(header.code, header.stderr).toBe(0);
+    expect(header.stdout).toMatch(/read 150 rows × 2 columns/);
+    expect(header.stdout).toMatch(/\(2019, 2020\)/);
+    for (const flags of [[], ['--no-header']]) {
+      const data = await run(['fit', f, '-k', '2', ...flags, '--out', path.join(dir, 'years-data.json')]);
+      expect(data.code, data.stderr).toBe(0);
+      expect(data.stdout).toMatch(/read 151 rows × 2 columns/);
+      expect(data.stdout).toMatch(/\(1, 2\)/);
+    }
+    // --no-header on a file with names: the names are data, and not numbers.
+    const named = await run(['fit', iris, '-k', '2', '--no-header', '--columns', '1,2']);
+    expect(named.code).toBe(1);
+    expect(named.stderr).toMatch(/iris\.csv line 1, column 1: 'sepal_length' is not a number/);
+    const both = await run(['fit', iris, '-k', '2', '--header', '--no-header']);
+    expect(both.code).toBe(2);
+  });
+
+  it('--comment skips comment lines; without it the error names the line and suggests it', async () => {
+    const lines = fs.readFileSync(iris, 'utf8').trimEnd().split('\n');
+    const commented = [
+      '# iris, from the UCI repository',
+      '# generated 2026-12-04',
+      lines[0],
+      ...lines.slice(1, 60),
+      '  # a note in the middle',
+      ...lines.slice(60),
+      '# the end',
+    ].join('\n');
+    const f = file('commented.csv', `${commented}\n`);
+    expect(await means([f, '--comment', '#'])).toEqual(await means([iris]));
+    const r = await run(['fit', f, '-k', '3', '--header']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/commented\.csv: line 2 has 1 field, the first 2 \(is the first line a comment\? skip such lines with --comment '#'\)/);
+    // A comment line among the data: named by its line, with the hint.
+    const late = file('late-comment.csv', `${[lines[0], ...lines.slice(1, 60), '#x,1,2,3,s', ...lines.slice(60)].join('\n')}\n`);
+    const l = await run(['fit', late, '-k', '3']);
+    expect(l.code).toBe(1);
+    expect(l.stderr).toMatch(/late-comment\.csv line 61, column sepal_length: '#x' is not a number \(a comment line\? skip them with --comment '#'\)/);
+  });
+
+  it('--delimiter: semicolons (sniffed), pipes (given) and quoted fields give the same model', async () => {
+    const base = await means([iris]);
+    const join = (d: string): string => `${['a', 'b', 'c', 'd', 'species'].join(d)}\n${rows.map((r) => r.join(d)).join('\n')}\n`;
+    expect(await means([file('semi.csv', join(';'))])).toEqual(base);
+    expect(await means([file('pipe.txt', join('|')), '--delimiter', '|'])).toEqual(base);
+    // Quoted names and species holding the delimiter, a quote and a line end.
+    const quoted = `"sepal ""length""",b,c,d,"species, named"\n${rows.map((r) => `${r.slice(0, 4).join(',')},"Iris,\n${r[4]}"`).join('\n')}\n`;
+    const q = await run(['fit', file('quoted.csv', quoted), '-k', '3', '-q']);
+    expect(q.code, q.stderr).toBe(0);
+    expect((JSON.parse(q.stdout) as { metadata: { columns: string[] } }).metadata.columns).toEqual(['sepal "length"', 'b', 'c', 'd']);
+    expect((JSON.parse(q.stdout) as { state: { means: number[][] } }).state.means).toEqual(base);
+    // A spreadsheet's export: a byte order mark and CRLF line ends.
+    const excel = `\ufeff${join(',').replace(/\n/g, '\r\n')}`;
+    const e = await run(['fit', file('excel.csv', excel), '-k', '3', '-q']);
+    expect(e.code, e.stderr).toBe(0);
+    expect((JSON.parse(e.stdout) as { metadata: { columns: string[] } }).metadata.columns).toEqual(['a', 'b', 'c', 'd']);
+    expect((JSON.parse(e.stdout) as { state: { means: number[][] } }).state.means).toEqual(base);
+    const bad = await run(['fit', iris, '-k', '3', '--delimiter', '12']);
+    expect(bad.code).toBe(2);
+  });
+
+  it('--decimal comma reads 5,1 as 5.1; without it the error suggests it', async () => {
+    const text = `a;b;c;d;species\n${rows.map((r) => [...r.slice(0, 4).map((v) => v.replace('.', ',')), r[4]].join(';')).join('\n')}\n`;
+    const f = file('comma.csv', text);
+    expect(await means([f, '--decimal', 'comma'])).toEqual(await means([iris]));
+    const r = await run(['fit', f, '-k', '3', '--columns', 'a,b']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/comma\.csv line 2, column a: '5,1' is not a number \(a decimal comma\? read it with --decimal comma\)/);
+    const clash = await run(['fit', f, '-k', '3', '--decimal', 'comma', '--delimiter', 'comma']);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/both ','/);
+  });
+});
+
+describe('missing values', () => {
+  // Rows 3 and 10 (lines 4 and 11) have a missing value: an empty field and an NA.
+  const withGaps = (): string => {
+    const lines = rows.map((r) => r.join(','));
+    lines[2] = lines[2]?.replace(/^[^,]+/, '') as string;
+    lines[9] = lines[9]?.replace(/,[^,]+,/, ',NA,') as string;
+    return `sepal_length,sepal_width,petal_length,petal_width,species\n${lines.join('\n')}\n`;
+  };
+
+  it('an error by default naming the line and column; --missing drop leaves the rows out', async () => {
+    const f = file('gaps.csv', withGaps());
+    const r = await run(['fit', f, '-k', '3']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/gaps\.csv line 4, column sepal_length: an empty value is not a number \(a missing value: leave such rows out with --missing drop\)/);
+    const kept = rows.filter((_, i) => i !== 2 && i !== 9);
+    const clean = file('gaps-removed.csv', `a,b,c,d,species\n${kept.map((x) => x.join(',')).join('\n')}\n`);
+    const dropped = await run(['fit', f, '-k', '3', '--missing', 'drop', '--out', path.join(dir, 'gaps.json')]);
+    expect(dropped.code, dropped.stderr).toBe(0);
+    expect(dropped.stdout).toMatch(/read 148 rows × 4 columns from .*gaps\.csv; 2 rows with missing values left out/);
+    const model = JSON.parse(fs.readFileSync(path.join(dir, 'gaps.json'), 'utf8')) as { state: { means: number[][] } };
+    expect(model.state.means).toEqual(await means([clean]));
+    const bad = await run(['fit', f, '-k', '3', '--missing', 'skip']);
+    expect(bad.code).toBe(2);
+  });
+
+  it('the streamed fit reads with the same options: comments, decimal comma, missing rows dropped', async () => {
+    const text = withGaps()
+      .split('\n')
+      .map((l) => l.replace(/,/g, ';').replace(/(\d)\.(\d)/g, '$1,$2'))
+      .join('\n');
+    const f = file('stream-gaps.csv', `# a comment\n${text}`);
+    const args = ['--comment', '#', '--decimal', 'comma', '--missing', 'drop', '-k', '3', '--max-iter', '5'];
+    const start = path.join(dir, 'stream-start.json');
+    expect((await run(['fit', f, ...args, '--out', start])).code).toBe(0);
+    const inMemory = await run(['fit', f, ...args, '--init-model', start, '-q']);
+    const streamed = await run(['fit', f, ...args, '--init-model', start, '--stream', '--out', path.join(dir, 'streamed.json')]);
+    expect(streamed.code, streamed.stderr).toBe(0);
+    expect(streamed.stdout).toMatch(/read 148 rows × 4 columns .*\(streamed: one pass per iteration\); 2 rows with missing values left out/);
+    const json = (s: string): unknown => (JSON.parse(s) as { state: unknown }).state;
+    expect(json(fs.readFileSync(path.join(dir, 'streamed.json'), 'utf8'))).toEqual(json(inMemory.stdout));
+  });
+
+  it('Arrow and Parquet: a null or NaN is missing too; --missing drop leaves its row out, --id reads a column', async () => {
+    const x = [1, 2, null, 4, 5, 6];
+    const y = [1, 2, 3, Number.NaN, 5, 7];
+    const name = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const arrow = path.join(dir, 'gaps.arrow');
+    fs.writeFileSync(arrow, tableToIPC(tableFromArrays({ name, x: Float64Array.from(x, (v) => v ?? 0), y }), 'file'));
+    // Arrow's null: from a column with a validity bitmap.
+    const arrowNull = path.join(dir, 'gaps-null.arrow');
+    fs.writeFileSync(arrowNull, tableToIPC(tableFromArrays({ x, y: [1, 2, 3, 4, 5, 7] }), 'file'));
+    const parquet = path.join(dir, 'gaps.parquet');
+    parquetWriteFile({
+      filename: parquet,
+      columnData: [
+        { name: 'name', data: name, type: 'STRING' },
+        { name: 'x', data: x, type: 'DOUBLE' },
+        { name: 'y', data: y, type: 'DOUBLE' },
+      ],
+    });
+    const nan = await run(['fit', arrow, '-k', '1', '--columns', 'x,y']);
+    expect(nan.code).toBe(1);
+    expect(nan.stderr).toMatch(/gaps\.arrow row 4, column y: NaN is not a finite number \(a missing value: leave such rows out with --missing drop\)/);
+    const nullRow = await run(['fit', arrowNull, '-k', '1']);
+    expect(nullRow.stderr).toMatch(/gaps-null\.arrow row 3, column x: a null value is not a finite number \(a missing value/);
+    const pq = await run(['fit', parquet, '-k', '1', '--columns', 'x,y']);
+    expect(pq.stderr).toMatch(/gaps\.parquet row 3, column x: a null value is not a finite number \(a missing value/);
+    for (const f of [arrowNull, parquet]) {
+      const r = await run(['fit', f, '-k', '1', '--columns', 'x,y', '--missing', 'drop', '--out', path.join(dir, 'gaps-model.json')]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(f === parquet ? /read 4 rows × 2 columns .*; 2 rows with missing values left out/ : /read 5 rows × 2 columns .*; 1 row with missing values left out/);
+    }
+    const model = path.join(dir, 'gaps-model.json');
+    const p = await run(['predict', model, parquet, '--id', 'name', '--missing', 'drop']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout.trimEnd().split('\n').map((l) => l.split(',')[0])).toEqual(['name', 'a', 'b', 'e', 'f']);
+    expect(p.stderr).toMatch(/2 rows with missing values left out/);
+    const a = await run(['predict', model, arrow, '--id', 'name', '--missing', 'drop']);
+    expect(a.stdout.trimEnd().split('\n').map((l) => l.split(',')[0])).toEqual(['name', 'a', 'b', 'c', 'e', 'f']);
+  });
+});
+
+describe('predict output', () => {
+  it('--id COLUMN leads every row with its id (quoted when needed); --precision N digits', async () => {
+    const model = path.join(dir, 'iris-model.json');
+    expect((await run(['fit', iris, '-k', '3', '--out', model])).code).toBe(0);
+    const ids = rows.map((_, i) => (i === 5 ? 'flower "six", the one' : `f${String(i + 1).padStart(3, '0')}`));
+    const text = `id,sepal_length,sepal_width,petal_length,petal_width\n${rows
+      .map((r, i) => `${i === 5 ? '"flower ""six"", the one"' : ids[i]},${r.slice(0, 4).join(',')}`)
+      .join('\n')}\n`;
+    const f = file('with-ids.csv', text);
+    const full = await run(['predict', model, f, '--proba', '--id', 'id']);
+    expect(full.code, full.stderr).toBe(0);
+    const short = await run(['predict', model, f, '--proba', '--id', 'id', '--precision', '3']);
+    expect(short.code, short.stderr).toBe(0);
+    const lines = short.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('id,p0,p1,p2');
+    expect(lines[6]).toMatch(/^"flower ""six"", the one",/);
+    const fullLines = full.stdout.trimEnd().split('\n');
+    for (let i = 1; i < lines.length; i++) {
+      const fields = (lines[i] as string).split(',').slice(-3);
+      const exact = (fullLines[i] as string).split(',').slice(-3).map(Number);
+      if (i !== 6) expect((lines[i] as string).split(',')[0]).toBe(ids[i - 1]);
+      fields.forEach((v, j) => {
+        expect(v.replace(/^-?0\.0*|\.|e.*$/g, '').replace(/^0+/, '').length).toBeLessThanOrEqual(3);
+        expect(Number(v)).toBe(Number((exact[j] as number).toPrecision(3)));
+      });
+    }
+    // The full output has more digits than 3 somewhere (the default is exact).
+    expect(fullLines.some((l) => /\d\.\d{5,}/.test(l))).toBe(true);
+    const labels = await run(['predict', model, f, '--id', '1']);
+    expect(labels.stdout.split('\n')[0]).toBe('1,label');
+    expect(labels.stdout.split('\n')[1]).toMatch(/^f001,[0-2]$/);
+    const noId = await run(['predict', model, f, '--id', 'name']);
+    expect(noId.code).toBe(2);
+    expect(noId.stderr).toMatch(/--id: no column 'name'/);
+    const badPrecision = await run(['predict', model, f, '--precision', '0']);
+    expect(badPrecision.code).toBe(2);
+  });
+});
+
+describe('outputs and K', () => {
+  it('--out and --plot into a folder that does not exist: an error naming it, nothing created', async () => {
+    const missing = path.join(dir, 'no-such-folder');
+    for (const args of [
+      ['fit', iris, '-k', '2', '--out', path.join(missing, 'model.json')],
+      ['fit', iris, '-k', '2', '--plot', path.join(missing, 'plot.svg')],
+      ['select', iris, '-k', '1..2', '--out', path.join(missing, 'bic.csv')],
+      ['select', iris, '-k', '1..2', '--plot', path.join(missing, 'bic.svg')],
+    ]) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toContain(`the directory ${missing} does not exist`);
+      expect(r.stdout).toBe('');
+    }
+    expect(fs.existsSync(missing)).toBe(false);
+  });
+
+  it('select names the K it leaves out for being above the number of rows', async () => {
+    const r = await run(['select', iris, '-k', '148..152', '-c', 'spherical', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('left out: K = 151, 152 (more than the 150 rows of');
+    expect(r.stdout).toContain('left out: K = 151, 152');
+    expect(r.stdout).toMatch(/\n148\s/);
+    expect(r.stdout).toMatch(/\n150\s/);
+    const none = await run(['select', iris, '-k', '151..152', '-q']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/every K in --components \(151, 152\) is more than the 150 rows/);
+  }, 60_000);
+});
