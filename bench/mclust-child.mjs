@@ -14,7 +14,7 @@ const read = (f) => {
 const X = { data: read(file), shape: [+n, +d] };
 const z = { data: read(zFile), shape: [+n, +k] };
 const fit = () => {
-  const gm = new GaussianMixture({ nComponents: +k, covarianceType: model, responsibilitiesInit: z, tol: 0, maxIter: +iters, threads: 0 });
+  const gm = new GaussianMixture({ nComponents: +k, covarianceType: model, responsibilitiesInit: z, tol: 0, maxIter: +iters, threads: 0, warnings: 'silent' });
   const t0 = process.hrtime.bigint();
   gm.fitSync(X);
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6 / gm.nIter, gm };
