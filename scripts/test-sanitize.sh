@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# npm run test:sanitize — the addon built with AddressSanitizer + UndefinedBehaviorSanitizer
-# (cmake-js, -DGAUSSMIX_SANITIZE=ON, RelWithDebInfo: -O2 -g) into its own folder, then the
-# native-facing part of the vitest suite run against it. Fails on a failing test and on any
+# npm run test:sanitize — the addon and the core's C++ unit tests built with AddressSanitizer +
+# UndefinedBehaviorSanitizer (cmake-js, -DGAUSSMIX_SANITIZE=ON -DGAUSSMIX_TESTS=ON,
+# RelWithDebInfo: -O2 -g) into their own folder, the baseline variant only (the SIMD copies
+# compile the same sources; they run unsanitised in the other builds' tests), then ctest and
+# the native-facing part of the vitest suite against them. Fails on a failing test and on any
 # sanitizer report (UBSan is built with -fno-sanitize-recover, so a report also ends the run).
 #
 #   scripts/test-sanitize.sh                 build (incremental) + run the default subset
 #   scripts/test-sanitize.sh test/x.test.ts  build + run those files instead
 #   GAUSSMIX_SANITIZE_NO_BUILD=1 ...         run against the existing build
+#   GAUSSMIX_SANITIZE_NO_CTEST=1 ...         skip the C++ unit tests
 #
 # The build lives in build-sanitize/ (not build/), so the normal addon is left alone and a
 # concurrent `npm run build:native` cannot remove it. Node itself is not instrumented: the ASan
@@ -23,13 +26,21 @@ cxx="${CXX:-g++}"
 
 if [[ "${GAUSSMIX_SANITIZE_NO_BUILD:-}" != 1 ]]; then
   echo "test:sanitize: building $addon (ASan + UBSan)"
-  npx cmake-js compile --out "$out" --config "$config" --CDGAUSSMIX_SANITIZE=ON
+  GAUSSMIX_SIMD=baseline npx cmake-js compile --out "$out" --config "$config" \
+    --CDGAUSSMIX_SANITIZE=ON --CDGAUSSMIX_TESTS=ON
 fi
 [[ -f "$addon" ]] || { echo "test:sanitize: no $addon" >&2; exit 1; }
 # The build must really be instrumented (a stale cache could have dropped the option).
 if [[ "$(nm -D "$addon" | grep -c '__asan_report')" == 0 ]]; then
   echo "test:sanitize: $addon has no AddressSanitizer instrumentation" >&2
   exit 1
+fi
+
+# The C++ unit tests first (leak detection on: the test binary frees what it allocates).
+if [[ "${GAUSSMIX_SANITIZE_NO_CTEST:-}" != 1 ]]; then
+  ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    ctest --test-dir "$out" --output-on-failure --parallel "$(nproc 2>/dev/null || echo 2)"
 fi
 
 asan_rt="$("$cxx" -print-file-name=libasan.so)"
