@@ -75,11 +75,15 @@ function firstNull(chunk: ArrowDataLike): number {
 }
 
 /**
- * X as a row-major Float64Array [numRows, number of columns].
+ * X as a row-major Float64Array [numRows, number of columns] (in `scratch(length)` when given).
  * @throws TypeError - a column that is not numeric (or a malformed table).
  * @throws RangeError - a null value, or no rows or columns.
  */
-export function rowsFromArrow(X: ArrowTableLike, name: string): { data: Float64Array; n: number; d: number } {
+export function rowsFromArrow(
+  X: ArrowTableLike,
+  name: string,
+  scratch?: (length: number) => Float64Array,
+): { data: Float64Array; n: number; d: number } {
   const fields = X.schema.fields;
   const d = fields.length;
   const n = X.numRows;
@@ -109,7 +113,9 @@ export function rowsFromArrow(X: ArrowTableLike, name: string): { data: Float64A
     if (rows !== n) throw invalidValue(`${name} ${columnName(field, j)} has ${rows} rows, but the table has ${n}`);
     chunksOf.push(vector.data as ArrowDataLike[]);
   }
-  const data = new Float64Array(n * d);
+  // Every value is written below (each column's chunks cover its n rows), so a reused buffer
+  // needs no clearing.
+  const data = scratch ? scratch(n * d) : new Float64Array(n * d);
   const convert = native().columnsToRows;
   // Chunks of the same rows in every column (a table of record batches) go through together;
   // otherwise column by column.

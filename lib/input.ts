@@ -36,6 +36,12 @@ export interface MatrixExpectations {
   readonly featuresOrigin?: string;
   /** X's rows are a batch of a stream starting at this row of the pass (messages name both). */
   readonly rowOffset?: number;
+  /**
+   * Where a converted copy of X (Arrow columns or nested rows) may be written instead of a new
+   * array: a buffer of at least `length` values that the caller reuses once it is done with the
+   * returned matrix (a stream's batches, copied into chunks at once).
+   */
+  readonly scratch?: (length: number) => Float64Array;
 }
 
 /**
@@ -259,7 +265,12 @@ function checkSizes(n: number, d: number, name: string): void {
 }
 
 /** Reads X given as an array of rows. */
-function matrixFromRows(X: ArrayLike<unknown>, name: string, rowOffset?: number): Matrix {
+function matrixFromRows(
+  X: ArrayLike<unknown>,
+  name: string,
+  rowOffset?: number,
+  scratch?: (length: number) => Float64Array,
+): Matrix {
   const n = X.length;
   if (n === 0) throw invalidValue(`${name} has no samples (N = 0): at least one row is needed`);
   const first = X[0];
@@ -288,7 +299,7 @@ function matrixFromRows(X: ArrayLike<unknown>, name: string, rowOffset?: number)
     }
     rows[r] = row;
   }
-  const data = new Float64Array(n * d);
+  const data = scratch ? scratch(n * d) : new Float64Array(n * d);
   for (let r = 0; r < n; r++) {
     const row = rows[r] as ArrayLike<unknown>;
     const base = r * d;
@@ -322,7 +333,7 @@ function matrixFromRows(X: ArrayLike<unknown>, name: string, rowOffset?: number)
 export function toMatrix(X: unknown, name = 'X', expect: MatrixExpectations = {}): Matrix {
   let m: Matrix;
   if (isArrowLike(X)) {
-    const t = rowsFromArrow(X, name);
+    const t = rowsFromArrow(X, name, expect.scratch);
     checkFeatures(t.d, name, expect);
     const bad = findNonFinite(t.data);
     if (bad >= 0) throw invalidValue(nonFiniteMessage(name, t.data[bad] as number, bad, t.d, expect.rowOffset));
@@ -337,7 +348,7 @@ export function toMatrix(X: unknown, name = 'X', expect: MatrixExpectations = {}
     }
     m = matrixFromNDArray(X, name, expect.rowOffset);
   } else if (isArrayLike(X) && typeof X !== 'string') {
-    m = matrixFromRows(X, name, expect.rowOffset);
+    m = matrixFromRows(X, name, expect.rowOffset, expect.scratch);
   } else {
     throw invalidType(
       `Expected an NDArray {data, shape: [N, D]} or an array of rows for ${name} but received ${describe(X)}`,

@@ -66,9 +66,12 @@ export async function passWeightedOnce<T>(settings: PassSettings, pass: () => Pr
   }
 }
 
-/** Rows per chunk: whole blocks, about 2 MiB of values, at least one block. */
+/**
+ * Rows per chunk: whole blocks, about 8 MiB of values (each chunk is one native call: a larger
+ * chunk spreads its fixed cost over more rows), at least one block.
+ */
 function chunkRowsFor(d: number): number {
-  const blocks = Math.max(1, Math.min(16, Math.floor((1 << 18) / (BLOCK_ROWS * d))));
+  const blocks = Math.max(1, Math.min(64, Math.floor((1 << 20) / (BLOCK_ROWS * d))));
   return blocks * BLOCK_ROWS;
 }
 
@@ -98,6 +101,7 @@ function readBatch(
   index: number,
   firstRow: number,
   settings: PassSettings,
+  scratch: (length: number) => Float64Array,
 ): { X: Matrix; weights: Float64Array | undefined } {
   const name = `${settings.what}: batch ${index} (from row ${firstRow} of the pass)`;
   let input: unknown = batch;
@@ -112,8 +116,8 @@ function readBatch(
       input,
       'X',
       settings.d === undefined
-        ? { rowOffset: firstRow }
-        : { features: settings.d, featuresOrigin: 'the earlier batches have', rowOffset: firstRow },
+        ? { rowOffset: firstRow, scratch }
+        : { features: settings.d, featuresOrigin: 'the earlier batches have', rowOffset: firstRow, scratch },
     );
   } catch (err) {
     if (err instanceof Error) err.message = `${name}: ${err.message}`;
@@ -148,9 +152,17 @@ export async function* streamChunks(source: StreamSource, settings: PassSettings
   let chunkRows = 0;
   let index = 0;
   const signal = settings.signal;
+  // A converted batch (Arrow columns, nested rows) goes into one buffer reused from batch to
+  // batch: its rows are copied into the chunks before the next batch is read. (New arrays of
+  // every batch's size were most of a streamed pass's garbage collection.)
+  let converted = new Float64Array(0);
+  const scratch = (length: number): Float64Array => {
+    if (converted.length < length) converted = new Float64Array(length);
+    return converted.subarray(0, length);
+  };
   for await (const batch of iterable as AsyncIterable<unknown>) {
     if (signal?.aborted) throw makeAbortError(signal);
-    const { X, weights } = readBatch(batch, index, seen, settings);
+    const { X, weights } = readBatch(batch, index, seen, settings, scratch);
     index++;
     seen += X.n;
     if (weights && !settings.weighted) throw new WeightedStreamFound();
