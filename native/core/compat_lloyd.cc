@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -20,11 +21,24 @@ constexpr Index kBlock = 64;
 // second best so far.
 inline size_t scratchSize(Index d) { return static_cast<size_t>((d + 3) * kBlock); }
 
+// Stores m new labels over the previous ones; with `changed` (K flags, null on the first step,
+// when the previous labels mean nothing) marks both clusters of every row that moved: a
+// cluster that no row entered or left has the same rows, in the same order, as when its centre
+// was last computed, so the update can keep that centre (bit for bit what it would compute).
+inline void storeLabels(const std::int32_t* label, Index m, std::int32_t* labels, char* changed) {
+  if (changed != nullptr) {
+    for (Index i = 0; i < m; ++i) {
+      if (labels[i] != label[i]) changed[labels[i]] = changed[label[i]] = 1;
+    }
+  }
+  std::copy_n(label, m, labels);
+}
+
 // kD: D when known at compile time (1 to 4: the rows are read in place, no transpose), else 0.
 template <bool kLaterWins, bool kAbsolute, int kD>
 void assignRows(const double* x, Index d, Index k, const double* centers, Index begin,
                 Index end, double* scratch, std::int32_t* labels, double* nearest,
-                double* second) {
+                double* second, char* changed) {
   if (kD > 0) d = kD;
   double* xT = scratch;
   double* acc = xT + d * kBlock;
@@ -79,7 +93,7 @@ void assignRows(const double* x, Index d, Index k, const double* centers, Index 
         label[i] = take ? id : label[i];
       }
     }
-    std::copy_n(label, m, labels + first);
+    storeLabels(label, m, labels + first, changed);
     if (nearest != nullptr) {
       std::copy_n(best, m, nearest + first);
       std::copy_n(next, m, second + first);
@@ -87,22 +101,107 @@ void assignRows(const double* x, Index d, Index k, const double* centers, Index 
   }
 }
 
+// Small D (1 to 4): kLanes rows at a time in vector registers (GCC/Clang vector extensions,
+// lowered to whatever the target's SIMD width is): the rows' features, the best and second
+// best distances so far and the labels (as doubles: every vector has the distances' width),
+// with the same sums and the same rule as assignRows. kSecond: whether the second-nearest
+// distances are wanted (only for the bounds).
+constexpr int kLanes = 8;
+typedef double Lanes __attribute__((vector_size(kLanes * sizeof(double))));
+typedef std::int64_t Mask __attribute__((vector_size(kLanes * sizeof(double))));
+typedef std::int32_t Labels __attribute__((vector_size(kLanes * sizeof(std::int32_t))));
+
+// (No helper functions return these vectors: the baseline copy would warn that their ABI
+// differs from the AVX-512 copy's. `Lanes{} + v` puts v in every lane, exactly for v != -0.)
+template <bool kLaterWins, bool kAbsolute, int kD, bool kSecond>
+inline void assignLanes(const double* rows, Index k, const double* centers, std::int32_t* label,
+                        double* nearest, double* second) {
+  Lanes xs[kD];
+  for (int j = 0; j < kD; ++j) {
+    for (int i = 0; i < kLanes; ++i) xs[j][i] = rows[i * kD + j];
+  }
+  Lanes best = Lanes{} + (kLaterWins ? std::numeric_limits<double>::infinity() : DBL_MAX);
+  Lanes next = Lanes{} + std::numeric_limits<double>::infinity();
+  Lanes id = Lanes{};
+  for (Index c = 0; c < k; ++c) {
+    const double* center = centers + c * kD;
+    Lanes acc;
+    {
+      const Lanes t = xs[0] - center[0];
+      if (kAbsolute) {
+        acc = reinterpret_cast<Lanes>(reinterpret_cast<Mask>(t) & (Mask{} + INT64_MAX));  // |t|
+      } else {
+        acc = t * t;
+      }
+    }
+    for (int j = 1; j < kD; ++j) {
+      const Lanes t = xs[j] - center[j];
+      acc += t * t;
+    }
+    const Mask take = kLaterWins ? acc <= best : acc < best;
+    // std::min(a, b) is b < a ? b : a.
+    if (kSecond) next = take ? (next < best ? next : best) : (next < acc ? next : acc);
+    best = take ? acc : best;
+    id = take ? Lanes{} + static_cast<double>(c) : id;
+  }
+  const Labels ids = __builtin_convertvector(id, Labels);
+  std::memcpy(label, &ids, sizeof(ids));
+  if (kSecond) {
+    for (int i = 0; i < kLanes; ++i) {
+      nearest[i] = best[i];
+      second[i] = next[i];
+    }
+  }
+}
+
+template <bool kLaterWins, bool kAbsolute, int kD>
+void assignSmall(const double* x, Index, Index k, const double* centers, Index begin, Index end,
+                 double*, std::int32_t* labels, double* nearest, double* second, char* changed) {
+  const bool wantSecond = nearest != nullptr;
+  std::int32_t label[kLanes];
+  Index first = begin;
+  for (; first + kLanes <= end; first += kLanes) {
+    const double* rows = x + first * kD;
+    if (wantSecond) {
+      assignLanes<kLaterWins, kAbsolute, kD, true>(rows, k, centers, label, nearest + first,
+                                                   second + first);
+    } else {
+      assignLanes<kLaterWins, kAbsolute, kD, false>(rows, k, centers, label, nullptr, nullptr);
+    }
+    storeLabels(label, kLanes, labels + first, changed);
+  }
+  const Index m = end - first;
+  if (m == 0) return;
+  // The last rows, padded with copies of the first of them (their answers are dropped).
+  double rows[kLanes * kD];
+  double best[kLanes], next[kLanes];
+  for (Index i = 0; i < kLanes; ++i) {
+    std::copy_n(x + (first + std::min(i, m - 1)) * kD, kD, rows + i * kD);
+  }
+  assignLanes<kLaterWins, kAbsolute, kD, true>(rows, k, centers, label, best, next);
+  storeLabels(label, m, labels + first, changed);
+  if (wantSecond) {
+    std::copy_n(best, m, nearest + first);
+    std::copy_n(next, m, second + first);
+  }
+}
+
 using AssignFn = void (*)(const double*, Index, Index, const double*, Index, Index, double*,
-                          std::int32_t*, double*, double*);
+                          std::int32_t*, double*, double*, char*);
 
 template <bool kLaterWins>
 AssignFn assignForD(Index d) {
   switch (d) {
-    case 1: return assignRows<kLaterWins, false, 1>;
-    case 2: return assignRows<kLaterWins, false, 2>;
-    case 3: return assignRows<kLaterWins, false, 3>;
-    case 4: return assignRows<kLaterWins, false, 4>;
+    case 1: return assignSmall<kLaterWins, false, 1>;
+    case 2: return assignSmall<kLaterWins, false, 2>;
+    case 3: return assignSmall<kLaterWins, false, 3>;
+    case 4: return assignSmall<kLaterWins, false, 4>;
     default: return assignRows<kLaterWins, false, 0>;
   }
 }
 
 AssignFn assignFor(const CompatLloydRules& rules, Index d) {
-  if (rules.absolute) return rules.laterWins ? assignRows<true, true, 1> : assignRows<false, true, 1>;
+  if (rules.absolute) return rules.laterWins ? assignSmall<true, true, 1> : assignSmall<false, true, 1>;
   return rules.laterWins ? assignForD<true>(d) : assignForD<false>(d);
 }
 
@@ -149,12 +248,14 @@ NearestFn nearestFor(const CompatLloydRules& rules) {
 
 // Σ of the rows of each label, rows added in index order (as both packages do); kD: D when
 // known at compile time, else 0.
+// Only the clusters flagged in `changed` (all when it is null).
 template <int kD>
-void addRows(const double* x, Index n, Index d, const std::int32_t* labels, double* sums,
-             Index* counts) {
+void addRows(const double* x, Index n, Index d, const std::int32_t* labels, const char* changed,
+             double* sums, Index* counts) {
   const Index dd = kD > 0 ? kD : d;
   for (Index i = 0; i < n; ++i) {
     const Index c = labels[i];
+    if (changed != nullptr && changed[c] == 0) continue;
     ++counts[c];
     double* sum = sums + c * dd;
     const double* row = x + i * dd;
@@ -163,21 +264,35 @@ void addRows(const double* x, Index n, Index d, const std::int32_t* labels, doub
 }
 
 // New centres from the labels: Σ rows in index order, then / count; returns whether the
-// stopping test holds. `centers` holds the previous centres on entry.
+// stopping test holds. `centers` holds the previous centres on entry; only the clusters flagged
+// in `changed` (all when it is null) are recomputed, the others keep their centres (moved 0).
 bool updateCenters(const double* x, Index n, Index d, Index k, const std::int32_t* labels,
-                   const CompatLloydRules& rules, std::vector<double>& sums,
+                   const char* changed, const CompatLloydRules& rules, std::vector<double>& sums,
                    std::vector<Index>& counts, double* centers, double* moved) {
-  std::fill(sums.begin(), sums.end(), 0.0);
-  std::fill(counts.begin(), counts.end(), Index{0});
-  switch (d) {  // a compile-time D unrolls the row loop for the common small ones
-    case 1: addRows<1>(x, n, 1, labels, sums.data(), counts.data()); break;
-    case 2: addRows<2>(x, n, 2, labels, sums.data(), counts.data()); break;
-    case 3: addRows<3>(x, n, 3, labels, sums.data(), counts.data()); break;
-    case 4: addRows<4>(x, n, 4, labels, sums.data(), counts.data()); break;
-    default: addRows<0>(x, n, d, labels, sums.data(), counts.data());
+  const auto recomputed = [&](Index c) { return changed == nullptr || changed[c] != 0; };
+  bool any = false;
+  for (Index c = 0; c < k; ++c) {
+    if (!recomputed(c)) continue;
+    any = true;
+    std::fill_n(sums.begin() + c * d, d, 0.0);
+    counts[c] = 0;
+  }
+  if (any) {
+    switch (d) {  // a compile-time D unrolls the row loop for the common small ones
+      case 1: addRows<1>(x, n, 1, labels, changed, sums.data(), counts.data()); break;
+      case 2: addRows<2>(x, n, 2, labels, changed, sums.data(), counts.data()); break;
+      case 3: addRows<3>(x, n, 3, labels, changed, sums.data(), counts.data()); break;
+      case 4: addRows<4>(x, n, 4, labels, changed, sums.data(), counts.data()); break;
+      default: addRows<0>(x, n, d, labels, changed, sums.data(), counts.data());
+    }
   }
   bool converged = true;
   for (Index c = 0; c < k; ++c) {
+    if (!recomputed(c)) {
+      moved[c] = 0.0;
+      if (!rules.stopUnchanged && 0.0 > rules.tolerance) converged = false;
+      continue;
+    }
     double* center = centers + c * d;
     const double* sum = sums.data() + c * d;
     double moved2 = 0.0;  // ml-kmeans: squaredEuclidean(new, old)
@@ -256,7 +371,7 @@ struct Shifts {
 // bounds still separate its centre from the others keeps its label, else it is recomputed.
 void settleRows(const double* x, Index d, Index k, const double* centers, Index begin, Index end,
                 const Shifts s, bool absolute, NearestFn nearest, std::int32_t* labels,
-                double* upperBound, double* lowerBound) {
+                double* upperBound, double* lowerBound, char* changed) {
   const double grow = 1 + s.eps;
   for (Index i = begin; i < end; ++i) {
     // upper grows by its centre's shift, lower shrinks by the largest shift of the others.
@@ -274,7 +389,9 @@ void settleRows(const double* x, Index d, Index k, const double* centers, Index 
       if (upper < lower) continue;
     }
     double best, next;
-    nearest(x + i * d, d, k, centers, labels + i, &best, &next);
+    std::int32_t label;
+    nearest(x + i * d, d, k, centers, &label, &best, &next);
+    storeLabels(&label, 1, labels + i, changed);
     setBounds(upperBound, lowerBound, i, best, next, absolute, s.eps);
   }
 }
@@ -289,7 +406,10 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
   const bool parallel = pool.size() > 1 && n * k * d >= kParallelTerms;
   const Index blocks = (n + kBlockRows - 1) / kBlockRows;
   const size_t scratch = scratchSize(d);
-  std::vector<double> buffers(scratch * (parallel ? pool.size() : 1));
+  const unsigned workers = parallel ? pool.size() : 1;
+  std::vector<double> buffers(scratch * workers);
+  // Per worker, the clusters a row entered or left in this step (K flags each).
+  std::vector<char> changed(static_cast<size_t>(k) * workers);
   std::vector<double> sums(static_cast<size_t>(k * d));
   std::vector<Index> counts(static_cast<size_t>(k));
   std::vector<double> moved(static_cast<size_t>(k));
@@ -304,41 +424,53 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
   double maxShift = 0.0, secondShift = 0.0;
   std::int32_t farthest = 0;  // the centre that moved the most
 
+  CompatLloydResult result;
   // Step 1 (and every step without bounds): every row with the block kernel; later steps row
   // by row where the bounds fail.
+  // (null on the first step: every cluster is computed)
+  const auto changedOf = [&](unsigned worker) {
+    return result.steps == 0 ? nullptr : changed.data() + static_cast<size_t>(worker) * k;
+  };
   const auto firstPass = [&](Index begin, Index end, unsigned worker) {
     if (!bounded) {
-      assignAll(x, d, k, centers, begin, end, buffers.data() + worker * scratch, labels, nullptr, nullptr);
+      assignAll(x, d, k, centers, begin, end, buffers.data() + worker * scratch, labels, nullptr,
+                nullptr, changedOf(worker));
       return;
     }
     // (lower holds the second-nearest distances until setBounds turns both into bounds)
     double* upper = bounds.upper.data();
     double* lower = bounds.lower.data();
-    assignAll(x, d, k, centers, begin, end, buffers.data() + worker * scratch, labels, upper, lower);
+    assignAll(x, d, k, centers, begin, end, buffers.data() + worker * scratch, labels, upper, lower,
+              changedOf(worker));
     for (Index i = begin; i < end; ++i) setBounds(upper, lower, i, upper[i], lower[i], rules.absolute, eps);
   };
-  const auto laterPass = [&](Index begin, Index end) {
+  const auto laterPass = [&](Index begin, Index end, unsigned worker) {
     const Shifts shifts{shift.data(), maxShift, secondShift, farthest, eps};
     settleRows(x, d, k, centers, begin, end, shifts, rules.absolute, nearest, labels,
-               bounds.upper.data(), bounds.lower.data());
+               bounds.upper.data(), bounds.lower.data(), changedOf(worker));
   };
-  CompatLloydResult result;
   std::int64_t unconverged = 0;
   for (;;) {
+    std::fill(changed.begin(), changed.end(), 0);
     if (parallel) {
       pool.forEach(blocks, [&](Index b, unsigned worker) {
         const Index begin = b * kBlockRows;
         const Index end = std::min(n, begin + kBlockRows);
         if (result.steps == 0 || !bounded) firstPass(begin, end, worker);
-        else laterPass(begin, end);
+        else laterPass(begin, end, worker);
       });
     } else if (result.steps == 0 || !bounded) {
       firstPass(0, n, 0);
     } else {
-      laterPass(0, n);
+      laterPass(0, n, 0);
     }
+    for (unsigned w = 1; w < workers; ++w) {
+      for (Index c = 0; c < k; ++c) changed[c] |= changed[w * k + c];
+    }
+    const char* recompute = result.steps == 0 ? nullptr : changed.data();
     ++result.steps;
-    result.converged = updateCenters(x, n, d, k, labels, rules, sums, counts, centers, moved.data());
+    result.converged = updateCenters(x, n, d, k, labels, recompute, rules, sums, counts, centers,
+                                     moved.data());
     if (result.converged || ++unconverged >= rules.maxSteps) break;
     maxShift = secondShift = 0.0;
     farthest = 0;
