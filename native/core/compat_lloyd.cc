@@ -114,7 +114,7 @@ typedef std::int32_t Labels __attribute__((vector_size(kLanes * sizeof(std::int3
 // (No helper functions return these vectors: the baseline copy would warn that their ABI
 // differs from the AVX-512 copy's. `Lanes{} + v` puts v in every lane, exactly for v != -0.)
 template <bool kLaterWins, bool kAbsolute, int kD, bool kSecond>
-inline void assignLanes(const double* rows, Index k, const double* centers, std::int32_t* label,
+inline void assignLanes(const double* rows, Index k, const double* centers, Labels& label,
                         double* nearest, double* second) {
   Lanes xs[kD];
   for (int j = 0; j < kD; ++j) {
@@ -144,8 +144,7 @@ inline void assignLanes(const double* rows, Index k, const double* centers, std:
     best = take ? acc : best;
     id = take ? Lanes{} + static_cast<double>(c) : id;
   }
-  const Labels ids = __builtin_convertvector(id, Labels);
-  std::memcpy(label, &ids, sizeof(ids));
+  label = __builtin_convertvector(id, Labels);
   if (kSecond) {
     for (int i = 0; i < kLanes; ++i) {
       nearest[i] = best[i];
@@ -158,7 +157,7 @@ template <bool kLaterWins, bool kAbsolute, int kD>
 void assignSmall(const double* x, Index, Index k, const double* centers, Index begin, Index end,
                  double*, std::int32_t* labels, double* nearest, double* second, char* changed) {
   const bool wantSecond = nearest != nullptr;
-  std::int32_t label[kLanes];
+  Labels label;
   Index first = begin;
   for (; first + kLanes <= end; first += kLanes) {
     const double* rows = x + first * kD;
@@ -168,7 +167,13 @@ void assignSmall(const double* x, Index, Index k, const double* centers, Index b
     } else {
       assignLanes<kLaterWins, kAbsolute, kD, false>(rows, k, centers, label, nullptr, nullptr);
     }
-    storeLabels(label, kLanes, labels + first, changed);
+    if (changed != nullptr && std::memcmp(labels + first, &label, sizeof(label)) != 0) {
+      for (int i = 0; i < kLanes; ++i) {
+        const std::int32_t before = labels[first + i];
+        if (before != label[i]) changed[before] = changed[label[i]] = 1;
+      }
+    }
+    std::memcpy(labels + first, &label, sizeof(label));
   }
   const Index m = end - first;
   if (m == 0) return;
@@ -179,7 +184,9 @@ void assignSmall(const double* x, Index, Index k, const double* centers, Index b
     std::copy_n(x + (first + std::min(i, m - 1)) * kD, kD, rows + i * kD);
   }
   assignLanes<kLaterWins, kAbsolute, kD, true>(rows, k, centers, label, best, next);
-  storeLabels(label, m, labels + first, changed);
+  std::int32_t last[kLanes];
+  std::memcpy(last, &label, sizeof(label));
+  storeLabels(last, m, labels + first, changed);
   if (wantSecond) {
     std::copy_n(best, m, nearest + first);
     std::copy_n(next, m, second + first);
