@@ -212,31 +212,53 @@ AssignFn assignFor(const CompatLloydRules& rules, Index d) {
   return rules.laterWins ? assignForD<true>(d) : assignForD<false>(d);
 }
 
-// The nearest centre of one row, as assignRows computes it (the same sums, the same rule), for
-// the rows whose bounds do not settle their label.
+// The centres feature-major, K padded to whole lane groups (zeros, never chosen): centre c's
+// feature j at j·kp + c, so that one row's distances to kLanes centres are one vector.
+struct WideCenters {
+  Index kp = 0;
+  std::vector<double> t;  // D x kp
+
+  void set(const double* centers, Index k, Index d) {
+    kp = (k + kLanes - 1) / kLanes * kLanes;
+    t.assign(static_cast<size_t>(d * kp), 0.0);
+    for (Index c = 0; c < k; ++c) {
+      for (Index j = 0; j < d; ++j) t[j * kp + c] = centers[c * d + j];
+    }
+  }
+};
+
+// The nearest centre of one row, as assignRows computes it (the same sums, features in order
+// for every centre, and the same rule), for the rows whose bounds do not settle their label:
+// the distances to kLanes centres at a time, then the choice in centre order. acc: kp doubles.
 template <bool kLaterWins, bool kAbsolute>
-void nearestOne(const double* row, Index d, Index k, const double* centers, std::int32_t* label,
-                double* nearest, double* second) {
+void nearestOne(const double* row, Index d, Index k, const WideCenters& wide, double* acc,
+                std::int32_t* label, double* nearest, double* second) {
+  const Index kp = wide.kp;
+  const double* t = wide.t.data();
+  for (Index c = 0; c < kp; c += kLanes) {
+    Lanes center;
+    std::memcpy(&center, t + c, sizeof(center));
+    Lanes sum;
+    {
+      const Lanes diff = row[0] - center;
+      sum = kAbsolute ? reinterpret_cast<Lanes>(reinterpret_cast<Mask>(diff) & (Mask{} + INT64_MAX))
+                      : diff * diff;
+    }
+    for (Index j = 1; j < d; ++j) {
+      std::memcpy(&center, t + j * kp + c, sizeof(center));
+      const Lanes diff = row[j] - center;
+      sum += diff * diff;
+    }
+    std::memcpy(acc + c, &sum, sizeof(sum));
+  }
   double best = kLaterWins ? std::numeric_limits<double>::infinity() : DBL_MAX;
   double next = std::numeric_limits<double>::infinity();
   std::int32_t id = 0;
   for (Index c = 0; c < k; ++c) {
-    const double* center = centers + c * d;
-    double acc;
-    if (kAbsolute) {
-      acc = std::fabs(row[0] - center[0]);
-    } else {
-      const double t0 = row[0] - center[0];
-      acc = t0 * t0;
-      for (Index j = 1; j < d; ++j) {
-        const double t = row[j] - center[j];
-        acc += t * t;
-      }
-    }
-    const bool take = kLaterWins ? acc <= best : acc < best;
-    next = take ? std::min(best, next) : std::min(acc, next);
+    const bool take = kLaterWins ? acc[c] <= best : acc[c] < best;
+    next = take ? std::min(best, next) : std::min(acc[c], next);
     if (take) {
-      best = acc;
+      best = acc[c];
       id = static_cast<std::int32_t>(c);
     }
   }
@@ -245,8 +267,8 @@ void nearestOne(const double* row, Index d, Index k, const double* centers, std:
   *second = next;
 }
 
-using NearestFn = void (*)(const double*, Index, Index, const double*, std::int32_t*, double*,
-                           double*);
+using NearestFn = void (*)(const double*, Index, Index, const WideCenters&, double*,
+                           std::int32_t*, double*, double*);
 
 NearestFn nearestFor(const CompatLloydRules& rules) {
   if (rules.absolute) return rules.laterWins ? nearestOne<true, true> : nearestOne<false, true>;
@@ -377,8 +399,9 @@ struct Shifts {
 // A later step's assignment of rows [begin, end): the bounds move with the centres; a row whose
 // bounds still separate its centre from the others keeps its label, else it is recomputed.
 void settleRows(const double* x, Index d, Index k, const double* centers, Index begin, Index end,
-                const Shifts s, bool absolute, NearestFn nearest, std::int32_t* labels,
-                double* upperBound, double* lowerBound, char* changed) {
+                const Shifts s, bool absolute, NearestFn nearest, const WideCenters& wide,
+                double* acc, std::int32_t* labels, double* upperBound, double* lowerBound,
+                char* changed) {
   const double grow = 1 + s.eps;
   for (Index i = begin; i < end; ++i) {
     // upper grows by its centre's shift, lower shrinks by the largest shift of the others.
@@ -397,7 +420,7 @@ void settleRows(const double* x, Index d, Index k, const double* centers, Index 
     }
     double best, next;
     std::int32_t label;
-    nearest(x + i * d, d, k, centers, &label, &best, &next);
+    nearest(x + i * d, d, k, wide, acc, &label, &best, &next);
     storeLabels(&label, 1, labels + i, changed);
     setBounds(upperBound, lowerBound, i, best, next, absolute, s.eps);
   }
@@ -426,6 +449,10 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
   Bounds bounds{std::vector<double>(boundRows), std::vector<double>(boundRows),
                 8.0 * static_cast<double>(d + 4) * DBL_EPSILON};
   const double eps = bounds.slack;
+  // The centres as nearestOne reads them (set after every update when bounded), and its
+  // distances, per worker.
+  WideCenters wide;
+  std::vector<double> wideAcc;
   // How far each centre moved in the last update (widened), and the most any did.
   std::vector<double> shift(static_cast<size_t>(k));
   double maxShift = 0.0, secondShift = 0.0;
@@ -453,7 +480,8 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
   };
   const auto laterPass = [&](Index begin, Index end, unsigned worker) {
     const Shifts shifts{shift.data(), maxShift, secondShift, farthest, eps};
-    settleRows(x, d, k, centers, begin, end, shifts, rules.absolute, nearest, labels,
+    settleRows(x, d, k, centers, begin, end, shifts, rules.absolute, nearest, wide,
+               wideAcc.data() + static_cast<size_t>(worker) * wide.kp, labels,
                bounds.upper.data(), bounds.lower.data(), changedOf(worker));
   };
   std::int64_t unconverged = 0;
@@ -479,6 +507,10 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
     result.converged = updateCenters(x, n, d, k, labels, recompute, rules, sums, counts, centers,
                                      moved.data());
     if (result.converged || ++unconverged >= rules.maxSteps) break;
+    if (bounded) {
+      wide.set(centers, k, d);
+      wideAcc.resize(static_cast<size_t>(wide.kp) * workers);
+    }
     maxShift = secondShift = 0.0;
     farthest = 0;
     for (Index c = 0; c < k; ++c) {
