@@ -66,6 +66,9 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
   requireDistinctCandidates(data, k);
   const Index blocks = data.blocks();
   const int trials = 2 + static_cast<int>(std::log(static_cast<double>(k)));
+  // 2 + ln K < 64 for any K that fits in memory.
+  constexpr int kMaxTrials = 64;
+  if (trials > kMaxTrials) throw invalidArgument("too many components for k-means++");
   LargeVector<double> closest(static_cast<size_t>(data.n));
   std::vector<double> blockMass(static_cast<size_t>(blocks));
   std::vector<Index> chosen;
@@ -106,7 +109,7 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
     absorb(searchMass(data, weightMass, [&](Index i) { return data.weight(i); }, target), true);
   }
 
-  std::vector<Index> candidates(trials);
+  std::vector<Index> candidates(static_cast<size_t>(trials));
   std::vector<double> candidatePot(static_cast<size_t>(blocks) * trials);
   for (Index c = 1; c < k; ++c) {
     double potential = 0.0;
@@ -121,15 +124,19 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
     kmeans::withFeatureCount(d, [&](auto size) {
       constexpr int kD = decltype(size)::value;
       pool.forEach(blocks, [&](Index b, unsigned) {
-        double* pot = candidatePot.data() + b * trials;
-        std::fill_n(pot, trials, 0.0);
+        // The sums in a local array (registers for the usual few trials), not in candidatePot:
+        // through memory every row's additions would wait on the previous row's stores.
+        double pot[kMaxTrials] = {};
+        const Index* cand = candidates.data();
         for (Index i = data.blockBegin(b); i < data.blockBegin(b) + data.blockSize(b); ++i) {
           const double* x = data.x + i * d;
           const double w = data.weight(i);
+          const double near = closest[i];
           for (int t = 0; t < trials; ++t) {
-            pot[t] += w * std::min(closest[i], rowDistance<kD>(x, data.x + candidates[t] * d, d));
+            pot[t] += w * std::min(near, rowDistance<kD>(x, data.x + cand[t] * d, d));
           }
         }
+        std::copy_n(pot, trials, candidatePot.data() + b * trials);
       });
     });
     int best = 0;
