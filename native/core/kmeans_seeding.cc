@@ -68,6 +68,8 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
   const int trials = 2 + static_cast<int>(std::log(static_cast<double>(k)));
   // 2 + ln K < 64 for any K that fits in memory.
   constexpr int kMaxTrials = 64;
+  constexpr Index kTermChunk = 64;
+  constexpr int kGroup = 4;
   if (trials > kMaxTrials) throw invalidArgument("too many components for k-means++");
   LargeVector<double> closest(static_cast<size_t>(data.n));
   std::vector<double> blockMass(static_cast<size_t>(blocks));
@@ -126,14 +128,31 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
       pool.forEach(blocks, [&](Index b, unsigned) {
         // The sums in a local array (registers for the usual few trials), not in candidatePot:
         // through memory every row's additions would wait on the previous row's stores.
+        // The terms w·min(closest, d) of a chunk of rows are independent (computed a chunk at
+        // a time, vectorisable); only their sums are sequential, in row order.
+        // Up to kGroup trials at once, so that their sums (independent) overlap.
         double pot[kMaxTrials] = {};
-        const Index* cand = candidates.data();
-        for (Index i = data.blockBegin(b); i < data.blockBegin(b) + data.blockSize(b); ++i) {
-          const double* x = data.x + i * d;
-          const double w = data.weight(i);
-          const double near = closest[i];
-          for (int t = 0; t < trials; ++t) {
-            pot[t] += w * std::min(near, rowDistance<kD>(x, data.x + cand[t] * d, d));
+        double terms[kGroup][kTermChunk] = {};
+        const Index end = data.blockBegin(b) + data.blockSize(b);
+        for (Index first = data.blockBegin(b); first < end; first += kTermChunk) {
+          const Index m = std::min(kTermChunk, end - first);
+          for (int t0 = 0; t0 < trials; t0 += kGroup) {
+            const int g = std::min(kGroup, trials - t0);
+            for (int t = 0; t < g; ++t) {
+              const double* c = data.x + candidates[t0 + t] * d;
+              for (Index i = 0; i < m; ++i) {
+                const Index row = first + i;
+                terms[t][i] = data.weight(row) *
+                              std::min(closest[row], rowDistance<kD>(data.x + row * d, c, d));
+              }
+            }
+            // (all kGroup sums, in registers; those past the last trial are dropped)
+            double sum[kGroup] = {};
+            std::copy_n(pot + t0, g, sum);
+            for (Index i = 0; i < m; ++i) {
+              for (int t = 0; t < kGroup; ++t) sum[t] += terms[t][i];
+            }
+            std::copy_n(sum, g, pot + t0);
           }
         }
         std::copy_n(pot, trials, candidatePot.data() + b * trials);
