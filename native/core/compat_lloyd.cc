@@ -10,9 +10,9 @@
 namespace gaussmix {
 namespace {
 
-// Rows are assigned in blocks of kBlock, feature-major (xT: D x kBlock), so that every inner
-// loop runs over the rows of a block and vectorises whatever D and K are (small fits have K 3
-// and D 2: loops over centres or features would be too short). Each (row, centre) sum still adds
+// Rows of more than 4 features are assigned in blocks of kBlock, feature-major (xT: D x
+// kBlock), so that every inner loop runs over the rows of a block and vectorises whatever K is
+// (fewer features: assignSmall below). Each (row, centre) sum still adds
 // the features in order, exactly as the JavaScript loops do:
 // acc = ((0 + t_0²) + t_1²) + ..., t_j = x_j − c_j (0 + t_0² is t_0² exactly).
 constexpr Index kBlock = 64;
@@ -34,12 +34,10 @@ inline void storeLabels(const std::int32_t* label, Index m, std::int32_t* labels
   std::copy_n(label, m, labels);
 }
 
-// kD: D when known at compile time (1 to 4: the rows are read in place, no transpose), else 0.
-template <bool kLaterWins, bool kAbsolute, int kD>
+template <bool kLaterWins>
 void assignRows(const double* x, Index d, Index k, const double* centers, Index begin,
                 Index end, double* scratch, std::int32_t* labels, double* nearest,
                 double* second, char* changed) {
-  if (kD > 0) d = kD;
   double* xT = scratch;
   double* acc = xT + d * kBlock;
   double* best = acc + kBlock;
@@ -48,15 +46,13 @@ void assignRows(const double* x, Index d, Index k, const double* centers, Index 
   for (Index first = begin; first < end; first += kBlock) {
     const Index m = std::min(kBlock, end - first);
     const double* rows = x + first * d;
-    if (kD == 0) {
-      for (Index j = 0; j < d; ++j) {
-        double* to = xT + j * kBlock;
-        const double* from = rows + j;
-        for (Index i = 0; i < m; ++i) to[i] = from[i * d];
-      }
+    for (Index j = 0; j < d; ++j) {
+      double* to = xT + j * kBlock;
+      const double* from = rows + j;
+      for (Index i = 0; i < m; ++i) to[i] = from[i * d];
     }
     // Feature j of row i of the block.
-    const auto at = [&](Index j, Index i) { return kD > 0 ? rows[i * kD + j] : xT[j * kBlock + i]; };
+    const auto at = [&](Index j, Index i) { return xT[j * kBlock + i]; };
     // skmeans: min = Infinity, idx = 0, take when dist <= min. ml-nearest-vector: min =
     // Number.MAX_VALUE, take when dist < min (it answers -1 when every distance overflows;
     // 0 keeps the label a valid index).
@@ -68,21 +64,16 @@ void assignRows(const double* x, Index d, Index k, const double* centers, Index 
     }
     for (Index c = 0; c < k; ++c) {
       const double* center = centers + c * d;
-      if (kAbsolute) {
-        const double c0 = center[0];
-        for (Index i = 0; i < m; ++i) acc[i] = std::fabs(at(0, i) - c0);
-      } else {
-        const double c0 = center[0];
+      const double c0 = center[0];
+      for (Index i = 0; i < m; ++i) {
+        const double t = at(0, i) - c0;
+        acc[i] = t * t;
+      }
+      for (Index j = 1; j < d; ++j) {
+        const double cj = center[j];
         for (Index i = 0; i < m; ++i) {
-          const double t = at(0, i) - c0;
-          acc[i] = t * t;
-        }
-        for (Index j = 1; j < d; ++j) {
-          const double cj = center[j];
-          for (Index i = 0; i < m; ++i) {
-            const double t = at(j, i) - cj;
-            acc[i] += t * t;
-          }
+          const double t = at(j, i) - cj;
+          acc[i] += t * t;
         }
       }
       const std::int32_t id = static_cast<std::int32_t>(c);
@@ -203,7 +194,7 @@ AssignFn assignForD(Index d) {
     case 2: return assignSmall<kLaterWins, false, 2>;
     case 3: return assignSmall<kLaterWins, false, 3>;
     case 4: return assignSmall<kLaterWins, false, 4>;
-    default: return assignRows<kLaterWins, false, 0>;
+    default: return assignRows<kLaterWins>;
   }
 }
 
