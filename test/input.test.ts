@@ -1,22 +1,8 @@
 // Data input validation (lib/input.ts, lib/tensor.ts): pure TypeScript, no native addon.
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../lib/errors.js';
 import { checkEnoughSamples, findNonFinite, toMatrix } from '../lib/input.js';
+import { expectError } from './helpers/expect-error.js';
 import { checkTensorShape, readTensor, toNested } from '../lib/tensor.js';
-
-/** Asserts that fn throws an error of class `cls` whose message contains every fragment. */
-function expectError(fn: () => unknown, cls: new (...a: never[]) => Error, ...fragments: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected a throw').toBeInstanceOf(cls);
-  const err = caught as Error & { code?: string };
-  for (const f of fragments) expect(err.message).toContain(f);
-  expect(err.code).toBe(ErrorCode.INVALID_ARGUMENT);
-}
 
 describe('toMatrix: accepted forms', () => {
   it('uses a Float64Array NDArray as is (zero copy), honouring byteOffset', () => {

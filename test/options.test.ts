@@ -3,9 +3,10 @@
 import * as os from 'node:os';
 
 import { describe, expect, it } from 'vitest';
-import { AbortError, ErrorCode, makeAbortError, translateNativeError } from '../lib/errors.js';
+import { AbortError, makeAbortError, translateNativeError } from '../lib/errors.js';
 import { readEnvelope } from '../lib/json.js';
 import { mixtureOptionsToJSON, readMixtureOptions } from '../lib/mixture-options.js';
+import { expectError } from './helpers/expect-error.js';
 import {
   checkPrecisionsCholesky,
   mixtureParameterCount,
@@ -22,19 +23,6 @@ import {
   seedOption,
   threadsOption,
 } from '../lib/options.js';
-
-function expectError(fn: () => unknown, cls: new (...a: never[]) => Error, ...fragments: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected a throw').toBeInstanceOf(cls);
-  const err = caught as Error & { code?: string };
-  for (const f of fragments) expect(err.message).toContain(f);
-  expect(err.code).toBe(ErrorCode.INVALID_ARGUMENT);
-}
 
 const gm = (o: unknown) => readMixtureOptions(o, 'GaussianMixture options');
 
