@@ -17,10 +17,12 @@ namespace gaussmix::kmeans {
 struct Changes {
   std::vector<std::uint8_t> involved;  // K
   bool any = false;
+  Index read = 0;  // rows whose bounds could not keep their label
 
   void reset(Index k) {
     involved.assign(static_cast<size_t>(k), 0);
     any = false;
+    read = 0;
   }
   void moved(std::int32_t from, std::int32_t to) {
     if (from >= 0) involved[from] = 1;
@@ -65,6 +67,7 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
       prefetchRow(x0 + i * d, d);
     }
   }
+  changes.read = static_cast<Index>(s.which.size());
   // Each measured against its own centre, then against the centres that could be nearer when
   // they are few; the rest kept (in the first m places of s.which) for every centre.
   Index m = 0;

@@ -30,6 +30,8 @@ struct Scratch {
   std::vector<double> values;
   std::vector<double> arrays;  // addDeltas' two arrays
   std::vector<Index> rows;     // boundedBlock's rows to sum
+  std::vector<double> block;   // a plain pass's block sums (KMeansLayout)
+  Index read = 0;              // the block's rows whose bounds could not keep their label
 };
 
 // The fit's per-cluster sums are stored per sub-chunk, so that a changed label costs the
@@ -38,6 +40,11 @@ struct Scratch {
 // more than kFineStoreBytes and half the data's size; then per block.
 constexpr Index kFineClusters = 256;
 constexpr std::size_t kFineStoreBytes = std::size_t{64} << 20;
+
+// A bounded fit's next pass reads every row by the product (a plain pass, which also renews
+// the bounds and the stored sums) when more than this share of the rows failed their bounds
+// on this pass: reading most rows through the bounds costs more than reading them all.
+constexpr double kPlainAbove = 0.5;
 
 class Lloyd {
  public:
@@ -75,6 +82,7 @@ class Lloyd {
       bounds_.drift.setZero(k_);
       bounds_.maxOtherDrift.setZero(k_);
     }
+    readAll_ = true;  // no row has a label yet
     KMeansFit fit;
     bool unchanged = false;
     double previousObjective = std::numeric_limits<double>::quiet_NaN();
@@ -126,25 +134,41 @@ class Lloyd {
 
   // One pass under the centres: every row's label, and the sums taken afresh (plain passes) or
   // updated where a label changed (bounded passes, see boundedBlock); with wantInertia (always
-  // on plain passes) also Σ w·d2 into inertia_. Throws ILL_CONDITIONED when a squared distance
-  // overflows.
+  // on plain passes) also Σ w·d2 into inertia_. A bounded fit's pass is plain when the last
+  // pass read most rows (kPlainAbove); it then renews the bounds and the stored sums. Throws
+  // ILL_CONDITIONED when a squared distance overflows.
   void pass(const RowMatrix& centres, bool wantInertia) {
     const Centres cs(centres);
     if (cs.firstUnsafe >= 0) throw overflowing(cs.firstUnsafe);
+    const bool plain = !bounded_ || readAll_;
     if (bounded_) bounds_.spacing(centres);
-    inertiaKnown_ = wantInertia || !bounded_;
-    if (!bounded_) totals_.clear();
+    inertiaKnown_ = wantInertia || plain;
+    if (plain) totals_.clear();
     ExactSums inertia(1);
-    std::vector<double> block(static_cast<size_t>(KMeansLayout::size(k_, d_)));
+    Index read = 0;
     withFeatureCount(d_, [&](auto size) {
       constexpr int kD = decltype(size)::value;
       pool_.forEachOrdered(
           data_.blocks(),
           [&](Index b, unsigned slot) {
             Scratch& s = scratch_[slot];
-            if (!bounded_) {
+            if (plain) {
               s.pass.reset(k_, d_, false);
-              passBlock<kD>(data_, b, cs, s.pass, labels_.data());
+              if (!bounded_) {
+                passBlock<kD>(data_, b, cs, s.pass, labels_.data());
+              } else {
+                s.read = unkept(b);
+                passBlock<kD>(data_, b, cs, s.pass, labels_.data(),
+                              [&](Index begin, Index rows, const ChunkScratch& chunk) {
+                                for (Index i = 0; i < rows; ++i) {
+                                  bounds_.upper[begin + i] = std::sqrt(chunk.d2[i]);
+                                  bounds_.lower[begin + i] = chunk.lower[i];
+                                }
+                              });
+              }
+              s.block.resize(static_cast<size_t>(KMeansLayout::size(k_, d_)));
+              s.pass.sums.block(s.block.data());
+              if (bounded_) storeBlock(b, s);
               return;
             }
             boundedBlock<kD>(b, cs, s);
@@ -153,10 +177,10 @@ class Lloyd {
           [&](Index, unsigned slot) {
             Scratch& s = scratch_[slot];
             if (s.pass.overflowRow >= 0) throw overflowing(labels_[s.pass.overflowRow]);
-            if (!bounded_) {
-              s.pass.sums.block(block.data());
-              totals_.add(block.data());
-              inertia.add(0, block.back());
+            read += s.read;
+            if (plain) {
+              totals_.add(s.block.data());
+              inertia.add(0, s.block.back());
               return;
             }
             addDeltas(s);
@@ -164,17 +188,44 @@ class Lloyd {
           });
     });
     if (inertiaKnown_) inertia_ = inertia.rounded(0);
-    // The rounded sums of the clusters whose sums changed.
-    if (!bounded_) {
+    if (bounded_) {
+      readAll_ = static_cast<double>(read) > kPlainAbove * static_cast<double>(data_.n);
+    }
+    if (plain) {
       totals_.round(rounded_.data());
+      std::fill(touched_.begin(), touched_.end(), std::uint8_t{0});
       return;
     }
+    // The rounded sums of the clusters whose sums changed.
     for (Index c = 0; c < k_; ++c) {
       if (!touched_[c]) continue;
       touched_[c] = 0;
       const Index first = KMeansLayout::cluster(d_, c);
       for (Index v = 0; v <= d_; ++v) rounded_[first + v] = totals_.rounded(first + v);
     }
+  }
+
+  // The rows of block b whose bounds, moved by the centres' drifts, could not keep their label
+  // (as a bounded pass would find them).
+  Index unkept(Index b) const {
+    Index count = 0;
+    const Index end = data_.blockBegin(b) + data_.blockSize(b);
+    for (Index i = data_.blockBegin(b); i < end; ++i) {
+      const std::int32_t a = labels_[i];
+      count += a < 0 || !bounds_.keeps(a, bounds_.upper[i] + bounds_.drift[a],
+                                       bounds_.lower[i] - bounds_.maxOtherDrift[a]);
+    }
+    return count;
+  }
+
+  // A plain pass's sums of block b (s.pass.sums, folded in s.block) into the store.
+  void storeBlock(Index b, Scratch& s) {
+    const Index width = d_ + 1;
+    if (!fine_) {
+      std::copy_n(s.block.data(), k_ * width, stored(b, 0, 0));
+      return;
+    }
+    for (Index u = 0; u < kLanes; ++u) std::copy_n(s.pass.sums.sub(u), k_ * width, stored(b, u, 0));
   }
 
   // A block's changed sums into the totals, exactly: the old taken out, the new put in (as two
@@ -225,6 +276,7 @@ class Lloyd {
     s.after.resize(static_cast<size_t>(width));
     s.deltas.clear();
     s.values.clear();
+    s.read = 0;
     bool changed = false;
     const auto blockSums = [&](Index c, double* out) {
       if (fine_) {
@@ -263,6 +315,7 @@ class Lloyd {
       s.changes.reset(k_);
       boundedChunk<kD>(data_, cs, bounds_, begin, rows, s.pass.chunk, labels_.data(), s.changes,
                        s.pass.overflowRow);
+      s.read += s.changes.read;
       if (!s.changes.any) return;
       changed = true;
       for (Index c = 0; c < k_; ++c) {
@@ -344,6 +397,7 @@ class Lloyd {
   // Few centres times few features: every row is measured against every centre, every pass
   // (the bounds would cost more than they save).
   bool bounded_;
+  bool readAll_ = true;  // bounded_: the next pass is plain (see kPlainAbove)
   Bounds bounds_;
   LargeVector<std::int32_t> labels_;
   // Bounded: per block, per unit (sub-chunk, or the block), per cluster: its sums (Σw, Σw·x).

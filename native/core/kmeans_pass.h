@@ -41,11 +41,18 @@ void forEachSubChunk(const Data& data, Index b, Fn fn) {
   }
 }
 
+// What passBlock calls after labelling each chunk by nearestInChunk: nothing.
+struct NoChunkHook {
+  void operator()(Index, Index, const ChunkScratch&) const {}
+};
+
 // Block b of data under the centres: labels (global rows) of every row, and the block's sums
-// into s.sums; with s.far's capacity > 0 also the block's far rows offered to s.far.
-template <int kD>
+// into s.sums; with s.far's capacity > 0 also the block's far rows offered to s.far. Unless
+// the pass is plain, onChunk(begin, rows, s.chunk) sees each chunk's nearestInChunk results
+// (a bounded fit keeps its bounds from them).
+template <int kD, class OnChunk = NoChunkHook>
 void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
-               std::int32_t* labels) {
+               std::int32_t* labels, OnChunk onChunk = {}) {
   const Index k = cs.k();
   const Index d = data.d;
   const bool far = s.far.capacity() > 0;
@@ -61,6 +68,7 @@ void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
       d2 = s.plain.d2.data();
     } else {
       nearestInChunk<kD>(data, begin, rows, cs, s.chunk);
+      onChunk(begin, rows, s.chunk);
       std::copy_n(s.chunk.labels.data(), rows, chunkLabels);
       d2 = s.chunk.d2.data();
       if (sub > 0) s.lanes.reset(k, d);
