@@ -49,11 +49,20 @@ CentroidRequest<Options> makeCentroidRequest(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// Not a public option: the tests compare the float32 shortlist against float64 passes with
+// float32Shortlist: false.
+void readShortlist(const Napi::Object& options, KMeansOptions& out) {
+  const Napi::Value v = get(options, Key::float32Shortlist);
+  if (v.IsBoolean()) out.float32Shortlist = v.As<Napi::Boolean>().Value();
+}
+
 using KMeansRequest = CentroidRequest<KMeansOptions>;
 using SoftRequest = CentroidRequest<SoftKMeansOptions>;
 
 KMeansRequest makeKMeansRequest(const Napi::CallbackInfo& info) {
-  return makeCentroidRequest<KMeansOptions>(info);
+  KMeansRequest r = makeCentroidRequest<KMeansOptions>(info);
+  readShortlist(optionsArgument(info), r.options);
+  return r;
 }
 
 SoftRequest makeSoftRequest(const Napi::CallbackInfo& info) {

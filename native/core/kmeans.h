@@ -23,6 +23,9 @@ struct KMeansOptions {
   std::uint64_t seed = 0;
   KMeansInit init = KMeansInit::KMeansPlusPlus;
   const double* centersInit = nullptr;  // K x D, for KMeansInit::Given
+  // Passes may shortlist centres by a float32 product (the same labels, centres and inertia:
+  // docs/design.md, "The float32 shortlist"); false only to compare against float64.
+  bool float32Shortlist = true;
 };
 
 struct KMeansFit {

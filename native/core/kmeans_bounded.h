@@ -109,12 +109,15 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
     const double keep = 1.0 - cs.margin;
     for (Index r = 0; r < m; ++r) s.lower[r] = std::sqrt(s.second[r]) * keep;
   } else {
-    s.gathered.resize(m, d);
-    const double* o = cs.origin.data();
-    for (Index r = 0; r < m; ++r) {
-      row::difference(x0 + s.which[r] * d, o, d, s.gathered.data() + r * d);
-    }
-    nearestByProduct(s.gathered, [&](Index r) { return x0 + s.which[r] * d; }, cs, s);
+    const auto centred = [&]() -> const RowMatrix& {
+      s.gathered.resize(m, d);
+      const double* o = cs.origin.data();
+      for (Index r = 0; r < m; ++r) {
+        row::difference(x0 + s.which[r] * d, o, d, s.gathered.data() + r * d);
+      }
+      return s.gathered;
+    };
+    nearestByProduct(m, [&](Index r) { return x0 + s.which[r] * d; }, centred, cs, s);
   }
   for (Index r = 0; r < m; ++r) {
     const Index i = s.which[r];

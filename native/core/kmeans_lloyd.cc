@@ -138,7 +138,7 @@ class Lloyd {
   // pass read most rows (kPlainAbove); it then renews the bounds and the stored sums. Throws
   // ILL_CONDITIONED when a squared distance overflows.
   void pass(const RowMatrix& centres, bool wantInertia) {
-    const Centres cs(centres);
+    const Centres cs(centres, options_.float32Shortlist);
     if (cs.firstUnsafe >= 0) throw overflowing(cs.firstUnsafe);
     const bool plain = !bounded_ || readAll_;
     if (bounded_) bounds_.spacing(centres);

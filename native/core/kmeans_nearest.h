@@ -18,10 +18,19 @@ namespace gaussmix::kmeans {
 // level-2 cache (512 rather than 256: k16 17.5 -> 17.2 ms/iter, k128 unchanged).
 constexpr Index kChunkRows = 512;
 
+using FloatMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// The most features the float32 product takes.
+constexpr Index kFloat32Features = Index{1} << 16;
+
 // Per-thread scratch of the nearest-centre kernels.
 struct ChunkScratch {
   RowMatrix xc;        // chunk x D: rows minus the centres' mean
-  RowMatrix values;    // K x chunk: c2 − 2 c·x
+  RowMatrix values;    // K x chunk: c2 − 2 c·x (times Centres::scale² from the float32 product)
+  FloatMatrix x32;     // chunk x D: the rows of the float32 product, scaled
+  FloatMatrix values32;  // K x chunk: the float32 product's values
+  std::vector<float> best32;    // per row: the smallest of values32
+  std::vector<float> second32;  // per row: the second smallest
   std::vector<std::int32_t> labels;
   std::vector<double> best;    // per row: the smallest value (product) or distance
   std::vector<double> second;  // per row: the second smallest (+∞ when K = 1)
@@ -33,7 +42,9 @@ struct ChunkScratch {
 };
 
 // The centres as given (distances are measured to these) and in the product's form: about
-// their mean o, c' = c − o, ‖c'‖² and −2C'.
+// their mean o, c' = c − o, ‖c'‖² and −2C'; with float32 also in the float32 product's form,
+// scaled by a power of two s so that max‖s·c'‖ is in [1/2, 1): −2s·c' rounded to float32 and
+// s²‖c'‖² (see docs/design.md, "The float32 shortlist").
 struct Centres {
   const RowMatrix& c;  // K x D
   RowVector origin;    // the mean of the centres
@@ -42,8 +53,14 @@ struct Centres {
   double c2max = 0.0;  // the largest of c2
   Index firstUnsafe = -1;  // the first centre whose squared norm passes kSafeSquare, or -1
   double margin;       // roundingMargin(D)
+  bool float32 = false;  // the product may be taken in float32
+  double scale = 1.0;    // s
+  double cmax = 0.0;     // max‖c − o‖
+  FloatMatrix mt32;      // K x D: fl32(−2s·(c − o))
+  Eigen::VectorXf c2f;   // K: fl32(s²‖c − o‖²)
 
-  explicit Centres(const RowMatrix& centres) : c(centres), margin(roundingMargin(centres.cols())) {
+  explicit Centres(const RowMatrix& centres, bool allowFloat32 = false)
+      : c(centres), margin(roundingMargin(centres.cols())) {
     origin = c.rows() > 0 ? RowVector(c.colwise().mean()) : RowVector::Zero(c.cols());
     const RowMatrix shifted = c.rowwise() - origin;
     c2 = shifted.rowwise().squaredNorm();
@@ -52,6 +69,15 @@ struct Centres {
     if (!origin.allFinite()) firstUnsafe = 0;
     for (Index k = 0; k < c.rows() && firstUnsafe < 0; ++k) {
       if (!(c2[k] <= kSafeSquare)) firstUnsafe = k;
+    }
+    cmax = std::sqrt(c2max);
+    // float64 for centres of squared norm below 2^-900 (all nearly equal) or past kSafeSquare,
+    // and past kFloat32Features (float32Error takes D·2^-24 to be small).
+    float32 = allowFloat32 && firstUnsafe < 0 && c2max >= 0x1p-900 && c.cols() <= kFloat32Features;
+    if (float32) {
+      scale = std::ldexp(1.0, -(std::ilogb(cmax) + 1));  // s·cmax in [1/2, 1)
+      mt32 = (mt * scale).cast<float>();
+      c2f = (c2 * (scale * scale)).cast<float>();
     }
   }
   Index k() const { return c.rows(); }
@@ -153,21 +179,79 @@ inline void centreRows(const Data& data, Index first, Index rows, const RowVecto
   for (Index i = 0; i < rows; ++i) row::difference(x + i * d, o, d, out + i * d);
 }
 
-// A lower bound on the distance of a row to every centre but its label's, from the product's
-// smallest and second smallest values (best, second) and the squared distance d2 to the label:
-// ‖x − c₂‖² ≈ d2 + (second − best), rounded by far less than the margin of 2·d2 + 3·max‖c'‖²
-// (which bounds ‖x − o‖² + ‖c'‖²).
-inline double lowerFromSecond(double d2, double best, double second, const Centres& cs) {
-  const double second2 = d2 + (second - best) - cs.margin * (2.0 * d2 + 3.0 * cs.c2max);
-  return second2 > 0.0 ? std::sqrt(second2) : 0.0;
+// The largest scaled coordinate |s·(x − o)| the float32 product takes: its values, at most
+// about √D·2^50 times max‖s·c'‖ < 1, stay far from float32's range, and rows this far from
+// every centre are rare enough to take in float64.
+constexpr float kFloat32Reach = 0x1p50f;
+
+// A rigorous bound on the error of one value of the float32 product, fl32(s²‖c'‖²) +
+// fl32(s·x')·fl32(−2s·c') summed in float32 in any order (FMA or not), against s²‖c'‖² −
+// 2s²x'·c' in exact arithmetic, for a row at squared distance d2 from some centre (so
+// ‖x'‖ <= √d2 + max‖c'‖): with u = 2^-24, rounding the inputs moves each product by 2u and
+// s²‖c'‖² by u, and a sum of D + 1 terms (the products' roundings included) is within
+// (D + 1)·u of Σ|terms| <= s²‖c'‖² + 2‖s·x'‖‖s·c'‖ (all taken 1% larger for the terms in u²);
+// underflow (subnormal inputs, products and sums) adds at most 2^-150 per operation, far
+// below 2^-120·(D + 1)·(1 + ‖s·x'‖).
+inline double float32Error(const Centres& cs, double d2) {
+  const double d = static_cast<double>(cs.d());
+  const double xnorm = cs.scale * (std::sqrt(d2) + cs.cmax) * (1.0 + 1e-6);
+  const double scmax = cs.scale * cs.cmax;
+  return 0x1p-24 * 1.01 * ((2.0 * d + 6.0) * xnorm * scmax + (d + 3.0) * scmax * scmax) +
+         0x1p-120 * (d + 1.0) * (1.0 + xnorm);
 }
 
-// The labels of m rows by the product: xs (m x D) are the rows minus the centres' mean, and
-// rowAt(r) the row itself. Into s.labels, s.d2 (squared distance to the label) and s.lower
-// (see lowerFromSecond; 0 for a row decided by measuring candidates).
+// columnMinima's minima (the same comparisons, ties to the lowest centre) of float values
+// (K x rows), centre by centre along the rows, into s.best32, s.second32 and labels.
+inline void columnMinima32(const float* values, Index k, Index rows, ChunkScratch& s,
+                           std::int32_t* __restrict labels) {
+  s.best32.assign(values, values + rows);
+  s.second32.assign(static_cast<size_t>(rows), std::numeric_limits<float>::infinity());
+  std::fill_n(labels, rows, 0);
+  float* __restrict best = s.best32.data();
+  float* __restrict second = s.second32.data();
+  for (Index j = 1; j < k; ++j) {
+    const float* v = values + j * rows;
+    const std::int32_t label = static_cast<std::int32_t>(j);
+    for (Index i = 0; i < rows; ++i) {
+      const float t = v[i];
+      const bool less = t < best[i];
+      second[i] = less ? best[i] : (t < second[i] ? t : second[i]);
+      best[i] = less ? t : best[i];
+      labels[i] = less ? label : labels[i];
+    }
+  }
+}
+
+// Whether the m rows rowAt(r) go through the float32 product, and if so its values into
+// s.values32 (K x m, scaled by s²): fl32(s²‖c'‖²) + fl32(−2s·c')·fl32(s·(x − o))ᵀ.
 template <class RowAt>
-void nearestByProduct(const RowMatrix& xs, RowAt rowAt, const Centres& cs, ChunkScratch& s) {
-  const Index m = xs.rows();
+bool float32Product(Index m, RowAt rowAt, const Centres& cs, ChunkScratch& s) {
+  if (!cs.float32 || m == 0) return false;
+  const Index d = cs.d();
+  const double* o = cs.origin.data();
+  const double scale = cs.scale;
+  s.x32.resize(m, d);
+  for (Index r = 0; r < m; ++r) {
+    const double* x = rowAt(r);
+    float* out = s.x32.data() + r * d;
+    for (Index t = 0; t < d; ++t) out[t] = static_cast<float>((x[t] - o[t]) * scale);
+  }
+  // (An infinite coordinate fails the test; with finite data and centres none is NaN.)
+  if (!(s.x32.cwiseAbs().maxCoeff() <= kFloat32Reach)) return false;
+  s.values32.resize(cs.k(), m);
+  s.values32.colwise() = cs.c2f;
+  s.values32.noalias() += cs.mt32 * s.x32.transpose();
+  return true;
+}
+
+// The labels of m rows by the product: rowAt(r) is row r, and centred() gives the rows minus
+// the centres' mean (m x D) when the product is taken in float64. Into s.labels, s.d2 (squared distance to the label) and s.lower
+// (a lower bound on the distance to every other centre; 0 for a row decided by measuring
+// candidates). With cs.float32 the
+// product is taken in float32 (float32Product), its band widened by float32Error: the labels
+// are the same (docs/design.md, "The float32 shortlist").
+template <class RowAt, class Centred>
+void nearestByProduct(Index m, RowAt rowAt, Centred centred, const Centres& cs, ChunkScratch& s) {
   const Index k = cs.k();
   const Index d = cs.d();
   s.labels.resize(static_cast<size_t>(m));
@@ -175,18 +259,34 @@ void nearestByProduct(const RowMatrix& xs, RowAt rowAt, const Centres& cs, Chunk
   s.second.resize(static_cast<size_t>(m));
   s.d2.resize(static_cast<size_t>(m));
   s.lower.resize(static_cast<size_t>(m));
-  // c2[k] + (−2C')·xᵀ (K x m; the product added to c2, which also spares its zeroing).
-  s.values.resize(k, m);
-  s.values.colwise() = cs.c2;
-  s.values.noalias() += cs.mt * xs.transpose();
-  columnMinima(s.values.data(), k, m, s.best.data(), s.second.data(), s.labels.data());
+  const bool f32 = float32Product(m, rowAt, cs, s);
+  if (f32) {
+    columnMinima32(s.values32.data(), k, m, s, s.labels.data());
+    std::copy_n(s.best32.data(), m, s.best.data());
+    std::copy_n(s.second32.data(), m, s.second.data());
+  } else {
+    // c2[k] + (−2C')·xᵀ (K x m; the product added to c2, which also spares its zeroing).
+    s.values.resize(k, m);
+    s.values.colwise() = cs.c2;
+    s.values.noalias() += cs.mt * centred().transpose();
+    columnMinima(s.values.data(), k, m, s.best.data(), s.second.data(), s.labels.data());
+  }
+  const auto value = [&](Index j, Index r) {
+    return f32 ? static_cast<double>(s.values32(j, r)) : s.values(j, r);
+  };
+  // The values' unit: squared distances times unit.
+  const double unit = f32 ? cs.scale * cs.scale : 1.0;
   for (Index r = 0; r < m; ++r) {
     const double* x = rowAt(r);
     const double d2 = squaredDistance(x, cs.centre(s.labels[r]), d);
-    const double band = cs.margin * (2.0 * d2 + 3.0 * cs.c2max);
+    const double band = unit * cs.margin * (2.0 * d2 + 3.0 * cs.c2max) +
+                        (f32 ? 2.0 * float32Error(cs, d2) : 0.0);
     if (s.second[r] - s.best[r] > band) {
       s.d2[r] = d2;
-      s.lower[r] = lowerFromSecond(d2, s.best[r], s.second[r], cs);
+      // ‖x − c₂‖² ≈ d2 + (second − best)/unit, its rounding far below the band (which bounds
+      // the rounding of two values and of d2).
+      const double second2 = d2 + (s.second[r] - s.best[r] - band) / unit;
+      s.lower[r] = second2 > 0.0 ? std::sqrt(second2) : 0.0;
       continue;
     }
     // A near tie: every centre whose value is within the band, measured.
@@ -194,7 +294,7 @@ void nearestByProduct(const RowMatrix& xs, RowAt rowAt, const Centres& cs, Chunk
     std::int32_t label = s.labels[r];
     double nearest = d2;
     for (Index j = 0; j < k; ++j) {
-      if (!(s.values(j, r) <= limit) || j == label) continue;
+      if (!(value(j, r) <= limit) || j == label) continue;
       const double dj = squaredDistance(x, cs.centre(j), d);
       if (dj < nearest || (dj == nearest && j < label)) {
         nearest = dj;
@@ -222,9 +322,12 @@ void nearestInChunk(const Data& data, Index begin, Index rows, const Centres& cs
     const double keep = 1.0 - cs.margin;
     for (Index i = 0; i < rows; ++i) s.lower[i] = std::sqrt(s.second[i]) * keep;
   } else {
-    centreRows(data, begin, rows, cs.origin, s.xc);
     const Index d = data.d;
-    nearestByProduct(s.xc, [&](Index r) { return x + r * d; }, cs, s);
+    const auto centred = [&]() -> const RowMatrix& {
+      centreRows(data, begin, rows, cs.origin, s.xc);
+      return s.xc;
+    };
+    nearestByProduct(rows, [&](Index r) { return x + r * d; }, centred, cs, s);
   }
 }
 
