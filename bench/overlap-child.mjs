@@ -1,10 +1,11 @@
 // gaussmix's KMeans on one overlapping-cluster workload, in a child process of the section
 // "overlap" (bench/sections/overlap.mjs), from the built package (dist/), all cores:
-// - perIter: from the workload's fixed start, tol 0, maxIter `iters`: fit time / nIter; one more
-//   fit, untimed, records when every iteration's pass ended (onIteration), for the slowest pass;
+// - perIter: from the workload's fixed start, tol 0, maxIter `iters`: fit time / nIter (perIter64:
+//   the same with float64 products only, through the native switch); one more fit, untimed, records when every iteration's pass ended (onIteration), for the slowest pass;
 // - whole: default options (k-means++ seeding, tol 1e-4, maxIter 300, nInit 1), seed + fit.
 // The first fit of each kind is a warm-up and is not timed. Prints one JSON line.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 const pkg = await import('../dist/esm/index.js');
 const { native } = await import('../dist/esm/native.js');
@@ -28,6 +29,15 @@ function timed(make) {
 
 const explicit = () => new pkg.KMeans({ nClusters: k, init: start, tol: 0, maxIter: job.iters, threads: 0, warnings: 'silent' });
 const perIter = timed(explicit);
+// The same fits with float64 products only (the native switch the float32 tests use; the
+// results are the same bits): the float64 rate.
+class Float64Fit {
+  fitSync() {
+    const options = { nClusters: k, tol: 0, maxIter: job.iters, nInit: 1, seed: 0, threads: availableParallelism(), init: 'given', centersInit: start.data, float32Shortlist: false };
+    ({ nIter: this.nIter, inertia: this.inertia } = native().fitKMeansSync(X.data, n, d, options));
+  }
+}
+const perIter64 = timed(() => new Float64Fit());
 const whole = timed((r) => new pkg.KMeans({ nClusters: k, seed: job.seed + r, threads: 0, warnings: 'silent' }));
 
 // The passes of one fit: the time between consecutive onIteration calls (the first from the
@@ -42,4 +52,4 @@ explicit().fitSync(X, {
   },
 });
 
-console.log(JSON.stringify({ api: 'gaussmix KMeans', simd: native().simd ?? 'unknown', perIter, whole, passMs }));
+console.log(JSON.stringify({ api: 'gaussmix KMeans', simd: native().simd ?? 'unknown', perIter, perIter64, whole, passMs }));
