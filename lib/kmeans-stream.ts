@@ -1,6 +1,6 @@
 /**
- * Lloyd's K-means over a stream (`KMeans.fitStream`): one pass over the source per iteration,
- * each pass summing K-means' statistics chunk by chunk (lib/stream.ts) off the JavaScript
+ * Lloyd's K-means over passes (`KMeans.fitStream`, and `gaussmix/distributed`'s rounds of jobs,
+ * lib/passes.ts): one pass per iteration, each summing K-means' statistics off the JavaScript
  * thread, then the same native update as an in-memory fit. The driver mirrors the native one
  * (native/core/kmeans_lloyd.cc) step for step — tol's scale from moments about the first row,
  * stop on unchanged centres or on the shift, one more pass for the labels' inertia — so that
@@ -9,60 +9,36 @@
  * @module
  */
 import { makeAbortError, translateNativeError } from './errors.js';
-import { native, type NativeKMeansStatistics, type NativeKMeansStep } from './native.js';
+import { native, type NativeKMeansMoments, type NativeKMeansStatistics, type NativeKMeansStep } from './native.js';
 import { Statistics, type KMeansStatistics } from './statistics.js';
 import { streamChunks, WeightedStreamFound, type PassSettings, type StreamSource } from './stream.js';
-import { tasksPass, type StreamControl } from './stream-em.js';
-
-/** The statistics of every row of the stream under the centres ([k, d]). */
-export async function kmeansStatisticsPass(
-  source: StreamSource,
-  settings: PassSettings,
-  centres: Float64Array,
-  k: number,
-  threads: number,
-): Promise<KMeansStatistics> {
-  const stats = await tasksPass(source, settings, (chunk) =>
-    native().kmeansStatisticsAsync(chunk.data, chunk.n, chunk.d, {
-      k,
-      centres,
-      threads,
-      ...(chunk.weights ? { sampleWeight: chunk.weights } : {}),
-    }),
-  );
-  return stats as KMeansStatistics;
-}
+import type { StreamControl } from './stream-em.js';
 
 /**
- * tol × the mean feature variance of the stream (unweighted, population), as the in-memory
- * fit takes it: exact moments about the stream's first row, merged chunk by chunk.
+ * Exact moments of the stream's rows (unweighted) about `shift`, absent: about the stream's first
+ * row, merged chunk by chunk: their `meanVariance` is K-means' scale of tol, the in-memory fit's.
  */
-export async function streamTolerance(
+export async function streamMeanVariance(
   source: StreamSource,
   settings: PassSettings,
-  tol: number,
+  shift: Float64Array | undefined,
   threads: number,
-): Promise<number> {
-  if (tol === 0) return 0;
+): Promise<NativeKMeansMoments> {
   for (;;) {
     try {
       const addon = native();
-      let shift: Float64Array | undefined;
-      let bytes: Uint8Array | undefined;
-      let meanVariance = 0;
+      let about = shift;
+      let total: NativeKMeansMoments | undefined;
       for await (const chunk of streamChunks(source, settings)) {
-        shift ??= chunk.data.slice(0, chunk.d);
-        let moments;
+        about ??= chunk.data.slice(0, chunk.d);
         try {
-          moments = addon.kmeansMoments(chunk.data, chunk.n, chunk.d, { shift, threads });
-          if (bytes) moments = addon.kmeansMomentsMerge(bytes, moments.bytes);
+          const moments = addon.kmeansMoments(chunk.data, chunk.n, chunk.d, { shift: about, threads });
+          total = total ? addon.kmeansMomentsMerge(total.bytes, moments.bytes) : moments;
         } catch (err) {
           throw translateNativeError(err, settings.signal);
         }
-        bytes = moments.bytes;
-        meanVariance = moments.meanVariance;
       }
-      return tol * meanVariance;
+      return total as NativeKMeansMoments; // (a stream without rows is an error of streamChunks)
     } catch (err) {
       // (The moments ignore the weights, but the pass must learn that the stream has them.)
       if (!(err instanceof WeightedStreamFound)) throw err;
@@ -71,12 +47,12 @@ export async function streamTolerance(
   }
 }
 
-/** What a streamed Lloyd run needs besides the stream. */
+/** What a Lloyd run over passes needs besides the passes. */
 export interface StreamLloyd {
   readonly k: number;
   readonly nInit: number;
   readonly maxIter: number;
-  /** tol × the mean feature variance (see {@link streamTolerance}). */
+  /** tol × the mean feature variance (RowPasses.meanVariance). */
   readonly threshold: number;
   initialise(restart: number): Promise<Float64Array>;
   /** One pass: the statistics of every row under the centres. */
@@ -92,6 +68,25 @@ export interface StreamLloydResult {
   readonly converged: boolean;
 }
 
+/**
+ * Where a Lloyd run over passes stands after a restart's start (`iter` 0) or an iteration:
+ * enough to go on from there (a resumed distributed run) and end with the same bits.
+ */
+export interface LloydCheckpoint {
+  readonly restart: number;
+  readonly iter: number;
+  /** The centres the next pass labels the rows under (the final ones when `done`). */
+  readonly centres: Float64Array;
+  /** The last assignment step's inertia (+∞ at the start: the first change is −∞). */
+  readonly previous: number;
+  readonly done: boolean;
+  readonly converged: boolean;
+  /** Whether onIteration asked to stop every restart. */
+  readonly stopped: boolean;
+  /** The best of the restarts before this one. */
+  readonly best: StreamLloydResult | undefined;
+}
+
 function summaryOf(stats: KMeansStatistics): NativeKMeansStatistics {
   return Statistics.summaryOf(stats) as unknown as NativeKMeansStatistics;
 }
@@ -105,24 +100,45 @@ export function maximiseKMeans(stats: KMeansStatistics): NativeKMeansStep {
   }
 }
 
-/** native/core/kmeans_lloyd.cc fitKMeans, over a stream: restarts, the best by inertia. */
+/**
+ * native/core/kmeans_lloyd.cc fitKMeans over passes: restarts, the best by inertia; from
+ * `control.resume` (a {@link LloydCheckpoint}) when given, with a checkpoint after every start
+ * and iteration.
+ */
 export async function runStreamLloyd(run: StreamLloyd, control: StreamControl): Promise<StreamLloydResult> {
-  let best: StreamLloydResult | undefined;
+  const resume = control.resume as LloydCheckpoint | undefined;
+  const save = async (state: LloydCheckpoint): Promise<void> => {
+    if (control.checkpoint) await control.checkpoint(state);
+  };
+  let best = resume?.best;
   let stoppedAll = false;
   const checkAborted = (): void => {
     if (control.signal?.aborted) throw makeAbortError(control.signal);
   };
-  for (let restart = 0; restart < run.nInit && !stoppedAll; restart++) {
+  for (let restart = resume?.restart ?? 0; restart < run.nInit && !stoppedAll; restart++) {
     checkAborted();
-    let centres = await run.initialise(restart);
-    let stats: KMeansStatistics | undefined;
-    let previous = Infinity;
-    let nIter = 0;
-    let converged = false;
-    let unchanged = false;
-    for (let iter = 1; iter <= run.maxIter; iter++) {
+    let centres: Float64Array;
+    let previous: number;
+    let nIter: number;
+    let converged: boolean;
+    let done: boolean;
+    if (resume && restart === resume.restart) {
+      ({ centres, previous, converged, done } = resume);
+      nIter = resume.iter;
+      stoppedAll = resume.stopped;
+    } else {
+      centres = await run.initialise(restart);
+      previous = Infinity;
+      nIter = 0;
+      converged = false;
+      done = run.maxIter === 0;
+      await save({ restart, iter: 0, centres, previous, done, converged, stopped: false, best });
+    }
+    // The last pass's statistics when its centres stayed put (the labels belong to them).
+    let last: KMeansStatistics | undefined;
+    for (let iter = nIter + 1; !done; iter++) {
       checkAborted();
-      stats = await run.pass(centres);
+      const stats = await run.pass(centres);
       const step = maximiseKMeans(stats);
       nIter = iter;
       const objective = summaryOf(stats).inertia;
@@ -134,23 +150,19 @@ export async function runStreamLloyd(run: StreamLloyd, control: StreamControl): 
       }
       previous = objective;
       if (step.unchanged) {
-        // The labels belong to the centres: this pass measured the final inertia.
-        unchanged = converged = true;
-        break;
-      }
-      centres = step.centers;
-      if (step.shift <= run.threshold) {
         converged = true;
-        break;
+        last = stats;
+      } else {
+        centres = step.centers;
+        converged = step.shift <= run.threshold;
+        if (!converged && !keepGoing) stoppedAll = true;
       }
-      if (!keepGoing) {
-        stoppedAll = true;
-        break;
-      }
+      done = converged || stoppedAll || iter >= run.maxIter;
+      await save({ restart, iter, centres, previous, done, converged, stopped: stoppedAll, best });
     }
-    // The inertia and the weights are measured to the final centres.
-    if (!unchanged) stats = await run.pass(centres);
-    const summary = summaryOf(stats as KMeansStatistics);
+    // The inertia and the weights are measured to the final centres (the last pass's when they
+    // stayed put: a pass under the same centres gives the same statistics).
+    const summary = summaryOf(last ?? (await run.pass(centres)));
     if (best === undefined || summary.inertia < best.inertia) {
       best = { centres, clusterWeights: summary.weights, inertia: summary.inertia, nIter, converged };
     }

@@ -36,11 +36,12 @@ import {
 import { compensatedSum } from './numeric.js';
 import { fromStandard, type ScalingJSON } from './scaling.js';
 import { randomSeed, readOptionsObject, readSampleWeight, resolveThreads } from './options.js';
-import { kmeansStatisticsPass, maximiseKMeans, runStreamLloyd, streamTolerance } from './kmeans-stream.js';
+import { maximiseKMeans, runStreamLloyd } from './kmeans-stream.js';
 import type { StatisticsOptions } from './mixture-estimator.js';
 import { KMeansStatistics, wrapStatistics } from './statistics.js';
-import type { PassSettings, StreamSource } from './stream.js';
-import { checkSource, readStreamOptions, seedFromStream, type StreamFitOptions } from './stream-em.js';
+import { FIT_PASSES, seedFromPasses, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
+import type { StreamSource } from './stream.js';
+import { checkSource, readStreamOptions, type StreamFitOptions } from './stream-em.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
 import type { WarningsOption } from './warnings.js';
@@ -310,35 +311,46 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
     const what = 'KMeans.fitStream';
     checkSource(source, what);
     const o = this.#options;
+    const so = readStreamOptions(options, `${what} options`, o.nClusters);
+    const given = typeof o.init === 'string' ? undefined : o.init;
+    const passes = streamPasses(source, { what, d: given?.d, signal: so.signal, threads: resolveThreads(o.threads) });
+    return this.#fitPasses(passes, so);
+  }
+
+  /** @internal A fit over passes that are rounds of jobs (`gaussmix/distributed`). */
+  async [FIT_PASSES](passes: RowPasses, control: PassFitControl): Promise<this> {
+    return this.#fitPasses(passes, control);
+  }
+
+  /** Lloyd's iterations over passes (see {@link KMeans.fitStream}). */
+  #fitPasses(passes: RowPasses, control: PassFitControl): Promise<this> {
+    const o = this.#options;
     const k = o.nClusters;
-    const so = readStreamOptions(options, `${what} options`, k);
+    const what = passes.what;
     if (o.standardize) {
       throw invalidValue(`${what}: standardize is not supported on streams yet; standardise the batches before the fit`);
     }
     const given = typeof o.init === 'string' ? undefined : o.init;
-    return this.exclusive(so.signal, async () => {
-      const settings: PassSettings = { what, d: given?.d, weighted: false, rows: undefined, signal: so.signal };
+    return this.exclusive(control.signal, async () => {
       const threads = resolveThreads(o.threads);
-      const seed = o.seed ?? randomSeed();
-      const init = o.init === 'random' ? 'random' : 'k-means++';
-      const seeding = { what, kName: 'nClusters', k, seed, init, threads, sampleRows: so.initSampleRows } as const;
-      const threshold = await streamTolerance(source, settings, o.tol, threads);
+      const seed = o.seed ?? control.fallbackSeed ?? randomSeed();
+      // (tol 0 needs no scale: no pass.)
+      const seeding = { kName: 'nClusters', k, seed, init: o.init === 'random' ? 'random' : 'k-means++', threads, sampleRows: control.initSampleRows } as const;
+      const threshold = o.tol === 0 ? 0 : o.tol * (await passes.meanVariance());
       const result = await runStreamLloyd(
         {
           k,
           nInit: given ? 1 : o.nInit,
           maxIter: o.maxIter,
           threshold,
-          initialise: async (restart) => {
-            if (given) return given.data;
-            return seedFromStream(source, settings, seeding, restart);
-          },
-          pass: (centres) => kmeansStatisticsPass(source, settings, centres, k, threads),
+          initialise: async (restart) => (given ? given.data : seedFromPasses(passes, seeding, restart)),
+          pass: async (centres) => (await passes.statistics({ kind: 'kmeans', k, centres })) as KMeansStatistics,
         },
-        so,
+        control,
       );
+      await control.drain?.();
       return Object.freeze({
-        d: settings.d as number,
+        d: passes.d ?? result.centres.length / k,
         clusterCenters: result.centres,
         labels: new Uint8Array(0),
         weights: shareOf(result.clusterWeights),

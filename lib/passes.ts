@@ -7,19 +7,49 @@
  *
  * @module
  */
-import type { NativeStatisticsRequest } from './native.js';
+import { streamMeanVariance } from './kmeans-stream.js';
+import { native, type NativeStatisticsRequest, type NativeStatisticsSummary, type NativeTask } from './native.js';
 import { reservoirPass, type StreamSample } from './reservoir.js';
 import type { Statistics } from './statistics.js';
-import { statisticsPass } from './stream-em.js';
+import { tasksPass } from './stream-em.js';
 import type { PassSettings, StreamSource } from './stream.js';
-import type { EmCheckpoint, StreamControl } from './stream-em.js';
+import { tooFewRows, type StreamControl } from './stream-em.js';
 
-/** What one pass sums: an E-step's request without the thread count (whoever computes picks it). */
-export type PassRequest = NativeStatisticsRequest extends infer R
+/** A mixture's E-step request without the thread count and weights (whoever computes adds them). */
+export type MixturePassRequest = NativeStatisticsRequest extends infer R
   ? R extends NativeStatisticsRequest
     ? Omit<R, 'threads' | 'sampleWeight'>
     : never
   : never;
+
+/** A K-means assignment step: every row labelled with its nearest of `centres` [k, d]. */
+export interface KMeansPassRequest {
+  readonly kind: 'kmeans';
+  readonly k: number;
+  readonly centres: Float64Array;
+}
+
+/** What one pass sums: a mixture's E-step or a K-means assignment step. */
+export type PassRequest = MixturePassRequest | KMeansPassRequest;
+
+/**
+ * The native task of one pass request on some rows (a stream's chunk, a shard in memory): the
+ * one place where a request meets the native statistics of its family.
+ */
+export function passTask(
+  X: Float64Array,
+  n: number,
+  d: number,
+  request: PassRequest,
+  threads: number,
+  sampleWeight: Float64Array | undefined,
+): NativeTask<NativeStatisticsSummary> {
+  const weights = sampleWeight ? { sampleWeight } : {};
+  if (request.kind === 'kmeans') {
+    return native().kmeansStatisticsAsync(X, n, d, { k: request.k, centres: request.centres, threads, ...weights });
+  }
+  return native().mixtureStatisticsAsync(X, n, d, { ...request, threads, ...weights } as NativeStatisticsRequest);
+}
 
 /** Where the rows of a fit are, as the passes a fit takes over them. */
 export interface RowPasses {
@@ -36,6 +66,11 @@ export interface RowPasses {
    * any batching or sharding of the same rows.
    */
   sample(size: number, seed: number, restart: number): Promise<StreamSample>;
+  /**
+   * One pass: the mean over features of the rows' (unweighted, population) variance, K-means'
+   * scale of tol, from exact moments about the first row (the same bits for any split).
+   */
+  meanVariance(): Promise<number>;
 }
 
 /** The passes of `fitStream`: each one reads the source again, on the model's threads. */
@@ -52,9 +87,40 @@ export function streamPasses(
     get rows() {
       return settings.rows;
     },
-    statistics: (request) => statisticsPass(source, settings, () => ({ ...request, threads: options.threads }) as NativeStatisticsRequest),
+    statistics: (request) =>
+      tasksPass(source, settings, (chunk) => passTask(chunk.data, chunk.n, chunk.d, request, options.threads, chunk.weights)),
     sample: (size, seed, restart) => reservoirPass(source, settings, size, seed, restart),
+    meanVariance: async () => (await streamMeanVariance(source, settings, undefined, options.threads)).meanVariance,
   };
+}
+
+/** What a fit's default start is seeded with. */
+export interface PassSeeding {
+  /** The option K is named by in messages ('nComponents', 'nClusters'). */
+  readonly kName: string;
+  readonly k: number;
+  readonly seed: number;
+  readonly init: 'k-means++' | 'random';
+  readonly threads: number;
+  readonly sampleRows: number;
+}
+
+/**
+ * A restart's starting centres ([k, d]) as a fit would seed them, picked from a seeded uniform
+ * sample of the rows (one pass): the same centres for any batching or sharding of the rows.
+ */
+export async function seedFromPasses(passes: RowPasses, s: PassSeeding, restart: number): Promise<Float64Array> {
+  const sample = await passes.sample(s.sampleRows, s.seed, restart);
+  const rows = passes.rows ?? sample.n;
+  if (rows < s.k) throw tooFewRows(passes.what, rows, s.k, s.kName);
+  return native().seedCentres(sample.data, sample.n, sample.d, {
+    k: s.k,
+    seed: s.seed,
+    restart,
+    init: s.init,
+    threads: s.threads,
+    ...(sample.weights ? { sampleWeight: sample.weights } : {}),
+  });
 }
 
 /**
@@ -81,4 +147,3 @@ export interface PassFittable {
   [FIT_PASSES](passes: RowPasses, control: PassFitControl): Promise<unknown>;
 }
 
-export type { EmCheckpoint };

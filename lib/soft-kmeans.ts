@@ -27,9 +27,9 @@ import { describe, invalidType, invalidValue, translateNativeError } from './err
 import { randomSeed, numberOption, readOptionsObject, resolveThreads } from './options.js';
 import { fromStandard, type ScalingJSON } from './scaling.js';
 import { MixtureStatistics, Statistics } from './statistics.js';
-import { FIT_PASSES, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
+import { FIT_PASSES, seedFromPasses, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
 import type { StreamSource } from './stream.js';
-import { checkSource, readStreamOptions, runStreamEm, tooFewRows, type StreamFitOptions } from './stream-em.js';
+import { checkSource, readStreamOptions, runStreamEm, type StreamFitOptions } from './stream-em.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
 import type { WarningsOption } from './warnings.js';
@@ -284,26 +284,14 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
       const threads = resolveThreads(o.threads);
       const seed = o.seed ?? control.fallbackSeed ?? randomSeed();
       const stiffness = this.#stiffness;
+      const seeding = { kName: 'nClusters', k, seed, init: o.init === 'random' ? 'random' : 'k-means++', threads, sampleRows: control.initSampleRows } as const;
       const pass = (params: NativeMixtureParams) => passes.statistics({ kind: 'soft', params });
       const result = await runStreamEm<NativeMixtureParams>(
         {
           nInit: given ? 1 : o.nInit,
           maxIter: o.maxIter,
           previousObjective: -Infinity,
-          initialise: async (restart) => {
-            if (given) return mixtureOf(given.data, k, stiffness);
-            const sample = await passes.sample(control.initSampleRows, seed, restart);
-            if ((passes.rows ?? sample.n) < k) throw tooFewRows(what, passes.rows ?? sample.n, k, 'nClusters');
-            const centres = native().seedCentres(sample.data, sample.n, sample.d, {
-              k,
-              seed,
-              restart,
-              init: o.init === 'random' ? 'random' : 'k-means++',
-              threads,
-              ...(sample.weights ? { sampleWeight: sample.weights } : {}),
-            });
-            return mixtureOf(centres, k, stiffness);
-          },
+          initialise: async (restart) => mixtureOf(given ? given.data : await seedFromPasses(passes, seeding, restart), k, stiffness),
           expectation: pass,
           maximise: (stats, params) =>
             mixtureOf(native().softKMeansMaximise(Statistics.bytesOf(stats), params.means).means, k, stiffness),

@@ -14,7 +14,6 @@ import {
   invalidType,
 } from './errors.js';
 import { functionOption, integerOption, readOptionsObject, signalOption } from './options.js';
-import { reservoirPass } from './reservoir.js';
 import { Statistics, wrapStatistics } from './statistics.js';
 import { passWeightedOnce, streamChunks, type PassSettings, type StreamChunk, type StreamSource } from './stream.js';
 import type { IterationInfo } from './types.js';
@@ -127,36 +126,6 @@ async function onePass(source: StreamSource, settings: PassSettings, start: Chun
   return wrapStatistics(total as NativeStatisticsSummary);
 }
 
-/** What a streamed fit's default start is seeded with. */
-export interface StreamSeeding {
-  readonly what: string;
-  /** The option K is named by in messages ('nComponents', 'nClusters'). */
-  readonly kName: string;
-  readonly k: number;
-  readonly seed: number;
-  readonly init: 'k-means++' | 'random';
-  readonly threads: number;
-  readonly sampleRows: number;
-}
-
-/**
- * A restart's starting centres ([k, d]) as a fit would seed them, picked from a seeded uniform
- * sample of the stream (one pass): the same centres for any batching.
- */
-export async function seedFromStream(source: StreamSource, settings: PassSettings, s: StreamSeeding, restart: number): Promise<Float64Array> {
-  const sample = await reservoirPass(source, settings, s.sampleRows, s.seed, restart);
-  const rows = settings.rows ?? sample.n;
-  if (rows < s.k) throw tooFewRows(s.what, rows, s.k, s.kName);
-  return native().seedCentres(sample.data, sample.n, sample.d, {
-    k: s.k,
-    seed: s.seed,
-    restart,
-    init: s.init,
-    threads: s.threads,
-    ...(sample.weights ? { sampleWeight: sample.weights } : {}),
-  });
-}
-
 /** One EM variant over a stream: the same roles as native/core/em.h's EmVariant. */
 export interface StreamEmVariant<P> {
   readonly nInit: number;
@@ -219,10 +188,13 @@ export interface EmCheckpoint<P> {
 export interface StreamControl {
   readonly signal: AbortSignal | undefined;
   readonly onIteration: ((info: IterationInfo) => unknown) | undefined;
-  /** Where to go on from instead of starting (a resumed distributed run). */
-  readonly resume?: EmCheckpoint<unknown>;
+  /**
+   * Where to go on from instead of starting (a resumed distributed run): a checkpoint the same
+   * driver wrote (an {@link EmCheckpoint}, or K-means' LloydCheckpoint).
+   */
+  readonly resume?: object;
   /** Called (and awaited) after every start and every iteration. */
-  readonly checkpoint?: (state: EmCheckpoint<unknown>) => Promise<void>;
+  readonly checkpoint?: (state: object) => Promise<void>;
   /** Awaited before the fit commits its result (the last checkpoint has landed). */
   readonly drain?: () => Promise<void>;
 }

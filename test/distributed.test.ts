@@ -11,29 +11,26 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { decodeMessage, encodeMessage } from '../lib/distributed/codec.js';
 import { fitDistributed, startWorker } from '../lib/distributed/index.js';
 import { QUEUE_PREFIX, RunKeys } from '../lib/distributed/keys.js';
-import { STORE_RESULT, type ShardJobData } from '../lib/distributed/run.js';
-import { decodeTask, readShard, runTask } from '../lib/distributed/tasks.js';
 import {
   AbortError,
   BLOCK_ROWS,
   GaussianKMeans,
   GaussianMixture,
-  KMeans,
   SoftKMeans,
   type CovarianceType,
   type GaussianMixtureOptions,
   type SoftKMeansOptions,
 } from '../lib/index.js';
-import { native } from '../lib/native.js';
-import { checkFreshDist, root, startCoordinator, startWorkers, stopAll, type Child } from './helpers/distributed.js';
+import { checkFreshDist, jobStarts, killNextStarter, root, startCoordinator, startWorkers, stopAll, type Child } from './helpers/distributed.js';
 import { startRedis, type RedisServer } from './helpers/redis-server.js';
+import { rogueWorker } from './helpers/rogue-worker.js';
 import { concatenate, loadShard, shardRows, type ShardSpec } from './helpers/shards.mjs';
 
 const D = 3;
@@ -158,14 +155,6 @@ describe('checks before connecting', () => {
     await expect(fitDistributed(gm(), SPECS, { connection: c, nope: 1 } as never)).rejects.toThrow(/nope/);
     await expect(startWorker({ connection: c, loadShard: 'x' } as never)).rejects.toThrow(/loadShard/);
   });
-
-  it('refuses KMeans for now, saying what to fit instead, and leaves it unfitted', async () => {
-    const model = new KMeans({ nClusters: K });
-    const error = await fitDistributed(model, SPECS, { connection: { host: '127.0.0.1', port: 1 } }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TypeError);
-    expect((error as Error).message).toMatch(/^fitDistributed: KMeans is not supported yet .* GaussianKMeans or a SoftKMeans/);
-    expect(() => model.clusterCenters).toThrow(/not fitted/i);
-  });
 });
 
 describe('3 worker processes, 7 shards', () => {
@@ -274,26 +263,23 @@ describe('faults', () => {
     try {
       // Shard 2's jobs announce themselves, then take 800 ms: time to kill the worker in it.
       const specs = SPECS.map((s, i) => (i === 2 ? { ...s, slowMs: 800 } : s));
-      const starts = (w: Child): number => w.lines.filter((l) => l.startsWith('{"start"')).length;
       let armed: number[] | undefined;
       const model = new GaussianMixture(mixtureOptions('full'));
       const fit = fitDistributed(model, specs, {
         connection,
         queue,
-        onIteration: (info) => void (info.iter === 2 && (armed = workers.map(starts))),
+        onIteration: (info) => void (info.iter === 2 && (armed = workers.map(jobStarts))),
       });
-      const started = (): Child | undefined => (armed ? workers.find((w, i) => starts(w) > (armed as number[])[i]!) : undefined);
-      await eventually(async () => started() !== undefined, 30_000, "shard 2's job in iteration 3");
-      const victim = started() as Child;
+      // (Shard 2's job in iteration 3.)
+      const victim = await killNextStarter(workers, () => armed);
       const others = workers.filter((w) => w !== victim);
-      const before = others.map(starts);
-      await victim.kill('SIGKILL');
+      const before = others.map(jobStarts);
       await fit;
       expect(json(model)).toBe(json(new GaussianMixture(mixtureOptions('full')).fitSync(ALL.X)));
       // The job ran again, on a worker that lived: shard 2 started once per round (describe and
       // 6 iterations), and once more.
-      expect(others.some((w, i) => starts(w) > before[i]!)).toBe(true);
-      expect(workers.reduce((n, w) => n + starts(w), 0)).toBe(1 + 6 + 1);
+      expect(others.some((w, i) => jobStarts(w) > before[i]!)).toBe(true);
+      expect(workers.reduce((n, w) => n + jobStarts(w), 0)).toBe(1 + 6 + 1);
       expect(await runKeys()).toEqual([]);
     } finally {
       await stopAll(workers, 'SIGKILL');
@@ -382,32 +368,6 @@ describe('faults', () => {
 });
 
 describe('statistics from a worker are checked', () => {
-  /**
-   * A worker in this process that computes like the real one but sends `corrupt(bytes)` as
-   * shard 2's statistics: what a worker of another version, or a bad actor, would store.
-   */
-  async function rogueWorker(queue: string, corrupt: (bytes: Uint8Array) => Uint8Array): Promise<Worker> {
-    const redis = new Redis(connection);
-    const worker = new Worker(
-      queue,
-      async (job: Job) => {
-        const data = job.data as ShardJobData;
-        const keys = new RunKeys(queue, data.run);
-        const task = decodeTask((await redis.getBuffer(keys.task(data.epoch, data.round))) as Buffer, 'task');
-        const shard = readShard(loadShard(data.spec as ShardSpec), 'shard');
-        let bytes = await runTask(task, shard, data.shard, { threads: 1, what: 'shard' });
-        if (task.task === 'statistics' && data.shard === 2) bytes = corrupt(bytes);
-        // (Stored as the real workers do: only while the round's task exists.)
-        await redis.eval(STORE_RESULT, 2, keys.task(data.epoch, data.round), keys.result(data.epoch, data.round, data.shard), Buffer.from(bytes), 60_000);
-        return { ms: 0, worker: 'rogue', simd: native().simd };
-      },
-      { connection, prefix: QUEUE_PREFIX },
-    );
-    worker.on('closed', () => void redis.quit());
-    await worker.waitUntilReady();
-    return worker;
-  }
-
   /** Valid statistics of shard 2 under a model of other K or D. */
   function statisticsOf(nComponents: number, d: number): Uint8Array {
     const { data } = shardRows(SPECS[2] as ShardSpec);
@@ -432,7 +392,7 @@ describe('statistics from a worker are checked', () => {
   for (const [what, corrupt, message] of cases) {
     it(`statistics ${what} fail the fit with an error naming the shard`, async () => {
       const queue = 'rogue';
-      const worker = await rogueWorker(queue, corrupt);
+      const worker = await rogueWorker(connection, queue, 2, (bytes, task) => (task.task === 'statistics' ? corrupt(bytes) : bytes));
       try {
         // A fitted model: the failed fit leaves its previous state as it was.
         const model = new GaussianMixture(mixtureOptions('diag', { maxIter: 2 })).fitSync(concatenate(SPECS.slice(0, 2)).X);

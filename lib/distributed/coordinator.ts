@@ -1,8 +1,8 @@
 /**
  * `fitDistributed`: the coordinator of a distributed fit. It opens the run in Redis (resuming it
  * from its checkpoint when the run id names a run under way), and runs the estimator's own exact
- * EM over passes that are rounds of jobs on the shards (lib/distributed-passes.ts), writing a
- * checkpoint after every iteration. When the fit ends, in success or failure, nothing of the run
+ * EM (KMeans: Lloyd's iterations) over passes that are rounds of jobs on the shards
+ * (shard-passes.ts), writing a checkpoint after every iteration. When the fit ends, in success or failure, nothing of the run
  * stays in Redis.
  *
  * @module
@@ -20,16 +20,13 @@ import { describe, ErrorCode, invalidType, invalidValue } from '../errors.js';
 import type { GaussianMixture } from '../gaussian-mixture.js';
 import type { KMeans } from '../kmeans.js';
 import { functionOption, integerOption, randomSeed, readOptionsObject, signalOption } from '../options.js';
-import { FIT_PASSES, type EmCheckpoint, type PassFittable } from '../passes.js';
+import { FIT_PASSES, type PassFittable } from '../passes.js';
 import type { SoftKMeans } from '../soft-kmeans.js';
 import { DEFAULT_INIT_SAMPLE_ROWS } from '../stream-em.js';
 import type { IterationInfo } from '../types.js';
 import type { RedisOptions } from 'ioredis';
 
-/**
- * The estimators `fitDistributed` takes (GaussianKMeans is a GaussianMixture). KMeans is refused
- * for now: it has no statistics over passes yet.
- */
+/** The estimators `fitDistributed` takes (GaussianKMeans is a GaussianMixture). */
 export type DistributedModel = GaussianMixture | SoftKMeans | KMeans;
 
 /** Options of {@link fitDistributed}. */
@@ -85,8 +82,7 @@ const WHAT = 'fitDistributed';
  * `fitStream` takes on the same rows), whatever the number, speed and order of the workers.
  * @param shards - JSON values, each handed to the workers' `loadShard`.
  * @returns the model, fitted (unchanged when the fit fails).
- * @throws (rejects) TypeError / RangeError - bad model, shards or options; a KMeans (not
- *   supported yet: fit a GaussianKMeans or SoftKMeans).
+ * @throws (rejects) TypeError / RangeError - bad model, shards or options.
  * @throws (rejects) Error - code `ERR_GAUSSMIX_SHARD` (with `shard`) when a shard's job fails,
  *   times out or sends a bad result; `ERR_GAUSSMIX_RUN` when another coordinator takes the run
  *   over or `runId` names another fit; `ERR_GAUSSMIX_MISSING_DEPENDENCY` without bullmq or
@@ -99,13 +95,6 @@ export async function fitDistributed<M extends DistributedModel>(
 ): Promise<M> {
   const fittable = model as unknown as PassFittable | null;
   if (typeof fittable !== 'object' || fittable === null || typeof fittable[FIT_PASSES] !== 'function') {
-    if (kindOf(model) === 'KMeans') {
-      // (KMeans has no statistics over passes yet: no fitStream, no statistics/maximise.)
-      throw invalidType(
-        `${WHAT}: KMeans is not supported yet (it has no statistics to merge across shards); ` +
-          'fit a GaussianKMeans or a SoftKMeans, or KMeans in memory',
-      );
-    }
     throw invalidType(`${WHAT}: expected a GaussianMixture, GaussianKMeans, SoftKMeans or KMeans for model but received ${describe(model)}`);
   }
   checkShards(shards);
@@ -152,12 +141,6 @@ export async function fitDistributed<M extends DistributedModel>(
   }
 }
 
-/** The `kind` an estimator's toJSON writes (its class's static `kind`), or undefined. */
-function kindOf(model: unknown): unknown {
-  if (typeof model !== 'object' || model === null) return undefined;
-  return (model.constructor as { kind?: unknown } | undefined)?.kind;
-}
-
 /** Checks the shards: a non-empty array of JSON values (data, never code). */
 function checkShards(shards: unknown): asserts shards is readonly ShardSpec[] {
   if (!Array.isArray(shards)) throw invalidType(`${WHAT}: expected an array of shard specs for shards but received ${describe(shards)}`);
@@ -194,10 +177,10 @@ function identityOf(model: DistributedModel, shards: readonly ShardSpec[]): stri
 }
 
 /** The run's last checkpoint, if any. */
-async function readCheckpoint(run: Run, identity: string): Promise<EmCheckpoint<unknown> | undefined> {
+async function readCheckpoint(run: Run, identity: string): Promise<object | undefined> {
   const bytes = await run.read(run.keys.checkpoint);
   if (!bytes) return undefined;
-  let message: { identity?: unknown; state?: EmCheckpoint<unknown> };
+  let message: { identity?: unknown; state?: object };
   try {
     message = decodeMessage(bytes, 'the checkpoint') as typeof message;
   } catch (err) {

@@ -69,7 +69,7 @@ export class RunKeys {
     return `${this.base}epoch`;
   }
 
-  /** The last checkpoint (lib/stream-em.ts EmCheckpoint, encoded). */
+  /** The last checkpoint (lib/stream-em.ts EmCheckpoint or lib/kmeans-stream.ts LloydCheckpoint, encoded). */
   get checkpoint(): string {
     return `${this.base}checkpoint`;
   }

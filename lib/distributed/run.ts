@@ -51,7 +51,7 @@ export interface ShardJobResult {
 export interface RoundInfo {
   /** The round's number in the run (from 0; a resumed run counts again). */
   readonly round: number;
-  readonly task: 'describe' | 'statistics' | 'sample';
+  readonly task: 'describe' | 'statistics' | 'sample' | 'moments';
   /** The round's wall time, from its task's write to its last result's read (ms). */
   readonly ms: number;
   /** Each shard's job: its computation's time (ms, without loading the shard) and its worker. */

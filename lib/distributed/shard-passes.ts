@@ -1,18 +1,20 @@
 /**
  * The passes of a distributed fit (lib/passes.ts RowPasses): each pass is one round of jobs, one
  * per shard. The first round describes the shards (rows, features, weights); a statistics pass
- * checks every shard's statistics and merges them in shard order; the default start's sample is
- * chosen here (lib/reservoir.ts reservoirPlan, over the concatenation of the shards) and its rows
- * fetched from the shards that hold them, so that it is the sample `fitStream` draws from the
- * same rows.
+ * checks every shard's statistics (a mixture's or K-means', as the request asks) and merges them
+ * in shard order; the default start's sample is chosen here (lib/reservoir.ts reservoirPlan, over
+ * the concatenation of the shards) and its rows fetched from the shards that hold them, so that
+ * it is the sample `fitStream` draws from the same rows; K-means' scale of tol is the shards'
+ * moments about the first shard's first row, merged in shard order.
  *
  * @module
  */
 import { shardError, type Run } from './run.js';
 import { decodeDescription, decodeSample, type ShardDescription } from './tasks.js';
-import type { PassRequest, RowPasses } from '../passes.js';
+import { native, type NativeKMeansMoments } from '../native.js';
+import type { MixturePassRequest, PassRequest, RowPasses } from '../passes.js';
 import { reservoirPlan, type StreamSample } from '../reservoir.js';
-import { MixtureStatistics, Statistics } from '../statistics.js';
+import { KMeansStatistics, MixtureStatistics, Statistics } from '../statistics.js';
 
 /** What the describe round tells of the shards together. */
 interface ShardsShape {
@@ -25,6 +27,8 @@ interface ShardsShape {
   readonly starts: Float64Array;
   /** Each shard's rows. */
   readonly counts: number[];
+  /** The first row of all the shards. */
+  readonly first: Float64Array;
 }
 
 /** The passes of a distributed fit over `run`'s shards. */
@@ -71,7 +75,8 @@ export class ShardPasses implements RowPasses {
       starts[i] = rows;
       rows += s.rows;
     });
-    this.#shape = { d, rows, weighted: descriptions.some((s) => s.weighted), starts, counts: descriptions.map((s) => s.rows) };
+    const first = (descriptions[0] as ShardDescription).first;
+    this.#shape = { d, rows, weighted: descriptions.some((s) => s.weighted), starts, counts: descriptions.map((s) => s.rows), first };
     return this.#shape;
   }
 
@@ -105,19 +110,54 @@ export class ShardPasses implements RowPasses {
       throw this.#error(i, `sent statistics that Redis holds as ${bytes.length} bytes of invalid data: ${(err as Error).message}`, err);
     }
     const wrong = (what: string): Error => this.#error(i, `sent the wrong statistics: ${what}`);
+    if (stats.rows !== shape.counts[i]) throw wrong(`${stats.rows} rows instead of the shard's ${shape.counts[i]}`);
+    if (stats.nFeatures !== shape.d) throw wrong(`${stats.nFeatures} features instead of ${shape.d}`);
+    if (request.kind === 'kmeans') {
+      if (!(stats instanceof KMeansStatistics)) throw wrong(`${stats.family} statistics for a K-means pass`);
+      if (stats.nComponents !== request.k) throw wrong(`${stats.nComponents} clusters instead of ${request.k}`);
+      // (Statistics under other centres do not merge: the merge names them.)
+      return stats;
+    }
     if (!(stats instanceof MixtureStatistics)) throw wrong(`${stats.family} statistics for a mixture's pass`);
+    this.#checkMixture(stats, request, wrong);
+    return stats;
+  }
+
+  /** A mixture's statistics, checked against its request (K, covariance type, scatter). */
+  #checkMixture(stats: MixtureStatistics, request: MixturePassRequest, wrong: (what: string) => Error): void {
     // Passes by labels or given responsibilities name K and the type; the others carry parameters
     // (weights: K, or K + 1 with a noise component).
     const given = request.kind === 'assign' || request.kind === 'responsibilities';
     const k = given ? request.k : request.params.weights.length - (request.params.hypervolume === undefined ? 0 : 1);
     if (stats.nComponents !== k) throw wrong(`${stats.nComponents} components instead of ${k}`);
-    if (stats.nFeatures !== shape.d) throw wrong(`${stats.nFeatures} features instead of ${shape.d}`);
     const type = given ? request.covarianceType : request.kind === 'soft' ? 'spherical' : request.params.covarianceType;
     if (stats.covarianceType !== type) throw wrong(`covariance type '${stats.covarianceType}' instead of '${type}'`);
     const soft = request.kind === 'soft' || (given && request.about === undefined);
     if (stats.soft !== soft) throw wrong(soft ? 'with a scatter where none was asked' : 'without the scatter asked for');
-    if (stats.rows !== shape.counts[i]) throw wrong(`${stats.rows} rows instead of the shard's ${shape.counts[i]}`);
-    return stats;
+  }
+
+  async meanVariance(): Promise<number> {
+    const shape = await this.#described();
+    const addon = native();
+    const parts = await this.#run.round({ task: 'moments', shift: shape.first }, (bytes, i) => {
+      let moments: Omit<NativeKMeansMoments, 'bytes'>;
+      try {
+        moments = addon.kmeansMomentsRead(bytes);
+      } catch (err) {
+        throw this.#error(i, `sent moments that Redis holds as ${bytes.length} bytes of invalid data: ${(err as Error).message}`, err);
+      }
+      if (moments.d !== shape.d) throw this.#error(i, `sent the moments of ${moments.d} features instead of ${shape.d}`);
+      if (moments.rows !== shape.counts[i]) throw this.#error(i, `sent the moments of ${moments.rows} rows instead of the shard's ${shape.counts[i]}`);
+      return { ...moments, bytes };
+    });
+    // Merged in shard order (exact sums: the order only fixes which shard a bad merge names).
+    return parts.reduce((total, next, i) => {
+      try {
+        return addon.kmeansMomentsMerge(total.bytes, next.bytes);
+      } catch (err) {
+        throw this.#error(i, `sent moments that do not merge with the other shards': ${(err as Error).message}`, err);
+      }
+    }).meanVariance;
   }
 
   async sample(size: number, seed: number, restart: number): Promise<StreamSample> {

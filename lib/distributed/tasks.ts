@@ -1,19 +1,21 @@
 /**
  * What one job of a distributed fit computes on its shard, and the messages that carry it: a
  * round's task (written once per round by the coordinator, read by every job of the round) and
- * a shard's result. Three tasks: `describe` (rows, features, weighted), `statistics` (one
- * E-step's sums under the round's parameters: the statistics' own bytes) and `sample` (the
- * shard's rows among the default start's sample).
+ * a shard's result. Four tasks: `describe` (rows, features, weighted, first row), `statistics`
+ * (one E-step's or K-means assignment's sums under the round's parameters: the statistics' own
+ * bytes), `sample` (the shard's rows among the default start's sample) and `moments` (K-means'
+ * scale of tol: exact moments about the first row of the first shard, their own bytes).
  *
  * @module
  */
 import { decodeMessage, encodeMessage } from './codec.js';
 import { describe, invalidType, invalidValue, translateNativeError } from '../errors.js';
 import { isNDArrayLike, toMatrix, type Matrix } from '../input.js';
-import { native, type NativeStatisticsRequest } from '../native.js';
+import { streamMeanVariance } from '../kmeans-stream.js';
+import { native } from '../native.js';
 import { readSampleWeight } from '../options.js';
-import type { PassRequest } from '../passes.js';
-import { statisticsPass } from '../stream-em.js';
+import { passTask, type PassRequest } from '../passes.js';
+import { tasksPass } from '../stream-em.js';
 import { passWeightedOnce, streamChunks, type PassSettings, type StreamSource } from '../stream.js';
 import { Statistics } from '../statistics.js';
 
@@ -33,6 +35,11 @@ export type Task =
       /** The first row of each shard in the concatenation. */
       readonly starts: Float64Array;
       readonly weighted: boolean;
+    }
+  | {
+      readonly task: 'moments';
+      /** The row the moments are taken about (the first row of the first shard). */
+      readonly shift: Float64Array;
     };
 
 /** A shard's answer to `describe`. */
@@ -40,6 +47,8 @@ export interface ShardDescription {
   readonly rows: number;
   readonly d: number;
   readonly weighted: boolean;
+  /** The shard's first row (K-means' moments are taken about the first shard's). */
+  readonly first: Float64Array;
 }
 
 /** A shard's rows among a sample: row-major [n, d], and their weights when weighted. */
@@ -53,7 +62,7 @@ export function encodeTask(task: Task): Uint8Array {
   return encodeMessage(task);
 }
 
-const TASKS = new Set(['describe', 'statistics', 'sample']);
+const TASKS = new Set(['describe', 'statistics', 'sample', 'moments']);
 
 /** Reads a task's bytes (a RangeError naming `what` when they are not a task). */
 export function decodeTask(bytes: Uint8Array, what: string): Task {
@@ -65,6 +74,7 @@ export function decodeTask(bytes: Uint8Array, what: string): Task {
   if (t.task === 'sample' && !(t.rows instanceof Float64Array && t.starts instanceof Float64Array)) {
     throw invalidValue(`${what} is a sample task without rows`);
   }
+  if (t.task === 'moments' && !(t.shift instanceof Float64Array)) throw invalidValue(`${what} is a moments task without a shift`);
   return t as unknown as Task;
 }
 
@@ -112,6 +122,8 @@ export async function runTask(task: Task, shard: LoadedShard, shardIndex: number
       return shardStatistics(shard, task.request, task.weighted, ctx);
     case 'sample':
       return encodeMessage(await sampleShard(shard, task, shardIndex, ctx));
+    case 'moments':
+      return shardMoments(shard, task.shift, ctx);
   }
 }
 
@@ -120,25 +132,29 @@ function passSettings(ctx: TaskContext, weighted: boolean): PassSettings {
 }
 
 async function describeShard(shard: LoadedShard, ctx: TaskContext): Promise<ShardDescription> {
-  if (shard.kind === 'memory') return { rows: shard.X.n, d: shard.X.d, weighted: shard.weights !== undefined };
+  if (shard.kind === 'memory') {
+    const { X } = shard;
+    return { rows: X.n, d: X.d, weighted: shard.weights !== undefined, first: X.data.slice(0, X.d) };
+  }
   // One pass counts the rows; a weighted batch makes the shard weighted (and the pass restart).
   const settings = passSettings(ctx, false);
   return passWeightedOnce(settings, async () => {
-    for await (const chunk of streamChunks(shard.source, settings)) void chunk;
-    return { rows: settings.rows as number, d: settings.d as number, weighted: settings.weighted };
+    let first: Float64Array | undefined;
+    for await (const chunk of streamChunks(shard.source, settings)) first ??= chunk.data.slice(0, chunk.d);
+    return { rows: settings.rows as number, d: settings.d as number, weighted: settings.weighted, first: first as Float64Array };
   });
 }
 
 async function shardStatistics(shard: LoadedShard, request: PassRequest, weighted: boolean, ctx: TaskContext): Promise<Uint8Array> {
-  const full = { ...request, threads: ctx.threads } as NativeStatisticsRequest;
   if (shard.kind === 'stream') {
-    const stats = await statisticsPass(shard.source, passSettings(ctx, weighted), () => full);
+    const settings = passSettings(ctx, weighted);
+    const stats = await tasksPass(shard.source, settings, (c) => passTask(c.data, c.n, c.d, request, ctx.threads, c.weights));
     return Statistics.bytesOf(stats);
   }
   const { X } = shard;
   // A weighted fit weighs every row: 1 where this shard has no weights.
   const sampleWeight = shard.weights ?? (weighted ? new Float64Array(X.n).fill(1) : undefined);
-  const task = native().mixtureStatisticsAsync(X.data, X.n, X.d, { ...full, ...(sampleWeight ? { sampleWeight } : {}) });
+  const task = passTask(X.data, X.n, X.d, request, ctx.threads, sampleWeight);
   const onAbort = (): void => task.cancel();
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -148,6 +164,18 @@ async function shardStatistics(shard: LoadedShard, request: PassRequest, weighte
     throw translateNativeError(err, ctx.signal);
   } finally {
     ctx.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The shard's moments about `shift` (unweighted: K-means' scale of tol ignores the weights). */
+async function shardMoments(shard: LoadedShard, shift: Float64Array, ctx: TaskContext): Promise<Uint8Array> {
+  if (shard.kind === 'stream') return (await streamMeanVariance(shard.source, passSettings(ctx, false), shift, ctx.threads)).bytes;
+  const { X } = shard;
+  if (shift.length !== X.d) throw invalidValue(`${ctx.what}: the moments task's shift has ${shift.length} features, the shard ${X.d}`);
+  try {
+    return native().kmeansMoments(X.data, X.n, X.d, { shift, threads: ctx.threads }).bytes;
+  } catch (err) {
+    throw translateNativeError(err, ctx.signal);
   }
 }
 
@@ -215,7 +243,8 @@ export function decodeDescription(bytes: Uint8Array, what: string): ShardDescrip
   if (typeof m !== 'object' || m === null || !count(m.rows) || !count(m.d) || typeof m.weighted !== 'boolean') {
     throw invalidValue(`${what} is not a shard's description`);
   }
-  return { rows: m.rows, d: m.d, weighted: m.weighted };
+  if (!(m.first instanceof Float64Array) || m.first.length !== m.d) throw invalidValue(`${what} has no first row of ${m.d} features`);
+  return { rows: m.rows, d: m.d, weighted: m.weighted, first: m.first };
 }
 
 /** Reads a shard's sample (a RangeError naming `what` when malformed). */

@@ -94,6 +94,29 @@ export function startCoordinator(config: Record<string, unknown>): Child {
   return new Child('distributed-coordinator.mjs', config);
 }
 
+/** How many slow shards' jobs a worker has started (the lines {"start": ...} it printed). */
+export function jobStarts(worker: Child): number {
+  return worker.lines.filter((l) => l.startsWith('{"start"')).length;
+}
+
+/**
+ * SIGKILLs the first worker that starts a slow shard's job after `armed()` gives each worker's
+ * count of starts (undefined: not yet); resolves with it once it is dead.
+ */
+export async function killNextStarter(workers: readonly Child[], armed: () => number[] | undefined, timeoutMs = 30_000): Promise<Child> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = armed();
+    const victim = counts && workers.find((w, i) => jobStarts(w) > (counts[i] as number));
+    if (victim) {
+      await victim.kill('SIGKILL');
+      return victim;
+    }
+    if (Date.now() > end) throw new Error(`no worker started a slow shard's job within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export async function stopAll(children: readonly Child[], signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   await Promise.all(children.map((c) => c.kill(signal)));
 }
