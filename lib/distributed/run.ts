@@ -214,11 +214,15 @@ export class Run {
     let events: QueueEvents | undefined;
     try {
       redis.defineCommand('gaussmixFencedSet', { lua: FENCED_SET });
+      // (Loaded now: a script Redis does not have is sent again after the reply, out of order.)
+      await redis.script('LOAD', FENCED_SET);
       const keys = new RunKeys(o.queue, o.runId);
       const meta = readMeta(await redis.getBuffer(keys.meta), identity, o.what, keys.runId);
       const epoch = await redis.incr(keys.epoch);
       await redis.pexpire(keys.epoch, o.keyTtlMs);
-      queue = new deps.bullmq.Queue(o.queue, { connection: o.connection as ConnectionOptions, prefix: QUEUE_PREFIX });
+      // The queue on the run's connection: a round's task and its jobs go out together, in that
+      // order (see round).
+      queue = new deps.bullmq.Queue(o.queue, { connection: redis as unknown as ConnectionOptions, prefix: QUEUE_PREFIX });
       queue.on('error', () => undefined);
       // The events from now on: QueueEvents would start at '$' after it connects, and miss
       // those of jobs that finish before its first read.
@@ -296,7 +300,11 @@ export class Run {
     const start = performance.now();
     const round = this.#round++;
     const taskKey = this.keys.task(this.epoch, round);
-    await this.write(taskKey, encodeTask(task), this.#stale);
+    // Sent now, awaited with the jobs: one connection keeps the order (a worker never meets a
+    // job before its task), and one round trip carries both. (A refused write, the run taken
+    // over, leaves jobs without a task: their workers fail them at once.)
+    const written = this.write(taskKey, encodeTask(task), this.#stale);
+    written.catch(() => undefined); // (awaited below)
     const ids = o.shards.map((_, i) => this.keys.jobId(this.epoch, round, i));
     const resultKeys = o.shards.map((_, i) => this.keys.result(this.epoch, round, i));
     this.#stale = [taskKey, ...resultKeys];
@@ -326,7 +334,7 @@ export class Run {
           });
         }),
     );
-    await this.#queue.addBulk(
+    const added = this.#queue.addBulk(
       o.shards.map((spec, shard) => ({
         name: JOB_NAME,
         data: { run: this.keys.runId, epoch: this.epoch, round, shard, spec, ttl: o.keyTtlMs } satisfies ShardJobData,
@@ -341,6 +349,7 @@ export class Run {
         },
       })),
     );
+    await Promise.all([written, added]);
     const results = await this.#settle(finished, ids, label, round);
     o.onRound?.(Object.freeze({ round, task: label, ms: performance.now() - start, shards: Object.freeze(jobs) }));
     return results;

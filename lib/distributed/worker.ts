@@ -95,8 +95,13 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
 
   const deps = await dependencies();
   const { bullmq } = deps;
-  const redis = (await connectRedis(deps, connection, what)) as ResultRedis;
+  // One connection for BullMQ's commands and ours (BullMQ adds its blocking one): a result sent
+  // just before the job's completion lands before it, with no wait between them. (BullMQ wants
+  // no limit of retries per request on a worker's connection.)
+  const redis = (await connectRedis(deps, { ...connection, maxRetriesPerRequest: null }, what)) as ResultRedis;
   redis.defineCommand('gaussmixStoreResult', { numberOfKeys: 2, lua: STORE_RESULT });
+  // (Loaded now: a script Redis does not have is sent again after the reply, out of order.)
+  await redis.script('LOAD', STORE_RESULT).catch(() => undefined);
 
   const workerName = `${hostname()}/${process.pid}`;
   const checked = new WeakMap<object, LoadedShard>();
@@ -105,7 +110,8 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     let t = tasks.get(key);
     if (!t) {
       t = redis.getBuffer(key).then((bytes) => (bytes ? decodeTask(bytes, name) : null));
-      t.catch(() => tasks.delete(key));
+      // (No task yet is not remembered: see processJob.)
+      t.then((task) => task ?? tasks.delete(key), () => tasks.delete(key));
       tasks.set(key, t);
       if (tasks.size > TASK_CACHE_SIZE) tasks.delete(tasks.keys().next().value as string);
     }
@@ -120,7 +126,12 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     const taskKey = keys.task(data.epoch, data.round);
     const name = `shard ${data.shard} (${specText(data.spec)})`;
     const task = await taskOf(taskKey, `the task of ${name}`);
-    if (!task) throw unrecoverable(`run '${data.run}' is over (its round ${data.round} has no task in Redis)`);
+    if (!task) {
+      // A run under way whose task is not there yet (sent before the jobs, but a Redis that lost
+      // its scripts runs the script after them): retried, after BullMQ's backoff.
+      if ((await redis.get(keys.epoch)) === String(data.epoch)) throw new Error(`${name}: the task of round ${data.round} is not in Redis yet`);
+      throw unrecoverable(`run '${data.run}' is over (its round ${data.round} has no task in Redis)`);
+    }
     let shard: LoadedShard;
     try {
       const loaded = await loadShard(data.spec);
@@ -140,20 +151,19 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
       throw isArgumentError(err) ? unrecoverable(`${name}: ${(err as Error).message}`) : err;
     }
     const ms = performance.now() - start;
-    const stored = await redis.gaussmixStoreResult(
-      taskKey,
-      keys.result(data.epoch, data.round, data.shard),
-      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      data.ttl,
-    );
-    if (stored !== 1) throw unrecoverable(`run '${data.run}' is over (its round ${data.round} ended)`);
+    // Not awaited: BullMQ sends the job's completion after it on the same connection, so the
+    // coordinator, told of the completion, finds the result (one round trip less per job). A
+    // run that has ended stores nothing (the script finds no task).
+    redis
+      .gaussmixStoreResult(taskKey, keys.result(data.epoch, data.round, data.shard), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), data.ttl)
+      .catch(() => undefined); // (the completion, on the same connection, fails too)
     return { ms, worker: workerName, simd: native().simd };
   };
 
   let worker: Worker;
   try {
     worker = new bullmq.Worker(queue, processJob, {
-      connection: connection as ConnectionOptions,
+      connection: redis as unknown as ConnectionOptions,
       prefix: QUEUE_PREFIX,
       concurrency,
       lockDuration,
