@@ -134,6 +134,24 @@ describe('3 worker processes, 7 shards', () => {
     }
   });
 
+  it("workers hold each round's task from its broadcast: no worker reads a task's key", async () => {
+    expect(await client.call('PUBSUB', 'NUMSUB', `${QUEUE_PREFIX}:${queue}:tasks`)).toEqual([`${QUEUE_PREFIX}:${queue}:tasks`, 3]);
+    // (MONITOR: every command Redis runs; those of scripts have the source 'lua'.)
+    const monitor = await client.monitor();
+    const taskReads: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && args[0]?.toLowerCase() === 'get' && args[1]?.endsWith(':task')) taskReads.push(args[1]);
+    });
+    let rounds = 0;
+    try {
+      await fitDistributed(new KMeans(options({ tol: 1e-3 })), SPECS, { connection, queue, onRound: () => void rounds++ });
+    } finally {
+      monitor.disconnect();
+    }
+    expect(rounds).toBeGreaterThan(3);
+    expect(taskReads).toEqual([]);
+  });
+
   it('standardize is refused (as by fitStream), and the run leaves nothing', async () => {
     const model = new KMeans(options({ standardize: true }));
     await expect(fitDistributed(model, SPECS, { connection, queue })).rejects.toThrow(/standardize is not supported/);

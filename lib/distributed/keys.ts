@@ -37,6 +37,14 @@ export function runIdOption(value: unknown, what: string): string {
   return value;
 }
 
+/**
+ * The channel the coordinators publish their rounds' tasks on (`<task key>\n<task bytes>`), so
+ * that workers hold a round's task before its jobs reach them: the broadcast of the parameters.
+ */
+export function tasksChannel(queue: string): string {
+  return `${QUEUE_PREFIX}:${queue}:tasks`;
+}
+
 /** The stream of the queue's BullMQ events. */
 export function eventsKey(queue: string): string {
   return `${QUEUE_PREFIX}:${queue}:events`;

@@ -1,7 +1,7 @@
 /**
  * The coordinator's side of a distributed run in Redis: the run's epoch (which coordinator owns
- * it), its identity and checkpoint, and its rounds. A round writes its task once, adds one BullMQ
- * job per shard (BullMQ owns the jobs' retries and the recovery of jobs whose worker died), waits
+ * it), its identity and checkpoint, and its rounds. A round writes its task once (and publishes
+ * it to the workers), adds one BullMQ job per shard (BullMQ owns the jobs' retries and the recovery of jobs whose worker died), waits
  * for the jobs through the queue's event stream (QueueEvents) and reads each shard's result.
  *
  * Every write of the coordinator is fenced by the epoch: a coordinator that opens a run
@@ -19,7 +19,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 
 import { connectRedis, redisError } from './connection.js';
 import type { Dependencies } from './deps.js';
-import { eventsKey, QUEUE_PREFIX, RunKeys } from './keys.js';
+import { eventsKey, QUEUE_PREFIX, RunKeys, tasksChannel } from './keys.js';
 import { encodeTask, type Task } from './tasks.js';
 import { ErrorCode, makeAbortError } from '../errors.js';
 
@@ -84,14 +84,16 @@ export function shardError(what: string, shard: number, spec: unknown, message: 
 
 /**
  * If KEYS[1] holds the epoch ARGV[1]: sets KEYS[2] to ARGV[2] with a time to live of ARGV[3] ms,
- * refreshes that of KEYS[1], KEYS[3] and KEYS[4] (the run's lasting keys), and deletes KEYS[5...]
- * (the last round's keys). One round trip per round.
+ * refreshes that of KEYS[1], KEYS[3] and KEYS[4] (the run's lasting keys), deletes KEYS[5...]
+ * (the last round's keys), and publishes `KEYS[2]\nARGV[2]` on the channel ARGV[4] if given (a
+ * round's task, see keys.ts tasksChannel). One round trip per round.
  */
 const FENCED_SET = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 for i = 1, 4 do if i ~= 2 then redis.call('PEXPIRE', KEYS[i], ARGV[3]) end end
 for i = 5, #KEYS do redis.call('DEL', KEYS[i]) end
+if ARGV[4] then redis.call('PUBLISH', ARGV[4], KEYS[2] .. '\\n' .. ARGV[2]) end
 return 1
 `;
 
@@ -251,16 +253,16 @@ export class Run {
 
   /**
    * Writes a key of the run if this coordinator still owns it, refreshes the time to live of the
-   * run's lasting keys, and deletes `stale` keys.
+   * run's lasting keys, and deletes `stale` keys; publishes the key and value on `channel` if given.
    * @throws Error - code ERR_GAUSSMIX_RUN when another coordinator has taken the run over.
    */
-  async write(key: string, value: Uint8Array | string, stale: readonly string[] = []): Promise<void> {
+  async write(key: string, value: Uint8Array | string, stale: readonly string[] = [], channel?: string): Promise<void> {
     const k = this.keys;
     const bytes = typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     const keys = [k.epoch, key, k.meta, k.checkpoint, ...stale];
     // (After the checkpoint sent before: one connection keeps the order, one round trip for both.)
     const [done] = await Promise.all([
-      this.#redis.gaussmixFencedSet(keys.length, ...keys, this.epoch, bytes, this.#o.keyTtlMs),
+      this.#redis.gaussmixFencedSet(keys.length, ...keys, this.epoch, bytes, this.#o.keyTtlMs, ...(channel ? [channel] : [])),
       this.flush(),
     ]);
     if (done !== 1) throw runError(this.#o.what, k.runId, 'was taken over by another coordinator (started with the same runId)');
@@ -303,7 +305,7 @@ export class Run {
     // Sent now, awaited with the jobs: one connection keeps the order (a worker never meets a
     // job before its task), and one round trip carries both. (A refused write, the run taken
     // over, leaves jobs without a task: their workers fail them at once.)
-    const written = this.write(taskKey, encodeTask(task), this.#stale);
+    const written = this.write(taskKey, encodeTask(task), this.#stale, tasksChannel(o.queue));
     written.catch(() => undefined); // (awaited below)
     const ids = o.shards.map((_, i) => this.keys.jobId(this.epoch, round, i));
     const resultKeys = o.shards.map((_, i) => this.keys.result(this.epoch, round, i));
