@@ -92,6 +92,14 @@ export class RunKeys {
     return `${this.base}${epoch}:${round}:result:${shard}`;
   }
 
+  /**
+   * The channel a run's workers publish its results on (`<result key>\n<job result JSON>\n<bytes>`),
+   * so that the coordinator has a result as it is stored, without reading it.
+   */
+  get resultsChannel(): string {
+    return `${this.base}results`;
+  }
+
   /** The glob of every key of the run (with Redis's escapes of the braces). */
   get pattern(): string {
     return `${this.base.replace(/[{}[\]*?\\]/g, (c) => `\\${c}`)}*`;

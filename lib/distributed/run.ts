@@ -97,10 +97,15 @@ if ARGV[4] then redis.call('PUBLISH', ARGV[4], KEYS[2] .. '\\n' .. ARGV[2]) end
 return 1
 `;
 
-/** Sets KEYS[2] to ARGV[1] (time to live ARGV[2] ms) if the task KEYS[1] still exists. */
+/**
+ * Sets KEYS[2] to ARGV[1] (time to live ARGV[2] ms) if the task KEYS[1] still exists, and
+ * publishes `KEYS[2]\nARGV[4]\nARGV[1]` on the channel ARGV[3] if given (RunKeys.resultsChannel;
+ * ARGV[4]: the job's result, JSON).
+ */
 export const STORE_RESULT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+if ARGV[3] then redis.call('PUBLISH', ARGV[3], KEYS[2] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[1]) end
 return 1
 `;
 
@@ -152,7 +157,8 @@ export interface RunOptions {
 }
 
 interface Waiter {
-  resolve(returnvalue: unknown): void;
+  /** The job is done: its result (JSON), and its bytes when they came with it (else read). */
+  resolve(returnvalue: unknown, bytes?: Uint8Array): void;
   reject(reason: string): void;
 }
 
@@ -167,6 +173,10 @@ export class Run {
   readonly #queue: Queue;
   readonly #events: QueueEvents;
   readonly #waiters = new Map<string, Waiter>();
+  /** The job of each result key awaited. */
+  readonly #resultJobs = new Map<string, string>();
+  /** Hears the results the workers publish (see keys.ts resultsChannel). */
+  readonly #subscriber: Redis;
   /** The jobs of the round under way that have not finished. */
   readonly #pending = new Set<string>();
   /** The keys of the last round, deleted when the next starts. */
@@ -187,6 +197,7 @@ export class Run {
     redis: FencedRedis,
     queue: Queue,
     events: QueueEvents,
+    subscriber: Redis,
   ) {
     this.#o = o;
     this.keys = keys;
@@ -195,7 +206,11 @@ export class Run {
     this.#redis = redis;
     this.#queue = queue;
     this.#events = events;
-    events.on('completed', ({ jobId, returnvalue }) => this.#waiters.get(jobId)?.resolve(returnvalue));
+    this.#subscriber = subscriber;
+    subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#published(message));
+    // (A result published before its job's completion may wait in the other socket: one turn of
+    // the event loop reads it, else the result is read from its key.)
+    events.on('completed', ({ jobId, returnvalue }) => setImmediate(() => this.#waiters.get(jobId)?.resolve(returnvalue)));
     events.on('failed', ({ jobId, failedReason }) => this.#waiters.get(jobId)?.reject(failedReason));
     // (QueueEvents reconnects by itself and reads on from its last event.)
     events.on('error', () => undefined);
@@ -214,6 +229,7 @@ export class Run {
     const redis = (await connectRedis(deps, o.connection, o.what)) as FencedRedis;
     let queue: Queue | undefined;
     let events: QueueEvents | undefined;
+    let subscriber: Redis | undefined;
     try {
       redis.defineCommand('gaussmixFencedSet', { lua: FENCED_SET });
       // (Loaded now: a script Redis does not have is sent again after the reply, out of order.)
@@ -235,12 +251,16 @@ export class Run {
         prefix: QUEUE_PREFIX,
         lastEventId: last[0]?.[0] ?? '0-0',
       });
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-      const run = new Run(o, keys, epoch, meta, redis, queue, events);
+      // (A result published before the subscription is read after its completion event.)
+      subscriber = redis.duplicate();
+      subscriber.on('error', () => undefined); // (the run's connection reports Redis's errors)
+      await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), subscriber.subscribe(keys.resultsChannel)]);
+      const run = new Run(o, keys, epoch, meta, redis, queue, events, subscriber);
       if (epoch > 1) await run.sweep();
       return run;
     } catch (err) {
       await Promise.allSettled([events?.close(), queue?.close()]);
+      subscriber?.disconnect();
       redis.disconnect();
       throw err;
     }
@@ -315,13 +335,22 @@ export class Run {
       (id, shard) =>
         new Promise<T>((resolve, reject) => {
           this.#pending.add(id);
+          this.#resultJobs.set(resultKeys[shard] as string, id);
           this.#waiters.set(id, {
-            resolve: (returnvalue) => {
+            resolve: (returnvalue, published) => {
               this.#forget(id);
               const job = (jobs[shard] = readJobResult(returnvalue));
               const mixed = this.#checkVariant(job);
               if (mixed) {
                 reject(shardError(o.what, shard, o.shards[shard], mixed));
+                return;
+              }
+              if (published) {
+                try {
+                  resolve(read(published, shard));
+                } catch (err) {
+                  reject(err);
+                }
                 return;
               }
               this.#redis.getBuffer(resultKeys[shard] as string).then((bytes) => {
@@ -433,6 +462,25 @@ export class Run {
     this.#pending.delete(id);
   }
 
+  /** A result a worker published as it stored it: the job's waiter has it without a read. */
+  #published(message: Buffer): void {
+    const first = message.indexOf(0x0a);
+    const second = first < 0 ? -1 : message.indexOf(0x0a, first + 1);
+    if (second < 0) return;
+    const id = this.#resultJobs.get(message.toString('latin1', 0, first));
+    const waiter = id === undefined ? undefined : this.#waiters.get(id);
+    if (!waiter || id === undefined) return;
+    this.#resultJobs.delete(message.toString('latin1', 0, first));
+    let returnvalue: unknown;
+    try {
+      returnvalue = JSON.parse(message.toString('utf8', first + 1, second));
+    } catch {
+      return; // (not ours: the completion event brings the job's result)
+    }
+    const bytes = message.subarray(second + 1);
+    waiter.resolve(returnvalue, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+
   /**
    * Ends the run: removes its jobs that no worker has taken and deletes its keys (unless another
    * coordinator has taken the run over). A job a worker holds finds its task gone and fails
@@ -474,9 +522,11 @@ export class Run {
       // emits). Stop the events' loop (close), then drop every connection at once (force).
       this.#events.close().catch(() => undefined);
       await Promise.allSettled([this.#events.getBackend().close(true), this.#queue.getBackend().close(true)]);
+      this.#subscriber.disconnect();
       this.#redis.disconnect();
       return;
     }
+    this.#subscriber.disconnect();
     await Promise.allSettled([this.#events.close(), this.#queue.close()]);
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }

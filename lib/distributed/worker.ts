@@ -69,7 +69,7 @@ export interface DistributedWorker {
 }
 
 interface ResultRedis extends Redis {
-  gaussmixStoreResult(taskKey: string, resultKey: string, bytes: Buffer, ttlMs: number): Promise<number>;
+  gaussmixStoreResult(taskKey: string, resultKey: string, bytes: Buffer, ttlMs: number, channel: string, job: string): Promise<number>;
 }
 
 const OPTION_NAMES = ['connection', 'queue', 'loadShard', 'concurrency', 'threads', 'lockDurationMs'] as const;
@@ -145,6 +145,9 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     const keys = new RunKeys(queue, data.run);
     const taskKey = keys.task(data.epoch, data.round);
     const name = `shard ${data.shard} (${specText(data.spec)})`;
+    // (The task's broadcast, sent before the job, may wait in the other socket: one turn of the
+    // event loop reads it.)
+    if (!tasks.has(taskKey)) await new Promise((resolve) => setImmediate(resolve));
     const task = await taskOf(taskKey, `the task of ${name}`);
     if (!task) {
       // A run under way whose task is not there yet (sent before the jobs, but a Redis that lost
@@ -170,14 +173,17 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     } catch (err) {
       throw isArgumentError(err) ? unrecoverable(`${name}: ${(err as Error).message}`) : err;
     }
-    const ms = performance.now() - start;
+    const result: ShardJobResult = { ms: performance.now() - start, worker: workerName, simd: native().simd };
     // Not awaited: BullMQ sends the job's completion after it on the same connection, so the
     // coordinator, told of the completion, finds the result (one round trip less per job). A
     // run that has ended stores nothing (the script finds no task).
+    // Published too: the coordinator has it as it lands, without reading it.
+    const resultKey = keys.result(data.epoch, data.round, data.shard);
+    const payload = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     redis
-      .gaussmixStoreResult(taskKey, keys.result(data.epoch, data.round, data.shard), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), data.ttl)
+      .gaussmixStoreResult(taskKey, resultKey, payload, data.ttl, keys.resultsChannel, JSON.stringify(result))
       .catch(() => undefined); // (the completion, on the same connection, fails too)
-    return { ms, worker: workerName, simd: native().simd };
+    return result;
   };
 
   let worker: Worker;
