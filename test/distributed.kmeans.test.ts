@@ -159,6 +159,20 @@ describe('3 worker processes, 7 shards', () => {
     expect(resultReads.length).toBeLessThanOrEqual(Math.floor((rounds * SPECS.length) / 4));
   });
 
+  it('a Redis user without channel rights fits the same: tasks and results are read from their keys', async () => {
+    await client.call('ACL', 'SETUSER', 'nochannels', 'on', '>pw', '~*', 'resetchannels', '+@all');
+    const quiet = { ...connection, username: 'nochannels', password: 'pw' };
+    const q = 'kmeans-nochannels';
+    const workers = await startWorkers(2, { connection: quiet, queue: q });
+    try {
+      const model = new KMeans(options({ tol: 1e-3 }));
+      await fitDistributed(model, SPECS, { connection: quiet, queue: q });
+      expectSameFit(model, new KMeans(options({ tol: 1e-3 })).fitSync(ALL.X), ALL.X);
+    } finally {
+      await stopAll(workers);
+    }
+  });
+
   it('standardize is refused (as by fitStream), and the run leaves nothing', async () => {
     const model = new KMeans(options({ standardize: true }));
     await expect(fitDistributed(model, SPECS, { connection, queue })).rejects.toThrow(/standardize is not supported/);

@@ -86,26 +86,27 @@ export function shardError(what: string, shard: number, spec: unknown, message: 
  * If KEYS[1] holds the epoch ARGV[1]: sets KEYS[2] to ARGV[2] with a time to live of ARGV[3] ms,
  * refreshes that of KEYS[1], KEYS[3] and KEYS[4] (the run's lasting keys), deletes KEYS[5...]
  * (the last round's keys), and publishes `KEYS[2]\nARGV[2]` on the channel ARGV[4] if given (a
- * round's task, see keys.ts tasksChannel). One round trip per round.
+ * round's task, see keys.ts tasksChannel; pcall: a user without channel rights still writes).
+ * One round trip per round.
  */
 const FENCED_SET = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 for i = 1, 4 do if i ~= 2 then redis.call('PEXPIRE', KEYS[i], ARGV[3]) end end
 for i = 5, #KEYS do redis.call('DEL', KEYS[i]) end
-if ARGV[4] then redis.call('PUBLISH', ARGV[4], KEYS[2] .. '\\n' .. ARGV[2]) end
+if ARGV[4] then redis.pcall('PUBLISH', ARGV[4], KEYS[2] .. '\\n' .. ARGV[2]) end
 return 1
 `;
 
 /**
  * Sets KEYS[2] to ARGV[1] (time to live ARGV[2] ms) if the task KEYS[1] still exists, and
  * publishes `KEYS[2]\nARGV[4]\nARGV[1]` on the channel ARGV[3] if given (RunKeys.resultsChannel;
- * ARGV[4]: the job's result, JSON).
+ * ARGV[4]: the job's result, JSON; pcall: a user without channel rights still stores).
  */
 export const STORE_RESULT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-if ARGV[3] then redis.call('PUBLISH', ARGV[3], KEYS[2] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[1]) end
+if ARGV[3] then redis.pcall('PUBLISH', ARGV[3], KEYS[2] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[1]) end
 return 1
 `;
 
@@ -251,10 +252,12 @@ export class Run {
         prefix: QUEUE_PREFIX,
         lastEventId: last[0]?.[0] ?? '0-0',
       });
-      // (A result published before the subscription is read after its completion event.)
+      // (A result that is not heard, e.g. a user without channel rights, is read from its key
+      // after its completion event.)
       subscriber = redis.duplicate();
       subscriber.on('error', () => undefined); // (the run's connection reports Redis's errors)
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), subscriber.subscribe(keys.resultsChannel)]);
+      const listening = subscriber.subscribe(keys.resultsChannel).catch(() => undefined);
+      await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), listening]);
       const run = new Run(o, keys, epoch, meta, redis, queue, events, subscriber);
       if (epoch > 1) await run.sweep();
       return run;
@@ -330,12 +333,13 @@ export class Run {
     const ids = o.shards.map((_, i) => this.keys.jobId(this.epoch, round, i));
     const resultKeys = o.shards.map((_, i) => this.keys.result(this.epoch, round, i));
     this.#stale = [taskKey, ...resultKeys];
+    this.#resultJobs.clear();
     const jobs: ShardJobResult[] = o.shards.map(() => ({ ms: 0, worker: '', simd: '' }));
     const finished = ids.map(
       (id, shard) =>
         new Promise<T>((resolve, reject) => {
           this.#pending.add(id);
-          this.#resultJobs.set(resultKeys[shard] as string, id);
+          this.#resultJobs.set(resultKeys[shard] as string, id); // (cleared at the next round)
           this.#waiters.set(id, {
             resolve: (returnvalue, published) => {
               this.#forget(id);
