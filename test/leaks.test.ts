@@ -84,6 +84,16 @@ async function cycle(i: number): Promise<void> {
 
 const mb = (bytes: number): number => bytes / 2 ** 20;
 
+/**
+ * A full GC, then another after a pause: V8 sweeps ArrayBuffers' backing stores concurrently,
+ * so right after one gc() the ArrayBuffers count can still hold some that are already dead.
+ */
+async function collect(): Promise<void> {
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  gc();
+}
+
 /** Allocates ~50 MB of short-lived arrays, most surviving a scavenge: V8 grows new space. */
 function growYoungGeneration(): void {
   let keep: unknown[] = [];
@@ -108,17 +118,19 @@ describe('leaks', () => {
       growYoungGeneration();
       gc();
       for (let i = 0; i < 2000; i++) await cycle(i);
-      gc();
+      await collect();
       const base = process.memoryUsage();
       const rss: number[] = [];
       for (let block = 1; block <= 10; block++) {
         for (let i = 0; i < 1000; i++) await cycle(block * 1000 + i);
-        gc();
+        await collect();
         rss.push(mb(process.memoryUsage().rss - base.rss));
       }
       const end = process.memoryUsage();
       const trace = rss.map((v) => v.toFixed(1)).join(' ');
-      console.log(`[leaks] RSS growth (MB) after each 1,000 cycles: ${trace}`);
+      console.log(
+        `[leaks] RSS growth (MB) after each 1,000 cycles: ${trace}; heap ${mb(end.heapUsed - base.heapUsed).toFixed(2)} MB, ArrayBuffers ${mb(end.arrayBuffers - base.arrayBuffers).toFixed(2)} MB`,
+      );
       expect(rss[9]! - rss[4]!, `RSS over the last 5,000 cycles (MB): ${trace}`).toBeLessThan(3);
       expect(rss[9]!, `RSS over 10,000 cycles (MB): ${trace}`).toBeLessThan(8);
       expect(mb(end.heapUsed - base.heapUsed), 'JavaScript heap in use after GC (MB)').toBeLessThan(2);
