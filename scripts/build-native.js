@@ -42,7 +42,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
 /** The functions native/portable/glibc_compat.cc redirects to their oldest glibc versions. */
-const GLIBC_WRAPPED = ['pthread_create', 'pthread_detach', 'dlopen', 'dladdr', 'exp', 'log', 'lgamma'];
+const GLIBC_WRAPPED = ['pthread_create', 'pthread_detach', 'dlopen', 'dladdr', 'exp', 'log', 'lgamma', 'pow'];
 
 function parseArgs(argv) {
   const opts = {};

@@ -8,7 +8,7 @@
 // gaussmix_glibc_F names to F@<base version>). Newer glibc still exports those versions for
 // old binaries: pthread_create, pthread_detach, dlopen and dladdr moved into libc.so.6 in 2.34
 // (older glibc resolves them in libpthread.so.0 and libdl.so.2, which the prebuild lists as
-// needed); exp and log got new versions in 2.29 that only drop the errno wrapper (same values);
+// needed); exp, log and pow got new versions in 2.29 that only drop the errno wrapper (same values);
 // lgamma got one in 2.23 that only changes which `signgam` it sets (same values; we never read it).
 #if defined(__linux__)
 #include <features.h>  // defines __GLIBC__ on glibc (not on musl)
@@ -43,6 +43,7 @@ int gaussmix_glibc_dladdr(const void*, Dl_info*);
 double gaussmix_glibc_exp(double);
 double gaussmix_glibc_log(double);
 double gaussmix_glibc_lgamma(double);
+double gaussmix_glibc_pow(double, double);
 GAUSSMIX_OLDEST(pthread_create);
 GAUSSMIX_OLDEST(pthread_detach);
 GAUSSMIX_OLDEST(dlopen);
@@ -50,6 +51,7 @@ GAUSSMIX_OLDEST(dladdr);
 GAUSSMIX_OLDEST(exp);
 GAUSSMIX_OLDEST(log);
 GAUSSMIX_OLDEST(lgamma);
+GAUSSMIX_OLDEST(pow);
 
 GAUSSMIX_HIDDEN int __wrap_pthread_create(pthread_t* thread, const pthread_attr_t* attr,
                                           void* (*start)(void*), void* arg) {
@@ -67,6 +69,7 @@ GAUSSMIX_HIDDEN int __wrap_dladdr(const void* address, Dl_info* info) {
 GAUSSMIX_HIDDEN double __wrap_exp(double x) { return gaussmix_glibc_exp(x); }
 GAUSSMIX_HIDDEN double __wrap_log(double x) { return gaussmix_glibc_log(x); }
 GAUSSMIX_HIDDEN double __wrap_lgamma(double x) { return gaussmix_glibc_lgamma(x); }
+GAUSSMIX_HIDDEN double __wrap_pow(double x, double y) { return gaussmix_glibc_pow(x, y); }
 
 }  // extern "C"
 
