@@ -186,6 +186,10 @@ pkg_arm64() {
   local qemu=(qemu-aarch64 -L /usr/aarch64-linux-gnu "$node_dir/node")
   "${qemu[@]}" -e 'console.log(`node ${process.version} ${process.arch} under qemu-user, glibc ${process.report.getReport().header.glibcVersionRuntime}`)'
   GAUSSMIX_ADDON="$addon" "${qemu[@]}" -p "'addon SIMD variant: ' + require('./$addon').simd"
+  # npm pack's "prepare" rebuilt dist/ without the sources hash that test/global-setup.ts keeps,
+  # and under qemu the setup could not rebuild it (that spawns node): let the host's vitest
+  # rebuild dist/ and write the hash first.
+  npx vitest run test/slices.test.ts </dev/null >/dev/null 2>&1 || fail "the host vitest run that rebuilds dist/ failed"
   # A representative subset, in worker threads (qemu-user cannot start another arm64 process,
   # so no test that spawns one): every estimator against scikit-learn, the API, weights,
   # re-seeding and degenerate input. (All numeric test files, determinism and the K-means
