@@ -90,6 +90,11 @@ export function makeAbortError(signal?: AbortSignal): AbortError {
   return new AbortError(undefined, signal === undefined ? undefined : { cause: signal.reason });
 }
 
+/** Throws the AbortError of `signal` if it has fired (a check between steps of a fit). */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw makeAbortError(signal);
+}
+
 /** Adds a `code` to an error and returns it. */
 function withCode<E extends Error>(err: E, code: string): E & { code: string } {
   Object.defineProperty(err, 'code', {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { makeAbortError, translateNativeError } from './errors.js';
+import { throwIfAborted, translateNativeError } from './errors.js';
 import { native, type NativeKMeansMoments, type NativeKMeansStatistics, type NativeKMeansStep } from './native.js';
 import { Statistics, type KMeansStatistics } from './statistics.js';
 import { streamChunks, WeightedStreamFound, type PassSettings, type StreamSource } from './stream.js';
@@ -112,11 +112,8 @@ export async function runStreamLloyd(run: StreamLloyd, control: StreamControl): 
   };
   let best = resume?.best;
   let stoppedAll = false;
-  const checkAborted = (): void => {
-    if (control.signal?.aborted) throw makeAbortError(control.signal);
-  };
   for (let restart = resume?.restart ?? 0; restart < run.nInit && !stoppedAll; restart++) {
-    checkAborted();
+    throwIfAborted(control.signal);
     let centres: Float64Array;
     let previous: number;
     let nIter: number;
@@ -137,7 +134,7 @@ export async function runStreamLloyd(run: StreamLloyd, control: StreamControl): 
     // The last pass's statistics when its centres stayed put (the labels belong to them).
     let last: KMeansStatistics | undefined;
     for (let iter = nIter + 1; !done; iter++) {
-      checkAborted();
+      throwIfAborted(control.signal);
       const stats = await run.pass(centres);
       const step = maximiseKMeans(stats);
       nIter = iter;
@@ -167,6 +164,6 @@ export async function runStreamLloyd(run: StreamLloyd, control: StreamControl): 
       best = { centres, clusterWeights: summary.weights, inertia: summary.inertia, nIter, converged };
     }
   }
-  checkAborted();
+  throwIfAborted(control.signal);
   return best as StreamLloydResult;
 }

@@ -7,12 +7,8 @@
  *
  * @module
  */
-import { invalidValue, makeAbortError, translateNativeError } from './errors.js';
+import { describe, invalidType, invalidValue, throwIfAborted, translateNativeError } from './errors.js';
 import { native, type NativeStatisticsRequest, type NativeStatisticsSummary, type NativeTask } from './native.js';
-import {
-  describe,
-  invalidType,
-} from './errors.js';
 import { functionOption, integerOption, readOptionsObject, signalOption } from './options.js';
 import { Statistics, wrapStatistics } from './statistics.js';
 import { passWeightedOnce, streamChunks, type PassSettings, type StreamChunk, type StreamSource } from './stream.js';
@@ -57,10 +53,6 @@ export function readStreamOptions(value: unknown, what: string, k: number): Chec
 }
 
 /** Throws the AbortError of a fired signal. */
-function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw makeAbortError(signal);
-}
-
 /**
  * Runs one native statistics task per chunk of one pass, the next chunk read while the last
  * is computed, and merges their statistics in row order. A pass that meets the stream's first
@@ -110,7 +102,7 @@ async function onePass(source: StreamSource, settings: PassSettings, start: Chun
     for await (const chunk of streamChunks(source, settings)) {
       // The chunk before this one must be done before its buffer is refilled (two chunks on).
       await settle();
-      checkAborted(signal);
+      throwIfAborted(signal);
       pending = start(chunk);
     }
     await settle();
@@ -215,7 +207,7 @@ export async function runStreamEm<P>(variant: StreamEmVariant<P>, control: Strea
   let best = resume?.best;
   let stoppedAll = false;
   for (let restart = resume?.restart ?? 0; restart < variant.nInit && !stoppedAll; restart++) {
-    checkAborted(control.signal);
+    throwIfAborted(control.signal);
     let params: P;
     let lowerBound: number;
     let nIter: number;
@@ -237,7 +229,7 @@ export async function runStreamEm<P>(variant: StreamEmVariant<P>, control: Strea
       await save({ restart, iter: 0, params, lowerBound, done, converged, stopped: false, best, previousTotal });
     }
     for (let iter = nIter + 1; !done; iter++) {
-      checkAborted(control.signal);
+      throwIfAborted(control.signal);
       const previous = lowerBound;
       const stats = await variant.expectation(params);
       lowerBound = stats.objective / stats.totalWeight;
@@ -271,7 +263,7 @@ export async function runStreamEm<P>(variant: StreamEmVariant<P>, control: Strea
     }
     if (best === undefined || lowerBound > best.lowerBound) best = { params, converged, nIter, lowerBound };
   }
-  checkAborted(control.signal);
+  throwIfAborted(control.signal);
   return best as StreamEmResult<P>;
 }
 
