@@ -349,6 +349,59 @@ struct StackedFactors {
   }
 };
 
+// The lower triangles of scatter_g += Σ_i r_ig (x_i − μ_g)(x_i − μ_g)ᵀ for G consecutive
+// components g (resp: the first one's column, stride apart; means and scatter: G rows of D,
+// G blocks of D·D) and a few features D. Each sum takes the rows in order, as a plain loop
+// would; with D and G known they live in registers, and the G·D(D+1)/2 sums are independent
+// chains that run side by side (a row's additions no longer wait for a store and reload).
+template <int D, int G>
+void accumulateOuterGroup(const double* x, Index rows, const double* resp, Index stride,
+                          const double* means, double* scatter) {
+  double sums[G][D][D];
+  for (int g = 0; g < G; ++g) {
+    for (int a = 0; a < D; ++a) {
+      for (int b = 0; b <= a; ++b) sums[g][a][b] = scatter[g * D * D + a * D + b];
+    }
+  }
+  for (Index i = 0; i < rows; ++i) {
+    for (int g = 0; g < G; ++g) {
+      const double r = resp[i * stride + g];
+      double z[D];
+      for (int a = 0; a < D; ++a) z[a] = x[i * D + a] - means[g * D + a];
+      for (int a = 0; a < D; ++a) {
+        for (int b = 0; b <= a; ++b) sums[g][a][b] += r * z[a] * z[b];
+      }
+    }
+  }
+  for (int g = 0; g < G; ++g) {
+    for (int a = 0; a < D; ++a) {
+      for (int b = 0; b <= a; ++b) scatter[g * D * D + a * D + b] = sums[g][a][b];
+    }
+  }
+}
+
+// accumulateOuterGroup for every component of a few features (d <= kSmallD), own scatter
+// matrices (not pooled), four components at a time.
+template <int D>
+void accumulateOuterComponents(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
+                               double* scatter) {
+  const Index k = means.rows();
+  const double* x = xb.data();
+  const Index rows = xb.rows();
+  Index c = 0;
+  for (; c + 4 <= k; c += 4) {
+    accumulateOuterGroup<D, 4>(x, rows, resp + c, k, means.row(c).data(), scatter + c * D * D);
+  }
+  const double* m = means.row(c).data();
+  double* s = scatter + c * D * D;
+  switch (k - c) {
+    case 3: accumulateOuterGroup<D, 3>(x, rows, resp + c, k, m, s); break;
+    case 2: accumulateOuterGroup<D, 2>(x, rows, resp + c, k, m, s); break;
+    case 1: accumulateOuterGroup<D, 1>(x, rows, resp + c, k, m, s); break;
+    default: break;
+  }
+}
+
 // Lower triangle of scatter += Σ_i r_i (x_i − μ)(x_i − μ)ᵀ, as a symmetric rank-k update of
 // the rows (x_i − μ)·√r_i.
 void accumulateOuter(const ConstRowMap& xb, const double* resp, Index stride,
@@ -406,6 +459,17 @@ class CholeskyKernel final : public DensityKernel {
   }
   void accumulateScatter(const ConstRowMap& xb, const double* resp, const RowMatrix& means,
                          double* scatter, Workspace& ws) const override {
+    // Own matrices of a few features: every component in one sweep of the rows (pooled ones
+    // add into one matrix component after component, so they keep the loop below).
+    if (scatterStride() != 0) {
+      switch (d_) {
+        case 1: return accumulateOuterComponents<1>(xb, resp, means, scatter);
+        case 2: return accumulateOuterComponents<2>(xb, resp, means, scatter);
+        case 3: return accumulateOuterComponents<3>(xb, resp, means, scatter);
+        case 4: return accumulateOuterComponents<4>(xb, resp, means, scatter);
+        default: break;
+      }
+    }
     for (Index k = 0; k < k_; ++k) {
       accumulateOuter(xb, resp + k, k_, means.row(k), scatter + k * scatterStride(), ws);
     }

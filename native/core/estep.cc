@@ -22,6 +22,34 @@ std::uint64_t fingerprintOf(const std::uint64_t seed, const double* v, Index n) 
   return fingerprintBytes(v, static_cast<std::size_t>(n) * sizeof(double), seed);
 }
 
+// out[j] += Σ_i a[i·C + j] for each of the C columns, each sum taking the rows in order.
+template <int C>
+void addColumnSumsOf(const double* a, Index rows, double* out) {
+  double sums[C];
+  for (int j = 0; j < C; ++j) sums[j] = out[j];
+  for (Index i = 0; i < rows; ++i) {
+    for (int j = 0; j < C; ++j) sums[j] += a[i * C + j];
+  }
+  for (int j = 0; j < C; ++j) out[j] = sums[j];
+}
+
+// addColumnSumsOf for any C: a few columns' sums side by side in registers (independent
+// chains), more one column at a time (into a local, not through out on every row).
+void addColumnSums(const double* a, Index rows, Index c, double* out) {
+  switch (c) {
+    case 1: return addColumnSumsOf<1>(a, rows, out);
+    case 2: return addColumnSumsOf<2>(a, rows, out);
+    case 3: return addColumnSumsOf<3>(a, rows, out);
+    case 4: return addColumnSumsOf<4>(a, rows, out);
+    default: break;
+  }
+  for (Index j = 0; j < c; ++j) {
+    double sum = out[j];
+    for (Index i = 0; i < rows; ++i) sum += a[i * c + j];
+    out[j] = sum;
+  }
+}
+
 }  // namespace
 
 Vector MixtureParams::logPriors() const {
@@ -340,16 +368,17 @@ MixtureStatistics EStep::statisticsOfResponsibilities(const Data& data, const do
         if (noise_) own = all.leftCols(k_);
         const ConstRowMap r(noise_ ? own.data() : all.data(), rows, k_);
         const ConstRowMap x = data.block(b);
-        double weight = 0.0;
-        for (Index i = begin; i < begin + rows; ++i) weight += data.weight(i);
+        // (Unweighted: 1 + 1 + ... is exactly the row count.)
+        double weight = data.weights ? 0.0 : static_cast<double>(rows);
+        if (data.weights) {
+          for (Index i = begin; i < begin + rows; ++i) weight += data.weights[i];
+        }
         partial[StatisticsLayout::kWeight] = weight;
         // Σ r per component (the noise column too), row by row: Eigen's colwise().sum() sums
         // by packets or by coefficients depending on where its destination is aligned (a
         // thread's scratch), so its last bits would depend on the thread that takes the block.
         double* nk = partial + StatisticsLayout::kComponents;
-        for (Index i = 0; i < rows; ++i) {
-          for (Index j = 0; j < c; ++j) nk[j] += all(i, j);
-        }
+        addColumnSums(all.data(), rows, c, nk);
         const Eigen::Map<const Vector> nkOfBlock(nk, k_);
         RowMap centred(partial + at.centred, k_, d_);
         // Σ r (x − c) = rᵀx − (Σ r)·c: the second pass's c is the first pass's means, so this
