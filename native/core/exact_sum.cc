@@ -34,10 +34,13 @@ void ExactSums::resize(Index n) {
     throw invalidArgument("ExactSums: a negative number of accumulators (" +
                           std::to_string(n) + ")");
   }
+  // The windows are reserved now (too many for memory fails here) but set only when first
+  // needed (materialise): sums of one array (a fit's single block of rows) never need them,
+  // and zeroing them cost a small fit 2%.
   n_ = n;
-  windows_.resize(static_cast<std::size_t>(n));
-  base_.resize(static_cast<std::size_t>(n));
-  special_.resize(static_cast<std::size_t>(n));
+  windows_.reserve(static_cast<std::size_t>(n));
+  base_.reserve(static_cast<std::size_t>(n));
+  special_.reserve(static_cast<std::size_t>(n));
   clear();
 }
 
@@ -57,9 +60,10 @@ std::size_t ExactSums::memoryBytes() const {
 // Zero or Single -> Digits: fresh windows (the array kept in Single mode added to them).
 void ExactSums::materialise() {
   if (mode_ == Mode::Digits) return;
-  std::fill(windows_.begin(), windows_.end(), Window{});
-  std::fill(base_.begin(), base_.end(), kFreshBase);
-  std::fill(special_.begin(), special_.end(), std::uint8_t{0});
+  const auto n = static_cast<std::size_t>(n_);
+  windows_.assign(n, Window{});
+  base_.assign(n, kFreshBase);
+  special_.assign(n, std::uint8_t{0});
   full_.clear();
   parts_ = 0;
   const Mode was = mode_;
