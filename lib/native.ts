@@ -178,8 +178,8 @@ export interface NativeMixtureFit extends NativeMixtureParams {
   converged: boolean;
   nIter: number;
   lowerBound: number;
-  /** Every re-seed of every restart, in order (empty unless onCollapse is 'reseed'). */
-  reseeds: ReseedEvent[];
+  /** Every re-seed of every restart, in order (absent when there were none). */
+  reseeds?: ReseedEvent[];
 }
 
 /** A running asynchronous fit. cancel() makes the promise reject with code ERR_GAUSSMIX_ABORTED. */

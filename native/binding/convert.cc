@@ -362,6 +362,8 @@ Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit) {
   set(out, Key::converged, Napi::Boolean::New(env, fit.converged));
   set(out, Key::nIter, Napi::Number::New(env, fit.nIter));
   set(out, Key::lowerBound, Napi::Number::New(env, fit.lowerBound));
+  // (No array when there are none, the usual case: the facade reads absent as empty.)
+  if (fit.reseeds.empty()) return out;
   Napi::Array reseeds = Napi::Array::New(env, fit.reseeds.size());
   for (size_t i = 0; i < fit.reseeds.size(); ++i) {
     const ReseedEvent& e = fit.reseeds[i];

@@ -44,6 +44,39 @@ Index searchMass(const Data& data, const std::vector<double>& blockMass, Mass ma
   return data.n - 1;
 }
 
+// searchMass for each of several targets (out[t] for targets[t]). Rows of a single block
+// (every small fit) are walked once for all of them: the running sum is the same whatever the
+// target (it starts at 0 and adds every row's mass in order), so each target stops at the row
+// searchMass would, and only the additions are sequential. Several blocks: one search each
+// (which blocks a search skips, and so its rounding, depends on its target).
+template <class Mass>
+void searchMasses(const Data& data, const std::vector<double>& blockMass, Mass mass,
+                  const double* targets, int count, Index* out) {
+  if (data.blocks() != 1) {
+    for (int t = 0; t < count; ++t) out[t] = searchMass(data, blockMass, mass, targets[t]);
+    return;
+  }
+  int open = 0;  // targets not reached yet, flagged in `pending`
+  bool pending[64];  // (count <= kMaxTrials, 64)
+  for (int t = 0; t < count; ++t) {
+    out[t] = data.n - 1;
+    // (searchMass skips the block, i.e. answers n − 1, when 0 + its mass < target.)
+    pending[t] = !(0.0 + blockMass[0] < targets[t]);
+    open += pending[t] ? 1 : 0;
+  }
+  double cumulative = 0.0;
+  for (Index i = 0; i < data.n && open > 0; ++i) {
+    cumulative += mass(i);
+    for (int t = 0; t < count; ++t) {
+      if (pending[t] && cumulative >= targets[t]) {
+        out[t] = i;
+        pending[t] = false;
+        --open;
+      }
+    }
+  }
+}
+
 Index positiveWeightCount(const Data& data) {
   if (!data.weights) return data.n;
   Index count = 0;
@@ -116,11 +149,11 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
   for (Index c = 1; c < k; ++c) {
     double potential = 0.0;
     for (Index b = 0; b < blocks; ++b) potential += blockMass[b];
-    for (int t = 0; t < trials; ++t) {
-      const double target = rng.uniform() * potential;
-      candidates[t] = searchMass(
-          data, blockMass, [&](Index i) { return data.weight(i) * closest[i]; }, target);
-    }
+    double targets[kMaxTrials];
+    for (int t = 0; t < trials; ++t) targets[t] = rng.uniform() * potential;
+    searchMasses(
+        data, blockMass, [&](Index i) { return data.weight(i) * closest[i]; }, targets, trials,
+        candidates.data());
     // The potential Σ w·min(closest, d(x, candidate)) of each candidate, per block: each row
     // read once for all the candidates, each candidate's sum in row order.
     kmeans::withFeatureCount(d, [&](auto size) {
