@@ -200,7 +200,7 @@ describe('3 worker processes, 7 shards', () => {
     const all = concatenate(specs);
     expect(all.sampleWeight).toBeDefined();
     const model = new GaussianMixture(mixtureOptions('full'));
-    await fitDistributed(model, specs, { connection, queue });
+    await fitDistributed(model, specs, { connection, queue, jobTimeoutMs: 30_000 });
     const expected = new GaussianMixture(mixtureOptions('full')).fitSync(all.X, { sampleWeight: all.sampleWeight });
     expect(json(model)).toBe(json(expected));
   });
@@ -426,6 +426,49 @@ describe('connections', () => {
       );
     } finally {
       await worker.close();
+    }
+  });
+});
+
+describe('a worker', () => {
+  it('holds one job ahead of its computation but computes `concurrency` jobs at once, and gives fit\'s bits', async () => {
+    const queue = 'ahead';
+    const specs = SPECS.map((spec) => ({ ...spec, stream: BLOCK_ROWS }));
+    const q = new Queue(queue, { connection, prefix: QUEUE_PREFIX });
+    let reading = 0;
+    let most = 0;
+    let heldAhead = false;
+    const worker = await startWorker({
+      connection,
+      queue,
+      threads: 1,
+      concurrency: 1,
+      loadShard: (spec) => {
+        const rows = loadShard(spec as ShardSpec) as () => Iterable<unknown>;
+        return async function* source() {
+          most = Math.max(most, ++reading);
+          try {
+            // While a shard is read, the next shard's job is already the worker's (active).
+            if (!heldAhead) {
+              await eventually(async () => (await q.getActiveCount()) === 2, 5000, 'a second job held by the worker');
+              heldAhead = true;
+            }
+            yield* rows();
+          } finally {
+            reading--;
+          }
+        } as never;
+      },
+    });
+    try {
+      const model = new GaussianMixture(mixtureOptions('diag'));
+      await fitDistributed(model, specs, { connection, queue, jobTimeoutMs: 30_000 });
+      expect(json(model)).toBe(json(new GaussianMixture(mixtureOptions('diag')).fitSync(ALL.X)));
+      expect(heldAhead).toBe(true);
+      expect(most).toBe(1);
+    } finally {
+      await worker.close();
+      await q.close();
     }
   });
 });

@@ -19,6 +19,7 @@ import { connectionOption, connectRedis } from './connection.js';
 import { dependencies } from './deps.js';
 import { QUEUE_PREFIX, queueOption, runIdOption, RunKeys, tasksChannel } from './keys.js';
 import { JOB_NAME, specText, STORE_RESULT, type ShardJobData, type ShardJobResult } from './run.js';
+import { Slots } from './slots.js';
 import { decodeTask, readShard, runTask, type LoadedShard, type Task } from './tasks.js';
 import { ErrorCode } from '../errors.js';
 import { native } from '../native.js';
@@ -48,7 +49,7 @@ export interface WorkerOptions {
    * again are not checked again: do not change them in place).
    */
   loadShard: (shard: ShardSpec) => ShardData | Promise<ShardData>;
-  /** Jobs run at once (default 1). */
+  /** Jobs computed at once (default 1); the worker holds one more, fetched ahead. */
   concurrency?: number;
   /** Native threads of each job's computation (default: the machine's cores). */
   threads?: number;
@@ -138,6 +139,10 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
   });
   await subscriber.subscribe(tasksChannel(queue)).catch(() => undefined);
 
+  // BullMQ holds one job more than the worker computes: the next job is fetched while the one
+  // before computes, and its computation starts as soon as that one ends, rather than a round
+  // trip to Redis later (the previous job's completion, which fetches the next).
+  const computing = new Slots(concurrency);
   const processJob = async (job: Job): Promise<ShardJobResult> => {
     const unrecoverable = (message: string): Error => new bullmq.UnrecoverableError(message);
     if (job.name !== JOB_NAME) throw unrecoverable(`not a gaussmix job: '${job.name}'`);
@@ -166,14 +171,19 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
       // Bad data from loadShard is the same at every attempt; other errors may pass.
       throw isArgumentError(err) ? unrecoverable((err as Error).message) : err;
     }
-    const start = performance.now();
+    let ms = 0;
     let bytes: Uint8Array;
     try {
-      bytes = await runTask(task, shard, data.shard, { threads, what: name });
+      bytes = await computing.run(async () => {
+        const start = performance.now();
+        const out = await runTask(task, shard, data.shard, { threads, what: name });
+        ms = performance.now() - start;
+        return out;
+      });
     } catch (err) {
       throw isArgumentError(err) ? unrecoverable(`${name}: ${(err as Error).message}`) : err;
     }
-    const result: ShardJobResult = { ms: performance.now() - start, worker: workerName, simd: native().simd };
+    const result: ShardJobResult = { ms, worker: workerName, simd: native().simd };
     // Not awaited: BullMQ sends the job's completion after it on the same connection, so the
     // coordinator, told of the completion, finds the result (one round trip less per job). A
     // run that has ended stores nothing (the script finds no task).
@@ -191,7 +201,7 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     worker = new bullmq.Worker(queue, processJob, {
       connection: redis as unknown as ConnectionOptions,
       prefix: QUEUE_PREFIX,
-      concurrency,
+      concurrency: concurrency + 1,
       lockDuration,
       stalledInterval: lockDuration,
       // A job whose worker dies is retried; a job that has killed two workers fails the fit.
