@@ -36,6 +36,12 @@ export interface ShardJobData {
   readonly spec: unknown;
   /** The time to live of the result's key (ms). */
   readonly ttl: number;
+  /**
+   * Whether a worker computing this job may take another ahead: the round has more jobs than
+   * the run had workers in its last round (with as many jobs as workers, or fewer, a job taken
+   * ahead would wait for a computation while another worker sits idle).
+   */
+  readonly ahead?: boolean;
 }
 
 /** What a shard's job returns (JSON): the time its computation took, and where it ran. */
@@ -185,6 +191,8 @@ export class Run {
   #round = 0;
   /** The variant of the native code of the run's workers. */
   #simd: string | undefined;
+  /** The workers that took the last round's jobs (none known before the first round ends). */
+  #workers = Infinity;
   /** The checkpoint writes in flight (see saveCheckpoint). */
   #checkpointing: Promise<void> | undefined;
   /** The last error of the coordinator's connection to Redis (for messages). */
@@ -369,10 +377,11 @@ export class Run {
           });
         }),
     );
+    const ahead = o.shards.length > this.#workers;
     const added = this.#queue.addBulk(
       o.shards.map((spec, shard) => ({
         name: JOB_NAME,
-        data: { run: this.keys.runId, epoch: this.epoch, round, shard, spec, ttl: o.keyTtlMs } satisfies ShardJobData,
+        data: { run: this.keys.runId, epoch: this.epoch, round, shard, spec, ttl: o.keyTtlMs, ahead } satisfies ShardJobData,
         opts: {
           jobId: ids[shard] as string,
           removeOnComplete: true,
@@ -386,6 +395,7 @@ export class Run {
     );
     await Promise.all([written, added]);
     const results = await this.#settle(finished, ids, label, round);
+    this.#workers = new Set(jobs.map((job) => job.worker)).size;
     o.onRound?.(Object.freeze({ round, task: label, ms: performance.now() - start, shards: Object.freeze(jobs) }));
     return results;
   }

@@ -49,7 +49,7 @@ export interface WorkerOptions {
    * again are not checked again: do not change them in place).
    */
   loadShard: (shard: ShardSpec) => ShardData | Promise<ShardData>;
-  /** Jobs computed at once (default 1); the worker holds one more, fetched ahead. */
+  /** Jobs computed at once (default 1); the worker may hold one more, fetched ahead. */
   concurrency?: number;
   /** Native threads of each job's computation (default: the machine's cores). */
   threads?: number;
@@ -139,14 +139,28 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
   });
   await subscriber.subscribe(tasksChannel(queue)).catch(() => undefined);
 
-  // BullMQ holds one job more than the worker computes: the next job is fetched while the one
-  // before computes, and its computation starts as soon as that one ends, rather than a round
-  // trip to Redis later (the previous job's completion, which fetches the next).
+  // While it computes a job whose round has more jobs than workers, the worker holds one job
+  // more (BullMQ's concurrency + 1): the next job is fetched while the one before computes, and
+  // its computation starts as soon as that one ends, rather than a round trip to Redis later (the
+  // finished job's completion, which fetches the next). Idle, it takes one job at a time, so that
+  // a round's first jobs go to as many workers as there are.
   const computing = new Slots(concurrency);
+  let held = 0;
+  let worker: Worker | undefined;
   const processJob = async (job: Job): Promise<ShardJobResult> => {
+    held++;
+    try {
+      return await runJob(job);
+    } finally {
+      if (--held === 0 && worker) worker.concurrency = concurrency;
+    }
+  };
+  const runJob = async (job: Job): Promise<ShardJobResult> => {
     const unrecoverable = (message: string): Error => new bullmq.UnrecoverableError(message);
     if (job.name !== JOB_NAME) throw unrecoverable(`not a gaussmix job: '${job.name}'`);
     const data = readJobData(job.data, unrecoverable);
+    // (Before any await: BullMQ reads its concurrency again as soon as this job has started.)
+    if (data.ahead === true && worker) worker.concurrency = concurrency + 1;
     const keys = new RunKeys(queue, data.run);
     const taskKey = keys.task(data.epoch, data.round);
     const name = `shard ${data.shard} (${specText(data.spec)})`;
@@ -196,12 +210,11 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     return result;
   };
 
-  let worker: Worker;
   try {
     worker = new bullmq.Worker(queue, processJob, {
       connection: redis as unknown as ConnectionOptions,
       prefix: QUEUE_PREFIX,
-      concurrency: concurrency + 1,
+      concurrency,
       lockDuration,
       stalledInterval: lockDuration,
       // A job whose worker dies is retried; a job that has killed two workers fails the fit.
