@@ -92,12 +92,20 @@ void assignRows(const double* x, Index d, Index k, const double* centers, Index 
   }
 }
 
-// Small D (1 to 4): kLanes rows at a time in vector registers (GCC/Clang vector extensions,
-// lowered to whatever the target's SIMD width is): the rows' features, the best and second
-// best distances so far and the labels (as doubles: every vector has the distances' width),
-// with the same sums and the same rule as assignRows. kSecond: whether the second-nearest
-// distances are wanted (only for the bounds).
+// Small D (1 to 4): kLanes rows at a time in vector registers (GCC/Clang vector extensions):
+// the rows' features, the best and second best distances so far and the labels (as doubles:
+// every vector has the distances' width), with the same sums and the same rule as assignRows.
+// kSecond: whether the second-nearest distances are wanted (only for the bounds). kLanes is
+// the target's register width: a wider vector is split into halves that GCC keeps on the stack,
+// written lane by lane and read whole, which stalls every read (8 lanes on AVX2 were 8 times
+// slower than 4).
+#if defined(__AVX512F__)
 constexpr int kLanes = 8;
+#elif defined(__AVX__)
+constexpr int kLanes = 4;
+#else
+constexpr int kLanes = 2;
+#endif
 typedef double Lanes __attribute__((vector_size(kLanes * sizeof(double))));
 typedef std::int64_t Mask __attribute__((vector_size(kLanes * sizeof(double))));
 typedef std::int32_t Labels __attribute__((vector_size(kLanes * sizeof(std::int32_t))));
@@ -266,20 +274,35 @@ NearestFn nearestFor(const CompatLloydRules& rules) {
   return rules.laterWins ? nearestOne<true, false> : nearestOne<false, false>;
 }
 
-// Σ of the rows of each label, rows added in index order (as both packages do); kD: D when
-// known at compile time, else 0.
-// Only the clusters flagged in `changed` (all when it is null).
+// Rows of the clusters that are not recomputed go to kSpareSums spare sums (in turn, so that no
+// spare sum is a long chain of dependent additions) instead of a branch per row: with the
+// labels in no order, that branch was mispredicted about once a row.
+constexpr Index kSpareSums = 4;
+typedef double Pair __attribute__((vector_size(2 * sizeof(double))));
+
+// Σ of the rows of each label, rows added in index order (as both packages do), in K +
+// kSpareSums sums and counts; kD: D when known at compile time, else 0. Only the clusters
+// flagged in `changed` (all when it is null); the spares take the rows of the others.
 template <int kD>
-void addRows(const double* x, Index n, Index d, const std::int32_t* labels, const char* changed,
-             double* sums, Index* counts) {
+void addRows(const double* __restrict__ x, Index n, Index d, Index k,
+             const std::int32_t* __restrict__ labels, const char* __restrict__ changed,
+             double* __restrict__ sums, Index* __restrict__ counts) {
   const Index dd = kD > 0 ? kD : d;
   for (Index i = 0; i < n; ++i) {
-    const Index c = labels[i];
-    if (changed != nullptr && changed[c] == 0) continue;
+    const Index label = labels[i];
+    const Index c = changed == nullptr || changed[label] != 0 ? label : k + (i & (kSpareSums - 1));
     ++counts[c];
     double* sum = sums + c * dd;
     const double* row = x + i * dd;
-    for (Index j = 0; j < dd; ++j) sum[j] += row[j];
+    if constexpr (kD == 2) {  // one vector addition (GCC does not pair the two itself)
+      Pair total, add;
+      std::memcpy(&total, sum, sizeof(total));
+      std::memcpy(&add, row, sizeof(add));
+      total += add;
+      std::memcpy(sum, &total, sizeof(total));
+    } else {
+      for (Index j = 0; j < dd; ++j) sum[j] += row[j];
+    }
   }
 }
 
@@ -299,11 +322,11 @@ bool updateCenters(const double* x, Index n, Index d, Index k, const std::int32_
   }
   if (any) {
     switch (d) {  // a compile-time D unrolls the row loop for the common small ones
-      case 1: addRows<1>(x, n, 1, labels, changed, sums.data(), counts.data()); break;
-      case 2: addRows<2>(x, n, 2, labels, changed, sums.data(), counts.data()); break;
-      case 3: addRows<3>(x, n, 3, labels, changed, sums.data(), counts.data()); break;
-      case 4: addRows<4>(x, n, 4, labels, changed, sums.data(), counts.data()); break;
-      default: addRows<0>(x, n, d, labels, changed, sums.data(), counts.data());
+      case 1: addRows<1>(x, n, 1, k, labels, changed, sums.data(), counts.data()); break;
+      case 2: addRows<2>(x, n, 2, k, labels, changed, sums.data(), counts.data()); break;
+      case 3: addRows<3>(x, n, 3, k, labels, changed, sums.data(), counts.data()); break;
+      case 4: addRows<4>(x, n, 4, k, labels, changed, sums.data(), counts.data()); break;
+      default: addRows<0>(x, n, d, k, labels, changed, sums.data(), counts.data());
     }
   }
   bool converged = true;
@@ -431,8 +454,8 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
   std::vector<double> buffers(scratch * workers);
   // Per worker, the clusters a row entered or left in this step (K flags each).
   std::vector<char> changed(static_cast<size_t>(k) * workers);
-  std::vector<double> sums(static_cast<size_t>(k * d));
-  std::vector<Index> counts(static_cast<size_t>(k));
+  std::vector<double> sums(static_cast<size_t>((k + kSpareSums) * d));
+  std::vector<Index> counts(static_cast<size_t>(k + kSpareSums));
   std::vector<double> moved(static_cast<size_t>(k));
   // Bounds pay off where a row's distances cost more than keeping them (K·D >= kBoundsFrom).
   const bool bounded = k * d >= kBoundsFrom;
