@@ -38,8 +38,10 @@ export const UNBOUNDED_STEPS = Number.MAX_SAFE_INTEGER;
 // The process-wide thread cap decides; small fits never start a thread (see compat_lloyd.cc).
 const ANY_THREADS = 1024;
 
-// Labels of every call, reused (calls are synchronous and copy the labels out).
+// Labels of every call, reused (calls are synchronous and copy the labels out), and the last
+// view of them (fits of one size in a row reuse it).
 let labelScratch = new Int32Array(1 << 12);
+let labelView = labelScratch.subarray(0, 0);
 
 export interface LloydOutcome {
   /** valid until the next call */
@@ -53,8 +55,11 @@ export interface LloydOutcome {
  * ended unconverged.
  */
 export function lloyd(rows: Rows, centres: Float64Array, rules: number, tolerance: number, maxSteps: number): LloydOutcome {
-  if (labelScratch.length < rows.n) labelScratch = new Int32Array(Math.max(rows.n, 2 * labelScratch.length));
-  const labels = labelScratch.subarray(0, rows.n);
+  if (labelView.length !== rows.n) {
+    if (labelScratch.length < rows.n) labelScratch = new Int32Array(Math.max(rows.n, 2 * labelScratch.length));
+    labelView = labelScratch.subarray(0, rows.n);
+  }
+  const labels = labelView;
   const code = (native() as NativeAddon & CompatAddon).compatLloyd(
     rows.x,
     rows.n,

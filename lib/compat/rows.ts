@@ -11,11 +11,15 @@ import { findNonFinite } from '../input.js';
 // small fit does not pay for a fresh ArrayBuffer each time. Views of it never leave the module
 // that called.
 let scratch = new Float64Array(1 << 12);
+// The last view handed out: fits of one size in a row reuse it (a view is an allocation).
+let view = scratch.subarray(0, 0);
 
 /** A view of n values of the shared scratch buffer (valid until the next call). */
 function scratchView(n: number): Float64Array {
+  if (view.length === n) return view;
   if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
-  return scratch.subarray(0, n);
+  view = scratch.subarray(0, n);
+  return view;
 }
 
 /** N rows of D values, row-major. */
@@ -32,20 +36,35 @@ function checkFinite(x: Float64Array, d: number, name: string): void {
   throw invalidValue(`Expected a finite number for ${where} but received ${describe(x[bad])}`);
 }
 
+/** copyPairs's answers. */
+const Pairs = {
+  /** not all rows are pairs: the general loop reads and reports them */
+  notPairs: 0,
+  /** copied, all finite */
+  finite: 1,
+  /** copied, some value not finite (checkFinite names it) */
+  notFinite: 2,
+} as const;
+type PairsAnswer = (typeof Pairs)[keyof typeof Pairs];
+
 /**
  * Rows of two values (the common case: points in the plane) copied into x without the general
- * loop over features (a third faster); false, with x partly written, at the first row that is
- * not an array of two values (the general loop then reports it).
+ * loop over features (a third faster), checked finite on the way (v·0 is 0 for a finite v, NaN
+ * otherwise: one pass instead of a second one over x).
  */
-function copyPairs(rows: ArrayLike<number>[], x: Float64Array): boolean {
+function copyPairs(rows: ArrayLike<number>[], x: Float64Array): PairsAnswer {
   const n = rows.length;
+  let check0 = 0;
+  let check1 = 0;
   for (let r = 0, o = 0; r < n; r++, o += 2) {
     const row = rows[r] as ArrayLike<number>;
-    if (typeof row !== 'object' || row === null || row.length !== 2) return false;
+    if (typeof row !== 'object' || row === null || row.length !== 2) return Pairs.notPairs;
     x[o] = row[0] as number;
     x[o + 1] = row[1] as number;
+    check0 += (x[o] as number) * 0;
+    check1 += (x[o + 1] as number) * 0;
   }
-  return true;
+  return check0 + check1 === 0 ? Pairs.finite : Pairs.notFinite;
 }
 
 /**
@@ -67,9 +86,10 @@ export function readRows(data: unknown, name: string): Rows {
   const d = first.length;
   if (!(d > 0)) throw invalidValue(`${name}[0] is empty: rows need at least one value`);
   const x = scratchView(n * d);
-  if (d === 2 && copyPairs(rows, x)) {
-    checkFinite(x, d, name);
-    return { x, n, d };
+  if (d === 2) {
+    const pairs = copyPairs(rows, x);
+    if (pairs === Pairs.notFinite) checkFinite(x, d, name);
+    if (pairs !== Pairs.notPairs) return { x, n, d };
   }
   let o = 0;
   for (let r = 0; r < n; r++) {

@@ -109,6 +109,7 @@ constexpr int kLanes = 2;
 typedef double Lanes __attribute__((vector_size(kLanes * sizeof(double))));
 typedef std::int64_t Mask __attribute__((vector_size(kLanes * sizeof(double))));
 typedef std::int32_t Labels __attribute__((vector_size(kLanes * sizeof(std::int32_t))));
+typedef std::uint64_t Words __attribute__((vector_size(kLanes * sizeof(std::int32_t))));
 
 // (No helper functions return these vectors: the baseline copy would warn that their ABI
 // differs from the AVX-512 copy's. `Lanes{} + v` puts v in every lane, exactly for v != -0.)
@@ -122,7 +123,8 @@ inline void assignLanes(const double* rows, Index k, const double* centers, Labe
   Lanes best = Lanes{} + (kLaterWins ? std::numeric_limits<double>::infinity() : DBL_MAX);
   Lanes next = Lanes{} + std::numeric_limits<double>::infinity();
   Lanes id = Lanes{};
-  for (Index c = 0; c < k; ++c) {
+  Lanes centre = Lanes{};  // c in every lane (counted up: exact)
+  for (Index c = 0; c < k; ++c, centre += 1.0) {
     const double* center = centers + c * kD;
     Lanes acc;
     {
@@ -141,7 +143,7 @@ inline void assignLanes(const double* rows, Index k, const double* centers, Labe
     // std::min(a, b) is b < a ? b : a.
     if (kSecond) next = take ? (next < best ? next : best) : (next < acc ? next : acc);
     best = take ? acc : best;
-    id = take ? Lanes{} + static_cast<double>(c) : id;
+    id = take ? centre : id;
   }
   label = __builtin_convertvector(id, Labels);
   if (kSecond) {
@@ -166,10 +168,18 @@ void assignSmall(const double* x, Index, Index k, const double* centers, Index b
     } else {
       assignLanes<kLaterWins, kAbsolute, kD, false>(rows, k, centers, label, nullptr, nullptr);
     }
-    if (changed != nullptr && std::memcmp(labels + first, &label, sizeof(label)) != 0) {
-      for (int i = 0; i < kLanes; ++i) {
-        const std::int32_t before = labels[first + i];
-        if (before != label[i]) changed[before] = changed[label[i]] = 1;
+    if (changed != nullptr) {
+      // Compared in registers: a memcmp reads the new labels back from a wide store in parts
+      // (a store-forwarding stall each time).
+      Labels before;
+      std::memcpy(&before, labels + first, sizeof(before));
+      const Words moved = reinterpret_cast<Words>(before ^ label);
+      std::uint64_t any = 0;
+      for (size_t w = 0; w < sizeof(Words) / sizeof(std::uint64_t); ++w) any |= moved[w];
+      if (any != 0) {
+        for (int i = 0; i < kLanes; ++i) {
+          if (before[i] != label[i]) changed[before[i]] = changed[label[i]] = 1;
+        }
       }
     }
     std::memcpy(labels + first, &label, sizeof(label));
@@ -274,23 +284,18 @@ NearestFn nearestFor(const CompatLloydRules& rules) {
   return rules.laterWins ? nearestOne<true, false> : nearestOne<false, false>;
 }
 
-// Rows of the clusters that are not recomputed go to kSpareSums spare sums (in turn, so that no
-// spare sum is a long chain of dependent additions) instead of a branch per row: with the
-// labels in no order, that branch was mispredicted about once a row.
-constexpr Index kSpareSums = 4;
 typedef double Pair __attribute__((vector_size(2 * sizeof(double))));
 
-// Σ of the rows of each label, rows added in index order (as both packages do), in K +
-// kSpareSums sums and counts; kD: D when known at compile time, else 0. Only the clusters
-// flagged in `changed` (all when it is null); the spares take the rows of the others.
+// Σ of the rows of each label, rows added in index order (as both packages do); kD: D when
+// known at compile time, else 0.
+// Only the clusters flagged in `changed` (all when it is null).
 template <int kD>
-void addRows(const double* __restrict__ x, Index n, Index d, Index k,
-             const std::int32_t* __restrict__ labels, const char* __restrict__ changed,
-             double* __restrict__ sums, Index* __restrict__ counts) {
+void addRows(const double* x, Index n, Index d, const std::int32_t* labels, const char* changed,
+             double* sums, Index* counts) {
   const Index dd = kD > 0 ? kD : d;
   for (Index i = 0; i < n; ++i) {
-    const Index label = labels[i];
-    const Index c = changed == nullptr || changed[label] != 0 ? label : k + (i & (kSpareSums - 1));
+    const Index c = labels[i];
+    if (changed != nullptr && changed[c] == 0) continue;
     ++counts[c];
     double* sum = sums + c * dd;
     const double* row = x + i * dd;
@@ -322,11 +327,11 @@ bool updateCenters(const double* x, Index n, Index d, Index k, const std::int32_
   }
   if (any) {
     switch (d) {  // a compile-time D unrolls the row loop for the common small ones
-      case 1: addRows<1>(x, n, 1, k, labels, changed, sums.data(), counts.data()); break;
-      case 2: addRows<2>(x, n, 2, k, labels, changed, sums.data(), counts.data()); break;
-      case 3: addRows<3>(x, n, 3, k, labels, changed, sums.data(), counts.data()); break;
-      case 4: addRows<4>(x, n, 4, k, labels, changed, sums.data(), counts.data()); break;
-      default: addRows<0>(x, n, d, k, labels, changed, sums.data(), counts.data());
+      case 1: addRows<1>(x, n, 1, labels, changed, sums.data(), counts.data()); break;
+      case 2: addRows<2>(x, n, 2, labels, changed, sums.data(), counts.data()); break;
+      case 3: addRows<3>(x, n, 3, labels, changed, sums.data(), counts.data()); break;
+      case 4: addRows<4>(x, n, 4, labels, changed, sums.data(), counts.data()); break;
+      default: addRows<0>(x, n, d, labels, changed, sums.data(), counts.data());
     }
   }
   bool converged = true;
@@ -454,8 +459,8 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
   std::vector<double> buffers(scratch * workers);
   // Per worker, the clusters a row entered or left in this step (K flags each).
   std::vector<char> changed(static_cast<size_t>(k) * workers);
-  std::vector<double> sums(static_cast<size_t>((k + kSpareSums) * d));
-  std::vector<Index> counts(static_cast<size_t>(k + kSpareSums));
+  std::vector<double> sums(static_cast<size_t>(k * d));
+  std::vector<Index> counts(static_cast<size_t>(k));
   std::vector<double> moved(static_cast<size_t>(k));
   // Bounds pay off where a row's distances cost more than keeping them (K·D >= kBoundsFrom).
   const bool bounded = k * d >= kBoundsFrom;
