@@ -311,6 +311,51 @@ void addRows(const double* x, Index n, Index d, const std::int32_t* labels, cons
   }
 }
 
+// addRows for every cluster at once when K·D <= kSumLanes and D <= 2, the sums in registers:
+// lane l holds feature l % D of cluster l / D, and every row is added to every lane, masked to
+// +0 outside its cluster (a sum that starts at +0 is never -0 and s + (+0) = s, so each lane is
+// still its cluster's rows added in index order, bit for bit). A row costs one addition's
+// latency, where addRows pays a load-add-store round trip per row of the busiest cluster: the
+// better choice when one cluster holds more than about half the rows (measured: 1,000 x 2,
+// K 3, AVX-512: 1.5 us a step here against 2.0 us for 625 rows in one cluster, 0.6 us for
+// 190).
+constexpr int kSumLanes = 8;
+
+template <int kD>
+void addRowsInLanes(const double* __restrict__ x, Index n, Index k,
+                    const std::int32_t* __restrict__ labels, double* sums, Index* counts) {
+  constexpr int kGroups = kSumLanes / kLanes;
+  static_assert(kSumLanes % kLanes == 0 && kLanes % kD == 0, "a row fills whole lanes");
+  Lanes lane[kGroups];  // the cluster of each lane
+  Lanes acc[kGroups];
+  Lanes count[kGroups];  // every lane of a cluster counts its rows
+  for (int g = 0; g < kGroups; ++g) {
+    for (int l = 0; l < kLanes; ++l) lane[g][l] = static_cast<double>((g * kLanes + l) / kD);
+    acc[g] = Lanes{};
+    count[g] = Lanes{};
+  }
+  Mask first = Mask{};  // the lanes of feature 0
+  for (int l = 0; l < kLanes; ++l) first[l] = l % kD == 0 ? -1 : 0;
+  const Lanes one = Lanes{} + 1.0;
+  for (Index i = 0; i < n; ++i) {
+    const Lanes c = Lanes{} + static_cast<double>(labels[i]);
+    const double* row = x + i * kD;
+    const Lanes values = kD == 1 ? Lanes{} + row[0] : (first ? Lanes{} + row[0] : Lanes{} + row[kD - 1]);
+    for (int g = 0; g < kGroups; ++g) {
+      const Mask mine = lane[g] == c;
+      acc[g] += mine ? values : Lanes{};
+      count[g] += mine ? one : Lanes{};
+    }
+  }
+  for (Index c = 0; c < k; ++c) {
+    for (int j = 0; j < kD; ++j) {
+      const Index l = c * kD + j;
+      sums[l] = acc[l / kLanes][l % kLanes];
+    }
+    counts[c] = static_cast<Index>(count[c * kD / kLanes][c * kD % kLanes]);
+  }
+}
+
 // New centres from the labels: Σ rows in index order, then / count; returns whether the
 // stopping test holds. `centers` holds the previous centres on entry; only the clusters flagged
 // in `changed` (all when it is null) are recomputed, the others keep their centres (moved 0).
@@ -318,6 +363,11 @@ bool updateCenters(const double* x, Index n, Index d, Index k, const std::int32_
                    const char* changed, const CompatLloydRules& rules, std::vector<double>& sums,
                    std::vector<Index>& counts, double* centers, double* moved) {
   const auto recomputed = [&](Index c) { return changed == nullptr || changed[c] != 0; };
+  // Rows in the busiest recomputed cluster at the previous step (all rows on the first).
+  Index busiest = changed == nullptr ? n : 0;
+  for (Index c = 0; c < k && changed != nullptr; ++c) {
+    if (changed[c] != 0) busiest = std::max(busiest, counts[c]);
+  }
   bool any = false;
   for (Index c = 0; c < k; ++c) {
     if (!recomputed(c)) continue;
@@ -325,7 +375,10 @@ bool updateCenters(const double* x, Index n, Index d, Index k, const std::int32_
     std::fill_n(sums.begin() + c * d, d, 0.0);
     counts[c] = 0;
   }
-  if (any) {
+  if (any && d <= 2 && k * d <= kSumLanes && 2 * busiest > n) {
+    if (d == 1) addRowsInLanes<1>(x, n, k, labels, sums.data(), counts.data());
+    else addRowsInLanes<2>(x, n, k, labels, sums.data(), counts.data());
+  } else if (any) {
     switch (d) {  // a compile-time D unrolls the row loop for the common small ones
       case 1: addRows<1>(x, n, 1, labels, changed, sums.data(), counts.data()); break;
       case 2: addRows<2>(x, n, 2, labels, changed, sums.data(), counts.data()); break;
