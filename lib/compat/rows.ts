@@ -59,10 +59,12 @@ function copyPairs(rows: ArrayLike<number>[], x: Float64Array): PairsAnswer {
   for (let r = 0, o = 0; r < n; r++, o += 2) {
     const row = rows[r] as ArrayLike<number>;
     if (typeof row !== 'object' || row === null || row.length !== 2) return Pairs.notPairs;
-    x[o] = row[0] as number;
-    x[o + 1] = row[1] as number;
-    check0 += (x[o] as number) * 0;
-    check1 += (x[o + 1] as number) * 0;
+    const u = row[0] as number;
+    const v = row[1] as number;
+    x[o] = u;
+    x[o + 1] = v;
+    check0 += u * 0;
+    check1 += v * 0;
   }
   return check0 + check1 === 0 ? Pairs.finite : Pairs.notFinite;
 }
