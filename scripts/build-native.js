@@ -8,11 +8,15 @@
 //                                           kept in build/obj, recompiled only when a source, a
 //                                           header it includes or the flags changed
 //   node scripts/build-native.js --install  the same, quietly (one progress line, compiler output
-//                                           only on failure), objects removed: the install script
+//                                           only on failure), objects removed (kept with
+//                                           GAUSSMIX_KEEP_OBJECTS=1): the install script
 //   node scripts/build-native.js --prebuild [--arch arm64]
 //                                           the portable binary that ships:
 //                                           prebuilds/<platform>-<arch>/node.napi[.<libc>].node
-//                                           (objects kept in build/prebuild-<platform>-<arch>)
+//                                           (objects kept in build/prebuild-<platform>-<arch>;
+//                                           an object of build/obj compiled from the same
+//                                           sources with the same code flags is copied, not
+//                                           compiled again: warnings flags make no code)
 //   --jobs N (default: the cores this process may use, at most one per 768 MB of memory),
 //   --verbose (print the commands)
 //
@@ -131,7 +135,9 @@ function plan(opts) {
     ...(opts.mode === 'install' ? ['-w'] : ['-Wall', '-Wextra', '-Wno-unused-parameter']),
     ...(platform === 'darwin' ? [macosMin, '-stdlib=libc++'] : []),
     ...(native ? ['-march=native'] : []),
-    ...(portable && linux ? ['-ffunction-sections', '-fdata-sections'] : []),
+    // For the prebuild's --gc-sections; on every Linux build, so that its objects and those of
+    // a source build are the same (see reusable()).
+    ...(linux ? ['-ffunction-sections', '-fdata-sections'] : []),
     ...includes,
     ...(process.env.CXXFLAGS ? process.env.CXXFLAGS.trim().split(/\s+/) : []),
   ];
@@ -207,11 +213,19 @@ function defaultJobs() {
 /** Whether obj is newer than its source and every header it included, built with these flags. */
 function upToDate(c) {
   try {
-    const cmdFile = `${c.obj}.cmd`;
-    if (fs.readFileSync(cmdFile, 'utf8') !== hash(c.cmd)) return false;
-    const built = fs.statSync(c.obj).mtimeMs;
+    if (fs.readFileSync(`${c.obj}.cmd`, 'utf8') !== hash(c.cmd)) return false;
+  } catch {
+    return false;
+  }
+  return depsOlder(c.obj);
+}
+
+/** Whether obj exists and is newer than every file its dependency file (obj.d) lists. */
+function depsOlder(obj) {
+  try {
+    const built = fs.statSync(obj).mtimeMs;
     const deps = fs
-      .readFileSync(`${c.obj}.d`, 'utf8')
+      .readFileSync(`${obj}.d`, 'utf8')
       .replace(/\\\n/g, ' ')
       .replace(/^[^:]*:/, '')
       .split(/(?<!\\)\s+/)
@@ -224,6 +238,33 @@ function upToDate(c) {
 
 function hash(cmd) {
   return createHash('sha256').update(cmd.join('\0')).digest('hex');
+}
+
+/**
+ * What decides an object's code: its compile command without the warnings flags and without
+ * the paths of the object and its dependency file.
+ */
+function codeKey(cmd) {
+  const kept = [];
+  for (let i = 0; i < cmd.length; i++) {
+    if (cmd[i] === '-o' || cmd[i] === '-MF') i++;
+    else if (!/^-W|^-w$/.test(cmd[i])) kept.push(cmd[i]);
+  }
+  return hash(kept);
+}
+
+/**
+ * For a prebuild: the object of the source build (build/obj) with the same code, when it is
+ * newer than every file it was compiled from; null when there is none.
+ */
+function reusable(c, objDir) {
+  const twin = path.join(root, 'build', 'obj', path.relative(objDir, c.obj));
+  try {
+    if (fs.readFileSync(`${twin}.key`, 'utf8') !== codeKey(c.cmd)) return null;
+  } catch {
+    return null;
+  }
+  return depsOlder(twin) ? twin : null;
 }
 
 /** Runs a command; resolves to { code, output } (stdout and stderr together). */
@@ -268,12 +309,27 @@ export async function build({ mode = 'dev', arch = process.arch, jobs = defaultJ
   const started = Date.now();
   const p = plan(opts);
   const what = `${process.platform}-${opts.arch}${p.libc ? ` (${p.libc})` : ''}, ${p.family}, ${p.variants.join(' + ')}`;
-  const todo = opts.mode === 'install' ? p.compiles : p.compiles.filter((c) => !upToDate(c));
+  const keep = process.env.GAUSSMIX_KEEP_OBJECTS === '1';
+  let todo = opts.mode === 'install' ? p.compiles : p.compiles.filter((c) => !upToDate(c));
   if (opts.mode === 'install') fs.rmSync(p.objDir, { recursive: true, force: true });
   for (const c of todo) fs.mkdirSync(path.dirname(c.obj), { recursive: true });
+  let copied = 0;
+  if (opts.mode === 'prebuild' && opts.arch === process.arch) {
+    todo = todo.filter((c) => {
+      const twin = reusable(c, p.objDir);
+      if (!twin) return true;
+      fs.copyFileSync(twin, c.obj);
+      fs.copyFileSync(`${twin}.d`, `${c.obj}.d`);
+      fs.writeFileSync(`${c.obj}.cmd`, hash(c.cmd));
+      fs.writeFileSync(`${c.obj}.key`, codeKey(c.cmd));
+      copied++;
+      return false;
+    });
+  }
   fs.mkdirSync(path.dirname(p.output), { recursive: true });
   const eigen = path.relative(root, p.eigen).startsWith('..') ? p.eigen : path.relative(root, p.eigen);
-  process.stderr.write(`gaussmix: building the native addon for ${what} (Eigen: ${eigen}): ${todo.length} of ${p.compiles.length} files, ${opts.jobs} at a time\n`);
+  const reused = copied ? ` (${copied} objects of build/obj reused)` : '';
+  process.stderr.write(`gaussmix: building the native addon for ${what} (Eigen: ${eigen}): ${todo.length} of ${p.compiles.length} files${reused}, ${opts.jobs} at a time\n`);
 
   const bar = progress(todo.length);
   const warnings = [];
@@ -289,6 +345,7 @@ export async function build({ mode = 'dev', arch = process.arch, jobs = defaultJ
         return;
       }
       fs.writeFileSync(`${c.obj}.cmd`, hash(c.cmd));
+      fs.writeFileSync(`${c.obj}.key`, codeKey(c.cmd));
       if (r.output.trim()) warnings.push(r.output);
       bar.step(c.label);
     }
@@ -309,7 +366,7 @@ export async function build({ mode = 'dev', arch = process.arch, jobs = defaultJ
     throw new Error('build-native: linking failed (see above)');
   }
   if (p.stripDarwin) execFileSync('strip', ['-x', p.output]);
-  if (opts.mode === 'install') fs.rmSync(p.objDir, { recursive: true, force: true });
+  if (opts.mode === 'install' && !keep) fs.rmSync(p.objDir, { recursive: true, force: true });
   const size = (fs.statSync(p.output).size / 1048576).toFixed(1);
   bar.end(`gaussmix: built ${path.relative(root, p.output)} (${size} MB) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
