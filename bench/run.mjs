@@ -21,11 +21,11 @@
 // (streamed fits, small fits, ...). Each runs in a child process with `--quick` when given and
 // prints one JSON line { title, markdown, data } on stdout; `--only=` selects sections by NAME
 // too. A section's markdown is printed after the table, its data saved with the results.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PYTHON, runJson as runChild } from './child.mjs';
 import { ensureWorkload } from './data.mjs';
 import { kernelVariant, measureGemm, variantsToMeasure } from './gemm.mjs';
 import { renderMarkdown } from './report.mjs';
@@ -42,7 +42,6 @@ const REPEATS = quick ? 1 : 5;
 const BUDGET_MS = 60_000;
 /** Per peer and workload: more than REPEATS fits while the timed ones add up to less than this. */
 const MIN_TOTAL_MS = quick ? 0 : 1000;
-const PYTHON = '/usr/bin/python3';
 const CHILD_TIMEOUT_MS = 10 * 60 * 1000;
 const SECTION_TIMEOUT_MS = 40 * 60 * 1000;
 
@@ -57,16 +56,8 @@ function cpuModel() {
   }
 }
 
-function runJson(cmd, argv, timeout = CHILD_TIMEOUT_MS, stderr = 'pipe') {
-  try {
-    const out = execFileSync(cmd, argv, { encoding: 'utf8', timeout, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', stderr] });
-    return JSON.parse(out.trim().split('\n').pop());
-  } catch (err) {
-    const lines = (err.stderr || err.stdout || err.message || String(err)).toString().trim().split('\n');
-    const detail = lines.map((l) => l.trim()).find((l) => /^\w*Error\b.*?:/.test(l)) ?? lines.slice(-3).join(' | ');
-    return { error: err.signal ? `${err.signal} (timeout ${timeout / 1000} s?) ${detail}` : detail.trim() };
-  }
-}
+/** A child's JSON result; CHILD_TIMEOUT_MS unless said. */
+const runJson = (cmd, argv, timeout = CHILD_TIMEOUT_MS, stderr = 'pipe') => runChild(cmd, argv, { timeout, stderr });
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

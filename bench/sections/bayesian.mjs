@@ -8,11 +8,11 @@
 // runs in /usr/bin/python3 with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (its process
 // only). Target: gaussmix >= 10x scikit-learn per iteration on each row.
 // --quick: a tenth of the rows, one fit each.
-import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PYTHON, runJson } from '../child.mjs';
 import { loadWorkload } from '../data.mjs';
 import { workloadsFor } from '../workloads.mjs';
 
@@ -76,17 +76,9 @@ for (const spec of workloadsFor({ quick }).filter((w) => w.name === 'g16' || w.n
     ours.push((performance.now() - t0) / model.nIter);
   }
   log(`${w.name}: scikit-learn`);
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
   const job = { spec: { n: w.n, d: w.d, k: w.k, model: w.model }, file: w.file, labelsFile, iters: ITERS, fits: SKLEARN_FITS };
-  const out = execFileSync('/usr/bin/python3', [join(here, '..', 'sklearn_bayesian_peer.py'), JSON.stringify(job)], {
-    encoding: 'utf8',
-    env,
-    maxBuffer: 1 << 20,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const sk = JSON.parse(out.trim().split('\n').pop());
+  const sk = runJson(PYTHON, [join(here, '..', 'sklearn_bayesian_peer.py'), JSON.stringify(job)], { stderr: 'inherit' });
+  if (sk.error) throw new Error(`scikit-learn: ${sk.error}`);
   const ratio = median(sk.msPerIter) / median(ours);
   const agreement = Math.abs(model.lowerBound - sk.lowerBound) / Math.abs(sk.lowerBound);
   log(`${w.name}: gaussmix ${median(ours).toFixed(1)} ms/iter, scikit-learn ${median(sk.msPerIter).toFixed(1)} (${ratio.toFixed(1)}x)`);

@@ -7,13 +7,13 @@
 // The per-iteration fits run twice: as users get them (float32-shortlisted products) and with
 // float64 products only (the same bits). Targets (issue 24): per iteration >= 5× scikit-learn
 // (>= 3× in float64); no pass above 1.2× a plain GEMM pass; whole default fits >= 10×. --quick: a tenth of the rows, 1 timed fit.
-import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { kernelVariant, measureGemm } from '../gemm.mjs';
 import { ensureOverlap, OVERLAP_WORKLOADS } from '../overlap-data.mjs';
+import { PYTHON, runJson as runChild } from '../child.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -22,15 +22,8 @@ const REPEATS = quick ? 1 : 3;
 const SEED = 1;
 const TARGETS = { perIter: 5, perIter64: 3, wholeFit: 10, passOverPlain: 1.2 };
 const log = (msg) => process.stderr.write(`[bench:overlap] ${msg}\n`);
-
-function runJson(cmd, argv) {
-  try {
-    const out = execFileSync(cmd, argv, { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
-    return JSON.parse(out.trim().split('\n').pop());
-  } catch (err) {
-    return { error: String(err.message || err).split('\n')[0] };
-  }
-}
+/** A child's JSON result; its stderr passes through. */
+const runJson = (cmd, argv) => runChild(cmd, argv, { stderr: 'inherit' });
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -51,7 +44,7 @@ for (const w of OVERLAP_WORKLOADS) {
   log(`${spec.name}: ${spec.n}×${spec.d}, K ${spec.k}: gaussmix`);
   const g = runJson(process.execPath, [join(here, '..', 'overlap-child.mjs'), JSON.stringify(job)]);
   log(`${spec.name}: scikit-learn`);
-  const s = runJson('/usr/bin/python3', [join(here, '..', 'sklearn_overlap.py'), JSON.stringify(job)]);
+  const s = runJson(PYTHON, [join(here, '..', 'sklearn_overlap.py'), JSON.stringify(job)]);
   if (!variant && g.simd) {
     variant = kernelVariant(g.simd);
     try {

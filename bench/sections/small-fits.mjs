@@ -4,13 +4,13 @@
 // run, against the targets: fitSync >= 40,000 fits/s (GMM) and >= 50,000 (KMeans), >= 150x
 // scikit-learn's loop, an event-loop worst delay under 20 ms during the concurrent calls.
 // --quick: one round of 500 fitSync fits (and one burst of 2,000), scikit-learn for 1 s.
-import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { ensureWorkload } from '../data.mjs';
 import { SMALL } from '../workloads.mjs';
+import { PYTHON, runJson as runChild } from '../child.mjs';
 
 const SMALL_TARGETS = {
   gmm: { fitsPerSecond: 40_000 },
@@ -84,23 +84,15 @@ function renderSmall(small) {
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
 const log = (msg) => process.stderr.write(`[bench:small-fits] ${msg}\n`);
-
-/** The last line of a child's stdout as JSON, or { error }. */
-function runJson(cmd, argv) {
-  try {
-    const out = execFileSync(cmd, argv, { encoding: 'utf8', maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
-    return JSON.parse(out.trim().split('\n').pop());
-  } catch (err) {
-    return { error: String(err.message || err).split('\n')[0] };
-  }
-}
+/** A child's JSON result; its stderr passes through. */
+const runJson = (cmd, argv) => runChild(cmd, argv, { stderr: 'inherit' });
 
 const paths = ensureWorkload(SMALL);
 const plan = quick ? { rounds: 1, loopFits: 500, concurrent: 2000 } : { rounds: 5, loopFits: 2000, concurrent: 2000 };
 log(`${SMALL.n}×${SMALL.d}, K ${SMALL.k}: gaussmix fitSync loops and ${plan.concurrent} concurrent fit() calls`);
 const gaussmix = runJson(process.execPath, [join(here, '..', 'small-fits-child.mjs'), JSON.stringify(plan)]);
 log('scikit-learn loops');
-const sklearn = runJson('/usr/bin/python3', [
+const sklearn = runJson(PYTHON, [
   join(here, '..', 'sklearn_small.py'),
   JSON.stringify({ file: paths.file, n: SMALL.n, d: SMALL.d, k: SMALL.k, seconds: quick ? 1 : 3 }),
 ]);
