@@ -210,10 +210,13 @@ function defaultJobs() {
   return Math.max(1, Math.min(os.availableParallelism(), Math.floor(memory / (768 * 1048576))));
 }
 
-/** Whether obj is newer than its source and every header it included, built with these flags. */
+/**
+ * Whether obj is newer than its source and every header it included, built with flags that
+ * make the same code (warnings flags aside: an install build's objects serve a later one).
+ */
 function upToDate(c) {
   try {
-    if (fs.readFileSync(`${c.obj}.cmd`, 'utf8') !== hash(c.cmd)) return false;
+    if (fs.readFileSync(`${c.obj}.key`, 'utf8') !== codeKey(c.cmd)) return false;
   } catch {
     return false;
   }
@@ -320,7 +323,6 @@ export async function build({ mode = 'dev', arch = process.arch, jobs = defaultJ
       if (!twin) return true;
       fs.copyFileSync(twin, c.obj);
       fs.copyFileSync(`${twin}.d`, `${c.obj}.d`);
-      fs.writeFileSync(`${c.obj}.cmd`, hash(c.cmd));
       fs.writeFileSync(`${c.obj}.key`, codeKey(c.cmd));
       copied++;
       return false;
@@ -344,7 +346,6 @@ export async function build({ mode = 'dev', arch = process.arch, jobs = defaultJ
         failed ??= { label: c.label, output: r.output };
         return;
       }
-      fs.writeFileSync(`${c.obj}.cmd`, hash(c.cmd));
       fs.writeFileSync(`${c.obj}.key`, codeKey(c.cmd));
       if (r.output.trim()) warnings.push(r.output);
       bar.step(c.label);
