@@ -16,6 +16,16 @@ export const OVERLAP_WORKLOADS = [
   { name: 'ko64', n: 200_000, d: 64, k: 64, seed: 24_064 },
 ];
 
+/**
+ * The mixtures on the same recipe (section "overlap-mixtures"; issue 24's GMM rows): full, diag
+ * and spherical covariances. --quick: a tenth of the rows.
+ */
+export const OVERLAP_MIXTURES = [
+  { name: 'go16', n: 100_000, d: 16, k: 8, seed: 24_116, model: 'full' },
+  { name: 'do8', n: 1_000_000, d: 8, k: 10, seed: 24_108, model: 'diag' },
+  { name: 'so2', n: 1_000_000, d: 2, k: 2, seed: 24_102, model: 'spherical' },
+];
+
 /** The cached data of a workload ({ file, startFile }), generated when missing. */
 export function ensureOverlap({ name, n, d, k, seed }) {
   const stem = join(cacheDir, `${name}-n${n}-s${seed}-overlap-v${GENERATOR_VERSION}`);
