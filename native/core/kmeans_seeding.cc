@@ -95,7 +95,8 @@ void requireDistinctCandidates(const Data& data, Index k) {
 
 }  // namespace
 
-std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, ThreadPool& pool) {
+std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, ThreadPool& pool,
+                                         SeedingDistances distances) {
   requireDistinctCandidates(data, k);
   const Index blocks = data.blocks();
   const int trials = 2 + static_cast<int>(std::log(static_cast<double>(k)));
@@ -109,8 +110,16 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
   std::vector<Index> chosen;
 
   const Index d = data.d;
-  // Distances to a new centre; closest = min(closest, d) and the block masses w·closest.
-  auto absorb = [&](Index index, bool first) {
+  // The candidates' distances to every row are kept from their potentials' pass for the chosen
+  // one's absorb, instead of reading the rows again, when that costs less than the reading:
+  // trials distances per row (a buffer of at most half the data) against d features.
+  const bool keepDistances = distances == SeedingDistances::Automatic
+                                 ? 2 * trials <= d
+                                 : distances == SeedingDistances::Kept;
+  LargeVector<double> trialDistance(keepDistances ? static_cast<size_t>(data.n) * trials : 0);
+  // closest = min(closest, d(x, c)) and the block masses w·closest, for a new centre c: its
+  // distances computed afresh (kept null) or read from kept[i · trials].
+  auto absorb = [&](Index index, bool first, const double* kept) {
     const double* c = data.x + index * d;
     kmeans::withFeatureCount(d, [&](auto size) {
       constexpr int kD = decltype(size)::value;
@@ -118,7 +127,7 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
         const Index begin = data.blockBegin(b);
         double mass = 0.0;
         for (Index i = begin; i < begin + data.blockSize(b); ++i) {
-          const double d2 = rowDistance<kD>(data.x + i * d, c, d);
+          const double d2 = kept ? kept[i * trials] : rowDistance<kD>(data.x + i * d, c, d);
           closest[i] = first ? d2 : std::min(closest[i], d2);
           mass += data.weight(i) * closest[i];
         }
@@ -141,7 +150,8 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
       total += mass;
     }
     const double target = rng.uniform() * total;
-    absorb(searchMass(data, weightMass, [&](Index i) { return data.weight(i); }, target), true);
+    absorb(searchMass(data, weightMass, [&](Index i) { return data.weight(i); }, target), true,
+           nullptr);
   }
 
   std::vector<Index> candidates(static_cast<size_t>(trials));
@@ -173,10 +183,20 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
             const int g = std::min(kGroup, trials - t0);
             for (int t = 0; t < g; ++t) {
               const double* c = data.x + candidates[t0 + t] * d;
-              for (Index i = 0; i < m; ++i) {
-                const Index row = first + i;
-                terms[t][i] = data.weight(row) *
-                              std::min(closest[row], rowDistance<kD>(data.x + row * d, c, d));
+              if (keepDistances) {
+                double* kept = trialDistance.data() + first * trials + t0 + t;
+                for (Index i = 0; i < m; ++i) {
+                  const Index row = first + i;
+                  const double d2 = rowDistance<kD>(data.x + row * d, c, d);
+                  kept[i * trials] = d2;
+                  terms[t][i] = data.weight(row) * std::min(closest[row], d2);
+                }
+              } else {
+                for (Index i = 0; i < m; ++i) {
+                  const Index row = first + i;
+                  terms[t][i] = data.weight(row) *
+                                std::min(closest[row], rowDistance<kD>(data.x + row * d, c, d));
+                }
               }
             }
             // (all kGroup sums, in registers; those past the last trial are dropped)
@@ -201,7 +221,7 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
         best = t;
       }
     }
-    absorb(candidates[best], false);
+    absorb(candidates[best], false, keepDistances ? trialDistance.data() + best : nullptr);
   }
   return chosen;
 }
