@@ -21,6 +21,19 @@ import { BLOCK_ROWS, GaussianMixture } from '../../dist/esm/index.js';
 import { fitDistributed } from '../../dist/esm/distributed/index.js';
 import { loadWorkload } from '../data.mjs';
 
+/** SIGTERM, then SIGKILL when the child has not exited within ms. */
+function stop(child, ms = 5000) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
 const SPEC = { name: 'd8', n: quick ? 100_000 : 1_000_000, d: 8, k: 10, seed: 4 };
@@ -169,7 +182,8 @@ try {
   ].join('\n');
   process.stdout.write(`${JSON.stringify({ title: 'More than one machine (fitDistributed)', markdown, data: { n, d, k, shards: SHARDS, workers: WORKERS, iters: ITERS, ...result } })}\n`);
 } finally {
-  for (const c of [...workers, redis]) c.kill('SIGTERM');
-  await Promise.all([...workers, redis].map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+  // The workers first, while Redis still answers their graceful close; then Redis.
+  await Promise.all(workers.map((c) => stop(c)));
+  await stop(redis);
   rmSync(dir, { recursive: true, force: true });
 }
