@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
+import { timedFits } from './timed-fits.mjs';
+
 const pkg = await import('../dist/esm/index.js');
 const { native } = await import('../dist/esm/native.js');
 const job = JSON.parse(process.argv[2]);
@@ -15,17 +17,7 @@ const X = { data: new Float64Array(readFileSync(job.file).buffer.slice(0)), shap
 const start = { data: Float64Array.from(JSON.parse(readFileSync(job.startFile, 'utf8')).means.flat()), shape: [k, d] };
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
-function timed(make) {
-  make(0).fitSync(X);
-  const out = [];
-  for (let r = 0; r < job.repeats; r++) {
-    const km = make(r + 1);
-    const t0 = now();
-    km.fitSync(X);
-    out.push({ ms: now() - t0, nIter: km.nIter, inertia: km.inertia });
-  }
-  return out;
-}
+const timed = (make) => timedFits(make, X, job.repeats, (km) => ({ inertia: km.inertia }));
 
 const explicit = () => new pkg.KMeans({ nClusters: k, init: start, tol: 0, maxIter: job.iters, threads: 0, warnings: 'silent' });
 const perIter = timed(explicit);

@@ -8,12 +8,13 @@
 // The first fit of each kind is a warm-up and is not timed. Prints one JSON line.
 import { readFileSync } from 'node:fs';
 
+import { timedFits } from './timed-fits.mjs';
+
 const pkg = await import('../dist/esm/index.js');
 const job = JSON.parse(process.argv[2]);
 const { n, d, k, model } = job.spec;
 const X = { data: new Float64Array(readFileSync(job.file).buffer.slice(0)), shape: [n, d] };
 const means = JSON.parse(readFileSync(job.startFile, 'utf8')).means;
-const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 function identityPrecisions() {
   const eye = () => Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => +(i === j)));
@@ -22,17 +23,7 @@ function identityPrecisions() {
   return Array(k).fill(1); // spherical
 }
 
-function timed(make) {
-  make(0).fitSync(X);
-  const out = [];
-  for (let r = 0; r < job.repeats; r++) {
-    const gm = make(r + 1);
-    const t0 = now();
-    gm.fitSync(X);
-    out.push({ ms: now() - t0, nIter: gm.nIter, lowerBound: gm.lowerBound });
-  }
-  return out;
-}
+const timed = (make) => timedFits(make, X, job.repeats, (gm) => ({ lowerBound: gm.lowerBound }));
 
 const common = { nComponents: k, covarianceType: model, threads: 0, warnings: 'silent' };
 const perIter = timed(

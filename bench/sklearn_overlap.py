@@ -11,23 +11,12 @@ The first fit of each kind is a warm-up and is not timed.
 """
 import json
 import sys
-import time
 import warnings
 
 import numpy as np
+from sklearn_timed import timed
 from sklearn.cluster import KMeans
 
-
-def timed(make, X, repeats):
-    make(0).fit(X)  # warm-up: thread pools started, memory touched
-    out = []
-    for r in range(repeats):
-        est = make(r + 1)
-        t0 = time.perf_counter()
-        est.fit(X)
-        ms = (time.perf_counter() - t0) * 1000.0
-        out.append({"ms": ms, "nIter": int(est.n_iter_), "inertia": float(est.inertia_)})
-    return out
 
 
 def main():
@@ -38,10 +27,13 @@ def main():
     with open(job["startFile"]) as f:
         start = np.array(json.load(f)["means"], dtype=np.float64)
     warnings.simplefilter("ignore")
+    summary = lambda est: {"inertia": float(est.inertia_)}
     per_iter = timed(lambda r: KMeans(n_clusters=k, init=start, n_init=1, tol=0.0,
-                                      max_iter=job["iters"], algorithm="lloyd"), X, job["repeats"])
+                                      max_iter=job["iters"], algorithm="lloyd"),
+                     X, job["repeats"], summary)
     whole = timed(lambda r: KMeans(n_clusters=k, n_init=1, random_state=job["seed"] + r,
-                                   algorithm="lloyd"), X, job["repeats"])
+                                   algorithm="lloyd"),
+                  X, job["repeats"], summary)
     import sklearn
     print(json.dumps({"api": f"sklearn {sklearn.__version__}", "perIter": per_iter, "whole": whole}))
 

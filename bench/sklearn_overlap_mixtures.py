@@ -13,10 +13,10 @@ The first fit of each kind is a warm-up and is not timed.
 """
 import json
 import sys
-import time
 import warnings
 
 import numpy as np
+from sklearn_timed import timed
 from sklearn.mixture import GaussianMixture
 
 
@@ -28,17 +28,6 @@ def identity_precisions(model, k, d):
     return np.ones(k)
 
 
-def timed(make, X, repeats):
-    make(0).fit(X)  # warm-up: thread pools started, memory touched
-    out = []
-    for r in range(repeats):
-        est = make(r + 1)
-        t0 = time.perf_counter()
-        est.fit(X)
-        ms = (time.perf_counter() - t0) * 1000.0
-        out.append({"ms": ms, "nIter": int(est.n_iter_), "lowerBound": float(est.lower_bound_)})
-    return out
-
 
 def main():
     job = json.loads(sys.argv[1])
@@ -48,12 +37,14 @@ def main():
     with open(job["startFile"]) as f:
         means = np.array(json.load(f)["means"], dtype=np.float64)
     warnings.simplefilter("ignore")
+    summary = lambda est: {"lowerBound": float(est.lower_bound_)}
     per_iter = timed(lambda r: GaussianMixture(
         n_components=k, covariance_type=model, tol=0.0, max_iter=job["iters"],
         weights_init=np.full(k, 1.0 / k), means_init=means,
-        precisions_init=identity_precisions(model, k, d)), X, job["repeats"])
+        precisions_init=identity_precisions(model, k, d)), X, job["repeats"], summary)
     whole = timed(lambda r: GaussianMixture(n_components=k, covariance_type=model,
-                                            random_state=job["seed"] + r), X, job["repeats"])
+                                            random_state=job["seed"] + r),
+                  X, job["repeats"], summary)
     import sklearn
     print(json.dumps({"api": f"sklearn {sklearn.__version__}", "perIter": per_iter, "whole": whole}))
 

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { PYTHON, runJson as runChild } from '../child.mjs';
+import { fmt, median, ratio } from '../format.mjs';
 import { ensureOverlap, OVERLAP_MIXTURES } from '../overlap-data.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,13 +21,6 @@ const log = (msg) => process.stderr.write(`[bench:overlap-mixtures] ${msg}\n`);
 /** A child's JSON result; its stderr passes through. */
 const runJson = (cmd, argv) => runChild(cmd, argv, { stderr: 'inherit' });
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
-const ratio = (x) => (Number.isFinite(x) ? `${x.toFixed(1)}×` : '–');
 
 const table = [
   '| workload | gaussmix ms/iter | scikit-learn ms/iter | × | gaussmix whole fit ms (iters) | scikit-learn whole fit ms (iters) | × | lower bounds, whole fits (gaussmix; scikit-learn) |',

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { kernelVariant, measureGemm } from '../gemm.mjs';
 import { ensureOverlap, OVERLAP_WORKLOADS } from '../overlap-data.mjs';
 import { PYTHON, runJson as runChild } from '../child.mjs';
+import { fmt, median, ratio } from '../format.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -25,13 +26,6 @@ const log = (msg) => process.stderr.write(`[bench:overlap] ${msg}\n`);
 /** A child's JSON result; its stderr passes through. */
 const runJson = (cmd, argv) => runChild(cmd, argv, { stderr: 'inherit' });
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
-const ratio = (x) => (Number.isFinite(x) ? `${x.toFixed(1)}×` : '–');
 const mark = (ok) => (ok ? '' : ' (target missed)');
 
 const rows = [];
