@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "convert.h"
+#include "core/eigen_blocking.h"
 #include "core/parallel.h"
 #include "core/scan.h"
 #include "entries.h"
@@ -13,6 +14,7 @@
 namespace gaussmix::binding {
 
 Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
+  useFixedEigenBlocking();
   createEnvData(env);
   const struct {
     const char* name;
