@@ -13,7 +13,7 @@ import { invalidType, invalidValue } from './errors.js';
 import { native } from './native.js';
 
 /** One chunk of an Arrow column, as apache-arrow's `Data` has it. */
-interface ArrowDataLike {
+export interface ArrowDataLike {
   readonly type: ArrowTypeLike;
   readonly offset: number;
   readonly length: number;
@@ -74,16 +74,26 @@ function firstNull(chunk: ArrowDataLike): number {
   return -1;
 }
 
+/** An Arrow table's columns, checked: all numeric, no nulls, each with the table's rows. */
+export interface ArrowColumns {
+  readonly n: number;
+  readonly d: number;
+  /** Each column's chunks (apache-arrow's `Data`). */
+  readonly chunksOf: readonly (readonly ArrowDataLike[])[];
+}
+
+/** Rows of every column at once: one record batch of a table, its values per column. */
+export interface ArrowRowGroup {
+  readonly rows: number;
+  readonly columns: readonly ArrayBufferView[];
+}
+
 /**
- * X as a row-major Float64Array [numRows, number of columns] (in `scratch(length)` when given).
+ * X's columns, checked.
  * @throws TypeError - a column that is not numeric (or a malformed table).
  * @throws RangeError - a null value, or no rows or columns.
  */
-export function rowsFromArrow(
-  X: ArrowTableLike,
-  name: string,
-  scratch?: (length: number) => Float64Array,
-): { data: Float64Array; n: number; d: number } {
+export function checkArrowColumns(X: ArrowTableLike, name: string): ArrowColumns {
   const fields = X.schema.fields;
   const d = fields.length;
   const n = X.numRows;
@@ -113,27 +123,47 @@ export function rowsFromArrow(
     if (rows !== n) throw invalidValue(`${name} ${columnName(field, j)} has ${rows} rows, but the table has ${n}`);
     chunksOf.push(vector.data as ArrowDataLike[]);
   }
+  return { n, d, chunksOf };
+}
+
+/**
+ * The columns as groups of the same rows in every column (a table of record batches), or
+ * undefined when their chunks do not line up.
+ */
+export function arrowRowGroups(columns: ArrowColumns): ArrowRowGroup[] | undefined {
+  const first = columns.chunksOf[0] as readonly ArrowDataLike[];
+  const aligned = columns.chunksOf.every((c) => c.length === first.length && c.every((chunk, i) => chunk.length === first[i]?.length));
+  if (!aligned) return undefined;
+  return first.map((chunk, b) => ({
+    rows: chunk.length,
+    columns: columns.chunksOf.map((c) => (c[b] as ArrowDataLike).values as ArrayBufferView),
+  }));
+}
+
+/**
+ * X as a row-major Float64Array [numRows, number of columns] (in `scratch(length)` when given).
+ * @throws TypeError - a column that is not numeric (or a malformed table).
+ * @throws RangeError - a null value, or no rows or columns.
+ */
+export function rowsFromArrow(
+  X: ArrowTableLike,
+  name: string,
+  scratch?: (length: number) => Float64Array,
+): { data: Float64Array; n: number; d: number } {
+  const columns = checkArrowColumns(X, name);
+  const { n, d, chunksOf } = columns;
   // Every value is written below (each column's chunks cover its n rows), so a reused buffer
   // needs no clearing.
   const data = scratch ? scratch(n * d) : new Float64Array(n * d);
   const convert = native().columnsToRows;
   // Chunks of the same rows in every column (a table of record batches) go through together;
   // otherwise column by column.
-  const aligned = chunksOf.every(
-    (c) => c.length === (chunksOf[0] as ArrowDataLike[]).length && c.every((chunk, i) => chunk.length === (chunksOf[0] as ArrowDataLike[])[i]?.length),
-  );
-  if (aligned) {
+  const groups = arrowRowGroups(columns);
+  if (groups) {
     let first = 0;
-    const count = (chunksOf[0] as ArrowDataLike[]).length;
-    for (let b = 0; b < count; b++) {
-      const rows = ((chunksOf[0] as ArrowDataLike[])[b] as ArrowDataLike).length;
-      convert(
-        chunksOf.map((c) => (c[b] as ArrowDataLike).values as ArrayBufferView),
-        data,
-        first,
-        rows,
-      );
-      first += rows;
+    for (const group of groups) {
+      convert(group.columns, data, first, group.rows);
+      first += group.rows;
     }
   } else {
     // Column by column, each chunk into its rows.

@@ -155,7 +155,7 @@ export function readShape(shape: unknown, name: string, rank?: number): number[]
 }
 
 /** The message for a non-finite value at a flat index of a row-major [n, d] array. */
-function nonFiniteMessage(name: string, value: number, index: number, d: number, rowOffset: number | undefined): string {
+export function nonFiniteMessage(name: string, value: number, index: number, d: number, rowOffset: number | undefined): string {
   const row = Math.floor(index / d);
   const col = index - row * d;
   const where = rowOffset === undefined ? `row ${row}` : `row ${row} (row ${rowOffset + row} of the pass)`;
@@ -358,7 +358,8 @@ export function toMatrix(X: unknown, name = 'X', expect: MatrixExpectations = {}
   return m;
 }
 
-function checkFeatures(d: number, name: string, expect: MatrixExpectations): void {
+/** Throws the RangeError for a feature count other than `expect.features`. */
+export function checkFeatures(d: number, name: string, expect: MatrixExpectations): void {
   if (expect.features !== undefined && d !== expect.features) {
     throw invalidValue(
       `${name} has ${d} feature${d === 1 ? '' : 's'}, but ${expect.featuresOrigin ?? 'the model was fitted'} ` +

@@ -381,8 +381,10 @@ export interface NativeAddon {
     onIteration?: NativeIterationCallback,
   ): NativeTask<NativeSoftKMeansFit>;
   /**
-   * Columns (numeric typed arrays, `rows` values each) into rows of a row-major Float64Array:
-   * out[(firstRow + r)·width + firstColumn + j] = columns[j][r] (width: columns.length).
+   * Columns (numeric typed arrays) into rows of a row-major Float64Array:
+   * out[(firstRow + r)·width + firstColumn + j] = columns[j][sourceRow + r] for r < rows
+   * (width: columns.length). Returns the first non-finite value written, as r·width + j, or -1
+   * (the rows after it may be left unwritten).
    */
   columnsToRows(
     columns: readonly ArrayBufferView[],
@@ -391,7 +393,8 @@ export interface NativeAddon {
     rows: number,
     width?: number,
     firstColumn?: number,
-  ): void;
+    sourceRow?: number,
+  ): number;
   /** The record at byte `at` of a CSV text (core/csv_numbers.h next_record), or null. */
   csvRecord(text: Uint8Array, at: number, final: boolean, format: NativeCsvFormat): CsvRecord | null;
   /** Up to maxRows records of a CSV text as numbers (core/csv_numbers.h read_numbers). */

@@ -6,8 +6,10 @@
  *
  * @module
  */
+import { arrowRowGroups, checkArrowColumns, isArrowLike, type ArrowRowGroup } from './arrow.js';
 import { describe, invalidType, invalidValue, makeAbortError } from './errors.js';
-import { isNDArrayLike, toMatrix, type Matrix } from './input.js';
+import { checkFeatures, isNDArrayLike, nonFiniteMessage, toMatrix, type Matrix } from './input.js';
+import { native } from './native.js';
 import { readSampleWeight } from './options.js';
 import { BLOCK_ROWS } from './statistics.js';
 import type { DataInput } from './types.js';
@@ -95,30 +97,45 @@ function startPass(source: StreamSource, what: string): AsyncIterable<unknown> |
   return it;
 }
 
+/**
+ * A batch's rows, validated but for the finite check of Arrow rows, which is folded into
+ * their copy: as a row-major matrix, or as Arrow record batches (their columns are converted
+ * straight into the chunks, with no copy in between).
+ */
+type BatchRows = { readonly n: number; readonly d: number } & (
+  | { readonly matrix: Matrix; readonly groups?: undefined }
+  | { readonly matrix?: undefined; readonly groups: readonly ArrowRowGroup[] }
+);
+
 /** A batch's rows and weights, validated (messages name the batch and the rows of the pass). */
 function readBatch(
   batch: unknown,
-  index: number,
+  name: string,
   firstRow: number,
   settings: PassSettings,
   scratch: (length: number) => Float64Array,
-): { X: Matrix; weights: Float64Array | undefined } {
-  const name = `${settings.what}: batch ${index} (from row ${firstRow} of the pass)`;
+): { rows: BatchRows; weights: Float64Array | undefined } {
   let input: unknown = batch;
   let sampleWeight: unknown;
   if (typeof batch === 'object' && batch !== null && !isNDArrayLike(batch) && 'X' in batch && !Array.isArray(batch)) {
     input = (batch as { X: unknown }).X;
     sampleWeight = (batch as { sampleWeight?: unknown }).sampleWeight;
   }
-  let X: Matrix;
+  let rows: BatchRows;
   try {
-    X = toMatrix(
-      input,
-      'X',
+    const expect =
       settings.d === undefined
         ? { rowOffset: firstRow, scratch }
-        : { features: settings.d, featuresOrigin: 'the earlier batches have', rowOffset: firstRow, scratch },
-    );
+        : { features: settings.d, featuresOrigin: 'the earlier batches have', rowOffset: firstRow, scratch };
+    const columns = isArrowLike(input) ? checkArrowColumns(input, 'X') : undefined;
+    const groups = columns && arrowRowGroups(columns);
+    if (columns && groups) {
+      checkFeatures(columns.d, 'X', expect);
+      rows = { n: columns.n, d: columns.d, groups };
+    } else {
+      const matrix = toMatrix(input, 'X', expect);
+      rows = { n: matrix.n, d: matrix.d, matrix };
+    }
   } catch (err) {
     if (err instanceof Error) err.message = `${name}: ${err.message}`;
     throw err;
@@ -126,13 +143,41 @@ function readBatch(
   let weights: Float64Array | undefined;
   if (sampleWeight !== undefined) {
     try {
-      weights = readSampleWeight(sampleWeight, X.n, 'sampleWeight', true);
+      weights = readSampleWeight(sampleWeight, rows.n, 'sampleWeight', true);
     } catch (err) {
       if (err instanceof Error) err.message = `${name}: ${err.message}`;
       throw err;
     }
   }
-  return { X, weights };
+  return { rows, weights };
+}
+
+/**
+ * Copies the batch's rows [from, from + take) into `out` from row `at`; an Arrow batch's
+ * values are checked as they are converted (the error names the batch's row and the pass's).
+ */
+function copyRows(rows: BatchRows, from: number, take: number, out: Float64Array, at: number, name: string, firstRow: number): void {
+  const d = rows.d;
+  if (rows.matrix) {
+    out.set(rows.matrix.data.subarray(from * d, (from + take) * d), at * d);
+    return;
+  }
+  const convert = native().columnsToRows;
+  let groupFirst = 0;
+  for (const group of rows.groups) {
+    const start = Math.max(from, groupFirst);
+    const end = Math.min(from + take, groupFirst + group.rows);
+    if (start < end) {
+      const outRow = at + (start - from);
+      const bad = convert(group.columns, out, outRow, end - start, d, 0, start - groupFirst);
+      if (bad >= 0) {
+        const value = out[outRow * d + bad] as number;
+        throw invalidValue(`${name}: ${nonFiniteMessage('X', value, start * d + bad, d, firstRow)}`);
+      }
+    }
+    groupFirst += group.rows;
+    if (groupFirst >= from + take) break;
+  }
 }
 
 /**
@@ -162,7 +207,9 @@ export async function* streamChunks(source: StreamSource, settings: PassSettings
   };
   for await (const batch of iterable as AsyncIterable<unknown>) {
     if (signal?.aborted) throw makeAbortError(signal);
-    const { X, weights } = readBatch(batch, index, seen, settings, scratch);
+    const name = `${settings.what}: batch ${index} (from row ${seen} of the pass)`;
+    const batchFirst = seen;
+    const { rows: X, weights } = readBatch(batch, name, seen, settings, scratch);
     index++;
     seen += X.n;
     if (weights && !settings.weighted) throw new WeightedStreamFound();
@@ -176,7 +223,7 @@ export async function* streamChunks(source: StreamSource, settings: PassSettings
     let from = 0;
     while (from < X.n) {
       const take = Math.min(X.n - from, chunkRows - filled);
-      (buffers[which] as Float64Array).set(X.data.subarray(from * d, (from + take) * d), filled * d);
+      copyRows(X, from, take, buffers[which] as Float64Array, filled, name, batchFirst);
       if (settings.weighted) {
         const w = weightBuffers[which] as Float64Array;
         if (weights) w.set(weights.subarray(from, from + take), filled);

@@ -1,10 +1,12 @@
 // Columnar data (Apache Arrow record batches) into the row-major Float64Array every fit reads:
 // one pass over the rows in tiles, each tile's rows gathered from every column while they are
-// in cache. Pure data marshalling: the TypeScript side has checked the types and the nulls.
+// in cache, the finite check folded in (a stream's chunks are written and checked in one pass,
+// with no second read). The TypeScript side has checked the types and the nulls.
 #include <napi.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "convert.h"
@@ -20,12 +22,25 @@ struct Column {
   const void* data;
 };
 
+// Writes the column's rows; whether any value written is not finite (integers always are).
 template <class T>
-void gather(const T* in, Index rows, Index d, double* out) {
-  for (Index r = 0; r < rows; ++r) out[r * d] = static_cast<double>(in[r]);
+bool gather(const T* in, Index rows, Index d, double* out) {
+  if constexpr (std::is_floating_point_v<T>) {
+    // v − v is 0 for a finite v and NaN otherwise (NaN != 0): a branch-free test that vectorises.
+    bool bad = false;
+    for (Index r = 0; r < rows; ++r) {
+      const double v = static_cast<double>(in[r]);
+      out[r * d] = v;
+      bad |= (v - v) != 0.0;
+    }
+    return bad;
+  } else {
+    for (Index r = 0; r < rows; ++r) out[r * d] = static_cast<double>(in[r]);
+    return false;
+  }
 }
 
-void gatherColumn(const Column& c, Index first, Index rows, Index d, double* out) {
+bool gatherColumn(const Column& c, Index first, Index rows, Index d, double* out) {
   switch (c.type) {
     case napi_float64_array: return gather(static_cast<const double*>(c.data) + first, rows, d, out);
     case napi_float32_array: return gather(static_cast<const float*>(c.data) + first, rows, d, out);
@@ -41,13 +56,27 @@ void gatherColumn(const Column& c, Index first, Index rows, Index d, double* out
     case napi_biguint64_array: return gather(static_cast<const std::uint64_t*>(c.data) + first, rows, d, out);
     default: break;
   }
+  return false;
+}
+
+// The first non-finite value of a rows x count block with row stride d, as r·d + j, or -1.
+Index firstNonFiniteIn(const double* out, Index rows, Index count, Index d) {
+  for (Index r = 0; r < rows; ++r) {
+    for (Index j = 0; j < count; ++j) {
+      const double v = out[r * d + j];
+      if ((v - v) != 0.0) return r * d + j;
+    }
+  }
+  return -1;
 }
 
 }  // namespace
 
-// columnsToRows(columns: TypedArray[c], out: Float64Array, firstRow, rows, width?, firstColumn?):
-// out[(firstRow + r)·width + firstColumn + j] = columns[j][r] for r < rows (each column holds at
-// least `rows` values; width defaults to c, firstColumn to 0).
+// columnsToRows(columns: TypedArray[c], out: Float64Array, firstRow, rows, width?, firstColumn?,
+// sourceRow?): out[(firstRow + r)·width + firstColumn + j] = columns[j][sourceRow + r] for
+// r < rows (each column holds at least sourceRow + rows values; width defaults to c,
+// firstColumn and sourceRow to 0). Returns the first non-finite value written as r·width + j
+// (row-major order from out's row firstRow), or -1; the rows after it may be left unwritten.
 Napi::Value ColumnsToRows(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
@@ -58,9 +87,10 @@ Napi::Value ColumnsToRows(const Napi::CallbackInfo& info) {
     const Index rows = countArgument(info[3], "rows");
     const Index d = info[4].IsUndefined() ? count : countArgument(info[4], "width");
     const Index column = info[5].IsUndefined() ? 0 : countArgument(info[5], "firstColumn");
+    const Index source = info[6].IsUndefined() ? 0 : countArgument(info[6], "sourceRow");
     if (count < 1) throw Napi::RangeError::New(env, "columns must not be empty");
     if (column + count > d) throw Napi::RangeError::New(env, "the columns do not fit the width");
-    // out is a fresh array the facade allocated for this call.
+    // out is an array the facade owns (a fresh one, or a stream's chunk buffer).
     double* out = const_cast<double*>(
         float64Data(info[1], static_cast<size_t>((first + rows) * d), "out")) + column;
     std::vector<Column> columns(static_cast<size_t>(count));
@@ -68,7 +98,7 @@ Napi::Value ColumnsToRows(const Napi::CallbackInfo& info) {
       const Napi::Value v = list.Get(static_cast<uint32_t>(j));
       if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "every column must be a typed array");
       const Napi::TypedArray a = v.As<Napi::TypedArray>();
-      if (a.ElementLength() < static_cast<size_t>(rows)) {
+      if (a.ElementLength() < static_cast<size_t>(source + rows)) {
         throw Napi::RangeError::New(env, "a column holds fewer values than rows");
       }
       const auto type = a.TypedArrayType();
@@ -87,9 +117,15 @@ Napi::Value ColumnsToRows(const Napi::CallbackInfo& info) {
     const Index tile = std::max<Index>(16, (Index{1} << 14) / d);
     for (Index t = 0; t < rows; t += tile) {
       const Index tileRows = std::min(tile, rows - t);
-      for (Index j = 0; j < count; ++j) gatherColumn(columns[j], t, tileRows, d, out + (first + t) * d + j);
+      double* tileOut = out + (first + t) * d;
+      bool bad = false;
+      for (Index j = 0; j < count; ++j) bad |= gatherColumn(columns[j], source + t, tileRows, d, tileOut + j);
+      if (bad) {
+        const Index at = firstNonFiniteIn(tileOut, tileRows, count, d);
+        return Napi::Number::New(env, static_cast<double>(t * d + column + at));
+      }
     }
-    return env.Undefined();
+    return Napi::Number::New(env, -1);
   });
 }
 
