@@ -70,6 +70,31 @@ Index firstNonFiniteIn(const double* out, Index rows, Index count, Index d) {
   return -1;
 }
 
+// All-Float64 columns, four at a time: each row's four values stored together (a quarter of
+// the strided stores of one column at a time); whether any value is not finite.
+bool gatherFloat64Rows(const Column* columns, Index count, Index first, Index rows, Index d,
+                       double* out) {
+  bool bad = false;
+  Index j = 0;
+  for (; j + 4 <= count; j += 4) {
+    const double* a = static_cast<const double*>(columns[j].data) + first;
+    const double* b = static_cast<const double*>(columns[j + 1].data) + first;
+    const double* c = static_cast<const double*>(columns[j + 2].data) + first;
+    const double* e = static_cast<const double*>(columns[j + 3].data) + first;
+    double* o = out + j;
+    for (Index r = 0; r < rows; ++r) {
+      const double v0 = a[r], v1 = b[r], v2 = c[r], v3 = e[r];
+      o[r * d] = v0;
+      o[r * d + 1] = v1;
+      o[r * d + 2] = v2;
+      o[r * d + 3] = v3;
+      bad |= ((v0 - v0) + (v1 - v1) + (v2 - v2) + (v3 - v3)) != 0.0;
+    }
+  }
+  for (; j < count; ++j) bad |= gather(static_cast<const double*>(columns[j].data) + first, rows, d, out + j);
+  return bad;
+}
+
 }  // namespace
 
 // columnsToRows(columns: TypedArray[c], out: Float64Array, firstRow, rows, width?, firstColumn?,
@@ -113,13 +138,19 @@ Napi::Value ColumnsToRows(const Napi::CallbackInfo& info) {
         throw Napi::TypeError::New(env, "a column is not a numeric typed array");
       }
     }
+    const bool allFloat64 = std::all_of(columns.begin(), columns.end(),
+                                        [](const Column& c) { return c.type == napi_float64_array; });
     // Tiles of rows whose output stays in the level-1/2 cache while every column fills it.
     const Index tile = std::max<Index>(16, (Index{1} << 14) / d);
     for (Index t = 0; t < rows; t += tile) {
       const Index tileRows = std::min(tile, rows - t);
       double* tileOut = out + (first + t) * d;
       bool bad = false;
-      for (Index j = 0; j < count; ++j) bad |= gatherColumn(columns[j], source + t, tileRows, d, tileOut + j);
+      if (allFloat64) {
+        bad = gatherFloat64Rows(columns.data(), count, source + t, tileRows, d, tileOut);
+      } else {
+        for (Index j = 0; j < count; ++j) bad |= gatherColumn(columns[j], source + t, tileRows, d, tileOut + j);
+      }
       if (bad) {
         const Index at = firstNonFiniteIn(tileOut, tileRows, count, d);
         return Napi::Number::New(env, static_cast<double>(t * d + column + at));
