@@ -464,7 +464,7 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
    * 'kmeans'; see `GaussianMixture.fitStream`), one per restart, turned into the posterior its
    * initial estimates give; it is not the in-memory start, so that result differs from `fit`'s.
    * The priors' data-dependent defaults take two more passes (the mean, then the covariance
-   * about it). Memory: two chunks of rows and the statistics, whatever the stream's length.
+   * about it). Memory: three chunks of rows and the statistics, whatever the stream's length.
    * @param source - called once per pass; see GaussianMixture's `fitStream`.
    * @param options - `signal`, `onIteration` (as `fit`'s), `initSampleRows`.
    * @throws (rejects) RangeError - a stream whose row count differs from responsibilitiesInit's;

@@ -588,7 +588,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    * with one pass over the source per iteration, and the model's own `tol`, `maxIter`, `nInit`
    * and starting options. From the same explicit start (`weightsInit`, `meansInit` and
    * `covariancesInit` or `precisionsInit`, or `warmStart`) the result is bit-identical to
-   * `fit` on all the rows at once, for any batching and any thread count. Memory: two chunks
+   * `fit` on all the rows at once, for any batching and any thread count. Memory: three chunks
    * of rows and the statistics, whatever the stream's length.
    *
    * The default start (no explicit parameters): a seeded uniform sample of `initSampleRows`

@@ -11,7 +11,7 @@ import { describe, invalidType, invalidValue, throwIfAborted, translateNativeErr
 import { native, type NativeStatisticsRequest, type NativeStatisticsSummary, type NativeTask } from './native.js';
 import { functionOption, integerOption, readOptionsObject, signalOption } from './options.js';
 import { Statistics, wrapStatistics } from './statistics.js';
-import { passWeightedOnce, streamChunks, type PassSettings, type StreamChunk, type StreamSource } from './stream.js';
+import { CHUNKS_IN_FLIGHT, passWeightedOnce, streamChunks, type PassSettings, type StreamChunk, type StreamSource } from './stream.js';
 import type { IterationInfo } from './types.js';
 
 /** Options of `fitStream`. */
@@ -83,13 +83,12 @@ async function onePass(source: StreamSource, settings: PassSettings, start: Chun
   const addon = native();
   const signal = settings.signal;
   let total: NativeStatisticsSummary | undefined;
-  let pending: NativeTask<NativeStatisticsSummary> | undefined;
-  const onAbort = (): void => pending?.cancel();
+  // The chunks' tasks under way, oldest first (merged in that order: the rows' order).
+  const pending: NativeTask<NativeStatisticsSummary>[] = [];
+  const onAbort = (): void => pending.forEach((task) => task.cancel());
   signal?.addEventListener('abort', onAbort, { once: true });
-  const settle = async (): Promise<void> => {
-    if (!pending) return;
-    const task = pending;
-    pending = undefined;
+  const settleOldest = async (): Promise<void> => {
+    const task = pending.shift() as NativeTask<NativeStatisticsSummary>;
     let summary: NativeStatisticsSummary;
     try {
       summary = await task.promise;
@@ -100,17 +99,16 @@ async function onePass(source: StreamSource, settings: PassSettings, start: Chun
   };
   try {
     for await (const chunk of streamChunks(source, settings)) {
-      // The chunk before this one must be done before its buffer is refilled (two chunks on).
-      await settle();
+      // A chunk's buffer is refilled CHUNKS_IN_FLIGHT + 1 chunks on: the oldest task must be
+      // done before the next chunk is asked for.
+      pending.push(start(chunk));
+      if (pending.length === CHUNKS_IN_FLIGHT) await settleOldest();
       throwIfAborted(signal);
-      pending = start(chunk);
     }
-    await settle();
+    while (pending.length > 0) await settleOldest();
   } catch (err) {
-    if (pending) {
-      pending.cancel();
-      await pending.promise.catch(() => undefined);
-    }
+    for (const task of pending) task.cancel();
+    await Promise.all(pending.map((task) => task.promise.catch(() => undefined)));
     throw err;
   } finally {
     signal?.removeEventListener('abort', onAbort);

@@ -2,7 +2,7 @@
  * Streams of rows for `fitStream`: a source is read once per pass, its batches (of any sizes)
  * are validated and copied into chunks that start at multiples of {@link BLOCK_ROWS} rows of
  * the pass, so that the statistics of the chunks merge into exactly those of all the rows at
- * once, whatever the batching. Memory: two chunks of rows, whatever the length of the stream.
+ * once, whatever the batching. Memory: three chunks of rows, whatever the length of the stream.
  *
  * @module
  */
@@ -25,7 +25,14 @@ export type StreamBatch = DataInput | { readonly X: DataInput; readonly sampleWe
  */
 export type StreamSource = () => AsyncIterable<StreamBatch> | Iterable<StreamBatch>;
 
-/** A chunk of a pass, in a buffer that is reused two chunks later. */
+/**
+ * The chunks whose native work may be under way while the next one is filled: two, so that
+ * the cores have the second chunk's blocks to work on while the first one's last blocks end
+ * (with one, a core idles at the end of every chunk while the JavaScript thread reads).
+ */
+export const CHUNKS_IN_FLIGHT = 2;
+
+/** A chunk of a pass, in a buffer that is reused CHUNKS_IN_FLIGHT + 1 chunks later. */
 export interface StreamChunk {
   /** Row-major [n, d]; a view of the pass's staging buffer. */
   readonly data: Float64Array;
@@ -181,9 +188,9 @@ function copyRows(rows: BatchRows, from: number, take: number, out: Float64Array
 }
 
 /**
- * One pass over the source as BLOCK_ROWS-aligned chunks. A chunk's buffer is refilled two
- * chunks later: the caller must be done with a chunk (its native work finished) before it asks
- * for the chunk after next. Learns `d` and `rows`; throws {@link WeightedStreamFound} when it
+ * One pass over the source as BLOCK_ROWS-aligned chunks. A chunk's buffer is refilled
+ * CHUNKS_IN_FLIGHT + 1 chunks later: the caller must be done with a chunk (its native work
+ * finished) before it asks for the chunk that many chunks on. Learns `d` and `rows`; throws {@link WeightedStreamFound} when it
  * meets a weighted batch in a stream it believed unweighted.
  */
 export async function* streamChunks(source: StreamSource, settings: PassSettings): AsyncGenerator<StreamChunk> {
@@ -217,8 +224,8 @@ export async function* streamChunks(source: StreamSource, settings: PassSettings
     const d = X.d;
     if (buffers.length === 0) {
       chunkRows = chunkRowsFor(d);
-      buffers = [new Float64Array(chunkRows * d), new Float64Array(chunkRows * d)];
-      if (settings.weighted) weightBuffers = [new Float64Array(chunkRows), new Float64Array(chunkRows)];
+      buffers = Array.from({ length: CHUNKS_IN_FLIGHT + 1 }, () => new Float64Array(chunkRows * d));
+      if (settings.weighted) weightBuffers = Array.from({ length: CHUNKS_IN_FLIGHT + 1 }, () => new Float64Array(chunkRows));
     }
     let from = 0;
     while (from < X.n) {
@@ -241,7 +248,7 @@ export async function* streamChunks(source: StreamSource, settings: PassSettings
         };
         passRows += filled;
         filled = 0;
-        which ^= 1;
+        which = (which + 1) % buffers.length;
         if (signal?.aborted) throw makeAbortError(signal);
       }
     }
