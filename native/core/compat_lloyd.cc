@@ -5,7 +5,12 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <vector>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 namespace gaussmix {
 namespace {
@@ -356,12 +361,86 @@ void addRowsInLanes(const double* __restrict__ x, Index n, Index k,
   }
 }
 
+#if defined(__AVX512F__)
+// addRows with AVX-512 for D <= 8: the rows of every recomputed cluster listed first (16
+// labels at a time, compressed to their row indices), then each cluster's sum kept in a
+// register and its rows added from the list, four clusters interleaved. Each sum still adds
+// its rows one after another in index order (bit for bit addRows's), but a cluster's chain of
+// additions is only as long as its own rows and runs next to the others', where addRows waits
+// for a store and a load per row and addRowsInLanes adds every row to every lane (1,000 x 2,
+// K 3: 0.5 us a step against 0.8 to 1.5).
+constexpr bool kListedSums = true;
+constexpr Index kListRows = 1024;  // rows listed at a time
+constexpr Index kListedMaxD = 8;   // a row in one register
+constexpr Index kListedMaxK = 64;
+
+// lists: K·(kListRows + 16) indices.
+void addRowsListed(const double* x, Index n, Index d, Index k, const std::int32_t* labels,
+                   const char* changed, double* sums, Index* counts, std::int32_t* lists) {
+  constexpr Index kStride = kListRows + 16;  // a full 16-index store past the last one
+  const __mmask8 lanes = static_cast<__mmask8>((1u << d) - 1);
+  Index size[kListedMaxK];
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (Index begin = 0; begin < n; begin += kListRows) {
+    const Index end = std::min(n, begin + kListRows);
+    std::fill_n(size, k, Index{0});
+    Index i = begin;
+    for (; i + 16 <= end; i += 16) {
+      const __m512i label = _mm512_loadu_si512(labels + i);
+      const __m512i index = _mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int>(i)));
+      for (Index c = 0; c < k; ++c) {
+        if (changed != nullptr && changed[c] == 0) continue;
+        const __mmask16 mine = _mm512_cmpeq_epi32_mask(label, _mm512_set1_epi32(static_cast<int>(c)));
+        // (compressed in a register, then stored whole: the compressing store is slow on Zen 4)
+        _mm512_storeu_si512(lists + c * kStride + size[c], _mm512_maskz_compress_epi32(mine, index));
+        size[c] += __builtin_popcount(mine);
+      }
+    }
+    for (; i < end; ++i) {
+      const Index c = labels[i];
+      if (changed == nullptr || changed[c] != 0) lists[c * kStride + size[c]++] = static_cast<std::int32_t>(i);
+    }
+    for (Index c0 = 0; c0 < k; c0 += 4) {
+      const Index group = std::min<Index>(4, k - c0);
+      // (named registers: GCC keeps an array of them on the stack, a store and a load per row)
+      const auto listOf = [&](Index j) { return lists + (c0 + std::min(j, group - 1)) * kStride; };
+      const auto rowsOf = [&](Index j) { return j < group ? size[c0 + j] : Index{0}; };
+      const auto sumOf = [&](Index j) { return _mm512_maskz_loadu_pd(lanes, sums + (c0 + std::min(j, group - 1)) * d); };
+      const std::int32_t *l0 = listOf(0), *l1 = listOf(1), *l2 = listOf(2), *l3 = listOf(3);
+      const Index n0 = rowsOf(0), n1 = rowsOf(1), n2 = rowsOf(2), n3 = rowsOf(3);
+      __m512d s0 = sumOf(0), s1 = sumOf(1), s2 = sumOf(2), s3 = sumOf(3);
+      const auto row = [&](const std::int32_t* list, Index r) {
+        return _mm512_maskz_loadu_pd(lanes, x + Index{list[r]} * d);
+      };
+      const Index longest = std::max(std::max(n0, n1), std::max(n2, n3));
+      for (Index r = 0; r < longest; ++r) {
+        if (r < n0) s0 = _mm512_add_pd(s0, row(l0, r));
+        if (r < n1) s1 = _mm512_add_pd(s1, row(l1, r));
+        if (r < n2) s2 = _mm512_add_pd(s2, row(l2, r));
+        if (r < n3) s3 = _mm512_add_pd(s3, row(l3, r));
+      }
+      const __m512d done[4] = {s0, s1, s2, s3};
+      for (Index j = 0; j < group; ++j) {
+        _mm512_mask_storeu_pd(sums + (c0 + j) * d, lanes, done[j]);
+        counts[c0 + j] += size[c0 + j];
+      }
+    }
+  }
+}
+#else
+constexpr bool kListedSums = false;
+constexpr Index kListRows = 0, kListedMaxD = 0, kListedMaxK = 0;
+void addRowsListed(const double*, Index, Index, Index, const std::int32_t*, const char*, double*,
+                   Index*, std::int32_t*) {}
+#endif
+
 // New centres from the labels: Σ rows in index order, then / count; returns whether the
 // stopping test holds. `centers` holds the previous centres on entry; only the clusters flagged
 // in `changed` (all when it is null) are recomputed, the others keep their centres (moved 0).
 bool updateCenters(const double* x, Index n, Index d, Index k, const std::int32_t* labels,
                    const char* changed, const CompatLloydRules& rules, std::vector<double>& sums,
-                   std::vector<Index>& counts, double* centers, double* moved) {
+                   std::vector<Index>& counts, std::int32_t* lists, double* centers,
+                   double* moved) {
   const auto recomputed = [&](Index c) { return changed == nullptr || changed[c] != 0; };
   // Rows in the busiest recomputed cluster at the previous step (all rows on the first).
   Index busiest = changed == nullptr ? n : 0;
@@ -375,7 +454,9 @@ bool updateCenters(const double* x, Index n, Index d, Index k, const std::int32_
     std::fill_n(sums.begin() + c * d, d, 0.0);
     counts[c] = 0;
   }
-  if (any && d <= 2 && k * d <= kSumLanes && 2 * busiest > n) {
+  if (any && lists != nullptr) {
+    addRowsListed(x, n, d, k, labels, changed, sums.data(), counts.data(), lists);
+  } else if (any && d <= 2 && k * d <= kSumLanes && 2 * busiest > n) {
     if (d == 1) addRowsInLanes<1>(x, n, k, labels, sums.data(), counts.data());
     else addRowsInLanes<2>(x, n, k, labels, sums.data(), counts.data());
   } else if (any) {
@@ -530,6 +611,11 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
   double maxShift = 0.0, secondShift = 0.0;
   std::int32_t farthest = 0;  // the centre that moved the most
 
+  // addRowsListed's index lists, where it applies (uninitialised: written before read).
+  const bool listed = kListedSums && d <= kListedMaxD && k <= kListedMaxK;
+  const std::unique_ptr<std::int32_t[]> lists(
+      listed ? new std::int32_t[static_cast<size_t>(k * (kListRows + 16))] : nullptr);
+
   CompatLloydResult result;
   // Step 1 (and every step without bounds): every row with the block kernel; later steps row
   // by row where the bounds fail.
@@ -576,8 +662,8 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
     }
     const char* recompute = result.steps == 0 ? nullptr : changed.data();
     ++result.steps;
-    result.converged = updateCenters(x, n, d, k, labels, recompute, rules, sums, counts, centers,
-                                     moved.data());
+    result.converged = updateCenters(x, n, d, k, labels, recompute, rules, sums, counts,
+                                     lists.get(), centers, moved.data());
     if (result.converged || ++unconverged >= rules.maxSteps) break;
     if (bounded) {
       wide.set(centers, k, d);
