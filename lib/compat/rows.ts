@@ -22,6 +22,17 @@ function scratchView(n: number): Float64Array {
   return view;
 }
 
+// The same for the centres (readCentres), apart from the rows they are fitted to.
+let centreScratch = new Float64Array(64);
+let centreView = centreScratch.subarray(0, 0);
+
+function centreScratchView(n: number): Float64Array {
+  if (centreView.length === n) return centreView;
+  if (centreScratch.length < n) centreScratch = new Float64Array(Math.max(n, 2 * centreScratch.length));
+  centreView = centreScratch.subarray(0, n);
+  return centreView;
+}
+
 /** N rows of D values, row-major. */
 export interface Rows {
   x: Float64Array;
@@ -123,12 +134,13 @@ export function readValues(data: ArrayLike<unknown>, name: string): Rows {
 }
 
 /**
- * K centres as a K·D Float64Array.
+ * K centres as a K·D Float64Array, in a shared scratch buffer (valid until the next call: a
+ * small fit does not pay for a fresh typed array).
  * @throws RangeError - fewer than k centres, or a centre whose length is not d.
  */
 export function readCentres(centres: ArrayLike<unknown>, k: number, d: number, name: string): Float64Array {
   if (centres.length < k) throw invalidValue(`${name} has ${centres.length} centres, expected ${k}`);
-  const out = new Float64Array(k * d);
+  const out = centreScratchView(k * d);
   for (let c = 0; c < k; c++) {
     const centre = centres[c];
     if (d === 1 && typeof centre === 'number') {
