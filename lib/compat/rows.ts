@@ -7,31 +7,27 @@
 import { describe, invalidType, invalidValue } from '../errors.js';
 import { findNonFinite } from '../input.js';
 
-// One buffer reused by every call (the calls are synchronous and copy their results out), so a
-// small fit does not pay for a fresh ArrayBuffer each time. Views of it never leave the module
-// that called.
-let scratch = new Float64Array(1 << 12);
-// The last view handed out: fits of one size in a row reuse it (a view is an allocation).
-let view = scratch.subarray(0, 0);
-
-/** A view of n values of the shared scratch buffer (valid until the next call). */
-function scratchView(n: number): Float64Array {
-  if (view.length === n) return view;
-  if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
-  view = scratch.subarray(0, n);
-  return view;
+/**
+ * A buffer reused by every call (the calls are synchronous and copy their results out), so a
+ * small fit does not pay for a fresh ArrayBuffer each time; views of it never leave the module
+ * that called. Returns a function giving a view of n values, valid until its next call; the
+ * last view is kept, so fits of one size in a row reuse it (a view is an allocation).
+ */
+function scratchViews(initial: number): (n: number) => Float64Array {
+  let scratch = new Float64Array(initial);
+  let view = scratch.subarray(0, 0);
+  return (n) => {
+    if (view.length === n) return view;
+    if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
+    view = scratch.subarray(0, n);
+    return view;
+  };
 }
 
-// The same for the centres (readCentres), apart from the rows they are fitted to.
-let centreScratch = new Float64Array(64);
-let centreView = centreScratch.subarray(0, 0);
-
-function centreScratchView(n: number): Float64Array {
-  if (centreView.length === n) return centreView;
-  if (centreScratch.length < n) centreScratch = new Float64Array(Math.max(n, 2 * centreScratch.length));
-  centreView = centreScratch.subarray(0, n);
-  return centreView;
-}
+/** The rows (readRows, readValues). */
+const scratchView = scratchViews(1 << 12);
+/** The centres (readCentres), apart from the rows they are fitted to. */
+const centreScratchView = scratchViews(64);
 
 /** N rows of D values, row-major. */
 export interface Rows {
