@@ -44,7 +44,15 @@ class SubLanes {
   void addRow(Index i, std::int32_t k, double w, const double* __restrict x) {
     double* __restrict at = cluster(k) + (i & (kLanes - 1)) * (d_ + 1);
     at[0] += w;
-    Eigen::Map<Eigen::ArrayXd>(at + 1, d_) += w * Eigen::Map<const Eigen::ArrayXd>(x, d_);
+    // (Whole packets, unaligned: Eigen's map peeled its way to an aligned address, row by row.)
+    using namespace Eigen::internal;
+    double* __restrict sums = at + 1;
+    const row::Packet pw = pset1<row::Packet>(w);
+    Index j = 0;
+    for (; j + row::kPacket <= d_; j += row::kPacket) {
+      pstoreu(sums + j, padd(ploadu<row::Packet>(sums + j), pmul(pw, ploadu<row::Packet>(x + j))));
+    }
+    for (; j < d_; ++j) sums[j] += w * x[j];
   }
   void addInertia(Index i, double w, double d2) { inertia()[i & (kLanes - 1)] += w * d2; }
 

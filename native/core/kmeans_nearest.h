@@ -36,6 +36,7 @@ struct ChunkScratch {
   std::vector<double> second;  // per row: the second smallest (+∞ when K = 1)
   std::vector<double> d2;      // per row: squared distance to its label's centre
   std::vector<double> lower;   // per row: a lower bound on the distance to every other centre
+  std::vector<double> band;    // per row: the margin its two best values must clear
   // Bounded passes: the rows of the chunk whose label the bounds could not keep.
   RowMatrix gathered;
   std::vector<Index> which;  // their positions in the chunk
@@ -186,39 +187,76 @@ constexpr float kFloat32Reach = 0x1p50f;
 
 // A rigorous bound on the error of one value of the float32 product, fl32(s²‖c'‖²) +
 // fl32(s·x')·fl32(−2s·c') summed in float32 in any order (FMA or not), against s²‖c'‖² −
-// 2s²x'·c' in exact arithmetic, for a row at squared distance d2 from some centre (so
-// ‖x'‖ <= √d2 + max‖c'‖): with u = 2^-24, rounding the inputs moves each product by 2u and
+// 2s²x'·c' in exact arithmetic, for a row at distance `root` (√d2) from some centre (so
+// ‖x'‖ <= root + max‖c'‖): with u = 2^-24, rounding the inputs moves each product by 2u and
 // s²‖c'‖² by u, and a sum of D + 1 terms (the products' roundings included) is within
 // (D + 1)·u of Σ|terms| <= s²‖c'‖² + 2‖s·x'‖‖s·c'‖ (all taken 1% larger for the terms in u²);
 // underflow (subnormal inputs, products and sums) adds at most 2^-150 per operation, far
 // below 2^-120·(D + 1)·(1 + ‖s·x'‖).
-inline double float32Error(const Centres& cs, double d2) {
+inline double float32Error(const Centres& cs, double root) {
   const double d = static_cast<double>(cs.d());
-  const double xnorm = cs.scale * (std::sqrt(d2) + cs.cmax) * (1.0 + 1e-6);
+  const double xnorm = cs.scale * (root + cs.cmax) * (1.0 + 1e-6);
   const double scmax = cs.scale * cs.cmax;
   return 0x1p-24 * 1.01 * ((2.0 * d + 6.0) * xnorm * scmax + (d + 3.0) * scmax * scmax) +
          0x1p-120 * (d + 1.0) * (1.0 + xnorm);
 }
 
 // columnMinima's minima (the same comparisons, ties to the lowest centre) of float values
-// (K x rows), centre by centre along the rows, into s.best32, s.second32 and labels.
+// (K x rows), into s.best32, s.second32 and labels. A tile of four packets of columns at a
+// time, its minima held in registers across the centres: stored back at every centre, each
+// masked store stalled the next centre's load of it (a third of ko16's product time).
 inline void columnMinima32(const float* values, Index k, Index rows, ChunkScratch& s,
                            std::int32_t* __restrict labels) {
-  s.best32.assign(values, values + rows);
-  s.second32.assign(static_cast<size_t>(rows), std::numeric_limits<float>::infinity());
-  std::fill_n(labels, rows, 0);
+  using namespace Eigen::internal;
+  using Packet = packet_traits<float>::type;
+  constexpr int kPacket = packet_traits<float>::size;
+  constexpr int kTile = 4;
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  s.best32.resize(static_cast<size_t>(rows));
+  s.second32.resize(static_cast<size_t>(rows));
   float* __restrict best = s.best32.data();
   float* __restrict second = s.second32.data();
-  for (Index j = 1; j < k; ++j) {
-    const float* v = values + j * rows;
-    const std::int32_t label = static_cast<std::int32_t>(j);
-    for (Index i = 0; i < rows; ++i) {
-      const float t = v[i];
-      const bool less = t < best[i];
-      second[i] = less ? best[i] : (t < second[i] ? t : second[i]);
-      best[i] = less ? t : best[i];
-      labels[i] = less ? label : labels[i];
+  Index i = 0;
+  // (Labels counted in float: exact below 2^24 centres.)
+  for (; k < (Index{1} << 24) && i + kTile * kPacket <= rows; i += kTile * kPacket) {
+    Packet b[kTile], sec[kTile], at[kTile];
+    for (int q = 0; q < kTile; ++q) {
+      b[q] = ploadu<Packet>(values + i + q * kPacket);
+      sec[q] = pset1<Packet>(kInf);
+      at[q] = pset1<Packet>(0.0f);
     }
+    for (Index j = 1; j < k; ++j) {
+      const float* v = values + j * rows + i;
+      const Packet label = pset1<Packet>(static_cast<float>(j));
+      for (int q = 0; q < kTile; ++q) {
+        const Packet t = ploadu<Packet>(v + q * kPacket);
+        const Packet less = pcmp_lt(t, b[q]);
+        sec[q] = pselect(less, b[q], pselect(pcmp_lt(t, sec[q]), t, sec[q]));
+        b[q] = pselect(less, t, b[q]);
+        at[q] = pselect(less, label, at[q]);
+      }
+    }
+    float lanes[kTile * kPacket];
+    for (int q = 0; q < kTile; ++q) {
+      pstoreu(best + i + q * kPacket, b[q]);
+      pstoreu(second + i + q * kPacket, sec[q]);
+      pstoreu(lanes + q * kPacket, at[q]);
+    }
+    for (int l = 0; l < kTile * kPacket; ++l) labels[i + l] = static_cast<std::int32_t>(lanes[l]);
+  }
+  for (; i < rows; ++i) {  // the same comparisons, one column at a time
+    float b = values[i], sec = kInf;
+    std::int32_t at = 0;
+    for (Index j = 1; j < k; ++j) {
+      const float t = values[j * rows + i];
+      const bool less = t < b;
+      sec = less ? b : (t < sec ? t : sec);
+      b = less ? t : b;
+      at = less ? static_cast<std::int32_t>(j) : at;
+    }
+    best[i] = b;
+    second[i] = sec;
+    labels[i] = at;
   }
 }
 
@@ -276,23 +314,34 @@ void nearestByProduct(Index m, RowAt rowAt, Centred centred, const Centres& cs, 
   };
   // The values' unit: squared distances times unit.
   const double unit = f32 ? cs.scale * cs.scale : 1.0;
+  // Each row's squared distance to its label; then, along the rows (whole packets of square
+  // roots: one at a time, their latency was most of this loop), the band its two best values
+  // must clear and, for the rows that clear it, the lower bound.
+  for (Index r = 0; r < m; ++r) s.d2[r] = squaredDistance(rowAt(r), cs.centre(s.labels[r]), d);
+  using ArrayMap = Eigen::Map<Eigen::ArrayXd>;
+  s.band.resize(static_cast<size_t>(m));
+  double* __restrict band = s.band.data();
+  double* __restrict lower = s.lower.data();
+  const double* __restrict d2 = s.d2.data();
+  const double* __restrict best = s.best.data();
+  const double* __restrict second = s.second.data();
+  if (f32) ArrayMap(band, m) = Eigen::Map<const Eigen::ArrayXd>(d2, m).sqrt();
   for (Index r = 0; r < m; ++r) {
-    const double* x = rowAt(r);
-    const double d2 = squaredDistance(x, cs.centre(s.labels[r]), d);
-    const double band = unit * cs.margin * (2.0 * d2 + 3.0 * cs.c2max) +
-                        (f32 ? 2.0 * float32Error(cs, d2) : 0.0);
-    if (s.second[r] - s.best[r] > band) {
-      s.d2[r] = d2;
-      // ‖x − c₂‖² ≈ d2 + (second − best)/unit, its rounding far below the band (which bounds
-      // the rounding of two values and of d2).
-      const double second2 = d2 + (s.second[r] - s.best[r] - band) / unit;
-      s.lower[r] = second2 > 0.0 ? std::sqrt(second2) : 0.0;
-      continue;
-    }
+    band[r] = unit * cs.margin * (2.0 * d2[r] + 3.0 * cs.c2max) +
+              (f32 ? 2.0 * float32Error(cs, band[r]) : 0.0);
+    // ‖x − c₂‖² ≈ d2 + (second − best)/unit, its rounding far below the band (which bounds
+    // the rounding of two values and of d2).
+    const double second2 = d2[r] + (second[r] - best[r] - band[r]) / unit;
+    lower[r] = second2 > 0.0 ? second2 : 0.0;
+  }
+  ArrayMap(lower, m) = ArrayMap(lower, m).sqrt();
+  for (Index r = 0; r < m; ++r) {
+    if (s.second[r] - s.best[r] > s.band[r]) continue;
     // A near tie: every centre whose value is within the band, measured.
-    const double limit = s.best[r] + band;
+    const double* x = rowAt(r);
+    const double limit = s.best[r] + s.band[r];
     std::int32_t label = s.labels[r];
-    double nearest = d2;
+    double nearest = s.d2[r];
     for (Index j = 0; j < k; ++j) {
       if (!(value(j, r) <= limit) || j == label) continue;
       const double dj = squaredDistance(x, cs.centre(j), d);
