@@ -188,21 +188,15 @@ inline void centreRows(const Data& data, Index first, Index rows, const RowVecto
 // every centre are rare enough to take in float64.
 constexpr float kFloat32Reach = 0x1p50f;
 
-// A rigorous bound on the error of one value of the float32 product, fl32(s²‖c'‖²) +
-// fl32(s·x')·fl32(−2s·c') summed in float32 in any order (FMA or not), against s²‖c'‖² −
-// 2s²x'·c' in exact arithmetic, for a row at distance `root` (√d2) from some centre (so
-// ‖x'‖ <= root + max‖c'‖): with u = 2^-24, rounding the inputs moves each product by 2u and
-// s²‖c'‖² by u, and a sum of D + 1 terms (the products' roundings included) is within
-// (D + 1)·u of Σ|terms| <= s²‖c'‖² + 2‖s·x'‖‖s·c'‖ (all taken 1% larger for the terms in u²);
-// underflow (subnormal inputs, products and sums) adds at most 2^-150 per operation, far
-// below 2^-120·(D + 1)·(1 + ‖s·x'‖).
-inline double float32Error(const Centres& cs, double root) {
-  const double d = static_cast<double>(cs.d());
-  const double xnorm = cs.scale * (root + cs.cmax) * (1.0 + 1e-6);
-  const double scmax = cs.scale * cs.cmax;
-  return 0x1p-24 * 1.01 * ((2.0 * d + 6.0) * xnorm * scmax + (d + 3.0) * scmax * scmax) +
-         0x1p-120 * (d + 1.0) * (1.0 + xnorm);
-}
+// float32Error (taken along the rows in nearestByProduct): a rigorous bound on the error of one
+// value of the float32 product, fl32(s²‖c'‖²) + fl32(s·x')·fl32(−2s·c') summed in float32 in any
+// order (FMA or not), against s²‖c'‖² − 2s²x'·c' in exact arithmetic, for a row at distance `root`
+// (√d2) from some centre (so ‖x'‖ <= root + max‖c'‖): with u = 2^-24, rounding the inputs moves
+// each product by 2u and s²‖c'‖² by u, and a sum of D + 1 terms (the products' roundings included)
+// is within (D + 1)·u of Σ|terms| <= s²‖c'‖² + 2‖s·x'‖‖s·c'‖ (all taken 1% larger for the terms in
+// u²); underflow (subnormal inputs, products and sums) adds at most 2^-150 per operation, far below
+// 2^-120·(D + 1)·(1 + ‖s·x'‖). With xnorm = s·(root + max‖c'‖)·(1 + 1e-6):
+//   2^-24·1.01·((2D + 6)·xnorm·s·max‖c'‖ + (D + 3)·(s·max‖c'‖)²) + 2^-120·(D + 1)·(1 + xnorm).
 
 // columnMinima's minima (the same comparisons, ties to the lowest centre) of float values
 // (K x rows), into s.best32, s.second32 and labels. A tile of four packets of columns at a
@@ -321,23 +315,26 @@ void nearestByProduct(Index m, RowAt rowAt, Centred centred, const Centres& cs, 
   // roots: one at a time, their latency was most of this loop), the band its two best values
   // must clear and, for the rows that clear it, the lower bound.
   for (Index r = 0; r < m; ++r) s.d2[r] = squaredDistance(rowAt(r), cs.centre(s.labels[r]), d);
-  using ArrayMap = Eigen::Map<Eigen::ArrayXd>;
+  using Array = Eigen::Map<Eigen::ArrayXd>;
   s.band.resize(static_cast<size_t>(m));
-  double* __restrict band = s.band.data();
-  double* __restrict lower = s.lower.data();
-  const double* __restrict d2 = s.d2.data();
-  const double* __restrict best = s.best.data();
-  const double* __restrict second = s.second.data();
-  if (f32) ArrayMap(band, m) = Eigen::Map<const Eigen::ArrayXd>(d2, m).sqrt();
-  for (Index r = 0; r < m; ++r) {
-    band[r] = unit * cs.margin * (2.0 * d2[r] + 3.0 * cs.c2max) +
-              (f32 ? 2.0 * float32Error(cs, band[r]) : 0.0);
-    // ‖x − c₂‖² ≈ d2 + (second − best)/unit, its rounding far below the band (which bounds
-    // the rounding of two values and of d2).
-    const double second2 = d2[r] + (second[r] - best[r] - band[r]) / unit;
-    lower[r] = second2 > 0.0 ? second2 : 0.0;
+  const Array d2(s.d2.data(), m), best(s.best.data(), m), second(s.second.data(), m);
+  Array band(s.band.data(), m), lower(s.lower.data(), m);
+  // unit·margin·(2·d2 + 3·max‖c'‖²), plus with float32 twice float32Error (of the rows'
+  // distances, √d2).
+  band = unit * cs.margin * (2.0 * d2 + 3.0 * cs.c2max);
+  if (f32) {
+    const double features = static_cast<double>(d);
+    const double scmax = cs.scale * cs.cmax;
+    const auto xnorm = cs.scale * (d2.sqrt() + cs.cmax) * (1.0 + 1e-6);
+    band += 2.0 * (0x1p-24 * 1.01 *
+                       ((2.0 * features + 6.0) * xnorm * scmax +
+                        (features + 3.0) * scmax * scmax) +
+                   0x1p-120 * (features + 1.0) * (1.0 + xnorm));
   }
-  ArrayMap(lower, m) = ArrayMap(lower, m).sqrt();
+  // ‖x − c₂‖² ≈ d2 + (second − best)/unit, its rounding far below the band (which bounds the
+  // rounding of two values and of d2): the lower bound of the rows that clear the band (for
+  // them second2 > 0; the other rows' lower bounds are set below).
+  lower = (d2 + (second - best - band) / unit).max(0.0).sqrt();
   for (Index r = 0; r < m; ++r) {
     if (s.second[r] - s.best[r] > s.band[r]) continue;
     // A near tie: every centre whose value is within the band, measured.
