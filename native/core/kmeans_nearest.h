@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "kmeans_rows.h"
@@ -115,40 +116,55 @@ void nearestSmall(const double* x, Index rows, const Centres& cs, double* __rest
   }
 }
 
-// The running minimum of values (K x rows, row-major) down each column, ties to the lowest
-// row (centre): into best and labels, and the second smallest into second (+∞ when K = 1).
-// Four packets of columns at a time, their minima held in registers across the centres (four
-// independent chains: with one packet, each centre waited on the compare and blend before it,
-// a third of ko16's float64 pass).
-inline void columnMinima(const double* values, Index k, Index rows, double* __restrict best,
-                         double* __restrict second, std::int32_t* __restrict labels) {
+// The running minimum of values (K x rows, row-major; double or float) down each column, ties
+// to the lowest row (centre): into best and labels, and the second smallest into second (+∞
+// when K = 1). Four packets of columns at a time, their minima held in registers across the
+// centres: four independent chains (with one packet, each centre waited on the compare and
+// blend before it: a third of ko16's float64 pass), and no store of the minima per centre
+// (each masked store stalled the next centre's load of it: a third of ko16's float32 product).
+template <class Scalar>
+void columnMinima(const Scalar* values, Index k, Index rows, Scalar* __restrict best,
+                  Scalar* __restrict second, std::int32_t* __restrict labels) {
   using namespace Eigen::internal;
-  using Packet = Eigen::internal::packet_traits<double>::type;
-  constexpr int kPacket = Eigen::internal::packet_traits<double>::size;
+  using Packet = typename packet_traits<Scalar>::type;
+  constexpr bool kDouble = std::is_same_v<Scalar, double>;
+  constexpr int kPacket = packet_traits<Scalar>::size;
   constexpr int kPackets = 4;
   constexpr int kTile = kPackets * kPacket;
-  constexpr double kInf = std::numeric_limits<double>::infinity();
+  constexpr Scalar kInf = std::numeric_limits<Scalar>::infinity();
+  // One centre's values t into a packet's minima (on AVX-512 a double mask stays in a mask
+  // register: lanes.h).
+  const auto step = [](const Packet& t, Packet& b, Packet& s, Packet& at, const Packet& label) {
+    if constexpr (kDouble) {  // (detail::Packet is the double packet)
+      const detail::LaneMask less = detail::lessThan(t, b);
+      s = detail::selectWhere(less, b, detail::selectWhere(detail::lessThan(t, s), t, s));
+      b = detail::selectWhere(less, t, b);
+      at = detail::selectWhere(less, label, at);
+    } else {
+      const Packet less = pcmp_lt(t, b);
+      s = pselect(less, b, pselect(pcmp_lt(t, s), t, s));
+      b = pselect(less, t, b);
+      at = pselect(less, label, at);
+    }
+  };
+  // (Labels counted in Scalar: exact below 2^24 centres in float.)
+  const Index exactLabels = kDouble ? Index{1} << 53 : Index{1} << 24;
   Index i = 0;
-  for (; i + kTile <= rows; i += kTile) {
+  for (; k < exactLabels && i + kTile <= rows; i += kTile) {
     Packet b[kPackets], s[kPackets], at[kPackets];
     for (int q = 0; q < kPackets; ++q) {
       b[q] = ploadu<Packet>(values + i + q * kPacket);
       s[q] = pset1<Packet>(kInf);
-      at[q] = pset1<Packet>(0.0);
+      at[q] = pset1<Packet>(Scalar(0));
     }
     for (Index j = 1; j < k; ++j) {
-      const double* v = values + j * rows + i;
-      const Packet label = pset1<Packet>(static_cast<double>(j));
+      const Scalar* v = values + j * rows + i;
+      const Packet label = pset1<Packet>(static_cast<Scalar>(j));
       for (int q = 0; q < kPackets; ++q) {
-        const Packet t = ploadu<Packet>(v + q * kPacket);
-        const detail::LaneMask less = detail::lessThan(t, b[q]);
-        s[q] = detail::selectWhere(less, b[q],
-                                   detail::selectWhere(detail::lessThan(t, s[q]), t, s[q]));
-        b[q] = detail::selectWhere(less, t, b[q]);
-        at[q] = detail::selectWhere(less, label, at[q]);
+        step(ploadu<Packet>(v + q * kPacket), b[q], s[q], at[q], label);
       }
     }
-    double lanes[kTile];
+    Scalar lanes[kTile];
     for (int q = 0; q < kPackets; ++q) {
       pstoreu(best + i + q * kPacket, b[q]);
       pstoreu(second + i + q * kPacket, s[q]);
@@ -157,10 +173,10 @@ inline void columnMinima(const double* values, Index k, Index rows, double* __re
     for (int l = 0; l < kTile; ++l) labels[i + l] = static_cast<std::int32_t>(lanes[l]);
   }
   for (; i < rows; ++i) {  // the same comparisons, one column at a time
-    double b = values[i], s = kInf;
+    Scalar b = values[i], s = kInf;
     std::int32_t at = 0;
     for (Index j = 1; j < k; ++j) {
-      const double t = values[j * rows + i];
+      const Scalar t = values[j * rows + i];
       const bool less = t < b;
       s = less ? b : (t < s ? t : s);
       b = less ? t : b;
@@ -197,65 +213,6 @@ constexpr float kFloat32Reach = 0x1p50f;
 // u²); underflow (subnormal inputs, products and sums) adds at most 2^-150 per operation, far below
 // 2^-120·(D + 1)·(1 + ‖s·x'‖). With xnorm = s·(root + max‖c'‖)·(1 + 1e-6):
 //   2^-24·1.01·((2D + 6)·xnorm·s·max‖c'‖ + (D + 3)·(s·max‖c'‖)²) + 2^-120·(D + 1)·(1 + xnorm).
-
-// columnMinima's minima (the same comparisons, ties to the lowest centre) of float values
-// (K x rows), into s.best32, s.second32 and labels. A tile of four packets of columns at a
-// time, its minima held in registers across the centres: stored back at every centre, each
-// masked store stalled the next centre's load of it (a third of ko16's product time).
-inline void columnMinima32(const float* values, Index k, Index rows, ChunkScratch& s,
-                           std::int32_t* __restrict labels) {
-  using namespace Eigen::internal;
-  using Packet = packet_traits<float>::type;
-  constexpr int kPacket = packet_traits<float>::size;
-  constexpr int kTile = 4;
-  constexpr float kInf = std::numeric_limits<float>::infinity();
-  s.best32.resize(static_cast<size_t>(rows));
-  s.second32.resize(static_cast<size_t>(rows));
-  float* __restrict best = s.best32.data();
-  float* __restrict second = s.second32.data();
-  Index i = 0;
-  // (Labels counted in float: exact below 2^24 centres.)
-  for (; k < (Index{1} << 24) && i + kTile * kPacket <= rows; i += kTile * kPacket) {
-    Packet b[kTile], sec[kTile], at[kTile];
-    for (int q = 0; q < kTile; ++q) {
-      b[q] = ploadu<Packet>(values + i + q * kPacket);
-      sec[q] = pset1<Packet>(kInf);
-      at[q] = pset1<Packet>(0.0f);
-    }
-    for (Index j = 1; j < k; ++j) {
-      const float* v = values + j * rows + i;
-      const Packet label = pset1<Packet>(static_cast<float>(j));
-      for (int q = 0; q < kTile; ++q) {
-        const Packet t = ploadu<Packet>(v + q * kPacket);
-        const Packet less = pcmp_lt(t, b[q]);
-        sec[q] = pselect(less, b[q], pselect(pcmp_lt(t, sec[q]), t, sec[q]));
-        b[q] = pselect(less, t, b[q]);
-        at[q] = pselect(less, label, at[q]);
-      }
-    }
-    float lanes[kTile * kPacket];
-    for (int q = 0; q < kTile; ++q) {
-      pstoreu(best + i + q * kPacket, b[q]);
-      pstoreu(second + i + q * kPacket, sec[q]);
-      pstoreu(lanes + q * kPacket, at[q]);
-    }
-    for (int l = 0; l < kTile * kPacket; ++l) labels[i + l] = static_cast<std::int32_t>(lanes[l]);
-  }
-  for (; i < rows; ++i) {  // the same comparisons, one column at a time
-    float b = values[i], sec = kInf;
-    std::int32_t at = 0;
-    for (Index j = 1; j < k; ++j) {
-      const float t = values[j * rows + i];
-      const bool less = t < b;
-      sec = less ? b : (t < sec ? t : sec);
-      b = less ? t : b;
-      at = less ? static_cast<std::int32_t>(j) : at;
-    }
-    best[i] = b;
-    second[i] = sec;
-    labels[i] = at;
-  }
-}
 
 // Whether the m rows rowAt(r) go through the float32 product, and if so its values into
 // s.values32 (K x m, scaled by s²): fl32(s²‖c'‖²) + fl32(−2s·c')·fl32(s·(x − o))ᵀ.
@@ -296,7 +253,9 @@ void nearestByProduct(Index m, RowAt rowAt, Centred centred, const Centres& cs, 
   s.lower.resize(static_cast<size_t>(m));
   const bool f32 = float32Product(m, rowAt, cs, s);
   if (f32) {
-    columnMinima32(s.values32.data(), k, m, s, s.labels.data());
+    s.best32.resize(static_cast<size_t>(m));
+    s.second32.resize(static_cast<size_t>(m));
+    columnMinima(s.values32.data(), k, m, s.best32.data(), s.second32.data(), s.labels.data());
     std::copy_n(s.best32.data(), m, s.best.data());
     std::copy_n(s.second32.data(), m, s.second.data());
   } else {
