@@ -141,7 +141,9 @@ export function arrowRowGroups(columns: ArrowColumns): ArrowRowGroup[] | undefin
 }
 
 /**
- * X as a row-major Float64Array [numRows, number of columns] (in `scratch(length)` when given).
+ * X as a row-major Float64Array [numRows, number of columns] (in `scratch(length)` when given),
+ * and the flat index of its first non-finite value in row-major order (-1 when all are finite),
+ * found by the conversion itself (no second scan of the rows).
  * @throws TypeError - a column that is not numeric (or a malformed table).
  * @throws RangeError - a null value, or no rows or columns.
  */
@@ -149,20 +151,29 @@ export function rowsFromArrow(
   X: ArrowTableLike,
   name: string,
   scratch?: (length: number) => Float64Array,
-): { data: Float64Array; n: number; d: number } {
+): { data: Float64Array; n: number; d: number; firstNonFinite: number } {
   const columns = checkArrowColumns(X, name);
   const { n, d, chunksOf } = columns;
   // Every value is written below (each column's chunks cover its n rows), so a reused buffer
-  // needs no clearing.
+  // needs no clearing (a conversion that meets a non-finite value may stop early: X is then
+  // rejected).
   const data = scratch ? scratch(n * d) : new Float64Array(n * d);
   const convert = native().columnsToRows;
+  // Each call returns its first non-finite value as r·d + j from its first row: the least
+  // over the calls is the first in row-major order.
+  let firstNonFinite = -1;
+  const convertAt = (values: readonly ArrayBufferView[], first: number, rows: number, column: number): void => {
+    const bad = convert(values, data, first, rows, d, column);
+    if (bad >= 0 && (firstNonFinite < 0 || first * d + bad < firstNonFinite)) firstNonFinite = first * d + bad;
+  };
   // Chunks of the same rows in every column (a table of record batches) go through together;
   // otherwise column by column.
   const groups = arrowRowGroups(columns);
   if (groups) {
     let first = 0;
     for (const group of groups) {
-      convert(group.columns, data, first, group.rows);
+      convertAt(group.columns, first, group.rows, 0);
+      if (firstNonFinite >= 0) break; // (the groups are in row order)
       first += group.rows;
     }
   } else {
@@ -170,10 +181,10 @@ export function rowsFromArrow(
     for (let j = 0; j < d; j++) {
       let first = 0;
       for (const chunk of chunksOf[j] as ArrowDataLike[]) {
-        convert([chunk.values as ArrayBufferView], data, first, chunk.length, d, j);
+        convertAt([chunk.values as ArrayBufferView], first, chunk.length, j);
         first += chunk.length;
       }
     }
   }
-  return { data, n, d };
+  return { data, n, d, firstNonFinite };
 }

@@ -335,9 +335,9 @@ export function toMatrix(X: unknown, name = 'X', expect: MatrixExpectations = {}
   if (isArrowLike(X)) {
     const t = rowsFromArrow(X, name, expect.scratch);
     checkFeatures(t.d, name, expect);
-    const bad = findNonFinite(t.data);
+    const bad = t.firstNonFinite;
     if (bad >= 0) throw invalidValue(nonFiniteMessage(name, t.data[bad] as number, bad, t.d, expect.rowOffset));
-    m = t;
+    m = { data: t.data, n: t.n, d: t.d };
   } else if (isNDArrayLike(X)) {
     // Check the feature count from the shape before any copy or scan.
     if (expect.features !== undefined && isNumericArrayLike(X.shape) && X.shape.length === 2) {

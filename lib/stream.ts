@@ -190,8 +190,8 @@ function copyRows(rows: BatchRows, from: number, take: number, out: Float64Array
 /**
  * One pass over the source as BLOCK_ROWS-aligned chunks. A chunk's buffer is refilled
  * CHUNKS_IN_FLIGHT + 1 chunks later: the caller must be done with a chunk (its native work
- * finished) before it asks for the chunk that many chunks on. Learns `d` and `rows`; throws {@link WeightedStreamFound} when it
- * meets a weighted batch in a stream it believed unweighted.
+ * finished) before it asks for the chunk that many chunks on. Learns `d` and `rows`; throws
+ * {@link WeightedStreamFound} when it meets a weighted batch in a stream it believed unweighted.
  */
 export async function* streamChunks(source: StreamSource, settings: PassSettings): AsyncGenerator<StreamChunk> {
   const iterable = startPass(source, settings.what);

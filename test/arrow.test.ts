@@ -61,6 +61,29 @@ describe('Arrow tables as X', () => {
     expect(() => new KMeans({ nClusters: 1 }).fitSync(nan)).toThrow(/non-finite value \(NaN\) at row 1, column 0/);
   });
 
+  it('the first non-finite value in row order is named, whatever the chunks', () => {
+    const fit = (t: unknown) => () => new KMeans({ nClusters: 1 }).fitSync(t as arrow.Table);
+    // Record batches (chunks aligned across columns): batch 1 has NaN at its row 1, column 1 and
+    // Infinity at its row 2, column 0; batch 0 is finite.
+    const a = arrow.tableFromArrays({ x: new Float64Array([1, 2, 3]), y: new Float64Array([4, 5, 6]) });
+    const b = arrow.tableFromArrays({ x: new Float64Array([1, 2, Infinity]), y: new Float64Array([4, NaN, 6]) });
+    expect(fit(new arrow.Table([...a.batches, ...b.batches]))).toThrow(/non-finite value \(NaN\) at row 4, column 1/);
+    // Chunks that do not line up (converted column by column: x's two chunks, then y, then z):
+    // x has NaN at row 4 (found first), y Infinity at row 1, z -Infinity at row 5 (found last).
+    const x = arrow.vectorFromArray([1, 2, 3], new arrow.Float64()).concat(arrow.vectorFromArray([4, NaN, 6], new arrow.Float64()));
+    const y = arrow.vectorFromArray([1, Infinity, 3, 4, 5, 6], new arrow.Float64());
+    const z = arrow.vectorFromArray([1, 2, 3, 4, 5, -Infinity], new arrow.Float64());
+    // (apache-arrow's Table lines chunks up into record batches; lib/arrow.ts takes any table
+    // shape, so a table-like object keeps them apart.)
+    const columns = [x, y, z];
+    const unaligned = {
+      numRows: 6,
+      schema: { fields: ['x', 'y', 'z'].map((name) => ({ name, type: x.type })) },
+      getChildAt: (j: number) => columns[j],
+    };
+    expect(fit(unaligned)).toThrow(/non-finite value \(Infinity\) at row 1, column 1/);
+  });
+
   it('record batches from an Arrow IPC stream feed fitStream', async () => {
     const table = arrow.tableFromArrays({ a: col(0), b: col(1), c: col(2) });
     const ipc = arrow.tableToIPC(new arrow.Table([0, 1, 2, 3].map((i) => table.slice(i * 2250, (i + 1) * 2250)).flatMap((t) => t.batches)), 'stream');
