@@ -23,6 +23,8 @@ describe('ml-kmeans drop-in: same results as ml-kmeans 7 from explicit starts', 
     [1000, 2, 3],
     [2000, 3, 5],
     [5000, 8, 16],
+    [1500, 9, 5],
+    [3000, 13, 7],
     [20000, 16, 32],
     [100000, 16, 16],
   ];

@@ -387,7 +387,7 @@ void addRowsInLanes(const double* __restrict__ x, Index n, Index k,
 }
 
 #if defined(__AVX512F__)
-// addRows with AVX-512 for D <= 8: the rows of every recomputed cluster listed first (16
+// addRows with AVX-512 for D <= 16: the rows of every recomputed cluster listed first (16
 // labels at a time, compressed to their row indices), then each cluster's sum kept in a
 // register and its rows added from the list, four clusters interleaved. Each sum still adds
 // its rows one after another in index order (bit for bit addRows's), but a cluster's chain of
@@ -396,14 +396,70 @@ void addRowsInLanes(const double* __restrict__ x, Index n, Index k,
 // K 3: 0.5 us a step against 0.8 to 1.5).
 constexpr bool kListedSums = true;
 constexpr Index kListRows = 1024;  // rows listed at a time
-constexpr Index kListedMaxD = 8;   // a row in one register
+constexpr Index kListedMaxD = 16;  // a row in one or two registers
 constexpr Index kListedMaxK = 64;
+
+// The listed rows of every cluster added to its sum, four clusters interleaved; a row in one
+// register (kTwo false: D <= 8) or two (D <= 16).
+template <bool kTwo>
+void addListed(const double* x, Index d, Index k, const std::int32_t* lists, const Index* size,
+               double* sums, Index* counts) {
+  constexpr Index kStride = kListRows + 16;
+  const __mmask8 lo = static_cast<__mmask8>(kTwo ? 0xFFu : (1u << d) - 1);
+  const __mmask8 hi = static_cast<__mmask8>(kTwo ? (1u << (d - 8)) - 1 : 0u);
+  for (Index c0 = 0; c0 < k; c0 += 4) {
+    const Index group = std::min<Index>(4, k - c0);
+    // (named registers: GCC keeps an array of them on the stack, a store and a load per row)
+    const auto listOf = [&](Index j) { return lists + (c0 + std::min(j, group - 1)) * kStride; };
+    const auto rowsOf = [&](Index j) { return j < group ? size[c0 + j] : Index{0}; };
+    const auto sumOf = [&](Index j, Index half) {
+      const double* sum = sums + (c0 + std::min(j, group - 1)) * d + 8 * half;
+      return _mm512_maskz_loadu_pd(half == 0 ? lo : hi, sum);
+    };
+    const std::int32_t *l0 = listOf(0), *l1 = listOf(1), *l2 = listOf(2), *l3 = listOf(3);
+    const Index n0 = rowsOf(0), n1 = rowsOf(1), n2 = rowsOf(2), n3 = rowsOf(3);
+    __m512d s0 = sumOf(0, 0), s1 = sumOf(1, 0), s2 = sumOf(2, 0), s3 = sumOf(3, 0);
+    __m512d t0 = _mm512_setzero_pd(), t1 = t0, t2 = t0, t3 = t0;
+    if constexpr (kTwo) t0 = sumOf(0, 1), t1 = sumOf(1, 1), t2 = sumOf(2, 1), t3 = sumOf(3, 1);
+    const auto row = [&](const std::int32_t* list, Index r) {
+      return _mm512_maskz_loadu_pd(lo, x + Index{list[r]} * d);
+    };
+    const auto rowHigh = [&](const std::int32_t* list, Index r) {
+      return _mm512_maskz_loadu_pd(hi, x + Index{list[r]} * d + 8);
+    };
+    const Index longest = std::max(std::max(n0, n1), std::max(n2, n3));
+    for (Index r = 0; r < longest; ++r) {
+      if (r < n0) {
+        s0 = _mm512_add_pd(s0, row(l0, r));
+        if constexpr (kTwo) t0 = _mm512_add_pd(t0, rowHigh(l0, r));
+      }
+      if (r < n1) {
+        s1 = _mm512_add_pd(s1, row(l1, r));
+        if constexpr (kTwo) t1 = _mm512_add_pd(t1, rowHigh(l1, r));
+      }
+      if (r < n2) {
+        s2 = _mm512_add_pd(s2, row(l2, r));
+        if constexpr (kTwo) t2 = _mm512_add_pd(t2, rowHigh(l2, r));
+      }
+      if (r < n3) {
+        s3 = _mm512_add_pd(s3, row(l3, r));
+        if constexpr (kTwo) t3 = _mm512_add_pd(t3, rowHigh(l3, r));
+      }
+    }
+    const __m512d done[4] = {s0, s1, s2, s3};
+    const __m512d high[4] = {t0, t1, t2, t3};
+    for (Index j = 0; j < group; ++j) {
+      _mm512_mask_storeu_pd(sums + (c0 + j) * d, lo, done[j]);
+      if constexpr (kTwo) _mm512_mask_storeu_pd(sums + (c0 + j) * d + 8, hi, high[j]);
+      counts[c0 + j] += size[c0 + j];
+    }
+  }
+}
 
 // lists: K·(kListRows + 16) indices.
 void addRowsListed(const double* x, Index n, Index d, Index k, const std::int32_t* labels,
                    const char* changed, double* sums, Index* counts, std::int32_t* lists) {
   constexpr Index kStride = kListRows + 16;  // a full 16-index store past the last one
-  const __mmask8 lanes = static_cast<__mmask8>((1u << d) - 1);
   Index size[kListedMaxK];
   const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   for (Index begin = 0; begin < n; begin += kListRows) {
@@ -425,31 +481,8 @@ void addRowsListed(const double* x, Index n, Index d, Index k, const std::int32_
       const Index c = labels[i];
       if (changed == nullptr || changed[c] != 0) lists[c * kStride + size[c]++] = static_cast<std::int32_t>(i);
     }
-    for (Index c0 = 0; c0 < k; c0 += 4) {
-      const Index group = std::min<Index>(4, k - c0);
-      // (named registers: GCC keeps an array of them on the stack, a store and a load per row)
-      const auto listOf = [&](Index j) { return lists + (c0 + std::min(j, group - 1)) * kStride; };
-      const auto rowsOf = [&](Index j) { return j < group ? size[c0 + j] : Index{0}; };
-      const auto sumOf = [&](Index j) { return _mm512_maskz_loadu_pd(lanes, sums + (c0 + std::min(j, group - 1)) * d); };
-      const std::int32_t *l0 = listOf(0), *l1 = listOf(1), *l2 = listOf(2), *l3 = listOf(3);
-      const Index n0 = rowsOf(0), n1 = rowsOf(1), n2 = rowsOf(2), n3 = rowsOf(3);
-      __m512d s0 = sumOf(0), s1 = sumOf(1), s2 = sumOf(2), s3 = sumOf(3);
-      const auto row = [&](const std::int32_t* list, Index r) {
-        return _mm512_maskz_loadu_pd(lanes, x + Index{list[r]} * d);
-      };
-      const Index longest = std::max(std::max(n0, n1), std::max(n2, n3));
-      for (Index r = 0; r < longest; ++r) {
-        if (r < n0) s0 = _mm512_add_pd(s0, row(l0, r));
-        if (r < n1) s1 = _mm512_add_pd(s1, row(l1, r));
-        if (r < n2) s2 = _mm512_add_pd(s2, row(l2, r));
-        if (r < n3) s3 = _mm512_add_pd(s3, row(l3, r));
-      }
-      const __m512d done[4] = {s0, s1, s2, s3};
-      for (Index j = 0; j < group; ++j) {
-        _mm512_mask_storeu_pd(sums + (c0 + j) * d, lanes, done[j]);
-        counts[c0 + j] += size[c0 + j];
-      }
-    }
+    if (d <= 8) addListed<false>(x, d, k, lists, size, sums, counts);
+    else addListed<true>(x, d, k, lists, size, sums, counts);
   }
 }
 #else
@@ -581,7 +614,12 @@ void settleRows(const double* x, Index d, Index k, const double* centers, Index 
                 double* acc, std::int32_t* labels, double* upperBound, double* lowerBound,
                 char* changed) {
   const double grow = 1 + s.eps;
+  constexpr Index kAhead = 8;  // rows: the rows read below are sparse, so fetched ahead
   for (Index i = begin; i < end; ++i) {
+    if (i + kAhead < end) {
+      const char* ahead = reinterpret_cast<const char*>(x + (i + kAhead) * d);
+      for (Index b = 0; b < d * Index(sizeof(double)); b += 64) __builtin_prefetch(ahead + b);
+    }
     // upper grows by its centre's shift, lower shrinks by the largest shift of the others.
     const std::int32_t own = labels[i];
     const double others = own == s.farthest ? s.second : s.max;
