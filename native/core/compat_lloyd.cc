@@ -607,38 +607,92 @@ struct Shifts {
   double eps;           // relative widening
 };
 
-// A later step's assignment of rows [begin, end): the bounds move with the centres; a row whose
-// bounds still separate its centre from the others keeps its label, else it is recomputed.
+// A row whose moved bounds (upper, lower) do not separate its centre from the others: the
+// upper bound tightened to the distance to its own centre, and if that does not settle it
+// either, its nearest centre recomputed with fresh bounds.
+inline void settleRow(const double* x, Index d, Index k, const double* centers, Index i,
+                      double upper, double lower, double grow, double eps, bool absolute,
+                      NearestFn nearest, const WideCenters& wide, double* acc,
+                      std::int32_t* labels, double* upperBound, double* lowerBound,
+                      char* changed) {
+  if (lower > 0) {
+    upper = distanceOf(distanceTo(x + i * d, centers + labels[i] * d, d, absolute), absolute) * grow;
+    upperBound[i] = upper;
+    if (upper < lower) return;
+  }
+  double best, next;
+  std::int32_t label;
+  nearest(x + i * d, d, k, wide, acc, &label, &best, &next);
+  storeLabels(&label, 1, labels + i, changed);
+  setBounds(upperBound, lowerBound, i, best, next, absolute, eps);
+}
+
+// A later step's assignment of rows [begin, end): the bounds move with the centres (upper grows
+// by its centre's shift, lower shrinks by the largest shift of the others); a row whose bounds
+// still separate its centre from the others keeps its label, else settleRow.
 void settleRows(const double* x, Index d, Index k, const double* centers, Index begin, Index end,
                 const Shifts s, bool absolute, NearestFn nearest, const WideCenters& wide,
                 double* acc, std::int32_t* labels, double* upperBound, double* lowerBound,
                 char* changed) {
   const double grow = 1 + s.eps;
-  constexpr Index kAhead = 8;  // rows: the rows read below are sparse, so fetched ahead
-  for (Index i = begin; i < end; ++i) {
-    if (i + kAhead < end) {
-      const char* ahead = reinterpret_cast<const char*>(x + (i + kAhead) * d);
-      for (Index b = 0; b < d * Index(sizeof(double)); b += 64) __builtin_prefetch(ahead + b);
+  const auto settle = [&](Index i, double upper, double lower) {
+    settleRow(x, d, k, centers, i, upper, lower, grow, s.eps, absolute, nearest, wide, acc,
+              labels, upperBound, lowerBound, changed);
+  };
+  Index i = begin;
+#if defined(__AVX512F__)
+  // Most rows keep their label (84% at 100,000 x 16, K 16): their bounds move 8 rows at a
+  // time, and the rows left unsettled are listed, then settled with their rows fetched ahead
+  // (they are sparse: the hardware prefetcher misses them).
+  constexpr Index kChunk = 256;
+  std::int32_t list[kChunk + 16];
+  const __m512d vgrow = _mm512_set1_pd(grow), veps = _mm512_set1_pd(s.eps);
+  const __m512d vmax = _mm512_set1_pd(s.max), vsecond = _mm512_set1_pd(s.second);
+  const __m256i vfarthest = _mm256_set1_epi32(s.farthest);
+  const __m512i iota = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+  while (i + 8 <= end) {
+    const Index stop = std::min(end, i + kChunk);
+    Index listed = 0;
+    for (; i + 8 <= stop; i += 8) {
+      const __m256i own = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(labels + i));
+      const __m512d shiftOwn = _mm512_i32gather_pd(own, s.shift, 8);
+      const __mmask8 far = _mm256_cmpeq_epi32_mask(own, vfarthest);
+      const __m512d others = _mm512_mask_blend_pd(far, vmax, vsecond);
+      const __m512d ub = _mm512_loadu_pd(upperBound + i), lb = _mm512_loadu_pd(lowerBound + i);
+      const __m512d upper = _mm512_mul_pd(_mm512_add_pd(ub, shiftOwn), vgrow);
+      const __m512d lower = _mm512_sub_pd(_mm512_sub_pd(lb, others),
+                                          _mm512_mul_pd(veps, _mm512_add_pd(lb, others)));
+      _mm512_storeu_pd(upperBound + i, upper);
+      _mm512_storeu_pd(lowerBound + i, lower);
+      const __mmask8 open = _mm512_cmp_pd_mask(upper, lower, _CMP_NLT_UQ);  // !(upper < lower)
+      const __m512i rows = _mm512_add_epi64(iota, _mm512_set1_epi64(i));
+      // (compressed in a register, then stored whole: the compressing store is slow on Zen 4)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(list + listed),
+                          _mm512_cvtepi64_epi32(_mm512_maskz_compress_epi64(open, rows)));
+      listed += __builtin_popcount(open);
     }
-    // upper grows by its centre's shift, lower shrinks by the largest shift of the others.
+    constexpr Index kAhead = 4;
+    const Index lineBytes = d * Index(sizeof(double));
+    const auto fetch = [&](Index r) {
+      const char* row = reinterpret_cast<const char*>(x + r * d);
+      for (Index b = 0; b < lineBytes; b += 64) __builtin_prefetch(row + b);
+    };
+    for (Index j = 0; j < std::min(listed, kAhead); ++j) fetch(list[j]);
+    for (Index j = 0; j < listed; ++j) {
+      if (j + kAhead < listed) fetch(list[j + kAhead]);
+      const Index r = list[j];
+      settle(r, upperBound[r], lowerBound[r]);
+    }
+  }
+#endif
+  for (; i < end; ++i) {
     const std::int32_t own = labels[i];
     const double others = own == s.farthest ? s.second : s.max;
-    double upper = (upperBound[i] + s.shift[own]) * grow;
+    const double upper = (upperBound[i] + s.shift[own]) * grow;
     const double lower = (lowerBound[i] - others) - s.eps * (lowerBound[i] + others);
     lowerBound[i] = lower;
     upperBound[i] = upper;
-    if (upper < lower) continue;
-    // Tighten upper to the distance to its own centre first: often that settles it.
-    if (lower > 0) {
-      upper = distanceOf(distanceTo(x + i * d, centers + own * d, d, absolute), absolute) * grow;
-      upperBound[i] = upper;
-      if (upper < lower) continue;
-    }
-    double best, next;
-    std::int32_t label;
-    nearest(x + i * d, d, k, wide, acc, &label, &best, &next);
-    storeLabels(&label, 1, labels + i, changed);
-    setBounds(upperBound, lowerBound, i, best, next, absolute, s.eps);
+    if (!(upper < lower)) settle(i, upper, lower);
   }
 }
 
