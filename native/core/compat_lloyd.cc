@@ -12,6 +12,8 @@
 #include <immintrin.h>
 #endif
 
+#include "memory.h"
+
 namespace gaussmix {
 namespace {
 
@@ -570,8 +572,36 @@ constexpr Index kBoundsFrom = 24;
 // ulp. While upper < lower the computed distance to the row's centre is strictly below every
 // other computed distance, so both tie rules keep the label; otherwise the row is recomputed.
 struct Bounds {
-  std::vector<double> upper, lower;
+  double* upper;
+  double* lower;
   double slack;  // relative
+};
+
+// The bounds' storage (2·N doubles), kept on the calling thread from one fit to the next up to
+// kKeptBoundBytes: fresh memory faults in page by page (on a virtual machine, 6% of a 100,000
+// x 16 fit repeated), and the first pass writes every bound anyway (left uninitialised).
+constexpr size_t kKeptBoundBytes = size_t{64} << 20;
+
+class BoundStorage {
+ public:
+  explicit BoundStorage(size_t doubles) : kept_(kept()) {
+    if (kept_.size() < doubles) {
+      kept_.clear();
+      kept_.shrink_to_fit();
+      kept_.resize(doubles);
+    }
+  }
+  ~BoundStorage() {
+    if (kept_.size() * sizeof(double) > kKeptBoundBytes) LargeVector<double>().swap(kept_);
+  }
+  double* data() { return kept_.data(); }
+
+ private:
+  static LargeVector<double>& kept() {
+    thread_local LargeVector<double> storage;
+    return storage;
+  }
+  LargeVector<double>& kept_;
 };
 
 inline double distanceOf(double computed, bool absolute) {
@@ -716,7 +746,8 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
   // Bounds pay off where a row's distances cost more than keeping them (K·D >= kBoundsFrom).
   const bool bounded = k * d >= kBoundsFrom;
   const size_t boundRows = bounded ? static_cast<size_t>(n) : 0;
-  Bounds bounds{std::vector<double>(boundRows), std::vector<double>(boundRows),
+  BoundStorage boundStorage(2 * boundRows);
+  Bounds bounds{boundStorage.data(), boundStorage.data() + boundRows,
                 8.0 * static_cast<double>(d + 4) * DBL_EPSILON};
   const double eps = bounds.slack;
   // The centres as nearestOne reads them (set after every update when bounded), and its
@@ -747,8 +778,8 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
       return;
     }
     // (lower holds the second-nearest distances until setBounds turns both into bounds)
-    double* upper = bounds.upper.data();
-    double* lower = bounds.lower.data();
+    double* upper = bounds.upper;
+    double* lower = bounds.lower;
     assignAll(x, d, k, centers, begin, end, buffers.data() + worker * scratch, labels, upper, lower,
               changedOf(worker));
     for (Index i = begin; i < end; ++i) setBounds(upper, lower, i, upper[i], lower[i], rules.absolute, eps);
@@ -757,7 +788,7 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
     const Shifts shifts{shift.data(), maxShift, secondShift, farthest, eps};
     settleRows(x, d, k, centers, begin, end, shifts, rules.absolute, nearest, wide,
                wideAcc.data() + static_cast<size_t>(worker) * wide.kp, labels,
-               bounds.upper.data(), bounds.lower.data(), changedOf(worker));
+               bounds.upper, bounds.lower, changedOf(worker));
   };
   std::int64_t unconverged = 0;
   for (;;) {
