@@ -271,9 +271,120 @@ struct WideCenters {
 // The nearest centre of one row, as assignRows computes it (the same sums, features in order
 // for every centre, and the same rule), for the rows whose bounds do not settle their label:
 // the distances to kLanes centres at a time, then the choice in centre order. acc: kp doubles.
-template <bool kLaterWins, bool kAbsolute>
-void nearestOne(const double* row, Index d, Index k, const WideCenters& wide, double* acc,
-                std::int32_t* label, double* nearest, double* second) {
+// The smallest lane of v, halving in registers (V is Lanes: a template parameter so that the
+// shuffles of the other widths are not checked).
+template <int kN, class V>
+inline double laneMin(const V& v) {
+  V m = v;
+  if constexpr (kN == 8) {
+    const V h = __builtin_shufflevector(m, m, 4, 5, 6, 7, 0, 1, 2, 3);
+    m = h < m ? h : m;
+  }
+  if constexpr (kN == 8) {
+    const V h = __builtin_shufflevector(m, m, 2, 3, 0, 1, 6, 7, 4, 5);
+    m = h < m ? h : m;
+  } else if constexpr (kN == 4) {
+    const V h = __builtin_shufflevector(m, m, 2, 3, 0, 1);
+    m = h < m ? h : m;
+  }
+  return m[1] < m[0] ? m[1] : m[0];
+}
+
+// The smallest lane of v and the largest of w, halving in registers.
+template <int kN, class V>
+inline void laneMinMax(const V& v, const V& w, double* least, double* most) {
+  V lo = v, hi = w;
+  if constexpr (kN == 8) {
+    const V a = __builtin_shufflevector(lo, lo, 4, 5, 6, 7, 0, 1, 2, 3);
+    const V b = __builtin_shufflevector(hi, hi, 4, 5, 6, 7, 0, 1, 2, 3);
+    lo = a < lo ? a : lo;
+    hi = b > hi ? b : hi;
+  }
+  if constexpr (kN == 8) {
+    const V a = __builtin_shufflevector(lo, lo, 2, 3, 0, 1, 6, 7, 4, 5);
+    const V b = __builtin_shufflevector(hi, hi, 2, 3, 0, 1, 6, 7, 4, 5);
+    lo = a < lo ? a : lo;
+    hi = b > hi ? b : hi;
+  } else if constexpr (kN == 4) {
+    const V a = __builtin_shufflevector(lo, lo, 2, 3, 0, 1);
+    const V b = __builtin_shufflevector(hi, hi, 2, 3, 0, 1);
+    lo = a < lo ? a : lo;
+    hi = b > hi ? b : hi;
+  }
+  *least = lo[1] < lo[0] ? lo[1] : lo[0];
+  *most = hi[1] > hi[0] ? hi[1] : hi[0];
+}
+
+// One row's choice from its distances acc[0..k) (kp of them, padded): the first (kLaterWins:
+// last) nearest centre, its distance and the second-nearest distance, by the drop-ins' scalar
+// rule: first-wins starts best at DBL_MAX and takes acc < best, later-wins starts at +inf and
+// takes acc <= best, and next is the least value not taken last. The same answer without a
+// branch per centre (which centre is nearest is data, so that branch mispredicted: half of
+// the recomputation's time): with m the least distance, the label is the first (last) centre
+// at m, next is m again when two centres are at m, else the least distance above m, and
+// first-wins caps it at DBL_MAX. A row with no distance below DBL_MAX (first-wins) or +inf
+// (later-wins), or with a NaN, takes the scalar loop.
+template <bool kLaterWins>
+inline void choose(const double* acc, Index k, Index kp, std::int32_t* label, double* nearest,
+                   double* second) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  Lanes iota = Lanes{};
+  for (int i = 0; i < kLanes; ++i) iota[i] = i;  // (a constant)
+  const Lanes padding = Lanes{} + kInf;
+  const auto load = [&](Index c) {  // centres c.. (a whole stored vector: forwarded)
+    Lanes v;
+    std::memcpy(&v, acc + c, sizeof(v));
+    return c + kLanes > k ? (iota + static_cast<double>(c) < static_cast<double>(k) ? v : padding)
+                          : v;
+  };
+  Lanes least = padding;
+  Mask nan = Mask{};
+  for (Index c = 0; c < kp; c += kLanes) {
+    const Lanes v = load(c);
+    nan |= v != v;
+    least = v < least ? v : least;
+  }
+  const double m = laneMin<kLanes>(least);
+  bool anyNan = false;
+  for (int i = 0; i < kLanes; ++i) anyNan |= nan[i] != 0;
+  if (!anyNan && m < (kLaterWins ? kInf : DBL_MAX)) {
+    Lanes firstAt = padding, lastAt = Lanes{} - 1.0, above = padding;
+    Lanes index = iota;
+    for (Index c = 0; c < kp; c += kLanes, index += static_cast<double>(kLanes)) {
+      const Lanes v = load(c);
+      const Mask at = v == m;
+      firstAt = (at & (index < firstAt)) != 0 ? index : firstAt;
+      lastAt = at != 0 ? index : lastAt;  // (the indexes grow)
+      above = ((v > m) & (v < above)) != 0 ? v : above;
+    }
+    double first, last;
+    laneMinMax<kLanes>(firstAt, lastAt, &first, &last);
+    double next = first != last ? m : laneMin<kLanes>(above);
+    if (!kLaterWins && next > DBL_MAX) next = DBL_MAX;
+    *label = static_cast<std::int32_t>(kLaterWins ? last : first);
+    *nearest = m;
+    *second = next;
+    return;
+  }
+  double best = kLaterWins ? kInf : DBL_MAX;
+  double next = kInf;
+  std::int32_t id = 0;
+  for (Index c = 0; c < k; ++c) {
+    const bool take = kLaterWins ? acc[c] <= best : acc[c] < best;
+    next = take ? std::min(best, next) : std::min(acc[c], next);
+    if (take) {
+      best = acc[c];
+      id = static_cast<std::int32_t>(c);
+    }
+  }
+  *label = id;
+  *nearest = best;
+  *second = next;
+}
+
+// The distances of row to every centre into acc (kp doubles), kLanes centres at a time.
+template <bool kAbsolute>
+inline void distancesOne(const double* row, Index d, const WideCenters& wide, double* acc) {
   const Index kp = wide.kp;
   const double* t = wide.t.data();
   for (Index c = 0; c < kp; c += kLanes) {
@@ -292,20 +403,63 @@ void nearestOne(const double* row, Index d, Index k, const WideCenters& wide, do
     }
     std::memcpy(acc + c, &sum, sizeof(sum));
   }
-  double best = kLaterWins ? std::numeric_limits<double>::infinity() : DBL_MAX;
-  double next = std::numeric_limits<double>::infinity();
-  std::int32_t id = 0;
-  for (Index c = 0; c < k; ++c) {
-    const bool take = kLaterWins ? acc[c] <= best : acc[c] < best;
-    next = take ? std::min(best, next) : std::min(acc[c], next);
-    if (take) {
-      best = acc[c];
-      id = static_cast<std::int32_t>(c);
+}
+
+// The nearest centre of one row, as assignRows computes it (the same sums, features in order
+// for every centre, and the same rule), for the rows whose bounds do not settle their label:
+// the distances to kLanes centres at a time, then the choice in centre order. acc: kp doubles.
+template <bool kLaterWins, bool kAbsolute>
+void nearestOne(const double* row, Index d, Index k, const WideCenters& wide, double* acc,
+                std::int32_t* label, double* nearest, double* second) {
+  distancesOne<kAbsolute>(row, d, wide, acc);
+  choose<kLaterWins>(acc, k, wide.kp, label, nearest, second);
+}
+
+// nearestOne for the rows listed in rows[0..count), four at a time: each row's sums are the
+// same, but four chains of additions run side by side where one row waits for each addition
+// (D 16: two chains of 16). acc: 4·kp doubles.
+template <bool kLaterWins, bool kAbsolute>
+void nearestListed(const double* x, Index d, Index k, const WideCenters& wide,
+                   const std::int32_t* rows, Index count, double* acc, std::int32_t* label,
+                   double* nearest, double* second) {
+  const Index kp = wide.kp;
+  const double* t = wide.t.data();
+  Index r = 0;
+  for (; r + 4 <= count; r += 4) {
+    const double* a = x + Index{rows[r]} * d;
+    const double* b = x + Index{rows[r + 1]} * d;
+    const double* c = x + Index{rows[r + 2]} * d;
+    const double* e = x + Index{rows[r + 3]} * d;
+    for (Index g = 0; g < kp; g += kLanes) {
+      Lanes center;
+      std::memcpy(&center, t + g, sizeof(center));
+      const auto first = [&](double v) {
+        const Lanes diff = v - center;
+        return kAbsolute ? reinterpret_cast<Lanes>(reinterpret_cast<Mask>(diff) & (Mask{} + INT64_MAX))
+                         : diff * diff;
+      };
+      Lanes sa = first(a[0]), sb = first(b[0]), sc = first(c[0]), se = first(e[0]);
+      for (Index j = 1; j < d; ++j) {
+        std::memcpy(&center, t + j * kp + g, sizeof(center));
+        const Lanes da = a[j] - center, db = b[j] - center, dc = c[j] - center, de = e[j] - center;
+        sa += da * da;
+        sb += db * db;
+        sc += dc * dc;
+        se += de * de;
+      }
+      std::memcpy(acc + g, &sa, sizeof(sa));
+      std::memcpy(acc + kp + g, &sb, sizeof(sb));
+      std::memcpy(acc + 2 * kp + g, &sc, sizeof(sc));
+      std::memcpy(acc + 3 * kp + g, &se, sizeof(se));
+    }
+    for (Index q = 0; q < 4; ++q) {
+      choose<kLaterWins>(acc + q * kp, k, kp, label + r + q, nearest + r + q, second + r + q);
     }
   }
-  *label = id;
-  *nearest = best;
-  *second = next;
+  for (; r < count; ++r) {
+    nearestOne<kLaterWins, kAbsolute>(x + Index{rows[r]} * d, d, k, wide, acc, label + r,
+                                      nearest + r, second + r);
+  }
 }
 
 using NearestFn = void (*)(const double*, Index, Index, const WideCenters&, double*,
@@ -314,6 +468,17 @@ using NearestFn = void (*)(const double*, Index, Index, const WideCenters&, doub
 NearestFn nearestFor(const CompatLloydRules& rules) {
   if (rules.absolute) return rules.laterWins ? nearestOne<true, true> : nearestOne<false, true>;
   return rules.laterWins ? nearestOne<true, false> : nearestOne<false, false>;
+}
+
+using NearestListedFn = void (*)(const double*, Index, Index, const WideCenters&,
+                                 const std::int32_t*, Index, double*, std::int32_t*, double*,
+                                 double*);
+
+NearestListedFn nearestListedFor(const CompatLloydRules& rules) {
+  if (rules.absolute) {
+    return rules.laterWins ? nearestListed<true, true> : nearestListed<false, true>;
+  }
+  return rules.laterWins ? nearestListed<true, false> : nearestListed<false, false>;
 }
 
 typedef double Pair __attribute__((vector_size(2 * sizeof(double))));
@@ -637,45 +802,38 @@ struct Shifts {
   double eps;           // relative widening
 };
 
-// A row whose moved bounds (upper, lower) do not separate its centre from the others: the
-// upper bound tightened to the distance to its own centre, and if that does not settle it
-// either, its nearest centre recomputed with fresh bounds.
-inline void settleRow(const double* x, Index d, Index k, const double* centers, Index i,
-                      double upper, double lower, double grow, double eps, bool absolute,
-                      NearestFn nearest, const WideCenters& wide, double* acc,
-                      std::int32_t* labels, double* upperBound, double* lowerBound,
-                      char* changed) {
-  if (lower > 0) {
-    upper = distanceOf(distanceTo(x + i * d, centers + labels[i] * d, d, absolute), absolute) * grow;
-    upperBound[i] = upper;
-    if (upper < lower) return;
-  }
-  double best, next;
-  std::int32_t label;
-  nearest(x + i * d, d, k, wide, acc, &label, &best, &next);
-  storeLabels(&label, 1, labels + i, changed);
-  setBounds(upperBound, lowerBound, i, best, next, absolute, eps);
+// Whether a row whose moved bounds (upper, lower) do not separate its centre from the others
+// is settled by tightening its upper bound to the distance to its own centre.
+inline bool tightened(const double* x, Index d, const double* centers, Index i, double lower,
+                      double grow, bool absolute, const std::int32_t* labels,
+                      double* upperBound) {
+  if (!(lower > 0)) return false;
+  const double upper =
+      distanceOf(distanceTo(x + i * d, centers + labels[i] * d, d, absolute), absolute) * grow;
+  upperBound[i] = upper;
+  return upper < lower;
 }
 
 // A later step's assignment of rows [begin, end): the bounds move with the centres (upper grows
 // by its centre's shift, lower shrinks by the largest shift of the others); a row whose bounds
-// still separate its centre from the others keeps its label, else settleRow.
+// still separate its centre from the others keeps its label, else its upper bound is
+// tightened, and if that does not settle it either, its nearest centre is recomputed with
+// fresh bounds. acc: 4·kp doubles.
 void settleRows(const double* x, Index d, Index k, const double* centers, Index begin, Index end,
-                const Shifts s, bool absolute, NearestFn nearest, const WideCenters& wide,
-                double* acc, std::int32_t* labels, double* upperBound, double* lowerBound,
-                char* changed) {
+                const Shifts s, bool absolute, NearestFn nearest, NearestListedFn nearestRows,
+                const WideCenters& wide, double* acc, std::int32_t* labels, double* upperBound,
+                double* lowerBound, char* changed) {
   const double grow = 1 + s.eps;
-  const auto settle = [&](Index i, double upper, double lower) {
-    settleRow(x, d, k, centers, i, upper, lower, grow, s.eps, absolute, nearest, wide, acc,
-              labels, upperBound, lowerBound, changed);
-  };
   Index i = begin;
 #if defined(__AVX512F__)
   // Most rows keep their label (84% at 100,000 x 16, K 16): their bounds move 8 rows at a
-  // time, and the rows left unsettled are listed, then settled with their rows fetched ahead
-  // (they are sparse: the hardware prefetcher misses them).
+  // time, and the rows left unsettled are listed, then tightened with their rows fetched ahead
+  // (they are sparse: the hardware prefetcher misses them), and those still unsettled get their
+  // nearest centres four rows at a time.
   constexpr Index kChunk = 256;
   std::int32_t list[kChunk + 16];
+  std::int32_t label[kChunk];
+  double best[kChunk], next[kChunk];
   const __m512d vgrow = _mm512_set1_pd(grow), veps = _mm512_set1_pd(s.eps);
   const __m512d vmax = _mm512_set1_pd(s.max), vsecond = _mm512_set1_pd(s.second);
   const __m256i vfarthest = _mm256_set1_epi32(s.farthest);
@@ -708,12 +866,23 @@ void settleRows(const double* x, Index d, Index k, const double* centers, Index 
       for (Index b = 0; b < lineBytes; b += 64) __builtin_prefetch(row + b);
     };
     for (Index j = 0; j < std::min(listed, kAhead); ++j) fetch(list[j]);
+    Index open = 0;  // the rows still unsettled, listed again in place
     for (Index j = 0; j < listed; ++j) {
       if (j + kAhead < listed) fetch(list[j + kAhead]);
       const Index r = list[j];
-      settle(r, upperBound[r], lowerBound[r]);
+      if (!tightened(x, d, centers, r, lowerBound[r], grow, absolute, labels, upperBound)) {
+        list[open++] = static_cast<std::int32_t>(r);
+      }
+    }
+    nearestRows(x, d, k, wide, list, open, acc, label, best, next);
+    for (Index j = 0; j < open; ++j) {
+      const Index r = list[j];
+      storeLabels(label + j, 1, labels + r, changed);
+      setBounds(upperBound, lowerBound, r, best[j], next[j], absolute, s.eps);
     }
   }
+#else
+  (void)nearestRows;
 #endif
   for (; i < end; ++i) {
     const std::int32_t own = labels[i];
@@ -722,7 +891,14 @@ void settleRows(const double* x, Index d, Index k, const double* centers, Index 
     const double lower = (lowerBound[i] - others) - s.eps * (lowerBound[i] + others);
     lowerBound[i] = lower;
     upperBound[i] = upper;
-    if (!(upper < lower)) settle(i, upper, lower);
+    if (upper < lower || tightened(x, d, centers, i, lower, grow, absolute, labels, upperBound)) {
+      continue;
+    }
+    double best, next;
+    std::int32_t label;
+    nearest(x + i * d, d, k, wide, acc, &label, &best, &next);
+    storeLabels(&label, 1, labels + i, changed);
+    setBounds(upperBound, lowerBound, i, best, next, absolute, s.eps);
   }
 }
 
@@ -733,6 +909,7 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
                               ThreadPool& pool) {
   const AssignFn assignAll = assignFor(rules, d);
   const NearestFn nearest = nearestFor(rules);
+  const NearestListedFn nearestRows = nearestListedFor(rules);
   const bool parallel = pool.size() > 1 && n * k * d >= kParallelTerms;
   const Index blocks = (n + kBlockRows - 1) / kBlockRows;
   const size_t scratch = scratchSize(d);
@@ -786,8 +963,8 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
   };
   const auto laterPass = [&](Index begin, Index end, unsigned worker) {
     const Shifts shifts{shift.data(), maxShift, secondShift, farthest, eps};
-    settleRows(x, d, k, centers, begin, end, shifts, rules.absolute, nearest, wide,
-               wideAcc.data() + static_cast<size_t>(worker) * wide.kp, labels,
+    settleRows(x, d, k, centers, begin, end, shifts, rules.absolute, nearest, nearestRows, wide,
+               wideAcc.data() + static_cast<size_t>(worker) * 4 * wide.kp, labels,
                bounds.upper, bounds.lower, changedOf(worker));
   };
   std::int64_t unconverged = 0;
@@ -815,7 +992,7 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
     if (result.converged || ++unconverged >= rules.maxSteps) break;
     if (bounded) {
       wide.set(centers, k, d);
-      wideAcc.resize(static_cast<size_t>(wide.kp) * workers);
+      wideAcc.resize(static_cast<size_t>(wide.kp) * 4 * workers);
     }
     maxShift = secondShift = 0.0;
     farthest = 0;
