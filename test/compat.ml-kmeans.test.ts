@@ -45,6 +45,10 @@ describe('ml-kmeans drop-in: same results as ml-kmeans 7 from explicit starts', 
       [2, 3],
       [3, 6],
       [4, 8],
+      // (K·D >= 24: Hamerly's bounds from the second step, rows recomputed four at a time)
+      [6, 9],
+      [10, 12],
+      [16, 20],
     ] as const) {
       const data = grid(50 + d, 400, d, 5);
       expectSame(data, k, { initialization: pickRows(d + k, data, k), tolerance: 0 });

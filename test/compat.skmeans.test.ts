@@ -48,6 +48,10 @@ describe('skmeans drop-in: same results as skmeans 0.11 from explicit starts', (
       [2, 3],
       [3, 6],
       [4, 8],
+      // (K·D >= 24: Hamerly's bounds from the second step, rows recomputed four at a time)
+      [6, 9],
+      [10, 12],
+      [16, 20],
     ] as const) {
       const rows = grid(40 + d, 400, d, 5);
       const data: Point[] = d === 1 ? rows.map((r) => r[0] as number) : rows;

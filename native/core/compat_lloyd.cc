@@ -12,6 +12,7 @@
 #include <immintrin.h>
 #endif
 
+#include "compat_lanes.h"
 #include "memory.h"
 
 namespace gaussmix {
@@ -99,26 +100,14 @@ void assignRows(const double* x, Index d, Index k, const double* centers, Index 
   }
 }
 
-// Small D (1 to 4): kLanes rows at a time in vector registers (GCC/Clang vector extensions):
-// the rows' features, the best and second best distances so far and the labels (as doubles:
-// every vector has the distances' width), with the same sums and the same rule as assignRows.
-// kSecond: whether the second-nearest distances are wanted (only for the bounds). kLanes is
-// the target's register width: a wider vector is split into halves that GCC keeps on the stack,
-// written lane by lane and read whole, which stalls every read (8 lanes on AVX2 were 8 times
-// slower than 4).
-#if defined(__AVX512F__)
-constexpr int kLanes = 8;
-#elif defined(__AVX__)
-constexpr int kLanes = 4;
-#else
-constexpr int kLanes = 2;
-#endif
-typedef double Lanes __attribute__((vector_size(kLanes * sizeof(double))));
-typedef std::int64_t Mask __attribute__((vector_size(kLanes * sizeof(double))));
-typedef std::int32_t Labels __attribute__((vector_size(kLanes * sizeof(std::int32_t))));
-
-// (No helper functions return these vectors: the baseline copy would warn that their ABI
-// differs from the AVX-512 copy's. `Lanes{} + v` puts v in every lane, exactly for v != -0.)
+// Small D (1 to 4): kLanes rows at a time in vector registers (compat_lanes.h): the rows'
+// features, the best and second best distances so far and the labels (as doubles: every
+// vector has the distances' width), with the same sums and the same rule as assignRows.
+// kSecond: whether the second-nearest distances are wanted (only for the bounds).
+using compat_lanes::kLanes;
+using compat_lanes::Labels;
+using compat_lanes::Lanes;
+using compat_lanes::Mask;
 
 // Whether two label vectors differ in any lane, with one vector test where the target has it
 // (moving the words to general registers to OR them was a third of the assignment at
@@ -271,117 +260,6 @@ struct WideCenters {
 // The nearest centre of one row, as assignRows computes it (the same sums, features in order
 // for every centre, and the same rule), for the rows whose bounds do not settle their label:
 // the distances to kLanes centres at a time, then the choice in centre order. acc: kp doubles.
-// The smallest lane of v, halving in registers (V is Lanes: a template parameter so that the
-// shuffles of the other widths are not checked).
-template <int kN, class V>
-inline double laneMin(const V& v) {
-  V m = v;
-  if constexpr (kN == 8) {
-    const V h = __builtin_shufflevector(m, m, 4, 5, 6, 7, 0, 1, 2, 3);
-    m = h < m ? h : m;
-  }
-  if constexpr (kN == 8) {
-    const V h = __builtin_shufflevector(m, m, 2, 3, 0, 1, 6, 7, 4, 5);
-    m = h < m ? h : m;
-  } else if constexpr (kN == 4) {
-    const V h = __builtin_shufflevector(m, m, 2, 3, 0, 1);
-    m = h < m ? h : m;
-  }
-  return m[1] < m[0] ? m[1] : m[0];
-}
-
-// The smallest lane of v and the largest of w, halving in registers.
-template <int kN, class V>
-inline void laneMinMax(const V& v, const V& w, double* least, double* most) {
-  V lo = v, hi = w;
-  if constexpr (kN == 8) {
-    const V a = __builtin_shufflevector(lo, lo, 4, 5, 6, 7, 0, 1, 2, 3);
-    const V b = __builtin_shufflevector(hi, hi, 4, 5, 6, 7, 0, 1, 2, 3);
-    lo = a < lo ? a : lo;
-    hi = b > hi ? b : hi;
-  }
-  if constexpr (kN == 8) {
-    const V a = __builtin_shufflevector(lo, lo, 2, 3, 0, 1, 6, 7, 4, 5);
-    const V b = __builtin_shufflevector(hi, hi, 2, 3, 0, 1, 6, 7, 4, 5);
-    lo = a < lo ? a : lo;
-    hi = b > hi ? b : hi;
-  } else if constexpr (kN == 4) {
-    const V a = __builtin_shufflevector(lo, lo, 2, 3, 0, 1);
-    const V b = __builtin_shufflevector(hi, hi, 2, 3, 0, 1);
-    lo = a < lo ? a : lo;
-    hi = b > hi ? b : hi;
-  }
-  *least = lo[1] < lo[0] ? lo[1] : lo[0];
-  *most = hi[1] > hi[0] ? hi[1] : hi[0];
-}
-
-// One row's choice from its distances acc[0..k) (kp of them, padded): the first (kLaterWins:
-// last) nearest centre, its distance and the second-nearest distance, by the drop-ins' scalar
-// rule: first-wins starts best at DBL_MAX and takes acc < best, later-wins starts at +inf and
-// takes acc <= best, and next is the least value not taken last. The same answer without a
-// branch per centre (which centre is nearest is data, so that branch mispredicted: half of
-// the recomputation's time): with m the least distance, the label is the first (last) centre
-// at m, next is m again when two centres are at m, else the least distance above m, and
-// first-wins caps it at DBL_MAX. A row with no distance below DBL_MAX (first-wins) or +inf
-// (later-wins), or with a NaN, takes the scalar loop.
-template <bool kLaterWins>
-inline void choose(const double* acc, Index k, Index kp, std::int32_t* label, double* nearest,
-                   double* second) {
-  constexpr double kInf = std::numeric_limits<double>::infinity();
-  Lanes iota = Lanes{};
-  for (int i = 0; i < kLanes; ++i) iota[i] = i;  // (a constant)
-  const Lanes padding = Lanes{} + kInf;
-  const auto load = [&](Index c) {  // centres c.. (a whole stored vector: forwarded)
-    Lanes v;
-    std::memcpy(&v, acc + c, sizeof(v));
-    return c + kLanes > k ? (iota + static_cast<double>(c) < static_cast<double>(k) ? v : padding)
-                          : v;
-  };
-  Lanes least = padding;
-  Mask nan = Mask{};
-  for (Index c = 0; c < kp; c += kLanes) {
-    const Lanes v = load(c);
-    nan |= v != v;
-    least = v < least ? v : least;
-  }
-  const double m = laneMin<kLanes>(least);
-  bool anyNan = false;
-  for (int i = 0; i < kLanes; ++i) anyNan |= nan[i] != 0;
-  if (!anyNan && m < (kLaterWins ? kInf : DBL_MAX)) {
-    Lanes firstAt = padding, lastAt = Lanes{} - 1.0, above = padding;
-    Lanes index = iota;
-    for (Index c = 0; c < kp; c += kLanes, index += static_cast<double>(kLanes)) {
-      const Lanes v = load(c);
-      const Mask at = v == m;
-      firstAt = (at & (index < firstAt)) != 0 ? index : firstAt;
-      lastAt = at != 0 ? index : lastAt;  // (the indexes grow)
-      above = ((v > m) & (v < above)) != 0 ? v : above;
-    }
-    double first, last;
-    laneMinMax<kLanes>(firstAt, lastAt, &first, &last);
-    double next = first != last ? m : laneMin<kLanes>(above);
-    if (!kLaterWins && next > DBL_MAX) next = DBL_MAX;
-    *label = static_cast<std::int32_t>(kLaterWins ? last : first);
-    *nearest = m;
-    *second = next;
-    return;
-  }
-  double best = kLaterWins ? kInf : DBL_MAX;
-  double next = kInf;
-  std::int32_t id = 0;
-  for (Index c = 0; c < k; ++c) {
-    const bool take = kLaterWins ? acc[c] <= best : acc[c] < best;
-    next = take ? std::min(best, next) : std::min(acc[c], next);
-    if (take) {
-      best = acc[c];
-      id = static_cast<std::int32_t>(c);
-    }
-  }
-  *label = id;
-  *nearest = best;
-  *second = next;
-}
-
 // The distances of row to every centre into acc (kp doubles), kLanes centres at a time.
 template <bool kAbsolute>
 inline void distancesOne(const double* row, Index d, const WideCenters& wide, double* acc) {
@@ -412,7 +290,7 @@ template <bool kLaterWins, bool kAbsolute>
 void nearestOne(const double* row, Index d, Index k, const WideCenters& wide, double* acc,
                 std::int32_t* label, double* nearest, double* second) {
   distancesOne<kAbsolute>(row, d, wide, acc);
-  choose<kLaterWins>(acc, k, wide.kp, label, nearest, second);
+  compat_lanes::choose<kLaterWins>(acc, k, wide.kp, label, nearest, second);
 }
 
 // nearestOne for the rows listed in rows[0..count), four at a time: each row's sums are the
@@ -453,7 +331,7 @@ void nearestListed(const double* x, Index d, Index k, const WideCenters& wide,
       std::memcpy(acc + 3 * kp + g, &se, sizeof(se));
     }
     for (Index q = 0; q < 4; ++q) {
-      choose<kLaterWins>(acc + q * kp, k, kp, label + r + q, nearest + r + q, second + r + q);
+      compat_lanes::choose<kLaterWins>(acc + q * kp, k, kp, label + r + q, nearest + r + q, second + r + q);
     }
   }
   for (; r < count; ++r) {
@@ -566,16 +444,16 @@ constexpr Index kListRows = 1024;  // rows listed at a time
 constexpr Index kListedMaxD = 16;  // a row in one or two registers
 constexpr Index kListedMaxK = 64;
 
-// The listed rows of every cluster added to its sum, four clusters interleaved; a row in one
-// register (kTwo false: D <= 8) or two (D <= 16).
+// The listed rows of clusters [first, last) added to their sums, four clusters interleaved; a
+// row in one register (kTwo false: D <= 8) or two (D <= 16).
 template <bool kTwo>
-void addListed(const double* x, Index d, Index k, const std::int32_t* lists, const Index* size,
-               double* sums, Index* counts) {
+void addListed(const double* x, Index d, Index first, Index last, const std::int32_t* lists,
+               const Index* size, double* sums, Index* counts) {
   constexpr Index kStride = kListRows + 16;
   const __mmask8 lo = static_cast<__mmask8>(kTwo ? 0xFFu : (1u << d) - 1);
   const __mmask8 hi = static_cast<__mmask8>(kTwo ? (1u << (d - 8)) - 1 : 0u);
-  for (Index c0 = 0; c0 < k; c0 += 4) {
-    const Index group = std::min<Index>(4, k - c0);
+  for (Index c0 = first; c0 < last; c0 += 4) {
+    const Index group = std::min<Index>(4, last - c0);
     // (named registers: GCC keeps an array of them on the stack, a store and a load per row)
     const auto listOf = [&](Index j) { return lists + (c0 + std::min(j, group - 1)) * kStride; };
     const auto rowsOf = [&](Index j) { return j < group ? size[c0 + j] : Index{0}; };
@@ -623,20 +501,22 @@ void addListed(const double* x, Index d, Index k, const std::int32_t* lists, con
   }
 }
 
-// lists: K·(kListRows + 16) indices.
-void addRowsListed(const double* x, Index n, Index d, Index k, const std::int32_t* labels,
-                   const char* changed, double* sums, Index* counts, std::int32_t* lists) {
+// For clusters [first, last) (which may run beside the other clusters' call on another thread:
+// each cluster's list, sum and count are its own). lists: K·(kListRows + 16) indices.
+void addRowsListed(const double* x, Index n, Index d, Index first, Index last,
+                   const std::int32_t* labels, const char* changed, double* sums, Index* counts,
+                   std::int32_t* lists) {
   constexpr Index kStride = kListRows + 16;  // a full 16-index store past the last one
   Index size[kListedMaxK];
   const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   for (Index begin = 0; begin < n; begin += kListRows) {
     const Index end = std::min(n, begin + kListRows);
-    std::fill_n(size, k, Index{0});
+    std::fill_n(size + first, last - first, Index{0});
     Index i = begin;
     for (; i + 16 <= end; i += 16) {
       const __m512i label = _mm512_loadu_si512(labels + i);
       const __m512i index = _mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int>(i)));
-      for (Index c = 0; c < k; ++c) {
+      for (Index c = first; c < last; ++c) {
         if (changed != nullptr && changed[c] == 0) continue;
         const __mmask16 mine = _mm512_cmpeq_epi32_mask(label, _mm512_set1_epi32(static_cast<int>(c)));
         // (compressed in a register, then stored whole: the compressing store is slow on Zen 4)
@@ -646,17 +526,19 @@ void addRowsListed(const double* x, Index n, Index d, Index k, const std::int32_
     }
     for (; i < end; ++i) {
       const Index c = labels[i];
-      if (changed == nullptr || changed[c] != 0) lists[c * kStride + size[c]++] = static_cast<std::int32_t>(i);
+      if (c >= first && c < last && (changed == nullptr || changed[c] != 0)) {
+        lists[c * kStride + size[c]++] = static_cast<std::int32_t>(i);
+      }
     }
-    if (d <= 8) addListed<false>(x, d, k, lists, size, sums, counts);
-    else addListed<true>(x, d, k, lists, size, sums, counts);
+    if (d <= 8) addListed<false>(x, d, first, last, lists, size, sums, counts);
+    else addListed<true>(x, d, first, last, lists, size, sums, counts);
   }
 }
 #else
 constexpr bool kListedSums = false;
 constexpr Index kListRows = 0, kListedMaxD = 0, kListedMaxK = 0;
-void addRowsListed(const double*, Index, Index, Index, const std::int32_t*, const char*, double*,
-                   Index*, std::int32_t*) {}
+void addRowsListed(const double*, Index, Index, Index, Index, const std::int32_t*, const char*,
+                   double*, Index*, std::int32_t*) {}
 #endif
 
 // New centres from the labels: Σ rows in index order, then / count; returns whether the
@@ -665,7 +547,7 @@ void addRowsListed(const double*, Index, Index, Index, const std::int32_t*, cons
 bool updateCenters(const double* x, Index n, Index d, Index k, const std::int32_t* labels,
                    const char* changed, const CompatLloydRules& rules, std::vector<double>& sums,
                    std::vector<Index>& counts, std::int32_t* lists, double* centers,
-                   double* moved) {
+                   double* moved, ThreadPool* pool) {
   const auto recomputed = [&](Index c) { return changed == nullptr || changed[c] != 0; };
   // Rows in the busiest recomputed cluster at the previous step (all rows on the first).
   Index busiest = changed == nullptr ? n : 0;
@@ -680,7 +562,15 @@ bool updateCenters(const double* x, Index n, Index d, Index k, const std::int32_
     counts[c] = 0;
   }
   if (any && lists != nullptr) {
-    addRowsListed(x, n, d, k, labels, changed, sums.data(), counts.data(), lists);
+    // With threads: groups of four clusters (each cluster's list, sum and count its own), taken
+    // as the threads come free, so that the second thread does not idle through the update.
+    const Index groups = (k + 3) / 4;
+    const auto group = [&](Index g, unsigned) {
+      addRowsListed(x, n, d, 4 * g, std::min(k, 4 * g + 4), labels, changed, sums.data(),
+                    counts.data(), lists);
+    };
+    if (pool != nullptr && groups > 1) pool->forEach(groups, group);
+    else addRowsListed(x, n, d, 0, k, labels, changed, sums.data(), counts.data(), lists);
   } else if (any && d <= 2 && k * d <= kSumLanes && 2 * busiest > n) {
     if (d == 1) addRowsInLanes<1>(x, n, k, labels, sums.data(), counts.data());
     else addRowsInLanes<2>(x, n, k, labels, sums.data(), counts.data());
@@ -988,7 +878,7 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
     const char* recompute = result.steps == 0 ? nullptr : changed.data();
     ++result.steps;
     result.converged = updateCenters(x, n, d, k, labels, recompute, rules, sums, counts,
-                                     lists.get(), centers, moved.data());
+                                     lists.get(), centers, moved.data(), parallel ? &pool : nullptr);
     if (result.converged || ++unconverged >= rules.maxSteps) break;
     if (bounded) {
       wide.set(centers, k, d);

@@ -1,6 +1,7 @@
 // The probes of probes.h, compiled with the core once per SIMD variant.
 #include "probes.h"
 
+#include "core/compat_lanes.h"
 #include "core/density.h"
 #include "core/lanes.h"
 #include "core/types.h"
@@ -69,6 +70,19 @@ void scatterOnePass(int type, std::ptrdiff_t n, std::ptrdiff_t k, std::ptrdiff_t
     nk += r.leftCols(rows).rowwise().sum();
   });
   recentreScatter(covariance->scatterKind(), scatter, centred, nk, c, ConstRowMap(means, k, d));
+}
+
+void compatChoose(int laterWins, const double* acc, std::ptrdiff_t k, double padding,
+                  std::int32_t* label, double* nearest, double* second) {
+  constexpr Index lanes = compat_lanes::kLanes;
+  const Index kp = (k + lanes - 1) / lanes * lanes;
+  std::vector<double> padded(static_cast<size_t>(kp), padding);
+  std::copy_n(acc, k, padded.begin());
+  if (laterWins != 0) {
+    compat_lanes::choose<true>(padded.data(), k, kp, label, nearest, second);
+  } else {
+    compat_lanes::choose<false>(padded.data(), k, kp, label, nearest, second);
+  }
 }
 
 }  // namespace probe

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #define GAUSSMIX_DECLARE_PROBES(ns)                                                              \
   namespace ns {                                                                                 \
