@@ -26,6 +26,7 @@ describe('skmeans drop-in: same results as skmeans 0.11 from explicit starts', (
     [1000, 2, 3],
     [2000, 3, 5],
     [5000, 8, 16],
+    [800, 5, 3],
     [1500, 9, 5],
     [3000, 13, 7],
     [20000, 16, 32],
