@@ -26,6 +26,10 @@
   void scatterOnePass(int type, std::ptrdiff_t n, std::ptrdiff_t k, std::ptrdiff_t d,            \
                       const double* x, const double* resp, const double* centre,                 \
                       const double* precChol, const double* means, double* scatter);             \
+  /* compat_lanes::choose on k distances, padded to whole lanes with `padding` (which the */     \
+  /* choice must ignore); laterWins selects the rule. */                                         \
+  void compatChoose(int laterWins, const double* acc, std::ptrdiff_t k, double padding,          \
+                    std::int32_t* label, double* nearest, double* second);                       \
   }                                                                                              \
   }
 

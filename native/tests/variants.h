@@ -20,6 +20,8 @@ struct Variant {
                          const double*, const double*, double*);
   void (*scatterOnePass)(int, std::ptrdiff_t, std::ptrdiff_t, std::ptrdiff_t, const double*,
                          const double*, const double*, const double*, const double*, double*);
+  void (*compatChoose)(int, const double*, std::ptrdiff_t, double, std::int32_t*, double*,
+                       double*);
 };
 
 const std::vector<Variant>& variants();
