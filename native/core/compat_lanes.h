@@ -29,6 +29,14 @@ typedef std::int32_t Labels __attribute__((vector_size(kLanes * sizeof(std::int3
 // (No helper functions return these vectors: the baseline copy would warn that their ABI
 // differs from the AVX-512 copy's. `Lanes{} + v` puts v in every lane, exactly for v != -0.)
 
+// v with lanes 0 and 1 (2 and 3, ...) swapped.
+template <int kN, class V>
+inline V swapPairs(const V& v) {
+  if constexpr (kN == 8) return __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6);
+  else if constexpr (kN == 4) return __builtin_shufflevector(v, v, 1, 0, 3, 2);
+  else return __builtin_shufflevector(v, v, 1, 0);
+}
+
 // The smallest lane of v, halving in registers (V is Lanes: a template parameter so that the
 // shuffles of the other widths are not checked).
 template <int kN, class V>
@@ -45,7 +53,9 @@ inline double laneMin(const V& v) {
     const V h = __builtin_shufflevector(m, m, 2, 3, 0, 1);
     m = h < m ? h : m;
   }
-  return m[1] < m[0] ? m[1] : m[0];
+  // The last step in a vector too: as scalars GCC branched on it (mispredicted half the time).
+  m = swapPairs<kN>(m) < m ? swapPairs<kN>(m) : m;
+  return m[0];
 }
 
 // The smallest lane of v and the largest of w, halving in registers.
@@ -69,8 +79,11 @@ inline void laneMinMax(const V& v, const V& w, double* least, double* most) {
     lo = a < lo ? a : lo;
     hi = b > hi ? b : hi;
   }
-  *least = lo[1] < lo[0] ? lo[1] : lo[0];
-  *most = hi[1] > hi[0] ? hi[1] : hi[0];
+  const V a = swapPairs<kN>(lo), b = swapPairs<kN>(hi);
+  lo = a < lo ? a : lo;
+  hi = b > hi ? b : hi;
+  *least = lo[0];
+  *most = hi[0];
 }
 
 // One row's choice from its distances acc[0..k) (kp of them, padded): the first (kLaterWins:
