@@ -58,6 +58,17 @@ inline double laneMin(const V& v) {
   return m[0];
 }
 
+// The sum of v's lanes, halving in registers (in that order: for bounds, not exact sums).
+template <int kN, class V>
+inline double laneSum(const V& v) {
+  V m = v;
+  if constexpr (kN == 8) m += __builtin_shufflevector(m, m, 4, 5, 6, 7, 0, 1, 2, 3);
+  if constexpr (kN == 8) m += __builtin_shufflevector(m, m, 2, 3, 0, 1, 6, 7, 4, 5);
+  else if constexpr (kN == 4) m += __builtin_shufflevector(m, m, 2, 3, 0, 1);
+  m += swapPairs<kN>(m);
+  return m[0];
+}
+
 // The smallest lane of v and the largest of w, halving in registers.
 template <int kN, class V>
 inline void laneMinMax(const V& v, const V& w, double* least, double* most) {
