@@ -466,24 +466,18 @@ void addListed(const double* x, Index d, Index first, Index last, const std::int
     const auto rowHigh = [&](const std::int32_t* list, Index r) {
       return _mm512_maskz_loadu_pd(hi, x + Index{list[r]} * d + 8);
     };
+    // Row r of a list into its sum (s: features 0-7, t: 8-15), when the list has one.
+    const auto add = [&](__m512d& s, __m512d& t, const std::int32_t* list, Index rows, Index r) {
+      if (r >= rows) return;
+      s = _mm512_add_pd(s, row(list, r));
+      if constexpr (kTwo) t = _mm512_add_pd(t, rowHigh(list, r));
+    };
     const Index longest = std::max(std::max(n0, n1), std::max(n2, n3));
     for (Index r = 0; r < longest; ++r) {
-      if (r < n0) {
-        s0 = _mm512_add_pd(s0, row(l0, r));
-        if constexpr (kTwo) t0 = _mm512_add_pd(t0, rowHigh(l0, r));
-      }
-      if (r < n1) {
-        s1 = _mm512_add_pd(s1, row(l1, r));
-        if constexpr (kTwo) t1 = _mm512_add_pd(t1, rowHigh(l1, r));
-      }
-      if (r < n2) {
-        s2 = _mm512_add_pd(s2, row(l2, r));
-        if constexpr (kTwo) t2 = _mm512_add_pd(t2, rowHigh(l2, r));
-      }
-      if (r < n3) {
-        s3 = _mm512_add_pd(s3, row(l3, r));
-        if constexpr (kTwo) t3 = _mm512_add_pd(t3, rowHigh(l3, r));
-      }
+      add(s0, t0, l0, n0, r);
+      add(s1, t1, l1, n1, r);
+      add(s2, t2, l2, n2, r);
+      add(s3, t3, l3, n3, r);
     }
     const __m512d done[4] = {s0, s1, s2, s3};
     const __m512d high[4] = {t0, t1, t2, t3};
