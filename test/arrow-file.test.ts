@@ -1,0 +1,137 @@
+/**
+ * gaussmix/arrow-file: Arrow IPC files written by apache-arrow (the file format with its footer,
+ * and the stream format), several record batches, read batch by batch into one reused buffer;
+ * a truncated file is a RangeError naming the file; and fitStream over the file's batches gives
+ * fit's parameters on the same rows bit for bit.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import * as arrow from 'apache-arrow';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { openArrowFile } from '../lib/arrow-file.js';
+import { GaussianMixture } from '../lib/index.js';
+import { tmpdir } from './cli.helpers.js';
+import { mulberry32, normalSource } from './helpers/random.js';
+
+const N = 10_000;
+const D = 3;
+/** Record batches of uneven sizes (none larger than both before it: two buffers serve them all). */
+const CUTS = [0, 4000, 7000, 7001, 9000, N];
+let dir: string;
+let columns: Float64Array[];
+let table: arrow.Table;
+const file = (name: string): string => path.join(dir, name);
+
+beforeAll(() => {
+  dir = tmpdir();
+  const u = mulberry32(5);
+  const z = normalSource(mulberry32(6));
+  columns = Array.from({ length: D }, () => new Float64Array(N));
+  for (let i = 0; i < N; i++) {
+    const c = Math.floor(u() * 3);
+    for (let j = 0; j < D; j++) (columns[j] as Float64Array)[i] = 5 * c * (j + 1) + z();
+  }
+  const whole = arrow.tableFromArrays({ x: columns[0] as Float64Array, y: columns[1] as Float64Array, z: columns[2] as Float64Array });
+  // A dictionary-encoded text column too: its dictionary must outlive the batch it came with.
+  const labels = arrow.vectorFromArray(
+    Array.from({ length: N }, (_, i) => ['a', 'b', 'c'][i % 3] as string),
+    new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()),
+  );
+  const withLabels = whole.assign(new arrow.Table({ label: labels }));
+  const batches = CUTS.slice(1).flatMap((end, b) => withLabels.slice(CUTS[b], end).batches);
+  table = new arrow.Table(withLabels.schema, batches);
+  expect(table.batches.length).toBe(CUTS.length - 1);
+  fs.writeFileSync(file('rows.arrow'), arrow.tableToIPC(table, 'file'));
+  fs.writeFileSync(file('rows.arrows'), arrow.tableToIPC(table, 'stream'));
+});
+
+/** The rows of columns x, y, z, row-major. */
+function rowMajor(): Float64Array {
+  const out = new Float64Array(N * D);
+  for (let i = 0; i < N; i++) for (let j = 0; j < D; j++) out[i * D + j] = (columns[j] as Float64Array)[i] as number;
+  return out;
+}
+
+describe('openArrowFile', () => {
+  for (const [name, format] of [
+    ['rows.arrow', 'file'],
+    ['rows.arrows', 'stream'],
+  ] as const) {
+    it(`reads the ${format} format's record batches, pass after pass, into two buffers`, async () => {
+      const f = await openArrowFile(file(name));
+      expect(f.format).toBe(format);
+      expect(f.schema.fields.map((field) => field.name)).toEqual(['x', 'y', 'z', 'label']);
+      for (let pass = 0; pass < 2; pass++) {
+        let b = 0;
+        const buffers = new Set<ArrayBufferLike>();
+        for (const batch of f.batches()) {
+          const first = CUTS[b] as number;
+          expect(batch.numRows).toBe((CUTS[b + 1] as number) - first);
+          for (let j = 0; j < D; j++) {
+            const values = batch.getChildAt(j)?.data[0]?.values as Float64Array;
+            expect(values).toEqual((columns[j] as Float64Array).subarray(first, first + batch.numRows));
+            buffers.add(values.buffer);
+          }
+          // The dictionary (sent once, before the first batch) stays readable.
+          expect(batch.getChildAt(D)?.get(0)).toBe(['a', 'b', 'c'][first % 3]);
+          b++;
+        }
+        expect(b).toBe(CUTS.length - 1);
+        // Every batch's values are views of the pass's two buffers, used by turns.
+        expect(buffers.size).toBe(2);
+      }
+    });
+  }
+
+  it('a truncated file is a RangeError naming the file', async () => {
+    const whole = fs.readFileSync(file('rows.arrows'));
+    // Cut in the fourth batch: the pass fails when it reaches it.
+    fs.writeFileSync(file('cut.arrows'), whole.subarray(0, Math.floor(whole.length * 0.85)));
+    const cut = await openArrowFile(file('cut.arrows'));
+    let read = 0;
+    expect(() => {
+      for (const _ of cut.batches()) read++;
+    }).toThrow(/cut\.arrows: truncated Arrow IPC file: the message at byte \d+ needs \d+ bytes/);
+    expect(read).toBeGreaterThan(0);
+    // The file format without its footer: found when the file is opened.
+    const fileFormat = fs.readFileSync(file('rows.arrow'));
+    fs.writeFileSync(file('cut.arrow'), fileFormat.subarray(0, fileFormat.length - 100));
+    await expect(openArrowFile(file('cut.arrow'))).rejects.toThrow(RangeError);
+    await expect(openArrowFile(file('cut.arrow'))).rejects.toThrow(/cut\.arrow: truncated Arrow IPC file: .* no footer/);
+    // Cut inside the schema.
+    fs.writeFileSync(file('head.arrows'), whole.subarray(0, 20));
+    await expect(openArrowFile(file('head.arrows'))).rejects.toThrow(/head\.arrows: truncated Arrow IPC file/);
+    // Not Arrow at all.
+    fs.writeFileSync(file('rows.csv'), 'x,y\n1,2\n');
+    await expect(openArrowFile(file('rows.csv'))).rejects.toThrow(/rows\.csv: not an Arrow IPC file/);
+  });
+
+  it('fitStream over the batches gives fit on the same rows bit for bit', async () => {
+    const X = { data: rowMajor(), shape: [N, D] as [number, number] };
+    const options = {
+      nComponents: 3,
+      covarianceType: 'full' as const,
+      tol: 0,
+      maxIter: 6,
+      weightsInit: [0.3, 0.3, 0.4],
+      meansInit: { data: X.data.slice(0, 3 * D), shape: [3, D] as [number, number] },
+      covariancesInit: { data: new Float64Array(3 * D * D).map((_, i) => (i % (D * D) % (D + 1) === 0 ? 1 : 0)), shape: [3, D, D] as [number, number, number] },
+    };
+    const memory = new GaussianMixture(options).fitSync(X);
+    for (const name of ['rows.arrow', 'rows.arrows']) {
+      const f = await openArrowFile(file(name));
+      const streamed = await new GaussianMixture(options).fitStream(() => mapBatches(f.batches(), (b) => b.selectAt([0, 1, 2])));
+      expect(streamed.nIter).toBe(6);
+      expect(streamed.lowerBound).toBe(memory.lowerBound);
+      expect(streamed.means.data).toEqual(memory.means.data);
+      expect(streamed.covariances.data).toEqual(memory.covariances.data);
+      expect(streamed.weights).toEqual(memory.weights);
+    }
+  });
+});
+
+function* mapBatches<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
+  for (const item of items) yield f(item);
+}
