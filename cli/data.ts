@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 
 import type { RecordBatch, Schema } from 'apache-arrow';
+import type { ArrowFile } from 'gaussmix/arrow-file';
 import type { CsvFormat, CsvNumbers, CsvRecord } from 'gaussmix/csv';
 
 import { CliError, UsageError } from './args.js';
@@ -346,6 +347,78 @@ async function openArrow(source: string, src: Awaited<ReturnType<typeof openSour
     }
   }
   return { name, format: 'arrow', columns, chunks: chunks(), counts };
+}
+
+/** An Arrow IPC file's chosen columns, for passes over its record batches as they are. */
+export interface ArrowBatches {
+  name: string;
+  columns: string[];
+  /**
+   * One pass: the file's record batches with the chosen columns only, read by gaussmix/arrow-file
+   * into one buffer reused from batch to batch (a batch is valid until the next is asked for).
+   */
+  batches: () => Generator<RecordBatch>;
+}
+
+/** Whether the file at `source` starts as an Arrow IPC file does (false when it cannot be read). */
+function startsAsArrow(source: string): boolean {
+  try {
+    const fd = fs.openSync(source, 'r');
+    try {
+      const head = Buffer.alloc(8);
+      const got = fs.readSync(fd, head, 0, 8, 0);
+      return got === 8 && isArrow(head);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An Arrow IPC file (file or stream format) as passes of record batches for a streamed fit,
+ * which converts their columns natively (no per-value JavaScript, no buffer per batch): the
+ * fast path of `fit --stream`. Undefined when `source` is not an Arrow file (or stdin): read it
+ * with {@link openTable}. The columns are chosen as openTable chooses them.
+ */
+export async function openArrowBatches(source: string, opts: ReadOptions): Promise<ArrowBatches | undefined> {
+  if (source === '-' || !startsAsArrow(source)) return undefined;
+  const [{ openArrowFile }, { Type }] = await Promise.all([import('gaussmix/arrow-file'), import('apache-arrow')]);
+  let file: ArrowFile;
+  try {
+    file = await openArrowFile(source);
+  } catch (err) {
+    // (The message names the file.)
+    throw new CliError((err as Error).message);
+  }
+  const fields = file.schema.fields;
+  const all = fields.map((f) => f.name);
+  const numeric = fields.map((f) => f.typeId === Type.Float || f.typeId === Type.Int);
+  const idx = chooseColumns(all, numeric, source, opts);
+  for (const i of idx) {
+    const f = fields[i];
+    if (f && !numeric[i]) throw new CliError(`${source}: column ${f.name} is not numeric (Arrow type ${String(f.type)})`);
+  }
+  const identity = idx.length === all.length && idx.every((i, j) => i === j);
+  function* batches(): Generator<RecordBatch> {
+    const it = file.batches();
+    try {
+      for (;;) {
+        let next: IteratorResult<RecordBatch, void>;
+        try {
+          next = it.next();
+        } catch (err) {
+          throw new CliError((err as Error).message);
+        }
+        if (next.done) return;
+        yield identity ? next.value : next.value.selectAt(idx);
+      }
+    } finally {
+      it.return();
+    }
+  }
+  return { name: source, columns: idx.map((i) => all[i] as string), batches };
 }
 
 /** A whole source in one row-major matrix. */

@@ -5,10 +5,11 @@
  */
 import * as fs from 'node:fs';
 
+import type { RecordBatch } from 'apache-arrow';
 import type { IterationInfo, NDArray, StreamFitOptions } from 'gaussmix';
 
 import { CliError, UsageError } from './args.js';
-import { openTable, type ReadOptions, type Table } from './data.js';
+import { openArrowBatches, openTable, type ReadOptions, type Table } from './data.js';
 import type { ModelName } from './models.js';
 
 /**
@@ -48,7 +49,7 @@ export async function shouldStream(
 
 /** What a streamed fit needs of the estimator. */
 export interface StreamingEstimator {
-  fitStream(source: () => AsyncIterable<NDArray>, options?: StreamFitOptions): Promise<unknown>;
+  fitStream(source: () => AsyncIterable<NDArray> | Iterable<RecordBatch>, options?: StreamFitOptions): Promise<unknown>;
 }
 
 /** What the passes learnt of the file. */
@@ -62,8 +63,12 @@ export interface StreamedData {
 
 /**
  * Fits the estimator `make` gives for the file's columns by `fitStream`; the columns are
- * chosen once (by the first opening) and every pass reads those. A bad value stops the pass with the file's error (its
- * line or row, and column).
+ * chosen once (by the first opening) and every pass reads those. A bad value stops the pass with
+ * the file's error (its line or row, and column).
+ *
+ * An Arrow IPC file is read by gaussmix/arrow-file: its record batches go to fitStream as they
+ * are (one reused buffer, converted natively), unless rows with a missing value are to be left
+ * out (--missing drop), which needs the values read one by one.
  */
 export async function fitStreamed<E extends StreamingEstimator>(
   make: (columns: string[]) => Promise<E>,
@@ -71,6 +76,30 @@ export async function fitStreamed<E extends StreamingEstimator>(
   read: ReadOptions,
   onIteration: ((info: IterationInfo) => void) | undefined,
 ): Promise<StreamedData & { estimator: E }> {
+  const arrow = read.missing === 'drop' ? undefined : await openArrowBatches(source, read);
+  if (arrow) {
+    const estimator = await make(arrow.columns);
+    let rows = 0;
+    const pass = function* (): Generator<RecordBatch> {
+      let seen = 0;
+      for (const batch of arrow.batches()) {
+        seen += batch.numRows;
+        yield batch;
+      }
+      rows = seen;
+    };
+    try {
+      await estimator.fitStream(pass, onIteration ? { onIteration } : undefined);
+    } catch (err) {
+      if (err instanceof CliError || err instanceof UsageError) throw err;
+      // A bad value (a null, NaN, ±Infinity) is said as the other readers say it, with its row
+      // and column named: found by reading the file again the slow way, up to that value.
+      if ((err as { code?: unknown }).code === 'ERR_GAUSSMIX_INVALID_ARGUMENT') await scanValues(source, read, arrow.columns);
+      throw new CliError(`the fit failed: ${(err as Error).message}`, { cause: err });
+    }
+    if (rows === 0) throw new CliError(`${arrow.name}: no data rows`);
+    return { name: arrow.name, columns: arrow.columns, rows, dropped: 0, estimator };
+  }
   let first: Table | undefined = await openTable(source, read);
   const { name, columns } = first;
   const d = columns.length;
@@ -97,6 +126,14 @@ export async function fitStreamed<E extends StreamingEstimator>(
   }
   if (rows === 0) throw new CliError(`${name}: no data rows`);
   return { name, columns, rows, dropped, estimator };
+}
+
+/** Reads the file's `columns` value by value: throws the reader's error for the first bad one. */
+async function scanValues(source: string, read: ReadOptions, columns: string[]): Promise<void> {
+  const table = await openTable(source, { ...read, columns });
+  for await (const _ of table.chunks) {
+    // (Each chunk's values are checked as it is read.)
+  }
 }
 
 /** The rows `wanted` (increasing indexes) of the file's chosen columns, read in one more pass. */

@@ -1,11 +1,12 @@
 // `gaussmix fit --stream`: a file read once per iteration through fitStream gives, from the same
-// start (--init-model), the in-memory fit's model bit for bit, for CSV, Arrow IPC (several
-// record batches) and Parquet (several row groups, read with hyparquet); a bad value names its
-// line (CSV) or row (Parquet) and column; and the options that cannot stream are usage errors.
+// start (--init-model), the in-memory fit's model bit for bit, for CSV, Arrow IPC (file and stream
+// formats, several record batches, read by gaussmix/arrow-file) and Parquet (several row groups,
+// read with hyparquet); a bad value names its line (CSV) or row (Arrow, Parquet) and column, a
+// truncated Arrow file names the file; and the options that cannot stream are usage errors.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { Table, tableFromArrays, tableToIPC } from 'apache-arrow';
+import { Float64, Table, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -44,6 +45,7 @@ beforeAll(async () => {
   const batches = cuts.slice(1).flatMap((end, b) => whole.slice(cuts[b], end).batches);
   expect(batches.length).toBe(cuts.length - 1);
   fs.writeFileSync(file('data.arrow'), tableToIPC(new Table(whole.schema, batches), 'file'));
+  fs.writeFileSync(file('data.arrows'), tableToIPC(new Table(whole.schema, batches), 'stream'));
   // Parquet: row groups of 1000, then 3333.
   parquetWriteFile({
     filename: file('data.parquet'),
@@ -67,7 +69,7 @@ describe('gaussmix fit --stream', () => {
     expect(memory.code, memory.stderr).toBe(0);
     const expected = json('memory.json');
     expect((expected.state as { nIter: number }).nIter).toBeGreaterThan(2);
-    for (const name of ['data.csv', 'data.arrow', 'data.parquet']) {
+    for (const name of ['data.csv', 'data.arrow', 'data.arrows', 'data.parquet']) {
       const out = file(`${name}.streamed.json`);
       const r = await run(['fit', file(name), ...common, '--stream', '--out', out]);
       expect(r.code, `${name}: ${r.stderr}`).toBe(0);
@@ -108,14 +110,14 @@ describe('gaussmix fit --stream', () => {
     expect([...marks.values()]).toContain(500);
   }, 120_000);
 
-  it('a bad row stops the fit naming its line (CSV) or row (Parquet) and column', async () => {
+  it('a bad row stops the fit naming its line (CSV) or row (Parquet, Arrow) and column', async () => {
     const lines = fs.readFileSync(file('data.csv'), 'utf8').split('\n');
+    const withNull = Array.from(ys, (v, i) => (i === 4321 ? null : v));
     lines[6001] = `${xs[6000]},oops`; // data row 6001, line 6002 of the file
     fs.writeFileSync(file('bad.csv'), lines.join('\n'));
     const r = await run(['fit', file('bad.csv'), '-k', '3', '--stream', '-q']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bad\.csv line 6002, column y: 'oops' is not a number/);
-    const withNull = Array.from(ys, (v, i) => (i === 4321 ? null : v));
     parquetWriteFile({
       filename: file('bad.parquet'),
       columnData: [
@@ -127,6 +129,24 @@ describe('gaussmix fit --stream', () => {
     const p = await run(['fit', file('bad.parquet'), '-k', '3', '--stream', '-q']);
     expect(p.code).toBe(1);
     expect(p.stderr).toMatch(/bad\.parquet row 4322, column y: a null value is not a finite number/);
+    // Arrow, read by gaussmix/arrow-file: a NaN and a null are named as the other readers name them.
+    const nan = Float64Array.from(ys);
+    nan[7000] = Number.NaN;
+    fs.writeFileSync(file('nan.arrows'), tableToIPC(tableFromArrays({ x: xs, y: nan }), 'stream'));
+    const a = await run(['fit', file('nan.arrows'), '-k', '3', '--stream', '-q']);
+    expect(a.code).toBe(1);
+    expect(a.stderr).toMatch(/nan\.arrows row 7001, column y: NaN is not a finite number/);
+    const nulls = tableFromArrays({ x: xs }).assign(new Table({ y: vectorFromArray(withNull, new Float64()) }));
+    fs.writeFileSync(file('null.arrow'), tableToIPC(nulls, 'file'));
+    const n = await run(['fit', file('null.arrow'), '-k', '3', '--stream', '-q']);
+    expect(n.code).toBe(1);
+    expect(n.stderr).toMatch(/null\.arrow row 4322, column y: a null value is not a finite number/);
+    // A truncated Arrow file.
+    const whole = fs.readFileSync(file('data.arrows'));
+    fs.writeFileSync(file('cut.arrows'), whole.subarray(0, Math.floor(whole.length * 0.8)));
+    const cut = await run(['fit', file('cut.arrows'), '-k', '3', '--stream', '-q']);
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toMatch(/cut\.arrows: truncated Arrow IPC file: the message at byte \d+ needs \d+ bytes/);
   }, 120_000);
 
   it('refuses what cannot stream, and a start that does not fit', async () => {
