@@ -357,7 +357,7 @@ export interface ArrowBatches {
    * One pass: the file's record batches with the chosen columns only, read by gaussmix/arrow-file
    * into one buffer reused from batch to batch (a batch is valid until the next is asked for).
    */
-  batches: () => Generator<RecordBatch>;
+  batches: () => AsyncGenerator<RecordBatch>;
 }
 
 /** Whether the file at `source` starts as an Arrow IPC file does (false when it cannot be read). */
@@ -401,13 +401,13 @@ export async function openArrowBatches(source: string, opts: ReadOptions): Promi
     if (f && !numeric[i]) throw new CliError(`${source}: column ${f.name} is not numeric (Arrow type ${String(f.type)})`);
   }
   const identity = idx.length === all.length && idx.every((i, j) => i === j);
-  function* batches(): Generator<RecordBatch> {
+  async function* batches(): AsyncGenerator<RecordBatch> {
     const it = file.batches();
     try {
       for (;;) {
         let next: IteratorResult<RecordBatch, void>;
         try {
-          next = it.next();
+          next = await it.next();
         } catch (err) {
           throw new CliError((err as Error).message);
         }
@@ -415,7 +415,7 @@ export async function openArrowBatches(source: string, opts: ReadOptions): Promi
         yield identity ? next.value : next.value.selectAt(idx);
       }
     } finally {
-      it.return();
+      await it.return();
     }
   }
   return { name: source, columns: idx.map((i) => all[i] as string), batches };

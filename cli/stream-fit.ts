@@ -49,7 +49,7 @@ export async function shouldStream(
 
 /** What a streamed fit needs of the estimator. */
 export interface StreamingEstimator {
-  fitStream(source: () => AsyncIterable<NDArray> | Iterable<RecordBatch>, options?: StreamFitOptions): Promise<unknown>;
+  fitStream(source: () => AsyncIterable<NDArray> | AsyncIterable<RecordBatch>, options?: StreamFitOptions): Promise<unknown>;
 }
 
 /** What the passes learnt of the file. */
@@ -80,9 +80,9 @@ export async function fitStreamed<E extends StreamingEstimator>(
   if (arrow) {
     const estimator = await make(arrow.columns);
     let rows = 0;
-    const pass = function* (): Generator<RecordBatch> {
+    const pass = async function* (): AsyncGenerator<RecordBatch> {
       let seen = 0;
-      for (const batch of arrow.batches()) {
+      for await (const batch of arrow.batches()) {
         seen += batch.numRows;
         yield batch;
       }

@@ -1,13 +1,13 @@
 /**
- * Apache Arrow IPC files read record batch by record batch into one reused buffer
+ * Apache Arrow IPC files read record batch by record batch into reused buffers
  * (`gaussmix/arrow-file`): the fast way to stream an Arrow file through `fitStream`.
  *
  * apache-arrow's own readers allocate a new buffer for every record batch (about 8 MiB for
  * 65,536 rows of 16 float64 columns), which cost a streamed pass as much garbage collection as
- * its reads. Here each record batch's body is read with one synchronous read into one of two
- * buffers the pass keeps, and handed to apache-arrow's `RecordBatchReader` to decode (its
- * public API: this module frames the messages with `Message.decode`, and parses no flatbuffers
- * of its own).
+ * its reads. Here each record batch's body is read with one read into one of two buffers the
+ * pass keeps, on libuv's thread pool while the consumer works on the batch before it, and
+ * handed to apache-arrow's `RecordBatchReader` to decode (its public API: this module frames the
+ * messages with `Message.decode`, and parses no flatbuffers of its own).
  *
  * **The reuse contract**: a yielded batch (its columns are views of the buffer) is valid until
  * the next batch is asked for. `fitStream` converts each batch before it asks for the next, so
@@ -36,12 +36,12 @@ export interface ArrowFile {
   /** The file's schema (its columns' names and types). */
   readonly schema: ApacheArrow.Schema;
   /**
-   * One pass over the file's record batches, in order, read synchronously as they are asked
-   * for (the file is opened on the first and closed at the end, or when the loop stops early).
-   * Each batch is valid until the next one is asked for (see the module's reuse contract).
-   * Call it again for another pass: `model.fitStream(() => file.batches())`.
+   * One pass over the file's record batches, in order (the file is opened on the first and
+   * closed at the end, or when the loop stops early). Each batch is valid until the next one is
+   * asked for (see the module's reuse contract). Call it again for another pass:
+   * `model.fitStream(() => file.batches())`.
    */
-  batches(): Generator<ApacheArrow.RecordBatch, void, undefined>;
+  batches(): AsyncGenerator<ApacheArrow.RecordBatch, void, undefined>;
 }
 
 let loaded: Promise<Arrow> | undefined;
@@ -73,6 +73,29 @@ function readFully(fd: number, into: Uint8Array, offset: number, length: number,
     done += got;
   }
   return true;
+}
+
+/** `fs.read` as a promise (the read runs on libuv's thread pool, off the JavaScript thread). */
+function readAt(fd: number, into: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.read(fd, into, offset, length, position, (err, got) => (err ? reject(err) : resolve(got)));
+  });
+}
+
+/** {@link readFully}, off the JavaScript thread. */
+async function readFullyAsync(fd: number, into: Uint8Array, offset: number, length: number, position: number): Promise<boolean> {
+  let done = 0;
+  while (done < length) {
+    const got = await readAt(fd, into, offset + done, length - done, position + done);
+    if (got === 0) return false;
+    done += got;
+  }
+  return true;
+}
+
+/** A body read under way (awaited before the file is closed). */
+interface InFlight {
+  read: Promise<boolean> | undefined;
 }
 
 /** Where a file's stream of messages is: the bytes [start, end), and its format. */
@@ -112,7 +135,7 @@ function streamRange(fd: number, path: string): StreamRange {
  * two batches later at the earliest, after its batch was handed on.) Stops at the
  * end-of-stream marker or at `end`.
  */
-function* messageBytes(arrow: Arrow, fd: number, path: string, range: StreamRange): Generator<Uint8Array, void, unknown> {
+async function* messageBytes(arrow: Arrow, fd: number, path: string, range: StreamRange, inFlight: InFlight): AsyncGenerator<Uint8Array, void, unknown> {
   const { start, end } = range;
   const prefix = new Uint8Array(8);
   const prefixView = new DataView(prefix.buffer);
@@ -147,42 +170,61 @@ function* messageBytes(arrow: Arrow, fd: number, path: string, range: StreamRang
     // The file format's schema is its footer's (the pass starts with it): one among its
     // messages (other writers put it there too) is skipped.
     if (range.format === 'file' && message.headerType === arrow.MessageHeader.Schema) continue;
-    yield head;
-    if (bodyLength > 0) {
-      let body: Uint8Array;
-      if (message.headerType === arrow.MessageHeader.RecordBatch) {
-        const which = batches++ % 2;
-        if ((bodies[which] as Uint8Array).length < bodyLength) bodies[which] = new Uint8Array(bodyLength);
-        body = (bodies[which] as Uint8Array).subarray(0, bodyLength);
-      } else {
-        body = new Uint8Array(bodyLength);
-      }
-      if (!readFully(fd, body, 0, bodyLength, bodyAt)) throw truncated(messageAt, head.length + bodyLength);
-      yield body;
+    if (bodyLength === 0) {
+      yield head;
+      continue;
     }
+    if (message.headerType !== arrow.MessageHeader.RecordBatch) {
+      const body = new Uint8Array(bodyLength);
+      if (!readFully(fd, body, 0, bodyLength, bodyAt)) throw truncated(messageAt, head.length + bodyLength);
+      yield head;
+      yield body;
+      continue;
+    }
+    // A record batch's body: its read starts now, on libuv's thread pool, and goes on while
+    // apache-arrow hands out the batch before it (it asks for this head before it does) and the
+    // consumer converts that batch. The buffer held the batch before that one, no longer valid.
+    const which = batches++ % 2;
+    if ((bodies[which] as Uint8Array).length < bodyLength) bodies[which] = new Uint8Array(bodyLength);
+    const body = (bodies[which] as Uint8Array).subarray(0, bodyLength);
+    const read = readFullyAsync(fd, body, 0, bodyLength, bodyAt);
+    inFlight.read = read;
+    read.catch(() => undefined); // (awaited below; not an unhandled rejection meanwhile)
+    yield head;
+    const complete = await read;
+    inFlight.read = undefined;
+    if (!complete) throw truncated(messageAt, head.length + bodyLength);
+    yield body;
   }
 }
 
 /** A reader of a pass: apache-arrow's, over the bytes of a source. */
-type PassReader = Iterator<ApacheArrow.RecordBatch> & { open(): unknown; readonly schema: ApacheArrow.Schema };
+type PassReader = AsyncIterator<ApacheArrow.RecordBatch> & { open(): Promise<unknown>; readonly schema: ApacheArrow.Schema };
 
 /**
  * A reader of one pass over the file's messages, after `head` (the file format's schema as a
- * stream's first message); the file descriptor is the caller's to close. `failed()` is the
- * source's own error, if it threw (apache-arrow may rethrow it otherwise).
+ * stream's first message); the file descriptor is the caller's to close, after `inFlight.read`.
+ * `failed()` is the source's own error, if it threw (apache-arrow may rethrow it otherwise).
  */
-function passReader(arrow: Arrow, fd: number, path: string, range: StreamRange, head: Uint8Array | undefined): { reader: PassReader; failed: () => unknown } {
+function passReader(
+  arrow: Arrow,
+  fd: number,
+  path: string,
+  range: StreamRange,
+  head: Uint8Array | undefined,
+  inFlight: InFlight,
+): { reader: Promise<PassReader>; failed: () => unknown } {
   let error: unknown;
-  const source = function* (): Generator<Uint8Array, void, unknown> {
+  const source = async function* (): AsyncGenerator<Uint8Array, void, unknown> {
     try {
       if (head) yield head;
-      yield* messageBytes(arrow, fd, path, range);
+      yield* messageBytes(arrow, fd, path, range, inFlight);
     } catch (err) {
       error = err;
       throw err;
     }
   };
-  return { reader: arrow.RecordBatchReader.from(source()) as PassReader, failed: () => error };
+  return { reader: arrow.RecordBatchReader.from(source()) as Promise<PassReader>, failed: () => error };
 }
 
 /** The error of a pass: the source's own (a truncated file), else apache-arrow's, naming the file. */
@@ -235,26 +277,34 @@ export async function openArrowFile(path: string): Promise<ArrowFile> {
   } else {
     // The stream's first message.
     const fd = fs.openSync(path, 'r');
+    const inFlight: InFlight = { read: undefined };
+    const { reader, failed } = passReader(arrow, fd, path, range, undefined, inFlight);
     try {
-      const { reader, failed } = passReader(arrow, fd, path, range, undefined);
-      try {
-        reader.open();
-      } catch (err) {
-        throw passError(err, failed(), path);
-      }
-      schema = reader.schema;
+      const open = await reader;
+      await open.open();
+      schema = open.schema;
+    } catch (err) {
+      throw passError(err, failed(), path);
     } finally {
+      await inFlight.read?.catch(() => undefined);
       fs.closeSync(fd);
     }
   }
-  function* batches(): Generator<ApacheArrow.RecordBatch, void, undefined> {
+  async function* batches(): AsyncGenerator<ApacheArrow.RecordBatch, void, undefined> {
     const fd = fs.openSync(path, 'r');
+    const inFlight: InFlight = { read: undefined };
     try {
-      const { reader, failed } = passReader(arrow, fd, path, range, head);
+      const { reader, failed } = passReader(arrow, fd, path, range, head, inFlight);
+      let open: PassReader;
+      try {
+        open = await reader;
+      } catch (err) {
+        throw passError(err, failed(), path);
+      }
       for (;;) {
         let next: IteratorResult<ApacheArrow.RecordBatch>;
         try {
-          next = reader.next();
+          next = await open.next();
         } catch (err) {
           throw passError(err, failed(), path);
         }
@@ -262,6 +312,8 @@ export async function openArrowFile(path: string): Promise<ArrowFile> {
         yield next.value;
       }
     } finally {
+      // A body read under way writes into memory of this pass and reads the descriptor.
+      await inFlight.read?.catch(() => undefined);
       fs.closeSync(fd);
     }
   }

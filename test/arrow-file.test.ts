@@ -66,7 +66,7 @@ describe('openArrowFile', () => {
       for (let pass = 0; pass < 2; pass++) {
         let b = 0;
         const buffers = new Set<ArrayBufferLike>();
-        for (const batch of f.batches()) {
+        for await (const batch of f.batches()) {
           const first = CUTS[b] as number;
           expect(batch.numRows).toBe((CUTS[b + 1] as number) - first);
           for (let j = 0; j < D; j++) {
@@ -91,9 +91,9 @@ describe('openArrowFile', () => {
     fs.writeFileSync(file('cut.arrows'), whole.subarray(0, Math.floor(whole.length * 0.85)));
     const cut = await openArrowFile(file('cut.arrows'));
     let read = 0;
-    expect(() => {
-      for (const _ of cut.batches()) read++;
-    }).toThrow(/cut\.arrows: truncated Arrow IPC file: the message at byte \d+ needs \d+ bytes/);
+    await expect(async () => {
+      for await (const _ of cut.batches()) read++;
+    }).rejects.toThrow(/cut\.arrows: truncated Arrow IPC file: the message at byte \d+ needs \d+ bytes/);
     expect(read).toBeGreaterThan(0);
     // The file format without its footer: found when the file is opened.
     const fileFormat = fs.readFileSync(file('rows.arrow'));
@@ -132,6 +132,6 @@ describe('openArrowFile', () => {
   });
 });
 
-function* mapBatches<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
-  for (const item of items) yield f(item);
+async function* mapBatches<T, U>(items: AsyncIterable<T>, f: (item: T) => U): AsyncGenerator<U> {
+  for await (const item of items) yield f(item);
 }
