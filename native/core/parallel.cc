@@ -349,6 +349,17 @@ void ThreadPool::forEachOrdered(Index blocks, const Body& body, const Body& fold
 
 void ThreadPool::run(Index blocks, const Body* body, const Body* fold) {
   if (blocks <= 0) return;
+  if (size_ == 1 || blocks == 1) {
+    // No helper can join: the blocks in order on this thread, each folded as soon as it is
+    // done (slot 0 throughout), with none of a shared pass's bookkeeping (its locks and slot
+    // lists cost a small fit's pass more than its arithmetic).
+    for (Index b = 0; b < blocks; ++b) {
+      if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw aborted();
+      (*body)(b, 0);
+      if (fold) (*fold)(b, 0);
+    }
+    return;
+  }
   Job job;
   job.blocks = blocks;
   job.body = body;
