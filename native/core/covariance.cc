@@ -168,19 +168,39 @@ static_assert(tableInOrder(), "the table's rows follow CovarianceType's order");
 
 // ------------------------------------------------------------------ conversions
 
-// U (upper) with U·Uᵀ = Σ⁻¹: Σ = L·Lᵀ, U = L⁻ᵀ.
-void upperFactorOfInverse(const ConstMatrixMap& cov, double* out, Index component) {
+// Up to this many features, a covariance is factorised in matrices of inline storage: every
+// M-step factorises each component's, and their heap allocations (three per matrix) were a
+// visible share of a small fit.
+constexpr int kInlineFeatures = 4;
+using InlineMatrix =
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, kInlineFeatures, kInlineFeatures>;
+using InlineRowMatrix =
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor, kInlineFeatures, kInlineFeatures>;
+
+// upperFactorOfInverse in matrices of type M (column-major) and R (row-major).
+template <class M, class R>
+void upperFactorOfInverseIn(const ConstMatrixMap& cov, double* out, Index component) {
   const Index d = cov.rows();
-  Eigen::LLT<Matrix> llt(cov);
+  Eigen::LLT<M> llt(cov);
   if (llt.info() != Eigen::Success) {
     throw illConditioned(component, "its covariance matrix is not positive definite");
   }
-  RowMatrix u = llt.matrixL().solve(Matrix::Identity(d, d)).transpose();
+  R u = llt.matrixL().solve(M::Identity(d, d)).transpose();
   if (!u.allFinite() || u.diagonal().minCoeff() <= 0.0) {
     throw illConditioned(component, "its covariance matrix is numerically singular");
   }
-  u.triangularView<Eigen::StrictlyLower>().setZero();
+  u.template triangularView<Eigen::StrictlyLower>().setZero();
   MatrixMap(out, d, d) = u;
+}
+
+// U (upper) with U·Uᵀ = Σ⁻¹: Σ = L·Lᵀ, U = L⁻ᵀ. (The storage is chosen by D alone, so a
+// covariance always gets the same U.)
+void upperFactorOfInverse(const ConstMatrixMap& cov, double* out, Index component) {
+  if (cov.rows() <= kInlineFeatures) {
+    upperFactorOfInverseIn<InlineMatrix, InlineRowMatrix>(cov, out, component);
+  } else {
+    upperFactorOfInverseIn<Matrix, RowMatrix>(cov, out, component);
+  }
 }
 
 // U (upper) with U·Uᵀ = P. With J the reversal permutation, J·P·J = L'·L'ᵀ gives U = J·L'·J.
