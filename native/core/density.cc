@@ -668,7 +668,8 @@ void recentreScatter(ScatterKind kind, double* scatter, const RowMatrix& centred
                      const RowMatrix& from, const RowMatrix& to) {
   const Index d = from.cols();
   for (Index k = 0; k < from.rows(); ++k) {
-    const RowVector delta = to.row(k) - from.row(k);
+    // δ_k read in place (a RowVector per component was a heap allocation per M-step).
+    const auto delta = [&](Index j) { return to(k, j) - from(k, j); };
     const double* t = centred.row(k).data();
     const double n = nk[k];
     switch (kind) {
@@ -677,17 +678,17 @@ void recentreScatter(ScatterKind kind, double* scatter, const RowMatrix& centred
         double* s = scatter + (kind == ScatterKind::Full ? k * d * d : 0);
         for (Index a = 0; a < d; ++a) {
           for (Index b = 0; b <= a; ++b) {
-            s[a * d + b] += delta[a] * (n * delta[b] - t[b]) - t[a] * delta[b];
+            s[a * d + b] += delta(a) * (n * delta(b) - t[b]) - t[a] * delta(b);
           }
         }
         break;
       }
       case ScatterKind::Diagonal:
-        for (Index j = 0; j < d; ++j) scatter[k * d + j] += delta[j] * (n * delta[j] - 2.0 * t[j]);
+        for (Index j = 0; j < d; ++j) scatter[k * d + j] += delta(j) * (n * delta(j) - 2.0 * t[j]);
         break;
       case ScatterKind::Trace: {
         double shift = 0.0;
-        for (Index j = 0; j < d; ++j) shift += delta[j] * (n * delta[j] - 2.0 * t[j]);
+        for (Index j = 0; j < d; ++j) shift += delta(j) * (n * delta(j) - 2.0 * t[j]);
         scatter[k] += shift;
         break;
       }
