@@ -79,6 +79,16 @@ describe('skmeans drop-in: same results as skmeans 0.11 from explicit starts', (
     expectSame(rows.map((r) => r[0] as number), 3, [rows[0]?.[0] as number, rows[1]?.[0] as number, 1000]);
   });
 
+  test('with bounds (K·D >= 24), a centroid jumping to 0 and back: rows capped by their distance to it', () => {
+    // Blobs around 3 in 8-D; the far start's cluster empties (centroid 0, a jump much larger than
+    // any other centre's move), then takes the rows nearest 0 back.
+    for (const seed of [1, 2, 3]) {
+      const rows = blobs(60 + seed, 3000, 8, 5).map((r) => r.map((v) => v + 3));
+      const start = [...pickRows(seed, rows, 5), Array.from({ length: 8 }, () => 500)];
+      expectSame(rows, 6, start);
+    }
+  });
+
   test('iteration budgets: it counts the iterations that changed a centroid', () => {
     const rows = blobs(9, 2000, 2, 4, 2);
     const start = pickRows(3, rows, 4);

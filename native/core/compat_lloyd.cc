@@ -693,6 +693,11 @@ struct Shifts {
   double second;        // the largest but the farthest centre's
   std::int32_t farthest;
   double eps;           // relative widening
+  // The farthest centre (its new coordinates) when it moved much farther than any other (an
+  // emptied skmeans cluster jumping to 0 and back): each row's lower bound then shrinks by the
+  // second largest shift only and is capped by the row's distance to that centre, where
+  // shrinking it by the largest shift would unsettle nearly every row. Else null.
+  const double* far;
 };
 
 // Whether a row whose moved bounds (upper, lower) do not separate its centre from the others
@@ -731,7 +736,7 @@ void settleRows(const double* x, Index d, Index k, const double* centers, Index 
   const __m512d vmax = _mm512_set1_pd(s.max), vsecond = _mm512_set1_pd(s.second);
   const __m256i vfarthest = _mm256_set1_epi32(s.farthest);
   const __m512i iota = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-  while (i + 8 <= end) {
+  while (s.far == nullptr && i + 8 <= end) {
     const Index stop = std::min(end, i + kChunk);
     Index listed = 0;
     for (; i + 8 <= stop; i += 8) {
@@ -779,9 +784,13 @@ void settleRows(const double* x, Index d, Index k, const double* centers, Index 
 #endif
   for (; i < end; ++i) {
     const std::int32_t own = labels[i];
-    const double others = own == s.farthest ? s.second : s.max;
+    const double others = own == s.farthest || s.far != nullptr ? s.second : s.max;
     const double upper = (upperBound[i] + s.shift[own]) * grow;
-    const double lower = (lowerBound[i] - others) - s.eps * (lowerBound[i] + others);
+    double lower = (lowerBound[i] - others) - s.eps * (lowerBound[i] + others);
+    if (s.far != nullptr && own != s.farthest) {
+      const double far = distanceOf(boundDistance(x + i * d, s.far, d, absolute), absolute);
+      lower = std::min(lower, far * (1 - s.eps));
+    }
     lowerBound[i] = lower;
     upperBound[i] = upper;
     if (upper < lower || tightened(x, d, centers, i, lower, grow, absolute, labels, upperBound)) {
@@ -877,7 +886,10 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
     }
   };
   const auto laterPass = [&](Index begin, Index end, unsigned worker) {
-    const Shifts shifts{shift.data(), maxShift, secondShift, farthest, eps};
+    // (A factor 2 between the two largest shifts: below, a distance per row costs more than
+    // the rows it settles.)
+    const double* far = maxShift > 2 * secondShift ? centers + farthest * d : nullptr;
+    const Shifts shifts{shift.data(), maxShift, secondShift, farthest, eps, far};
     settleRows(x, d, k, centers, begin, end, shifts, rules.absolute, nearest, nearestRows, wide,
                wideAcc.data() + static_cast<size_t>(worker) * 4 * wide.kp, labels,
                bounds.upper, bounds.lower, changedOf(worker));
