@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #if defined(__SSE4_1__) || defined(__AVX__) || defined(__AVX512F__)
@@ -620,31 +621,46 @@ struct Bounds {
   double slack;  // relative
 };
 
-// The bounds' storage (2·N doubles), kept on the calling thread from one fit to the next up to
+// The bounds' storage (2·N doubles), one block kept from one fit to the next up to
 // kKeptBoundBytes: fresh memory faults in page by page (on a virtual machine, 6% of a 100,000
-// x 16 fit repeated), and the first pass writes every bound anyway (left uninitialised).
+// x 16 fit repeated), and the first pass writes every bound anyway (left uninitialised). One
+// process-wide spare under a mutex, not a thread_local: a thread_local with a destructor needs
+// glibc 2.18's __cxa_thread_atexit_impl, above the prebuild's glibc 2.17 floor.
 constexpr size_t kKeptBoundBytes = size_t{64} << 20;
 
 class BoundStorage {
  public:
-  explicit BoundStorage(size_t doubles) : kept_(kept()) {
-    if (kept_.size() < doubles) {
-      kept_.clear();
-      kept_.shrink_to_fit();
-      kept_.resize(doubles);
+  explicit BoundStorage(size_t doubles) {
+    if (doubles == 0) return;
+    {
+      std::lock_guard<std::mutex> lock(spare().mutex);
+      storage_.swap(spare().storage);
+    }
+    if (storage_.size() < doubles) {
+      LargeVector<double>().swap(storage_);
+      storage_.resize(doubles);
     }
   }
   ~BoundStorage() {
-    if (kept_.size() * sizeof(double) > kKeptBoundBytes) LargeVector<double>().swap(kept_);
+    if (storage_.empty() || storage_.size() * sizeof(double) > kKeptBoundBytes) return;
+    std::lock_guard<std::mutex> lock(spare().mutex);
+    if (spare().storage.size() < storage_.size()) spare().storage.swap(storage_);
   }
-  double* data() { return kept_.data(); }
+  BoundStorage(const BoundStorage&) = delete;
+  BoundStorage& operator=(const BoundStorage&) = delete;
+  double* data() { return storage_.data(); }
 
  private:
-  static LargeVector<double>& kept() {
-    thread_local LargeVector<double> storage;
-    return storage;
+  struct Spare {
+    std::mutex mutex;
+    LargeVector<double> storage;
+  };
+  // Never destroyed: a fit on another thread may still hand its block back at process exit.
+  static Spare& spare() {
+    static Spare* const kept = new Spare();
+    return *kept;
   }
-  LargeVector<double>& kept_;
+  LargeVector<double> storage_;
 };
 
 inline double distanceOf(double computed, bool absolute) {
