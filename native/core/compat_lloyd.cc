@@ -252,95 +252,58 @@ struct WideCenters {
   }
 };
 
-// The nearest centre of one row, as assignRows computes it (the same sums, features in order
-// for every centre, and the same rule), for the rows whose bounds do not settle their label:
-// the distances to kLanes centres at a time, then the choice in centre order. acc: kp doubles.
-// The distances of row to every centre into acc (kp doubles), kLanes centres at a time.
-template <bool kAbsolute>
-inline void distancesOne(const double* row, Index d, const WideCenters& wide, double* acc) {
+// The distances of R listed rows to every centre into acc (row q's kp distances at q·kp),
+// kLanes centres at a time, as assignRows sums them (features in order for every centre).
+// Several rows side by side run that many chains of additions where one row waits for each
+// addition (D 16, K 16: two chains of 16).
+template <bool kAbsolute, int R>
+inline void distancesOf(const double* x, Index d, const WideCenters& wide,
+                        const std::int32_t* rows, double* acc) {
   const Index kp = wide.kp;
   const double* t = wide.t.data();
-  for (Index c = 0; c < kp; c += kLanes) {
+  const double* row[R];
+  for (int q = 0; q < R; ++q) row[q] = x + Index{rows[q]} * d;
+  for (Index g = 0; g < kp; g += kLanes) {
     Lanes center;
-    std::memcpy(&center, t + c, sizeof(center));
-    Lanes sum;
-    {
-      const Lanes diff = row[0] - center;
-      sum = kAbsolute ? reinterpret_cast<Lanes>(reinterpret_cast<Mask>(diff) & (Mask{} + INT64_MAX))
-                      : diff * diff;
+    std::memcpy(&center, t + g, sizeof(center));
+    Lanes sum[R];
+    for (int q = 0; q < R; ++q) {
+      const Lanes diff = row[q][0] - center;
+      sum[q] = kAbsolute ? reinterpret_cast<Lanes>(reinterpret_cast<Mask>(diff) & (Mask{} + INT64_MAX))
+                         : diff * diff;
     }
     for (Index j = 1; j < d; ++j) {
-      std::memcpy(&center, t + j * kp + c, sizeof(center));
-      const Lanes diff = row[j] - center;
-      sum += diff * diff;
+      std::memcpy(&center, t + j * kp + g, sizeof(center));
+      for (int q = 0; q < R; ++q) {
+        const Lanes diff = row[q][j] - center;
+        sum[q] += diff * diff;
+      }
     }
-    std::memcpy(acc + c, &sum, sizeof(sum));
+    for (int q = 0; q < R; ++q) std::memcpy(acc + q * kp + g, &sum[q], sizeof(sum[q]));
   }
 }
 
-// The nearest centre of one row, as assignRows computes it (the same sums, features in order
-// for every centre, and the same rule), for the rows whose bounds do not settle their label:
-// the distances to kLanes centres at a time, then the choice in centre order. acc: kp doubles.
-template <bool kLaterWins, bool kAbsolute>
-void nearestOne(const double* row, Index d, Index k, const WideCenters& wide, double* acc,
-                std::int32_t* label, double* nearest, double* second) {
-  distancesOne<kAbsolute>(row, d, wide, acc);
-  compat_lanes::choose<kLaterWins>(acc, k, wide.kp, label, nearest, second);
-}
-
-// nearestOne for the rows listed in rows[0..count), four at a time: each row's sums are the
-// same, but four chains of additions run side by side where one row waits for each addition
-// (D 16: two chains of 16). acc: 4·kp doubles.
+// The nearest centres of the rows listed in rows[0..count) (those whose bounds do not settle
+// their label, or every row of a bounded first pass), as assignRows would choose them, with
+// their distances and second-nearest distances: four rows at a time, then one by one.
+// acc: 4·kp doubles.
 template <bool kLaterWins, bool kAbsolute>
 void nearestListed(const double* x, Index d, Index k, const WideCenters& wide,
                    const std::int32_t* rows, Index count, double* acc, std::int32_t* label,
                    double* nearest, double* second) {
   const Index kp = wide.kp;
-  const double* t = wide.t.data();
   Index r = 0;
   for (; r + 4 <= count; r += 4) {
-    const double* a = x + Index{rows[r]} * d;
-    const double* b = x + Index{rows[r + 1]} * d;
-    const double* c = x + Index{rows[r + 2]} * d;
-    const double* e = x + Index{rows[r + 3]} * d;
-    for (Index g = 0; g < kp; g += kLanes) {
-      Lanes center;
-      std::memcpy(&center, t + g, sizeof(center));
-      const auto first = [&](double v) {
-        const Lanes diff = v - center;
-        return kAbsolute ? reinterpret_cast<Lanes>(reinterpret_cast<Mask>(diff) & (Mask{} + INT64_MAX))
-                         : diff * diff;
-      };
-      Lanes sa = first(a[0]), sb = first(b[0]), sc = first(c[0]), se = first(e[0]);
-      for (Index j = 1; j < d; ++j) {
-        std::memcpy(&center, t + j * kp + g, sizeof(center));
-        const Lanes da = a[j] - center, db = b[j] - center, dc = c[j] - center, de = e[j] - center;
-        sa += da * da;
-        sb += db * db;
-        sc += dc * dc;
-        se += de * de;
-      }
-      std::memcpy(acc + g, &sa, sizeof(sa));
-      std::memcpy(acc + kp + g, &sb, sizeof(sb));
-      std::memcpy(acc + 2 * kp + g, &sc, sizeof(sc));
-      std::memcpy(acc + 3 * kp + g, &se, sizeof(se));
-    }
+    distancesOf<kAbsolute, 4>(x, d, wide, rows + r, acc);
     for (Index q = 0; q < 4; ++q) {
-      compat_lanes::choose<kLaterWins>(acc + q * kp, k, kp, label + r + q, nearest + r + q, second + r + q);
+      compat_lanes::choose<kLaterWins>(acc + q * kp, k, kp, label + r + q, nearest + r + q,
+                                       second + r + q);
     }
   }
   for (; r < count; ++r) {
-    nearestOne<kLaterWins, kAbsolute>(x + Index{rows[r]} * d, d, k, wide, acc, label + r,
-                                      nearest + r, second + r);
+    distancesOf<kAbsolute, 1>(x, d, wide, rows + r, acc);
+    compat_lanes::choose<kLaterWins>(acc, k, kp, label + r, nearest + r, second + r);
   }
-}
-
-using NearestFn = void (*)(const double*, Index, Index, const WideCenters&, double*,
-                           std::int32_t*, double*, double*);
-
-NearestFn nearestFor(const CompatLloydRules& rules) {
-  if (rules.absolute) return rules.laterWins ? nearestOne<true, true> : nearestOne<false, true>;
-  return rules.laterWins ? nearestOne<true, false> : nearestOne<false, false>;
 }
 
 using NearestListedFn = void (*)(const double*, Index, Index, const WideCenters&,
@@ -667,7 +630,6 @@ inline double distanceOf(double computed, bool absolute) {
   return absolute ? computed : std::sqrt(computed);
 }
 
-// The distance assignRows computes between a row and a centre.
 // The squared distance (|Δ| for the absolute metric, D = 1) from row to center, for a bound
 // only: summed in lanes, not in feature order (any order's relative error is at most about
 // (D + 2)·ε, well inside the bounds' slack of 8(D + 4)·ε), so that a row's tightening is not
@@ -734,8 +696,7 @@ inline bool tightened(const double* x, Index d, const double* centers, Index i, 
 // tightened, and if that does not settle it either, its nearest centre is recomputed with
 // fresh bounds. acc: 4·kp doubles.
 void settleRows(const double* x, Index d, Index k, const double* centers, Index begin, Index end,
-                const Shifts s, bool absolute, NearestFn nearest, NearestListedFn nearestRows,
-                const WideCenters& wide, double* acc, std::int32_t* labels, double* upperBound,
+                const Shifts s, bool absolute, NearestListedFn nearestRows, const WideCenters& wide, double* acc, std::int32_t* labels, double* upperBound,
                 double* lowerBound, char* changed) {
   const double grow = 1 + s.eps;
   Index i = begin;
@@ -795,8 +756,6 @@ void settleRows(const double* x, Index d, Index k, const double* centers, Index 
       setBounds(upperBound, lowerBound, r, best[j], next[j], absolute, s.eps);
     }
   }
-#else
-  (void)nearestRows;
 #endif
   for (; i < end; ++i) {
     const std::int32_t own = labels[i];
@@ -812,9 +771,10 @@ void settleRows(const double* x, Index d, Index k, const double* centers, Index 
     if (upper < lower || tightened(x, d, centers, i, lower, grow, absolute, labels, upperBound)) {
       continue;
     }
+    const std::int32_t row = static_cast<std::int32_t>(i);
     double best, next;
     std::int32_t label;
-    nearest(x + i * d, d, k, wide, acc, &label, &best, &next);
+    nearestRows(x, d, k, wide, &row, 1, acc, &label, &best, &next);
     storeLabels(&label, 1, labels + i, changed);
     setBounds(upperBound, lowerBound, i, best, next, absolute, s.eps);
   }
@@ -826,7 +786,6 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
                               std::int32_t* labels, const CompatLloydRules& rules,
                               ThreadPool& pool) {
   const AssignFn assignAll = assignFor(rules, d);
-  const NearestFn nearest = nearestFor(rules);
   const NearestListedFn nearestRows = nearestListedFor(rules);
   const bool parallel = pool.size() > 1 && n * k * d >= kParallelTerms;
   const Index blocks = (n + kBlockRows - 1) / kBlockRows;
@@ -845,14 +804,12 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
   Bounds bounds{boundStorage.data(), boundStorage.data() + boundRows,
                 8.0 * static_cast<double>(d + 4) * DBL_EPSILON};
   const double eps = bounds.slack;
-  // The centres as nearestOne reads them (set after every update when bounded), and its
+  // The centres as nearestListed reads them (set after every update when bounded), and its
   // distances, per worker.
   WideCenters wide;
   std::vector<double> wideAcc;
   // How far each centre moved in the last update (widened), and the most any did.
   std::vector<double> shift(static_cast<size_t>(k));
-  double maxShift = 0.0, secondShift = 0.0;
-  std::int32_t farthest = 0;  // the centre that moved the most
 
   // addRowsListed's index lists, where it applies (uninitialised: written before read).
   const bool listed = kListedSums && d <= kListedMaxD && k <= kListedMaxK;
@@ -860,7 +817,7 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
       listed ? new std::int32_t[static_cast<size_t>(k * (kListRows + 16))] : nullptr);
 
   if (bounded) {
-    wide.set(centers, k, d);
+    wide.set(centers, k, d);  // (kp depends on K alone: the size of wideAcc holds)
     wideAcc.resize(static_cast<size_t>(wide.kp) * 4 * workers);
   }
   CompatLloydResult result;
@@ -901,12 +858,9 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
       }
     }
   };
+  Shifts shifts{shift.data(), 0.0, 0.0, 0, eps, nullptr};  // (set after every update)
   const auto laterPass = [&](Index begin, Index end, unsigned worker) {
-    // (A factor 2 between the two largest shifts: below, a distance per row costs more than
-    // the rows it settles.)
-    const double* far = maxShift > 2 * secondShift ? centers + farthest * d : nullptr;
-    const Shifts shifts{shift.data(), maxShift, secondShift, farthest, eps, far};
-    settleRows(x, d, k, centers, begin, end, shifts, rules.absolute, nearest, nearestRows, wide,
+    settleRows(x, d, k, centers, begin, end, shifts, rules.absolute, nearestRows, wide,
                wideAcc.data() + static_cast<size_t>(worker) * 4 * wide.kp, labels,
                bounds.upper, bounds.lower, changedOf(worker));
   };
@@ -933,22 +887,22 @@ CompatLloydResult compatLloyd(const double* x, Index n, Index d, Index k, double
     result.converged = updateCenters(x, n, d, k, labels, recompute, rules, sums, counts,
                                      lists.get(), centers, moved.data(), parallel ? &pool : nullptr);
     if (result.converged || ++unconverged >= rules.maxSteps) break;
-    if (bounded) {
-      wide.set(centers, k, d);
-      wideAcc.resize(static_cast<size_t>(wide.kp) * 4 * workers);
-    }
-    maxShift = secondShift = 0.0;
-    farthest = 0;
+    if (bounded) wide.set(centers, k, d);
+    shifts.max = shifts.second = 0.0;
+    shifts.farthest = 0;
     for (Index c = 0; c < k; ++c) {
       shift[c] = distanceOf(moved[c], false) * (1 + eps);  // √Σ(Δ)² in both metrics (|Δ| for D = 1)
-      if (shift[c] > maxShift) {
-        secondShift = maxShift;
-        maxShift = shift[c];
-        farthest = static_cast<std::int32_t>(c);
+      if (shift[c] > shifts.max) {
+        shifts.second = shifts.max;
+        shifts.max = shift[c];
+        shifts.farthest = static_cast<std::int32_t>(c);
       } else {
-        secondShift = std::max(secondShift, shift[c]);
+        shifts.second = std::max(shifts.second, shift[c]);
       }
     }
+    // (A factor 2 between the two largest shifts: below, a distance per row costs more than
+    // the rows it settles.)
+    shifts.far = shifts.max > 2 * shifts.second ? centers + shifts.farthest * d : nullptr;
   }
   return result;
 }
