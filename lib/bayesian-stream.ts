@@ -18,7 +18,7 @@ import {
 import type { ResolvedBayesianOptions } from './bayesian-options.js';
 import { Statistics } from './statistics.js';
 import { runStreamEm, statisticsPass, type CheckedStreamOptions, type StreamEmResult } from './stream-em.js';
-import type { PassSettings, StreamChunk, StreamSource } from './stream.js';
+import type { ChunkLayout, PassSettings, StreamChunk, StreamSource } from './stream.js';
 
 /** Parameters with their variational posterior. */
 export type VariationalParams = NativeMixtureParams & { readonly posterior: NativePosterior };
@@ -76,7 +76,8 @@ export async function fitBayesianStream(source: StreamSource, job: BayesianStrea
   const settings: PassSettings = { what, d: warm?.d, weighted: false, rows: undefined, signal: job.stream.signal };
   const k = o.nComponents;
   const type = o.covarianceType;
-  const pass = (request: (chunk: StreamChunk) => NativeStatisticsRequest) => statisticsPass(source, settings, request);
+  const pass = (request: (chunk: StreamChunk) => NativeStatisticsRequest, layout: ChunkLayout = 'rows') =>
+    statisticsPass(source, settings, request, layout);
 
   // The priors, with the data's defaults from the rows in one component (about 0, then about
   // their mean); Σw comes with the first of those passes.
@@ -157,7 +158,7 @@ export async function fitBayesianStream(source: StreamSource, job: BayesianStrea
         }
         return resp ? fromResponsibilities(resp) : fromInit(restart);
       },
-      expectation: (step) => pass(() => ({ kind: 'gaussian', params: step.params, threads })),
+      expectation: (step) => pass(() => ({ kind: 'gaussian', params: step.params, threads }), 'columns'),
       maximise: (stats) => variationalMaximise(stats, priors as NativeResolvedPriors, o.regCovar),
       objective: (_stats, after) => after.lowerBound,
       converged: (change) => Math.abs(change) < o.tol,

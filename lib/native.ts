@@ -383,8 +383,9 @@ export interface NativeAddon {
   /**
    * Columns (numeric typed arrays) into rows of a row-major Float64Array:
    * out[(firstRow + r)·width + firstColumn + j] = columns[j][sourceRow + r] for r < rows
-   * (width: columns.length). Returns the first non-finite value written, as r·width + j, or -1
-   * (the rows after it may be left unwritten).
+   * (width: columns.length). With columnStride, out is laid out by column instead:
+   * out[(firstColumn + j)·columnStride + firstRow + r]. Returns the first non-finite value
+   * written, as r·width + j, or -1 (the rows after it may be left unwritten).
    */
   columnsToRows(
     columns: readonly ArrayBufferView[],
@@ -394,7 +395,10 @@ export interface NativeAddon {
     width?: number,
     firstColumn?: number,
     sourceRow?: number,
+    columnStride?: number,
   ): number;
+  /** Checked rows into a chunk laid out by column: out[j·columnStride + firstRow + r] = rows[(sourceRow + r)·d + j]. */
+  rowsToColumns(rows: Float64Array, sourceRow: number, count: number, d: number, out: Float64Array, firstRow: number, columnStride: number): void;
   /** The record at byte `at` of a CSV text (core/csv_numbers.h next_record), or null. */
   csvRecord(text: Uint8Array, at: number, final: boolean, format: NativeCsvFormat): CsvRecord | null;
   /** Up to maxRows records of a CSV text as numbers (core/csv_numbers.h read_numbers). */
@@ -535,6 +539,8 @@ export type NativeStatisticsRequest =
       /** >= 1 */
       threads: number;
       sampleWeight?: Float64Array;
+      /** X laid out by column (a stream's chunk): x_ij = X[j·columnStride + i]; columnStride >= n. */
+      columnStride?: number;
     }
   | {
       /** Given responsibilities of the chunk's rows [n, k], rows summing to 1 (a streamed start). */

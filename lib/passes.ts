@@ -12,7 +12,7 @@ import { native, type NativeStatisticsRequest, type NativeStatisticsSummary, typ
 import { reservoirPass, type StreamSample } from './reservoir.js';
 import type { Statistics } from './statistics.js';
 import { tasksPass } from './stream-em.js';
-import type { PassSettings, StreamSource } from './stream.js';
+import type { ChunkLayout, PassSettings, StreamSource } from './stream.js';
 import { tooFewRows, type StreamControl } from './stream-em.js';
 
 /** A mixture's E-step request without the thread count and weights (whoever computes adds them). */
@@ -33,8 +33,17 @@ export interface KMeansPassRequest {
 export type PassRequest = MixturePassRequest | KMeansPassRequest;
 
 /**
+ * How a stream's chunks are best laid out for a request: by column for a mixture's E-step
+ * (gaussian, soft), which works by column; by row for the rest.
+ */
+export function chunkLayoutFor(request: PassRequest): ChunkLayout {
+  return request.kind === 'gaussian' || request.kind === 'soft' ? 'columns' : 'rows';
+}
+
+/**
  * The native task of one pass request on some rows (a stream's chunk, a shard in memory): the
- * one place where a request meets the native statistics of its family.
+ * one place where a request meets the native statistics of its family. X is row-major, or laid
+ * out by column with columnStride (only for a request whose chunkLayoutFor is 'columns').
  */
 export function passTask(
   X: Float64Array,
@@ -43,12 +52,24 @@ export function passTask(
   request: PassRequest,
   threads: number,
   sampleWeight: Float64Array | undefined,
+  columnStride?: number,
 ): NativeTask<NativeStatisticsSummary> {
   const weights = sampleWeight ? { sampleWeight } : {};
   if (request.kind === 'kmeans') {
     return native().kmeansStatisticsAsync(X, n, d, { k: request.k, centres: request.centres, threads, ...weights });
   }
-  return native().mixtureStatisticsAsync(X, n, d, { ...request, threads, ...weights } as NativeStatisticsRequest);
+  const layout = columnStride !== undefined ? { columnStride } : {};
+  return native().mixtureStatisticsAsync(X, n, d, { ...request, threads, ...weights, ...layout } as NativeStatisticsRequest);
+}
+
+/** {@link passTask} over one pass of a stream, its chunks laid out as the request reads them best. */
+export function streamPassTasks(source: StreamSource, settings: PassSettings, request: PassRequest, threads: number): Promise<Statistics> {
+  return tasksPass(
+    source,
+    settings,
+    (chunk) => passTask(chunk.data, chunk.n, chunk.d, request, threads, chunk.weights, chunk.columnStride),
+    chunkLayoutFor(request),
+  );
 }
 
 /** Where the rows of a fit are, as the passes a fit takes over them. */
@@ -87,8 +108,7 @@ export function streamPasses(
     get rows() {
       return settings.rows;
     },
-    statistics: (request) =>
-      tasksPass(source, settings, (chunk) => passTask(chunk.data, chunk.n, chunk.d, request, options.threads, chunk.weights)),
+    statistics: (request) => streamPassTasks(source, settings, request, options.threads),
     sample: (size, seed, restart) => reservoirPass(source, settings, size, seed, restart),
     meanVariance: async () => (await streamMeanVariance(source, settings, undefined, options.threads)).meanVariance,
   };

@@ -11,7 +11,15 @@ import { describe, invalidType, invalidValue, throwIfAborted, translateNativeErr
 import { native, type NativeStatisticsRequest, type NativeStatisticsSummary, type NativeTask } from './native.js';
 import { functionOption, integerOption, readOptionsObject, signalOption } from './options.js';
 import { Statistics, wrapStatistics } from './statistics.js';
-import { CHUNKS_IN_FLIGHT, passWeightedOnce, streamChunks, type PassSettings, type StreamChunk, type StreamSource } from './stream.js';
+import {
+  CHUNKS_IN_FLIGHT,
+  passWeightedOnce,
+  streamChunks,
+  type ChunkLayout,
+  type PassSettings,
+  type StreamChunk,
+  type StreamSource,
+} from './stream.js';
 import type { IterationInfo } from './types.js';
 
 /** Options of `fitStream`. */
@@ -62,24 +70,33 @@ export function statisticsPass(
   source: StreamSource,
   settings: PassSettings,
   request: (chunk: StreamChunk) => NativeStatisticsRequest,
+  layout: ChunkLayout = 'rows',
 ): Promise<Statistics> {
-  return tasksPass(source, settings, (chunk) =>
-    native().mixtureStatisticsAsync(chunk.data, chunk.n, chunk.d, {
-      ...request(chunk),
-      ...(chunk.weights ? { sampleWeight: chunk.weights } : {}),
-    }),
+  return tasksPass(
+    source,
+    settings,
+    (chunk) =>
+      native().mixtureStatisticsAsync(chunk.data, chunk.n, chunk.d, {
+        ...request(chunk),
+        ...(chunk.weights ? { sampleWeight: chunk.weights } : {}),
+        ...(chunk.columnStride !== undefined ? { columnStride: chunk.columnStride } : {}),
+      } as NativeStatisticsRequest),
+    layout,
   );
 }
 
 /** The statistics task of one chunk (its weights included). */
 export type ChunkTask = (chunk: StreamChunk) => NativeTask<NativeStatisticsSummary>;
 
-/** {@link statisticsPass} with any family's native statistics task per chunk (K-means' too). */
-export function tasksPass(source: StreamSource, settings: PassSettings, start: ChunkTask): Promise<Statistics> {
-  return passWeightedOnce(settings, () => onePass(source, settings, start));
+/**
+ * {@link statisticsPass} with any family's native statistics task per chunk (K-means' too), on
+ * chunks laid out as `layout` says ('columns' only for tasks that read them so).
+ */
+export function tasksPass(source: StreamSource, settings: PassSettings, start: ChunkTask, layout: ChunkLayout = 'rows'): Promise<Statistics> {
+  return passWeightedOnce(settings, () => onePass(source, settings, start, layout));
 }
 
-async function onePass(source: StreamSource, settings: PassSettings, start: ChunkTask): Promise<Statistics> {
+async function onePass(source: StreamSource, settings: PassSettings, start: ChunkTask, layout: ChunkLayout): Promise<Statistics> {
   const addon = native();
   const signal = settings.signal;
   let total: NativeStatisticsSummary | undefined;
@@ -98,7 +115,7 @@ async function onePass(source: StreamSource, settings: PassSettings, start: Chun
     total = total === undefined ? summary : addon.statisticsMerge(total.bytes as Uint8Array, summary.bytes as Uint8Array);
   };
   try {
-    for await (const chunk of streamChunks(source, settings)) {
+    for await (const chunk of streamChunks(source, settings, layout)) {
       // A chunk's buffer is refilled CHUNKS_IN_FLIGHT + 1 chunks on: the oldest task must be
       // done before the next chunk is asked for.
       pending.push(start(chunk));

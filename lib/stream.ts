@@ -32,10 +32,22 @@ export type StreamSource = () => AsyncIterable<StreamBatch> | Iterable<StreamBat
  */
 export const CHUNKS_IN_FLIGHT = 2;
 
+/**
+ * How a pass lays its chunks out: by row ([n, d], what every statistics task reads), or by
+ * column (what a mixture's E-step works on: Arrow columns are then copied as they are, with no
+ * transpose on either side).
+ */
+export type ChunkLayout = 'rows' | 'columns';
+
 /** A chunk of a pass, in a buffer that is reused CHUNKS_IN_FLIGHT + 1 chunks later. */
 export interface StreamChunk {
-  /** Row-major [n, d]; a view of the pass's staging buffer. */
+  /**
+   * A view of the pass's staging buffer: row-major [n, d], or by column
+   * (x_ij = data[j·columnStride + i]).
+   */
   readonly data: Float64Array;
+  /** Undefined for row-major data; the distance between the columns of data laid out by column. */
+  readonly columnStride: number | undefined;
   readonly n: number;
   readonly d: number;
   /** [n], when the stream is weighted. */
@@ -160,13 +172,24 @@ function readBatch(
 }
 
 /**
- * Copies the batch's rows [from, from + take) into `out` from row `at`; an Arrow batch's
- * values are checked as they are converted (the error names the batch's row and the pass's).
+ * Copies the batch's rows [from, from + take) into `out` from row `at` (laid out by column when
+ * columnStride is given); an Arrow batch's values are checked as they are converted (the error
+ * names the batch's row and the pass's).
  */
-function copyRows(rows: BatchRows, from: number, take: number, out: Float64Array, at: number, name: string, firstRow: number): void {
+function copyRows(
+  rows: BatchRows,
+  from: number,
+  take: number,
+  out: Float64Array,
+  at: number,
+  columnStride: number | undefined,
+  name: string,
+  firstRow: number,
+): void {
   const d = rows.d;
   if (rows.matrix) {
-    out.set(rows.matrix.data.subarray(from * d, (from + take) * d), at * d);
+    if (columnStride === undefined) out.set(rows.matrix.data.subarray(from * d, (from + take) * d), at * d);
+    else native().rowsToColumns(rows.matrix.data, from, take, d, out, at, columnStride);
     return;
   }
   const convert = native().columnsToRows;
@@ -176,9 +199,10 @@ function copyRows(rows: BatchRows, from: number, take: number, out: Float64Array
     const end = Math.min(from + take, groupFirst + group.rows);
     if (start < end) {
       const outRow = at + (start - from);
-      const bad = convert(group.columns, out, outRow, end - start, d, 0, start - groupFirst);
+      const bad = convert(group.columns, out, outRow, end - start, d, 0, start - groupFirst, columnStride);
       if (bad >= 0) {
-        const value = out[outRow * d + bad] as number;
+        const row = outRow + Math.floor(bad / d);
+        const value = out[columnStride === undefined ? row * d + (bad % d) : (bad % d) * columnStride + row] as number;
         throw invalidValue(`${name}: ${nonFiniteMessage('X', value, start * d + bad, d, firstRow)}`);
       }
     }
@@ -188,12 +212,17 @@ function copyRows(rows: BatchRows, from: number, take: number, out: Float64Array
 }
 
 /**
- * One pass over the source as BLOCK_ROWS-aligned chunks. A chunk's buffer is refilled
- * CHUNKS_IN_FLIGHT + 1 chunks later: the caller must be done with a chunk (its native work
- * finished) before it asks for the chunk that many chunks on. Learns `d` and `rows`; throws
- * {@link WeightedStreamFound} when it meets a weighted batch in a stream it believed unweighted.
+ * One pass over the source as BLOCK_ROWS-aligned chunks, laid out as `layout` says. A chunk's
+ * buffer is refilled CHUNKS_IN_FLIGHT + 1 chunks later: the caller must be done with a chunk
+ * (its native work finished) before it asks for the chunk that many chunks on. Learns `d` and
+ * `rows`; throws {@link WeightedStreamFound} when it meets a weighted batch in a stream it
+ * believed unweighted.
  */
-export async function* streamChunks(source: StreamSource, settings: PassSettings): AsyncGenerator<StreamChunk> {
+export async function* streamChunks(
+  source: StreamSource,
+  settings: PassSettings,
+  layout: ChunkLayout = 'rows',
+): AsyncGenerator<StreamChunk> {
   const iterable = startPass(source, settings.what);
   let buffers: Float64Array[] = [];
   let weightBuffers: Float64Array[] = [];
@@ -202,6 +231,7 @@ export async function* streamChunks(source: StreamSource, settings: PassSettings
   let passRows = 0; // rows of the pass in the chunks yielded so far
   let seen = 0; // rows of the pass read so far
   let chunkRows = 0;
+  let columnStride: number | undefined; // by column: a chunk's columns, chunkRows apart
   let index = 0;
   const signal = settings.signal;
   // A converted batch (Arrow columns, nested rows) goes into one buffer reused from batch to
@@ -224,13 +254,14 @@ export async function* streamChunks(source: StreamSource, settings: PassSettings
     const d = X.d;
     if (buffers.length === 0) {
       chunkRows = chunkRowsFor(d);
+      if (layout === 'columns') columnStride = chunkRows;
       buffers = Array.from({ length: CHUNKS_IN_FLIGHT + 1 }, () => new Float64Array(chunkRows * d));
       if (settings.weighted) weightBuffers = Array.from({ length: CHUNKS_IN_FLIGHT + 1 }, () => new Float64Array(chunkRows));
     }
     let from = 0;
     while (from < X.n) {
       const take = Math.min(X.n - from, chunkRows - filled);
-      copyRows(X, from, take, buffers[which] as Float64Array, filled, name, batchFirst);
+      copyRows(X, from, take, buffers[which] as Float64Array, filled, columnStride, name, batchFirst);
       if (settings.weighted) {
         const w = weightBuffers[which] as Float64Array;
         if (weights) w.set(weights.subarray(from, from + take), filled);
@@ -241,6 +272,7 @@ export async function* streamChunks(source: StreamSource, settings: PassSettings
       if (filled === chunkRows) {
         yield {
           data: buffers[which] as Float64Array,
+          columnStride,
           n: filled,
           d,
           weights: settings.weighted ? weightBuffers[which] : undefined,
@@ -256,8 +288,11 @@ export async function* streamChunks(source: StreamSource, settings: PassSettings
   }
   if (filled > 0) {
     const d = settings.d as number;
+    const buffer = buffers[which] as Float64Array;
     yield {
-      data: (buffers[which] as Float64Array).subarray(0, filled * d),
+      // (By column, the columns stay chunkRows apart: the whole buffer.)
+      data: columnStride === undefined ? buffer.subarray(0, filled * d) : buffer,
+      columnStride,
       n: filled,
       d,
       weights: settings.weighted ? (weightBuffers[which] as Float64Array).subarray(0, filled) : undefined,

@@ -192,6 +192,62 @@ describe('fitStream equals fit from the same explicit start', () => {
   });
 });
 
+describe('fitStream equals fit on chunks laid out by column', () => {
+  // A mixture's E-step reads a stream's chunks by column; these reach the steps that need the
+  // rows back by row: Σ r x by a matrix product (more than 16 features, no scatter) and the rows
+  // far from every component.
+  const wide = (n: number, d: number, seed: number): Float64Array => {
+    const r = mulberry32(seed);
+    const centres = Array.from({ length: 3 }, () => Array.from({ length: d }, () => 4 * (r() - 0.5)));
+    const x = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const c = centres[Math.floor(r() * 3)] as number[];
+      for (let j = 0; j < d; j++) x[i * d + j] = (c[j] as number) + r() - 0.5;
+    }
+    return x;
+  };
+
+  it('20 features: SoftKMeans (Σ r x by a matrix product) and a full GaussianMixture', async () => {
+    const d = 20;
+    const n = BLOCK_ROWS + 777;
+    const x = wide(n, d, 31);
+    const init = { data: x.slice(0, 3 * d), shape: [3, d] };
+    const skOptions = { nClusters: 3, stiffness: 3, tol: 0, maxIter: 3, init };
+    const sk = new SoftKMeans(skOptions).fitSync({ data: x, shape: [n, d] });
+    const streamed = await new SoftKMeans({ ...skOptions, threads: 3 }).fitStream(batchedSource(x, d, 32).source);
+    expect(same(streamed.means.data, sk.means.data)).toBe(true);
+    expect(Object.is(streamed.lowerBound, sk.lowerBound)).toBe(true);
+    const gmOptions = { nComponents: 3, tol: 0, maxIter: 3, meansInit: init, weightsInit: [1 / 3, 1 / 3, 1 / 3] };
+    const gm = new GaussianMixture(gmOptions).fitSync({ data: x, shape: [n, d] });
+    expectSameMixture(await new GaussianMixture({ ...gmOptions, threads: 2 }).fitStream(batchedSource(x, d, 33).source), gm);
+  });
+
+  it('a row far from every component rejects as fit does', async () => {
+    const x = data.slice();
+    // 1.2e154: every component's squared Mahalanobis distance overflows (a far row).
+    x.fill(1.2e154, (BLOCK_ROWS + 5) * D, (BLOCK_ROWS + 6) * D);
+    const options = {
+      nComponents: 3,
+      covarianceType: 'diag' as const,
+      tol: 0,
+      maxIter: 2,
+      weightsInit: [0.3, 0.3, 0.4],
+      meansInit: { data: data.slice(0, 3 * D), shape: [3, D] },
+      precisionsInit: { data: new Float64Array(3 * D).fill(100), shape: [3, D] },
+    };
+    let message = '';
+    try {
+      new GaussianMixture(options).fitSync({ data: x, shape: [N, D] });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/log-likelihood is not finite/);
+    const gm = new GaussianMixture(options);
+    await expect(gm.fitStream(batchedSource(x, D, 34).source)).rejects.toThrow(/log-likelihood is not finite/);
+    expect(gm.isFitted).toBe(false);
+  });
+});
+
 describe('fitStream default start', () => {
   it('fits a mixture from a stream with the default k-means start', async () => {
     const gm = await new GaussianMixture({ nComponents: 3, seed: 21 }).fitStream(batchedSource(data, D, 22).source);

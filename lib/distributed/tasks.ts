@@ -14,8 +14,7 @@ import { isNDArrayLike, toMatrix, type Matrix } from '../input.js';
 import { streamMeanVariance } from '../kmeans-stream.js';
 import { native } from '../native.js';
 import { readSampleWeight } from '../options.js';
-import { passTask, type PassRequest } from '../passes.js';
-import { tasksPass } from '../stream-em.js';
+import { passTask, streamPassTasks, type PassRequest } from '../passes.js';
 import { passWeightedOnce, streamChunks, type PassSettings, type StreamSource } from '../stream.js';
 import { Statistics } from '../statistics.js';
 
@@ -148,7 +147,7 @@ async function describeShard(shard: LoadedShard, ctx: TaskContext): Promise<Shar
 async function shardStatistics(shard: LoadedShard, request: PassRequest, weighted: boolean, ctx: TaskContext): Promise<Uint8Array> {
   if (shard.kind === 'stream') {
     const settings = passSettings(ctx, weighted);
-    const stats = await tasksPass(shard.source, settings, (c) => passTask(c.data, c.n, c.d, request, ctx.threads, c.weights));
+    const stats = await streamPassTasks(shard.source, settings, request, ctx.threads);
     return Statistics.bytesOf(stats);
   }
   const { X } = shard;

@@ -41,6 +41,7 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"mixtureMaximise", MixtureMaximise},       {"softKMeansMaximise", SoftKMeansMaximise},
       {"mixtureStart", MixtureStart},             {"seedCentres", SeedCentres},
       {"columnsToRows", ColumnsToRows},
+      {"rowsToColumns", RowsToColumns},
       {"csvRecord", CsvRecord},                   {"csvNumbers", CsvNumbers},
       {"fitMiniBatchKMeansSync", FitMiniBatchKMeansSync},
       {"fitMiniBatchKMeansAsync", FitMiniBatchKMeansAsync},

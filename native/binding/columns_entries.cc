@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "convert.h"
+#include "core/types.h"
 #include "entries.h"
 #include "errors.h"
 
@@ -98,10 +99,13 @@ bool gatherFloat64Rows(const Column* columns, Index count, Index first, Index ro
 }  // namespace
 
 // columnsToRows(columns: TypedArray[c], out: Float64Array, firstRow, rows, width?, firstColumn?,
-// sourceRow?): out[(firstRow + r)·width + firstColumn + j] = columns[j][sourceRow + r] for
-// r < rows (each column holds at least sourceRow + rows values; width defaults to c,
-// firstColumn and sourceRow to 0). Returns the first non-finite value written as r·width + j
-// (row-major order from out's row firstRow), or -1; the rows after it may be left unwritten.
+// sourceRow?, columnStride?): out[(firstRow + r)·width + firstColumn + j] = columns[j][sourceRow + r]
+// for r < rows (each column holds at least sourceRow + rows values; width defaults to c,
+// firstColumn and sourceRow to 0). With columnStride, out is laid out by column instead:
+// out[(firstColumn + j)·columnStride + firstRow + r] (a stream's chunk for the E-step, which
+// works by column: each column is copied as it is). Returns the first non-finite value written
+// as r·width + j (row-major order from row firstRow), or -1; the rows after it may be left
+// unwritten.
 Napi::Value ColumnsToRows(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
@@ -115,9 +119,14 @@ Napi::Value ColumnsToRows(const Napi::CallbackInfo& info) {
     const Index source = info[6].IsUndefined() ? 0 : countArgument(info[6], "sourceRow");
     if (count < 1) throw Napi::RangeError::New(env, "columns must not be empty");
     if (column + count > d) throw Napi::RangeError::New(env, "the columns do not fit the width");
+    const Index byColumn = info[7].IsUndefined() ? 0 : countArgument(info[7], "columnStride");
+    if (byColumn > 0 && first + rows > byColumn) {
+      throw Napi::RangeError::New(env, "the rows do not fit the columnStride");
+    }
     // out is an array the facade owns (a fresh one, or a stream's chunk buffer).
-    double* out = const_cast<double*>(
-        float64Data(info[1], static_cast<size_t>((first + rows) * d), "out")) + column;
+    const size_t outLength = static_cast<size_t>(byColumn > 0 ? (d - 1) * byColumn + first + rows
+                                                              : (first + rows) * d);
+    double* out = const_cast<double*>(float64Data(info[1], outLength, "out"));
     std::vector<Column> columns(static_cast<size_t>(count));
     for (Index j = 0; j < count; ++j) {
       const Napi::Value v = list.Get(static_cast<uint32_t>(j));
@@ -138,6 +147,20 @@ Napi::Value ColumnsToRows(const Napi::CallbackInfo& info) {
         throw Napi::TypeError::New(env, "a column is not a numeric typed array");
       }
     }
+    if (byColumn > 0) {
+      // Each column copied along its rows; of those with a non-finite value, the first one in
+      // row-major order.
+      Index bad = -1;
+      for (Index j = 0; j < count; ++j) {
+        double* to = out + (column + j) * byColumn + first;
+        if (!gatherColumn(columns[j], source, rows, 1, to)) continue;
+        const Index r = firstNonFiniteIn(to, rows, 1, 1);
+        const Index at = r * d + column + j;
+        if (bad < 0 || at < bad) bad = at;
+      }
+      return Napi::Number::New(env, static_cast<double>(bad));
+    }
+    out += column;
     const bool allFloat64 = std::all_of(columns.begin(), columns.end(),
                                         [](const Column& c) { return c.type == napi_float64_array; });
     // Tiles of rows whose output stays in the level-1/2 cache while every column fills it.
@@ -157,6 +180,27 @@ Napi::Value ColumnsToRows(const Napi::CallbackInfo& info) {
       }
     }
     return Napi::Number::New(env, -1);
+  });
+}
+
+// rowsToColumns(rows: Float64Array, sourceRow, count, d, out: Float64Array, firstRow,
+// columnStride): out[j·columnStride + firstRow + r] = rows[(sourceRow + r)·d + j] for r < count:
+// checked row-major rows into a stream's chunk laid out by column.
+Napi::Value RowsToColumns(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    const Index source = countArgument(info[1], "sourceRow");
+    const Index rows = countArgument(info[2], "count");
+    const Index d = countArgument(info[3], "d");
+    const Index first = countArgument(info[5], "firstRow");
+    const Index stride = countArgument(info[6], "columnStride");
+    if (d < 1) throw Napi::RangeError::New(env, "d must be at least 1");
+    if (first + rows > stride) throw Napi::RangeError::New(env, "the rows do not fit the columnStride");
+    const double* in = float64Data(info[0], static_cast<size_t>((source + rows) * d), "rows");
+    double* out = const_cast<double*>(
+        float64Data(info[4], static_cast<size_t>((d - 1) * stride + first + rows), "out"));
+    transposeRows(in + source * d, rows, d, out + first, stride);
+    return env.Undefined();
   });
 }
 

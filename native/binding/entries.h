@@ -58,6 +58,7 @@ Napi::Value SoftKMeansMaximise(const Napi::CallbackInfo& info);
 
 Napi::Value FirstNonFinite(const Napi::CallbackInfo& info);
 Napi::Value ColumnsToRows(const Napi::CallbackInfo& info);
+Napi::Value RowsToColumns(const Napi::CallbackInfo& info);
 Napi::Value CsvRecord(const Napi::CallbackInfo& info);
 Napi::Value CsvNumbers(const Napi::CallbackInfo& info);
 

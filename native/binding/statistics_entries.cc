@@ -45,6 +45,16 @@ StatisticsRequest makeRequest(const Napi::CallbackInfo& info) {
   const Napi::Object options = optionsArgument(info);
   const std::string kind = stringProperty(options, Key::kind);
   r.threads = threadsArgument(get(options, Key::threads));
+  // X laid out by column (a stream's chunk): read by the E-step of gaussian and soft only.
+  if (!get(options, Key::columnStride).IsUndefined()) {
+    if (kind == "responsibilities" || kind == "assign") {
+      throw invalidArgument("columnStride is only for the gaussian and soft kinds");
+    }
+    const Index stride = countArgument(get(options, Key::columnStride), "columnStride");
+    if (stride < r.data.n) throw invalidArgument("columnStride must be at least n");
+    r.data.x = float64Data(info[0], static_cast<size_t>((r.data.d - 1) * stride + r.data.n), "X");
+    r.data.columnStride = stride;
+  }
   if (kind == "responsibilities") {
     r.kind = MixtureKind::Responsibilities;
     r.type = covarianceTypeFrom(stringProperty(options, Key::covarianceType));

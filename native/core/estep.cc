@@ -133,6 +133,7 @@ Index farRowResponsibilities(const DensityKernel& kernel, const double* x,
 struct EStep::Scratch {
   Workspace kernel;
   RowMatrix xt;                  // D x stride: the chunk laid out by column
+  RowMatrix rows;                // rows x D: a chunk of data by column laid back out by row
   RowMatrix p;                   // C x stride: log-priors + log-densities, then responsibilities
   std::vector<double> nkLanes;   // C x 8: Σ w r per lane over the chunk
   std::vector<double> partial;   // a block's statistics (StatisticsLayout), doubles
@@ -202,14 +203,37 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
   const Index c = k + (noise_ ? 1 : 0);
   const Index stride = columnStride(rows);
   const Index n = paddedRows(rows);  // lanes from n to stride are never read
-  const ConstRowMap x(data.x + begin * d, rows, d);
   s.xt.resize(d, stride);
   s.p.resize(c, stride);
-  transposeRows(x.data(), rows, d, s.xt.data(), stride);
+  if (data.byColumn()) {
+    // Already by column: each feature's run of rows is copied as it is (no transpose).
+    for (Index f = 0; f < d; ++f) {
+      std::copy_n(data.x + f * data.columnStride + begin, rows, s.xt.row(f).data());
+    }
+  } else {
+    transposeRows(data.x + begin * d, rows, d, s.xt.data(), stride);
+    // The next chunk's rows are asked for now, to arrive while this one is computed (the
+    // hardware's prefetcher restarts at every page and chunk).
+    prefetchRows(data.x + (begin + rows) * d, std::min(rows, data.n - (begin + rows)) * d);
+  }
   if (stride > rows) s.xt.rightCols(stride - rows).setZero();
-  // The next chunk's rows are asked for now, to arrive while this one is computed (the
-  // hardware's prefetcher restarts at every page and chunk).
-  prefetchRows(data.x + (begin + rows) * d, std::min(rows, data.n - (begin + rows)) * d);
+  // The rows, row-major, for the few steps that read them so (a far row's densities, Σ r x by
+  // a matrix product): the caller's, or for data by column, xt laid back out by row on demand.
+  const bool rowsNeeded = !kOutput && !shape->scatter && d > kDotFeatures;
+  if (data.byColumn() && rowsNeeded) {
+    s.rows.resize(rows, d);
+    untransposeRows(s.xt.data(), stride, rows, d, s.rows.data());
+  }
+  // (By column and not needed: only x's dimensions are read.)
+  const double* rowMajor = !data.byColumn() ? data.x + begin * d : rowsNeeded ? s.rows.data() : nullptr;
+  const ConstRowMap x(rowMajor, rows, d);
+  std::vector<double> farRow;
+  const auto rowOf = [&](Index r) -> const double* {
+    if (!data.byColumn() || rowsNeeded) return x.row(r).data();
+    farRow.resize(static_cast<size_t>(d));
+    for (Index f = 0; f < d; ++f) farRow[f] = s.xt(f, r);
+    return farRow.data();
+  };
   // p holds log N(x_i | k), then the responsibilities, in place; a noise component's
   // log-density is all in its log-prior.
   kernel_->logGaussianColumns(x, s.xt.data(), stride, s.p.data(), s.kernel);
@@ -318,7 +342,7 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
       std::vector<double> farP(static_cast<size_t>(c));
       for (Index r = i; r < std::min(i + kLanes, rows); ++r) {
         if (norm[r - i] != kNegInf) continue;
-        const Index label = farRowResponsibilities(*kernel_, x.row(r).data(), logPriors_, farP.data());
+        const Index label = farRowResponsibilities(*kernel_, rowOf(r), logPriors_, farP.data());
         for (Index j = 0; j < c; ++j) p[j * stride + r] = farP[j];
         if (kOutput && out->labels) best[r - i] = static_cast<std::int32_t>(label);
       }

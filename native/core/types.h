@@ -68,6 +68,11 @@ struct Data {
   Index d = 0;
   // Optional raw sample weights (length n, >= 0); nullptr means all ones.
   const double* weights = nullptr;
+  // 0: x is row-major. Otherwise x is laid out by column, x_ij = x[j·columnStride + i]
+  // (a stream's chunk of Arrow columns): read only by the E-step's statistics (estep.h), which
+  // lays every chunk out by column anyway; all() and block() are then meaningless.
+  Index columnStride = 0;
+  bool byColumn() const { return columnStride > 0; }
 
   ConstRowMap all() const { return ConstRowMap(x, n, d); }
   Index blocks() const { return (n + kBlockRows - 1) / kBlockRows; }
