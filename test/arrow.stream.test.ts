@@ -9,7 +9,7 @@
 import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 
-import { BLOCK_ROWS, KMeans, type StreamBatch } from '../lib/index.js';
+import { BLOCK_ROWS, GaussianMixture, KMeans, type StreamBatch } from '../lib/index.js';
 import { mulberry32 } from './helpers/random.js';
 
 // 64 features: a chunk is 4 blocks (16,384 rows), so the batches below cross several chunks.
@@ -122,3 +122,43 @@ describe.each([
     expect(Array.from(km.clusterCenters.data)).toEqual(before);
   });
 });
+
+// A mixture's EM passes lay their chunks out by column: each Arrow column is copied as it is,
+// checked as it goes, and the first non-finite value in row-major order is the one named.
+describe.each([
+  ['mixed columns', COLUMNS, false],
+  ['Float64 columns', COLUMNS.slice(0, 62), true],
+] as const)('Arrow batches in GaussianMixture.fitStream (chunks by column), %s', (_, columns, float64) => {
+  const d = columns.length;
+  const rows = rowsOf(columns as Float64Array[]);
+  const gmOptions = {
+    nComponents: K,
+    covarianceType: 'diag' as const,
+    weightsInit: new Float64Array(K).fill(1 / K),
+    meansInit: { data: rows.slice(0, K * d), shape: [K, d] as [number, number] },
+    precisionsInit: { data: new Float64Array(K * d).fill(0.1), shape: [K, d] as [number, number] },
+    maxIter: 3,
+    tol: 0,
+  };
+
+  it('give fit’s result bit for bit, whatever the batching', async () => {
+    const ref = new GaussianMixture(gmOptions).fitSync({ data: rows, shape: [N, d] });
+    const gm = await new GaussianMixture({ ...gmOptions, threads: 2 }).fitStream(arrowSource(columns as Float64Array[], 8, float64));
+    expect(Array.from(gm.means.data)).toEqual(Array.from(ref.means.data));
+    expect(Array.from(gm.covariances.data)).toEqual(Array.from(ref.covariances.data));
+    expect(Object.is(gm.lowerBound, ref.lowerBound)).toBe(true);
+  });
+
+  it('names the first non-finite value in row-major order', async () => {
+    const row = 2 * BLOCK_ROWS + 55;
+    const bad = columns.map((c) => c.slice());
+    (bad[60] as Float64Array)[row] = Infinity;
+    (bad[11] as Float64Array)[row] = NaN;
+    (bad[8] as Float64Array)[row + 1] = NaN;
+    const error = await new GaussianMixture(gmOptions).fitStream(arrowSource(bad, 9, float64)).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(RangeError);
+    const message = (error as Error).message;
+    expect(message).toMatch(new RegExp(`non-finite value \\(NaN\\) at row \\d+ \\(row ${row} of the pass\\), column 11`));
+  });
+});
+

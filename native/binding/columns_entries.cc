@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
@@ -23,9 +24,31 @@ struct Column {
   const void* data;
 };
 
+// gather into consecutive doubles (a chunk laid out by column): the finite check on the
+// exponent bits, an integer OR that vectorises with the copy (v − v != 0 does not: a floating
+// reduction is never reordered here).
+template <class T>
+bool gatherContiguous(const T* in, Index rows, double* out) {
+  constexpr std::uint64_t kExponent = 0x7ff0000000000000ULL;
+  std::uint64_t bad = 0;
+  for (Index r = 0; r < rows; ++r) {
+    const double v = static_cast<double>(in[r]);
+    out[r] = v;
+    std::uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    bad |= static_cast<std::uint64_t>((bits & kExponent) == kExponent);
+  }
+  return bad != 0;
+}
+
 // Writes the column's rows; whether any value written is not finite (integers always are).
 template <class T>
 bool gather(const T* in, Index rows, Index d, double* out) {
+  if (d == 1) {
+    if constexpr (std::is_floating_point_v<T>) return gatherContiguous(in, rows, out);
+    for (Index r = 0; r < rows; ++r) out[r] = static_cast<double>(in[r]);
+    return false;
+  }
   if constexpr (std::is_floating_point_v<T>) {
     // v − v is 0 for a finite v and NaN otherwise (NaN != 0): a branch-free test that vectorises.
     bool bad = false;
