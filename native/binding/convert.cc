@@ -1,6 +1,7 @@
 #include "convert.h"
 
 #include <cmath>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 
@@ -80,6 +81,9 @@ std::uint64_t seedArgument(const Napi::Value& value) {
 CovarianceType covarianceTypeFrom(const std::string& name) { return parseCovarianceType(name); }
 
 
+// (lib/mixture-packing.ts MIXTURE_INITS: the same order.)
+constexpr const char* kMixtureInits[] = {"kmeans", "k-means++", "random", "random-from-data", "hc"};
+
 static MixtureInit mixtureInitFrom(const std::string& name) {
   if (name == "kmeans") return MixtureInit::KMeans;
   if (name == "k-means++") return MixtureInit::KMeansPlusPlus;
@@ -148,6 +152,48 @@ std::optional<HierarchicalStart> hcStartFrom(const Napi::Object& object, Index n
     start.merges.push_back({merges[i], merges[i + 1]});
   }
   return start;
+}
+
+MixtureOptions packedMixtureOptions(const Napi::Value& value, unsigned& threads) {
+  const double* v = float64Data(value, kPackedMixtureOptions, "options");
+  const Napi::Env env = value.Env();
+  // The checks of countArgument and numberProperty, on the packed numbers (NaN: absent).
+  const auto count = [&](size_t i, const char* name) {
+    if (!(v[i] >= 0.0) || v[i] != std::floor(v[i]) || v[i] > 9007199254740991.0) {
+      typeError(env, std::string(name) + " must be a non-negative integer");
+    }
+    return static_cast<Index>(v[i]);
+  };
+  const auto number = [&](size_t i, const char* name) {
+    if (std::isnan(v[i])) typeError(env, std::string(name) + " must be a number");
+    return v[i];
+  };
+  MixtureOptions o;
+  o.k = count(0, "nComponents");
+  const Index type = count(1, "covarianceType");
+  if (type >= kCovarianceTypes) typeError(env, "covarianceType is not a known code");
+  o.type = parametrisations()[type].type;
+  o.tol = number(2, "tol");
+  o.maxIter = static_cast<int>(count(3, "maxIter"));
+  o.nInit = static_cast<int>(count(4, "nInit"));
+  o.seed = static_cast<std::uint64_t>(count(5, "seed"));
+  const Index t = count(6, "threads");
+  threads = static_cast<unsigned>(t < 1 ? 1 : (t > 1024 ? 1024 : t));
+  o.mstep.regCovar = number(7, "regCovar");
+  const Index init = count(8, "init");
+  if (init >= static_cast<Index>(std::size(kMixtureInits))) typeError(env, "init is not a known code");
+  o.init = mixtureInitFrom(kMixtureInits[init]);
+  const Index collapse = count(9, "onCollapse");
+  if (collapse > 1) typeError(env, "onCollapse is not a known code");
+  o.onCollapse = collapse == 1 ? CollapsePolicy::Reseed : CollapsePolicy::Error;
+  if (!std::isnan(v[10])) o.mstep.control.tol = v[10];
+  if (!std::isnan(v[11])) o.mstep.control.maxIter = static_cast<long>(count(11, "mStepMaxIter"));
+  if (!std::isnan(v[12])) {
+    o.noise = true;
+    o.hypervolume = v[12];
+  }
+  if (!std::isnan(v[13])) o.previousLowerBound = v[13];
+  return o;
 }
 
 MixtureOptions mixtureOptionsFrom(const Napi::Object& object, Index n, Index d) {
