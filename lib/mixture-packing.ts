@@ -1,14 +1,16 @@
 /**
- * The options of a mixture fit as the binding reads them fastest: when they hold no array or
- * object (no starting values, prior, noise rows, hc or sample weights: the usual fit), their
- * numbers packed into one Float64Array, which the binding reads at once instead of property by
- * property (a sixth of a small fit's native call). The field order is the binding's
- * (native/binding/convert.cc packedMixtureOptions).
+ * A mixture fit's options and result in the forms the binding handles fastest. The options,
+ * when they hold no array or object (no starting values, prior, noise rows, hc or sample
+ * weights: the usual fit), go as their numbers packed into one Float64Array, which the binding
+ * reads at once instead of property by property (a sixth of a small fit's native call); the
+ * usual result comes back as one Float64Array cut here into views, rather than an object whose
+ * properties the binding writes one by one. The layouts are the binding's
+ * (native/binding/convert.cc packedMixtureOptions, compactMixtureFitToJs).
  *
  * @module
  */
 import type { CovarianceTypeDescriptor } from './covariance-types.js';
-import type { MixtureInit, NativeMixtureOptions } from './native.js';
+import type { MixtureInit, NativeMixtureFit, NativeMixtureOptions } from './native.js';
 
 /** The inits by code (convert.cc kMixtureInits: the same order). */
 const MIXTURE_INITS: readonly MixtureInit[] = ['kmeans', 'k-means++', 'random', 'random-from-data', 'hc'];
@@ -62,5 +64,34 @@ export function mixtureOptionsPacker(
     packed[12] = orNaN(o.hypervolume);
     packed[13] = orNaN(o.previousLowerBound);
     return packed;
+  };
+}
+
+/** The header of a compact fit: K', K·D, S, converged, nIter, lowerBound. */
+const FIT_HEADER = 6;
+
+/**
+ * A native fit result as the facade takes it: a compact one (a Float64Array) cut into views of
+ * its buffer; an object as it is. `options`: those of the fit (its covariance type).
+ */
+export function unpackMixtureFit(options: NativeMixtureOptions, fit: NativeMixtureFit | Float64Array): NativeMixtureFit {
+  if (!(fit instanceof Float64Array)) return fit;
+  const k = fit[0] as number;
+  const kd = fit[1] as number;
+  const size = fit[2] as number;
+  let at = FIT_HEADER;
+  const weights = fit.subarray(at, (at += k));
+  const means = fit.subarray(at, (at += kd));
+  const covariances = fit.subarray(at, (at += size));
+  const precisionsCholesky = fit.subarray(at, at + size);
+  return {
+    covarianceType: options.covarianceType,
+    weights,
+    means,
+    covariances,
+    precisionsCholesky,
+    converged: fit[3] === 1,
+    nIter: fit[4] as number,
+    lowerBound: fit[5] as number,
   };
 }

@@ -12,7 +12,7 @@ import type { CsvNumbers, CsvRecord } from './csv.js';
 import type { CovarianceType, CovarianceTypeDescriptor } from './covariance-types.js';
 import { noBinaryError } from './errors.js';
 import { here } from './here.cjs';
-import { mixtureOptionsPacker } from './mixture-packing.js';
+import { mixtureOptionsPacker, unpackMixtureFit } from './mixture-packing.js';
 import { inSlice } from './slices.js';
 
 export type { CovarianceType } from './covariance-types.js';
@@ -222,8 +222,8 @@ type RawAddon = Omit<
     d: number,
     options: NativeMixtureOptions | Float64Array,
     onIteration?: NativeIterationCallback,
-  ): NativeMixtureFit;
-  fitMixtureAsync: RawFitAsync<NativeMixtureOptions | Float64Array, NativeMixtureFit>;
+  ): NativeMixtureFit | Float64Array;
+  fitMixtureAsync: RawFitAsync<NativeMixtureOptions | Float64Array, NativeMixtureFit | Float64Array>;
   fitBayesianAsync: RawFitAsync<NativeBayesianOptions, NativeBayesianFit>;
   fitKMeansAsync: RawFitAsync<NativeKMeansOptions, NativeKMeansFit>;
   fitSoftKMeansAsync: RawFitAsync<NativeSoftKMeansOptions, NativeSoftKMeansFit>;
@@ -255,9 +255,13 @@ function wrap(raw: RawAddon): NativeAddon {
   const fitMixtureAsync = raw.fitMixtureAsync.bind(raw);
   return {
     ...raw,
-    fitMixtureSync: (X, n, d, options, onIteration) => fitMixtureSync(X, n, d, pack(options), onIteration),
+    fitMixtureSync: (X, n, d, options, onIteration) =>
+      unpackMixtureFit(options, fitMixtureSync(X, n, d, pack(options), onIteration)),
     fitMixtureAsync: asTask<NativeMixtureOptions, NativeMixtureFit>(
-      (X, n, d, options, onIteration, done) => fitMixtureAsync(X, n, d, pack(options), onIteration, done),
+      (X, n, d, options, onIteration, done) =>
+        fitMixtureAsync(X, n, d, pack(options), onIteration, (error, fit) =>
+          done(error, error === undefined ? unpackMixtureFit(options, fit) : (fit as NativeMixtureFit)),
+        ),
       cancelFit,
     ),
     fitBayesianAsync: asTask(raw.fitBayesianAsync.bind(raw), cancelFit),

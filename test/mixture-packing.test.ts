@@ -1,14 +1,15 @@
 // The packed options of a mixture fit (lib/mixture-packing.ts): the binding reads them into
 // the very options it reads from the object, so a packed fit and an object fit give the same
 // bits for every field the packer carries; options it cannot pack stay an object; malformed
-// packed numbers are a TypeError naming the field.
+// packed numbers are a TypeError naming the field. The compact result cuts into the arrays of
+// the fit's shapes; fits with an M-step state or re-seeds come back as objects.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { mixtureOptionsPacker } from '../lib/mixture-packing.js';
+import { mixtureOptionsPacker, unpackMixtureFit } from '../lib/mixture-packing.js';
 import type { CovarianceTypeDescriptor } from '../lib/covariance-types.js';
 import type { NativeMixtureFit, NativeMixtureOptions } from '../lib/native.js';
 import { mulberry32, normalSource } from './helpers/random.js';
@@ -18,7 +19,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The addon's own exports (the object path and the packed path side by side). */
 interface Raw {
   covarianceTypes: readonly CovarianceTypeDescriptor[];
-  fitMixtureSync(X: Float64Array, n: number, d: number, options: NativeMixtureOptions | Float64Array): NativeMixtureFit;
+  fitMixtureSync(X: Float64Array, n: number, d: number, options: NativeMixtureOptions | Float64Array): NativeMixtureFit | Float64Array;
 }
 const raw = (createRequire(import.meta.url)('node-gyp-build') as (dir: string) => Raw)(root);
 const pack = mixtureOptionsPacker(raw.covarianceTypes);
@@ -98,5 +99,40 @@ describe('packed mixture options', () => {
       expect(() => raw.fitMixtureSync(X, n, d, packed)).toThrow(message);
     }
     expect(() => raw.fitMixtureSync(X, n, d, new Float64Array(3))).toThrow(TypeError);
+  });
+});
+
+describe('compact mixture fits', () => {
+  it.each([
+    ['full', 3, 3 * d * d],
+    ['tied', 3, d * d],
+    ['diag', 3, 3 * d],
+    ['spherical', 3, 3],
+    ['EII', 4, 3 * d * d],
+  ] as const)('cut into the arrays of a %s fit', (covarianceType, weights, size) => {
+    const options: NativeMixtureOptions = { ...base, covarianceType, ...(weights === 4 ? { hypervolume: 400, regCovar: 0 } : {}) };
+    const compact = raw.fitMixtureSync(X, n, d, pack(options));
+    expect(compact).toBeInstanceOf(Float64Array);
+    const fit = unpackMixtureFit(options, compact);
+    expect(fit.covarianceType).toBe(covarianceType);
+    expect(fit.weights.length).toBe(weights);
+    expect(fit.means.length).toBe(3 * d);
+    expect(fit.covariances.length).toBe(size);
+    expect(fit.precisionsCholesky.length).toBe(size);
+    expect(typeof fit.converged).toBe('boolean');
+    expect(Number.isInteger(fit.nIter) && fit.nIter > 0).toBe(true);
+    expect(Number.isFinite(fit.lowerBound)).toBe(true);
+    let sum = 0;
+    for (const w of fit.weights) sum += w;
+    expect(sum).toBeCloseTo(1, 12);
+    // The last array ends where the buffer does.
+    const last = fit.precisionsCholesky;
+    expect(last.byteOffset + last.byteLength).toBe((compact as Float64Array).byteLength);
+  });
+
+  it('are objects when the fit has an M-step state', () => {
+    const fit = raw.fitMixtureSync(X, n, d, pack({ ...base, covarianceType: 'VEV', regCovar: 0 }));
+    expect(fit).not.toBeInstanceOf(Float64Array);
+    expect((fit as NativeMixtureFit).mstepState).toBeInstanceOf(Float64Array);
   });
 });

@@ -1,5 +1,6 @@
 #include "convert.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iterator>
 #include <memory>
@@ -400,6 +401,28 @@ Napi::Object mixtureParamsToJs(Napi::Env env, const MixtureParams& p) {
   if (!p.mstepState.empty()) {
     set(out, Key::mstepState, toFloat64Array(env, p.mstepState.data(), p.mstepState.size()));
   }
+  return out;
+}
+
+Napi::Value compactMixtureFitToJs(Napi::Env env, const MixtureFit& fit) {
+  const MixtureParams& p = fit.params;
+  if (!p.mstepState.empty() || !fit.reseeds.empty() || p.posterior) return mixtureFitToJs(env, fit);
+  const size_t k = static_cast<size_t>(p.weights.size());
+  const size_t kd = static_cast<size_t>(p.means.size());
+  const size_t cov = p.covariances.size();
+  constexpr size_t kHeader = 6;
+  Napi::Float64Array out = Napi::Float64Array::New(env, kHeader + k + kd + 2 * cov);
+  double* v = out.Data();
+  v[0] = static_cast<double>(k);
+  v[1] = static_cast<double>(kd);
+  v[2] = static_cast<double>(cov);
+  v[3] = fit.converged ? 1.0 : 0.0;
+  v[4] = static_cast<double>(fit.nIter);
+  v[5] = fit.lowerBound;
+  double* at = std::copy_n(p.weights.data(), k, v + kHeader);
+  at = std::copy_n(p.means.data(), kd, at);
+  at = std::copy_n(p.covariances.data(), cov, at);
+  std::copy_n(p.precisionsCholesky.data(), cov, at);
   return out;
 }
 

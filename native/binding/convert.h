@@ -83,5 +83,10 @@ Napi::Array covarianceTypesToJs(Napi::Env env);
 // Mixture parameters as the facade takes them (NativeMixtureParams), on one ArrayBuffer.
 Napi::Object mixtureParamsToJs(Napi::Env env, const MixtureParams& params);
 Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit);
+// A fit with no M-step state, re-seeds or posterior (the usual one) as one Float64Array that the
+// facade cuts into views (lib/mixture-packing.ts unpackMixtureFit): [K', K·D, S, converged,
+// nIter, lowerBound, weights (K'), means (K·D), covariances (S), precisionsCholesky (S)], one
+// allocation and no property writes; any other fit as mixtureFitToJs.
+Napi::Value compactMixtureFitToJs(Napi::Env env, const MixtureFit& fit);
 
 }  // namespace gaussmix::binding

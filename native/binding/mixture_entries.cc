@@ -58,11 +58,11 @@ Napi::Int32Array toInt32Array(Napi::Env env, const std::vector<Index>& v) {
 }  // namespace
 
 Napi::Value FitMixtureSync(const Napi::CallbackInfo& info) {
-  return fitSync(info, makeRequest, run, mixtureFitToJs);
+  return fitSync(info, makeRequest, run, compactMixtureFitToJs);
 }
 
 Napi::Value FitMixtureAsync(const Napi::CallbackInfo& info) {
-  return fitAsync(info, makeRequest, run, mixtureFitToJs);
+  return fitAsync(info, makeRequest, run, compactMixtureFitToJs);
 }
 
 Napi::Value MixtureEvaluate(const Napi::CallbackInfo& info) {
