@@ -12,6 +12,7 @@ import type { CsvNumbers, CsvRecord } from './csv.js';
 import type { CovarianceType, CovarianceTypeDescriptor } from './covariance-types.js';
 import { noBinaryError } from './errors.js';
 import { here } from './here.cjs';
+import { mixtureOptionsPacker, unpackMixtureFit } from './mixture-packing.js';
 import { inSlice } from './slices.js';
 
 export type { CovarianceType } from './covariance-types.js';
@@ -206,6 +207,7 @@ export type RawFitAsync<O, R> = (
 /** The addon's exports: NativeAddon with the raw asynchronous entries. */
 type RawAddon = Omit<
   NativeAddon,
+  | 'fitMixtureSync'
   | 'fitMixtureAsync'
   | 'fitBayesianAsync'
   | 'fitKMeansAsync'
@@ -213,7 +215,15 @@ type RawAddon = Omit<
   | 'mixtureStatisticsAsync'
   | 'kmeansStatisticsAsync'
 > & {
-  fitMixtureAsync: RawFitAsync<NativeMixtureOptions, NativeMixtureFit>;
+  /** Options packed (lib/mixture-packing.ts) or as an object. */
+  fitMixtureSync(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: NativeMixtureOptions | Float64Array,
+    onIteration?: NativeIterationCallback,
+  ): NativeMixtureFit | Float64Array;
+  fitMixtureAsync: RawFitAsync<NativeMixtureOptions | Float64Array, NativeMixtureFit | Float64Array>;
   fitBayesianAsync: RawFitAsync<NativeBayesianOptions, NativeBayesianFit>;
   fitKMeansAsync: RawFitAsync<NativeKMeansOptions, NativeKMeansFit>;
   fitSoftKMeansAsync: RawFitAsync<NativeSoftKMeansOptions, NativeSoftKMeansFit>;
@@ -240,9 +250,20 @@ export function asTask<O, R>(start: RawFitAsync<O, R>, cancelFit: (id: number) =
 /** The typed addon over its raw exports. */
 function wrap(raw: RawAddon): NativeAddon {
   const cancelFit = raw.cancelFit.bind(raw);
+  const pack = mixtureOptionsPacker(raw.covarianceTypes);
+  const fitMixtureSync = raw.fitMixtureSync.bind(raw);
+  const fitMixtureAsync = raw.fitMixtureAsync.bind(raw);
   return {
     ...raw,
-    fitMixtureAsync: asTask(raw.fitMixtureAsync.bind(raw), cancelFit),
+    fitMixtureSync: (X, n, d, options, onIteration) =>
+      unpackMixtureFit(options, fitMixtureSync(X, n, d, pack(options), onIteration)),
+    fitMixtureAsync: asTask<NativeMixtureOptions, NativeMixtureFit>(
+      (X, n, d, options, onIteration, done) =>
+        fitMixtureAsync(X, n, d, pack(options), onIteration, (error, fit) =>
+          done(error, error === undefined ? unpackMixtureFit(options, fit) : (fit as NativeMixtureFit)),
+        ),
+      cancelFit,
+    ),
     fitBayesianAsync: asTask(raw.fitBayesianAsync.bind(raw), cancelFit),
     fitKMeansAsync: asTask(raw.fitKMeansAsync.bind(raw), cancelFit),
     fitSoftKMeansAsync: asTask(raw.fitSoftKMeansAsync.bind(raw), cancelFit),

@@ -1,6 +1,8 @@
 #include "convert.h"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 
@@ -80,6 +82,9 @@ std::uint64_t seedArgument(const Napi::Value& value) {
 CovarianceType covarianceTypeFrom(const std::string& name) { return parseCovarianceType(name); }
 
 
+// (lib/mixture-packing.ts MIXTURE_INITS: the same order.)
+constexpr const char* kMixtureInits[] = {"kmeans", "k-means++", "random", "random-from-data", "hc"};
+
 static MixtureInit mixtureInitFrom(const std::string& name) {
   if (name == "kmeans") return MixtureInit::KMeans;
   if (name == "k-means++") return MixtureInit::KMeansPlusPlus;
@@ -148,6 +153,48 @@ std::optional<HierarchicalStart> hcStartFrom(const Napi::Object& object, Index n
     start.merges.push_back({merges[i], merges[i + 1]});
   }
   return start;
+}
+
+MixtureOptions packedMixtureOptions(const Napi::Value& value, unsigned& threads) {
+  const double* v = float64Data(value, kPackedMixtureOptions, "options");
+  const Napi::Env env = value.Env();
+  // The checks of countArgument and numberProperty, on the packed numbers (NaN: absent).
+  const auto count = [&](size_t i, const char* name) {
+    if (!(v[i] >= 0.0) || v[i] != std::floor(v[i]) || v[i] > 9007199254740991.0) {
+      typeError(env, std::string(name) + " must be a non-negative integer");
+    }
+    return static_cast<Index>(v[i]);
+  };
+  const auto number = [&](size_t i, const char* name) {
+    if (std::isnan(v[i])) typeError(env, std::string(name) + " must be a number");
+    return v[i];
+  };
+  MixtureOptions o;
+  o.k = count(0, "nComponents");
+  const Index type = count(1, "covarianceType");
+  if (type >= kCovarianceTypes) typeError(env, "covarianceType is not a known code");
+  o.type = parametrisations()[type].type;
+  o.tol = number(2, "tol");
+  o.maxIter = static_cast<int>(count(3, "maxIter"));
+  o.nInit = static_cast<int>(count(4, "nInit"));
+  o.seed = static_cast<std::uint64_t>(count(5, "seed"));
+  const Index t = count(6, "threads");
+  threads = static_cast<unsigned>(t < 1 ? 1 : (t > 1024 ? 1024 : t));
+  o.mstep.regCovar = number(7, "regCovar");
+  const Index init = count(8, "init");
+  if (init >= static_cast<Index>(std::size(kMixtureInits))) typeError(env, "init is not a known code");
+  o.init = mixtureInitFrom(kMixtureInits[init]);
+  const Index collapse = count(9, "onCollapse");
+  if (collapse > 1) typeError(env, "onCollapse is not a known code");
+  o.onCollapse = collapse == 1 ? CollapsePolicy::Reseed : CollapsePolicy::Error;
+  if (!std::isnan(v[10])) o.mstep.control.tol = v[10];
+  if (!std::isnan(v[11])) o.mstep.control.maxIter = static_cast<long>(count(11, "mStepMaxIter"));
+  if (!std::isnan(v[12])) {
+    o.noise = true;
+    o.hypervolume = v[12];
+  }
+  if (!std::isnan(v[13])) o.previousLowerBound = v[13];
+  return o;
 }
 
 MixtureOptions mixtureOptionsFrom(const Napi::Object& object, Index n, Index d) {
@@ -354,6 +401,28 @@ Napi::Object mixtureParamsToJs(Napi::Env env, const MixtureParams& p) {
   if (!p.mstepState.empty()) {
     set(out, Key::mstepState, toFloat64Array(env, p.mstepState.data(), p.mstepState.size()));
   }
+  return out;
+}
+
+Napi::Value compactMixtureFitToJs(Napi::Env env, const MixtureFit& fit) {
+  const MixtureParams& p = fit.params;
+  if (!p.mstepState.empty() || !fit.reseeds.empty() || p.posterior) return mixtureFitToJs(env, fit);
+  const size_t k = static_cast<size_t>(p.weights.size());
+  const size_t kd = static_cast<size_t>(p.means.size());
+  const size_t cov = p.covariances.size();
+  constexpr size_t kHeader = 6;
+  Napi::Float64Array out = Napi::Float64Array::New(env, kHeader + k + kd + 2 * cov);
+  double* v = out.Data();
+  v[0] = static_cast<double>(k);
+  v[1] = static_cast<double>(kd);
+  v[2] = static_cast<double>(cov);
+  v[3] = fit.converged ? 1.0 : 0.0;
+  v[4] = static_cast<double>(fit.nIter);
+  v[5] = fit.lowerBound;
+  double* at = std::copy_n(p.weights.data(), k, v + kHeader);
+  at = std::copy_n(p.means.data(), kd, at);
+  at = std::copy_n(p.covariances.data(), cov, at);
+  std::copy_n(p.precisionsCholesky.data(), cov, at);
   return out;
 }
 

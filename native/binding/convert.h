@@ -34,6 +34,11 @@ CovarianceType covarianceTypeFrom(const std::string& name);
 // The options of a fit on n x d data (n: for responsibilitiesInit and the noise rows; 0 when
 // there are no data: both must then be absent). hc: see hcStartFrom.
 MixtureOptions mixtureOptionsFrom(const Napi::Object& object, Index n, Index d);
+// The options of a mixture fit packed by the facade into a Float64Array (lib/mixture-packing.ts,
+// whose field order this follows) when it has no array or object option: one read instead of
+// one property read per option. Sets threads; noise rows, starting values and prior are absent.
+constexpr size_t kPackedMixtureOptions = 14;
+MixtureOptions packedMixtureOptions(const Napi::Value& value, unsigned& threads);
 // The M-step settings of options: regCovar, mStepTol, mStepMaxIter, prior.
 MStepSettings mstepSettingsFrom(const Napi::Object& object, Index d, CovarianceType type);
 // options.hc = { rows: Int32Array, merges: Int32Array [2 per merge] } (precomputed hc), if any.
@@ -78,5 +83,10 @@ Napi::Array covarianceTypesToJs(Napi::Env env);
 // Mixture parameters as the facade takes them (NativeMixtureParams), on one ArrayBuffer.
 Napi::Object mixtureParamsToJs(Napi::Env env, const MixtureParams& params);
 Napi::Object mixtureFitToJs(Napi::Env env, const MixtureFit& fit);
+// A fit with no M-step state, re-seeds or posterior (the usual one) as one Float64Array that the
+// facade cuts into views (lib/mixture-packing.ts unpackMixtureFit): [K', K·D, S, converged,
+// nIter, lowerBound, weights (K'), means (K·D), covariances (S), precisionsCholesky (S)], one
+// allocation and no property writes; any other fit as mixtureFitToJs.
+Napi::Value compactMixtureFitToJs(Napi::Env env, const MixtureFit& fit);
 
 }  // namespace gaussmix::binding

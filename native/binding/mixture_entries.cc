@@ -18,8 +18,23 @@ struct MixtureRequest {
   unsigned threads = 1;
 };
 
+// X, n, d as the first three arguments (zero-copy).
+Data dataOf(const Napi::CallbackInfo& info) {
+  Data data;
+  data.n = countArgument(info[1], "n");
+  data.d = countArgument(info[2], "d");
+  data.x = float64Data(info[0], static_cast<size_t>(data.n * data.d), "X");
+  return data;
+}
+
 MixtureRequest makeRequest(const Napi::CallbackInfo& info) {
   MixtureRequest r;
+  if (info[3].IsTypedArray()) {
+    // Packed options (lib/mixture-packing.ts): numbers only, no sample weights.
+    r.data = dataOf(info);
+    r.options = packedMixtureOptions(info[3], r.threads);
+    return r;
+  }
   r.data = dataArgument(info);
   const Napi::Object options = optionsArgument(info);
   r.options = mixtureOptionsFrom(options, r.data.n, r.data.d);
@@ -34,15 +49,6 @@ MixtureFit run(const MixtureRequest& r, const Control& control) {
   return fitMixture(r.data, options, r.threads, control);
 }
 
-// X, n, d as the first three arguments (zero-copy).
-Data dataOf(const Napi::CallbackInfo& info) {
-  Data data;
-  data.n = countArgument(info[1], "n");
-  data.d = countArgument(info[2], "d");
-  data.x = float64Data(info[0], static_cast<size_t>(data.n * data.d), "X");
-  return data;
-}
-
 Napi::Int32Array toInt32Array(Napi::Env env, const std::vector<Index>& v) {
   Napi::Int32Array out = Napi::Int32Array::New(env, v.size());
   for (size_t i = 0; i < v.size(); ++i) out[i] = static_cast<std::int32_t>(v[i]);
@@ -52,11 +58,11 @@ Napi::Int32Array toInt32Array(Napi::Env env, const std::vector<Index>& v) {
 }  // namespace
 
 Napi::Value FitMixtureSync(const Napi::CallbackInfo& info) {
-  return fitSync(info, makeRequest, run, mixtureFitToJs);
+  return fitSync(info, makeRequest, run, compactMixtureFitToJs);
 }
 
 Napi::Value FitMixtureAsync(const Napi::CallbackInfo& info) {
-  return fitAsync(info, makeRequest, run, mixtureFitToJs);
+  return fitAsync(info, makeRequest, run, compactMixtureFitToJs);
 }
 
 Napi::Value MixtureEvaluate(const Napi::CallbackInfo& info) {

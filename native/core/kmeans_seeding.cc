@@ -93,6 +93,133 @@ void requireDistinctCandidates(const Data& data, Index k) {
   }
 }
 
+// Greedy k-means++ on rows that make a single block (every small fit): the indices of the
+// blocked search below, bit for bit, with fewer sequential sums. With one block the running sum
+// a target's search walks (Σ w·closest from row 0, in row order) is the prefix sum of the very
+// additions the absorb of a centre and the candidates' pass make, so those passes store it and
+// a search only compares (no chain of additions of its own); the chosen candidate's potential
+// is the sum the absorb would add again (the same terms in the same order), so it is taken as
+// is; and after the last centre nothing is updated.
+template <int kD>
+std::vector<Index> singleBlockKMeansPlusPlus(const Data& data, Index k, Rng& rng, int trials) {
+  constexpr int kMaxTrials = 64;
+  constexpr Index kTermChunk = 64;
+  constexpr int kGroup = 4;
+  const Index n = data.n;
+  const Index d = data.d;
+  std::vector<Index> chosen;
+  chosen.reserve(static_cast<size_t>(k));
+
+  // The first centre, in proportion to the sample weights (searchMass's answer: n − 1 when
+  // the total is below the target, else the first row whose running sum reaches it).
+  Index first = n - 1;
+  if (!data.weights) {
+    // A sum of ones is exact: the running sum at row i is i + 1, the total n.
+    const double target = rng.uniform() * static_cast<double>(n);
+    first = std::clamp<Index>(static_cast<Index>(std::ceil(target)) - 1, 0, n - 1);
+  } else {
+    double total = 0.0;
+    for (Index i = 0; i < n; ++i) total += data.weights[i];
+    const double target = rng.uniform() * total;
+    double cumulative = 0.0;
+    for (Index i = 0; i < n; ++i) {
+      cumulative += data.weights[i];
+      if (cumulative >= target) {
+        first = i;
+        break;
+      }
+    }
+  }
+  chosen.push_back(first);
+  if (k == 1) return chosen;
+
+  LargeVector<double> closest(static_cast<size_t>(n));
+  // The running sums Σ w·closest: of the first centre's absorb, then per candidate ([t·n + i]).
+  LargeVector<double> firstRunning(static_cast<size_t>(n));
+  LargeVector<double> candidateRunning(static_cast<size_t>(n) * trials);
+  LargeVector<double> candidateDistance(static_cast<size_t>(n) * trials);
+  double potential = 0.0;
+  {
+    const double* c = data.x + first * d;
+    for (Index i = 0; i < n; ++i) {
+      closest[i] = rowDistance<kD>(data.x + i * d, c, d);
+      potential += data.weight(i) * closest[i];
+      firstRunning[i] = potential;
+    }
+  }
+  const double* running = firstRunning.data();
+  Index candidates[kMaxTrials];
+  for (Index centre = 1; centre < k; ++centre) {
+    for (int t = 0; t < trials; ++t) {
+      const double target = rng.uniform() * potential;
+      candidates[t] = n - 1;
+      if (0.0 + potential < target) continue;
+      if (std::isfinite(potential)) {
+        // Sums of finite terms >= 0 never decrease (rounding is monotone): a binary search.
+        const Index at = std::lower_bound(running, running + n, target) - running;
+        if (at < n) candidates[t] = at;
+        continue;
+      }
+      for (Index i = 0; i < n; ++i) {
+        if (running[i] >= target) {
+          candidates[t] = i;
+          break;
+        }
+      }
+    }
+    // Each candidate's potential Σ w·min(closest, d(x, candidate)) in row order, as the blocked
+    // pass adds it (a chunk of independent terms, then up to kGroup sums at once), with its
+    // running sums and distances stored.
+    double pot[kMaxTrials] = {};
+    double terms[kGroup][kTermChunk] = {};
+    double unused[kTermChunk];  // the running sums of a group's slots past the last trial
+    for (Index begin = 0; begin < n; begin += kTermChunk) {
+      const Index m = std::min(kTermChunk, n - begin);
+      for (int t0 = 0; t0 < trials; t0 += kGroup) {
+        const int g = std::min(kGroup, trials - t0);
+        for (int t = 0; t < g; ++t) {
+          const double* c = data.x + candidates[t0 + t] * d;
+          double* distance = candidateDistance.data() + (t0 + t) * n + begin;
+          for (Index i = 0; i < m; ++i) {
+            const Index row = begin + i;
+            const double d2 = rowDistance<kD>(data.x + row * d, c, d);
+            distance[i] = d2;
+            terms[t][i] = data.weight(row) * std::min(closest[row], d2);
+          }
+        }
+        double sum[kGroup] = {};
+        double* out[kGroup];
+        for (int t = 0; t < kGroup; ++t) {
+          sum[t] = t < g ? pot[t0 + t] : 0.0;
+          out[t] = t < g ? candidateRunning.data() + (t0 + t) * n + begin : unused;
+        }
+        for (Index i = 0; i < m; ++i) {
+          for (int t = 0; t < kGroup; ++t) {
+            sum[t] += terms[t][i];
+            out[t][i] = sum[t];
+          }
+        }
+        for (int t = 0; t < g; ++t) pot[t0 + t] = sum[t];
+      }
+    }
+    int best = 0;
+    double bestPot = std::numeric_limits<double>::infinity();
+    for (int t = 0; t < trials; ++t) {
+      if (0.0 + pot[t] < bestPot) {
+        bestPot = 0.0 + pot[t];
+        best = t;
+      }
+    }
+    chosen.push_back(candidates[best]);
+    if (centre + 1 == k) break;
+    const double* distance = candidateDistance.data() + best * n;
+    for (Index i = 0; i < n; ++i) closest[i] = std::min(closest[i], distance[i]);
+    running = candidateRunning.data() + best * n;
+    potential = 0.0 + pot[best];
+  }
+  return chosen;
+}
+
 }  // namespace
 
 std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, ThreadPool& pool,
@@ -105,6 +232,13 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
   constexpr Index kTermChunk = 64;
   constexpr int kGroup = 4;
   if (trials > kMaxTrials) throw invalidArgument("too many components for k-means++");
+  if (blocks == 1) {
+    std::vector<Index> chosen;
+    kmeans::withFeatureCount(data.d, [&](auto size) {
+      chosen = singleBlockKMeansPlusPlus<decltype(size)::value>(data, k, rng, trials);
+    });
+    return chosen;
+  }
   LargeVector<double> closest(static_cast<size_t>(data.n));
   std::vector<double> blockMass(static_cast<size_t>(blocks));
   std::vector<Index> chosen;
