@@ -10,8 +10,9 @@
  * messages with `Message.decode`, and parses no flatbuffers of its own).
  *
  * **The reuse contract**: a yielded batch (its columns are views of the buffer) is valid until
- * the next batch is asked for. `fitStream` converts each batch before it asks for the next, so
- * it may be given these batches as they are; anyone keeping batches must copy them.
+ * the next batch is asked for. `fitStream` converts each batch before it asks for the next, or
+ * retains its buffer (lib/buffer-lease.ts) while it reads the columns in place, so it may be
+ * given these batches as they are; anyone else keeping batches must copy them.
  *
  * apache-arrow is an optional peer dependency of gaussmix, loaded by {@link openArrowFile} on
  * first use (the rest of gaussmix never loads it). Both IPC formats are read: the file format
@@ -23,6 +24,7 @@ import * as fs from 'node:fs';
 
 import type * as ApacheArrow from 'apache-arrow';
 
+import { lendBuffer } from './buffer-lease.js';
 import { ErrorCode, invalidType, invalidValue } from './errors.js';
 
 type Arrow = typeof ApacheArrow;
@@ -126,20 +128,57 @@ function streamRange(fd: number, path: string): StreamRange {
   return { format: 'stream', start: 0, end: size };
 }
 
+/** A buffer for record batches' bodies, reused by later batches. */
+interface BodyBuffer {
+  bytes: Uint8Array;
+  /** The batch it holds (its number in the pass). */
+  batch: number;
+  /** Retains by consumers that read the batch in place (lib/buffer-lease.ts). */
+  leases: number;
+}
+
+/**
+ * The pass's buffers for record batches' bodies: the buffer of batch b is one whose batch is no
+ * longer valid (b − 2 or earlier: apache-arrow's byte stream asks for the next array before it
+ * hands out the last one it asked for, the head of the next message when it hands out a body,
+ * so batch b's body is read after batch b − 2 was handed on) and that no consumer retains; a
+ * new one when there is none (two in turns when nobody retains, more while batches are read in
+ * place).
+ */
+function bodyBuffers(): (batch: number, length: number) => Uint8Array {
+  const buffers: BodyBuffer[] = [];
+  return (batch, length) => {
+    let buffer = buffers.find((b) => b.batch <= batch - 2 && b.leases === 0);
+    if (!buffer) {
+      buffer = { bytes: new Uint8Array(0), batch, leases: 0 };
+      buffers.push(buffer);
+    }
+    buffer.batch = batch;
+    if (buffer.bytes.length < length) {
+      const owner = buffer;
+      owner.bytes = new Uint8Array(length);
+      lendBuffer(owner.bytes.buffer, () => {
+        owner.leases++;
+        return () => {
+          owner.leases--;
+        };
+      });
+    }
+    return buffer.bytes.subarray(0, length);
+  };
+}
+
 /**
  * The file's messages in `range` for apache-arrow's reader, each as two arrays: its prefix and
- * metadata, then its body. Record batches' bodies go into two buffers used by turns, the other
- * messages' (the schema, dictionaries, which outlive their message) into buffers of their own.
- * (apache-arrow's byte stream asks for the next array before it hands out the last one it
- * asked for: the head of the next message when it hands out a body, so a body is overwritten
- * two batches later at the earliest, after its batch was handed on.) Stops at the
- * end-of-stream marker or at `end`.
+ * metadata, then its body. Record batches' bodies go into reused buffers ({@link bodyBuffers}),
+ * the other messages' (the schema, dictionaries, which outlive their message) into buffers of
+ * their own. Stops at the end-of-stream marker or at `end`.
  */
 async function* messageBytes(arrow: Arrow, fd: number, path: string, range: StreamRange, inFlight: InFlight): AsyncGenerator<Uint8Array, void, unknown> {
   const { start, end } = range;
   const prefix = new Uint8Array(8);
   const prefixView = new DataView(prefix.buffer);
-  const bodies = [new Uint8Array(0), new Uint8Array(0)];
+  const bodyFor = bodyBuffers();
   let batches = 0;
   const truncated = (at: number, needs: number): RangeError =>
     invalidValue(`${path}: truncated Arrow IPC file: the message at byte ${at} needs ${needs} bytes, but the file's messages end at byte ${end}`);
@@ -183,10 +222,8 @@ async function* messageBytes(arrow: Arrow, fd: number, path: string, range: Stre
     }
     // A record batch's body: its read starts now, on libuv's thread pool, and goes on while
     // apache-arrow hands out the batch before it (it asks for this head before it does) and the
-    // consumer converts that batch. The buffer held the batch before that one, no longer valid.
-    const which = batches++ % 2;
-    if ((bodies[which] as Uint8Array).length < bodyLength) bodies[which] = new Uint8Array(bodyLength);
-    const body = (bodies[which] as Uint8Array).subarray(0, bodyLength);
+    // consumer converts that batch.
+    const body = bodyFor(batches++, bodyLength);
     const read = readFullyAsync(fd, body, 0, bodyLength, bodyAt);
     inFlight.read = read;
     read.catch(() => undefined); // (awaited below; not an unhandled rejection meanwhile)

@@ -195,8 +195,8 @@ export interface NativeTask<T> {
  * thread, when the fit ends (never if this thread's environment is torn down first). No promise
  * is created natively: one left pending by a teardown would hold native memory.
  */
-export type RawFitAsync<O, R> = (
-  X: Float64Array,
+export type RawFitAsync<O, R, X = Float64Array> = (
+  X: X,
   n: number,
   d: number,
   options: O,
@@ -227,15 +227,15 @@ type RawAddon = Omit<
   fitBayesianAsync: RawFitAsync<NativeBayesianOptions, NativeBayesianFit>;
   fitKMeansAsync: RawFitAsync<NativeKMeansOptions, NativeKMeansFit>;
   fitSoftKMeansAsync: RawFitAsync<NativeSoftKMeansOptions, NativeSoftKMeansFit>;
-  mixtureStatisticsAsync: RawFitAsync<NativeStatisticsRequest, NativeStatisticsSummary>;
+  mixtureStatisticsAsync: RawFitAsync<NativeStatisticsRequest, NativeStatisticsSummary, StatisticsX>;
   kmeansStatisticsAsync: RawFitAsync<NativeKMeansStatisticsOptions, NativeKMeansStatistics>;
   /** Cancels the asynchronous fit with this id, if it is still running. */
   cancelFit(id: number): void;
 };
 
 /** A raw asynchronous entry as a function returning { promise, cancel }. */
-export function asTask<O, R>(start: RawFitAsync<O, R>, cancelFit: (id: number) => void) {
-  return (X: Float64Array, n: number, d: number, options: O, onIteration?: NativeIterationCallback): NativeTask<R> => {
+export function asTask<O, R, X = Float64Array>(start: RawFitAsync<O, R, X>, cancelFit: (id: number) => void) {
+  return (X: X, n: number, d: number, options: O, onIteration?: NativeIterationCallback): NativeTask<R> => {
     let settle: (error: unknown, result: R) => void = () => undefined;
     const promise = new Promise<R>((resolve, reject) => {
       // What the settled fit then does on this thread (commit, resolve the user's promise)
@@ -514,7 +514,7 @@ export interface NativeAddon {
   mixtureStatisticsSync(X: Float64Array, n: number, d: number, request: NativeStatisticsRequest): NativeStatisticsSummary;
   /** The same off this thread; cancel() rejects with code ERR_GAUSSMIX_ABORTED. */
   mixtureStatisticsAsync(
-    X: Float64Array,
+    X: StatisticsX,
     n: number,
     d: number,
     request: NativeStatisticsRequest,
@@ -551,6 +551,13 @@ export interface NativeAddon {
   softKMeansMaximise(bytes: Uint8Array, previousMeans: Float64Array): { means: Float64Array; weights: Float64Array };
 }
 
+/**
+ * The rows a mixture's statistics are computed from: row-major [n, d], or (for the gaussian and
+ * soft kinds) d columns of at least n values each, whose values the E-step checks as it reads
+ * them (a non-finite one rejects with code ERR_GAUSSMIX_INVALID_ARGUMENT).
+ */
+export type StatisticsX = Float64Array | readonly Float64Array[];
+
 /** What an E-step's statistics are computed from. */
 export type NativeStatisticsRequest =
   | {
@@ -560,8 +567,6 @@ export type NativeStatisticsRequest =
       /** >= 1 */
       threads: number;
       sampleWeight?: Float64Array;
-      /** X laid out by column (a stream's chunk): x_ij = X[j·columnStride + i]; columnStride >= n. */
-      columnStride?: number;
     }
   | {
       /** Given responsibilities of the chunk's rows [n, k], rows summing to 1 (a streamed start). */

@@ -12,7 +12,7 @@ import { native, type NativeStatisticsRequest, type NativeStatisticsSummary, typ
 import { reservoirPass, type StreamSample } from './reservoir.js';
 import type { Statistics } from './statistics.js';
 import { tasksPass } from './stream-em.js';
-import type { ChunkLayout, PassSettings, StreamSource } from './stream.js';
+import { chunkValues, type ChunkLayout, type PassSettings, type StreamSource } from './stream.js';
 import { tooFewRows, type StreamControl } from './stream-em.js';
 
 /** A mixture's E-step request without the thread count and weights (whoever computes adds them). */
@@ -42,24 +42,23 @@ export function chunkLayoutFor(request: PassRequest): ChunkLayout {
 
 /**
  * The native task of one pass request on some rows (a stream's chunk, a shard in memory): the
- * one place where a request meets the native statistics of its family. X is row-major, or laid
- * out by column with columnStride (only for a request whose chunkLayoutFor is 'columns').
+ * one place where a request meets the native statistics of its family. X is row-major, or its
+ * d columns (only for a request whose chunkLayoutFor is 'columns').
  */
 export function passTask(
-  X: Float64Array,
+  X: Float64Array | readonly Float64Array[],
   n: number,
   d: number,
   request: PassRequest,
   threads: number,
   sampleWeight: Float64Array | undefined,
-  columnStride?: number,
 ): NativeTask<NativeStatisticsSummary> {
   const weights = sampleWeight ? { sampleWeight } : {};
   if (request.kind === 'kmeans') {
+    if (!(X instanceof Float64Array)) throw new Error('gaussmix: internal error: K-means statistics read rows, not columns');
     return native().kmeansStatisticsAsync(X, n, d, { k: request.k, centres: request.centres, threads, ...weights });
   }
-  const layout = columnStride !== undefined ? { columnStride } : {};
-  return native().mixtureStatisticsAsync(X, n, d, { ...request, threads, ...weights, ...layout } as NativeStatisticsRequest);
+  return native().mixtureStatisticsAsync(X, n, d, { ...request, threads, ...weights } as NativeStatisticsRequest);
 }
 
 /** {@link passTask} over one pass of a stream, its chunks laid out as the request reads them best. */
@@ -67,7 +66,7 @@ export function streamPassTasks(source: StreamSource, settings: PassSettings, re
   return tasksPass(
     source,
     settings,
-    (chunk) => passTask(chunk.data, chunk.n, chunk.d, request, threads, chunk.weights, chunk.columnStride),
+    (chunk) => passTask(chunkValues(chunk), chunk.n, chunk.d, request, threads, chunk.weights),
     chunkLayoutFor(request),
   );
 }

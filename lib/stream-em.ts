@@ -7,11 +7,12 @@
  *
  * @module
  */
-import { describe, invalidType, invalidValue, throwIfAborted, translateNativeError } from './errors.js';
+import { describe, ErrorCode, hasCode, invalidType, invalidValue, throwIfAborted, translateNativeError } from './errors.js';
 import { native, type NativeStatisticsRequest, type NativeStatisticsSummary, type NativeTask } from './native.js';
 import { functionOption, integerOption, readOptionsObject, signalOption } from './options.js';
 import { Statistics, wrapStatistics } from './statistics.js';
 import {
+  chunkValues,
   CHUNKS_IN_FLIGHT,
   passWeightedOnce,
   streamChunks,
@@ -76,10 +77,9 @@ export function statisticsPass(
     source,
     settings,
     (chunk) =>
-      native().mixtureStatisticsAsync(chunk.data, chunk.n, chunk.d, {
+      native().mixtureStatisticsAsync(chunkValues(chunk), chunk.n, chunk.d, {
         ...request(chunk),
         ...(chunk.weights ? { sampleWeight: chunk.weights } : {}),
-        ...(chunk.columnStride !== undefined ? { columnStride: chunk.columnStride } : {}),
       } as NativeStatisticsRequest),
     layout,
   );
@@ -96,21 +96,41 @@ export function tasksPass(source: StreamSource, settings: PassSettings, start: C
   return passWeightedOnce(settings, () => onePass(source, settings, start, layout));
 }
 
+/** A chunk's task under way. */
+interface ChunkInFlight {
+  readonly chunk: StreamChunk;
+  readonly task: NativeTask<NativeStatisticsSummary>;
+}
+
+/**
+ * The error of a chunk's failed task: for a chunk read in place (its values checked only by the
+ * native E-step), the one naming its first non-finite value, when it has one.
+ */
+function chunkError(chunk: StreamChunk, err: unknown, signal: AbortSignal | undefined): Error {
+  const error = translateNativeError(err, signal);
+  if (chunk.columns && chunk.nonFiniteError && hasCode(error, ErrorCode.INVALID_ARGUMENT)) return chunk.nonFiniteError() ?? error;
+  return error;
+}
+
 async function onePass(source: StreamSource, settings: PassSettings, start: ChunkTask, layout: ChunkLayout): Promise<Statistics> {
   const addon = native();
   const signal = settings.signal;
   let total: NativeStatisticsSummary | undefined;
   // The chunks' tasks under way, oldest first (merged in that order: the rows' order).
-  const pending: NativeTask<NativeStatisticsSummary>[] = [];
-  const onAbort = (): void => pending.forEach((task) => task.cancel());
+  const pending: ChunkInFlight[] = [];
+  const onAbort = (): void => pending.forEach(({ task }) => task.cancel());
   signal?.addEventListener('abort', onAbort, { once: true });
+  let taskFailed = false;
   const settleOldest = async (): Promise<void> => {
-    const task = pending.shift() as NativeTask<NativeStatisticsSummary>;
+    const { chunk, task } = pending.shift() as ChunkInFlight;
     let summary: NativeStatisticsSummary;
     try {
       summary = await task.promise;
     } catch (err) {
-      throw translateNativeError(err, signal);
+      taskFailed = true;
+      throw chunkError(chunk, err, signal);
+    } finally {
+      if (chunk.columns) chunk.release?.();
     }
     total = total === undefined ? summary : addon.statisticsMerge(total.bytes as Uint8Array, summary.bytes as Uint8Array);
   };
@@ -118,15 +138,41 @@ async function onePass(source: StreamSource, settings: PassSettings, start: Chun
     for await (const chunk of streamChunks(source, settings, layout)) {
       // A chunk's buffer is refilled CHUNKS_IN_FLIGHT + 1 chunks on: the oldest task must be
       // done before the next chunk is asked for.
-      pending.push(start(chunk));
+      try {
+        const task = start(chunk);
+        // (Settled in order below: a later chunk's failure meanwhile is not unhandled.)
+        task.promise.catch(() => undefined);
+        pending.push({ chunk, task });
+      } catch (err) {
+        if (chunk.columns) chunk.release?.();
+        throw err;
+      }
       if (pending.length === CHUNKS_IN_FLIGHT) await settleOldest();
       throwIfAborted(signal);
     }
     while (pending.length > 0) await settleOldest();
   } catch (err) {
-    for (const task of pending) task.cancel();
-    await Promise.all(pending.map((task) => task.promise.catch(() => undefined)));
-    throw err;
+    let error = err;
+    // An error met while reading comes after the rows under way: a chunk read in place among
+    // them (checked only by its native work) may hold an earlier non-finite value, the error
+    // the pass reports (the first in row order, as for rows in memory).
+    if (!taskFailed && !signal?.aborted) {
+      for (const { chunk, task } of pending) {
+        if (!chunk.columns || !chunk.nonFiniteError) continue;
+        const failed = await task.promise.then(
+          () => undefined,
+          (e: unknown) => chunkError(chunk, e, signal),
+        );
+        if (failed) {
+          error = failed;
+          break;
+        }
+      }
+    }
+    for (const { task } of pending) task.cancel();
+    await Promise.all(pending.map(({ task }) => task.promise.catch(() => undefined)));
+    for (const { chunk } of pending) if (chunk.columns) chunk.release?.();
+    throw error;
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

@@ -7,6 +7,7 @@
  * @module
  */
 import { arrowRowGroups, checkArrowColumns, isArrowLike, type ArrowRowGroup } from './arrow.js';
+import { retainBuffer } from './buffer-lease.js';
 import { describe, invalidType, invalidValue, makeAbortError } from './errors.js';
 import { checkFeatures, isNDArrayLike, nonFiniteMessage, toMatrix, type Matrix } from './input.js';
 import { native } from './native.js';
@@ -39,21 +40,44 @@ export const CHUNKS_IN_FLIGHT = 2;
  */
 export type ChunkLayout = 'rows' | 'columns';
 
-/** A chunk of a pass, in a buffer that is reused CHUNKS_IN_FLIGHT + 1 chunks later. */
-export interface StreamChunk {
-  /**
-   * A view of the pass's staging buffer: row-major [n, d], or by column
-   * (x_ij = data[j·columnStride + i]).
-   */
-  readonly data: Float64Array;
-  /** Undefined for row-major data; the distance between the columns of data laid out by column. */
-  readonly columnStride: number | undefined;
+/** The rows of a chunk of a pass. */
+interface ChunkRows {
   readonly n: number;
   readonly d: number;
   /** [n], when the stream is weighted. */
   readonly weights: Float64Array | undefined;
   /** The index of the chunk's first row in the pass (a multiple of BLOCK_ROWS). */
   readonly firstRow: number;
+}
+
+/** A chunk laid out by row, in a staging buffer that is reused CHUNKS_IN_FLIGHT + 1 chunks later. */
+export interface RowChunk extends ChunkRows {
+  /** Row-major [n, d]. */
+  readonly data: Float64Array;
+  readonly columns?: undefined;
+}
+
+/**
+ * A chunk laid out by column: its d columns, each of at least n values, views of a staging
+ * buffer (reused CHUNKS_IN_FLIGHT + 1 staged chunks later), or read in place: views of a
+ * record batch's own buffers, retained until {@link ColumnChunk.release} and not yet checked
+ * for non-finite values (the native E-step checks them as it copies them).
+ */
+export interface ColumnChunk extends ChunkRows {
+  readonly columns: readonly Float64Array[];
+  readonly data?: undefined;
+  /** Read in place: ends the chunk's hold on its batch's buffers, once its native work is over. */
+  readonly release?: () => void;
+  /** Read in place: the error naming the chunk's first non-finite value in row order, if any. */
+  readonly nonFiniteError?: () => Error | undefined;
+}
+
+/** A chunk of a pass. */
+export type StreamChunk = RowChunk | ColumnChunk;
+
+/** A chunk's values as the native statistics read them: row-major, or its columns. */
+export function chunkValues(chunk: StreamChunk): Float64Array | readonly Float64Array[] {
+  return chunk.columns ?? chunk.data;
 }
 
 /** What a pass needs to know about its stream. */
@@ -212,12 +236,50 @@ function copyRows(
 }
 
 /**
- * One pass over the source as BLOCK_ROWS-aligned chunks, laid out as `layout` says. A chunk's
- * buffer is refilled CHUNKS_IN_FLIGHT + 1 chunks later: the caller must be done with a chunk
- * (its native work finished) before it asks for the chunk that many chunks on. Learns `d` and
- * `rows`; throws {@link WeightedStreamFound} when it meets a weighted batch in a stream it
- * believed unweighted.
+ * Rows of an Arrow batch that a chunk by column can read in place, from row `from` of the batch
+ * (the first row of a chunk, so block-aligned in the pass): whole blocks of one record batch,
+ * at most maxRows, when every column is Float64 in a buffer its owner lends
+ * (lib/buffer-lease.ts), which is then retained. Undefined otherwise.
  */
+function inPlaceRows(
+  rows: BatchRows,
+  from: number,
+  maxRows: number,
+): { columns: Float64Array[]; n: number; release: () => void } | undefined {
+  if (!rows.groups) return undefined;
+  let groupFirst = 0;
+  for (const group of rows.groups) {
+    if (from < groupFirst + group.rows) {
+      const n = Math.min(maxRows, Math.floor((groupFirst + group.rows - from) / BLOCK_ROWS) * BLOCK_ROWS);
+      if (n === 0 || !group.columns.every((c) => c instanceof Float64Array)) return undefined;
+      const releases: (() => void)[] = [];
+      const release = (): void => releases.forEach((r) => r());
+      for (const buffer of new Set(group.columns.map((c) => c.buffer))) {
+        const r = retainBuffer(buffer);
+        if (!r) {
+          release();
+          return undefined;
+        }
+        releases.push(r);
+      }
+      const at = from - groupFirst;
+      return { columns: (group.columns as Float64Array[]).map((c) => c.subarray(at, at + n)), n, release };
+    }
+    groupFirst += group.rows;
+  }
+  return undefined;
+}
+
+/**
+ * One pass over the source as BLOCK_ROWS-aligned chunks, laid out as `layout` says. A staged
+ * chunk's buffer is refilled CHUNKS_IN_FLIGHT + 1 staged chunks later: the caller must be done
+ * with a chunk (its native work finished) before it asks for the chunk that many chunks on.
+ * By column, whole blocks of an unweighted Arrow batch whose buffers are lent are read in place
+ * (no copy) when they start a chunk. Learns `d` and `rows`; throws {@link WeightedStreamFound}
+ * when it meets a weighted batch in a stream it believed unweighted.
+ */
+export function streamChunks(source: StreamSource, settings: PassSettings, layout?: 'rows'): AsyncGenerator<RowChunk>;
+export function streamChunks(source: StreamSource, settings: PassSettings, layout: ChunkLayout): AsyncGenerator<StreamChunk>;
 export async function* streamChunks(
   source: StreamSource,
   settings: PassSettings,
@@ -225,6 +287,7 @@ export async function* streamChunks(
 ): AsyncGenerator<StreamChunk> {
   const iterable = startPass(source, settings.what);
   let buffers: Float64Array[] = [];
+  let columnViews: Float64Array[][] = []; // by column: each buffer's columns
   let weightBuffers: Float64Array[] = [];
   let which = 0;
   let filled = 0; // rows in the current buffer
@@ -256,10 +319,37 @@ export async function* streamChunks(
       chunkRows = chunkRowsFor(d);
       if (layout === 'columns') columnStride = chunkRows;
       buffers = Array.from({ length: CHUNKS_IN_FLIGHT + 1 }, () => new Float64Array(chunkRows * d));
+      if (columnStride !== undefined) {
+        columnViews = buffers.map((b) => Array.from({ length: d }, (_, j) => b.subarray(j * chunkRows, (j + 1) * chunkRows)));
+      }
       if (settings.weighted) weightBuffers = Array.from({ length: CHUNKS_IN_FLIGHT + 1 }, () => new Float64Array(chunkRows));
     }
     let from = 0;
     while (from < X.n) {
+      const inPlace = columnStride !== undefined && filled === 0 && !settings.weighted ? inPlaceRows(X, from, chunkRows) : undefined;
+      if (inPlace) {
+        const at = from;
+        yield {
+          columns: inPlace.columns,
+          n: inPlace.n,
+          d,
+          weights: undefined,
+          firstRow: passRows,
+          release: inPlace.release,
+          nonFiniteError: () => {
+            try {
+              copyRows(X, at, inPlace.n, new Float64Array(inPlace.n * d), 0, undefined, name, batchFirst);
+            } catch (err) {
+              return err as Error;
+            }
+            return undefined;
+          },
+        };
+        passRows += inPlace.n;
+        from += inPlace.n;
+        if (signal?.aborted) throw makeAbortError(signal);
+        continue;
+      }
       const take = Math.min(X.n - from, chunkRows - filled);
       copyRows(X, from, take, buffers[which] as Float64Array, filled, columnStride, name, batchFirst);
       if (settings.weighted) {
@@ -270,14 +360,10 @@ export async function* streamChunks(
       filled += take;
       from += take;
       if (filled === chunkRows) {
-        yield {
-          data: buffers[which] as Float64Array,
-          columnStride,
-          n: filled,
-          d,
-          weights: settings.weighted ? weightBuffers[which] : undefined,
-          firstRow: passRows,
-        };
+        const weights = settings.weighted ? weightBuffers[which] : undefined;
+        yield columnStride === undefined
+          ? { data: buffers[which] as Float64Array, n: filled, d, weights, firstRow: passRows }
+          : { columns: columnViews[which] as Float64Array[], n: filled, d, weights, firstRow: passRows };
         passRows += filled;
         filled = 0;
         which = (which + 1) % buffers.length;
@@ -288,16 +374,10 @@ export async function* streamChunks(
   }
   if (filled > 0) {
     const d = settings.d as number;
-    const buffer = buffers[which] as Float64Array;
-    yield {
-      // (By column, the columns stay chunkRows apart: the whole buffer.)
-      data: columnStride === undefined ? buffer.subarray(0, filled * d) : buffer,
-      columnStride,
-      n: filled,
-      d,
-      weights: settings.weighted ? (weightBuffers[which] as Float64Array).subarray(0, filled) : undefined,
-      firstRow: passRows,
-    };
+    const weights = settings.weighted ? (weightBuffers[which] as Float64Array).subarray(0, filled) : undefined;
+    yield columnStride === undefined
+      ? { data: (buffers[which] as Float64Array).subarray(0, filled * d), n: filled, d, weights, firstRow: passRows }
+      : { columns: columnViews[which] as Float64Array[], n: filled, d, weights, firstRow: passRows };
     passRows += filled;
   }
   if (passRows === 0) throw invalidValue(`${settings.what}: the source gave no rows`);

@@ -11,7 +11,7 @@ import * as arrow from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { openArrowFile } from '../lib/arrow-file.js';
-import { GaussianMixture } from '../lib/index.js';
+import { BLOCK_ROWS, GaussianMixture } from '../lib/index.js';
 import { tmpdir } from './cli.helpers.js';
 import { mulberry32, normalSource } from './helpers/random.js';
 
@@ -129,6 +129,103 @@ describe('openArrowFile', () => {
       expect(streamed.covariances.data).toEqual(memory.covariances.data);
       expect(streamed.weights).toEqual(memory.weights);
     }
+  });
+});
+
+/**
+ * Batches that cover whole blocks of rows: fitStream's E-step passes read those blocks in place
+ * (the batch's buffers retained until their native work is over, no copy), and the native
+ * E-step checks their values.
+ */
+describe('fitStream reads whole blocks of a batch in place', () => {
+  const B = BLOCK_ROWS;
+  const rows = 5 * B + 123;
+  // In place: [0, 2B) (batch 0), [2B, 3B) (batch 1); copied: batch 1's last 100 rows and the
+  // rest. (No batch is larger than both before it: two buffers by turns would serve them all.)
+  const cuts = [0, 2 * B, 3 * B + 100, 4 * B + 200, rows];
+  const d = 3;
+  let values: Float64Array[];
+
+  /** An Arrow IPC stream file of the rows (x_ij = values[j][i]), cut into record batches at `cuts`. */
+  function write(name: string, cols: Float64Array[]): string {
+    const whole = arrow.tableFromArrays({ a: cols[0] as Float64Array, b: cols[1] as Float64Array, c: cols[2] as Float64Array });
+    const batches = cuts.slice(1).flatMap((end, b) => whole.slice(cuts[b], end).batches);
+    fs.writeFileSync(file(name), arrow.tableToIPC(new arrow.Table(whole.schema, batches), 'stream'));
+    return file(name);
+  }
+
+  beforeAll(() => {
+    const u = mulberry32(11);
+    const z = normalSource(mulberry32(12));
+    values = Array.from({ length: d }, () => new Float64Array(rows));
+    for (let i = 0; i < rows; i++) {
+      const c = Math.floor(u() * 3);
+      for (let j = 0; j < d; j++) (values[j] as Float64Array)[i] = 3 * c * (j - 1) + z();
+    }
+    write('blocks.arrows', values);
+  });
+
+  const options = (X: Float64Array) => ({
+    nComponents: 3,
+    covarianceType: 'full' as const,
+    tol: 0,
+    maxIter: 4,
+    weightsInit: [0.3, 0.3, 0.4],
+    meansInit: { data: X.slice(0, 3 * d), shape: [3, d] as [number, number] },
+    precisionsInit: { data: new Float64Array(3 * d * d).map((_, i) => (i % (d * d) % (d + 1) === 0 ? 1 : 0)), shape: [3, d, d] as [number, number, number] },
+  });
+
+  it('gives fit on the same rows bit for bit, its batches\' buffers kept while read', async () => {
+    const X = new Float64Array(rows * d);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < d; j++) X[i * d + j] = (values[j] as Float64Array)[i] as number;
+    const memory = new GaussianMixture(options(X)).fitSync({ data: X, shape: [rows, d] });
+    const f = await openArrowFile(file('blocks.arrows'));
+    // The buffers of each pass's batches.
+    const passes: Set<ArrayBufferLike>[] = [];
+    const streamed = await new GaussianMixture(options(X)).fitStream(() => {
+      const buffers = new Set<ArrayBufferLike>();
+      passes.push(buffers);
+      return mapBatches(f.batches(), (batch) => {
+        buffers.add((batch.getChildAt(0)?.data[0]?.values as Float64Array).buffer);
+        return batch;
+      });
+    });
+    expect(streamed.nIter).toBe(4);
+    expect(streamed.lowerBound).toBe(memory.lowerBound);
+    expect(streamed.means.data).toEqual(memory.means.data);
+    expect(streamed.covariances.data).toEqual(memory.covariances.data);
+    expect(streamed.weights).toEqual(memory.weights);
+    // Two buffers by turns serve a reader that copies each batch before the next; the blocks
+    // read in place keep theirs while their native work runs, so the file reads on into others.
+    expect(passes.length).toBe(4);
+    for (const buffers of passes) expect(buffers.size).toBeGreaterThan(2);
+  });
+
+  it('a non-finite value read in place is named as a copied one is, the first in row order', async () => {
+    const X = new Float64Array(3 * d).fill(1);
+    const cols = values.map((c) => c.slice());
+    (cols[1] as Float64Array)[B + 904] = Number.NaN; // batch 0, read in place
+    (cols[0] as Float64Array)[3 * B + 50] = Number.POSITIVE_INFINITY; // batch 1, copied
+    const lent = await openArrowFile(write('bad.arrows', cols));
+    const message = /batch 0 \(from row 0 of the pass\): X contains a non-finite value \(NaN\) at row 5000 \(row 5000 of the pass\), column 1/;
+    const fromFile = await new GaussianMixture(options(X)).fitStream(() => lent.batches()).catch((err: unknown) => err);
+    expect(fromFile).toBeInstanceOf(RangeError);
+    expect((fromFile as Error).message).toMatch(message);
+    // The same batches from apache-arrow's own reader (not lent: every batch copied).
+    const table = arrow.tableFromIPC(fs.readFileSync(file('bad.arrows')));
+    await expect(new GaussianMixture(options(X)).fitStream(() => table.batches)).rejects.toThrow(message);
+    // Only the copied value: found as it is copied, while the blocks before it are under way.
+    (cols[1] as Float64Array)[B + 904] = 0.5;
+    const later = await openArrowFile(write('later.arrows', cols));
+    await expect(new GaussianMixture(options(X)).fitStream(() => later.batches())).rejects.toThrow(
+      /batch 1 \(from row 8192 of the pass\): X contains a non-finite value \(Infinity\) at row 4146 \(row 12338 of the pass\), column 0/,
+    );
+    // In place in batch 1 and copied later in the same batch: the first in row order.
+    (cols[2] as Float64Array)[2 * B + 3] = Number.NEGATIVE_INFINITY;
+    const both = await openArrowFile(write('both.arrows', cols));
+    await expect(new GaussianMixture(options(X)).fitStream(() => both.batches())).rejects.toThrow(
+      /batch 1 \(from row 8192 of the pass\): X contains a non-finite value \(-Infinity\) at row 3 \(row 8195 of the pass\), column 2/,
+    );
   });
 });
 

@@ -20,7 +20,6 @@ namespace gaussmix::binding {
   K(weightConcentration) K(meanPrecision) K(degreesOfFreedom) K(entropy) K(mStepTol)           \
   K(mStepMaxIter) K(prior) K(shrinkage) K(dof) K(mean) K(scale) K(hc) K(rows) K(merges)        \
   K(hypervolume) K(noiseRows) K(mstepState) K(float32Shortlist)  \
-  K(columnStride)
 
 enum class Key : int {
 #define GAUSSMIX_KEY_ENUM(name) name,

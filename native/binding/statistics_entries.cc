@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include "convert.h"
 #include "core/kmeans.h"
@@ -28,6 +30,9 @@ enum class MixtureKind { Gaussian, Soft, Assign, Responsibilities };
 
 struct StatisticsRequest {
   Data data;
+  // X by column: the columns' first values (data.columns points here; shared, so that a copy
+  // of the request keeps it valid).
+  std::shared_ptr<std::vector<const double*>> columns;
   MixtureKind kind = MixtureKind::Gaussian;
   MixtureParams params;             // gaussian, soft
   CovarianceType type = CovarianceType::Full;  // assign
@@ -39,22 +44,40 @@ struct StatisticsRequest {
   unsigned threads = 1;
 };
 
+// X given as an array of d Float64Arrays of at least n values each (a stream's chunk by
+// column: Arrow columns read in place, or a staging buffer's columns), with n, d and weights.
+Data columnsArgument(const Napi::CallbackInfo& info, std::vector<const double*>& columns) {
+  Data data;
+  data.n = countArgument(info[1], "n");
+  data.d = countArgument(info[2], "d");
+  const Napi::Array list = info[0].As<Napi::Array>();
+  if (static_cast<Index>(list.Length()) != data.d) throw invalidArgument("X must have d columns");
+  columns.resize(static_cast<size_t>(data.d));
+  for (Index j = 0; j < data.d; ++j) {
+    columns[j] = float64Data(list.Get(static_cast<uint32_t>(j)), static_cast<size_t>(data.n), "X's column");
+  }
+  data.columns = columns.data();
+  if (info[3].IsObject()) {
+    data.weights = optionalFloat64(info[3].As<Napi::Object>(), Key::sampleWeight, static_cast<size_t>(data.n));
+  }
+  return data;
+}
+
 StatisticsRequest makeRequest(const Napi::CallbackInfo& info) {
   StatisticsRequest r;
-  r.data = dataArgument(info);
   const Napi::Object options = optionsArgument(info);
   const std::string kind = stringProperty(options, Key::kind);
-  r.threads = threadsArgument(get(options, Key::threads));
-  // X laid out by column (a stream's chunk): read by the E-step of gaussian and soft only.
-  if (!get(options, Key::columnStride).IsUndefined()) {
+  if (info[0].IsArray()) {
+    // By column: read by the E-step of gaussian and soft only.
     if (kind == "responsibilities" || kind == "assign") {
-      throw invalidArgument("columnStride is only for the gaussian and soft kinds");
+      throw invalidArgument("X by column is only for the gaussian and soft kinds");
     }
-    const Index stride = countArgument(get(options, Key::columnStride), "columnStride");
-    if (stride < r.data.n) throw invalidArgument("columnStride must be at least n");
-    r.data.x = float64Data(info[0], static_cast<size_t>((r.data.d - 1) * stride + r.data.n), "X");
-    r.data.columnStride = stride;
+    r.columns = std::make_shared<std::vector<const double*>>();
+    r.data = columnsArgument(info, *r.columns);
+  } else {
+    r.data = dataArgument(info);
   }
+  r.threads = threadsArgument(get(options, Key::threads));
   if (kind == "responsibilities") {
     r.kind = MixtureKind::Responsibilities;
     r.type = covarianceTypeFrom(stringProperty(options, Key::covarianceType));

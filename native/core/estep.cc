@@ -6,6 +6,7 @@
 
 #include "errors.h"
 #include "lanes.h"
+#include "scan.h"
 #include "variational.h"
 
 namespace gaussmix {
@@ -206,10 +207,14 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
   s.xt.resize(d, stride);
   s.p.resize(c, stride);
   if (data.byColumn()) {
-    // Already by column: each feature's run of rows is copied as it is (no transpose).
+    // Already by column: each feature's run of rows is copied as it is (no transpose), and
+    // checked as it is copied (a stream's Arrow columns read in place were not checked before;
+    // the caller finds the first non-finite value in row order for its message).
+    bool finite = true;
     for (Index f = 0; f < d; ++f) {
-      std::copy_n(data.x + f * data.columnStride + begin, rows, s.xt.row(f).data());
+      finite &= copyFinite(data.columns[f] + begin, rows, s.xt.row(f).data());
     }
+    if (!finite) throw invalidArgument("X has a value that is not finite (NaN or infinite)");
   } else {
     transposeRows(data.x + begin * d, rows, d, s.xt.data(), stride);
     // The next chunk's rows are asked for now, to arrive while this one is computed (the
@@ -229,7 +234,7 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
   const ConstRowMap x(rowMajor, rows, d);
   std::vector<double> farRow;
   const auto rowOf = [&](Index r) -> const double* {
-    if (!data.byColumn() || rowsNeeded) return x.row(r).data();
+    if (rowMajor) return x.row(r).data();
     farRow.resize(static_cast<size_t>(d));
     for (Index f = 0; f < d; ++f) farRow[f] = s.xt(f, r);
     return farRow.data();

@@ -68,11 +68,12 @@ struct Data {
   Index d = 0;
   // Optional raw sample weights (length n, >= 0); nullptr means all ones.
   const double* weights = nullptr;
-  // 0: x is row-major. Otherwise x is laid out by column, x_ij = x[j·columnStride + i]
-  // (a stream's chunk of Arrow columns): read only by the E-step's statistics (estep.h), which
-  // lays every chunk out by column anyway; all() and block() are then meaningless.
-  Index columnStride = 0;
-  bool byColumn() const { return columnStride > 0; }
+  // nullptr: x is row-major. Otherwise the rows are held by column, x_ij = columns[j][i], and
+  // x is unused (a stream's chunk: Arrow columns read in place, or a chunk staged by column):
+  // read only by the E-step's statistics (estep.h), which lays every chunk out by column
+  // anyway and checks these values as it copies them; all() and block() are then meaningless.
+  const double* const* columns = nullptr;
+  bool byColumn() const { return columns != nullptr; }
 
   ConstRowMap all() const { return ConstRowMap(x, n, d); }
   Index blocks() const { return (n + kBlockRows - 1) / kBlockRows; }
