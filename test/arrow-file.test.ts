@@ -8,10 +8,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import * as arrow from 'apache-arrow';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { openArrowFile } from '../lib/arrow-file.js';
-import { BLOCK_ROWS, GaussianMixture } from '../lib/index.js';
+import {
+  BayesianGaussianMixture,
+  BLOCK_ROWS,
+  GaussianKMeans,
+  GaussianMixture,
+  getMaxThreads,
+  setMaxThreads,
+  SoftKMeans,
+} from '../lib/index.js';
 import { tmpdir } from './cli.helpers.js';
 import { mulberry32, normalSource } from './helpers/random.js';
 
@@ -226,6 +234,123 @@ describe('fitStream reads whole blocks of a batch in place', () => {
     await expect(new GaussianMixture(options(X)).fitStream(() => both.batches())).rejects.toThrow(
       /batch 1 \(from row 8192 of the pass\): X contains a non-finite value \(-Infinity\) at row 3 \(row 8195 of the pass\), column 2/,
     );
+  });
+});
+
+/**
+ * Random batchings of lent files (whole blocks, blocks and a few rows, a few rows), every
+ * covariance type and every estimator whose passes read chunks by column, threads 1..8: fitStream
+ * equals fit bit for bit whichever chunks are read in place.
+ */
+describe('fitStream over lent files equals fit, any batching', () => {
+  const B = BLOCK_ROWS;
+  let cap = 0;
+  beforeAll(() => {
+    cap = getMaxThreads();
+    setMaxThreads(8); // so that 8 threads are real on a 2-core machine
+  });
+  afterAll(() => setMaxThreads(cap === 0 ? 0 : cap));
+
+  /** Rows of three overlapping clusters, row-major [n, d]. */
+  function rowsOf(n: number, d: number, seed: number): Float64Array {
+    const u = mulberry32(seed);
+    const z = normalSource(mulberry32(seed + 1));
+    const x = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const c = Math.floor(u() * 3);
+      for (let j = 0; j < d; j++) x[i * d + j] = 2 * c * (((j + c) % 3) - 1) + z();
+    }
+    return x;
+  }
+
+  /** An Arrow IPC file (the stream format) of the rows, cut into record batches of random sizes. */
+  function lentFile(name: string, x: Float64Array, n: number, d: number, seed: number): string {
+    const u = mulberry32(seed);
+    const cols: Record<string, Float64Array> = {};
+    for (let j = 0; j < d; j++) cols[`x${j}`] = Float64Array.from({ length: n }, (_, i) => x[i * d + j] as number);
+    const whole = arrow.tableFromArrays(cols);
+    const batches = [];
+    for (let first = 0; first < n; ) {
+      // (The first batch whole blocks: read in place whatever follows.)
+      const r = first === 0 ? 0 : u();
+      // Whole blocks (read in place), blocks and a few rows (in place, then copied), a few rows.
+      const size = r < 0.4 ? B * (1 + Math.floor(u() * 3)) : r < 0.7 ? B + 1 + Math.floor(u() * 300) : 1 + Math.floor(u() * 2000);
+      const end = Math.min(n, first + size);
+      batches.push(...whole.slice(first, end).batches);
+      first = end;
+    }
+    fs.writeFileSync(file(name), arrow.tableToIPC(new arrow.Table(whole.schema, batches), 'stream'));
+    return file(name);
+  }
+
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>): void => {
+    expect(a.length).toBe(b.length);
+    for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect(a[i]).toBe(b[i]);
+  };
+
+  const n = 6 * B + 321;
+  const d = 3;
+  const x = rowsOf(n, d, 21);
+  const X = { data: x, shape: [n, d] as [number, number] };
+  const meansInit = { data: x.slice(0, 3 * d), shape: [3, d] as [number, number] };
+  /** Unit covariances of a type, for k = 3 components of `features` (a start with every parameter given). */
+  const unitCovariances = (type: 'full' | 'tied' | 'diag' | 'spherical', features = d) => {
+    const eye = (m: number) => Float64Array.from({ length: m * features * features }, (_, i) => (i % (features * features) % (features + 1) === 0 ? 1 : 0));
+    if (type === 'full') return { data: eye(3), shape: [3, features, features] };
+    if (type === 'tied') return { data: eye(1), shape: [features, features] };
+    if (type === 'diag') return { data: new Float64Array(3 * features).fill(1), shape: [3, features] };
+    return new Float64Array(3).fill(1);
+  };
+
+  it.each(['full', 'tied', 'diag', 'spherical'] as const)('GaussianMixture %s', async (covarianceType) => {
+    const covariancesInit = unitCovariances(covarianceType);
+    const options = { nComponents: 3, covarianceType, tol: 0, maxIter: 3, weightsInit: [0.3, 0.3, 0.4], meansInit, covariancesInit };
+    const ref = new GaussianMixture({ ...options, threads: 1 }).fitSync(X);
+    for (const [threads, seed] of [
+      [1, 1],
+      [2, 2],
+      [8, 3],
+    ] as const) {
+      const f = await openArrowFile(lentFile(`gm-${covarianceType}-${seed}.arrows`, x, n, d, seed));
+      const gm = await new GaussianMixture({ ...options, threads }).fitStream(() => f.batches());
+      same(gm.means.data, ref.means.data);
+      same(gm.covariances.data, ref.covariances.data);
+      same(gm.weights, ref.weights);
+      expect(Object.is(gm.lowerBound, ref.lowerBound)).toBe(true);
+    }
+  });
+
+  it('GaussianKMeans, SoftKMeans and BayesianGaussianMixture', async () => {
+    const f = await openArrowFile(lentFile('others.arrows', x, n, d, 4));
+    const gkOptions = { nComponents: 3, tol: 0, maxIter: 3, weightsInit: [0.3, 0.3, 0.4], meansInit, covariancesInit: unitCovariances('spherical'), threads: 3 };
+    const gk = await new GaussianKMeans(gkOptions).fitStream(() => f.batches());
+    const gkRef = new GaussianKMeans(gkOptions).fitSync(X);
+    same(gk.means.data, gkRef.means.data);
+    same(gk.covariances.data, gkRef.covariances.data);
+    const skOptions = { nClusters: 3, stiffness: 2, tol: 0, maxIter: 3, init: meansInit, threads: 2 };
+    const sk = await new SoftKMeans(skOptions).fitStream(() => f.batches());
+    same(sk.means.data, new SoftKMeans(skOptions).fitSync(X).means.data);
+    const resp = new Float64Array(n * 3).map((_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 0.8 : 0.1));
+    const bOptions = { nComponents: 3, responsibilitiesInit: resp, tol: 0, maxIter: 3, threads: 2 };
+    const bayes = await new BayesianGaussianMixture(bOptions).fitStream(() => f.batches());
+    const bRef = new BayesianGaussianMixture(bOptions).fitSync(X);
+    same(bayes.means.data, bRef.means.data);
+    same(bayes.weights, bRef.weights);
+    expect(Object.is(bayes.lowerBound, bRef.lowerBound)).toBe(true);
+  });
+
+  it('64 features (chunks of 4 blocks, in place after staged ones): rows laid back out for Σ r x by a matrix product', async () => {
+    const wide = 64;
+    const rows = 9 * B + 55;
+    const xw = rowsOf(rows, wide, 22);
+    const init = { data: xw.slice(0, 3 * wide), shape: [3, wide] as [number, number] };
+    const f = await openArrowFile(lentFile('wide.arrows', xw, rows, wide, 5));
+    const skOptions = { nClusters: 3, stiffness: 3, tol: 0, maxIter: 3, init, threads: 2 };
+    const sk = await new SoftKMeans(skOptions).fitStream(() => f.batches());
+    same(sk.means.data, new SoftKMeans(skOptions).fitSync({ data: xw, shape: [rows, wide] }).means.data);
+    const gmOptions = { nComponents: 3, tol: 0, maxIter: 2, meansInit: init, weightsInit: [1 / 3, 1 / 3, 1 / 3], covariancesInit: unitCovariances('full', wide), threads: 2 };
+    const gm = await new GaussianMixture(gmOptions).fitStream(() => f.batches());
+    same(gm.covariances.data, new GaussianMixture(gmOptions).fitSync({ data: xw, shape: [rows, wide] }).covariances.data);
   });
 });
 
