@@ -13,12 +13,12 @@ import {
   type NativeMixtureParams,
   type NativePosterior,
   type NativeResolvedPriors,
-  type NativeStatisticsRequest,
 } from './native.js';
 import type { ResolvedBayesianOptions } from './bayesian-options.js';
 import { Statistics } from './statistics.js';
-import { runStreamEm, statisticsPass, type CheckedStreamOptions, type StreamEmResult } from './stream-em.js';
-import type { ChunkLayout, PassSettings, StreamChunk, StreamSource } from './stream.js';
+import { passTask, type MixturePassRequest } from './passes.js';
+import { runStreamEm, tasksPass, type CheckedStreamOptions, type StreamEmResult } from './stream-em.js';
+import { chunkValues, type ChunkLayout, type PassSettings, type StreamChunk, type StreamSource } from './stream.js';
 
 /** Parameters with their variational posterior. */
 export type VariationalParams = NativeMixtureParams & { readonly posterior: NativePosterior };
@@ -76,8 +76,8 @@ export async function fitBayesianStream(source: StreamSource, job: BayesianStrea
   const settings: PassSettings = { what, d: warm?.d, weighted: false, rows: undefined, signal: job.stream.signal };
   const k = o.nComponents;
   const type = o.covarianceType;
-  const pass = (request: (chunk: StreamChunk) => NativeStatisticsRequest, layout: ChunkLayout = 'rows') =>
-    statisticsPass(source, settings, request, layout);
+  const pass = (request: (chunk: StreamChunk) => MixturePassRequest, layout: ChunkLayout = 'rows') =>
+    tasksPass(source, settings, (chunk) => passTask(chunkValues(chunk), chunk.n, chunk.d, request(chunk), threads, chunk.weights), layout);
 
   // The priors, with the data's defaults from the rows in one component (about 0, then about
   // their mean); Σw comes with the first of those passes.
@@ -90,12 +90,12 @@ export async function fitBayesianStream(source: StreamSource, job: BayesianStrea
     let covariancePrior = given?.covariancePrior;
     if (!meanPrior || !covariancePrior || needWeight) {
       const centres = (chunk: StreamChunk) => new Float64Array(chunk.d);
-      const first = await pass((chunk) => ({ kind: 'assign', covarianceType: type, k: 1, centres: centres(chunk), threads }));
+      const first = await pass((chunk) => ({ kind: 'assign', covarianceType: type, k: 1, centres: centres(chunk) }));
       totalWeight = first.totalWeight;
       const mean = call(() => native().bayesianPriorMean(Statistics.bytesOf(first)));
       meanPrior ??= mean;
       if (!covariancePrior) {
-        const second = await pass((chunk) => ({ kind: 'assign', covarianceType: type, k: 1, centres: centres(chunk), about: mean, threads }));
+        const second = await pass((chunk) => ({ kind: 'assign', covarianceType: type, k: 1, centres: centres(chunk), about: mean }));
         covariancePrior = call(() => native().bayesianPriorCovariance(Statistics.bytesOf(second)));
       }
     }
@@ -111,12 +111,12 @@ export async function fitBayesianStream(source: StreamSource, job: BayesianStrea
     return r.data.subarray(chunk.firstRow * k, end);
   };
   const fromResponsibilities = async (r: NonNullable<typeof resp>): Promise<Step> => {
-    const first = await pass((chunk) => ({ kind: 'responsibilities', covarianceType: type, k, resp: respOf(chunk, r), threads }));
+    const first = await pass((chunk) => ({ kind: 'responsibilities', covarianceType: type, k, resp: respOf(chunk, r) }));
     if (settings.rows !== undefined && settings.rows * k !== r.data.length) {
       throw invalidValue(`${what}: the stream has ${settings.rows} rows but responsibilitiesInit has ${r.data.length / k}`);
     }
     const about = call(() => native().startingMeans(Statistics.bytesOf(first)));
-    const second = await pass((chunk) => ({ kind: 'responsibilities', covarianceType: type, k, resp: respOf(chunk, r), about, threads }));
+    const second = await pass((chunk) => ({ kind: 'responsibilities', covarianceType: type, k, resp: respOf(chunk, r), about }));
     return variationalMaximise(second, await resolvePriors(), o.regCovar);
   };
   const fromInit = async (restart: number): Promise<Step> => {
@@ -158,7 +158,7 @@ export async function fitBayesianStream(source: StreamSource, job: BayesianStrea
         }
         return resp ? fromResponsibilities(resp) : fromInit(restart);
       },
-      expectation: (step) => pass(() => ({ kind: 'gaussian', params: step.params, threads }), 'columns'),
+      expectation: (step) => pass(() => ({ kind: 'gaussian', params: step.params }), 'columns'),
       maximise: (stats) => variationalMaximise(stats, priors as NativeResolvedPriors, o.regCovar),
       objective: (_stats, after) => after.lowerBound,
       converged: (change) => Math.abs(change) < o.tol,

@@ -8,11 +8,10 @@
  * @module
  */
 import { describe, ErrorCode, hasCode, invalidType, invalidValue, throwIfAborted, translateNativeError } from './errors.js';
-import { native, type NativeStatisticsRequest, type NativeStatisticsSummary, type NativeTask } from './native.js';
+import { native, type NativeStatisticsSummary, type NativeTask } from './native.js';
 import { functionOption, integerOption, readOptionsObject, signalOption } from './options.js';
 import { Statistics, wrapStatistics } from './statistics.js';
 import {
-  chunkValues,
   CHUNKS_IN_FLIGHT,
   passWeightedOnce,
   streamChunks,
@@ -62,35 +61,15 @@ export function readStreamOptions(value: unknown, what: string, k: number): Chec
 }
 
 /** Throws the AbortError of a fired signal. */
-/**
- * Runs one native statistics task per chunk of one pass, the next chunk read while the last
- * is computed, and merges their statistics in row order. A pass that meets the stream's first
- * weighted batch starts again, weighted (the in-memory equivalent weighs every row).
- */
-export function statisticsPass(
-  source: StreamSource,
-  settings: PassSettings,
-  request: (chunk: StreamChunk) => NativeStatisticsRequest,
-  layout: ChunkLayout = 'rows',
-): Promise<Statistics> {
-  return tasksPass(
-    source,
-    settings,
-    (chunk) =>
-      native().mixtureStatisticsAsync(chunkValues(chunk), chunk.n, chunk.d, {
-        ...request(chunk),
-        ...(chunk.weights ? { sampleWeight: chunk.weights } : {}),
-      } as NativeStatisticsRequest),
-    layout,
-  );
-}
-
 /** The statistics task of one chunk (its weights included). */
 export type ChunkTask = (chunk: StreamChunk) => NativeTask<NativeStatisticsSummary>;
 
 /**
- * {@link statisticsPass} with any family's native statistics task per chunk (K-means' too), on
- * chunks laid out as `layout` says ('columns' only for tasks that read them so).
+ * Runs one native statistics task per chunk of one pass (any family's: a mixture's E-step,
+ * K-means' assignments), the next chunk read while the last is computed, and merges their
+ * statistics in row order; chunks laid out as `layout` says ('columns' only for tasks that read
+ * them so). A pass that meets the stream's first weighted batch starts again, weighted (the
+ * in-memory equivalent weighs every row).
  */
 export function tasksPass(source: StreamSource, settings: PassSettings, start: ChunkTask, layout: ChunkLayout = 'rows'): Promise<Statistics> {
   return passWeightedOnce(settings, () => onePass(source, settings, start, layout));
