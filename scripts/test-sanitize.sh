@@ -8,8 +8,10 @@
 #
 #   scripts/test-sanitize.sh                 build (incremental) + run the default subset
 #   scripts/test-sanitize.sh test/x.test.ts  build + run those files instead
+#   CC=clang CXX=clang++ ...                 build with clang (its ASan runtime is preloaded)
 #   GAUSSMIX_SANITIZE_NO_BUILD=1 ...         run against the existing build
 #   GAUSSMIX_SANITIZE_NO_CTEST=1 ...         skip the C++ unit tests
+#   GAUSSMIX_SANITIZE_NO_VITEST=1 ...        skip the vitest files
 #
 # The build lives in build-sanitize/ (not build/), so the normal addon is left alone and a
 # concurrent `npm run build:native` cannot remove it. Node itself is not instrumented: the ASan
@@ -25,9 +27,15 @@ addon="$PWD/$out/$config/gaussmix.node"
 cxx="${CXX:-g++}"
 
 if [[ "${GAUSSMIX_SANITIZE_NO_BUILD:-}" != 1 ]]; then
-  echo "test:sanitize: building $addon (ASan + UBSan)"
+  # Another compiler than the cached configuration's: configure afresh.
+  stamp="$out/gaussmix-sanitize-compiler"
+  if [[ -f "$out/CMakeCache.txt" && "$(cat "$stamp" 2>/dev/null)" != "$cxx" ]]; then
+    rm -rf "$out"
+  fi
+  echo "test:sanitize: building $addon (ASan + UBSan, $cxx)"
   GAUSSMIX_SIMD=baseline npx cmake-js compile --out "$out" --config "$config" \
-    --CDGAUSSMIX_SANITIZE=ON --CDGAUSSMIX_TESTS=ON
+    --CDGAUSSMIX_SANITIZE=ON --CDGAUSSMIX_TESTS=ON </dev/null
+  echo "$cxx" >"$stamp"
 fi
 [[ -f "$addon" ]] || { echo "test:sanitize: no $addon" >&2; exit 1; }
 # The build must really be instrumented (a stale cache could have dropped the option).
@@ -43,8 +51,15 @@ if [[ "${GAUSSMIX_SANITIZE_NO_CTEST:-}" != 1 ]]; then
     ctest --test-dir "$out" --output-on-failure --parallel "$(nproc 2>/dev/null || echo 2)"
 fi
 
-asan_rt="$("$cxx" -print-file-name=libasan.so)"
-[[ -f "$asan_rt" ]] || { echo "test:sanitize: libasan.so not found ($cxx -print-file-name)" >&2; exit 1; }
+[[ "${GAUSSMIX_SANITIZE_NO_VITEST:-}" != 1 ]] || exit 0
+
+# The ASan runtime node must preload: GCC's libasan, or clang's (which holds UBSan's too).
+if "$cxx" --version | grep -q clang; then
+  asan_rt="$("$cxx" -print-file-name="libclang_rt.asan-$(uname -m).so")"
+else
+  asan_rt="$("$cxx" -print-file-name=libasan.so)"
+fi
+[[ -f "$asan_rt" ]] || { echo "test:sanitize: no ASan runtime found ($cxx -print-file-name: $asan_rt)" >&2; exit 1; }
 
 # The files that drive native code: not the command line's, Redis's and the package's files
 # (process plumbing, and slow; .ci/run's engine_tests leaves out the same), nor the 5M-row
