@@ -4,13 +4,15 @@
  *
  * apache-arrow's own readers allocate a new buffer for every record batch (about 8 MiB for
  * 65,536 rows of 16 float64 columns), which cost a streamed pass as much garbage collection as
- * its reads. Here each record batch's body is read with one read into one of two buffers the
- * pass keeps, on libuv's thread pool while the consumer works on the batch before it, and
+ * its reads. Here each record batch's body is read with one read into one of two buffers used
+ * by turns (more while a consumer retains some: lib/buffer-lease.ts), kept from pass to pass,
+ * on libuv's thread pool while the consumer works on the batch before it, and
  * handed to apache-arrow's `RecordBatchReader` to decode (its public API: this module frames the
  * messages with `Message.decode`, and parses no flatbuffers of its own).
  *
  * **The reuse contract**: a yielded batch (its columns are views of the buffer) is valid until
- * the next batch is asked for. `fitStream` converts each batch before it asks for the next, or
+ * the next batch is asked for (the buffers are kept from pass to pass: up to four, 8 MiB each for
+ * 65,536 rows of 16 float64 columns). `fitStream` converts each batch before it asks for the next, or
  * retains its buffer (lib/buffer-lease.ts) while it reads the columns in place, so it may be
  * given these batches as they are; anyone else keeping batches must copy them.
  *
@@ -137,34 +139,60 @@ interface BodyBuffer {
   leases: number;
 }
 
-/**
- * The pass's buffers for record batches' bodies: the buffer of batch b is one whose batch is no
- * longer valid (b − 2 or earlier: apache-arrow's byte stream asks for the next array before it
- * hands out the last one it asked for, the head of the next message when it hands out a body,
- * so batch b's body is read after batch b − 2 was handed on) and that no consumer retains; a
- * new one when there is none (two in turns when nobody retains, more while batches are read in
- * place).
- */
-function bodyBuffers(): (batch: number, length: number) => Uint8Array {
+/** The buffers a file keeps between its passes (a pass needs two, more while read in place). */
+const SPARE_BODIES = 4;
+
+/** A pass's buffers for record batches' bodies. */
+interface BodyBuffers {
+  /**
+   * The buffer of batch b: one whose batch is no longer valid (b − 2 or earlier: apache-arrow's
+   * byte stream asks for the next array before it hands out the last one it asked for, the
+   * head of the next message when it hands out a body, so batch b's body is read after batch
+   * b − 2 was handed on) and that no consumer retains; else one of the file's spares, or a new
+   * one (two in turns when nobody retains, more while batches are read in place).
+   */
+  bodyFor(batch: number, length: number): Uint8Array;
+  /** The pass is over: its buffers go back to the file's spares once no consumer retains them. */
+  close(): void;
+}
+
+function bodyBuffers(spares: Uint8Array[]): BodyBuffers {
   const buffers: BodyBuffer[] = [];
-  return (batch, length) => {
-    let buffer = buffers.find((b) => b.batch <= batch - 2 && b.leases === 0);
-    if (!buffer) {
-      buffer = { bytes: new Uint8Array(0), batch, leases: 0 };
-      buffers.push(buffer);
-    }
-    buffer.batch = batch;
-    if (buffer.bytes.length < length) {
-      const owner = buffer;
-      owner.bytes = new Uint8Array(length);
-      lendBuffer(owner.bytes.buffer, () => {
-        owner.leases++;
-        return () => {
-          owner.leases--;
-        };
-      });
-    }
-    return buffer.bytes.subarray(0, length);
+  let closed = false;
+  const spare = (bytes: Uint8Array): void => {
+    if (spares.length < SPARE_BODIES) spares.push(bytes);
+  };
+  const lend = (owner: BodyBuffer): void => {
+    lendBuffer(owner.bytes.buffer, () => {
+      owner.leases++;
+      return () => {
+        owner.leases--;
+        if (closed && owner.leases === 0) spare(owner.bytes);
+      };
+    });
+  };
+  return {
+    bodyFor(batch, length) {
+      let buffer = buffers.find((b) => b.batch <= batch - 2 && b.leases === 0);
+      if (!buffer) {
+        // A spare that holds the body if there is one (else one grows: a new buffer).
+        const fits = spares.findIndex((b) => b.length >= length);
+        const [bytes] = spares.splice(fits >= 0 ? fits : 0, 1);
+        buffer = { bytes: bytes ?? new Uint8Array(0), batch, leases: 0 };
+        buffers.push(buffer);
+        if (buffer.bytes.length > 0) lend(buffer);
+      }
+      buffer.batch = batch;
+      if (buffer.bytes.length < length) {
+        buffer.bytes = new Uint8Array(length);
+        lend(buffer);
+      }
+      return buffer.bytes.subarray(0, length);
+    },
+    close() {
+      closed = true;
+      for (const b of buffers) if (b.leases === 0) spare(b.bytes);
+    },
   };
 }
 
@@ -174,11 +202,17 @@ function bodyBuffers(): (batch: number, length: number) => Uint8Array {
  * the other messages' (the schema, dictionaries, which outlive their message) into buffers of
  * their own. Stops at the end-of-stream marker or at `end`.
  */
-async function* messageBytes(arrow: Arrow, fd: number, path: string, range: StreamRange, inFlight: InFlight): AsyncGenerator<Uint8Array, void, unknown> {
+async function* messageBytes(
+  arrow: Arrow,
+  fd: number,
+  path: string,
+  range: StreamRange,
+  inFlight: InFlight,
+  bodies: BodyBuffers,
+): AsyncGenerator<Uint8Array, void, unknown> {
   const { start, end } = range;
   const prefix = new Uint8Array(8);
   const prefixView = new DataView(prefix.buffer);
-  const bodyFor = bodyBuffers();
   let batches = 0;
   const truncated = (at: number, needs: number): RangeError =>
     invalidValue(`${path}: truncated Arrow IPC file: the message at byte ${at} needs ${needs} bytes, but the file's messages end at byte ${end}`);
@@ -223,7 +257,7 @@ async function* messageBytes(arrow: Arrow, fd: number, path: string, range: Stre
     // A record batch's body: its read starts now, on libuv's thread pool, and goes on while
     // apache-arrow hands out the batch before it (it asks for this head before it does) and the
     // consumer converts that batch.
-    const body = bodyFor(batches++, bodyLength);
+    const body = bodies.bodyFor(batches++, bodyLength);
     const read = readFullyAsync(fd, body, 0, bodyLength, bodyAt);
     inFlight.read = read;
     read.catch(() => undefined); // (awaited below; not an unhandled rejection meanwhile)
@@ -250,12 +284,13 @@ function passReader(
   range: StreamRange,
   head: Uint8Array | undefined,
   inFlight: InFlight,
+  bodies: BodyBuffers,
 ): { reader: Promise<PassReader>; failed: () => unknown } {
   let error: unknown;
   const source = async function* (): AsyncGenerator<Uint8Array, void, unknown> {
     try {
       if (head) yield head;
-      yield* messageBytes(arrow, fd, path, range, inFlight);
+      yield* messageBytes(arrow, fd, path, range, inFlight, bodies);
     } catch (err) {
       error = err;
       throw err;
@@ -315,7 +350,7 @@ export async function openArrowFile(path: string): Promise<ArrowFile> {
     // The stream's first message.
     const fd = fs.openSync(path, 'r');
     const inFlight: InFlight = { read: undefined };
-    const { reader, failed } = passReader(arrow, fd, path, range, undefined, inFlight);
+    const { reader, failed } = passReader(arrow, fd, path, range, undefined, inFlight, bodyBuffers([]));
     try {
       const open = await reader;
       await open.open();
@@ -327,11 +362,14 @@ export async function openArrowFile(path: string): Promise<ArrowFile> {
       fs.closeSync(fd);
     }
   }
+  // Body buffers kept from pass to pass (new ones would be paged in again by every pass).
+  const spares: Uint8Array[] = [];
   async function* batches(): AsyncGenerator<ApacheArrow.RecordBatch, void, undefined> {
     const fd = fs.openSync(path, 'r');
     const inFlight: InFlight = { read: undefined };
+    const bodies = bodyBuffers(spares);
     try {
-      const { reader, failed } = passReader(arrow, fd, path, range, head, inFlight);
+      const { reader, failed } = passReader(arrow, fd, path, range, head, inFlight, bodies);
       let open: PassReader;
       try {
         open = await reader;
@@ -352,6 +390,7 @@ export async function openArrowFile(path: string): Promise<ArrowFile> {
       // A body read under way writes into memory of this pass and reads the descriptor.
       await inFlight.read?.catch(() => undefined);
       fs.closeSync(fd);
+      bodies.close();
     }
   }
   return { path, format: range.format, schema, batches };

@@ -522,7 +522,7 @@ export interface NativeAddon {
   /** Validates statistics bytes; their summary (without bytes). Throws RangeError when invalid. */
   statisticsRead(bytes: Uint8Array): NativeStatisticsSummary;
   /** The statistics of later's rows after earlier's (a new encoding). */
-  statisticsMerge(earlier: Uint8Array, later: Uint8Array): NativeStatisticsSummary;
+  statisticsMerge(earlier: Uint8Array, later: Uint8Array, ...more: Uint8Array[]): NativeStatisticsSummary;
   /** GaussianMixture's M-step from statistics (initialising: weights nk / Σ w). */
   mixtureMaximise(
     bytes: Uint8Array,

@@ -75,6 +75,10 @@ export function tasksPass(source: StreamSource, settings: PassSettings, start: C
   return passWeightedOnce(settings, () => onePass(source, settings, start, layout));
 }
 
+/** How many chunks' statistics a pass merges at once, and the bytes of them it may hold. */
+const MERGE_GROUP = 16;
+const MERGE_BYTES = 1 << 20;
+
 /** A chunk's task under way. */
 interface ChunkInFlight {
   readonly chunk: StreamChunk;
@@ -95,6 +99,17 @@ async function onePass(source: StreamSource, settings: PassSettings, start: Chun
   const addon = native();
   const signal = settings.signal;
   let total: NativeStatisticsSummary | undefined;
+  // Settled chunks' statistics not merged yet, in row order: merged MERGE_GROUP at a time (each
+  // merge decodes its inputs and encodes one result: one at a time, the growing total would be
+  // decoded and encoded again for every chunk).
+  let unmerged: Uint8Array[] = [];
+  let unmergedBytes = 0;
+  const mergeUnmerged = (): void => {
+    const [first, ...rest] = total ? [total.bytes as Uint8Array, ...unmerged] : unmerged;
+    if (rest.length > 0) total = addon.statisticsMerge(first as Uint8Array, ...(rest as [Uint8Array, ...Uint8Array[]]));
+    unmerged = [];
+    unmergedBytes = 0;
+  };
   // The chunks' tasks under way, oldest first (merged in that order: the rows' order).
   const pending: ChunkInFlight[] = [];
   const onAbort = (): void => pending.forEach(({ task }) => task.cancel());
@@ -111,7 +126,12 @@ async function onePass(source: StreamSource, settings: PassSettings, start: Chun
     } finally {
       if (chunk.columns) chunk.release?.();
     }
-    total = total === undefined ? summary : addon.statisticsMerge(total.bytes as Uint8Array, summary.bytes as Uint8Array);
+    if (total === undefined) total = summary;
+    else {
+      unmerged.push(summary.bytes as Uint8Array);
+      unmergedBytes += (summary.bytes as Uint8Array).length;
+    }
+    if (unmerged.length === MERGE_GROUP || unmergedBytes >= MERGE_BYTES) mergeUnmerged();
   };
   try {
     for await (const chunk of streamChunks(source, settings, layout)) {
@@ -130,6 +150,7 @@ async function onePass(source: StreamSource, settings: PassSettings, start: Chun
       throwIfAborted(signal);
     }
     while (pending.length > 0) await settleOldest();
+    mergeUnmerged();
   } catch (err) {
     let error = err;
     // An error met while reading comes after the rows under way: a chunk read in place among

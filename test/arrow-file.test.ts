@@ -67,13 +67,15 @@ describe('openArrowFile', () => {
     ['rows.arrow', 'file'],
     ['rows.arrows', 'stream'],
   ] as const) {
-    it(`reads the ${format} format's record batches, pass after pass, into two buffers`, async () => {
+    it(`reads the ${format} format's record batches, pass after pass, into the same two buffers`, async () => {
       const f = await openArrowFile(file(name));
       expect(f.format).toBe(format);
       expect(f.schema.fields.map((field) => field.name)).toEqual(['x', 'y', 'z', 'label']);
+      const passes: Set<ArrayBufferLike>[] = [];
       for (let pass = 0; pass < 2; pass++) {
         let b = 0;
         const buffers = new Set<ArrayBufferLike>();
+        passes.push(buffers);
         for await (const batch of f.batches()) {
           const first = CUTS[b] as number;
           expect(batch.numRows).toBe((CUTS[b + 1] as number) - first);
@@ -90,6 +92,8 @@ describe('openArrowFile', () => {
         // Every batch's values are views of the pass's two buffers, used by turns.
         expect(buffers.size).toBe(2);
       }
+      // The second pass reads into the first one's buffers.
+      expect([...(passes[1] as Set<ArrayBufferLike>)].every((b) => passes[0]?.has(b))).toBe(true);
     });
   }
 

@@ -3,6 +3,7 @@
 #include "entries.h"
 
 #include "convert.h"
+#include <algorithm>
 #include <cstring>
 
 #include "core/kmeans.h"
@@ -218,12 +219,14 @@ Napi::Value KMeansStatisticsRead(const Napi::CallbackInfo& info) {
   });
 }
 
-// kmeansStatisticsMerge(earlier, later): the summary (with bytes) of later's rows after
-// earlier's.
+// kmeansStatisticsMerge(earlier, later, ...more): the summary (with bytes) of later's rows after
+// earlier's, then more's in order.
 Napi::Value KMeansStatisticsMerge(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     KMeansStatistics st = kmeansStatisticsArgument(info[0], "statistics");
-    st.merge(kmeansStatisticsArgument(info[1], "later"));
+    for (size_t i = 1; i < std::max<size_t>(info.Length(), 2); ++i) {
+      st.merge(kmeansStatisticsArgument(info[i], "later"));
+    }
     return kmeansSummaryToJs(info.Env(), st, true);
   });
 }

@@ -3,6 +3,7 @@
 // read them. The bytes are the only state: nothing native outlives a call.
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -183,12 +184,16 @@ Napi::Value StatisticsRead(const Napi::CallbackInfo& info) {
   });
 }
 
-// statisticsMerge(earlier, later): the summary (with bytes) of later's rows after earlier's.
+// statisticsMerge(earlier, later, ...more): the summary (with bytes) of later's rows after
+// earlier's, then more's in order (one encoding at the end, however many are merged: a pass
+// merges its chunks' statistics in groups).
 Napi::Value StatisticsMerge(const Napi::CallbackInfo& info) {
   if (isKMeansBytes(info[0])) return KMeansStatisticsMerge(info);
   return guarded(info.Env(), [&]() -> Napi::Value {
     MixtureStatistics st = statisticsArgument(info[0], "statistics");
-    st.merge(statisticsArgument(info[1], "later"));
+    for (size_t i = 1; i < std::max<size_t>(info.Length(), 2); ++i) {
+      st.merge(statisticsArgument(info[i], "later"));
+    }
     return summaryToJs(info.Env(), st);
   });
 }
