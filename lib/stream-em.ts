@@ -60,7 +60,6 @@ export function readStreamOptions(value: unknown, what: string, k: number): Chec
   };
 }
 
-/** Throws the AbortError of a fired signal. */
 /** The statistics task of one chunk (its weights included). */
 export type ChunkTask = (chunk: StreamChunk) => NativeTask<NativeStatisticsSummary>;
 

@@ -217,7 +217,17 @@ describe('fitStream equals fit on chunks laid out by column', () => {
     const streamed = await new SoftKMeans({ ...skOptions, threads: 3 }).fitStream(batchedSource(x, d, 32).source);
     expect(same(streamed.means.data, sk.means.data)).toBe(true);
     expect(Object.is(streamed.lowerBound, sk.lowerBound)).toBe(true);
-    const gmOptions = { nComponents: 3, tol: 0, maxIter: 3, meansInit: init, weightsInit: [1 / 3, 1 / 3, 1 / 3] };
+    // Every starting parameter given: a partial start would take the others from the default
+    // start, k-means with a random seed of each model's own (usually, not always, the same).
+    const eye = Float64Array.from({ length: 3 * d * d }, (_, i) => (i % (d * d) % (d + 1) === 0 ? 1 : 0));
+    const gmOptions = {
+      nComponents: 3,
+      tol: 0,
+      maxIter: 3,
+      meansInit: init,
+      weightsInit: [1 / 3, 1 / 3, 1 / 3],
+      covariancesInit: { data: eye, shape: [3, d, d] },
+    };
     const gm = new GaussianMixture(gmOptions).fitSync({ data: x, shape: [n, d] });
     expectSameMixture(await new GaussianMixture({ ...gmOptions, threads: 2 }).fitStream(batchedSource(x, d, 33).source), gm);
   });
