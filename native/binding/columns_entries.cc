@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "convert.h"
+#include "core/scan.h"
 #include "core/types.h"
 #include "entries.h"
 #include "errors.h"
@@ -24,28 +25,12 @@ struct Column {
   const void* data;
 };
 
-// gather into consecutive doubles (a chunk laid out by column): the finite check on the
-// exponent bits, an integer OR that vectorises with the copy (v − v != 0 does not: a floating
-// reduction is never reordered here).
-template <class T>
-bool gatherContiguous(const T* in, Index rows, double* out) {
-  constexpr std::uint64_t kExponent = 0x7ff0000000000000ULL;
-  std::uint64_t bad = 0;
-  for (Index r = 0; r < rows; ++r) {
-    const double v = static_cast<double>(in[r]);
-    out[r] = v;
-    std::uint64_t bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    bad |= static_cast<std::uint64_t>((bits & kExponent) == kExponent);
-  }
-  return bad != 0;
-}
-
 // Writes the column's rows; whether any value written is not finite (integers always are).
 template <class T>
 bool gather(const T* in, Index rows, Index d, double* out) {
   if (d == 1) {
-    if constexpr (std::is_floating_point_v<T>) return gatherContiguous(in, rows, out);
+    // Consecutive doubles (a chunk laid out by column): the core's checked copy.
+    if constexpr (std::is_floating_point_v<T>) return !copyFinite(in, rows, out);
     for (Index r = 0; r < rows; ++r) out[r] = static_cast<double>(in[r]);
     return false;
   }

@@ -12,11 +12,15 @@ Data dataArgument(const Napi::CallbackInfo& info) {
   data.n = countArgument(info[1], "n");
   data.d = countArgument(info[2], "d");
   data.x = float64Data(info[0], static_cast<size_t>(data.n * data.d), "X");
+  sampleWeightArgument(info, data);
+  return data;
+}
+
+void sampleWeightArgument(const Napi::CallbackInfo& info, Data& data) {
   if (info[3].IsObject()) {
     data.weights =
         optionalFloat64(info[3].As<Napi::Object>(), Key::sampleWeight, static_cast<size_t>(data.n));
   }
-  return data;
 }
 
 }  // namespace gaussmix::binding

@@ -58,9 +58,7 @@ Data columnsArgument(const Napi::CallbackInfo& info, std::vector<const double*>&
     columns[j] = float64Data(list.Get(static_cast<uint32_t>(j)), static_cast<size_t>(data.n), "X's column");
   }
   data.columns = columns.data();
-  if (info[3].IsObject()) {
-    data.weights = optionalFloat64(info[3].As<Napi::Object>(), Key::sampleWeight, static_cast<size_t>(data.n));
-  }
+  sampleWeightArgument(info, data);
   return data;
 }
 
