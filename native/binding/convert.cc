@@ -81,16 +81,21 @@ std::uint64_t seedArgument(const Napi::Value& value) {
 
 CovarianceType covarianceTypeFrom(const std::string& name) { return parseCovarianceType(name); }
 
-
-// (lib/mixture-packing.ts MIXTURE_INITS: the same order.)
-constexpr const char* kMixtureInits[] = {"kmeans", "k-means++", "random", "random-from-data", "hc"};
+// The inits by name; a packed init is its row here (lib/mixture-packing.ts MIXTURE_INITS).
+struct NamedInit {
+  const char* name;
+  MixtureInit init;
+};
+constexpr NamedInit kMixtureInits[] = {{"kmeans", MixtureInit::KMeans},
+                                       {"k-means++", MixtureInit::KMeansPlusPlus},
+                                       {"random", MixtureInit::Random},
+                                       {"random-from-data", MixtureInit::RandomFromData},
+                                       {"hc", MixtureInit::Hc}};
 
 static MixtureInit mixtureInitFrom(const std::string& name) {
-  if (name == "kmeans") return MixtureInit::KMeans;
-  if (name == "k-means++") return MixtureInit::KMeansPlusPlus;
-  if (name == "random") return MixtureInit::Random;
-  if (name == "random-from-data") return MixtureInit::RandomFromData;
-  if (name == "hc") return MixtureInit::Hc;
+  for (const NamedInit& i : kMixtureInits) {
+    if (name == i.name) return i.init;
+  }
   throw invalidArgument("unknown init '" + name + "'");
 }
 
@@ -183,7 +188,7 @@ MixtureOptions packedMixtureOptions(const Napi::Value& value, unsigned& threads)
   o.mstep.regCovar = number(7, "regCovar");
   const Index init = count(8, "init");
   if (init >= static_cast<Index>(std::size(kMixtureInits))) typeError(env, "init is not a known code");
-  o.init = mixtureInitFrom(kMixtureInits[init]);
+  o.init = kMixtureInits[init].init;
   const Index collapse = count(9, "onCollapse");
   if (collapse > 1) typeError(env, "onCollapse is not a known code");
   o.onCollapse = collapse == 1 ? CollapsePolicy::Reseed : CollapsePolicy::Error;
