@@ -180,7 +180,7 @@ BayesianFit fitBayesian(const Data& data, const BayesianOptions& options, unsign
     return params;
   };
   variant.expectation = [&](const MixtureParams& params) {
-    estep.prepare(params, params.logPriors());
+    estep.prepare(params, params.logPriors(), false);
     return roundedMoments(estep.statistics(data, shape));
   };
   variant.maximise = [&](const Moments& moments, MixtureParams& params) {

@@ -61,7 +61,9 @@ class EStep {
   // The model of the next passes: log p_k(x) = logPriors[k] + log N(x | μ_k, Σ_k) for k < K,
   // and logPriors[K] for the noise component. GaussianMixture: logPriors = log π (its noise
   // one: log π_0 − log V); variational fits add their expectations to it.
-  void prepare(const MixtureParams& params, const Vector& logPriors);
+  // fingerprinted: the statistics of the next passes carry the model's fingerprint (those that
+  // may be merged with others or serialised must; a fit's own E-steps skip hashing the model).
+  void prepare(const MixtureParams& params, const Vector& logPriors, bool fingerprinted = true);
   const DensityKernel& kernel() const { return *kernel_; }
 
   // Statistics of data's rows under the prepared model. With shape.scatter the sums are taken

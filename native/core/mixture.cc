@@ -516,7 +516,8 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
     return initialise(estep, data, options, restart, pool, control, respStorage, reseeder.get());
   };
   variant.expectation = [&](const MixtureParams& params) {
-    return roundedMoments(mixtureStatistics(estep, data, params));
+    estep.prepare(params, params.logPriors(), false);
+    return roundedMoments(estep.statistics(data, mixtureShape(params)));
   };
   variant.maximise = [&](const Moments& moments, MixtureParams& params) {
     if (reseeder) reseeder->beginIteration();
