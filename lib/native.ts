@@ -12,6 +12,7 @@ import type { CsvNumbers, CsvRecord } from './csv.js';
 import type { CovarianceType, CovarianceTypeDescriptor } from './covariance-types.js';
 import { noBinaryError } from './errors.js';
 import { here } from './here.cjs';
+import { packCentroidOptions } from './centroid-packing.js';
 import { mixtureOptionsPacker, unpackMixtureFit } from './mixture-packing.js';
 import { inSlice } from './slices.js';
 
@@ -210,7 +211,9 @@ type RawAddon = Omit<
   | 'fitMixtureSync'
   | 'fitMixtureAsync'
   | 'fitBayesianAsync'
+  | 'fitKMeansSync'
   | 'fitKMeansAsync'
+  | 'fitSoftKMeansSync'
   | 'fitSoftKMeansAsync'
   | 'mixtureStatisticsAsync'
   | 'kmeansStatisticsAsync'
@@ -225,8 +228,23 @@ type RawAddon = Omit<
   ): NativeMixtureFit | Float64Array;
   fitMixtureAsync: RawFitAsync<NativeMixtureOptions | Float64Array, NativeMixtureFit | Float64Array>;
   fitBayesianAsync: RawFitAsync<NativeBayesianOptions, NativeBayesianFit>;
-  fitKMeansAsync: RawFitAsync<NativeKMeansOptions, NativeKMeansFit>;
-  fitSoftKMeansAsync: RawFitAsync<NativeSoftKMeansOptions, NativeSoftKMeansFit>;
+  /** Options packed (lib/centroid-packing.ts) or as an object. */
+  fitKMeansSync(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: NativeKMeansOptions | Float64Array,
+    onIteration?: NativeIterationCallback,
+  ): NativeKMeansFit;
+  fitKMeansAsync: RawFitAsync<NativeKMeansOptions | Float64Array, NativeKMeansFit>;
+  fitSoftKMeansSync(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: NativeSoftKMeansOptions | Float64Array,
+    onIteration?: NativeIterationCallback,
+  ): NativeSoftKMeansFit;
+  fitSoftKMeansAsync: RawFitAsync<NativeSoftKMeansOptions | Float64Array, NativeSoftKMeansFit>;
   mixtureStatisticsAsync: RawFitAsync<NativeStatisticsRequest, NativeStatisticsSummary, StatisticsX>;
   kmeansStatisticsAsync: RawFitAsync<NativeKMeansStatisticsOptions, NativeKMeansStatistics>;
   /** Cancels the asynchronous fit with this id, if it is still running. */
@@ -253,6 +271,10 @@ function wrap(raw: RawAddon): NativeAddon {
   const pack = mixtureOptionsPacker(raw.covarianceTypes);
   const fitMixtureSync = raw.fitMixtureSync.bind(raw);
   const fitMixtureAsync = raw.fitMixtureAsync.bind(raw);
+  const fitKMeansSync = raw.fitKMeansSync.bind(raw);
+  const fitKMeansAsync = raw.fitKMeansAsync.bind(raw);
+  const fitSoftKMeansSync = raw.fitSoftKMeansSync.bind(raw);
+  const fitSoftKMeansAsync = raw.fitSoftKMeansAsync.bind(raw);
   return {
     ...raw,
     fitMixtureSync: (X, n, d, options, onIteration) =>
@@ -265,8 +287,17 @@ function wrap(raw: RawAddon): NativeAddon {
       cancelFit,
     ),
     fitBayesianAsync: asTask(raw.fitBayesianAsync.bind(raw), cancelFit),
-    fitKMeansAsync: asTask(raw.fitKMeansAsync.bind(raw), cancelFit),
-    fitSoftKMeansAsync: asTask(raw.fitSoftKMeansAsync.bind(raw), cancelFit),
+    fitKMeansSync: (X, n, d, options, onIteration) => fitKMeansSync(X, n, d, packCentroidOptions(options), onIteration),
+    fitKMeansAsync: asTask<NativeKMeansOptions, NativeKMeansFit>(
+      (X, n, d, options, onIteration, done) => fitKMeansAsync(X, n, d, packCentroidOptions(options), onIteration, done),
+      cancelFit,
+    ),
+    fitSoftKMeansSync: (X, n, d, options, onIteration) =>
+      fitSoftKMeansSync(X, n, d, packCentroidOptions(options), onIteration),
+    fitSoftKMeansAsync: asTask<NativeSoftKMeansOptions, NativeSoftKMeansFit>(
+      (X, n, d, options, onIteration, done) => fitSoftKMeansAsync(X, n, d, packCentroidOptions(options), onIteration, done),
+      cancelFit,
+    ),
     mixtureStatisticsAsync: asTask(raw.mixtureStatisticsAsync.bind(raw), cancelFit),
     kmeansStatisticsAsync: asTask(raw.kmeansStatisticsAsync.bind(raw), cancelFit),
   };

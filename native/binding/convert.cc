@@ -70,10 +70,34 @@ Index countArgument(const Napi::Value& value, const char* name) {
   return static_cast<Index>(v);
 }
 
-unsigned threadsArgument(const Napi::Value& value) {
-  const Index threads = countArgument(value, "threads");
+namespace {
+// 0 (all cores, resolved by the facade) and beyond the most the pool takes are clamped.
+unsigned clampThreads(Index threads) {
   return static_cast<unsigned>(threads < 1 ? 1 : (threads > 1024 ? 1024 : threads));
 }
+}  // namespace
+
+unsigned threadsArgument(const Napi::Value& value) {
+  return clampThreads(countArgument(value, "threads"));
+}
+
+PackedOptions::PackedOptions(const Napi::Value& value, size_t count)
+    : env_(value.Env()), v_(float64Data(value, count, "options")) {}
+
+Index PackedOptions::count(size_t i, const char* name) const {
+  const double v = v_[i];
+  if (!(v >= 0.0) || v != std::floor(v) || v > 9007199254740991.0) {
+    typeError(env_, std::string(name) + " must be a non-negative integer");
+  }
+  return static_cast<Index>(v);
+}
+
+double PackedOptions::number(size_t i, const char* name) const {
+  if (std::isnan(v_[i])) typeError(env_, std::string(name) + " must be a number");
+  return v_[i];
+}
+
+unsigned PackedOptions::threads(size_t i) const { return clampThreads(count(i, "threads")); }
 
 std::uint64_t seedArgument(const Napi::Value& value) {
   return static_cast<std::uint64_t>(countArgument(value, "seed"));
@@ -161,44 +185,32 @@ std::optional<HierarchicalStart> hcStartFrom(const Napi::Object& object, Index n
 }
 
 MixtureOptions packedMixtureOptions(const Napi::Value& value, unsigned& threads) {
-  const double* v = float64Data(value, kPackedMixtureOptions, "options");
+  const PackedOptions v(value, kPackedMixtureOptions);
   const Napi::Env env = value.Env();
-  // The checks of countArgument and numberProperty, on the packed numbers (NaN: absent).
-  const auto count = [&](size_t i, const char* name) {
-    if (!(v[i] >= 0.0) || v[i] != std::floor(v[i]) || v[i] > 9007199254740991.0) {
-      typeError(env, std::string(name) + " must be a non-negative integer");
-    }
-    return static_cast<Index>(v[i]);
-  };
-  const auto number = [&](size_t i, const char* name) {
-    if (std::isnan(v[i])) typeError(env, std::string(name) + " must be a number");
-    return v[i];
-  };
   MixtureOptions o;
-  o.k = count(0, "nComponents");
-  const Index type = count(1, "covarianceType");
+  o.k = v.count(0, "nComponents");
+  const Index type = v.count(1, "covarianceType");
   if (type >= kCovarianceTypes) typeError(env, "covarianceType is not a known code");
   o.type = parametrisations()[type].type;
-  o.tol = number(2, "tol");
-  o.maxIter = static_cast<int>(count(3, "maxIter"));
-  o.nInit = static_cast<int>(count(4, "nInit"));
-  o.seed = static_cast<std::uint64_t>(count(5, "seed"));
-  const Index t = count(6, "threads");
-  threads = static_cast<unsigned>(t < 1 ? 1 : (t > 1024 ? 1024 : t));
-  o.mstep.regCovar = number(7, "regCovar");
-  const Index init = count(8, "init");
+  o.tol = v.number(2, "tol");
+  o.maxIter = static_cast<int>(v.count(3, "maxIter"));
+  o.nInit = static_cast<int>(v.count(4, "nInit"));
+  o.seed = static_cast<std::uint64_t>(v.count(5, "seed"));
+  threads = v.threads(6);
+  o.mstep.regCovar = v.number(7, "regCovar");
+  const Index init = v.count(8, "init");
   if (init >= static_cast<Index>(std::size(kMixtureInits))) typeError(env, "init is not a known code");
   o.init = kMixtureInits[init].init;
-  const Index collapse = count(9, "onCollapse");
+  const Index collapse = v.count(9, "onCollapse");
   if (collapse > 1) typeError(env, "onCollapse is not a known code");
   o.onCollapse = collapse == 1 ? CollapsePolicy::Reseed : CollapsePolicy::Error;
-  if (!std::isnan(v[10])) o.mstep.control.tol = v[10];
-  if (!std::isnan(v[11])) o.mstep.control.maxIter = static_cast<long>(count(11, "mStepMaxIter"));
-  if (!std::isnan(v[12])) {
+  if (v.has(10)) o.mstep.control.tol = v[10];
+  if (v.has(11)) o.mstep.control.maxIter = static_cast<long>(v.count(11, "mStepMaxIter"));
+  if (v.has(12)) {
     o.noise = true;
     o.hypervolume = v[12];
   }
-  if (!std::isnan(v[13])) o.previousLowerBound = v[13];
+  if (v.has(13)) o.previousLowerBound = v[13];
   return o;
 }
 

@@ -4,6 +4,7 @@
 
 #include <napi.h>
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,23 @@ std::string stringProperty(const Napi::Object& object, Key key);
 Index countArgument(const Napi::Value& value, const char* name);
 unsigned threadsArgument(const Napi::Value& value);
 std::uint64_t seedArgument(const Napi::Value& value);
+
+// A fit's options packed by the facade into a Float64Array of `count` numbers (NaN: absent),
+// read at once instead of property by property, with the checks and messages of the object
+// path (countArgument, numberProperty, threadsArgument).
+class PackedOptions {
+ public:
+  PackedOptions(const Napi::Value& value, size_t count);
+  Index count(size_t i, const char* name) const;
+  double number(size_t i, const char* name) const;
+  unsigned threads(size_t i) const;
+  bool has(size_t i) const { return !std::isnan(v_[i]); }
+  double operator[](size_t i) const { return v_[i]; }
+
+ private:
+  Napi::Env env_;
+  const double* v_;
+};
 
 CovarianceType covarianceTypeFrom(const std::string& name);
 // The options of a fit on n x d data (n: for responsibilitiesInit and the noise rows; 0 when

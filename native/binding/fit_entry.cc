@@ -7,11 +7,16 @@ Napi::Object optionsArgument(const Napi::CallbackInfo& info) {
   return info[3].As<Napi::Object>();
 }
 
-Data dataArgument(const Napi::CallbackInfo& info) {
+Data rowsArgument(const Napi::CallbackInfo& info) {
   Data data;
   data.n = countArgument(info[1], "n");
   data.d = countArgument(info[2], "d");
   data.x = float64Data(info[0], static_cast<size_t>(data.n * data.d), "X");
+  return data;
+}
+
+Data dataArgument(const Napi::CallbackInfo& info) {
+  Data data = rowsArgument(info);
   sampleWeightArgument(info, data);
   return data;
 }

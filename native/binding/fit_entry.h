@@ -18,6 +18,8 @@ namespace gaussmix::binding {
 
 // The data part shared by every request: X (zero-copy), n, d and options.sampleWeight.
 Data dataArgument(const Napi::CallbackInfo& info);
+// X, n and d only (packed options carry no sample weights).
+Data rowsArgument(const Napi::CallbackInfo& info);
 // options.sampleWeight (data.n values, when options is an object) into data.weights.
 void sampleWeightArgument(const Napi::CallbackInfo& info, Data& data);
 // info[3] as an object.

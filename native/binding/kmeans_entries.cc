@@ -5,6 +5,8 @@
 #include "convert.h"
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <type_traits>
 
 #include "core/kmeans.h"
 #include "core/kmeans_statistics.h"
@@ -34,8 +36,34 @@ struct CentroidRequest {
   unsigned threads = 1;
 };
 
+// The options of a K-means family fit packed by the facade (lib/centroid-packing.ts, whose
+// field order this follows) when they hold no array and only what both estimators share:
+// nClusters, tol, maxIter, nInit, seed, threads, init (its row in kPackedInits), stiffness
+// (SoftKMeans; NaN for KMeans).
+constexpr std::size_t kPackedCentroidOptions = 8;
+constexpr KMeansInit kPackedInits[] = {KMeansInit::KMeansPlusPlus, KMeansInit::Random};
+
+template <class Options>
+CentroidRequest<Options> packedCentroidRequest(const Napi::CallbackInfo& info) {
+  CentroidRequest<Options> r;
+  r.data = rowsArgument(info);
+  const PackedOptions v(info[3], kPackedCentroidOptions);
+  r.options.k = v.count(0, "nClusters");
+  r.options.tol = v.number(1, "tol");
+  r.options.maxIter = static_cast<int>(v.count(2, "maxIter"));
+  r.options.nInit = static_cast<int>(v.count(3, "nInit"));
+  r.options.seed = static_cast<std::uint64_t>(v.count(4, "seed"));
+  r.threads = v.threads(5);
+  const Index init = v.count(6, "init");
+  if (init >= static_cast<Index>(std::size(kPackedInits))) throw Napi::TypeError::New(info.Env(), "init is not a known code");
+  r.options.init = kPackedInits[init];
+  if constexpr (std::is_same_v<Options, SoftKMeansOptions>) r.options.stiffness = v.number(7, "stiffness");
+  return r;
+}
+
 template <class Options>
 CentroidRequest<Options> makeCentroidRequest(const Napi::CallbackInfo& info) {
+  if (info[3].IsTypedArray()) return packedCentroidRequest<Options>(info);
   CentroidRequest<Options> r;
   r.data = dataArgument(info);
   const Napi::Object o = optionsArgument(info);
@@ -62,13 +90,13 @@ using SoftRequest = CentroidRequest<SoftKMeansOptions>;
 
 KMeansRequest makeKMeansRequest(const Napi::CallbackInfo& info) {
   KMeansRequest r = makeCentroidRequest<KMeansOptions>(info);
-  readShortlist(optionsArgument(info), r.options);
+  if (!info[3].IsTypedArray()) readShortlist(optionsArgument(info), r.options);
   return r;
 }
 
 SoftRequest makeSoftRequest(const Napi::CallbackInfo& info) {
   SoftRequest r = makeCentroidRequest<SoftKMeansOptions>(info);
-  r.options.stiffness = numberProperty(optionsArgument(info), Key::stiffness);
+  if (!info[3].IsTypedArray()) r.options.stiffness = numberProperty(optionsArgument(info), Key::stiffness);
   return r;
 }
 

@@ -18,20 +18,11 @@ struct MixtureRequest {
   unsigned threads = 1;
 };
 
-// X, n, d as the first three arguments (zero-copy).
-Data dataOf(const Napi::CallbackInfo& info) {
-  Data data;
-  data.n = countArgument(info[1], "n");
-  data.d = countArgument(info[2], "d");
-  data.x = float64Data(info[0], static_cast<size_t>(data.n * data.d), "X");
-  return data;
-}
-
 MixtureRequest makeRequest(const Napi::CallbackInfo& info) {
   MixtureRequest r;
   if (info[3].IsTypedArray()) {
     // Packed options (lib/mixture-packing.ts): numbers only, no sample weights.
-    r.data = dataOf(info);
+    r.data = rowsArgument(info);
     r.options = packedMixtureOptions(info[3], r.threads);
     return r;
   }
@@ -125,7 +116,7 @@ Napi::Value MixtureDecompose(const Napi::CallbackInfo& info) {
 // [1] or [D·D] }: mclust's defaultPrior(X, G = k, modelName).
 Napi::Value MixtureDefaultPrior(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    const Data data = dataOf(info);
+    const Data data = rowsArgument(info);
     if (!info[3].IsObject()) throw Napi::TypeError::New(info.Env(), "options must be an object");
     const Napi::Object options = info[3].As<Napi::Object>();
     const Index k = countArgument(get(options, Key::k), "k");
@@ -145,7 +136,7 @@ Napi::Value MixtureDefaultPrior(const Napi::CallbackInfo& info) {
 // mixtureHypervolume(X, n, d) -> mclust's hypvol(X): the noise component's default V.
 Napi::Value MixtureHypervolume(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    const Data data = dataOf(info);
+    const Data data = rowsArgument(info);
     if (data.n < 2) throw invalidArgument("the hypervolume needs at least 2 rows");
     return Napi::Number::New(info.Env(), mclust::hypervolume(data.all()).volume);
   });
@@ -155,7 +146,7 @@ Napi::Value MixtureHypervolume(const Napi::CallbackInfo& info) {
 // with noise starts as noise when none are given (core/mixture.h defaultNoiseRows).
 Napi::Value MixtureNoiseRows(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    Data data = dataOf(info);
+    Data data = rowsArgument(info);
     if (!info[3].IsObject()) throw Napi::TypeError::New(info.Env(), "options must be an object");
     const Napi::Object options = info[3].As<Napi::Object>();
     data.weights = optionalFloat64(options, Key::sampleWeight, static_cast<size_t>(data.n));
@@ -176,7 +167,7 @@ Napi::Value MixtureNoiseRows(const Napi::CallbackInfo& info) {
 // once for every K of a model selection (fit options.hc).
 Napi::Value HierarchicalStartEntry(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
-    Data data = dataOf(info);
+    Data data = rowsArgument(info);
     if (!info[3].IsObject()) throw Napi::TypeError::New(info.Env(), "options must be an object");
     const Napi::Object options = info[3].As<Napi::Object>();
     data.weights = optionalFloat64(options, Key::sampleWeight, static_cast<size_t>(data.n));
