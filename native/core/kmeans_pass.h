@@ -72,8 +72,13 @@ void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
       std::copy_n(s.chunk.labels.data(), rows, chunkLabels);
       d2 = s.chunk.d2.data();
       if (sub > 0) s.lanes.reset(k, d);
+      // The block's next sub-chunk prefetched a row per row summed here: its first read (the
+      // product's) then finds its rows in cache instead of waiting on memory.
+      const Index next = begin + rows;
+      const Index ahead = std::min(rows, data.blockBegin(b) + data.blockSize(b) - next);
       for (Index i = 0; i < rows; ++i) {
         const Index row = begin + i;
+        if (i < ahead) prefetchRow(data.x + (next + i) * d, d);
         const double w = data.weight(row);
         s.lanes.addRow(i, chunkLabels[i], w, data.x + row * d);
         s.lanes.addInertia(i, w, d2[i]);
