@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <utility>
 
 #include "kmeans.h"
@@ -46,6 +47,62 @@ constexpr std::size_t kFineStoreBytes = std::size_t{64} << 20;
 // on this pass: reading most rows through the bounds costs more than reading them all.
 constexpr double kPlainAbove = 0.5;
 
+// A bounded fit's bounds and stored sums (N + N doubles, and the store), kept from one fit to the
+// next up to kKeptBytes: fresh memory faults in page by page (on a virtual machine, two thirds of
+// the first pass of a 300,000 x 16, K 32 fit repeated), and the first pass, always plain, writes
+// every value anyway (left uninitialised). One process-wide spare under a mutex, not a
+// thread_local (glibc 2.17 floor, as compat_lloyd.cc's BoundStorage).
+constexpr std::size_t kKeptBytes = std::size_t{64} << 20;
+
+struct BoundedArrays {
+  LargeVector<double> upper;
+  LargeVector<double> lower;
+  LargeVector<double> store;
+
+  std::size_t bytes() const {
+    return (upper.capacity() + lower.capacity() + store.capacity()) * sizeof(double);
+  }
+  void swap(BoundedArrays& other) {
+    upper.swap(other.upper);
+    lower.swap(other.lower);
+    store.swap(other.store);
+  }
+};
+
+// v resized to n values, uninitialised past its old size, without copying the old values when
+// its capacity falls short.
+void resizeUninitialised(LargeVector<double>& v, std::size_t n) {
+  if (v.capacity() < n) LargeVector<double>().swap(v);
+  v.resize(n);
+}
+
+class KeptArrays {
+ public:
+  // Takes the spare into `arrays` (empty when another fit holds it).
+  static void take(BoundedArrays& arrays) {
+    std::lock_guard<std::mutex> lock(spare().mutex);
+    arrays.swap(spare().arrays);
+  }
+  // Hands `arrays` back when within kKeptBytes and larger than the spare.
+  static void give(BoundedArrays& arrays) {
+    const std::size_t bytes = arrays.bytes();
+    if (bytes == 0 || bytes > kKeptBytes) return;
+    std::lock_guard<std::mutex> lock(spare().mutex);
+    if (spare().arrays.bytes() < bytes) arrays.swap(spare().arrays);
+  }
+
+ private:
+  struct Spare {
+    std::mutex mutex;
+    BoundedArrays arrays;
+  };
+  // Never destroyed: a fit on another thread may still hand its arrays back at process exit.
+  static Spare& spare() {
+    static Spare* const kept = new Spare();
+    return *kept;
+  }
+};
+
 class Lloyd {
  public:
   Lloyd(const Data& data, const KMeansOptions& options, ThreadPool& pool, const Control& control)
@@ -61,7 +118,23 @@ class Lloyd {
     const std::size_t fine = static_cast<std::size_t>(data.blocks() * kLanes * k_ * (d_ + 1)) * 8;
     fine_ = k_ < kFineClusters &&
             fine <= std::max(kFineStoreBytes, static_cast<std::size_t>(data.n * d_) * 4);
+    if (bounded_) {
+      BoundedArrays arrays;
+      KeptArrays::take(arrays);
+      bounds_.upper.swap(arrays.upper);
+      bounds_.lower.swap(arrays.lower);
+      store_.swap(arrays.store);
+    }
   }
+  ~Lloyd() {
+    BoundedArrays arrays;
+    arrays.upper.swap(bounds_.upper);
+    arrays.lower.swap(bounds_.lower);
+    arrays.store.swap(store_);
+    KeptArrays::give(arrays);
+  }
+  Lloyd(const Lloyd&) = delete;
+  Lloyd& operator=(const Lloyd&) = delete;
 
   // onIteration returned false: no further restart runs.
   bool stopRequested() const { return stopRequested_; }
@@ -70,15 +143,16 @@ class Lloyd {
   KMeansFit run(const RowMatrix& initial, int restart) {
     RowMatrix centres = initial;
     labels_.assign(static_cast<size_t>(data_.n), -1);
+    // (The store and the bounds are uninitialised: the first pass, plain, writes them all.)
     if (bounded_) {
-      store_.assign(static_cast<size_t>(data_.blocks() * units() * k_ * (d_ + 1)), 0.0);
+      resizeUninitialised(store_, static_cast<size_t>(data_.blocks() * units() * k_ * (d_ + 1)));
     }
     totals_.resize(KMeansLayout::size(k_, d_));
     rounded_.assign(static_cast<size_t>(KMeansLayout::size(k_, d_)), 0.0);
     touched_.assign(static_cast<size_t>(k_), 0);
     if (bounded_) {
-      bounds_.upper.assign(static_cast<size_t>(data_.n), 0.0);
-      bounds_.lower.assign(static_cast<size_t>(data_.n), 0.0);
+      resizeUninitialised(bounds_.upper, static_cast<size_t>(data_.n));
+      resizeUninitialised(bounds_.lower, static_cast<size_t>(data_.n));
       bounds_.drift.setZero(k_);
       bounds_.maxOtherDrift.setZero(k_);
     }

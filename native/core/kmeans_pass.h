@@ -71,16 +71,21 @@ void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
       onChunk(begin, rows, s.chunk);
       std::copy_n(s.chunk.labels.data(), rows, chunkLabels);
       d2 = s.chunk.d2.data();
-      if (sub > 0) s.lanes.reset(k, d);
+      // The block's next sub-chunk prefetched a row per row summed here: its first read (the
+      // product's) then finds its rows in cache instead of waiting on memory.
+      const Index next = begin + rows;
+      const Index ahead = std::min(rows, data.blockBegin(b) + data.blockSize(b) - next);
       for (Index i = 0; i < rows; ++i) {
         const Index row = begin + i;
+        if (i < ahead) prefetchRow(data.x + (next + i) * d, d);
         const double w = data.weight(row);
         s.lanes.addRow(i, chunkLabels[i], w, data.x + row * d);
         s.lanes.addInertia(i, w, d2[i]);
         if (!(d2[i] <= kSafeSquare) && s.overflowRow < 0) s.overflowRow = row;
       }
-      for (Index c = 0; c < k; ++c) s.lanes.foldCluster(c, out + c * (d + 1));
-      out[k * (d + 1)] = s.lanes.foldInertia();
+      // (Folded and cleared: the lanes are zero again for the next sub-chunk.)
+      for (Index c = 0; c < k; ++c) s.lanes.foldAndClearCluster(c, out + c * (d + 1));
+      out[k * (d + 1)] = s.lanes.foldAndClearInertia();
     }
     for (Index i = 0; far && i < rows; ++i) {
       if (s.far.wants(d2[i])) {
