@@ -11,10 +11,10 @@ import type { NativeKMeansOptions, NativeSoftKMeansOptions } from './native.js';
 /** The inits by code (kmeans_entries.cc kPackedInits: the same order). */
 const CENTROID_INITS: readonly string[] = ['k-means++', 'random'];
 
-/** The number of packed fields (kmeans_entries.cc kPackedCentroidOptions). */
-const PACKED_FIELDS = 8;
-
-/** What a packer carries; anything else (an array, a test-only switch) keeps the object. */
+/**
+ * The fields packed, in their order (kmeans_entries.cc packedCentroidRequest); an option outside
+ * them (an array, a test-only switch) keeps the object.
+ */
 const PACKED_KEYS = new Set(['nClusters', 'tol', 'maxIter', 'nInit', 'seed', 'threads', 'init', 'stiffness']);
 
 /**
@@ -27,14 +27,6 @@ export function packCentroidOptions<O extends NativeKMeansOptions | NativeSoftKM
   }
   const init = CENTROID_INITS.indexOf(o.init);
   if (init < 0) return o;
-  const packed = new Float64Array(PACKED_FIELDS);
-  packed[0] = o.nClusters;
-  packed[1] = o.tol;
-  packed[2] = o.maxIter;
-  packed[3] = o.nInit;
-  packed[4] = o.seed;
-  packed[5] = o.threads;
-  packed[6] = init;
-  packed[7] = 'stiffness' in o ? o.stiffness : NaN;
-  return packed;
+  // (Stiffness: NaN for KMeans.)
+  return Float64Array.of(o.nClusters, o.tol, o.maxIter, o.nInit, o.seed, o.threads, init, 'stiffness' in o ? o.stiffness : NaN);
 }

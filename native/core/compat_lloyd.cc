@@ -6,7 +6,6 @@
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #if defined(__SSE4_1__) || defined(__AVX__) || defined(__AVX512F__)
@@ -14,6 +13,7 @@
 #endif
 
 #include "compat_lanes.h"
+#include "kept_spare.h"
 #include "memory.h"
 
 namespace gaussmix {
@@ -584,46 +584,34 @@ struct Bounds {
   double slack;  // relative
 };
 
-// The bounds' storage (2·N doubles), one block kept from one fit to the next up to
-// kKeptBoundBytes: fresh memory faults in page by page (on a virtual machine, 6% of a 100,000
-// x 16 fit repeated), and the first pass writes every bound anyway (left uninitialised). One
-// process-wide spare under a mutex, not a thread_local: a thread_local with a destructor needs
-// glibc 2.18's __cxa_thread_atexit_impl, above the prebuild's glibc 2.17 floor.
+// The bounds' storage (2·N doubles), kept from one fit to the next up to kKeptBoundBytes
+// (kept_spare.h; on a virtual machine fresh memory cost 6% of a 100,000 x 16 fit repeated):
+// the first pass writes every bound anyway (left uninitialised).
 constexpr size_t kKeptBoundBytes = size_t{64} << 20;
 
 class BoundStorage {
  public:
   explicit BoundStorage(size_t doubles) {
     if (doubles == 0) return;
-    {
-      std::lock_guard<std::mutex> lock(spare().mutex);
-      storage_.swap(spare().storage);
-    }
-    if (storage_.size() < doubles) {
-      LargeVector<double>().swap(storage_);
-      storage_.resize(doubles);
+    Kept::take(storage_);
+    if (storage_.values.size() < doubles) {
+      LargeVector<double>().swap(storage_.values);
+      storage_.values.resize(doubles);
     }
   }
-  ~BoundStorage() {
-    if (storage_.empty() || storage_.size() * sizeof(double) > kKeptBoundBytes) return;
-    std::lock_guard<std::mutex> lock(spare().mutex);
-    if (spare().storage.size() < storage_.size()) spare().storage.swap(storage_);
-  }
+  ~BoundStorage() { Kept::give(storage_, kKeptBoundBytes); }
   BoundStorage(const BoundStorage&) = delete;
   BoundStorage& operator=(const BoundStorage&) = delete;
-  double* data() { return storage_.data(); }
+  double* data() { return storage_.values.data(); }
 
  private:
-  struct Spare {
-    std::mutex mutex;
-    LargeVector<double> storage;
+  struct Doubles {
+    LargeVector<double> values;
+    size_t bytes() const { return values.size() * sizeof(double); }
+    void swap(Doubles& other) { values.swap(other.values); }
   };
-  // Never destroyed: a fit on another thread may still hand its block back at process exit.
-  static Spare& spare() {
-    static Spare* const kept = new Spare();
-    return *kept;
-  }
-  LargeVector<double> storage_;
+  using Kept = KeptSpare<Doubles, BoundStorage>;
+  Doubles storage_;
 };
 
 inline double distanceOf(double computed, bool absolute) {

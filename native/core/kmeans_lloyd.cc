@@ -6,9 +6,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <mutex>
 #include <utility>
 
+#include "kept_spare.h"
 #include "kmeans.h"
 #include "kmeans_bounded.h"
 #include "kmeans_pass.h"
@@ -47,11 +47,10 @@ constexpr std::size_t kFineStoreBytes = std::size_t{64} << 20;
 // on this pass: reading most rows through the bounds costs more than reading them all.
 constexpr double kPlainAbove = 0.5;
 
-// A bounded fit's bounds and stored sums (N + N doubles, and the store), kept from one fit to the
-// next up to kKeptBytes: fresh memory faults in page by page (on a virtual machine, two thirds of
-// the first pass of a 300,000 x 16, K 32 fit repeated), and the first pass, always plain, writes
-// every value anyway (left uninitialised). One process-wide spare under a mutex, not a
-// thread_local (glibc 2.17 floor, as compat_lloyd.cc's BoundStorage).
+// A bounded fit's bounds and stored sums (N + N doubles, and the store), kept from one fit to
+// the next up to kKeptBytes (kept_spare.h; two thirds of the first pass of a 300,000 x 16, K 32
+// fit repeated was fresh memory faulting in): the first pass, always plain, writes every value
+// anyway (left uninitialised).
 constexpr std::size_t kKeptBytes = std::size_t{64} << 20;
 
 struct BoundedArrays {
@@ -68,6 +67,7 @@ struct BoundedArrays {
     store.swap(other.store);
   }
 };
+using KeptArrays = KeptSpare<BoundedArrays, BoundedArrays>;
 
 // v resized to n values, uninitialised past its old size, without copying the old values when
 // its capacity falls short.
@@ -75,33 +75,6 @@ void resizeUninitialised(LargeVector<double>& v, std::size_t n) {
   if (v.capacity() < n) LargeVector<double>().swap(v);
   v.resize(n);
 }
-
-class KeptArrays {
- public:
-  // Takes the spare into `arrays` (empty when another fit holds it).
-  static void take(BoundedArrays& arrays) {
-    std::lock_guard<std::mutex> lock(spare().mutex);
-    arrays.swap(spare().arrays);
-  }
-  // Hands `arrays` back when within kKeptBytes and larger than the spare.
-  static void give(BoundedArrays& arrays) {
-    const std::size_t bytes = arrays.bytes();
-    if (bytes == 0 || bytes > kKeptBytes) return;
-    std::lock_guard<std::mutex> lock(spare().mutex);
-    if (spare().arrays.bytes() < bytes) arrays.swap(spare().arrays);
-  }
-
- private:
-  struct Spare {
-    std::mutex mutex;
-    BoundedArrays arrays;
-  };
-  // Never destroyed: a fit on another thread may still hand its arrays back at process exit.
-  static Spare& spare() {
-    static Spare* const kept = new Spare();
-    return *kept;
-  }
-};
 
 class Lloyd {
  public:
@@ -131,7 +104,7 @@ class Lloyd {
     arrays.upper.swap(bounds_.upper);
     arrays.lower.swap(bounds_.lower);
     arrays.store.swap(store_);
-    KeptArrays::give(arrays);
+    KeptArrays::give(arrays, kKeptBytes);
   }
   Lloyd(const Lloyd&) = delete;
   Lloyd& operator=(const Lloyd&) = delete;
