@@ -103,9 +103,9 @@ async function onePass(source: StreamSource, settings: PassSettings, start: Chun
   // decoded and encoded again for every chunk).
   let unmerged: Uint8Array[] = [];
   let unmergedBytes = 0;
+  // (The first chunk's statistics are the total: only later ones wait.)
   const mergeUnmerged = (): void => {
-    const [first, ...rest] = total ? [total.bytes as Uint8Array, ...unmerged] : unmerged;
-    if (rest.length > 0) total = addon.statisticsMerge(first as Uint8Array, ...(rest as [Uint8Array, ...Uint8Array[]]));
+    if (total && unmerged.length > 0) total = addon.statisticsMerge(total.bytes as Uint8Array, ...(unmerged as [Uint8Array]));
     unmerged = [];
     unmergedBytes = 0;
   };

@@ -99,6 +99,12 @@ double PackedOptions::number(size_t i, const char* name) const {
 
 unsigned PackedOptions::threads(size_t i) const { return clampThreads(count(i, "threads")); }
 
+Index PackedOptions::code(size_t i, const char* name, size_t codes) const {
+  const Index c = count(i, name);
+  if (c >= static_cast<Index>(codes)) typeError(env_, std::string(name) + " is not a known code");
+  return c;
+}
+
 std::uint64_t seedArgument(const Napi::Value& value) {
   return static_cast<std::uint64_t>(countArgument(value, "seed"));
 }
@@ -186,24 +192,17 @@ std::optional<HierarchicalStart> hcStartFrom(const Napi::Object& object, Index n
 
 MixtureOptions packedMixtureOptions(const Napi::Value& value, unsigned& threads) {
   const PackedOptions v(value, kPackedMixtureOptions);
-  const Napi::Env env = value.Env();
   MixtureOptions o;
   o.k = v.count(0, "nComponents");
-  const Index type = v.count(1, "covarianceType");
-  if (type >= kCovarianceTypes) typeError(env, "covarianceType is not a known code");
-  o.type = parametrisations()[type].type;
+  o.type = parametrisations()[v.code(1, "covarianceType", kCovarianceTypes)].type;
   o.tol = v.number(2, "tol");
   o.maxIter = static_cast<int>(v.count(3, "maxIter"));
   o.nInit = static_cast<int>(v.count(4, "nInit"));
   o.seed = static_cast<std::uint64_t>(v.count(5, "seed"));
   threads = v.threads(6);
   o.mstep.regCovar = v.number(7, "regCovar");
-  const Index init = v.count(8, "init");
-  if (init >= static_cast<Index>(std::size(kMixtureInits))) typeError(env, "init is not a known code");
-  o.init = kMixtureInits[init].init;
-  const Index collapse = v.count(9, "onCollapse");
-  if (collapse > 1) typeError(env, "onCollapse is not a known code");
-  o.onCollapse = collapse == 1 ? CollapsePolicy::Reseed : CollapsePolicy::Error;
+  o.init = kMixtureInits[v.code(8, "init", std::size(kMixtureInits))].init;
+  o.onCollapse = v.code(9, "onCollapse", 2) == 1 ? CollapsePolicy::Reseed : CollapsePolicy::Error;
   if (v.has(10)) o.mstep.control.tol = v[10];
   if (v.has(11)) o.mstep.control.maxIter = static_cast<long>(v.count(11, "mStepMaxIter"));
   if (v.has(12)) {

@@ -40,6 +40,8 @@ class PackedOptions {
   Index count(size_t i, const char* name) const;
   double number(size_t i, const char* name) const;
   unsigned threads(size_t i) const;
+  // A code: an index below `codes` into the reader's table of names or enums.
+  Index code(size_t i, const char* name, size_t codes) const;
   bool has(size_t i) const { return !std::isnan(v_[i]); }
   double operator[](size_t i) const { return v_[i]; }
 

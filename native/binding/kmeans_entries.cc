@@ -54,9 +54,7 @@ CentroidRequest<Options> packedCentroidRequest(const Napi::CallbackInfo& info) {
   r.options.nInit = static_cast<int>(v.count(3, "nInit"));
   r.options.seed = static_cast<std::uint64_t>(v.count(4, "seed"));
   r.threads = v.threads(5);
-  const Index init = v.count(6, "init");
-  if (init >= static_cast<Index>(std::size(kPackedInits))) throw Napi::TypeError::New(info.Env(), "init is not a known code");
-  r.options.init = kPackedInits[init];
+  r.options.init = kPackedInits[v.code(6, "init", std::size(kPackedInits))];
   if constexpr (std::is_same_v<Options, SoftKMeansOptions>) r.options.stiffness = v.number(7, "stiffness");
   return r;
 }
@@ -75,30 +73,19 @@ CentroidRequest<Options> makeCentroidRequest(const Napi::CallbackInfo& info) {
   r.options.init = kmeansInitFrom(o, &r.options.centersInit,
                                   static_cast<size_t>(r.options.k * r.data.d));
   r.threads = threadsArgument(get(o, Key::threads));
+  if constexpr (std::is_same_v<Options, SoftKMeansOptions>) {
+    r.options.stiffness = numberProperty(o, Key::stiffness);
+  } else {
+    // Not a public option: the tests compare the float32 shortlist against float64 passes
+    // with float32Shortlist: false.
+    const Napi::Value shortlist = get(o, Key::float32Shortlist);
+    if (shortlist.IsBoolean()) r.options.float32Shortlist = shortlist.As<Napi::Boolean>().Value();
+  }
   return r;
-}
-
-// Not a public option: the tests compare the float32 shortlist against float64 passes with
-// float32Shortlist: false.
-void readShortlist(const Napi::Object& options, KMeansOptions& out) {
-  const Napi::Value v = get(options, Key::float32Shortlist);
-  if (v.IsBoolean()) out.float32Shortlist = v.As<Napi::Boolean>().Value();
 }
 
 using KMeansRequest = CentroidRequest<KMeansOptions>;
 using SoftRequest = CentroidRequest<SoftKMeansOptions>;
-
-KMeansRequest makeKMeansRequest(const Napi::CallbackInfo& info) {
-  KMeansRequest r = makeCentroidRequest<KMeansOptions>(info);
-  if (!info[3].IsTypedArray()) readShortlist(optionsArgument(info), r.options);
-  return r;
-}
-
-SoftRequest makeSoftRequest(const Napi::CallbackInfo& info) {
-  SoftRequest r = makeCentroidRequest<SoftKMeansOptions>(info);
-  if (!info[3].IsTypedArray()) r.options.stiffness = numberProperty(optionsArgument(info), Key::stiffness);
-  return r;
-}
 
 KMeansFit runKMeans(const KMeansRequest& r, const Control& control) {
   if (r.options.k < 1 || r.options.k > r.data.n) {
@@ -307,16 +294,16 @@ Napi::Value KMeansMomentsMerge(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value FitKMeansSync(const Napi::CallbackInfo& info) {
-  return fitSync(info, makeKMeansRequest, runKMeans, kmeansFitToJs);
+  return fitSync(info, makeCentroidRequest<KMeansOptions>, runKMeans, kmeansFitToJs);
 }
 Napi::Value FitKMeansAsync(const Napi::CallbackInfo& info) {
-  return fitAsync(info, makeKMeansRequest, runKMeans, kmeansFitToJs);
+  return fitAsync(info, makeCentroidRequest<KMeansOptions>, runKMeans, kmeansFitToJs);
 }
 Napi::Value FitSoftKMeansSync(const Napi::CallbackInfo& info) {
-  return fitSync(info, makeSoftRequest, runSoft, softFitToJs);
+  return fitSync(info, makeCentroidRequest<SoftKMeansOptions>, runSoft, softFitToJs);
 }
 Napi::Value FitSoftKMeansAsync(const Napi::CallbackInfo& info) {
-  return fitAsync(info, makeSoftRequest, runSoft, softFitToJs);
+  return fitAsync(info, makeCentroidRequest<SoftKMeansOptions>, runSoft, softFitToJs);
 }
 
 // kmeansAssign(X, n, d, centers, threads, { labels?: Int32Array[N], distances?: Float64Array[N*K] })

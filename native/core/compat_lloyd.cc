@@ -594,10 +594,7 @@ class BoundStorage {
   explicit BoundStorage(size_t doubles) {
     if (doubles == 0) return;
     Kept::take(storage_);
-    if (storage_.values.size() < doubles) {
-      LargeVector<double>().swap(storage_.values);
-      storage_.values.resize(doubles);
-    }
+    resizeUninitialised(storage_.values, doubles);
   }
   ~BoundStorage() { Kept::give(storage_, kKeptBoundBytes); }
   BoundStorage(const BoundStorage&) = delete;
@@ -607,7 +604,7 @@ class BoundStorage {
  private:
   struct Doubles {
     LargeVector<double> values;
-    size_t bytes() const { return values.size() * sizeof(double); }
+    size_t bytes() const { return values.capacity() * sizeof(double); }
     void swap(Doubles& other) { values.swap(other.values); }
   };
   using Kept = KeptSpare<Doubles, BoundStorage>;

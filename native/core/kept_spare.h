@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <mutex>
 
+#include "memory.h"
+
 namespace gaussmix {
 
 // T: default-constructible, with swap(T&) and bytes() (the memory it holds). Tag: one spare per
@@ -40,5 +42,13 @@ class KeptSpare {
     return *kept;
   }
 };
+
+// v resized to n values for a pass that writes them all: uninitialised past its old size, and
+// without copying the old values when its capacity falls short.
+template <class T>
+void resizeUninitialised(LargeVector<T>& v, std::size_t n) {
+  if (v.capacity() < n) LargeVector<T>().swap(v);
+  v.resize(n);
+}
 
 }  // namespace gaussmix

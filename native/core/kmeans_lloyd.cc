@@ -69,13 +69,6 @@ struct BoundedArrays {
 };
 using KeptArrays = KeptSpare<BoundedArrays, BoundedArrays>;
 
-// v resized to n values, uninitialised past its old size, without copying the old values when
-// its capacity falls short.
-void resizeUninitialised(LargeVector<double>& v, std::size_t n) {
-  if (v.capacity() < n) LargeVector<double>().swap(v);
-  v.resize(n);
-}
-
 class Lloyd {
  public:
   Lloyd(const Data& data, const KMeansOptions& options, ThreadPool& pool, const Control& control)

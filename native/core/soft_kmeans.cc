@@ -10,14 +10,16 @@ namespace gaussmix {
 
 namespace {
 
-// One E-step of soft K-means: equal log-priors, sums about 0 (no covariances to update).
-MixtureStatistics softKMeansStatistics(EStep& estep, const Data& data, const MixtureParams& params) {
+// One E-step of soft K-means: equal log-priors, sums about 0 (no covariances to update);
+// fingerprinted as EStep::prepare says (a fit's own E-steps are not).
+MixtureStatistics softKMeansStatistics(EStep& estep, const Data& data, const MixtureParams& params,
+                                       bool fingerprinted) {
   StatisticsShape shape;
   shape.type = CovarianceType::Spherical;
   shape.k = params.k;
   shape.d = params.d;
   shape.scatter = false;
-  estep.prepare(params, params.weights.array().log());
+  estep.prepare(params, params.weights.array().log(), fingerprinted);
   return estep.statistics(data, shape);
 }
 
@@ -49,7 +51,7 @@ MixtureStatistics softKMeansStatistics(const Data& data, const MixtureParams& pa
                                        unsigned threads, const std::atomic<bool>* cancel) {
   ThreadPool pool(threadsFor(data.blocks(), threads), cancel);
   EStep estep(CovarianceType::Spherical, params.k, params.d, false, pool);
-  return softKMeansStatistics(estep, data, params);
+  return softKMeansStatistics(estep, data, params, true);
 }
 
 MixtureFit fitSoftKMeans(const Data& data, const SoftKMeansOptions& options, unsigned threads,
@@ -85,7 +87,7 @@ MixtureFit fitSoftKMeans(const Data& data, const SoftKMeansOptions& options, uns
     return softKMeansParams(centers, options.stiffness);
   };
   variant.expectation = [&](const MixtureParams& params) {
-    return roundedMoments(softKMeansStatistics(estep, data, params));
+    return roundedMoments(softKMeansStatistics(estep, data, params, false));
   };
   variant.maximise = [&](const Moments& moments, MixtureParams& params) {
     params.means = softKMeansMeans(moments, params.means);
@@ -99,7 +101,7 @@ MixtureFit fitSoftKMeans(const Data& data, const SoftKMeansOptions& options, uns
   };
   MixtureFit fit = runEm(variant, control);
   // One more E-step, under the final means, for each cluster's share of the data.
-  const Moments moments = roundedMoments(softKMeansStatistics(estep, data, fit.params));
+  const Moments moments = roundedMoments(softKMeansStatistics(estep, data, fit.params, false));
   fit.params.weights = moments.nk / moments.weight;
   return fit;
 }
