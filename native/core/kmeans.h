@@ -37,14 +37,8 @@ struct KMeansFit {
   bool converged = false;
 };
 
-// How k-means++ gets the chosen candidate's distances to every row: kept from the candidates'
-// pass where that buffer (2 + ⌊ln K⌋ distances per row) is at most half the data, or computed
-// again; the same indices either way (the choice is forced only by tests).
-enum class SeedingDistances { Automatic, Kept, Computed };
-
 // Greedy k-means++ (scikit-learn's: 2 + ⌊ln K⌋ candidates per centre, weighted by w·D²).
-std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, ThreadPool& pool,
-                                         SeedingDistances distances = SeedingDistances::Automatic);
+std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, ThreadPool& pool);
 // K distinct sample indices, uniformly (or in proportion to the sample weights).
 std::vector<Index> randomIndices(const Data& data, Index k, Rng& rng);
 

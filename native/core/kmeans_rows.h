@@ -104,6 +104,66 @@ inline double roundingMargin(Index d) {
   return std::max(1e-10, 4e-15 * static_cast<double>(d + 10));
 }
 
+// squaredDistance of rows laid out by column (xt[t·stride + i]) to c, vectorised along the rows:
+// out[i] for i < rows rounded up to whole packets (xt and out hold that many). The same bits
+// as squaredDistance (and smallDistance) row by row: four partial sums of whole groups of four
+// features, the rest into the first, (s0 + s1) + (s2 + s3); below four features one sum (the
+// unused partial sums are +0, and adding +0 to a sum of squares changes no bit).
+// kP packets of rows from row i: kP·4 independent sums in flight (one packet's four chains of
+// additions left most of a 64-feature distance waiting on their latency).
+template <int kD, int kP>
+inline void packetsAlongRows(const double* __restrict xt, Index stride, Index i,
+                               const double* __restrict c, Index d, double* __restrict out) {
+  using namespace Eigen::internal;
+  using Packet = gaussmix::detail::Packet;
+  constexpr int kPacket = gaussmix::detail::kPacket;
+  const Index dd = kD > 0 ? kD : d;
+  const auto term = [&](Index t, int p) {
+    const Packet y = psub(ploadu<Packet>(xt + t * stride + i + p * kPacket), pset1<Packet>(c[t]));
+    return pmul(y, y);
+  };
+  if (dd < 4) {
+    Packet e[kP];
+    for (int p = 0; p < kP; ++p) e[p] = term(0, p);
+    for (Index t = 1; t < dd; ++t) {
+      for (int p = 0; p < kP; ++p) e[p] = padd(e[p], term(t, p));
+    }
+    for (int p = 0; p < kP; ++p) pstoreu(out + i + p * kPacket, e[p]);
+    return;
+  }
+  Packet part[4][kP];
+  for (int u = 0; u < 4; ++u) {
+    for (int p = 0; p < kP; ++p) part[u][p] = term(u, p);
+  }
+  Index t = 4;
+  for (; t + 4 <= dd; t += 4) {
+    for (int u = 0; u < 4; ++u) {
+      for (int p = 0; p < kP; ++p) part[u][p] = padd(part[u][p], term(t + u, p));
+    }
+  }
+  for (; t < dd; ++t) {
+    for (int p = 0; p < kP; ++p) part[0][p] = padd(part[0][p], term(t, p));
+  }
+  for (int p = 0; p < kP; ++p) {
+    pstoreu(out + i + p * kPacket,
+            padd(padd(part[0][p], part[1][p]), padd(part[2][p], part[3][p])));
+  }
+}
+
+template <int kD>
+inline void squaredDistancesAlongRows(const double* __restrict xt, Index stride, Index rows,
+                                      const double* __restrict c, Index d,
+                                      double* __restrict out) {
+  constexpr int kPacket = gaussmix::detail::kPacket;
+  // Four packets at once where there are 32 vector registers (AVX-512), else two.
+  constexpr int kP = kPacket == 8 ? 4 : 2;
+  Index i = 0;
+  for (; i + kP * kPacket <= rows; i += kP * kPacket) {
+    packetsAlongRows<kD, kP>(xt, stride, i, c, d, out);
+  }
+  for (; i < rows; i += kPacket) packetsAlongRows<kD, 1>(xt, stride, i, c, d, out);
+}
+
 // ‖x_i − c‖² by Eigen (the seedings' distances).
 inline double squaredDistance(const Data& data, Index i, const RowVector& c) {
   return (ConstRowMap(data.x + i * data.d, 1, data.d) - c).squaredNorm();

@@ -44,39 +44,6 @@ Index searchMass(const Data& data, const std::vector<double>& blockMass, Mass ma
   return data.n - 1;
 }
 
-// searchMass for each of several targets (out[t] for targets[t]). Rows of a single block
-// (every small fit) are walked once for all of them: the running sum is the same whatever the
-// target (it starts at 0 and adds every row's mass in order), so each target stops at the row
-// searchMass would, and only the additions are sequential. Several blocks: one search each
-// (which blocks a search skips, and so its rounding, depends on its target).
-template <class Mass>
-void searchMasses(const Data& data, const std::vector<double>& blockMass, Mass mass,
-                  const double* targets, int count, Index* out) {
-  if (data.blocks() != 1) {
-    for (int t = 0; t < count; ++t) out[t] = searchMass(data, blockMass, mass, targets[t]);
-    return;
-  }
-  int open = 0;  // targets not reached yet, flagged in `pending`
-  bool pending[64];  // (count <= kMaxTrials, 64)
-  for (int t = 0; t < count; ++t) {
-    out[t] = data.n - 1;
-    // (searchMass skips the block, i.e. answers n − 1, when 0 + its mass < target.)
-    pending[t] = !(0.0 + blockMass[0] < targets[t]);
-    open += pending[t] ? 1 : 0;
-  }
-  double cumulative = 0.0;
-  for (Index i = 0; i < data.n && open > 0; ++i) {
-    cumulative += mass(i);
-    for (int t = 0; t < count; ++t) {
-      if (pending[t] && cumulative >= targets[t]) {
-        out[t] = i;
-        pending[t] = false;
-        --open;
-      }
-    }
-  }
-}
-
 Index positiveWeightCount(const Data& data) {
   if (!data.weights) return data.n;
   Index count = 0;
@@ -137,7 +104,12 @@ std::vector<Index> singleBlockKMeansPlusPlus(const Data& data, Index k, Rng& rng
   // The running sums Σ w·closest: of the first centre's absorb, then per candidate ([t·n + i]).
   LargeVector<double> firstRunning(static_cast<size_t>(n));
   LargeVector<double> candidateRunning(static_cast<size_t>(n) * trials);
-  LargeVector<double> candidateDistance(static_cast<size_t>(n) * trials);
+  // The rows laid out by column once, for the candidates' distances along the rows; those
+  // distances per candidate ([t·padded + i], whole packets of rows).
+  const Index padded = (n + detail::kPacket - 1) / detail::kPacket * detail::kPacket;
+  LargeVector<double> columns(static_cast<size_t>(padded * d));
+  transposeRows(data.x, n, d, columns.data(), padded);
+  LargeVector<double> candidateDistance(static_cast<size_t>(padded) * trials);
   double potential = 0.0;
   {
     const double* c = data.x + first * d;
@@ -178,13 +150,12 @@ std::vector<Index> singleBlockKMeansPlusPlus(const Data& data, Index k, Rng& rng
       for (int t0 = 0; t0 < trials; t0 += kGroup) {
         const int g = std::min(kGroup, trials - t0);
         for (int t = 0; t < g; ++t) {
-          const double* c = data.x + candidates[t0 + t] * d;
-          double* distance = candidateDistance.data() + (t0 + t) * n + begin;
+          double* distance = candidateDistance.data() + (t0 + t) * padded + begin;
+          kmeans::squaredDistancesAlongRows<kD>(columns.data() + begin, padded, m,
+                                                data.x + candidates[t0 + t] * d, d, distance);
           for (Index i = 0; i < m; ++i) {
             const Index row = begin + i;
-            const double d2 = rowDistance<kD>(data.x + row * d, c, d);
-            distance[i] = d2;
-            terms[t][i] = data.weight(row) * std::min(closest[row], d2);
+            terms[t][i] = data.weight(row) * std::min(closest[row], distance[i]);
           }
         }
         double sum[kGroup] = {};
@@ -212,7 +183,7 @@ std::vector<Index> singleBlockKMeansPlusPlus(const Data& data, Index k, Rng& rng
     }
     chosen.push_back(candidates[best]);
     if (centre + 1 == k) break;
-    const double* distance = candidateDistance.data() + best * n;
+    const double* distance = candidateDistance.data() + best * padded;
     for (Index i = 0; i < n; ++i) closest[i] = std::min(closest[i], distance[i]);
     running = candidateRunning.data() + best * n;
     potential = 0.0 + pot[best];
@@ -220,58 +191,27 @@ std::vector<Index> singleBlockKMeansPlusPlus(const Data& data, Index k, Rng& rng
   return chosen;
 }
 
-}  // namespace
-
-std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, ThreadPool& pool,
-                                         SeedingDistances distances) {
-  requireDistinctCandidates(data, k);
-  const Index blocks = data.blocks();
-  const int trials = 2 + static_cast<int>(std::log(static_cast<double>(k)));
-  // 2 + ln K < 64 for any K that fits in memory.
+// Greedy k-means++ on rows of several blocks, in one read of the rows per centre. Block b's
+// running sums are in row order and the blocks' in block order (any thread count gives the same
+// bits). The candidates' pass takes every row's distances to them vectorised along the rows
+// (squaredDistancesAlongRows: the bits of rowDistance) and, in the same read, lowers `closest`
+// by the centre chosen last: absorbing that centre takes no pass of its own. Its blocks' masses
+// Σ w·closest are the chosen candidate's potentials of that pass (the same terms added in the
+// same order), and the few blocks the next searches walk are lowered before they are walked.
+template <int kD>
+std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, ThreadPool& pool,
+                                         int trials) {
   constexpr int kMaxTrials = 64;
-  constexpr Index kTermChunk = 64;
+  constexpr Index kTermChunk = 64;  // rows laid out by column at a time
   constexpr int kGroup = 4;
-  if (trials > kMaxTrials) throw invalidArgument("too many components for k-means++");
-  if (blocks == 1) {
-    std::vector<Index> chosen;
-    kmeans::withFeatureCount(data.d, [&](auto size) {
-      chosen = singleBlockKMeansPlusPlus<decltype(size)::value>(data, k, rng, trials);
-    });
-    return chosen;
-  }
+  const Index blocks = data.blocks();
+  const Index d = data.d;
   LargeVector<double> closest(static_cast<size_t>(data.n));
   std::vector<double> blockMass(static_cast<size_t>(blocks));
   std::vector<Index> chosen;
+  chosen.reserve(static_cast<size_t>(k));
 
-  const Index d = data.d;
-  // The candidates' distances to every row are kept from their potentials' pass for the chosen
-  // one's absorb, instead of reading the rows again, when that costs less than the reading:
-  // trials distances per row (a buffer of at most half the data) against d features.
-  const bool keepDistances = distances == SeedingDistances::Automatic
-                                 ? 2 * trials <= d
-                                 : distances == SeedingDistances::Kept;
-  LargeVector<double> trialDistance(keepDistances ? static_cast<size_t>(data.n) * trials : 0);
-  // closest = min(closest, d(x, c)) and the block masses w·closest, for a new centre c: its
-  // distances computed afresh (kept null) or read from kept[i · trials].
-  auto absorb = [&](Index index, bool first, const double* kept) {
-    const double* c = data.x + index * d;
-    kmeans::withFeatureCount(d, [&](auto size) {
-      constexpr int kD = decltype(size)::value;
-      pool.forEach(blocks, [&](Index b, unsigned) {
-        const Index begin = data.blockBegin(b);
-        double mass = 0.0;
-        for (Index i = begin; i < begin + data.blockSize(b); ++i) {
-          const double d2 = kept ? kept[i * trials] : rowDistance<kD>(data.x + i * d, c, d);
-          closest[i] = first ? d2 : std::min(closest[i], d2);
-          mass += data.weight(i) * closest[i];
-        }
-        blockMass[b] = mass;
-      });
-    });
-    chosen.push_back(index);
-  };
-
-  // The first centre: in proportion to the sample weights.
+  // The first centre: in proportion to the sample weights; closest and the masses from it.
   {
     std::vector<double> weightMass(static_cast<size_t>(blocks));
     double total = 0.0;
@@ -284,66 +224,112 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
       total += mass;
     }
     const double target = rng.uniform() * total;
-    absorb(searchMass(data, weightMass, [&](Index i) { return data.weight(i); }, target), true,
-           nullptr);
+    chosen.push_back(
+        searchMass(data, weightMass, [&](Index i) { return data.weight(i); }, target));
+    const double* c = data.x + chosen[0] * d;
+    pool.forEach(blocks, [&](Index b, unsigned) {
+      double mass = 0.0;
+      for (Index i = data.blockBegin(b); i < data.blockBegin(b) + data.blockSize(b); ++i) {
+        closest[i] = rowDistance<kD>(data.x + i * d, c, d);
+        mass += data.weight(i) * closest[i];
+      }
+      blockMass[b] = mass;
+    });
   }
+  if (k == 1) return chosen;
 
-  std::vector<Index> candidates(static_cast<size_t>(trials));
+  // lowered[b]: block b's closest already holds the centre chosen last (`last`).
+  std::vector<std::uint8_t> lowered(static_cast<size_t>(blocks), 1);
+  const double* last = nullptr;
+  const auto lowerRow = [&](Index i) {
+    closest[i] = std::min(closest[i], rowDistance<kD>(data.x + i * d, last, d));
+  };
+  // Per thread: a chunk laid out by column, and the distances of its rows (whole packets).
+  const Index stride = (kTermChunk + detail::kPacket - 1) / detail::kPacket * detail::kPacket;
+  std::vector<std::vector<double>> columns(pool.slots());
+  std::vector<std::vector<double>> distances(pool.slots());
+
+  Index candidates[kMaxTrials];
   std::vector<double> candidatePot(static_cast<size_t>(blocks) * trials);
+  std::vector<Index> toLower;
   for (Index c = 1; c < k; ++c) {
     double potential = 0.0;
     for (Index b = 0; b < blocks; ++b) potential += blockMass[b];
     double targets[kMaxTrials];
     for (int t = 0; t < trials; ++t) targets[t] = rng.uniform() * potential;
-    searchMasses(
-        data, blockMass, [&](Index i) { return data.weight(i) * closest[i]; }, targets, trials,
-        candidates.data());
-    // The potential Σ w·min(closest, d(x, candidate)) of each candidate, per block: each row
-    // read once for all the candidates, each candidate's sum in row order.
-    kmeans::withFeatureCount(d, [&](auto size) {
-      constexpr int kD = decltype(size)::value;
-      pool.forEach(blocks, [&](Index b, unsigned) {
-        // The sums in a local array (registers for the usual few trials), not in candidatePot:
-        // through memory every row's additions would wait on the previous row's stores.
-        // The terms w·min(closest, d) of a chunk of rows are independent (computed a chunk at
-        // a time, vectorisable); only their sums are sequential, in row order.
-        // Up to kGroup trials at once, so that their sums (independent) overlap.
-        double pot[kMaxTrials] = {};
-        double terms[kGroup][kTermChunk] = {};
-        const Index end = data.blockBegin(b) + data.blockSize(b);
-        for (Index first = data.blockBegin(b); first < end; first += kTermChunk) {
-          const Index m = std::min(kTermChunk, end - first);
-          for (int t0 = 0; t0 < trials; t0 += kGroup) {
-            const int g = std::min(kGroup, trials - t0);
-            for (int t = 0; t < g; ++t) {
-              const double* c = data.x + candidates[t0 + t] * d;
-              if (keepDistances) {
-                double* kept = trialDistance.data() + first * trials + t0 + t;
-                for (Index i = 0; i < m; ++i) {
-                  const Index row = first + i;
-                  const double d2 = rowDistance<kD>(data.x + row * d, c, d);
-                  kept[i * trials] = d2;
-                  terms[t][i] = data.weight(row) * std::min(closest[row], d2);
-                }
-              } else {
-                for (Index i = 0; i < m; ++i) {
-                  const Index row = first + i;
-                  terms[t][i] = data.weight(row) *
-                                std::min(closest[row], rowDistance<kD>(data.x + row * d, c, d));
-                }
-              }
-            }
-            // (all kGroup sums, in registers; those past the last trial are dropped)
-            double sum[kGroup] = {};
-            std::copy_n(pot + t0, g, sum);
-            for (Index i = 0; i < m; ++i) {
-              for (int t = 0; t < kGroup; ++t) sum[t] += terms[t][i];
-            }
-            std::copy_n(sum, g, pot + t0);
-          }
+    // The blocks where the searches stop (searchMass's skips), lowered first, together.
+    toLower.clear();
+    for (int t = 0; t < trials; ++t) {
+      double cumulative = 0.0;
+      for (Index b = 0; b < blocks; ++b) {
+        if (cumulative + blockMass[b] < targets[t]) {
+          cumulative += blockMass[b];
+          continue;
         }
-        std::copy_n(pot, trials, candidatePot.data() + b * trials);
-      });
+        if (!lowered[b] && std::find(toLower.begin(), toLower.end(), b) == toLower.end()) {
+          toLower.push_back(b);
+        }
+        break;
+      }
+    }
+    pool.forEach(static_cast<Index>(toLower.size()), [&](Index j, unsigned) {
+      const Index b = toLower[j];
+      for (Index i = data.blockBegin(b); i < data.blockBegin(b) + data.blockSize(b); ++i) {
+        lowerRow(i);
+      }
+    });
+    for (const Index b : toLower) lowered[b] = 1;
+    for (int t = 0; t < trials; ++t) {
+      // (A search that runs past its block, by rounding, lowers the rows it reads as it goes.)
+      candidates[t] = searchMass(
+          data, blockMass,
+          [&](Index i) {
+            if (!lowered[i / kBlockRows]) lowerRow(i);
+            return data.weight(i) * closest[i];
+          },
+          targets[t]);
+    }
+    // The potential Σ w·min(closest, d(x, candidate)) of each candidate, per block, each in row
+    // order: per chunk the terms (independent), then up to kGroup sums at once.
+    pool.forEach(blocks, [&](Index b, unsigned slot) {
+      std::vector<double>& xt = columns[slot];
+      std::vector<double>& dist = distances[slot];
+      xt.resize(static_cast<size_t>(stride * d));
+      dist.resize(static_cast<size_t>(stride * kGroup));
+      const bool lower = !lowered[b];
+      double pot[kMaxTrials] = {};
+      const Index end = data.blockBegin(b) + data.blockSize(b);
+      for (Index first = data.blockBegin(b); first < end; first += kTermChunk) {
+        const Index m = std::min(kTermChunk, end - first);
+        // The next chunk's rows asked for now: read at the pace of this chunk's arithmetic,
+        // rather than waited on when transposed (most of a pass at 64 features).
+        prefetchRows(data.x + (first + m) * d, std::min(kTermChunk, end - first - m) * d);
+        transposeRows(data.x + first * d, m, d, xt.data(), stride);
+        if (lower) {
+          kmeans::squaredDistancesAlongRows<kD>(xt.data(), stride, m, last, d, dist.data());
+          for (Index i = 0; i < m; ++i) closest[first + i] = std::min(closest[first + i], dist[i]);
+        }
+        for (int t0 = 0; t0 < trials; t0 += kGroup) {
+          const int g = std::min(kGroup, trials - t0);
+          double* terms[kGroup];
+          for (int t = 0; t < kGroup; ++t) terms[t] = dist.data() + t * stride;
+          for (int t = 0; t < g; ++t) {
+            kmeans::squaredDistancesAlongRows<kD>(xt.data(), stride, m,
+                                          data.x + candidates[t0 + t] * d, d, terms[t]);
+            for (Index i = 0; i < m; ++i) {
+              terms[t][i] = data.weight(first + i) * std::min(closest[first + i], terms[t][i]);
+            }
+          }
+          // (all kGroup sums, in registers; those past the last trial are dropped)
+          double sum[kGroup] = {};
+          std::copy_n(pot + t0, g, sum);
+          for (Index i = 0; i < m; ++i) {
+            for (int t = 0; t < kGroup; ++t) sum[t] += terms[t][i];
+          }
+          std::copy_n(sum, g, pot + t0);
+        }
+      }
+      std::copy_n(pot, trials, candidatePot.data() + b * trials);
     });
     int best = 0;
     double bestPot = std::numeric_limits<double>::infinity();
@@ -355,8 +341,29 @@ std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, Th
         best = t;
       }
     }
-    absorb(candidates[best], false, keepDistances ? trialDistance.data() + best : nullptr);
+    chosen.push_back(candidates[best]);
+    last = data.x + candidates[best] * d;
+    for (Index b = 0; b < blocks; ++b) {
+      blockMass[b] = candidatePot[b * trials + best];
+      lowered[b] = 0;
+    }
   }
+  return chosen;
+}
+
+}  // namespace
+
+std::vector<Index> kmeansPlusPlusIndices(const Data& data, Index k, Rng& rng, ThreadPool& pool) {
+  requireDistinctCandidates(data, k);
+  const int trials = 2 + static_cast<int>(std::log(static_cast<double>(k)));
+  // 2 + ln K < 64 for any K that fits in memory.
+  if (trials > 64) throw invalidArgument("too many components for k-means++");
+  std::vector<Index> chosen;
+  kmeans::withFeatureCount(data.d, [&](auto size) {
+    constexpr int kD = decltype(size)::value;
+    chosen = data.blocks() == 1 ? singleBlockKMeansPlusPlus<kD>(data, k, rng, trials)
+                                : blockedKMeansPlusPlus<kD>(data, k, rng, pool, trials);
+  });
   return chosen;
 }
 

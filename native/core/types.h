@@ -144,6 +144,34 @@ void untransposeNarrow(const double* __restrict src, Index srcStride, Index rows
   }
 }
 
+// Wider rows by square tiles of one packet per row, transposed in registers (Eigen's
+// ptranspose), the edges one value at a time: the rows are read along, a cache line per row
+// and tile (a column-by-column copy read each line eight times, and waited on memory for it).
+inline void transposeTiles(const double* __restrict src, Index rows, Index cols,
+                           double* __restrict dst, Index dstStride) {
+  using namespace Eigen::internal;
+  using Packet = packet_traits<double>::type;
+  constexpr int kPacket = packet_traits<double>::size;
+  Index i = 0;
+  if constexpr (kPacket > 1) {
+    const Index wholeCols = cols / kPacket * kPacket;
+    for (; i + kPacket <= rows; i += kPacket) {
+      for (Index j = 0; j < wholeCols; j += kPacket) {
+        PacketBlock<Packet, kPacket> tile;
+        for (int r = 0; r < kPacket; ++r) tile.packet[r] = ploadu<Packet>(src + (i + r) * cols + j);
+        ptranspose(tile);
+        for (int c = 0; c < kPacket; ++c) pstoreu(dst + (j + c) * dstStride + i, tile.packet[c]);
+      }
+      for (Index j = wholeCols; j < cols; ++j) {
+        for (int r = 0; r < kPacket; ++r) dst[j * dstStride + i + r] = src[(i + r) * cols + j];
+      }
+    }
+  }
+  for (; i < rows; ++i) {
+    for (Index j = 0; j < cols; ++j) dst[j * dstStride + i] = src[i * cols + j];
+  }
+}
+
 // Calls fn(std::integral_constant<int, W>()) for the narrow widths that have an unrolled
 // kernel and returns true; false (fn not called) for any other width.
 template <class Fn>
@@ -171,8 +199,7 @@ inline void transposeRows(const double* src, Index rows, Index cols, double* dst
     detail::transposeNarrow<decltype(width)::value>(src, rows, dst, dstStride);
   });
   if (narrow) return;
-  Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>(dst, cols, rows, Eigen::OuterStride<>(dstStride)) =
-      ConstRowMap(src, rows, cols).transpose();
+  detail::transposeTiles(src, rows, cols, dst, dstStride);
 }
 
 // The inverse: dst[i·cols + j] = src[j·srcStride + i].

@@ -143,32 +143,6 @@ TEST_P(KMeansModes, ReachTheLloydFixedPointAndAgreeBitForBit) {
   expectSameBits(f, fit(c, p, /*float32=*/true, 3), std::string(c.name) + ": 3 threads against 2");
 }
 
-// k-means++ with the candidates' distances kept for the chosen one (large D) chooses the rows
-// that computing them again chooses, with any thread count.
-TEST_P(KMeansModes, SeedingWithKeptDistancesChoosesTheSameRows) {
-  const Case& c = GetParam();
-  const Problem p = make(c, 7);
-  Data data;
-  data.x = p.x.data();
-  data.n = c.n;
-  data.d = c.d;
-  data.weights = c.weighted ? p.w.data() : nullptr;
-  std::atomic<bool> cancel{false};
-  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
-    auto seeded = [&](SeedingDistances how, unsigned threads) {
-      Rng rng(seed, 0);
-      ThreadPool pool(threads, &cancel);
-      return kmeansPlusPlusIndices(data, c.k, rng, pool, how);
-    };
-    const std::vector<Index> computed = seeded(SeedingDistances::Computed, 2);
-    ASSERT_EQ(computed.size(), static_cast<std::size_t>(c.k)) << c.name;
-    EXPECT_EQ(seeded(SeedingDistances::Kept, 2), computed) << c.name << " seed " << seed;
-    EXPECT_EQ(seeded(SeedingDistances::Kept, 1), computed) << c.name << " seed " << seed << ", 1 thread";
-    EXPECT_EQ(seeded(SeedingDistances::Kept, 3), computed) << c.name << " seed " << seed << ", 3 threads";
-    EXPECT_EQ(seeded(SeedingDistances::Automatic, 2), computed) << c.name << " seed " << seed;
-  }
-}
-
 INSTANTIATE_TEST_SUITE_P(
     Modes, KMeansModes,
     ::testing::Values(

@@ -1,6 +1,8 @@
-// Greedy k-means++ on a single block of rows (every small fit takes kmeans_seeding.cc's
-// single-block path) against a plain transcription of the blocked search for one block: the
-// same rows, for weighted and unweighted data, 1 to 4 features and several K.
+// Greedy k-means++ against a plain transcription of the blocked search (per-block masses in row
+// order, blocks in order): on a single block of rows (every small fit takes kmeans_seeding.cc's
+// single-block path) and on several blocks (the pass that absorbs the last centre as it
+// measures the candidates), the same rows for weighted and unweighted data, few and many
+// features, several K and any thread count.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -19,14 +21,14 @@
 namespace gaussmix::testing {
 namespace {
 
-// kmeans_rows.h's order for d <= 4: ((y0² + y1²) + y2²), and (y0² + y1²) + (y2² + y3²) at 4.
+// kmeans_rows.h's order: four partial sums of the whole groups of four features (s_q over the
+// features j ≡ q mod 4), the rest added to s_0, then (s_0 + s_1) + (s_2 + s_3).
 double distance(const double* x, const double* c, Index d) {
-  double y[4];
-  for (Index t = 0; t < d; ++t) y[t] = x[t] - c[t];
-  if (d == 4) return (y[0] * y[0] + y[1] * y[1]) + (y[2] * y[2] + y[3] * y[3]);
-  double s = y[0] * y[0];
-  for (Index t = 1; t < d; ++t) s += y[t] * y[t];
-  return s;
+  double s[4] = {0.0, 0.0, 0.0, 0.0};
+  const Index whole = d / 4 * 4;
+  for (Index j = 0; j < whole; ++j) s[j % 4] += (x[j] - c[j]) * (x[j] - c[j]);
+  for (Index j = whole; j < d; ++j) s[0] += (x[j] - c[j]) * (x[j] - c[j]);
+  return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 // The first row whose running sum of mass(i) reaches target; n − 1 when none does.
@@ -112,6 +114,114 @@ TEST(SingleBlockSeeding, ChoosesTheRowsOfTheBlockedSearch) {
             EXPECT_EQ(got, reference(x, weighted ? &w : nullptr, n, d, k, b))
                 << "n " << n << " d " << d << " k " << k << (weighted ? " weighted" : "") << " seed " << seed;
             EXPECT_EQ(a.next(), b.next()) << "the same draws";
+          }
+        }
+      }
+    }
+  }
+}
+
+// The blocked search: block masses Σ mass(i) in row order; a search skips whole blocks by them,
+// then walks rows (on past the block's end if rounding leaves it short).
+template <class Mass>
+Index blockedSearch(Index n, const std::vector<double>& blockMass, Mass mass, double target) {
+  double cumulative = 0.0;
+  for (size_t b = 0; b < blockMass.size(); ++b) {
+    if (cumulative + blockMass[b] < target) {
+      cumulative += blockMass[b];
+      continue;
+    }
+    const Index end = std::min<Index>(n, static_cast<Index>(b + 1) * kBlockRows);
+    for (Index i = static_cast<Index>(b) * kBlockRows; i < end; ++i) {
+      cumulative += mass(i);
+      if (cumulative >= target) return i;
+    }
+  }
+  return n - 1;
+}
+
+template <class Mass>
+std::vector<double> blockSums(Index n, Mass mass) {
+  std::vector<double> sums(static_cast<size_t>((n + kBlockRows - 1) / kBlockRows), 0.0);
+  for (Index i = 0; i < n; ++i) sums[static_cast<size_t>(i / kBlockRows)] += mass(i);
+  return sums;
+}
+
+std::vector<Index> blockedReference(const std::vector<double>& x, const std::vector<double>* w,
+                                    Index n, Index d, Index k, Rng& rng) {
+  const auto weight = [&](Index i) { return w ? (*w)[static_cast<size_t>(i)] : 1.0; };
+  const int trials = 2 + static_cast<int>(std::log(static_cast<double>(k)));
+  const auto sumOf = [](const std::vector<double>& v) {
+    double total = 0.0;
+    for (const double e : v) total += e;
+    return total;
+  };
+  std::vector<Index> chosen;
+  const std::vector<double> weightMass = blockSums(n, weight);
+  chosen.push_back(blockedSearch(n, weightMass, weight, rng.uniform() * sumOf(weightMass)));
+  std::vector<double> closest(static_cast<size_t>(n));
+  for (Index i = 0; i < n; ++i) closest[i] = distance(&x[i * d], &x[chosen[0] * d], d);
+  for (Index c = 1; c < k; ++c) {
+    const auto mass = [&](Index i) { return weight(i) * closest[i]; };
+    const std::vector<double> blockMass = blockSums(n, mass);
+    const double potential = sumOf(blockMass);
+    std::vector<double> targets;
+    for (int t = 0; t < trials; ++t) targets.push_back(rng.uniform() * potential);
+    std::vector<Index> candidates;
+    for (int t = 0; t < trials; ++t) candidates.push_back(blockedSearch(n, blockMass, mass, targets[t]));
+    int best = 0;
+    double bestPot = std::numeric_limits<double>::infinity();
+    for (int t = 0; t < trials; ++t) {
+      const double pot = sumOf(blockSums(n, [&](Index i) {
+        return weight(i) * std::min(closest[i], distance(&x[i * d], &x[candidates[t] * d], d));
+      }));
+      if (pot < bestPot) {
+        bestPot = pot;
+        best = t;
+      }
+    }
+    chosen.push_back(candidates[best]);
+    for (Index i = 0; i < n; ++i) {
+      closest[i] = std::min(closest[i], distance(&x[i * d], &x[candidates[best] * d], d));
+    }
+  }
+  return chosen;
+}
+
+TEST(BlockedSeeding, ChoosesTheRowsOfTheBlockedSearchWithAnyThreads) {
+  std::atomic<bool> cancel{false};
+  for (const Index n : {4097, 9000, 13001}) {
+    for (const Index d : {1, 2, 3, 4, 5, 8, 16, 17, 64}) {
+      for (const Index k : {2, 7, 25}) {
+        for (const bool weighted : {false, true}) {
+          std::mt19937_64 gen(static_cast<std::uint64_t>(n * 131 + d * 17 + k));
+          std::normal_distribution<double> normal;
+          std::uniform_real_distribution<double> uniform(0.0, 2.0);
+          std::vector<double> x(static_cast<size_t>(n * d));
+          // Overlapping clusters, and a few duplicated rows (ties between candidates).
+          for (Index i = 0; i < n; ++i) {
+            const double centre = 1.5 * static_cast<double>(i % 5);
+            for (Index t = 0; t < d; ++t) x[i * d + t] = i % 11 == 0 && i > 0 ? x[(i - 1) * d + t] : centre + normal(gen);
+          }
+          std::vector<double> w(static_cast<size_t>(n));
+          for (Index i = 0; i < n; ++i) w[i] = i % 5 == 0 ? 0.0 : uniform(gen);
+          Data data;
+          data.x = x.data();
+          data.n = n;
+          data.d = d;
+          data.weights = weighted ? w.data() : nullptr;
+          for (std::uint64_t seed = 1; seed <= 2; ++seed) {
+            Rng b(seed, 0);
+            const std::vector<Index> expected = blockedReference(x, weighted ? &w : nullptr, n, d, k, b);
+            for (const unsigned threads : {1u, 2u, 3u}) {
+              ThreadPool pool(threads, &cancel);
+              Rng a(seed, 0);
+              EXPECT_EQ(kmeansPlusPlusIndices(data, k, a, pool), expected)
+                  << "n " << n << " d " << d << " k " << k << (weighted ? " weighted" : "")
+                  << " seed " << seed << " threads " << threads;
+              Rng after = b;
+              EXPECT_EQ(a.next(), after.next()) << "the same draws";
+            }
           }
         }
       }
