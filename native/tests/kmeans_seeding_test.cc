@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <random>
 #include <string>
@@ -29,96 +30,6 @@ double distance(const double* x, const double* c, Index d) {
   for (Index j = 0; j < whole; ++j) s[j % 4] += (x[j] - c[j]) * (x[j] - c[j]);
   for (Index j = whole; j < d; ++j) s[0] += (x[j] - c[j]) * (x[j] - c[j]);
   return (s[0] + s[1]) + (s[2] + s[3]);
-}
-
-// The first row whose running sum of mass(i) reaches target; n − 1 when none does.
-template <class Mass>
-Index search(Index n, Mass mass, double target) {
-  double total = 0.0;
-  for (Index i = 0; i < n; ++i) total += mass(i);
-  if (0.0 + total < target) return n - 1;
-  double cumulative = 0.0;
-  for (Index i = 0; i < n; ++i) {
-    cumulative += mass(i);
-    if (cumulative >= target) return i;
-  }
-  return n - 1;
-}
-
-std::vector<Index> reference(const std::vector<double>& x, const std::vector<double>* w, Index n,
-                             Index d, Index k, Rng& rng) {
-  const auto weight = [&](Index i) { return w ? (*w)[static_cast<size_t>(i)] : 1.0; };
-  const int trials = 2 + static_cast<int>(std::log(static_cast<double>(k)));
-  std::vector<Index> chosen;
-  double total = 0.0;
-  for (Index i = 0; i < n; ++i) total += weight(i);
-  chosen.push_back(search(n, weight, rng.uniform() * (0.0 + total)));
-  std::vector<double> closest(static_cast<size_t>(n));
-  for (Index i = 0; i < n; ++i) closest[i] = distance(&x[i * d], &x[chosen[0] * d], d);
-  for (Index c = 1; c < k; ++c) {
-    double potential = 0.0;
-    for (Index i = 0; i < n; ++i) potential += weight(i) * closest[i];
-    std::vector<Index> candidates;
-    for (int t = 0; t < trials; ++t) {
-      const double target = rng.uniform() * (0.0 + potential);
-      candidates.push_back(search(n, [&](Index i) { return weight(i) * closest[i]; }, target));
-    }
-    int best = 0;
-    double bestPot = std::numeric_limits<double>::infinity();
-    for (int t = 0; t < trials; ++t) {
-      double pot = 0.0;
-      for (Index i = 0; i < n; ++i) {
-        pot += weight(i) * std::min(closest[i], distance(&x[i * d], &x[candidates[t] * d], d));
-      }
-      if (0.0 + pot < bestPot) {
-        bestPot = 0.0 + pot;
-        best = t;
-      }
-    }
-    chosen.push_back(candidates[best]);
-    for (Index i = 0; i < n; ++i) {
-      closest[i] = std::min(closest[i], distance(&x[i * d], &x[candidates[best] * d], d));
-    }
-  }
-  return chosen;
-}
-
-TEST(SingleBlockSeeding, ChoosesTheRowsOfTheBlockedSearch) {
-  std::atomic<bool> cancel{false};
-  ThreadPool pool(2, &cancel);
-  for (const Index n : {7, 500, 4096}) {
-    for (Index d = 1; d <= 4; ++d) {
-      for (const Index k : {1, 2, 3, 7, 25}) {
-        if (k > n) continue;
-        for (const bool weighted : {false, true}) {
-          std::mt19937_64 gen(static_cast<std::uint64_t>(n * 131 + d * 17 + k));
-          std::normal_distribution<double> normal;
-          std::uniform_real_distribution<double> uniform(0.0, 2.0);
-          std::vector<double> x(static_cast<size_t>(n * d));
-          // Clusters, and a few duplicated rows (ties between candidates).
-          for (Index i = 0; i < n; ++i) {
-            const double centre = 5.0 * static_cast<double>(i % 3);
-            for (Index t = 0; t < d; ++t) x[i * d + t] = i % 11 == 0 && i > 0 ? x[(i - 1) * d + t] : centre + normal(gen);
-          }
-          std::vector<double> w(static_cast<size_t>(n));
-          for (Index i = 0; i < n; ++i) w[i] = n > 50 && i % 5 == 0 ? 0.0 : uniform(gen);
-          Data data;
-          data.x = x.data();
-          data.n = n;
-          data.d = d;
-          data.weights = weighted ? w.data() : nullptr;
-          for (std::uint64_t seed = 1; seed <= 5; ++seed) {
-            Rng a(seed, 0);
-            Rng b(seed, 0);
-            const std::vector<Index> got = kmeansPlusPlusIndices(data, k, a, pool);
-            EXPECT_EQ(got, reference(x, weighted ? &w : nullptr, n, d, k, b))
-                << "n " << n << " d " << d << " k " << k << (weighted ? " weighted" : "") << " seed " << seed;
-            EXPECT_EQ(a.next(), b.next()) << "the same draws";
-          }
-        }
-      }
-    }
-  }
 }
 
 // The blocked search: block masses Σ mass(i) in row order; a search skips whole blocks by them,
@@ -188,43 +99,60 @@ std::vector<Index> blockedReference(const std::vector<double>& x, const std::vec
   return chosen;
 }
 
-TEST(BlockedSeeding, ChoosesTheRowsOfTheBlockedSearchWithAnyThreads) {
+// Rows in clusters spaced `spacing` apart (cycling through `clusters`), with a few duplicated
+// rows (ties between candidates) and some zero weights; k-means++ on them against
+// blockedReference for seeds 1..seeds and each thread count, and the same draws consumed.
+void expectReferenceRows(Index n, Index d, Index k, double spacing, int clusters, int seeds,
+                         std::initializer_list<unsigned> threadCounts) {
   std::atomic<bool> cancel{false};
+  std::mt19937_64 gen(static_cast<std::uint64_t>(n * 131 + d * 17 + k));
+  std::normal_distribution<double> normal;
+  std::uniform_real_distribution<double> uniform(0.0, 2.0);
+  std::vector<double> x(static_cast<size_t>(n * d));
+  for (Index i = 0; i < n; ++i) {
+    const double centre = spacing * static_cast<double>(i % clusters);
+    for (Index t = 0; t < d; ++t) x[i * d + t] = i % 11 == 0 && i > 0 ? x[(i - 1) * d + t] : centre + normal(gen);
+  }
+  std::vector<double> w(static_cast<size_t>(n));
+  for (Index i = 0; i < n; ++i) w[i] = n > 50 && i % 5 == 0 ? 0.0 : uniform(gen);
+  for (const bool weighted : {false, true}) {
+    Data data;
+    data.x = x.data();
+    data.n = n;
+    data.d = d;
+    data.weights = weighted ? w.data() : nullptr;
+    for (int seed = 1; seed <= seeds; ++seed) {
+      Rng b(static_cast<std::uint64_t>(seed), 0);
+      const std::vector<Index> expected = blockedReference(x, weighted ? &w : nullptr, n, d, k, b);
+      for (const unsigned threads : threadCounts) {
+        ThreadPool pool(threads, &cancel);
+        Rng a(static_cast<std::uint64_t>(seed), 0);
+        EXPECT_EQ(kmeansPlusPlusIndices(data, k, a, pool), expected)
+            << "n " << n << " d " << d << " k " << k << (weighted ? " weighted" : "") << " seed "
+            << seed << " threads " << threads;
+        Rng after = b;
+        EXPECT_EQ(a.next(), after.next()) << "the same draws";
+      }
+    }
+  }
+}
+
+// A single block: kmeans_seeding.cc's single-block path (stored running sums, binary search).
+TEST(SingleBlockSeeding, ChoosesTheRowsOfTheBlockedSearch) {
+  for (const Index n : {7, 500, 4096}) {
+    for (Index d = 1; d <= 5; ++d) {
+      for (const Index k : {1, 2, 3, 7, 25}) {
+        if (k <= n) expectReferenceRows(n, d, k, 5.0, 3, 5, {2u});
+      }
+    }
+  }
+}
+
+// Several blocks: the pass that absorbs the last centre as it measures the candidates.
+TEST(BlockedSeeding, ChoosesTheRowsOfTheBlockedSearchWithAnyThreads) {
   for (const Index n : {4097, 9000, 13001}) {
     for (const Index d : {1, 2, 3, 4, 5, 8, 16, 17, 64}) {
-      for (const Index k : {2, 7, 25}) {
-        for (const bool weighted : {false, true}) {
-          std::mt19937_64 gen(static_cast<std::uint64_t>(n * 131 + d * 17 + k));
-          std::normal_distribution<double> normal;
-          std::uniform_real_distribution<double> uniform(0.0, 2.0);
-          std::vector<double> x(static_cast<size_t>(n * d));
-          // Overlapping clusters, and a few duplicated rows (ties between candidates).
-          for (Index i = 0; i < n; ++i) {
-            const double centre = 1.5 * static_cast<double>(i % 5);
-            for (Index t = 0; t < d; ++t) x[i * d + t] = i % 11 == 0 && i > 0 ? x[(i - 1) * d + t] : centre + normal(gen);
-          }
-          std::vector<double> w(static_cast<size_t>(n));
-          for (Index i = 0; i < n; ++i) w[i] = i % 5 == 0 ? 0.0 : uniform(gen);
-          Data data;
-          data.x = x.data();
-          data.n = n;
-          data.d = d;
-          data.weights = weighted ? w.data() : nullptr;
-          for (std::uint64_t seed = 1; seed <= 2; ++seed) {
-            Rng b(seed, 0);
-            const std::vector<Index> expected = blockedReference(x, weighted ? &w : nullptr, n, d, k, b);
-            for (const unsigned threads : {1u, 2u, 3u}) {
-              ThreadPool pool(threads, &cancel);
-              Rng a(seed, 0);
-              EXPECT_EQ(kmeansPlusPlusIndices(data, k, a, pool), expected)
-                  << "n " << n << " d " << d << " k " << k << (weighted ? " weighted" : "")
-                  << " seed " << seed << " threads " << threads;
-              Rng after = b;
-              EXPECT_EQ(a.next(), after.next()) << "the same draws";
-            }
-          }
-        }
-      }
+      for (const Index k : {2, 7, 25}) expectReferenceRows(n, d, k, 1.5, 5, 2, {1u, 2u, 3u});
     }
   }
 }
