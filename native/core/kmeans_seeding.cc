@@ -23,6 +23,22 @@ inline double rowDistance(const double* x, const double* c, Index d) {
   }
 }
 
+// The candidates' distances to a chunk of rows (m rows from row `first`; out holds them rounded
+// up to whole packets), as rowDistance gives them: along the rows laid out by column (xt, with
+// the given stride) where a packet holds four doubles or more; with two (SSE2, NEON) laying
+// the rows out costs more than it saves (200,000 x 64: 20% slower), so row by row.
+constexpr bool kAlongRows = detail::kPacket >= 4;
+
+template <int kD>
+void chunkDistances(const Data& data, const double* xt, Index stride, Index first, Index m,
+                    const double* c, double* out) {
+  if constexpr (kAlongRows) {
+    kmeans::squaredDistancesAlongRows<kD>(xt, stride, m, c, data.d, out);
+  } else {
+    for (Index i = 0; i < m; ++i) out[i] = rowDistance<kD>(data.x + (first + i) * data.d, c, data.d);
+  }
+}
+
 // The index whose cumulative mass first reaches target (numpy.searchsorted, side 'left'),
 // walking whole blocks by their precomputed sums first. mass(i) is the mass of row i.
 template <class Mass>
@@ -104,11 +120,11 @@ std::vector<Index> singleBlockKMeansPlusPlus(const Data& data, Index k, Rng& rng
   // The running sums Σ w·closest: of the first centre's absorb, then per candidate ([t·n + i]).
   LargeVector<double> firstRunning(static_cast<size_t>(n));
   LargeVector<double> candidateRunning(static_cast<size_t>(n) * trials);
-  // The rows laid out by column once, for the candidates' distances along the rows; those
-  // distances per candidate ([t·padded + i], whole packets of rows).
+  // The rows laid out by column once (chunkDistances); the candidates' distances per candidate
+  // ([t·padded + i], whole packets of rows).
   const Index padded = (n + detail::kPacket - 1) / detail::kPacket * detail::kPacket;
-  LargeVector<double> columns(static_cast<size_t>(padded * d));
-  transposeRows(data.x, n, d, columns.data(), padded);
+  LargeVector<double> columns(kAlongRows ? static_cast<size_t>(padded * d) : 0);
+  if (kAlongRows) transposeRows(data.x, n, d, columns.data(), padded);
   LargeVector<double> candidateDistance(static_cast<size_t>(padded) * trials);
   double potential = 0.0;
   {
@@ -151,8 +167,8 @@ std::vector<Index> singleBlockKMeansPlusPlus(const Data& data, Index k, Rng& rng
         const int g = std::min(kGroup, trials - t0);
         for (int t = 0; t < g; ++t) {
           double* distance = candidateDistance.data() + (t0 + t) * padded + begin;
-          kmeans::squaredDistancesAlongRows<kD>(columns.data() + begin, padded, m,
-                                                data.x + candidates[t0 + t] * d, d, distance);
+          chunkDistances<kD>(data, columns.data() + begin, padded, begin, m,
+                             data.x + candidates[t0 + t] * d, distance);
           for (Index i = 0; i < m; ++i) {
             const Index row = begin + i;
             terms[t][i] = data.weight(row) * std::min(closest[row], distance[i]);
@@ -193,9 +209,9 @@ std::vector<Index> singleBlockKMeansPlusPlus(const Data& data, Index k, Rng& rng
 
 // Greedy k-means++ on rows of several blocks, in one read of the rows per centre. Block b's
 // running sums are in row order and the blocks' in block order (any thread count gives the same
-// bits). The candidates' pass takes every row's distances to them vectorised along the rows
-// (squaredDistancesAlongRows: the bits of rowDistance) and, in the same read, lowers `closest`
-// by the centre chosen last: absorbing that centre takes no pass of its own. Its blocks' masses
+// bits). The candidates' pass takes every row's distances to them (chunkDistances: the bits of
+// rowDistance) and, in the same read, lowers `closest` by the centre chosen last: absorbing
+// that centre takes no pass of its own. Its blocks' masses
 // Σ w·closest are the chosen candidate's potentials of that pass (the same terms added in the
 // same order), and the few blocks the next searches walk are lowered before they are walked.
 template <int kD>
@@ -294,7 +310,7 @@ std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, Th
     pool.forEach(blocks, [&](Index b, unsigned slot) {
       std::vector<double>& xt = columns[slot];
       std::vector<double>& dist = distances[slot];
-      xt.resize(static_cast<size_t>(stride * d));
+      xt.resize(kAlongRows ? static_cast<size_t>(stride * d) : 0);
       dist.resize(static_cast<size_t>(stride * kGroup));
       const bool lower = !lowered[b];
       double pot[kMaxTrials] = {};
@@ -304,9 +320,9 @@ std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, Th
         // The next chunk's rows asked for now: read at the pace of this chunk's arithmetic,
         // rather than waited on when transposed (most of a pass at 64 features).
         prefetchRows(data.x + (first + m) * d, std::min(kTermChunk, end - first - m) * d);
-        transposeRows(data.x + first * d, m, d, xt.data(), stride);
+        if (kAlongRows) transposeRows(data.x + first * d, m, d, xt.data(), stride);
         if (lower) {
-          kmeans::squaredDistancesAlongRows<kD>(xt.data(), stride, m, last, d, dist.data());
+          chunkDistances<kD>(data, xt.data(), stride, first, m, last, dist.data());
           for (Index i = 0; i < m; ++i) closest[first + i] = std::min(closest[first + i], dist[i]);
         }
         for (int t0 = 0; t0 < trials; t0 += kGroup) {
@@ -314,8 +330,8 @@ std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, Th
           double* terms[kGroup];
           for (int t = 0; t < kGroup; ++t) terms[t] = dist.data() + t * stride;
           for (int t = 0; t < g; ++t) {
-            kmeans::squaredDistancesAlongRows<kD>(xt.data(), stride, m,
-                                          data.x + candidates[t0 + t] * d, d, terms[t]);
+            chunkDistances<kD>(data, xt.data(), stride, first, m,
+                               data.x + candidates[t0 + t] * d, terms[t]);
             for (Index i = 0; i < m; ++i) {
               terms[t][i] = data.weight(first + i) * std::min(closest[first + i], terms[t][i]);
             }

@@ -2,11 +2,10 @@
 // order, blocks in order): on a single block of rows (every small fit takes kmeans_seeding.cc's
 // single-block path) and on several blocks (the pass that absorbs the last centre as it
 // measures the candidates), the same rows for weighted and unweighted data, few and many
-// features, several K and any thread count.
+// features, several K and any thread count, in every SIMD variant this CPU runs (probes.h).
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
@@ -15,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "core/kmeans.h"
-#include "core/parallel.h"
 #include "core/rng.h"
+#include "core/types.h"
+#include "variants.h"
 
 namespace gaussmix::testing {
 namespace {
@@ -100,11 +99,10 @@ std::vector<Index> blockedReference(const std::vector<double>& x, const std::vec
 }
 
 // Rows in clusters spaced `spacing` apart (cycling through `clusters`), with a few duplicated
-// rows (ties between candidates) and some zero weights; k-means++ on them against
+// rows (ties between candidates) and some zero weights; k-means++ of `variant` on them against
 // blockedReference for seeds 1..seeds and each thread count, and the same draws consumed.
-void expectReferenceRows(Index n, Index d, Index k, double spacing, int clusters, int seeds,
-                         std::initializer_list<unsigned> threadCounts) {
-  std::atomic<bool> cancel{false};
+void expectReferenceRows(const Variant& variant, Index n, Index d, Index k, double spacing,
+                         int clusters, int seeds, std::initializer_list<unsigned> threadCounts) {
   std::mt19937_64 gen(static_cast<std::uint64_t>(n * 131 + d * 17 + k));
   std::normal_distribution<double> normal;
   std::uniform_real_distribution<double> uniform(0.0, 2.0);
@@ -116,46 +114,47 @@ void expectReferenceRows(Index n, Index d, Index k, double spacing, int clusters
   std::vector<double> w(static_cast<size_t>(n));
   for (Index i = 0; i < n; ++i) w[i] = n > 50 && i % 5 == 0 ? 0.0 : uniform(gen);
   for (const bool weighted : {false, true}) {
-    Data data;
-    data.x = x.data();
-    data.n = n;
-    data.d = d;
-    data.weights = weighted ? w.data() : nullptr;
     for (int seed = 1; seed <= seeds; ++seed) {
       Rng b(static_cast<std::uint64_t>(seed), 0);
       const std::vector<Index> expected = blockedReference(x, weighted ? &w : nullptr, n, d, k, b);
+      const std::uint64_t nextDraw = b.next();
       for (const unsigned threads : threadCounts) {
-        ThreadPool pool(threads, &cancel);
-        Rng a(static_cast<std::uint64_t>(seed), 0);
-        EXPECT_EQ(kmeansPlusPlusIndices(data, k, a, pool), expected)
-            << "n " << n << " d " << d << " k " << k << (weighted ? " weighted" : "") << " seed "
-            << seed << " threads " << threads;
-        Rng after = b;
-        EXPECT_EQ(a.next(), after.next()) << "the same draws";
+        std::vector<Index> got(static_cast<size_t>(k));
+        std::uint64_t draw = 0;
+        variant.kmeansPlusPlus(x.data(), n, d, weighted ? w.data() : nullptr, k,
+                               static_cast<std::uint64_t>(seed), threads, got.data(), &draw);
+        EXPECT_EQ(got, expected) << variant.name << ": n " << n << " d " << d << " k " << k
+                                 << (weighted ? " weighted" : "") << " seed " << seed
+                                 << " threads " << threads;
+        EXPECT_EQ(draw, nextDraw) << "the same draws";
       }
     }
   }
 }
 
+using SeedingPerVariant = PerVariant;
+
 // A single block: kmeans_seeding.cc's single-block path (stored running sums, binary search).
-TEST(SingleBlockSeeding, ChoosesTheRowsOfTheBlockedSearch) {
+TEST_P(SeedingPerVariant, SingleBlockChoosesTheRowsOfTheBlockedSearch) {
   for (const Index n : {7, 500, 4096}) {
     for (Index d = 1; d <= 5; ++d) {
       for (const Index k : {1, 2, 3, 7, 25}) {
-        if (k <= n) expectReferenceRows(n, d, k, 5.0, 3, 5, {2u});
+        if (k <= n) expectReferenceRows(variant(), n, d, k, 5.0, 3, 5, {2u});
       }
     }
   }
 }
 
 // Several blocks: the pass that absorbs the last centre as it measures the candidates.
-TEST(BlockedSeeding, ChoosesTheRowsOfTheBlockedSearchWithAnyThreads) {
+TEST_P(SeedingPerVariant, SeveralBlocksChooseTheRowsOfTheBlockedSearchWithAnyThreads) {
   for (const Index n : {4097, 9000, 13001}) {
     for (const Index d : {1, 2, 3, 4, 5, 8, 16, 17, 64}) {
-      for (const Index k : {2, 7, 25}) expectReferenceRows(n, d, k, 1.5, 5, 2, {1u, 2u, 3u});
+      for (const Index k : {2, 7, 25}) expectReferenceRows(variant(), n, d, k, 1.5, 5, 2, {1u, 2u, 3u});
     }
   }
 }
+
+GAUSSMIX_PER_VARIANT(SeedingPerVariant);
 
 }  // namespace
 }  // namespace gaussmix::testing

@@ -1,9 +1,16 @@
 // The probes of probes.h, compiled with the core once per SIMD variant.
 #include "probes.h"
 
+#include <algorithm>
+#include <atomic>
+#include <vector>
+
 #include "core/compat_lanes.h"
 #include "core/density.h"
+#include "core/kmeans.h"
 #include "core/lanes.h"
+#include "core/parallel.h"
+#include "core/rng.h"
 #include "core/types.h"
 
 namespace gaussmix {
@@ -83,6 +90,22 @@ void compatChoose(int laterWins, const double* acc, std::ptrdiff_t k, double pad
   } else {
     compat_lanes::choose<false>(padded.data(), k, kp, label, nearest, second);
   }
+}
+
+void kmeansPlusPlus(const double* x, std::ptrdiff_t n, std::ptrdiff_t d, const double* weights,
+                    std::ptrdiff_t k, std::uint64_t seed, unsigned threads, std::ptrdiff_t* out,
+                    std::uint64_t* nextDraw) {
+  Data data;
+  data.x = x;
+  data.n = n;
+  data.d = d;
+  data.weights = weights;
+  std::atomic<bool> cancel{false};
+  ThreadPool pool(threads, &cancel);
+  Rng rng(seed, 0);
+  const std::vector<Index> chosen = kmeansPlusPlusIndices(data, k, rng, pool);
+  std::copy(chosen.begin(), chosen.end(), out);
+  *nextDraw = rng.next();
 }
 
 }  // namespace probe

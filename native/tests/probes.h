@@ -30,6 +30,11 @@
   /* choice must ignore); laterWins selects the rule. */                                         \
   void compatChoose(int laterWins, const double* acc, std::ptrdiff_t k, double padding,          \
                     std::int32_t* label, double* nearest, double* second);                       \
+  /* Greedy k-means++ (kmeansPlusPlusIndices) on the n x d rows x (weights or null) with */      \
+  /* Rng(seed, 0) on `threads` threads: the k indices into out, the Rng's next draw after. */    \
+  void kmeansPlusPlus(const double* x, std::ptrdiff_t n, std::ptrdiff_t d, const double* weights, \
+                      std::ptrdiff_t k, std::uint64_t seed, unsigned threads, std::ptrdiff_t* out,\
+                      std::uint64_t* nextDraw);                                                  \
   }                                                                                              \
   }
 

@@ -15,7 +15,8 @@ namespace {
 #define GAUSSMIX_VARIANT(label, runs, ns)                                                   \
   Variant {                                                                                 \
     label, runs, &ns::probe::expOrZero, &ns::probe::logOrMinusInfinity,                    \
-        &ns::probe::scatterTwoPass, &ns::probe::scatterOnePass, &ns::probe::compatChoose    \
+        &ns::probe::scatterTwoPass, &ns::probe::scatterOnePass, &ns::probe::compatChoose,   \
+        &ns::probe::kmeansPlusPlus                                                          \
   }
 
 #if defined(__x86_64__) && (defined(GAUSSMIX_HAVE_V3) || defined(GAUSSMIX_HAVE_V4))

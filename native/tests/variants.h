@@ -22,6 +22,8 @@ struct Variant {
                          const double*, const double*, const double*, const double*, double*);
   void (*compatChoose)(int, const double*, std::ptrdiff_t, double, std::int32_t*, double*,
                        double*);
+  void (*kmeansPlusPlus)(const double*, std::ptrdiff_t, std::ptrdiff_t, const double*,
+                         std::ptrdiff_t, std::uint64_t, unsigned, std::ptrdiff_t*, std::uint64_t*);
 };
 
 const std::vector<Variant>& variants();
