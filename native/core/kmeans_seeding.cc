@@ -167,8 +167,9 @@ std::vector<Index> singleBlockKMeansPlusPlus(const Data& data, Index k, Rng& rng
         const int g = std::min(kGroup, trials - t0);
         for (int t = 0; t < g; ++t) {
           double* distance = candidateDistance.data() + (t0 + t) * padded + begin;
-          chunkDistances<kD>(data, columns.data() + begin, padded, begin, m,
-                             data.x + candidates[t0 + t] * d, distance);
+          // (No columns on two-double packets: no offset into an empty buffer.)
+          const double* xt = kAlongRows ? columns.data() + begin : nullptr;
+          chunkDistances<kD>(data, xt, padded, begin, m, data.x + candidates[t0 + t] * d, distance);
           for (Index i = 0; i < m; ++i) {
             const Index row = begin + i;
             terms[t][i] = data.weight(row) * std::min(closest[row], distance[i]);
