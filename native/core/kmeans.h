@@ -14,6 +14,10 @@ namespace gaussmix {
 
 enum class KMeansInit { KMeansPlusPlus, Random, Given };
 
+// The kinds of a bounded fit's passes (kmeans_schedule.h): Timed, the one predicted cheaper;
+// the others only to check that every order gives the same bits.
+enum class PassSchedule { Timed, Plain, Bounded, Alternate };
+
 struct KMeansOptions {
   Index k = 8;
   int maxIter = 300;
@@ -26,6 +30,7 @@ struct KMeansOptions {
   // Passes may shortlist centres by a float32 product (the same labels, centres and inertia:
   // docs/design.md, "The float32 shortlist"); false only to compare against float64.
   bool float32Shortlist = true;
+  PassSchedule schedule = PassSchedule::Timed;
 };
 
 struct KMeansFit {

@@ -3,6 +3,7 @@
 // date block by block, see docs/design.md, "The fit's statistics"), and the update is
 // maximiseKMeans: the fit is a loop of statistics and updates, bit for bit.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -12,6 +13,7 @@
 #include "kmeans.h"
 #include "kmeans_bounded.h"
 #include "kmeans_pass.h"
+#include "kmeans_schedule.h"
 #include "kmeans_statistics.h"
 
 namespace gaussmix {
@@ -42,11 +44,6 @@ struct Scratch {
 constexpr Index kFineClusters = 256;
 constexpr std::size_t kFineStoreBytes = std::size_t{64} << 20;
 
-// A bounded fit's next pass reads every row by the product (a plain pass, which also renews
-// the bounds and the stored sums) when more than this share of the rows failed their bounds
-// on this pass: reading most rows through the bounds costs more than reading them all.
-constexpr double kPlainAbove = 0.5;
-
 // A bounded fit's bounds and stored sums (N + N doubles, and the store), kept from one fit to
 // the next up to kKeptBytes (kept_spare.h; two thirds of the first pass of a 300,000 x 16, K 32
 // fit repeated was fresh memory faulting in): the first pass, always plain, writes every value
@@ -74,7 +71,7 @@ class Lloyd {
   Lloyd(const Data& data, const KMeansOptions& options, ThreadPool& pool, const Control& control)
       : data_(data), options_(options), pool_(pool), control_(control),
         k_(options.k), d_(data.d), scratch_(pool.slots()),
-        bounded_(!plainPass(options.k, data.d)) {
+        bounded_(!plainPass(options.k, data.d)), times_(options.schedule) {
     // tol's scale: the mean feature variance, from moments about the first row.
     if (options.tol > 0.0) {
       const RowVector first = ConstRowMap(data.x, 1, data.d);
@@ -122,7 +119,7 @@ class Lloyd {
       bounds_.drift.setZero(k_);
       bounds_.maxOtherDrift.setZero(k_);
     }
-    readAll_ = true;  // no row has a label yet
+    unlabelled_ = true;
     KMeansFit fit;
     bool unchanged = false;
     double previousObjective = std::numeric_limits<double>::quiet_NaN();
@@ -175,12 +172,13 @@ class Lloyd {
   // One pass under the centres: every row's label, and the sums taken afresh (plain passes) or
   // updated where a label changed (bounded passes, see boundedBlock); with wantInertia (always
   // on plain passes) also Σ w·d2 into inertia_. A bounded fit's pass is plain when the last
-  // pass read most rows (kPlainAbove); it then renews the bounds and the stored sums. Throws
-  // ILL_CONDITIONED when a squared distance overflows.
+  // pass is predicted cheaper (times_), or no row has a label; it then renews the bounds and the
+  // stored sums. Throws ILL_CONDITIONED when a squared distance overflows.
   void pass(const RowMatrix& centres, bool wantInertia) {
+    const auto start = std::chrono::steady_clock::now();
     const Centres cs(centres, options_.float32Shortlist);
     if (cs.firstUnsafe >= 0) throw overflowing(cs.firstUnsafe);
-    const bool plain = !bounded_ || readAll_;
+    const bool plain = !bounded_ || unlabelled_ || times_.plainNext();
     if (bounded_) bounds_.spacing(centres);
     inertiaKnown_ = wantInertia || plain;
     if (plain) totals_.clear();
@@ -230,7 +228,9 @@ class Lloyd {
     });
     if (inertiaKnown_) inertia_ = inertia.rounded(0);
     if (bounded_) {
-      readAll_ = static_cast<double>(read) > kPlainAbove * static_cast<double>(data_.n);
+      unlabelled_ = false;
+      const std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - start;
+      times_.record(plain, ms.count(), static_cast<double>(read) / static_cast<double>(data_.n));
     }
     if (plain) {
       totals_.round(rounded_.data());
@@ -438,7 +438,8 @@ class Lloyd {
   // Few centres times few features: every row is measured against every centre, every pass
   // (the bounds would cost more than they save).
   bool bounded_;
-  bool readAll_ = true;  // bounded_: the next pass is plain (see kPlainAbove)
+  bool unlabelled_ = true;  // no pass of this run yet: the next is plain
+  PassTimes times_;        // bounded_: which kind the next pass is
   Bounds bounds_;
   LargeVector<std::int32_t> labels_;
   // Bounded: per block, per unit (sub-chunk, or the block), per cluster: its sums (Σw, Σw·x).

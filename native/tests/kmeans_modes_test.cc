@@ -1,10 +1,10 @@
 // The K-means pass modes of kmeans_lloyd.cc — plain passes (K·D below kBoundedWork), bounded
-// passes with the switch to a plain pass when most rows fail their bounds, and the float32
-// shortlist — checked on the fixed point they must reach, whatever mode got there: run to
-// convergence (tol 0), every label is a nearest centre of the final centres (in long double,
+// passes mixed with plain ones in any order (the clock's, one kind only, or alternating), and
+// the float32 shortlist — checked on the fixed point they must reach, whatever mode got there:
+// run to convergence (tol 0), every label is a nearest centre of the final centres (in long double,
 // near ties either way), every centre is the weighted mean of its rows, the inertia and the
-// cluster weights are those of the labels. The float32 shortlist must give the float64 path's
-// bits, and 1, 2 and 3 threads the same bits.
+// cluster weights are those of the labels. The float32 shortlist, the order of the passes and
+// 1, 2 or 3 threads must all give the same bits.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,6 +14,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/control.h"
@@ -61,7 +62,8 @@ Problem make(const Case& c, std::uint64_t seed) {
   return p;
 }
 
-KMeansFit fit(const Case& c, const Problem& p, bool float32, unsigned threads) {
+KMeansFit fit(const Case& c, const Problem& p, bool float32, unsigned threads,
+              PassSchedule schedule = PassSchedule::Timed) {
   Data data;
   data.x = p.x.data();
   data.n = c.n;
@@ -74,6 +76,7 @@ KMeansFit fit(const Case& c, const Problem& p, bool float32, unsigned threads) {
   options.init = KMeansInit::Given;
   options.centersInit = p.start.data();
   options.float32Shortlist = float32;
+  options.schedule = schedule;
   std::atomic<bool> cancel{false};
   ThreadPool pool(threads, &cancel);
   Control control;
@@ -141,6 +144,12 @@ TEST_P(KMeansModes, ReachTheLloydFixedPointAndAgreeBitForBit) {
   expectSameBits(f, fit(c, p, /*float32=*/false, 2), std::string(c.name) + ": float32 shortlist against float64 products");
   expectSameBits(f, fit(c, p, /*float32=*/true, 1), std::string(c.name) + ": 1 thread against 2");
   expectSameBits(f, fit(c, p, /*float32=*/true, 3), std::string(c.name) + ": 3 threads against 2");
+  // Nor does the order of plain and bounded passes (chosen by the clock by default).
+  for (const auto& [schedule, name] : {std::pair{PassSchedule::Plain, "plain passes"},
+                                       std::pair{PassSchedule::Bounded, "bounded passes"},
+                                       std::pair{PassSchedule::Alternate, "alternating passes"}}) {
+    expectSameBits(f, fit(c, p, /*float32=*/true, 2, schedule), std::string(c.name) + ": " + name);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -149,8 +158,8 @@ INSTANTIATE_TEST_SUITE_P(
         // Plain passes only (K·D < kBoundedWork).
         Case{"plain_d2_k3", 9000, 2, 3, 0.0, 2.0, false, false},
         Case{"plain_weighted_d3_k5", 6000, 3, 5, 0.0, 1.0, true, false},
-        // Bounded passes on overlapping clusters (most rows change label early: plain passes
-        // by kPlainAbove, then bounded ones), with the float32 shortlist (D > 4).
+        // Bounded passes on overlapping clusters (most rows change label early), with the
+        // float32 shortlist (D > 4).
         Case{"bounded_overlap_d16_k32", 20000, 16, 32, 0.0, 0.7, false, false},
         Case{"bounded_weighted_d8_k10", 12000, 8, 10, 0.0, 1.5, true, false},
         Case{"bounded_d64_k64", 8192, 64, 64, 0.0, 0.7, false, false},
