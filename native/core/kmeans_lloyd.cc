@@ -334,12 +334,14 @@ class Lloyd {
       }
       // The rows of the selected clusters, then summed with the rows a few ahead prefetched
       // (they are scattered, and many were not read by the bounded pass).
-      s.rows.clear();
+      // (Without a branch: a row's cluster is selected or not at random.)
+      s.rows.resize(static_cast<size_t>(rows));
+      Index m = 0;
       for (Index i = 0; i < rows; ++i) {
-        if (selected[labels_[begin + i]]) s.rows.push_back(i);
+        s.rows[m] = i;
+        m += selected[labels_[begin + i]];
       }
       constexpr Index kAhead = 4;
-      const Index m = static_cast<Index>(s.rows.size());
       const auto rowAt = [&](Index r) { return data_.x + (begin + s.rows[r]) * d_; };
       for (Index r = 0; r < std::min(kAhead, m); ++r) prefetchRow(rowAt(r), d_);
       for (Index r = 0; r < m; ++r) {
