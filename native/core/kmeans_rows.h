@@ -104,13 +104,9 @@ inline double roundingMargin(Index d) {
   return std::max(1e-10, 4e-15 * static_cast<double>(d + 10));
 }
 
-// squaredDistance of rows laid out by column (xt[t·stride + i]) to c, vectorised along the rows:
-// out[i] for i < rows rounded up to whole packets (xt and out hold that many). The same bits
-// as squaredDistance (and smallDistance) row by row: four partial sums of whole groups of four
-// features, the rest into the first, (s0 + s1) + (s2 + s3); below four features one sum (the
-// unused partial sums are +0, and adding +0 to a sum of squares changes no bit).
-// kP packets of rows from row i: kP·4 independent sums in flight (one packet's four chains of
-// additions left most of a 64-feature distance waiting on their latency).
+// squaredDistancesAlongRows' kP packets of rows from row i: kP·4 independent sums in flight
+// (one packet's four chains of additions left most of a 64-feature distance waiting on their
+// latency).
 template <int kD, int kP>
 inline void packetsAlongRows(const double* __restrict xt, Index stride, Index i,
                                const double* __restrict c, Index d, double* __restrict out) {
@@ -150,6 +146,11 @@ inline void packetsAlongRows(const double* __restrict xt, Index stride, Index i,
   }
 }
 
+// squaredDistance of rows laid out by column (xt[t·stride + i]) to c, vectorised along the rows:
+// out[i] for i < rows rounded up to whole packets (xt and out hold that many). The same bits
+// as squaredDistance (and smallDistance) row by row: four partial sums of whole groups of four
+// features, the rest into the first, (s0 + s1) + (s2 + s3); below four features one sum (the
+// unused partial sums are +0, and adding +0 to a sum of squares changes no bit).
 template <int kD>
 inline void squaredDistancesAlongRows(const double* __restrict xt, Index stride, Index rows,
                                       const double* __restrict c, Index d,

@@ -39,17 +39,26 @@ void chunkDistances(const Data& data, const double* xt, Index stride, Index firs
   }
 }
 
+// The first block from `from` on whose mass takes cumulative (the mass before block from) to
+// target, with cumulative then the mass before it; blockMass.size() when none does.
+Index blockReaching(const std::vector<double>& blockMass, Index from, double target,
+                    double& cumulative) {
+  const Index blocks = static_cast<Index>(blockMass.size());
+  for (Index b = from; b < blocks; ++b) {
+    if (!(cumulative + blockMass[b] < target)) return b;
+    cumulative += blockMass[b];
+  }
+  return blocks;
+}
+
 // The index whose cumulative mass first reaches target (numpy.searchsorted, side 'left'),
 // walking whole blocks by their precomputed sums first. mass(i) is the mass of row i.
 template <class Mass>
 Index searchMass(const Data& data, const std::vector<double>& blockMass, Mass mass,
                  double target) {
   double cumulative = 0.0;
-  for (Index b = 0; b < data.blocks(); ++b) {
-    if (cumulative + blockMass[b] < target) {
-      cumulative += blockMass[b];
-      continue;
-    }
+  for (Index b = blockReaching(blockMass, 0, target, cumulative); b < data.blocks();
+       b = blockReaching(blockMass, b + 1, target, cumulative)) {
     const Index begin = data.blockBegin(b);
     const Index end = begin + data.blockSize(b);
     for (Index i = begin; i < end; ++i) {
@@ -278,15 +287,10 @@ std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, Th
     toLower.clear();
     for (int t = 0; t < trials; ++t) {
       double cumulative = 0.0;
-      for (Index b = 0; b < blocks; ++b) {
-        if (cumulative + blockMass[b] < targets[t]) {
-          cumulative += blockMass[b];
-          continue;
-        }
-        if (!lowered[b] && std::find(toLower.begin(), toLower.end(), b) == toLower.end()) {
-          toLower.push_back(b);
-        }
-        break;
+      const Index b = blockReaching(blockMass, 0, targets[t], cumulative);
+      if (b < blocks && !lowered[b] &&
+          std::find(toLower.begin(), toLower.end(), b) == toLower.end()) {
+        toLower.push_back(b);
       }
     }
     pool.forEach(static_cast<Index>(toLower.size()), [&](Index j, unsigned) {
