@@ -19,7 +19,7 @@ class PassTimes {
   explicit PassTimes(PassSchedule schedule) : schedule_(schedule) {}
 
   // A pass took ms; share is the share of the rows whose bounds failed (a bounded pass) or
-  // would fail on a bounded pass next (a plain pass, whose bounds are then exact).
+  // would have failed had it been bounded (a plain pass: the estimate for the next one).
   void record(bool plain, double ms, double share) {
     ++passes_;
     share_ = share;
