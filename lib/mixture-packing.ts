@@ -30,6 +30,10 @@ export function mixtureOptionsPacker(
   covarianceTypes: readonly CovarianceTypeDescriptor[],
 ): (o: NativeMixtureOptions) => NativeMixtureOptions | Float64Array {
   const typeCodes = new Map<string, number>(covarianceTypes.map((t, i) => [t.name, i]));
+  // One buffer for every packing (the binding copies the numbers out before the call returns,
+  // sync and async): a new one per fit costs a backing store, freed by V8 on a background
+  // thread where it contends for malloc's lock (centroid-packing.ts).
+  const packed = new Float64Array(PACKED_FIELDS);
   return (o) => {
     if (
       o.weightsInit !== undefined ||
@@ -48,7 +52,6 @@ export function mixtureOptionsPacker(
     const init = MIXTURE_INITS.indexOf(o.init);
     const collapse = o.onCollapse === undefined || o.onCollapse === 'error' ? 0 : o.onCollapse === 'reseed' ? 1 : -1;
     if (type === undefined || init < 0 || collapse < 0) return o;
-    const packed = new Float64Array(PACKED_FIELDS);
     packed[0] = o.nComponents;
     packed[1] = type;
     packed[2] = o.tol;

@@ -16,6 +16,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The addon's own exports (the object path and the packed path side by side). */
 interface Raw {
+  fitKMeansAsync(
+    X: Float64Array,
+    n: number,
+    d: number,
+    options: NativeKMeansOptions | Float64Array,
+    onIteration: undefined,
+    done: (error: unknown, fit: NativeKMeansFit) => void,
+  ): number;
   fitKMeansSync(X: Float64Array, n: number, d: number, options: NativeKMeansOptions | Float64Array): NativeKMeansFit;
   fitSoftKMeansSync(X: Float64Array, n: number, d: number, options: NativeSoftKMeansOptions | Float64Array): NativeSoftKMeansFit;
 }
@@ -63,6 +71,27 @@ describe('packed K-means family options', () => {
       const options = { ...kmeans, ...extra } as NativeKMeansOptions;
       expect(packCentroidOptions(options)).toBe(options);
     }
+  });
+
+  it('reuse one buffer, read by the binding before a fit returns (async fits started back to back)', async () => {
+    const seeds = [11, 12, 13];
+    const first = packCentroidOptions({ ...kmeans, seed: seeds[0] as number });
+    expect(packCentroidOptions({ ...kmeans, seed: 99 })).toBe(first);
+    const fits = seeds.map(
+      (seed) =>
+        new Promise<NativeKMeansFit>((resolve, reject) => {
+          raw.fitKMeansAsync(X, n, d, packCentroidOptions({ ...kmeans, seed, init: 'random' }), undefined, (error, fit) =>
+            error === undefined || error === null ? resolve(fit) : reject(error),
+          );
+        }),
+    );
+    // The buffer now holds other numbers; each fit keeps the seed it was started with.
+    packCentroidOptions({ ...kmeans, seed: 1, nClusters: 2 });
+    const results = await Promise.all(fits);
+    results.forEach((fit, i) => {
+      expect(fit).toEqual(raw.fitKMeansSync(X, n, d, { ...kmeans, seed: seeds[i] as number, init: 'random' }));
+    });
+    expect(results[0]).not.toEqual(results[1]);
   });
 
   it('name the field of a malformed packed number', () => {
