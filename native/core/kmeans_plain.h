@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <vector>
 
 #include "kmeans_block.h"
 #include "kmeans_nearest.h"
+#include "memory.h"
 
 namespace gaussmix::kmeans {
 
@@ -19,10 +19,10 @@ constexpr Index kBoundedWork = 32;
 // rows copied from its first row), the row weights (0 on the padding), the labels as doubles
 // (−1 on the padding) and the squared distances.
 struct PlainScratch {
-  RowMatrix xt;
-  std::vector<double> weight;
-  std::vector<double> label;
-  std::vector<double> d2;
+  LargeVector<double> xt;
+  LargeVector<double> weight;
+  LargeVector<double> label;
+  LargeVector<double> d2;
   Index overflowRow = -1;  // the first row whose squared distance passed kSafeSquare
 };
 
@@ -150,12 +150,12 @@ void plainChunk(const Data& data, const Centres& cs, Index begin, Index rows, Pl
   const Index k = cs.k();
   const Index n = paddedRows(rows);
   const bool weighted = data.weights != nullptr;
-  s.xt.resize(d, n);
+  s.xt.resize(static_cast<size_t>(d * n));
   s.label.resize(static_cast<size_t>(n));
   s.d2.resize(static_cast<size_t>(n));
   const double* x = data.x + begin * d;
   for (Index j = 0; j < d; ++j) {
-    double* col = s.xt.row(j).data();
+    double* col = s.xt.data() + j * n;
     for (Index i = 0; i < rows; ++i) col[i] = x[i * d + j];
     for (Index i = rows; i < n; ++i) col[i] = x[j];
   }

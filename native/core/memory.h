@@ -22,7 +22,61 @@ constexpr std::size_t kHugePage = std::size_t{2} << 20;
 // From this size on (numpy's threshold), huge pages are asked for.
 constexpr std::size_t kHugeFrom = std::size_t{4} << 20;
 
+// Blocks of 1 KiB to 256 KiB freed on a thread, kept (a few per power-of-two size) for that
+// thread's next allocation of the same size. A small fit allocates such scratch (seeding sums,
+// a chunk laid out by column) at every call; from glibc each takes the arena's lock (its
+// per-thread cache stops at 1 KiB), which V8's sweeper thread holds while it frees the
+// backing stores of dead typed arrays: contended, those locks cost microseconds per fit.
+class BlockCache {
+ public:
+  static constexpr int kMinShift = 10;  // 1 KiB
+  static constexpr int kClasses = 9;    // up to 256 KiB
+  static constexpr int kDepth = 4;
+
+  // The class of a block of `bytes`, or -1 when the cache does not take that size.
+  static int classOf(std::size_t bytes) {
+    if (bytes <= (std::size_t{1} << (kMinShift - 1)) ||
+        bytes > (std::size_t{1} << (kMinShift + kClasses - 1))) {
+      return -1;
+    }
+    int c = 0;
+    while ((std::size_t{1} << (kMinShift + c)) < bytes) ++c;
+    return c;
+  }
+  static std::size_t classBytes(int c) { return std::size_t{1} << (kMinShift + c); }
+
+  void* take(int c) { return count_[c] > 0 ? blocks_[c][--count_[c]] : nullptr; }
+  bool keep(int c, void* p) {
+    if (count_[c] == kDepth) return false;
+    blocks_[c][count_[c]++] = p;
+    return true;
+  }
+  BlockCache() = default;
+  BlockCache(const BlockCache&) = delete;
+  BlockCache& operator=(const BlockCache&) = delete;
+  ~BlockCache() {
+    for (int c = 0; c < kClasses; ++c) {
+      for (int i = 0; i < count_[c]; ++i) std::free(blocks_[c][i]);
+    }
+  }
+
+ private:
+  void* blocks_[kClasses][kDepth] = {};
+  int count_[kClasses] = {};
+};
+
+inline BlockCache& blockCache() {
+  thread_local BlockCache cache;
+  return cache;
+}
+
 inline void* allocateLarge(std::size_t bytes) {
+  if (const int c = BlockCache::classOf(bytes); c >= 0) {
+    if (void* p = blockCache().take(c)) return p;
+    void* p = std::malloc(BlockCache::classBytes(c));
+    if (!p) throw std::bad_alloc();
+    return p;
+  }
 #if defined(__linux__)
   if (bytes >= kHugeFrom) {
     void* p = nullptr;
@@ -36,9 +90,15 @@ inline void* allocateLarge(std::size_t bytes) {
   if (!p) throw std::bad_alloc();
   return p;
 }
+
+// Releases what allocateLarge(bytes) returned (the same bytes).
+inline void deallocateLarge(void* p, std::size_t bytes) noexcept {
+  if (const int c = BlockCache::classOf(bytes); c >= 0 && p && blockCache().keep(c, p)) return;
+  std::free(p);
+}
 }  // namespace detail
 
-// A std::allocator for such arrays (std::free releases both kinds). For arrays of numbers.
+// A std::allocator for such arrays and for per-chunk scratch. For arrays of numbers.
 template <class T>
 struct LargeAllocator {
   using value_type = T;
@@ -49,7 +109,7 @@ struct LargeAllocator {
     if (n > static_cast<std::size_t>(-1) / sizeof(T)) throw std::bad_alloc();
     return static_cast<T*>(detail::allocateLarge(n * sizeof(T)));
   }
-  void deallocate(T* p, std::size_t) noexcept { std::free(p); }
+  void deallocate(T* p, std::size_t n) noexcept { detail::deallocateLarge(p, n * sizeof(T)); }
   // Sized without a value (resize(n), vector(n)): left uninitialised, as Eigen's matrices are,
   // so that the first pass that writes them is also the one that faults them in.
   template <class U>
