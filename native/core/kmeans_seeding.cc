@@ -51,8 +51,43 @@ Index blockReaching(const std::vector<double>& blockMass, Index from, double tar
   return blocks;
 }
 
-// The index whose cumulative mass first reaches target (numpy.searchsorted, side 'left'),
-// walking whole blocks by their precomputed sums first. mass(i) is the mass of row i.
+// Masses (w·closest, or the weights) are added in groups of kSumGroup rows from each block's
+// start: a group's sum in a fixed tree, then the groups one after another. A chain of n / 8
+// dependent additions rather than n: on a small fit (500 rows) the chains of row-by-row running
+// sums were most of k-means++'s time.
+constexpr Index kSumGroup = 8;
+
+// The sum of a group's eight masses (+0 for rows past the end) in the fixed tree.
+inline double groupTree(const double* t) {
+  return ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+}
+
+// Σ of m masses (m a whole number of groups but for the block's last), group by group, onto sum.
+inline double addGroups(const double* t, Index m, double sum) {
+  Index i = 0;
+  for (; i + kSumGroup <= m; i += kSumGroup) sum += groupTree(t + i);
+  if (i < m) {
+    double last[kSumGroup] = {};
+    std::copy(t + i, t + m, last);
+    sum += groupTree(last);
+  }
+  return sum;
+}
+
+// The row of the group, from `first` (below end), whose masses t take cumulative to target:
+// the first whose running sum reaches it, or the group's last when rounding leaves it short.
+inline Index rowInGroup(const double* t, Index first, Index end, double cumulative, double target) {
+  const Index rows = std::min(kSumGroup, end - first);
+  for (Index j = 0; j < rows; ++j) {
+    cumulative += t[j];
+    if (cumulative >= target) return first + j;
+  }
+  return first + rows - 1;
+}
+
+// The index whose cumulative mass first reaches target (numpy.searchsorted, side 'left', on the
+// sums as grouped above), skipping whole blocks by their precomputed sums, then whole groups.
+// mass(i) is the mass of row i.
 template <class Mass>
 Index searchMass(const Data& data, const std::vector<double>& blockMass, Mass mass,
                  double target) {
@@ -61,9 +96,12 @@ Index searchMass(const Data& data, const std::vector<double>& blockMass, Mass ma
        b = blockReaching(blockMass, b + 1, target, cumulative)) {
     const Index begin = data.blockBegin(b);
     const Index end = begin + data.blockSize(b);
-    for (Index i = begin; i < end; ++i) {
-      cumulative += mass(i);
-      if (cumulative >= target) return i;
+    for (Index g = begin; g < end; g += kSumGroup) {
+      double t[kSumGroup] = {};
+      for (Index j = 0; j < std::min(kSumGroup, end - g); ++j) t[j] = mass(g + j);
+      const double sum = groupTree(t);
+      if (cumulative + sum >= target) return rowInGroup(t, g, end, cumulative, target);
+      cumulative += sum;
     }
   }
   return data.n - 1;
@@ -87,48 +125,42 @@ void requireDistinctCandidates(const Data& data, Index k) {
 
 // Greedy k-means++ on rows that make a single block (every small fit): the indices of the
 // blocked search below, bit for bit, with fewer sequential sums. With one block the running sum
-// a target's search walks (Σ w·closest from row 0, in row order) is the prefix sum of the very
-// additions the absorb of a centre and the candidates' pass make, so those passes store it and
-// a search only compares (no chain of additions of its own); the chosen candidate's potential
-// is the sum the absorb would add again (the same terms in the same order), so it is taken as
-// is; and after the last centre nothing is updated.
+// a target's search walks (group by group from row 0) is the prefix sum of the very group sums
+// the absorb of a centre and the candidates' pass take, so those passes store it per group and
+// a search finds its group by bisection, then walks that group's rows; the chosen candidate's
+// potential is the sum the absorb would take again (the same terms in the same order), so it
+// is taken as is; and after the last centre nothing is updated.
 template <int kD>
 std::vector<Index> singleBlockKMeansPlusPlus(const Data& data, Index k, Rng& rng, int trials) {
   constexpr int kMaxTrials = 64;
-  constexpr Index kTermChunk = 64;
-  constexpr int kGroup = 4;
+  constexpr Index kTermChunk = 64;  // a whole number of groups
+  constexpr int kAtOnce = 4;        // candidates whose sums are taken together
   const Index n = data.n;
   const Index d = data.d;
+  const Index groups = (n + kSumGroup - 1) / kSumGroup;
   std::vector<Index> chosen;
   chosen.reserve(static_cast<size_t>(k));
 
   // The first centre, in proportion to the sample weights (searchMass's answer: n − 1 when
-  // the total is below the target, else the first row whose running sum reaches it).
+  // the total is below the target, else the row whose grouped running sum reaches it).
   Index first = n - 1;
   if (!data.weights) {
-    // A sum of ones is exact: the running sum at row i is i + 1, the total n.
+    // Sums of ones are exact: the running sum at row i is i + 1, the total n.
     const double target = rng.uniform() * static_cast<double>(n);
     first = std::clamp<Index>(static_cast<Index>(std::ceil(target)) - 1, 0, n - 1);
   } else {
-    double total = 0.0;
-    for (Index i = 0; i < n; ++i) total += data.weights[i];
-    const double target = rng.uniform() * total;
-    double cumulative = 0.0;
-    for (Index i = 0; i < n; ++i) {
-      cumulative += data.weights[i];
-      if (cumulative >= target) {
-        first = i;
-        break;
-      }
-    }
+    const std::vector<double> total(1, addGroups(data.weights, n, 0.0));
+    first = searchMass(data, total, [&](Index i) { return data.weights[i]; },
+                       rng.uniform() * total[0]);
   }
   chosen.push_back(first);
   if (k == 1) return chosen;
 
   LargeVector<double> closest(static_cast<size_t>(n));
-  // The running sums Σ w·closest: of the first centre's absorb, then per candidate ([t·n + i]).
-  LargeVector<double> firstRunning(static_cast<size_t>(n));
-  LargeVector<double> candidateRunning(static_cast<size_t>(n) * trials);
+  // The running sums after each group: of the first centre's absorb, then per candidate
+  // ([t·groups + g]).
+  LargeVector<double> firstRunning(static_cast<size_t>(groups));
+  LargeVector<double> candidateRunning(static_cast<size_t>(groups) * trials);
   // The rows laid out by column once (chunkDistances); the candidates' distances per candidate
   // ([t·padded + i], whole packets of rows).
   const Index padded = (n + detail::kPacket - 1) / detail::kPacket * detail::kPacket;
@@ -138,10 +170,14 @@ std::vector<Index> singleBlockKMeansPlusPlus(const Data& data, Index k, Rng& rng
   double potential = 0.0;
   {
     const double* c = data.x + first * d;
-    for (Index i = 0; i < n; ++i) {
-      closest[i] = rowDistance<kD>(data.x + i * d, c, d);
-      potential += data.weight(i) * closest[i];
-      firstRunning[i] = potential;
+    for (Index g = 0; g < groups; ++g) {
+      double t[kSumGroup] = {};
+      for (Index j = 0, i = g * kSumGroup; j < kSumGroup && i < n; ++j, ++i) {
+        closest[i] = rowDistance<kD>(data.x + i * d, c, d);
+        t[j] = data.weight(i) * closest[i];
+      }
+      potential += groupTree(t);
+      firstRunning[g] = potential;
     }
   }
   const double* running = firstRunning.data();
@@ -151,29 +187,37 @@ std::vector<Index> singleBlockKMeansPlusPlus(const Data& data, Index k, Rng& rng
       const double target = rng.uniform() * potential;
       candidates[t] = n - 1;
       if (0.0 + potential < target) continue;
+      // The first group whose running sum reaches the target; sums of finite terms >= 0 never
+      // decrease (rounding is monotone): a bisection.
+      Index g = groups;
       if (std::isfinite(potential)) {
-        // Sums of finite terms >= 0 never decrease (rounding is monotone): a binary search.
-        const Index at = std::lower_bound(running, running + n, target) - running;
-        if (at < n) candidates[t] = at;
-        continue;
-      }
-      for (Index i = 0; i < n; ++i) {
-        if (running[i] >= target) {
-          candidates[t] = i;
-          break;
+        g = std::lower_bound(running, running + groups, target) - running;
+      } else {
+        for (Index q = 0; q < groups; ++q) {
+          if (running[q] >= target) {
+            g = q;
+            break;
+          }
         }
       }
+      if (g == groups) continue;
+      double masses[kSumGroup] = {};
+      const Index begin = g * kSumGroup;
+      for (Index j = 0; j < kSumGroup && begin + j < n; ++j) {
+        masses[j] = data.weight(begin + j) * closest[begin + j];
+      }
+      candidates[t] = rowInGroup(masses, begin, n, g == 0 ? 0.0 : running[g - 1], target);
     }
-    // Each candidate's potential Σ w·min(closest, d(x, candidate)) in row order, as the blocked
-    // pass adds it (a chunk of independent terms, then up to kGroup sums at once), with its
-    // running sums and distances stored.
+    // Each candidate's potential Σ w·min(closest, d(x, candidate)), grouped, with its running
+    // sums and distances stored: a chunk of independent terms, then kAtOnce sums at once.
     double pot[kMaxTrials] = {};
-    double terms[kGroup][kTermChunk] = {};
-    double unused[kTermChunk];  // the running sums of a group's slots past the last trial
+    double terms[kAtOnce][kTermChunk] = {};
+    double unused[kTermChunk / kSumGroup];  // the running sums of slots past the last trial
     for (Index begin = 0; begin < n; begin += kTermChunk) {
       const Index m = std::min(kTermChunk, n - begin);
-      for (int t0 = 0; t0 < trials; t0 += kGroup) {
-        const int g = std::min(kGroup, trials - t0);
+      const Index whole = (m + kSumGroup - 1) / kSumGroup * kSumGroup;
+      for (int t0 = 0; t0 < trials; t0 += kAtOnce) {
+        const int g = std::min(kAtOnce, trials - t0);
         for (int t = 0; t < g; ++t) {
           double* distance = candidateDistance.data() + (t0 + t) * padded + begin;
           // (No columns on two-double packets: no offset into an empty buffer.)
@@ -183,17 +227,18 @@ std::vector<Index> singleBlockKMeansPlusPlus(const Data& data, Index k, Rng& rng
             const Index row = begin + i;
             terms[t][i] = data.weight(row) * std::min(closest[row], distance[i]);
           }
+          std::fill(terms[t] + m, terms[t] + whole, 0.0);  // the last group's missing rows
         }
-        double sum[kGroup] = {};
-        double* out[kGroup];
-        for (int t = 0; t < kGroup; ++t) {
+        double sum[kAtOnce] = {};
+        double* out[kAtOnce];
+        for (int t = 0; t < kAtOnce; ++t) {
           sum[t] = t < g ? pot[t0 + t] : 0.0;
-          out[t] = t < g ? candidateRunning.data() + (t0 + t) * n + begin : unused;
+          out[t] = t < g ? candidateRunning.data() + (t0 + t) * groups + begin / kSumGroup : unused;
         }
-        for (Index i = 0; i < m; ++i) {
-          for (int t = 0; t < kGroup; ++t) {
-            sum[t] += terms[t][i];
-            out[t][i] = sum[t];
+        for (Index i = 0; i < whole; i += kSumGroup) {
+          for (int t = 0; t < kAtOnce; ++t) {
+            sum[t] += groupTree(terms[t] + i);
+            out[t][i / kSumGroup] = sum[t];
           }
         }
         for (int t = 0; t < g; ++t) pot[t0 + t] = sum[t];
@@ -211,15 +256,15 @@ std::vector<Index> singleBlockKMeansPlusPlus(const Data& data, Index k, Rng& rng
     if (centre + 1 == k) break;
     const double* distance = candidateDistance.data() + best * padded;
     for (Index i = 0; i < n; ++i) closest[i] = std::min(closest[i], distance[i]);
-    running = candidateRunning.data() + best * n;
+    running = candidateRunning.data() + best * groups;
     potential = 0.0 + pot[best];
   }
   return chosen;
 }
 
 // Greedy k-means++ on rows of several blocks, in one read of the rows per centre. Block b's
-// running sums are in row order and the blocks' in block order (any thread count gives the same
-// bits). The candidates' pass takes every row's distances to them (chunkDistances: the bits of
+// sums are grouped from its first row (searchMass) and the blocks' in block order (any thread
+// count gives the same bits). The candidates' pass takes every row's distances to them (chunkDistances: the bits of
 // rowDistance) and, in the same read, lowers `closest` by the centre chosen last: absorbing
 // that centre takes no pass of its own. Its blocks' masses
 // Σ w·closest are the chosen candidate's potentials of that pass (the same terms added in the
@@ -229,7 +274,7 @@ std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, Th
                                          int trials) {
   constexpr int kMaxTrials = 64;
   constexpr Index kTermChunk = 64;  // rows laid out by column at a time
-  constexpr int kGroup = 4;
+  constexpr int kAtOnce = 4;  // candidates measured per sweep of a chunk
   const Index blocks = data.blocks();
   const Index d = data.d;
   LargeVector<double> closest(static_cast<size_t>(data.n));
@@ -241,13 +286,11 @@ std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, Th
   {
     std::vector<double> weightMass(static_cast<size_t>(blocks));
     double total = 0.0;
+    std::vector<double> ones(static_cast<size_t>(data.weights ? 0 : kBlockRows), 1.0);
     for (Index b = 0; b < blocks; ++b) {
-      double mass = 0.0;
-      for (Index i = data.blockBegin(b); i < data.blockBegin(b) + data.blockSize(b); ++i) {
-        mass += data.weight(i);
-      }
-      weightMass[b] = mass;
-      total += mass;
+      const double* w = data.weights ? data.weights + data.blockBegin(b) : ones.data();
+      weightMass[b] = addGroups(w, data.blockSize(b), 0.0);
+      total += weightMass[b];
     }
     const double target = rng.uniform() * total;
     chosen.push_back(
@@ -255,9 +298,14 @@ std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, Th
     const double* c = data.x + chosen[0] * d;
     pool.forEach(blocks, [&](Index b, unsigned) {
       double mass = 0.0;
-      for (Index i = data.blockBegin(b); i < data.blockBegin(b) + data.blockSize(b); ++i) {
-        closest[i] = rowDistance<kD>(data.x + i * d, c, d);
-        mass += data.weight(i) * closest[i];
+      const Index end = data.blockBegin(b) + data.blockSize(b);
+      for (Index g = data.blockBegin(b); g < end; g += kSumGroup) {
+        double t[kSumGroup] = {};
+        for (Index j = 0, i = g; j < kSumGroup && i < end; ++j, ++i) {
+          closest[i] = rowDistance<kD>(data.x + i * d, c, d);
+          t[j] = data.weight(i) * closest[i];
+        }
+        mass += groupTree(t);
       }
       blockMass[b] = mass;
     });
@@ -310,13 +358,13 @@ std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, Th
           },
           targets[t]);
     }
-    // The potential Σ w·min(closest, d(x, candidate)) of each candidate, per block, each in row
-    // order: per chunk the terms (independent), then up to kGroup sums at once.
+    // The potential Σ w·min(closest, d(x, candidate)) of each candidate, per block, grouped:
+    // per chunk the terms (independent), then their groups' sums.
     pool.forEach(blocks, [&](Index b, unsigned slot) {
       std::vector<double>& xt = columns[slot];
       std::vector<double>& dist = distances[slot];
       xt.resize(kAlongRows ? static_cast<size_t>(stride * d) : 0);
-      dist.resize(static_cast<size_t>(stride * kGroup));
+      dist.resize(static_cast<size_t>(stride * kAtOnce));
       const bool lower = !lowered[b];
       double pot[kMaxTrials] = {};
       const Index end = data.blockBegin(b) + data.blockSize(b);
@@ -330,10 +378,10 @@ std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, Th
           chunkDistances<kD>(data, xt.data(), stride, first, m, last, dist.data());
           for (Index i = 0; i < m; ++i) closest[first + i] = std::min(closest[first + i], dist[i]);
         }
-        for (int t0 = 0; t0 < trials; t0 += kGroup) {
-          const int g = std::min(kGroup, trials - t0);
-          double* terms[kGroup];
-          for (int t = 0; t < kGroup; ++t) terms[t] = dist.data() + t * stride;
+        for (int t0 = 0; t0 < trials; t0 += kAtOnce) {
+          const int g = std::min(kAtOnce, trials - t0);
+          double* terms[kAtOnce];
+          for (int t = 0; t < kAtOnce; ++t) terms[t] = dist.data() + t * stride;
           for (int t = 0; t < g; ++t) {
             chunkDistances<kD>(data, xt.data(), stride, first, m,
                                data.x + candidates[t0 + t] * d, terms[t]);
@@ -341,13 +389,7 @@ std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, Th
               terms[t][i] = data.weight(first + i) * std::min(closest[first + i], terms[t][i]);
             }
           }
-          // (all kGroup sums, in registers; those past the last trial are dropped)
-          double sum[kGroup] = {};
-          std::copy_n(pot + t0, g, sum);
-          for (Index i = 0; i < m; ++i) {
-            for (int t = 0; t < kGroup; ++t) sum[t] += terms[t][i];
-          }
-          std::copy_n(sum, g, pot + t0);
+          for (int t = 0; t < g; ++t) pot[t0 + t] = addGroups(terms[t], m, pot[t0 + t]);
         }
       }
       std::copy_n(pot, trials, candidatePot.data() + b * trials);

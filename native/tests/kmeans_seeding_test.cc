@@ -31,8 +31,19 @@ double distance(const double* x, const double* c, Index d) {
   return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
-// The blocked search: block masses Σ mass(i) in row order; a search skips whole blocks by them,
-// then walks rows (on past the block's end if rounding leaves it short).
+// Masses are added in groups of eight rows from each block's start: a group's sum in a fixed
+// tree (rows past the block's end add +0), then the groups one after another.
+constexpr Index kGroup = 8;
+
+template <class Mass>
+double groupSum(Index first, Index end, Mass mass, double* t) {
+  for (Index j = 0; j < kGroup; ++j) t[j] = first + j < end ? mass(first + j) : 0.0;
+  return ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+}
+
+// The blocked search: block masses (groups in order); a search skips whole blocks by them, then
+// whole groups, then walks the rows of the group reaching the target (its last row if rounding
+// leaves the walk short); past a block's end (rounding again) it goes on with the next blocks.
 template <class Mass>
 Index blockedSearch(Index n, const std::vector<double>& blockMass, Mass mass, double target) {
   double cumulative = 0.0;
@@ -42,9 +53,20 @@ Index blockedSearch(Index n, const std::vector<double>& blockMass, Mass mass, do
       continue;
     }
     const Index end = std::min<Index>(n, static_cast<Index>(b + 1) * kBlockRows);
-    for (Index i = static_cast<Index>(b) * kBlockRows; i < end; ++i) {
-      cumulative += mass(i);
-      if (cumulative >= target) return i;
+    for (Index g = static_cast<Index>(b) * kBlockRows; g < end; g += kGroup) {
+      double t[kGroup];
+      const double sum = groupSum(g, end, mass, t);
+      if (!(cumulative + sum >= target)) {
+        cumulative += sum;
+        continue;
+      }
+      double c = cumulative;
+      const Index rows = std::min(kGroup, end - g);
+      for (Index j = 0; j < rows; ++j) {
+        c += t[j];
+        if (c >= target) return g + j;
+      }
+      return g + rows - 1;
     }
   }
   return n - 1;
@@ -53,7 +75,10 @@ Index blockedSearch(Index n, const std::vector<double>& blockMass, Mass mass, do
 template <class Mass>
 std::vector<double> blockSums(Index n, Mass mass) {
   std::vector<double> sums(static_cast<size_t>((n + kBlockRows - 1) / kBlockRows), 0.0);
-  for (Index i = 0; i < n; ++i) sums[static_cast<size_t>(i / kBlockRows)] += mass(i);
+  for (Index g = 0; g < n; g += kGroup) {
+    double t[kGroup];
+    sums[static_cast<size_t>(g / kBlockRows)] += groupSum(g, std::min(n, (g / kBlockRows + 1) * kBlockRows), mass, t);
+  }
   return sums;
 }
 
