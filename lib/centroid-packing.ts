@@ -2,11 +2,12 @@
  * A K-means family fit's options in the form the binding reads fastest: when they hold no array
  * (no starting centres or sample weights) and nothing but what the binding packs, their numbers
  * go packed into one Float64Array, read at once instead of property by property. The field order
- * is the binding's (native/binding/kmeans_entries.cc packedCentroidRequest).
+ * is the binding's (native/binding/kmeans_entries.cc packedCentroidRequest). A KMeans fit's
+ * result comes back as one buffer cut here into views (kmeans_entries.cc kmeansFitToJs).
  *
  * @module
  */
-import type { NativeKMeansOptions, NativeSoftKMeansOptions } from './native.js';
+import type { Labels, NativeKMeansFit, NativeKMeansOptions, NativeSoftKMeansOptions } from './native.js';
 
 /** The inits by code (kmeans_entries.cc kPackedInits: the same order). */
 const CENTROID_INITS: readonly string[] = ['k-means++', 'random'];
@@ -45,4 +46,28 @@ export function packCentroidOptions<O extends NativeKMeansOptions | NativeSoftKM
   PACKED[6] = init;
   PACKED[7] = 'stiffness' in o ? o.stiffness : NaN;
   return PACKED;
+}
+
+/** The header of a compact KMeans fit: K, K·D, inertia, nIter, converged, label width (bytes). */
+const FIT_HEADER = 6;
+
+/**
+ * A KMeans fit as the binding returns it, a Float64Array [header, centres, cluster weights]
+ * followed on its buffer by the n labels, cut into the views of a NativeKMeansFit.
+ */
+export function unpackKMeansFit(n: number, fit: Float64Array): NativeKMeansFit {
+  const k = fit[0] as number;
+  const kd = fit[1] as number;
+  const width = fit[5] as number;
+  const at = fit.byteOffset + fit.byteLength;
+  const labels: Labels =
+    width === 1 ? new Uint8Array(fit.buffer, at, n) : width === 2 ? new Uint16Array(fit.buffer, at, n) : new Int32Array(fit.buffer, at, n);
+  return {
+    clusterCenters: fit.subarray(FIT_HEADER, FIT_HEADER + kd),
+    clusterWeights: fit.subarray(FIT_HEADER + kd, FIT_HEADER + kd + k),
+    labels,
+    inertia: fit[2] as number,
+    nIter: fit[3] as number,
+    converged: fit[4] === 1,
+  };
 }

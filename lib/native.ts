@@ -12,7 +12,7 @@ import type { CsvNumbers, CsvRecord } from './csv.js';
 import type { CovarianceType, CovarianceTypeDescriptor } from './covariance-types.js';
 import { noBinaryError } from './errors.js';
 import { here } from './here.cjs';
-import { packCentroidOptions } from './centroid-packing.js';
+import { packCentroidOptions, unpackKMeansFit } from './centroid-packing.js';
 import { mixtureOptionsPacker, unpackMixtureFit } from './mixture-packing.js';
 import { inSlice } from './slices.js';
 
@@ -228,15 +228,19 @@ type RawAddon = Omit<
   ): NativeMixtureFit | Float64Array;
   fitMixtureAsync: RawFitAsync<NativeMixtureOptions | Float64Array, NativeMixtureFit | Float64Array>;
   fitBayesianAsync: RawFitAsync<NativeBayesianOptions, NativeBayesianFit>;
-  /** Options packed (lib/centroid-packing.ts) or as an object. */
+  /**
+   * Options packed (lib/centroid-packing.ts) or as an object; the fit as one Float64Array with
+   * the labels on its buffer (centroid-packing.ts unpackKMeansFit).
+   */
   fitKMeansSync(
     X: Float64Array,
     n: number,
     d: number,
     options: NativeKMeansOptions | Float64Array,
     onIteration?: NativeIterationCallback,
-  ): NativeKMeansFit;
-  fitKMeansAsync: RawFitAsync<NativeKMeansOptions | Float64Array, NativeKMeansFit>;
+  ): Float64Array;
+  /** The result as fitKMeansSync's (lib/centroid-packing.ts unpackKMeansFit). */
+  fitKMeansAsync: RawFitAsync<NativeKMeansOptions | Float64Array, Float64Array>;
   fitSoftKMeansSync(
     X: Float64Array,
     n: number,
@@ -287,9 +291,13 @@ function wrap(raw: RawAddon): NativeAddon {
       cancelFit,
     ),
     fitBayesianAsync: asTask(raw.fitBayesianAsync.bind(raw), cancelFit),
-    fitKMeansSync: (X, n, d, options, onIteration) => fitKMeansSync(X, n, d, packCentroidOptions(options), onIteration),
+    fitKMeansSync: (X, n, d, options, onIteration) =>
+      unpackKMeansFit(n, fitKMeansSync(X, n, d, packCentroidOptions(options), onIteration)),
     fitKMeansAsync: asTask<NativeKMeansOptions, NativeKMeansFit>(
-      (X, n, d, options, onIteration, done) => fitKMeansAsync(X, n, d, packCentroidOptions(options), onIteration, done),
+      (X, n, d, options, onIteration, done) =>
+        fitKMeansAsync(X, n, d, packCentroidOptions(options), onIteration, (error, fit) =>
+          done(error, error === undefined ? unpackKMeansFit(n, fit) : (fit as unknown as NativeKMeansFit)),
+        ),
       cancelFit,
     ),
     fitSoftKMeansSync: (X, n, d, options, onIteration) =>

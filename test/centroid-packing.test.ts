@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { packCentroidOptions } from '../lib/centroid-packing.js';
+import { packCentroidOptions, unpackKMeansFit } from '../lib/centroid-packing.js';
 import type { NativeKMeansFit, NativeKMeansOptions, NativeSoftKMeansFit, NativeSoftKMeansOptions } from '../lib/native.js';
 import { mulberry32, normalSource } from './helpers/random.js';
 
@@ -22,9 +22,9 @@ interface Raw {
     d: number,
     options: NativeKMeansOptions | Float64Array,
     onIteration: undefined,
-    done: (error: unknown, fit: NativeKMeansFit) => void,
+    done: (error: unknown, fit: Float64Array) => void,
   ): number;
-  fitKMeansSync(X: Float64Array, n: number, d: number, options: NativeKMeansOptions | Float64Array): NativeKMeansFit;
+  fitKMeansSync(X: Float64Array, n: number, d: number, options: NativeKMeansOptions | Float64Array): Float64Array;
   fitSoftKMeansSync(X: Float64Array, n: number, d: number, options: NativeSoftKMeansOptions | Float64Array): NativeSoftKMeansFit;
 }
 const raw = (createRequire(import.meta.url)('node-gyp-build') as (dir: string) => Raw)(root);
@@ -54,7 +54,7 @@ describe('packed K-means family options', () => {
     const k = { ...kmeans, ...v };
     const packedK = packCentroidOptions(k);
     expect(packedK).toBeInstanceOf(Float64Array);
-    expect(raw.fitKMeansSync(X, n, d, packedK)).toEqual(raw.fitKMeansSync(X, n, d, k));
+    expect(unpackKMeansFit(n, raw.fitKMeansSync(X, n, d, packedK))).toEqual(unpackKMeansFit(n, raw.fitKMeansSync(X, n, d, k)));
     const s = { ...soft, ...v, stiffness: 0.5 + (v.seed ?? 1) % 3 };
     const packedS = packCentroidOptions(s);
     expect(packedS).toBeInstanceOf(Float64Array);
@@ -81,7 +81,7 @@ describe('packed K-means family options', () => {
       (seed) =>
         new Promise<NativeKMeansFit>((resolve, reject) => {
           raw.fitKMeansAsync(X, n, d, packCentroidOptions({ ...kmeans, seed, init: 'random' }), undefined, (error, fit) =>
-            error === undefined || error === null ? resolve(fit) : reject(error),
+            error === undefined || error === null ? resolve(unpackKMeansFit(n, fit)) : reject(error),
           );
         }),
     );
@@ -89,9 +89,37 @@ describe('packed K-means family options', () => {
     packCentroidOptions({ ...kmeans, seed: 1, nClusters: 2 });
     const results = await Promise.all(fits);
     results.forEach((fit, i) => {
-      expect(fit).toEqual(raw.fitKMeansSync(X, n, d, { ...kmeans, seed: seeds[i] as number, init: 'random' }));
+      expect(fit).toEqual(unpackKMeansFit(n, raw.fitKMeansSync(X, n, d, { ...kmeans, seed: seeds[i] as number, init: 'random' })));
     });
     expect(results[0]).not.toEqual(results[1]);
+  });
+
+  it.each([
+    [4, Uint8Array],
+    [257, Uint16Array],
+  ] as const)('cut a fit with K = %i into views: labels in the narrowest type, nearest centres', (k, type) => {
+    const fit = unpackKMeansFit(n, raw.fitKMeansSync(X, n, d, { ...kmeans, nClusters: k, init: 'random', maxIter: 3 }));
+    expect(fit.labels).toBeInstanceOf(type);
+    expect(fit.labels.length).toBe(n);
+    expect(fit.clusterCenters.length).toBe(k * d);
+    expect(fit.clusterWeights.length).toBe(k);
+    expect(fit.clusterWeights.reduce((a, b) => a + b, 0)).toBe(n);
+    expect(fit.nIter).toBeGreaterThanOrEqual(1);
+    let inertia = 0;
+    for (let i = 0; i < n; i++) {
+      let best = Infinity;
+      for (let c = 0; c < k; c++) {
+        let e = 0;
+        for (let j = 0; j < d; j++) e += ((X[i * d + j] as number) - (fit.clusterCenters[c * d + j] as number)) ** 2;
+        best = Math.min(best, e);
+      }
+      const own = fit.labels[i] as number;
+      let e = 0;
+      for (let j = 0; j < d; j++) e += ((X[i * d + j] as number) - (fit.clusterCenters[own * d + j] as number)) ** 2;
+      expect(e).toBeLessThanOrEqual(best * (1 + 1e-12));
+      inertia += e;
+    }
+    expect(fit.inertia).toBeCloseTo(inertia, 8);
   });
 
   it('name the field of a malformed packed number', () => {

@@ -340,28 +340,29 @@ Napi::Float64Array toFloat64Array(Napi::Env env, const double* data, size_t leng
 ResultBuffer::ResultBuffer(Napi::Env env, size_t bytes)
     : env_(env), buffer_(Napi::ArrayBuffer::New(env, bytes)), bytes_(bytes) {}
 
-Napi::Float64Array ResultBuffer::float64(const double* data, size_t length) {
+Napi::Float64Array ResultBuffer::float64(size_t length) {
   // Float64Arrays come first, so every offset is a multiple of 8.
   if (offset_ % sizeof(double) != 0 || offset_ + length * sizeof(double) > bytes_) {
     throw std::logic_error("ResultBuffer: float64 arrays out of order or too large");
   }
   Napi::Float64Array array = Napi::Float64Array::New(env_, length, buffer_, offset_);
-  std::copy(data, data + length, array.Data());
   offset_ += length * sizeof(double);
   return array;
 }
 
+Napi::Float64Array ResultBuffer::float64(const double* data, size_t length) {
+  Napi::Float64Array array = float64(length);
+  std::copy(data, data + length, array.Data());
+  return array;
+}
+
 namespace {
-template <class Array, class T>
-Napi::TypedArray narrowedCopy(Napi::Env env, const LargeVector<std::int32_t>& labels,
-                              Napi::ArrayBuffer buffer, size_t offset) {
-  const size_t n = labels.size();
-  Array array = Array::New(env, n, buffer, offset);
+template <class T>
+void narrowedCopy(const LargeVector<std::int32_t>& labels, void* at) {
   // Local pointers: a byte store may alias the vector's own, which would be reloaded per label.
   const std::int32_t* __restrict in = labels.data();
-  T* __restrict out = array.Data();
-  for (size_t i = 0; i < n; ++i) out[i] = static_cast<T>(in[i]);
-  return array;
+  T* __restrict out = static_cast<T*>(at);
+  for (size_t i = 0; i < labels.size(); ++i) out[i] = static_cast<T>(in[i]);
 }
 }  // namespace
 
@@ -369,16 +370,26 @@ size_t labelBytes(size_t n, Index k) {
   return n * (k <= 256 ? 1 : k <= 65536 ? 2 : 4);
 }
 
-Napi::TypedArray ResultBuffer::labels(const LargeVector<std::int32_t>& labels, Index k) {
+size_t ResultBuffer::writeLabels(const LargeVector<std::int32_t>& labels, Index k) {
   const size_t size = labelBytes(1, k);
   if (offset_ % size != 0 || offset_ + labels.size() * size > bytes_) {
     throw std::logic_error("ResultBuffer: labels out of place or too large");
   }
-  const size_t at = offset_;
+  void* at = static_cast<std::uint8_t*>(buffer_.Data()) + offset_;
   offset_ += labels.size() * size;
-  if (k <= 256) return narrowedCopy<Napi::Uint8Array, std::uint8_t>(env_, labels, buffer_, at);
-  if (k <= 65536) return narrowedCopy<Napi::Uint16Array, std::uint16_t>(env_, labels, buffer_, at);
-  return narrowedCopy<Napi::Int32Array, std::int32_t>(env_, labels, buffer_, at);
+  if (size == 1) narrowedCopy<std::uint8_t>(labels, at);
+  if (size == 2) narrowedCopy<std::uint16_t>(labels, at);
+  if (size == 4) narrowedCopy<std::int32_t>(labels, at);
+  return size;
+}
+
+Napi::TypedArray ResultBuffer::labels(const LargeVector<std::int32_t>& labels, Index k) {
+  const size_t at = offset_;
+  const size_t n = labels.size();
+  const size_t size = writeLabels(labels, k);
+  if (size == 1) return Napi::Uint8Array::New(env_, n, buffer_, at);
+  if (size == 2) return Napi::Uint16Array::New(env_, n, buffer_, at);
+  return Napi::Int32Array::New(env_, n, buffer_, at);
 }
 
 const char* covarianceTypeName(CovarianceType type) { return parametrisation(type).name; }

@@ -88,7 +88,11 @@ class ResultBuffer {
  public:
   ResultBuffer(Napi::Env env, size_t bytes);
   Napi::Float64Array float64(const double* data, size_t length);
+  Napi::Float64Array float64(size_t length);  // to be filled by the caller
   Napi::TypedArray labels(const LargeVector<std::int32_t>& labels, Index k);
+  // The labels written after the Float64Arrays without a view of their own (the facade makes
+  // it); returns their width in bytes (labelBytes(1, k)).
+  size_t writeLabels(const LargeVector<std::int32_t>& labels, Index k);
 
  private:
   Napi::Env env_;
