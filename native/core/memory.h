@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdlib>
+#include <mutex>
 #include <new>
 #include <utility>
 #include <vector>
@@ -15,6 +16,7 @@
 #include <sys/mman.h>
 #endif
 
+
 namespace gaussmix {
 
 namespace detail {
@@ -22,11 +24,13 @@ constexpr std::size_t kHugePage = std::size_t{2} << 20;
 // From this size on (numpy's threshold), huge pages are asked for.
 constexpr std::size_t kHugeFrom = std::size_t{4} << 20;
 
-// Blocks of 1 KiB to 256 KiB freed on a thread, kept (a few per power-of-two size) for that
-// thread's next allocation of the same size. A small fit allocates such scratch (seeding sums,
-// a chunk laid out by column) at every call; from glibc each takes the arena's lock (its
-// per-thread cache stops at 1 KiB), which V8's sweeper thread holds while it frees the
-// backing stores of dead typed arrays: contended, those locks cost microseconds per fit.
+// Blocks of 1 KiB to 256 KiB, kept when freed (a few per power-of-two size) for the next
+// allocation of the same size. A small fit allocates such scratch (seeding sums, a chunk laid
+// out by column) at every call; from glibc each takes the arena's lock (its per-thread cache
+// stops at 1 KiB), which V8's sweeper thread holds while it frees the backing stores of dead
+// typed arrays: contended, those locks cost microseconds per fit. This cache's own mutex is
+// taken by gaussmix's allocations only. Process-wide, not per thread: a thread_local with a
+// destructor needs glibc 2.18, above the prebuild's 2.17 floor (kept_spare.h).
 class BlockCache {
  public:
   static constexpr int kMinShift = 10;  // 1 KiB
@@ -45,34 +49,31 @@ class BlockCache {
   }
   static std::size_t classBytes(int c) { return std::size_t{1} << (kMinShift + c); }
 
-  void* take(int c) { return count_[c] > 0 ? blocks_[c][--count_[c]] : nullptr; }
+  // Never destroyed: a fit on another thread may still free blocks at process exit.
+  static BlockCache& instance() {
+    static BlockCache* const cache = new BlockCache();
+    return *cache;
+  }
+  void* take(int c) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return count_[c] > 0 ? blocks_[c][--count_[c]] : nullptr;
+  }
   bool keep(int c, void* p) {
+    std::lock_guard<std::mutex> lock(mutex_);
     if (count_[c] == kDepth) return false;
     blocks_[c][count_[c]++] = p;
     return true;
   }
-  BlockCache() = default;
-  BlockCache(const BlockCache&) = delete;
-  BlockCache& operator=(const BlockCache&) = delete;
-  ~BlockCache() {
-    for (int c = 0; c < kClasses; ++c) {
-      for (int i = 0; i < count_[c]; ++i) std::free(blocks_[c][i]);
-    }
-  }
 
  private:
+  std::mutex mutex_;
   void* blocks_[kClasses][kDepth] = {};
   int count_[kClasses] = {};
 };
 
-inline BlockCache& blockCache() {
-  thread_local BlockCache cache;
-  return cache;
-}
-
 inline void* allocateLarge(std::size_t bytes) {
   if (const int c = BlockCache::classOf(bytes); c >= 0) {
-    if (void* p = blockCache().take(c)) return p;
+    if (void* p = BlockCache::instance().take(c)) return p;
     void* p = std::malloc(BlockCache::classBytes(c));
     if (!p) throw std::bad_alloc();
     return p;
@@ -93,7 +94,9 @@ inline void* allocateLarge(std::size_t bytes) {
 
 // Releases what allocateLarge(bytes) returned (the same bytes).
 inline void deallocateLarge(void* p, std::size_t bytes) noexcept {
-  if (const int c = BlockCache::classOf(bytes); c >= 0 && p && blockCache().keep(c, p)) return;
+  if (const int c = BlockCache::classOf(bytes); c >= 0 && p && BlockCache::instance().keep(c, p)) {
+    return;
+  }
   std::free(p);
 }
 }  // namespace detail
