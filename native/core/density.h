@@ -7,16 +7,17 @@
 #include <memory>
 
 #include "covariance.h"
+#include "scratch_matrix.h"
 #include "types.h"
 
 namespace gaussmix {
 
 // Per-thread scratch space for the kernels; sized on first use and then reused.
 struct Workspace {
-  RowMatrix a;
-  RowMatrix b;
-  RowMatrix xt;    // a chunk of rows transposed (D x stride)
-  RowMatrix cols;  // a chunk's responsibilities by component (K x stride)
+  ScratchMatrix a;
+  ScratchMatrix b;
+  ScratchMatrix xt;    // a chunk of rows transposed (D x stride)
+  ScratchMatrix cols;  // a chunk's responsibilities by component (K x stride)
 };
 
 class DensityKernel {

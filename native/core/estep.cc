@@ -133,9 +133,9 @@ Index farRowResponsibilities(const DensityKernel& kernel, const double* x,
 
 struct EStep::Scratch {
   Workspace kernel;
-  RowMatrix xt;                  // D x stride: the chunk laid out by column
-  RowMatrix rows;                // rows x D: a chunk of data by column laid back out by row
-  RowMatrix p;                   // C x stride: log-priors + log-densities, then responsibilities
+  ScratchMatrix xt;              // D x stride: the chunk laid out by column
+  ScratchMatrix rows;            // rows x D: a chunk of data by column laid back out by row
+  ScratchMatrix p;               // C x stride: log-priors + log-densities, then responsibilities
   std::vector<double> nkLanes;   // C x 8: Σ w r per lane over the chunk
   std::vector<double> partial;   // a block's statistics (StatisticsLayout), doubles
 };

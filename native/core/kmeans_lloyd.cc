@@ -36,6 +36,9 @@ struct Scratch {
   std::vector<double> block;   // a plain pass's block sums (KMeansLayout)
   Index read = 0;              // the block's rows whose bounds could not keep their label
 };
+// One per thread slot, from the block cache (memory.h): malloc's arena lock is contended.
+static_assert(alignof(Scratch) <= alignof(std::max_align_t), "the block cache aligns to malloc's");
+using SlotScratch = std::vector<Scratch, LargeAllocator<Scratch>>;
 
 // The fit's per-cluster sums are stored per sub-chunk, so that a changed label costs the
 // re-reading of one sub-chunk's rows of two clusters (mostly just read), unless there are so
@@ -436,7 +439,7 @@ class Lloyd {
   const Control& control_;
   Index k_;
   Index d_;
-  std::vector<Scratch> scratch_;
+  SlotScratch scratch_;
   // Few centres times few features: every row is measured against every centre, every pass
   // (the bounds would cost more than they save).
   bool bounded_;

@@ -286,10 +286,11 @@ std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, Th
   {
     std::vector<double> weightMass(static_cast<size_t>(blocks));
     double total = 0.0;
-    std::vector<double> ones(static_cast<size_t>(data.weights ? 0 : kBlockRows), 1.0);
     for (Index b = 0; b < blocks; ++b) {
-      const double* w = data.weights ? data.weights + data.blockBegin(b) : ones.data();
-      weightMass[b] = addGroups(w, data.blockSize(b), 0.0);
+      // Unweighted: a block's sum of ones is its row count, exactly, in any order.
+      const Index rows = data.blockSize(b);
+      weightMass[b] = data.weights ? addGroups(data.weights + data.blockBegin(b), rows, 0.0)
+                                   : static_cast<double>(rows);
       total += weightMass[b];
     }
     const double target = rng.uniform() * total;

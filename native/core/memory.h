@@ -16,7 +16,6 @@
 #include <sys/mman.h>
 #endif
 
-
 namespace gaussmix {
 
 namespace detail {
