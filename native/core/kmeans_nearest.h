@@ -172,6 +172,27 @@ void columnMinima(const Scalar* values, Index k, Index rows, Scalar* __restrict 
     }
     for (int l = 0; l < kTile; ++l) labels[i + l] = static_cast<std::int32_t>(lanes[l]);
   }
+  // The rows past the last tile, a packet at a time; the last packet ends at the last row,
+  // overlapping rows already done (which it gives the same values again). A bounded pass asks
+  // for a few dozen rows at a time: one column at a time, its tail was most of the work.
+  if (k < exactLabels && i < rows && rows >= kPacket) {
+    for (;; i += kPacket) {
+      const Index at0 = std::min(i, rows - kPacket);
+      Packet b = ploadu<Packet>(values + at0), s = pset1<Packet>(kInf);
+      Packet at = pset1<Packet>(Scalar(0));
+      for (Index j = 1; j < k; ++j) {
+        const Packet label = pset1<Packet>(static_cast<Scalar>(j));
+        step(ploadu<Packet>(values + j * rows + at0), b, s, at, label);
+      }
+      Scalar lanes[kPacket];
+      pstoreu(best + at0, b);
+      pstoreu(second + at0, s);
+      pstoreu(lanes, at);
+      for (int l = 0; l < kPacket; ++l) labels[at0 + l] = static_cast<std::int32_t>(lanes[l]);
+      if (at0 + kPacket >= rows) break;
+    }
+    i = rows;
+  }
   for (; i < rows; ++i) {  // the same comparisons, one column at a time
     Scalar b = values[i], s = kInf;
     std::int32_t at = 0;

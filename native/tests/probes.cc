@@ -8,6 +8,7 @@
 #include "core/compat_lanes.h"
 #include "core/density.h"
 #include "core/kmeans.h"
+#include "core/kmeans_nearest.h"
 #include "core/lanes.h"
 #include "core/parallel.h"
 #include "core/rng.h"
@@ -106,6 +107,23 @@ void kmeansPlusPlus(const double* x, std::ptrdiff_t n, std::ptrdiff_t d, const d
   const std::vector<Index> chosen = kmeansPlusPlusIndices(data, k, rng, pool);
   std::copy(chosen.begin(), chosen.end(), out);
   *nextDraw = rng.next();
+}
+
+void columnMinima(int asFloat, const double* values, std::ptrdiff_t k, std::ptrdiff_t rows,
+                  double* best, double* second, std::int32_t* labels) {
+  const auto run = [&](auto zero) {
+    using Scalar = decltype(zero);
+    const std::vector<Scalar> in(values, values + k * rows);
+    std::vector<Scalar> b(static_cast<size_t>(rows)), s(static_cast<size_t>(rows));
+    kmeans::columnMinima(in.data(), k, rows, b.data(), s.data(), labels);
+    std::copy(b.begin(), b.end(), best);
+    std::copy(s.begin(), s.end(), second);
+  };
+  if (asFloat) {
+    run(0.0f);
+  } else {
+    run(0.0);
+  }
 }
 
 }  // namespace probe

@@ -35,6 +35,11 @@
   void kmeansPlusPlus(const double* x, std::ptrdiff_t n, std::ptrdiff_t d, const double* weights, \
                       std::ptrdiff_t k, std::uint64_t seed, unsigned threads, std::ptrdiff_t* out,\
                       std::uint64_t* nextDraw);                                                  \
+  /* kmeans::columnMinima on the k x rows values (row j at values + j·rows), in float */       \
+  /* (asFloat, the values converted) or double: each column's least value, the next, and */     \
+  /* the row of the least (the first on ties). */                                               \
+  void columnMinima(int asFloat, const double* values, std::ptrdiff_t k, std::ptrdiff_t rows,   \
+                    double* best, double* second, std::int32_t* labels);                         \
   }                                                                                              \
   }
 

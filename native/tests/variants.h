@@ -24,6 +24,8 @@ struct Variant {
                        double*);
   void (*kmeansPlusPlus)(const double*, std::ptrdiff_t, std::ptrdiff_t, const double*,
                          std::ptrdiff_t, std::uint64_t, unsigned, std::ptrdiff_t*, std::uint64_t*);
+  void (*columnMinima)(int, const double*, std::ptrdiff_t, std::ptrdiff_t, double*, double*,
+                       std::int32_t*);
 };
 
 const std::vector<Variant>& variants();
