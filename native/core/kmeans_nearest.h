@@ -147,51 +147,44 @@ void columnMinima(const Scalar* values, Index k, Index rows, Scalar* __restrict 
       at = pselect(less, label, at);
     }
   };
-  // (Labels counted in Scalar: exact below 2^24 centres in float.)
-  const Index exactLabels = kDouble ? Index{1} << 53 : Index{1} << 24;
-  Index i = 0;
-  for (; k < exactLabels && i + kTile <= rows; i += kTile) {
-    Packet b[kPackets], s[kPackets], at[kPackets];
-    for (int q = 0; q < kPackets; ++q) {
-      b[q] = ploadu<Packet>(values + i + q * kPacket);
+  // Rows [first, first + P·kPacket): P packets of rows through every centre.
+  const auto packets = [&](auto count, Index first) {
+    constexpr int P = decltype(count)::value;
+    Packet b[P], s[P], at[P];
+    for (int q = 0; q < P; ++q) {
+      b[q] = ploadu<Packet>(values + first + q * kPacket);
       s[q] = pset1<Packet>(kInf);
       at[q] = pset1<Packet>(Scalar(0));
     }
     for (Index j = 1; j < k; ++j) {
-      const Scalar* v = values + j * rows + i;
+      const Scalar* v = values + j * rows + first;
       const Packet label = pset1<Packet>(static_cast<Scalar>(j));
-      for (int q = 0; q < kPackets; ++q) {
-        step(ploadu<Packet>(v + q * kPacket), b[q], s[q], at[q], label);
-      }
+      for (int q = 0; q < P; ++q) step(ploadu<Packet>(v + q * kPacket), b[q], s[q], at[q], label);
     }
-    Scalar lanes[kTile];
-    for (int q = 0; q < kPackets; ++q) {
-      pstoreu(best + i + q * kPacket, b[q]);
-      pstoreu(second + i + q * kPacket, s[q]);
+    Scalar lanes[P * kPacket];
+    for (int q = 0; q < P; ++q) {
+      pstoreu(best + first + q * kPacket, b[q]);
+      pstoreu(second + first + q * kPacket, s[q]);
       pstoreu(lanes + q * kPacket, at[q]);
     }
-    for (int l = 0; l < kTile; ++l) labels[i + l] = static_cast<std::int32_t>(lanes[l]);
-  }
-  // The rows past the last tile, a packet at a time; the last packet ends at the last row,
-  // overlapping rows already done (which it gives the same values again). A bounded pass asks
-  // for a few dozen rows at a time: one column at a time, its tail was most of the work.
-  if (k < exactLabels && i < rows && rows >= kPacket) {
-    for (;; i += kPacket) {
-      const Index at0 = std::min(i, rows - kPacket);
-      Packet b = ploadu<Packet>(values + at0), s = pset1<Packet>(kInf);
-      Packet at = pset1<Packet>(Scalar(0));
-      for (Index j = 1; j < k; ++j) {
-        const Packet label = pset1<Packet>(static_cast<Scalar>(j));
-        step(ploadu<Packet>(values + j * rows + at0), b, s, at, label);
+    for (int l = 0; l < P * kPacket; ++l) labels[first + l] = static_cast<std::int32_t>(lanes[l]);
+  };
+  // (Labels counted in Scalar: exact below 2^24 centres in float.)
+  const Index exactLabels = kDouble ? Index{1} << 53 : Index{1} << 24;
+  Index i = 0;
+  if (k < exactLabels) {
+    for (; i + kTile <= rows; i += kTile) packets(std::integral_constant<int, kPackets>{}, i);
+    // The rows past the last tile, a packet at a time; the last packet ends at the last row,
+    // overlapping rows already done (which it gives the same values again). A bounded pass
+    // asks for a few dozen rows at a time: one column at a time, its tail was most of the work.
+    if (i < rows && rows >= kPacket) {
+      for (;; i += kPacket) {
+        const Index at0 = std::min(i, rows - kPacket);
+        packets(std::integral_constant<int, 1>{}, at0);
+        if (at0 + kPacket >= rows) break;
       }
-      Scalar lanes[kPacket];
-      pstoreu(best + at0, b);
-      pstoreu(second + at0, s);
-      pstoreu(lanes, at);
-      for (int l = 0; l < kPacket; ++l) labels[at0 + l] = static_cast<std::int32_t>(lanes[l]);
-      if (at0 + kPacket >= rows) break;
+      i = rows;
     }
-    i = rows;
   }
   for (; i < rows; ++i) {  // the same comparisons, one column at a time
     Scalar b = values[i], s = kInf;
