@@ -49,24 +49,33 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
     changes.moved(a, b);
     labels[begin + i] = b;
   };
-  // Rows whose bounds fail, in row order (their rows prefetched: they are scattered, and
-  // without it each waited on memory: 30% of k16's time).
-  s.which.clear();
-  for (Index i = 0; i < rows; ++i) {
-    const std::int32_t a = labels[begin + i];
-    if (a < 0) {
-      s.which.push_back(i);
-      continue;
+  // Rows whose bounds fail (or unlabelled), in row order, without a branch per row (a row
+  // fails at random: the mispredicted branches were most of the scan); then, per group of
+  // rows, theirs prefetched (they are scattered, and without it each waited on memory: 30% of
+  // k16's time). An unlabelled row's bounds, moved from centre 0's, are set anew below.
+  constexpr Index kGroup = 64;
+  const double* half = bounds.half.data();
+  const double grow = 1.0 + bounds.margin;
+  s.which.resize(static_cast<size_t>(rows));
+  Index* which = s.which.data();
+  Index failing = 0;
+  for (Index g = 0; g < rows; g += kGroup) {
+    const Index first = failing;
+    const Index end = std::min(rows, g + kGroup);
+    for (Index i = g; i < end; ++i) {
+      const std::int32_t a = labels[begin + i];
+      const std::int32_t at = a < 0 ? 0 : a;
+      const double u = upper[i] + drift[at];
+      const double l = lower[i] - maxOtherDrift[at];
+      upper[i] = u;
+      lower[i] = l;
+      which[failing] = i;
+      // (bounds.keeps, negated: NaN fails.)
+      failing += static_cast<Index>((a < 0) | !(u * grow < std::max(l, half[at])));
     }
-    const double u = upper[i] + drift[a];
-    const double l = lower[i] - maxOtherDrift[a];
-    upper[i] = u;
-    lower[i] = l;
-    if (!bounds.keeps(a, u, l)) {
-      s.which.push_back(i);
-      prefetchRow(x0 + i * d, d);
-    }
+    for (Index r = first; r < failing; ++r) prefetchRow(x0 + which[r] * d, d);
   }
+  s.which.resize(static_cast<size_t>(failing));
   changes.read = static_cast<Index>(s.which.size());
   // Each measured against its own centre, then against the centres that could be nearer when
   // they are few; the rest kept (in the first m places of s.which) for every centre.
