@@ -75,29 +75,38 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
     }
     for (Index r = first; r < failing; ++r) prefetchRow(x0 + which[r] * d, d);
   }
-  s.which.resize(static_cast<size_t>(failing));
-  changes.read = static_cast<Index>(s.which.size());
-  // Each measured against its own centre, then against the centres that could be nearer when
-  // they are few; the rest kept (in the first m places of s.which) for every centre.
-  Index m = 0;
-  for (const Index i : s.which) {
-    const double* x = x0 + i * d;
+  changes.read = failing;
+  // Each measured against its own centre, those its exact distance cannot keep moved to the
+  // front (again without a branch: about half are kept); of those, the ones with few centres
+  // in reach measured against those, the rest kept (in the first m places of s.which) for
+  // every centre. (s.best holds the measured distances until the product.)
+  s.best.resize(static_cast<size_t>(failing));
+  double* measured = s.best.data();
+  Index open = 0;
+  for (Index r = 0; r < failing; ++r) {
+    const Index i = which[r];
     const std::int32_t a = labels[begin + i];
-    if (a >= 0) {
-      const double d2a = squaredDistance(x, centres + a * d, d);
-      upper[i] = std::sqrt(d2a);
-      if (d2a <= kSafeSquare) {
-        if (bounds.keeps(a, upper[i], lower[i])) continue;
-        if (bounds.fewNear(a, d2a)) {
-          double d2 = d2a;
-          const std::int32_t b = bounds.nearAssign(x, a, d2a, centres, d, d2, lower[i]);
-          upper[i] = std::sqrt(d2);
-          relabel(i, b);
-          continue;
-        }
-      }
+    const std::int32_t at = a < 0 ? 0 : a;
+    const double d2a = squaredDistance(x0 + i * d, centres + at * d, d);
+    const double u = std::sqrt(d2a);
+    upper[i] = u;
+    which[open] = i;
+    measured[open] = d2a;
+    open += static_cast<Index>((a < 0) | !(d2a <= kSafeSquare) | !bounds.keeps(at, u, lower[i]));
+  }
+  Index m = 0;
+  for (Index r = 0; r < open; ++r) {
+    const Index i = which[r];
+    const std::int32_t a = labels[begin + i];
+    const double d2a = measured[r];
+    if (a >= 0 && d2a <= kSafeSquare && bounds.fewNear(a, d2a)) {
+      double d2 = d2a;
+      const std::int32_t b = bounds.nearAssign(x0 + i * d, a, d2a, centres, d, d2, lower[i]);
+      upper[i] = std::sqrt(d2);
+      relabel(i, b);
+      continue;
     }
-    s.which[m++] = i;
+    which[m++] = i;
   }
   if (m == 0) return;
   s.which.resize(static_cast<size_t>(m));
