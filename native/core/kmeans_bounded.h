@@ -54,8 +54,6 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
   // rows, theirs prefetched (they are scattered, and without it each waited on memory: 30% of
   // k16's time). An unlabelled row's bounds, moved from centre 0's, are set anew below.
   constexpr Index kGroup = 64;
-  const double* half = bounds.half.data();
-  const double grow = 1.0 + bounds.margin;
   s.which.resize(static_cast<size_t>(rows));
   Index* which = s.which.data();
   Index failing = 0;
@@ -70,8 +68,7 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
       upper[i] = u;
       lower[i] = l;
       which[failing] = i;
-      // (bounds.keeps, negated: NaN fails.)
-      failing += static_cast<Index>((a < 0) | !(u * grow < std::max(l, half[at])));
+      failing += static_cast<Index>((a < 0) | !bounds.keeps(at, u, l));
     }
     for (Index r = first; r < failing; ++r) prefetchRow(x0 + which[r] * d, d);
   }
@@ -79,9 +76,9 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
   // Each measured against its own centre, those its exact distance cannot keep moved to the
   // front (again without a branch: about half are kept); of those, the ones with few centres
   // in reach measured against those, the rest kept (in the first m places of s.which) for
-  // every centre. (s.best holds the measured distances until the product.)
-  s.best.resize(static_cast<size_t>(failing));
-  double* measured = s.best.data();
+  // every centre.
+  s.measured.resize(static_cast<size_t>(failing));
+  double* measured = s.measured.data();
   Index open = 0;
   for (Index r = 0; r < failing; ++r) {
     const Index i = which[r];

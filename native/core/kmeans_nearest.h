@@ -41,6 +41,7 @@ struct ChunkScratch {
   // Bounded passes: the rows of the chunk whose label the bounds could not keep.
   RowMatrix gathered;
   std::vector<Index> which;  // their positions in the chunk
+  std::vector<double> measured;  // their squared distances to their own centres
 };
 
 // The centres as given (distances are measured to these) and in the product's form: about
