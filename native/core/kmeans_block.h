@@ -1,9 +1,11 @@
 // The sums of one row block in K-means' canonical order (docs/design.md, "Statistics"). A
-// block's rows fall into eight sub-chunks of kSubRows rows; inside a sub-chunk, row i (counted
-// from the sub-chunk's first row) adds to lane i mod 8 of each sum, in row order, and the eight
-// lanes are folded by foldLanes; the block's sum is foldLanes of its eight sub-chunks' (0 for
-// sub-chunks past the data). Per cluster the sums are Σw and Σw·x_j (the product w·x rounded
-// once), and over all rows Σ w·d2 (d2 the row's squared distance to its label's centre).
+// block's rows fall into eight sub-chunks of kSubRows rows, and the block's sum is foldLanes of
+// its eight sub-chunks' (0 for sub-chunks past the data). Per cluster the sums are Σw and Σw·x_j
+// (the product w·x rounded once), and over all rows Σ w·d2 (d2 the row's squared distance to its
+// label's centre). Inside a sub-chunk, Σ w·d2 adds row i (counted from the sub-chunk's first row)
+// to lane i mod 8, in row order, and folds the eight lanes by foldLanes; the cluster sums do the
+// same when K·D < kBoundedWork (kmeans_plain.h, whose kernel runs along the rows eight at a
+// time), and are otherwise one running sum over the cluster's rows in row order (ClusterRows).
 // Whichever kernel labelled the rows, a block's sums are these bits; blocks are then folded
 // exactly.
 #pragma once
@@ -19,71 +21,121 @@ namespace gaussmix::kmeans {
 constexpr Index kSubRows = 512;
 static_assert(kBlockRows == kLanes * kSubRows, "a block is eight sub-chunks");
 
-// The lanes of one sub-chunk's sums: per cluster kLanes lanes of (D + 1) sums (Σw, then
-// Σw·x_j), then kLanes lanes of Σ w·d2.
-class SubLanes {
+// The per-cluster sums of one sub-chunk's rows for the passes by the product (K·D >=
+// kBoundedWork; the plain kernel keeps its own lanes, kmeans_plain.h): per cluster Σw and
+// Σw·x_j, each one running sum over the cluster's rows in row order from +0 (w·x rounded once).
+// The rows are listed cluster by cluster first, so that a cluster's sums stay in registers
+// while its rows stream through. (Eight lanes per cluster, a row adding to lane i mod 8, were
+// K·(D + 1)·8 values to fold and clear per sub-chunk, as many as the adds at K 64, D 64, and
+// every row's add a random access to them.)
+class ClusterRows {
  public:
-  void reset(Index k, Index d) {
-    k_ = k;
-    d_ = d;
-    values_.assign(static_cast<size_t>((k * (d + 1) + 1) * kLanes), 0.0);
-  }
-  // reset, unless already of this shape (the sums are then cleared cluster by cluster).
-  void ensure(Index k, Index d) {
-    if (k != k_ || d != d_ || values_.empty()) reset(k, d);
-  }
-  void clearCluster(Index c) { std::fill_n(cluster(c), (d_ + 1) * kLanes, 0.0); }
-  void clearInertia() { std::fill_n(inertia(), kLanes, 0.0); }
-  // Lane l of cluster c: its D + 1 sums at cluster(c) + l·(D + 1).
-  double* cluster(Index c) { return values_.data() + c * (d_ + 1) * kLanes; }
-  const double* cluster(Index c) const { return values_.data() + c * (d_ + 1) * kLanes; }
-  double* inertia() { return values_.data() + k_ * (d_ + 1) * kLanes; }
-  const double* inertia() const { return values_.data() + k_ * (d_ + 1) * kLanes; }
-
-  // Row i of the sub-chunk (from its first row), of label k and weight w.
-  void addRow(Index i, std::int32_t k, double w, const double* __restrict x) {
-    double* __restrict at = cluster(k) + (i & (kLanes - 1)) * (d_ + 1);
-    at[0] += w;
-    // (Whole packets, unaligned: Eigen's map peeled its way to an aligned address, row by row.)
-    using namespace Eigen::internal;
-    double* __restrict sums = at + 1;
-    const row::Packet pw = pset1<row::Packet>(w);
-    Index j = 0;
-    for (; j + row::kPacket <= d_; j += row::kPacket) {
-      pstoreu(sums + j, padd(ploadu<row::Packet>(sums + j), pmul(pw, ploadu<row::Packet>(x + j))));
-    }
-    for (; j < d_; ++j) sums[j] += w * x[j];
-  }
-  void addInertia(Index i, double w, double d2) { inertia()[i & (kLanes - 1)] += w * d2; }
-
-  // Cluster c's folded sums into out (D + 1 values): foldLanes of each sum's lanes, as whole
-  // lanes added to one another (the same order for every sum).
-  void foldCluster(Index c, double* out) const {
-    const Index w = d_ + 1;
-    const auto lane = [&](Index l) {
-      return Eigen::Map<const Eigen::ArrayXd>(cluster(c) + l * w, w);
+  // The rows i < rows of a sub-chunk (row i at x + i·D, weight w[i], or 1 when w is nullptr;
+  // labels[i] its cluster) of every cluster c with selected[c] (every cluster when selected is
+  // nullptr): c's D + 1 sums into out(c) (zeros for a cluster without rows). Per row summed, one
+  // row from `ahead` on is prefetched, up to aheadRows (the rows to be read next). With
+  // selected (a bounded pass's, whose rows were mostly not read), the next selected cluster's
+  // rows are prefetched while one cluster's are summed.
+  template <class Out>
+  void sum(const double* x, Index d, const double* w, Index rows, const std::int32_t* labels,
+           Index k, const std::uint8_t* selected, Out out, const double* ahead = nullptr,
+           Index aheadRows = 0) {
+    list(rows, labels, k);
+    const auto nextSelected = [&](Index c) {
+      while (c < k && !selected[c]) ++c;
+      return c;
     };
-    Eigen::Map<Eigen::ArrayXd>(out, w) =
-        ((lane(0) + lane(1)) + (lane(2) + lane(3))) + ((lane(4) + lane(5)) + (lane(6) + lane(7)));
-  }
-  double foldInertia() const { return foldLanes(ConstLaneMap(inertia())); }
-  // foldCluster, then the cluster's lanes zeroed while they are in the level-1 cache (zeroing
-  // every cluster's lanes afresh per sub-chunk was a second sweep through the level-2 cache:
-  // 266 KB per 512 rows at K 64, D 64).
-  void foldAndClearCluster(Index c, double* out) {
-    foldCluster(c, out);
-    clearCluster(c);
-  }
-  double foldAndClearInertia() {
-    const double sum = foldInertia();
-    clearInertia();
-    return sum;
+    const auto prefetchCluster = [&](Index c) {
+      for (Index r = start_[c]; r < start_[c + 1]; ++r) prefetchRow(x + order_[r] * d, d);
+    };
+    if (selected != nullptr && nextSelected(0) < k) prefetchCluster(nextSelected(0));
+    Index prefetched = 0;
+    for (Index c = 0; c < k; ++c) {
+      if (selected != nullptr) {
+        c = nextSelected(c);
+        if (c == k) break;
+        if (const Index next = nextSelected(c + 1); next < k) prefetchCluster(next);
+      }
+      const std::int32_t* mine = order_.data() + start_[c];
+      const Index m = start_[c + 1] - start_[c];
+      double* o = out(c);
+      if (w != nullptr) {
+        double total = 0.0;
+        for (Index r = 0; r < m; ++r) total += w[mine[r]];
+        o[0] = total;
+        sumFeatures<true>(x, d, w, mine, m, o + 1);
+      } else {
+        o[0] = static_cast<double>(m);  // 1 + 1 + ... in any order: exact
+        sumFeatures<false>(x, d, w, mine, m, o + 1);
+      }
+      for (const Index end = std::min(aheadRows, prefetched + m); prefetched < end; ++prefetched) {
+        prefetchRow(ahead + prefetched * d, d);
+      }
+    }
   }
 
  private:
-  Index k_ = 0;
-  Index d_ = 0;
-  std::vector<double> values_;
+  // order_: the rows i < rows grouped by cluster, each group in row order, cluster c's from
+  // start_[c] (a counting sort).
+  void list(Index rows, const std::int32_t* labels, Index k) {
+    start_.assign(static_cast<size_t>(k + 1), 0);
+    for (Index i = 0; i < rows; ++i) ++start_[labels[i] + 1];
+    for (Index c = 0; c < k; ++c) start_[c + 1] += start_[c];
+    cursor_.assign(start_.begin(), start_.end() - 1);
+    order_.resize(static_cast<size_t>(rows));
+    for (Index i = 0; i < rows; ++i) order_[cursor_[labels[i]]++] = static_cast<std::int32_t>(i);
+  }
+
+  // out[j] = Σ over the m rows listed in `mine` (in that order) of w·x_j, for j < d: P packets
+  // of features at a time, their running sums in registers.
+  template <bool kWeighted>
+  static void sumFeatures(const double* x, Index d, const double* w, const std::int32_t* mine,
+                          Index m, double* out) {
+    using detail::kPacket;
+    constexpr int kMost = 8;
+    Index j = 0;
+    for (; j + kMost * kPacket <= d; j += kMost * kPacket) {
+      sumPackets<kMost, kWeighted>(x + j, d, w, mine, m, out + j);
+    }
+    switch ((d - j) / kPacket) {
+      case 7: sumPackets<7, kWeighted>(x + j, d, w, mine, m, out + j); break;
+      case 6: sumPackets<6, kWeighted>(x + j, d, w, mine, m, out + j); break;
+      case 5: sumPackets<5, kWeighted>(x + j, d, w, mine, m, out + j); break;
+      case 4: sumPackets<4, kWeighted>(x + j, d, w, mine, m, out + j); break;
+      case 3: sumPackets<3, kWeighted>(x + j, d, w, mine, m, out + j); break;
+      case 2: sumPackets<2, kWeighted>(x + j, d, w, mine, m, out + j); break;
+      case 1: sumPackets<1, kWeighted>(x + j, d, w, mine, m, out + j); break;
+      default: break;
+    }
+    for (j += (d - j) / kPacket * kPacket; j < d; ++j) {
+      double total = 0.0;
+      for (Index r = 0; r < m; ++r) total += (kWeighted ? w[mine[r]] : 1.0) * x[mine[r] * d + j];
+      out[j] = total;
+    }
+  }
+  template <int P, bool kWeighted>
+  static void sumPackets(const double* x, Index d, const double* w, const std::int32_t* mine,
+                         Index m, double* out) {
+    using namespace Eigen::internal;
+    using detail::Packet;
+    using detail::kPacket;
+    Packet acc[P];
+    for (int p = 0; p < P; ++p) acc[p] = pset1<Packet>(0.0);
+    for (Index r = 0; r < m; ++r) {
+      const double* row = x + mine[r] * d;
+      if constexpr (kWeighted) {
+        const Packet pw = pset1<Packet>(w[mine[r]]);
+        for (int p = 0; p < P; ++p) acc[p] = padd(acc[p], pmul(pw, ploadu<Packet>(row + p * kPacket)));
+      } else {
+        for (int p = 0; p < P; ++p) acc[p] = padd(acc[p], ploadu<Packet>(row + p * kPacket));
+      }
+    }
+    for (int p = 0; p < P; ++p) pstoreu(out + p * kPacket, acc[p]);
+  }
+
+  std::vector<Index> start_;
+  std::vector<Index> cursor_;
+  std::vector<std::int32_t> order_;
 };
 
 // out[v] = foldLanes over the eight sub-chunks s of subs[s·stride + v], for v < width.

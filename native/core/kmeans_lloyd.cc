@@ -32,7 +32,6 @@ struct Scratch {
   std::vector<std::pair<Index, Index>> deltas;
   std::vector<double> values;
   std::vector<double> arrays;  // addDeltas' two arrays
-  std::vector<Index> rows;     // boundedBlock's rows to sum
   std::vector<double> block;   // a plain pass's block sums (KMeansLayout)
   Index read = 0;              // the block's rows whose bounds could not keep their label
 };
@@ -314,7 +313,6 @@ class Lloyd {
     s.pass.overflowRow = -1;
     s.pass.sums.ensure(k_, d_);
     s.pass.sums.clearFrom((data_.blockSize(b) + kSubRows - 1) / kSubRows);
-    s.pass.lanes.ensure(k_, d_);
     s.dirty.assign(static_cast<size_t>(k_), 0);
     s.before.resize(static_cast<size_t>(k_ * width));
     s.after.resize(static_cast<size_t>(width));
@@ -332,30 +330,9 @@ class Lloyd {
     // The sums of the rows [begin, begin + rows) (a sub-chunk) of each selected cluster c,
     // into out(c).
     const auto sumRows = [&](Index begin, Index rows, const std::uint8_t* selected, auto out) {
-      for (Index c = 0; c < k_; ++c) {
-        if (selected[c]) s.pass.lanes.clearCluster(c);
-      }
-      // The rows of the selected clusters, then summed with the rows a few ahead prefetched
-      // (they are scattered, and many were not read by the bounded pass).
-      // (Without a branch: a row's cluster is selected or not at random.)
-      s.rows.resize(static_cast<size_t>(rows));
-      Index m = 0;
-      for (Index i = 0; i < rows; ++i) {
-        s.rows[m] = i;
-        m += selected[labels_[begin + i]];
-      }
-      constexpr Index kAhead = 4;
-      const auto rowAt = [&](Index r) { return data_.x + (begin + s.rows[r]) * d_; };
-      for (Index r = 0; r < std::min(kAhead, m); ++r) prefetchRow(rowAt(r), d_);
-      for (Index r = 0; r < m; ++r) {
-        if (r + kAhead < m) prefetchRow(rowAt(r + kAhead), d_);
-        const Index i = s.rows[r];
-        const Index row = begin + i;
-        s.pass.lanes.addRow(i, labels_[row], data_.weight(row), data_.x + row * d_);
-      }
-      for (Index c = 0; c < k_; ++c) {
-        if (selected[c]) s.pass.lanes.foldCluster(c, out(c));
-      }
+      s.pass.clusterRows.sum(data_.x + begin * d_, d_,
+                             data_.weights ? data_.weights + begin : nullptr, rows,
+                             labels_.data() + begin, k_, selected, out);
     };
     forEachSubChunk(data_, b, [&](Index sub, Index begin, Index rows) {
       s.changes.reset(k_);

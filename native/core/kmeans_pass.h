@@ -15,7 +15,7 @@ namespace gaussmix::kmeans {
 struct PassScratch {
   PlainScratch plain;
   ChunkScratch chunk;
-  SubLanes lanes;
+  ClusterRows clusterRows;
   BlockSums sums;
   FarRows far;
   Index overflowRow = -1;  // the first row whose squared distance passed kSafeSquare
@@ -57,7 +57,6 @@ void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
   const Index d = data.d;
   const bool far = s.far.capacity() > 0;
   const bool plain = plainPass(k, d);
-  if (!plain) s.lanes.reset(k, d);
   forEachSubChunk(data, b, [&](Index sub, Index begin, Index rows) {
     const double* d2;
     std::int32_t* chunkLabels = labels + begin;
@@ -75,17 +74,15 @@ void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
       // product's) then finds its rows in cache instead of waiting on memory.
       const Index next = begin + rows;
       const Index ahead = std::min(rows, data.blockBegin(b) + data.blockSize(b) - next);
+      s.clusterRows.sum(data.x + begin * d, d, data.weights ? data.weights + begin : nullptr,
+                        rows, chunkLabels, k, nullptr,
+                        [&](Index c) { return out + c * (d + 1); }, data.x + next * d, ahead);
+      Lane inertia = Lane::Zero();
       for (Index i = 0; i < rows; ++i) {
-        const Index row = begin + i;
-        if (i < ahead) prefetchRow(data.x + (next + i) * d, d);
-        const double w = data.weight(row);
-        s.lanes.addRow(i, chunkLabels[i], w, data.x + row * d);
-        s.lanes.addInertia(i, w, d2[i]);
-        if (!(d2[i] <= kSafeSquare) && s.overflowRow < 0) s.overflowRow = row;
+        inertia[i & (kLanes - 1)] += data.weight(begin + i) * d2[i];
+        if (!(d2[i] <= kSafeSquare) && s.overflowRow < 0) s.overflowRow = begin + i;
       }
-      // (Folded and cleared: the lanes are zero again for the next sub-chunk.)
-      for (Index c = 0; c < k; ++c) s.lanes.foldAndClearCluster(c, out + c * (d + 1));
-      out[k * (d + 1)] = s.lanes.foldAndClearInertia();
+      out[k * (d + 1)] = foldLanes(inertia);
     }
     for (Index i = 0; far && i < rows; ++i) {
       if (s.far.wants(d2[i])) {
