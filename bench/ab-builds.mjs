@@ -1,0 +1,100 @@
+// Two builds of gaussmix in one process, their fits alternated: the ratio of their times with
+// about ±2% spread, where two processes on a shared host drift by ±20% (its CPU's fast and slow
+// states). For changes of a few percent, which `npm run bench` cannot tell from noise.
+//
+//   node bench/ab-builds.mjs <other checkout> [--workload=ko16] [--fit=whole|first10]
+//                            [--reps=8] [--threads=0] [--float64]
+//
+// <other checkout>: another commit's checkout, built (for instance `git worktree add ../prev
+// <rev>`, then `npm ci` or a node_modules link, `node scripts/build-native.js` and
+// `node scripts/build-ts.js` there); this checkout's dist/ must be built too.
+// Workloads: the overlapping-cluster ones of overlap-data.mjs (KMeans: ko16, ko64; default
+// GaussianMixture: go16, do8, so2). --fit=whole: default options, the workload's seed (every fit
+// the same, so that both builds must agree); first10: the first ten iterations from the
+// workload's fixed start, tol 0 (--float64: with float64 products only, KMeans). Each pair of
+// fits must give the same iteration count and objective; a difference is printed.
+// Prints per build the median ms, and the median, min and max of the per-pair ratios.
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { ensureOverlap, OVERLAP_MIXTURES, OVERLAP_WORKLOADS } from './overlap-data.mjs';
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const found = args.find((a) => a.startsWith(`--${name}=`));
+  return found ? found.slice(name.length + 3) : fallback;
+};
+const otherRoot = args.find((a) => !a.startsWith('--'));
+if (!otherRoot) {
+  console.error('usage: node bench/ab-builds.mjs <other checkout> [--workload=ko16] [--fit=whole|first10] [--reps=8] [--threads=0] [--float64]');
+  process.exit(2);
+}
+const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const load = async (root) => ({
+  pkg: await import(pathToFileURL(path.join(root, 'dist/esm/index.js')).href),
+  native: (await import(pathToFileURL(path.join(root, 'dist/esm/native.js')).href)).native,
+});
+const builds = { other: await load(path.resolve(otherRoot)), this: await load(here) };
+
+const name = option('workload', 'ko16');
+const spec = [...OVERLAP_WORKLOADS, ...OVERLAP_MIXTURES].find((w) => w.name === name);
+if (!spec) throw new RangeError(`--workload: one of ${[...OVERLAP_WORKLOADS, ...OVERLAP_MIXTURES].map((w) => w.name).join(', ')}`);
+const fit = option('fit', 'whole');
+const reps = Number(option('reps', '8'));
+const threads = Number(option('threads', '0'));
+const float64 = args.includes('--float64');
+const { file, startFile } = ensureOverlap(spec);
+const { n, d, k } = spec;
+const data = new Float64Array(readFileSync(file).buffer.slice(0));
+const X = { data, shape: [n, d] };
+const means = JSON.parse(readFileSync(startFile, 'utf8')).means;
+
+// One fit with a build: [ms, nIter, objective].
+function run({ pkg, native }) {
+  const t0 = performance.now();
+  if (!spec.model) {
+    if (fit === 'first10' && float64) {
+      const r = native().fitKMeansSync(data, n, d, { nClusters: k, tol: 0, maxIter: 10, nInit: 1, seed: 0, threads: threads || availableParallelism(), init: 'given', centersInit: Float64Array.from(means.flat()), float32Shortlist: false });
+      return [performance.now() - t0, r.nIter, r.inertia];
+    }
+    const options = fit === 'first10' ? { init: { data: Float64Array.from(means.flat()), shape: [k, d] }, tol: 0, maxIter: 10 } : { seed: spec.seed };
+    const km = new pkg.KMeans({ nClusters: k, threads, warnings: 'silent', ...options });
+    km.fitSync(X);
+    return [performance.now() - t0, km.nIter, km.inertia];
+  }
+  const start = fit === 'first10' ? { tol: 0, maxIter: 10, weightsInit: Array(k).fill(1 / k), meansInit: means, precisionsInit: identityPrecisions(spec.model) } : { seed: spec.seed };
+  const gm = new pkg.GaussianMixture({ nComponents: k, covarianceType: spec.model, threads, warnings: 'silent', ...start });
+  gm.fitSync(X);
+  return [performance.now() - t0, gm.nIter, gm.lowerBound];
+}
+
+function identityPrecisions(model) {
+  const eye = () => Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => +(i === j)));
+  if (model === 'full') return Array.from({ length: k }, eye);
+  if (model === 'diag') return Array.from({ length: k }, () => Array(d).fill(1));
+  return Array(k).fill(1);
+}
+
+run(builds.other);
+run(builds.this);
+const times = { other: [], this: [] };
+let differ = 0;
+for (let r = 0; r < reps; r++) {
+  const [a, ia, oa] = run(builds.other);
+  const [b, ib, ob] = run(builds.this);
+  if (ia !== ib || oa !== ob) {
+    differ++;
+    console.log(`pair ${r}: the builds differ: nIter ${ia} / ${ib}, objective ${oa} / ${ob}`);
+  }
+  times.other.push(a);
+  times.this.push(b);
+}
+const median = (v) => [...v].sort((x, y) => x - y)[v.length >> 1];
+const ratios = times.this.map((b, i) => b / times.other[i]);
+console.log(
+  `${name} ${fit}${float64 ? ' float64' : ''}, ${reps} pairs: other ${median(times.other).toFixed(1)} ms, this ${median(times.this).toFixed(1)} ms; ` +
+    `this ÷ other: median ${median(ratios).toFixed(3)} (min ${Math.min(...ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)})` +
+    (differ ? `; ${differ} pairs differ` : '; identical results'),
+);
