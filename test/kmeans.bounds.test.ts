@@ -114,6 +114,7 @@ function startRows(x: NDArray, k: number): Float64Array {
 const cases = [
   { name: 'few features (D 2, K 6)', n: 20_000, d: 2, k: 6, offset: 0, weighted: false },
   { name: 'D 5, K 12, far from the origin', n: 20_000, d: 5, k: 12, offset: 1e4, weighted: false },
+  { name: 'D 8, K 10, sample weights from 1e-3 to 1e3 (measured along the rows)', n: 20_000, d: 8, k: 10, offset: 2, weighted: true },
   { name: 'D 16, K 24, sample weights from 1e-3 to 1e3', n: 15_000, d: 16, k: 24, offset: 10, weighted: true },
   { name: 'D 40, K 20', n: 6_000, d: 40, k: 20, offset: -3, weighted: false },
 ];

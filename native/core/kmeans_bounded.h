@@ -107,8 +107,9 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
   }
   if (m == 0) return;
   s.which.resize(static_cast<size_t>(m));
-  // Every centre: few features by measuring them all on the rows themselves, more by the
-  // product (on the rows minus the centres' mean).
+  // Every centre: few features by measuring them all on the rows themselves (up to four in
+  // row order, a few more along the rows), more by the product (on the rows minus
+  // the centres' mean).
   const bool all = m == rows;
   if constexpr (kD > 0) {
     if (!all) {
@@ -132,7 +133,12 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
       }
       return s.gathered;
     };
-    nearestByProduct(m, [&](Index r) { return x0 + s.which[r] * d; }, centred, cs, s);
+    const auto rowAt = [&](Index r) { return x0 + s.which[r] * d; };
+    if (alongRows(cs.k(), d)) {
+      nearestAlongRows(m, rowAt, cs, s);
+    } else {
+      nearestByProduct(m, rowAt, centred, cs, s);
+    }
   }
   for (Index r = 0; r < m; ++r) {
     const Index i = s.which[r];

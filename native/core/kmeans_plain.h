@@ -178,29 +178,7 @@ void plainChunk(const Data& data, const Centres& cs, Index begin, Index rows, Pl
       const Index at0 = i + q * kPacket;
       Packet xv[kMaxD];
       for (Index t = 0; t < d; ++t) xv[t] = ploadu<Packet>(xt + t * n + at0);
-      // ‖x − c_j‖² as squaredDistance sums it: four partial sums of whole groups of four
-      // features, the rest into the first, (s0 + s1) + (s2 + s3) (the zeros of unused partial
-      // sums left out: they change no value, every partial sum being >= +0).
-      const auto distance = [&](Index j) {
-        const double* c = centres + j * d;
-        const auto term = [&](Index t) {
-          const Packet y = psub(xv[t], pset1<Packet>(c[t]));
-          return pmul(y, y);
-        };
-        if (d < 4) {
-          Packet e = term(0);
-          for (Index t = 1; t < d; ++t) e = padd(e, term(t));
-          return e;
-        }
-        Packet part[4];
-        for (int u = 0; u < 4; ++u) part[u] = term(u);
-        Index t = 4;
-        for (; t + 4 <= d; t += 4) {
-          for (int u = 0; u < 4; ++u) part[u] = padd(part[u], term(t + u));
-        }
-        for (; t < d; ++t) part[0] = padd(part[0], term(t));
-        return padd(padd(part[0], part[1]), padd(part[2], part[3]));
-      };
+      const auto distance = [&](Index j) { return packetDistance(xv, centres + j * d, d); };
       Packet best = distance(0), at = pset1<Packet>(0.0);
       Packet label = at;  // j as a double, counted up (not converted at every j)
       for (Index j = 1; j < k; ++j) {

@@ -80,6 +80,32 @@ inline void addScaledDifference(double* sum, double w, const double* x, const do
 
 using row::squaredDistance;
 
+// squaredDistance for a packet of rows at once (the same bits per row): xv[t] holds feature t of
+// the rows (t < d), c the centre. Four partial sums of whole groups of four features, the rest
+// into the first, (s0 + s1) + (s2 + s3) (the zeros of unused partial sums left out: they change
+// no value, every partial sum being >= +0).
+inline detail::Packet packetDistance(const detail::Packet* xv, const double* c, Index d) {
+  using namespace Eigen::internal;
+  using detail::Packet;
+  const auto term = [&](Index t) {
+    const Packet y = psub(xv[t], pset1<Packet>(c[t]));
+    return pmul(y, y);
+  };
+  if (d < 4) {
+    Packet e = term(0);
+    for (Index t = 1; t < d; ++t) e = padd(e, term(t));
+    return e;
+  }
+  Packet part[4];
+  for (int u = 0; u < 4; ++u) part[u] = term(u);
+  Index t = 4;
+  for (; t + 4 <= d; t += 4) {
+    for (int u = 0; u < 4; ++u) part[u] = padd(part[u], term(t + u));
+  }
+  for (; t < d; ++t) part[0] = padd(part[0], term(t));
+  return padd(padd(part[0], part[1]), padd(part[2], part[3]));
+}
+
 // squaredDistance for kD <= 4 features unrolled, the same bits: ((y0² + y1²) + y2²) below
 // four (the other partial sums are 0), (y0² + y1²) + (y2² + y3²) at four.
 template <int kD>
