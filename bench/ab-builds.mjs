@@ -2,17 +2,19 @@
 // about ±2% spread, where two processes on a shared host drift by ±20% (its CPU's fast and slow
 // states). For changes of a few percent, which `npm run bench` cannot tell from noise.
 //
-//   node bench/ab-builds.mjs <other checkout> [--workload=ko16] [--fit=whole|first10]
-//                            [--reps=8] [--threads=0] [--float64]
+//   node bench/ab-builds.mjs <other checkout> [--workload=ko16 | --shape=N,D,K]
+//                            [--fit=whole|first10] [--reps=8] [--threads=0] [--float64]
 //
 // <other checkout>: another commit's checkout, built (for instance `git worktree add ../prev
 // <rev>`, then `npm ci` or a node_modules link, `node scripts/build-native.js` and
 // `node scripts/build-ts.js` there); this checkout's dist/ must be built too.
 // Workloads: the overlapping-cluster ones of overlap-data.mjs (KMeans: ko16, ko64; default
-// GaussianMixture: go16, do8, so2). --fit=whole: default options, the workload's seed (every fit
-// the same, so that both builds must agree); first10: the first ten iterations from the
-// workload's fixed start, tol 0 (--float64: with float64 products only, KMeans). Each pair of
-// fits must give the same iteration count and objective; a difference is printed.
+// GaussianMixture: go16, do8, so2), or with --shape a KMeans workload of N rows, D features
+// and K clusters on the same recipe (cached in bench/.cache like them). --fit=whole: default
+// options, the workload's seed (every fit the same, so that both builds must agree); first10:
+// the first ten iterations from the workload's fixed start, tol 0 (--float64: with float64
+// products only, KMeans). Each pair of fits must give the same iteration count and objective;
+// a difference is printed.
 // Prints per build the median ms, and the median, min and max of the per-pair ratios.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -38,8 +40,12 @@ const load = async (root) => ({
 });
 const builds = { other: await load(path.resolve(otherRoot)), this: await load(here) };
 
-const name = option('workload', 'ko16');
-const spec = [...OVERLAP_WORKLOADS, ...OVERLAP_MIXTURES].find((w) => w.name === name);
+// --shape=N,D,K: a KMeans workload of that shape on the same recipe instead.
+const shape = option('shape', '').split(',').filter(Boolean).map(Number);
+const name = shape.length === 3 ? `o${shape[1]}k${shape[2]}` : option('workload', 'ko16');
+const spec = shape.length === 3
+  ? { name, n: shape[0], d: shape[1], k: shape[2], seed: 25_000 + 100 * shape[1] + shape[2] }
+  : [...OVERLAP_WORKLOADS, ...OVERLAP_MIXTURES].find((w) => w.name === name);
 if (!spec) throw new RangeError(`--workload: one of ${[...OVERLAP_WORKLOADS, ...OVERLAP_MIXTURES].map((w) => w.name).join(', ')}`);
 const fit = option('fit', 'whole');
 const reps = Number(option('reps', '8'));
