@@ -107,38 +107,19 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
   }
   if (m == 0) return;
   s.which.resize(static_cast<size_t>(m));
-  // Every centre: few features by measuring them all on the rows themselves (up to four in
-  // row order, a few more along the rows), more by the product (on the rows minus
-  // the centres' mean).
-  const bool all = m == rows;
-  if constexpr (kD > 0) {
-    if (!all) {
-      s.gathered.resize(m, d);
-      for (Index r = 0; r < m; ++r) std::copy_n(x0 + s.which[r] * d, d, s.gathered.data() + r * d);
-    }
-    s.labels.resize(static_cast<size_t>(m));
-    s.d2.resize(static_cast<size_t>(m));
-    s.second.resize(static_cast<size_t>(m));
-    nearestSmall<kD, true>(all ? x0 : s.gathered.data(), m, cs, s.d2.data(), s.second.data(),
-                           s.labels.data());
-    s.lower.resize(static_cast<size_t>(m));
-    const double keep = 1.0 - cs.margin;
-    for (Index r = 0; r < m; ++r) s.lower[r] = std::sqrt(s.second[r]) * keep;
+  // Every centre: few features by measuring them all along the rows, more by the product (on
+  // the rows minus the centres' mean).
+  const auto rowAt = [&](Index r) { return x0 + s.which[r] * d; };
+  if (alongRows(cs.k(), d)) {
+    nearestAlongRows(m, rowAt, cs, s);
   } else {
     const auto centred = [&]() -> const RowMatrix& {
       s.gathered.resize(m, d);
       const double* o = cs.origin.data();
-      for (Index r = 0; r < m; ++r) {
-        row::difference(x0 + s.which[r] * d, o, d, s.gathered.data() + r * d);
-      }
+      for (Index r = 0; r < m; ++r) row::difference(rowAt(r), o, d, s.gathered.data() + r * d);
       return s.gathered;
     };
-    const auto rowAt = [&](Index r) { return x0 + s.which[r] * d; };
-    if (alongRows(cs.k(), d)) {
-      nearestAlongRows(m, rowAt, cs, s);
-    } else {
-      nearestByProduct(m, rowAt, centred, cs, s);
-    }
+    nearestByProduct(m, rowAt, centred, cs, s);
   }
   for (Index r = 0; r < m; ++r) {
     const Index i = s.which[r];

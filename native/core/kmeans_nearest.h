@@ -89,35 +89,6 @@ struct Centres {
   const double* centre(Index k) const { return c.data() + k * c.cols(); }
 };
 
-// Few features (kD <= 4): labels[i] = the centre at the smallest squaredDistance from row i of
-// x (rows x kD, row-major; ties to the lowest index), best[i] that distance, and with kSecond
-// second[i] the second smallest (+∞ when K = 1). Centre by centre, a running minimum along the
-// rows.
-template <int kD, bool kSecond>
-void nearestSmall(const double* x, Index rows, const Centres& cs, double* __restrict best,
-                  double* __restrict second, std::int32_t* __restrict labels) {
-  const Index k = cs.k();
-  for (Index j = 0; j < k; ++j) {
-    const double* c = cs.centre(j);
-    const std::int32_t label = static_cast<std::int32_t>(j);
-    if (j == 0) {
-      for (Index i = 0; i < rows; ++i) {
-        best[i] = smallDistance<kD>(x + i * kD, c);
-        labels[i] = 0;
-        if constexpr (kSecond) second[i] = std::numeric_limits<double>::infinity();
-      }
-      continue;
-    }
-    for (Index i = 0; i < rows; ++i) {
-      const double v = smallDistance<kD>(x + i * kD, c);
-      const bool less = v < best[i];
-      if constexpr (kSecond) second[i] = less ? best[i] : (v < second[i] ? v : second[i]);
-      best[i] = less ? v : best[i];
-      labels[i] = less ? label : labels[i];
-    }
-  }
-}
-
 // The running minimum of values (K x rows, row-major; double or float) down each column, ties
 // to the lowest row (centre): into best and labels, and the second smallest into second (+∞
 // when K = 1). Four packets of columns at a time, their minima held in registers across the
@@ -331,16 +302,19 @@ void nearestByProduct(Index m, RowAt rowAt, Centred centred, const Centres& cs, 
   }
 }
 
-// Up to eight features and K·D <= 192, the nearest centre is found by measuring every centre
-// along the rows (nearestAlongRows) rather than by the product: a product of depth 8 or less
-// keeps the GEMM kernel far from its rate, and its values still need the exact distance of
-// every row's label and the near ties settled. Measured on overlapping clusters, the first ten
-// passes of a fit (along the rows ÷ by the product): D 6, K 16 0.87; D 8, K 10 0.94; D 8, K 24
-// 0.97; D 8, K 32 1.04; D 8, K 64 1.20.
+// Up to four features (any K), and up to eight with K·D <= 192, the nearest centre is found by
+// measuring every centre along the rows (nearestAlongRows). Row by row instead (scalar), the
+// first ten passes of a fit took 1.27–1.74× as long at D 2–4, K 16–32. By the product instead:
+// a product of depth 8 or less keeps the GEMM kernel far from its rate, and its values still
+// need the exact distance of every row's label and the near ties settled. Measured on
+// overlapping clusters, the first ten passes (along the rows ÷ by the product): D 6, K 16
+// 0.87; D 8, K 10 0.94; D 8, K 24 0.97; D 8, K 32 1.04; D 8, K 64 1.20.
 constexpr Index kAlongRowsFeatures = 8;
-inline bool alongRows(Index k, Index d) { return d <= kAlongRowsFeatures && k * d <= 192; }
+inline bool alongRows(Index k, Index d) {
+  return d <= 4 || (d <= kAlongRowsFeatures && k * d <= 192);
+}
 
-// The labels of the m rows rowAt(r) (alongRows(K, D)): every centre's squared distance
+// The labels of the m rows rowAt(r) (for alongRows(K, D)): every centre's squared distance
 // measured along the rows (laid out by column, a packet of rows at a time) by packetDistance
 // (squaredDistance's bits), ties to the lowest index.
 // Into s.labels, s.d2 (the distance to the label), s.second (the second smallest, +∞ when
@@ -398,27 +372,17 @@ void nearestAlongRows(Index m, RowAt rowAt, const Centres& cs, ChunkScratch& s) 
 template <int kD>
 void nearestInChunk(const Data& data, Index begin, Index rows, const Centres& cs,
                     ChunkScratch& s) {
-  const double* x = data.x + begin * data.d;
-  if constexpr (kD > 0) {
-    s.labels.resize(static_cast<size_t>(rows));
-    s.d2.resize(static_cast<size_t>(rows));
-    s.second.resize(static_cast<size_t>(rows));
-    s.lower.resize(static_cast<size_t>(rows));
-    nearestSmall<kD, true>(x, rows, cs, s.d2.data(), s.second.data(), s.labels.data());
-    const double keep = 1.0 - cs.margin;
-    for (Index i = 0; i < rows; ++i) s.lower[i] = std::sqrt(s.second[i]) * keep;
+  const Index d = kD > 0 ? kD : data.d;
+  const double* x = data.x + begin * d;
+  const auto rowAt = [&](Index r) { return x + r * d; };
+  if (alongRows(cs.k(), d)) {
+    nearestAlongRows(rows, rowAt, cs, s);
   } else {
-    const Index d = data.d;
     const auto centred = [&]() -> const RowMatrix& {
       centreRows(data, begin, rows, cs.origin, s.xc);
       return s.xc;
     };
-    const auto rowAt = [&](Index r) { return x + r * d; };
-    if (alongRows(cs.k(), d)) {
-      nearestAlongRows(rows, rowAt, cs, s);
-    } else {
-      nearestByProduct(rows, rowAt, centred, cs, s);
-    }
+    nearestByProduct(rows, rowAt, centred, cs, s);
   }
 }
 
