@@ -48,7 +48,9 @@ class ClusterRows {
     const auto prefetchCluster = [&](Index c) {
       for (Index r = start_[c]; r < start_[c + 1]; ++r) prefetchRow(x + order_[r] * d, d);
     };
-    if (selected != nullptr && nextSelected(0) < k) prefetchCluster(nextSelected(0));
+    if (selected != nullptr) {
+      if (const Index first = nextSelected(0); first < k) prefetchCluster(first);
+    }
     Index prefetched = 0;
     for (Index c = 0; c < k; ++c) {
       if (selected != nullptr) {

@@ -89,6 +89,17 @@ struct Centres {
   const double* centre(Index k) const { return c.data() + k * c.cols(); }
 };
 
+// One centre's values t (double packets) into running minima: b the smallest, s the second
+// smallest, at the label of b (ties to the earlier centre). On AVX-512 the masks stay in mask
+// registers (lanes.h).
+inline void twoSmallestStep(const detail::Packet& t, detail::Packet& b, detail::Packet& s,
+                            detail::Packet& at, const detail::Packet& label) {
+  const detail::LaneMask less = detail::lessThan(t, b);
+  s = detail::selectWhere(less, b, detail::selectWhere(detail::lessThan(t, s), t, s));
+  b = detail::selectWhere(less, t, b);
+  at = detail::selectWhere(less, label, at);
+}
+
 // The running minimum of values (K x rows, row-major; double or float) down each column, ties
 // to the lowest row (centre): into best and labels, and the second smallest into second (+∞
 // when K = 1). Four packets of columns at a time, their minima held in registers across the
@@ -109,10 +120,7 @@ void columnMinima(const Scalar* values, Index k, Index rows, Scalar* __restrict 
   // register: lanes.h).
   const auto step = [](const Packet& t, Packet& b, Packet& s, Packet& at, const Packet& label) {
     if constexpr (kDouble) {  // (detail::Packet is the double packet)
-      const detail::LaneMask less = detail::lessThan(t, b);
-      s = detail::selectWhere(less, b, detail::selectWhere(detail::lessThan(t, s), t, s));
-      b = detail::selectWhere(less, t, b);
-      at = detail::selectWhere(less, label, at);
+      twoSmallestStep(t, b, s, at, label);
     } else {
       const Packet less = pcmp_lt(t, b);
       s = pselect(less, b, pselect(pcmp_lt(t, s), t, s));
@@ -345,13 +353,8 @@ void nearestAlongRows(Index m, RowAt rowAt, const Centres& cs, ChunkScratch& s) 
     const auto distance = [&](Index j) { return packetDistance(xv, centres + j * d, d); };
     Packet best = distance(0), second = infinity, at = pset1<Packet>(0.0), label = at;
     for (Index j = 1; j < k; ++j) {
-      const Packet v = distance(j);
-      const detail::LaneMask less = detail::lessThan(v, best);
       label = padd(label, one);
-      second = detail::selectWhere(less, best,
-                                   detail::selectWhere(detail::lessThan(v, second), v, second));
-      best = detail::selectWhere(less, v, best);
-      at = detail::selectWhere(less, label, at);
+      twoSmallestStep(distance(j), best, second, at, label);
     }
     pstoreu(s.d2.data() + i, best);
     pstoreu(s.second.data() + i, second);
