@@ -73,14 +73,25 @@ void ExactSums::materialise() {
   const Mode was = mode_;
   mode_ = Mode::Digits;
   if (was == Mode::Single) {
-    addArray(single_.data());
+    addArray(singleData());
     single_.clear();
+  }
+}
+
+void ExactSums::keepSingle(const double* values) {
+  const auto n = static_cast<std::size_t>(n_);
+  if (n_ > kInlineValues) single_.resize(n);
+  double* to = singleData();
+  if (values) {
+    std::copy_n(values, n, to);
+  } else {
+    std::fill_n(to, n, 0.0);
   }
 }
 
 void ExactSums::add(const double* values) {
   if (mode_ == Mode::Zero) {
-    single_.assign(values, values + n_);
+    keepSingle(values);
     mode_ = Mode::Single;
     return;
   }
@@ -134,6 +145,14 @@ void ExactSums::add(Index i, double v) {
   if (i < 0 || i >= n_) {
     throw invalidArgument("ExactSums::add: index " + std::to_string(i) + " is outside [0, " +
                           std::to_string(n_) + ")");
+  }
+  if (mode_ == Mode::Zero) {
+    // One value into zeros is an array of its own: kept as one (a fit's inertia of a single
+    // block; materialising cost a small K-means pass three allocations, one of them aligned).
+    keepSingle(nullptr);
+    singleData()[i] = v;
+    mode_ = Mode::Single;
+    return;
   }
   materialise();
   addSlow(i, exact::bitsOf(v));
@@ -244,7 +263,7 @@ void ExactSums::merge(const ExactSums& other) {
     case Mode::Zero:
       return;
     case Mode::Single:
-      add(other.single_.data());
+      add(other.singleData());
       return;
     case Mode::Digits:
       break;
@@ -272,7 +291,7 @@ int ExactSums::exactDigits(Index i, std::int64_t* d, int& lo) const {
     case Mode::Zero:
       return 0;
     case Mode::Single: {
-      const std::uint64_t bits = exact::bitsOf(single_[i]);
+      const std::uint64_t bits = exact::bitsOf(singleData()[i]);
       if ((bits >> 52 & exact::kExponentAll) == exact::kExponentAll) return 0;
       const exact::Parts p = exact::partsOf(bits);
       lo = p.digit;
@@ -309,7 +328,7 @@ int ExactSums::exactDigits(Index i, std::int64_t* d, int& lo) const {
 std::uint8_t ExactSums::specials(Index i) const {
   if (mode_ == Mode::Digits) return special_[i];
   if (mode_ == Mode::Zero) return 0;
-  const std::uint64_t bits = exact::bitsOf(single_[i]);
+  const std::uint64_t bits = exact::bitsOf(singleData()[i]);
   if ((bits >> 52 & exact::kExponentAll) != exact::kExponentAll) return 0;
   if ((bits & exact::kMantissaMask) != 0) return kNaN;
   return (bits >> 63) != 0 ? kMinusInf : kPlusInf;
@@ -328,8 +347,8 @@ double ExactSums::roundOne(Index i) const {
     case Mode::Zero:
       return 0.0;
     case Mode::Single: {
-      const double v = single_[i];
-      return v + 0.0;  // −0 -> +0
+      const double v = singleData()[i];
+      return v == v ? v + 0.0 : kCanonicalNaN;  // −0 -> +0, as round()
     }
     case Mode::Digits:
       break;
@@ -355,7 +374,7 @@ void ExactSums::round(double* out) const {
     case Mode::Single:
       // The one array is its own exact sum: −0 becomes +0 (v + 0), any NaN the canonical one.
       for (Index i = 0; i < n_; ++i) {
-        const double v = single_[i];
+        const double v = singleData()[i];
         out[i] = v == v ? v + 0.0 : kCanonicalNaN;
       }
       return;

@@ -120,6 +120,13 @@ class ExactSums {
   Mode mode_ = Mode::Zero;
   Index n_ = 0;
   int parts_ = 0;  // parts added to any one digit since all were normalised
+  // Single mode's array: inline up to kInlineValues accumulators (a small fit's sums: their
+  // heap arrays were most of its allocator time, as chunks freed by V8's threads came back cold).
+  static constexpr Index kInlineValues = 32;
+  double* singleData() { return n_ <= kInlineValues ? inline_ : single_.data(); }
+  const double* singleData() const { return n_ <= kInlineValues ? inline_ : single_.data(); }
+  void keepSingle(const double* values);  // values (n_ of them) as Single mode's array
+  double inline_[kInlineValues] = {};
   std::vector<double> single_;
   std::vector<Window> windows_;
   std::vector<std::int32_t> base_;  // global index of each window's d[0], or kFullBase
