@@ -179,9 +179,11 @@ BayesianFit fitBayesian(const Data& data, const BayesianOptions& options, unsign
              o.mstep.regCovar, params);
     return params;
   };
-  variant.expectation = [&](const MixtureParams& params) {
+  MixtureStatistics statistics;
+  variant.expectation = [&](const MixtureParams& params, Moments& moments) {
     estep.prepare(params, params.logPriors(), false);
-    return roundedMoments(estep.statistics(data, shape));
+    estep.statistics(data, shape, statistics);
+    roundedMoments(statistics, moments);
   };
   variant.maximise = [&](const Moments& moments, MixtureParams& params) {
     maximise(moments, priors, o.mstep.regCovar, params);

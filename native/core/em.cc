@@ -16,10 +16,12 @@ MixtureFit runEm(const EmVariant& variant, const Control& control) {
     fit.lowerBound = variant.previousObjective;
     bool stopped = false;
     double previousTotal = 0.0;
+    Moments moments;
+    RowMatrix meansBefore;
     for (int iter = 1; iter <= variant.maxIter; ++iter) {
       control.throwIfCancelled();
       const double previous = fit.lowerBound;
-      const Moments moments = variant.expectation(fit.params);
+      variant.expectation(fit.params, moments);
       fit.lowerBound = meanLogLikelihood(moments);
       if (!std::isfinite(fit.lowerBound)) {
         if (variant.notFinite) throw variant.notFinite(fit.params);
@@ -41,7 +43,7 @@ MixtureFit runEm(const EmVariant& variant, const Control& control) {
         variant.maximise(moments, fit.params);
         continue;
       }
-      const RowMatrix meansBefore = fit.params.means;
+      meansBefore = fit.params.means;
       variant.maximise(moments, fit.params);
       if (variant.objective) {
         fit.lowerBound = variant.objective(moments, fit.params);

@@ -40,8 +40,9 @@ struct MixtureFit {
 // One EM variant: how a restart starts, the E-step, the M-step, and the stopping rule.
 struct EmVariant {
   std::function<MixtureParams(int restart)> initialise;
-  // The statistics of every row under params, rounded.
-  std::function<Moments(const MixtureParams&)> expectation;
+  // The statistics of every row under params, rounded, into the moments given (their storage
+  // is reused from one iteration to the next).
+  std::function<void(const MixtureParams&, Moments&)> expectation;
   std::function<void(const Moments&, MixtureParams&)> maximise;
   // The objective of an iteration from its E-step's moments and the parameters its M-step
   // made (variational fits: the evidence lower bound, as scikit-learn's _compute_lower_bound

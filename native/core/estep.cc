@@ -163,8 +163,13 @@ void EStep::prepare(const MixtureParams& params, const Vector& logPriors, bool f
 }
 
 MixtureStatistics EStep::statistics(const Data& data, const StatisticsShape& shape) {
-  const RowMatrix centre = shape.scatter ? means_ : RowMatrix::Zero(k_, d_);
-  MixtureStatistics total(shape, centre, fingerprint_);
+  MixtureStatistics total;
+  statistics(data, shape, total);
+  return total;
+}
+
+void EStep::statistics(const Data& data, const StatisticsShape& shape, MixtureStatistics& total) {
+  total.reset(shape, shape.scatter ? &means_ : nullptr, fingerprint_);
   total.rows = data.n;
   const StatisticsLayout at(shape);
   const Index chunkRows = kernel_->chunkRows(d_ + 2 * shape.components() + 4);
@@ -179,7 +184,6 @@ MixtureStatistics EStep::statistics(const Data& data, const StatisticsShape& sha
         });
       },
       [&](Index, unsigned slot) { total.sums.add(scratch_[slot].partial.data()); });
-  return total;
 }
 
 void EStep::evaluate(const Data& data, const RowOutputs& out) {

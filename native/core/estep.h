@@ -69,6 +69,8 @@ class EStep {
   // Statistics of data's rows under the prepared model. With shape.scatter the sums are taken
   // about the means (the one-pass scatter); without, about 0 (Σ w r x, soft K-means).
   MixtureStatistics statistics(const Data& data, const StatisticsShape& shape);
+  // The same into total, its storage reused (a fit's E-steps, one after another).
+  void statistics(const Data& data, const StatisticsShape& shape, MixtureStatistics& total);
   // The per-row outputs under the prepared model.
   void evaluate(const Data& data, const RowOutputs& out);
 

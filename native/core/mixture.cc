@@ -515,9 +515,11 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
     if (reseeder) reseeder->beginRestart(restart);
     return initialise(estep, data, options, restart, pool, control, respStorage, reseeder.get());
   };
-  variant.expectation = [&](const MixtureParams& params) {
+  MixtureStatistics statistics;
+  variant.expectation = [&](const MixtureParams& params, Moments& moments) {
     estep.prepare(params, params.logPriors(), false);
-    return roundedMoments(estep.statistics(data, mixtureShape(params)));
+    estep.statistics(data, mixtureShape(params), statistics);
+    roundedMoments(statistics, moments);
   };
   variant.maximise = [&](const Moments& moments, MixtureParams& params) {
     if (reseeder) reseeder->beginIteration();

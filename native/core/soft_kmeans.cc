@@ -86,8 +86,8 @@ MixtureFit fitSoftKMeans(const Data& data, const SoftKMeansOptions& options, uns
     }
     return softKMeansParams(centers, options.stiffness);
   };
-  variant.expectation = [&](const MixtureParams& params) {
-    return roundedMoments(softKMeansStatistics(estep, data, params, false));
+  variant.expectation = [&](const MixtureParams& params, Moments& moments) {
+    roundedMoments(softKMeansStatistics(estep, data, params, false), moments);
   };
   variant.maximise = [&](const Moments& moments, MixtureParams& params) {
     params.means = softKMeansMeans(moments, params.means);

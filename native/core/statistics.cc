@@ -45,12 +45,30 @@ std::uint64_t fingerprintBytes(const void* data, std::size_t bytes, std::uint64_
   return h;
 }
 
+void MixtureStatistics::reset(const StatisticsShape& s, const RowMatrix* c, std::uint64_t f) {
+  shape = s;
+  if (c) {
+    centre = *c;
+  } else {
+    centre.setZero(s.k, s.d);
+  }
+  fingerprint = f;
+  rows = 0;
+  sums.resize(StatisticsLayout(s).size);
+}
+
 Moments roundedMoments(const MixtureStatistics& st) {
+  Moments m;
+  roundedMoments(st, m);
+  return m;
+}
+
+void roundedMoments(const MixtureStatistics& st, Moments& m) {
   const StatisticsShape& s = st.shape;
   const StatisticsLayout at(s);
-  std::vector<double> v(static_cast<size_t>(at.size));
+  std::vector<double>& v = m.rounded;
+  v.resize(static_cast<size_t>(at.size));
   st.sums.round(v.data());
-  Moments m;
   m.logLikelihood = v[StatisticsLayout::kObjective];
   m.weight = v[StatisticsLayout::kWeight];
   m.entropy = v[StatisticsLayout::kEntropy];
@@ -60,7 +78,6 @@ Moments roundedMoments(const MixtureStatistics& st) {
   // Σ r x = Σ r (x − c) + n c.
   m.sx = m.centred + (st.centre.array().colwise() * m.nk.head(s.k).array()).matrix();
   m.scatter.assign(v.begin() + at.scatter, v.end());
-  return m;
 }
 
 // ------------------------------------------------------------------------------ the encoding
