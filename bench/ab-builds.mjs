@@ -2,7 +2,7 @@
 // about ±2% spread, where two processes on a shared host drift by ±20% (its CPU's fast and slow
 // states). For changes of a few percent, which `npm run bench` cannot tell from noise.
 //
-//   node bench/ab-builds.mjs <other checkout> [--workload=ko16 | --shape=N,D,K]
+//   node bench/ab-builds.mjs <other checkout> [--workload=ko16 | --shape=N,D,K | --small=gmm]
 //                            [--fit=whole|first10] [--reps=8] [--threads=0] [--float64]
 //
 // <other checkout>: another commit's checkout, built (for instance `git worktree add ../prev
@@ -13,7 +13,9 @@
 // and K clusters on the same recipe (cached in bench/.cache like them). --fit=whole: default
 // options, the workload's seed (every fit the same, so that both builds must agree); first10:
 // the first ten iterations from the workload's fixed start, tol 0 (--float64: with float64
-// products only, KMeans). Each pair of fits must give the same iteration count and objective;
+// products only, KMeans). --small=gmm|kmeans: instead, a batch of 1,000 default fits of the
+// small-fits section's data (workloads.mjs SMALL, seeds 0..999) per measurement, fitSync one
+// after another. Each pair of measurements must give the same iteration counts and objectives;
 // a difference is printed.
 // Prints per build the median ms, and the median, min and max of the per-pair ratios.
 import { readFileSync } from 'node:fs';
@@ -21,7 +23,9 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { loadWorkload } from './data.mjs';
 import { ensureOverlap, OVERLAP_MIXTURES, OVERLAP_WORKLOADS } from './overlap-data.mjs';
+import { SMALL } from './workloads.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -42,8 +46,12 @@ const builds = { other: await load(path.resolve(otherRoot)), this: await load(he
 
 // --shape=N,D,K: a KMeans workload of that shape on the same recipe instead.
 const shape = option('shape', '').split(',').filter(Boolean).map(Number);
-const name = shape.length === 3 ? `o${shape[1]}k${shape[2]}` : option('workload', 'ko16');
-const spec = shape.length === 3
+const small = option('small', '');
+if (small && small !== 'gmm' && small !== 'kmeans') throw new RangeError('--small: gmm or kmeans');
+const name = small ? `small-${small}` : shape.length === 3 ? `o${shape[1]}k${shape[2]}` : option('workload', 'ko16');
+const spec = small
+  ? { ...SMALL, name, model: small === 'gmm' ? 'full' : undefined, small: true }
+  : shape.length === 3
   ? { name, n: shape[0], d: shape[1], k: shape[2], seed: 25_000 + 100 * shape[1] + shape[2] }
   : [...OVERLAP_WORKLOADS, ...OVERLAP_MIXTURES].find((w) => w.name === name);
 if (!spec) throw new RangeError(`--workload: one of ${[...OVERLAP_WORKLOADS, ...OVERLAP_MIXTURES].map((w) => w.name).join(', ')}`);
@@ -51,14 +59,33 @@ const fit = option('fit', 'whole');
 const reps = Number(option('reps', '8'));
 const threads = Number(option('threads', '0'));
 const float64 = args.includes('--float64');
-const { file, startFile } = ensureOverlap(spec);
 const { n, d, k } = spec;
-const data = new Float64Array(readFileSync(file).buffer.slice(0));
+const { data, means } = small ? { data: loadWorkload(SMALL).X, means: [] } : overlapData(spec);
 const X = { data, shape: [n, d] };
-const means = JSON.parse(readFileSync(startFile, 'utf8')).means;
+
+function overlapData(s) {
+  const { file, startFile } = ensureOverlap(s);
+  return { data: new Float64Array(readFileSync(file).buffer.slice(0)), means: JSON.parse(readFileSync(startFile, 'utf8')).means };
+}
+
+// A batch of small default fits: [ms, Σ nIter, Σ objective].
+function runSmall({ pkg }) {
+  const t0 = performance.now();
+  let iters = 0;
+  let objective = 0;
+  for (let seed = 0; seed < 1000; seed++) {
+    const m = spec.model ? new pkg.GaussianMixture({ nComponents: k, seed }) : new pkg.KMeans({ nClusters: k, seed });
+    m.fitSync(X);
+    iters += m.nIter;
+    objective += spec.model ? m.lowerBound : m.inertia;
+  }
+  return [performance.now() - t0, iters, objective];
+}
 
 // One fit with a build: [ms, nIter, objective].
-function run({ pkg, native }) {
+function run(build) {
+  if (small) return runSmall(build);
+  const { pkg, native } = build;
   const t0 = performance.now();
   if (!spec.model) {
     if (fit === 'first10' && float64) {
