@@ -66,10 +66,10 @@ struct Centres {
   explicit Centres(const RowMatrix& centres, bool allowFloat32 = false)
       : c(centres), margin(roundingMargin(centres.cols())) {
     origin = c.rows() > 0 ? RowVector(c.colwise().mean()) : RowVector::Zero(c.cols());
-    const RowMatrix shifted = c.rowwise() - origin;
-    c2 = shifted.rowwise().squaredNorm();
+    mt = c.rowwise() - origin;  // c − o first, then scaled in place: one matrix per pass, not two
+    c2 = mt.rowwise().squaredNorm();
     c2max = c2.size() > 0 ? c2.maxCoeff() : 0.0;
-    mt = -2.0 * shifted;
+    mt *= -2.0;
     if (!origin.allFinite()) firstUnsafe = 0;
     for (Index k = 0; k < c.rows() && firstUnsafe < 0; ++k) {
       if (!(c2[k] <= kSafeSquare)) firstUnsafe = k;

@@ -1,5 +1,6 @@
 #include "kmeans_statistics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -101,7 +102,9 @@ KMeansStep maximiseKMeans(const RowMatrix& centres, const ExactSums& sums, const
   const Index d = centres.cols();
   KMeansStep step;
   step.centres = centres;
-  std::vector<double> v(rounded, rounded + KMeansLayout::size(k, d));
+  // The rounded sums, or (rows moved to empty clusters) those of the sums without them.
+  const double* v = rounded;
+  std::vector<double> movedRounded;
   step.weights.resize(k);
   std::vector<Index> empty;
   for (Index c = 0; c < k; ++c) {
@@ -119,10 +122,12 @@ KMeansStep maximiseKMeans(const RowMatrix& centres, const ExactSums& sums, const
       moved.add(at, -row.weight);
       for (Index j = 0; j < d; ++j) moved.add(at + 1 + j, -(row.weight * x[j]));
     }
-    moved.round(v.data());
+    movedRounded.resize(static_cast<size_t>(KMeansLayout::size(k, d)));
+    moved.round(movedRounded.data());
+    v = movedRounded.data();
   }
   for (Index c = 0; c < k; ++c) {
-    const double* s = v.data() + KMeansLayout::cluster(d, c);
+    const double* s = v + KMeansLayout::cluster(d, c);
     if (!(s[0] > 0.0)) continue;  // empty, or every row taken: the centre stays
     for (Index j = 0; j < d; ++j) step.centres(c, j) = s[1 + j] / s[0];
   }
@@ -169,15 +174,14 @@ void KMeansMoments::merge(const KMeansMoments& later) {
 namespace {
 
 // Per column j of block b: Σ (x − s) and Σ (x − s)², row i of the block into lane i mod 8
-// (kD features known at compile time, or 0), then folded.
+// (kD features known at compile time, or 0), then folded; acc holds 2·kLanes·d doubles.
 template <int kD>
-void blockMoments(const Data& data, Index b, const RowVector& shift, std::vector<double>& acc,
-                  double* out) {
+void blockMoments(const Data& data, Index b, const RowVector& shift, double* acc, double* out) {
   const Index d = kD > 0 ? kD : data.d;
   const Index flat = kLanes * d;
-  acc.assign(static_cast<size_t>(2 * flat), 0.0);
-  double* a1 = acc.data();
-  double* a2 = acc.data() + flat;
+  std::fill_n(acc, 2 * flat, 0.0);
+  double* a1 = acc;
+  double* a2 = acc + flat;
   const double* s = shift.data();
   const Index rows = data.blockSize(b);
   const double* x = data.x + data.blockBegin(b) * d;
@@ -209,16 +213,22 @@ KMeansMoments kmeansMoments(const Data& data, const RowVector& shift, ThreadPool
   KMeansMoments m(shift);
   m.rows = data.n;
   const Index d = data.d;
-  std::vector<std::vector<double>> acc(pool.slots());
-  std::vector<std::vector<double>> partial(pool.slots(), std::vector<double>(2 * d));
+  // Per slot, one array: the lanes (2·kLanes·d), then the block's sums (2·d). One allocation
+  // where a vector per slot and per use cost a small K-means fit four.
+  const Index lanes = 2 * kLanes * d;
+  const Index perSlot = lanes + 2 * d;
+  std::vector<double> scratch(static_cast<size_t>(perSlot) * pool.slots());
   kmeans::withFeatureCount(d, [&](auto size) {
     constexpr int kD = decltype(size)::value;
     pool.forEachOrdered(
         data.blocks(),
         [&](Index b, unsigned slot) {
-          blockMoments<kD>(data, b, shift, acc[slot], partial[slot].data());
+          double* at = scratch.data() + static_cast<Index>(slot) * perSlot;
+          blockMoments<kD>(data, b, shift, at, at + lanes);
         },
-        [&](Index, unsigned slot) { m.sums.add(partial[slot].data()); });
+        [&](Index, unsigned slot) {
+          m.sums.add(scratch.data() + static_cast<Index>(slot) * perSlot + lanes);
+        });
   });
   return m;
 }
