@@ -15,6 +15,10 @@ namespace {
 
 constexpr double kCanonicalNaN = std::numeric_limits<double>::quiet_NaN();
 
+// A Single-mode value, which is its own exact sum, as the rounding reports it: −0 becomes +0
+// (v + 0), any NaN the canonical one.
+inline double canonicalSingle(double v) { return v == v ? v + 0.0 : kCanonicalNaN; }
+
 // The base of a window that holds digits lo..hi, or −1 if none can: the free digits split
 // about evenly below and above (one more above: sums grow), within [0, maxBase].
 int placeWindow(int lo, int hi, int digits, int maxBase) {
@@ -347,8 +351,7 @@ double ExactSums::roundOne(Index i) const {
     case Mode::Zero:
       return 0.0;
     case Mode::Single: {
-      const double v = singleData()[i];
-      return v == v ? v + 0.0 : kCanonicalNaN;  // −0 -> +0, as round()
+      return canonicalSingle(singleData()[i]);
     }
     case Mode::Digits:
       break;
@@ -372,11 +375,7 @@ void ExactSums::round(double* out) const {
       std::fill(out, out + n_, 0.0);
       return;
     case Mode::Single:
-      // The one array is its own exact sum: −0 becomes +0 (v + 0), any NaN the canonical one.
-      for (Index i = 0; i < n_; ++i) {
-        const double v = singleData()[i];
-        out[i] = v == v ? v + 0.0 : kCanonicalNaN;
-      }
+      for (Index i = 0; i < n_; ++i) out[i] = canonicalSingle(singleData()[i]);
       return;
     case Mode::Digits:
       for (Index i = 0; i < n_; ++i) out[i] = roundOne(i);

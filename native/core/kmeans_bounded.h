@@ -107,20 +107,14 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
   }
   if (m == 0) return;
   s.which.resize(static_cast<size_t>(m));
-  // Every centre: few features by measuring them all along the rows, more by the product (on
-  // the rows minus the centres' mean).
   const auto rowAt = [&](Index r) { return x0 + s.which[r] * d; };
-  if (alongRows(cs.k(), d)) {
-    nearestAlongRows(m, rowAt, cs, s);
-  } else {
-    const auto centred = [&]() -> const RowMatrix& {
-      s.gathered.resize(m, d);
-      const double* o = cs.origin.data();
-      for (Index r = 0; r < m; ++r) row::difference(rowAt(r), o, d, s.gathered.data() + r * d);
-      return s.gathered;
-    };
-    nearestByProduct(m, rowAt, centred, cs, s);
-  }
+  const auto centred = [&]() -> const RowMatrix& {
+    s.gathered.resize(m, d);
+    const double* o = cs.origin.data();
+    for (Index r = 0; r < m; ++r) row::difference(rowAt(r), o, d, s.gathered.data() + r * d);
+    return s.gathered;
+  };
+  nearestOfRows(m, rowAt, centred, cs, s);
   for (Index r = 0; r < m; ++r) {
     const Index i = s.which[r];
     const double d2 = s.d2[r];

@@ -370,6 +370,17 @@ void nearestAlongRows(Index m, RowAt rowAt, const Centres& cs, ChunkScratch& s) 
   for (Index r = 0; r < m; ++r) s.lower[r] = std::sqrt(s.second[r]) * keep;
 }
 
+// The labels of the m rows rowAt(r): few features by measuring every centre along the rows,
+// more by the product on the rows minus the centres' mean (centred() returns them).
+template <class RowAt, class Centred>
+void nearestOfRows(Index m, RowAt rowAt, Centred centred, const Centres& cs, ChunkScratch& s) {
+  if (alongRows(cs.k(), cs.d())) {
+    nearestAlongRows(m, rowAt, cs, s);
+  } else {
+    nearestByProduct(m, rowAt, centred, cs, s);
+  }
+}
+
 // The labels of rows [begin, begin + rows) into s.labels, their squared distances into s.d2
 // and lower bounds on their distances to every other centre into s.lower.
 template <int kD>
@@ -378,15 +389,11 @@ void nearestInChunk(const Data& data, Index begin, Index rows, const Centres& cs
   const Index d = kD > 0 ? kD : data.d;
   const double* x = data.x + begin * d;
   const auto rowAt = [&](Index r) { return x + r * d; };
-  if (alongRows(cs.k(), d)) {
-    nearestAlongRows(rows, rowAt, cs, s);
-  } else {
-    const auto centred = [&]() -> const RowMatrix& {
-      centreRows(data, begin, rows, cs.origin, s.xc);
-      return s.xc;
-    };
-    nearestByProduct(rows, rowAt, centred, cs, s);
-  }
+  const auto centred = [&]() -> const RowMatrix& {
+    centreRows(data, begin, rows, cs.origin, s.xc);
+    return s.xc;
+  };
+  nearestOfRows(rows, rowAt, centred, cs, s);
 }
 
 }  // namespace gaussmix::kmeans

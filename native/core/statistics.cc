@@ -20,8 +20,9 @@ StatisticsLayout::StatisticsLayout(const StatisticsShape& shape) {
 }
 
 MixtureStatistics::MixtureStatistics(const StatisticsShape& s, const RowMatrix& c,
-                                     std::uint64_t f)
-    : shape(s), centre(c), fingerprint(f), sums(StatisticsLayout(s).size) {}
+                                     std::uint64_t f) {
+  reset(s, &c, f);
+}
 
 void MixtureStatistics::merge(const MixtureStatistics& later) {
   if (later.shape != shape) {
