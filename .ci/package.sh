@@ -155,9 +155,11 @@ pkg_source_build() {
   bin="$(pkg_bin cc c++ as ld)"
   dir="$pkg_tmp/npm"
   start="$(date +%s)"
-  # The baseline variant only (15 files, not 44): the tarball's sources, flags and bundled
-  # Eigen are what is checked; npm ci's stage builds every variant.
-  (cd "$dir" && PATH="$bin" GAUSSMIX_SIMD=baseline GAUSSMIX_BUILD_FROM_SOURCE=1 EIGEN3_INCLUDE_DIR= \
+  # The baseline variant only (15 files, not 44), at -O1 (CXXFLAGS come last; about 30% less
+  # compile time than -O3): the tarball's sources, its bundled Eigen and a build with nothing
+  # but a C++ compiler are what is checked; npm ci's stage compiled the same sources with the
+  # release flags, every variant.
+  (cd "$dir" && PATH="$bin" CXXFLAGS=-O1 GAUSSMIX_SIMD=baseline GAUSSMIX_BUILD_FROM_SOURCE=1 EIGEN3_INCLUDE_DIR= \
     npm rebuild gaussmix --foreground-scripts </dev/null 2>&1 | grep -v '^npm warn' | tail -n 4)
   echo "npm rebuild gaussmix from source (PATH: node, npm, sh, c++, as, ld): $(($(date +%s) - start)) s"
   [[ -f "$dir/node_modules/gaussmix/build/Release/gaussmix.node" ]] || fail "the source build left no build/Release/gaussmix.node"
