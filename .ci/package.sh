@@ -202,7 +202,7 @@ pkg_arm64() {
   # the result line of each file and the totals (colour codes taken off for the filter). The
   # tests check the warnings through their own listeners.
   GAUSSMIX_ADDON="$addon" NODE_PATH="$mods" ESBUILD_BINARY_PATH="$(readlink -f node_modules/@esbuild/linux-x64/bin/esbuild)" \
-    "${qemu[@]}" --no-warnings node_modules/vitest/vitest.mjs run --pool=threads \
+    "${qemu[@]}" --no-warnings node_modules/vitest/vitest.mjs run --pool=threads --maxWorkers=2 \
     test/gaussian-mixture.sklearn.test.ts test/kmeans.sklearn.test.ts test/soft-kmeans.test.ts \
     test/gaussian-mixture.api.test.ts test/kmeans.test.ts test/weights.test.ts test/reseed.test.ts \
     test/degenerate.test.ts </dev/null 2> >(grep -vE 'GaussmixWarning|node --trace-warnings' >&2) |
