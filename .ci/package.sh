@@ -193,8 +193,8 @@ pkg_arm64() {
   # and under qemu the setup could not rebuild it (that spawns node): let the host's vitest
   # rebuild dist/ and write the hash first.
   npx vitest run test/slices.test.ts </dev/null >/dev/null 2>&1 || fail "the host vitest run that rebuilds dist/ failed"
-  # A representative subset, in worker threads (qemu-user cannot start another arm64 process,
-  # so no test that spawns one): every estimator against scikit-learn, the API, weights,
+  # A representative subset, in two worker threads (qemu-user cannot start another arm64
+  # process, so no test that spawns one; emulation keeps both cores busy): every estimator against scikit-learn, the API, weights,
   # re-seeding and degenerate input. (All numeric test files, determinism and the K-means
   # bounds included, passed this way once: 422 tests in 4.6 min; too long for every run.)
   # The GaussmixWarnings the tests provoke on purpose reach the shared stderr of worker threads

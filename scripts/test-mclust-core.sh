@@ -2,15 +2,16 @@
 # Builds and runs the mclust core tests (native/tests/mclust) against the committed R mclust
 # fixtures: plain C++17 + Eigen, no Node. Needs nlohmann-json (Debian: nlohmann-json3-dev).
 #   bash scripts/test-mclust-core.sh
-#   GAUSSMIX_MCLUST_CORE_OBJECTS=build/obj/baseline bash scripts/test-mclust-core.sh
-#       only the tests compile; they link the mclust core objects an install kept
-#       (GAUSSMIX_KEEP_OBJECTS=1, the same compiler, $CXX or g++): the code npm ci built, with
-#       its defines, and no second compile of the core's heaviest files (about 45 s on 2 cores)
+#   GAUSSMIX_TESTS_CORE_OBJECTS=build/obj bash scripts/test-mclust-core.sh
+#       only the tests compile; they link the baseline mclust objects an install kept
+#       (GAUSSMIX_KEEP_OBJECTS=1, the same compiler, $CXX or g++), as scripts/test-native.sh
+#       does: the code npm ci built, and no second compile of the core's heaviest files
+#       (about 45 s on 2 cores)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 eigen="$(node scripts/eigen.js)"
 out=build/mclust-tests
-objects="${GAUSSMIX_MCLUST_CORE_OBJECTS:-}"
+objects="${GAUSSMIX_TESTS_CORE_OBJECTS:-}"
 mkdir -p "$out"
 rm -f "$out"/*.o
 cxx=(${CXX:-g++} -std=c++17 -O2 -Wall -Wextra -Wno-unused-parameter -ffp-contract=off
@@ -21,9 +22,8 @@ if [[ -n "$objects" ]]; then
   # The install's defines too, so that every inline function of Eigen has one definition.
   cxx+=(-DNDEBUG -DEIGEN_DONT_PARALLELIZE)
   for src in "${core[@]}"; do
-    obj="$objects/native/${src#native/}"
-    obj="${obj%.cc}.o"
-    [[ -f "$obj" ]] || { echo "GAUSSMIX_MCLUST_CORE_OBJECTS: no $obj" >&2; exit 1; }
+    obj="$objects/baseline/${src%.cc}.o"
+    [[ -f "$obj" ]] || { echo "GAUSSMIX_TESTS_CORE_OBJECTS: no $obj" >&2; exit 1; }
     linked+=("$obj")
   done
   sources=(native/tests/mclust/*.cc)
