@@ -63,7 +63,9 @@ export function integerOption(value: unknown, name: string, min: number, max = M
     throw invalidType(`Expected ${what} for ${name} but received ${describe(value)}`);
   }
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalidValue(`Expected ${what} for ${name} but received ${describe(value)}`);
+    // Past the implicit cap (a count's 2^31 − 1, a seed's 2^53 − 1) the message names it.
+    const range = value > max ? `an integer between ${min} and ${max}` : what;
+    throw invalidValue(`Expected ${range} for ${name} but received ${describe(value)}`);
   }
   return value;
 }
