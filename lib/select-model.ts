@@ -5,12 +5,13 @@
  *
  * @module
  */
-import { covarianceTypeNames, MCLUST_MODEL_NAMES, mixtureParameterCount, SKLEARN_COVARIANCE_TYPES, type CovarianceType } from './covariance-types.js';
+import { covarianceTypeDescriptor, covarianceTypeNames, isMclustModel, MCLUST_MODEL_NAMES, mixtureParameterCount, SKLEARN_COVARIANCE_TYPES, type CovarianceType } from './covariance-types.js';
 import { describe, ErrorCode, invalidType, invalidValue, makeAbortError, translateNativeError } from './errors.js';
 import { GaussianMixture, useHierarchicalStart } from './gaussian-mixture.js';
 import { toMatrix, type Matrix } from './input.js';
 import { MIXTURE_OPTION_NAMES, type GaussianMixtureOptions } from './mixture-options.js';
 import { native, type NativeHcStart } from './native.js';
+import { quantileStart } from './quantile-start.js';
 import { enumOption, functionOption, integerOption, randomSeed, readOptionsObject, readSampleWeight, seedOption, signalOption } from './options.js';
 import type { DataInput } from './types.js';
 
@@ -67,6 +68,8 @@ interface Plan {
   readonly criterion: 'bic' | 'icl';
   readonly shared: GaussianMixtureOptions;
   readonly hc: NativeHcStart | undefined;
+  /** One feature and no start given: each candidate starts from mclust's quantile classes. */
+  readonly quantile: boolean;
   readonly signal: AbortSignal | undefined;
   readonly onModel: ((row: SelectionRow) => void) | undefined;
 }
@@ -92,16 +95,52 @@ function sharedNoise(shared: Record<string, unknown>, X: Matrix, sampleWeight: F
   }
 }
 
-/** The candidates' covariance types. */
-function readTypes(value: unknown): CovarianceType[] {
-  if (value === undefined || value === 'mclust') return [...MCLUST_MODEL_NAMES];
-  if (value === 'sklearn') return [...SKLEARN_COVARIANCE_TYPES];
-  if (value === 'all') return [...covarianceTypeNames()];
+/**
+ * The candidates' covariance types. A named set (`'mclust'`, the default, `'sklearn'`, `'all'`)
+ * follows mclustBIC's defaults: with a prior, only the types that have one; on one feature,
+ * mclust's names reduce to its two univariate models, equal and variable variance (the first
+ * name of each: EII, VII). A list is taken as given.
+ */
+function readTypes(value: unknown, d: number, prior: boolean): CovarianceType[] {
+  if (value === undefined || value === 'mclust' || value === 'sklearn' || value === 'all') {
+    const named = value === undefined ? 'mclust' : value;
+    let types: CovarianceType[] =
+      named === 'mclust' ? [...MCLUST_MODEL_NAMES] : named === 'sklearn' ? [...SKLEARN_COVARIANCE_TYPES] : [...covarianceTypeNames()];
+    if (prior) types = types.filter((t) => covarianceTypeDescriptor(t).prior);
+    if (d === 1) {
+      const seen = new Set<string>();
+      types = types.filter((t) => {
+        if (!isMclustModel(t)) return true;
+        const volume = covarianceTypeDescriptor(t).volume;
+        if (seen.has(volume)) return false;
+        seen.add(volume);
+        return true;
+      });
+    }
+    if (types.length === 0) {
+      throw invalidValue(`covarianceTypes '${named}' holds no covariance type with a conjugate prior (prior applies to ${MCLUST_MODEL_NAMES.filter((m) => covarianceTypeDescriptor(m).prior).join(', ')})`);
+    }
+    return types;
+  }
   if (!Array.isArray(value) || value.length === 0) {
     throw invalidType(`Expected a non-empty array of covariance types, 'mclust', 'sklearn' or 'all' for covarianceTypes but received ${describe(value)}`);
   }
   const names = covarianceTypeNames();
   return [...new Set(value.map((v, i) => enumOption(v, `covarianceTypes[${i}]`, names)))];
+}
+
+/**
+ * The covariance type a candidate is fitted with. One component of an mclust name is fitted as
+ * mclustBIC fits G = 1 (mclust's `mvn`, without noise): the unconstrained model of its family
+ * (VII, VVI or VVV; VII on one feature), which every name of the family is with one component.
+ * The iterative M-steps (VEI, EVE, ...) reach that maximum only to their tolerance, and with a
+ * prior the E names' priors differ from mvn's.
+ */
+function fittedType(type: CovarianceType, k: number, d: number, noise: boolean): CovarianceType {
+  if (k !== 1 || noise || !isMclustModel(type)) return type;
+  const t = covarianceTypeDescriptor(type);
+  if (d === 1 || t.shape === 'I') return 'VII';
+  return t.orientation === 'I' ? 'VVI' : 'VVV';
 }
 
 /** Validates everything and computes what every candidate shares (hc once). */
@@ -116,7 +155,7 @@ function plan(Xin: DataInput, value: unknown): Plan {
     throw invalidType(`Expected a non-empty array of integers >= 1 for components but received ${describe(components)}`);
   }
   const ks = [...new Set(components.map((k, i) => integerOption(k, `components[${i}]`, 1)))];
-  const types = readTypes(all.covarianceTypes);
+  const types = readTypes(all.covarianceTypes, X.d, all.prior !== undefined);
   const criterion = all.criterion === undefined ? 'bic' : enumOption(all.criterion, 'criterion', ['bic', 'icl'] as const);
   const sampleWeight = all.sampleWeight === undefined ? undefined : readSampleWeight(all.sampleWeight, X.n);
   const signal = all.signal === undefined ? undefined : signalOption(all.signal);
@@ -125,8 +164,11 @@ function plan(Xin: DataInput, value: unknown): Plan {
   for (const [key, v] of Object.entries(all)) {
     if (!(SELECT_NAMES as readonly string[]).includes(key)) shared[key] = v;
   }
-  // mclustBIC's start: hc (computed once for every candidate), one seed for every candidate.
-  if (shared.init === undefined && shared.responsibilitiesInit === undefined) shared.init = 'hc';
+  // mclustBIC's start: on one feature (without noise) its quantile classes, else hc (computed
+  // once for every candidate); one seed for every candidate.
+  const noise = shared.noise !== undefined && shared.noise !== false;
+  const quantile = X.d === 1 && !noise && shared.init === undefined && shared.responsibilitiesInit === undefined;
+  if (!quantile && shared.init === undefined && shared.responsibilitiesInit === undefined) shared.init = 'hc';
   shared.seed = shared.seed === undefined ? randomSeed() : seedOption(shared.seed);
   // Every candidate's options checked before any fit (a bad option is a throw, not a row).
   for (const type of types) new GaussianMixture({ ...shared, nComponents: 1, covarianceType: type } as GaussianMixtureOptions);
@@ -145,7 +187,7 @@ function plan(Xin: DataInput, value: unknown): Plan {
     }
   }
   const candidates = types.flatMap((type) => ks.map((k) => ({ type, k })));
-  return { X, sampleWeight, candidates, criterion, shared: shared as unknown as GaussianMixtureOptions, hc, signal, onModel };
+  return { X, sampleWeight, candidates, criterion, shared: shared as unknown as GaussianMixtureOptions, hc, quantile, signal, onModel };
 }
 
 /** The row of a fitted candidate (or of its failure). */
@@ -219,7 +261,10 @@ class Selection {
     if (p.signal?.aborted) throw makeAbortError(p.signal);
     const c = p.candidates[this.#table.length];
     if (!c) return null;
-    const gm = new GaussianMixture({ ...p.shared, nComponents: c.k, covarianceType: c.type });
+    const noise = p.shared.noise !== undefined && p.shared.noise !== false;
+    const covarianceType = fittedType(c.type, c.k, p.X.d, noise);
+    const start = p.quantile ? { responsibilitiesInit: { data: quantileStart(p.X.data, c.k), shape: [p.X.n, c.k] } } : {};
+    const gm = new GaussianMixture({ ...p.shared, ...start, nComponents: c.k, covarianceType });
     if (p.hc) useHierarchicalStart(gm, p.hc);
     return gm;
   }
@@ -267,7 +312,10 @@ class Selection {
 /**
  * Fits a GaussianMixture for every candidate (covariance type × number of components, with the
  * options shared by all), as mclust's `mclustBIC`: by default mclust's 14 models, 1..9
- * components and its hierarchical start (`init: 'hc'`, computed once for every candidate), and
+ * components and its hierarchical start (`init: 'hc'`, computed once for every candidate; on
+ * one feature mclust's quantile classes and its univariate models E and V, as EII and VII; with
+ * `prior`, the models that have one; one component by its family's closed form, as mclust's
+ * `mvn`: `best` is then VII, VVI or VVV), and
  * returns the table of every candidate's BIC, ICL, log-likelihood, parameter count and
  * convergence with the best model by `criterion` (lowest). A candidate whose fit fails (a
  * collapsed covariance, a component that empties) is a row with its `error` and NaN criteria,

@@ -225,6 +225,28 @@ make_dataset <- function(name, X, bic_table = FALSE, noise_mclust = FALSE) {
   write_fixture(obj, name)
 }
 
+# ------------------------------------------------------------------ selection cases
+# mclustBIC where it leaves its usual path: one feature (only models E and V, each G started
+# from qclass, the quantile classes) and a conjugate prior (the 10 models that have one); in
+# both, G = 1 is mvn's closed form.
+sel_table <- function(t) lapply(setNames(colnames(t), colnames(t)),
+                                function(m) jarray(unname(as.double(t[, m]))))
+sel_best <- function(b) list(modelName = b$modelName, G = as.integer(b$G), bic = b$bic,
+                             loglik = b$loglik)
+univariate <- function(x) {
+  bic <- mclustBIC(x, G = 1:9, verbose = FALSE)
+  list(x = jarray(unname(x)), bic = sel_table(bic),
+       best = sel_best(Mclust(x, G = 1:9, x = bic)))
+}
+bic_prior <- mclustBIC(faithful, G = 1:9, prior = priorControl(), verbose = FALSE)
+select <- list(
+  versions = versions,
+  waiting = univariate(faithful$waiting),
+  eruptions = univariate(faithful$eruptions),  # many ties: quantiles that coincide
+  faithfulPrior = list(bic = sel_table(bic_prior),
+                       best = sel_best(Mclust(faithful, G = 1:9, x = bic_prior))))  # its prior
+write_fixture(select, "select")
+
 # ------------------------------------------------------------------ parameter counts
 nparams <- list(versions = versions, models = MODELS, table = lapply(
   setNames(MODELS, MODELS), function(m) lapply(setNames(1:6, paste0("d", 1:6)), function(d)

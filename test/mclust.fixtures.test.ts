@@ -13,16 +13,18 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { covarianceTypeDescriptor, mixtureParameterCount, MCLUST_MODEL_NAMES, type MclustModelName } from '../lib/covariance-types.js';
-import { GaussianMixture, selectModelSync } from '../lib/index.js';
+import { GaussianMixture, selectModelSync, type SelectionRow } from '../lib/index.js';
 import { native } from '../lib/native.js';
 import {
   deviation,
   Deviations,
   loadMclustFixture,
   loadNparams,
+  loadSelectFixture,
   MCLUST_DATASETS,
   type MclustFit,
   type MclustFixture,
+  type SelectionFixture,
 } from './helpers/mclust-fixtures.js';
 
 const worst = new Deviations();
@@ -250,6 +252,60 @@ describe('selectModel against mclustBIC (components 1..9, the 14 models, init hc
       const tol = tolerance(r.covarianceType as MclustModelName);
       worst.record(`BIC noise ${r.covarianceType}`, deviation(-r.bic, expected, tol, `noise ${r.covarianceType} G=${r.nComponents}: BIC`));
     }
+  });
+});
+
+describe('selectModel where mclustBIC leaves its usual path (test/fixtures/mclust/select.json)', () => {
+  const select = loadSelectFixture();
+  // Every row against mclust's table (rowName: mclust's column for a gaussmix name), and the pick.
+  const compareTable = (table: readonly SelectionRow[], f: SelectionFixture, columnOf: (type: string) => string, label: string): void => {
+    let compared = 0;
+    for (const r of table) {
+      const expected = f.bic[columnOf(r.covarianceType)]?.[r.nComponents - 1];
+      expect(expected, `${label} ${r.covarianceType} G=${r.nComponents}: in mclust's table`).not.toBeUndefined();
+      if (expected === null) {
+        expect(r.error, `${label} ${r.covarianceType} G=${r.nComponents}: NA in mclust`).toBeDefined();
+        continue;
+      }
+      expect(r.error, `${label} ${r.covarianceType} G=${r.nComponents}`).toBeUndefined();
+      worst.record(`BIC ${label}`, deviation(-r.bic, expected, 1e-10, `${label} ${r.covarianceType} G=${r.nComponents}: BIC`));
+      compared++;
+    }
+    expect(compared).toBe(Object.values(f.bic).flat().filter((v) => v !== null).length);
+  };
+
+  for (const name of ['waiting', 'eruptions'] as const) {
+    it(`one feature (${name}): mclust's models E and V, quantile starts, its pick`, () => {
+      const f = select[name];
+      const { best, table } = selectModelSync(f.x.map((v) => [v]));
+      // The 14 names reduce to E (EII, the first E name) and V (VII), as mclustBIC's do.
+      expect([...new Set(table.map((r) => r.covarianceType))]).toEqual(['EII', 'VII']);
+      const columnOf = (type: string): string => (type === 'EII' ? 'E' : 'V');
+      compareTable(table, f, columnOf, name);
+      expect(columnOf(best.covarianceType)).toBe(f.best.modelName);
+      expect(best.nComponents).toBe(f.best.G);
+      deviation(best.score(f.x.map((v) => [v])) * f.x.length, f.best.loglik, 1e-10, `${name}: best loglik`);
+    });
+  }
+
+  it("faithful with priorControl(): the 10 models with a prior, G = 1 by mvn's closed form, its pick", () => {
+    const f = loadMclustFixture('faithful');
+    const e = select.faithfulPrior;
+    const { best, table } = selectModelSync(f.X, { prior: 'default' });
+    expect([...new Set(table.map((r) => r.covarianceType))]).toEqual(Object.keys(e.bic));
+    compareTable(table, e, (type) => type, 'prior');
+    expect(best.covarianceType).toBe(e.best.modelName);
+    expect(best.nComponents).toBe(e.best.G);
+    deviation(best.score(f.X) * f.X.length, e.best.loglik, 1e-10, 'prior: best loglik');
+  });
+
+  it('a named set with a prior keeps the types that have one; none left, or a list naming one without, is a RangeError', () => {
+    const X = loadMclustFixture('faithful').X;
+    const all = selectModelSync(X, { prior: 'default', components: [2], covarianceTypes: 'all' });
+    expect(all.table.map((r) => r.covarianceType)).toEqual(MCLUST_MODEL_NAMES.filter((m) => covarianceTypeDescriptor(m).prior));
+    expect(() => selectModelSync(X, { prior: 'default', covarianceTypes: 'sklearn' })).toThrow(RangeError);
+    expect(() => selectModelSync(X, { prior: 'default', covarianceTypes: 'sklearn' })).toThrow(/covarianceTypes 'sklearn'/);
+    expect(() => selectModelSync(X, { prior: 'default', covarianceTypes: ['EEE', 'EVE'] })).toThrow(/covarianceType 'EVE' has no conjugate prior/);
   });
 });
 

@@ -65,6 +65,21 @@ export function loadNparams(): { models: string[]; table: Record<string, Record<
   return JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, 'mclust', 'nparams.json'), 'utf8'));
 }
 
+/** One mclustBIC table: per model name its BIC for G = 1..9 (mclust's sign; null where it failed), and Mclust's pick. */
+export interface SelectionFixture {
+  bic: Record<string, (number | null)[]>;
+  best: { modelName: string; G: number; bic: number; loglik: number };
+}
+
+/** test/fixtures/mclust/select.json: mclustBIC on one feature (waiting, eruptions) and with priorControl() (faithful). */
+export function loadSelectFixture(): {
+  waiting: SelectionFixture & { x: number[] };
+  eruptions: SelectionFixture & { x: number[] };
+  faithfulPrior: SelectionFixture;
+} {
+  return JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, 'mclust', 'select.json'), 'utf8'));
+}
+
 function flatten(v: unknown): number[] {
   if (typeof v === 'number') return [v];
   if (ArrayBuffer.isView(v)) return Array.from(v as Float64Array);
