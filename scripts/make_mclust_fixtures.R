@@ -228,7 +228,7 @@ make_dataset <- function(name, X, bic_table = FALSE, noise_mclust = FALSE) {
 # ------------------------------------------------------------------ selection cases
 # mclustBIC where it leaves its usual path: one feature (only models E and V, each G started
 # from qclass, the quantile classes) and a conjugate prior (the 10 models that have one); in
-# both, G = 1 is mvn's closed form.
+# both, G = 1 is mvn's closed form. And data with many duplicate rows.
 sel_table <- function(t) lapply(setNames(colnames(t), colnames(t)),
                                 function(m) jarray(unname(as.double(t[, m]))))
 sel_best <- function(b) list(modelName = b$modelName, G = as.integer(b$G), bic = b$bic,
@@ -239,10 +239,16 @@ univariate <- function(x) {
        best = sel_best(Mclust(x, G = 1:9, x = bic)))
 }
 bic_prior <- mclustBIC(faithful, G = 1:9, prior = priorControl(), verbose = FALSE)
+# faithful rounded (eruptions to 0.5, waiting to 5): 231 duplicate rows, components whose rows
+# are all one point (a zero scatter: EEV, G >= 6, orients them by LAPACK's SVD, the axes).
+ties <- cbind(round(faithful$eruptions * 2) / 2, round(faithful$waiting / 5) * 5)
+bic_ties <- mclustBIC(ties, G = 1:9, verbose = FALSE)
 select <- list(
   versions = versions,
   waiting = univariate(faithful$waiting),
   eruptions = univariate(faithful$eruptions),  # many ties: quantiles that coincide
+  ties = list(X = rows(ties), bic = sel_table(bic_ties),
+              best = sel_best(Mclust(ties, G = 1:9, x = bic_ties))),
   faithfulPrior = list(bic = sel_table(bic_prior),
                        best = sel_best(Mclust(faithful, G = 1:9, x = bic_prior))))  # its prior
 write_fixture(select, "select")

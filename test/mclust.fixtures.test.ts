@@ -288,6 +288,15 @@ describe('selectModel where mclustBIC leaves its usual path (test/fixtures/mclus
     });
   }
 
+  it('duplicate rows (faithful rounded): components on one point (EEV keeps their axes), its pick', () => {
+    const f = select.ties;
+    const { best, table } = selectModelSync(f.X);
+    expect(table.length).toBe(14 * 9);
+    compareTable(table, f, (type) => type, 'ties');
+    expect(best.covarianceType).toBe(f.best.modelName);
+    expect(best.nComponents).toBe(f.best.G);
+  });
+
   it("faithful with priorControl(): the 10 models with a prior, G = 1 by mvn's closed form, its pick", () => {
     const f = loadMclustFixture('faithful');
     const e = select.faithfulPrior;

@@ -71,10 +71,11 @@ export interface SelectionFixture {
   best: { modelName: string; G: number; bic: number; loglik: number };
 }
 
-/** test/fixtures/mclust/select.json: mclustBIC on one feature (waiting, eruptions) and with priorControl() (faithful). */
+/** test/fixtures/mclust/select.json: mclustBIC on one feature (waiting, eruptions), on duplicate rows (ties) and with priorControl() (faithful). */
 export function loadSelectFixture(): {
   waiting: SelectionFixture & { x: number[] };
   eruptions: SelectionFixture & { x: number[] };
+  ties: SelectionFixture & { X: number[][] };
   faithfulPrior: SelectionFixture;
 } {
   return JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, 'mclust', 'select.json'), 'utf8'));

@@ -1,7 +1,10 @@
 #include "mstep.h"
 
 #include <Eigen/Eigenvalues>
+#include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <vector>
 
 #include "../errors.h"
 #include "mstep_detail.h"
@@ -54,9 +57,21 @@ MStepResult emptyResult(const MStepInput& in) {
 EigenPairs eigenDecreasing(const Matrix& symmetric) {
   ::Eigen::SelfAdjointEigenSolver<Matrix> solver(symmetric);
   if (solver.info() != ::Eigen::Success) singular(-1, "eigen-decomposition failed");
+  // Decreasing, equal values kept in the solver's order (not reversed): a zero scatter (every
+  // row of a component on one point) then keeps the coordinate axes, as LAPACK's SVD in
+  // mclust's M-steps does; reversed, EEV paired the shared shape with swapped axes.
+  const Index d = symmetric.rows();
+  std::vector<Index> order(static_cast<size_t>(d));
+  std::iota(order.begin(), order.end(), Index{0});
+  const Vector& values = solver.eigenvalues();
+  std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return values(a) > values(b); });
   EigenPairs e;
-  e.values = solver.eigenvalues().reverse();
-  e.vectors = solver.eigenvectors().rowwise().reverse();
+  e.values.resize(d);
+  e.vectors.resize(d, d);
+  for (Index j = 0; j < d; ++j) {
+    e.values(j) = values(order[j]);
+    e.vectors.col(j) = solver.eigenvectors().col(order[j]);
+  }
   return e;
 }
 
