@@ -12,6 +12,7 @@ import {
   type CovarianceType,
 } from './covariance-types.js';
 import { describe, invalidType, invalidValue } from './errors.js';
+import { checkMclustConstraints } from './mclust-constraints.js';
 import { checkCovarianceValues, checkWeights, type StartingParameters } from './mixture-params.js';
 import type { CollapsePolicy, MixtureInit } from './native.js';
 import {
@@ -139,8 +140,10 @@ export interface GaussianMixtureOptions {
   meansInit?: ArrayInput;
   /**
    * Starting precisions (inverse covariances), in the shape of `covariances`: full [K,D,D] and
-   * tied [D,D] symmetric positive definite, diag [K,D] and spherical [K] positive. Not together
-   * with `covariancesInit`.
+   * tied [D,D] symmetric positive definite, diag [K,D] and spherical [K] positive; with an
+   * mclust name [K,D,D] holding the model's equalities (equal volumes, shapes or orientations,
+   * spherical or axis-aligned matrices, to 1e-8 relative: a RangeError names the first component
+   * that breaks one). Not together with `covariancesInit`.
    */
   precisionsInit?: ArrayInput;
   /** Starting covariances, in the shape and with the constraints of `precisionsInit`. */
@@ -374,6 +377,7 @@ export function readMixtureOptions(value: unknown, what: string): ResolvedMixtur
         throw invalidValue(`${key} has shape [${shape.join(', ')}]: its matrices must be square`);
       }
       checkCovarianceValues(t.data, covarianceType, k, d, key);
+      checkMclustConstraints(t.data, covarianceType, k, d, key);
     } else if (type.layout === 'diagonals') {
       // A flat array: positivity does not depend on the shape.
       const bad = t.data.findIndex((v) => !(v > 0));

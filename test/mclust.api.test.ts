@@ -19,7 +19,7 @@ import {
   type StreamBatch,
 } from '../lib/index.js';
 import { expectError } from './helpers/expect-error.js';
-import { sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
+import { mulberry32, normalSource, sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
 
 const N = 2 * BLOCK_ROWS + 517;
 const D = 3;
@@ -103,6 +103,96 @@ describe('options', () => {
     ];
     expectError(() => new GaussianMixture({ nComponents: 1, covarianceType: 'VVI', covariancesInit: [eye] }), RangeError, 'its matrices are diagonal');
     expect(() => new GaussianMixture({ nComponents: 1, covarianceType: 'VVV', covariancesInit: [eye] })).not.toThrow();
+  });
+});
+
+/**
+ * K covariance matrices [K][D][D] of an mclust model, Σ_k = λ_k O_k diag(a_k) O_kᵀ: each of
+ * volume, shape and orientation drawn once for all components (E), per component (V), or the
+ * identity (I). `breaking` changes component 1's volume, shape or orientation, or makes it
+ * not spherical.
+ */
+function modelMatrices(type: string, k: number, d: number, seed: number, breaking?: 'volume' | 'shape' | 'orientation' | 'sphere'): number[][][] {
+  const rand = mulberry32(seed);
+  const gauss = normalSource(rand);
+  const orthogonal = (): number[][] => {
+    const q: number[][] = [];
+    while (q.length < d) {
+      let v = Array.from({ length: d }, () => gauss());
+      for (const u of q) {
+        const dot = u.reduce((s, x, i) => s + x * (v[i] as number), 0);
+        v = v.map((x, i) => x - dot * (u[i] as number));
+      }
+      const norm = Math.hypot(...v);
+      q.push(v.map((x) => x / norm));
+    }
+    return q; // rows orthonormal: columns too
+  };
+  const shape = (): number[] => {
+    const a = Array.from({ length: d }, () => 0.2 + 3 * rand()).sort((x, y) => y - x);
+    const g = Math.exp(a.reduce((s, x) => s + Math.log(x), 0) / d);
+    return a.map((x) => x / g);
+  };
+  const identity = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => +(i === j)));
+  const [volume, shapeKind, orientation] = type.split('') as ['E' | 'V', 'E' | 'V' | 'I', 'E' | 'V' | 'I'];
+  const lambda0 = 0.5 + rand();
+  const a0 = shapeKind === 'I' ? Array(d).fill(1) : shape();
+  const o0 = orientation === 'I' ? identity : orthogonal();
+  return Array.from({ length: k }, (_, c) => {
+    let lambda = volume === 'E' || c === 0 ? lambda0 : 0.5 + rand();
+    let a = shapeKind === 'V' && c > 0 ? shape() : a0;
+    let o = orientation === 'V' && c > 0 ? orthogonal() : o0;
+    if (c === 1 && breaking === 'volume') lambda *= 1.5;
+    if (c === 1 && breaking === 'shape') a = a.map((x, i) => (i === 0 ? x * 2 : i === 1 ? x / 2 : x));
+    if (c === 1 && breaking === 'orientation') o = orthogonal();
+    if (c === 1 && breaking === 'sphere') a = a.map((x, i) => (i === 0 ? x * 2 : i === 1 ? x / 2 : x));
+    // Σ = λ Oᵀ diag(a) O (the rows of o are the axes).
+    return Array.from({ length: d }, (_, i) =>
+      Array.from({ length: d }, (_, j) => lambda * o.reduce((s, row, p) => s + (row[i] as number) * (a[p] as number) * (row[j] as number), 0)),
+    );
+  });
+}
+
+function invert(m: number[][]): number[][] {
+  const n = m.length;
+  const a = m.map((row, i) => [...row, ...row.map((_, j) => +(i === j))]);
+  for (let c = 0; c < n; c++) {
+    const pivot = a[c]![c]!;
+    a[c] = a[c]!.map((v) => v / pivot);
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = a[r]![c]!;
+      a[r] = a[r]!.map((v, j) => v - f * a[c]![j]!);
+    }
+  }
+  return a.map((row) => row.slice(n));
+}
+
+describe("covariancesInit and precisionsInit hold the mclust model's equalities", () => {
+  const models = ['EII', 'VII', 'EEI', 'VEI', 'EVI', 'VVI', 'EEE', 'VEE', 'EVE', 'VVE', 'EEV', 'VEV', 'EVV', 'VVV'] as const;
+  it.each(models)('%s: matrices of the model pass (as covariances and as precisions); each broken equality is a RangeError', (type) => {
+    const k = 3;
+    const d = 4;
+    const ok = modelMatrices(type, k, d, 11);
+    expect(() => new GaussianMixture({ nComponents: k, covarianceType: type, covariancesInit: ok })).not.toThrow();
+    expect(() => new GaussianMixture({ nComponents: k, covarianceType: type, precisionsInit: ok.map(invert) })).not.toThrow();
+    const [volume, shape, orientation] = type.split('');
+    const breaks: ('volume' | 'shape' | 'orientation' | 'sphere')[] = [];
+    if (volume === 'E') breaks.push('volume');
+    if (shape === 'E') breaks.push('shape');
+    if (shape === 'I') breaks.push('sphere');
+    if (orientation === 'E') breaks.push('orientation');
+    for (const b of breaks) {
+      const bad = modelMatrices(type, k, d, 11, b);
+      expectError(() => new GaussianMixture({ nComponents: k, covarianceType: type, covariancesInit: bad }), RangeError, `covariancesInit must be of covarianceType '${type}'`, 'covariancesInit[1]');
+      expectError(() => new GaussianMixture({ nComponents: k, covarianceType: type, precisionsInit: bad.map(invert) }), RangeError, `precisionsInit must be of covarianceType '${type}'`);
+    }
+  });
+
+  it.each(models)("%s: a fitted model's own covariances pass as covariancesInit", (type) => {
+    const gm = new GaussianMixture({ nComponents: 3, covarianceType: type, init: 'hc' }).fitSync(small);
+    const again = new GaussianMixture({ nComponents: 3, covarianceType: type, weightsInit: gm.weights, meansInit: gm.means, covariancesInit: gm.covariances, maxIter: 1 });
+    expect(() => again.fitSync(small)).not.toThrow();
   });
 });
 
