@@ -2,11 +2,13 @@
  * Statistics.fromBuffer on hostile bytes (issue 15): truncations, extensions, bit flips and
  * random bytes of valid encodings never crash the process and always reject with a RangeError
  * (or TypeError for a non-Uint8Array) whose message says what is wrong; valid bytes round-trip.
+ * Every encoding ends with a CRC-32 of the bytes before it: any changed byte is refused, and the
+ * fuzzing also re-seals the edited bytes so that the parser's own checks meet them.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { GaussianMixture, SoftKMeans, Statistics, type CovarianceType } from '../lib/index.js';
+import { GaussianMixture, KMeans, SoftKMeans, Statistics, type CovarianceType } from '../lib/index.js';
 import { sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
 
 const N = 5000;
@@ -18,6 +20,24 @@ for (const type of ['full', 'tied', 'diag', 'spherical'] as CovarianceType[]) {
   valid.push(new GaussianMixture({ nComponents: 3, covarianceType: type, seed: 1, maxIter: 2 }).fitSync(X).statistics(X).toBuffer());
 }
 valid.push(new SoftKMeans({ nClusters: 2, seed: 1, maxIter: 2 }).fitSync(X).statistics(X).toBuffer());
+valid.push(new KMeans({ nClusters: 3, seed: 1, maxIter: 2 }).fitSync(X).statistics(X).toBuffer());
+
+/** CRC-32 (IEEE, zlib's) of bytes. */
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The bytes with their last four replaced by the CRC-32 of the rest (as an encoder would end them). */
+function reseal(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  if (out.length >= 4) new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
+  return out;
+}
 
 /** fromBuffer either reads the bytes or throws a RangeError with a message. */
 function readOrReject(bytes: Uint8Array): void {
@@ -60,7 +80,9 @@ describe('Statistics.fromBuffer on hostile input', () => {
         (which, edits, cut) => {
           const bytes = (valid[which] as Uint8Array).slice();
           for (const [at, value] of edits) bytes[at % bytes.length] = value;
-          readOrReject(cut === null ? bytes : bytes.subarray(0, cut % (bytes.length + 1)));
+          const edited = cut === null ? bytes : bytes.subarray(0, cut % (bytes.length + 1));
+          readOrReject(edited);
+          readOrReject(reseal(edited));
         },
       ),
       { numRuns: 2000, seed: 42 },
@@ -75,10 +97,26 @@ describe('Statistics.fromBuffer on hostile input', () => {
     const v = (valid[0] as Uint8Array).slice();
     const view = new DataView(v.buffer);
     view.setUint32(12, 0xffffffff, true); // K
-    expect(() => Statistics.fromBuffer(v)).toThrow(/too large|truncated/);
+    expect(() => Statistics.fromBuffer(reseal(v))).toThrow(/too large|truncated/);
     const w = (valid[0] as Uint8Array).slice();
     new DataView(w.buffer).setUint32(16, 1 << 30, true); // D
-    expect(() => Statistics.fromBuffer(w)).toThrow(/too large|truncated/);
+    expect(() => Statistics.fromBuffer(reseal(w))).toThrow(/too large|truncated/);
+  });
+
+  it('the checksum: the last four bytes are the CRC-32 of the rest; any changed byte is refused', () => {
+    for (const v of valid) {
+      expect(new DataView(v.buffer, v.byteOffset).getUint32(v.length - 4, true)).toBe(crc32(v.subarray(0, v.length - 4)));
+      // A value's last bit, which no field's range can catch (one sum of the statistics).
+      for (const at of [v.length - 12, Math.floor(v.length / 2), 40]) {
+        const bad = v.slice();
+        bad[at] = (bad[at] as number) ^ 1;
+        expect(() => Statistics.fromBuffer(bad)).toThrow(/checksum does not match/);
+      }
+    }
+    // Another format version says so (before the checksum).
+    const old = (valid[0] as Uint8Array).slice();
+    old[4] = 1;
+    expect(() => Statistics.fromBuffer(old)).toThrow(/format version 1 \(this build reads version 2\)/);
   });
 
   it('a non-Uint8Array is a TypeError', () => {

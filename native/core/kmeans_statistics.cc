@@ -240,7 +240,7 @@ KMeansMoments kmeansMoments(const Data& data, const RowVector& shift, ThreadPool
 //   4 bytes 0  u32 K (moments: 0)  u32 D  u64 rows  u64 fingerprint
 // K-means: K·D f64 centres, the exact sums (exact_sum.h), u32 far rows, then per far row
 //   f64 d2, u64 row, u32 label, f64 weight, D f64 x.
-// Moments: D f64 shift, the exact sums.
+// Moments: D f64 shift, the exact sums. Both end with a u32 CRC-32 of all the bytes before.
 namespace {
 
 using namespace statistics_bytes;
@@ -271,8 +271,9 @@ struct Header {
   std::uint64_t k, d, rows, fingerprint;
 };
 
-Header readHeader(const std::uint8_t* data, std::size_t size, std::uint8_t family) {
-  checkPrefix(data, size, kHeaderBytes, malformed);
+// Checks the header (and the checksum: size becomes the size before it).
+Header readHeader(const std::uint8_t* data, std::size_t& size, std::uint8_t family) {
+  size = checkPrefix(data, size, kHeaderBytes, malformed);
   if (data[6] != family) {
     malformed(family == kKMeansFamily ? "they are not a K-means' statistics"
                                       : "they are not K-means moments");
@@ -289,6 +290,16 @@ Header readHeader(const std::uint8_t* data, std::size_t size, std::uint8_t famil
     malformed("K x D is too large");
   }
   return h;
+}
+
+// The exact sums' encoding, its errors named as these statistics'.
+ExactSums parseSums(const std::uint8_t* p, std::size_t size, std::size_t& consumed) {
+  try {
+    return ExactSums::parse(p, size, consumed);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::InvalidArgument) throw;
+    malformed(std::string("the sums: ") + e.what());
+  }
 }
 
 // count doubles from p, each finite.
@@ -318,6 +329,7 @@ std::vector<std::uint8_t> KMeansStatistics::serialise() const {
     putDouble(out, far[r].weight);
     for (Index j = 0; j < d; ++j) putDouble(out, far.x(r)[j]);
   }
+  appendChecksum(out);
   return out;
 }
 
@@ -335,7 +347,7 @@ KMeansStatistics KMeansStatistics::parse(const std::uint8_t* data, std::size_t s
   if (st.fingerprint != h.fingerprint) malformed("the fingerprint does not match the centres");
   st.rows = static_cast<Index>(h.rows);
   std::size_t consumed = 0;
-  st.sums = ExactSums::parse(data + at, size - at, consumed);
+  st.sums = parseSums(data + at, size - at, consumed);
   if (st.sums.size() != KMeansLayout::size(k, d)) malformed("the sums do not match K and D");
   at += consumed;
   if (size - at < 4) malformed("truncated before the far rows");
@@ -373,6 +385,7 @@ std::vector<std::uint8_t> KMeansMoments::serialise() const {
   putHeader(out, kMomentsFamily, 0, d, rows, fingerprint);
   for (Index j = 0; j < d; ++j) putDouble(out, shift[j]);
   sums.serialise(out);
+  appendChecksum(out);
   return out;
 }
 
@@ -388,7 +401,7 @@ KMeansMoments KMeansMoments::parse(const std::uint8_t* data, std::size_t size) {
   if (m.fingerprint != h.fingerprint) malformed("the fingerprint does not match the shift");
   m.rows = static_cast<Index>(h.rows);
   std::size_t consumed = 0;
-  m.sums = ExactSums::parse(data + at, size - at, consumed);
+  m.sums = parseSums(data + at, size - at, consumed);
   if (m.sums.size() != 2 * d) malformed("the sums do not match D");
   if (consumed != size - at) {
     malformed(std::to_string(size - at - consumed) + " bytes follow the sums");

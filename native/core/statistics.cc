@@ -86,7 +86,7 @@ void roundedMoments(const MixtureStatistics& st, Moments& m) {
 // Little-endian throughout:
 //   "GMXS"  u16 version  u8 family (1: mixture)  u8 flags (1 noise, 2 scatter, 4 entropy)
 //   u8 type  3 bytes 0   u32 K  u32 D  u64 rows  u64 fingerprint
-//   K·D f64 centre   then the exact sums (exact_sum.h's encoding)
+//   K·D f64 centre   then the exact sums (exact_sum.h's encoding)   u32 CRC-32 of all before
 namespace {
 
 using namespace statistics_bytes;
@@ -117,11 +117,12 @@ std::vector<std::uint8_t> MixtureStatistics::serialise() const {
   put<std::uint64_t>(out, fingerprint);
   for (Index i = 0; i < centre.size(); ++i) putDouble(out, centre.data()[i]);
   sums.serialise(out);
+  appendChecksum(out);
   return out;
 }
 
 MixtureStatistics MixtureStatistics::parse(const std::uint8_t* data, std::size_t size) {
-  checkPrefix(data, size, kHeaderBytes, malformed);
+  size = checkPrefix(data, size, kHeaderBytes, malformed);
   if (data[6] != kMixtureFamily) malformed("they are not a mixture's statistics");
   const std::uint8_t flags = data[7];
   if (flags & ~7u) malformed("unknown flags");

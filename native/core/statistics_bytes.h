@@ -3,6 +3,7 @@
 // cannot drift apart in how they write a number.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -13,7 +14,8 @@ namespace gaussmix {
 namespace statistics_bytes {
 
 constexpr char kMagic[4] = {'G', 'M', 'X', 'S'};
-constexpr std::uint16_t kVersion = 1;
+// Version 2: every encoding ends with a CRC-32 of the bytes before it.
+constexpr std::uint16_t kVersion = 2;
 // No model of more than 2^31 − 1 values: anything larger is a hostile header.
 constexpr std::uint64_t kMaxValues = (std::uint64_t{1} << 31) - 1;
 
@@ -42,14 +44,37 @@ inline double getDouble(const std::uint8_t* p) {
   return v;
 }
 
-// The checks every family's header starts with: its size, "GMXS" and the version. `malformed`
-// throws (each family names its own kind of statistics in the message).
+// CRC-32 (IEEE 802.3, zlib's polynomial) of n bytes.
+inline std::uint32_t crc32(const std::uint8_t* p, std::size_t n) {
+  static const std::array<std::uint32_t, 256> table = [] {
+    std::array<std::uint32_t, 256> t{};
+    for (std::uint32_t i = 0; i < 256; ++i) {
+      std::uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  std::uint32_t c = 0xFFFFFFFFu;
+  for (std::size_t i = 0; i < n; ++i) c = table[(c ^ p[i]) & 0xFFu] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+// Ends an encoding: the CRC-32 of everything before it, so that a damaged byte anywhere (not
+// only in a field with a range to check) is refused on read.
+inline void appendChecksum(std::vector<std::uint8_t>& out) {
+  put<std::uint32_t>(out, crc32(out.data(), out.size()));
+}
+
+// The checks every family's encoding starts with: its size, "GMXS", the version, and the
+// checksum it ends with. Returns the size before the checksum. `malformed` throws (each family
+// names its own kind of statistics in the message).
 template <class Malformed>
-inline void checkPrefix(const std::uint8_t* data, std::size_t size, std::size_t headerBytes,
-                        Malformed malformed) {
-  if (size < headerBytes) {
-    malformed(std::to_string(size) + " bytes is shorter than the " + std::to_string(headerBytes) +
-              "-byte header");
+inline std::size_t checkPrefix(const std::uint8_t* data, std::size_t size, std::size_t headerBytes,
+                               Malformed malformed) {
+  if (size < headerBytes + 4) {
+    malformed(std::to_string(size) + " bytes is shorter than the " + std::to_string(headerBytes + 4) +
+              "-byte header and checksum");
   }
   if (std::memcmp(data, kMagic, 4) != 0) malformed("it does not start with GMXS");
   const auto version = get<std::uint16_t>(data + 4);
@@ -57,6 +82,11 @@ inline void checkPrefix(const std::uint8_t* data, std::size_t size, std::size_t 
     malformed("format version " + std::to_string(version) + " (this build reads version " +
               std::to_string(kVersion) + ")");
   }
+  const std::size_t body = size - 4;
+  if (crc32(data, body) != get<std::uint32_t>(data + body)) {
+    malformed("the checksum does not match: bytes were changed, added or cut");
+  }
+  return body;
 }
 
 }  // namespace statistics_bytes
