@@ -228,6 +228,12 @@ describe('predict output', () => {
     const labels = await run(['predict', model, f, '--id', '1']);
     expect(labels.stdout.split('\n')[0]).toBe('1,label');
     expect(labels.stdout.split('\n')[1]).toMatch(/^f001,[0-2]$/);
+    // A feature column as the id: its text leads each row (the number parser's fast path kept no span).
+    const byFeature = await run(['predict', model, f, '--id', 'sepal_length']);
+    expect(byFeature.code, byFeature.stderr).toBe(0);
+    const featureLines = byFeature.stdout.trimEnd().split('\n');
+    expect(featureLines[0]).toBe('sepal_length,label');
+    featureLines.slice(1).forEach((l, i) => expect(l.split(',')[0]).toBe(String((rows[i] as unknown[])[0])));
     const noId = await run(['predict', model, f, '--id', 'name']);
     expect(noId.code).toBe(2);
     expect(noId.stderr).toMatch(/--id: no column 'name'/);

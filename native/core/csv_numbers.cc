@@ -260,7 +260,9 @@ Numbers read_numbers(const char* text, std::size_t size, bool final, const Forma
     Stop stop;
     do {
       const long j = f < selection.fields ? column[f] : -1;
-      if (j >= 0 && fast && scan.plainNumber(p, row[static_cast<std::size_t>(j)], stop, lines)) {
+      // (The id field, even when also a feature, goes the general way: its span is kept.)
+      if (j >= 0 && static_cast<long>(f) != idField && fast &&
+          scan.plainNumber(p, row[static_cast<std::size_t>(j)], stop, lines)) {
         ++f;
         continue;
       }
