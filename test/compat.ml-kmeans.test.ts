@@ -131,6 +131,12 @@ describe('ml-kmeans drop-in: same results as ml-kmeans 7 from explicit starts', 
       [2, { initialization: [[1, 2]] }],
       [2, { initialization: 'nope' as never }],
       [2, { initialization: copyRows(data), maxIterations: -1 }],
+      // ml-random's refusal of a seed that is not an integer (where a seeding draws)
+      [2, { initialization: 'kmeans++', seed: 1.5 }],
+      [2, { initialization: 'random', seed: NaN }],
+      [2, { initialization: 'mostDistant', seed: 0.25 }],
+      // distanceFunction given as undefined replaces the default
+      [2, { initialization: 'kmeans++', distanceFunction: undefined }],
     ];
     for (const [K, options] of cases) {
       const theirs = (() => {
@@ -143,6 +149,8 @@ describe('ml-kmeans drop-in: same results as ml-kmeans 7 from explicit starts', 
       })();
       expect(() => kmeans(data, K, options)).toThrow(theirs);
     }
+    // Strings and null: ml-random fails with an unrelated TypeError; the drop-in says what is wrong.
+    for (const seed of ['abc', null]) expect(() => kmeans(data, 2, { seed: seed as never })).toThrow(new TypeError('seed must be an integer'));
     expect(() => kmeans([[1, 2], [3]], 1, { initialization: [[1, 2]] })).toThrow(RangeError);
     expect(() => kmeans([[1, 2], [3, Infinity]], 1, { initialization: [[1, 2]] })).toThrow(/data\[1\]\[1\]/);
   });

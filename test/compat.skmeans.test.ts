@@ -144,9 +144,26 @@ describe('skmeans drop-in: same results as skmeans 0.11 from explicit starts', (
     }
   });
 
+  test('calls skmeans takes as it coerces them: 1-D typed-array data, k as digits, k above the points with a given start', () => {
+    const values = Float64Array.from([1, 2, 3, 10, 11, 12]);
+    expect({ ...skmeans(values as never, 2, [1, 10]), test: 0 }).toEqual({ ...original(values as never, 2, [1, 10]), test: 0 });
+    const rows = [[0, 0], [1, 1], [5, 5], [6, 6]];
+    const asDigits = skmeans(rows, '2' as never, copyRows([[0, 0], [5, 5]]));
+    const theirs = original(rows, '2' as never, copyRows([[0, 0], [5, 5]]));
+    expect({ ...asDigits, test: 0 }).toEqual({ ...theirs, test: 0 });
+    // Three clusters for two points: one left empty (centroid 0), ties to the later centroid.
+    const few = [[0, 0], [1, 1]];
+    const ours = skmeans(few, 3, copyRows([[0, 0], [1, 1], [9, 9]]));
+    const orig = original(few, 3, copyRows([[0, 0], [1, 1], [9, 9]]));
+    expect([ours.it, ours.idxs, ours.centroids]).toEqual([orig.it, orig.idxs, orig.centroids]);
+    expect(skmeans(few, 3, 'kmpp').centroids).toHaveLength(3);
+    expect(() => skmeans(few, 3)).toThrow(RangeError); // a random start would never return
+  });
+
   test('bad input: TypeError / RangeError naming the argument', () => {
     expect(() => skmeans([], 2)).toThrow(RangeError);
     expect(() => skmeans([1, 2], 3)).toThrow(/k/);
+    expect(() => skmeans([1, 2], 'two' as never)).toThrow(RangeError);
     expect(() => skmeans([1, 2], 1.5)).toThrow(RangeError);
     expect(() => skmeans('abc' as never, 1)).toThrow(TypeError);
     expect(() => skmeans([[1, 2], [3]], 1, [[1, 2]])).toThrow(/data\[1\]/);

@@ -117,10 +117,20 @@ function validate(data: unknown, K: number): asserts data is number[][] {
   }
 }
 
-/** A seed for the native seedings: the given one (as an unsigned integer) or a random one. */
-function seedOf(seed: number | undefined): number {
+/**
+ * A seed for the seedings: the given one (as an unsigned integer) or a random one. Anything but
+ * an integer is ml-random's TypeError (ml-kmeans passes its seed to ml-random, which refuses
+ * 1.5 or NaN with this message, and strings or null with an unrelated one).
+ */
+function seedOf(seed: unknown): number {
   if (seed === undefined) return Math.floor(Math.random() * 2 ** 32);
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new TypeError('seed must be an integer');
   return Number.isSafeInteger(seed) && seed >= 0 ? seed : seed >>> 0;
+}
+
+/** ml-kmeans calls distanceFunction as given (undefined replaces the default): a TypeError naming it. */
+function checkDistance(options: DefinedOptions): void {
+  if (typeof options.distanceFunction !== 'function') throw new TypeError('distanceFunction is not a function');
 }
 
 /** ml-kmeans's 'mostDistant': a random point, then each next one farthest from those chosen. */
@@ -209,6 +219,7 @@ function stepBudget(maxIterations: number): number {
 export function kmeans(data: number[][], K: number, options: Options = {}): KMeansResult {
   const defined: DefinedOptions = { ...defaultOptions, ...options };
   validate(data, K);
+  checkDistance(defined);
   let rows: Rows | undefined;
   const readOnce = (): Rows => (rows ??= readRows(data, 'data'));
   const start = initialCentres(data, readOnce, K, defined);
@@ -241,6 +252,7 @@ export function kmeans(data: number[][], K: number, options: Options = {}): KMea
 export function* kmeansGenerator(data: number[][], K: number, options: Options = {}): Generator<KMeansResult, void, undefined> {
   const defined: DefinedOptions = { ...defaultOptions, ...options };
   validate(data, K);
+  checkDistance(defined);
   let rows: Rows | undefined;
   // A copy of the shared read buffer: other calls may run between two steps.
   const readOnce = (): Rows => (rows ??= ((r) => ({ ...r, x: r.x.slice() }))(readRows(data, 'data')));

@@ -10,7 +10,7 @@
  * `distance` function runs the same loop in JavaScript (no faster than skmeans).
  *
  * Differences: bad input throws a TypeError/RangeError naming the argument (skmeans computes
- * with NaN or never returns), including `k` above the number of points.
+ * with NaN or never returns), including `k` above the number of points with a random start.
  * @module
  */
 import { describe, invalidType, invalidValue } from '../errors.js';
@@ -191,7 +191,8 @@ function lloydWithDistance<T>(data: T[], k: number, ks: T[], multi: boolean, bud
 /**
  * K-means clustering with skmeans 0.11's signature, rules and result.
  * @param data - the points: numbers (1-D) or arrays (or typed arrays) of numbers, all one length.
- * @param k - the number of clusters, an integer from 1 to the number of points.
+ * @param k - the number of clusters, an integer >= 1 (or a string of digits); above the number
+ *   of points only with explicit centroids, 'kmpp' or 'kmrand'.
  * @param centroids - the start: explicit centroids (overwritten with the result), `'kmrand'`,
  *   `'kmpp'`, or null / undefined for k distinct random points.
  * @param iterations - the most iterations that change a centroid (default and 0: 10,000).
@@ -210,10 +211,18 @@ export default function skmeans<T extends SkPoint>(
   iterations?: number | null,
   distance?: SkDistance<T> | null,
 ): SkResult<T> {
+  // A typed array is 1-D data, as skmeans reads it (one number per point).
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) data = Array.from(data as unknown as ArrayLike<number>) as T[];
   if (!Array.isArray(data)) throw invalidType(`Expected data to be an array of points but received ${describe(data)}`);
   if (data.length === 0) throw invalidValue('data has no points');
-  if (!Number.isInteger(k) || k < 1 || k > data.length) {
-    throw invalidValue(`Expected k to be an integer from 1 to the number of points (${data.length}) but received ${describe(k)}`);
+  // skmeans counts with k as JavaScript coerces it: a string of digits is that number.
+  const kGiven = k;
+  if (typeof k === 'string' && /^[0-9]+$/.test(k)) k = Number(k);
+  // Above the number of points, skmeans's random start never returns; explicit centroids and
+  // 'kmpp' give clusters left empty (centroid 0), 'kmrand' its own error.
+  const fewPointsOk = Array.isArray(centroids) || centroids === 'kmpp' || centroids === 'kmrand';
+  if (!Number.isInteger(k) || k < 1 || (k > data.length && !fewPointsOk)) {
+    throw invalidValue(`Expected k to be an integer from 1 to the number of points (${data.length}) but received ${describe(kGiven)}`);
   }
   if (distance != null && typeof distance !== 'function') {
     throw invalidType(`Expected distance to be a function but received ${describe(distance)}`);
@@ -250,7 +259,7 @@ export default function skmeans<T extends SkPoint>(
       for (let j = 0; j < k; j++) ks[j] = centres[j] as T;
     }
   }
-  return { it, k, idxs, centroids: ks, test };
+  return { it, k: kGiven, idxs, centroids: ks, test };
 }
 
 export { skmeans };
