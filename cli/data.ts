@@ -60,6 +60,8 @@ export interface Table {
   format: 'csv' | 'arrow' | 'parquet';
   /** The chosen columns' names, in order. */
   columns: string[];
+  /** The id column's name (ReadOptions.idColumn, given by name or by index). */
+  idName?: string;
   chunks: AsyncGenerator<Chunk>;
   /** Rows left out so far for a missing value (ReadOptions.missing 'drop'). */
   counts: { dropped: number };
@@ -163,7 +165,7 @@ export async function openTable(source: string, opts: ReadOptions): Promise<Tabl
     const idField = opts.idColumn === undefined ? undefined : columnIndex(pq.names, opts.idColumn, src.name, '--id', opts.command);
     const counts = { dropped: 0 };
     const chunks = pq.chunks(columns, { idColumn: idField === undefined ? undefined : pq.names[idField], dropMissing: opts.missing === 'drop', counts });
-    return { name: src.name, format: 'parquet', columns, chunks, counts };
+    return { name: src.name, format: 'parquet', columns, ...(idField !== undefined && { idName: pq.names[idField] as string }), chunks, counts };
   }
   return openCsv(src, opts);
 }
@@ -287,7 +289,7 @@ async function openCsv(src: Awaited<ReturnType<typeof openSource>>, opts: ReadOp
     }
     if (rows > 0) yield { data: data.subarray(0, rows * d), rows, ...(idField !== undefined && { ids }) };
   }
-  return { name, format: 'csv', columns, chunks: chunks(), counts };
+  return { name, format: 'csv', columns, ...(idField !== undefined && { idName: header[idField] as string }), chunks: chunks(), counts };
 }
 
 async function openArrow(source: string, src: Awaited<ReturnType<typeof openSource>>, opts: ReadOptions): Promise<Table> {
@@ -346,7 +348,7 @@ async function openArrow(source: string, src: Awaited<ReturnType<typeof openSour
       if (chunk.rows > 0) yield chunk;
     }
   }
-  return { name, format: 'arrow', columns, chunks: chunks(), counts };
+  return { name, format: 'arrow', columns, ...(idField !== undefined && { idName: all[idField] as string }), chunks: chunks(), counts };
 }
 
 /** An Arrow IPC file's chosen columns, for passes over its record batches as they are. */

@@ -71,7 +71,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
   const d = fitted.d;
   const k = fitted.k;
   const head = proba ? Array.from({ length: k }, (_, c) => `p${c}`).join(',') : 'label';
-  await write(`${idColumn !== undefined ? `${csvField(idColumn)},` : ''}${head}\n`);
+  await write(`${idColumn !== undefined ? `${csvField(table.idName ?? idColumn)},` : ''}${head}\n`);
   for await (const chunk of table.chunks) {
     if (standardize) applyStandardization(chunk.data, d, standardize);
     const X = { data: chunk.data, shape: [chunk.rows, d] };

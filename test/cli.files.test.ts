@@ -226,7 +226,7 @@ describe('predict output', () => {
     // The full output has more digits than 3 somewhere (the default is exact).
     expect(fullLines.some((l) => /\d\.\d{5,}/.test(l))).toBe(true);
     const labels = await run(['predict', model, f, '--id', '1']);
-    expect(labels.stdout.split('\n')[0]).toBe('1,label');
+    expect(labels.stdout.split('\n')[0]).toBe('id,label'); // the column's name, given by index
     expect(labels.stdout.split('\n')[1]).toMatch(/^f001,[0-2]$/);
     // A feature column as the id: its text leads each row (the number parser's fast path kept no span).
     const byFeature = await run(['predict', model, f, '--id', 'sepal_length']);
