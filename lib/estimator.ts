@@ -14,6 +14,7 @@ import { toMatrix, type Matrix } from './input.js';
 import { inField, readEnvelope, stateReader, type StateReader } from './json.js';
 import type { NativeIterationCallback, NativeIterationInfo, NativeTask } from './native.js';
 import { readFitOptions, type CheckedFitOptions } from './options.js';
+import { CLAIM_PASS_FIT, RELEASE_PASS_FIT } from './passes.js';
 import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
 import { inSlice } from './slices.js';
 import { readScaling, scalingToJSON, standardMatrix, type Scaling, type ScalingJSON } from './scaling.js';
@@ -95,6 +96,8 @@ export abstract class Estimator<S extends FittedState, O, R> {
 
   #state: S | null = null;
   #busy = false;
+  /** A fit over passes claimed but not yet started ({@link CLAIM_PASS_FIT}). */
+  #passClaim: object | undefined;
 
   /** The class name used in messages and as the JSON `kind`. */
   protected get className(): string {
@@ -365,11 +368,16 @@ export abstract class Estimator<S extends FittedState, O, R> {
    * rejects at once; the state `work` returns is committed only if it succeeds and the signal
    * has not fired; anything else leaves the model as it was.
    */
-  protected async exclusive(signal: AbortSignal | undefined, work: () => Promise<S>): Promise<this> {
-    if (signal?.aborted) throw makeAbortError(signal);
-    if (this.#busy) throw busyError(this.className);
-    this.#busy = true;
+  protected async exclusive(signal: AbortSignal | undefined, work: () => Promise<S>, claim?: object): Promise<this> {
+    if (claim !== undefined && claim === this.#passClaim) {
+      this.#passClaim = undefined; // taken over: the instance stays busy
+    } else {
+      if (signal?.aborted) throw makeAbortError(signal);
+      if (this.#busy) throw busyError(this.className);
+      this.#busy = true;
+    }
     try {
+      if (signal?.aborted) throw makeAbortError(signal);
       const state = await work();
       if (signal?.aborted) throw makeAbortError(signal);
       this.#state = state;
@@ -377,6 +385,28 @@ export abstract class Estimator<S extends FittedState, O, R> {
     } finally {
       this.#busy = false;
     }
+  }
+
+  /** The options a fit over passes (fitStream, gaussmix/distributed) refuses: none here. */
+  protected checkPassFit(what: string): void {
+    void what;
+  }
+
+  /** @internal See {@link CLAIM_PASS_FIT}. */
+  [CLAIM_PASS_FIT](what: string): object {
+    this.checkPassFit(what);
+    if (this.#busy) throw busyError(this.className);
+    this.#busy = true;
+    const claim = {};
+    this.#passClaim = claim;
+    return claim;
+  }
+
+  /** @internal See {@link CLAIM_PASS_FIT}. */
+  [RELEASE_PASS_FIT](claim: object): void {
+    if (this.#passClaim !== claim) return; // taken over by the fit, or not this one
+    this.#passClaim = undefined;
+    this.#busy = false;
   }
 
   /**

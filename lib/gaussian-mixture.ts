@@ -81,6 +81,17 @@ export interface Decomposition {
 const hcStarts = new WeakMap<GaussianMixture, NativeHcStart>();
 
 /** The hc a model's next fit with init 'hc' starts from (instead of computing its own). */
+/** The number of features explicit starting parameters fix: meansInit's, else the covariances' (not spherical's). */
+function startingWidth(start: ResolvedMixtureOptions['start'], type: CovarianceType): number | undefined {
+  const shape = (t: { shape?: readonly number[] } | undefined): readonly number[] | undefined => t?.shape;
+  const means = shape(start.meansInit);
+  if (means) return means[1];
+  const layout = covarianceTypeDescriptor(type).layout;
+  const cov = shape(start.covariancesInit ?? start.precisionsInit);
+  if (!cov || layout === 'variances') return undefined;
+  return cov[cov.length - 1];
+}
+
 export function useHierarchicalStart(model: GaussianMixture, start: NativeHcStart): void {
   hcStarts.set(model, start);
 }
@@ -604,38 +615,41 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    * @param options - `signal`, `onIteration` (as `fit`'s), `initSampleRows` (default 65,536).
    * @throws (rejects) TypeError / RangeError - a bad source or batch (the message names the
    *   batch and its rows in the pass), a stream shorter than nComponents, options
-   *   `onCollapse: 'reseed'` (not supported on streams).
+   *   `onCollapse: 'reseed'`, `standardize` or `responsibilitiesInit` (not supported on streams), a
+   *   batch of another width than explicit starting parameters.
    * @throws (rejects) AbortError, Error - as `fit`. The model is unchanged in every case.
    */
   async fitStream(source: StreamSource, options?: StreamFitOptions): Promise<this> {
     const what = `${this.className}.fitStream`;
     checkSource(source, what);
     const so = readStreamOptions(options, `${what} options`, this.#options.nComponents);
-    this.#checkPassFit(what);
+    this.checkPassFit(what);
     const warm = this.#options.warmStart ? this.state : null;
-    const passes = streamPasses(source, { what, d: warm?.d, signal: so.signal, threads: resolveThreads(this.#options.threads) });
+    // The width the starting parameters fix (a batch of another is then refused, naming them).
+    const d = warm?.d ?? startingWidth(this.#options.start, this.#options.covarianceType);
+    const passes = streamPasses(source, { what, d, signal: so.signal, threads: resolveThreads(this.#options.threads) });
     return this.#fitPasses(passes, so);
   }
 
   /** @internal A fit over passes that are rounds of jobs (`gaussmix/distributed`). */
   async [FIT_PASSES](passes: RowPasses, control: PassFitControl): Promise<this> {
-    this.#checkPassFit(passes.what);
+    this.checkPassFit(passes.what);
     return this.#fitPasses(passes, control);
   }
 
   /** The options a fit over passes refuses. */
-  #checkPassFit(what: string): void {
+  protected override checkPassFit(what: string): void {
     if (this.#options.onCollapse === 'reseed') {
       throw invalidValue(
-        `${what}: onCollapse 'reseed' is not supported on streams (it searches every row for the ` +
+        `${what}: onCollapse 'reseed' is not supported on streamed or distributed fits (it searches every row for the ` +
           `worst-explained sample); use onCollapse 'error'`,
       );
     }
     if (this.#options.standardize) {
-      throw invalidValue(`${what}: standardize is not supported on streams yet; standardise the batches before the fit`);
+      throw invalidValue(`${what}: standardize is not supported on streamed or distributed fits yet; standardise the rows before the fit`);
     }
     if (this.#options.start.responsibilitiesInit) {
-      throw invalidValue(`${what}: responsibilitiesInit is not supported on streams (it is a row of every sample)`);
+      throw invalidValue(`${what}: responsibilitiesInit is not supported on streamed or distributed fits (it is a row of every sample)`);
     }
   }
 
@@ -680,7 +694,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       await control.drain?.();
       const d = passes.d ?? result.params.means.length / o.nComponents;
       return this.#stateOf(result.params, d, result, Object.freeze([]), model, undefined);
-    });
+    }, control.claim);
   }
 
   /** The start of a fit over passes, for one restart (see {@link GaussianMixture.fitStream}). */

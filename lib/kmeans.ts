@@ -317,6 +317,13 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
     return this.#fitPasses(passes, so);
   }
 
+  /** The options a fit over passes refuses: standardize. */
+  protected override checkPassFit(what: string): void {
+    if (this.#options.standardize) {
+      throw invalidValue(`${what}: standardize is not supported on streamed or distributed fits yet; standardise the rows before the fit`);
+    }
+  }
+
   /** @internal A fit over passes that are rounds of jobs (`gaussmix/distributed`). */
   async [FIT_PASSES](passes: RowPasses, control: PassFitControl): Promise<this> {
     return this.#fitPasses(passes, control);
@@ -326,10 +333,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
   #fitPasses(passes: RowPasses, control: PassFitControl): Promise<this> {
     const o = this.#options;
     const k = o.nClusters;
-    const what = passes.what;
-    if (o.standardize) {
-      throw invalidValue(`${what}: standardize is not supported on streams yet; standardise the batches before the fit`);
-    }
+    this.checkPassFit(passes.what);
     const given = typeof o.init === 'string' ? undefined : o.init;
     return this.exclusive(control.signal, async () => {
       const threads = resolveThreads(o.threads);
@@ -358,7 +362,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
         nIter: result.nIter,
         converged: result.converged,
       });
-    });
+    }, control.claim);
   }
 
   // ------------------------------------------------------------------------------- prediction

@@ -149,6 +149,8 @@ export async function seedFromPasses(passes: RowPasses, s: PassSeeding, restart:
 export interface PassFitControl extends StreamControl {
   /** The rows of the default start's sample. */
   readonly initSampleRows: number;
+  /** The claim of {@link CLAIM_PASS_FIT} the fit takes over (gaussmix/distributed). */
+  readonly claim?: object;
   /** The seed when the model's `seed` option is not set (absent: a fresh random one). */
   readonly fallbackSeed?: number;
 }
@@ -161,8 +163,22 @@ export interface PassFitControl extends StreamControl {
  */
 export const FIT_PASSES: unique symbol = Symbol.for('gaussmix.fitPasses');
 
+/**
+ * Claims an estimator for a fit over passes that starts later (`gaussmix/distributed`, which
+ * first connects to Redis): checks the options such a fit refuses and marks the instance busy
+ * at once, so that a fit started meanwhile is refused (ERR_GAUSSMIX_BUSY). Returns the claim,
+ * which {@link FIT_PASSES} takes over through `control.claim`; {@link RELEASE_PASS_FIT} gives
+ * it back when that fit never starts. Shared by every copy of the library, as FIT_PASSES.
+ * @internal
+ */
+export const CLAIM_PASS_FIT: unique symbol = Symbol.for('gaussmix.claimPassFit');
+/** @internal See {@link CLAIM_PASS_FIT}. */
+export const RELEASE_PASS_FIT: unique symbol = Symbol.for('gaussmix.releasePassFit');
+
 /** An estimator that fits over passes (see {@link FIT_PASSES}). */
 export interface PassFittable {
   [FIT_PASSES](passes: RowPasses, control: PassFitControl): Promise<unknown>;
+  [CLAIM_PASS_FIT](what: string): object;
+  [RELEASE_PASS_FIT](claim: object): void;
 }
 

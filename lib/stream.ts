@@ -86,6 +86,8 @@ export interface PassSettings {
   readonly what: string;
   /** The number of features, once known (the first pass learns it). */
   d: number | undefined;
+  /** Who fixed d, for messages ("X has 4 features, but <this> with 3"); absent: a starting parameter. */
+  featuresOrigin?: string;
   /** Whether any batch carries sampleWeight (then every row has a weight, 1 when not given). */
   weighted: boolean;
   /** The number of rows of a pass, once a pass has completed. */
@@ -150,6 +152,70 @@ type BatchRows = { readonly n: number; readonly d: number } & (
   | { readonly matrix?: undefined; readonly groups: readonly ArrowRowGroup[] }
 );
 
+/**
+ * A promise that settles as `p` does, or rejects with the AbortError once `signal` fires
+ * (whichever comes first): a source waiting on something that never comes cannot hold an
+ * aborted fit.
+ */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(makeAbortError(signal));
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = (): void => reject(makeAbortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([p, aborted]).finally(() => signal.removeEventListener('abort', onAbort as () => void));
+}
+
+/**
+ * The source's batches, each wait for the next one ended by an abort. Closes the source's
+ * iterator when the pass ends early, as for await does (without waiting on it when aborted: a
+ * generator stuck in a pending step would only close after it).
+ */
+async function* batchesOf(iterable: AsyncIterable<unknown> | Iterable<unknown>, signal: AbortSignal | undefined): AsyncGenerator<unknown> {
+  const async = isAsyncIterable(iterable);
+  const iterator: AsyncIterator<unknown> | Iterator<unknown> = async
+    ? (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+    : (iterable as Iterable<unknown>)[Symbol.iterator]();
+  let done = false;
+  try {
+    for (;;) {
+      const step = await unlessAborted(Promise.resolve(iterator.next()), signal);
+      if (step.done) {
+        done = true;
+        return;
+      }
+      // (for await also awaits the values of a synchronous iterable)
+      yield async ? step.value : await unlessAborted(Promise.resolve(step.value), signal);
+    }
+  } finally {
+    if (!done && typeof iterator.return === 'function') {
+      const closing = Promise.resolve(iterator.return()).catch(() => undefined);
+      if (!signal?.aborted) await closing;
+    }
+  }
+}
+
+/**
+ * Whether a batch plainly has no rows (an empty array, an NDArray of shape [0, ...], an Arrow
+ * batch of 0 rows, or { X } of one): it adds nothing and is skipped (Arrow IPC files hold such
+ * batches; the same rows batched without them give the same fit).
+ */
+function isEmptyBatch(batch: unknown): boolean {
+  let input: unknown = batch;
+  if (typeof batch === 'object' && batch !== null && !isNDArrayLike(batch) && 'X' in batch && !Array.isArray(batch)) {
+    input = (batch as { X: unknown }).X;
+  }
+  if (Array.isArray(input)) return input.length === 0;
+  if (isArrowLike(input)) return input.numRows === 0;
+  if (isNDArrayLike(input)) {
+    const shape = (input as { shape?: unknown }).shape;
+    return Array.isArray(shape) && shape.length >= 1 && shape[0] === 0;
+  }
+  return false;
+}
+
 /** A batch's rows and weights, validated (messages name the batch and the rows of the pass). */
 function readBatch(
   batch: unknown,
@@ -169,7 +235,7 @@ function readBatch(
     const expect =
       settings.d === undefined
         ? { rowOffset: firstRow, scratch }
-        : { features: settings.d, featuresOrigin: 'the earlier batches have', rowOffset: firstRow, scratch };
+        : { features: settings.d, featuresOrigin: settings.featuresOrigin ?? 'the starting parameters came', rowOffset: firstRow, scratch };
     const columns = isArrowLike(input) ? checkArrowColumns(input, 'X') : undefined;
     const groups = columns && arrowRowGroups(columns);
     if (columns && groups) {
@@ -305,15 +371,23 @@ export async function* streamChunks(
     if (converted.length < length) converted = new Float64Array(length);
     return converted.subarray(0, length);
   };
-  for await (const batch of iterable as AsyncIterable<unknown>) {
+  const batches = batchesOf(iterable, signal);
+  for await (const batch of batches) {
     if (signal?.aborted) throw makeAbortError(signal);
+    if (isEmptyBatch(batch)) {
+      index++;
+      continue;
+    }
     const name = `${settings.what}: batch ${index} (from row ${seen} of the pass)`;
     const batchFirst = seen;
     const { rows: X, weights } = readBatch(batch, name, seen, settings, scratch);
     index++;
     seen += X.n;
     if (weights && !settings.weighted) throw new WeightedStreamFound();
-    if (settings.d === undefined) settings.d = X.d;
+    if (settings.d === undefined) {
+      settings.d = X.d;
+      settings.featuresOrigin = "the stream's first batch came";
+    }
     const d = X.d;
     if (buffers.length === 0) {
       chunkRows = chunkRowsFor(d);

@@ -154,6 +154,24 @@ describe('checks before connecting', () => {
     await expect(fitDistributed(gm(), SPECS, { connection: c, jobTimeoutMs: 0 })).rejects.toThrow(/jobTimeoutMs/);
     await expect(fitDistributed(gm(), SPECS, { connection: c, nope: 1 } as never)).rejects.toThrow(/nope/);
     await expect(startWorker({ connection: c, loadShard: 'x' } as never)).rejects.toThrow(/loadShard/);
+    // The model's options a fit over passes refuses: before any connection (port 1 is not Redis).
+    await expect(fitDistributed(new GaussianMixture({ ...mixtureOptions('diag'), standardize: true }), SPECS, { connection: c })).rejects.toThrow(
+      /fitDistributed: standardize is not supported on streamed or distributed fits/,
+    );
+    await expect(fitDistributed(new GaussianMixture({ ...mixtureOptions('diag'), onCollapse: 'reseed' }), SPECS, { connection: c })).rejects.toThrow(
+      RangeError,
+    );
+  });
+
+  it('claims the model at once: a fit started in the same tick is refused as busy; a failed run gives it back', async () => {
+    const model = new GaussianMixture(mixtureOptions('diag', { maxIter: 2 }));
+    const gone = await startRedis();
+    await gone.stop();
+    const running = fitDistributed(model, SPECS, { connection: { host: gone.host, port: gone.port } }).catch((e: unknown) => e);
+    expect(() => model.fitSync(ALL.X)).toThrow(expect.objectContaining({ code: 'ERR_GAUSSMIX_BUSY' }));
+    await expect(model.fit(ALL.X)).rejects.toMatchObject({ code: 'ERR_GAUSSMIX_BUSY' });
+    expect(await running).toMatchObject({ code: 'ERR_GAUSSMIX_REDIS' });
+    expect(model.fitSync(ALL.X).nIter).toBeGreaterThan(0);
   });
 });
 
@@ -309,6 +327,27 @@ describe('faults', () => {
       expect(iterations[0], 'resumed, not restarted').toBeGreaterThanOrEqual(3);
       expect(iterations.at(-1)).toBe(8);
       expect(json(model)).toBe(expected);
+      expect(await runKeys()).toEqual([]);
+    } finally {
+      await stopAll(workers);
+    }
+  });
+
+  it('a coordinator still running when another takes its run over is fenced out with ERR_GAUSSMIX_RUN', async () => {
+    const queue = 'fenced';
+    const runId = 'fenced-run';
+    const options = mixtureOptions('diag', { maxIter: 8 });
+    const expected = json(new GaussianMixture(options).fitSync(ALL.X));
+    const workers = await startWorkers(2, { connection, queue });
+    try {
+      const specs = SPECS.map((s) => ({ ...s, slowMs: 100 }));
+      const first = startCoordinator({ connection, queue, runId, kind: 'GaussianMixture', options, shards: specs });
+      await first.waitFor((l) => l === '{"iter":2}');
+      const model = new GaussianMixture(options);
+      await fitDistributed(model, specs, { connection, queue, runId });
+      expect(json(model)).toBe(expected);
+      const line = await first.waitFor((l) => l.startsWith('{"error"'));
+      expect(JSON.parse(line).error).toMatchObject({ code: 'ERR_GAUSSMIX_RUN', message: expect.stringMatching(/taken over by another coordinator/) });
       expect(await runKeys()).toEqual([]);
     } finally {
       await stopAll(workers);

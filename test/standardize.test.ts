@@ -296,7 +296,7 @@ describe('with statistics, maximise and fitStream', () => {
   it('fitStream rejects standardize, saying what to do', async () => {
     const source = () => [X];
     await expect(new GaussianMixture({ nComponents: 3, standardize: true }).fitStream(source)).rejects.toThrow(
-      /GaussianMixture\.fitStream: standardize is not supported on streams yet; standardise the batches before the fit/,
+      /GaussianMixture\.fitStream: standardize is not supported on streamed or distributed fits yet; standardise the rows before the fit/,
     );
     await expect(new SoftKMeans({ nClusters: 3, standardize: true }).fitStream(source)).rejects.toThrow(RangeError);
   });

@@ -167,6 +167,22 @@ describe('fitStream equals fit from the same explicit start', () => {
     expectSameMixture(gm2, ref);
   });
 
+  it('empty batches (an empty array, shape [0, D], { X: [] }) are skipped: the same fit', async () => {
+    const start = startOf('full');
+    const options = { nComponents: 3, tol: 0, maxIter: 3, ...start };
+    const ref = new GaussianMixture(options).fitSync(X);
+    const half = 5000;
+    const source = (): StreamBatch[] => [
+      [],
+      { data: data.subarray(0, half * D), shape: [half, D] },
+      { data: new Float64Array(0), shape: [0, D] },
+      { X: [] },
+      { data: data.subarray(half * D), shape: [N - half, D] },
+      [],
+    ];
+    expectSameMixture(await new GaussianMixture(options).fitStream(source), ref);
+  });
+
   it('warm start continues a fit exactly as fit does', async () => {
     const base = new GaussianMixture({ nComponents: 3, maxIter: 2, seed: 8, warmStart: true, tol: 0 }).fitSync(X);
     const a = GaussianMixture.fromJSON(base.toJSON()).fitSync(X);
@@ -305,7 +321,9 @@ describe('fitStream errors leave the model as it was', () => {
       { data: data.subarray(0, 30), shape: [10, 3] },
       { data: data.subarray(0, 20), shape: [10, 2] },
     ];
-    await expect(new GaussianMixture({ nComponents: 2 }).fitStream(source)).rejects.toThrow(/batch 1.*2 features/);
+    await expect(new GaussianMixture({ nComponents: 2 }).fitStream(source)).rejects.toThrow(
+      /batch 1.*X has 2 features, but the stream's first batch came with 3/,
+    );
   });
 
   it('a source that throws mid-pass', async () => {
@@ -340,6 +358,28 @@ describe('fitStream errors leave the model as it was', () => {
     await expect(new GaussianMixture({ nComponents: 3, maxIter: 3, ...start }).fitStream(source)).rejects.toThrow(
       /4000 rows in this pass but 5000 in the first/,
     );
+  });
+
+  it('a width other than the starting parameters say names them', async () => {
+    const start = startOf('full');
+    const source = () => [{ data: data.subarray(0, 20), shape: [10, 2] }];
+    await expect(new GaussianMixture({ nComponents: 3, ...start }).fitStream(source)).rejects.toThrow(
+      /batch 0.*X has 2 features, but the starting parameters came with 3/,
+    );
+  });
+
+  it('abort while the source waits for a batch that never comes', async () => {
+    const gm = fitted();
+    const before = gm.toJSON();
+    const controller = new AbortController();
+    async function* stalled() {
+      yield { data: data.subarray(0, 300), shape: [100, 3] };
+      await new Promise(() => {}); // a read that never returns
+    }
+    const promise = gm.fitStream(stalled, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(promise).rejects.toMatchObject({ name: 'AbortError' });
+    expect(gm.toJSON()).toEqual(before);
   });
 
   it('abort through the signal', async () => {

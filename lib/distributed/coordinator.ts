@@ -20,7 +20,7 @@ import { describe, ErrorCode, invalidType, invalidValue } from '../errors.js';
 import type { GaussianMixture } from '../gaussian-mixture.js';
 import type { KMeans } from '../kmeans.js';
 import { functionOption, integerOption, randomSeed, readOptionsObject, signalOption } from '../options.js';
-import { FIT_PASSES, type PassFittable } from '../passes.js';
+import { CLAIM_PASS_FIT, FIT_PASSES, RELEASE_PASS_FIT, type PassFittable } from '../passes.js';
 import type { SoftKMeans } from '../soft-kmeans.js';
 import { DEFAULT_INIT_SAMPLE_ROWS } from '../stream-em.js';
 import type { IterationInfo } from '../types.js';
@@ -94,7 +94,7 @@ export async function fitDistributed<M extends DistributedModel>(
   options: DistributedFitOptions,
 ): Promise<M> {
   const fittable = model as unknown as PassFittable | null;
-  if (typeof fittable !== 'object' || fittable === null || typeof fittable[FIT_PASSES] !== 'function') {
+  if (typeof fittable !== 'object' || fittable === null || typeof fittable[FIT_PASSES] !== 'function' || typeof fittable[CLAIM_PASS_FIT] !== 'function') {
     throw invalidType(`${WHAT}: expected a GaussianMixture, GaussianKMeans, SoftKMeans or KMeans for model but received ${describe(model)}`);
   }
   checkShards(shards);
@@ -110,10 +110,42 @@ export async function fitDistributed<M extends DistributedModel>(
   const initSampleRows =
     o.initSampleRows === undefined ? DEFAULT_INIT_SAMPLE_ROWS : integerOption(o.initSampleRows, 'initSampleRows', 1);
   const identity = identityOf(model, shards);
+  // The model is claimed now (a fit started while Redis connects is refused as busy), and the
+  // options a fit over passes refuses are refused before any connection.
+  const claim = fittable[CLAIM_PASS_FIT](WHAT);
+  try {
+    return await fitClaimed(model, fittable, claim, shards, identity, {
+      connection, queue, runId, signal, onIteration, onRound, jobTimeoutMs, keyTtlMs, initSampleRows,
+    });
+  } finally {
+    fittable[RELEASE_PASS_FIT](claim);
+  }
+}
 
+/** fitDistributed once the options are read and the model claimed. */
+async function fitClaimed<M extends DistributedModel>(
+  model: M,
+  fittable: PassFittable,
+  claim: object,
+  shards: readonly ShardSpec[],
+  identity: string,
+  o: {
+    connection: RedisOptions;
+    queue: string;
+    runId: string;
+    signal: AbortSignal | undefined;
+    onIteration: ((info: IterationInfo) => unknown) | undefined;
+    onRound: ((info: RoundInfo) => void) | undefined;
+    jobTimeoutMs: number | undefined;
+    keyTtlMs: number;
+    initSampleRows: number;
+  },
+): Promise<M> {
+  const { connection, queue, runId, signal, onIteration, onRound, jobTimeoutMs, keyTtlMs, initSampleRows } = o;
   const deps = await dependencies();
   const run = await Run.open(deps, { connection, queue, runId, shards, signal, jobTimeoutMs, keyTtlMs, what: WHAT, onRound }, identity);
   let superseded = false;
+  let lost = false;
   try {
     const meta = run.meta;
     const resume = meta ? await readCheckpoint(run, identity) : undefined;
@@ -127,16 +159,20 @@ export async function fitDistributed<M extends DistributedModel>(
       resume,
       checkpoint: async (state) => run.saveCheckpoint(encodeMessage({ identity, state })),
       drain: () => run.flush(),
+      claim,
     });
     return model;
   } catch (err) {
     superseded = (err as { code?: unknown }).code === ErrorCode.RUN;
-    if (isConnectionError(err)) throw redisError(`${WHAT}: lost the connection to Redis: ${(err as Error).message}`, err);
+    if (isConnectionError(err)) {
+      lost = true;
+      throw redisError(`${WHAT}: lost the connection to Redis: ${(err as Error).message}`, err);
+    }
     throw err;
   } finally {
-    // (A cleanup that fails, Redis gone, must not hide the fit's result or error: the keys
-    // expire.)
-    if (!superseded) await run.finish().catch(() => undefined);
+    // (A cleanup that fails must not hide the fit's result or error: the keys expire. With
+    // Redis lost, none is tried: each of its commands would spend the client's retries again.)
+    if (!superseded && !lost) await run.finish().catch(() => undefined);
     await run.close();
   }
 }

@@ -300,6 +300,20 @@ export class Run {
   }
 
   /**
+   * The error of a shard's failed job: ERR_GAUSSMIX_RUN when another coordinator has taken the
+   * run over meanwhile (its sweep removes this epoch's tasks and results, which is what failed
+   * the job), else ERR_GAUSSMIX_SHARD naming the shard.
+   */
+  async #failure(shard: number, message: string): Promise<Error> {
+    // (The epoch gone too: the coordinator that took over has finished and removed it.)
+    const owner = await this.#redis.get(this.keys.epoch).catch(() => String(this.epoch));
+    if (owner !== String(this.epoch)) {
+      return runError(this.#o.what, this.keys.runId, 'was taken over by another coordinator (started with the same runId)');
+    }
+    return shardError(this.#o.what, shard, this.#o.shards[shard], message);
+  }
+
+  /**
    * Sends a checkpoint without waiting for Redis: it is awaited with the next write (the next
    * round's task, in the same round trip) or by {@link Run.flush}. A coordinator that dies before
    * it lands resumes from the checkpoint before, with the same bits.
@@ -367,12 +381,12 @@ export class Run {
               }
               this.#redis.getBuffer(resultKeys[shard] as string).then((bytes) => {
                 if (bytes) resolve(read(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), shard));
-                else reject(shardError(o.what, shard, o.shards[shard], `finished ${label} in round ${round} but its result is missing from Redis`));
+                else this.#failure(shard, `finished ${label} in round ${round} but its result is missing from Redis`).then(reject, reject);
               }).catch(reject);
             },
             reject: (reason) => {
               this.#forget(id);
-              reject(shardError(o.what, shard, o.shards[shard], `failed (${label}, round ${round}): ${reason}`));
+              this.#failure(shard, `failed (${label}, round ${round}): ${reason}`).then(reject, reject);
             },
           });
         }),

@@ -28,6 +28,17 @@ const double* float64Data(const Napi::Value& value, size_t length, const char* n
   return array.Data();
 }
 
+// float64Data of exactly `length` values.
+static const double* float64Exact(const Napi::Value& value, size_t length, const char* name) {
+  const double* data = float64Data(value, length, name);
+  const size_t given = value.As<Napi::TypedArray>().ElementLength();
+  if (given != length) {
+    typeError(value.Env(), std::string(name) + " has " + std::to_string(given) + " elements, expected " +
+                               std::to_string(length));
+  }
+  return data;
+}
+
 const double* optionalFloat64(const Napi::Object& object, Key key, size_t length) {
   const Napi::Value value = get(object, key);
   if (value.IsUndefined() || value.IsNull()) return nullptr;
@@ -267,9 +278,11 @@ MixtureParams mixtureParamsFrom(const Napi::Object& object, Index d) {
   const size_t k = static_cast<size_t>(p.k);
   const size_t size = static_cast<size_t>(covarianceSize(p.type, p.k, d));
   p.weights = ConstVectorMap(float64Data(weights, static_cast<size_t>(columns), "weights"), columns);
-  p.means = ConstRowMap(float64Data(get(object, Key::means), k * d, "means"), p.k, d);
-  const double* cov = float64Data(get(object, Key::covariances), size, "covariances");
-  const double* pc = float64Data(get(object, Key::precisionsCholesky), size, "precisionsCholesky");
+  // Exact sizes: parameters of another width than the data (K·D' values) are refused, not read
+  // as K x D.
+  p.means = ConstRowMap(float64Exact(get(object, Key::means), k * d, "means"), p.k, d);
+  const double* cov = float64Exact(get(object, Key::covariances), size, "covariances");
+  const double* pc = float64Exact(get(object, Key::precisionsCholesky), size, "precisionsCholesky");
   p.covariances.assign(cov, cov + size);
   p.precisionsCholesky.assign(pc, pc + size);
   const Napi::Value state = get(object, Key::mstepState);
