@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { describe, invalidType, translateNativeError } from './errors.js';
+import { describe, invalidType, invalidValue, translateNativeError } from './errors.js';
 import { native, type CovarianceType, type NativeStatisticsSummary } from './native.js';
 
 /**
@@ -114,7 +114,12 @@ export abstract class Statistics {
     } catch (err) {
       throw translateNativeError(err);
     }
-    return wrapStatistics({ ...summary, bytes });
+    const statistics = wrapStatistics({ ...summary, bytes });
+    // MixtureStatistics.fromBuffer (or KMeansStatistics') reads only its own family.
+    if (!(statistics instanceof this)) {
+      throw invalidValue(`${this.name}.fromBuffer: the bytes are ${(statistics as object).constructor.name}, not ${this.name}; read them with Statistics.fromBuffer`);
+    }
+    return statistics;
   }
 
   /** @internal The encoding itself (not a copy), for the native M-steps. */

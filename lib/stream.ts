@@ -454,7 +454,7 @@ export async function* streamChunks(
       : { columns: columnViews[which] as Float64Array[], n: filled, d, weights, firstRow: passRows };
     passRows += filled;
   }
-  if (passRows === 0) throw invalidValue(`${settings.what}: the source gave no rows`);
+  if (passRows === 0 && settings.rows === undefined) throw invalidValue(`${settings.what}: the source gave no rows`);
   if (settings.rows !== undefined && settings.rows !== passRows) {
     throw invalidValue(
       `${settings.what}: the source gave ${passRows} rows in this pass but ${settings.rows} in the first: ` +

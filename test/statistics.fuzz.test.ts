@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { GaussianMixture, KMeans, SoftKMeans, Statistics, type CovarianceType } from '../lib/index.js';
+import { GaussianMixture, KMeans, KMeansStatistics, MixtureStatistics, SoftKMeans, Statistics, type CovarianceType } from '../lib/index.js';
 import { sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
 
 const N = 5000;
@@ -117,6 +117,14 @@ describe('Statistics.fromBuffer on hostile input', () => {
     const old = (valid[0] as Uint8Array).slice();
     old[4] = 1;
     expect(() => Statistics.fromBuffer(old)).toThrow(/format version 1 \(this build reads version 2\)/);
+  });
+
+  it("a family's fromBuffer reads only its own family's bytes", () => {
+    const kmeansBytes = valid[valid.length - 1] as Uint8Array;
+    expect(Statistics.fromBuffer(kmeansBytes)).toBeInstanceOf(KMeansStatistics);
+    expect(KMeansStatistics.fromBuffer(kmeansBytes)).toBeInstanceOf(KMeansStatistics);
+    expect(() => MixtureStatistics.fromBuffer(kmeansBytes)).toThrow(/MixtureStatistics\.fromBuffer: the bytes are KMeansStatistics/);
+    expect(() => KMeansStatistics.fromBuffer(valid[0] as Uint8Array)).toThrow(RangeError);
   });
 
   it('a non-Uint8Array is a TypeError', () => {

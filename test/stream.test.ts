@@ -343,6 +343,11 @@ describe('fitStream errors leave the model as it was', () => {
     await expect(gm.fitStream(() => 42 as unknown as [])).rejects.toThrow(/iterable/);
     await expect(gm.fitStream(() => [], { bogus: 1 } as never)).rejects.toThrow(/Unknown option 'bogus'/);
     await expect(gm.fitStream(() => [])).rejects.toThrow(/no rows/);
+    // One iterator for every pass: the second finds it spent.
+    const once = [{ data: data.subarray(0, 300), shape: [100, 3] }][Symbol.iterator]();
+    await expect(new GaussianMixture({ nComponents: 2, maxIter: 3, seed: 1 }).fitStream(() => once)).rejects.toThrow(
+      /gave 0 rows in this pass but 100 in the first: every call of source\(\) must give the same rows/,
+    );
     await expect(new GaussianMixture({ nComponents: 5 }).fitStream(() => [{ data: data.subarray(0, 12), shape: [4, 3] }])).rejects.toThrow(
       /nComponents \(5\) exceeds the number of rows of the stream \(4\)/,
     );
