@@ -431,7 +431,7 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
    * @throws TypeError - not a BayesianGaussianMixture's statistics.
    * @throws RangeError - statistics of another covariance type, K or D.
    */
-  maximise(stats: MixtureStatistics): this {
+  maximise(stats: Statistics): this {
     const prev = this.fitted('maximise()');
     if (!(stats instanceof MixtureStatistics) || !stats.variational) {
       throw invalidType(`Expected the statistics of a ${this.className} for stats but received ${describe(stats)}`);
@@ -518,15 +518,15 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
   /**
    * Draws n samples from the point estimate (`weights`, `means`, `covariances`), grouped by
    * component in increasing order (as scikit-learn).
-   * @param n - an integer >= 1.
+   * @param n - an integer >= 1 (default 1, as scikit-learn's).
    * @param seed - an integer in [0, 2^53); absent: the `seed` option if given, else a fresh one.
    * @throws TypeError / RangeError - bad n or seed, or an output too large.
-   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting (before any argument error).
    */
-  sample(n: number, seed?: number): { X: NDArray; labels: Int32Array } {
+  sample(n = 1, seed?: number): { X: NDArray; labels: Int32Array } {
+    const st = this.fitted('sample()');
     const count = integerOption(n, 'n', 1);
     const s = seed === undefined ? (this.#options.seed ?? randomSeed()) : seedOption(seed);
-    const st = this.fitted('sample()');
     return sampleMixture(st.params, st.d, count, s);
   }
 

@@ -505,7 +505,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    * @throws Error - code `ERR_GAUSSMIX_ILL_CONDITIONED` when a covariance collapses (the model
    *   is unchanged); `ERR_GAUSSMIX_BUSY` while a fit of this instance runs.
    */
-  maximise(stats: MixtureStatistics): this {
+  maximise(stats: Statistics): this {
     if (!(stats instanceof MixtureStatistics) || stats.soft) {
       throw invalidType(`Expected the statistics of a ${this.className} for stats but received ${describe(stats)}`);
     }

@@ -38,7 +38,7 @@ import { fromStandard, type ScalingJSON } from './scaling.js';
 import { randomSeed, readOptionsObject, readSampleWeight, resolveThreads } from './options.js';
 import { maximiseKMeans, runStreamLloyd } from './kmeans-stream.js';
 import type { StatisticsOptions } from './mixture-estimator.js';
-import { KMeansStatistics, wrapStatistics } from './statistics.js';
+import { KMeansStatistics, wrapStatistics, type Statistics } from './statistics.js';
 import { FIT_PASSES, seedFromPasses, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, type StreamFitOptions } from './stream-em.js';
@@ -269,7 +269,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting; `ERR_GAUSSMIX_BUSY` while a
    *   fit of this instance runs.
    */
-  maximise(stats: KMeansStatistics): this {
+  maximise(stats: Statistics): this {
     const s = this.fitted('maximise()');
     if (!(stats instanceof KMeansStatistics)) {
       throw invalidType(`Expected the statistics of a KMeans for stats but received ${describe(stats)}`);

@@ -40,7 +40,8 @@ export interface SelectModelOptions extends Omit<GaussianMixtureOptions, 'nCompo
    * The covariance types to try (default `'mclust'`, its 14 names): a list of names,
    * `'mclust'`, `'sklearn'` (its four) or `'all'`.
    */
-  covarianceTypes?: readonly CovarianceType[] | 'mclust' | 'sklearn' | 'all';
+  // (Any strings type-check, as API.md's string[]: each is checked when the selection starts.)
+  covarianceTypes?: readonly (CovarianceType | (string & {}))[] | 'mclust' | 'sklearn' | 'all';
   /** What `best` minimises (default `'bic'`). */
   criterion?: 'bic' | 'icl';
   /** Raw sample weights >= 0 (length N); then logL = Σ w log p and N = Σ w in the criteria. */

@@ -217,7 +217,7 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting (the current means are
    *   needed); `ERR_GAUSSMIX_BUSY` while a fit of this instance runs.
    */
-  maximise(stats: MixtureStatistics): this {
+  maximise(stats: Statistics): this {
     const s = this.fitted('maximise()');
     if (!(stats instanceof MixtureStatistics) || !stats.soft) {
       throw invalidType(`Expected the statistics of a SoftKMeans for stats but received ${describe(stats)}`);

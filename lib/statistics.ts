@@ -103,7 +103,7 @@ export abstract class Statistics {
    * @throws RangeError - bytes that are not valid gaussmix statistics of this format version
    *   (the message says what is wrong).
    */
-  static fromBuffer(buffer: Uint8Array): Statistics {
+  static fromBuffer<T extends Statistics>(this: { prototype: T }, buffer: Uint8Array): T {
     if (!(buffer instanceof Uint8Array)) {
       throw invalidType(`Expected a Uint8Array for buffer but received ${describe(buffer)}`);
     }
@@ -114,10 +114,12 @@ export abstract class Statistics {
     } catch (err) {
       throw translateNativeError(err);
     }
-    const statistics = wrapStatistics({ ...summary, bytes });
-    // MixtureStatistics.fromBuffer (or KMeansStatistics') reads only its own family.
-    if (!(statistics instanceof this)) {
-      throw invalidValue(`${this.name}.fromBuffer: the bytes are ${(statistics as object).constructor.name}, not ${this.name}; read them with Statistics.fromBuffer`);
+    const statistics: Statistics = wrapStatistics({ ...summary, bytes });
+    // MixtureStatistics.fromBuffer (or KMeansStatistics') reads only its own family, and is
+    // typed as its own.
+    const own = this as unknown as abstract new (...args: never[]) => T;
+    if (!(statistics instanceof own)) {
+      throw invalidValue(`${own.name}.fromBuffer: the bytes are ${statistics.constructor.name}, not ${own.name}; read them with Statistics.fromBuffer`);
     }
     return statistics;
   }

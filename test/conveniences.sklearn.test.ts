@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  BayesianGaussianMixture,
   ErrorCode,
   GaussianKMeans,
   GaussianMixture,
@@ -266,6 +267,17 @@ describe('GaussianMixture.sample', () => {
     // Without a seed argument, the `seed` option's samples: sample() is sample(1).
     expectIdentical(one.X.data, gm.sample(1).X.data, 'sample() vs sample(1)');
     for (let size = 1; size < 100; size++) expect(gm.sample(size).X.shape).toEqual([size, 2]);
+  });
+
+  it('BayesianGaussianMixture: the same order and default', () => {
+    const r = randomData(0, 'full', 7);
+    const bgm = new BayesianGaussianMixture({ nComponents: 2, seed: 0 });
+    expectCode(caught(() => bgm.sample(0)), Error, ErrorCode.NOT_FITTED);
+    expectCode(caught(() => bgm.sample()), Error, ErrorCode.NOT_FITTED);
+    bgm.fitSync(r.X);
+    expect(() => bgm.sample(0)).toThrow(/Expected an integer >= 1 for n but received 0/);
+    expect(bgm.sample().X.shape).toEqual([1, 2]);
+    expectIdentical(bgm.sample().X.data, bgm.sample(1).X.data, 'sample() vs sample(1)');
   });
 });
 

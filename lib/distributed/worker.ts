@@ -34,7 +34,7 @@ export type ShardSpec = unknown;
 export type ShardData = DataInput | { X: DataInput; sampleWeight?: ArrayLike<number> } | StreamSource;
 
 /** Options of {@link startWorker}. */
-export interface WorkerOptions {
+export interface WorkerOptions<S = ShardSpec> {
   /**
    * How to reach Redis: ioredis's options (`host`, `port`, `username`, `password`, `tls`,
    * `db`...), passed to the client as they are.
@@ -48,7 +48,7 @@ export interface WorkerOptions {
    * the shards in memory in a cache of your own when they fit (the rows of an object returned
    * again are not checked again: do not change them in place).
    */
-  loadShard: (shard: ShardSpec) => ShardData | Promise<ShardData>;
+  loadShard: (shard: S) => ShardData | Promise<ShardData>;
   /** Jobs computed at once (default 1); the worker may hold one more, fetched ahead. */
   concurrency?: number;
   /** Native threads of each job's computation (default: the machine's cores). */
@@ -85,12 +85,12 @@ const TASK_CACHE_SIZE = 8;
  * @throws Error - code `ERR_GAUSSMIX_MISSING_DEPENDENCY` when bullmq or ioredis is not installed;
  *   a connection error when Redis cannot be reached.
  */
-export async function startWorker(options: WorkerOptions): Promise<DistributedWorker> {
+export async function startWorker<S = ShardSpec>(options: WorkerOptions<S>): Promise<DistributedWorker> {
   const what = 'startWorker';
   const o = readOptionsObject(options, `${what} options`, OPTION_NAMES) as unknown as WorkerOptions;
   const connection = connectionOption(o.connection, what);
   const queue = queueOption(o.queue, what);
-  const loadShard = functionOption<WorkerOptions['loadShard']>(o.loadShard, 'loadShard');
+  const loadShard = functionOption<WorkerOptions<S>['loadShard']>(o.loadShard, 'loadShard');
   const concurrency = o.concurrency === undefined ? 1 : integerOption(o.concurrency, 'concurrency', 1, 1024);
   const threads = resolveThreads(o.threads === undefined ? 0 : threadsOption(o.threads));
   const lockDuration = o.lockDurationMs === undefined ? 30_000 : integerOption(o.lockDurationMs, 'lockDurationMs', 1000);
@@ -176,7 +176,7 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     }
     let shard: LoadedShard;
     try {
-      const loaded = await loadShard(data.spec);
+      const loaded = await loadShard(data.spec as S); // (the spec the coordinator was given: the user types it)
       // The same object again (a loadShard that keeps its shards): its rows were checked.
       const known = typeof loaded === 'object' && loaded !== null ? checked.get(loaded) : undefined;
       shard = known ?? readShard(loaded, name);
