@@ -9,28 +9,10 @@
  */
 import { covarianceTypeDescriptor, isMclustModel, type CovarianceType } from './covariance-types.js';
 import { invalidValue } from './errors.js';
+import { choleskyLogDeterminant } from './mixture-params.js';
 
 /** Relative tolerance: far above rounding (a fitted model's own matrices pass), far below any real difference. */
 const TOLERANCE = 1e-8;
-
-/** log|A| of an SPD matrix (already checked positive definite) by Cholesky. */
-function logDeterminant(a: Float64Array, off: number, d: number): number {
-  const l = new Float64Array(d * d);
-  let sum = 0;
-  for (let j = 0; j < d; j++) {
-    let s = a[off + j * d + j] as number;
-    for (let p = 0; p < j; p++) s -= (l[j * d + p] as number) ** 2;
-    const ljj = Math.sqrt(s);
-    l[j * d + j] = ljj;
-    sum += 2 * Math.log(ljj);
-    for (let i = j + 1; i < d; i++) {
-      let t = a[off + i * d + j] as number;
-      for (let p = 0; p < j; p++) t -= (l[i * d + p] as number) * (l[j * d + p] as number);
-      l[i * d + j] = t / ljj;
-    }
-  }
-  return sum;
-}
 
 /** The eigenvalues of a symmetric matrix, decreasing (cyclic Jacobi rotations). */
 function eigenvalues(a: Float64Array, off: number, d: number): number[] {
@@ -93,7 +75,8 @@ export function checkMclustConstraints(t: Float64Array, type: CovarianceType, k:
   if (!isMclustModel(type)) return;
   const { volume, shape, orientation } = covarianceTypeDescriptor(type);
   const at = (c: number): Float64Array => t.subarray(c * d * d, (c + 1) * d * d);
-  const volumes = Array.from({ length: k }, (_, c) => Math.exp(logDeterminant(t, c * d * d, d) / d));
+  // (The matrices were checked positive definite.)
+  const volumes = Array.from({ length: k }, (_, c) => Math.exp((choleskyLogDeterminant(t, c * d * d, d) as number) / d));
   const fail = (c: number, what: string): never => {
     throw invalidValue(
       `${name} must be of covarianceType '${type}' (Σ_k = λ_k D_k A_k D_kᵀ with ${describeModel(type)}), but ${name}[${c}] ${what}`,

@@ -58,22 +58,30 @@ function checkSpdMatrix(a: Float64Array, off: number, d: number, name: string, w
       }
     }
   }
-  // Cholesky A = L·Lᵀ on the lower triangle; a pivot <= 0 (or NaN) means not positive definite.
+  if (choleskyLogDeterminant(a, off, d) === undefined) throw invalidValue(`${name}${what} must be positive definite`);
+}
+
+/**
+ * log|A| of the D×D matrix at a[off] by Cholesky A = L·Lᵀ on its lower triangle, or undefined
+ * when a pivot is <= 0 (or NaN): A is not positive definite.
+ */
+export function choleskyLogDeterminant(a: Float64Array, off: number, d: number): number | undefined {
   const l = new Float64Array(d * d);
+  let sum = 0;
   for (let j = 0; j < d; j++) {
     let s = a[off + j * d + j] as number;
     for (let p = 0; p < j; p++) s -= (l[j * d + p] as number) ** 2;
-    if (!(s > 0)) {
-      throw invalidValue(`${name}${what} must be positive definite`);
-    }
+    if (!(s > 0)) return undefined;
     const ljj = Math.sqrt(s);
     l[j * d + j] = ljj;
+    sum += 2 * Math.log(ljj);
     for (let i = j + 1; i < d; i++) {
       let t = a[off + i * d + j] as number;
       for (let p = 0; p < j; p++) t -= (l[i * d + p] as number) * (l[j * d + p] as number);
       l[i * d + j] = t / ljj;
     }
   }
+  return sum;
 }
 
 /**

@@ -197,16 +197,21 @@ async function* batchesOf(iterable: AsyncIterable<unknown> | Iterable<unknown>, 
   }
 }
 
+/** A batch's rows and weights: `{ X, sampleWeight }` taken apart, anything else the rows. */
+function batchParts(batch: unknown): { input: unknown; sampleWeight: unknown } {
+  if (typeof batch === 'object' && batch !== null && !isNDArrayLike(batch) && 'X' in batch && !Array.isArray(batch)) {
+    return { input: (batch as { X: unknown }).X, sampleWeight: (batch as { sampleWeight?: unknown }).sampleWeight };
+  }
+  return { input: batch, sampleWeight: undefined };
+}
+
 /**
  * Whether a batch plainly has no rows (an empty array, an NDArray of shape [0, ...], an Arrow
  * batch of 0 rows, or { X } of one): it adds nothing and is skipped (Arrow IPC files hold such
  * batches; the same rows batched without them give the same fit).
  */
 function isEmptyBatch(batch: unknown): boolean {
-  let input: unknown = batch;
-  if (typeof batch === 'object' && batch !== null && !isNDArrayLike(batch) && 'X' in batch && !Array.isArray(batch)) {
-    input = (batch as { X: unknown }).X;
-  }
+  const { input } = batchParts(batch);
   if (Array.isArray(input)) return input.length === 0;
   if (isArrowLike(input)) return input.numRows === 0;
   if (isNDArrayLike(input)) {
@@ -224,12 +229,7 @@ function readBatch(
   settings: PassSettings,
   scratch: (length: number) => Float64Array,
 ): { rows: BatchRows; weights: Float64Array | undefined } {
-  let input: unknown = batch;
-  let sampleWeight: unknown;
-  if (typeof batch === 'object' && batch !== null && !isNDArrayLike(batch) && 'X' in batch && !Array.isArray(batch)) {
-    input = (batch as { X: unknown }).X;
-    sampleWeight = (batch as { sampleWeight?: unknown }).sampleWeight;
-  }
+  const { input, sampleWeight } = batchParts(batch);
   let rows: BatchRows;
   try {
     const expect =

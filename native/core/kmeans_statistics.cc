@@ -292,16 +292,6 @@ Header readHeader(const std::uint8_t* data, std::size_t& size, std::uint8_t fami
   return h;
 }
 
-// The exact sums' encoding, its errors named as these statistics'.
-ExactSums parseSums(const std::uint8_t* p, std::size_t size, std::size_t& consumed) {
-  try {
-    return ExactSums::parse(p, size, consumed);
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::InvalidArgument) throw;
-    malformed(std::string("the sums: ") + e.what());
-  }
-}
-
 // count doubles from p, each finite.
 void readFinite(const std::uint8_t* p, Index count, double* out, const char* what) {
   for (Index i = 0; i < count; ++i) {
@@ -347,7 +337,7 @@ KMeansStatistics KMeansStatistics::parse(const std::uint8_t* data, std::size_t s
   if (st.fingerprint != h.fingerprint) malformed("the fingerprint does not match the centres");
   st.rows = static_cast<Index>(h.rows);
   std::size_t consumed = 0;
-  st.sums = parseSums(data + at, size - at, consumed);
+  st.sums = parseSums(data + at, size - at, consumed, malformed);
   if (st.sums.size() != KMeansLayout::size(k, d)) malformed("the sums do not match K and D");
   at += consumed;
   if (size - at < 4) malformed("truncated before the far rows");
@@ -401,7 +391,7 @@ KMeansMoments KMeansMoments::parse(const std::uint8_t* data, std::size_t size) {
   if (m.fingerprint != h.fingerprint) malformed("the fingerprint does not match the shift");
   m.rows = static_cast<Index>(h.rows);
   std::size_t consumed = 0;
-  m.sums = parseSums(data + at, size - at, consumed);
+  m.sums = parseSums(data + at, size - at, consumed, malformed);
   if (m.sums.size() != 2 * d) malformed("the sums do not match D");
   if (consumed != size - at) {
     malformed(std::to_string(size - at - consumed) + " bytes follow the sums");

@@ -155,12 +155,7 @@ MixtureStatistics MixtureStatistics::parse(const std::uint8_t* data, std::size_t
   st.rows = static_cast<Index>(rows);
   std::size_t consumed = 0;
   const std::size_t rest = size - kHeaderBytes - centreBytes;
-  try {
-    st.sums = ExactSums::parse(p + centreBytes, rest, consumed);
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::InvalidArgument) throw;
-    malformed(std::string("the sums: ") + e.what());
-  }
+  st.sums = parseSums(p + centreBytes, rest, consumed, malformed);
   if (st.sums.size() != at.size) malformed("the sums do not match K, D and the covariance type");
   if (consumed != rest) malformed(std::to_string(rest - consumed) + " bytes follow the sums");
   return st;

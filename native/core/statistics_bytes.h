@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "errors.h"
+#include "exact_sum.h"
+
 namespace gaussmix {
 namespace statistics_bytes {
 
@@ -87,6 +90,19 @@ inline std::size_t checkPrefix(const std::uint8_t* data, std::size_t size, std::
     malformed("the checksum does not match: bytes were changed, added or cut");
   }
   return body;
+}
+
+// The exact sums' encoding from p, its errors named as the family's (`malformed` throws).
+template <class Malformed>
+inline ExactSums parseSums(const std::uint8_t* p, std::size_t size, std::size_t& consumed,
+                           Malformed malformed) {
+  try {
+    return ExactSums::parse(p, size, consumed);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::InvalidArgument) throw;
+    malformed(std::string("the sums: ") + e.what());
+    throw;  // (not reached: malformed throws)
+  }
 }
 
 }  // namespace statistics_bytes
