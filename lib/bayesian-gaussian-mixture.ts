@@ -19,6 +19,7 @@ import {
 import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
 import {
   checkCovarianceValues,
+  checkFactorsMatchCovariances,
   checkPrecisionsCholesky,
   checkSymmetricPositiveDiagonal,
   covarianceRank,
@@ -41,7 +42,7 @@ import { checkSource, readStreamOptions, type StreamFitOptions } from './stream-
 import { fitBayesianStream, variationalMaximise, type VariationalParams } from './bayesian-stream.js';
 import { readTensor, toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
-import { fewDistinctPointsWarning, fitReview, type WarningsOption } from './warnings.js';
+import { fewDistinctPointsWarning, fitReview, nInitIgnoredWarning, type WarningsOption } from './warnings.js';
 
 /** The fitted state: fresh arrays from the native fit, never handed out (getters copy). */
 interface BayesianState extends MixtureFittedState {
@@ -340,6 +341,7 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
       const rows = (o.responsibilitiesInit.shape as readonly number[])[0] as number;
       if (rows !== X.n) throw invalidValue(`responsibilitiesInit has ${rows} rows, but X has ${X.n}`);
       options.responsibilitiesInit = o.responsibilitiesInit.data;
+      options.nInit = 1; // every restart would be the same run
     }
     if (sampleWeight !== undefined) {
       const w = readSampleWeight(sampleWeight, X.n);
@@ -360,6 +362,7 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
     // (their weights can fall below any threshold), and scikit-learn does not warn either.
     const review = {
       ...fitReview(o.maxIter, o.tol, 'component', [
+        !warm && o.responsibilitiesInit ? nInitIgnoredWarning(this.className, o.nInit, 'responsibilities (responsibilitiesInit)') : null,
         fewDistinctPointsWarning(X, options.sampleWeight, o.nComponents, 'component', 'nComponents'),
       ]),
       emptyComponents: false,
@@ -658,10 +661,19 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
       if (type === 'diag' || type === 'spherical') checkCovarianceValues(covariances, type, k, d, 'state.covariances');
       else checkSymmetricPositiveDiagonal(covariances, type === 'full' ? k : 1, d, 'state.covariances');
       checkPrecisionsCholesky(precisionsCholesky, type, k, d, 'state.precisionsCholesky');
+      checkFactorsMatchCovariances(covariances, precisionsCholesky, type, k, d);
       checkPositive(weightConcentration, 'state.weightConcentration');
       checkPositive(meanPrecision, 'state.meanPrecision');
       const bad = degreesOfFreedom.findIndex((v) => !(v > d - 1));
       if (bad >= 0) throw invalidValue(`state.degreesOfFreedom[${bad}] must be greater than nFeaturesIn - 1`);
+      if (type === 'tied' && degreesOfFreedom.some((v) => v !== degreesOfFreedom[0])) {
+        throw invalidValue('state.degreesOfFreedom must hold one shared value in every entry (covarianceType tied)');
+      }
+      checkWeightsOfConcentration(fitted.weights, weightConcentration, process);
+      if (!(priors.degreesOfFreedomPrior > d - 1)) {
+        throw invalidValue(`state.priors.degreesOfFreedomPrior must be greater than nFeaturesIn - 1 (${d - 1})`);
+      }
+      checkCovariancePriorState(priors.covariancePrior, type, d);
     });
     return Object.freeze({
       ...fitted,
@@ -686,6 +698,51 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function checkPositive(a: Float64Array, name: string): void {
   const bad = a.findIndex((v) => !(v > 0));
   if (bad >= 0) throw invalidValue(`${name}[${bad}] must be positive but is ${describe(a[bad])}`);
+}
+
+/**
+ * The weights are the posterior's expected weights, as scikit-learn's _estimate_weights: for a
+ * Dirichlet process E[v_k]·Π_{j<k} E[1 − v_j] from the Beta parameters, else α_k / Σα,
+ * normalised; within 1e-9 relative of the stored ones.
+ */
+function checkWeightsOfConcentration(weights: Float64Array, concentration: Float64Array, process: boolean): void {
+  const k = weights.length;
+  const expected = new Float64Array(k);
+  let rest = 1;
+  let total = 0;
+  for (let c = 0; c < k; c++) {
+    if (process) {
+      const a = concentration[c] as number;
+      const b = concentration[k + c] as number;
+      expected[c] = (a / (a + b)) * rest;
+      rest *= b / (a + b);
+    } else {
+      expected[c] = concentration[c] as number;
+    }
+    total += expected[c] as number;
+  }
+  for (let c = 0; c < k; c++) {
+    const e = (expected[c] as number) / total;
+    if (!(Math.abs(e - (weights[c] as number)) <= 1e-9 * Math.max(e, 1e-300) + 1e-300)) {
+      throw invalidValue(`state.weights[${c}] is ${describe(weights[c])}, but state.weightConcentration gives ${describe(e)}`);
+    }
+  }
+}
+
+/** Ψ₀ as a fit resolves it: finite, variances >= 0, matrices symmetric with a diagonal >= 0. */
+function checkCovariancePriorState(psi: Float64Array, type: CovarianceType, d: number): void {
+  const name = 'state.priors.covariancePrior';
+  if (type === 'diag' || type === 'spherical') {
+    const bad = psi.findIndex((v) => !(v >= 0));
+    if (bad >= 0) throw invalidValue(`${name}[${bad}] must be >= 0 but is ${describe(psi[bad])}`);
+    return;
+  }
+  for (let i = 0; i < d; i++) {
+    if (!((psi[i * d + i] as number) >= 0)) throw invalidValue(`${name}[${i}][${i}] must be >= 0 but is ${describe(psi[i * d + i])}`);
+    for (let j = 0; j < i; j++) {
+      if (psi[i * d + j] !== psi[j * d + i]) throw invalidValue(`${name} must be symmetric, but [${i}][${j}] differs from [${j}][${i}]`);
+    }
+  }
 }
 
 /** A flat array of `length` finite numbers. */

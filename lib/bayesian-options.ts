@@ -244,7 +244,8 @@ function readCovariancePrior(value: unknown, type: CovarianceType): Float64Array
     }
     checkCovarianceValues(t.data, 'tied', 1, d, 'covariancePrior');
   } else {
-    checkCovarianceValues(t.data, 'diag', 1, t.data.length, 'covariancePrior');
+    // A [D] vector of positive values: checked as D spherical variances, so errors say covariancePrior[j].
+    checkCovarianceValues(t.data, 'spherical', t.data.length, 1, 'covariancePrior');
   }
   return t.data;
 }

@@ -17,7 +17,7 @@ import { freezeNDArray, restoreModel, scalingJSON, type FitRequest, type NativeF
 import { checkEnoughSamples, toMatrix } from './input.js';
 import { checkFields, encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
-import { checkFittedCovariances, checkPrecisionsCholesky, resolveStartingParameters } from './mixture-params.js';
+import { checkFactorsMatchCovariances, checkFittedCovariances, checkPrecisionsCholesky, resolveStartingParameters } from './mixture-params.js';
 import {
   mixtureOptionsToJSON,
   readMixtureOptions,
@@ -335,7 +335,8 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     }
     // Every starting parameter given: every restart would be the same run.
     const allGiven = !warm && !!(options.weightsInit && options.meansInit && (options.covariancesInit || options.precisionsInit));
-    if (allGiven) options.nInit = 1;
+    const fromResponsibilities = !warm && !!options.responsibilitiesInit;
+    if (allGiven || fromResponsibilities) options.nInit = 1;
     const hc = hcStarts.get(this);
     if (hc && o.init === 'hc' && !warm) options.hc = hc;
     if (w !== undefined) {
@@ -360,6 +361,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     }
     const review = fitReview(o.maxIter, o.tol, 'component', [
       allGiven ? nInitIgnoredWarning(this.className, o.nInit, `parameters (weightsInit, meansInit, ${o.start.covariancesInit ? 'covariancesInit' : 'precisionsInit'})`) : null,
+      fromResponsibilities ? nInitIgnoredWarning(this.className, o.nInit, 'responsibilities (responsibilitiesInit)') : null,
       fewDistinctPointsWarning(X, options.sampleWeight, o.nComponents, 'component', 'nComponents'),
     ]);
     return { X, options, review, scaling, objectiveShift: scaling?.logScale };
@@ -1066,6 +1068,7 @@ function readState(
     // JavaScript's rounding. Symmetric with a positive diagonal holds for every one a fit returns.)
     checkFittedCovariances(covariances, type, k, d, 'state.covariances');
     checkPrecisionsCholesky(precisionsCholesky, type, k, d, 'state.precisionsCholesky');
+    checkFactorsMatchCovariances(covariances, precisionsCholesky, type, k, d);
   });
   return Object.freeze({
     ...fitted,

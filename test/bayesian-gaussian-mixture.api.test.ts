@@ -131,7 +131,7 @@ describe('options and input', () => {
     expect(make({ weightConcentrationPriorType: 'dp' as never })).toThrow(/weightConcentrationPriorType/);
     expect(make({ covariancePrior: [[1, 2], [2, 1]] })).toThrow(/covariancePrior must be positive definite/);
     expect(make({ covariancePrior: [[1, 0.5], [0, 1]] })).toThrow(/symmetric/);
-    expect(make({ covarianceType: 'diag', covariancePrior: [1, -1] })).toThrow(/covariancePrior.*\[1\] must be positive/);
+    expect(make({ covarianceType: 'diag', covariancePrior: [1, -1] })).toThrow(/covariancePrior\[1\] must be positive/);
     expect(make({ covarianceType: 'spherical', covariancePrior: [1] })).toThrow(TypeError);
     // mclust's names and its 'hc' start are GaussianMixture's only (no variational posterior).
     expect(make({ covarianceType: 'VVV' as never })).toThrow(/covarianceType/);
@@ -159,22 +159,40 @@ describe('options and input', () => {
     expect(snapshot(good)).toEqual(before);
   });
 
-  it('a constant feature makes the default covariancePrior singular: a clear error', () => {
+  it('a constant feature: the default covariancePrior is singular, and taken (as scikit-learn takes it)', () => {
     const flat = Array.from({ length: 50 }, (_, i) => [i % 7, 3, (i * 13) % 5]);
-    expect(() => new BayesianGaussianMixture({ nComponents: 2, seed: 1 }).fitSync(flat)).toThrow(
-      /default covariancePrior \(the covariance of X\) is not positive definite/,
-    );
-    const ok = new BayesianGaussianMixture({ nComponents: 2, seed: 1, covarianceType: 'diag', covariancePrior: [1, 1, 1] }).fitSync(flat);
-    expect(ok.isFitted).toBe(true);
+    for (const covarianceType of ['full', 'tied', 'diag', 'spherical'] as const) {
+      const m = new BayesianGaussianMixture({ nComponents: 2, covarianceType, seed: 1 }).fitSync(flat);
+      const psi = m.toJSON().state!.priors.covariancePrior;
+      // The constant feature's entries of Ψ₀ are 0 (its row and column for full and tied).
+      if (covarianceType === 'full' || covarianceType === 'tied') expect([psi[3], psi[4], psi[5], psi[1], psi[7]]).toEqual([0, 0, 0, 0, 0]);
+      if (covarianceType === 'diag') expect(psi[1]).toBe(0);
+      // Every posterior scale adds n_k·regCovar, so the fit is finite and round-trips.
+      expect(Array.from(m.scoreSamples(flat)).every(Number.isFinite), covarianceType).toBe(true);
+      const back = BayesianGaussianMixture.fromJSON(JSON.parse(JSON.stringify(m)));
+      expect(Array.from(back.scoreSamples(flat))).toEqual(Array.from(m.scoreSamples(flat)));
+    }
+    // A given covariancePrior must be positive definite.
+    expect(() => new BayesianGaussianMixture({ nComponents: 2, covarianceType: 'diag', covariancePrior: [1, 0, 1] })).toThrow(RangeError);
   });
 
-  it('the default covariancePrior needs a sample weight sum above 1', () => {
+  it('the default covariancePrior needs a sample weight sum above 1: normalised weights are refused, not divided by a rounding error', () => {
+    for (const n of [200, 300]) {
+      // 1/n summed n times, in any order: 1 within rounding (above or below).
+      const w = new Float64Array(N).fill(0);
+      w.fill(1 / n, 0, n);
+      expect(() => new BayesianGaussianMixture({ nComponents: 2, seed: 1 }).fitSync(X, { sampleWeight: w })).toThrow(
+        /needs a sample weight sum above 1, but sampleWeight sums to \S+: sampleWeight are frequencies.*give covariancePrior/,
+      );
+    }
     const w = new Float64Array(N);
     w[0] = 0.4;
     w[1] = 0.5;
     expect(() => new BayesianGaussianMixture({ nComponents: 2, init: 'random', seed: 1 }).fitSync(X, { sampleWeight: w })).toThrow(
-      /sample weight sum above 1; give covariancePrior/,
+      /sample weight sum above 1, but sampleWeight sums to 0\.9/,
     );
+    // Integer weights (frequencies) are fine, as are weights scaled to the number of rows.
+    expect(new BayesianGaussianMixture({ nComponents: 2, seed: 1 }).fitSync(X, { sampleWeight: new Float64Array(N).fill(1 / N).map((v) => v * N) }).isFitted).toBe(true);
   });
 });
 
@@ -282,6 +300,26 @@ describe('predictions, sample, JSON, prune', () => {
       BayesianGaussianMixture.fromJSON({ ...json, state: { ...json.state, priors: { ...json.state.priors, meanPrior: [0] } } }),
     ).toThrow(/state\.priors\.meanPrior/);
     expect(() => BayesianGaussianMixture.fromJSON({ ...json, kind: 'GaussianMixture' })).toThrow(/kind/);
+  });
+
+  it('fromJSON refuses a state that contradicts itself: weights, factors, a tied dof, the priors', () => {
+    const tied = new BayesianGaussianMixture({ nComponents: 3, covarianceType: 'tied', weightConcentrationPriorType: 'dirichlet_distribution', seed: 8 }).fitSync(X);
+    for (const model of [bgm, tied]) {
+      type State = Record<string, unknown> & { weights: number[]; priors: Record<string, unknown> };
+      const edit = (change: (st: State) => void): (() => unknown) => {
+        const json = JSON.parse(JSON.stringify(model)) as { state: State };
+        change(json.state);
+        return () => BayesianGaussianMixture.fromJSON(json);
+      };
+      // Weights that sum to 1 but are not the concentration's expectation.
+      expect(edit((st) => void ([st.weights[0], st.weights[1]] = [st.weights[1]!, st.weights[0]!]))).toThrow(/state\.weights\[0\] is .*, but state\.weightConcentration gives/);
+      expect(edit((st) => scaleFirst(st.precisionsCholesky, 1.01))).toThrow(/state\.precisionsCholesky.* does not belong to state\.covariances/);
+      expect(edit((st) => void (st.priors.degreesOfFreedomPrior = 0.5))).toThrow(/state\.priors\.degreesOfFreedomPrior must be greater than nFeaturesIn - 1/);
+      expect(edit((st) => void scaleFirst(st.priors.covariancePrior, -1))).toThrow(/state\.priors\.covariancePrior\[0\]\[0\] must be >= 0/);
+    }
+    const json = JSON.parse(JSON.stringify(tied)) as { state: { degreesOfFreedom: number[] } };
+    json.state.degreesOfFreedom[1]! += 1;
+    expect(() => BayesianGaussianMixture.fromJSON(json)).toThrow(/degreesOfFreedom must hold one shared value/);
   });
 
   it('predictions use E[ln π]: predictProba rows sum to 1 and score is the mean of scoreSamples', () => {
@@ -400,3 +438,10 @@ describe('statistics, maximise and fitStream', () => {
     ).rejects.toThrow(/the stream has 100 rows but responsibilitiesInit has/);
   });
 });
+
+/** Multiplies the first number of a nested array (a JSON field) by `factor`, in place. */
+function scaleFirst(value: unknown, factor: number): void {
+  let holder = value as unknown[];
+  while (Array.isArray(holder[0])) holder = holder[0] as unknown[];
+  holder[0] = (holder[0] as number) * factor;
+}

@@ -237,11 +237,15 @@ describe('far points and extreme parameters (native defects, pinned)', () => {
   });
 
   // An overflowing Mahalanobis term (∞ − ∞) is treated as infinitely far: −∞, never NaN.
-  it('a model with a precision Cholesky factor of 1e308 evaluates without NaN', () => {
-    const gm = new GaussianMixture({ nComponents: 2, covarianceType: 'tied', seed: 1 }).fitSync(BASE);
-    const j = JSON.parse(JSON.stringify(gm.toJSON())) as { state: { precisionsCholesky: number[][] } };
-    j.state.precisionsCholesky[0]![0] = 1e308;
-    const m = GaussianMixture.fromJSON(j);
-    expect(Array.from(m.scoreSamples(BASE)).some((v) => Number.isNaN(v))).toBe(false);
+  // (Covariances of 1e-300 give factors of ~1e150 with off-diagonal terms of both signs, so
+  // rows at 1e200 make the product with U +∞ and −∞ at once.)
+  it('a model with precision Cholesky factors of 1e150 evaluates rows at 1e200 without NaN', () => {
+    const tiny = [[[1e-300, 0.5e-300], [0.5e-300, 1e-300]]];
+    const gm = new GaussianMixture({ nComponents: 1, weightsInit: [1], meansInit: [[0, 0]], covariancesInit: tiny, maxIter: 0 });
+    gm.fitSync(BASE.map((r) => r.slice(0, 2)));
+    expect(Math.abs(gm.precisionsCholesky.data[1]!)).toBeGreaterThan(1e149);
+    const scores = Array.from(gm.scoreSamples([[1e200, 1e200], [-1e200, 1e200], [0, 0]]));
+    expect(scores.some((v) => Number.isNaN(v))).toBe(false);
+    expect(scores[0]).toBe(-Infinity);
   });
 });

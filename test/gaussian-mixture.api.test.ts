@@ -353,6 +353,20 @@ describe('JSON', () => {
     expect(back.toJSON()).toEqual(gm.toJSON());
   });
 
+  it('keeps the factors of near-singular fitted covariances (a feature repeated, at scale 1e4)', () => {
+    // Uᵀ·Σ·U differs from I by up to ~1e-3 here: its rounding grows with the conditioning.
+    const d = X.shape[1] as number;
+    const rows = Array.from({ length: N }, (_, i) => {
+      const a = X.data[i * d]! * 1e4;
+      return [a, a * (1 + 1e-9 * ((i % 7) - 3)), X.data[i * d + 1]! * 1e4];
+    });
+    for (const covarianceType of ['full', 'tied'] as const) {
+      const gm = new GaussianMixture({ nComponents: 3, covarianceType, seed: 1, warnings: 'silent' }).fitSync(rows);
+      const back = GaussianMixture.fromJSON(JSON.parse(JSON.stringify(gm)));
+      expect(sameBits(back.scoreSamples(rows), gm.scoreSamples(rows)), covarianceType).toBe(true);
+    }
+  });
+
   it('round-trips GaussianKMeans and unfitted models; keeps -Infinity lowerBound', () => {
     const km = new GaussianKMeans({ nComponents: 3, seed: 2 }).fitSync(X);
     const back = GaussianKMeans.fromJSON(JSON.parse(JSON.stringify(km)));
@@ -384,6 +398,9 @@ describe('JSON', () => {
       [(j) => void (j.state.extra = 1), RangeError, /unknown field state\.extra/],
       [(j) => void (j.options.nComponents = 0), RangeError, /options: .*nComponents/],
       [(j) => void (j.options.covarianceType = 'diag'), TypeError, /state\.covariances\[0\]\[0\]/],
+      // Factors of another model: predictions would use them while covariances says otherwise.
+      [(j) => void (((j.state.precisionsCholesky as number[][][])[1] as number[][])[0]![1]! *= 1.001), RangeError, /state\.precisionsCholesky\[1\] does not belong to state\.covariances\[1\]/],
+      [(j) => void (((j.state.covariances as number[][][])[2] as number[][])[1]![1]! *= 1 + 1e-9), RangeError, /state\.precisionsCholesky\[2\] does not belong/],
     ];
     for (const [mutate, cls, re] of cases) {
       const j = good();

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  BayesianGaussianMixture,
   GaussianKMeans,
   GaussianMixture,
   KMeans,
@@ -217,6 +218,25 @@ describe('GAUSSMIX_NINIT_IGNORED', () => {
     expect(c.got[0]?.message).toMatch(/^Explicit starting parameters \(weightsInit, meansInit, covariancesInit\) given: .* instead of nInit \(4\)/);
     expectIdentical(many.means, one.means, 'means');
     expectIdentical(many.covariances, one.covariances, 'covariances');
+  });
+
+  it.each([
+    ['GaussianMixture', (o: Record<string, unknown>) => new GaussianMixture({ nComponents: 3, covarianceType: 'diag', ...o })],
+    ['BayesianGaussianMixture', (o: Record<string, unknown>) => new BayesianGaussianMixture({ nComponents: 3, covarianceType: 'diag', ...o })],
+  ] as const)('%s from responsibilitiesInit with nInit 3 makes one run and warns', (name, make) => {
+    const n = X.shape[0] as number;
+    const resp = { data: Float64Array.from({ length: n * 3 }, (_, i) => ((i % 3) === Math.floor(i / 3) % 3 ? 0.8 : 0.1)), shape: [n, 3] };
+    const c = collector();
+    const inits = new Set<number>();
+    const many = make({ responsibilitiesInit: resp, nInit: 3, warnings: c.warnings }).fitSync(X, { onIteration: (i) => void inits.add(i.init) });
+    const one = make({ responsibilitiesInit: resp, nInit: 1, warnings: 'silent' }).fitSync(X);
+    expect([...inits]).toEqual([0]);
+    expect(c.codes()).toEqual([WarningCode.NINIT_IGNORED]);
+    expect(c.got[0]?.message).toBe(
+      `Explicit starting responsibilities (responsibilitiesInit) given: performing only one run in ${name} instead of nInit (3), ` +
+        'since every run would start from the same values',
+    );
+    expectIdentical(many.means, one.means, 'means');
   });
 
   it('is silent when a starting parameter is left to the initialisation (the restarts differ)', () => {

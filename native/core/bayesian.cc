@@ -1,6 +1,8 @@
 #include "bayesian.h"
 
+#include <Eigen/Eigenvalues>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -24,8 +26,31 @@ MixtureParams emptyParams(CovarianceType type, Index k, Index d) {
   return params;
 }
 
+// Whether Ψ₀ (in the type's shape) is symmetric positive semidefinite: the default one, the
+// covariance of X, is singular when a feature is constant, and scikit-learn takes it (every
+// posterior scale adds n_k·(S_k + regCovar), which is positive definite).
+bool positiveSemidefinite(CovarianceType type, Index d, const std::vector<double>& psi) {
+  for (const double v : psi) {
+    if (!std::isfinite(v)) return false;
+  }
+  if (type == CovarianceType::Diag || type == CovarianceType::Spherical) {
+    for (const double v : psi) {
+      if (v < 0.0) return false;
+    }
+    return true;
+  }
+  const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
+      m(psi.data(), d, d);
+  const double size = m.cwiseAbs().maxCoeff();
+  if ((m - m.transpose()).cwiseAbs().maxCoeff() > 1e-12 * size) return false;
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(m, Eigen::EigenvaluesOnly);
+  return eigen.eigenvalues().minCoeff() >= -1e-12 * size * static_cast<double>(d);
+}
+
+// The priors' ranges and shapes. Ψ₀ must be positive semidefinite; a given one (not the data's
+// default) positive definite, as scikit-learn's _check_precision_matrix asks.
 void checkPriors(const VariationalPriors& priors, CovarianceType type, Index d,
-                 bool covarianceFromData = false) {
+                 bool givenCovariance = false) {
   if (parametrisation(type).family != Family::ScikitLearn) {
     throw invalidArgument(std::string("covarianceType '") + parametrisation(type).name +
                           "' has no variational posterior (full, tied, diag or spherical)");
@@ -40,16 +65,15 @@ void checkPriors(const VariationalPriors& priors, CovarianceType type, Index d,
   if (static_cast<Index>(priors.covariance.size()) != covarianceSize(type, 1, d)) {
     throw invalidArgument("covariancePrior does not have the covariance type's shape");
   }
-  // Ψ₀ must be positive definite (scikit-learn's _check_precision_matrix / positivity).
+  if (!positiveSemidefinite(type, d, priors.covariance)) {
+    throw invalidArgument("covariancePrior is not positive semidefinite");
+  }
+  if (!givenCovariance) return;
   std::vector<double> factor(priors.covariance.size());
   try {
     precisionCholeskyFromCovariance(type, 1, d, priors.covariance.data(), factor.data());
   } catch (const Error&) {
-    throw invalidArgument(covarianceFromData
-                              ? "the default covariancePrior (the covariance of X) is not positive "
-                                "definite: a feature is constant or a linear combination of others; "
-                                "give covariancePrior"
-                              : "covariancePrior is not positive definite");
+    throw invalidArgument("covariancePrior is not positive definite");
   }
 }
 
@@ -58,7 +82,7 @@ VariationalPriors resolvePriors(const Data& data, const BayesianOptions& options
                                 unsigned threads, const Control& control) {
   VariationalPriors priors = options.priors;
   const CovarianceType type = options.mixture.type;
-  const bool covarianceFromData = priors.covariance.empty();
+  const bool givenCovariance = !priors.covariance.empty();
   if (priors.mean.size() == 0 || priors.covariance.empty()) {
     const RowMatrix zero = RowMatrix::Zero(1, data.d);
     const RowVector mean =
@@ -70,7 +94,7 @@ VariationalPriors resolvePriors(const Data& data, const BayesianOptions& options
           priorCovariance(assignmentStatistics(data, zero, &about, type, threads, control.cancel));
     }
   }
-  checkPriors(priors, type, data.d, covarianceFromData);
+  checkPriors(priors, type, data.d, givenCovariance);
   return priors;
 }
 
@@ -90,12 +114,18 @@ std::vector<double> priorCovariance(const MixtureStatistics& aboutMean) {
     throw invalidArgument("the statistics of a covariance prior have one component and a scatter");
   }
   const Moments m = roundedMoments(aboutMean);
-  // Bessel's correction: Σ w − 1 (np.cov and np.var(ddof=1) with frequency weights).
-  const Vector dof = Vector::Constant(1, m.nk[0] - 1.0);
-  if (!(dof[0] > 0.0)) {
+  // Bessel's correction: Σ w − 1 (np.cov and np.var(ddof=1) with frequency weights). A sum
+  // within rounding of 1 (weights normalised to sum 1) would divide by a rounding error.
+  const double total = m.nk[0];
+  const Vector dof = Vector::Constant(1, total - 1.0);
+  if (!(dof[0] > 1e-6 * total)) {
+    char sum[32];
+    std::snprintf(sum, sizeof sum, "%.17g", total);
     throw invalidArgument(
-        "the default covariancePrior (the covariance of X) needs a sample weight sum above 1; "
-        "give covariancePrior");
+        std::string("the default covariancePrior (the covariance of X, divided by Bessel's ") +
+        "sum of weights - 1) needs a sample weight sum above 1, but sampleWeight sums to " + sum +
+        ": sampleWeight are frequencies (an integer weight repeats its row), so weights "
+        "normalised to sum 1 count X as one sample; scale them, or give covariancePrior");
   }
   if (parametrisation(shape.type).family != Family::ScikitLearn) {
     throw invalidArgument("a covariance prior is for scikit-learn's covariance types");
