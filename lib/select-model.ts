@@ -144,6 +144,30 @@ function fittedType(type: CovarianceType, k: number, d: number, noise: boolean):
   return t.orientation === 'I' ? 'VVI' : 'VVV';
 }
 
+/**
+ * A one-feature candidate's start, as mclustBIC's: the quantile classes' responsibilities; with
+ * noise, those of the rows not starting as noise (qclass(x[-noise], k)), and the noise rows'
+ * all in the last column (the noise component then keeps only its hypervolume).
+ */
+function quantileOptions(p: Plan, k: number): Partial<GaussianMixtureOptions> {
+  const x = p.X.data;
+  const noise = p.shared.noise as { hypervolume: number; initial: Int32Array } | undefined;
+  if (noise === undefined || (noise as unknown) === false) {
+    return { responsibilitiesInit: { data: quantileStart(x, k), shape: [p.X.n, k] } };
+  }
+  const isNoise = new Uint8Array(p.X.n);
+  for (const r of noise.initial) isNoise[r] = 1;
+  const rest = x.filter((_, i) => isNoise[i] === 0);
+  const zRest = quantileStart(rest, k);
+  const columns = k + 1;
+  const z = new Float64Array(p.X.n * columns);
+  for (let i = 0, j = 0; i < p.X.n; i++) {
+    if (isNoise[i] === 1) z[i * columns + k] = 1;
+    else z.set(zRest.subarray(j * k, ++j * k), i * columns);
+  }
+  return { noise: { hypervolume: noise.hypervolume }, responsibilitiesInit: { data: z, shape: [p.X.n, columns] } };
+}
+
 /** Validates everything and computes what every candidate shares (hc once). */
 function plan(Xin: DataInput, value: unknown): Plan {
   const all = readOptionsObject(value ?? {}, 'selectModel options', [
@@ -165,10 +189,11 @@ function plan(Xin: DataInput, value: unknown): Plan {
   for (const [key, v] of Object.entries(all)) {
     if (!(SELECT_NAMES as readonly string[]).includes(key)) shared[key] = v;
   }
-  // mclustBIC's start: on one feature (without noise) its quantile classes, else hc (computed
+  // mclustBIC's start: on one feature its quantile classes (of the rows not starting as noise),
+  // else hc (computed
   // once for every candidate); one seed for every candidate.
   const noise = shared.noise !== undefined && shared.noise !== false;
-  const quantile = X.d === 1 && !noise && shared.init === undefined && shared.responsibilitiesInit === undefined;
+  const quantile = X.d === 1 && shared.init === undefined && shared.responsibilitiesInit === undefined;
   if (!quantile && shared.init === undefined && shared.responsibilitiesInit === undefined) shared.init = 'hc';
   shared.seed = shared.seed === undefined ? randomSeed() : seedOption(shared.seed);
   // Every candidate's options checked before any fit (a bad option is a throw, not a row).
@@ -264,7 +289,7 @@ class Selection {
     if (!c) return null;
     const noise = p.shared.noise !== undefined && p.shared.noise !== false;
     const covarianceType = fittedType(c.type, c.k, p.X.d, noise);
-    const start = p.quantile ? { responsibilitiesInit: { data: quantileStart(p.X.data, c.k), shape: [p.X.n, c.k] } } : {};
+    const start = p.quantile ? quantileOptions(p, c.k) : {};
     const gm = new GaussianMixture({ ...p.shared, ...start, nComponents: c.k, covarianceType });
     if (p.hc) useHierarchicalStart(gm, p.hc);
     return gm;

@@ -243,8 +243,24 @@ bic_prior <- mclustBIC(faithful, G = 1:9, prior = priorControl(), verbose = FALS
 # are all one point (a zero scatter: EEV, G >= 6, orients them by LAPACK's SVD, the axes).
 ties <- cbind(round(faithful$eruptions * 2) / 2, round(faithful$waiting / 5) * 5)
 bic_ties <- mclustBIC(ties, G = 1:9, verbose = FALSE)
+# With a noise component from given rows (mclustBIC's initialization$noise): on one feature
+# each G starts from qclass of the other rows; on two from hc of the other rows, me() on all
+# (whose M-step state carries on from its first M-step: VEI, VEV, EVE, VVE iterate inside it).
+noise_waiting <- which(faithful$waiting < 50 | faithful$waiting > 90)
+bic_noise_waiting <- mclustBIC(faithful$waiting, G = 1:5, verbose = FALSE,
+                               initialization = list(noise = noise_waiting))
+noise_faithful <- which(seq_len(nrow(faithful)) %% 17 == 0)
+noise_models <- c("VEI", "VEV", "EVE", "VVE", "VVV")
+bic_noise_faithful <- mclustBIC(faithful, G = 1:4, modelNames = noise_models, verbose = FALSE,
+                                initialization = list(noise = noise_faithful))
 select <- list(
   versions = versions,
+  waitingNoise = list(noise = jarray(as.integer(noise_waiting - 1)),
+                      hypervolume = 1 / attr(bic_noise_waiting, "Vinv"),
+                      bic = sel_table(bic_noise_waiting)),
+  faithfulNoise = list(noise = jarray(as.integer(noise_faithful - 1)),
+                       hypervolume = 1 / attr(bic_noise_faithful, "Vinv"),
+                       bic = sel_table(bic_noise_faithful)),
   waiting = univariate(faithful$waiting),
   eruptions = univariate(faithful$eruptions),  # many ties: quantiles that coincide
   ties = list(X = rows(ties), bic = sel_table(bic_ties),

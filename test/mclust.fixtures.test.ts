@@ -288,6 +288,22 @@ describe('selectModel where mclustBIC leaves its usual path (test/fixtures/mclus
     });
   }
 
+  it("one feature with a noise component (waiting): E and V from the quantile classes of the rows not starting as noise", () => {
+    const f = select.waitingNoise;
+    const x = select.waiting.x.map((v) => [v]);
+    const { table, best } = selectModelSync(x, { components: [1, 2, 3, 4, 5], noise: { initial: f.noise } });
+    expect([...new Set(table.map((r) => r.covarianceType))]).toEqual(['EII', 'VII']);
+    deviation(best.toJSON().state?.hypervolume, f.hypervolume, 1e-15, 'waiting noise: hypervolume');
+    compareTable(table, { ...f, best: { modelName: '', G: 0, bic: 0, loglik: 0 } }, (type) => (type === 'EII' ? 'E' : 'V'), 'waiting noise');
+  });
+
+  it("two features with a noise component (faithful): hc on the other rows, me()'s inner M-step state kept from its first M-step", () => {
+    const f = select.faithfulNoise;
+    const X = loadMclustFixture('faithful').X;
+    const { table } = selectModelSync(X, { components: [1, 2, 3, 4], covarianceTypes: Object.keys(f.bic), noise: { initial: f.noise } });
+    compareTable(table, { ...f, best: { modelName: '', G: 0, bic: 0, loglik: 0 } }, (type) => type, 'faithful noise');
+  });
+
   it('duplicate rows (faithful rounded): components on one point (EEV keeps their axes), its pick', () => {
     const f = select.ties;
     const { best, table } = selectModelSync(f.X);

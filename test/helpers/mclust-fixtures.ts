@@ -71,12 +71,21 @@ export interface SelectionFixture {
   best: { modelName: string; G: number; bic: number; loglik: number };
 }
 
+export interface NoiseSelectionFixture {
+  noise: number[];
+  hypervolume: number;
+  bic: Record<string, (number | null)[]>;
+}
+
 /** test/fixtures/mclust/select.json: mclustBIC on one feature (waiting, eruptions), on duplicate rows (ties) and with priorControl() (faithful). */
 export function loadSelectFixture(): {
   waiting: SelectionFixture & { x: number[] };
   eruptions: SelectionFixture & { x: number[] };
   ties: SelectionFixture & { X: number[][] };
   faithfulPrior: SelectionFixture;
+  /** With a noise component from given rows (0-based), and mclust's hypervolume (1/Vinv). */
+  waitingNoise: NoiseSelectionFixture;
+  faithfulNoise: NoiseSelectionFixture;
 } {
   return JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, 'mclust', 'select.json'), 'utf8'));
 }
