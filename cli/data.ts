@@ -171,11 +171,12 @@ export async function openTable(source: string, opts: ReadOptions): Promise<Tabl
 }
 
 /**
- * The first line's delimiter: tab, then comma, then semicolon; with a decimal comma, tab or
- * semicolon (a comma is then part of the numbers).
+ * The first record line's delimiter (blank lines and comment lines skipped): tab, then comma,
+ * then semicolon; with a decimal comma, tab or semicolon (a comma is then part of the numbers).
  */
-function sniffDelimiter(head: Buffer, decimal: '.' | ','): string {
-  const firstLine = head.toString('utf8').split(/\r?\n/, 1)[0] ?? '';
+function sniffDelimiter(head: Buffer, decimal: '.' | ',', comment: string | undefined): string {
+  const lines = head.toString('utf8').replace(/^\ufeff/, '').split(/\r?\n/);
+  const firstLine = lines.find((l) => l.trim() !== '' && (comment === undefined || !l.startsWith(comment))) ?? '';
   if (firstLine.includes('\t')) return '\t';
   if (decimal === '.' && firstLine.includes(',')) return ',';
   if (firstLine.includes(';')) return ';';
@@ -201,11 +202,30 @@ function problemMessage(
   return `${name} line ${line}, column ${header[problem.field]}: ${what} is not a number${hint}`;
 }
 
+/**
+ * Text the CSV reader cannot read, said at once: UTF-16 (a byte order mark, or a NUL in every
+ * other byte) and line ends of carriage returns alone (classic Mac OS), which would read as
+ * one long line.
+ */
+function checkTextEncoding(head: Buffer, name: string): void {
+  const bom16 = (head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff);
+  let nuls = 0;
+  const probe = Math.min(head.length, 4096);
+  for (let i = 0; i < probe; i++) nuls += head[i] === 0 ? 1 : 0;
+  if (bom16 || (probe >= 8 && nuls * 4 >= probe)) {
+    throw new CliError(`${name}: the text is UTF-16 (or binary); save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)`);
+  }
+  const cr = head.indexOf(0x0d);
+  if (cr >= 0 && head.indexOf(0x0a) < 0 && cr < head.length - 1) {
+    throw new CliError(`${name}: its lines end with a carriage return alone (classic Mac OS); convert them to \\n or \\r\\n`);
+  }
+}
+
 async function openCsv(src: Awaited<ReturnType<typeof openSource>>, opts: ReadOptions): Promise<Table> {
   const { name } = src;
   const { csvNumbers, csvRecord } = await import('gaussmix/csv');
   const decimal = opts.decimal ?? '.';
-  const format: CsvFormat = { delimiter: opts.delimiter ?? sniffDelimiter(src.head, decimal), decimal, ...(opts.comment !== undefined && { comment: opts.comment }) };
+  const format: CsvFormat = { delimiter: opts.delimiter ?? sniffDelimiter(src.head, decimal, opts.comment), decimal, ...(opts.comment !== undefined && { comment: opts.comment }) };
   if (format.delimiter === decimal) throw new UsageError(`--delimiter and the decimal separator are both '${decimal}'`, opts.command);
   const number = numberPattern(decimal);
   // The bytes not yet read (a record cut at the end of a buffer waits here for the next) and
@@ -222,6 +242,7 @@ async function openCsv(src: Awaited<ReturnType<typeof openSource>>, opts: ReadOp
         final = true;
         return;
       }
+      if (!started) checkTextEncoding(r.value, name);
       // A UTF-8 byte order mark (spreadsheets write one) is not part of the first field.
       const bytes = !started && r.value[0] === 0xef && r.value[1] === 0xbb && r.value[2] === 0xbf ? r.value.subarray(3) : r.value;
       started = true;
@@ -249,9 +270,21 @@ async function openCsv(src: Awaited<ReturnType<typeof openSource>>, opts: ReadOp
     buf = buf.subarray(first.next);
     lineBase = first.lines;
   }
-  // A column is numeric when its first value is a number, or missing (then reading stops there
-  // with an error, or drops the row, rather than the column being silently left out).
-  const numeric = header.map((_, i) => missingOrNumber(row.fields[i] ?? ''));
+  // A column is left out by default when its first value is text (a word such as 'setosa' or
+  // 'M'); any other first value keeps it, so that a bad value ('?', '0x10', Inf) or a missing one
+  // stops the read with an error naming it (or drops the row), rather than the column being
+  // silently left out. An unnamed column (R's write.csv row names, a trailing delimiter) is
+  // left out too, and said.
+  const text = (f: string): boolean => !missingOrNumber(f) && /[A-Za-z]/.test(f) && !/^\s*[+-]?(inf|infinity|nan|0x[0-9a-f]+)\s*$/i.test(f);
+  const unnamed = header.map((h, i) => hasHeader && h.trim() === '' && i !== (opts.idColumn === undefined ? -1 : columnIndex(header, opts.idColumn, name, '--id', opts.command)));
+  const numeric = header.map((_, i) => !unnamed[i] && !text(row.fields[i] ?? ''));
+  if (opts.columns === undefined && unnamed.some(Boolean)) {
+    const which = unnamed.flatMap((u, i) => (u ? [String(i + 1)] : []));
+    process.stderr.write(
+      `gaussmix ${opts.command}: ${name}: left out the unnamed column${which.length > 1 ? 's' : ''} ${which.join(', ')} ` +
+        `(row names or a trailing delimiter; name ${which.length > 1 ? 'them' : 'it'} by index in --columns to use ${which.length > 1 ? 'them' : 'it'})\n`,
+    );
+  }
   const idx = chooseColumns(header, numeric, name, opts);
   const idField = opts.idColumn === undefined ? undefined : columnIndex(header, opts.idColumn, name, '--id', opts.command);
   const columns = idx.map((i) => header[i] as string);
@@ -292,6 +325,19 @@ async function openCsv(src: Awaited<ReturnType<typeof openSource>>, opts: ReadOp
   return { name, format: 'csv', columns, ...(idField !== undefined && { idName: header[idField] as string }), chunks: chunks(), counts };
 }
 
+/**
+ * Whether an Arrow column is read: integers and 32- or 64-bit floats, as gaussmix/arrow reads
+ * them (Float16 is not: apache-arrow hands its raw bits to toArray()).
+ */
+function readableArrowType(f: { typeId: number; type: unknown }, Type: { Float: number; Int: number }): boolean {
+  return (f.typeId === Type.Float && (f.type as { precision?: number }).precision !== HALF_PRECISION) || f.typeId === Type.Int;
+}
+/** Arrow's Precision.HALF. */
+const HALF_PRECISION = 0;
+function halfNote(f: { type: unknown }): string {
+  return (f.type as { precision?: number }).precision === HALF_PRECISION ? ': half floats are not read; cast the column to Float32' : '';
+}
+
 async function openArrow(source: string, src: Awaited<ReturnType<typeof openSource>>, opts: ReadOptions): Promise<Table> {
   const { name } = src;
   const { RecordBatchReader, Type } = await import('apache-arrow');
@@ -306,15 +352,15 @@ async function openArrow(source: string, src: Awaited<ReturnType<typeof openSour
     }
     await reader.open();
   } catch (err) {
-    throw new CliError(`${name}: not a readable Arrow IPC file (${(err as Error).message})`);
+    throw new CliError(`${name}: not a readable Arrow IPC file (${err instanceof TypeError ? 'cut short or damaged' : (err as Error).message})`);
   }
   const schema: Schema = reader.schema;
   const all = schema.fields.map((f) => f.name);
-  const numeric = schema.fields.map((f) => f.typeId === Type.Float || f.typeId === Type.Int);
+  const numeric = schema.fields.map((f) => readableArrowType(f, Type));
   const idx = chooseColumns(all, numeric, name, opts);
   for (const i of idx) {
     const f = schema.fields[i];
-    if (f && !numeric[i]) throw new CliError(`${name}: column ${f.name} is not numeric (Arrow type ${String(f.type)})`);
+    if (f && !numeric[i]) throw new CliError(`${name}: column ${f.name} is not numeric (Arrow type ${String(f.type)}${halfNote(f)})`);
   }
   const columns = idx.map((i) => all[i] as string);
   const d = idx.length;
@@ -323,9 +369,19 @@ async function openArrow(source: string, src: Awaited<ReturnType<typeof openSour
   const idField = opts.idColumn === undefined ? undefined : columnIndex(all, opts.idColumn, name, '--id', opts.command);
   const counts = { dropped: 0 };
 
+  // A file cut short (or otherwise broken past its schema) fails while its batches are read.
+  async function* batchesNamed(): AsyncGenerator<RecordBatch> {
+    try {
+      for await (const batch of batches) yield batch;
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      const what = err instanceof TypeError ? 'cut short or damaged' : (err as Error).message;
+      throw new CliError(`${name}: not a readable Arrow IPC file (${what})`);
+    }
+  }
   async function* chunks(): AsyncGenerator<Chunk> {
     let row0 = 0;
-    for await (const batch of batches) {
+    for await (const batch of batchesNamed()) {
       const n = batch.numRows;
       const rows = new BatchRows(new Float64Array(n * d), n, d, opts.missing === 'drop');
       for (let j = 0; j < d; j++) {
@@ -396,11 +452,11 @@ export async function openArrowBatches(source: string, opts: ReadOptions): Promi
   }
   const fields = file.schema.fields;
   const all = fields.map((f) => f.name);
-  const numeric = fields.map((f) => f.typeId === Type.Float || f.typeId === Type.Int);
+  const numeric = fields.map((f) => readableArrowType(f, Type));
   const idx = chooseColumns(all, numeric, source, opts);
   for (const i of idx) {
     const f = fields[i];
-    if (f && !numeric[i]) throw new CliError(`${source}: column ${f.name} is not numeric (Arrow type ${String(f.type)})`);
+    if (f && !numeric[i]) throw new CliError(`${source}: column ${f.name} is not numeric (Arrow type ${String(f.type)}${halfNote(f)})`);
   }
   const identity = idx.length === all.length && idx.every((i, j) => i === j);
   async function* batches(): AsyncGenerator<RecordBatch> {

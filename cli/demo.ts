@@ -10,12 +10,13 @@ import * as path from 'node:path';
 
 import { GaussianMixture } from 'gaussmix';
 
-import { int, num, parse, positionals, str } from './args.js';
+import { CliError, int, num, parse, positionals, str } from './args.js';
 import { count, fixed, matrix, ms, table, vector } from './format.js';
 import { drawFigures } from './figures/index.js';
 import type { MixtureCase } from './figures/mixtures.js';
 import { build, describeFitted, type Fitted, type ModelName } from './models.js';
 import { colour, domain, ellipses, modelPanel, panel, plotRows, square, svgToPng, takeRows, writePlot, type PanelInput } from './plot.js';
+import { checkOutputFolder } from './output.js';
 import { modelOf } from './truth.js';
 
 export const DEMO_OPTIONS = {
@@ -145,6 +146,9 @@ export async function demoCommand(argv: string[]): Promise<void> {
   const seed = int(p, 'seed', cmd, 0) ?? 2026;
   const stiffness = num(p, 'stiffness', cmd) ?? 1;
   const threads = int(p, 'threads', cmd, 0);
+  // DIR itself is made if missing; the directories above it must exist (as for --out elsewhere).
+  checkOutputFolder(outDir, '--out');
+  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new CliError(`--out ${outDir}: not a directory`);
 
   const say = (s = ''): void => {
     process.stdout.write(`${s}\n`);
@@ -234,7 +238,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
     cases.push({ truth, runs, panels, n, shown: rows.length, seed: seed + c });
   }
 
-  await fs.promises.mkdir(outDir, { recursive: true });
+  await fs.promises.mkdir(outDir, { recursive: true }); // one level: its parent was checked
   const file = path.join(outDir, 'demo.svg');
   await writePlot(file, {
     title: {

@@ -145,11 +145,14 @@ Examples:
 `,
   select: `Usage: gaussmix select DATA [--components 1..10] [--covariance sklearn] [options]
 
-Fits a Gaussian mixture for every K and covariance type of the grid, several at once across
-the cores, and prints the BIC and AIC tables (ICL and BIC with --criterion icl): lower is
-better, the lowest is marked *. mclust's models start from its hierarchical clustering, as
-its mclustBIC does. The result does not depend on the number of cores: every cell uses the
-same seed, and a gaussmix fit is bit-identical for any thread count.
+Fits a Gaussian mixture for every K and covariance type of the grid and prints the BIC and
+AIC tables (ICL and BIC with --criterion icl): lower is better, the lowest is marked *.
+scikit-learn's types start as scikit-learn's (k-means), several fits at once across the cores.
+mclust's models are fitted by the library's selectModel, as mclust's mclustBIC: from its
+hierarchical clustering (computed once), on one column from its quantile classes and with its
+two models E and V (as EII and VII; the mclust group reduces to them), one component in closed
+form; the CSV leaves their n_iter empty. The result does not depend on the number of cores:
+every cell uses the same seed, and a gaussmix fit is bit-identical for any thread count.
 
 Options:
   -k, --components R   counts: 1..10 (default), 2,3,5 or 1..4,8 (a K above the number of rows

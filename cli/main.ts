@@ -59,6 +59,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP[first] as string);
     return 0;
   }
+  // The library's warnings as the command's own lines, not Node's (pid, --trace-warnings hint).
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => {
+    process.stderr.write(`gaussmix ${first}: warning: ${w.name === 'GaussmixWarning' ? '' : `${w.name}: `}${w.message}\n`);
+  });
   try {
     await (await load())(rest);
     return 0;

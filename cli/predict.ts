@@ -70,7 +70,10 @@ export async function predictCommand(argv: string[]): Promise<void> {
 
   const d = fitted.d;
   const k = fitted.k;
-  const head = proba ? Array.from({ length: k }, (_, c) => `p${c}`).join(',') : 'label';
+  // A model with a noise component gives K + 1 probabilities, the noise's last (as its weights).
+  const noise = fitted.weights !== null && fitted.weights.length === k + 1;
+  const width = noise ? k + 1 : k;
+  const head = proba ? [...Array.from({ length: k }, (_, c) => `p${c}`), ...(noise ? ['noise'] : [])].join(',') : 'label';
   await write(`${idColumn !== undefined ? `${csvField(table.idName ?? idColumn)},` : ''}${head}\n`);
   for await (const chunk of table.chunks) {
     if (standardize) applyStandardization(chunk.data, d, standardize);
@@ -78,7 +81,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
     const lines: string[] = new Array(chunk.rows);
     if (proba && estimator.predictProba) {
       const P = estimator.predictProba(X).data;
-      for (let r = 0; r < chunk.rows; r++) lines[r] = Array.from(P.subarray(r * k, r * k + k), number).join(',');
+      for (let r = 0; r < chunk.rows; r++) lines[r] = Array.from(P.subarray(r * width, r * width + width), number).join(',');
     } else {
       const labels = estimator.predict(X);
       for (let r = 0; r < chunk.rows; r++) lines[r] = String(labels[r]);

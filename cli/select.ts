@@ -1,9 +1,9 @@
 /**
  * `gaussmix select DATA --components 1..10 [--covariance sklearn|mclust|all|LIST]`: fits a
- * Gaussian mixture for every (covariance type, K) cell of a grid, several at once, and
- * tabulates BIC and AIC, or ICL and BIC with `--criterion icl` (lower is better). mclust's
- * names start from its hierarchical clustering (init 'hc'), as its mclustBIC does; `--noise`
- * adds a uniform noise component to every cell. Deterministic: every cell is fitted with the
+ * Gaussian mixture for every (covariance type, K) cell of a grid and tabulates BIC and AIC,
+ * or ICL and BIC with `--criterion icl` (lower is better). scikit-learn's types are fitted from
+ * their default start, several at once; mclust's names by the library's selectModel, as its
+ * mclustBIC; `--noise` adds a uniform noise component to every cell. Deterministic: every cell is fitted with the
  * same seed and gaussmix gives bit-identical results for any thread count, so the table does
  * not depend on scheduling.
  */
@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { GaussianMixture, MCLUST_MODEL_NAMES, SKLEARN_COVARIANCE_TYPES, type CovarianceType } from 'gaussmix';
+import { GaussianMixture, MCLUST_MODEL_NAMES, selectModel, SKLEARN_COVARIANCE_TYPES, type CovarianceType } from 'gaussmix';
 
 import { choice, CliError, countRange, int, list, MODEL_DATA_OPTIONS, num, parse, positionals, str, UsageError } from './args.js';
 import { readAll } from './data.js';
@@ -20,6 +20,7 @@ import { criterionChart, plotFormat, writePlot } from './plot.js';
 import { checkOutputFolder } from './output.js';
 import { Progress } from './progress.js';
 import { READ_OPTIONS, readOptions } from './read-options.js';
+import { WarningLog } from './warnings.js';
 
 export const SELECT_OPTIONS = {
   ...MODEL_DATA_OPTIONS,
@@ -77,7 +78,7 @@ export async function selectCommand(argv: string[]): Promise<void> {
     else if ((TYPES as readonly string[]).includes(c)) types.push(c as CovarianceType);
     else throw new UsageError(`--covariance takes all or a list of sklearn, mclust, ${TYPES.join(', ')}; got '${c}'`, cmd);
   }
-  const typeList = [...new Set(types)].sort((a, b) => TYPES.indexOf(a) - TYPES.indexOf(b));
+  let typeList = [...new Set(types)].sort((a, b) => TYPES.indexOf(a) - TYPES.indexOf(b));
   const criterion = choice(p, 'criterion', cmd, ['bic', 'icl'] as const) ?? 'bic';
   const noise = p.values.noise === true;
   const seed = int(p, 'seed', cmd, 0) ?? 0;
@@ -103,31 +104,33 @@ export async function selectCommand(argv: string[]): Promise<void> {
   const leftOut = over.length === 0 ? undefined : `left out: K = ${over.join(', ')} (more than the ${data.rows} rows of ${data.name})`;
   if (leftOut !== undefined) process.stderr.write(`gaussmix select: ${leftOut}\n`);
 
-  // Fits run on libuv's thread pool (UV_THREADPOOL_SIZE, default 4), each with its share of
-  // the cores; the results do not depend on how many threads a fit gets.
-  const cells: Cell[] = typeList.flatMap((type) => usable.map((k) => ({ type, k })));
+  // scikit-learn's types: a fit per cell from its default start, several at once on libuv's
+  // thread pool (UV_THREADPOOL_SIZE, default 4), each with its share of the cores; the results
+  // do not depend on how many threads a fit gets.
+  const mclustTypes = typeList.filter((t) => (MCLUST_MODEL_NAMES as readonly string[]).includes(t));
+  const sklearnTypes = typeList.filter((t) => !mclustTypes.includes(t));
+  const cells: Cell[] = sklearnTypes.flatMap((type) => usable.map((k) => ({ type, k })));
+  const total = cells.length + mclustTypes.length * usable.length;
   const poolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4;
   const concurrent = Math.max(1, Math.min(cells.length, poolSize, threadBudget));
   const threads = Math.max(1, Math.floor(threadBudget / concurrent));
   const progress = new Progress(!quiet);
+  const warnings = new WarningLog(cmd);
   let finished = 0;
+  const shared = {
+    seed,
+    standardize: p.values.standardize === true,
+    ...(noise && { noise: true }),
+    ...(nInit !== undefined && { nInit }),
+    ...(maxIter !== undefined && { maxIter }),
+    ...(tol !== undefined && { tol }),
+    warnings: warnings.collect,
+  };
   const t0 = performance.now();
   await pool(
     cells.map((cell) => async () => {
-      const mclust = (MCLUST_MODEL_NAMES as readonly string[]).includes(cell.type);
       try {
-        const gm = new GaussianMixture({
-          nComponents: cell.k,
-          covarianceType: cell.type,
-          seed,
-          threads,
-          ...(mclust && { init: 'hc' as const }),
-          ...(noise && { noise: true }),
-          standardize: p.values.standardize === true,
-          ...(nInit !== undefined && { nInit }),
-          ...(maxIter !== undefined && { maxIter }),
-          ...(tol !== undefined && { tol }),
-        });
+        const gm = new GaussianMixture({ ...shared, nComponents: cell.k, covarianceType: cell.type, threads });
         await gm.fit(X);
         cell.bic = gm.bic(X);
         cell.aic = gm.aic(X);
@@ -138,11 +141,49 @@ export async function selectCommand(argv: string[]): Promise<void> {
       } catch (err) {
         cell.error = (err as Error).message;
       }
-      progress.update(`select: ${++finished}/${cells.length} fits done`);
+      progress.update(`select: ${++finished}/${total} fits done`);
     }),
     concurrent,
   );
+  // mclust's names: the library's selectModel, as mclustBIC (its hierarchical start computed
+  // once; on one feature its quantile classes and its two models E and V, as EII and VII; one
+  // component in closed form). The mclust group is passed as the group, so that one feature
+  // reduces it; names listed one by one are fitted as listed.
+  if (mclustTypes.length > 0) {
+    const wholeGroup = covArg.some((c) => c === 'mclust' || c === 'all');
+    const selected: Cell[] = [];
+    try {
+      await selectModel(X, {
+        ...shared,
+        components: usable,
+        covarianceTypes: wholeGroup ? 'mclust' : mclustTypes,
+        criterion,
+        threads: threadBudget,
+        onModel: (row) => {
+          const cell: Cell = { type: row.covarianceType, k: row.nComponents };
+          if (row.error !== undefined) cell.error = row.error;
+          else {
+            cell.bic = row.bic;
+            cell.aic = -2 * row.logLikelihood + 2 * row.nParameters;
+            cell.icl = row.icl;
+            cell.logLikelihood = row.logLikelihood;
+            cell.converged = row.converged;
+          }
+          selected.push(cell);
+          progress.update(`select: ${++finished}/${total} fits done`);
+        },
+      });
+    } catch (err) {
+      // Every candidate failed: their rows (with their errors) are in the table already.
+      if ((err as { code?: unknown }).code !== 'ERR_GAUSSMIX_ILL_CONDITIONED' || selected.length === 0) throw err;
+    }
+    cells.push(...selected);
+    for (const cell of selected) if (!typeList.includes(cell.type)) typeList.push(cell.type);
+    // On one feature the group is two models: the columns are the ones fitted.
+    if (wholeGroup) typeList = typeList.filter((t) => !mclustTypes.includes(t) || selected.some((c) => c.type === t));
+  }
   progress.done();
+  warnings.deliver();
   const seconds = (performance.now() - t0) / 1000;
 
   // The tables: the criterion's, then AIC (after BIC) or BIC (after ICL).

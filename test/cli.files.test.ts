@@ -5,11 +5,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { Float16, makeVector, Table, tableFromArrays, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { csvRows, fixture, run, tmpdir } from './cli.helpers.js';
+import { GaussianMixture } from '../dist/esm/index.js';
+import { csvRows, fixture, root, run, tmpdir } from './cli.helpers.js';
 
 const iris = fixture('iris.csv');
 let dir: string;
@@ -197,6 +198,88 @@ describe('missing values', () => {
   });
 });
 
+describe('columns chosen by default', () => {
+  it("a text column is left out; a first value that is not text ('?', 0x10, Inf) keeps the column and stops the read naming it", async () => {
+    const body = rows.slice(0, 40).map((r) => r.join(','));
+    const withText = file('species-first.csv', ['species,sl,sw,pl,pw', ...rows.slice(0, 40).map((r) => [r[4], ...r.slice(0, 4)].join(','))].join('\n'));
+    const text = await run(['fit', withText, '-k', '1']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stderr).toMatch(/× 4 columns/);
+    for (const bad of ['?', '0x10', 'Inf']) {
+      const f = file('bad-first.csv', ['a,b,c,d,e', [bad, ...(body[0] as string).split(',').slice(1)].join(','), ...body.slice(1)].join('\n'));
+      const r = await run(['fit', f, '-k', '1', '--columns', 'a,b,c,d']);
+      const byDefault = await run(['fit', f, '-k', '1']);
+      expect(r.code, bad).toBe(1);
+      expect(byDefault.code, bad).toBe(1);
+      expect(byDefault.stderr, bad).toMatch(new RegExp(`line 2, column a: '${bad.replace('?', '\\?')}' is not a (finite )?number`));
+    }
+  });
+
+  it("an unnamed column (R's write.csv row names, a trailing delimiter) is left out, and said", async () => {
+    const named = file('plain.csv', ['a,b,c,d', ...rows.map((r) => r.slice(0, 4).join(','))].join('\n'));
+    const rNames = file('rnames.csv', ['"","a","b","c","d"', ...rows.map((r, i) => [`"${i + 1}"`, ...r.slice(0, 4)].join(','))].join('\n'));
+    const trailing = file('trailing.csv', ['a,b,c,d,', ...rows.map((r) => `${r.slice(0, 4).join(',')},`)].join('\n'));
+    const want = await means([named]);
+    for (const [f, which] of [[rNames, '1'], [trailing, '5']] as const) {
+      const r = await run(['fit', f, '-k', '3']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`left out the unnamed column ${which} (row names or a trailing delimiter`);
+      expect((JSON.parse(r.stdout) as { state: { means: number[][] } }).state.means).toEqual(want);
+    }
+    // Named by index, the row names are a feature again.
+    const asFeature = await run(['fit', rNames, '-k', '1', '--columns', '1,2', '-q']);
+    expect(asFeature.code, asFeature.stderr).toBe(0);
+    expect((JSON.parse(asFeature.stdout) as { state: { means: number[][] } }).state.means[0]![0]).toBe(75.5);
+  });
+
+  it('UTF-16 text and carriage-return-only line ends are named, not misread', async () => {
+    const text = ['a,b', ...rows.slice(0, 20).map((r) => r.slice(0, 2).join(','))].join('\n');
+    const utf16 = path.join(dir, 'utf16.csv');
+    fs.writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const u = await run(['fit', utf16, '-k', '1']);
+    expect(u.code).toBe(1);
+    expect(u.stderr).toMatch(/utf16\.csv: the text is UTF-16 .*save it as UTF-8/);
+    const mac = file('mac.csv', text.replace(/\n/g, '\r'));
+    const m = await run(['fit', mac, '-k', '1']);
+    expect(m.code).toBe(1);
+    expect(m.stderr).toMatch(/mac\.csv: its lines end with a carriage return alone/);
+  });
+
+  it('the delimiter is sniffed from the first line that is not a comment', async () => {
+    const semi = ['# written by a tool, v1, with commas', 'a;b;c;d', ...rows.map((r) => r.slice(0, 4).join(';'))].join('\n');
+    const f = file('comment-semicolon.csv', semi);
+    const plain = file('plain-semicolon.csv', semi.split('\n').slice(1).join('\n'));
+    expect(await means([f, '--comment', '#'])).toEqual(await means([plain]));
+  });
+});
+
+describe('Arrow types', () => {
+  it('a Float16 column is not read (as gaussmix/arrow): left out by default, refused when named, in memory and streamed', async () => {
+    const x = Float64Array.from(rows, (r) => Number(r[0]));
+    const h = vectorFromArray(rows.map((r) => Number(r[1])), new Float16());
+    expect(h.length).toBe(rows.length);
+    const f = path.join(dir, 'half.arrow');
+    fs.writeFileSync(f, tableToIPC(new Table({ x: makeVector(x), h }), 'file'));
+    const byDefault = await run(['fit', f, '-k', '1']);
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect(byDefault.stderr).toMatch(/× 1 columns/);
+    for (const extra of [[], ['--stream']]) {
+      const named = await run(['fit', f, '-k', '1', '--columns', 'x,h', ...extra]);
+      expect(named.code, extra.join(' ')).toBe(1);
+      expect(named.stderr).toMatch(/column h is not numeric \(Arrow type Float16/);
+    }
+  });
+
+  it('an Arrow file cut short: the error names the file', async () => {
+    const whole = tableToIPC(tableFromArrays({ x: Float64Array.from(rows, (r) => Number(r[0])), y: Float64Array.from(rows, (r) => Number(r[1])) }), 'file');
+    const f = path.join(dir, 'cut.arrow');
+    fs.writeFileSync(f, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const r = await run(['fit', f, '-k', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^gaussmix fit: .*cut\.arrow/);
+  });
+});
+
 describe('predict output', () => {
   it('--id COLUMN leads every row with its id (quoted when needed); --precision N digits', async () => {
     const model = path.join(dir, 'iris-model.json');
@@ -258,6 +341,54 @@ describe('outputs and K', () => {
     }
     expect(fs.existsSync(missing)).toBe(false);
   });
+
+  it('predict --proba on a model with a noise component: K + 1 columns, the noise last, as predictProba', async () => {
+    const X = rows.map((r) => r.slice(0, 2).map(Number));
+    const gm = new GaussianMixture({ nComponents: 2, covarianceType: 'VVV', noise: true, seed: 1 }).fitSync(X);
+    const model = path.join(dir, 'noise-model.json');
+    fs.writeFileSync(model, JSON.stringify(gm));
+    const data = file('two.csv', ['a,b', ...X.map((r) => r.join(','))].join('\n'));
+    const r = await run(['predict', model, data, '--proba']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('p0,p1,noise');
+    expect(lines.slice(1).map((l) => l.split(',').map(Number))).toEqual(
+      Array.from({ length: X.length }, (_, i) => Array.from(gm.predictProba(X).data.subarray(i * 3, i * 3 + 3))),
+    );
+  });
+
+  it('demo --out DIR makes DIR but no missing directory above it', async () => {
+    const missing = path.join(dir, 'no-such-parent');
+    const r = await run(['demo', '--out', path.join(missing, 'demo')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`the directory ${missing} does not exist`);
+    expect(fs.existsSync(missing)).toBe(false);
+  });
+
+  it("select on one column: mclust's models as mclustBIC (its E and V from quantile classes; R mclust 6.0.0 fixture)", async () => {
+    const ref = JSON.parse(fs.readFileSync(path.join(root, 'test', 'fixtures', 'mclust', 'select.json'), 'utf8')) as {
+      waiting: { x: number[]; bic: { E: number[]; V: number[] } };
+    };
+    const data = file('waiting.csv', ['waiting', ...ref.waiting.x.map(String)].join('\n'));
+    const out = path.join(dir, 'waiting-bic.csv');
+    const r = await run(['select', data, '-k', '1..9', '-c', 'mclust', '-q', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const cells = fs.readFileSync(out, 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(','));
+    expect(new Set(cells.map((c) => c[0]))).toEqual(new Set(['EII', 'VII']));
+    for (const [name, mclust] of [['EII', 'E'], ['VII', 'V']] as const) {
+      const bic = cells.filter((c) => c[0] === name).map((c) => Number(c[2]));
+      ref.waiting.bic[mclust].forEach((b, i) => expect(Math.abs(-b - bic[i]!) / Math.abs(b), `${name} K ${i + 1}`).toBeLessThan(1e-12));
+    }
+  }, 60_000);
+
+  it('select prints the library warnings as its own lines, each once', async () => {
+    const r = await run(['select', iris, '-k', '2..4', '-c', 'full,EEE', '--max-iter', '1', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^gaussmix select: warning: GaussianMixture did not converge in maxIter \(1\) .* \(\d+ fits\)$/m);
+    expect(r.stderr).not.toMatch(/\(node:\d+\)/);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(new Set(lines).size).toBe(lines.length);
+  }, 60_000);
 
   it('select names the K it leaves out for being above the number of rows', async () => {
     const r = await run(['select', iris, '-k', '148..152', '-c', 'spherical', '-q']);
