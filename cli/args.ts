@@ -31,11 +31,35 @@ export interface Parsed {
   positionals: string[];
 }
 
+/**
+ * A negative number after an option that takes a value is that value (`--tol -1` is
+ * `--tol=-1`), so that the option's own check says what is wrong with it; parseArgs would take
+ * it for an option and print a three-line hint.
+ */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const takesValue = (arg: string): boolean => {
+    if (arg.startsWith('--')) return options[arg.slice(2)]?.type === 'string';
+    return /^-[A-Za-z]$/.test(arg) && Object.values(options).some((o) => o.short === arg[1] && o.type === 'string');
+  };
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if (next !== undefined && /^-(\d|\.\d)/.test(next) && takesValue(arg)) {
+      out.push(`${arg}${arg.startsWith('--') ? '=' : ''}${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 /** parseArgs in strict mode; its errors become UsageErrors naming the command. */
 export function parse(command: string, argv: string[], options: Options): Parsed {
   try {
     const { values, positionals } = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv, options),
       options: { help: { type: 'boolean', short: 'h' }, ...options },
       allowPositionals: true,
       strict: true,

@@ -357,6 +357,15 @@ describe('outputs and K', () => {
     );
   });
 
+  it('a negative number after an option is its value, checked by the option (--tol -1, -k -2)', async () => {
+    const tol = await run(['fit', iris, '-k', '2', '--tol', '-1']);
+    expect(tol.code).toBe(2);
+    expect(tol.stderr).toMatch(/^gaussmix fit: --tol must be a non-negative number, got '-1'\n/);
+    const k = await run(['fit', iris, '-k', '-2']);
+    expect(k.code).toBe(2);
+    expect(k.stderr).toMatch(/^gaussmix fit: --components must be an integer >= 1, got '-2'\n/);
+  });
+
   it('demo --out DIR makes DIR but no missing directory above it', async () => {
     const missing = path.join(dir, 'no-such-parent');
     const r = await run(['demo', '--out', path.join(missing, 'demo')]);
