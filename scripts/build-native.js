@@ -40,7 +40,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { findEigen } from './eigen.js';
+import { findEigen, hostCompiler } from './eigen.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -72,7 +72,9 @@ function compiler(arch) {
     }
     return [`${triple}-g++`];
   }
-  return [process.platform === 'darwin' ? 'clang++' : 'c++'];
+  const found = hostCompiler();
+  if (!found) throw new Error('build-native: no C++ compiler on PATH (c++, g++ or clang++); install one or set CXX');
+  return [found];
 }
 
 /** 'clang' or 'gcc', from the compiler's own description of itself. */

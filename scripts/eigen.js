@@ -98,6 +98,16 @@ function run(cmd, args, options = {}) {
 }
 
 /** Whether an executable is on PATH (without running it). */
+/**
+ * The C++ compiler a build from source runs when CXX is not set: the first of c++, g++ and
+ * clang++ on PATH (clang++ first on macOS), or null. The install script's check and the build
+ * ask this one function, so a machine with g++ or clang++ alone builds too.
+ */
+export function hostCompiler() {
+  const names = process.platform === 'darwin' ? ['clang++', 'c++', 'g++'] : ['c++', 'g++', 'clang++'];
+  return names.find(onPath) ?? null;
+}
+
 export function onPath(name) {
   const exts = process.platform === 'win32' ? (process.env.PATHEXT || '.EXE;.CMD;.BAT').split(';') : [''];
   for (const dir of (process.env.PATH || '').split(path.delimiter)) {

@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { findEigen, installCommand, onPath } from './eigen.js';
+import { findEigen, hostCompiler, installCommand, onPath } from './eigen.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -37,7 +37,7 @@ function missingTools() {
     if (!python && !onPath('python') && !onPath('py')) missing.push('python');
   } else {
     const cxx = process.env.CXX && process.env.CXX.trim().split(/\s+/)[0];
-    const found = cxx ? (cxx.includes('/') ? fs.existsSync(cxx) : onPath(cxx)) : ['c++', 'g++', 'clang++'].some(onPath);
+    const found = cxx ? (cxx.includes('/') ? fs.existsSync(cxx) : onPath(cxx)) : hostCompiler() !== null;
     if (!found) missing.push('cxx');
   }
   return missing;

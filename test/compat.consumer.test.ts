@@ -76,3 +76,32 @@ test('TypeScript consumers (ESM and CommonJS) type-check against the exported ty
   })();
   expect(result).toBe('');
 });
+
+// `"module": "commonjs"` alone means moduleResolution node10, which reads no "exports": the
+// subpaths' typings come through "typesVersions" (package.json) there.
+test('TypeScript with moduleResolution node10 resolves every subpath of "exports" to its typings', () => {
+  const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+  writeFileSync(
+    join(project, 'node10.ts'),
+    `import { GaussianMixture } from 'gaussmix';
+import { csvNumbers } from 'gaussmix/csv';
+import skmeans = require('gaussmix/compat/skmeans');
+import { kmeans } from 'gaussmix/compat/ml-kmeans';
+import type { openArrowFile } from 'gaussmix/arrow-file';
+import type { fitDistributed } from 'gaussmix/distributed';
+const gm: GaussianMixture = new GaussianMixture({ nComponents: 2 });
+type Opened = typeof openArrowFile;
+type Distributed = typeof fitDistributed;
+export { gm, csvNumbers, skmeans, kmeans, type Opened, type Distributed };
+`,
+  );
+  const args = ['--noEmit', '--strict', '--module', 'commonjs', '--moduleResolution', 'node10', '--target', 'es2022', '--typeRoots', join(root, 'node_modules', '@types'), '--types', 'node', '--skipLibCheck', '--ignoreDeprecations', '5.0'];
+  const result = (() => {
+    try {
+      return execFileSync(process.execPath, [tsc, ...args, 'node10.ts'], { cwd: project, encoding: 'utf8' });
+    } catch (err) {
+      return String((err as { stdout?: string }).stdout ?? err);
+    }
+  })();
+  expect(result).toBe('');
+});

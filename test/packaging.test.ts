@@ -5,6 +5,7 @@
 // and no tests, benchmarks or build leftovers.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,4 +65,23 @@ describe('gaussmix and gaussmix-cli', () => {
     const leftovers = files.filter((f) => /^(test|bench|build[^/]*|cli|docs|lib|native\/tests)\/|\.(o|a|d|tgz|log)$|^CMakeLists\.txt$/.test(f));
     expect(leftovers).toEqual([]);
   }, 120_000);
+});
+
+describe('the build from source', () => {
+  // The install script decides a build can run when a compiler is on PATH; the build must then
+  // run that compiler, whichever of c++, g++ and clang++ the machine has.
+  it.each(['g++', 'clang++'])('finds the compiler when %s is the only one on PATH', (name) => {
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'gaussmix-cxx-'));
+    fs.symlinkSync(process.execPath, path.join(bin, name));
+    const script = `import(${JSON.stringify(path.join(root, 'scripts', 'eigen.js'))}).then((m) => process.stdout.write(String(m.hostCompiler())))`;
+    const found = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, PATH: bin }, encoding: 'utf8' });
+    expect(found).toBe(name);
+    const none = fs.mkdtempSync(path.join(os.tmpdir(), 'gaussmix-cxx-'));
+    expect(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, PATH: none }, encoding: 'utf8' })).toBe('null');
+    // build-native.js and install.js ask hostCompiler, not a name of their own.
+    for (const file of ['build-native.js', 'install.js']) {
+      const text = fs.readFileSync(path.join(root, 'scripts', file), 'utf8');
+      expect(text, file).toContain('hostCompiler()');
+    }
+  });
 });
