@@ -276,7 +276,8 @@ async function openCsv(src: Awaited<ReturnType<typeof openSource>>, opts: ReadOp
   // silently left out. An unnamed column (R's write.csv row names, a trailing delimiter) is
   // left out too, and said.
   const text = (f: string): boolean => !missingOrNumber(f) && /[A-Za-z]/.test(f) && !/^\s*[+-]?(inf|infinity|nan|0x[0-9a-f]+)\s*$/i.test(f);
-  const unnamed = header.map((h, i) => hasHeader && h.trim() === '' && i !== (opts.idColumn === undefined ? -1 : columnIndex(header, opts.idColumn, name, '--id', opts.command)));
+  const idAt = opts.idColumn === undefined ? -1 : columnIndex(header, opts.idColumn, name, '--id', opts.command);
+  const unnamed = header.map((h, i) => hasHeader && h.trim() === '' && i !== idAt);
   const numeric = header.map((_, i) => !unnamed[i] && !text(row.fields[i] ?? ''));
   if (opts.columns === undefined && unnamed.some(Boolean)) {
     const which = unnamed.flatMap((u, i) => (u ? [String(i + 1)] : []));
@@ -338,6 +339,11 @@ function halfNote(f: { type: unknown }): string {
   return (f.type as { precision?: number }).precision === HALF_PRECISION ? ': half floats are not read; cast the column to Float32' : '';
 }
 
+/** apache-arrow's failure on a file, named (its TypeErrors are a file cut short or damaged). */
+function unreadableArrow(name: string, err: unknown): CliError {
+  return new CliError(`${name}: not a readable Arrow IPC file (${err instanceof TypeError ? 'cut short or damaged' : (err as Error).message})`);
+}
+
 async function openArrow(source: string, src: Awaited<ReturnType<typeof openSource>>, opts: ReadOptions): Promise<Table> {
   const { name } = src;
   const { RecordBatchReader, Type } = await import('apache-arrow');
@@ -352,7 +358,7 @@ async function openArrow(source: string, src: Awaited<ReturnType<typeof openSour
     }
     await reader.open();
   } catch (err) {
-    throw new CliError(`${name}: not a readable Arrow IPC file (${err instanceof TypeError ? 'cut short or damaged' : (err as Error).message})`);
+    throw unreadableArrow(name, err);
   }
   const schema: Schema = reader.schema;
   const all = schema.fields.map((f) => f.name);
@@ -375,8 +381,7 @@ async function openArrow(source: string, src: Awaited<ReturnType<typeof openSour
       for await (const batch of batches) yield batch;
     } catch (err) {
       if (err instanceof CliError) throw err;
-      const what = err instanceof TypeError ? 'cut short or damaged' : (err as Error).message;
-      throw new CliError(`${name}: not a readable Arrow IPC file (${what})`);
+      throw unreadableArrow(name, err);
     }
   }
   async function* chunks(): AsyncGenerator<Chunk> {
