@@ -66,6 +66,8 @@ export interface NativePrior {
 /** mclust's hierarchical start: the rows hc ran on and its merges (2 labels each, 1-based). */
 export interface NativeHcStart {
   rows: Int32Array;
+  /** rows is a sample of the rows hc may take (more than 2000 of them). */
+  subset: boolean;
   merges: Int32Array;
 }
 

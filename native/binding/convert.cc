@@ -187,6 +187,7 @@ std::optional<HierarchicalStart> hcStartFrom(const Napi::Object& object, Index n
   const Napi::Object hc = value.As<Napi::Object>();
   HierarchicalStart start;
   start.rows = indicesProperty(hc, Key::rows, n);
+  start.subset = get(hc, Key::subset).ToBoolean().Value();
   const std::vector<Index> merges = indicesProperty(hc, Key::merges, n + 1);
   const Index m = static_cast<Index>(start.rows.size());
   if (static_cast<Index>(merges.size()) != 2 * std::max<Index>(m - 1, 0)) {

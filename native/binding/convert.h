@@ -61,7 +61,7 @@ constexpr size_t kPackedMixtureOptions = 14;
 MixtureOptions packedMixtureOptions(const Napi::Value& value, unsigned& threads);
 // The M-step settings of options: regCovar, mStepTol, mStepMaxIter, prior.
 MStepSettings mstepSettingsFrom(const Napi::Object& object, Index d, CovarianceType type);
-// options.hc = { rows: Int32Array, merges: Int32Array [2 per merge] } (precomputed hc), if any.
+// options.hc = { rows: Int32Array, subset: boolean, merges: Int32Array [2 per merge] } (precomputed hc), if any.
 std::optional<HierarchicalStart> hcStartFrom(const Napi::Object& object, Index n);
 // Parameters (with a variational posterior when the object has one).
 MixtureParams mixtureParamsFrom(const Napi::Object& object, Index d);

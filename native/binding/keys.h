@@ -19,7 +19,7 @@ namespace gaussmix::binding {
   K(meanPrecisionPrior) K(meanPrior) K(degreesOfFreedomPrior) K(covariancePrior)               \
   K(weightConcentration) K(meanPrecision) K(degreesOfFreedom) K(entropy) K(mStepTol)           \
   K(mStepMaxIter) K(prior) K(shrinkage) K(dof) K(mean) K(scale) K(hc) K(rows) K(merges)        \
-  K(hypervolume) K(noiseRows) K(mstepState) K(float32Shortlist)  \
+  K(hypervolume) K(noiseRows) K(mstepState) K(float32Shortlist) K(subset)                      \
 
 enum class Key : int {
 #define GAUSSMIX_KEY_ENUM(name) name,

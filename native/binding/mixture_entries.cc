@@ -163,7 +163,7 @@ Napi::Value MixtureNoiseRows(const Napi::CallbackInfo& info) {
 }
 
 // hierarchicalStart(X, n, d, { seed, exclude?: Int32Array, weights?: Float64Array }) ->
-// { rows: Int32Array, merges: Int32Array (2 labels per merge) }: mclust's hc start, computed
+// { rows: Int32Array, subset: boolean, merges: Int32Array (2 labels per merge) }: mclust's hc start, computed
 // once for every K of a model selection (fit options.hc).
 Napi::Value HierarchicalStartEntry(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
@@ -186,6 +186,7 @@ Napi::Value HierarchicalStartEntry(const Napi::CallbackInfo& info) {
     for (const auto& m : start.merges) merges.insert(merges.end(), {m[0], m[1]});
     Napi::Object out = Napi::Object::New(info.Env());
     out.Set("rows", toInt32Array(info.Env(), start.rows));
+    set(out, Key::subset, Napi::Boolean::New(info.Env(), start.subset));
     out.Set("merges", toInt32Array(info.Env(), merges));
     return out;
   });

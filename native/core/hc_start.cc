@@ -19,6 +19,7 @@ HierarchicalStart hierarchicalStart(const Data& data, const std::vector<char>& e
   const Index candidates = static_cast<Index>(start.rows.size());
   if (candidates < 2) return start;  // nothing to merge (hierarchicalResponsibilities checks K)
   if (candidates > kHcMaxRows) {
+    start.subset = true;
     // Partial Fisher–Yates, then in row order.
     Rng rng(seed, stream);
     for (Index i = 0; i < kHcMaxRows; ++i) {

@@ -16,6 +16,7 @@ constexpr Index kHcMaxRows = 2000;
 
 struct HierarchicalStart {
   std::vector<Index> rows;                     // the rows hc ran on, increasing
+  bool subset = false;                         // rows is a sample of the rows hc may take
   std::vector<std::array<Index, 2>> merges;    // mclust's merges of those rows (hc.h)
 };
 

@@ -373,13 +373,9 @@ void initialResponsibilities(const Data& data, const MixtureOptions& options, in
       if (!options.hc) own = hierarchicalStart(data, noise, options.seed, static_cast<std::uint64_t>(restart));
       const HierarchicalStart& start = options.hc ? *options.hc : own;
       hierarchicalResponsibilities(start, data, k, k, out);
-      // A subset of the rows hc may take (of positive weight, and with noise not starting as
-      // noise: mclust's me() then starts from the merges of all the others).
-      Index eligible = 0;
-      for (Index i = 0; i < data.n; ++i) {
-        eligible += data.weight(i) > 0.0 && (noise.empty() || !noise[i]) ? 1 : 0;
-      }
-      subset = static_cast<Index>(start.rows.size()) < eligible;
+      // A sample of the rows hc may take (of positive weight, not starting as noise: with all
+      // of them, mclust's me() keeps the inner M-step state of the iterative types).
+      subset = start.subset;
       break;
     }
   }
