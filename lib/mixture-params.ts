@@ -199,9 +199,11 @@ export function checkFittedCovariances(t: Float64Array, type: CovarianceType, k:
 /**
  * Checks that fitted Cholesky factors of precisions belong to the fitted covariances (from
  * JSON, after each was checked alone): Uᵀ·Σ·U = I per matrix (U·Uᵀ = Σ⁻¹), u²·σ² = 1 per
- * variance. Each entry may differ from the identity's by its rounding, 16·D·ε·(|Uᵀ|·|Σ|·|U|):
- * fitted models, also near singular ones, stay within a fifth of that (measured: at most 2.4·ε
- * times it), and factors of another model are far outside it.
+ * variance. Σ and U are each rounded on their own, an entry of Σ to a few ε of
+ * √(Σ_aa·Σ_bb) (not of |Σ_ab|: the iterative types build Σ = λ·D·A·Dᵀ, whose small entries
+ * come from cancellation), so each entry of Uᵀ·Σ·U may differ from the identity's by
+ * 16·D·ε·v_i·v_j with v_j = Σ_a |U_aj|·√Σ_aa. Fitted models of every type, also near singular
+ * ones, stay well within that, and factors of another model are far outside it.
  * @throws RangeError - naming the component.
  */
 export function checkFactorsMatchCovariances(
@@ -220,39 +222,34 @@ export function checkFactorsMatchCovariances(
     for (let i = 0; i < covariances.length; i++) {
       const u = factors[i] as number;
       const product = u * u * (covariances[i] as number);
-      if (!(Math.abs(product - 1) <= slack * product)) throw mismatch(indexPath(i, perValue));
+      // (an overflowing product is no match: Infinity would pass the comparison)
+      if (!(Math.abs(product - 1) <= slack * product) || !Number.isFinite(product)) throw mismatch(indexPath(i, perValue));
     }
     return;
   }
   const indexed = blocks > 1 || covarianceTypeDescriptor(type).layout === 'matrices';
   const su = new Float64Array(d * d);
-  const bound = new Float64Array(d * d);
+  const scale = new Float64Array(d);
   for (let c = 0; c < blocks; c++) {
     const off = c * d * d;
-    // Σ·U and |Σ|·|U|, then each entry of Uᵀ·(Σ·U) against the identity's.
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j < d; j++) {
+    // Σ·U, and v_j = Σ_a |U_aj|·√Σ_aa (U is upper triangular: a <= j).
+    for (let j = 0; j < d; j++) {
+      let v = 0;
+      for (let a = 0; a <= j; a++) v += Math.abs(factors[off + a * d + j] as number) * Math.sqrt(covariances[off + a * d + a] as number);
+      scale[j] = v;
+      for (let i = 0; i < d; i++) {
         let sum = 0;
-        let size = 0;
-        for (let t = 0; t <= j; t++) {
-          const term = (covariances[off + i * d + t] as number) * (factors[off + t * d + j] as number);
-          sum += term;
-          size += Math.abs(term);
-        }
+        for (let t = 0; t <= j; t++) sum += (covariances[off + i * d + t] as number) * (factors[off + t * d + j] as number);
         su[i * d + j] = sum;
-        bound[i * d + j] = size;
       }
     }
+    // Each entry of Uᵀ·(Σ·U) against the identity's.
     for (let i = 0; i < d; i++) {
       for (let j = 0; j < d; j++) {
         let sum = 0;
-        let size = 0;
-        for (let t = 0; t <= i; t++) {
-          const u = factors[off + t * d + i] as number;
-          sum += u * (su[t * d + j] as number);
-          size += Math.abs(u) * (bound[t * d + j] as number);
-        }
-        if (!(Math.abs(sum - (i === j ? 1 : 0)) <= slack * size)) throw mismatch(indexed ? `[${c}]` : '');
+        for (let t = 0; t <= i; t++) sum += (factors[off + t * d + i] as number) * (su[t * d + j] as number);
+        const allowed = slack * (scale[i] as number) * (scale[j] as number);
+        if (!(Math.abs(sum - (i === j ? 1 : 0)) <= allowed) || !Number.isFinite(allowed)) throw mismatch(indexed ? `[${c}]` : '');
       }
     }
   }

@@ -381,6 +381,38 @@ describe('JSON', () => {
     expect(z.lowerBound).toBe(zero.lowerBound);
   });
 
+  it("loads every fitted model's own toJSON (the iterative types' Σ = λ·D·A·Dᵀ too)", () => {
+    // Σ's small off-diagonal entries come from cancellation in λ·D·A·Dᵀ, so they carry
+    // rounding of the size ε·√(Σ_aa·Σ_bb), not ε·|Σ_ab|: EVE on these data (seed 1) was
+    // refused by a check scaled by |Σ_ab|.
+    let s = 1;
+    const uniform = () => {
+      s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+      return s / 4294967296;
+    };
+    const normal = () => {
+      let u = 0;
+      while (u === 0) u = uniform();
+      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
+    };
+    const d = 3;
+    const centres = Array.from({ length: 3 }, () => Array.from({ length: d }, () => normal() * 4));
+    const data = new Float64Array(2000 * d);
+    for (let i = 0; i < 2000; i++) for (let f = 0; f < d; f++) data[i * d + f] = centres[i % 3]![f]! + normal();
+    const Y = { data, shape: [2000, d] };
+    for (const covarianceType of ['EVE', 'VVE', 'VEV'] as const) {
+      for (const seed of [1, 2, 3]) {
+        const fitted = new GaussianMixture({ nComponents: 3, covarianceType, seed, warnings: 'silent' }).fitSync(Y);
+        const back = GaussianMixture.fromJSON(JSON.parse(JSON.stringify(fitted)));
+        expect(sameBits(back.scoreSamples(Y), fitted.scoreSamples(Y)), `${covarianceType} seed ${seed}`).toBe(true);
+      }
+    }
+    // Per-variance factors: u²·σ² overflowing is no match either.
+    const diag = JSON.parse(JSON.stringify(new GaussianMixture({ nComponents: 2, covarianceType: 'diag', seed: 1 }).fitSync(Y)));
+    diag.state.precisionsCholesky[0][0] = 1e308;
+    expect(() => GaussianMixture.fromJSON(diag)).toThrow(/state\.precisionsCholesky\[0\]\[0\] does not belong/);
+  });
+
   it('rejects corrupted state, naming the field', () => {
     const gm = new GaussianMixture({ nComponents: 3, seed: 2 }).fitSync(X);
     const good = () => JSON.parse(JSON.stringify(gm)) as { state: Record<string, unknown>; options: Record<string, unknown> };
@@ -401,6 +433,8 @@ describe('JSON', () => {
       // Factors of another model: predictions would use them while covariances says otherwise.
       [(j) => void (((j.state.precisionsCholesky as number[][][])[1] as number[][])[0]![1]! *= 1.001), RangeError, /state\.precisionsCholesky\[1\] does not belong to state\.covariances\[1\]/],
       [(j) => void (((j.state.covariances as number[][][])[2] as number[][])[1]![1]! *= 1 + 1e-9), RangeError, /state\.precisionsCholesky\[2\] does not belong/],
+      // A factor so large that the check's products overflow (Infinity <= Infinity held).
+      [(j) => void (((j.state.precisionsCholesky as number[][][])[0] as number[][])[0]![0]! = 1e200), RangeError, /state\.precisionsCholesky\[0\] does not belong/],
     ];
     for (const [mutate, cls, re] of cases) {
       const j = good();
