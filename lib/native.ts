@@ -71,6 +71,13 @@ export interface NativeHcStart {
   merges: Int32Array;
 }
 
+/** What hierarchicalStart runs on: the seed of its subset, rows left out, the weights (0: left out). */
+export interface NativeHcOptions {
+  seed: number;
+  exclude?: Int32Array;
+  sampleWeight?: Float64Array;
+}
+
 /** The prior on a BayesianGaussianMixture's weights (scikit-learn's names). */
 export type WeightConcentrationPriorType = 'dirichlet_process' | 'dirichlet_distribution';
 
@@ -219,6 +226,7 @@ type RawAddon = Omit<
   | 'fitSoftKMeansAsync'
   | 'mixtureStatisticsAsync'
   | 'kmeansStatisticsAsync'
+  | 'hierarchicalStartAsync'
 > & {
   /** Options packed (lib/mixture-packing.ts) or as an object. */
   fitMixtureSync(
@@ -253,6 +261,7 @@ type RawAddon = Omit<
   fitSoftKMeansAsync: RawFitAsync<NativeSoftKMeansOptions | Float64Array, NativeSoftKMeansFit>;
   mixtureStatisticsAsync: RawFitAsync<NativeStatisticsRequest, NativeStatisticsSummary, StatisticsX>;
   kmeansStatisticsAsync: RawFitAsync<NativeKMeansStatisticsOptions, NativeKMeansStatistics>;
+  hierarchicalStartAsync: RawFitAsync<NativeHcOptions, NativeHcStart>;
   /** Cancels the asynchronous fit with this id, if it is still running. */
   cancelFit(id: number): void;
 };
@@ -310,6 +319,7 @@ function wrap(raw: RawAddon): NativeAddon {
     ),
     mixtureStatisticsAsync: asTask(raw.mixtureStatisticsAsync.bind(raw), cancelFit),
     kmeansStatisticsAsync: asTask(raw.kmeansStatisticsAsync.bind(raw), cancelFit),
+    hierarchicalStartAsync: asTask(raw.hierarchicalStartAsync.bind(raw), cancelFit),
   };
 }
 
@@ -542,12 +552,9 @@ export interface NativeAddon {
   /** The rows a fit with noise starts as noise when none are given (density under one Gaussian < 1/V). */
   mixtureNoiseRows(X: Float64Array, n: number, d: number, options: { hypervolume: number; sampleWeight?: Float64Array }): Int32Array;
   /** mclust's hc of X's rows (those of positive weight, not excluded; a seeded subset of 2000 above that). */
-  hierarchicalStart(
-    X: Float64Array,
-    n: number,
-    d: number,
-    options: { seed: number; exclude?: Int32Array; sampleWeight?: Float64Array },
-  ): NativeHcStart;
+  hierarchicalStart(X: Float64Array, n: number, d: number, options: NativeHcOptions): NativeHcStart;
+  /** hierarchicalStart off the JavaScript thread; cancel stops it between merges. */
+  hierarchicalStartAsync(X: Float64Array, n: number, d: number, options: NativeHcOptions): NativeTask<NativeHcStart>;
   /** The row block size of every summation (the package's BLOCK_ROWS). */
   readonly blockRows: number;
 

@@ -6,11 +6,11 @@
  * @module
  */
 import { covarianceTypeDescriptor, covarianceTypeNames, isMclustModel, MCLUST_MODEL_NAMES, mixtureParameterCount, SKLEARN_COVARIANCE_TYPES, type CovarianceType } from './covariance-types.js';
-import { describe, ErrorCode, invalidType, invalidValue, makeAbortError, translateNativeError } from './errors.js';
+import { describe, ErrorCode, invalidType, invalidValue, makeAbortError, throwIfAborted, translateNativeError } from './errors.js';
 import { GaussianMixture, useHierarchicalStart } from './gaussian-mixture.js';
 import { toMatrix, type Matrix } from './input.js';
 import { MIXTURE_OPTION_NAMES, type GaussianMixtureOptions } from './mixture-options.js';
-import { native, type NativeHcStart } from './native.js';
+import { native, type NativeHcOptions, type NativeHcStart, type NativeTask } from './native.js';
 import { quantileStart } from './quantile-start.js';
 import { enumOption, functionOption, integerOption, randomSeed, readOptionsObject, readSampleWeight, seedOption, signalOption } from './options.js';
 import type { DataInput } from './types.js';
@@ -68,7 +68,9 @@ interface Plan {
   readonly candidates: readonly { type: CovarianceType; k: number }[];
   readonly criterion: 'bic' | 'icl';
   readonly shared: GaussianMixtureOptions;
-  readonly hc: NativeHcStart | undefined;
+  /** hc's input, when the candidates start from hc (computed by hcStart / hcStartAsync). */
+  readonly hcOptions: NativeHcOptions | undefined;
+  readonly hc?: NativeHcStart;
   /** One feature and no start given: each candidate starts from mclust's quantile classes. */
   readonly quantile: boolean;
   readonly signal: AbortSignal | undefined;
@@ -199,21 +201,45 @@ function plan(Xin: DataInput, value: unknown): Plan {
   // Every candidate's options checked before any fit (a bad option is a throw, not a row).
   for (const type of types) new GaussianMixture({ ...shared, nComponents: 1, covarianceType: type } as GaussianMixtureOptions);
   const initial = sharedNoise(shared, X, sampleWeight);
-  let hc: NativeHcStart | undefined;
+  let hcOptions: NativeHcOptions | undefined;
   if (shared.init === 'hc') {
     if (initial && initial.some((r) => !(r >= 0 && r < X.n))) throw invalidValue(`noise.initial holds a row outside X's ${X.n} rows`);
-    try {
-      hc = native().hierarchicalStart(X.data, X.n, X.d, {
-        seed: shared.seed as number,
-        ...(initial && { exclude: initial }),
-        ...(sampleWeight && { sampleWeight }),
-      });
-    } catch (err) {
-      throw translateNativeError(err);
-    }
+    hcOptions = { seed: shared.seed as number, ...(initial && { exclude: initial }), ...(sampleWeight && { sampleWeight }) };
   }
   const candidates = types.flatMap((type) => ks.map((k) => ({ type, k })));
-  return { X, sampleWeight, candidates, criterion, shared: shared as unknown as GaussianMixtureOptions, hc, quantile, signal, onModel };
+  return { X, sampleWeight, candidates, criterion, shared: shared as unknown as GaussianMixtureOptions, hcOptions, quantile, signal, onModel };
+}
+
+/** The plan with its hc start, computed on this thread (once for every candidate). */
+function withHcSync(p: Plan): Plan {
+  if (!p.hcOptions) return p;
+  try {
+    return { ...p, hc: native().hierarchicalStart(p.X.data, p.X.n, p.X.d, p.hcOptions) };
+  } catch (err) {
+    throw translateNativeError(err);
+  }
+}
+
+/** The plan with its hc start, computed off the JavaScript thread; the signal stops it. */
+async function withHc(p: Plan): Promise<Plan> {
+  throwIfAborted(p.signal);
+  if (!p.hcOptions) return p;
+  const { signal } = p;
+  let task: NativeTask<NativeHcStart>;
+  try {
+    task = native().hierarchicalStartAsync(p.X.data, p.X.n, p.X.d, p.hcOptions);
+  } catch (err) {
+    throw translateNativeError(err, signal);
+  }
+  const onAbort = () => task.cancel();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return { ...p, hc: await task.promise };
+  } catch (err) {
+    throw translateNativeError(err, signal);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 /** The row of a fitted candidate (or of its failure). */
@@ -357,7 +383,7 @@ class Selection {
  *   what `onModel` threw.
  */
 export async function selectModel(X: DataInput, options?: SelectModelOptions): Promise<ModelSelection> {
-  const s = new Selection(plan(X, options));
+  const s = new Selection(await withHc(plan(X, options)));
   for (let gm = s.next(); gm; gm = s.next()) {
     if (!s.feasible(gm)) continue;
     let fitted: GaussianMixture | undefined;
@@ -377,7 +403,7 @@ export async function selectModel(X: DataInput, options?: SelectModelOptions): P
  * checked between candidates.
  */
 export function selectModelSync(X: DataInput, options?: SelectModelOptions): ModelSelection {
-  const s = new Selection(plan(X, options));
+  const s = new Selection(withHcSync(plan(X, options)));
   for (let gm = s.next(); gm; gm = s.next()) {
     if (!s.feasible(gm)) continue;
     let fitted: GaussianMixture | undefined;

@@ -345,3 +345,51 @@ describe('selectModel', () => {
     expect(() => new GaussianMixture({ nComponents: 1, covarianceType: 'EII', init: 'hc' }).fitSync(wide)).toThrow(/more rows/);
   });
 });
+
+describe("init 'hc' off the JavaScript thread, and stopped by the signal", () => {
+  // hc is O(N²) in time: on 3,000 rows of 4 features it takes seconds (mclust's own hc about
+  // as long), so a start that blocks or ignores the signal shows as seconds.
+  const n = 3000;
+  const d = 4;
+  const normal = normalSource(mulberry32(77));
+  const rows = new Float64Array(n * d).map(() => normal());
+  const big: NDArray = { data: rows, shape: [n, d] };
+
+  it('selectModel returns its promise before hc runs; an abort stops hc', async () => {
+    const controller = new AbortController();
+    const t0 = performance.now();
+    const pending = selectModel(big, { components: [2], covarianceTypes: ['VVV'], signal: controller.signal });
+    const blocked = performance.now() - t0;
+    setTimeout(() => controller.abort(), 20);
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    const settled = performance.now() - t0;
+    expect(blocked).toBeLessThan(500);  // hc alone takes seconds
+    expect(settled).toBeLessThan(2000);
+  });
+
+  it('selectModel with an aborted signal rejects without starting hc', async () => {
+    const t0 = performance.now();
+    const pending = selectModel(big, { components: [2], covarianceTypes: ['VVV'], signal: AbortSignal.abort('stop') });
+    expect(performance.now() - t0).toBeLessThan(500);
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError', cause: 'stop' });
+  });
+
+  it("fit with init 'hc' stops within its hc when aborted; the model is unchanged", async () => {
+    const gm = new GaussianMixture({ nComponents: 2, covarianceType: 'VVV', init: 'hc', seed: 1 });
+    const controller = new AbortController();
+    const t0 = performance.now();
+    const pending = gm.fit(big, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(gm.isFitted).toBe(false);
+  });
+
+  it('selectModel (async) and selectModelSync agree bit for bit from hc', async () => {
+    const part: NDArray = { data: rows.subarray(0, 400 * d), shape: [400, d] };
+    const options = { components: [2, 3], covarianceTypes: ['VVV', 'EVE'] as CovarianceType[], seed: 3 };
+    const a = await selectModel(part, options);
+    const b = selectModelSync(part, options);
+    expect(a.table.map((r) => r.bic)).toEqual(b.table.map((r) => r.bic));
+  });
+});

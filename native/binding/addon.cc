@@ -55,7 +55,8 @@ Napi::Object RegisterEntries(Napi::Env env, Napi::Object exports) {
       {"startingMeans", StartingMeans},           {"bayesianPrune", BayesianPrune},
       {"bayesianFromMixtureStart", BayesianFromMixtureStart},
       {"mixtureDecompose", MixtureDecompose},     {"mixtureDefaultPrior", MixtureDefaultPrior},
-      {"mixtureHypervolume", MixtureHypervolume}, {"hierarchicalStart", HierarchicalStartEntry},
+      {"mixtureHypervolume", MixtureHypervolume}, {"hierarchicalStart", HierarchicalStartSync},
+      {"hierarchicalStartAsync", HierarchicalStartAsync},
       {"mixtureNoiseRows", MixtureNoiseRows},
   };
   for (const auto& entry : entries) {

@@ -15,7 +15,8 @@ Napi::Value MixtureSample(const Napi::CallbackInfo& info);
 Napi::Value MixtureDecompose(const Napi::CallbackInfo& info);
 Napi::Value MixtureDefaultPrior(const Napi::CallbackInfo& info);
 Napi::Value MixtureHypervolume(const Napi::CallbackInfo& info);
-Napi::Value HierarchicalStartEntry(const Napi::CallbackInfo& info);
+Napi::Value HierarchicalStartSync(const Napi::CallbackInfo& info);
+Napi::Value HierarchicalStartAsync(const Napi::CallbackInfo& info);
 Napi::Value MixtureNoiseRows(const Napi::CallbackInfo& info);
 
 Napi::Value FitBayesianSync(const Napi::CallbackInfo& info);

@@ -162,34 +162,59 @@ Napi::Value MixtureNoiseRows(const Napi::CallbackInfo& info) {
   });
 }
 
-// hierarchicalStart(X, n, d, { seed, exclude?: Int32Array, weights?: Float64Array }) ->
-// { rows: Int32Array, subset: boolean, merges: Int32Array (2 labels per merge) }: mclust's hc start, computed
-// once for every K of a model selection (fit options.hc).
-Napi::Value HierarchicalStartEntry(const Napi::CallbackInfo& info) {
-  return guarded(info.Env(), [&]() -> Napi::Value {
-    Data data = rowsArgument(info);
-    if (!info[3].IsObject()) throw Napi::TypeError::New(info.Env(), "options must be an object");
-    const Napi::Object options = info[3].As<Napi::Object>();
-    data.weights = optionalFloat64(options, Key::sampleWeight, static_cast<size_t>(data.n));
-    std::vector<char> exclude;
-    const Napi::Value given = options.Get("exclude");
-    if (given.IsTypedArray()) {
-      exclude.assign(static_cast<size_t>(data.n), 0);
-      const Napi::Int32Array rows = given.As<Napi::Int32Array>();
-      for (size_t i = 0; i < rows.ElementLength(); ++i) {
-        if (rows[i] < 0 || rows[i] >= data.n) throw Napi::TypeError::New(info.Env(), "exclude holds a row outside X");
-        exclude[rows[i]] = 1;
-      }
+namespace {
+
+struct HcRequest {
+  Data data;
+  std::vector<char> exclude;
+  std::uint64_t seed = 0;
+};
+
+HcRequest makeHcRequest(const Napi::CallbackInfo& info) {
+  HcRequest r;
+  r.data = rowsArgument(info);
+  if (!info[3].IsObject()) throw Napi::TypeError::New(info.Env(), "options must be an object");
+  const Napi::Object options = info[3].As<Napi::Object>();
+  r.data.weights = optionalFloat64(options, Key::sampleWeight, static_cast<size_t>(r.data.n));
+  const Napi::Value given = options.Get("exclude");
+  if (given.IsTypedArray()) {
+    r.exclude.assign(static_cast<size_t>(r.data.n), 0);
+    const Napi::Int32Array rows = given.As<Napi::Int32Array>();
+    for (size_t i = 0; i < rows.ElementLength(); ++i) {
+      if (rows[i] < 0 || rows[i] >= r.data.n) throw Napi::TypeError::New(info.Env(), "exclude holds a row outside X");
+      r.exclude[rows[i]] = 1;
     }
-    const HierarchicalStart start = hierarchicalStart(data, exclude, seedArgument(get(options, Key::seed)), 0);
-    std::vector<Index> merges;
-    for (const auto& m : start.merges) merges.insert(merges.end(), {m[0], m[1]});
-    Napi::Object out = Napi::Object::New(info.Env());
-    out.Set("rows", toInt32Array(info.Env(), start.rows));
-    set(out, Key::subset, Napi::Boolean::New(info.Env(), start.subset));
-    out.Set("merges", toInt32Array(info.Env(), merges));
-    return out;
-  });
+  }
+  r.seed = seedArgument(get(options, Key::seed));
+  return r;
+}
+
+HierarchicalStart runHc(const HcRequest& r, const Control& control) {
+  return hierarchicalStart(r.data, r.exclude, r.seed, 0, control.cancel);
+}
+
+Napi::Value hcToJs(Napi::Env env, const HierarchicalStart& start) {
+  std::vector<Index> merges;
+  for (const auto& m : start.merges) merges.insert(merges.end(), {m[0], m[1]});
+  Napi::Object out = Napi::Object::New(env);
+  set(out, Key::rows, toInt32Array(env, start.rows));
+  set(out, Key::subset, Napi::Boolean::New(env, start.subset));
+  set(out, Key::merges, toInt32Array(env, merges));
+  return out;
+}
+
+}  // namespace
+
+// hierarchicalStart(X, n, d, { seed, exclude?: Int32Array, sampleWeight?: Float64Array }) ->
+// { rows: Int32Array, subset: boolean, merges: Int32Array (2 labels per merge) }: mclust's hc
+// start, computed once for every K of a model selection (fit options.hc); the Async entry
+// (an extra onIteration (unused) and done) runs it off the JavaScript thread, cancellably.
+Napi::Value HierarchicalStartSync(const Napi::CallbackInfo& info) {
+  return fitSync(info, makeHcRequest, runHc, hcToJs);
+}
+
+Napi::Value HierarchicalStartAsync(const Napi::CallbackInfo& info) {
+  return fitAsync(info, makeHcRequest, runHc, hcToJs);
 }
 
 }  // namespace gaussmix::binding

@@ -11,7 +11,8 @@
 namespace gaussmix {
 
 HierarchicalStart hierarchicalStart(const Data& data, const std::vector<char>& exclude,
-                                    std::uint64_t seed, std::uint64_t stream) {
+                                    std::uint64_t seed, std::uint64_t stream,
+                                    const std::atomic<bool>* cancel) {
   HierarchicalStart start;
   for (Index i = 0; i < data.n; ++i) {
     if (data.weight(i) > 0.0 && (exclude.empty() || !exclude[i])) start.rows.push_back(i);
@@ -40,7 +41,7 @@ HierarchicalStart hierarchicalStart(const Data& data, const std::vector<char>& e
     // mclustBIC switches to hc EII there, which gaussmix does not have.
     throw invalidArgument("init 'hc' needs more rows (of positive weight, not starting as noise) than features");
   }
-  start.merges = mclust::hcVVV(z);
+  start.merges = mclust::hcVVV(z, 1, 1, cancel);
   return start;
 }
 

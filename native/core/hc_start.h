@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -24,9 +25,11 @@ struct HierarchicalStart {
 // them when there are at most kHcMaxRows, else kHcMaxRows of them drawn uniformly without
 // replacement from the stream (seed, stream) (mclust draws its own subset with R's sample(), so
 // such starts differ from mclust's). Throws invalidArgument when no column varies over those
-// rows, when the columns are linearly dependent, or when there are no more rows than features.
+// rows, when the columns are linearly dependent, or when there are no more rows than features;
+// the aborted error when cancel (polled per merge) is set.
 HierarchicalStart hierarchicalStart(const Data& data, const std::vector<char>& exclude,
-                                    std::uint64_t seed, std::uint64_t stream);
+                                    std::uint64_t seed, std::uint64_t stream,
+                                    const std::atomic<bool>* cancel = nullptr);
 
 // The responsibilities of the cut into k groups: resp (N x columns, zero-filled by the caller)
 // gets w_i in column hclass − 1 of each row that hc ran on. Throws invalidArgument when hc ran

@@ -370,7 +370,9 @@ void initialResponsibilities(const Data& data, const MixtureOptions& options, in
     }
     case MixtureInit::Hc: {
       HierarchicalStart own;
-      if (!options.hc) own = hierarchicalStart(data, noise, options.seed, static_cast<std::uint64_t>(restart));
+      if (!options.hc) {
+        own = hierarchicalStart(data, noise, options.seed, static_cast<std::uint64_t>(restart), control.cancel);
+      }
       const HierarchicalStart& start = options.hc ? *options.hc : own;
       hierarchicalResponsibilities(start, data, k, k, out);
       // A sample of the rows hc may take (of positive weight, not starting as noise: with all

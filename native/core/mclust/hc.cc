@@ -201,7 +201,8 @@ double traceW(RowMatrix x) {
 
 }  // namespace
 
-std::vector<std::array<Index, 2>> hcVVV(const RowMatrix& data, double alphaArg, double beta) {
+std::vector<std::array<Index, 2>> hcVVV(const RowMatrix& data, double alphaArg, double beta,
+                                        const std::atomic<bool>* cancel) {
   const int n = static_cast<int>(data.rows());
   const int p = static_cast<int>(data.cols());
   if (n < 2) throw invalidArgument("hc: at least 2 rows are needed");
@@ -291,6 +292,7 @@ std::vector<std::array<Index, 2>> hcVVV(const RowMatrix& data, double alphaArg, 
 
   int ls = 1;
   for (;;) {
+    if (cancel && cancel->load(std::memory_order_relaxed)) throw aborted();
     // label 200: merge iopt and jopt
     dcopy(p, X(iopt, 1), n, v, 1);
     dscal(p, siop, v, 1);

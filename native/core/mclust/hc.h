@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <vector>
 
 #include "../types.h"
@@ -23,8 +24,10 @@ RowMatrix svdTransform(const ConstRowMap& x);
 // The N − 1 merges of hcVVV on data z (N × D, every row its own initial cluster), as mclust
 // returns them: merge m joins the clusters labelled pair[0] < pair[1] (labels 1..N, a merged
 // cluster keeps the smaller label). alpha/beta: hcVVV's arguments (mclust's defaults 1, 1;
-// alpha is scaled by traceW(z / √(N·D)) as mclust does).
-std::vector<std::array<Index, 2>> hcVVV(const RowMatrix& z, double alpha = 1, double beta = 1);
+// alpha is scaled by traceW(z / √(N·D)) as mclust does). cancel (if given) is polled once per
+// merge: set, the call throws the aborted error.
+std::vector<std::array<Index, 2>> hcVVV(const RowMatrix& z, double alpha = 1, double beta = 1,
+                                        const std::atomic<bool>* cancel = nullptr);
 
 // mclust's hclass(): the classification into g clusters after the first N − g merges, labels
 // 1..g numbered in order of first appearance (partconv(consec = TRUE)).
