@@ -253,8 +253,18 @@ noise_faithful <- which(seq_len(nrow(faithful)) %% 17 == 0)
 noise_models <- c("VEI", "VEV", "EVE", "VVE", "VVV")
 bic_noise_faithful <- mclustBIC(faithful, G = 1:4, modelNames = noise_models, verbose = FALSE,
                                 initialization = list(noise = noise_faithful))
+# One feature with the prior (me1ep: E's variance takes the prior's scale, unlike EII's), and
+# with the prior and a noise component (E's denominator counts every row, noise ones too).
+bic_prior_waiting <- mclustBIC(faithful$waiting, G = 1:9, prior = priorControl(), verbose = FALSE)
+bic_prior_noise_waiting <- mclustBIC(faithful$waiting, G = 1:5, prior = priorControl(), verbose = FALSE,
+                                     initialization = list(noise = noise_waiting))
 select <- list(
   versions = versions,
+  waitingPrior = list(bic = sel_table(bic_prior_waiting),
+                      best = sel_best(Mclust(faithful$waiting, G = 1:9, x = bic_prior_waiting))),
+  waitingNoisePrior = list(noise = jarray(as.integer(noise_waiting - 1)),
+                           hypervolume = 1 / attr(bic_prior_noise_waiting, "Vinv"),
+                           bic = sel_table(bic_prior_noise_waiting)),
   waitingNoise = list(noise = jarray(as.integer(noise_waiting - 1)),
                       hypervolume = 1 / attr(bic_noise_waiting, "Vinv"),
                       bic = sel_table(bic_noise_waiting)),

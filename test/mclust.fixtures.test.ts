@@ -297,6 +297,25 @@ describe('selectModel where mclustBIC leaves its usual path (test/fixtures/mclus
     compareTable(table, { ...f, best: { modelName: '', G: 0, bic: 0, loglik: 0 } }, (type) => (type === 'EII' ? 'E' : 'V'), 'waiting noise');
   });
 
+  it("one feature with priorControl() (waiting): E's variance takes the prior's scale (me1ep), unlike EII's", () => {
+    const f = select.waitingPrior;
+    const x = select.waiting.x.map((v) => [v]);
+    const { table, best } = selectModelSync(x, { prior: 'default' });
+    expect([...new Set(table.map((r) => r.covarianceType))]).toEqual(['EII', 'VII']);
+    const columnOf = (type: string): string => (type === 'EII' ? 'E' : 'V');
+    compareTable(table, f, columnOf, 'waiting prior');
+    expect(columnOf(best.covarianceType)).toBe(f.best.modelName);
+    expect(best.nComponents).toBe(f.best.G);
+    deviation(best.score(x) * x.length, f.best.loglik, 1e-10, 'waiting prior: best loglik');
+  });
+
+  it("one feature with priorControl() and a noise component (waiting): E's denominator counts the noise rows too", () => {
+    const f = select.waitingNoisePrior;
+    const x = select.waiting.x.map((v) => [v]);
+    const { table } = selectModelSync(x, { components: [1, 2, 3, 4, 5], prior: 'default', noise: { initial: f.noise } });
+    compareTable(table, { ...f, best: { modelName: '', G: 0, bic: 0, loglik: 0 } }, (type) => (type === 'EII' ? 'E' : 'V'), 'waiting noise prior');
+  });
+
   it("two features with a noise component (faithful): hc on the other rows, me()'s inner M-step state kept from its first M-step", () => {
     const f = select.faithfulNoise;
     const X = loadMclustFixture('faithful').X;

@@ -123,7 +123,7 @@ void mclustMStep(CovarianceType type, CovarianceUpdate& u) {
   const Vector nk = u.nk.head(k);
   mclust::MStepState state = decodeState(type, k, d, u.state);
   const mclust::MStepResult r =
-      mclust::mstep(type, mclust::MStepInput{nk, u.means, ScatterView(kind, k, d, scatter.data())},
+      mclust::mstep(type, mclust::MStepInput{nk, u.means, ScatterView(kind, k, d, scatter.data()), u.nk.sum()},
                     state, u.control, u.prior);
   u.means = r.means;
   for (Index c = 0; c < k; ++c) MatrixMap(u.covariances + c * d * d, d, d) = r.covariances[c];

@@ -83,6 +83,9 @@ export function loadSelectFixture(): {
   eruptions: SelectionFixture & { x: number[] };
   ties: SelectionFixture & { X: number[][] };
   faithfulPrior: SelectionFixture;
+  /** One feature with priorControl(), and with it and a noise component. */
+  waitingPrior: SelectionFixture;
+  waitingNoisePrior: NoiseSelectionFixture;
   /** With a noise component from given rows (0-based), and mclust's hypervolume (1/Vinv). */
   waitingNoise: NoiseSelectionFixture;
   faithfulNoise: NoiseSelectionFixture;

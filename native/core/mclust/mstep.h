@@ -34,6 +34,7 @@ struct MStepInput {
   const Vector& counts;    // n_k, K
   const RowMatrix& means;  // x̄_k, K × D
   ScatterView scatter;     // at least descriptor(model).scatter
+  double rows = -1;        // Σ of every row's weight, noise rows included (< 0: Σ n_k)
 };
 
 struct MStepResult {

@@ -25,7 +25,8 @@ Index argmin(const Vector& v) {
 
 // EII: σ² = Σ_k tr W_k / (D S);
 // prior: σ² = Σ_k (tr W_k + c_k |δ_k|²) / (ν + (S + K) D + 2), means μ̃_k (mclust's meeiip
-// adds no ψ).
+// adds no ψ); on one feature mclust's E is me1ep's: σ² = (ψ + Σ_k (W_k + c_k δ_k²)) /
+// (ν + n + K + 2), n every row (noise ones too).
 MStepResult eii(const MStepInput& in, const MStepControl& control, const ConjugatePrior* prior) {
   MStepResult r = emptyResult(in);
   const Index k = in.means.rows();
@@ -36,7 +37,12 @@ MStepResult eii(const MStepInput& in, const MStepControl& control, const Conjuga
   if (prior != nullptr) {
     const PriorTerms t = priorTerms(*prior, in);
     total += (t.c.array() * t.delta.rowwise().squaredNorm().array()).sum();
-    sigmaSq = total / (prior->dof + (s + static_cast<double>(k)) * d + 2);
+    if (in.means.cols() == 1) {
+      const double n = in.rows >= 0 ? in.rows : s;
+      sigmaSq = (prior->scale(0, 0) + total) / (prior->dof + n + static_cast<double>(k) + 2);
+    } else {
+      sigmaSq = total / (prior->dof + (s + static_cast<double>(k)) * d + 2);
+    }
     r.means = t.posteriorMeans;
   } else {
     sigmaSq = total / (d * s);
