@@ -118,6 +118,9 @@ function plan(opts) {
   const defines = [
     'NAPI_VERSION=8',
     'NAPI_CPP_EXCEPTIONS',
+    // A throw into an environment that is shutting down (a worker terminated during fitSync)
+    // is dropped instead of aborting the process (node-addon-api's unthrowable exceptions).
+    'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
     'NODE_ADDON_API_DISABLE_DEPRECATED',
     'BUILDING_NODE_EXTENSION',
     'EIGEN_DONT_PARALLELIZE',

@@ -235,6 +235,17 @@ describe('teardown during a fit (child processes)', () => {
     });
   }
 
+  // A fitSync holds the worker's thread: terminate() waits for it, then the addon's last calls
+  // into the ending environment fail, and their errors are dropped (node-addon-api's
+  // NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS). (Before: "terminate called after throwing an
+  // instance of 'Napi::Error'", status 134.)
+  it('terminating a worker during fitSync waits for the fit, and the process lives', () => {
+    expect(fs.existsSync(dist), 'the worker loads dist/esm: run npm run build:ts').toBe(true);
+    const r = run('terminate-worker.mjs', 'sync', 30_000);
+    expect(r.status, `exit status (stderr: ${r.stderr.slice(0, 300)})`).toBe(0);
+    expect(/\{.*terminateMs.*\}/.exec(r.stdout)?.[0]).toBeDefined();
+  });
+
   // process.exit() runs no cleanup hook and waits for nothing of ours: the fit runs on the
   // shared compute threads (not libuv's pool, which exit joins), and ends with the process.
   // (Before: a hang, and with onIteration a wait for an answer that could not come.)

@@ -2,7 +2,7 @@
 // with the built package (dist/esm; a worker cannot load lib/'s TypeScript) and posts back the
 // model's JSON. Messages: { id, kind, options, data, shape, sync, announce?, quiet? } ->
 // { id, json } or { id, error }; with `announce`, { id, started: true } first, once the first
-// iteration has run (from onIteration) or, with `quiet`, once the fit has started (no callback).
+// iteration has run (from onIteration) or, with `quiet` or `sync`, once the fit has started.
 import { parentPort } from 'node:worker_threads';
 
 import { GaussianKMeans, GaussianMixture, KMeans, SoftKMeans } from '../../dist/esm/index.js';
@@ -14,7 +14,10 @@ parentPort.on('message', async (msg) => {
     const model = new classes[msg.kind](msg.options);
     const X = { data: msg.data, shape: msg.shape };
     const started = () => parentPort.postMessage({ id: msg.id, started: true });
-    if (msg.sync) model.fitSync(X);
+    if (msg.sync) {
+      if (msg.announce) started();
+      model.fitSync(X);
+    }
     else if (msg.announce && msg.quiet) {
       // Announced without an onIteration callback (the fit has none).
       const running = model.fit(X);

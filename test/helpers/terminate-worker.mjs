@@ -1,13 +1,15 @@
 // Run by test/concurrency.test.ts in a child process (a crash here must not take the test
 // runner down): starts a fit of about 3 s in a worker_threads worker, terminates the worker
 // once the fit is under way, and prints how long terminate() took as JSON. The argument says
-// whether the fit has an onIteration callback ('callback') or not ('plain').
+// whether the fit has an onIteration callback ('callback') or not ('plain'), or is a fitSync
+// ('sync').
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 
 import { GaussianMixture } from '../../dist/esm/index.js';
 
 const withCallback = process.argv[2] === 'callback';
+const sync = process.argv[2] === 'sync';
 const n = 20_000;
 const d = 6;
 const data = new Float64Array(n * d);
@@ -22,7 +24,7 @@ const maxIter = Math.max(20, Math.round((10 * 3000) / (performance.now() - t0)))
 const worker = new Worker(new URL('./fit-worker.mjs', import.meta.url));
 worker.on('error', (err) => console.log(JSON.stringify({ workerError: String(err) })));
 const started = new Promise((resolve) => worker.on('message', (m) => m.started && resolve()));
-worker.postMessage({ id: 1, kind: 'GaussianMixture', options: { ...options, maxIter }, data, shape: [n, d], announce: true, quiet: !withCallback });
+worker.postMessage({ id: 1, kind: 'GaussianMixture', options: { ...options, maxIter }, data, shape: [n, d], announce: true, quiet: !withCallback, sync });
 await started;
 if (!withCallback) await new Promise((r) => setTimeout(r, 50));
 const t1 = performance.now();
