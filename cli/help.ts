@@ -12,7 +12,7 @@ const READING = `      --delimiter D    field delimiter of text files (default: 
 export const MAIN_HELP = `gaussmix: Gaussian mixtures and the K-means family from the command line
 
 Usage:
-  gaussmix demo [--out DIR]                      fit four methods to known mixtures, draw them
+  gaussmix demo [--out DIR] [--png]              fit four methods to known mixtures, draw them
   gaussmix fit DATA --components K [options]     fit a model to a CSV/TSV, Arrow or Parquet file
   gaussmix predict MODEL DATA [--proba]          labels or probabilities as CSV on stdout
   gaussmix select DATA [--components 1..10]      BIC/AIC (or ICL) over K and covariance types
@@ -36,7 +36,7 @@ Run 'gaussmix COMMAND --help' for a command's options.
 `;
 
 export const HELP: Record<string, string> = {
-  demo: `Usage: gaussmix demo [--out DIR] [options]
+  demo: `Usage: gaussmix demo [--out DIR] [--png] [options]
 
 Draws 10,000 points from each of two known mixtures (two Gaussians; four clusters of
 different sizes and shapes), fits hard K-means, soft K-means, Gaussian K-means (spherical

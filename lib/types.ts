@@ -80,7 +80,8 @@ export interface FitOptions {
   signal?: AbortSignal;
   /**
    * Called on the JavaScript thread after every iteration. Return `false` to stop the fit after
-   * this iteration (the result is kept, normally with `converged` false). If it throws, the fit
+   * this iteration: the restarts not yet run are skipped and the best run so far is kept (the
+   * stopped one among them, normally with `converged` false). If it throws, the fit
    * stops, rejects (or throws) with that error and keeps the previous model. A fit waits for its
    * answer before the next iteration.
    */
