@@ -36,7 +36,8 @@ import {
   type WeightConcentrationPriorType,
 } from './native.js';
 import { integerOption, numberOption, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
-import { MixtureStatistics, Statistics } from './statistics.js';
+import { M_STEP_CAUSE, requireFinite, requireFiniteMixture } from './finite.js';
+import { checkMaximisable, MixtureStatistics, Statistics } from './statistics.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, type StreamFitOptions } from './stream-em.js';
 import { fitBayesianStream, variationalMaximise, type VariationalParams } from './bayesian-stream.js';
@@ -432,7 +433,11 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
    * of an in-memory fit.
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting (the priors come from the fit).
    * @throws TypeError - not a BayesianGaussianMixture's statistics.
-   * @throws RangeError - statistics of another covariance type, K or D.
+   * @throws RangeError - statistics of another covariance type, K or D, or of total weight 0
+   *   (its posterior would be the prior: refused, as a fit refuses all-zero sample weights).
+   * @throws Error - code `ERR_GAUSSMIX_ILL_CONDITIONED` when a covariance collapses, when the
+   *   statistics' log-likelihood or total weight is not finite, or the posterior or lower
+   *   bound would not be. The model is unchanged in every case.
    */
   maximise(stats: Statistics): this {
     const prev = this.fitted('maximise()');
@@ -446,7 +451,20 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
           `${stats.nFeatures} features, but this ${this.className} has ${k} ${type} components on ${prev.d}`,
       );
     }
+    checkMaximisable(stats, `${this.className}.maximise`);
     const step = this.#maximise(stats, prev.priors);
+    const p = step.params;
+    requireFiniteMixture(`${this.className}.maximise`, p, k, prev.d);
+    requireFinite(
+      `${this.className}.maximise: the M-step`,
+      [
+        ['weight concentrations', p.posterior.weightConcentration, 0],
+        ['mean precisions', p.posterior.meanPrecision, 1],
+        ['degrees of freedom', p.posterior.degreesOfFreedom, 1],
+        ['lower bound', [step.lowerBound], 0],
+      ],
+      M_STEP_CAUSE,
+    );
     const run = { converged: false, nIter: prev.nIter + 1, lowerBound: step.lowerBound };
     this.replaceState(this.#stateOf(step.params, prev.d, run, prev.priors));
     return this;

@@ -36,7 +36,8 @@ import {
   type ReseedEvent,
 } from './native.js';
 import { KMeans } from './kmeans.js';
-import { MixtureStatistics, Statistics } from './statistics.js';
+import { requireFiniteMixture } from './finite.js';
+import { checkMaximisable, MixtureStatistics, Statistics } from './statistics.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, runStreamEm, tooFewRows, type StreamFitOptions } from './stream-em.js';
 import { FIT_PASSES, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
@@ -503,9 +504,11 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    * E-step, as after a fit), `nIter` grows by one and `converged` is false. Statistics merged
    * from chunks of all the rows make this exactly the next iteration of an in-memory fit.
    * @throws TypeError - not a GaussianMixture's statistics.
-   * @throws RangeError - statistics of another covariance type, K or D.
-   * @throws Error - code `ERR_GAUSSMIX_ILL_CONDITIONED` when a covariance collapses (the model
-   *   is unchanged); `ERR_GAUSSMIX_BUSY` while a fit of this instance runs.
+   * @throws RangeError - statistics of another covariance type, K or D, or of total weight 0.
+   * @throws Error - code `ERR_GAUSSMIX_ILL_CONDITIONED` when a covariance collapses, when the
+   *   statistics' log-likelihood or total weight is not finite (rows of zero density, sums
+   *   that overflow) or the parameters would not be; `ERR_GAUSSMIX_BUSY` while a fit of this
+   *   instance runs. The model is unchanged in every case.
    */
   maximise(stats: Statistics): this {
     if (!(stats instanceof MixtureStatistics) || stats.soft) {
@@ -531,7 +534,9 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     if (stats.noise !== (model.hypervolume !== undefined)) {
       throw invalidValue(`stats are those of a mixture ${stats.noise ? 'with' : 'without'} a noise component, but this ${this.className} has ${stats.noise ? 'none' : 'one'}`);
     }
+    checkMaximisable(stats, `${this.className}.maximise`);
     const params = this.#maximiseStatistics(stats, false, prev?.params.mstepState, model);
+    requireFiniteMixture(`${this.className}.maximise`, params, k, stats.nFeatures);
     const run = { converged: false, nIter: (prev?.nIter ?? 0) + 1, lowerBound: stats.objective / stats.totalWeight };
     this.replaceState(this.#stateOf(params, stats.nFeatures, run, Object.freeze([]), model, prev?.scaling));
     return this;

@@ -38,7 +38,8 @@ import { fromStandard, type ScalingJSON } from './scaling.js';
 import { randomSeed, readOptionsObject, readSampleWeight, resolveThreads } from './options.js';
 import { maximiseKMeans, runStreamLloyd } from './kmeans-stream.js';
 import type { StatisticsOptions } from './mixture-estimator.js';
-import { KMeansStatistics, wrapStatistics, type Statistics } from './statistics.js';
+import { requireFiniteCentres } from './finite.js';
+import { checkMaximisable, KMeansStatistics, wrapStatistics, type Statistics } from './statistics.js';
 import { FIT_PASSES, seedFromPasses, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, type StreamFitOptions } from './stream-em.js';
@@ -266,8 +267,9 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
    * `labels` empty, `nIter` grows by one and `converged` is whether the centres stayed put.
    * @throws TypeError - not a KMeans's statistics.
    * @throws RangeError - statistics of another K or D, or of total weight 0.
-   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting; `ERR_GAUSSMIX_BUSY` while a
-   *   fit of this instance runs.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting; `ERR_GAUSSMIX_ILL_CONDITIONED`
+   *   when the statistics' inertia or total weight is not finite, or the centres would not be;
+   *   `ERR_GAUSSMIX_BUSY` while a fit of this instance runs. The model is unchanged then.
    */
   maximise(stats: Statistics): this {
     const s = this.fitted('maximise()');
@@ -280,8 +282,9 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
           `${this.nClusters} and ${s.d}`,
       );
     }
-    if (!(stats.totalWeight > 0)) throw invalidValue('stats weigh nothing: their rows have total weight 0');
+    checkMaximisable(stats, 'KMeans.maximise');
     const step = maximiseKMeans(stats);
+    requireFiniteCentres('KMeans.maximise', step.centers, step.clusterWeights, s.d);
     this.replaceState(
       Object.freeze({
         d: s.d,

@@ -26,7 +26,8 @@ import {
 import { describe, invalidType, invalidValue, translateNativeError } from './errors.js';
 import { randomSeed, numberOption, readOptionsObject, resolveThreads } from './options.js';
 import { fromStandard, type ScalingJSON } from './scaling.js';
-import { MixtureStatistics, Statistics } from './statistics.js';
+import { requireFiniteCentres } from './finite.js';
+import { checkMaximisable, MixtureStatistics, Statistics } from './statistics.js';
 import { FIT_PASSES, seedFromPasses, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, runStreamEm, type StreamFitOptions } from './stream-em.js';
@@ -213,9 +214,11 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
    * statistics (under the means they were computed with), `lowerBound` their mean
    * log-likelihood, `nIter` grows by one and `converged` is false.
    * @throws TypeError - not a SoftKMeans's statistics.
-   * @throws RangeError - statistics of another K or D.
+   * @throws RangeError - statistics of another K or D, or of total weight 0.
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting (the current means are
-   *   needed); `ERR_GAUSSMIX_BUSY` while a fit of this instance runs.
+   *   needed); `ERR_GAUSSMIX_ILL_CONDITIONED` when the statistics' log-likelihood or total
+   *   weight is not finite, or the means or weights would not be; `ERR_GAUSSMIX_BUSY` while a
+   *   fit of this instance runs. The model is unchanged in every case.
    */
   maximise(stats: Statistics): this {
     const s = this.fitted('maximise()');
@@ -228,12 +231,14 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
           `${this.nClusters} and ${s.d}`,
       );
     }
+    checkMaximisable(stats, 'SoftKMeans.maximise');
     let next: { means: Float64Array; weights: Float64Array };
     try {
       next = native().softKMeansMaximise(Statistics.bytesOf(stats), s.params.means);
     } catch (err) {
       throw translateNativeError(err);
     }
+    requireFiniteCentres('SoftKMeans.maximise', next.means, next.weights, s.d);
     this.replaceState(
       Object.freeze({
         d: s.d,

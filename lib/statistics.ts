@@ -14,6 +14,7 @@
  * @module
  */
 import { describe, invalidType, invalidValue, translateNativeError } from './errors.js';
+import { firstNonFinite, notFiniteError } from './finite.js';
 import { native, type CovarianceType, type NativeStatisticsSummary } from './native.js';
 
 /**
@@ -101,7 +102,7 @@ export abstract class Statistics {
    * @param buffer - a Uint8Array (a Node Buffer is one).
    * @throws TypeError - not a Uint8Array.
    * @throws RangeError - bytes that are not valid gaussmix statistics of this format version
-   *   (the message says what is wrong).
+   *   (the message says what is wrong), among them centres that are not all finite.
    */
   static fromBuffer<T extends Statistics>(this: { prototype: T }, buffer: Uint8Array): T {
     if (!(buffer instanceof Uint8Array)) {
@@ -114,6 +115,7 @@ export abstract class Statistics {
     } catch (err) {
       throw translateNativeError(err);
     }
+    if (summary.family === 'mixture') checkMixtureCentres(bytes, summary);
     const statistics: Statistics = wrapStatistics({ ...summary, bytes });
     // MixtureStatistics.fromBuffer (or KMeansStatistics') reads only its own family, and is
     // typed as its own.
@@ -177,6 +179,56 @@ export class KMeansStatistics extends Statistics {
   /** Σ wₙ‖xₙ − c_(labelₙ)‖² over the rows, to the centres the statistics were taken under. */
   get inertia(): number {
     return -this.objective;
+  }
+}
+
+/** The bytes before a mixture's centres: statistics.cc's header. */
+const MIXTURE_HEADER_BYTES = 36;
+
+/**
+ * A mixture's centres (the K·D f64 after the header: the means the statistics were taken
+ * about) are a model's parameters, always finite; the native read checks everything else (a
+ * K-means' centres too). The sums may hold ±∞ or NaN: statistics of rows of zero density, or
+ * of weights whose sums overflow, are valid, and an M-step refuses them.
+ */
+function checkMixtureCentres(bytes: Uint8Array, summary: NativeStatisticsSummary): void {
+  const values = new Float64Array(summary.k * summary.d);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + MIXTURE_HEADER_BYTES, values.length * 8);
+  for (let i = 0; i < values.length; i++) values[i] = view.getFloat64(8 * i, true);
+  const i = firstNonFinite(values);
+  if (i >= 0) {
+    throw invalidValue(
+      `not valid gaussmix statistics: the centres are not all finite (centre ${Math.floor(i / summary.d)}, ` +
+        `feature ${i % summary.d} is ${String(values[i])})`,
+    );
+  }
+}
+
+/**
+ * @internal Refuses statistics that an M-step (`maximise`) cannot turn into parameters, before
+ * the model changes: of total weight 0 (a RangeError, as a fit refuses all-zero sample
+ * weights), or whose total weight or objective is not finite (their sums overflow float64, or
+ * some rows have zero density under the parameters they were taken under: the error a
+ * streamed fit raises there).
+ * @param what - the method, for the message (e.g. 'GaussianMixture.maximise').
+ */
+export function checkMaximisable(stats: Statistics, what: string): void {
+  const weight = stats.totalWeight;
+  if (weight === 0) throw invalidValue('stats weigh nothing: their rows have total weight 0');
+  if (!(weight > 0)) throw invalidValue(`stats have an invalid total weight (${weight})`);
+  if (weight === Infinity) {
+    throw notFiniteError(`${what}: the statistics' total weight overflows float64; scale the sample weights down`);
+  }
+  if (!Number.isFinite(stats.objective)) {
+    const kmeans = stats.family === 'kmeans';
+    throw notFiniteError(
+      `${what}: the statistics' ${kmeans ? 'inertia' : 'log-likelihood'} is ${kmeans ? -stats.objective : stats.objective}: ` +
+        (kmeans
+          ? 'the squared distances of some rows overflow float64, or their weighted sum does'
+          : 'some rows have zero density under the parameters (their squared distances overflow, or their ' +
+            'densities underflow), or its weighted sum overflows float64') +
+        '. To fix it, standardise the features or scale the sample weights down.',
+    );
   }
 }
 

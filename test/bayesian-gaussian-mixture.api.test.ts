@@ -391,6 +391,18 @@ describe('statistics, maximise and fitStream', () => {
     expect(snapshot(seven)).toEqual(snapshot(eight));
   });
 
+  it('maximise refuses statistics of total weight 0 (not the prior) or overflowing sums; the model is unchanged', () => {
+    const bgm = new BayesianGaussianMixture({ nComponents: 3, seed: 1, maxIter: 3 }).fitSync(X);
+    const before = bgm.toJSON();
+    expect(() => bgm.maximise(bgm.statistics(X, { sampleWeight: new Float64Array(N) }))).toThrow(
+      expect.objectContaining({ name: 'RangeError', message: 'stats weigh nothing: their rows have total weight 0' }) as Error,
+    );
+    expect(() => bgm.maximise(bgm.statistics(X, { sampleWeight: new Float64Array(N).fill(1e308) }))).toThrow(
+      expect.objectContaining({ code: 'ERR_GAUSSMIX_ILL_CONDITIONED' }) as Error,
+    );
+    expect(bgm.toJSON()).toEqual(before);
+  });
+
   it.each(TYPES)('fitStream from responsibilitiesInit equals fit bit for bit (%s, weighted)', async (covarianceType) => {
     const options = { nComponents: 5, covarianceType, responsibilitiesInit: resp, tol: 1e-3, maxIter: 60 };
     const reference = snapshot(new BayesianGaussianMixture({ ...options, threads: 1 }).fitSync(XS, { sampleWeight: weights }));

@@ -106,6 +106,16 @@ describe('KMeans statistics', () => {
     expect(() => Statistics.fromBuffer(bytes.subarray(0, bytes.length - 1))).toThrow(RangeError);
   });
 
+  it('maximise refuses statistics of non-finite inertia or total weight; the model is unchanged', () => {
+    const m = new KMeans({ ...startOptions, maxIter: 2 }).fitSync(X);
+    const before = m.toJSON();
+    const zero = m.statistics(X, { sampleWeight: new Float64Array(N) });
+    expect(() => m.maximise(zero)).toThrow(/stats weigh nothing/);
+    const huge = m.statistics(X, { sampleWeight: new Float64Array(N).fill(1e308) });
+    expect(() => m.maximise(huge)).toThrow(expect.objectContaining({ code: 'ERR_GAUSSMIX_ILL_CONDITIONED' }) as Error);
+    expect(m.toJSON()).toEqual(before);
+  });
+
   it('statistics before fitting is a not-fitted error, before any argument error', () => {
     expect(() => new KMeans({ nClusters: 2 }).statistics(undefined as unknown as NDArray)).toThrow(
       expect.objectContaining({ code: 'ERR_GAUSSMIX_NOT_FITTED' }) as Error,

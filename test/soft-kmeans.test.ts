@@ -258,6 +258,20 @@ describe('weights and sample weights', () => {
     expectRepetition(Array.from({ length: N }, (_, i) => (i % 6 === 1 ? 0 : 1)));
   });
 
+  it('maximise refuses statistics of total weight 0 or non-finite sums; the model is unchanged', () => {
+    const sk = new SoftKMeans({ nClusters: 3, seed: 1, maxIter: 3 }).fitSync(X);
+    const before = sk.toJSON();
+    // (Weights 1/K, NaN means and weights before: a model its own fromJSON refused.)
+    expect(() => sk.maximise(sk.statistics(X, { sampleWeight: new Float64Array(N) }))).toThrow(
+      expect.objectContaining({ name: 'RangeError', message: 'stats weigh nothing: their rows have total weight 0' }) as Error,
+    );
+    const huge = sk.statistics(X, { sampleWeight: new Float64Array(N).fill(1e308) });
+    expectCode(caught(() => sk.maximise(huge)), Error, ErrorCode.ILL_CONDITIONED);
+    const far = sk.statistics([[1e10, 1e10, 1e10]], { sampleWeight: [1e300] });
+    expect((caught(() => sk.maximise(far)) as Error).message).toMatch(/log-likelihood is -Infinity/);
+    expect(sk.toJSON()).toEqual(before);
+  });
+
   it('only relative weights matter', () => {
     const w = Array.from({ length: N }, (_, i) => 1 + (i % 3));
     const a = new SoftKMeans({ nClusters: 3, init: START, tol: 0, maxIter: 8 }).fitSync(X, { sampleWeight: w });

@@ -119,6 +119,37 @@ describe('Statistics.fromBuffer on hostile input', () => {
     expect(() => Statistics.fromBuffer(old)).toThrow(/format version 1 \(this build reads version 2\)/);
   });
 
+  it('a mixture centre that is not finite is a RangeError naming the centres, even resealed', () => {
+    for (const v of valid.slice(0, -1)) {
+      for (const value of [NaN, Infinity, -Infinity]) {
+        const bad = v.slice();
+        new DataView(bad.buffer).setFloat64(36 + 8, value, true); // centre 0, feature 1 (header: 36 bytes)
+        expect(() => Statistics.fromBuffer(reseal(bad))).toThrow(
+          expect.objectContaining({
+            name: 'RangeError',
+            message: `not valid gaussmix statistics: the centres are not all finite (centre 0, feature 1 is ${value})`,
+          }) as Error,
+        );
+      }
+    }
+    // K-means statistics refuse them natively.
+    const km = (valid[valid.length - 1] as Uint8Array).slice();
+    new DataView(km.buffer).setFloat64(36, NaN, true);
+    expect(() => Statistics.fromBuffer(reseal(km))).toThrow(/centres are not all finite/);
+  });
+
+  it('a finite but huge centre reads; the M-step refuses the non-finite means it gives', () => {
+    const sk = new SoftKMeans({ nClusters: 2, seed: 1, maxIter: 2 }).fitSync(X);
+    const before = sk.toJSON();
+    const bytes = sk.statistics(X).toBuffer();
+    new DataView(bytes.buffer).setFloat64(36, 1e308, true);
+    const stats = Statistics.fromBuffer(reseal(bytes)) as MixtureStatistics;
+    expect(() => sk.maximise(stats)).toThrow(
+      expect.objectContaining({ code: 'ERR_GAUSSMIX_ILL_CONDITIONED', component: 0, message: expect.stringMatching(/^SoftKMeans\.maximise: the M-step gave non-finite centres \(component 0\)/) as string }) as Error,
+    );
+    expect(sk.toJSON()).toEqual(before);
+  });
+
   it("a family's fromBuffer reads only its own family's bytes", () => {
     const kmeansBytes = valid[valid.length - 1] as Uint8Array;
     expect(Statistics.fromBuffer(kmeansBytes)).toBeInstanceOf(KMeansStatistics);

@@ -133,6 +133,26 @@ describe('statistics', () => {
   it('statistics before fitting is a not-fitted error, before any argument error', () => {
     expect(() => new GaussianMixture({ nComponents: 2 }).statistics('bad' as unknown as NDArray)).toThrow(/fitted/);
   });
+
+  it.each([
+    ['GaussianMixture', () => new GaussianMixture({ nComponents: 3, seed: 1, maxIter: 2 })],
+    ['GaussianKMeans', () => new GaussianKMeans({ nComponents: 3, seed: 1, maxIter: 2 })],
+  ])('%s.maximise refuses statistics it cannot use; the model is unchanged and still round-trips', (_, make) => {
+    const gm = make().fitSync(X);
+    const before = gm.toJSON();
+    // Total weight 0: refused as KMeans.maximise and fit refuse it.
+    const zero = gm.statistics(X, { sampleWeight: new Float64Array(N) });
+    expect(() => gm.maximise(zero)).toThrow(expect.objectContaining({ name: 'RangeError', message: 'stats weigh nothing: their rows have total weight 0' }) as Error);
+    // Weights whose sum overflows, and a row of zero density: the statistics are valid, the
+    // M-step is not.
+    const huge = gm.statistics(X, { sampleWeight: new Float64Array(N).fill(1e308) });
+    expect(() => gm.maximise(huge)).toThrow(expect.objectContaining({ code: 'ERR_GAUSSMIX_ILL_CONDITIONED', message: expect.stringMatching(/total weight overflows/) as string }) as Error);
+    const far = gm.statistics([[1e10, 1e10, 1e10]], { sampleWeight: [1e300] });
+    expect(far.objective).toBe(-Infinity);
+    expect(() => gm.maximise(far)).toThrow(expect.objectContaining({ code: 'ERR_GAUSSMIX_ILL_CONDITIONED', message: expect.stringMatching(/log-likelihood is -Infinity/) as string }) as Error);
+    expect(gm.toJSON()).toEqual(before);
+    expect(() => GaussianMixture.fromJSON(gm.toJSON())).not.toThrow();
+  });
 });
 
 describe('fitStream equals fit from the same explicit start', () => {
