@@ -10,6 +10,7 @@
  */
 import { throwIfAborted, translateNativeError } from './errors.js';
 import { native, type NativeKMeansMoments, type NativeKMeansStatistics, type NativeKMeansStep } from './native.js';
+import { allZeroWeight } from './options.js';
 import { Statistics, type KMeansStatistics } from './statistics.js';
 import { streamChunks, WeightedStreamFound, type PassSettings, type StreamSource } from './stream.js';
 import type { StreamControl } from './stream-em.js';
@@ -136,6 +137,7 @@ export async function runStreamLloyd(run: StreamLloyd, control: StreamControl): 
     for (let iter = nIter + 1; !done; iter++) {
       throwIfAborted(control.signal);
       const stats = await run.pass(centres);
+      if (stats.totalWeight === 0) throw allZeroWeight();
       const step = maximiseKMeans(stats);
       nIter = iter;
       const objective = summaryOf(stats).inertia;

@@ -264,6 +264,14 @@ export function readSampleWeight(value: unknown, n: number, name = 'sampleWeight
     if (v > 0) anyPositive = true;
     out[i] = v;
   }
-  if (!anyPositive && !allZero) throw invalidValue(`${name} must not be all zero`);
+  if (!anyPositive && !allZero) throw allZeroWeight(name);
   return out;
+}
+
+/**
+ * The RangeError for sample weights that are all zero: what every fit raises, whether it reads
+ * the weights at once or, streamed, finds them all zero after a pass.
+ */
+export function allZeroWeight(name = 'sampleWeight'): RangeError {
+  return invalidValue(`${name} must not be all zero`);
 }

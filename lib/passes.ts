@@ -11,6 +11,7 @@ import { streamMeanVariance } from './kmeans-stream.js';
 import { native, type NativeStatisticsRequest, type NativeStatisticsSummary, type NativeTask } from './native.js';
 import { reservoirPass, type StreamSample } from './reservoir.js';
 import type { Statistics } from './statistics.js';
+import { allZeroWeight } from './options.js';
 import { tasksPass } from './stream-em.js';
 import { chunkValues, type ChunkLayout, type PassSettings, type StreamSource } from './stream.js';
 import { tooFewRows, type StreamControl } from './stream-em.js';
@@ -132,6 +133,9 @@ export async function seedFromPasses(passes: RowPasses, s: PassSeeding, restart:
   const sample = await passes.sample(s.sampleRows, s.seed, restart);
   const rows = passes.rows ?? sample.n;
   if (rows < s.k) throw tooFewRows(passes.what, rows, s.k, s.kName);
+  // A sample of every row (the stream is no longer than initSampleRows) weighing nothing: the
+  // weights are all zero, which fit says so (not that fewer than K rows weigh something).
+  if (sample.weights && sample.n === rows && !sample.weights.some((w) => w > 0)) throw allZeroWeight();
   return native().seedCentres(sample.data, sample.n, sample.d, {
     k: s.k,
     seed: s.seed,

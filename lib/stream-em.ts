@@ -9,7 +9,7 @@
  */
 import { describe, ErrorCode, hasCode, invalidType, invalidValue, throwIfAborted, translateNativeError } from './errors.js';
 import { native, type NativeStatisticsSummary, type NativeTask } from './native.js';
-import { functionOption, integerOption, readOptionsObject, signalOption } from './options.js';
+import { allZeroWeight, functionOption, integerOption, readOptionsObject, signalOption } from './options.js';
 import { Statistics, wrapStatistics } from './statistics.js';
 import {
   CHUNKS_IN_FLIGHT,
@@ -292,6 +292,8 @@ export async function runStreamEm<P>(variant: StreamEmVariant<P>, control: Strea
       throwIfAborted(control.signal);
       const previous = lowerBound;
       const stats = await variant.expectation(params);
+      // (A default start finds all-zero weights when it reads its sample; a given start here.)
+      if (stats.totalWeight === 0) throw allZeroWeight();
       lowerBound = stats.objective / stats.totalWeight;
       if (!Number.isFinite(lowerBound)) throw variant.notFinite(iter);
       nIter = iter;

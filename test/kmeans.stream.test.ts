@@ -165,4 +165,13 @@ describe('KMeans.fitStream equals fit from the same explicit start', () => {
     controller.abort();
     await expect(km.fitStream(batchedSource(data, D, 4), { signal: controller.signal })).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }) as Error);
   });
+  it('all-zero sample weights are the RangeError fit gives, from a given or the default start', async () => {
+    const zero = new Float64Array(N);
+    const allZero = expect.objectContaining({ name: 'RangeError', message: 'sampleWeight must not be all zero' }) as Error;
+    expect(() => new KMeans({ ...startOptions }).fitSync(X, { sampleWeight: zero })).toThrow(allZero);
+    // (A given start used to fit nothing and keep its centres; the default start said that
+    // "only 0 samples have a positive weight".)
+    await expect(new KMeans({ ...startOptions }).fitStream(batchedSource(data, D, 5, zero))).rejects.toThrow(allZero);
+    await expect(new KMeans({ nClusters: 3, seed: 1 }).fitStream(batchedSource(data, D, 6, zero))).rejects.toThrow(allZero);
+  });
 });

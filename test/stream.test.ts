@@ -336,6 +336,22 @@ describe('fitStream errors leave the model as it was', () => {
     expect(same(gm.means.data, before)).toBe(true);
   });
 
+  it('all-zero sample weights are the RangeError fit gives, from any start', async () => {
+    const zero = new Float64Array(N);
+    const source = () => [{ X, sampleWeight: zero }];
+    const allZero = expect.objectContaining({ name: 'RangeError', message: 'sampleWeight must not be all zero' }) as Error;
+    const start = startOf('full');
+    expect(() => new GaussianMixture({ nComponents: 3, ...start }).fitSync(X, { sampleWeight: zero })).toThrow(allZero);
+    await expect(new GaussianMixture({ nComponents: 3, ...start }).fitStream(source)).rejects.toThrow(allZero);
+    await expect(new GaussianMixture({ nComponents: 3, seed: 1 }).fitStream(source)).rejects.toThrow(allZero);
+    const gm = fitted();
+    const before = gm.toJSON();
+    await expect(GaussianMixture.fromJSON({ ...before, options: { ...before.options, warmStart: true } }).fitStream(source)).rejects.toThrow(allZero);
+    const init = Array.from({ length: 3 }, (_, c) => Array.from(data.subarray(c * D, c * D + D)));
+    await expect(new SoftKMeans({ nClusters: 3, init }).fitStream(source)).rejects.toThrow(allZero);
+    await expect(new SoftKMeans({ nClusters: 3, seed: 1 }).fitStream(source)).rejects.toThrow(allZero);
+  });
+
   it('a batch with another number of features', async () => {
     const source = () => [
       { data: data.subarray(0, 30), shape: [10, 3] },
