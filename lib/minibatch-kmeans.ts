@@ -15,6 +15,7 @@ import {
   type NativeFitEntries,
 } from './estimator.js';
 import { assignToCentres, nearestCentres } from './evaluate.js';
+import { requireFinite } from './finite.js';
 import { checkEnoughSamples, toMatrix } from './input.js';
 import { JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import {
@@ -176,6 +177,11 @@ const STATE_FIELDS = [
  * The random draws differ from scikit-learn's (another generator); the arithmetic of a step
  * is scikit-learn's, in its order. The same seed gives a bit-identical result for any thread
  * count.
+ *
+ * A fit or step whose centres, counts or inertia would not be finite (sample weights whose sums
+ * overflow float64, or X changed to NaN while an asynchronous `fit` reads it in place) fails
+ * with code `ERR_GAUSSMIX_ILL_CONDITIONED`, as the other estimators' fits do, and the model is
+ * unchanged.
  *
  * `onIteration` receives each step of `fit`: `iter` the step, `objective` its mean batch
  * inertia (under the centres before the step), `change` its difference from the previous one
@@ -343,6 +349,7 @@ export class MiniBatchKMeans extends Estimator<MiniBatchState, NativeMiniBatchOp
       [fit.counts, k],
       [fit.labels ?? [], r.options.computeLabels ? n : 0],
     ]);
+    requireFiniteSteps('MiniBatchKMeans.fit', fit.clusterCenters, fit.counts, fit.inertia, d);
     return Object.freeze({
       d,
       clusterCenters: fit.clusterCenters,
@@ -371,7 +378,9 @@ export class MiniBatchKMeans extends Estimator<MiniBatchState, NativeMiniBatchOp
    * @returns this.
    * @throws TypeError / RangeError - bad X or weights, another D, or a first batch with fewer
    *   rows than nClusters; the model is unchanged.
-   * @throws Error - code `ERR_GAUSSMIX_BUSY` while a `fit` of this instance runs.
+   * @throws Error - code `ERR_GAUSSMIX_BUSY` while a `fit` of this instance runs;
+   *   `ERR_GAUSSMIX_ILL_CONDITIONED` when the step's centres or counts are not finite (sample
+   *   weights whose sums overflow float64); the model is unchanged.
    */
   partialFit(X: DataInput, options?: { sampleWeight?: ArrayLike<number> }): this {
     const prior = this.state;
@@ -391,6 +400,7 @@ export class MiniBatchKMeans extends Estimator<MiniBatchState, NativeMiniBatchOp
       state: prior ? { clusterCenters: prior.clusterCenters, counts: prior.counts, sinceReassign: prior.sinceReassign } : null,
     };
     const r = partialFitStep(m, step);
+    requireFiniteSteps('MiniBatchKMeans.partialFit', r.clusterCenters, r.counts, r.inertia ?? 0, m.d);
     this.replaceState(
       Object.freeze({
         d: m.d,
@@ -517,6 +527,26 @@ export class MiniBatchKMeans extends Estimator<MiniBatchState, NativeMiniBatchOp
 function omitLabels(st: Record<string, unknown>): Record<string, unknown> {
   const { labels: _labels, ...rest } = st;
   return rest;
+}
+
+/**
+ * Refuses the result of mini-batch steps that is not finite (the model is then unchanged):
+ * counts whose sums overflow float64 (sample weights too large: a centre's count is the weight
+ * it absorbed over every step), or rows made non-finite while an asynchronous fit read X in
+ * place. Checked once on the K·D result, not per row.
+ */
+function requireFiniteSteps(what: string, centres: Float64Array, counts: Float64Array, inertia: number, d: number): void {
+  requireFinite(
+    what,
+    [
+      ['counts', counts, 1],
+      ['centres', centres, d],
+      ['inertia', [inertia], 0],
+    ],
+    'the sample weights a centre absorbed overflow float64 (scale sampleWeight down), or X was changed to ' +
+      'non-finite values while the fit read it (an asynchronous fit reads X in place: leave it unchanged until ' +
+      'the fit settles); the model is unchanged',
+  );
 }
 
 /** Each centre's share of the total count. */

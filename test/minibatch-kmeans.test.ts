@@ -217,6 +217,37 @@ describe('MiniBatchKMeans bad input', () => {
     expect(km.toJSON()).toEqual(before);
   });
 
+  it('weights whose sums overflow: fit and partialFit refuse, the model is kept', () => {
+    const rows = Array.from({ length: 200 }, (_, i) => [Math.sin(i) + (i % 2) * 4, Math.cos(i)]);
+    const notFinite = expect.objectContaining({ code: 'ERR_GAUSSMIX_ILL_CONDITIONED' }) as Error;
+    for (const w of [1e308, 1e306]) {
+      // (NaN centres, counts Infinity and every row predicted 0 before.)
+      expect(() => new MiniBatchKMeans({ nClusters: 2, seed: 1, warnings: 'silent' }).fitSync(rows, { sampleWeight: new Array(200).fill(w) })).toThrow(notFinite);
+    }
+    const km = new MiniBatchKMeans({ nClusters: 2, seed: 1 }).fitSync(rows);
+    const before = km.toJSON();
+    expect(() => km.fitSync(rows, { sampleWeight: new Array(200).fill(1e308) })).toThrow(notFinite);
+    expect(() => km.partialFit(rows, { sampleWeight: new Array(200).fill(1e308) })).toThrow(notFinite);
+    expect(km.toJSON()).toEqual(before);
+    // Large but not overflowing: fitted, finite.
+    const ok = new MiniBatchKMeans({ nClusters: 2, seed: 1 }).fitSync(rows, { sampleWeight: new Array(200).fill(1e300) });
+    for (const v of [...ok.clusterCenters.data, ...ok.counts, ok.inertia]) expect(Number.isFinite(v)).toBe(true);
+  });
+
+  it('X set to NaN during an asynchronous fit: rejects as the other estimators, the model is kept', async () => {
+    const big = blobs(3, 100000, 3, 3);
+    const m = new MiniBatchKMeans({ nClusters: 3, seed: 1, maxIter: 50, tol: 0, maxNoImprovement: null }).fitSync(X);
+    const before = m.toJSON();
+    let steps = 0;
+    const fit = m.fit(big, {
+      onIteration: () => {
+        if (++steps === 3) big.data.fill(NaN, 0, 30000);
+      },
+    });
+    await expect(fit).rejects.toThrow(expect.objectContaining({ code: 'ERR_GAUSSMIX_ILL_CONDITIONED' }) as Error);
+    expect(m.toJSON()).toEqual(before);
+  });
+
   it('fit: more clusters than rows, init of another D', () => {
     expect(() => new MiniBatchKMeans({ nClusters: 5 }).fitSync([[1], [2]])).toThrow(RangeError);
     expect(() => new MiniBatchKMeans({ nClusters: 1, init: [[0, 0, 0]] }).fitSync([[1, 2]])).toThrow(/init has 3 features/);
