@@ -93,7 +93,8 @@ export abstract class MixtureEstimator<S extends MixtureFittedState, O, R> exten
 
   /**
    * The log density log p(x) of each sample under the fitted mixture (of x in the original
-   * units with `standardize`: the standardised density minus Σ log scale).
+   * units with `standardize`: the standardised density minus Σ log scale): −Infinity, never
+   * NaN, for a sample whose density underflows float64 (squared distances that overflow).
    * @returns Float64Array [N].
    * @throws TypeError / RangeError / Error - as {@link MixtureEstimator.predictProba}.
    */

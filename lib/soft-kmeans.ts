@@ -43,7 +43,11 @@ export interface SoftKMeansOptions extends CentroidOptions {
   /**
    * The stiffness β > 0 (default 1): responsibilities are r_nk ∝ exp(−β·½‖xₙ − μₖ‖²), i.e.
    * clusters of standard deviation 1/√β in every feature. β is in units of 1/X², so the
-   * default suits standardised features; as β → ∞ soft K-means becomes hard K-means.
+   * default suits standardised features; as β → ∞ soft K-means becomes hard K-means. Any
+   * finite β > 0 is taken (no bound makes every density finite: that depends on the data's
+   * scale). A row whose β·½‖x − μ‖² overflows float64 for every mean (any row off the means at
+   * β = 1e308) has density 0: a fit refuses it (`ERR_GAUSSMIX_ILL_CONDITIONED`), and
+   * `scoreSamples` of a loaded model gives −Infinity there, never NaN.
    */
   stiffness?: number;
   /**

@@ -157,6 +157,19 @@ describe('stiffness', () => {
     }
   });
 
+  it('β = 1e308 (no bound): a fit refuses it; a loaded model scores -Infinity off the means, never NaN', () => {
+    expectCode(caught(() => new SoftKMeans({ nClusters: 3, stiffness: 1e308, seed: 1 }).fitSync(X)), Error, ErrorCode.ILL_CONDITIONED);
+    const json = new SoftKMeans({ nClusters: 3, seed: 1 }).fitSync(X).toJSON();
+    const loaded = SoftKMeans.fromJSON({ ...json, options: { ...json.options, stiffness: 1e308 } });
+    const scores = loaded.scoreSamples(X);
+    for (const v of scores) expect(Number.isNaN(v)).toBe(false);
+    expect(scores).toContain(-Infinity);
+    for (const v of loaded.predictProba(X).data) expect(Number.isFinite(v)).toBe(true);
+    // At a mean the density is finite: log(1/K) + D/2·log(β/2π).
+    const atMean = loaded.scoreSamples({ data: loaded.means.data.subarray(0, D), shape: [1, D] })[0]!;
+    expect(atMean).toBeCloseTo(Math.log(1 / 3) + (D / 2) * Math.log(1e308 / (2 * Math.PI)), 6);
+  });
+
   it('as β grows (1e2, 1e4, 1e6) the result reaches hard K-means from the same start', () => {
     const Z = standardise(X);
     const zStart = [0, 1, 2].map((c) => Array.from(Z.data.subarray(c * 40 * D, c * 40 * D + D))); // three data rows
