@@ -150,7 +150,7 @@ export interface StateReader {
   integer(name: string, min: number): number;
   /** A finite number >= min. */
   number(name: string, min: number): number;
-  /** Labels: a non-empty array of integers in [0, k). */
+  /** Labels: an array of integers in [0, k) (empty after maximise or fitStream). */
   labels(name: string, k: number): Int32Array;
   /**
    * The fields every fitted state has: `nFeaturesIn` (as `d`), `weights` ([k], in [0, 1],
@@ -188,8 +188,8 @@ export function stateReader(st: Record<string, unknown>, fields: readonly string
     number: (name, min) => check(() => numberOption(st[name], `state.${name}`, min)),
     labels: (name, k) =>
       check(() => {
+        // (Empty: a state set by maximise or fitStream, which label no training rows.)
         const t = readTensor(st[name], `state.${name}`, 1).data;
-        if (t.length === 0) throw invalidValue(`state.${name} must not be empty`);
         const bad = t.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= k);
         if (bad >= 0) {
           throw invalidValue(`Expected an integer in [0, ${k}) for state.${name}[${bad}] but received ${describe(t[bad])}`);

@@ -90,6 +90,10 @@ describe('KMeans statistics', () => {
     expect(same(stepped.clusterCenters.data, reference.clusterCenters.data)).toBe(true);
     expect(stepped.nIter).toBe(4);
     expect(stepped.labels.length).toBe(0);
+    // Its JSON (labels empty) loads, and predicts as the model.
+    const back = KMeans.fromJSON(JSON.parse(JSON.stringify(stepped)));
+    expect(back.labels.length).toBe(0);
+    expect(same(back.predict(X), stepped.predict(X))).toBe(true);
   });
 
   it('statistics of other families, shapes or centres are refused', () => {
@@ -150,6 +154,7 @@ describe('KMeans.fitStream equals fit from the same explicit start', () => {
     expectSameKMeans(a, b, 'two batchings');
     const inMemory = new KMeans({ nClusters: 3, seed: 5, nInit: 2 }).fitSync(X);
     expect(a.inertia).toBeLessThan(inMemory.inertia * 1.01);
+    expectSameKMeans(KMeans.fromJSON(JSON.parse(JSON.stringify(a))), a, 'fitStream, through JSON');
   });
 
   it('standardize and bad sources are refused, leaving the model as it was', async () => {
