@@ -736,7 +736,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     };
     if (allGiven && dGiven !== undefined) return fromGiven(dGiven, undefined);
     const sample = await passes.sample(control.initSampleRows, seed, restart);
-    if ((passes.rows ?? sample.n) < k) throw tooFewRows(passes.what, passes.rows ?? sample.n, k, 'nComponents');
+    if ((passes.rows ?? sample.n) < k) throw tooFewRows(passes.what, passes.rows ?? sample.n, k, 'nComponents', passes.rowsOf);
     const d = sample.d;
     const restartSeed = (seed + restart * 0x9e3779b9) % 2 ** 53;
     // (With noise, the sample's start: its noise rows are found as fit finds them.)

@@ -76,6 +76,8 @@ export function streamPassTasks(source: StreamSource, settings: PassSettings, re
 export interface RowPasses {
   /** `'GaussianMixture.fitStream'` and the like, for messages. */
   readonly what: string;
+  /** What holds the rows, for messages: `'the stream'`, `'the shards'`. */
+  readonly rowsOf: string;
   /** The number of features, once known. */
   readonly d: number | undefined;
   /** The number of rows, once a pass has seen them all. */
@@ -102,6 +104,7 @@ export function streamPasses(
   const settings: PassSettings = { what: options.what, d: options.d, weighted: false, rows: undefined, signal: options.signal };
   return {
     what: options.what,
+    rowsOf: 'the stream',
     get d() {
       return settings.d;
     },
@@ -132,7 +135,7 @@ export interface PassSeeding {
 export async function seedFromPasses(passes: RowPasses, s: PassSeeding, restart: number): Promise<Float64Array> {
   const sample = await passes.sample(s.sampleRows, s.seed, restart);
   const rows = passes.rows ?? sample.n;
-  if (rows < s.k) throw tooFewRows(passes.what, rows, s.k, s.kName);
+  if (rows < s.k) throw tooFewRows(passes.what, rows, s.k, s.kName, passes.rowsOf);
   // A sample of every row (the stream is no longer than initSampleRows) weighing nothing: the
   // weights are all zero, which fit says so (not that fewer than K rows weigh something).
   if (sample.weights && sample.n === rows && !sample.weights.some((w) => w > 0)) throw allZeroWeight();

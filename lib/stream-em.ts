@@ -336,7 +336,10 @@ export function checkSource(source: unknown, what: string): asserts source is St
   }
 }
 
-/** The error for a stream with fewer rows than components. */
-export function tooFewRows(what: string, rows: number, k: number, option: string): RangeError {
-  return invalidValue(`${what}: ${option} (${k}) exceeds the number of rows of the stream (${rows})`);
+/**
+ * The error for a stream (or shards) with fewer rows than components.
+ * @param rowsOf - what holds the rows, for the message: 'the stream', 'the shards'.
+ */
+export function tooFewRows(what: string, rows: number, k: number, option: string, rowsOf = 'the stream'): RangeError {
+  return invalidValue(`${what}: ${option} (${k}) exceeds the number of rows of ${rowsOf} (${rows})`);
 }

@@ -93,6 +93,8 @@ export interface PassSettings {
   /** The number of rows of a pass, once a pass has completed. */
   rows: number | undefined;
   readonly signal: AbortSignal | undefined;
+  /** Whether a pass may give no rows (a distributed fit's shard: it adds nothing); else an error. */
+  readonly emptyOk?: boolean;
 }
 
 /** Thrown inside a pass that meets the stream's first weighted batch: the pass restarts weighted. */
@@ -210,7 +212,7 @@ function batchParts(batch: unknown): { input: unknown; sampleWeight: unknown } {
  * batch of 0 rows, or { X } of one): it adds nothing and is skipped (Arrow IPC files hold such
  * batches; the same rows batched without them give the same fit).
  */
-function isEmptyBatch(batch: unknown): boolean {
+export function isEmptyBatch(batch: unknown): boolean {
   const { input } = batchParts(batch);
   if (Array.isArray(input)) return input.length === 0;
   if (isArrowLike(input)) return input.numRows === 0;
@@ -454,7 +456,7 @@ export async function* streamChunks(
       : { columns: columnViews[which] as Float64Array[], n: filled, d, weights, firstRow: passRows };
     passRows += filled;
   }
-  if (passRows === 0 && settings.rows === undefined) throw invalidValue(`${settings.what}: the source gave no rows`);
+  if (passRows === 0 && settings.rows === undefined && settings.emptyOk !== true) throw invalidValue(`${settings.what}: the source gave no rows`);
   if (settings.rows !== undefined && settings.rows !== passRows) {
     throw invalidValue(
       `${settings.what}: the source gave ${passRows} rows in this pass but ${settings.rows} in the first: ` +

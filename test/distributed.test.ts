@@ -23,6 +23,7 @@ import {
   BLOCK_ROWS,
   GaussianKMeans,
   GaussianMixture,
+  KMeans,
   SoftKMeans,
   type CovarianceType,
   type GaussianMixtureOptions,
@@ -235,6 +236,42 @@ describe('3 worker processes, 7 shards', () => {
     const remote = warm();
     await fitDistributed(remote, SPECS, { connection, queue });
     expect(json(remote)).toBe(json(warm().fitSync(ALL.X)));
+  });
+
+  it("empty shards add nothing, as empty batches in fitStream: fit's bits on the other shards' rows", async () => {
+    const empty = (seed: number, extra: Partial<ShardSpec> = {}): ShardSpec => ({ seed, rows: 0, d: D, ...extra });
+    // First, streamed, weighted (its weights of no row weigh nothing) and last.
+    const specs = [empty(900), SPECS[0]!, empty(901, { stream: 100 }), ...SPECS.slice(1, 4), empty(902, { weighted: true }), ...SPECS.slice(4), empty(903)];
+    const model = new GaussianMixture(mixtureOptions('full'));
+    const jobs: number[] = [];
+    await fitDistributed(model, specs, { connection, queue, onRound: (r) => void jobs.push(r.shards.filter((s) => s.worker !== '').length) });
+    expect(json(model)).toBe(json(new GaussianMixture(mixtureOptions('full')).fitSync(ALL.X)));
+    // An empty shard is described, and takes no part in the rounds after.
+    expect(jobs[0]).toBe(specs.length);
+    expect(jobs.slice(1).every((n) => n === SPECS.length)).toBe(true);
+    // K-means' scale of tol (moments about the first row), and the default start's sample.
+    const kmeans = (): KMeans => new KMeans({ nClusters: K, init: SOFT.init, tol: 1e-3, threads: 1 });
+    const remote = await fitDistributed(kmeans(), specs, { connection, queue });
+    const local = kmeans().fitSync(ALL.X);
+    expect(Array.from(remote.clusterCenters.data)).toEqual(Array.from(local.clusterCenters.data));
+    expect([remote.inertia, remote.nIter]).toEqual([local.inertia, local.nIter]);
+    const seeded = (): GaussianMixture => new GaussianMixture({ nComponents: K, covarianceType: 'diag', maxIter: 4, tol: 0, seed: 5, threads: 1 });
+    const sampled = await fitDistributed(seeded(), specs, { connection, queue, initSampleRows: 5000 });
+    const batches = () => specs.map((s) => ({ data: shardRows(s).data, shape: [s.rows, D] }));
+    expect(json(sampled)).toBe(json(await seeded().fitStream(batches, { initSampleRows: 5000 })));
+  });
+
+  it('shards that are all empty, or with fewer rows than components, are a RangeError that says so', async () => {
+    const model = new GaussianMixture(mixtureOptions('diag'));
+    const none = [{ seed: 1, rows: 0, d: D }, { seed: 2, rows: 0, d: D, stream: 10 }];
+    await expect(fitDistributed(model, none, { connection, queue })).rejects.toThrow(
+      /^fitDistributed: the shards have no rows \(all 2 are empty\): at least one row is needed$/,
+    );
+    const few = [{ seed: 1, rows: 2, d: D }, { seed: 2, rows: 0, d: D }];
+    await expect(fitDistributed(new GaussianMixture({ nComponents: K, seed: 1 }), few, { connection, queue })).rejects.toThrow(
+      /^fitDistributed: nComponents \(3\) exceeds the number of rows of the shards \(2\)$/,
+    );
+    expect(await runKeys()).toEqual([]);
   });
 
   it("the default start is fitStream's on the same rows (seeded sample drawn from the shards)", async () => {

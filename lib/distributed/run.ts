@@ -60,7 +60,10 @@ export interface RoundInfo {
   readonly task: 'describe' | 'statistics' | 'sample' | 'moments';
   /** The round's wall time, from its task's write to its last result's read (ms). */
   readonly ms: number;
-  /** Each shard's job: its computation's time (ms, without loading the shard) and its worker. */
+  /**
+   * Each shard's job: its computation's time (ms, without loading the shard) and its worker (an
+   * empty shard takes no part after the first round: ms 0, worker and simd '').
+   */
   readonly shards: readonly ShardJobResult[];
 }
 
@@ -193,6 +196,8 @@ export class Run {
   #simd: string | undefined;
   /** The workers that took the last round's jobs (none known before the first round ends). */
   #workers = Infinity;
+  /** Every shard's index: the shards of a round by default. */
+  readonly #all: readonly number[];
   /** The checkpoint writes in flight (see saveCheckpoint). */
   #checkpointing: Promise<void> | undefined;
   /** The last error of the coordinator's connection to Redis (for messages). */
@@ -216,6 +221,7 @@ export class Run {
     this.#queue = queue;
     this.#events = events;
     this.#subscriber = subscriber;
+    this.#all = o.shards.map((_, i) => i);
     subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#published(message));
     // (A result published before its job's completion may wait in the other socket: one turn of
     // the event loop reads it, else the result is read from its key.)
@@ -338,10 +344,12 @@ export class Run {
    * One round: the task, one job per shard, and each shard's result, in shard order, read by
    * `read` as it arrives (the reading of the first overlaps the wait for the last).
    * @param read - checks and decodes a shard's result bytes; what it throws fails the round.
+   * @param which - the shards (indices, ascending) that take part (default all): the results
+   *   are theirs, in that order.
    * @throws Error - code ERR_GAUSSMIX_SHARD naming the shard whose job failed or timed out (or
    *   what `read` throws); AbortError when the signal fires.
    */
-  async round<T>(task: Task, read: (bytes: Uint8Array, shard: number) => T): Promise<T[]> {
+  async round<T>(task: Task, read: (bytes: Uint8Array, shard: number) => T, which: readonly number[] = this.#all): Promise<T[]> {
     const o = this.#o;
     const label = task.task;
     const start = performance.now();
@@ -352,16 +360,17 @@ export class Run {
     // over, leaves jobs without a task: their workers fail them at once.)
     const written = this.write(taskKey, encodeTask(task), this.#stale, tasksChannel(o.queue));
     written.catch(() => undefined); // (awaited below)
-    const ids = o.shards.map((_, i) => this.keys.jobId(this.epoch, round, i));
-    const resultKeys = o.shards.map((_, i) => this.keys.result(this.epoch, round, i));
+    const ids = which.map((i) => this.keys.jobId(this.epoch, round, i));
+    const resultKeys = which.map((i) => this.keys.result(this.epoch, round, i));
     this.#stale = [taskKey, ...resultKeys];
     this.#resultJobs.clear();
     const jobs: ShardJobResult[] = o.shards.map(() => ({ ms: 0, worker: '', simd: '' }));
     const finished = ids.map(
-      (id, shard) =>
+      (id, at) =>
         new Promise<T>((resolve, reject) => {
+          const shard = which[at] as number;
           this.#pending.add(id);
-          this.#resultJobs.set(resultKeys[shard] as string, id); // (cleared at the next round)
+          this.#resultJobs.set(resultKeys[at] as string, id); // (cleared at the next round)
           this.#waiters.set(id, {
             resolve: (returnvalue, published) => {
               this.#forget(id);
@@ -379,7 +388,7 @@ export class Run {
                 }
                 return;
               }
-              this.#redis.getBuffer(resultKeys[shard] as string).then((bytes) => {
+              this.#redis.getBuffer(resultKeys[at] as string).then((bytes) => {
                 if (bytes) resolve(read(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), shard));
                 else this.#failure(shard, `finished ${label} in round ${round} but its result is missing from Redis`).then(reject, reject);
               }).catch(reject);
@@ -391,13 +400,13 @@ export class Run {
           });
         }),
     );
-    const ahead = o.shards.length > this.#workers;
+    const ahead = which.length > this.#workers;
     const added = this.#queue.addBulk(
-      o.shards.map((spec, shard) => ({
+      which.map((shard, at) => ({
         name: JOB_NAME,
-        data: { run: this.keys.runId, epoch: this.epoch, round, shard, spec, ttl: o.keyTtlMs, ahead } satisfies ShardJobData,
+        data: { run: this.keys.runId, epoch: this.epoch, round, shard, spec: o.shards[shard], ttl: o.keyTtlMs, ahead } satisfies ShardJobData,
         opts: {
-          jobId: ids[shard] as string,
+          jobId: ids[at] as string,
           removeOnComplete: true,
           removeOnFail: true,
           // Errors thrown by loadShard may pass (a file being copied, a network read): retried.
@@ -408,14 +417,14 @@ export class Run {
       })),
     );
     await Promise.all([written, added]);
-    const results = await this.#settle(finished, ids, label, round);
-    this.#workers = new Set(jobs.map((job) => job.worker)).size;
+    const results = await this.#settle(finished, ids, which, label, round);
+    this.#workers = new Set(which.map((shard) => (jobs[shard] as ShardJobResult).worker)).size;
     o.onRound?.(Object.freeze({ round, task: label, ms: performance.now() - start, shards: Object.freeze(jobs) }));
     return results;
   }
 
   /** Waits for every shard's result; the first failure, the timeout or the signal ends the wait. */
-  async #settle<T>(finished: Promise<T>[], ids: string[], label: string, round: number): Promise<T[]> {
+  async #settle<T>(finished: Promise<T>[], ids: readonly string[], which: readonly number[], label: string, round: number): Promise<T[]> {
     const o = this.#o;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -435,8 +444,9 @@ export class Run {
       this.#redis.on('close', onClose);
       if (o.jobTimeoutMs !== undefined) {
         timer = setTimeout(() => {
-          const late = ids.findIndex((id) => this.#pending.has(id));
-          if (late < 0) return; // (every job is done: their results are being read)
+          const at = ids.findIndex((id) => this.#pending.has(id));
+          if (at < 0) return; // (every job is done: their results are being read)
+          const late = which[at] as number;
           const others = ids.filter((id) => this.#pending.has(id)).length - 1;
           reject(
             shardError(

@@ -5,12 +5,14 @@
  * in shard order; the default start's sample is chosen here (lib/reservoir.ts reservoirPlan, over
  * the concatenation of the shards) and its rows fetched from the shards that hold them, so that
  * it is the sample `fitStream` draws from the same rows; K-means' scale of tol is the shards'
- * moments about the first shard's first row, merged in shard order.
+ * moments about the first row of all the shards, merged in shard order. A shard without rows
+ * adds nothing (as an empty batch in `fitStream`): after the describe round it has no jobs.
  *
  * @module
  */
 import { shardError, type Run } from './run.js';
 import { decodeDescription, decodeSample, type ShardDescription } from './tasks.js';
+import { invalidValue } from '../errors.js';
 import { native, type NativeKMeansMoments } from '../native.js';
 import type { MixturePassRequest, PassRequest, RowPasses } from '../passes.js';
 import { reservoirPlan, type StreamSample } from '../reservoir.js';
@@ -27,6 +29,8 @@ interface ShardsShape {
   readonly starts: Float64Array;
   /** Each shard's rows. */
   readonly counts: number[];
+  /** The shards that have rows (indices, ascending): an empty shard takes no part after describe. */
+  readonly full: readonly number[];
   /** The first row of all the shards. */
   readonly first: Float64Array;
 }
@@ -34,6 +38,7 @@ interface ShardsShape {
 /** The passes of a distributed fit over `run`'s shards. */
 export class ShardPasses implements RowPasses {
   readonly what: string;
+  readonly rowsOf = 'the shards';
   readonly #run: Run;
   readonly #shards: readonly unknown[];
   #shape: ShardsShape | undefined;
@@ -66,17 +71,22 @@ export class ShardPasses implements RowPasses {
         throw this.#error(i, `sent a bad description: ${(err as Error).message}`, err);
       }
     });
-    const d = (descriptions[0] as ShardDescription).d;
+    // An empty shard adds nothing (as an empty batch in fitStream): its features are not checked.
+    const full = descriptions.flatMap((s, i) => (s.rows > 0 ? [i] : []));
+    const firstFull = full[0];
+    if (firstFull === undefined) {
+      throw invalidValue(`${this.what}: the shards have no rows (all ${descriptions.length} are empty): at least one row is needed`);
+    }
+    const { d, first } = descriptions[firstFull] as ShardDescription;
     const starts = new Float64Array(descriptions.length);
     let rows = 0;
     descriptions.forEach((s, i) => {
-      if (s.rows === 0) throw this.#error(i, 'has no rows');
-      if (s.d !== d) throw this.#error(i, `has ${s.d} features but shard 0 has ${d}`);
+      if (s.rows > 0 && s.d !== d) throw this.#error(i, `has ${s.d} features but shard ${firstFull} has ${d}`);
       starts[i] = rows;
       rows += s.rows;
     });
-    const first = (descriptions[0] as ShardDescription).first;
-    this.#shape = { d, rows, weighted: descriptions.some((s) => s.weighted), starts, counts: descriptions.map((s) => s.rows), first };
+    const weighted = descriptions.some((s) => s.weighted);
+    this.#shape = { d, rows, weighted, starts, counts: descriptions.map((s) => s.rows), full, first };
     return this.#shape;
   }
 
@@ -87,17 +97,19 @@ export class ShardPasses implements RowPasses {
     const arrived: (Statistics | undefined)[] = [];
     let total: Statistics | undefined;
     let merged = 0;
+    // (Indexed by position among the shards with rows: `merged` is the next to merge.)
+    const position = new Map(shape.full.map((shard, at) => [shard, at]));
     await this.#run.round({ task: 'statistics', request, weighted: shape.weighted }, (bytes, i) => {
-      arrived[i] = this.#checkStatistics(bytes, i, request, shape);
+      arrived[position.get(i) as number] = this.#checkStatistics(bytes, i, request, shape);
       for (let next = arrived[merged]; next !== undefined; next = arrived[merged]) {
         try {
           total = total === undefined ? next : total.merge(next);
         } catch (err) {
-          throw this.#error(merged, `sent statistics that do not merge with the other shards': ${(err as Error).message}`, err);
+          throw this.#error(shape.full[merged] as number, `sent statistics that do not merge with the other shards': ${(err as Error).message}`, err);
         }
         arrived[merged++] = undefined;
       }
-    });
+    }, shape.full);
     return total as Statistics;
   }
 
@@ -149,13 +161,13 @@ export class ShardPasses implements RowPasses {
       if (moments.d !== shape.d) throw this.#error(i, `sent the moments of ${moments.d} features instead of ${shape.d}`);
       if (moments.rows !== shape.counts[i]) throw this.#error(i, `sent the moments of ${moments.rows} rows instead of the shard's ${shape.counts[i]}`);
       return { ...moments, bytes };
-    });
+    }, shape.full);
     // Merged in shard order (exact sums: the order only fixes which shard a bad merge names).
-    return parts.reduce((total, next, i) => {
+    return parts.reduce((total, next, at) => {
       try {
         return addon.kmeansMomentsMerge(total.bytes, next.bytes);
       } catch (err) {
-        throw this.#error(i, `sent moments that do not merge with the other shards': ${(err as Error).message}`, err);
+        throw this.#error(shape.full[at] as number, `sent moments that do not merge with the other shards': ${(err as Error).message}`, err);
       }
     }).meanVariance;
   }
@@ -183,11 +195,12 @@ export class ShardPasses implements RowPasses {
         throw this.#error(i, `sent ${part.data.length / d} sample rows instead of ${count}`);
       }
       return part;
-    });
+    }, shape.full);
     // The shards' rows, in shard order, are the sample's rows in ascending order.
     const sorted = new Float64Array(rows.length * d);
     const sortedWeights = weighted ? new Float64Array(rows.length) : undefined;
-    parts.forEach((part, i) => {
+    parts.forEach((part, at) => {
+      const i = shape.full[at] as number;
       sorted.set(part.data, (first[i] as number) * d);
       if (sortedWeights) sortedWeights.set(part.weights as Float64Array, first[i] as number);
     });

@@ -15,7 +15,7 @@ import { streamMeanVariance } from '../kmeans-stream.js';
 import { native } from '../native.js';
 import { readSampleWeight } from '../options.js';
 import { passTask, streamPassTasks, type PassRequest } from '../passes.js';
-import { passWeightedOnce, streamChunks, type PassSettings, type StreamSource } from '../stream.js';
+import { isEmptyBatch, passWeightedOnce, streamChunks, type PassSettings, type StreamSource } from '../stream.js';
 import { Statistics } from '../statistics.js';
 
 /** A round's task. */
@@ -77,10 +77,18 @@ export function decodeTask(bytes: Uint8Array, what: string): Task {
   return t as unknown as Task;
 }
 
-/** A shard as the worker's `loadShard` gave it, checked. */
+/**
+ * A shard as the worker's `loadShard` gave it, checked. An empty shard (no rows: an empty array,
+ * an NDArray of shape [0, ...], an Arrow table of 0 rows, or `{ X }` of one) adds nothing, as an
+ * empty batch in `fitStream`: it is described, and given no other task.
+ */
 export type LoadedShard =
   | { readonly kind: 'memory'; readonly X: Matrix; readonly weights: Float64Array | undefined }
-  | { readonly kind: 'stream'; readonly source: StreamSource };
+  | { readonly kind: 'stream'; readonly source: StreamSource }
+  | { readonly kind: 'empty' };
+
+/** A shard that has rows. */
+type ShardRows = Exclude<LoadedShard, { kind: 'empty' }>;
 
 /**
  * Checks what `loadShard` returned: a StreamSource (a function), DataInput, or
@@ -89,6 +97,7 @@ export type LoadedShard =
  */
 export function readShard(value: unknown, what: string): LoadedShard {
   if (typeof value === 'function') return { kind: 'stream', source: value as StreamSource };
+  if (isEmptyBatch(value)) return { kind: 'empty' };
   let X: unknown = value;
   let sampleWeight: unknown;
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && !isNDArrayLike(value) && 'X' in value) {
@@ -114,6 +123,11 @@ export interface TaskContext {
 
 /** Runs a task on a shard: the result's bytes. */
 export async function runTask(task: Task, shard: LoadedShard, shardIndex: number, ctx: TaskContext): Promise<Uint8Array> {
+  if (shard.kind === 'empty') {
+    if (task.task === 'describe') return encodeMessage(EMPTY_SHARD);
+    // (The coordinator gives an empty shard no other task: a shard whose rows changed since.)
+    throw invalidValue(`${ctx.what} has no rows, but the coordinator asks for its ${task.task}: loadShard must give the same rows every time`);
+  }
   switch (task.task) {
     case 'describe':
       return encodeMessage(await describeShard(shard, ctx));
@@ -130,21 +144,26 @@ function passSettings(ctx: TaskContext, weighted: boolean): PassSettings {
   return { what: ctx.what, d: undefined, weighted, rows: undefined, signal: ctx.signal };
 }
 
-async function describeShard(shard: LoadedShard, ctx: TaskContext): Promise<ShardDescription> {
+/** The description of a shard without rows (its features unknown: 0). */
+const EMPTY_SHARD: ShardDescription = { rows: 0, d: 0, weighted: false, first: new Float64Array(0) };
+
+async function describeShard(shard: ShardRows, ctx: TaskContext): Promise<ShardDescription> {
   if (shard.kind === 'memory') {
     const { X } = shard;
     return { rows: X.n, d: X.d, weighted: shard.weights !== undefined, first: X.data.slice(0, X.d) };
   }
   // One pass counts the rows; a weighted batch makes the shard weighted (and the pass restart).
-  const settings = passSettings(ctx, false);
+  // A source that gives no rows is an empty shard.
+  const settings: PassSettings = { ...passSettings(ctx, false), emptyOk: true };
   return passWeightedOnce(settings, async () => {
     let first: Float64Array | undefined;
     for await (const chunk of streamChunks(shard.source, settings)) first ??= chunk.data.slice(0, chunk.d);
-    return { rows: settings.rows as number, d: settings.d as number, weighted: settings.weighted, first: first as Float64Array };
+    if (first === undefined) return EMPTY_SHARD;
+    return { rows: settings.rows as number, d: settings.d as number, weighted: settings.weighted, first };
   });
 }
 
-async function shardStatistics(shard: LoadedShard, request: PassRequest, weighted: boolean, ctx: TaskContext): Promise<Uint8Array> {
+async function shardStatistics(shard: ShardRows, request: PassRequest, weighted: boolean, ctx: TaskContext): Promise<Uint8Array> {
   if (shard.kind === 'stream') {
     const settings = passSettings(ctx, weighted);
     const stats = await streamPassTasks(shard.source, settings, request, ctx.threads);
@@ -167,7 +186,7 @@ async function shardStatistics(shard: LoadedShard, request: PassRequest, weighte
 }
 
 /** The shard's moments about `shift` (unweighted: K-means' scale of tol ignores the weights). */
-async function shardMoments(shard: LoadedShard, shift: Float64Array, ctx: TaskContext): Promise<Uint8Array> {
+async function shardMoments(shard: ShardRows, shift: Float64Array, ctx: TaskContext): Promise<Uint8Array> {
   if (shard.kind === 'stream') return (await streamMeanVariance(shard.source, passSettings(ctx, false), shift, ctx.threads)).bytes;
   const { X } = shard;
   if (shift.length !== X.d) throw invalidValue(`${ctx.what}: the moments task's shift has ${shift.length} features, the shard ${X.d}`);
@@ -194,7 +213,7 @@ function rangeOf(rows: Float64Array, from: number, to: number): [number, number]
 }
 
 async function sampleShard(
-  shard: LoadedShard,
+  shard: ShardRows,
   task: Extract<Task, { task: 'sample' }>,
   shardIndex: number,
   ctx: TaskContext,
