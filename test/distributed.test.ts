@@ -415,6 +415,27 @@ describe('faults', () => {
     }
   });
 
+  it('a worker whose loadShard hangs drops the job once the fit has failed: its slot serves the next fit', async () => {
+    const queue = 'hung';
+    // One worker, one job at a time: the next fit has only the slot the hung job holds.
+    const workers = await startWorkers(1, { connection, queue, lockDurationMs: 1000 });
+    try {
+      const specs = SPECS.map((s, i) => (i === 2 ? { ...s, hang: true } : s));
+      const error = await fitDistributed(new GaussianMixture(mixtureOptions('diag')), specs, { connection, queue, jobTimeoutMs: 1500 }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'ERR_GAUSSMIX_SHARD', shard: 2 });
+      // The worker, alive, finds the job's run over (its round's task gone) within
+      // lockDurationMs / 2, and fails the job without retries; BullMQ removes it.
+      await eventually(async () => Object.values(await jobCounts(queue)).every((n) => n === 0), 5000, 'the hung job dropped');
+      const model = new GaussianMixture(mixtureOptions('diag'));
+      await fitDistributed(model, SPECS, { connection, queue, jobTimeoutMs: 20_000 });
+      expect(json(model)).toBe(json(new GaussianMixture(mixtureOptions('diag')).fitSync(ALL.X)));
+    } finally {
+      await stopAll(workers, 'SIGKILL');
+    }
+  });
+
   it('abort through signal rejects with an AbortError and removes the pending jobs and the keys', async () => {
     const queue = 'abort';
     const workers = await startWorkers(1, { connection, queue });

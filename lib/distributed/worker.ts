@@ -5,7 +5,8 @@
  * worker holds the round's task from the coordinator's broadcast (or reads it from Redis once:
  * every job of a round shares it), computes on
  * the shard off the JavaScript thread (so that BullMQ keeps renewing the job's lock) and stores
- * the result, in binary, while the round's task exists.
+ * the result, in binary, while the round's task exists. A job whose run ends while it loads or
+ * computes (the task gone) is dropped.
  *
  * @module
  */
@@ -21,7 +22,7 @@ import { QUEUE_PREFIX, queueOption, runIdOption, RunKeys, tasksChannel } from '.
 import { JOB_NAME, specText, STORE_RESULT, type ShardJobData, type ShardJobResult } from './run.js';
 import { Slots } from './slots.js';
 import { decodeTask, readShard, runTask, type LoadedShard, type Task } from './tasks.js';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, makeAbortError } from '../errors.js';
 import { native } from '../native.js';
 import { functionOption, integerOption, readOptionsObject, resolveThreads, threadsOption } from '../options.js';
 import type { StreamSource } from '../stream.js';
@@ -55,7 +56,9 @@ export interface WorkerOptions<S = ShardSpec> {
   threads?: number;
   /**
    * How long a job's lock lasts without renewal (default 30,000 ms; renewed at half of it): a
-   * job whose worker died is given to another worker after about this long.
+   * job whose worker died is given to another worker after about this long. A job whose run has
+   * ended (a fit failed, aborted or taken over) is dropped within half of it, at most 5 s, even
+   * while `loadShard` has not returned.
    */
   lockDurationMs?: number;
 }
@@ -74,6 +77,12 @@ interface ResultRedis extends Redis {
 }
 
 const OPTION_NAMES = ['connection', 'queue', 'loadShard', 'concurrency', 'threads', 'lockDurationMs'] as const;
+
+/**
+ * The longest a worker goes on with a job whose run is over (ms; at most lockDurationMs / 2):
+ * see watchRound.
+ */
+const WATCH_MS = 5000;
 
 /** Tasks kept by key: a worker's jobs of one round read the task once (a few runs at once). */
 const TASK_CACHE_SIZE = 8;
@@ -94,6 +103,7 @@ export async function startWorker<S = ShardSpec>(options: WorkerOptions<S>): Pro
   const concurrency = o.concurrency === undefined ? 1 : integerOption(o.concurrency, 'concurrency', 1, 1024);
   const threads = resolveThreads(o.threads === undefined ? 0 : threadsOption(o.threads));
   const lockDuration = o.lockDurationMs === undefined ? 30_000 : integerOption(o.lockDurationMs, 'lockDurationMs', 1000);
+  const watchMs = Math.min(lockDuration / 2, WATCH_MS);
 
   const deps = await dependencies();
   const { bullmq } = deps;
@@ -174,9 +184,32 @@ export async function startWorker<S = ShardSpec>(options: WorkerOptions<S>): Pro
       if ((await redis.get(keys.epoch)) === String(data.epoch)) throw new Error(`${name}: the task of round ${data.round} is not in Redis yet`);
       throw unrecoverable(`run '${data.run}' is over (its round ${data.round} has no task in Redis)`);
     }
+    // A run that ends while the job loads or computes (a fit failed by jobTimeoutMs, aborted, or
+    // taken over) deletes the round's task: the job is dropped then, rather than hold its slot
+    // for as long as a hung loadShard hangs.
+    const watch = watchRound(redis, taskKey, watchMs, () =>
+      unrecoverable(`run '${data.run}' is over (the task of its round ${data.round} is gone from Redis): ${name} dropped`),
+    );
+    try {
+      return await loadAndCompute(data, keys, taskKey, task, name, watch);
+    } finally {
+      watch.stop();
+    }
+  };
+  /** A job's shard loaded, its task computed and its result stored (while its run goes on). */
+  const loadAndCompute = async (
+    data: ShardJobData,
+    keys: RunKeys,
+    taskKey: string,
+    task: Task,
+    name: string,
+    watch: RoundWatch,
+  ): Promise<ShardJobResult> => {
+    const unrecoverable = (message: string): Error => new bullmq.UnrecoverableError(message);
     let shard: LoadedShard;
     try {
-      const loaded = await loadShard(data.spec as S); // (the spec the coordinator was given: the user types it)
+      // (the spec the coordinator was given: the user types it)
+      const loaded = await Promise.race([loadShard(data.spec as S), watch.over]);
       // The same object again (a loadShard that keeps its shards): its rows were checked.
       const known = typeof loaded === 'object' && loaded !== null ? checked.get(loaded) : undefined;
       shard = known ?? readShard(loaded, name);
@@ -188,12 +221,14 @@ export async function startWorker<S = ShardSpec>(options: WorkerOptions<S>): Pro
     let ms = 0;
     let bytes: Uint8Array;
     try {
-      bytes = await computing.run(async () => {
+      const computed = computing.run(async () => {
+        if (watch.signal.aborted) throw makeAbortError(watch.signal); // (the run ended while this waited)
         const start = performance.now();
-        const out = await runTask(task, shard, data.shard, { threads, what: name });
+        const out = await runTask(task, shard, data.shard, { threads, what: name, signal: watch.signal });
         ms = performance.now() - start;
         return out;
       });
+      bytes = await Promise.race([computed, watch.over]);
     } catch (err) {
       throw isArgumentError(err) ? unrecoverable(`${name}: ${(err as Error).message}`) : err;
     }
@@ -249,6 +284,45 @@ export async function startWorker<S = ShardSpec>(options: WorkerOptions<S>): Pro
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** A job's watch over its round (see {@link watchRound}). */
+interface RoundWatch {
+  /** Rejects when the round's task is gone from Redis (never resolves). */
+  readonly over: Promise<never>;
+  /** Aborts when the round's task is gone: a computation under way stops. */
+  readonly signal: AbortSignal;
+  stop(): void;
+}
+
+/**
+ * Watches a job's round while the job loads and computes: every `everyMs` it checks that the
+ * round's task is still in Redis (the coordinator deletes it when the run ends, in success or
+ * failure), and when it is gone `over` rejects with `reason()` and `signal` aborts.
+ */
+function watchRound(redis: Redis, taskKey: string, everyMs: number, reason: () => Error): RoundWatch {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  // (One check at a time: with Redis down a check waits for the reconnection.)
+  let checking = false;
+  const over = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      redis.exists(taskKey).then(
+        (found) => {
+          checking = false;
+          if (found !== 0 || controller.signal.aborted) return;
+          clearInterval(timer);
+          controller.abort();
+          reject(reason());
+        },
+        () => void (checking = false),
+      );
+    }, everyMs);
+  });
+  over.catch(() => undefined); // (raced with the job's steps: a rejection after the job is no one's)
+  return { over, signal: controller.signal, stop: () => clearInterval(timer) };
 }
 
 /** A job's data, checked (a job of another producer on the queue fails, unretried). */
