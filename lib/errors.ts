@@ -16,7 +16,7 @@
  * | `ERR_GAUSSMIX_SHARD` | `Error` with `shard` | gaussmix/distributed: a shard's job failed, timed out, or sent a bad result |
  * | `ERR_GAUSSMIX_RUN` | `Error` | gaussmix/distributed: a run taken over by another coordinator, or a `runId` of another fit |
  * | `ERR_GAUSSMIX_MISSING_DEPENDENCY` | `Error` | gaussmix/distributed without its peer dependencies bullmq and ioredis |
- * | `ERR_GAUSSMIX_REDIS` | `Error` with `cause` | gaussmix/distributed: Redis cannot be reached, or the connection was lost mid-fit |
+ * | `ERR_GAUSSMIX_REDIS` | `Error` with `cause` | gaussmix/distributed: Redis cannot be reached, the connection was lost mid-fit, or Redis lost the run's data |
  * | `ABORT_ERR` | {@link AbortError} | the fit's `AbortSignal` fired |
  *
  * @module

@@ -5,11 +5,15 @@
  * workers and every estimator; the default start is `fitStream`'s on the same rows; a worker
  * SIGKILLed mid-job and a coordinator SIGKILLed and started again change nothing; bad statistics
  * from a worker, a worker that never answers and an abort end the fit with an error naming the
- * shard, and leave nothing of the run in Redis. The worker processes run the built package
- * (dist/), checked fresher than lib/.
+ * shard, and leave nothing of the run in Redis; a worker whose loadShard hangs drops its job
+ * once the fit has failed; empty shards add nothing; a Redis that restarts without its data or
+ * is flushed mid-fit fails it at once with ERR_GAUSSMIX_REDIS, and one that restarts with an
+ * append-only file changes nothing. The worker processes run the built package (dist/), checked
+ * fresher than lib/.
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -613,6 +617,70 @@ describe('Redis down', () => {
       await (stopped ?? own.stop());
     }
   }, 60_000);
+});
+
+describe('Redis loses the run', () => {
+  for (const how of ['restarts without its data', 'is flushed'] as const) {
+    it(`${how} in the middle of the fit: the fit rejects at once with ERR_GAUSSMIX_REDIS (no jobTimeoutMs), the model unchanged`, async () => {
+      const own = await startRedis();
+      const queue = 'lost';
+      const at = { host: own.host, port: own.port };
+      const admin = new Redis({ ...at, maxRetriesPerRequest: null });
+      admin.on('error', () => undefined);
+      const workers = await startWorkers(2, { connection: at, queue, lockDurationMs: 1000 });
+      try {
+        const model = new GaussianMixture(mixtureOptions('diag', { maxIter: 2 })).fitSync(concatenate(SPECS.slice(0, 2)).X);
+        const before = json(model);
+        // Shard 3's jobs take 1.5 s: Redis loses the run while the coordinator waits for one.
+        const specs = SPECS.map((s, i) => (i === 3 ? { ...s, slowMs: 1500 } : s));
+        let lost: Promise<number> | undefined;
+        const fit = fitDistributed(model, specs, {
+          connection: at,
+          queue,
+          onRound: (r) => {
+            if (r.task !== 'statistics' || lost) return;
+            const losing = how === 'is flushed' ? admin.flushall() : own.restart();
+            lost = losing.then(() => performance.now());
+          },
+        }).catch((e: unknown) => e);
+        const error = await Promise.race([fit, new Promise((r) => setTimeout(() => r('still waiting after 20 s'), 20_000))]);
+        const ended = performance.now();
+        expect(error).toMatchObject({ code: 'ERR_GAUSSMIX_REDIS' });
+        expect((error as Error).message).toMatch(
+          /^fitDistributed: Redis lost the data of run '[^']+' \(.+\): it restarted without persistence, .*; the fit cannot go on: start it again$/,
+        );
+        expect(ended - (await (lost as Promise<number>)), 'ms from the loss to the error').toBeLessThan(6000);
+        expect(json(model)).toBe(before);
+        expect(await admin.keys(`${QUEUE_PREFIX}:*:runs:*`)).toEqual([]);
+        // The workers go on: the fit started again gives fit's bits.
+        const again = new GaussianMixture(mixtureOptions('diag'));
+        await fitDistributed(again, SPECS, { connection: at, queue, jobTimeoutMs: 30_000 });
+        expect(json(again)).toBe(json(new GaussianMixture(mixtureOptions('diag')).fitSync(ALL.X)));
+      } finally {
+        await stopAll(workers, 'SIGKILL');
+        admin.disconnect();
+        await own.stop();
+      }
+    }, 90_000);
+  }
+
+  it('restarts with its data (an append-only file): the fit goes on and gives fit\'s bits', async () => {
+    const own = await startRedis({ aof: true });
+    const queue = 'kept';
+    const at = { host: own.host, port: own.port };
+    const workers = await startWorkers(2, { connection: at, queue, lockDurationMs: 1000 });
+    try {
+      const specs = SPECS.map((s, i) => (i === 3 ? { ...s, slowMs: 1500 } : s));
+      let restarted: Promise<void> | undefined;
+      const model = new GaussianMixture(mixtureOptions('diag'));
+      await fitDistributed(model, specs, { connection: at, queue, onRound: (r) => void (r.task === 'statistics' && (restarted ??= own.restart())) });
+      await restarted;
+      expect(json(model)).toBe(json(new GaussianMixture(mixtureOptions('diag')).fitSync(ALL.X)));
+    } finally {
+      await stopAll(workers, 'SIGKILL');
+      await own.stop();
+    }
+  }, 90_000);
 });
 
 describe('the entry points', () => {

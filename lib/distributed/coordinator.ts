@@ -85,8 +85,11 @@ const WHAT = 'fitDistributed';
  * @throws (rejects) TypeError / RangeError - bad model, shards or options.
  * @throws (rejects) Error - code `ERR_GAUSSMIX_SHARD` (with `shard`) when a shard's job fails,
  *   times out or sends a bad result; `ERR_GAUSSMIX_RUN` when another coordinator takes the run
- *   over or `runId` names another fit; `ERR_GAUSSMIX_MISSING_DEPENDENCY` without bullmq or
- *   ioredis; AbortError; the estimator's errors as in `fitStream`.
+ *   over or `runId` names another fit; `ERR_GAUSSMIX_REDIS` when Redis cannot be reached, is
+ *   lost for longer than the client's retries, or loses the run's data mid-fit (a restart without
+ *   persistence, a flush: the fit cannot go on); `ERR_GAUSSMIX_MISSING_DEPENDENCY` without
+ *   bullmq or ioredis; AbortError; the estimator's errors as in `fitStream`.
+ * @throws (rejects) RangeError - shards that have no rows at all (an empty shard adds nothing).
  */
 export async function fitDistributed<M extends DistributedModel>(
   model: M,

@@ -8,7 +8,9 @@
  * increments it, and a script refuses the writes of an older epoch, so a coordinator that was
  * thought dead cannot overwrite the run of the one that resumed it. A worker stores a result only
  * while its round's task exists, so nothing of a run comes back after the run has been cleaned
- * up. Every key has a time to live, refreshed as the run goes on.
+ * up. Every key has a time to live, refreshed as the run goes on. While it waits for a round,
+ * the coordinator checks that Redis still holds it (after a reconnection, and every CHECK_MS): a
+ * Redis that lost the run (a restart without persistence, a flush) fails the fit at once.
  *
  * @module
  */
@@ -23,6 +25,12 @@ import { eventsKey, QUEUE_PREFIX, RunKeys, tasksChannel } from './keys.js';
 import { encodeTask, type Task } from './tasks.js';
 import { ErrorCode, makeAbortError } from '../errors.js';
 
+
+/**
+ * How often a round's wait checks that Redis still holds the run (ms): a Redis that lost it (a
+ * restart without persistence, a flush) would leave the coordinator waiting forever.
+ */
+const CHECK_MS = 2000;
 
 /** The BullMQ job name of a shard's job. */
 export const JOB_NAME = 'gaussmix-shard';
@@ -96,10 +104,13 @@ export function shardError(what: string, shard: number, spec: unknown, message: 
  * refreshes that of KEYS[1], KEYS[3] and KEYS[4] (the run's lasting keys), deletes KEYS[5...]
  * (the last round's keys), and publishes `KEYS[2]\nARGV[2]` on the channel ARGV[4] if given (a
  * round's task, see keys.ts tasksChannel; pcall: a user without channel rights still writes).
+ * Returns 1; 0 when another epoch owns the run; -1 when the epoch is gone (Redis lost the run).
  * One round trip per round.
  */
 const FENCED_SET = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then return -1 end
+if epoch ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 for i = 1, 4 do if i ~= 2 then redis.call('PEXPIRE', KEYS[i], ARGV[3]) end end
 for i = 5, #KEYS do redis.call('DEL', KEYS[i]) end
@@ -302,7 +313,67 @@ export class Run {
       this.#redis.gaussmixFencedSet(keys.length, ...keys, this.epoch, bytes, this.#o.keyTtlMs, ...(channel ? [channel] : [])),
       this.flush(),
     ]);
+    if (done === -1) throw this.#dataLost(`its key ${k.epoch} is gone`);
     if (done !== 1) throw runError(this.#o.what, k.runId, 'was taken over by another coordinator (started with the same runId)');
+  }
+
+  /**
+   * The error of a run whose keys or jobs Redis no longer holds (code ERR_GAUSSMIX_REDIS): the
+   * fit cannot go on, and waiting would wait forever.
+   */
+  #dataLost(found: string): Error {
+    const o = this.#o;
+    return redisError(
+      `${o.what}: Redis lost the data of run '${this.keys.runId}' (${found}): it restarted without persistence, ` +
+        `was flushed or failed over to a replica without it, or the run's keys expired (keyTtlMs ${o.keyTtlMs} ms); ` +
+        'the fit cannot go on: start it again',
+      new Error(found),
+    );
+  }
+
+  /**
+   * Whether Redis still holds the round under way (see {@link Run.round}): its task, the run's
+   * epoch, and each job still awaited (or its result). A job is lost when it is missing at two
+   * checks at least {@link CHECK_MS} apart (a job that just finished is removed before its event
+   * reaches the coordinator).
+   * @returns the error that ends the round, or undefined.
+   */
+  async #checkRound(
+    taskKey: string,
+    ids: readonly string[],
+    which: readonly number[],
+    resultKeys: readonly string[],
+    missing: Map<string, number>,
+  ): Promise<Error | undefined> {
+    const awaited = ids.flatMap((id, i) => (this.#pending.has(id) ? [i] : []));
+    if (awaited.length === 0) return undefined;
+    // (The task before the epoch: a coordinator that takes the run over increments the epoch,
+    // then deletes the tasks of the one before.)
+    const pipeline = this.#redis.pipeline().exists(taskKey).get(this.keys.epoch);
+    for (const i of awaited) pipeline.exists(this.#queue.toKey(ids[i] as string), resultKeys[i] as string);
+    const replies = (await pipeline.exec()) ?? [];
+    const values = replies.map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    });
+    const [task, epoch, ...jobs] = values;
+    if (epoch === null) return this.#dataLost(`its key ${this.keys.epoch} is gone`);
+    if (epoch !== String(this.epoch)) {
+      return runError(this.#o.what, this.keys.runId, 'was taken over by another coordinator (started with the same runId)');
+    }
+    if (task === 0) return this.#dataLost(`the task of the round under way is gone`);
+    const now = performance.now();
+    for (const [j, i] of awaited.entries()) {
+      const id = ids[i] as string;
+      if (jobs[j] !== 0 || !this.#pending.has(id)) {
+        missing.delete(id);
+        continue;
+      }
+      const since = missing.get(id);
+      if (since === undefined) missing.set(id, now);
+      else if (now - since >= CHECK_MS) return this.#dataLost(`the job of shard ${which[i]} is gone from the queue`);
+    }
+    return undefined;
   }
 
   /**
@@ -417,27 +488,59 @@ export class Run {
       })),
     );
     await Promise.all([written, added]);
-    const results = await this.#settle(finished, ids, which, label, round);
+    const results = await this.#settle(finished, ids, which, label, round, (missing) => this.#checkRound(taskKey, ids, which, resultKeys, missing));
     this.#workers = new Set(which.map((shard) => (jobs[shard] as ShardJobResult).worker)).size;
     o.onRound?.(Object.freeze({ round, task: label, ms: performance.now() - start, shards: Object.freeze(jobs) }));
     return results;
   }
 
-  /** Waits for every shard's result; the first failure, the timeout or the signal ends the wait. */
-  async #settle<T>(finished: Promise<T>[], ids: readonly string[], which: readonly number[], label: string, round: number): Promise<T[]> {
+  /**
+   * Waits for every shard's result; the first failure, the timeout, the signal, or a Redis that
+   * no longer holds the round (`check`, every {@link CHECK_MS} and after a reconnection) ends
+   * the wait.
+   */
+  async #settle<T>(
+    finished: Promise<T>[],
+    ids: readonly string[],
+    which: readonly number[],
+    label: string,
+    round: number,
+    check: (missing: Map<string, number>) => Promise<Error | undefined>,
+  ): Promise<T[]> {
     const o = this.#o;
     let timer: NodeJS.Timeout | undefined;
+    let checker: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     let onClose: (() => void) | undefined;
     const stop = new Promise<never>((_, reject) => {
+      // (One check at a time: during an outage a check waits for the client to reconnect.
+      // A check that fails is a lost connection, which the probe below reports.)
+      let checking = false;
+      const missing = new Map<string, number>();
+      const checkRound = (): void => {
+        if (checking) return;
+        checking = true;
+        check(missing).then(
+          (err) => {
+            checking = false;
+            if (err) reject(err);
+          },
+          () => void (checking = false),
+        );
+      };
+      checker = setInterval(checkRound, CHECK_MS);
       // The connection dropped: a command waits for the client to reconnect and fails after the
-      // client's retries (ioredis's maxRetriesPerRequest): then Redis is gone for this fit.
+      // client's retries (ioredis's maxRetriesPerRequest): then Redis is gone for this fit. Back,
+      // Redis may have lost the run (a restart without persistence): checked at once.
       let probing = false;
       onClose = () => {
         if (probing) return;
         probing = true;
         this.#redis.ping().then(
-          () => void (probing = false),
+          () => {
+            probing = false;
+            checkRound();
+          },
           (err: Error) => reject(this.#lostError(`while waiting for ${label} (round ${round})`, err)),
         );
       };
@@ -469,6 +572,7 @@ export class Run {
       return await Promise.race([Promise.all(finished), stop]);
     } finally {
       clearTimeout(timer);
+      clearInterval(checker);
       if (onAbort) o.signal?.removeEventListener('abort', onAbort);
       if (onClose) this.#redis.off('close', onClose);
       for (const p of finished) p.catch(() => undefined);
@@ -565,7 +669,10 @@ export class Run {
       return;
     }
     this.#subscriber.disconnect();
-    await Promise.allSettled([this.#events.close(), this.#queue.close()]);
+    // The events' connection is dropped at once (it only reads): after a Redis restart it may be
+    // between reconnections (BullMQ's backoff, up to 20 s), where a graceful close never ends.
+    this.#events.close().catch(() => undefined);
+    await Promise.allSettled([this.#events.getBackend().close(true), this.#queue.close()]);
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 }

@@ -1,5 +1,6 @@
 // A private redis-server for the distributed tests: Debian's redis-server on a free port of
-// 127.0.0.1 (never another address), without persistence, stopped by the test that started it.
+// 127.0.0.1 (never another address), without persistence (unless asked for an append-only file),
+// stopped by the test that started it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -9,6 +10,11 @@ import * as path from 'node:path';
 export interface RedisServer {
   readonly host: '127.0.0.1';
   readonly port: number;
+  /**
+   * Stops the server (SIGTERM) and starts it again on the same port: empty, as after a restart
+   * without persistence, unless started with `aof` (then it reloads its append-only file).
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,37 +40,60 @@ export function redisServerPath(): string | undefined {
   return undefined;
 }
 
-/** Starts redis-server on a free loopback port; retries when the port was taken meanwhile. */
-export async function startRedis(): Promise<RedisServer> {
+/** Starts redis-server on `port`: the process once it accepts connections, or undefined. */
+async function spawnServer(bin: string, port: number, dir: string, aof: boolean): Promise<ChildProcess | undefined> {
+  const child = spawn(
+    bin,
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', aof ? 'yes' : 'no', '--appendfsync', 'always', '--dir', dir, '--protected-mode', 'yes'],
+    // (Not under the sanitizers' runtime that test:sanitize preloads into node.)
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LD_PRELOAD: '' } },
+  );
+  const ready = await new Promise<boolean>((resolve) => {
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('Ready to accept connections')) resolve(true);
+    });
+    child.once('exit', () => resolve(false));
+  });
+  return ready ? child : undefined;
+}
+
+/**
+ * Starts redis-server on a free loopback port; retries when the port was taken meanwhile.
+ * @param options.aof - with an append-only file (fsync always): a restart keeps the data.
+ */
+export async function startRedis(options: { aof?: boolean } = {}): Promise<RedisServer> {
   const bin = redisServerPath();
   if (!bin) throw new Error('redis-server is not installed (apt-get install redis-server)');
+  const aof = options.aof === true;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gaussmix-redis-'));
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const child = spawn(
-      bin,
-      ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'],
-      // (Not under the sanitizers' runtime that test:sanitize preloads into node.)
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LD_PRELOAD: '' } },
-    );
-    const ready = await new Promise<boolean>((resolve) => {
-      let out = '';
-      child.stdout.on('data', (b: Buffer) => {
-        out += b.toString();
-        if (out.includes('Ready to accept connections')) resolve(true);
-      });
-      child.once('exit', () => resolve(false));
-    });
-    if (ready) return { host: '127.0.0.1', port, stop: () => stop(child, dir) };
+    let child = await spawnServer(bin, port, dir, aof);
+    if (child) {
+      return {
+        host: '127.0.0.1',
+        port,
+        restart: async () => {
+          await stopChild(child as ChildProcess);
+          child = await spawnServer(bin, port, dir, aof);
+          if (!child) throw new Error(`redis-server did not start again on 127.0.0.1:${port}`);
+        },
+        stop: async () => {
+          if (child) await stopChild(child);
+          fs.rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
     if (attempt >= 4) throw new Error(`redis-server did not start on 127.0.0.1 (5 attempts)`);
   }
 }
 
-async function stop(child: ChildProcess, dir: string): Promise<void> {
-  if (child.exitCode === null) {
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
   }
-  fs.rmSync(dir, { recursive: true, force: true });
 }
