@@ -13,7 +13,7 @@ import {
   type ResolvedCentroidOptions,
 } from './centroids.js';
 import { freezeNDArray, restoreModel, scalingJSON, type FitRequest, type NativeFitEntries } from './estimator.js';
-import { nearestCentres } from './evaluate.js';
+import { nearestCentres, sampleMixture } from './evaluate.js';
 import { toMatrix } from './input.js';
 import { encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
@@ -24,13 +24,14 @@ import {
   type NativeSoftKMeansOptions,
 } from './native.js';
 import { describe, invalidType, invalidValue, translateNativeError } from './errors.js';
-import { randomSeed, numberOption, readOptionsObject, resolveThreads } from './options.js';
+import { integerOption, randomSeed, numberOption, readOptionsObject, resolveThreads, seedOption } from './options.js';
 import { fromStandard, type ScalingJSON } from './scaling.js';
 import { requireFiniteCentres } from './finite.js';
 import { checkMaximisable, MixtureStatistics, Statistics } from './statistics.js';
 import { FIT_PASSES, seedFromPasses, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, runStreamEm, type StreamFitOptions } from './stream-em.js';
+import { weightedMean } from './numeric.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
 import type { WarningsOption } from './warnings.js';
@@ -351,6 +352,52 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
   predict(X: DataInput): Int32Array {
     const { X: m, s } = this.input(X, 'predict()');
     return nearestCentres(m, s.params.means, this.threadCount);
+  }
+
+  /**
+   * The free parameters of the model `scoreSamples` evaluates: the K·D means (its weights are
+   * equal and its variance 1/β is the `stiffness` option, not fitted).
+   */
+  get nParameters(): number {
+    return this.nClusters * this.fitted('nParameters').d;
+  }
+
+  /**
+   * The Bayesian information criterion on X, −2·score(X)·N + p·ln N with p = K·D
+   * ({@link SoftKMeans.nParameters}); lower is better.
+   * @throws TypeError / RangeError / Error - as {@link SoftKMeans.predict}.
+   */
+  bic(X: DataInput): number {
+    const lp = this.scoreSamples(X);
+    return -2 * weightedMean(lp, undefined) * lp.length + this.nParameters * Math.log(lp.length);
+  }
+
+  /**
+   * The Akaike information criterion on X, −2·score(X)·N + 2·p with p = K·D; lower is better.
+   * @throws TypeError / RangeError / Error - as {@link SoftKMeans.predict}.
+   */
+  aic(X: DataInput): number {
+    const lp = this.scoreSamples(X);
+    return -2 * weightedMean(lp, undefined) * lp.length + 2 * this.nParameters;
+  }
+
+  /**
+   * Draws n samples from the model `scoreSamples` evaluates (each cluster with probability 1/K,
+   * then N(μ_k, I/β)), grouped by cluster in increasing order, as the mixtures' `sample`.
+   * @param n - an integer >= 1 (default 1).
+   * @param seed - an integer in [0, 2^53); absent: the `seed` option if given, else a fresh one.
+   * @returns `X` NDArray [n, D] (in the original units with `standardize`) and each sample's
+   *   cluster in `labels`.
+   * @throws TypeError / RangeError - bad n or seed, or an output too large.
+   * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting (before any argument error).
+   */
+  sample(n = 1, seed?: number): { X: NDArray; labels: Int32Array } {
+    const st = this.fitted('sample()');
+    const count = integerOption(n, 'n', 1);
+    const s = seed === undefined ? (this.#options.seed ?? randomSeed()) : seedOption(seed);
+    const drawn = sampleMixture(st.params, st.d, count, s);
+    if (!st.scaling) return drawn;
+    return { X: freezeNDArray(fromStandard(drawn.X.data, st.d, st.scaling), [count, st.d]), labels: drawn.labels };
   }
 
   // --------------------------------------------------------------------------------------- JSON

@@ -378,3 +378,54 @@ describeFitProtocol('SoftKMeans', {
     return { model: new SoftKMeans({ nClusters: 40, stiffness: 50, tol: 0, maxIter: 1_000_000, seed: 1 }), data: { data: big, shape: [50_000, 2] } };
   },
 });
+
+describe('SoftKMeans as a density: nParameters, bic, aic, sample', () => {
+  const beta = 4;
+  const sk = new SoftKMeans({ nClusters: 3, stiffness: beta, seed: 5, init: START }).fitSync(X);
+
+  it('bic and aic are -2·score·N plus K·D·ln N and 2·K·D', () => {
+    expect(sk.nParameters).toBe(3 * D);
+    const logL = sk.score(X) * N;
+    expectClose(sk.bic(X), -2 * logL + 3 * D * Math.log(N), 1e-14, 0, 'bic');
+    expectClose(sk.aic(X), -2 * logL + 2 * 3 * D, 1e-14, 0, 'aic');
+  });
+
+  it('sample draws each cluster with probability 1/K from N(μ_k, I/β); one draw by default; seeded', () => {
+    const n = 30_000;
+    const { X: S, labels } = sk.sample(n, 11);
+    expect(S.shape).toEqual([n, D]);
+    const means = sk.means.data;
+    for (let k = 0; k < 3; k++) {
+      const rows = [...labels.keys()].filter((i) => labels[i] === k);
+      // 1/K of the draws, within 5 standard deviations of a binomial count.
+      expect(Math.abs(rows.length - n / 3)).toBeLessThan(5 * Math.sqrt((n * 2) / 9));
+      for (let j = 0; j < D; j++) {
+        const v = rows.map((i) => S.data[i * D + j] as number);
+        const mean = v.reduce((a, b) => a + b, 0) / v.length;
+        const variance = v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1);
+        expect(Math.abs(mean - (means[k * D + j] as number))).toBeLessThan(5 * Math.sqrt(1 / beta / v.length));
+        expect(Math.abs(variance * beta - 1)).toBeLessThan(0.06);
+      }
+    }
+    expect(sk.sample().X.shape).toEqual([1, D]);
+    expectIdentical(sk.sample(5, 3).X.data, sk.sample(5, 3).X.data, 'same seed');
+  });
+
+  it('sample and bic before fitting are not-fitted errors, before argument errors', () => {
+    const unfitted = new SoftKMeans({ nClusters: 3 });
+    expectCode(caught(() => unfitted.sample(-1)), Error, ErrorCode.NOT_FITTED);
+    expectCode(caught(() => unfitted.bic('x' as never)), Error, ErrorCode.NOT_FITTED);
+    expect(() => sk.sample(0)).toThrow(RangeError);
+  });
+
+  it('with standardize, samples are in the original units', () => {
+    const scaled = new Float64Array(data).map((v, i) => (i % D === 0 ? v * 1000 + 5e4 : v));
+    const m = new SoftKMeans({ nClusters: 3, stiffness: 0.5, seed: 5, standardize: true }).fitSync({ data: scaled, shape: [N, D] });
+    const { X: S, labels } = m.sample(3000, 2);
+    const centre = m.means.data;
+    let far = 0;
+    for (let i = 0; i < 3000; i++) far = Math.max(far, Math.abs((S.data[i * D] as number) - (centre[(labels[i] as number) * D] as number)));
+    expect(far).toBeGreaterThan(100);  // the first feature's spread is in thousands, not ~1
+    expect(far).toBeLessThan(1e5);
+  });
+});
