@@ -7,7 +7,7 @@
 import { allocate, describe, invalidType, invalidValue, translateNativeError } from './errors.js';
 import { freezeNDArray, restoreModel, type FitRequest, type NativeFitEntries } from './estimator.js';
 import { sampleMixture } from './evaluate.js';
-import { checkEnoughSamples, toMatrix } from './input.js';
+import { checkEnoughSamples, type Matrix, type MatrixExpectations } from './input.js';
 import { checkFields, encodeScalar, inField, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import {
   bayesianOptionsToJSON,
@@ -317,11 +317,16 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
     };
   }
 
-  /** Validates X and the sample weights and resolves everything the native fit takes. */
-  protected prepareFit(Xin: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeBayesianOptions> {
+  /** A warm start's X must have the fitted number of features. */
+  protected override fitExpectations(): MatrixExpectations {
+    const warm = this.#options.warmStart ? this.state : null;
+    return warm ? { features: warm.d, featuresOrigin: `this ${this.className} (warmStart) was fitted` } : {};
+  }
+
+  /** Checks X and the sample weights and resolves everything the native fit takes. */
+  protected prepareFit(X: Matrix, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeBayesianOptions> {
     const o = this.#options;
     const warm = o.warmStart ? this.state : null;
-    const X = toMatrix(Xin, 'X', warm ? { features: warm.d, featuresOrigin: `this ${this.className} (warmStart) was fitted` } : {});
     checkEnoughSamples(o.nComponents, X.n, 'nComponents');
     const options: NativeBayesianOptions = {
       nComponents: o.nComponents,

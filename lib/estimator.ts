@@ -10,10 +10,10 @@
  * @module
  */
 import { busyError, ErrorCode, invalidValue, makeAbortError, notFittedError, translateNativeError } from './errors.js';
-import { toMatrix, type Matrix } from './input.js';
+import { toMatrix, type Matrix, type MatrixExpectations } from './input.js';
 import { inField, readEnvelope, stateReader, type StateReader } from './json.js';
 import type { NativeIterationCallback, NativeIterationInfo, NativeTask } from './native.js';
-import { readFitOptions, type CheckedFitOptions } from './options.js';
+import { readFitOptions, snapshotSampleWeight, type CheckedFitOptions } from './options.js';
 import { CLAIM_PASS_FIT, RELEASE_PASS_FIT } from './passes.js';
 import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
 import { inSlice } from './slices.js';
@@ -64,6 +64,12 @@ interface FitJob<O> {
   readonly stoppedByUser: () => boolean;
 }
 
+/** X and the sample weights of a fit, read at the call. */
+interface FitInput {
+  readonly X: Matrix;
+  readonly sampleWeight: ArrayLike<number> | undefined;
+}
+
 /** An output array, frozen with its shape (the data itself stays writable: it is a copy). */
 export function freezeNDArray<T extends Float64Array | Int32Array>(data: T, shape: number[]): NDArray<T> {
   return Object.freeze({ data, shape: Object.freeze(shape) });
@@ -107,10 +113,18 @@ export abstract class Estimator<S extends FittedState, O, R> {
   // ------------------------------------------------------------------ what a subclass supplies
 
   /**
-   * Validates X and the sample weights against the options and resolves the native options.
+   * Checks X and the sample weights against the options and resolves the native options.
    * Throws TypeError/RangeError before any work starts.
+   * @param X - X as {@link Estimator.fitExpectations} allowed, converted and checked (finite).
+   * @param sampleWeight - a copy of the caller's weights taken at the call, not yet checked
+   *   (`readSampleWeight` checks them, after K <= N).
    */
-  protected abstract prepareFit(X: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<O>;
+  protected abstract prepareFit(X: Matrix, sampleWeight: ArrayLike<number> | undefined): FitRequest<O>;
+
+  /** What X given to a fit must satisfy beyond its own content (a warm start's D). */
+  protected fitExpectations(): MatrixExpectations {
+    return {};
+  }
 
   /** The `threads` option (0: chosen from the work's size), for the evaluation of a fitted model. */
   protected abstract get threadCount(): number;
@@ -239,8 +253,9 @@ export abstract class Estimator<S extends FittedState, O, R> {
 
   /**
    * Fits the model to X off the JavaScript thread.
-   * @param X - N samples × D features; see {@link DataInput}. A Float64Array NDArray is used
-   *   without copying: do not modify it until the promise settles.
+   * @param X - N samples × D features; see {@link DataInput}. Read at the call: rows, Float32
+   *   data and `sampleWeight` are copied then. A Float64Array NDArray is used without copying:
+   *   do not modify it until the promise settles.
    * @param options - `sampleWeight`, `signal`, `onIteration`; see {@link FitOptions}.
    * @returns a promise of this estimator, fitted.
    * @throws (rejects) TypeError / RangeError - bad X or options (nothing started).
@@ -256,21 +271,37 @@ export abstract class Estimator<S extends FittedState, O, R> {
     } catch (err) {
       return Promise.reject(err);
     }
-    // The validation and the native start run in a time slice of the event loop (lib/slices.ts):
-    // at once for a lone fit, in later turns when many are started together.
+    // X and the sample weights are read now, while the caller's arrays hold what they held at
+    // the call (nested rows, Float32 data and the weights are copied here); the rest of the
+    // start-up runs in a time slice of the event loop (lib/slices.ts): at once for a lone fit,
+    // in later turns when many are started together.
+    let input: FitInput;
+    try {
+      input = this.#readInput(X, fo);
+    } catch (err) {
+      this.#busy = false;
+      return Promise.reject(err);
+    }
     return new Promise<this>((resolve, reject) => {
-      inSlice(() => void this.#fitClaimed(X, fo).then(resolve, reject));
+      inSlice(() => void this.#fitClaimed(input, fo).then(resolve, reject));
     });
   }
 
+  /** X converted and checked, and a copy of the sample weights (checked with the options). */
+  #readInput(X: DataInput, fo: CheckedFitOptions): FitInput {
+    const m = toMatrix(X, 'X', this.fitExpectations());
+    const w = fo.sampleWeight === undefined ? undefined : (snapshotSampleWeight(fo.sampleWeight, m.n) as ArrayLike<number>);
+    return { X: m, sampleWeight: w };
+  }
+
   /** fit() once the instance is claimed: the busy flag is cleared when this settles. */
-  async #fitClaimed(X: DataInput, fo: CheckedFitOptions): Promise<this> {
+  async #fitClaimed(input: FitInput, fo: CheckedFitOptions): Promise<this> {
     let onAbort: (() => void) | undefined;
     const signal = fo.signal;
     try {
       // (The signal may have fired while this start waited for its slice.)
       if (signal?.aborted) throw makeAbortError(signal);
-      const job = this.#job(X, fo);
+      const job = this.#job(input, fo);
       const { request } = job;
       let task: NativeTask<R>;
       try {
@@ -306,7 +337,7 @@ export abstract class Estimator<S extends FittedState, O, R> {
   fitSync(X: DataInput, options?: FitOptions): this {
     const fo = this.#claim(options, 'fitSync');
     try {
-      const job = this.#job(X, fo);
+      const job = this.#job(this.#readInput(X, fo), fo);
       const { request } = job;
       let result: R;
       try {
@@ -334,8 +365,8 @@ export abstract class Estimator<S extends FittedState, O, R> {
   }
 
   /** The request, and the native callback around the user's onIteration. */
-  #job(X: DataInput, fo: CheckedFitOptions): FitJob<O> {
-    const request = this.prepareFit(X, fo.sampleWeight);
+  #job(input: FitInput, fo: CheckedFitOptions): FitJob<O> {
+    const request = this.prepareFit(input.X, input.sampleWeight);
     const before = request.review?.before;
     if (before?.length) deliverWarnings(this.warningsOption, before);
     const user = fo.onIteration;

@@ -14,7 +14,7 @@ import {
 } from './covariance-types.js';
 import { allocate, describe, ErrorCode, invalidType, invalidValue, translateNativeError } from './errors.js';
 import { freezeNDArray, restoreModel, scalingJSON, type FitRequest, type NativeFitEntries } from './estimator.js';
-import { checkEnoughSamples, toMatrix } from './input.js';
+import { checkEnoughSamples, type Matrix, type MatrixExpectations } from './input.js';
 import { checkFields, encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
 import { checkFactorsMatchCovariances, checkFittedCovariances, checkPrecisionsCholesky, resolveStartingParameters } from './mixture-params.js';
@@ -310,11 +310,16 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     return this.#options.warnings;
   }
 
-  /** Validates X and the sample weights and resolves everything the native fit takes. */
-  protected prepareFit(Xin: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeMixtureOptions> {
+  /** A warm start's X must have the fitted number of features. */
+  protected override fitExpectations(): MatrixExpectations {
+    const warm = this.#options.warmStart ? this.state : null;
+    return warm ? { features: warm.d, featuresOrigin: `this ${this.className} (warmStart) was fitted` } : {};
+  }
+
+  /** Checks X and the sample weights and resolves everything the native fit takes. */
+  protected prepareFit(raw: Matrix, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeMixtureOptions> {
     const o = this.#options;
     const warm = o.warmStart ? this.state : null;
-    const raw = toMatrix(Xin, 'X', warm ? { features: warm.d, featuresOrigin: `this ${this.className} (warmStart) was fitted` } : {});
     checkEnoughSamples(o.nComponents, raw.n, 'nComponents');
     const w = sampleWeight === undefined ? undefined : readSampleWeight(sampleWeight, raw.n);
     // A warm start goes on in the units of the fitted parameters.

@@ -24,7 +24,7 @@ import {
   type NativeFitEntries,
 } from './estimator.js';
 import { assignToCentres, nearestCentres } from './evaluate.js';
-import { toMatrix } from './input.js';
+import type { Matrix } from './input.js';
 import { JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import {
   native,
@@ -193,8 +193,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
     return this.#options.warnings;
   }
 
-  protected prepareFit(Xin: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeKMeansOptions> {
-    const X = toMatrix(Xin, 'X');
+  protected prepareFit(X: Matrix, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeKMeansOptions> {
     return resolveCentroidFit(this.#options, X, sampleWeight, this.className);
   }
 

@@ -16,7 +16,7 @@ import {
 } from './estimator.js';
 import { assignToCentres, nearestCentres } from './evaluate.js';
 import { requireFinite } from './finite.js';
-import { checkEnoughSamples, toMatrix } from './input.js';
+import { checkEnoughSamples, toMatrix, type Matrix } from './input.js';
 import { JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import {
   labelsInertia,
@@ -313,9 +313,8 @@ export class MiniBatchKMeans extends Estimator<MiniBatchState, NativeMiniBatchOp
     };
   }
 
-  protected prepareFit(Xin: DataInput, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeMiniBatchOptions> {
+  protected prepareFit(X: Matrix, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeMiniBatchOptions> {
     const o = this.#options;
-    const X = toMatrix(Xin, 'X');
     checkEnoughSamples(o.nClusters, X.n, 'nClusters');
     const w = sampleWeight === undefined ? undefined : readSampleWeight(sampleWeight, X.n);
     const { given, ...common } = this.#common(X.n, X.d, w, o.seed ?? randomSeed());

@@ -237,6 +237,21 @@ export function readFitOptions(value: unknown, what: string): CheckedFitOptions 
 }
 
 /**
+ * A copy of the sample weights as they are at the call, for {@link readSampleWeight} to check
+ * later (a fit checks X and K <= N first): their elements, unchecked, when the length is N;
+ * otherwise only the length (which readSampleWeight then refuses).
+ * @param value - an object with a numeric `length` (readFitOptions checked that much).
+ */
+export function snapshotSampleWeight(value: ArrayLike<unknown>, n: number): ArrayLike<unknown> {
+  if (value.length !== n) return { length: value.length };
+  if (ArrayBuffer.isView(value)) return (value as unknown as { slice(start: number, end: number): ArrayLike<unknown> }).slice(0, n);
+  if (Array.isArray(value)) return value.slice(0, n) as unknown[];
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) out[i] = value[i];
+  return out;
+}
+
+/**
  * Checks sample weights against N and copies them: length N, every value a finite number
  * >= 0, not all zero (unless `allZero`: one batch of a stream may weigh nothing).
  * @param name - the argument's name in messages.

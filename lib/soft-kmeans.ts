@@ -14,7 +14,7 @@ import {
 } from './centroids.js';
 import { freezeNDArray, restoreModel, scalingJSON, type FitRequest, type NativeFitEntries } from './estimator.js';
 import { nearestCentres, sampleMixture } from './evaluate.js';
-import { toMatrix } from './input.js';
+import type { Matrix } from './input.js';
 import { encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
 import {
@@ -178,11 +178,7 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
     return this.#options.warnings;
   }
 
-  protected prepareFit(
-    Xin: DataInput,
-    sampleWeight: ArrayLike<number> | undefined,
-  ): FitRequest<NativeSoftKMeansOptions> {
-    const X = toMatrix(Xin, 'X');
+  protected prepareFit(X: Matrix, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeSoftKMeansOptions> {
     const r = resolveCentroidFit(this.#options, X, sampleWeight, this.className);
     return { ...r, options: { ...r.options, stiffness: this.#stiffness }, objectiveShift: r.scaling?.logScale };
   }

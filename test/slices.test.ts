@@ -94,6 +94,58 @@ describe('inSlice', () => {
   });
 });
 
+describe('a fit() queued behind others', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("reads X's rows, Float32 data and sampleWeight at the call: later edits do not reach it", async () => {
+    await nextTurn();
+    const u = mulberry32(4);
+    const rows = Array.from({ length: 200 }, (_, i) => [(i % 3) * 10 + u(), u()]);
+    const f32 = Float32Array.from(rows.flat());
+    const weights = Array.from({ length: 200 }, () => 1 + u());
+    const options = { nClusters: 3, seed: 1 };
+    const reference = new KMeans(options).fitSync(rows, { sampleWeight: weights });
+    // The slice is used up: every fit started in this turn is queued for a later one.
+    let clock = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    inSlice(() => {
+      clock += 2 * SLICE_MS;
+    });
+    const fromRows = new KMeans(options).fit(rows, { sampleWeight: weights });
+    const fromF32 = new KMeans(options).fit({ data: f32, shape: [200, 2] }, { sampleWeight: Float64Array.from(weights) });
+    const f32Reference = new KMeans(options).fitSync({ data: Float32Array.from(f32), shape: [200, 2] }, { sampleWeight: weights });
+    for (const row of rows) row[0] = NaN; // (before: "X contains a non-finite value")
+    weights.fill(0, 0, 150);
+    weights[199] = -1; // (checked when the fit starts, but on the copy)
+    f32.fill(NaN);
+    vi.restoreAllMocks();
+    expectIdentical((await fromRows).clusterCenters, reference.clusterCenters, 'rows');
+    expectIdentical((await fromF32).clusterCenters, f32Reference.clusterCenters, 'Float32 data');
+  });
+
+  it('rejects bad X at once, before the queue is worked through; bad weights as before', async () => {
+    await nextTurn();
+    let clock = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    inSlice(() => {
+      clock += 2 * SLICE_MS;
+    });
+    const model = new KMeans({ nClusters: 2 });
+    let outcome: unknown = 'pending';
+    model.fit([[1, 2], [NaN, 3], [4, 5]]).then(
+      () => (outcome = 'resolved'),
+      (e: unknown) => (outcome = e),
+    );
+    for (let i = 0; i < 5; i++) await null; // microtasks only: no later turn of the event loop
+    expect(outcome).toBeInstanceOf(RangeError);
+    const weighted = model.fit([[1], [2], [3]], { sampleWeight: [1, -1, 1] }); // the instance is free again
+    await expect(weighted).rejects.toThrow(/sampleWeight\[1\]/);
+    vi.restoreAllMocks();
+  });
+});
+
 describe('many concurrent fits', () => {
   it('2,000 concurrent fit() calls give the models fitSync gives', async () => {
     const u = mulberry32(9);
