@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { busyError, ErrorCode, invalidValue, makeAbortError, notFittedError, translateNativeError } from './errors.js';
+import { busyError, ErrorCode, invalidType, invalidValue, makeAbortError, notFittedError, translateNativeError } from './errors.js';
 import { toMatrix, type Matrix, type MatrixExpectations } from './input.js';
 import { inField, readEnvelope, stateReader, type StateReader } from './json.js';
 import type { NativeIterationCallback, NativeIterationInfo, NativeTask } from './native.js';
@@ -62,6 +62,8 @@ interface FitJob<O> {
   readonly callbackError: () => { error: unknown } | undefined;
   /** Whether the user's onIteration stopped the fit (returned false). */
   readonly stoppedByUser: () => boolean;
+  /** Hands the job the asynchronous fit it runs as (the callback may have to cancel it). */
+  readonly started: (task: NativeTask<unknown>) => void;
 }
 
 /** X and the sample weights of a fit, read at the call. */
@@ -255,7 +257,9 @@ export abstract class Estimator<S extends FittedState, O, R> {
    * Fits the model to X off the JavaScript thread.
    * @param X - N samples × D features; see {@link DataInput}. Read at the call: rows, Float32
    *   data and `sampleWeight` are copied then. A Float64Array NDArray is used without copying:
-   *   do not modify it until the promise settles.
+   *   do not modify it, resize or transfer its buffer until the promise settles (one over a
+   *   resizable ArrayBuffer is copied; one transferred from `onIteration` stops the fit with a
+   *   TypeError).
    * @param options - `sampleWeight`, `signal`, `onIteration`; see {@link FitOptions}.
    * @returns a promise of this estimator, fitted.
    * @throws (rejects) TypeError / RangeError - bad X or options (nothing started).
@@ -309,6 +313,7 @@ export abstract class Estimator<S extends FittedState, O, R> {
       } catch (err) {
         throw translateNativeError(err, signal);
       }
+      job.started(task);
       if (signal) {
         const cancel = task.cancel.bind(task);
         onAbort = () => cancel();
@@ -375,7 +380,11 @@ export abstract class Estimator<S extends FittedState, O, R> {
     let thrown: { error: unknown } | undefined;
     let stopped = false;
     let callback: NativeIterationCallback | undefined;
+    let cancel: (() => void) | undefined;
     if (user) {
+      // X's memory, which the native fit reads: the caller's own (zero copy) or a copy.
+      const data = input.X.data;
+      const size = input.X.n * input.X.d;
       callback = (info) => {
         // Once stopped, the user is not asked again (a later restart may still report).
         if (stopped || thrown || signal?.aborted) return false;
@@ -384,14 +393,43 @@ export abstract class Estimator<S extends FittedState, O, R> {
           answer = user(this.iterationInfo(shift === 0 ? info : { ...info, objective: info.objective - shift }));
         } catch (error) {
           thrown = { error };
-          return false;
         }
+        // X's values are finite numbers: its last element reads undefined only when the
+        // callback transferred X's buffer away (detached it). (An element read, not the length
+        // getter: a builtin call there is where a worker's termination, arriving during the
+        // callback, was seen, and the native side cannot take that exception.)
+        if (data[size - 1] === undefined) {
+          // The fit thread waits for this answer: it must not read X again, not even for a last
+          // pass over it after a stop, so the fit is cancelled (fit) or unwound by a throw
+          // (fitSync).
+          thrown = {
+            error: invalidType(
+              'X was detached (its buffer transferred) during the fit, from onIteration: X is read until the fit ' +
+                'ends and must not be transferred, resized or modified before then',
+            ),
+          };
+          if (cancel) {
+            cancel();
+            return false;
+          }
+          throw thrown.error;
+        }
+        if (thrown) return false;
         // An abort from inside the callback stops at once (the only way to stop fitSync).
         stopped = answer === false || signal?.aborted === true;
         return !stopped;
       };
     }
-    return { request, signal, callback, callbackError: () => thrown, stoppedByUser: () => stopped && !thrown };
+    return {
+      request,
+      signal,
+      callback,
+      callbackError: () => thrown,
+      stoppedByUser: () => stopped && !thrown,
+      started: (task) => {
+        cancel = task.cancel;
+      },
+    };
   }
 
   /**

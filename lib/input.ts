@@ -3,7 +3,8 @@
  * rejects bad data before any work starts.
  *
  * - An NDArray of Float64Array with shape [N, D] is used as is (zero copy; its `byteOffset` is
- *   honoured because the typed array itself is passed on).
+ *   honoured because the typed array itself is passed on), unless its buffer is resizable: a
+ *   buffer shrunk while native code reads it would be read past its end, so it is copied.
  * - An NDArray of Float32Array, a strided scijs view, or an array of rows is copied once.
  *
  * Wrong types are `TypeError`s, wrong values (shape, length, non-finite, sizes) `RangeError`s;
@@ -83,6 +84,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** %TypedArray%.prototype.length: a typed array's true length, whatever its own `length` says. */
 const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Float64Array.prototype) as object, 'length')!
   .get as (this: ArrayBufferView) => number;
+
+/**
+ * Whether a typed array's memory may shrink under native code: its buffer is a resizable
+ * ArrayBuffer (a growable SharedArrayBuffer only grows, so it is safe).
+ */
+export function isResizable(a: ArrayBufferView): boolean {
+  return (a.buffer as { resizable?: unknown }).resizable === true;
+}
 
 /**
  * `value` as a genuine Float64Array or Float32Array, or undefined. A Proxy is not one
@@ -180,7 +189,8 @@ function matrixFromNDArray(X: { data: unknown; shape: unknown }, name: string, r
         `${name}.data has length ${src.length} but ${name}.shape [${n}, ${d}] needs ${n * d}`,
       );
     }
-    data = src instanceof Float64Array ? src : new Float64Array(src);
+    // A copy also of a resizable buffer's array (see the module's description).
+    data = src instanceof Float64Array && !isResizable(src) ? src : new Float64Array(src);
   } else {
     data = gatherStrided(src, n, d, stride, offset, name);
   }
@@ -231,6 +241,7 @@ function gatherStrided(
     }
   }
   if (s1 === 1 && (s0 === d || n <= 1) && src instanceof Float64Array) {
+    if (isResizable(src)) return src.slice(offset, offset + n * d);
     return offset === 0 && src.length === n * d ? src : src.subarray(offset, offset + n * d);
   }
   const out = new Float64Array(n * d);

@@ -22,8 +22,9 @@ export interface NDArray<T extends Float64Array | Float32Array | Int32Array = Fl
 
 /**
  * What every fit and predict method accepts as X (N samples × D features): an {@link NDArray}
- * of shape [N, D] (a `Float64Array` one is used without copying: do not modify it while a fit
- * runs), an array of N rows of D numbers each (`number[][]`, `Float64Array[]`, ...; copied once, when the
+ * of shape [N, D] (a `Float64Array` one is used without copying: do not modify it, nor resize
+ * or transfer its buffer, while a fit runs; one over a resizable ArrayBuffer is copied), an
+ * array of N rows of D numbers each (`number[][]`, `Float64Array[]`, ...; copied once, when the
  * method is called), or an Apache Arrow `Table` or `RecordBatch` whose columns are all numeric (features
  * in column order; converted natively; a null is a RangeError naming the column and row).
  */

@@ -29,6 +29,7 @@ import {
 } from '../lib/index.js';
 import { allocate } from '../lib/errors.js';
 import { mulberry32, normalSource } from './helpers/random.js';
+import { resizableArrayBuffer } from './helpers/resizable.js';
 import { fittedProblems, stateOf } from './helpers/validity.js';
 
 /** n rows of d features in 4 overlapping blobs (EM needs many iterations on them). */
@@ -414,6 +415,46 @@ describe.each(CONFIGS)('$name: cancellation, callbacks and the busy guard', (con
     expect(thrown).toBe(boom);
     expect(calls).toBe(2);
     expect(stateOf(model)).toBe(before);
+  });
+
+  it("an onIteration that transfers X's buffer away stops the fit (and fitSync) with a TypeError naming X; the model unchanged", async () => {
+    // Native code reads X until the fit ends (after a stop, too: the last labels): it is
+    // cancelled (fit) or unwound (fitSync) at once. The transferred memory is kept alive here,
+    // so that without the check the fit would end normally instead of reading freed memory.
+    const { model, before } = fitted();
+    const kept: ArrayBuffer[] = [];
+    for (const run of ['fit', 'fitSync'] as const) {
+      const own: NDArray = { data: X.data.slice(), shape: X.shape };
+      let calls = 0;
+      const transfer = (): void => {
+        if (calls++ === 0) kept.push(structuredClone(own.data.buffer as ArrayBuffer, { transfer: [own.data.buffer as ArrayBuffer] }));
+      };
+      let err: unknown;
+      try {
+        await model[run](own, { onIteration: transfer });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, run).toBeInstanceOf(TypeError);
+      expect((err as { code?: unknown }).code).toBe(ErrorCode.INVALID_ARGUMENT);
+      expect((err as Error).message).toMatch(/^X was detached/);
+      expect(calls, `${run}: not asked again`).toBe(1);
+      expect(stateOf(model)).toBe(before);
+    }
+    expect(kept).toHaveLength(2);
+    await expect(model.fit(X)).resolves.toBe(model);
+  });
+
+  it('X over a resizable ArrayBuffer is copied: shrinking it from onIteration (fit, fitSync) changes nothing', async () => {
+    const reference = stateOf(make(config.kind, config.options(1)).fitSync(X));
+    for (const run of ['fit', 'fitSync'] as const) {
+      const buffer = resizableArrayBuffer(X.data.byteLength, X.data.byteLength);
+      const data = new Float64Array(buffer);
+      data.set(X.data);
+      const model = make(config.kind, config.options(1));
+      await model[run]({ data, shape: X.shape }, { onIteration: () => void buffer.resize(0) });
+      expect(stateOf(model), run).toBe(reference);
+    }
   });
 
   it('a second fit (or fitSync) while a fit runs is ERR_GAUSSMIX_BUSY; the running fit ends as if alone', async () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkEnoughSamples, findNonFinite, toMatrix } from '../lib/input.js';
 import { expectError } from './helpers/expect-error.js';
+import { growableSharedArrayBuffer, resizableArrayBuffer } from './helpers/resizable.js';
 import { checkTensorShape, readTensor, toNested } from '../lib/tensor.js';
 
 describe('toMatrix: accepted forms', () => {
@@ -41,6 +42,29 @@ describe('toMatrix: accepted forms', () => {
     const m = toMatrix({ data, shape: [2, 2], stride: [2, 1], offset: 2 });
     expect(m.data.buffer).toBe(data.buffer);
     expect(Array.from(m.data)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('copies a Float64Array over a resizable ArrayBuffer (native code must not see it shrink)', () => {
+    const buffer = resizableArrayBuffer(6 * 8, 12 * 8);
+    const fixed = new Float64Array(buffer, 0, 6);
+    fixed.set([1, 2, 3, 4, 5, 6]);
+    const tracking = new Float64Array(buffer);
+    for (const X of [
+      { data: fixed, shape: [3, 2] },
+      { data: tracking, shape: [3, 2] },
+      { data: tracking, shape: [2, 2], stride: [2, 1], offset: 2 },
+    ]) {
+      const m = toMatrix(X);
+      expect(m.data.buffer).not.toBe(buffer);
+      expect((m.data.buffer as { resizable?: boolean }).resizable).toBe(false);
+      buffer.resize(0);
+      expect(Array.from(m.data)).toEqual(X.offset ? [3, 4, 5, 6] : [1, 2, 3, 4, 5, 6]);
+      buffer.resize(6 * 8);
+      fixed.set([1, 2, 3, 4, 5, 6]);
+    }
+    // A growable SharedArrayBuffer only grows: zero copy.
+    const shared = new Float64Array(growableSharedArrayBuffer(4 * 8, 8 * 8));
+    expect(toMatrix({ data: shared, shape: [2, 2] }).data).toBe(shared);
   });
 });
 
