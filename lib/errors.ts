@@ -258,5 +258,21 @@ export function describe(value: unknown): string {
   }
   const ctor = (value as { constructor?: { name?: unknown } }).constructor;
   const ctorName = typeof ctor?.name === 'string' ? ctor.name : '';
+  // Not a view, yet an instance of a typed array class: a Proxy around one (or an object given
+  // its prototype), which native code cannot read. "an instance of Float64Array" would puzzle.
+  if (inheritsTypedArray(value)) {
+    return `an object posing as a ${ctorName || 'typed array'} (a Proxy around one?), not a typed array itself`;
+  }
   return ctorName !== '' && ctorName !== 'Object' ? `an instance of ${ctorName}` : 'an object';
+}
+
+/** %TypedArray%, the constructor every typed array class extends. */
+const TypedArray = Object.getPrototypeOf(Int8Array) as abstract new () => ArrayBufferView;
+
+function inheritsTypedArray(value: unknown): boolean {
+  try {
+    return value instanceof TypedArray;
+  } catch {
+    return false; // a Proxy whose getPrototypeOf trap throws
+  }
 }

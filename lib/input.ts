@@ -275,6 +275,37 @@ function checkSizes(n: number, d: number, name: string): void {
   if (d === 0) throw invalidValue(`${name} has no features (D = 0): rows must not be empty`);
 }
 
+/** The most elements an Array can hold (2^32 − 1). */
+const MAX_ARRAY_LENGTH = 2 ** 32 - 1;
+
+/**
+ * A row's length: its `length`, which for a typed array must be its true length (one given an
+ * own `length` smaller than its memory would otherwise be copied whole, past its row).
+ */
+function rowLength(row: ArrayLike<unknown>, name: string, r: number): number {
+  const len = row.length;
+  if (ArrayBuffer.isView(row)) {
+    const actual = typedArrayLength.call(row);
+    if (actual !== len) {
+      throw invalidValue(
+        `${name}[${r}] is a ${row.constructor.name} of ${actual} elements whose length property says ${describe(len)}: ` +
+          `pass a subarray of the elements the row has instead`,
+      );
+    }
+  }
+  return len;
+}
+
+/** The copy of X's rows: a RangeError naming X when N·D values cannot be allocated. */
+function allocate(n: number, d: number, name: string, scratch?: (length: number) => Float64Array): Float64Array {
+  try {
+    return scratch ? scratch(n * d) : new Float64Array(n * d);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw invalidValue(`${name} (${n} rows of ${d} values) is too large to copy: ${err.message}`);
+  }
+}
+
 /** Reads X given as an array of rows. */
 function matrixFromRows(
   X: ArrayLike<unknown>,
@@ -284,6 +315,11 @@ function matrixFromRows(
 ): Matrix {
   const n = X.length;
   if (n === 0) throw invalidValue(`${name} has no samples (N = 0): at least one row is needed`);
+  if (n > MAX_ARRAY_LENGTH) {
+    throw invalidValue(
+      `${name} has length ${n}: an array of rows holds at most 2^32 - 1 rows; pass {data, shape: [N, D]} instead`,
+    );
+  }
   const first = X[0];
   if (!isArrayLike(first) || typeof first === 'string') {
     throw invalidType(
@@ -293,7 +329,7 @@ function matrixFromRows(
           : ''),
     );
   }
-  const d = first.length;
+  const d = rowLength(first, name, 0);
   if (d === 0) throw invalidValue(`${name} has no features (D = 0): rows must not be empty`);
   // Every row is checked before the copy is allocated, so that an array-like whose length
   // claims more rows than it holds is rejected without allocating N·D values for it.
@@ -303,14 +339,15 @@ function matrixFromRows(
     if (!isArrayLike(row) || typeof row === 'string') {
       throw invalidType(`Expected ${name}[${r}] to be an array of numbers (a row) but received ${describe(row)}`);
     }
-    if (row.length !== d) {
+    const len = r === 0 ? d : rowLength(row, name, r);
+    if (len !== d) {
       throw invalidValue(
-        `${name} has ragged rows: ${name}[${r}] has length ${row.length}, expected ${d} (the length of ${name}[0])`,
+        `${name} has ragged rows: ${name}[${r}] has length ${len}, expected ${d} (the length of ${name}[0])`,
       );
     }
     rows[r] = row;
   }
-  const data = scratch ? scratch(n * d) : new Float64Array(n * d);
+  const data = allocate(n, d, name, scratch);
   for (let r = 0; r < n; r++) {
     const row = rows[r] as ArrayLike<unknown>;
     const base = r * d;

@@ -169,6 +169,25 @@ describe('toMatrix: rejected input', () => {
     expect(toMatrix([[1, 2, 3]], 'X', expect3).d).toBe(3);
   });
 
+  it('rejects a typed-array row whose own length property is not its length (RangeError)', () => {
+    const rows = [new Float64Array([1, 2, 9]), new Float64Array([3, 4, 9])];
+    for (const row of rows) Object.defineProperty(row, 'length', { value: 2 });
+    expectError(() => toMatrix(rows), RangeError, 'X[0] is a Float64Array of 3 elements', 'says 2');
+    const second = [new Float64Array([1, 2]), new Float64Array([3, 4, 9])];
+    Object.defineProperty(second[1], 'length', { value: 2 });
+    expectError(() => toMatrix(second), RangeError, 'X[1] is a Float64Array of 3 elements');
+  });
+
+  it('rejects an array-like of more rows than an array holds, or too large to copy (RangeError)', () => {
+    expectError(() => toMatrix({ length: 2 ** 40, 0: [1, 2], 1: [3, 4] }), RangeError, 'X has length 1099511627776', 'at most 2^32 - 1');
+    expectError(() => toMatrix([{ length: 2 ** 40 }]), RangeError, 'X (1 rows of 1099511627776 values) is too large to copy');
+  });
+
+  it('says that a Proxy around a typed array is not one (TypeError)', () => {
+    const data = new Proxy(new Float64Array(4), {});
+    expectError(() => toMatrix({ data, shape: [2, 2] }), TypeError, 'X.data', 'an object posing as a Float64Array (a Proxy around one?)');
+  });
+
   it('names the argument it is given', () => {
     expectError(() => toMatrix([[NaN]], 'Y'), RangeError, 'Y contains');
   });
