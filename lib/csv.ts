@@ -8,16 +8,22 @@
  *
  * @packageDocumentation
  */
-import { invalidType, invalidValue } from './errors.js';
+import { describe, invalidType, invalidValue } from './errors.js';
 import { native, type NativeCsvFormat } from './native.js';
 
 /** How a delimited text is laid out. */
 export interface CsvFormat {
-  /** The field delimiter, one byte (default `,`). */
+  /**
+   * The field delimiter, one byte (default `,`); not a character of a number (a digit, `.`,
+   * `+`, `-`, `e`, `E`, or the decimal separator).
+   */
   delimiter?: string;
   /** The decimal separator: `.` (default) or `,` (then the delimiter must be another byte). */
   decimal?: '.' | ',';
-  /** Lines whose first character other than blanks is this one are skipped (default: none). */
+  /**
+   * Lines whose first character other than blanks is this one are skipped (default: none);
+   * not a character a number starts with (a digit, `.`, `+`, `-`, or the decimal separator).
+   */
   comment?: string;
 }
 
@@ -79,7 +85,19 @@ function byte(value: string | undefined, fallback: string, name: string): number
   return v.charCodeAt(0);
 }
 
-function nativeFormat(format: CsvFormat = {}): NativeCsvFormat {
+/**
+ * The characters of a number (Number()'s decimal syntax), the decimal comma aside; `.` is kept
+ * out even with a decimal comma, as the command line does.
+ */
+const NUMBER_CHARACTERS = '0123456789.+-eE';
+/** The characters a number may start with, the decimal comma aside. */
+const NUMBER_STARTS = '0123456789.+-';
+
+function nativeFormat(format: CsvFormat | undefined): NativeCsvFormat {
+  if (format === undefined) format = {};
+  else if (typeof format !== 'object' || format === null) {
+    throw invalidType(`Expected an object (or undefined) for format but received ${describe(format)}`);
+  }
   const f: NativeCsvFormat = {
     delimiter: byte(format.delimiter, ',', 'format.delimiter'),
     decimal: byte(format.decimal, '.', 'format.decimal'),
@@ -88,6 +106,12 @@ function nativeFormat(format: CsvFormat = {}): NativeCsvFormat {
   };
   if (f.decimal !== 0x2e && f.decimal !== 0x2c) throw invalidValue(`format.decimal must be '.' or ',', got '${format.decimal}'`);
   if (f.delimiter === f.decimal) throw invalidValue(`format.delimiter and format.decimal are both '${format.delimiter}'`);
+  if (NUMBER_CHARACTERS.includes(String.fromCharCode(f.delimiter))) {
+    throw invalidValue(`format.delimiter cannot be ${JSON.stringify(format.delimiter)}: a delimiter cannot be part of a number`);
+  }
+  if (f.comment === f.decimal || (f.comment >= 0 && NUMBER_STARTS.includes(String.fromCharCode(f.comment)))) {
+    throw invalidValue(`format.comment cannot be ${JSON.stringify(format.comment)}: a number may start with it`);
+  }
   if (f.delimiter === f.quote || f.delimiter === 0x0a || f.comment === f.delimiter) {
     throw invalidValue(`format.delimiter cannot be ${JSON.stringify(format.delimiter)}`);
   }
@@ -99,14 +123,23 @@ function bytes(text: Uint8Array): Uint8Array {
   return text;
 }
 
+function booleanArgument(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw invalidType(`Expected a boolean for ${name} but received ${describe(value)}`);
+  return value;
+}
+
+/** The most fields a record may be said to have: `take` is handed on as a Uint32Array. */
+const MAX_FIELDS = 2 ** 32 - 1;
+
 /**
  * The record at byte `at` of `text` (blank and comment lines before it skipped), or null when
  * none is left, or (with `final` false: more bytes are coming) none ends within `text`.
  * @throws TypeError / RangeError - a malformed argument.
  */
 export function csvRecord(text: Uint8Array, at = 0, final = true, format?: CsvFormat): CsvRecord | null {
-  if (!Number.isInteger(at) || at < 0) throw invalidValue(`at must be an integer >= 0, got ${at}`);
-  return native().csvRecord(bytes(text), at, final, nativeFormat(format));
+  if (typeof at !== 'number') throw invalidType(`Expected a number for at but received ${describe(at)}`);
+  if (!Number.isSafeInteger(at) || at < 0) throw invalidValue(`at must be an integer >= 0, got ${describe(at)}`);
+  return native().csvRecord(bytes(text), at, booleanArgument(final, 'final'), nativeFormat(format));
 }
 
 /**
@@ -116,9 +149,17 @@ export function csvRecord(text: Uint8Array, at = 0, final = true, format?: CsvFo
  * @throws TypeError / RangeError - a malformed argument (a field past `fields`, ...).
  */
 export function csvNumbers(text: Uint8Array, final: boolean, format: CsvFormat | undefined, selection: CsvSelection): CsvNumbers {
+  if (typeof selection !== 'object' || selection === null) {
+    throw invalidType(`Expected an object {take, fields, ...} for selection but received ${describe(selection)}`);
+  }
   const { fields, take, idField, missing = 'error', maxRows = Number.MAX_SAFE_INTEGER } = selection;
-  if (!Number.isInteger(fields) || fields < 1) throw invalidValue(`selection.fields must be an integer >= 1, got ${fields}`);
-  for (const f of take) {
+  if (typeof fields !== 'number') throw invalidType(`Expected a number for selection.fields but received ${describe(fields)}`);
+  if (!Number.isInteger(fields) || fields < 1 || fields > MAX_FIELDS) {
+    throw invalidValue(`selection.fields must be an integer in 1..${MAX_FIELDS}, got ${describe(fields)}`);
+  }
+  if (!Array.isArray(take) && !(ArrayBuffer.isView(take) && !(take instanceof DataView))) throw invalidType(`Expected an array of field numbers for selection.take but received ${describe(take)}`);
+  for (const f of Array.from(take as ArrayLike<unknown>)) {
+    if (typeof f !== 'number') throw invalidType(`Expected a number in selection.take but received ${describe(f)}`);
     if (!Number.isInteger(f) || f < 0 || f >= fields) throw invalidValue(`selection.take: ${f} is not a field in 0..${fields - 1}`);
   }
   if (idField !== undefined && (!Number.isInteger(idField) || idField < 0 || idField >= fields)) {
@@ -126,5 +167,5 @@ export function csvNumbers(text: Uint8Array, final: boolean, format: CsvFormat |
   }
   if (missing !== 'error' && missing !== 'drop') throw invalidValue(`selection.missing must be 'error' or 'drop', got '${String(missing)}'`);
   if (!Number.isInteger(maxRows) || maxRows < 0) throw invalidValue(`selection.maxRows must be an integer >= 0, got ${maxRows}`);
-  return native().csvNumbers(bytes(text), final, nativeFormat(format), Uint32Array.from(take), fields, idField ?? -1, missing === 'drop', maxRows);
+  return native().csvNumbers(bytes(text), booleanArgument(final, 'final'), nativeFormat(format), Uint32Array.from(take), fields, idField ?? -1, missing === 'drop', maxRows);
 }
