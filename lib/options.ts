@@ -253,10 +253,13 @@ export function snapshotSampleWeight(value: ArrayLike<unknown>, n: number): Arra
 
 /**
  * Checks sample weights against N and copies them: length N, every value a finite number
- * >= 0, not all zero (unless `allZero`: one batch of a stream may weigh nothing).
+ * >= 0, not all zero (unless `allZero`: one batch of a stream may weigh nothing), and a finite
+ * sum (every fit divides by it: one that overflows would be reported later as overflowing
+ * distances or a non-finite objective, blaming the features).
  * @param name - the argument's name in messages.
  * @throws TypeError - not an array, or an element that is not a number.
- * @throws RangeError - wrong length, a negative or non-finite value, or all zero.
+ * @throws RangeError - wrong length, a negative or non-finite value, all zero, or a sum beyond
+ *   the largest float64.
  */
 export function readSampleWeight(value: unknown, n: number, name = 'sampleWeight', allZero = false): Float64Array {
   if (typeof value !== 'object' || value === null || typeof (value as ArrayLike<unknown>).length !== 'number') {
@@ -268,6 +271,7 @@ export function readSampleWeight(value: unknown, n: number, name = 'sampleWeight
   }
   const out = new Float64Array(n);
   let anyPositive = false;
+  let sum = 0;
   for (let i = 0; i < n; i++) {
     const v = src[i];
     if (typeof v !== 'number') {
@@ -278,8 +282,15 @@ export function readSampleWeight(value: unknown, n: number, name = 'sampleWeight
     }
     if (v > 0) anyPositive = true;
     out[i] = v;
+    sum += v;
   }
   if (!anyPositive && !allZero) throw allZeroWeight(name);
+  if (sum === Infinity) {
+    throw invalidValue(
+      `${name} sums to more than the largest float64 (about 1.8e308): the fit's weighted sums would overflow; ` +
+        `scale the weights down`,
+    );
+  }
   return out;
 }
 

@@ -249,6 +249,12 @@ describe('fit options', () => {
     expectError(() => readSampleWeight([1, '2', 3], 3), TypeError, 'sampleWeight[1]');
     expectError(() => readSampleWeight('abc', 3), TypeError, 'sampleWeight');
   });
+
+  it('sampleWeight: a sum beyond the largest float64 is refused as such', () => {
+    expect(readSampleWeight([1e308, 7e307], 2)[0]).toBe(1e308);
+    expectError(() => readSampleWeight([1e308, 1e308], 2), RangeError, 'sampleWeight sums to more than the largest float64', 'scale the weights down');
+    expectError(() => readSampleWeight([1e308, 1e308], 2, 'sampleWeight', true), RangeError, 'sums to more than');
+  });
 });
 
 describe('shared helpers', () => {

@@ -17,7 +17,17 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { GaussianMixture, type SklearnCovarianceType as CovarianceType, type GaussianMixtureOptions, type NDArray } from '../lib/index.js';
+import {
+  BayesianGaussianMixture,
+  GaussianMixture,
+  KMeans,
+  MiniBatchKMeans,
+  SoftKMeans,
+  type SklearnCovarianceType as CovarianceType,
+  type GaussianMixtureOptions,
+  type NDArray,
+} from '../lib/index.js';
+import { expectError } from './helpers/expect-error.js';
 import { expectClose, maxAbs } from './helpers/compare.js';
 import { mulberry32, repeatRows, sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
 
@@ -139,5 +149,25 @@ describe('sampleWeight', () => {
     const a = new GaussianMixture(options('full')).fitSync(X);
     const b = new GaussianMixture(options('full')).fitSync(X, { sampleWeight: new Array<number>(N).fill(1) });
     expectSameFit(b, a, 'weights all 1 vs none');
+  });
+});
+
+describe('sampleWeight whose sum overflows', () => {
+  it('is refused as such by every estimator, not reported as overflowing features', () => {
+    // (Before: KMeans and GaussianMixture "squared distances ... overflow (features of magnitude
+    // beyond 1e153); standardise the features"; MiniBatchKMeans fitted, with NaN weights.)
+    const X = Array.from({ length: 200 }, (_, i) => [(i % 3) * 10 + Math.sin(i), Math.cos(i)]);
+    const sampleWeight = new Array<number>(200).fill(1e308);
+    const models = [
+      new KMeans({ nClusters: 3, seed: 1 }),
+      new SoftKMeans({ nClusters: 3, seed: 1 }),
+      new MiniBatchKMeans({ nClusters: 3, seed: 1 }),
+      new GaussianMixture({ nComponents: 3, seed: 1 }),
+      new BayesianGaussianMixture({ nComponents: 3, seed: 1 }),
+    ];
+    for (const model of models) {
+      expectError(() => model.fitSync(X, { sampleWeight }), RangeError, 'sampleWeight sums to more than the largest float64');
+      expect(model.isFitted).toBe(false);
+    }
   });
 });
