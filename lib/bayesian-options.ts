@@ -65,14 +65,14 @@ export interface BayesianGaussianMixtureOptions {
   weightConcentrationPriorType?: WeightConcentrationPriorType;
   /**
    * α₀ > 0, the concentration of the weights' prior (default 1/K): smaller values put more
-   * weight on fewer components.
+   * weight on fewer components. At most 1e250 (as β₀ and ν₀: larger ones overflow).
    */
   weightConcentrationPrior?: number;
-  /** β₀ > 0, the precision of the means' prior relative to the components' (default 1). */
+  /** β₀ in (0, 1e250], the precision of the means' prior relative to the components' (default 1). */
   meanPrecisionPrior?: number;
   /** m₀ [D], the means' prior mean (default: the mean of X, weighted by `sampleWeight`). */
   meanPrior?: ArrayInput;
-  /** ν₀ > D − 1, the Wishart prior's degrees of freedom (default D). */
+  /** ν₀ > D − 1 and <= 1e250, the Wishart prior's degrees of freedom (default D). */
   degreesOfFreedomPrior?: number;
   /**
    * Ψ₀, the Wishart prior's covariance (the inverse of its scale), in the covariance type's
@@ -173,8 +173,7 @@ export function readBayesianOptions(value: unknown, what: string): ResolvedBayes
   if (o.init !== undefined && o.responsibilitiesInit !== undefined) {
     throw invalidValue('Give at most one of init and responsibilitiesInit, not both');
   }
-  const positive = (v: unknown, name: string): number | undefined =>
-    v === undefined ? undefined : numberOption(v, name, 0, true);
+  const positive = (v: unknown, name: string): number | undefined => (v === undefined ? undefined : priorOption(v, name));
   return Object.freeze({
     nComponents: k,
     covarianceType,
@@ -193,14 +192,33 @@ export function readBayesianOptions(value: unknown, what: string): ResolvedBayes
     weightConcentrationPrior: positive(o.weightConcentrationPrior, 'weightConcentrationPrior'),
     meanPrecisionPrior: positive(o.meanPrecisionPrior, 'meanPrecisionPrior'),
     meanPrior: o.meanPrior === undefined ? undefined : readTensor(o.meanPrior, 'meanPrior', 1).data,
-    degreesOfFreedomPrior:
-      o.degreesOfFreedomPrior === undefined ? undefined : numberOption(o.degreesOfFreedomPrior, 'degreesOfFreedomPrior', 0, true),
+    degreesOfFreedomPrior: positive(o.degreesOfFreedomPrior, 'degreesOfFreedomPrior'),
     covariancePrior: o.covariancePrior === undefined ? undefined : readCovariancePrior(o.covariancePrior, covarianceType),
     warmStart: o.warmStart === undefined ? false : booleanOption(o.warmStart, 'warmStart'),
     seed: o.seed === undefined ? undefined : seedOption(o.seed),
     threads: o.threads === undefined ? 0 : threadsOption(o.threads),
     warnings: o.warnings === undefined ? 'emit' : warningsOption(o.warnings),
   });
+}
+
+/**
+ * The largest weightConcentrationPrior, meanPrecisionPrior and degreesOfFreedomPrior taken.
+ * The variational bound holds their log-gammas and their products with D and the data: from
+ * about 1e304 (ν₀ with D = 20 to 100; α₀ from 1e305, β₀ from 1e306) it overflows, and the fit
+ * failed as ill-conditioned, blaming the features. 1e250 leaves room for any D.
+ */
+const MAX_PRIOR = 1e250;
+
+/** A prior's positive scalar, at most {@link MAX_PRIOR}. */
+function priorOption(value: unknown, name: string): number {
+  const v = numberOption(value, name, 0, true);
+  if (v > MAX_PRIOR) {
+    throw invalidValue(
+      `Expected a finite number > 0 and <= 1e250 for ${name} but received ${describe(v)}: ` +
+        `a larger prior overflows the variational bound`,
+    );
+  }
+  return v;
 }
 
 /** responsibilitiesInit: [N, K], rows >= 0 with a positive sum, normalised. */

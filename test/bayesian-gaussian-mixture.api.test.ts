@@ -141,6 +141,11 @@ describe('options and input', () => {
     expect(make({ responsibilitiesInit: [[1, -1, 0]] })).toThrow(/responsibilitiesInit\[0\]\[1\]/);
     expect(make({ responsibilitiesInit: [[0, 0, 0]] })).toThrow(/row 0 must have a positive sum/);
     expect(make({ degreesOfFreedomPrior: 'x' as never })).toThrow(TypeError);
+    // Beyond 1e250 the bound overflows (before: ILL_CONDITIONED, "standardise the features").
+    for (const name of ['weightConcentrationPrior', 'meanPrecisionPrior', 'degreesOfFreedomPrior'] as const) {
+      expect(make({ [name]: 1e308 }), name).toThrow(new RegExp(`<= 1e250 for ${name} but received 1e\\+308: a larger prior overflows`));
+      expect(make({ [name]: 1e250 }), name).not.toThrow();
+    }
   });
 
   it('checks the priors and responsibilitiesInit against X at fit time, keeping the model', async () => {
