@@ -37,7 +37,7 @@ import {
 } from './native.js';
 import { integerOption, numberOption, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
 import { M_STEP_CAUSE, requireFinite, requireFiniteMixture } from './finite.js';
-import { checkMaximisable, MixtureStatistics, Statistics } from './statistics.js';
+import { checkMaximisable, MixtureStatistics, ownStatistics, Statistics } from './statistics.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, type StreamFitOptions } from './stream-em.js';
 import { fitBayesianStream, variationalMaximise, type VariationalParams } from './bayesian-stream.js';
@@ -446,6 +446,7 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
    */
   maximise(stats: Statistics): this {
     const prev = this.fitted('maximise()');
+    stats = ownStatistics(stats) ?? stats; // (statistics of the package's other build, too)
     if (!(stats instanceof MixtureStatistics) || !stats.variational) {
       throw invalidType(`Expected the statistics of a ${this.className} for stats but received ${describe(stats)}`);
     }

@@ -37,7 +37,7 @@ import {
 } from './native.js';
 import { KMeans } from './kmeans.js';
 import { requireFiniteMixture } from './finite.js';
-import { checkMaximisable, MixtureStatistics, Statistics } from './statistics.js';
+import { checkMaximisable, MixtureStatistics, ownStatistics, Statistics } from './statistics.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, runStreamEm, tooFewRows, type StreamFitOptions } from './stream-em.js';
 import { FIT_PASSES, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
@@ -516,6 +516,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    *   instance runs. The model is unchanged in every case.
    */
   maximise(stats: Statistics): this {
+    stats = ownStatistics(stats) ?? stats; // (statistics of the package's other build, too)
     if (!(stats instanceof MixtureStatistics) || stats.soft) {
       throw invalidType(`Expected the statistics of a ${this.className} for stats but received ${describe(stats)}`);
     }

@@ -39,7 +39,7 @@ import { randomSeed, readOptionsObject, readSampleWeight, resolveThreads } from 
 import { maximiseKMeans, runStreamLloyd } from './kmeans-stream.js';
 import type { StatisticsOptions } from './mixture-estimator.js';
 import { requireFiniteCentres } from './finite.js';
-import { checkMaximisable, KMeansStatistics, wrapStatistics, type Statistics } from './statistics.js';
+import { checkMaximisable, KMeansStatistics, ownStatistics, type Statistics, wrapStatistics } from './statistics.js';
 import { FIT_PASSES, seedFromPasses, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, type StreamFitOptions } from './stream-em.js';
@@ -272,6 +272,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
    */
   maximise(stats: Statistics): this {
     const s = this.fitted('maximise()');
+    stats = ownStatistics(stats) ?? stats; // (statistics of the package's other build, too)
     if (!(stats instanceof KMeansStatistics)) {
       throw invalidType(`Expected the statistics of a KMeans for stats but received ${describe(stats)}`);
     }

@@ -27,7 +27,7 @@ import { describe, invalidType, invalidValue, translateNativeError } from './err
 import { integerOption, randomSeed, numberOption, readOptionsObject, resolveThreads, seedOption } from './options.js';
 import { fromStandard, type ScalingJSON } from './scaling.js';
 import { requireFiniteCentres } from './finite.js';
-import { checkMaximisable, MixtureStatistics, Statistics } from './statistics.js';
+import { checkMaximisable, MixtureStatistics, ownStatistics, Statistics } from './statistics.js';
 import { FIT_PASSES, seedFromPasses, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, runStreamEm, type StreamFitOptions } from './stream-em.js';
@@ -223,6 +223,7 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
    */
   maximise(stats: Statistics): this {
     const s = this.fitted('maximise()');
+    stats = ownStatistics(stats) ?? stats; // (statistics of the package's other build, too)
     if (!(stats instanceof MixtureStatistics) || !stats.soft) {
       throw invalidType(`Expected the statistics of a SoftKMeans for stats but received ${describe(stats)}`);
     }

@@ -23,6 +23,14 @@ import { native, type CovarianceType, type NativeStatisticsSummary } from './nat
  */
 export const BLOCK_ROWS = 4096;
 
+/**
+ * The mark of every build's statistics objects. The package's ES-module and CommonJS builds
+ * can both be loaded in one process (a model from `require('gaussmix')` used with statistics
+ * from an `import`), and each has its own classes, so `instanceof` cannot tell their statistics
+ * apart from anything else; `Symbol.for` gives both builds the same key.
+ */
+const STATISTICS_BRAND = Symbol.for('gaussmix.Statistics');
+
 /** The statistics' family: which estimators read them. */
 export type StatisticsFamily = 'mixture' | 'kmeans';
 
@@ -80,12 +88,13 @@ export abstract class Statistics {
    * @throws RangeError - they were computed under other parameters or for another shape.
    */
   merge(later: Statistics): this {
-    if (!(later instanceof Statistics) || later.family !== this.family) {
+    const own = ownStatistics(later);
+    if (own === undefined || own.family !== this.family) {
       throw invalidType(`Expected ${this.family} statistics for later but received ${describe(later)}`);
     }
     let merged: NativeStatisticsSummary;
     try {
-      merged = native().statisticsMerge(this.#bytes, later.#bytes);
+      merged = native().statisticsMerge(this.#bytes, own.#bytes);
     } catch (err) {
       throw translateNativeError(err);
     }
@@ -138,6 +147,27 @@ export abstract class Statistics {
   static summaryOf(statistics: Statistics): Readonly<NativeStatisticsSummary> {
     return statistics.#summary;
   }
+
+  static {
+    Object.defineProperty(Statistics.prototype, STATISTICS_BRAND, { value: true });
+  }
+}
+
+/**
+ * @internal `value` as statistics of this build: itself, or, for statistics of the package's
+ * other build (see {@link STATISTICS_BRAND}), the same statistics read from their encoding
+ * (checked as `fromBuffer` checks any bytes); undefined for anything else.
+ * @throws RangeError - the other build's bytes are not statistics this build reads (another
+ *   format version).
+ */
+export function ownStatistics(value: unknown): Statistics | undefined {
+  if (value instanceof Statistics) return value;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const other = value as { [STATISTICS_BRAND]?: unknown; toBuffer?: unknown };
+  if (other[STATISTICS_BRAND] !== true || typeof other.toBuffer !== 'function') return undefined;
+  const bytes: unknown = (other.toBuffer as () => unknown).call(value);
+  if (!(bytes instanceof Uint8Array)) return undefined;
+  return Statistics.fromBuffer(bytes);
 }
 
 /**

@@ -5,9 +5,12 @@
  * Every encoding ends with a CRC-32 of the bytes before it: any changed byte is refused, and the
  * fuzzing also re-seals the edited bytes so that the parser's own checks meet them.
  */
+import { createRequire } from 'node:module';
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
+import * as here from '../lib/index.js';
 import { GaussianMixture, KMeans, KMeansStatistics, MixtureStatistics, SoftKMeans, Statistics, type CovarianceType } from '../lib/index.js';
 import { sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
 
@@ -160,5 +163,40 @@ describe('Statistics.fromBuffer on hostile input', () => {
 
   it('a non-Uint8Array is a TypeError', () => {
     expect(() => Statistics.fromBuffer([1, 2, 3] as unknown as Uint8Array)).toThrow(TypeError);
+  });
+});
+
+// The package's ES-module and CommonJS builds may both be loaded in one process, each with its
+// own classes. Here lib/ (the sources) and dist/cjs (the CommonJS build of them; test/global-setup
+// builds it) play the two builds. (Before: "Expected mixture statistics for later but received
+// an instance of MixtureStatistics".)
+describe("statistics of the package's other build", () => {
+  const other = createRequire(import.meta.url)('../dist/cjs/index.js') as typeof here;
+  const rows = { data: data.subarray(0, 600 * 3), shape: [600, 3] };
+  const kinds = {
+    GaussianMixture: (g: typeof here) => new g.GaussianMixture({ nComponents: 3, seed: 1, maxIter: 3 }),
+    KMeans: (g: typeof here) => new g.KMeans({ nClusters: 3, seed: 1, maxIter: 3 }),
+    SoftKMeans: (g: typeof here) => new g.SoftKMeans({ nClusters: 3, seed: 1, maxIter: 3 }),
+    BayesianGaussianMixture: (g: typeof here) => new g.BayesianGaussianMixture({ nComponents: 3, seed: 1, maxIter: 3 }),
+  };
+
+  it.each(Object.keys(kinds) as (keyof typeof kinds)[])('%s: merge and maximise take them, as their own build does', (kind) => {
+    const make = kinds[kind];
+    const mine = make(here).fitSync(rows);
+    const theirs = make(other).fitSync(rows);
+    expect(theirs.statistics(rows)).not.toBeInstanceOf(Statistics);
+    const bytes = (s: { toBuffer(): Uint8Array }) => Array.from(s.toBuffer());
+    const merged = bytes(mine.statistics(rows).merge(mine.statistics(rows)));
+    expect(bytes(mine.statistics(rows).merge(theirs.statistics(rows)))).toEqual(merged);
+    expect(bytes(theirs.statistics(rows).merge(mine.statistics(rows) as never))).toEqual(merged);
+    const reference = make(here).fitSync(rows).maximise(mine.statistics(rows));
+    expect(mine.maximise(theirs.statistics(rows)).toJSON()).toEqual(reference.toJSON());
+  });
+
+  it('an object merely claiming to be statistics is read through its bytes, and refused', () => {
+    const forged = { [Symbol.for('gaussmix.Statistics')]: true, toBuffer: () => new Uint8Array(10) };
+    const model = new KMeans({ nClusters: 3, seed: 1, maxIter: 2 }).fitSync(X);
+    expect(() => model.maximise(forged as never)).toThrow(/not valid gaussmix statistics/);
+    expect(() => model.maximise({ toBuffer: () => valid[0] } as never)).toThrow(TypeError);
   });
 });
