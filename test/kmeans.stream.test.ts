@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BLOCK_ROWS, KMeans, KMeansStatistics, MixtureStatistics, SoftKMeans, Statistics, getMaxThreads, setMaxThreads, type NDArray, type StreamBatch } from '../lib/index.js';
 import { mulberry32, sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
+import { overflowingStatistics } from './helpers/overflow.js';
 
 const N = 3 * BLOCK_ROWS + 1234;
 const D = 3;
@@ -115,7 +116,7 @@ describe('KMeans statistics', () => {
     const before = m.toJSON();
     const zero = m.statistics(X, { sampleWeight: new Float64Array(N) });
     expect(() => m.maximise(zero)).toThrow(/stats weigh nothing/);
-    const huge = m.statistics(X, { sampleWeight: new Float64Array(N).fill(1e308) });
+    const huge = overflowingStatistics(m, X);
     expect(() => m.maximise(huge)).toThrow(expect.objectContaining({ code: 'ERR_GAUSSMIX_ILL_CONDITIONED' }) as Error);
     expect(m.toJSON()).toEqual(before);
   });

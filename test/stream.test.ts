@@ -21,6 +21,7 @@ import {
   type StreamBatch,
 } from '../lib/index.js';
 import { mulberry32, sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
+import { overflowingStatistics } from './helpers/overflow.js';
 
 const N = 3 * BLOCK_ROWS + 1234;
 const D = 3;
@@ -145,7 +146,7 @@ describe('statistics', () => {
     expect(() => gm.maximise(zero)).toThrow(expect.objectContaining({ name: 'RangeError', message: 'stats weigh nothing: their rows have total weight 0' }) as Error);
     // Weights whose sum overflows, and a row of zero density: the statistics are valid, the
     // M-step is not.
-    const huge = gm.statistics(X, { sampleWeight: new Float64Array(N).fill(1e308) });
+    const huge = overflowingStatistics(gm, X);
     expect(() => gm.maximise(huge)).toThrow(expect.objectContaining({ code: 'ERR_GAUSSMIX_ILL_CONDITIONED', message: expect.stringMatching(/total weight overflows/) as string }) as Error);
     const far = gm.statistics([[1e10, 1e10, 1e10]], { sampleWeight: [1e300] });
     expect(far.objective).toBe(-Infinity);
