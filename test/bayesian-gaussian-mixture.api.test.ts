@@ -182,6 +182,15 @@ describe('options and input', () => {
     expect(() => new BayesianGaussianMixture({ nComponents: 2, covarianceType: 'diag', covariancePrior: [1, 0, 1] })).toThrow(RangeError);
   });
 
+  it('X whose spread overflows when squared: the default covariancePrior is named as not finite, not as a prior "not positive semidefinite"', () => {
+    const far = Array.from({ length: 40 }, (_, i) => [Math.sin(i) * 1e200, Math.cos(i) * 1e200]);
+    for (const covarianceType of ['full', 'diag'] as const) {
+      expect(() => new BayesianGaussianMixture({ nComponents: 2, covarianceType, seed: 1 }).fitSync(far), covarianceType).toThrow(
+        expect.objectContaining({ name: 'RangeError', message: expect.stringMatching(/default covariancePrior \(the covariance of X\) is not finite/) as string }) as Error,
+      );
+    }
+  });
+
   it('the default covariancePrior needs a sample weight sum above 1: normalised weights are refused, not divided by a rounding error', () => {
     for (const n of [200, 300]) {
       // 1/n summed n times, in any order: 1 within rounding (above or below).

@@ -136,7 +136,17 @@ std::vector<double> priorCovariance(const MixtureStatistics& aboutMean) {
   std::vector<double> state;
   MStepSettings plain;
   plain.regCovar = 0.0;
-  return covariancesAbout(shape.type, m, dof, plain, centre, state);
+  std::vector<double> covariance = covariancesAbout(shape.type, m, dof, plain, centre, state);
+  for (const double v : covariance) {
+    if (!std::isfinite(v)) {
+      // (Else checkPriors would call it "not positive semidefinite", about a prior not given.)
+      throw invalidArgument(
+          "the default covariancePrior (the covariance of X) is not finite: the spread of X's "
+          "values overflows float64 when squared (beyond about 1e154). Standardise the "
+          "features, or give covariancePrior");
+    }
+  }
+  return covariance;
 }
 
 MixtureParams maximiseBayesian(const MixtureStatistics& statistics,
