@@ -6,15 +6,8 @@
  * @module
  */
 import { ErrorCode, type GaussmixError } from './errors.js';
+import { findNonFinite } from './input.js';
 import type { NativeMixtureParams } from './native.js';
-
-/** The index of the first NaN or ±Infinity in `values`, or −1 when all are finite. */
-export function firstNonFinite(values: ArrayLike<number>): number {
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) return i;
-  }
-  return -1;
-}
 
 /** A result array to check: its name, its values, and its values per component (0: shared). */
 export type NamedValues = readonly [name: string, values: ArrayLike<number>, perComponent: number];
@@ -28,7 +21,7 @@ export type NamedValues = readonly [name: string, values: ArrayLike<number>, per
  */
 export function requireFinite(what: string, arrays: readonly NamedValues[], cause: string): void {
   for (const [name, values, perComponent] of arrays) {
-    const i = firstNonFinite(values);
+    const i = findNonFinite(values);
     if (i < 0) continue;
     const component = perComponent > 0 ? Math.floor(i / perComponent) : undefined;
     throw notFiniteError(

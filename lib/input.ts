@@ -52,7 +52,7 @@ export interface MatrixExpectations {
  * otherwise, so the sum stays 0 exactly when every value is finite. Only when it is not does a
  * second pass look for the position.
  */
-export function findNonFinite(a: Float64Array | Float32Array): number {
+export function findNonFinite(a: ArrayLike<number>): number {
   const len = a.length;
   // Large arrays natively: vectorised, threaded, and fast from the first call (this loop runs
   // unoptimised for a process's first fits, 5 ms for 200,000 values).
@@ -72,7 +72,7 @@ export function findNonFinite(a: Float64Array | Float32Array): number {
   for (; i < len; i++) acc0 += (a[i] as number) * 0;
   if (acc0 + acc1 + acc2 + acc3 === 0) return -1;
   for (let j = 0; j < len; j++) {
-    if (!Number.isFinite(a[j] as number)) return j;
+    if (!Number.isFinite(a[j])) return j;
   }
   return -1;
 }

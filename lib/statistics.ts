@@ -14,7 +14,8 @@
  * @module
  */
 import { describe, invalidType, invalidValue, translateNativeError } from './errors.js';
-import { firstNonFinite, notFiniteError } from './finite.js';
+import { notFiniteError } from './finite.js';
+import { findNonFinite } from './input.js';
 import { native, type CovarianceType, type NativeStatisticsSummary } from './native.js';
 
 /**
@@ -225,7 +226,7 @@ function checkMixtureCentres(bytes: Uint8Array, summary: NativeStatisticsSummary
   const values = new Float64Array(summary.k * summary.d);
   const view = new DataView(bytes.buffer, bytes.byteOffset + MIXTURE_HEADER_BYTES, values.length * 8);
   for (let i = 0; i < values.length; i++) values[i] = view.getFloat64(8 * i, true);
-  const i = firstNonFinite(values);
+  const i = findNonFinite(values);
   if (i >= 0) {
     throw invalidValue(
       `not valid gaussmix statistics: the centres are not all finite (centre ${Math.floor(i / summary.d)}, ` +
