@@ -15,6 +15,7 @@ import {
   type NativeResolvedPriors,
 } from './native.js';
 import type { ResolvedBayesianOptions } from './bayesian-options.js';
+import { allZeroWeight } from './options.js';
 import { Statistics } from './statistics.js';
 import { passTask, type MixturePassRequest } from './passes.js';
 import { runStreamEm, tasksPass, type CheckedStreamOptions, type StreamEmResult } from './stream-em.js';
@@ -92,6 +93,8 @@ export async function fitBayesianStream(source: StreamSource, job: BayesianStrea
       const centres = (chunk: StreamChunk) => new Float64Array(chunk.d);
       const first = await pass((chunk) => ({ kind: 'assign', covarianceType: type, k: 1, centres: centres(chunk) }));
       totalWeight = first.totalWeight;
+      // (As fit, which reads the weights first: not the prior's default that needs them.)
+      if (totalWeight === 0) throw allZeroWeight();
       const mean = call(() => native().bayesianPriorMean(Statistics.bytesOf(first)));
       meanPrior ??= mean;
       if (!covariancePrior) {
@@ -115,6 +118,7 @@ export async function fitBayesianStream(source: StreamSource, job: BayesianStrea
     if (settings.rows !== undefined && settings.rows * k !== r.data.length) {
       throw invalidValue(`${what}: the stream has ${settings.rows} rows but responsibilitiesInit has ${r.data.length / k}`);
     }
+    if (first.totalWeight === 0) throw allZeroWeight();
     const about = call(() => native().startingMeans(Statistics.bytesOf(first)));
     const second = await pass((chunk) => ({ kind: 'responsibilities', covarianceType: type, k, resp: respOf(chunk, r), about }));
     return variationalMaximise(second, await resolvePriors(), o.regCovar);

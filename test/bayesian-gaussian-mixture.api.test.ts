@@ -464,6 +464,18 @@ describe('statistics, maximise and fitStream', () => {
       new BayesianGaussianMixture({ nComponents: 5, responsibilitiesInit: resp }).fitStream(() => [short]),
     ).rejects.toThrow(/the stream has 100 rows but responsibilitiesInit has/);
   });
+
+  it('fitStream from responsibilitiesInit on weights that are all zero says so, as fit', async () => {
+    const zero = new Float64Array(NS);
+    const options = { nComponents: 5, responsibilitiesInit: resp };
+    const message = 'sampleWeight must not be all zero';
+    expect(() => new BayesianGaussianMixture(options).fitSync(XS, { sampleWeight: zero })).toThrow(message);
+    const model = new BayesianGaussianMixture(options).fitSync(XS);
+    const before = model.toJSON();
+    const stream = () => [{ X: XS, sampleWeight: zero }];
+    await expect(model.fitStream(stream)).rejects.toThrow(expect.objectContaining({ name: 'RangeError', message }) as Error);
+    expect(model.toJSON()).toEqual(before);
+  });
 });
 
 /** Multiplies the first number of a nested array (a JSON field) by `factor`, in place. */
