@@ -40,11 +40,11 @@ import { requireFiniteMixture } from './finite.js';
 import { checkMaximisable, MixtureStatistics, ownStatistics, Statistics } from './statistics.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, runStreamEm, tooFewRows, type StreamFitOptions } from './stream-em.js';
-import { FIT_PASSES, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
+import { FIT_PASSES, streamPasses, type PassFitControl, type PassRequest, type RowPasses } from './passes.js';
 import type { StreamSample } from './reservoir.js';
 import { weightedMean } from './numeric.js';
-import { integerOption, MAX_COUNT, numberOption, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
-import { readTensor, toNested, type Nested } from './tensor.js';
+import { allZeroWeight, integerOption, MAX_COUNT, numberOption, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
+import { readTensor, toNested, type Nested, type Tensor } from './tensor.js';
 import type { DataInput, IterationInfo, NDArray } from './types.js';
 import {
   covariancesFromStandard,
@@ -611,9 +611,14 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    * Fits the model to a stream of rows too large for memory (or arriving in pieces): exact EM
    * with one pass over the source per iteration, and the model's own `tol`, `maxIter`, `nInit`
    * and starting options. From the same explicit start (`weightsInit`, `meansInit` and
-   * `covariancesInit` or `precisionsInit`, or `warmStart`) the result is bit-identical to
-   * `fit` on all the rows at once, for any batching and any thread count. Memory: three chunks
-   * of rows and the statistics, whatever the stream's length.
+   * `covariancesInit` or `precisionsInit`, `responsibilitiesInit`, or `warmStart`) the result is
+   * bit-identical to `fit` on all the rows at once, for any batching and any thread count.
+   * Memory: three chunks of rows and the statistics, whatever the stream's length (and
+   * responsibilitiesInit, which the options hold).
+   *
+   * From `responsibilitiesInit`, row i of the stream takes its row i (the stream must have as
+   * many rows), and the initial M-step is `fit`'s on them times the sample weights, in two
+   * passes (the sums about 0, then the scatter about the means they give).
    *
    * The default start (no explicit parameters): a seeded uniform sample of `initSampleRows`
    * rows is drawn in one pass; for `init: 'kmeans'` K-means (k-means++ seeding) runs on the
@@ -628,8 +633,9 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    * @param options - `signal`, `onIteration` (as `fit`'s), `initSampleRows` (default 65,536).
    * @throws (rejects) TypeError / RangeError - a bad source or batch (the message names the
    *   batch and its rows in the pass), a stream shorter than nComponents, options
-   *   `onCollapse: 'reseed'`, `standardize` or `responsibilitiesInit` (not supported on streams), a
-   *   batch of another width than explicit starting parameters.
+   *   `onCollapse: 'reseed'`, `standardize` or `responsibilitiesInit` with `noise` (not supported
+   *   on streams), a batch of another width than explicit starting parameters, a stream with more
+   *   or fewer rows than responsibilitiesInit, sample weights that are all zero.
    * @throws (rejects) AbortError, Error - as `fit`. The model is unchanged in every case.
    */
   async fitStream(source: StreamSource, options?: StreamFitOptions): Promise<this> {
@@ -661,8 +667,12 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     if (this.#options.standardize) {
       throw invalidValue(`${what}: standardize is not supported on streamed or distributed fits yet; standardise the rows before the fit`);
     }
-    if (this.#options.start.responsibilitiesInit) {
-      throw invalidValue(`${what}: responsibilitiesInit is not supported on streamed or distributed fits (it is a row of every sample)`);
+    if (this.#options.start.responsibilitiesInit && this.#options.noise) {
+      // (The native passes of given responsibilities have no noise column.)
+      throw invalidValue(
+        `${what}: responsibilitiesInit with a noise component is not supported on streamed or distributed fits; ` +
+          'start from weightsInit, meansInit and covariancesInit, or fit the rows in memory',
+      );
     }
   }
 
@@ -676,6 +686,8 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     return this.exclusive(control.signal, async () => {
       const native0 = this.#nativeOptions(warm !== null);
       if (o.seed === undefined && control.fallbackSeed !== undefined) native0.seed = control.fallbackSeed;
+      // As fit: every restart from the same responsibilities would be the same run.
+      if (!warm && o.start.responsibilitiesInit) native0.nInit = 1;
       Object.assign(native0, model);
       const result = await runStreamEm<NativeMixtureParams>(
         {
@@ -721,6 +733,9 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     const k = o.nComponents;
     const { threads, seed } = nativeOptions;
     const start = o.start;
+    if (start.responsibilitiesInit) {
+      return this.#responsibilitiesStart(passes, start.responsibilitiesInit, { prior: nativeOptions.prior });
+    }
     const dGiven = (start.meansInit?.shape as readonly number[] | undefined)?.[1] ?? passes.d;
     const allGiven = start.weightsInit && start.meansInit && (start.covariancesInit || start.precisionsInit);
     const fromGiven = (d: number, base: NativeMixtureParams | undefined): NativeMixtureParams => {
@@ -753,6 +768,38 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
         : sampleStart(this.#options, sample, restartSeed, threads, model);
     const anyGiven = start.weightsInit || start.meansInit || start.covariancesInit || start.precisionsInit;
     return anyGiven ? fromGiven(d, params) : params;
+  }
+
+  /**
+   * The start from responsibilitiesInit over passes, as fit's: the M-step on the
+   * responsibilities times the sample weights, from their sums about 0 (one pass) and then the
+   * scatter about the means those give (a second). Row i of the passes takes row i of
+   * responsibilitiesInit.
+   * @throws RangeError - passes of another number of rows than responsibilitiesInit, fewer rows
+   *   than nComponents, or weights that are all zero.
+   */
+  async #responsibilitiesStart(
+    passes: RowPasses,
+    resp: Tensor,
+    model: { prior?: NativePrior | undefined },
+  ): Promise<NativeMixtureParams> {
+    const { nComponents: k, covarianceType } = this.#options;
+    const expected = (resp.shape as readonly number[])[0] as number;
+    const request = (about?: Float64Array): PassRequest => ({ kind: 'responsibilities', covarianceType, k, resp: resp.data, ...(about && { about }) });
+    const first = await passes.statistics(request());
+    const rows = passes.rows as number;
+    if (rows < k) throw tooFewRows(passes.what, rows, k, 'nComponents', passes.rowsOf);
+    if (rows !== expected) {
+      throw invalidValue(`${passes.what}: responsibilitiesInit has ${expected} rows, but there are ${rows} in ${passes.rowsOf} (matched to them in order)`);
+    }
+    if (first.totalWeight === 0) throw allZeroWeight();
+    let about: Float64Array;
+    try {
+      about = native().startingMeans(Statistics.bytesOf(first));
+    } catch (err) {
+      throw translateNativeError(err);
+    }
+    return this.#maximiseStatistics(await passes.statistics(request(about)), true, undefined, model);
   }
 
   /** init 'kmeans' over a stream: K-means on the sample, Lloyd passes, then the M-step. */

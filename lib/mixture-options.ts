@@ -151,8 +151,10 @@ export interface GaussianMixtureOptions {
   /**
    * Starting responsibilities [N, K] ([N, K + 1] with `noise`, its column last): rows >= 0
    * with a positive sum, each normalised. The fit starts with an M-step on them and X (mclust's
-   * `me(z)`, scikit-learn's `_initialize(X, resp)`); N must be the fitted X's rows. Not together
-   * with `init`, `weightsInit`, `meansInit`, `precisionsInit` or `covariancesInit`.
+   * `me(z)`, scikit-learn's `_initialize(X, resp)`); N must be the fitted X's rows (a stream's
+   * or the shards' rows, in order, for `fitStream` and `fitDistributed`, which refuse it with
+   * `noise`). Not together with `init`, `weightsInit`, `meansInit`, `precisionsInit` or
+   * `covariancesInit`.
    */
   responsibilitiesInit?: ArrayInput;
   /**

@@ -11,6 +11,7 @@ import { streamMeanVariance } from './kmeans-stream.js';
 import { native, type NativeStatisticsRequest, type NativeStatisticsSummary, type NativeTask } from './native.js';
 import { reservoirPass, type StreamSample } from './reservoir.js';
 import type { Statistics } from './statistics.js';
+import { invalidValue } from './errors.js';
 import { allZeroWeight } from './options.js';
 import { tasksPass } from './stream-em.js';
 import { chunkValues, type ChunkLayout, type PassSettings, type StreamSource } from './stream.js';
@@ -62,12 +63,41 @@ export function passTask(
   return native().mixtureStatisticsAsync(X, n, d, { ...request, threads, ...weights } as NativeStatisticsRequest);
 }
 
-/** {@link passTask} over one pass of a stream, its chunks laid out as the request reads them best. */
-export function streamPassTasks(source: StreamSource, settings: PassSettings, request: PassRequest, threads: number): Promise<Statistics> {
+/**
+ * The request for rows [from, from + n) of a pass. A pass's 'responsibilities' request holds
+ * the responsibilities of every row of the pass in order (a fit's responsibilitiesInit), of
+ * which those rows' are taken; the other kinds are the same for every row.
+ * @param rowsOf - what holds the rows, for the message: 'the stream', 'the shards'.
+ * @throws RangeError - rows past the end of the responsibilities, naming responsibilitiesInit.
+ */
+export function requestForRows(request: PassRequest, from: number, n: number, what: string, rowsOf: string): PassRequest {
+  if (request.kind !== 'responsibilities') return request;
+  const { k, resp } = request;
+  if ((from + n) * k > resp.length) {
+    throw invalidValue(`${what}: ${rowsOf} ${rowsOf === 'the shards' ? 'have' : 'has'} more rows than responsibilitiesInit (${resp.length / k})`);
+  }
+  return { ...request, resp: resp.subarray(from * k, (from + n) * k) };
+}
+
+/**
+ * {@link passTask} over one pass of a stream, its chunks laid out as the request reads them best.
+ * @param firstRow - the stream's first row among the rows of the pass (a shard's start).
+ */
+export function streamPassTasks(
+  source: StreamSource,
+  settings: PassSettings,
+  request: PassRequest,
+  threads: number,
+  firstRow = 0,
+  rowsOf = 'the stream',
+): Promise<Statistics> {
   return tasksPass(
     source,
     settings,
-    (chunk) => passTask(chunkValues(chunk), chunk.n, chunk.d, request, threads, chunk.weights),
+    (chunk) => {
+      const own = requestForRows(request, firstRow + chunk.firstRow, chunk.n, settings.what, rowsOf);
+      return passTask(chunkValues(chunk), chunk.n, chunk.d, own, threads, chunk.weights);
+    },
     chunkLayoutFor(request),
   );
 }
@@ -82,7 +112,10 @@ export interface RowPasses {
   readonly d: number | undefined;
   /** The number of rows, once a pass has seen them all. */
   readonly rows: number | undefined;
-  /** One pass: the statistics of every row under `request`, merged in row order. */
+  /**
+   * One pass: the statistics of every row under `request`, merged in row order. A
+   * 'responsibilities' request holds every row's, in row order (see {@link requestForRows}).
+   */
   statistics(request: PassRequest): Promise<Statistics>;
   /**
    * One pass: the seeded uniform sample of `size` rows (lib/reservoir.ts), the same rows for
