@@ -34,6 +34,7 @@ import {
   type SoftKMeansOptions,
 } from '../lib/index.js';
 import { checkFreshDist, jobStarts, killNextStarter, root, startCoordinator, startWorkers, stopAll, type Child } from './helpers/distributed.js';
+import { mulberry32 } from './helpers/random.js';
 import { startRedis, type RedisServer } from './helpers/redis-server.js';
 import { rogueWorker } from './helpers/rogue-worker.js';
 import { concatenate, loadShard, shardRows, type ShardSpec } from './helpers/shards.mjs';
@@ -226,6 +227,26 @@ describe('3 worker processes, 7 shards', () => {
     await fitDistributed(model, specs, { connection, queue, jobTimeoutMs: 30_000 });
     const expected = new GaussianMixture(mixtureOptions('full')).fitSync(all.X, { sampleWeight: all.sampleWeight });
     expect(json(model)).toBe(json(expected));
+  });
+
+  it("from responsibilitiesInit each shard takes its rows' (fit's bits); another row count is a RangeError", async () => {
+    const specs = SPECS.map((s, i) => ({ ...s, weighted: i % 3 === 1, stream: i % 2 === 0 ? 1000 + 77 * i : undefined }));
+    const all = concatenate(specs);
+    const rows = all.X.shape[0] as number;
+    const r = mulberry32(5);
+    const resp = Array.from({ length: rows }, () => [r(), r(), r()]);
+    for (const covarianceType of ['full', 'VEV'] as const) {
+      const options = { nComponents: K, covarianceType, responsibilitiesInit: resp, maxIter: 6, tol: 0, threads: 1 };
+      const model = new GaussianMixture(options);
+      await fitDistributed(model, specs, { connection, queue, jobTimeoutMs: 30_000 });
+      expect(json(model)).toBe(json(new GaussianMixture(options).fitSync(all.X, { sampleWeight: all.sampleWeight })));
+    }
+    const short = new GaussianMixture({ nComponents: K, responsibilitiesInit: resp.slice(1) });
+    await expect(fitDistributed(short, specs, { connection, queue })).rejects.toThrow(
+      `fitDistributed: responsibilitiesInit has ${rows - 1} rows, but there are ${rows} in the shards (matched to them in order)`,
+    );
+    expect(short.toJSON().state).toBeNull();
+    expect(await runKeys()).toEqual([]);
   });
 
   it("two fits at once on the same queue and workers each give their own fit's bits; a warm start too", async () => {

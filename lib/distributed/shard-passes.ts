@@ -2,7 +2,8 @@
  * The passes of a distributed fit (lib/passes.ts RowPasses): each pass is one round of jobs, one
  * per shard. The first round describes the shards (rows, features, weights); a statistics pass
  * checks every shard's statistics (a mixture's or K-means', as the request asks) and merges them
- * in shard order; the default start's sample is chosen here (lib/reservoir.ts reservoirPlan, over
+ * in shard order (a pass of given responsibilities, which hold every row's, tells each shard
+ * where its rows start among them); the default start's sample is chosen here (lib/reservoir.ts reservoirPlan, over
  * the concatenation of the shards) and its rows fetched from the shards that hold them, so that
  * it is the sample `fitStream` draws from the same rows; K-means' scale of tol is the shards'
  * moments about the first row of all the shards, merged in shard order. A shard without rows
@@ -99,7 +100,16 @@ export class ShardPasses implements RowPasses {
     let merged = 0;
     // (Indexed by position among the shards with rows: `merged` is the next to merge.)
     const position = new Map(shape.full.map((shard, at) => [shard, at]));
-    await this.#run.round({ task: 'statistics', request, weighted: shape.weighted }, (bytes, i) => {
+    // Given responsibilities hold every row's, in shard order: each shard takes its part.
+    let starts: { starts: Float64Array } | undefined;
+    if (request.kind === 'responsibilities') {
+      const given = request.resp.length / request.k;
+      if (given !== shape.rows) {
+        throw invalidValue(`${this.what}: responsibilitiesInit has ${given} rows, but there are ${shape.rows} in the shards (matched to them in order)`);
+      }
+      starts = { starts: shape.starts };
+    }
+    await this.#run.round({ task: 'statistics', request, weighted: shape.weighted, ...starts }, (bytes, i) => {
       arrived[position.get(i) as number] = this.#checkStatistics(bytes, i, request, shape);
       for (let next = arrived[merged]; next !== undefined; next = arrived[merged]) {
         try {

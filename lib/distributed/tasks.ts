@@ -14,7 +14,7 @@ import { isNDArrayLike, toMatrix, type Matrix } from '../input.js';
 import { streamMeanVariance } from '../kmeans-stream.js';
 import { native } from '../native.js';
 import { readSampleWeight } from '../options.js';
-import { passTask, streamPassTasks, type PassRequest } from '../passes.js';
+import { passTask, requestForRows, streamPassTasks, type PassRequest } from '../passes.js';
 import { isEmptyBatch, passWeightedOnce, streamChunks, type PassSettings, type StreamSource } from '../stream.js';
 import { Statistics } from '../statistics.js';
 
@@ -26,6 +26,11 @@ export type Task =
       readonly request: PassRequest;
       /** Whether any shard is weighted (then every row has a weight, 1 where a shard has none). */
       readonly weighted: boolean;
+      /**
+       * With a 'responsibilities' request (whose `resp` holds every row's, in the shards' order):
+       * the first row of each shard in the concatenation, where its part of `resp` starts.
+       */
+      readonly starts?: Float64Array;
     }
   | {
       readonly task: 'sample';
@@ -69,6 +74,9 @@ export function decodeTask(bytes: Uint8Array, what: string): Task {
   if (typeof t !== 'object' || t === null || !TASKS.has(t.task as string)) throw invalidValue(`${what} is not a task`);
   if (t.task === 'statistics' && (typeof t.request !== 'object' || t.request === null)) {
     throw invalidValue(`${what} is a statistics task without a request`);
+  }
+  if (t.task === 'statistics' && (t.request as { kind?: unknown }).kind === 'responsibilities' && !(t.starts instanceof Float64Array)) {
+    throw invalidValue(`${what} is a statistics task of given responsibilities without the shards' starts`);
   }
   if (t.task === 'sample' && !(t.rows instanceof Float64Array && t.starts instanceof Float64Array)) {
     throw invalidValue(`${what} is a sample task without rows`);
@@ -132,7 +140,7 @@ export async function runTask(task: Task, shard: LoadedShard, shardIndex: number
     case 'describe':
       return encodeMessage(await describeShard(shard, ctx));
     case 'statistics':
-      return shardStatistics(shard, task.request, task.weighted, ctx);
+      return shardStatistics(shard, task.request, task.weighted, ctx, shardStart(task.starts, shardIndex, ctx));
     case 'sample':
       return encodeMessage(await sampleShard(shard, task, shardIndex, ctx));
     case 'moments':
@@ -163,16 +171,35 @@ async function describeShard(shard: ShardRows, ctx: TaskContext): Promise<ShardD
   });
 }
 
-async function shardStatistics(shard: ShardRows, request: PassRequest, weighted: boolean, ctx: TaskContext): Promise<Uint8Array> {
+/** The shard's first row among all the shards' (0 when the task does not say: only given responsibilities need it). */
+function shardStart(starts: Float64Array | undefined, shardIndex: number, ctx: TaskContext): number {
+  if (!starts) return 0;
+  const start = starts[shardIndex];
+  if (start === undefined) throw invalidValue(`${ctx.what}: the statistics task has no start for shard ${shardIndex}`);
+  return start;
+}
+
+/**
+ * The shard's statistics under `request`; `firstRow`: its first row among all the shards' (the
+ * rows of a 'responsibilities' request's `resp` it takes).
+ */
+async function shardStatistics(
+  shard: ShardRows,
+  request: PassRequest,
+  weighted: boolean,
+  ctx: TaskContext,
+  firstRow: number,
+): Promise<Uint8Array> {
   if (shard.kind === 'stream') {
     const settings = passSettings(ctx, weighted);
-    const stats = await streamPassTasks(shard.source, settings, request, ctx.threads);
+    const stats = await streamPassTasks(shard.source, settings, request, ctx.threads, firstRow, 'the shards');
     return Statistics.bytesOf(stats);
   }
   const { X } = shard;
   // A weighted fit weighs every row: 1 where this shard has no weights.
   const sampleWeight = shard.weights ?? (weighted ? new Float64Array(X.n).fill(1) : undefined);
-  const task = passTask(X.data, X.n, X.d, request, ctx.threads, sampleWeight);
+  const own = requestForRows(request, firstRow, X.n, ctx.what, 'the shards');
+  const task = passTask(X.data, X.n, X.d, own, ctx.threads, sampleWeight);
   const onAbort = (): void => task.cancel();
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
   try {
