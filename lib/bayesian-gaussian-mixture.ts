@@ -6,6 +6,7 @@
  */
 import { allocate, describe, invalidType, invalidValue, translateNativeError } from './errors.js';
 import { freezeNDArray, restoreModel, type FitRequest, type NativeFitEntries } from './estimator.js';
+import { mixtureFitMemory, type MemoryNeed } from './memory-check.js';
 import { sampleMixture } from './evaluate.js';
 import { checkEnoughSamples, type Matrix, type MatrixExpectations } from './input.js';
 import { checkFields, encodeScalar, inField, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
@@ -321,6 +322,19 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
   protected override fitExpectations(): MatrixExpectations {
     const warm = this.#options.warmStart ? this.state : null;
     return warm ? { features: warm.d, featuresOrigin: `this ${this.className} (warmStart) was fitted` } : {};
+  }
+
+  /** The memory a fit certainly needs (checked before any work; see lib/memory-check.ts). */
+  protected override fitMemory(n: number, d: number): MemoryNeed | undefined {
+    if (this.#options.nComponents > n) return undefined; // prepareFit refuses it
+    // Every start but a warm one goes through responsibilities (N × K), kept for the fit.
+    return this.#memory(n, d, !(this.#options.warmStart && this.state !== null));
+  }
+
+  /** mixtureFitMemory of this model on n × d; `responsibilities`: whether the fit keeps N × K of them. */
+  #memory(n: number, d: number, responsibilities: boolean): MemoryNeed {
+    const o = this.#options;
+    return mixtureFitMemory({ covarianceType: o.covarianceType, k: o.nComponents, d, n, noise: false, responsibilities, eStep: o.maxIter >= 1 });
   }
 
   /** Checks X and the sample weights and resolves everything the native fit takes. */

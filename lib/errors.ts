@@ -10,7 +10,7 @@
  * | `ERR_GAUSSMIX_NOT_FITTED` | `Error` | a fitted attribute or method used before `fit` |
  * | `ERR_GAUSSMIX_BUSY` | `Error` | a second fit started on an instance whose fit is still running |
  * | `ERR_GAUSSMIX_ILL_CONDITIONED` | `Error` with `component` | a covariance stopped being positive definite |
- * | `ERR_GAUSSMIX_OUT_OF_MEMORY` | `RangeError` | an output or the native work did not fit in memory (the model is unchanged) |
+ * | `ERR_GAUSSMIX_OUT_OF_MEMORY` | `RangeError` | an output or the native work did not fit in memory, or a fit's model cannot fit in the machine's memory (refused before any work; the model is unchanged) |
  * | `ERR_GAUSSMIX_NO_BINARY` | `Error` | no native binary for this platform was found or could be loaded (the message says how to build one) |
  * | `ERR_GAUSSMIX_INTERNAL` | `Error` | a bug: please report it |
  * | `ERR_GAUSSMIX_SHARD` | `Error` with `shard` | gaussmix/distributed: a shard's job failed, timed out, or sent a bad result |
@@ -32,7 +32,10 @@ export const ErrorCode = {
   BUSY: 'ERR_GAUSSMIX_BUSY',
   /** A covariance matrix is not positive definite; the error has a `component` property. */
   ILL_CONDITIONED: 'ERR_GAUSSMIX_ILL_CONDITIONED',
-  /** An allocation was refused (an output array, or the native work); the model is unchanged. */
+  /**
+   * An allocation was refused (an output array, or the native work), or a fit's model is larger
+   * than the machine's memory (refused before any work, lib/memory-check.ts); the model is unchanged.
+   */
   OUT_OF_MEMORY: 'ERR_GAUSSMIX_OUT_OF_MEMORY',
   /** The native fit was cancelled; the facade turns this into an {@link AbortError}. */
   ABORTED: 'ERR_GAUSSMIX_ABORTED',

@@ -12,6 +12,7 @@
 import { busyError, ErrorCode, invalidType, invalidValue, makeAbortError, notFittedError, translateNativeError } from './errors.js';
 import { toMatrix, type Matrix, type MatrixExpectations } from './input.js';
 import { inField, readEnvelope, stateReader, type StateReader } from './json.js';
+import { checkFitMemory, type MemoryNeed } from './memory-check.js';
 import type { NativeIterationCallback, NativeIterationInfo, NativeTask } from './native.js';
 import { readFitOptions, snapshotSampleWeight, type CheckedFitOptions } from './options.js';
 import { CLAIM_PASS_FIT, RELEASE_PASS_FIT } from './passes.js';
@@ -122,6 +123,18 @@ export abstract class Estimator<S extends FittedState, O, R> {
    *   (`readSampleWeight` checks them, after K <= N).
    */
   protected abstract prepareFit(X: Matrix, sampleWeight: ArrayLike<number> | undefined): FitRequest<O>;
+
+  /**
+   * The memory a fit of n rows × d features certainly needs (lib/memory-check.ts), checked
+   * before {@link Estimator.prepareFit}: a model larger than the machine is refused before any
+   * work. Undefined (the default): not checked, e.g. when the sizes are invalid (prepareFit
+   * then says why).
+   */
+  protected fitMemory(n: number, d: number): MemoryNeed | undefined {
+    void n;
+    void d;
+    return undefined;
+  }
 
   /** What X given to a fit must satisfy beyond its own content (a warm start's D). */
   protected fitExpectations(): MatrixExpectations {
@@ -264,6 +277,9 @@ export abstract class Estimator<S extends FittedState, O, R> {
    * @returns a promise of this estimator, fitted.
    * @throws (rejects) TypeError / RangeError - bad X or options (nothing started).
    * @throws (rejects) AbortError - the signal fired (or had fired); the model is unchanged.
+   * @throws (rejects) RangeError - code `ERR_GAUSSMIX_OUT_OF_MEMORY`: the model cannot fit in the
+   *   machine's memory (refused before any work; the message gives the sizes), or a native
+   *   allocation was refused.
    * @throws (rejects) Error - code `ERR_GAUSSMIX_BUSY` when a fit of this instance is running;
    *   code `ERR_GAUSSMIX_ILL_CONDITIONED` when a covariance collapsed; or what `onIteration`
    *   threw. The model is unchanged in every case.
@@ -371,6 +387,9 @@ export abstract class Estimator<S extends FittedState, O, R> {
 
   /** The request, and the native callback around the user's onIteration. */
   #job(input: FitInput, fo: CheckedFitOptions): FitJob<O> {
+    // Before prepareFit, which may pass over X (standardize, the noise component's and the
+    // prior's defaults).
+    checkFitMemory(this.className, this.fitMemory(input.X.n, input.X.d));
     const request = this.prepareFit(input.X, input.sampleWeight);
     const before = request.review?.before;
     if (before?.length) deliverWarnings(this.warningsOption, before);

@@ -36,6 +36,7 @@ import {
   type ReseedEvent,
 } from './native.js';
 import { KMeans } from './kmeans.js';
+import { mixtureFitMemory, type MemoryNeed } from './memory-check.js';
 import { requireFiniteMixture } from './finite.js';
 import { checkMaximisable, MixtureStatistics, ownStatistics, Statistics } from './statistics.js';
 import type { StreamSource } from './stream.js';
@@ -92,6 +93,14 @@ function startingWidth(start: ResolvedMixtureOptions['start'], type: CovarianceT
   if (!cov || layout === 'variances') return undefined;
   return cov[cov.length - 1];
 }
+
+/**
+ * The memory a model's fit of n rows × d features certainly needs (its fitMemory, which
+ * fit checks): selectModel checks every candidate's before fitting any. Set in the class's
+ * static block.
+ * @internal
+ */
+export let mixtureFitMemoryOf: (model: GaussianMixture, n: number, d: number) => MemoryNeed | undefined;
 
 export function useHierarchicalStart(model: GaussianMixture, start: NativeHcStart): void {
   hcStarts.set(model, start);
@@ -314,6 +323,34 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
   protected override fitExpectations(): MatrixExpectations {
     const warm = this.#options.warmStart ? this.state : null;
     return warm ? { features: warm.d, featuresOrigin: `this ${this.className} (warmStart) was fitted` } : {};
+  }
+
+  /** The memory a fit certainly needs (checked before any work; see lib/memory-check.ts). */
+  protected override fitMemory(n: number, d: number): MemoryNeed | undefined {
+    const o = this.#options;
+    if (o.nComponents > n) return undefined; // prepareFit refuses it
+    const s = o.start;
+    // A warm start, or every starting parameter given: no starting responsibilities (N × C).
+    const given = (o.warmStart && this.state !== null) || !!(s.weightsInit && s.meansInit && (s.covariancesInit || s.precisionsInit));
+    return this.#memory(n, d, !given);
+  }
+
+  /** mixtureFitMemory of this model on n × d; `responsibilities`: whether the fit keeps N × C of them. */
+  #memory(n: number, d: number, responsibilities: boolean): MemoryNeed {
+    const o = this.#options;
+    return mixtureFitMemory({
+      covarianceType: o.covarianceType,
+      k: o.nComponents,
+      d,
+      n,
+      noise: o.noise !== null,
+      responsibilities,
+      eStep: o.maxIter >= 1,
+    });
+  }
+
+  static {
+    mixtureFitMemoryOf = (model, n, d) => model.fitMemory(n, d);
   }
 
   /** Checks X and the sample weights and resolves everything the native fit takes. */

@@ -23,6 +23,7 @@ import {
   type FittedState,
   type NativeFitEntries,
 } from './estimator.js';
+import { centroidFitMemory, type MemoryNeed } from './memory-check.js';
 import { assignToCentres, nearestCentres } from './evaluate.js';
 import type { Matrix } from './input.js';
 import { JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
@@ -191,6 +192,12 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
 
   protected override get warningsOption(): WarningsOption {
     return this.#options.warnings;
+  }
+
+  /** The memory a fit certainly needs (checked before any work; see lib/memory-check.ts). */
+  protected override fitMemory(n: number, d: number): MemoryNeed | undefined {
+    const k = this.#options.nClusters;
+    return k > n ? undefined : centroidFitMemory({ k, d, n, labels: true });
   }
 
   protected prepareFit(X: Matrix, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeKMeansOptions> {

@@ -14,6 +14,7 @@ import {
   type FittedState,
   type NativeFitEntries,
 } from './estimator.js';
+import { centroidFitMemory, type MemoryNeed } from './memory-check.js';
 import { assignToCentres, nearestCentres } from './evaluate.js';
 import { requireFinite } from './finite.js';
 import { checkEnoughSamples, toMatrix, type Matrix } from './input.js';
@@ -311,6 +312,12 @@ export class MiniBatchKMeans extends Estimator<MiniBatchState, NativeMiniBatchOp
       computeLabels: o.computeLabels,
       given,
     };
+  }
+
+  /** The memory a fit certainly needs (checked before any work; see lib/memory-check.ts). */
+  protected override fitMemory(n: number, d: number): MemoryNeed | undefined {
+    const o = this.#options;
+    return o.nClusters > n ? undefined : centroidFitMemory({ k: o.nClusters, d, n, labels: o.computeLabels });
   }
 
   protected prepareFit(X: Matrix, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeMiniBatchOptions> {

@@ -7,8 +7,9 @@
  */
 import { covarianceTypeDescriptor, covarianceTypeNames, isMclustModel, MCLUST_MODEL_NAMES, mixtureParameterCount, SKLEARN_COVARIANCE_TYPES, type CovarianceType } from './covariance-types.js';
 import { describe, ErrorCode, invalidType, invalidValue, makeAbortError, throwIfAborted, translateNativeError } from './errors.js';
-import { GaussianMixture, useHierarchicalStart } from './gaussian-mixture.js';
+import { GaussianMixture, mixtureFitMemoryOf, useHierarchicalStart } from './gaussian-mixture.js';
 import { toMatrix, type Matrix } from './input.js';
+import { checkFitMemory } from './memory-check.js';
 import { MIXTURE_OPTION_NAMES, type GaussianMixtureOptions } from './mixture-options.js';
 import { native, type NativeHcOptions, type NativeHcStart, type NativeTask } from './native.js';
 import { quantileStart } from './quantile-start.js';
@@ -200,13 +201,20 @@ function plan(Xin: DataInput, value: unknown): Plan {
   shared.seed = shared.seed === undefined ? randomSeed() : seedOption(shared.seed);
   // Every candidate's options checked before any fit (a bad option is a throw, not a row).
   for (const type of types) new GaussianMixture({ ...shared, nComponents: 1, covarianceType: type } as GaussianMixtureOptions);
+  const candidates = types.flatMap((type) => ks.map((k) => ({ type, k })));
+  // A candidate larger than the machine would fail only after the candidates before it (and
+  // hc) had run: refused now, before any work, as its own fit would refuse it.
+  for (const { type, k } of candidates) {
+    if (k > X.n) continue; // a row of its own (feasible)
+    const gm = new GaussianMixture({ ...shared, nComponents: k, covarianceType: fittedType(type, k, X.d, noise) } as GaussianMixtureOptions);
+    checkFitMemory(`selectModel: the candidate ${type} with ${k} component${k === 1 ? '' : 's'}`, mixtureFitMemoryOf(gm, X.n, X.d));
+  }
   const initial = sharedNoise(shared, X, sampleWeight);
   let hcOptions: NativeHcOptions | undefined;
   if (shared.init === 'hc') {
     if (initial && initial.some((r) => !(r >= 0 && r < X.n))) throw invalidValue(`noise.initial holds a row outside X's ${X.n} rows`);
     hcOptions = { seed: shared.seed as number, ...(initial && { exclude: initial }), ...(sampleWeight && { sampleWeight }) };
   }
-  const candidates = types.flatMap((type) => ks.map((k) => ({ type, k })));
   return { X, sampleWeight, candidates, criterion, shared: shared as unknown as GaussianMixtureOptions, hcOptions, quantile, signal, onModel };
 }
 

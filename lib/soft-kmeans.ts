@@ -13,6 +13,7 @@ import {
   type ResolvedCentroidOptions,
 } from './centroids.js';
 import { freezeNDArray, restoreModel, scalingJSON, type FitRequest, type NativeFitEntries } from './estimator.js';
+import { centroidFitMemory, type MemoryNeed } from './memory-check.js';
 import { nearestCentres, sampleMixture } from './evaluate.js';
 import type { Matrix } from './input.js';
 import { encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
@@ -176,6 +177,12 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
 
   protected override get warningsOption(): WarningsOption {
     return this.#options.warnings;
+  }
+
+  /** The memory a fit certainly needs (checked before any work; see lib/memory-check.ts). */
+  protected override fitMemory(n: number, d: number): MemoryNeed | undefined {
+    const k = this.#options.nClusters;
+    return k > n ? undefined : centroidFitMemory({ k, d, n, labels: false });
   }
 
   protected prepareFit(X: Matrix, sampleWeight: ArrayLike<number> | undefined): FitRequest<NativeSoftKMeansOptions> {

@@ -1,0 +1,179 @@
+// A model whose certain memory exceeds the machine is refused before any work
+// (lib/memory-check.ts), with the native out-of-memory error's class and code.
+//
+// X stays small: N = K + 1 rows of D = 20,000 features is 8 MB, while K·D² covariances are
+// hundreds of GB. Without the check such a fit ran its K-means start and its first E-step
+// (tens of seconds) before a native allocation failed.
+import * as os from 'node:os';
+
+import { describe, expect, it } from 'vitest';
+
+import {
+  BayesianGaussianMixture,
+  ErrorCode,
+  GaussianMixture,
+  KMeans,
+  selectModel,
+  selectModelSync,
+  type NDArray,
+} from '../lib/index.js';
+import { centroidFitMemory, checkFitMemory, formatBytes, mixtureFitMemory } from '../lib/memory-check.js';
+
+const K = 50;
+const D = 20_000;
+/** Generous: a refusal takes milliseconds; the fit it replaces took tens of seconds. */
+const FAST_MS = 5_000;
+
+function wide(n: number, d: number): NDArray {
+  const data = new Float64Array(n * d);
+  for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.7) + (i % 7);
+  return { data, shape: [n, d] };
+}
+
+const HUGE = wide(K + 1, D);
+const fullNeed = mixtureFitMemory({ covarianceType: 'full', k: K, d: D, n: K + 1, noise: false, responsibilities: true, eStep: true });
+
+function expectOutOfMemory(err: unknown): void {
+  expect(err).toBeInstanceOf(RangeError);
+  const e = err as RangeError & { code: string };
+  expect(e.code).toBe(ErrorCode.OUT_OF_MEMORY);
+  expect(e.message).toContain(`${K} components of ${D} features`);
+  expect(e.message).toContain("'full'");
+  expect(e.message).toContain('K·D²');
+  expect(e.message).toContain(formatBytes(fullNeed.bytes));
+  expect(e.message).toContain(formatBytes(os.totalmem()));
+  expect(e.message).toMatch(/fewer components, covarianceType 'diag' or 'spherical'/);
+}
+
+describe('the memory a fit needs', () => {
+  it('counts the K·D² parameters twice (native and the result) for full covariances', () => {
+    // 2 × (covariances + precisionsCholesky) + 2 × (means + weights).
+    expect(fullNeed.bytes).toBe(2 * 8 * (2 * K * D * D + K * D + K));
+    // This machine cannot hold it (the tests below rely on it).
+    expect(fullNeed.bytes).toBeGreaterThan(os.totalmem());
+  });
+
+  it('counts the responsibilities and one E-step accumulator during the fit', () => {
+    const n = 1e7;
+    const need = mixtureFitMemory({ covarianceType: 'diag', k: 100, d: 10, n, noise: true, responsibilities: true, eStep: true });
+    // params (2·K·D + K·D + C) + N·C + (scatter K·D + K·D + C + 3), C = K + 1.
+    expect(need.bytes).toBe(8 * (3 * 1000 + 101 + n * 101 + (2000 + 101 + 3)));
+    const noResp = mixtureFitMemory({ covarianceType: 'diag', k: 100, d: 10, n, noise: true, responsibilities: false, eStep: true });
+    expect(noResp.bytes).toBe(2 * 8 * (3 * 1000 + 101));
+  });
+
+  it('counts at least D² for shared orientations and K·D² for own ones (mclust names)', () => {
+    const at = (covarianceType: 'EEE' | 'VVV' | 'EII') =>
+      mixtureFitMemory({ covarianceType, k: 3, d: 1000, n: 4, noise: false, responsibilities: false, eStep: true }).bytes;
+    // Every mclust name keeps [K, D, D] covariances: the parameters dominate.
+    expect(at('EII')).toBe(at('EEE'));
+    expect(at('VVV')).toBe(at('EEE'));
+    expect(at('VVV')).toBeGreaterThanOrEqual(2 * 8 * 2 * 3 * 1000 * 1000);
+  });
+
+  it('lets a model of about 1 GB pass and refuses one just above the ceiling', () => {
+    // Full, 4 components of 2,500 features: 4 × 2,500² × 8 B = 200 MB per parameter array.
+    const need = mixtureFitMemory({ covarianceType: 'full', k: 4, d: 2500, n: 5, noise: false, responsibilities: true, eStep: true });
+    expect(need.bytes).toBeGreaterThan(0.5e9);
+    expect(need.bytes).toBeLessThan(1e9);
+    expect(need.bytes).toBeLessThan(os.totalmem());
+    expect(() => checkFitMemory('GaussianMixture', need)).not.toThrow();
+    expect(() => checkFitMemory('GaussianMixture', need, need.bytes)).not.toThrow();
+    let caught: unknown;
+    try {
+      checkFitMemory('GaussianMixture', need, need.bytes - 1);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(RangeError);
+    expect((caught as { code: string }).code).toBe(ErrorCode.OUT_OF_MEMORY);
+  });
+
+  it('counts the centres and the labels of a centroid fit', () => {
+    const need = centroidFitMemory({ k: 300, d: 10, n: 1000, labels: true });
+    expect(need.bytes).toBe(2 * 8 * 3000 + 1000 * (4 + 2));
+    expect(centroidFitMemory({ k: 300, d: 10, n: 1000, labels: false }).bytes).toBe(2 * 8 * 3000);
+  });
+});
+
+describe('a fit larger than the machine', () => {
+  it('fitSync throws at once, and the model stays as it was', () => {
+    const gm = new GaussianMixture({ nComponents: K, covarianceType: 'full', seed: 1, maxIter: 5 });
+    const small = wide(K + 10, 2);
+    gm.fitSync(small);
+    const before = gm.toJSON();
+    const t0 = performance.now();
+    let caught: unknown;
+    try {
+      gm.fitSync(HUGE);
+    } catch (err) {
+      caught = err;
+    }
+    expect(performance.now() - t0).toBeLessThan(FAST_MS);
+    expectOutOfMemory(caught);
+    expect(gm.toJSON()).toEqual(before);
+    expect(gm.predict(small)).toHaveLength(K + 10);
+  });
+
+  it('fit rejects at once, and the instance can fit again', async () => {
+    const gm = new GaussianMixture({ nComponents: K, covarianceType: 'full', seed: 1 });
+    const t0 = performance.now();
+    const err = await gm.fit(HUGE).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(performance.now() - t0).toBeLessThan(FAST_MS);
+    expectOutOfMemory(err);
+    expect(gm.isFitted).toBe(false);
+    // Not left busy: a fit that fits runs.
+    await gm.fit(wide(K + 10, 2));
+    expect(gm.isFitted).toBe(true);
+  });
+
+  it('is refused before any pass over X (the default prior of X is not computed)', () => {
+    // mclust's default prior needs the D × D covariance of X (3.2 GB, N·D² operations: seconds),
+    // computed before the native fit; the refusal comes before it.
+    let iterations = 0;
+    const gm = new GaussianMixture({ nComponents: K, covarianceType: 'VVV', prior: 'default', standardize: true, maxIter: 1 });
+    const t0 = performance.now();
+    expect(() => gm.fitSync(HUGE, { onIteration: () => void iterations++ })).toThrow(/does not fit in memory/);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(iterations).toBe(0);
+  });
+
+  it('is refused for mclust names and BayesianGaussianMixture alike', async () => {
+    for (const covarianceType of ['VVV', 'EEE'] as const) {
+      const t0 = performance.now();
+      let caught: unknown;
+      try {
+        new GaussianMixture({ nComponents: K, covarianceType }).fitSync(HUGE);
+      } catch (err) {
+        caught = err;
+      }
+      expect(performance.now() - t0).toBeLessThan(FAST_MS);
+      expect((caught as { code?: string }).code).toBe(ErrorCode.OUT_OF_MEMORY);
+      expect((caught as Error).message).toContain(`covarianceType '${covarianceType}'`);
+    }
+    const bgm = new BayesianGaussianMixture({ nComponents: K, covarianceType: 'full' });
+    const t0 = performance.now();
+    await expect(bgm.fit(HUGE)).rejects.toMatchObject({ code: ErrorCode.OUT_OF_MEMORY });
+    expect(performance.now() - t0).toBeLessThan(FAST_MS);
+  });
+
+  it('a diagonal model of the same data is not refused', () => {
+    const gm = new GaussianMixture({ nComponents: 3, covarianceType: 'diag', maxIter: 1, seed: 2 });
+    expect(() => gm.fitSync(wide(4, D))).not.toThrow();
+    // A K-means fit of the same sizes needs K·D centres: not refused either.
+    expect(() => new KMeans({ nClusters: K, seed: 2, maxIter: 1 }).fitSync(HUGE)).not.toThrow();
+  });
+
+  it('selectModel refuses before fitting any candidate', async () => {
+    const seen: unknown[] = [];
+    const options = { components: [1, K], covarianceTypes: ['diag', 'full'], init: 'kmeans', onModel: (r: unknown) => seen.push(r) } as const;
+    const t0 = performance.now();
+    await expect(selectModel(HUGE, options)).rejects.toMatchObject({ code: ErrorCode.OUT_OF_MEMORY });
+    expect(() => selectModelSync(HUGE, options)).toThrow(/selectModel: the candidate full with 50 components: the model does not fit in memory/);
+    expect(performance.now() - t0).toBeLessThan(2 * FAST_MS);
+    expect(seen).toEqual([]);
+  });
+});
