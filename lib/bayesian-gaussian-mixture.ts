@@ -6,7 +6,7 @@
  */
 import { allocate, describe, invalidType, invalidValue, translateNativeError } from './errors.js';
 import { freezeNDArray, restoreModel, type FitRequest, type NativeFitEntries } from './estimator.js';
-import { mixtureFitMemory, type MemoryNeed } from './memory-check.js';
+import { checkFitMemory, mixtureFitMemory, type MemoryNeed } from './memory-check.js';
 import { sampleMixture } from './evaluate.js';
 import { checkEnoughSamples, type Matrix, type MatrixExpectations } from './input.js';
 import { checkFields, encodeScalar, inField, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
@@ -527,6 +527,8 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
         seed: o.seed ?? randomSeed(),
         threads: resolveThreads(o.threads),
         priorsFor: (d) => this.#priorsFor(d),
+        // A stream's responsibilities are never all held.
+        checkWidth: (d) => checkFitMemory(what, this.#memory(0, d, false)),
       });
       return this.#stateOf(fit.params.params, fit.d, fit, fit.priors);
     });

@@ -41,6 +41,8 @@ export interface BayesianStreamJob {
   readonly threads: number;
   /** The priors of a fit on D features, without the data's defaults. */
   priorsFor(d: number): NativeBayesianOptions['priors'];
+  /** Checks the memory of a fit on D features (lib/memory-check.ts), once D is known. */
+  checkWidth(d: number): void;
 }
 
 /** One iteration's parameters and the lower bound after its M-step. */
@@ -74,7 +76,8 @@ export function variationalMaximise(stats: Statistics, priors: NativeResolvedPri
  */
 export async function fitBayesianStream(source: StreamSource, job: BayesianStreamJob): Promise<BayesianStreamFit> {
   const { what, options: o, warm, threads } = job;
-  const settings: PassSettings = { what, d: warm?.d, weighted: false, rows: undefined, signal: job.stream.signal };
+  const settings: PassSettings = { what, d: warm?.d, weighted: false, rows: undefined, signal: job.stream.signal, checkWidth: (d) => job.checkWidth(d) };
+  if (settings.d !== undefined) job.checkWidth(settings.d);
   const k = o.nComponents;
   const type = o.covarianceType;
   const pass = (request: (chunk: StreamChunk) => MixturePassRequest, layout: ChunkLayout = 'rows') =>
@@ -137,7 +140,10 @@ export async function fitBayesianStream(source: StreamSource, job: BayesianStrea
       warnings: 'silent',
     });
     await gm.fitStream(source, { signal: job.stream.signal, initSampleRows: job.stream.initSampleRows });
-    settings.d ??= gm.nFeaturesIn;
+    if (settings.d === undefined) {
+      job.checkWidth(gm.nFeaturesIn);
+      settings.d = gm.nFeaturesIn;
+    }
     const start: NativeMixtureParams = {
       covarianceType: type,
       weights: gm.weights,

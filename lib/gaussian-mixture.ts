@@ -36,7 +36,7 @@ import {
   type ReseedEvent,
 } from './native.js';
 import { KMeans } from './kmeans.js';
-import { mixtureFitMemory, type MemoryNeed } from './memory-check.js';
+import { checkFitMemory, mixtureFitMemory, type MemoryNeed } from './memory-check.js';
 import { requireFiniteMixture } from './finite.js';
 import { checkMaximisable, MixtureStatistics, ownStatistics, Statistics } from './statistics.js';
 import type { StreamSource } from './stream.js';
@@ -721,6 +721,8 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     const model = this.#streamModel(warm, what);
     const mclust = covarianceTypeDescriptor(o.covarianceType).family === 'mclust';
     return this.exclusive(control.signal, async () => {
+      // Checked once D is known (a batch, a shard, or the starting parameters): no responsibilities kept.
+      passes.checkWidth((d) => checkFitMemory(what, this.#memory(0, d, false)));
       const native0 = this.#nativeOptions(warm !== null);
       if (o.seed === undefined && control.fallbackSeed !== undefined) native0.seed = control.fallbackSeed;
       // As fit: every restart from the same responsibilities would be the same run.

@@ -23,7 +23,7 @@ import {
   type FittedState,
   type NativeFitEntries,
 } from './estimator.js';
-import { centroidFitMemory, type MemoryNeed } from './memory-check.js';
+import { centroidFitMemory, checkFitMemory, type MemoryNeed } from './memory-check.js';
 import { assignToCentres, nearestCentres } from './evaluate.js';
 import type { Matrix } from './input.js';
 import { JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
@@ -346,6 +346,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
     this.checkPassFit(passes.what);
     const given = typeof o.init === 'string' ? undefined : o.init;
     return this.exclusive(control.signal, async () => {
+      passes.checkWidth((d) => checkFitMemory(passes.what, centroidFitMemory({ k, d, n: 0, labels: false })));
       const threads = resolveThreads(o.threads);
       const seed = o.seed ?? control.fallbackSeed ?? randomSeed();
       // (tol 0 needs no scale: no pass.)

@@ -113,6 +113,11 @@ export interface RowPasses {
   /** The number of rows, once a pass has seen them all. */
   readonly rows: number | undefined;
   /**
+   * Registers a check of the number of features, run as soon as it is known (at once if it
+   * is), before any work on the rows: a throw fails the fit (a model too large for memory).
+   */
+  checkWidth(check: (d: number) => void): void;
+  /**
    * One pass: the statistics of every row under `request`, merged in row order. A
    * 'responsibilities' request holds every row's, in row order (see {@link requestForRows}).
    */
@@ -143,6 +148,10 @@ export function streamPasses(
     },
     get rows() {
       return settings.rows;
+    },
+    checkWidth: (check) => {
+      settings.checkWidth = check;
+      if (settings.d !== undefined) check(settings.d);
     },
     statistics: (request) => streamPassTasks(source, settings, request, options.threads),
     sample: (size, seed, restart) => reservoirPass(source, settings, size, seed, restart),

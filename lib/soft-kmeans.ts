@@ -13,7 +13,7 @@ import {
   type ResolvedCentroidOptions,
 } from './centroids.js';
 import { freezeNDArray, restoreModel, scalingJSON, type FitRequest, type NativeFitEntries } from './estimator.js';
-import { centroidFitMemory, type MemoryNeed } from './memory-check.js';
+import { centroidFitMemory, checkFitMemory, type MemoryNeed } from './memory-check.js';
 import { nearestCentres, sampleMixture } from './evaluate.js';
 import type { Matrix } from './input.js';
 import { encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
@@ -300,6 +300,7 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
     this.checkPassFit(what);
     const given = typeof o.init === 'string' ? undefined : o.init;
     return this.exclusive(control.signal, async () => {
+      passes.checkWidth((d) => checkFitMemory(passes.what, centroidFitMemory({ k, d, n: 0, labels: false })));
       const threads = resolveThreads(o.threads);
       const seed = o.seed ?? control.fallbackSeed ?? randomSeed();
       const stiffness = this.#stiffness;

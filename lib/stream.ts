@@ -95,6 +95,11 @@ export interface PassSettings {
   readonly signal: AbortSignal | undefined;
   /** Whether a pass may give no rows (a distributed fit's shard: it adds nothing); else an error. */
   readonly emptyOk?: boolean;
+  /**
+   * Runs when the first batch fixes d, before any of its rows is staged: a throw (a model too
+   * large for memory, lib/memory-check.ts) fails the pass.
+   */
+  checkWidth?: ((d: number) => void) | undefined;
 }
 
 /** Thrown inside a pass that meets the stream's first weighted batch: the pass restarts weighted. */
@@ -387,6 +392,7 @@ export async function* streamChunks(
     seen += X.n;
     if (weights && !settings.weighted) throw new WeightedStreamFound();
     if (settings.d === undefined) {
+      settings.checkWidth?.(X.d);
       settings.d = X.d;
       settings.featuresOrigin = "the stream's first batch came";
     }

@@ -17,7 +17,9 @@ import {
   selectModelSync,
   type NDArray,
 } from '../lib/index.js';
+import { ShardPasses } from '../lib/distributed/shard-passes.js';
 import { centroidFitMemory, checkFitMemory, formatBytes, mixtureFitMemory } from '../lib/memory-check.js';
+import { FIT_PASSES, type PassFitControl } from '../lib/passes.js';
 
 const K = 50;
 const D = 20_000;
@@ -175,5 +177,41 @@ describe('a fit larger than the machine', () => {
     expect(() => selectModelSync(HUGE, options)).toThrow(/selectModel: the candidate full with 50 components: the model does not fit in memory/);
     expect(performance.now() - t0).toBeLessThan(2 * FAST_MS);
     expect(seen).toEqual([]);
+  });
+
+  it('fitStream refuses once the first batch gives D, before reading the rest', async () => {
+    let batches = 0;
+    const source = function* () {
+      for (let i = 0; i < 3; i++) {
+        batches++;
+        yield HUGE;
+      }
+    };
+    const gm = new GaussianMixture({ nComponents: K, covarianceType: 'full', seed: 1 });
+    const t0 = performance.now();
+    await expect(gm.fitStream(source)).rejects.toMatchObject({ code: ErrorCode.OUT_OF_MEMORY });
+    expect(performance.now() - t0).toBeLessThan(FAST_MS);
+    expect(batches).toBe(1);
+    expect(gm.isFitted).toBe(false);
+    const bgm = new BayesianGaussianMixture({ nComponents: K, covarianceType: 'full', seed: 1 });
+    await expect(bgm.fitStream(source)).rejects.toMatchObject({ code: ErrorCode.OUT_OF_MEMORY });
+  });
+
+  it('a distributed fit refuses once the shards give D, before any job on their rows', async () => {
+    // A run whose shards describe themselves (no Redis): every other round is a job on the rows.
+    const tasks: string[] = [];
+    const run = {
+      round: async (task: { task: string }) => {
+        tasks.push(task.task);
+        if (task.task !== 'describe') throw new Error(`unexpected round ${task.task}`);
+        return [{ rows: K + 1, d: D, weighted: false, first: new Float64Array(D) }];
+      },
+    };
+    const passes = new ShardPasses(run as never, ['shard 0'], 'fitDistributed');
+    const control: PassFitControl = { signal: undefined, onIteration: undefined, initSampleRows: 1000 };
+    const gm = new GaussianMixture({ nComponents: K, covarianceType: 'full', seed: 1 });
+    await expect(gm[FIT_PASSES](passes, control)).rejects.toMatchObject({ code: ErrorCode.OUT_OF_MEMORY });
+    expect(tasks).toEqual(['describe']);
+    expect(gm.isFitted).toBe(false);
   });
 });

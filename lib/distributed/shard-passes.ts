@@ -43,6 +43,7 @@ export class ShardPasses implements RowPasses {
   readonly #run: Run;
   readonly #shards: readonly unknown[];
   #shape: ShardsShape | undefined;
+  #checkWidth: ((d: number) => void) | undefined;
 
   constructor(run: Run, shards: readonly unknown[], what: string) {
     this.#run = run;
@@ -56,6 +57,11 @@ export class ShardPasses implements RowPasses {
 
   get rows(): number | undefined {
     return this.#shape?.rows;
+  }
+
+  checkWidth(check: (d: number) => void): void {
+    this.#checkWidth = check;
+    if (this.#shape) check(this.#shape.d);
   }
 
   #error(shard: number, message: string, cause?: unknown): Error {
@@ -86,6 +92,7 @@ export class ShardPasses implements RowPasses {
       starts[i] = rows;
       rows += s.rows;
     });
+    this.#checkWidth?.(d); // before any job on the rows
     const weighted = descriptions.some((s) => s.weighted);
     this.#shape = { d, rows, weighted, starts, counts: descriptions.map((s) => s.rows), full, first };
     return this.#shape;
