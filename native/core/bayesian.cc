@@ -201,7 +201,7 @@ BayesianFit fitBayesian(const Data& data, const BayesianOptions& options, unsign
   const VariationalPriors& priors = result.priors;
   ThreadPool pool(threadsFor(data.blocks(), threads), control.cancel);
   EStep estep(o.type, o.k, data.d, false, pool);
-  LargeVector<double> respStorage;
+  StartStorage start;
   StatisticsShape shape;
   shape.type = o.type;
   shape.k = o.k;
@@ -215,7 +215,7 @@ BayesianFit fitBayesian(const Data& data, const BayesianOptions& options, unsign
   variant.initialise = [&](int restart) {
     if (options.warm) return *options.warm;
     MixtureParams params = emptyParams(o.type, o.k, data.d);
-    maximise(startingMoments(estep, data, o, restart, pool, control, respStorage), priors,
+    maximise(startingMoments(estep, data, o, restart, pool, control, start), priors,
              o.mstep.regCovar, params);
     return params;
   };

@@ -138,6 +138,9 @@ struct EStep::Scratch {
   ScratchMatrix p;               // C x stride: log-priors + log-densities, then responsibilities
   std::vector<double> nkLanes;   // C x 8: Σ w r per lane over the chunk
   std::vector<double> partial;   // a block's statistics (StatisticsLayout), doubles
+  std::vector<Index> groupStart;         // statisticsOfLabels: each component's first row in
+  std::vector<std::int32_t> groupRows;   // groupRows, the block's rows grouped by component
+  std::vector<Index> groupCursor;        // (the next free place of each group)
 };
 
 EStep::EStep(CovarianceType type, Index k, Index d, bool noise, ThreadPool& pool)
@@ -479,6 +482,209 @@ MixtureStatistics EStep::statisticsOfResponsibilities(const Data& data, const do
         if (scatter) {
           centred -= (centre.array().colwise() * nkOfBlock.array()).matrix();
           kernel_->accumulateScatter(x, r.data(), centre, partial + at.scatter, s.kernel);
+        }
+      },
+      [&](Index, unsigned slot) { total.sums.add(scratch_[slot].partial.data()); });
+  return total;
+}
+
+
+namespace {
+
+// The sums of one group of rows that share a component (listed in row order in `rows`), for
+// statisticsOfLabels. W: the number of features when it is small (the sums then stay in
+// registers across the rows: through memory, each row's adds waited on the last row's), or 0
+// for D at run time (in `work`, 2·D values).
+template <int W>
+void addLabelledRows(const double* x, Index d, const double* weights, const std::int32_t* rows,
+                     Index m, double* nk, double* centred, double* work) {
+  constexpr int kFixed = W > 0 ? W : 1;
+  const Index dd = W > 0 ? W : d;
+  double fixedEven[kFixed] = {}, fixedOdd[kFixed] = {};
+  double* even = W > 0 ? fixedEven : work;
+  double* odd = W > 0 ? fixedOdd : work + d;
+  if (W == 0) std::fill(work, work + 2 * d, 0.0);
+  double total = *nk;
+  for (Index r = 0; r < m; ++r) {
+    const Index i = rows[r];
+    const double w = weights ? weights[i] : 1.0;
+    total += w;
+    // The chain of the row's parity takes w·x, the other 0·x (+0: the same bits as skipping).
+    const double we = (i & 1) ? 0.0 : w;
+    const double wo = (i & 1) ? w : 0.0;
+    const double* xi = x + i * dd;
+    for (Index a = 0; a < dd; ++a) {
+      even[a] += we * xi[a];
+      odd[a] += wo * xi[a];
+    }
+  }
+  *nk = total;
+  for (Index a = 0; a < dd; ++a) centred[a] = even[a] + odd[a];
+}
+
+// scatter += Σ w (x − μ)(x − μ)ᵀ over the rows listed, in row order, in the layout of `kind`
+// (matrices: the lower triangle; Diagonal: D values; Trace: one), at `out` (the component's).
+template <int W>
+void addLabelledScatter(const double* x, Index d, const double* weights, const std::int32_t* rows,
+                        Index m, const double* mu, ScatterKind kind, double* out) {
+  constexpr int kFixed = W > 0 ? W : 1;
+  const Index dd = W > 0 ? W : d;
+  if (W > 0 && kind == ScatterKind::Diagonal) {
+    double sums[kFixed];
+    for (int a = 0; a < W; ++a) sums[a] = out[a];
+    for (Index r = 0; r < m; ++r) {
+      const Index i = rows[r];
+      const double w = weights ? weights[i] : 1.0;
+      for (int a = 0; a < W; ++a) {
+        const double z = x[i * W + a] - mu[a];
+        sums[a] += w * z * z;
+      }
+    }
+    for (int a = 0; a < W; ++a) out[a] = sums[a];
+    return;
+  }
+  if (W > 0 && (kind == ScatterKind::Full || kind == ScatterKind::PooledFull)) {
+    double sums[kFixed][kFixed];
+    for (int a = 0; a < W; ++a) {
+      for (int b = 0; b <= a; ++b) sums[a][b] = out[a * W + b];
+    }
+    for (Index r = 0; r < m; ++r) {
+      const Index i = rows[r];
+      const double w = weights ? weights[i] : 1.0;
+      double z[kFixed];
+      for (int a = 0; a < W; ++a) z[a] = x[i * W + a] - mu[a];
+      for (int a = 0; a < W; ++a) {
+        for (int b = 0; b <= a; ++b) sums[a][b] += w * z[a] * z[b];
+      }
+    }
+    for (int a = 0; a < W; ++a) {
+      for (int b = 0; b <= a; ++b) out[a * W + b] = sums[a][b];
+    }
+    return;
+  }
+  std::vector<double> z(static_cast<size_t>(dd));
+  double trace = 0.0;
+  for (Index r = 0; r < m; ++r) {
+    const Index i = rows[r];
+    const double w = weights ? weights[i] : 1.0;
+    for (Index a = 0; a < dd; ++a) z[a] = x[i * dd + a] - mu[a];
+    switch (kind) {
+      case ScatterKind::Full:
+      case ScatterKind::PooledFull:
+        for (Index a = 0; a < dd; ++a) {
+          for (Index b = 0; b <= a; ++b) out[a * dd + b] += w * z[a] * z[b];
+        }
+        break;
+      case ScatterKind::Diagonal:
+        for (Index a = 0; a < dd; ++a) out[a] += w * z[a] * z[a];
+        break;
+      case ScatterKind::Trace: {
+        double t = 0.0;
+        for (Index a = 0; a < dd; ++a) t += z[a] * z[a];
+        trace += w * t;
+        break;
+      }
+      default:
+        throw Error(ErrorKind::Internal, "the E-step accumulates no pooled diagonal or trace");
+    }
+  }
+  if (kind == ScatterKind::Trace) *out += trace;
+}
+
+}  // namespace
+
+MixtureStatistics EStep::statisticsOfLabels(const Data& data, const std::int32_t* labels,
+                                            const RowMatrix& centre, bool scatter) {
+  StatisticsShape shape;
+  shape.type = kernel_->type();
+  shape.k = k_;
+  shape.d = d_;
+  shape.noise = noise_;
+  shape.scatter = scatter;
+  const Index d = d_;
+  const Index c = shape.components();
+  const StatisticsLayout at(shape);
+  const ScatterKind kind = parametrisation(shape.type).scatter;
+  std::uint64_t h = fingerprintBytes("responsibilities", 16, 0xcbf29ce484222325ULL);
+  MixtureStatistics total(shape, centre, fingerprintOf(h, centre.data(), centre.size()));
+  total.rows = data.n;
+  pool_.forEachOrdered(
+      data.blocks(),
+      [&](Index b, unsigned slot) {
+        Scratch& s = scratch_[slot];
+        s.partial.assign(static_cast<size_t>(at.size), 0.0);
+        double* partial = s.partial.data();
+        const Index begin = data.blockBegin(b);
+        const Index rows = data.blockSize(b);
+        const double* x = data.x + begin * d;
+        const double* weights = data.weights ? data.weights + begin : nullptr;
+        const std::int32_t* label = labels + begin;
+        double weight = data.weights ? 0.0 : static_cast<double>(rows);
+        if (data.weights) {
+          for (Index i = begin; i < begin + rows; ++i) weight += data.weights[i];
+        }
+        partial[StatisticsLayout::kWeight] = weight;
+        // The block's rows grouped by component, each group in row order (a counting sort), so
+        // that a component's sums run over its rows in registers.
+        std::vector<Index>& start = s.groupStart;
+        std::vector<std::int32_t>& order = s.groupRows;
+        start.assign(static_cast<size_t>(c + 1), 0);
+        for (Index i = 0; i < rows; ++i) {
+          if (label[i] >= 0) ++start[label[i] + 1];
+        }
+        for (Index j = 0; j < c; ++j) start[j + 1] += start[j];
+        order.resize(static_cast<size_t>(start[c]));
+        std::vector<Index>& cursor = s.groupCursor;
+        cursor.assign(start.begin(), start.end() - 1);
+        for (Index i = 0; i < rows; ++i) {
+          if (label[i] >= 0) order[static_cast<size_t>(cursor[label[i]]++)] = static_cast<std::int32_t>(i);
+        }
+        // Σ w per component in row order (statisticsOfResponsibilities' column sums without
+        // their added zeros: the same bits); Σ w x in its two chains (responsibilityProducts'
+        // order; the noise component has none).
+        double* nk = partial + StatisticsLayout::kComponents;
+        RowMap centred(partial + at.centred, k_, d);
+        s.rows.resize(1, 2 * d);
+        for (Index j = 0; j < c; ++j) {
+          const std::int32_t* group = order.data() + start[j];
+          const Index m = start[j + 1] - start[j];
+          if (j == k_) {  // the noise component: Σ w only
+            double sum = 0.0;
+            for (Index r = 0; r < m; ++r) sum += weights ? weights[group[r]] : 1.0;
+            nk[j] = sum;
+            continue;
+          }
+          const auto add = [&](auto width) {
+            addLabelledRows<decltype(width)::value>(x, d, weights, group, m, nk + j,
+                                                    centred.row(j).data(), s.rows.data());
+          };
+          if (d <= 4) {
+            detail::withNarrowWidth(d, add);
+          } else {
+            add(std::integral_constant<int, 0>());
+          }
+        }
+        if (!scatter) return;
+        const Eigen::Map<const Vector> nkOfBlock(nk, k_);
+        centred -= (centre.array().colwise() * nkOfBlock.array()).matrix();
+        // Σ w (x − c)(x − c)ᵀ per component over its rows in row order, components in order
+        // (a pooled matrix takes them one after another): for own matrices of up to four
+        // features accumulateOuterComponents' bits, for a pooled one accumulateOuter's.
+        double* out = partial + at.scatter;
+        const Index each = kind == ScatterKind::Full ? d * d : kind == ScatterKind::Diagonal ? d
+                           : kind == ScatterKind::Trace ? 1 : 0;
+        for (Index j = 0; j < k_; ++j) {
+          const std::int32_t* group = order.data() + start[j];
+          const Index m = start[j + 1] - start[j];
+          const auto add = [&](auto width) {
+            addLabelledScatter<decltype(width)::value>(x, d, weights, group, m, centre.row(j).data(),
+                                                       kind, out + j * each);
+          };
+          if (d <= 4) {
+            detail::withNarrowWidth(d, add);
+          } else {
+            add(std::integral_constant<int, 0>());
+          }
         }
       },
       [&](Index, unsigned slot) { total.sums.add(scratch_[slot].partial.data()); });

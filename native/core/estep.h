@@ -80,6 +80,14 @@ class EStep {
   // scatter).
   MixtureStatistics statisticsOfResponsibilities(const Data& data, const double* resp,
                                                  const RowMatrix& centre, bool scatter);
+  // The same for hard responsibilities: row i is all in column labels[i] (in [0, C); −1: in
+  // none), with its sample weight. No N x C matrix, and a row's work is one component's: the
+  // starts from labels (K-means, k-means++, hc) at O(N·D) instead of O(N·C·D). Σ w x is
+  // taken in responsibilityProducts' two chains (up to four features, the bits of
+  // statisticsOfResponsibilities on those responsibilities), the scatter in row order (the
+  // same bits for own matrices of up to four features).
+  MixtureStatistics statisticsOfLabels(const Data& data, const std::int32_t* labels,
+                                       const RowMatrix& centre, bool scatter);
 
  private:
   struct Scratch;

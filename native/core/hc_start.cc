@@ -18,7 +18,7 @@ HierarchicalStart hierarchicalStart(const Data& data, const std::vector<char>& e
     if (data.weight(i) > 0.0 && (exclude.empty() || !exclude[i])) start.rows.push_back(i);
   }
   const Index candidates = static_cast<Index>(start.rows.size());
-  if (candidates < 2) return start;  // nothing to merge (hierarchicalResponsibilities checks K)
+  if (candidates < 2) return start;  // nothing to merge (hierarchicalLabels checks K)
   if (candidates > kHcMaxRows) {
     start.subset = true;
     // Partial Fisher–Yates, then in row order.
@@ -45,18 +45,14 @@ HierarchicalStart hierarchicalStart(const Data& data, const std::vector<char>& e
   return start;
 }
 
-void hierarchicalResponsibilities(const HierarchicalStart& start, const Data& data, Index k,
-                                  Index columns, double* resp) {
+void hierarchicalLabels(const HierarchicalStart& start, Index k, std::int32_t* labels) {
   const Index n = static_cast<Index>(start.rows.size());
   if (k > n) {
     throw invalidArgument("init 'hc' ran on " + std::to_string(n) + " rows, fewer than nComponents (" +
                           std::to_string(k) + ")");
   }
-  const std::vector<int> labels = mclust::hclass(start.merges, n, k);
-  for (Index r = 0; r < n; ++r) {
-    const Index i = start.rows[r];
-    resp[i * columns + (labels[r] - 1)] = data.weight(i);
-  }
+  const std::vector<int> cut = mclust::hclass(start.merges, n, k);
+  for (Index r = 0; r < n; ++r) labels[start.rows[r]] = static_cast<std::int32_t>(cut[r] - 1);
 }
 
 }  // namespace gaussmix

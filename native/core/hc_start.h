@@ -31,10 +31,9 @@ HierarchicalStart hierarchicalStart(const Data& data, const std::vector<char>& e
                                     std::uint64_t seed, std::uint64_t stream,
                                     const std::atomic<bool>* cancel = nullptr);
 
-// The responsibilities of the cut into k groups: resp (N x columns, zero-filled by the caller)
-// gets w_i in column hclass − 1 of each row that hc ran on. Throws invalidArgument when hc ran
-// on fewer than k rows.
-void hierarchicalResponsibilities(const HierarchicalStart& start, const Data& data, Index k,
-                                  Index columns, double* resp);
+// The cut into k groups: labels[i] (N, −1 for the rows hc did not run on, set by the caller)
+// gets hclass − 1 of each row that hc ran on. Throws invalidArgument when hc ran on fewer
+// than k rows.
+void hierarchicalLabels(const HierarchicalStart& start, Index k, std::int32_t* labels);
 
 }  // namespace gaussmix

@@ -53,6 +53,15 @@ Moments momentsOfResponsibilities(EStep& estep, const Data& data, const double* 
       data, resp, startingMeans(first, estep.kernel().type()), true));
 }
 
+// momentsOfResponsibilities of hard responsibilities: row i all in column labels[i] (−1: none).
+Moments momentsOfLabels(EStep& estep, const Data& data, const std::int32_t* labels) {
+  const Index k = estep.kernel().components();
+  const Moments first =
+      roundedMoments(estep.statisticsOfLabels(data, labels, RowMatrix::Zero(k, data.d), false));
+  return roundedMoments(
+      estep.statisticsOfLabels(data, labels, startingMeans(first, estep.kernel().type()), true));
+}
+
 // Covariances and their U about params.means (covariancesAbout; under a prior the M-step also
 // sets the means, and it carries params.mstepState).
 void updateCovariances(const Moments& moments, const Vector& nk, const MStepSettings& settings,
@@ -334,15 +343,21 @@ void applyGivenParameters(const MixtureOptions& options, MixtureParams& params) 
   }
 }
 
-// The responsibilities (N x K, weighted) of an initialisation method; hc on the rows not in
-// `noise`. Sets `subset` when hc ran on a subset of the rows.
-void initialResponsibilities(const Data& data, const MixtureOptions& options, int restart,
-                             const std::vector<char>& noise, ThreadPool& pool,
-                             const Control& control, double* out, bool& subset) {
+// Whether a restart starts from hard responsibilities (every row all in one component, or in
+// none): every initialisation but given responsibilities and 'random'.
+bool hardStart(const MixtureOptions& options) {
+  return !options.responsibilitiesInit && options.init != MixtureInit::Random;
+}
+
+// The component of each row (N; −1: none) under a hard initialisation method; hc on the rows
+// not in `noise`. Sets `subset` when hc ran on a subset of the rows.
+void initialLabels(const Data& data, const MixtureOptions& options, int restart,
+                   const std::vector<char>& noise, ThreadPool& pool, const Control& control,
+                   std::int32_t* labels, bool& subset) {
   const Index k = options.k;
-  RowMap resp(out, data.n, k);
   Rng rng(options.seed, static_cast<std::uint64_t>(restart));
   subset = false;
+  std::fill(labels, labels + data.n, -1);
   switch (options.init) {
     case MixtureInit::KMeans: {
       KMeansOptions kmeans;
@@ -350,22 +365,15 @@ void initialResponsibilities(const Data& data, const MixtureOptions& options, in
       kmeans.seed = rng.next();
       const Control cancelOnly{control.cancel, nullptr};
       const KMeansFit fit = fitKMeans(data, kmeans, pool, cancelOnly);
-      for (Index i = 0; i < data.n; ++i) resp(i, fit.labels[i]) = data.weight(i);
+      std::copy(fit.labels.begin(), fit.labels.end(), labels);
       break;
     }
-    case MixtureInit::Random:
-      for (Index i = 0; i < data.n; ++i) {
-        double sum = 0.0;
-        for (Index j = 0; j < k; ++j) sum += resp(i, j) = rng.uniform();
-        resp.row(i) *= data.weight(i) / sum;
-      }
-      break;
     case MixtureInit::RandomFromData:
     case MixtureInit::KMeansPlusPlus: {
       const std::vector<Index> chosen = options.init == MixtureInit::RandomFromData
                                             ? randomIndices(data, k, rng)
                                             : kmeansPlusPlusIndices(data, k, rng, pool);
-      for (Index j = 0; j < k; ++j) resp(chosen[j], j) = data.weight(chosen[j]);
+      for (Index j = 0; j < k; ++j) labels[chosen[j]] = static_cast<std::int32_t>(j);
       break;
     }
     case MixtureInit::Hc: {
@@ -374,27 +382,63 @@ void initialResponsibilities(const Data& data, const MixtureOptions& options, in
         own = hierarchicalStart(data, noise, options.seed, static_cast<std::uint64_t>(restart), control.cancel);
       }
       const HierarchicalStart& start = options.hc ? *options.hc : own;
-      hierarchicalResponsibilities(start, data, k, k, out);
+      hierarchicalLabels(start, k, labels);
       // A sample of the rows hc may take (of positive weight, not starting as noise: with all
       // of them, mclust's me() keeps the inner M-step state of the iterative types).
       subset = start.subset;
       break;
     }
+    case MixtureInit::Random:
+      throw Error(ErrorKind::Internal, "init 'random' is not a hard start");
   }
 }
 
-// The weighted starting responsibilities of a restart (N x C, C = K or K + 1 with the noise
-// column last) into respStorage: given, or those of options.init (scikit-learn's
-// _initialize_parameters; with noise, the noise rows' and the Gaussian components' from the
-// others). Sets `subset` when hc ran on a subset of the rows.
-void startingResponsibilities(const Data& data, const MixtureOptions& options, int restart,
-                              ThreadPool& pool, const Control& control,
-                              LargeVector<double>& respStorage, bool& subset) {
+// The responsibilities (N x K, weighted) of init 'random': uniform draws, each row normalised.
+void randomResponsibilities(const Data& data, const MixtureOptions& options, int restart,
+                            double* out) {
+  const Index k = options.k;
+  RowMap resp(out, data.n, k);
+  Rng rng(options.seed, static_cast<std::uint64_t>(restart));
+  for (Index i = 0; i < data.n; ++i) {
+    double sum = 0.0;
+    for (Index j = 0; j < k; ++j) sum += resp(i, j) = rng.uniform();
+    resp.row(i) *= data.weight(i) / sum;
+  }
+}
+
+// The noise rows of a start with a noise component: given, or defaultNoiseRows.
+std::vector<char> startingNoiseRows(const Data& data, const MixtureOptions& options, ThreadPool& pool) {
+  if (options.noiseRows.empty()) return defaultNoiseRows(data, options.hypervolume, pool);
+  std::vector<char> noise(static_cast<size_t>(data.n), 0);
+  for (Index i : options.noiseRows) noise[i] = 1;
+  return noise;
+}
+
+// A restart's starting responsibilities (C = K, or K + 1 with the noise column last) into
+// storage: given, or those of options.init (scikit-learn's _initialize_parameters; with noise,
+// the noise rows' and the Gaussian components' from the others). Hard starts as labels, soft
+// ones (given, 'random') as N x C weighted responsibilities. Returns whether the start is hard;
+// sets `subset` when hc ran on a subset of the rows.
+bool startingResponsibilities(const Data& data, const MixtureOptions& options, int restart,
+                              ThreadPool& pool, const Control& control, StartStorage& storage,
+                              bool& subset) {
   const Index k = options.k;
   const Index columns = k + (options.noise ? 1 : 0);
-  respStorage.assign(static_cast<size_t>(data.n * columns), 0.0);
-  double* resp = respStorage.data();
   subset = false;
+  if (hardStart(options)) {
+    // hc runs without the noise rows, as mclust's; the other methods on every row.
+    const std::vector<char> noise =
+        options.noise ? startingNoiseRows(data, options, pool) : std::vector<char>{};
+    storage.labels.resize(static_cast<size_t>(data.n));
+    std::int32_t* labels = storage.labels.data();
+    initialLabels(data, options, restart, noise, pool, control, labels, subset);
+    for (Index i = 0; i < static_cast<Index>(noise.size()); ++i) {
+      if (noise[i]) labels[i] = static_cast<std::int32_t>(k);
+    }
+    return true;
+  }
+  storage.resp.assign(static_cast<size_t>(data.n * columns), 0.0);
+  double* resp = storage.resp.data();
   if (options.responsibilitiesInit) {
     for (Index i = 0; i < data.n; ++i) {
       for (Index j = 0; j < columns; ++j) {
@@ -402,18 +446,11 @@ void startingResponsibilities(const Data& data, const MixtureOptions& options, i
       }
     }
   } else if (!options.noise) {
-    initialResponsibilities(data, options, restart, {}, pool, control, resp, subset);
+    randomResponsibilities(data, options, restart, resp);
   } else {
-    // The noise rows (given, or defaultNoiseRows), then the Gaussian components' start from
-    // the others (hc runs without them, as mclust's; the other methods on every row).
-    std::vector<char> noise(static_cast<size_t>(data.n), 0);
-    if (options.noiseRows.empty()) {
-      noise = defaultNoiseRows(data, options.hypervolume, pool);
-    } else {
-      for (Index i : options.noiseRows) noise[i] = 1;
-    }
+    const std::vector<char> noise = startingNoiseRows(data, options, pool);
     LargeVector<double> respK(static_cast<size_t>(data.n * k), 0.0);
-    initialResponsibilities(data, options, restart, noise, pool, control, respK.data(), subset);
+    randomResponsibilities(data, options, restart, respK.data());
     for (Index i = 0; i < data.n; ++i) {
       if (noise[i]) {
         resp[i * columns + k] = data.weight(i);
@@ -422,13 +459,14 @@ void startingResponsibilities(const Data& data, const MixtureOptions& options, i
       }
     }
   }
+  return false;
 }
 
 // Responsibilities from the chosen initialisation (or given), then one M-step; user-given
 // parameters override the result piece by piece, exactly as scikit-learn's _initialize.
 MixtureParams initialise(EStep& estep, const Data& data, const MixtureOptions& options,
                          int restart, ThreadPool& pool, const Control& control,
-                         LargeVector<double>& respStorage, Reseeder* reseeder) {
+                         StartStorage& storage, Reseeder* reseeder) {
   MixtureParams params;
   params.type = options.type;
   params.k = options.k;
@@ -439,7 +477,7 @@ MixtureParams initialise(EStep& estep, const Data& data, const MixtureOptions& o
                         (options.covariancesInit || options.precisionsInit);
   if (!allGiven) {
     bool subset = false;
-    maximise(startingMoments(estep, data, options, restart, pool, control, respStorage, &subset),
+    maximise(startingMoments(estep, data, options, restart, pool, control, storage, &subset),
              options.mstep, true, params, reseeder);
     // mclust's start from hc on a subset: an M-step on the subset (mstep()), then me() on
     // every row, whose first M-step starts cold.
@@ -505,7 +543,7 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
   for (Index i = 0; i < data.n; ++i) totalWeight += data.weight(i);
   if (!(totalWeight > 0.0)) throw invalidArgument("sampleWeight sums to zero");
   EStep estep(options.type, options.k, data.d, options.noise, pool);
-  LargeVector<double> respStorage;
+  StartStorage start;
 
   std::unique_ptr<Reseeder> reseeder;
   if (options.onCollapse == CollapsePolicy::Reseed) {
@@ -517,7 +555,7 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
   variant.previousObjective = options.previousLowerBound;
   variant.initialise = [&](int restart) {
     if (reseeder) reseeder->beginRestart(restart);
-    return initialise(estep, data, options, restart, pool, control, respStorage, reseeder.get());
+    return initialise(estep, data, options, restart, pool, control, start, reseeder.get());
   };
   MixtureStatistics statistics;
   variant.expectation = [&](const MixtureParams& params, Moments& moments) {
@@ -551,11 +589,12 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
 
 Moments startingMoments(EStep& estep, const Data& data, const MixtureOptions& options,
                         int restart, ThreadPool& pool, const Control& control,
-                        LargeVector<double>& respStorage, bool* subset) {
+                        StartStorage& storage, bool* subset) {
   bool hcSubset = false;
-  startingResponsibilities(data, options, restart, pool, control, respStorage, hcSubset);
+  const bool hard = startingResponsibilities(data, options, restart, pool, control, storage, hcSubset);
   if (subset) *subset = hcSubset;
-  return momentsOfResponsibilities(estep, data, respStorage.data());
+  return hard ? momentsOfLabels(estep, data, storage.labels.data())
+              : momentsOfResponsibilities(estep, data, storage.resp.data());
 }
 
 RowMatrix startingMeans(const Moments& aboutZero, CovarianceType type) {
@@ -668,11 +707,9 @@ MixtureStatistics assignmentStatistics(const Data& data, const RowMatrix& centre
   ThreadPool pool(threadsFor(data.blocks(), threads), cancel);
   LargeVector<std::int32_t> labels(static_cast<size_t>(data.n));
   assignNearest(data, centres, pool, labels.data(), nullptr);
-  LargeVector<double> resp(static_cast<size_t>(data.n * k), 0.0);
-  for (Index i = 0; i < data.n; ++i) resp[static_cast<size_t>(i * k + labels[i])] = data.weight(i);
   EStep estep(type, k, data.d, false, pool);
-  return estep.statisticsOfResponsibilities(data, resp.data(),
-                                            about ? *about : RowMatrix::Zero(k, data.d), about);
+  return estep.statisticsOfLabels(data, labels.data(), about ? *about : RowMatrix::Zero(k, data.d),
+                                  about);
 }
 
 MixtureParams maximiseMixture(const MixtureStatistics& statistics, const MStepSettings& settings,

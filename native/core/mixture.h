@@ -78,13 +78,21 @@ MixtureFit fitMixture(const Data& data, const MixtureOptions& options, unsigned 
 // singular.
 std::vector<char> defaultNoiseRows(const Data& data, double hypervolume, ThreadPool& pool);
 
+// A restart's starting responsibilities, kept across restarts (their storage reused): soft
+// ones as an N x C matrix (weighted), hard ones (every row all in one column, or in none) as
+// each row's column, −1 for none.
+struct StartStorage {
+  LargeVector<double> resp;
+  LargeVector<std::int32_t> labels;
+};
+
 // The moments of a restart's starting responsibilities (options.responsibilitiesInit, or those
 // of options.init, each row times its sample weight; scikit-learn's _initialize_parameters;
 // with noise, its column last), in two passes (Σ w r x, then the scatter about the means it
-// gives). respStorage: N x C scratch. subset (nullable): set when hc ran on a subset of the rows.
+// gives). subset (nullable): set when hc ran on a subset of the rows.
 Moments startingMoments(EStep& estep, const Data& data, const MixtureOptions& options,
                         int restart, ThreadPool& pool, const Control& control,
-                        LargeVector<double>& respStorage, bool* subset = nullptr);
+                        StartStorage& storage, bool* subset = nullptr);
 
 // The means of an initialisation's first pass (the moments of the starting responsibilities
 // about 0): Σ w r x / (Σ w r + the type's weight floor), the centres of its second pass.
