@@ -72,8 +72,9 @@ export interface MixtureFitSize {
   /** A noise component (one more weight and responsibility column). */
   readonly noise: boolean;
   /**
-   * Whether the fit starts from responsibilities, which it keeps (N × C) for the whole fit:
-   * every start but a warm start or all of weights, means and covariances given.
+   * Whether the fit starts from soft responsibilities, which it keeps (N × C) for the whole
+   * fit: given ones (responsibilitiesInit) or init 'random'. The other starts are hard (each
+   * row in one component: 'kmeans', 'k-means++', 'random-from-data', 'hc'), kept as N labels.
    */
   readonly responsibilities: boolean;
   /** Whether an E-step runs (maxIter >= 1). */
@@ -114,11 +115,12 @@ export function mixtureFitMemory(size: MixtureFitSize): MemoryNeed {
     fit.push({ what: `one thread's E-step sums (${scatter + k * d + c + 3} values)`, bytes: (scatter + k * d + c + 3) * DOUBLE });
   }
   const model = `${k} component${k === 1 ? '' : 's'} of ${d} feature${d === 1 ? '' : 's'} with covarianceType '${type}'`;
+  const rows = size.responsibilities ? '; with many rows, fewer rows (the starting responsibilities are N × K)' : '';
   const advice =
     layout === 'matrices' || layout === 'matrix'
       ? "Use fewer components, covarianceType 'diag' or 'spherical' (K·D or K values instead of D² per component), " +
-        'or fewer features (e.g. a projection such as PCA); with many rows, fewer rows also shrink the responsibilities (N × K)'
-      : 'Use fewer components or fewer features; with many rows, fewer rows (the responsibilities are N × K)';
+        `or fewer features (e.g. a projection such as PCA)${rows}`
+      : `Use fewer components or fewer features${rows}`;
   return largest(model, `${advice}.`, [[covariances, means, result], fit]);
 }
 
@@ -163,6 +165,12 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
+ * Needs up to this many bytes are not checked: every machine Node runs on has this much, and
+ * reading the physical memory (libuv parses /proc/meminfo) cost a sixth of a small fit.
+ */
+const UNCHECKED_BYTES = 2 ** 28;
+
+/**
  * Refuses a fit whose certain memory exceeds the machine's physical memory, with the error a
  * refused native allocation raises (a RangeError, code `ERR_GAUSSMIX_OUT_OF_MEMORY`), so that
  * callers handle both alike. The ceiling is `os.totalmem()`, not `os.freemem()`: free memory
@@ -173,8 +181,10 @@ export function formatBytes(bytes: number): string {
  * @param available - the ceiling in bytes (for tests; default the physical memory).
  * @throws RangeError - code `ERR_GAUSSMIX_OUT_OF_MEMORY`, naming the sizes and what to do.
  */
-export function checkFitMemory(what: string, need: MemoryNeed | undefined, available: number = totalmem()): void {
-  if (need === undefined || need.bytes <= available) return;
+export function checkFitMemory(what: string, need: MemoryNeed | undefined, available?: number): void {
+  if (need === undefined || need.bytes <= UNCHECKED_BYTES) return;
+  available ??= totalmem();
+  if (need.bytes <= available) return;
   const parts = need.parts.map((p) => `${p.what}: ${formatBytes(p.bytes)}`).join('; ');
   const err = new RangeError(
     `${what}: the model does not fit in memory: ${need.model} needs at least ${formatBytes(need.bytes)} ` +
