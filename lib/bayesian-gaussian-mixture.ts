@@ -327,8 +327,10 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
   /** The memory a fit certainly needs (checked before any work; see lib/memory-check.ts). */
   protected override fitMemory(n: number, d: number): MemoryNeed | undefined {
     if (this.#options.nComponents > n) return undefined; // prepareFit refuses it
-    // Every start but a warm one goes through responsibilities (N × K), kept for the fit.
-    return this.#memory(n, d, !(this.#options.warmStart && this.state !== null));
+    // Every start but a warm one goes through responsibilities; the soft ones (given, or init
+    // 'random') as an N × K matrix kept for the fit, the hard ones as a label per row.
+    const o = this.#options;
+    return this.#memory(n, d, !(o.warmStart && this.state !== null) && (!!o.responsibilitiesInit || o.init === 'random'));
   }
 
   /** mixtureFitMemory of this model on n × d; `responsibilities`: whether the fit keeps N × K of them. */

@@ -330,9 +330,10 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     const o = this.#options;
     if (o.nComponents > n) return undefined; // prepareFit refuses it
     const s = o.start;
-    // A warm start, or every starting parameter given: no starting responsibilities (N × C).
+    // A warm start, or every starting parameter given: no starting responsibilities; of the
+    // others only the soft ones are an N × C matrix (hard starts keep a label per row).
     const given = (o.warmStart && this.state !== null) || !!(s.weightsInit && s.meansInit && (s.covariancesInit || s.precisionsInit));
-    return this.#memory(n, d, !given);
+    return this.#memory(n, d, !given && (!!s.responsibilitiesInit || o.init === 'random'));
   }
 
   /** mixtureFitMemory of this model on n × d; `responsibilities`: whether the fit keeps N × C of them. */

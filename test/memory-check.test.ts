@@ -162,6 +162,19 @@ describe('a fit larger than the machine', () => {
     expect(performance.now() - t0).toBeLessThan(FAST_MS);
   });
 
+  it('charges the N × K responsibilities to soft starts only (hard starts keep labels)', () => {
+    // Rows enough that N × K doubles pass the machine while the model itself is small.
+    const n = Math.ceil(os.totalmem() / (8 * 10)) + 1;
+    const need = (options: ConstructorParameters<typeof GaussianMixture>[0]) =>
+      (new GaussianMixture(options) as unknown as { fitMemory(n: number, d: number): { bytes: number } | undefined }).fitMemory(n, 2);
+    for (const init of ['kmeans', 'k-means++', 'random-from-data', 'hc'] as const) {
+      expect(need({ nComponents: 10, init })!.bytes).toBeLessThan(os.totalmem() / 100);
+    }
+    expect(need({ nComponents: 10, init: 'random' })!.bytes).toBeGreaterThan(os.totalmem());
+    const bgm = new BayesianGaussianMixture({ nComponents: 10 }) as unknown as { fitMemory(n: number, d: number): { bytes: number } };
+    expect(bgm.fitMemory(n, 2).bytes).toBeLessThan(os.totalmem() / 100);
+  });
+
   it('a diagonal model of the same data is not refused', () => {
     const gm = new GaussianMixture({ nComponents: 3, covarianceType: 'diag', maxIter: 1, seed: 2 });
     expect(() => gm.fitSync(wide(4, D))).not.toThrow();
