@@ -726,8 +726,11 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       passes.checkWidth((d) => checkFitMemory(what, this.#memory(0, d, false)));
       const native0 = this.#nativeOptions(warm !== null);
       if (o.seed === undefined && control.fallbackSeed !== undefined) native0.seed = control.fallbackSeed;
-      // As fit: every restart from the same responsibilities would be the same run.
-      if (!warm && o.start.responsibilitiesInit) native0.nInit = 1;
+      // As fit: every restart from the same responsibilities, or from every starting parameter
+      // given, would be the same run (its passes over the source repeated nInit times).
+      const s = o.start;
+      const allGiven = !!(s.weightsInit && s.meansInit && (s.covariancesInit || s.precisionsInit));
+      if (!warm && (s.responsibilitiesInit || allGiven)) native0.nInit = 1;
       Object.assign(native0, model);
       const result = await runStreamEm<NativeMixtureParams>(
         {

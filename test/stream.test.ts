@@ -169,6 +169,15 @@ describe('fitStream equals fit from the same explicit start', () => {
     }
   });
 
+  it('every starting parameter given: one run whatever nInit (as fit), its passes not repeated', async () => {
+    const options = { nComponents: 3, covarianceType: 'full' as const, tol: 0, maxIter: 3, nInit: 4, ...startOf('full') };
+    const ref = new GaussianMixture({ ...options, warnings: 'silent' }).fitSync(X);
+    const { source, passes } = batchedSource(data, D, 5);
+    const gm = await new GaussianMixture(options).fitStream(source);
+    expectSameMixture(gm, ref);
+    expect(passes()).toBe(ref.nIter);
+  });
+
   it('weighted streams (some batches without weights count as weight 1)', async () => {
     const start = startOf('full');
     const options = { nComponents: 3, tol: 0, maxIter: 4, ...start };
