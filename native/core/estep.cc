@@ -131,6 +131,34 @@ Index farRowResponsibilities(const DensityKernel& kernel, const double* x,
   return best;
 }
 
+namespace {
+
+// The empty statistics of given (or labelled) responsibilities about centre: their shape, and
+// a fingerprint of the centre (such statistics are merged only with others about it).
+MixtureStatistics responsibilitiesTotal(CovarianceType type, Index k, Index d, bool noise,
+                                        const Data& data, const RowMatrix& centre, bool scatter) {
+  StatisticsShape shape;
+  shape.type = type;
+  shape.k = k;
+  shape.d = d;
+  shape.noise = noise;
+  shape.scatter = scatter;
+  std::uint64_t h = fingerprintBytes("responsibilities", 16, 0xcbf29ce484222325ULL);
+  MixtureStatistics total(shape, centre, fingerprintOf(h, centre.data(), centre.size()));
+  total.rows = data.n;
+  return total;
+}
+
+// Σ w over rows [begin, begin + rows) in row order (unweighted: 1 + 1 + ... is exactly rows).
+double blockWeight(const Data& data, Index begin, Index rows) {
+  if (!data.weights) return static_cast<double>(rows);
+  double weight = 0.0;
+  for (Index i = begin; i < begin + rows; ++i) weight += data.weights[i];
+  return weight;
+}
+
+}  // namespace
+
 struct EStep::Scratch {
   Workspace kernel;
   ScratchMatrix xt;              // D x stride: the chunk laid out by column
@@ -430,17 +458,9 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
 
 MixtureStatistics EStep::statisticsOfResponsibilities(const Data& data, const double* resp,
                                                       const RowMatrix& centre, bool scatter) {
-  StatisticsShape shape;
-  shape.type = kernel_->type();
-  shape.k = k_;
-  shape.d = d_;
-  shape.noise = noise_;
-  shape.scatter = scatter;
-  const Index c = shape.components();
-  const StatisticsLayout at(shape);
-  std::uint64_t h = fingerprintBytes("responsibilities", 16, 0xcbf29ce484222325ULL);
-  MixtureStatistics total(shape, centre, fingerprintOf(h, centre.data(), centre.size()));
-  total.rows = data.n;
+  MixtureStatistics total = responsibilitiesTotal(kernel_->type(), k_, d_, noise_, data, centre, scatter);
+  const Index c = total.shape.components();
+  const StatisticsLayout at(total.shape);
   pool_.forEachOrdered(
       data.blocks(),
       [&](Index b, unsigned slot) {
@@ -451,12 +471,7 @@ MixtureStatistics EStep::statisticsOfResponsibilities(const Data& data, const do
         const Index rows = data.blockSize(b);
         const ConstRowMap all(resp + begin * c, rows, c);
         const ConstRowMap x = data.block(b);
-        // (Unweighted: 1 + 1 + ... is exactly the row count.)
-        double weight = data.weights ? 0.0 : static_cast<double>(rows);
-        if (data.weights) {
-          for (Index i = begin; i < begin + rows; ++i) weight += data.weights[i];
-        }
-        partial[StatisticsLayout::kWeight] = weight;
+        partial[StatisticsLayout::kWeight] = blockWeight(data, begin, rows);
         // Σ r per component (the noise column too), row by row: Eigen's colwise().sum() sums
         // by packets or by coefficients depending on where its destination is aligned (a
         // thread's scratch), so its last bits would depend on the thread that takes the block.
@@ -595,19 +610,11 @@ void addLabelledScatter(const double* x, Index d, const double* weights, const s
 
 MixtureStatistics EStep::statisticsOfLabels(const Data& data, const std::int32_t* labels,
                                             const RowMatrix& centre, bool scatter) {
-  StatisticsShape shape;
-  shape.type = kernel_->type();
-  shape.k = k_;
-  shape.d = d_;
-  shape.noise = noise_;
-  shape.scatter = scatter;
+  MixtureStatistics total = responsibilitiesTotal(kernel_->type(), k_, d_, noise_, data, centre, scatter);
   const Index d = d_;
-  const Index c = shape.components();
-  const StatisticsLayout at(shape);
-  const ScatterKind kind = parametrisation(shape.type).scatter;
-  std::uint64_t h = fingerprintBytes("responsibilities", 16, 0xcbf29ce484222325ULL);
-  MixtureStatistics total(shape, centre, fingerprintOf(h, centre.data(), centre.size()));
-  total.rows = data.n;
+  const Index c = total.shape.components();
+  const StatisticsLayout at(total.shape);
+  const ScatterKind kind = parametrisation(total.shape.type).scatter;
   pool_.forEachOrdered(
       data.blocks(),
       [&](Index b, unsigned slot) {
@@ -619,11 +626,7 @@ MixtureStatistics EStep::statisticsOfLabels(const Data& data, const std::int32_t
         const double* x = data.x + begin * d;
         const double* weights = data.weights ? data.weights + begin : nullptr;
         const std::int32_t* label = labels + begin;
-        double weight = data.weights ? 0.0 : static_cast<double>(rows);
-        if (data.weights) {
-          for (Index i = begin; i < begin + rows; ++i) weight += data.weights[i];
-        }
-        partial[StatisticsLayout::kWeight] = weight;
+        partial[StatisticsLayout::kWeight] = blockWeight(data, begin, rows);
         // The block's rows grouped by component, each group in row order (a counting sort), so
         // that a component's sums run over its rows in registers.
         std::vector<Index>& start = s.groupStart;
