@@ -41,33 +41,64 @@ function makeScaling(mean: Float64Array, scale: Float64Array): Scaling {
  * weights give the scaling of the repeated rows. A feature that is constant to rounding
  * (scikit-learn's `_is_constant_feature`: var <= n·ε·var + (n·m·ε)², n the weight sum) keeps
  * scale 1. Two passes (the mean, then the squared deviations), each sum compensated (Neumaier).
+ *
+ * Each feature is first divided by a power of two near its largest magnitude (among the rows of
+ * nonzero weight), so that neither the sums nor the squares overflow (features beyond about
+ * 1e154) or underflow (below about 1e-154). Dividing by a power of two is exact and every
+ * rounding is the same in both units, so features whose sums neither overflow nor underflow
+ * get exactly the bits they would get unscaled.
  */
 export function fitScaling(X: Matrix, weights: Float64Array | undefined): Scaling {
   const { data, n, d } = X;
-  const first = columnSums(data, n, d, weights, undefined);
+  const unit = columnUnits(data, n, d, weights);
+  const first = columnSums(data, n, d, weights, unit, undefined);
   const total = first.total;
   const mean = first.sums.map((s) => s / total);
-  const { sums } = columnSums(data, n, d, weights, mean);
+  const { sums } = columnSums(data, n, d, weights, unit, mean);
   const scale = new Float64Array(d);
   const eps = Number.EPSILON;
   for (let j = 0; j < d; j++) {
+    const u = unit[j] as number;
     const variance = (sums[j] as number) / total;
     const m = mean[j] as number;
     const constant = variance <= total * eps * variance + (total * m * eps) ** 2;
-    scale[j] = constant || !Number.isFinite(variance) ? 1 : Math.sqrt(variance);
+    // (Back in the feature's units: times its power of two, exact.)
+    mean[j] = m * u;
+    scale[j] = constant ? 1 : Math.sqrt(variance) * u;
   }
   return makeScaling(mean, scale);
 }
 
 /**
- * Per feature, Σ w·x (or with `centre`, Σ w·(x − c)²) and Σ w, each with Neumaier's
- * compensation (the compensations added at the end).
+ * Per feature, the power of two 2^e with 1 <= max|x| / 2^e < 2 over the rows of nonzero
+ * weight (1 for a feature that is 0 in every such row).
+ */
+function columnUnits(data: Float64Array, n: number, d: number, weights: Float64Array | undefined): Float64Array {
+  const largest = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    if (weights !== undefined && weights[i] === 0) continue;
+    for (let j = 0; j < d; j++) largest[j] = Math.max(largest[j] as number, Math.abs(data[i * d + j] as number));
+  }
+  return largest.map((m) => {
+    if (!(m > 0) || !Number.isFinite(m)) return 1;
+    // log2 may round across a power of two: correct it by exact halvings and doublings.
+    let u = 2 ** Math.max(-1074, Math.min(1023, Math.floor(Math.log2(m))));
+    while (m / u >= 2 && u < 2 ** 1023) u *= 2;
+    while (m / u < 1 && u > 2 ** -1074) u /= 2;
+    return u;
+  });
+}
+
+/**
+ * Per feature, Σ w·y (or with `centre`, Σ w·(y − c)²) of y = x / unit, and Σ w, each with
+ * Neumaier's compensation (the compensations added at the end).
  */
 function columnSums(
   data: Float64Array,
   n: number,
   d: number,
   weights: Float64Array | undefined,
+  unit: Float64Array,
   centre: Float64Array | undefined,
 ): { sums: Float64Array; total: number } {
   const sum = new Float64Array(d);
@@ -81,7 +112,7 @@ function columnSums(
     totalComp += Math.abs(total) >= w ? total - t + w : w - t + total;
     total = t;
     for (let j = 0; j < d; j++) {
-      const x = data[i * d + j] as number;
+      const x = (data[i * d + j] as number) / (unit[j] as number);
       const dev = centre === undefined ? x : x - (centre[j] as number);
       const v = centre === undefined ? w * dev : w * dev * dev;
       const s = sum[j] as number;

@@ -301,3 +301,40 @@ describe('with statistics, maximise and fitStream', () => {
     await expect(new SoftKMeans({ nClusters: 3, standardize: true }).fitStream(source)).rejects.toThrow(RangeError);
   });
 });
+
+describe('features of extreme magnitude', () => {
+  /** X with feature 0 times `factor`. */
+  const times = (factor: number): NDArray => ({ data: X.data.map((v, i) => (i % 3 === 0 ? v * factor : v)), shape: X.shape });
+  const makers: [string, () => GaussianMixture | KMeans | SoftKMeans][] = [
+    ['GaussianMixture', () => new GaussianMixture({ nComponents: 3, covarianceType: 'diag', seed: 2, standardize: true })],
+    ['KMeans', () => new KMeans({ nClusters: 3, seed: 2, standardize: true })],
+    ['SoftKMeans', () => new SoftKMeans({ nClusters: 3, seed: 2, standardize: true })],
+  ];
+
+  // 2^700 ≈ 5e210: the squares overflow; 2^-560 ≈ 3e-169: they underflow (the feature then
+  // looked constant). A power of two scales every rounding alike, so the fits are the same.
+  it.each(makers)('%s: a feature near 1e210 or 1e-169 is standardised as the same feature near 1', (_name, make) => {
+    for (const e of [700, -560]) {
+      for (const fo of [undefined, { sampleWeight }]) {
+        const plain = make().fitSync(X, fo);
+        const extreme = make().fitSync(times(2 ** e), fo);
+        const s = scalingOf(plain);
+        const t = scalingOf(extreme);
+        expect(t.mean).toEqual([s.mean[0]! * 2 ** e, s.mean[1], s.mean[2]]);
+        expect(t.scale).toEqual([s.scale[0]! * 2 ** e, s.scale[1], s.scale[2]]);
+        expect(stateWithoutScaling(extreme)).toEqual(stateWithoutScaling(plain));
+      }
+    }
+  });
+
+  it('a feature of magnitude 1e200 fits as the same data divided by 1e200', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => [(i % 2) * 1e200 + i * 1e198, i % 3]);
+    const small = rows.map((r) => [r[0]! / 1e200, r[1]!]);
+    for (const make of makers.map((m) => m[1])) {
+      const a = make().fitSync(rows);
+      const b = make().fitSync(small);
+      expectClose(scalingOf(a).scale, [scalingOf(b).scale[0]! * 1e200, scalingOf(b).scale[1]], 1e-14, 0, 'scale');
+      expect(Array.from(a.predict(rows))).toEqual(Array.from(b.predict(small)));
+    }
+  });
+});
