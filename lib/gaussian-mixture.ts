@@ -17,7 +17,14 @@ import { freezeNDArray, restoreModel, scalingJSON, type FitRequest, type NativeF
 import { checkEnoughSamples, type Matrix, type MatrixExpectations } from './input.js';
 import { checkFields, encodeScalar, JSON_FORMAT, JSON_VERSION, type ModelJSON, type StateReader } from './json.js';
 import { MixtureEstimator, type MixtureFittedState } from './mixture-estimator.js';
-import { checkFactorsMatchCovariances, checkFittedCovariances, checkPrecisionsCholesky, resolveStartingParameters } from './mixture-params.js';
+import { checkMclustConstraints } from './mclust-constraints.js';
+import {
+  checkFactorsMatchCovariances,
+  checkFittedCovariances,
+  checkPrecisionsCholesky,
+  resolveStartingParameters,
+  type ResolvedStartingParameters,
+} from './mixture-params.js';
 import {
   mixtureOptionsToJSON,
   readMixtureOptions,
@@ -82,7 +89,6 @@ export interface Decomposition {
 /** Precomputed hierarchical starts (selectModel: one hc for every candidate). */
 const hcStarts = new WeakMap<GaussianMixture, NativeHcStart>();
 
-/** The hc a model's next fit with init 'hc' starts from (instead of computing its own). */
 /** The number of features explicit starting parameters fix: meansInit's, else the covariances' (not spherical's). */
 function startingWidth(start: ResolvedMixtureOptions['start'], type: CovarianceType): number | undefined {
   const shape = (t: { shape?: readonly number[] } | undefined): readonly number[] | undefined => t?.shape;
@@ -102,6 +108,27 @@ function startingWidth(start: ResolvedMixtureOptions['start'], type: CovarianceT
  */
 export let mixtureFitMemoryOf: (model: GaussianMixture, n: number, d: number) => MemoryNeed | undefined;
 
+/**
+ * With standardize, an mclust name's equalities hold in the standardised units the model is
+ * fitted in: the starting covariances or precisions (given in the original units) are checked
+ * once converted (the constructor cannot: the scaling is measured on X).
+ * @throws RangeError - naming the option, the standardisation and the broken equality.
+ */
+function checkStandardisedStart(start: ResolvedStartingParameters, type: CovarianceType, k: number, d: number): void {
+  if (start.covariancesInit) {
+    checkMclustConstraints(start.covariancesInit, type, k, d, 'covariancesInit', STANDARDISED_COVARIANCES);
+  }
+  if (start.precisionsInit) {
+    checkMclustConstraints(start.precisionsInit, type, k, d, 'precisionsInit', STANDARDISED_PRECISIONS);
+  }
+}
+
+const STANDARDISED_COVARIANCES =
+  "standardised (S⁻¹·Σ·S⁻¹ with S = diag(scale) of the scaling standardize measured on X: the model's equalities hold in standardised units)";
+const STANDARDISED_PRECISIONS =
+  "standardised (S·P·S with S = diag(scale) of the scaling standardize measured on X: the model's equalities hold in standardised units)";
+
+/** The hc a model's next fit with init 'hc' starts from (instead of computing its own). */
 export function useHierarchicalStart(model: GaussianMixture, start: NativeHcStart): void {
   hcStarts.set(model, start);
 }
@@ -375,7 +402,13 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       options.previousLowerBound = warm.lowerBound;
     } else {
       const start = resolveStartingParameters(o.start, o.covarianceType, o.nComponents, X.d, X.n);
-      Object.assign(options, scaling ? startingParametersToStandard(start, o.covarianceType, X.d, scaling) : start);
+      if (scaling) {
+        const standard = startingParametersToStandard(start, o.covarianceType, X.d, scaling);
+        checkStandardisedStart(standard, o.covarianceType, o.nComponents, X.d);
+        Object.assign(options, standard);
+      } else {
+        Object.assign(options, start);
+      }
     }
     // Every starting parameter given: every restart would be the same run.
     const allGiven = !warm && !!(options.weightsInit && options.meansInit && (options.covariancesInit || options.precisionsInit));

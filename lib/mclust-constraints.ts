@@ -69,9 +69,11 @@ function relativeGap(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * Checks that the K matrices (row-major [K, D, D], each already symmetric positive definite,
  * and diagonal for the axis-aligned models) hold covarianceType's equalities. Nothing to check
  * for scikit-learn's names and VVV.
+ * @param units - how the matrices were obtained from `name`, said in the message (e.g. that
+ *   they were standardised); absent: `name` as it is.
  * @throws RangeError - naming the option, the model's constraint and the first component that breaks it.
  */
-export function checkMclustConstraints(t: Float64Array, type: CovarianceType, k: number, d: number, name: string): void {
+export function checkMclustConstraints(t: Float64Array, type: CovarianceType, k: number, d: number, name: string, units?: string): void {
   if (!isMclustModel(type)) return;
   const { volume, shape, orientation } = covarianceTypeDescriptor(type);
   const at = (c: number): Float64Array => t.subarray(c * d * d, (c + 1) * d * d);
@@ -79,7 +81,8 @@ export function checkMclustConstraints(t: Float64Array, type: CovarianceType, k:
   const volumes = Array.from({ length: k }, (_, c) => Math.exp((choleskyLogDeterminant(t, c * d * d, d) as number) / d));
   const fail = (c: number, what: string): never => {
     throw invalidValue(
-      `${name} must be of covarianceType '${type}' (Σ_k = λ_k D_k A_k D_kᵀ with ${describeModel(type)}), but ${name}[${c}] ${what}`,
+      `${name}${units ? `, ${units},` : ''} must be of covarianceType '${type}' (Σ_k = λ_k D_k A_k D_kᵀ with ` +
+        `${describeModel(type)}), but ${name}[${c}]${units ? ' (so standardised)' : ''} ${what}`,
     );
   };
   for (let c = 0; c < k; c++) {

@@ -143,7 +143,9 @@ export interface GaussianMixtureOptions {
    * tied [D,D] symmetric positive definite, diag [K,D] and spherical [K] positive; with an
    * mclust name [K,D,D] holding the model's equalities (equal volumes, shapes or orientations,
    * spherical or axis-aligned matrices, to 1e-8 relative: a RangeError names the first component
-   * that breaks one). Not together with `covariancesInit`.
+   * that breaks one). With `standardize` the equalities are checked at fit time on the start in
+   * standardised units (see {@link GaussianMixtureOptions.standardize}). Not together with
+   * `covariancesInit`.
    */
   precisionsInit?: ArrayInput;
   /** Starting covariances, in the shape and with the constraints of `precisionsInit`. */
@@ -222,8 +224,13 @@ export interface GaussianMixtureOptions {
    * `bic`, `aic`, `lowerBound`, `onIteration`'s objective) of x, i.e. minus Σ log scale.
    * Spherical covariances (one variance per component, which a per-feature scale would make
    * diagonal) stay in standardised units, and so do `regCovar` and spherical starting values;
-   * other starting values are given in the original units. A warm start keeps the fitted
-   * scaling. `toJSON` writes the parameters in standardised units with `state.scaling`. `statistics` are
+   * other starting values are given in the original units and converted (S⁻¹·Σ·S⁻¹,
+   * S·P·S for precisions). An mclust name's equalities (equal volumes, shapes, orientations,
+   * spherical or axis-aligned matrices) hold in the standardised units the model is fitted in,
+   * so they are checked on the converted start: a fitted model's own `covariances` are accepted
+   * back, while an EII start must be a multiple of S² (the identity in the original units is
+   * refused, with a RangeError naming the standardisation, unless every scale is equal). A warm
+   * start keeps the fitted scaling. `toJSON` writes the parameters in standardised units with `state.scaling`. `statistics` are
    * taken in standardised units and `maximise` keeps the scaling; `fitStream` does not take
    * this option (it is rejected).
    */
@@ -335,6 +342,7 @@ export function readMixtureOptions(value: unknown, what: string): ResolvedMixtur
   const noise = o.noise === undefined ? null : readNoise(o.noise);
   if (noise && onCollapse === 'reseed') throw invalidValue(`onCollapse 'reseed' does not combine with noise`);
   const prior = o.prior === undefined ? null : readPrior(o.prior, covarianceType);
+  const standardize = o.standardize === undefined ? false : booleanOption(o.standardize, 'standardize');
   const start: {
     weightsInit?: Tensor;
     meansInit?: Tensor;
@@ -379,7 +387,9 @@ export function readMixtureOptions(value: unknown, what: string): ResolvedMixtur
         throw invalidValue(`${key} has shape [${shape.join(', ')}]: its matrices must be square`);
       }
       checkCovarianceValues(t.data, covarianceType, k, d, key);
-      checkMclustConstraints(t.data, covarianceType, k, d, key);
+      // With standardize the equalities hold in standardised units: checked at fit time, on
+      // the start converted with the fitted scaling.
+      if (!standardize) checkMclustConstraints(t.data, covarianceType, k, d, key);
     } else if (type.layout === 'diagonals') {
       // A flat array: positivity does not depend on the shape.
       const bad = t.data.findIndex((v) => !(v > 0));
@@ -409,7 +419,7 @@ export function readMixtureOptions(value: unknown, what: string): ResolvedMixtur
     warmStart,
     onCollapse,
     warnings: o.warnings === undefined ? 'emit' : warningsOption(o.warnings),
-    standardize: o.standardize === undefined ? false : booleanOption(o.standardize, 'standardize'),
+    standardize,
     start: Object.freeze(start),
     mStepTol,
     mStepMaxIter,

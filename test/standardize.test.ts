@@ -13,8 +13,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { GaussianMixture, KMeans, SoftKMeans, type CovarianceType, type NDArray } from '../lib/index.js';
+import { GaussianMixture, KMeans, MCLUST_MODEL_NAMES, SoftKMeans, type CovarianceType, type NDArray } from '../lib/index.js';
 import { expectAbsClose, expectClose, expectIdentical, maxAbs } from './helpers/compare.js';
+import { expectError } from './helpers/expect-error.js';
 import { FIXTURE_DIR } from './helpers/fixtures.js';
 import { mulberry32, normalSource } from './helpers/random.js';
 
@@ -336,5 +337,60 @@ describe('features of extreme magnitude', () => {
       expectClose(scalingOf(a).scale, [scalingOf(b).scale[0]! * 1e200, scalingOf(b).scale[1]], 1e-14, 0, 'scale');
       expect(Array.from(a.predict(rows))).toEqual(Array.from(b.predict(small)));
     }
+  });
+});
+
+/** The inverse of each D×D block of a [K, D, D] array (Gauss-Jordan; the blocks are SPD). */
+function invertBlocks(t: NDArray): NDArray {
+  const d = t.shape[1] as number;
+  const out = new Float64Array(t.data.length);
+  for (let off = 0; off < t.data.length; off += d * d) {
+    const a = Array.from({ length: d }, (_, i) => [
+      ...Array.from(t.data.subarray(off + i * d, off + (i + 1) * d)),
+      ...Array.from({ length: d }, (_, j) => +(i === j)),
+    ]);
+    for (let c = 0; c < d; c++) {
+      const pivot = a[c]![c]!;
+      a[c] = a[c]!.map((v) => v / pivot);
+      for (let r = 0; r < d; r++) if (r !== c) a[r] = a[r]!.map((v, j) => v - a[r]![c]! * a[c]![j]!);
+    }
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[off + i * d + j] = a[i]![d + j]!;
+  }
+  return { data: out, shape: t.shape };
+}
+
+describe("mclust names: the model's equalities hold in standardised units", () => {
+  it.each(MCLUST_MODEL_NAMES)("%s: a fitted model's own covariances and precisions are accepted back as its start", (type) => {
+    const o = { nComponents: 3, covarianceType: type, standardize: true, warnings: 'silent' } as const;
+    const fitted = new GaussianMixture({ ...o, seed: 5, maxIter: 30 }).fitSync(X);
+    const start = { weightsInit: fitted.weights, meansInit: fitted.means, maxIter: 0 };
+    for (const given of [{ covariancesInit: fitted.covariances }, { precisionsInit: invertBlocks(fitted.covariances) }]) {
+      const again = new GaussianMixture({ ...o, ...start, ...given }).fitSync(X);
+      // The start is the fitted model: its covariances come back (to the inversions' rounding).
+      expectClose(again.covariances, fitted.covariances, 1e-9, 0, `${type} covariances`);
+    }
+  });
+
+  it('an EII start in the original units must be spherical once standardised', () => {
+    const o = { nComponents: 3, covarianceType: 'EII', standardize: true, weightsInit: [0.3, 0.3, 0.4], meansInit: gmCentres(), maxIter: 0 } as const;
+    const identity = [0, 1, 2].map(() => [0, 1, 2].map((i) => [0, 1, 2].map((j) => +(i === j))));
+    // The identity in the original units is diag(1/s²) standardised: not spherical.
+    expectError(
+      () => new GaussianMixture({ ...o, covariancesInit: identity }).fitSync(X),
+      RangeError,
+      "covariancesInit, standardised (S⁻¹·Σ·S⁻¹",
+      "must be of covarianceType 'EII'",
+      'covariancesInit[0] (so standardised) is not a multiple of the identity',
+    );
+    expectError(() => new GaussianMixture({ ...o, precisionsInit: identity }).fitSync(X), RangeError, 'precisionsInit, standardised (S·P·S');
+    // 0.5·S² in the original units is 0.5·I standardised.
+    const s = scalingOf(new GaussianMixture({ nComponents: 1, standardize: true }).fitSync(X)).scale;
+    const spherical = [0, 1, 2].map(() => [0, 1, 2].map((i) => [0, 1, 2].map((j) => (i === j ? 0.5 * s[i]! ** 2 : 0))));
+    const gm = new GaussianMixture({ ...o, covariancesInit: spherical }).fitSync(X);
+    const state = (gm.toJSON().state as { covariances: number[][][] }).covariances;
+    for (const m of state) expectClose(m, [[0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5]], 1e-14, 0, 'standardised start');
+    // Without standardize, the identity is an EII start and the scaled one is not.
+    expect(() => new GaussianMixture({ ...o, standardize: false, covariancesInit: identity })).not.toThrow();
+    expect(() => new GaussianMixture({ ...o, standardize: false, covariancesInit: spherical })).toThrow(/not a multiple of the identity/);
   });
 });
