@@ -116,10 +116,10 @@ export let mixtureFitMemoryOf: (model: GaussianMixture, n: number, d: number) =>
  */
 function checkStandardisedStart(start: ResolvedStartingParameters, type: CovarianceType, k: number, d: number): void {
   if (start.covariancesInit) {
-    checkMclustConstraints(start.covariancesInit, type, k, d, 'covariancesInit', STANDARDISED_COVARIANCES);
+    checkMclustConstraints(start.covariancesInit, type, k, d, 'covariancesInit', { units: STANDARDISED_COVARIANCES });
   }
   if (start.precisionsInit) {
-    checkMclustConstraints(start.precisionsInit, type, k, d, 'precisionsInit', STANDARDISED_PRECISIONS);
+    checkMclustConstraints(start.precisionsInit, type, k, d, 'precisionsInit', { units: STANDARDISED_PRECISIONS });
   }
 }
 
@@ -1055,7 +1055,10 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    * GaussianKMeans (and returns one).
    * @throws TypeError - a field of the wrong type (the message names it).
    * @throws RangeError - another format, version or kind; a missing or unknown field; a shape
-   *   that does not match the options; invalid parameter values.
+   *   that does not match the options; invalid parameter values; precisionsCholesky that does
+   *   not belong to covariances; with an mclust name, covariances that break its equalities
+   *   (equal volumes, shapes or orientations, spherical matrices; to 1e-8 relative, plus
+   *   16·D·ε·κ for matrices of condition number κ, which a fitted model's rounding needs).
    */
   static fromJSON(obj: unknown): GaussianMixture {
     return restore(obj, 'GaussianMixture.fromJSON', ['GaussianMixture', 'GaussianKMeans']);
@@ -1201,6 +1204,9 @@ function readState(
     // (No Cholesky test of the covariances: a fitted covariance near singular may fail one in
     // JavaScript's rounding. Symmetric with a positive diagonal holds for every one a fit returns.)
     checkFittedCovariances(covariances, type, k, d, 'state.covariances');
+    // An mclust name's equalities, in the units of the state (standardised with a scaling, as
+    // the model was fitted), to the rounding of a fitted model's own matrices.
+    checkMclustConstraints(covariances, type, k, d, 'state.covariances', { fitted: true });
     checkPrecisionsCholesky(precisionsCholesky, type, k, d, 'state.precisionsCholesky');
     checkFactorsMatchCovariances(covariances, precisionsCholesky, type, k, d);
   });

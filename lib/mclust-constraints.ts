@@ -69,12 +69,34 @@ function relativeGap(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * Checks that the K matrices (row-major [K, D, D], each already symmetric positive definite,
  * and diagonal for the axis-aligned models) hold covarianceType's equalities. Nothing to check
  * for scikit-learn's names and VVV.
- * @param units - how the matrices were obtained from `name`, said in the message (e.g. that
- *   they were standardised); absent: `name` as it is.
+ * @param how - `units`: how the matrices were obtained from `name`, said in the message (e.g.
+ *   that they were standardised; absent: `name` as it is). `fitted`: the matrices are a fitted
+ *   model's own (from JSON), whose volumes and eigenvalues are only as accurate as their
+ *   conditioning allows: a gap above 1e-8 is then allowed up to 1e-8 + 16·D·ε·κ, κ the largest
+ *   condition number of the K matrices. (Fits of every name on ill-conditioned data, κ up to
+ *   1e11, need at most 0.5·ε·κ; the matrices of a model with other equalities are far outside.)
  * @throws RangeError - naming the option, the model's constraint and the first component that breaks it.
  */
-export function checkMclustConstraints(t: Float64Array, type: CovarianceType, k: number, d: number, name: string, units?: string): void {
+export function checkMclustConstraints(
+  t: Float64Array,
+  type: CovarianceType,
+  k: number,
+  d: number,
+  name: string,
+  how: { units?: string; fitted?: boolean } = {},
+): void {
+  const { units, fitted = false } = how;
   if (!isMclustModel(type)) return;
+  let tolerance = TOLERANCE;
+  let relaxed = !fitted;
+  /** Whether a relative gap is beyond the tolerance (for fitted matrices, the conditioned one). */
+  const exceeds = (gap: number): boolean => {
+    if (gap > tolerance && !relaxed) {
+      relaxed = true;
+      tolerance += 16 * d * Number.EPSILON * largestConditionNumber(t, k, d);
+    }
+    return gap > tolerance;
+  };
   const { volume, shape, orientation } = covarianceTypeDescriptor(type);
   const at = (c: number): Float64Array => t.subarray(c * d * d, (c + 1) * d * d);
   // (The matrices were checked positive definite.)
@@ -89,24 +111,24 @@ export function checkMclustConstraints(t: Float64Array, type: CovarianceType, k:
     const m = at(c);
     if (shape === 'I') {
       const diagonal = Array.from({ length: d }, (_, i) => m[i * d + i] as number);
-      if (relativeGap(diagonal, diagonal.map(() => diagonal[0] as number)) > TOLERANCE) fail(c, 'is not a multiple of the identity');
+      if (exceeds(relativeGap(diagonal, diagonal.map(() => diagonal[0] as number)))) fail(c, 'is not a multiple of the identity');
     }
     if (c === 0) continue;
-    if (volume === 'E' && Math.abs((volumes[c] as number) - (volumes[0] as number)) > TOLERANCE * (volumes[0] as number)) {
+    if (volume === 'E' && exceeds(Math.abs((volumes[c] as number) - (volumes[0] as number)) / (volumes[0] as number))) {
       fail(c, `has volume |Σ|^(1/D) = ${volumes[c]}, ${name}[0] ${volumes[0]}`);
     }
     if (shape === 'E' && orientation === 'I') {
       const a = Array.from({ length: d }, (_, i) => (m[i * d + i] as number) / (volumes[c] as number));
       const a0 = Array.from({ length: d }, (_, i) => (at(0)[i * d + i] as number) / (volumes[0] as number));
-      if (relativeGap(a, a0) > TOLERANCE) fail(c, `has another shape (diagonal over volume) than ${name}[0]`);
+      if (exceeds(relativeGap(a, a0))) fail(c, `has another shape (diagonal over volume) than ${name}[0]`);
     } else if (shape === 'E' && orientation === 'E') {
       const a = Array.from(m, (v) => v / (volumes[c] as number));
       const a0 = Array.from(at(0), (v) => v / (volumes[0] as number));
-      if (relativeGap(a, a0) > TOLERANCE) fail(c, `is not a multiple of ${name}[0]`);
+      if (exceeds(relativeGap(a, a0))) fail(c, `is not a multiple of ${name}[0]`);
     } else if (shape === 'E' && orientation === 'V') {
       const a = eigenvalues(t, c * d * d, d).map((v) => v / (volumes[c] as number));
       const a0 = eigenvalues(t, 0, d).map((v) => v / (volumes[0] as number));
-      if (relativeGap(a, a0) > TOLERANCE) fail(c, `has another shape (eigenvalues over volume) than ${name}[0]`);
+      if (exceeds(relativeGap(a, a0))) fail(c, `has another shape (eigenvalues over volume) than ${name}[0]`);
     }
     if (shape === 'V' && orientation === 'E') {
       // Symmetric matrices share their eigenvectors exactly when they commute.
@@ -127,9 +149,20 @@ export function checkMclustConstraints(t: Float64Array, type: CovarianceType, k:
           nc = Math.max(nc, Math.abs(m[i * d + j] as number));
         }
       }
-      if (gap > TOLERANCE * d * n0 * nc) fail(c, `has other eigenvectors (orientation) than ${name}[0]`);
+      if (exceeds(gap / (d * n0 * nc))) fail(c, `has other eigenvectors (orientation) than ${name}[0]`);
     }
   }
+}
+
+/** The largest λ_max / λ_min of the K matrices (Infinity when one is not positive definite). */
+function largestConditionNumber(t: Float64Array, k: number, d: number): number {
+  let worst = 1;
+  for (let c = 0; c < k; c++) {
+    const values = eigenvalues(t, c * d * d, d);
+    const smallest = values[d - 1] as number;
+    worst = Math.max(worst, smallest > 0 ? (values[0] as number) / smallest : Infinity);
+  }
+  return worst;
 }
 
 /** The equalities of an mclust name, in words. */

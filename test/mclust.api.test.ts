@@ -19,7 +19,7 @@ import {
   type StreamBatch,
 } from '../lib/index.js';
 import { expectError } from './helpers/expect-error.js';
-import { mulberry32, normalSource, sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
+import { choleskyLower, mulberry32, normalSource, sampleMixture, THREE_CLUSTERS } from './helpers/random.js';
 
 const N = 2 * BLOCK_ROWS + 517;
 const D = 3;
@@ -244,6 +244,67 @@ describe('fitted mclust models', () => {
     );
   });
 });
+
+describe("fromJSON checks the mclust model's equalities on state.covariances", () => {
+  const models = ['EII', 'VII', 'EEI', 'VEI', 'EVI', 'VVI', 'EEE', 'VEE', 'EVE', 'VVE', 'EEV', 'VEV', 'EVV', 'VVV'] as const;
+  type StateJSON = { covariances: number[][][]; precisionsCholesky: number[][][] };
+
+  it('an edited EII state (a covariance no longer spherical, its factor edited to match) is refused', () => {
+    const gm = new GaussianMixture({ nComponents: 2, covarianceType: 'EII', seed: 1 }).fitSync(small);
+    const json = JSON.parse(JSON.stringify(gm)) as { state: StateJSON };
+    for (const c of [0, 1]) {
+      json.state.covariances[c]![0]![0]! *= 4;
+      json.state.precisionsCholesky[c]![0]![0]! /= 2;
+    }
+    expectError(() => GaussianMixture.fromJSON(json), RangeError, "state.covariances must be of covarianceType 'EII'", 'state.covariances[0] is not a multiple of the identity');
+  });
+
+  it('an edited EEE state (one component scaled) and an EVE state (one component rotated) are refused', () => {
+    const eee = JSON.parse(JSON.stringify(new GaussianMixture({ nComponents: 2, covarianceType: 'EEE', seed: 1 }).fitSync(small))) as { state: StateJSON };
+    eee.state.covariances[1] = eee.state.covariances[1]!.map((row) => row.map((v) => v * 2));
+    eee.state.precisionsCholesky[1] = eee.state.precisionsCholesky[1]!.map((row) => row.map((v) => v / Math.SQRT2));
+    expectError(() => GaussianMixture.fromJSON(eee), RangeError, "covarianceType 'EEE'", 'state.covariances[1] has volume');
+    // EVE: swapping features 0 and 1 of component 1 changes its eigenvectors (a permuted Σ and U
+    // would not be upper triangular, so the factor is rebuilt from the swapped Σ by hand).
+    const eve = JSON.parse(JSON.stringify(new GaussianMixture({ nComponents: 2, covarianceType: 'EVE', seed: 1 }).fitSync(small))) as { state: StateJSON };
+    const perm = [1, 0, 2];
+    const swapped = perm.map((i) => perm.map((j) => eve.state.covariances[1]![i]![j]!));
+    eve.state.covariances[1] = swapped;
+    eve.state.precisionsCholesky[1] = upperFactorOfInverse(swapped);
+    expectError(() => GaussianMixture.fromJSON(eve), RangeError, "covarianceType 'EVE'", 'state.covariances[1] has other eigenvectors');
+  });
+
+  // Data sets: three clusters; a nearly collinear feature (condition numbers near 1e10); features
+  // in units 1e4 and 1e-3 apart.
+  const sets: [string, NDArray][] = [
+    ['three clusters', small],
+    ['nearly collinear', { data: small.data.map((v, i) => (i % D === 2 ? small.data[i - 2]! + 1e-5 * Math.sin(i) : v)), shape: small.shape }],
+    ['wide', { data: small.data.map((v, i) => (i % D === 0 ? v * 1e4 : i % D === 1 ? 5 + v * 1e-3 : v)), shape: small.shape }],
+  ];
+  it.each(models)("%s: a model's own JSON always loads back (three data sets, with and without standardize)", (type) => {
+    for (const [name, Xs] of sets) {
+      for (const standardize of [false, true]) {
+        let gm: GaussianMixture;
+        try {
+          gm = new GaussianMixture({ nComponents: 3, covarianceType: type, seed: 2, standardize, maxIter: 300, mStepMaxIter: 500, warnings: 'silent' }).fitSync(Xs);
+        } catch {
+          continue; // (a fit that collapses has no JSON to load)
+        }
+        expect(() => GaussianMixture.fromJSON(JSON.parse(JSON.stringify(gm))), `${name}, standardize ${standardize}`).not.toThrow();
+      }
+    }
+  });
+});
+
+/** The upper-triangular U with U·Uᵀ = Σ⁻¹ (scikit-learn's precisionsCholesky) of an SPD Σ. */
+function upperFactorOfInverse(sigma: number[][]): number[][] {
+  const p = invert(sigma);
+  const n = p.length;
+  // Σ⁻¹ = U·Uᵀ with U upper: the Cholesky factor of the reversed matrix, reversed back.
+  const r = p.map((_, i) => p.map((_, j) => p[n - 1 - i]![n - 1 - j]!));
+  const l = choleskyLower(r);
+  return p.map((_, i) => p.map((_, j) => l[n - 1 - i]![n - 1 - j]!));
+}
 
 describe('statistics and fitStream carry the inner M-step state', () => {
   const types: CovarianceType[] = ['VEI', 'VEV', 'EVE', 'VVE', 'VEE', 'EEI', 'VVV'];
