@@ -314,18 +314,34 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    * of the columns can differ from mclust's own output: mclust reports the axis-aligned models'
    * shapes (and EVE/VVE's) in coordinate (direction) order, not decreasing, and an eigenvector
    * is defined up to its sign.
+   *
+   * With `standardize`, the decomposition of the reported `covariances` S·Σ·S in the original
+   * units. The model's equalities hold in the standardised units it was fitted in (Σ), not
+   * necessarily in these: S·Σ·S keeps equal volumes equal (every |Σ_k| is multiplied by |S|²)
+   * and the axis-aligned models' orientation and equal shapes (S² multiplies every diagonal
+   * alike), but a spherical shape becomes that of S² (EII's λI is λS²), and the other models'
+   * equal shapes and orientations are in general lost.
    * @throws RangeError - for scikit-learn's names (mclust's names only).
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   get decomposition(): Decomposition {
     const s = this.fitted('decomposition');
-    if (covarianceTypeDescriptor(this.covarianceType).family !== 'mclust') {
-      throw invalidValue(`decomposition is defined for mclust's covariance types, not '${this.covarianceType}'`);
+    const type = this.covarianceType;
+    if (covarianceTypeDescriptor(type).family !== 'mclust') {
+      throw invalidValue(`decomposition is defined for mclust's covariance types, not '${type}'`);
     }
     const k = this.nComponents;
+    // (The native side reads the covariances only; the factors are carried along to match.)
+    const params = s.scaling
+      ? {
+          ...s.params,
+          covariances: covariancesFromStandard(s.params.covariances, type, s.d, s.scaling),
+          precisionsCholesky: precisionsCholeskyFromStandard(s.params.precisionsCholesky, type, s.d, s.scaling),
+        }
+      : s.params;
     let r: { scale: Float64Array; shape: Float64Array; orientation: Float64Array };
     try {
-      r = native().mixtureDecompose(s.params, s.d);
+      r = native().mixtureDecompose(params, s.d);
     } catch (err) {
       throw translateNativeError(err);
     }

@@ -394,3 +394,25 @@ describe("mclust names: the model's equalities hold in standardised units", () =
     expect(() => new GaussianMixture({ ...o, standardize: false, covariancesInit: spherical })).toThrow(/not a multiple of the identity/);
   });
 });
+
+describe('decomposition', () => {
+  it('is that of the reported covariances, in the original units', () => {
+    for (const type of ['EEV', 'EII', 'VEI'] as const) {
+      const gm = new GaussianMixture({ nComponents: 3, covarianceType: type, seed: 1, standardize: true, warnings: 'silent' }).fitSync(X);
+      const { scale, shape, orientation } = gm.decomposition;
+      const c = gm.covariances.data;
+      for (let k = 0; k < 3; k++) {
+        // Σ_k = λ_k D_k A_k D_kᵀ, entry by entry, against the largest entry.
+        const sigma = Array.from({ length: 9 }, (_, a) => {
+          const i = Math.floor(a / 3);
+          const j = a % 3;
+          let v = 0;
+          for (let p = 0; p < 3; p++) v += orientation.data[k * 9 + i * 3 + p]! * shape.data[k * 3 + p]! * orientation.data[k * 9 + j * 3 + p]!;
+          return scale[k]! * v;
+        });
+        const own = c.subarray(k * 9, k * 9 + 9);
+        expectAbsClose(sigma, own, 1e-12 * maxAbs(own), `${type}: component ${k}`);
+      }
+    }
+  });
+});
