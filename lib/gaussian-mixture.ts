@@ -56,11 +56,13 @@ import { readTensor, toNested, type Nested, type Tensor } from './tensor.js';
 import type { DataInput, IterationInfo, NDArray } from './types.js';
 import {
   covariancesFromStandard,
+  covariancesToStandard,
   fitScaling,
   fromStandard,
   precisionsCholeskyFromStandard,
   standardMatrix,
   startingParametersToStandard,
+  toStandard,
   type Scaling,
   type ScalingJSON,
 } from './scaling.js';
@@ -407,7 +409,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     const scaling = warm ? warm.scaling : o.standardize ? fitScaling(raw, w) : undefined;
     const X = scaling ? standardMatrix(raw, scaling) : raw;
     const options = this.#nativeOptions(warm !== null, X.n * o.nComponents * X.d);
-    this.#resolveModelOptions(options, X);
+    this.#resolveModelOptions(options, X, raw, scaling);
     if (warm) {
       // scikit-learn's warm start: one run from the fitted parameters, measuring the first
       // change from the fitted lower bound. The covariances are passed (not the Cholesky
@@ -486,17 +488,29 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
   /**
    * Resolves the options that depend on X: the noise component's hypervolume (mclust's
    * hypvol(X) by default) and its initial rows, and the prior (mclust's defaultPrior(X) for
-   * what is not given).
-   * @throws RangeError - a noise row outside X, a prior of the wrong size.
+   * what is not given). With a scaling, X is standardised and `raw` in its own units: the
+   * hypervolume, given or hypvol(raw), and a given prior mean and matrix scale are taken in the
+   * original units and converted (V / Π scale, (mean − m) / scale, S⁻¹·scale·S⁻¹); the prior's
+   * defaults are defaultPrior of the standardised X.
+   * @throws RangeError - a noise row outside X, a prior of the wrong size, a hypervolume that
+   *   is not a positive float64 in standardised units.
    */
-  #resolveModelOptions(options: NativeMixtureOptions, X: { data: Float64Array; n: number; d: number }): void {
+  #resolveModelOptions(options: NativeMixtureOptions, X: Matrix, raw: Matrix, scaling: Scaling | undefined): void {
     const o = this.#options;
     const addon = native();
     if (o.noise) {
       let v = o.noise.hypervolume;
       if (v === undefined) {
         if (X.n < 2) throw invalidValue('noise: the default hypervolume needs at least 2 rows of X');
-        v = addon.mixtureHypervolume(X.data, X.n, X.d);
+        v = scaling ? defaultStandardHypervolume(raw, scaling) : addon.mixtureHypervolume(X.data, X.n, X.d);
+      } else if (scaling) {
+        v = volumeToStandard(v, scaling, 1);
+      }
+      if (scaling && !(v > 0 && Number.isFinite(v))) {
+        throw invalidValue(
+          `noise: the hypervolume in standardised units (V / Π scale) is ${v}, not a positive float64; give noise.hypervolume ` +
+            'so that it is, or standardise X yourself',
+        );
       }
       options.hypervolume = v;
       const rows = o.noise.initial;
@@ -519,8 +533,10 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
         }
         if (given.shrinkage !== undefined) p.shrinkage = given.shrinkage;
         if (given.dof !== undefined) p.dof = given.dof;
-        if (given.mean) p.mean = given.mean;
-        if (given.scale) p.scale = given.scale.data;
+        if (given.mean) p.mean = scaling ? toStandard(given.mean, X.d, scaling) : given.mean;
+        // A matrix scale is a covariance (S⁻¹·scale·S⁻¹); a number stays in standardised units,
+        // as spherical variances do.
+        if (given.scale) p.scale = scaling && p.scale.length > 1 ? covariancesToStandard(given.scale.data, 'tied', X.d, scaling) : given.scale.data;
       }
       options.prior = p;
     }
@@ -1258,6 +1274,31 @@ function readPriorState(st: StateReader, value: unknown, where: string, type: Co
     };
     return { shrinkage: number('shrinkage', false), mean: array('mean', d), dof: number('dof', true), scale: array('scale', scaleSize) };
   });
+}
+
+/** A volume V in the original units, in standardised ones: V·Π (c / scale_j), one factor at a time. */
+function volumeToStandard(v: number, s: Scaling, c: number): number {
+  for (const scale of s.scale) v *= c / scale;
+  return v;
+}
+
+/**
+ * The default noise hypervolume with a scaling: mclust's hypvol(X) of X in its own units, in
+ * standardised units. hypvol is not equivariant under per-feature scales (its principal
+ * components' box changes), but is under one common factor: X is divided by a power of two c
+ * near the scales' geometric mean (exact), so that the volume does not overflow for features
+ * of large magnitude, and hypvol(X / c)·c^D / Π scale is taken a factor at a time.
+ */
+function defaultStandardHypervolume(raw: Matrix, s: Scaling): number {
+  const c = 2 ** Math.round(s.logScale / raw.d / Math.LN2);
+  const data = c === 1 ? raw.data : raw.data.map((v) => v / c);
+  let v: number;
+  try {
+    v = native().mixtureHypervolume(data, raw.n, raw.d);
+  } catch (err) {
+    throw translateNativeError(err);
+  }
+  return volumeToStandard(v, s, c);
 }
 
 /** Lloyd passes over a stream in a streamed fit's 'kmeans' start, at most. */

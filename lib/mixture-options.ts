@@ -43,7 +43,10 @@ export interface NoiseOptions {
   /**
    * The hypervolume V of the data region: the noise density is 1/V (default: mclust's
    * `hypvol(X)`, the smaller of the volumes of the coordinate bounding box and of the
-   * principal-components' bounding box). A finite number > 0.
+   * principal-components' bounding box). A finite number > 0. With `standardize`, V is in the
+   * original units and the fit takes V / Π scale; the default is hypvol of X in its own units
+   * (not of the standardised X: the principal components' box is not equivariant under
+   * per-feature scales), likewise divided by Π scale.
    */
   hypervolume?: number;
   /**
@@ -64,6 +67,12 @@ export interface NoiseOptions {
  * Each field absent takes mclust's `defaultPrior(X, G = nComponents, modelName)`: shrinkage
  * 0.01, mean the column means of X, dof D + 2, scale (1/K)^(2/D)·Σ_j var(x_j)/D (a number,
  * spherical and diagonal models) or (1/K)^(2/D)·cov(X) (a D×D matrix, the others).
+ *
+ * With `standardize` the fit is in standardised units: a given `mean` is in the original units
+ * (the fit takes (mean − m) / scale), and so is a matrix `scale`, a covariance (S⁻¹·scale·S⁻¹);
+ * a number `scale` (one variance, as a spherical covariance) is taken in standardised units.
+ * The defaults are `defaultPrior` of the standardised X: for the mean and a matrix scale the
+ * same prior as defaultPrior(X) converted, for a number scale (1/K)^(2/D)·Σ_j var(z_j)/D.
  */
 export interface PriorOptions {
   /** κ >= 0 (0: the means are not shrunk). */
@@ -229,8 +238,10 @@ export interface GaussianMixtureOptions {
    * spherical or axis-aligned matrices) hold in the standardised units the model is fitted in,
    * so they are checked on the converted start: a fitted model's own `covariances` are accepted
    * back, while an EII start must be a multiple of S² (the identity in the original units is
-   * refused, with a RangeError naming the standardisation, unless every scale is equal). A warm
-   * start keeps the fitted scaling. `toJSON` writes the parameters in standardised units with `state.scaling`. `statistics` are
+   * refused, with a RangeError naming the standardisation, unless every scale is equal). A given
+   * `noise.hypervolume` and `prior` mean and matrix scale are in the original units too, and
+   * the default hypervolume is hypvol of X in its own units (see {@link NoiseOptions},
+   * {@link PriorOptions}). A warm start keeps the fitted scaling. `toJSON` writes the parameters in standardised units with `state.scaling`. `statistics` are
    * taken in standardised units and `maximise` keeps the scaling; `fitStream` does not take
    * this option (it is rejected).
    */

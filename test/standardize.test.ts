@@ -416,3 +416,59 @@ describe('decomposition', () => {
     }
   });
 });
+
+describe('the noise hypervolume and the prior are taken in the original units', () => {
+  const o = { nComponents: 3, covarianceType: 'VVV', seed: 6, maxIter: 30, warnings: 'silent' } as const;
+  const fitPair = (opts: Record<string, unknown>, plainOpts: (s: { mean: number[]; scale: number[] }) => Record<string, unknown>) => {
+    const model = new GaussianMixture({ ...o, ...opts, standardize: true }).fitSync(X);
+    const s = scalingOf(model);
+    const plain = new GaussianMixture({ ...o, ...plainOpts(s) }).fitSync(byHand(X, s));
+    return { model, plain, s };
+  };
+  const stateOf = (m: GaussianMixture) => m.toJSON().state as unknown as { hypervolume: number; prior: { mean: number[]; scale: number[] }; weights: number[] };
+  const product = (s: { scale: number[] }): number => s.scale.reduce((a, v) => a * v, 1);
+
+  it('a given hypervolume V is V / Π scale in standardised units', () => {
+    const V = 3e4;
+    const { model, plain, s } = fitPair({ noise: { hypervolume: V } }, (s) => ({ noise: { hypervolume: V / product(s) } }));
+    expectClose(stateOf(model).hypervolume, V / product(s), 1e-14, 0, 'hypervolume');
+    expectClose(model.weights, plain.weights, 1e-10, 0, 'weights');
+    expectClose(model.means.data, plain.means.data.map((v, i) => s.mean[i % 3]! + s.scale[i % 3]! * v), 1e-10, 0, 'means');
+  });
+
+  it("the default hypervolume is mclust's hypvol(X) of X in its own units, divided by Π scale", () => {
+    const hypvolX = stateOf(new GaussianMixture({ ...o, noise: true }).fitSync(X)).hypervolume;
+    const { model, plain, s } = fitPair({ noise: true }, (s) => ({ noise: { hypervolume: hypvolX / product(s) } }));
+    expectClose(stateOf(model).hypervolume, hypvolX / product(s), 1e-13, 0, 'hypervolume');
+    expectClose(model.weights, plain.weights, 1e-10, 0, 'weights');
+  });
+
+  it('the default hypervolume of features near 1e200 (their hypvol overflows) is that of the same features near 1', () => {
+    const big: NDArray = { data: X.data.map((v) => v * 2 ** 664), shape: X.shape };
+    const a = new GaussianMixture({ ...o, noise: true, standardize: true }).fitSync(big);
+    const b = new GaussianMixture({ ...o, noise: true, standardize: true }).fitSync(X);
+    expect(stateOf(a).hypervolume).toBe(stateOf(b).hypervolume);
+    expect(stateWithoutScaling(a)).toEqual(stateWithoutScaling(b));
+  });
+
+  it('a given prior mean is (mean − m) / scale and a matrix scale S⁻¹·scale·S⁻¹; a number scale is standardised', () => {
+    const mean = [4, 5600, 0.01];
+    const scale = [
+      [4, 100, 0],
+      [100, 40000, 0.1],
+      [0, 0.1, 1e-5],
+    ];
+    const { model, plain, s } = fitPair({ prior: { mean, scale, shrinkage: 1 } }, (s) => ({
+      prior: { mean: mean.map((v, j) => (v - s.mean[j]!) / s.scale[j]!), scale: scale.map((row, i) => row.map((v, j) => v / (s.scale[i]! * s.scale[j]!))), shrinkage: 1 },
+    }));
+    expectClose(stateOf(model).prior.mean, stateOf(plain).prior.mean, 1e-14, 1e-15, 'prior mean');
+    expectClose(stateOf(model).prior.scale, stateOf(plain).prior.scale, 1e-14, 0, 'prior scale');
+    expectClose(model.weights, plain.weights, 1e-10, 0, 'weights');
+    // A number (the spherical and diagonal models) stays in standardised units, as spherical variances.
+    const eei = new GaussianMixture({ ...o, covarianceType: 'EEI', prior: { scale: 0.5 }, standardize: true }).fitSync(X);
+    expect(stateOf(eei).prior.scale).toEqual([0.5]);
+    // The defaults are defaultPrior of the standardised rows.
+    const byDefault = fitPair({ prior: 'default' }, () => ({ prior: 'default' }));
+    expect(stateWithoutScaling(byDefault.model)).toEqual(byDefault.plain.toJSON().state);
+  });
+});
