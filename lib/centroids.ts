@@ -86,8 +86,9 @@ export interface CentroidOptions {
    * are in standardised units, the metric the clustering uses; SoftKMeans's log densities
    * (`lowerBound`, `scoreSamples`, `score`) are of x (minus Σ log scale). `toJSON` writes the
    * state in standardised units with `state.scaling`. `statistics` are
-   * taken in standardised units and `maximise` keeps the scaling; `fitStream` does not take
-   * this option (it is rejected).
+   * taken in standardised units (their `objective` too) and `maximise` keeps the scaling, so
+   * it needs statistics of a model with the same scaling (they carry none); `fitStream` does
+   * not take this option (it is rejected).
    */
   standardize?: boolean;
 }

@@ -611,6 +611,9 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    * then holds them; `lowerBound` becomes the statistics' mean log-likelihood (that of the
    * E-step, as after a fit), `nIter` grows by one and `converged` is false. Statistics merged
    * from chunks of all the rows make this exactly the next iteration of an in-memory fit.
+   * The statistics are read in this model's units (standardised with its scaling, if it has
+   * one): they must come from a model with the same scaling, or none (they carry no scaling,
+   * so others are not detected and mix units).
    * @throws TypeError - not a GaussianMixture's statistics.
    * @throws RangeError - statistics of another covariance type, K or D, or of total weight 0.
    * @throws Error - code `ERR_GAUSSMIX_ILL_CONDITIONED` when a covariance collapses, when the
@@ -1012,7 +1015,9 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    *   fresh random seed.
    * @returns `X` NDArray [n, D] and the component of each sample in `labels`.
    * @throws TypeError / RangeError - bad n or seed; RangeError when n·D exceeds 2^31 − 1 values,
-   *   or (code `ERR_GAUSSMIX_OUT_OF_MEMORY`) when the output cannot be allocated.
+   *   or (code `ERR_GAUSSMIX_OUT_OF_MEMORY`) when the output cannot be allocated; RangeError
+   *   for a model with a noise component (option `noise`: its uniform region is not part of
+   *   the model, so it cannot be sampled).
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting.
    */
   sample(n = 1, seed?: number): { X: NDArray; labels: Int32Array } {

@@ -243,7 +243,10 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
    * nearest centre, then per cluster Σw and Σw·x, the inertia (`objective` is −inertia) and the
    * rows farthest from their centres. What {@link KMeans.maximise} needs, and what streamed and
    * distributed fits sum chunk by chunk: statistics of chunks of rows that start at multiples
-   * of `BLOCK_ROWS`, merged in row order, equal those of all the rows bit for bit.
+   * of `BLOCK_ROWS`, merged in row order, equal those of all the rows bit for bit. X is in its
+   * own units; with `standardize` the sums and the inertia are in the model's standardised
+   * units, and only a model with the same scaling may `maximise` them (statistics carry no
+   * scaling: see {@link Statistics}).
    * @param options - `sampleWeight`: raw weights of X's rows (all zero allowed).
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting (before any argument error);
    *   code `ERR_GAUSSMIX_ILL_CONDITIONED` when a squared distance overflows.
@@ -271,6 +274,9 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
    * cluster re-seeded at the farthest row (scikit-learn's rule), from the centres the
    * statistics were taken under. `inertia` becomes the statistics' (to those centres),
    * `labels` empty, `nIter` grows by one and `converged` is whether the centres stayed put.
+   * The statistics are read in this model's units (standardised with its scaling, if it has
+   * one): they must come from a model with the same scaling, or none (they carry no scaling,
+   * so others are not detected and mix units).
    * @throws TypeError - not a KMeans's statistics.
    * @throws RangeError - statistics of another K or D, or of total weight 0.
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting; `ERR_GAUSSMIX_ILL_CONDITIONED`

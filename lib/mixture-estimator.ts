@@ -51,6 +51,9 @@ export abstract class MixtureEstimator<S extends MixtureFittedState, O, R> exten
    * fitted ones, or those a fit with `maxIter: 0` set): what {@link maximise} needs, and what
    * streamed and distributed fits sum chunk by chunk. Statistics of chunks of rows that start at
    * multiples of `BLOCK_ROWS`, merged in row order, equal those of all the rows bit for bit.
+   * X is in its own units; with `standardize` the sums (and `objective`, Σ w·log p(z)) are in
+   * the model's standardised units, and only a model with the same scaling may `maximise` them
+   * (statistics carry no scaling: see {@link Statistics}).
    * @param options - `sampleWeight`: raw weights of X's rows.
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting (before any argument error).
    * @throws TypeError / RangeError - bad X, D different from the fitted model, bad weights.

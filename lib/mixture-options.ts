@@ -242,8 +242,9 @@ export interface GaussianMixtureOptions {
    * `noise.hypervolume` and `prior` mean and matrix scale are in the original units too, and
    * the default hypervolume is hypvol of X in its own units (see {@link NoiseOptions},
    * {@link PriorOptions}). A warm start keeps the fitted scaling. `toJSON` writes the parameters in standardised units with `state.scaling`. `statistics` are
-   * taken in standardised units and `maximise` keeps the scaling; `fitStream` does not take
-   * this option (it is rejected).
+   * taken in standardised units (their `objective` too) and `maximise` keeps the scaling, so
+   * it needs statistics of a model with the same scaling (they carry none); `fitStream` does
+   * not take this option (it is rejected).
    */
   standardize?: boolean;
 }

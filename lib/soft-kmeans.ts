@@ -220,7 +220,10 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
    * The M-step from statistics (see {@link MixtureEstimator.statistics}): μₖ = Σ w·r·x / Σ w·r
    * (a cluster with Σ w·r = 0 keeps its mean). `weights` become the clusters' shares in those
    * statistics (under the means they were computed with), `lowerBound` their mean
-   * log-likelihood, `nIter` grows by one and `converged` is false.
+   * log-likelihood, `nIter` grows by one and `converged` is false. The statistics are read in
+   * this model's units (standardised with its scaling, if it has one): they must come from a
+   * model with the same scaling, or none (they carry no scaling, so others are not detected and
+   * mix units).
    * @throws TypeError - not a SoftKMeans's statistics.
    * @throws RangeError - statistics of another K or D, or of total weight 0.
    * @throws Error - code `ERR_GAUSSMIX_NOT_FITTED` before fitting (the current means are

@@ -38,6 +38,12 @@ export type StatisticsFamily = 'mixture' | 'kmeans';
 /**
  * The sums of one E-step over some rows (base class). See {@link MixtureStatistics} and
  * {@link KMeansStatistics}.
+ *
+ * Statistics are in the units of the model that computed them and carry no scaling: those of a
+ * model with `standardize` sum the standardised rows. `maximise` cannot tell them apart, so
+ * they must come from a model with the same scaling (the same fitted model, its JSON, or one
+ * that warm-started from it), or none for a model without one: other statistics are read as if
+ * in the model's units, and the result mixes units without an error.
  */
 export abstract class Statistics {
   readonly #bytes: Uint8Array;
@@ -56,7 +62,10 @@ export abstract class Statistics {
 
   /**
    * The E-step's objective summed over the rows: Σ wₙ·log p(xₙ) for a mixture (the mean
-   * log-likelihood `lowerBound` is `objective / totalWeight`); −inertia for KMeans.
+   * log-likelihood `lowerBound` is `objective / totalWeight`); −inertia for KMeans. In the
+   * computing model's units: with `standardize`, Σ wₙ·log p(zₙ) of the standardised rows
+   * (the log-likelihood of x is `objective − totalWeight·Σ log scale`, which `lowerBound`
+   * reports after `maximise`), and KMeans' inertia in standardised units.
    */
   get objective(): number {
     return this.#summary.objective;
