@@ -17,7 +17,7 @@ import {
 import type { ResolvedBayesianOptions } from './bayesian-options.js';
 import { allZeroWeight } from './options.js';
 import { Statistics } from './statistics.js';
-import { passTask, type MixturePassRequest } from './passes.js';
+import { passTask, requestForRows, type MixturePassRequest } from './passes.js';
 import { runStreamEm, tasksPass, type CheckedStreamOptions, type StreamEmResult } from './stream-em.js';
 import { chunkValues, type ChunkLayout, type PassSettings, type StreamChunk, type StreamSource } from './stream.js';
 
@@ -111,19 +111,17 @@ export async function fitBayesianStream(source: StreamSource, job: BayesianStrea
   };
 
   const resp = o.responsibilitiesInit;
-  const respOf = (chunk: StreamChunk, r: NonNullable<typeof resp>): Float64Array => {
-    const end = (chunk.firstRow + chunk.n) * k;
-    if (end > r.data.length) throw invalidValue(`${what}: the stream has more rows than responsibilitiesInit (${r.data.length / k})`);
-    return r.data.subarray(chunk.firstRow * k, end);
-  };
+  // Each chunk takes its rows' responsibilities (requestForRows: more rows is a RangeError).
+  const respOf = (chunk: StreamChunk, request: MixturePassRequest): MixturePassRequest =>
+    requestForRows(request, chunk.firstRow, chunk.n, what, 'the stream');
   const fromResponsibilities = async (r: NonNullable<typeof resp>): Promise<Step> => {
-    const first = await pass((chunk) => ({ kind: 'responsibilities', covarianceType: type, k, resp: respOf(chunk, r) }));
+    const first = await pass((chunk) => respOf(chunk, { kind: 'responsibilities', covarianceType: type, k, resp: r.data }));
     if (settings.rows !== undefined && settings.rows * k !== r.data.length) {
       throw invalidValue(`${what}: the stream has ${settings.rows} rows but responsibilitiesInit has ${r.data.length / k}`);
     }
     if (first.totalWeight === 0) throw allZeroWeight();
     const about = call(() => native().startingMeans(Statistics.bytesOf(first)));
-    const second = await pass((chunk) => ({ kind: 'responsibilities', covarianceType: type, k, resp: respOf(chunk, r), about }));
+    const second = await pass((chunk) => respOf(chunk, { kind: 'responsibilities', covarianceType: type, k, resp: r.data, about }));
     return variationalMaximise(second, await resolvePriors(), o.regCovar);
   };
   const fromInit = async (restart: number): Promise<Step> => {

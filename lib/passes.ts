@@ -70,7 +70,7 @@ export function passTask(
  * @param rowsOf - what holds the rows, for the message: 'the stream', 'the shards'.
  * @throws RangeError - rows past the end of the responsibilities, naming responsibilitiesInit.
  */
-export function requestForRows(request: PassRequest, from: number, n: number, what: string, rowsOf: string): PassRequest {
+export function requestForRows<R extends PassRequest>(request: R, from: number, n: number, what: string, rowsOf: string): R {
   if (request.kind !== 'responsibilities') return request;
   const { k, resp } = request;
   if ((from + n) * k > resp.length) {
