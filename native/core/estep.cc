@@ -6,6 +6,7 @@
 
 #include "errors.h"
 #include "lanes.h"
+#include "row_groups.h"
 #include "scan.h"
 #include "variational.h"
 
@@ -166,9 +167,7 @@ struct EStep::Scratch {
   ScratchMatrix p;               // C x stride: log-priors + log-densities, then responsibilities
   std::vector<double> nkLanes;   // C x 8: Σ w r per lane over the chunk
   std::vector<double> partial;   // a block's statistics (StatisticsLayout), doubles
-  std::vector<Index> groupStart;         // statisticsOfLabels: each component's first row in
-  std::vector<std::int32_t> groupRows;   // groupRows, the block's rows grouped by component
-  std::vector<Index> groupCursor;        // (the next free place of each group)
+  RowGroups groups;              // statisticsOfLabels: the block's rows grouped by component
 };
 
 EStep::EStep(CovarianceType type, Index k, Index d, bool noise, ThreadPool& pool)
@@ -539,9 +538,10 @@ void addLabelledRows(const double* x, Index d, const double* weights, const std:
 
 // scatter += Σ w (x − μ)(x − μ)ᵀ over the rows listed, in row order, in the layout of `kind`
 // (matrices: the lower triangle; Diagonal: D values; Trace: one), at `out` (the component's).
+// W as addLabelledRows; with W 0 a row's x − μ goes to `work` (D values).
 template <int W>
 void addLabelledScatter(const double* x, Index d, const double* weights, const std::int32_t* rows,
-                        Index m, const double* mu, ScatterKind kind, double* out) {
+                        Index m, const double* mu, ScatterKind kind, double* out, double* work) {
   constexpr int kFixed = W > 0 ? W : 1;
   const Index dd = W > 0 ? W : d;
   if (W > 0 && kind == ScatterKind::Diagonal) {
@@ -577,7 +577,7 @@ void addLabelledScatter(const double* x, Index d, const double* weights, const s
     }
     return;
   }
-  std::vector<double> z(static_cast<size_t>(dd));
+  double* z = work;
   double trace = 0.0;
   for (Index r = 0; r < m; ++r) {
     const Index i = rows[r];
@@ -627,21 +627,10 @@ MixtureStatistics EStep::statisticsOfLabels(const Data& data, const std::int32_t
         const double* weights = data.weights ? data.weights + begin : nullptr;
         const std::int32_t* label = labels + begin;
         partial[StatisticsLayout::kWeight] = blockWeight(data, begin, rows);
-        // The block's rows grouped by component, each group in row order (a counting sort), so
-        // that a component's sums run over its rows in registers.
-        std::vector<Index>& start = s.groupStart;
-        std::vector<std::int32_t>& order = s.groupRows;
-        start.assign(static_cast<size_t>(c + 1), 0);
-        for (Index i = 0; i < rows; ++i) {
-          if (label[i] >= 0) ++start[label[i] + 1];
-        }
-        for (Index j = 0; j < c; ++j) start[j + 1] += start[j];
-        order.resize(static_cast<size_t>(start[c]));
-        std::vector<Index>& cursor = s.groupCursor;
-        cursor.assign(start.begin(), start.end() - 1);
-        for (Index i = 0; i < rows; ++i) {
-          if (label[i] >= 0) order[static_cast<size_t>(cursor[label[i]]++)] = static_cast<std::int32_t>(i);
-        }
+        // The block's rows grouped by component (row_groups.h), so that a component's sums run
+        // over its rows in registers.
+        RowGroups& groups = s.groups;
+        groups.group(rows, label, c);
         // Σ w per component in row order (statisticsOfResponsibilities' column sums without
         // their added zeros: the same bits); Σ w x in its two chains (responsibilityProducts'
         // order; the noise component has none).
@@ -649,8 +638,8 @@ MixtureStatistics EStep::statisticsOfLabels(const Data& data, const std::int32_t
         RowMap centred(partial + at.centred, k_, d);
         s.rows.resize(1, 2 * d);
         for (Index j = 0; j < c; ++j) {
-          const std::int32_t* group = order.data() + start[j];
-          const Index m = start[j + 1] - start[j];
+          const std::int32_t* group = groups.rows(j);
+          const Index m = groups.count(j);
           if (j == k_) {  // the noise component: Σ w only
             double sum = 0.0;
             for (Index r = 0; r < m; ++r) sum += weights ? weights[group[r]] : 1.0;
@@ -677,11 +666,11 @@ MixtureStatistics EStep::statisticsOfLabels(const Data& data, const std::int32_t
         const Index each = kind == ScatterKind::Full ? d * d : kind == ScatterKind::Diagonal ? d
                            : kind == ScatterKind::Trace ? 1 : 0;
         for (Index j = 0; j < k_; ++j) {
-          const std::int32_t* group = order.data() + start[j];
-          const Index m = start[j + 1] - start[j];
+          const std::int32_t* group = groups.rows(j);
+          const Index m = groups.count(j);
           const auto add = [&](auto width) {
             addLabelledScatter<decltype(width)::value>(x, d, weights, group, m, centre.row(j).data(),
-                                                       kind, out + j * each);
+                                                       kind, out + j * each, s.rows.data());
           };
           if (d <= 4) {
             detail::withNarrowWidth(d, add);

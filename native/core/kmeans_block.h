@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kmeans_rows.h"
+#include "row_groups.h"
 
 namespace gaussmix::kmeans {
 
@@ -40,13 +41,14 @@ class ClusterRows {
   void sum(const double* x, Index d, const double* w, Index rows, const std::int32_t* labels,
            Index k, const std::uint8_t* selected, Out out, const double* ahead = nullptr,
            Index aheadRows = 0) {
-    list(rows, labels, k);
+    groups_.group(rows, labels, k);
     const auto nextSelected = [&](Index c) {
       while (c < k && !selected[c]) ++c;
       return c;
     };
     const auto prefetchCluster = [&](Index c) {
-      for (Index r = start_[c]; r < start_[c + 1]; ++r) prefetchRow(x + order_[r] * d, d);
+      const std::int32_t* rowsOfC = groups_.rows(c);
+      for (Index r = 0; r < groups_.count(c); ++r) prefetchRow(x + rowsOfC[r] * d, d);
     };
     if (selected != nullptr) {
       if (const Index first = nextSelected(0); first < k) prefetchCluster(first);
@@ -58,8 +60,8 @@ class ClusterRows {
         if (c == k) break;
         if (const Index next = nextSelected(c + 1); next < k) prefetchCluster(next);
       }
-      const std::int32_t* mine = order_.data() + start_[c];
-      const Index m = start_[c + 1] - start_[c];
+      const std::int32_t* mine = groups_.rows(c);
+      const Index m = groups_.count(c);
       double* o = out(c);
       if (w != nullptr) {
         double total = 0.0;
@@ -77,17 +79,6 @@ class ClusterRows {
   }
 
  private:
-  // order_: the rows i < rows grouped by cluster, each group in row order, cluster c's from
-  // start_[c] (a counting sort).
-  void list(Index rows, const std::int32_t* labels, Index k) {
-    start_.assign(static_cast<size_t>(k + 1), 0);
-    for (Index i = 0; i < rows; ++i) ++start_[labels[i] + 1];
-    for (Index c = 0; c < k; ++c) start_[c + 1] += start_[c];
-    cursor_.assign(start_.begin(), start_.end() - 1);
-    order_.resize(static_cast<size_t>(rows));
-    for (Index i = 0; i < rows; ++i) order_[cursor_[labels[i]]++] = static_cast<std::int32_t>(i);
-  }
-
   // out[j] = Σ over the m rows listed in `mine` (in that order) of w·x_j, for j < d: P packets
   // of features at a time, their running sums in registers.
   template <bool kWeighted>
@@ -135,9 +126,7 @@ class ClusterRows {
     for (int p = 0; p < P; ++p) pstoreu(out + p * kPacket, acc[p]);
   }
 
-  std::vector<Index> start_;
-  std::vector<Index> cursor_;
-  std::vector<std::int32_t> order_;
+  RowGroups groups_;  // the sub-chunk's rows grouped by cluster
 };
 
 // out[v] = foldLanes over the eight sub-chunks s of subs[s·stride + v], for v < width.
