@@ -161,7 +161,8 @@ export async function fitBayesianStream(source: StreamSource, job: BayesianStrea
       previousObjective: warm ? warm.lowerBound : -Infinity,
       initialise: async (restart) => {
         if (warm) {
-          await resolvePriors();
+          // maxIter 0 runs no E-step: Σw's pass is then what refuses all-zero weights, as fit does.
+          await resolvePriors(o.maxIter === 0);
           return { params: warm.params, lowerBound: warm.lowerBound };
         }
         return resp ? fromResponsibilities(resp) : fromInit(restart);

@@ -48,7 +48,7 @@ import { requireFiniteMixture } from './finite.js';
 import { checkMaximisable, MixtureStatistics, ownStatistics, Statistics } from './statistics.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, runStreamEm, tooFewRows, type StreamFitOptions } from './stream-em.js';
-import { FIT_PASSES, streamPasses, type PassFitControl, type PassRequest, type RowPasses } from './passes.js';
+import { checkRowsOnce, FIT_PASSES, streamPasses, type PassFitControl, type PassRequest, type RowPasses } from './passes.js';
 import type { StreamSample } from './reservoir.js';
 import { weightedMean } from './numeric.js';
 import { allZeroWeight, integerOption, MAX_COUNT, numberOption, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
@@ -800,6 +800,10 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       const allGiven = !!(s.weightsInit && s.meansInit && (s.covariancesInit || s.precisionsInit));
       if (!warm && (s.responsibilitiesInit || allGiven)) native0.nInit = 1;
       Object.assign(native0, model);
+      // maxIter 0 runs no E-step, and these starts read no rows: one pass checks them as fit would.
+      if (o.maxIter === 0 && (warm || allGiven)) {
+        await checkRowsOnce(passes, o.covarianceType, warm?.d ?? (startingWidth(s, o.covarianceType) as number));
+      }
       const result = await runStreamEm<NativeMixtureParams>(
         {
           nInit: native0.nInit,

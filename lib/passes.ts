@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { CovarianceType } from './covariance-types.js';
 import { streamMeanVariance } from './kmeans-stream.js';
 import { native, type NativeStatisticsRequest, type NativeStatisticsSummary, type NativeTask } from './native.js';
 import { reservoirPass, type StreamSample } from './reservoir.js';
@@ -157,6 +158,20 @@ export function streamPasses(
     sample: (size, seed, restart) => reservoirPass(source, settings, size, seed, restart),
     meanVariance: async () => (await streamMeanVariance(source, settings, undefined, options.threads)).meanVariance,
   };
+}
+
+/**
+ * One pass that reads every row but sums little more than their weights (all rows in one
+ * component, no scatter): for a fit whose start reads no rows and that runs no E-step
+ * (`maxIter` 0 from given parameters or a warm start), which would otherwise never see the
+ * rows, so that it refuses what `fit` refuses of them: no rows, another width, a non-finite
+ * value, sample weights that are all zero.
+ * @param d - the width the start fixes.
+ * @throws RangeError - as the passes do; all-zero weights as every fit names them.
+ */
+export async function checkRowsOnce(passes: RowPasses, covarianceType: CovarianceType, d: number): Promise<void> {
+  const stats = await passes.statistics({ kind: 'assign', covarianceType, k: 1, centres: new Float64Array(d) });
+  if (stats.totalWeight === 0) throw allZeroWeight();
 }
 
 /** What a fit's default start is seeded with. */

@@ -476,6 +476,17 @@ describe('statistics, maximise and fitStream', () => {
     await expect(model.fitStream(stream)).rejects.toThrow(expect.objectContaining({ name: 'RangeError', message }) as Error);
     expect(model.toJSON()).toEqual(before);
   });
+
+  it('fitStream with warmStart, maxIter 0 and given priors on weights that are all zero says so, as fit', async () => {
+    const zero = new Float64Array(NS);
+    const priors = { meanPrior: new Array<number>(D).fill(0), covariancePrior: Array.from({ length: D }, (_, i) => Array.from({ length: D }, (_, j) => (i === j ? 1 : 0))) };
+    const model = new BayesianGaussianMixture({ nComponents: 5, seed: 3, warmStart: true, maxIter: 0, ...priors }).fitSync(XS);
+    const before = model.toJSON();
+    const message = 'sampleWeight must not be all zero';
+    expect(() => model.fitSync(XS, { sampleWeight: zero })).toThrow(message);
+    await expect(model.fitStream(() => [{ X: XS, sampleWeight: zero }])).rejects.toThrow(expect.objectContaining({ name: 'RangeError', message }) as Error);
+    expect(model.toJSON()).toEqual(before);
+  });
 });
 
 /** Multiplies the first number of a nested array (a JSON field) by `factor`, in place. */

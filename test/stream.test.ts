@@ -362,6 +362,42 @@ describe('fitStream errors leave the model as it was', () => {
     await expect(new SoftKMeans({ nClusters: 3, seed: 1 }).fitStream(source)).rejects.toThrow(allZero);
   });
 
+  it('all-zero sample weights with maxIter 0 (no E-step) from a start that reads no rows', async () => {
+    const zero = new Float64Array(N);
+    const source = () => [{ X, sampleWeight: zero }];
+    const allZero = expect.objectContaining({ name: 'RangeError', message: 'sampleWeight must not be all zero' }) as Error;
+    const start = startOf('full');
+    const noise = { ...start, weightsInit: [0.3, 0.3, 0.3, 0.1], noise: { hypervolume: 1e3 } };
+    for (const options of [start, noise]) {
+      expect(() => new GaussianMixture({ nComponents: 3, maxIter: 0, ...options }).fitSync(X, { sampleWeight: zero })).toThrow(allZero);
+      const gm = new GaussianMixture({ nComponents: 3, maxIter: 0, ...options }).fitSync(X);
+      const before = gm.toJSON();
+      await expect(gm.fitStream(source)).rejects.toThrow(allZero);
+      expect(gm.toJSON()).toEqual(before);
+    }
+    const json = fitted().toJSON();
+    const warm = GaussianMixture.fromJSON({ ...json, options: { ...json.options, warmStart: true, maxIter: 0 } });
+    const before = warm.toJSON();
+    expect(() => warm.fitSync(X, { sampleWeight: zero })).toThrow(allZero);
+    await expect(warm.fitStream(source)).rejects.toThrow(allZero);
+    expect(warm.toJSON()).toEqual(before);
+  });
+
+  it('maxIter 0 from every starting parameter given still reads the rows (and equals fit)', async () => {
+    const start = startOf('diag');
+    const options = { nComponents: 3, covarianceType: 'diag' as const, maxIter: 0, ...start };
+    const bad = data.slice(0, 12);
+    bad[4] = NaN;
+    await expect(new GaussianMixture(options).fitStream(() => [{ data: bad, shape: [4, D] }])).rejects.toThrow(/non-finite value \(NaN\) at row 1/);
+    await expect(new GaussianMixture(options).fitStream(() => [])).rejects.toThrow(/the source gave no rows/);
+    const plain = batchedSource(data, D, 3);
+    expectSameMixture(await new GaussianMixture(options).fitStream(plain.source), new GaussianMixture(options).fitSync(X));
+    expect(plain.passes()).toBe(1);
+    const weighted = batchedSource(data, D, 4, { weights: WEIGHTS });
+    const streamed = await new GaussianMixture(options).fitStream(weighted.source);
+    expectSameMixture(streamed, new GaussianMixture(options).fitSync(X, { sampleWeight: WEIGHTS }));
+  });
+
   it('a batch with another number of features', async () => {
     const source = () => [
       { data: data.subarray(0, 30), shape: [10, 3] },
