@@ -15,14 +15,18 @@ import { totalmem } from 'node:os';
 import { covarianceShape, covarianceTypeDescriptor, type CovarianceType } from './covariance-types.js';
 import { ErrorCode } from './errors.js';
 
-/** One array (or group of arrays) a fit holds. */
+/**
+ * One array (or group of arrays) a fit holds. Its description is built only when read: every
+ * fit measures its need, but only a refusal's message reads the text (building it was about a
+ * third of the measure, ~1% of a small fit's time).
+ */
 export interface MemoryPart {
   /** What it is, for the message, e.g. `'covariances and precisionsCholesky (2 × K·D²)'`. */
   readonly what: string;
   readonly bytes: number;
 }
 
-/** What a fit certainly holds at its most demanding moment. */
+/** What a fit certainly holds at its most demanding moment (its strings built when read). */
 export interface MemoryNeed {
   /** The model, for the message: e.g. `"50 components of 20000 features, covarianceType 'full'"`. */
   readonly model: string;
@@ -35,15 +39,57 @@ export interface MemoryNeed {
 
 const DOUBLE = 8;
 
-/** The most demanding of several moments of a fit (each a set of arrays held at once). */
-function largest(model: string, advice: string, moments: readonly (readonly MemoryPart[])[]): MemoryNeed {
-  let best: MemoryNeed = { model, parts: [], bytes: 0, advice };
-  for (const parts of moments) {
-    const kept = parts.filter((p) => p.bytes > 0);
-    const bytes = kept.reduce((a, p) => a + p.bytes, 0);
-    if (bytes > best.bytes) best = { model, parts: kept, bytes, advice };
+/** A part whose description `describe` builds when it is read. */
+class LazyPart implements MemoryPart {
+  readonly #describe: () => string;
+  constructor(
+    readonly bytes: number,
+    describe: () => string,
+  ) {
+    this.#describe = describe;
   }
-  return best;
+  get what(): string {
+    return this.#describe();
+  }
+}
+
+/** A need whose model and advice `describe` builds when either is read. */
+class LazyNeed implements MemoryNeed {
+  readonly #describe: () => { readonly model: string; readonly advice: string };
+  constructor(
+    readonly parts: readonly MemoryPart[],
+    readonly bytes: number,
+    describe: () => { readonly model: string; readonly advice: string },
+  ) {
+    this.#describe = describe;
+  }
+  get model(): string {
+    return this.#describe().model;
+  }
+  get advice(): string {
+    return this.#describe().advice;
+  }
+}
+
+/**
+ * The most demanding of several moments of a fit (each a set of arrays held at once);
+ * `describe` gives the model and the advice for the message.
+ */
+function largest(
+  moments: readonly (readonly MemoryPart[])[],
+  describe: () => { readonly model: string; readonly advice: string },
+): MemoryNeed {
+  let parts: readonly MemoryPart[] = [];
+  let most = 0;
+  for (const moment of moments) {
+    const kept = moment.filter((p) => p.bytes > 0);
+    const bytes = kept.reduce((a, p) => a + p.bytes, 0);
+    if (bytes > most) {
+      parts = kept;
+      most = bytes;
+    }
+  }
+  return new LazyNeed(parts, most, describe);
 }
 
 /**
@@ -98,30 +144,28 @@ export function mixtureFitMemory(size: MixtureFitSize): MemoryNeed {
   const c = k + (size.noise ? 1 : 0);
   const covValues = covarianceShape(type, k, d).reduce((a, b) => a * b, 1);
   const layout = covarianceTypeDescriptor(type).layout;
-  const covFormula = { matrices: 'K·D²', matrix: 'D²', diagonals: 'K·D', variances: 'K' }[layout];
-  const covariances: MemoryPart = {
-    what: `covariances and precisionsCholesky (2 × ${covFormula} = 2 × ${covValues} values)`,
-    bytes: 2 * covValues * DOUBLE,
-  };
-  const means: MemoryPart = { what: `means and weights (K·D + ${c === k ? 'K' : 'K + 1'} = ${k * d + c} values)`, bytes: (k * d + c) * DOUBLE };
-  const result: MemoryPart = {
-    what: "the result's copy of those parameters",
-    bytes: covariances.bytes + means.bytes,
-  };
+  const covariances = new LazyPart(2 * covValues * DOUBLE, () => {
+    const covFormula = { matrices: 'K·D²', matrix: 'D²', diagonals: 'K·D', variances: 'K' }[layout];
+    return `covariances and precisionsCholesky (2 × ${covFormula} = 2 × ${covValues} values)`;
+  });
+  const means = new LazyPart((k * d + c) * DOUBLE, () => `means and weights (K·D + ${c === k ? 'K' : 'K + 1'} = ${k * d + c} values)`);
+  const result = new LazyPart(covariances.bytes + means.bytes, () => "the result's copy of those parameters");
   const fit: MemoryPart[] = [covariances, means];
-  if (size.responsibilities) fit.push({ what: `the responsibilities (N × ${c} = ${n * c} values)`, bytes: n * c * DOUBLE });
+  if (size.responsibilities) fit.push(new LazyPart(n * c * DOUBLE, () => `the responsibilities (N × ${c} = ${n * c} values)`));
   if (size.eStep) {
-    const scatter = scatterValues(type, k, d);
-    fit.push({ what: `one thread's E-step sums (${scatter + k * d + c + 3} values)`, bytes: (scatter + k * d + c + 3) * DOUBLE });
+    const sums = scatterValues(type, k, d) + k * d + c + 3;
+    fit.push(new LazyPart(sums * DOUBLE, () => `one thread's E-step sums (${sums} values)`));
   }
-  const model = `${k} component${k === 1 ? '' : 's'} of ${d} feature${d === 1 ? '' : 's'} with covarianceType '${type}'`;
-  const rows = size.responsibilities ? '; with many rows, fewer rows (the starting responsibilities are N × K)' : '';
-  const advice =
-    layout === 'matrices' || layout === 'matrix'
-      ? "Use fewer components, covarianceType 'diag' or 'spherical' (K·D or K values instead of D² per component), " +
-        `or fewer features (e.g. a projection such as PCA)${rows}`
-      : `Use fewer components or fewer features${rows}`;
-  return largest(model, `${advice}.`, [[covariances, means, result], fit]);
+  return largest([[covariances, means, result], fit], () => {
+    const model = `${k} component${k === 1 ? '' : 's'} of ${d} feature${d === 1 ? '' : 's'} with covarianceType '${type}'`;
+    const rows = size.responsibilities ? '; with many rows, fewer rows (the starting responsibilities are N × K)' : '';
+    const advice =
+      layout === 'matrices' || layout === 'matrix'
+        ? "Use fewer components, covarianceType 'diag' or 'spherical' (K·D or K values instead of D² per component), " +
+          `or fewer features (e.g. a projection such as PCA)${rows}`
+        : `Use fewer components or fewer features${rows}`;
+    return { model, advice: `${advice}.` };
+  });
 }
 
 /** What sizes a centroid fit (KMeans, SoftKMeans, MiniBatchKMeans) takes. */
@@ -142,14 +186,16 @@ export interface CentroidFitSize {
 export function centroidFitMemory(size: CentroidFitSize): MemoryNeed {
   const { k, d, n } = size;
   const parts: MemoryPart[] = [
-    { what: `the centres, natively and in the result (2 × K·D = 2 × ${k * d} values)`, bytes: 2 * k * d * DOUBLE },
+    new LazyPart(2 * k * d * DOUBLE, () => `the centres, natively and in the result (2 × K·D = 2 × ${k * d} values)`),
   ];
   if (size.labels) {
     const each = k <= 256 ? 1 : k <= 65536 ? 2 : 4;
-    parts.push({ what: `the labels, natively and in the result (N = ${n} rows)`, bytes: n * (4 + each) });
+    parts.push(new LazyPart(n * (4 + each), () => `the labels, natively and in the result (N = ${n} rows)`));
   }
-  const model = `${k} cluster${k === 1 ? '' : 's'} of ${d} feature${d === 1 ? '' : 's'}`;
-  return largest(model, 'Use fewer clusters, fewer features or fewer rows.', [parts]);
+  return largest([parts], () => ({
+    model: `${k} cluster${k === 1 ? '' : 's'} of ${d} feature${d === 1 ? '' : 's'}`,
+    advice: 'Use fewer clusters, fewer features or fewer rows.',
+  }));
 }
 
 /** A number of bytes for messages: `'640 GB'`, `'1.5 GB'`, `'12 MB'` (decimal units). */

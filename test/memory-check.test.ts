@@ -18,7 +18,7 @@ import {
   type NDArray,
 } from '../lib/index.js';
 import { ShardPasses } from '../lib/distributed/shard-passes.js';
-import { centroidFitMemory, checkFitMemory, formatBytes, mixtureFitMemory } from '../lib/memory-check.js';
+import { centroidFitMemory, checkFitMemory, formatBytes, mixtureFitMemory, type MemoryNeed } from '../lib/memory-check.js';
 import { FIT_PASSES, type PassFitControl } from '../lib/passes.js';
 
 const K = 50;
@@ -71,6 +71,43 @@ describe('the memory a fit needs', () => {
     expect(at('EII')).toBe(at('EEE'));
     expect(at('VVV')).toBe(at('EEE'));
     expect(at('VVV')).toBeGreaterThanOrEqual(2 * 8 * 2 * 3 * 1000 * 1000);
+  });
+
+  it('builds its descriptions only when read (every fit measures its need; few are refused)', () => {
+    // A data property would be a string built on every fit; an accessor builds it when read.
+    const isAccessor = (o: object, key: string): boolean => {
+      for (let at: object | null = o; at; at = Object.getPrototypeOf(at) as object | null) {
+        const p = Object.getOwnPropertyDescriptor(at, key);
+        if (p) return p.get !== undefined && !('value' in p);
+      }
+      return false;
+    };
+    const needs = [
+      mixtureFitMemory({ covarianceType: 'full', k: 3, d: 2, n: 500, noise: true, responsibilities: true, eStep: true }),
+      mixtureFitMemory({ covarianceType: 'diag', k: 3, d: 2, n: 5e6, noise: false, responsibilities: true, eStep: true }),
+      centroidFitMemory({ k: 3, d: 2, n: 500, labels: true }),
+    ];
+    for (const need of needs) {
+      expect(isAccessor(need, 'model')).toBe(true);
+      expect(isAccessor(need, 'advice')).toBe(true);
+      expect(need.parts.length).toBeGreaterThan(0);
+      for (const part of need.parts) expect(isAccessor(part, 'what')).toBe(true);
+    }
+    // Read, they are the message's text.
+    const [full, diag, centroids] = needs as [MemoryNeed, MemoryNeed, MemoryNeed];
+    expect(full.model).toBe("3 components of 2 features with covarianceType 'full'");
+    expect(full.advice).toBe(
+      "Use fewer components, covarianceType 'diag' or 'spherical' (K·D or K values instead of D² per component), " +
+        'or fewer features (e.g. a projection such as PCA); with many rows, fewer rows (the starting responsibilities are N × K).',
+    );
+    expect(diag.parts.map((p) => p.what)).toEqual([
+      'covariances and precisionsCholesky (2 × K·D = 2 × 6 values)',
+      'means and weights (K·D + K = 9 values)',
+      'the responsibilities (N × 3 = 15000000 values)',
+      "one thread's E-step sums (18 values)",
+    ]);
+    expect(centroids.model).toBe('3 clusters of 2 features');
+    expect(centroids.advice).toBe('Use fewer clusters, fewer features or fewer rows.');
   });
 
   it('lets a model of about 1 GB pass and refuses one just above the ceiling', () => {
