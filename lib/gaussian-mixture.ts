@@ -493,7 +493,8 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    * original units and converted (V / Π scale, (mean − m) / scale, S⁻¹·scale·S⁻¹); the prior's
    * defaults are defaultPrior of the standardised X.
    * @throws RangeError - a noise row outside X, a prior of the wrong size, a hypervolume that
-   *   is not a positive float64 in standardised units.
+   *   is not a positive float64 in standardised units, a default hypervolume that is not one
+   *   (hypvol(X) overflows or is 0).
    */
   #resolveModelOptions(options: NativeMixtureOptions, X: Matrix, raw: Matrix, scaling: Scaling | undefined): void {
     const o = this.#options;
@@ -510,6 +511,14 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
         throw invalidValue(
           `noise: the hypervolume in standardised units (V / Π scale) is ${v}, not a positive float64; give noise.hypervolume ` +
             'so that it is, or standardise X yourself',
+        );
+      }
+      // (A given V is a positive float64; hypvol(X), a product of D ranges, may not be.)
+      if (!(v > 0 && Number.isFinite(v))) {
+        throw invalidValue(
+          `noise: the default hypervolume (mclust's hypvol(X), a product of ${X.d} ranges) is ${v}, not a positive float64 ` +
+            '(it overflows for many wide features, and is 0 for many narrow ones or X flat in some direction); ' +
+            'give noise.hypervolume explicitly',
         );
       }
       options.hypervolume = v;

@@ -46,7 +46,9 @@ export interface NoiseOptions {
    * principal-components' bounding box). A finite number > 0. With `standardize`, V is in the
    * original units and the fit takes V / Π scale; the default is hypvol of X in its own units
    * (not of the standardised X: the principal components' box is not equivariant under
-   * per-feature scales), likewise divided by Π scale.
+   * per-feature scales), likewise divided by Π scale. A default that is not a positive
+   * float64 (it overflows for many features of wide ranges, and is 0 for many of narrow
+   * ranges or for X flat in some direction) is a RangeError: give V then.
    */
   hypervolume?: number;
   /**

@@ -230,6 +230,30 @@ describe('fitted mclust models', () => {
     expect(same(back.scoreSamples(Xn), gm.scoreSamples(Xn))).toBe(true);
   });
 
+  it('noise: a default hypervolume that overflows or underflows float64 is a RangeError naming noise.hypervolume', () => {
+    // hypvol(X) is a product of D ranges: 120 features of range ~1e3 overflow, of ~1e-3 give 0.
+    const rng = mulberry32(7);
+    const wide = (n: number, d: number, range: number): NDArray => ({
+      data: Float64Array.from({ length: n * d }, (_, i) => (rng() + (Math.floor(i / d) % 2) / 2) * range),
+      shape: [n, d],
+    });
+    const gm = new GaussianMixture({ nComponents: 2, covarianceType: 'diag', noise: true, seed: 1, maxIter: 3 });
+    gm.fitSync(wide(200, 120, 1));
+    const before = gm.toJSON();
+    expect(before.state?.hypervolume).toBeGreaterThan(0);
+    for (const [range, v] of [[1e3, 'Infinity'], [1e-3, '0']] as const) {
+      const Xw = wide(200, 120, range);
+      expectError(() => gm.fitSync(Xw), RangeError, `default hypervolume (mclust's hypvol(X), a product of 120 ranges) is ${v},`, 'give noise.hypervolume explicitly');
+      expect(gm.toJSON()).toEqual(before);
+      // Given, any positive float64 V is taken as is.
+      const fit = new GaussianMixture({ nComponents: 2, covarianceType: 'diag', noise: { hypervolume: range === 1e3 ? 1e300 : 1e-300 }, seed: 1, maxIter: 3 }).fitSync(Xw);
+      expect(Number.isFinite(fit.lowerBound)).toBe(true);
+    }
+    // X flat in some direction (a constant feature): hypvol(X) is 0.
+    const flat: NDArray = { data: Float64Array.from({ length: 200 }, (_, i) => (i % 2 ? 3 : rng())), shape: [100, 2] };
+    expectError(() => new GaussianMixture({ nComponents: 2, covarianceType: 'spherical', noise: true }).fitSync(flat), RangeError, 'is 0,', 'noise.hypervolume');
+  });
+
   it('prior: a given scale and dof enter the fit; the resolved prior is in the JSON', () => {
     const a = new GaussianMixture({ nComponents: 2, covarianceType: 'VII', init: 'hc', prior: 'default' }).fitSync(small);
     const b = new GaussianMixture({ nComponents: 2, covarianceType: 'VII', init: 'hc', prior: { scale: 5, dof: 10 } }).fitSync(small);
