@@ -13,6 +13,7 @@ import { checkFitMemory } from './memory-check.js';
 import { MIXTURE_OPTION_NAMES, type GaussianMixtureOptions } from './mixture-options.js';
 import { native, type NativeHcOptions, type NativeHcStart, type NativeTask } from './native.js';
 import { quantileStart } from './quantile-start.js';
+import { fitScaling, standardMatrix } from './scaling.js';
 import { enumOption, functionOption, integerOption, randomSeed, readOptionsObject, readSampleWeight, seedOption, signalOption } from './options.js';
 import type { DataInput } from './types.js';
 
@@ -71,6 +72,8 @@ interface Plan {
   readonly shared: GaussianMixtureOptions;
   /** hc's input, when the candidates start from hc (computed by hcStart / hcStartAsync). */
   readonly hcOptions: NativeHcOptions | undefined;
+  /** The rows hc runs on: X as every candidate's fit takes it (standardised with `standardize`). */
+  readonly hcX: Matrix;
   readonly hc?: NativeHcStart;
   /** One feature and no start given: each candidate starts from mclust's quantile classes. */
   readonly quantile: boolean;
@@ -211,18 +214,22 @@ function plan(Xin: DataInput, value: unknown): Plan {
   }
   const initial = sharedNoise(shared, X, sampleWeight);
   let hcOptions: NativeHcOptions | undefined;
+  let hcX = X;
   if (shared.init === 'hc') {
     if (initial && initial.some((r) => !(r >= 0 && r < X.n))) throw invalidValue(`noise.initial holds a row outside X's ${X.n} rows`);
     hcOptions = { seed: shared.seed as number, ...(initial && { exclude: initial }), ...(sampleWeight && { sampleWeight }) };
+    // Each candidate fits X standardised by the scaling its fit measures (the same for all):
+    // hc's merges are not exact under a change of units (ties and near-ties break otherwise).
+    if (shared.standardize === true) hcX = standardMatrix(X, fitScaling(X, sampleWeight));
   }
-  return { X, sampleWeight, candidates, criterion, shared: shared as unknown as GaussianMixtureOptions, hcOptions, quantile, signal, onModel };
+  return { X, sampleWeight, candidates, criterion, shared: shared as unknown as GaussianMixtureOptions, hcOptions, hcX, quantile, signal, onModel };
 }
 
 /** The plan with its hc start, computed on this thread (once for every candidate). */
 function withHcSync(p: Plan): Plan {
   if (!p.hcOptions) return p;
   try {
-    return { ...p, hc: native().hierarchicalStart(p.X.data, p.X.n, p.X.d, p.hcOptions) };
+    return { ...p, hc: native().hierarchicalStart(p.hcX.data, p.hcX.n, p.hcX.d, p.hcOptions) };
   } catch (err) {
     throw translateNativeError(err);
   }
@@ -235,7 +242,7 @@ async function withHc(p: Plan): Promise<Plan> {
   const { signal } = p;
   let task: NativeTask<NativeHcStart>;
   try {
-    task = native().hierarchicalStartAsync(p.X.data, p.X.n, p.X.d, p.hcOptions);
+    task = native().hierarchicalStartAsync(p.hcX.data, p.hcX.n, p.hcX.d, p.hcOptions);
   } catch (err) {
     throw translateNativeError(err, signal);
   }
@@ -372,7 +379,8 @@ class Selection {
 /**
  * Fits a GaussianMixture for every candidate (covariance type × number of components, with the
  * options shared by all), as mclust's `mclustBIC`: by default mclust's 14 models, 1..9
- * components and its hierarchical start (`init: 'hc'`, computed once for every candidate; on
+ * components and its hierarchical start (`init: 'hc'`, computed once for every candidate, on
+ * the rows the candidates fit: with `standardize`, X standardised as each candidate's fit does; on
  * one feature mclust's quantile classes and its univariate models E and V, as EII and VII; with
  * `prior`, the models that have one; one component by its family's closed form, as mclust's
  * `mvn`: `best` is then VII, VVI or VVV), and

@@ -403,6 +403,26 @@ describe('selectModel', () => {
     expect(t.best.nComponents).toBe(1);
   });
 
+  it('with standardize, a candidate is its own standardising fit from hc, bit for bit', async () => {
+    // Values on a grid: hc's merge criterion ties, and raw and standardised rows break the ties
+    // differently (its SVD scaling is exact only up to rounding): hc must see the rows the
+    // candidates fit.
+    const rng = mulberry32(12);
+    const scale = [70, 0.05, 0.002, 3e3];
+    const n = 350;
+    const grid: NDArray = { data: Float64Array.from({ length: n * 4 }, (_, i) => Math.floor(rng() * 5) * scale[i % 4]! + 40 * (i % 4)), shape: [n, 4] };
+    const sampleWeight = Array.from({ length: n }, (_, i) => 0.5 + (i % 3));
+    for (const weights of [undefined, sampleWeight]) {
+      for (const [covarianceType, k] of [['VVV', 2], ['EII', 4], ['diag', 3]] as const) {
+        const shared = { standardize: true, seed: 3, warnings: 'silent' } as const;
+        const own = new GaussianMixture({ ...shared, covarianceType, nComponents: k, init: 'hc' }).fitSync(grid, weights && { sampleWeight: weights });
+        const options = { ...shared, covarianceTypes: [covarianceType], components: [k], ...(weights && { sampleWeight: weights }) };
+        expectSame(selectModelSync(grid, options).best, own);
+        expectSame((await selectModel(grid, options)).best, own);
+      }
+    }
+  });
+
   it('validates before any fit; a signal aborts', async () => {
     await expect(selectModel(small, { components: [0] })).rejects.toThrow(RangeError);
     await expect(selectModel(small, { covarianceTypes: ['VVX' as CovarianceType] })).rejects.toThrow(RangeError);
