@@ -500,28 +500,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     const o = this.#options;
     const addon = native();
     if (o.noise) {
-      let v = o.noise.hypervolume;
-      if (v === undefined) {
-        if (X.n < 2) throw invalidValue('noise: the default hypervolume needs at least 2 rows of X');
-        v = scaling ? defaultStandardHypervolume(raw, scaling) : addon.mixtureHypervolume(X.data, X.n, X.d);
-      } else if (scaling) {
-        v = volumeToStandard(v, scaling, 1);
-      }
-      if (scaling && !(v > 0 && Number.isFinite(v))) {
-        throw invalidValue(
-          `noise: the hypervolume in standardised units (V / Π scale) is ${v}, not a positive float64; give noise.hypervolume ` +
-            'so that it is, or standardise X yourself',
-        );
-      }
-      // (A given V is a positive float64; hypvol(X), a product of D ranges, may not be.)
-      if (!(v > 0 && Number.isFinite(v))) {
-        throw invalidValue(
-          `noise: the default hypervolume (mclust's hypvol(X), a product of ${X.d} ranges) is ${v}, not a positive float64 ` +
-            '(it overflows for many wide features, and is 0 for many narrow ones or X flat in some direction); ' +
-            'give noise.hypervolume explicitly',
-        );
-      }
-      options.hypervolume = v;
+      options.hypervolume = noiseHypervolume(raw, scaling, o.noise.hypervolume);
       const rows = o.noise.initial;
       if (rows) {
         const bad = rows.findIndex((r) => r >= X.n);
@@ -1292,6 +1271,46 @@ function readPriorState(st: StateReader, value: unknown, where: string, type: Co
     };
     return { shrinkage: number('shrinkage', false), mean: array('mean', d), dof: number('dof', true), scale: array('scale', scaleSize) };
   });
+}
+
+/**
+ * The noise component's hypervolume a fit takes, in its units: a given V (in the original
+ * units), or by default mclust's hypvol of `raw` in its own units; with a scaling, divided by
+ * Π scale. (selectModel resolves its candidates' noise rows with it, as their fits would.)
+ * @throws RangeError - the default on fewer than 2 rows; a V that is not a positive float64 in
+ *   the fit's units (a default that overflows or is 0, a given V / Π scale that is).
+ */
+export function noiseHypervolume(raw: Matrix, scaling: Scaling | undefined, given: number | undefined): number {
+  let v = given;
+  if (v === undefined) {
+    if (raw.n < 2) throw invalidValue('noise: the default hypervolume needs at least 2 rows of X');
+    if (scaling) {
+      v = defaultStandardHypervolume(raw, scaling);
+    } else {
+      try {
+        v = native().mixtureHypervolume(raw.data, raw.n, raw.d);
+      } catch (err) {
+        throw translateNativeError(err);
+      }
+    }
+  } else if (scaling) {
+    v = volumeToStandard(v, scaling, 1);
+  }
+  if (scaling && !(v > 0 && Number.isFinite(v))) {
+    throw invalidValue(
+      `noise: the hypervolume in standardised units (V / Π scale) is ${v}, not a positive float64; give noise.hypervolume ` +
+        'so that it is, or standardise X yourself',
+    );
+  }
+  // (A given V is a positive float64; hypvol(X), a product of D ranges, may not be.)
+  if (!(v > 0 && Number.isFinite(v))) {
+    throw invalidValue(
+      `noise: the default hypervolume (mclust's hypvol(X), a product of ${raw.d} ranges) is ${v}, not a positive float64 ` +
+        '(it overflows for many wide features, and is 0 for many narrow ones or X flat in some direction); ' +
+        'give noise.hypervolume explicitly',
+    );
+  }
+  return v;
 }
 
 /** A volume V in the original units, in standardised ones: V·Π (c / scale_j), one factor at a time. */

@@ -7,13 +7,13 @@
  */
 import { covarianceTypeDescriptor, covarianceTypeNames, isMclustModel, MCLUST_MODEL_NAMES, mixtureParameterCount, SKLEARN_COVARIANCE_TYPES, type CovarianceType } from './covariance-types.js';
 import { describe, ErrorCode, invalidType, invalidValue, makeAbortError, throwIfAborted, translateNativeError } from './errors.js';
-import { GaussianMixture, mixtureFitMemoryOf, useHierarchicalStart } from './gaussian-mixture.js';
+import { GaussianMixture, mixtureFitMemoryOf, noiseHypervolume, useHierarchicalStart } from './gaussian-mixture.js';
 import { toMatrix, type Matrix } from './input.js';
 import { checkFitMemory } from './memory-check.js';
 import { MIXTURE_OPTION_NAMES, type GaussianMixtureOptions } from './mixture-options.js';
 import { native, type NativeHcOptions, type NativeHcStart, type NativeTask } from './native.js';
 import { quantileStart } from './quantile-start.js';
-import { fitScaling, standardMatrix } from './scaling.js';
+import { fitScaling, standardMatrix, type Scaling } from './scaling.js';
 import { enumOption, functionOption, integerOption, randomSeed, readOptionsObject, readSampleWeight, seedOption, signalOption } from './options.js';
 import type { DataInput } from './types.js';
 
@@ -82,24 +82,35 @@ interface Plan {
 }
 
 /**
- * With a noise component: its hypervolume and initial rows, resolved once for every candidate
- * (mclust's hypvol(X), and the rows native/core/mixture.h defaultNoiseRows finds) and written
- * into `shared`; the initial rows (undefined without noise or with responsibilitiesInit).
+ * With a noise component: its initial rows, resolved once for every candidate (the rows
+ * native/core/mixture.h defaultNoiseRows finds in `rows`, X as the candidates fit it, under the
+ * hypervolume their fits take) and written into `shared` with the hypervolume; the initial rows
+ * (undefined without noise or with responsibilitiesInit). With a scaling, the hypervolume written
+ * is only a given one (in the original units): each candidate takes V in standardised units as
+ * its own fit would (hypvol(X) / Π scale is not exact back in the original units).
+ * @throws RangeError - a hypervolume that is not a positive float64 (see noiseHypervolume).
  */
-function sharedNoise(shared: Record<string, unknown>, X: Matrix, sampleWeight: Float64Array | undefined): Int32Array | undefined {
+function sharedNoise(
+  shared: Record<string, unknown>,
+  X: Matrix,
+  rows: Matrix,
+  scaling: Scaling | undefined,
+  sampleWeight: Float64Array | undefined,
+): Int32Array | undefined {
   if (shared.noise === undefined || shared.noise === false || shared.responsibilitiesInit !== undefined) return undefined;
   const given = (typeof shared.noise === 'object' ? shared.noise : {}) as { hypervolume?: number; initial?: ArrayLike<number> };
+  const hypervolume = noiseHypervolume(X, scaling, given.hypervolume);
+  let initial: Int32Array;
   try {
-    const hypervolume = given.hypervolume ?? native().mixtureHypervolume(X.data, X.n, X.d);
-    const initial =
+    initial =
       given.initial !== undefined
         ? Int32Array.from(given.initial)
-        : native().mixtureNoiseRows(X.data, X.n, X.d, { hypervolume, ...(sampleWeight && { sampleWeight }) });
-    shared.noise = { hypervolume, initial };
-    return initial;
+        : native().mixtureNoiseRows(rows.data, rows.n, rows.d, { hypervolume, ...(sampleWeight && { sampleWeight }) });
   } catch (err) {
     throw translateNativeError(err);
   }
+  shared.noise = scaling ? { ...(given.hypervolume !== undefined && { hypervolume: given.hypervolume }), initial } : { hypervolume, initial };
+  return initial;
 }
 
 /**
@@ -212,17 +223,18 @@ function plan(Xin: DataInput, value: unknown): Plan {
     const gm = new GaussianMixture({ ...shared, nComponents: k, covarianceType: fittedType(type, k, X.d, noise) } as GaussianMixtureOptions);
     checkFitMemory(`selectModel: the candidate ${type} with ${k} component${k === 1 ? '' : 's'}`, mixtureFitMemoryOf(gm, X.n, X.d));
   }
-  const initial = sharedNoise(shared, X, sampleWeight);
+  // The rows every candidate fits: with standardize, X standardised by the scaling each one's
+  // fit measures (the same for all). hc and the noise rows are found in them: neither is exact
+  // under a change of units (hc's merges break ties and near-ties otherwise).
+  const scaling = shared.standardize === true ? fitScaling(X, sampleWeight) : undefined;
+  const rows = scaling ? standardMatrix(X, scaling) : X;
+  const initial = sharedNoise(shared, X, rows, scaling, sampleWeight);
   let hcOptions: NativeHcOptions | undefined;
-  let hcX = X;
   if (shared.init === 'hc') {
     if (initial && initial.some((r) => !(r >= 0 && r < X.n))) throw invalidValue(`noise.initial holds a row outside X's ${X.n} rows`);
     hcOptions = { seed: shared.seed as number, ...(initial && { exclude: initial }), ...(sampleWeight && { sampleWeight }) };
-    // Each candidate fits X standardised by the scaling its fit measures (the same for all):
-    // hc's merges are not exact under a change of units (ties and near-ties break otherwise).
-    if (shared.standardize === true) hcX = standardMatrix(X, fitScaling(X, sampleWeight));
   }
-  return { X, sampleWeight, candidates, criterion, shared: shared as unknown as GaussianMixtureOptions, hcOptions, hcX, quantile, signal, onModel };
+  return { X, sampleWeight, candidates, criterion, shared: shared as unknown as GaussianMixtureOptions, hcOptions, hcX: rows, quantile, signal, onModel };
 }
 
 /** The plan with its hc start, computed on this thread (once for every candidate). */

@@ -403,24 +403,44 @@ describe('selectModel', () => {
     expect(t.best.nComponents).toBe(1);
   });
 
-  it('with standardize, a candidate is its own standardising fit from hc, bit for bit', async () => {
+  it('with standardize, a candidate is its own standardising fit from hc, bit for bit (noise too)', async () => {
     // Values on a grid: hc's merge criterion ties, and raw and standardised rows break the ties
     // differently (its SVD scaling is exact only up to rounding): hc must see the rows the
-    // candidates fit.
+    // candidates fit. With noise, the hypervolume and the noise rows are the candidates' own too.
     const rng = mulberry32(12);
     const scale = [70, 0.05, 0.002, 3e3];
     const n = 350;
     const grid: NDArray = { data: Float64Array.from({ length: n * 4 }, (_, i) => Math.floor(rng() * 5) * scale[i % 4]! + 40 * (i % 4)), shape: [n, 4] };
     const sampleWeight = Array.from({ length: n }, (_, i) => 0.5 + (i % 3));
-    for (const weights of [undefined, sampleWeight]) {
-      for (const [covarianceType, k] of [['VVV', 2], ['EII', 4], ['diag', 3]] as const) {
-        const shared = { standardize: true, seed: 3, warnings: 'silent' } as const;
-        const own = new GaussianMixture({ ...shared, covarianceType, nComponents: k, init: 'hc' }).fitSync(grid, weights && { sampleWeight: weights });
-        const options = { ...shared, covarianceTypes: [covarianceType], components: [k], ...(weights && { sampleWeight: weights }) };
-        expectSame(selectModelSync(grid, options).best, own);
-        expectSame((await selectModel(grid, options)).best, own);
+    // (With noise on this grid, the mclust names collapse: regCovar 0.)
+    const candidates = { plain: [['VVV', 2], ['EII', 4], ['diag', 3]], noise: [['diag', 3], ['spherical', 2]] } as const;
+    for (const noise of [false, true]) {
+      for (const weights of [undefined, sampleWeight]) {
+        for (const [covarianceType, k] of candidates[noise ? 'noise' : 'plain']) {
+          const shared = { standardize: true, seed: 3, warnings: 'silent', noise } as const;
+          const own = new GaussianMixture({ ...shared, covarianceType, nComponents: k, init: 'hc' }).fitSync(grid, weights && { sampleWeight: weights });
+          const options = { ...shared, covarianceTypes: [covarianceType], components: [k], ...(weights && { sampleWeight: weights }) };
+          expectSame(selectModelSync(grid, options).best, own);
+          expectSame((await selectModel(grid, options)).best, own);
+        }
       }
     }
+  });
+
+  it("noise's default hypervolume is resolved as the candidates' fits resolve it", () => {
+    // 120 features of range ~1e3: hypvol(X) overflows. A fit refuses it on the raw rows, and
+    // with standardize takes hypvol(X / c)·c^D / Π scale, a positive float64.
+    const rng = mulberry32(8);
+    const n = 200;
+    const d = 120;
+    const Xw: NDArray = { data: Float64Array.from({ length: n * d }, (_, i) => (rng() + (Math.floor(i / d) % 2) / 2) * 1e3), shape: [n, d] };
+    const shared = { noise: true, seed: 1, maxIter: 3, warnings: 'silent' } as const;
+    const options = { ...shared, components: [2], covarianceTypes: ['diag'] };
+    expectError(() => selectModelSync(Xw, options), RangeError, 'is Infinity', 'give noise.hypervolume explicitly');
+    const { best, table } = selectModelSync(Xw, { ...options, standardize: true });
+    expect(table[0]?.error).toBeUndefined();
+    const own = new GaussianMixture({ ...shared, nComponents: 2, covarianceType: 'diag', init: 'hc', standardize: true }).fitSync(Xw);
+    expect(best.toJSON().state?.hypervolume).toBe(own.toJSON().state?.hypervolume);
   });
 
   it('validates before any fit; a signal aborts', async () => {
