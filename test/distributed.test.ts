@@ -286,6 +286,16 @@ describe('3 worker processes, 7 shards', () => {
     expect(json(sampled)).toBe(json(await seeded().fitStream(batches, { initSampleRows: 5000 })));
   });
 
+  it("maxIter 0 from an explicit start still reads the shards once (as fit reads X), and gives fit's bits", async () => {
+    const options = mixtureOptions('diag', { maxIter: 0 });
+    const model = new GaussianMixture(options);
+    const tasks: string[] = [];
+    await fitDistributed(model, SPECS, { connection, queue, onRound: (r) => void tasks.push(r.task) });
+    expect(json(model)).toBe(json(new GaussianMixture(options).fitSync(ALL.X)));
+    expect(tasks).toEqual(['describe', 'statistics']);
+    expect(await runKeys()).toEqual([]);
+  });
+
   it('shards that are all empty, or with fewer rows than components, are a RangeError that says so', async () => {
     const model = new GaussianMixture(mixtureOptions('diag'));
     const none = [{ seed: 1, rows: 0, d: D }, { seed: 2, rows: 0, d: D, stream: 10 }];
