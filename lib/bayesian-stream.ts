@@ -17,7 +17,7 @@ import {
 import type { ResolvedBayesianOptions } from './bayesian-options.js';
 import { allZeroWeight } from './options.js';
 import { Statistics } from './statistics.js';
-import { passTask, requestForRows, type MixturePassRequest } from './passes.js';
+import { FIT_PASSES, passTask, requestForRows, streamPasses, type MixturePassRequest } from './passes.js';
 import { runStreamEm, tasksPass, type CheckedStreamOptions, type StreamEmResult } from './stream-em.js';
 import { chunkValues, type ChunkLayout, type PassSettings, type StreamChunk, type StreamSource } from './stream.js';
 
@@ -137,7 +137,9 @@ export async function fitBayesianStream(source: StreamSource, job: BayesianStrea
       threads: o.threads,
       warnings: 'silent',
     });
-    await gm.fitStream(source, { signal: job.stream.signal, initSampleRows: job.stream.initSampleRows });
+    // (Its passes named as this fit's, so that what they refuse names BayesianGaussianMixture.)
+    const passes = streamPasses(source, { what, d: settings.d, signal: job.stream.signal, threads });
+    await gm[FIT_PASSES](passes, { signal: job.stream.signal, onIteration: undefined, initSampleRows: job.stream.initSampleRows });
     if (settings.d === undefined) {
       job.checkWidth(gm.nFeaturesIn);
       settings.d = gm.nFeaturesIn;

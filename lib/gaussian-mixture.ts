@@ -48,7 +48,7 @@ import { requireFiniteMixture } from './finite.js';
 import { checkMaximisable, MixtureStatistics, ownStatistics, Statistics } from './statistics.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, runStreamEm, tooFewRows, type StreamFitOptions } from './stream-em.js';
-import { checkRowsOnce, FIT_PASSES, streamPasses, type PassFitControl, type PassRequest, type RowPasses } from './passes.js';
+import { checkRowsOnce, FIT_PASSES, streamPasses, withMinimumRows, type PassFitControl, type PassRequest, type RowPasses } from './passes.js';
 import type { StreamSample } from './reservoir.js';
 import { weightedMean } from './numeric.js';
 import { allZeroWeight, integerOption, MAX_COUNT, numberOption, randomSeed, readSampleWeight, resolveThreads, seedOption } from './options.js';
@@ -771,8 +771,9 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
   }
 
   /** Exact EM over passes (see {@link GaussianMixture.fitStream}). */
-  #fitPasses(passes: RowPasses, control: PassFitControl): Promise<this> {
+  #fitPasses(rowPasses: RowPasses, control: PassFitControl): Promise<this> {
     const o = this.#options;
+    const passes = withMinimumRows(rowPasses, o.nComponents, 'nComponents');
     const what = passes.what;
     const warm = o.warmStart ? this.state : null;
     const model = this.#streamModel(warm, what);

@@ -41,7 +41,7 @@ import { maximiseKMeans, runStreamLloyd } from './kmeans-stream.js';
 import type { StatisticsOptions } from './mixture-estimator.js';
 import { requireFiniteCentres } from './finite.js';
 import { checkMaximisable, KMeansStatistics, ownStatistics, type Statistics, wrapStatistics } from './statistics.js';
-import { FIT_PASSES, seedFromPasses, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
+import { FIT_PASSES, seedFromPasses, streamPasses, withMinimumRows, type PassFitControl, type RowPasses } from './passes.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, type StreamFitOptions } from './stream-em.js';
 import { toNested, type Nested } from './tensor.js';
@@ -346,9 +346,10 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
   }
 
   /** Lloyd's iterations over passes (see {@link KMeans.fitStream}). */
-  #fitPasses(passes: RowPasses, control: PassFitControl): Promise<this> {
+  #fitPasses(rowPasses: RowPasses, control: PassFitControl): Promise<this> {
     const o = this.#options;
     const k = o.nClusters;
+    const passes = withMinimumRows(rowPasses, k, 'nClusters');
     this.checkPassFit(passes.what);
     const given = typeof o.init === 'string' ? undefined : o.init;
     return this.exclusive(control.signal, async () => {

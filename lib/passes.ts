@@ -135,6 +135,35 @@ export interface RowPasses {
   meanVariance(): Promise<number>;
 }
 
+/**
+ * The same passes, refusing fewer rows than K once a pass has seen them all, as `fit` refuses
+ * N < K: a start that reads no rows (every starting parameter given, a warm start) would
+ * otherwise fit K components to fewer rows.
+ * @param kName - the option K is named by in the message ('nComponents', 'nClusters').
+ * @throws RangeError - after the first pass over fewer than k rows.
+ */
+export function withMinimumRows(passes: RowPasses, k: number, kName: string): RowPasses {
+  const enough = <T>(result: T): T => {
+    const rows = passes.rows;
+    if (rows !== undefined && rows < k) throw tooFewRows(passes.what, rows, k, kName, passes.rowsOf);
+    return result;
+  };
+  return {
+    what: passes.what,
+    rowsOf: passes.rowsOf,
+    get d() {
+      return passes.d;
+    },
+    get rows() {
+      return passes.rows;
+    },
+    checkWidth: (check) => passes.checkWidth(check),
+    statistics: async (request) => enough(await passes.statistics(request)),
+    sample: async (size, seed, restart) => enough(await passes.sample(size, seed, restart)),
+    meanVariance: async () => enough(await passes.meanVariance()),
+  };
+}
+
 /** The passes of `fitStream`: each one reads the source again, on the model's threads. */
 export function streamPasses(
   source: StreamSource,

@@ -29,7 +29,7 @@ import { integerOption, randomSeed, numberOption, readOptionsObject, resolveThre
 import { fromStandard, type ScalingJSON } from './scaling.js';
 import { requireFiniteCentres } from './finite.js';
 import { checkMaximisable, MixtureStatistics, ownStatistics, Statistics } from './statistics.js';
-import { FIT_PASSES, seedFromPasses, streamPasses, type PassFitControl, type RowPasses } from './passes.js';
+import { FIT_PASSES, seedFromPasses, streamPasses, withMinimumRows, type PassFitControl, type RowPasses } from './passes.js';
 import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, runStreamEm, type StreamFitOptions } from './stream-em.js';
 import { weightedMean } from './numeric.js';
@@ -296,9 +296,10 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
   }
 
   /** Exact soft K-means over passes (see {@link SoftKMeans.fitStream}). */
-  #fitPasses(passes: RowPasses, control: PassFitControl): Promise<this> {
+  #fitPasses(rowPasses: RowPasses, control: PassFitControl): Promise<this> {
     const o = this.#options;
     const k = o.nClusters;
+    const passes = withMinimumRows(rowPasses, k, 'nClusters');
     const what = passes.what;
     this.checkPassFit(what);
     const given = typeof o.init === 'string' ? undefined : o.init;

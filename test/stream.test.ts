@@ -9,8 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   BLOCK_ROWS,
+  BayesianGaussianMixture,
   GaussianKMeans,
   GaussianMixture,
+  KMeans,
   MixtureStatistics,
   SoftKMeans,
   Statistics,
@@ -396,6 +398,29 @@ describe('fitStream errors leave the model as it was', () => {
     const weighted = batchedSource(data, D, 4, { weights: WEIGHTS });
     const streamed = await new GaussianMixture(options).fitStream(weighted.source);
     expectSameMixture(streamed, new GaussianMixture(options).fitSync(X, { sampleWeight: WEIGHTS }));
+  });
+
+  it('fewer rows than K is the RangeError fit gives, also from starts that read no rows', async () => {
+    const rows = data.slice(0, 2 * D);
+    const source = () => [{ data: rows, shape: [2, D] }];
+    const centres = Array.from({ length: 3 }, (_, c) => Array.from(data.subarray(c * D, c * D + D)));
+    const makers: [string, string, () => GaussianMixture | SoftKMeans | KMeans | BayesianGaussianMixture][] = [
+      ['GaussianMixture', 'nComponents', () => new GaussianMixture({ nComponents: 3, maxIter: 1, ...startOf('full') })],
+      ['GaussianMixture', 'nComponents', () => new GaussianMixture({ nComponents: 3, maxIter: 0, ...startOf('full') })],
+      ['KMeans', 'nClusters', () => new KMeans({ nClusters: 3, init: centres, maxIter: 1 })],
+      ['SoftKMeans', 'nClusters', () => new SoftKMeans({ nClusters: 3, init: centres, maxIter: 1 })],
+      ['BayesianGaussianMixture', 'nComponents', () => new BayesianGaussianMixture({ nComponents: 3, seed: 1 })],
+    ];
+    for (const [name, kName, make] of makers) {
+      expect(() => make().fitSync({ data: rows, shape: [2, D] })).toThrow(RangeError);
+      const tooFew = new RegExp(`^${name}\\.fitStream: ${kName} \\(3\\) exceeds the number of rows of the stream \\(2\\)`);
+      await expect(make().fitStream(source)).rejects.toThrow(tooFew);
+    }
+    const gm = fitted();
+    const before = gm.toJSON();
+    const warm = GaussianMixture.fromJSON({ ...before, options: { ...before.options, warmStart: true } });
+    await expect(warm.fitStream(source)).rejects.toThrow(/nComponents \(3\) exceeds the number of rows of the stream \(2\)/);
+    expect(warm.toJSON()).toEqual(GaussianMixture.fromJSON({ ...before, options: { ...before.options, warmStart: true } }).toJSON());
   });
 
   it('a batch with another number of features', async () => {
