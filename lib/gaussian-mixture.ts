@@ -729,7 +729,10 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    *   batch and its rows in the pass), a stream shorter than nComponents, options
    *   `onCollapse: 'reseed'`, `standardize` or `responsibilitiesInit` with `noise` (not supported
    *   on streams), a batch of another width than explicit starting parameters, a stream with more
-   *   or fewer rows than responsibilitiesInit, sample weights that are all zero.
+   *   or fewer rows than responsibilitiesInit, sample weights that are all zero, and defaults
+   *   that `fit` computes from all the rows at once (`noise` without `hypervolume`, the prior
+   *   `'default'` or one without its shrinkage, mean, dof and scale), with or without a warm
+   *   start: give their values.
    * @throws (rejects) AbortError, Error - as `fit`. The model is unchanged in every case.
    */
   async fitStream(source: StreamSource, options?: StreamFitOptions): Promise<this> {
@@ -776,7 +779,9 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
     const passes = withMinimumRows(rowPasses, o.nComponents, 'nComponents');
     const what = passes.what;
     const warm = o.warmStart ? this.state : null;
-    const model = this.#streamModel(warm, what);
+    // As fit: the noise component's hypervolume and the prior from the options, also on a warm
+    // start (fit resolves them afresh from X; their data defaults are refused here).
+    const model = this.#streamModel(null, what);
     const mclust = covarianceTypeDescriptor(o.covarianceType).family === 'mclust';
     return this.exclusive(control.signal, async () => {
       // Checked once D is known (a batch, a shard, or the starting parameters): no responsibilities kept.
@@ -799,7 +804,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
           maxIter: o.maxIter,
           previousObjective: warm ? warm.lowerBound : -Infinity,
           initialise: async (restart) =>
-            warm?.params ?? withNoise(await this.#streamStart(passes, restart, native0, control), model.hypervolume),
+            warm ? warmStartParams(warm.params, model.hypervolume) : withNoise(await this.#streamStart(passes, restart, native0, control), model.hypervolume),
           expectation: (params) => passes.statistics({ kind: 'gaussian', params }),
           maximise: (stats, params) => this.#maximiseStatistics(stats, false, params.mstepState, model),
           converged: (change) => Math.abs(change) < o.tol,
@@ -1349,6 +1354,16 @@ function sameValues(a: Float64Array, b: Float64Array): boolean {
 
 /** A streamed fit's start for the inits other than 'kmeans': `fit`'s initialisation on the sample. */
 /** Parameters with the noise component's hypervolume (which the E-step reads from them). */
+/**
+ * A warm start's parameters for a fit over passes, as fit takes them: the fitted weights, means,
+ * covariances and factors with this fit's hypervolume, and without the iterative M-steps' inner
+ * state (fit passes the covariances alone, and its first M-step starts that state afresh).
+ */
+function warmStartParams(p: NativeMixtureParams, hypervolume: number | undefined): NativeMixtureParams {
+  const { mstepState: _state, hypervolume: _fitted, ...fitted } = p;
+  return hypervolume === undefined ? fitted : { ...fitted, hypervolume };
+}
+
 function withNoise(p: NativeMixtureParams, hypervolume: number | undefined): NativeMixtureParams {
   return hypervolume === undefined || p.hypervolume !== undefined ? p : { ...p, hypervolume };
 }

@@ -306,6 +306,35 @@ describe('fitStream equals fit on chunks laid out by column', () => {
   });
 });
 
+describe('fitStream from a warm start', () => {
+  const head = { data: data.subarray(0, 400 * D), shape: [400, D] };
+  const source = batchedSource(data, D, 3).source;
+
+  it('equals the warm fit for mclust models whose M-step iterates (its inner state starts afresh)', async () => {
+    for (const covarianceType of ['EVE', 'VVE', 'VEV', 'VEI'] as const) {
+      const warm = () => new GaussianMixture({ nComponents: 3, covarianceType, seed: 3, warmStart: true, maxIter: 3, tol: 0, warnings: 'silent' }).fitSync(head);
+      expectSameMixture(await warm().fitStream(source), await warm().fit(X));
+    }
+  });
+
+  it('takes the noise hypervolume and the prior from the options, as fit; their data defaults are refused', async () => {
+    const options = { nComponents: 3, seed: 3, warmStart: true, maxIter: 4, tol: 0, warnings: 'silent' } as const;
+    const given = { ...options, noise: { hypervolume: 500 } };
+    const warmGiven = () => new GaussianMixture(given).fitSync(head);
+    expectSameMixture(await warmGiven().fitStream(source), await warmGiven().fit(X));
+    const refusals: [object, RegExp][] = [
+      [{ ...options, noise: true }, /give noise\.hypervolume/],
+      [{ ...options, covarianceType: 'VVV', prior: 'default' }, /give the prior's shrinkage, mean, dof and scale/],
+    ];
+    for (const [o, message] of refusals) {
+      const gm = new GaussianMixture(o as ConstructorParameters<typeof GaussianMixture>[0]).fitSync(head);
+      const before = gm.toJSON();
+      await expect(gm.fitStream(source)).rejects.toThrow(message);
+      expect(gm.toJSON()).toEqual(before);
+    }
+  });
+});
+
 describe('fitStream default start', () => {
   it('fits a mixture from a stream with the default k-means start', async () => {
     const gm = await new GaussianMixture({ nComponents: 3, seed: 21 }).fitStream(batchedSource(data, D, 22).source);
