@@ -808,6 +808,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
           expectation: (params) => passes.statistics({ kind: 'gaussian', params }),
           maximise: (stats, params) => this.#maximiseStatistics(stats, false, params.mstepState, model),
           converged: (change) => Math.abs(change) < o.tol,
+          reportsReseeds: true,
           // mclust's names: me()'s rule after the E-step (native/core/mixture.cc).
           ...(mclust && {
             convergedAfterExpectation: (total: number, previous: number) =>

@@ -203,6 +203,11 @@ export interface StreamEmVariant<P> {
   convergedAfterExpectation?(total: number, previousTotal: number): boolean;
   /** The error for an E-step whose objective is not finite. */
   notFinite(iter: number): Error;
+  /**
+   * Whether onIteration's info carries `reseeds` (GaussianMixture's, as its fit reports them:
+   * always 0 over passes, which refuse onCollapse 'reseed').
+   */
+  readonly reportsReseeds?: boolean;
 }
 
 export interface StreamEmResult<P> {
@@ -252,9 +257,9 @@ export interface StreamControl {
 }
 
 /** The user's onIteration for one iteration; whether it (or the signal) stops the fit. */
-function report(control: StreamControl, init: number, iter: number, objective: number, change: number): boolean {
+function report(control: StreamControl, reseeds: boolean, init: number, iter: number, objective: number, change: number): boolean {
   if (!control.onIteration) return false;
-  const answer = control.onIteration(Object.freeze({ init, iter, objective, change }));
+  const answer = control.onIteration(Object.freeze(reseeds ? { init, iter, objective, change, reseeds: 0 } : { init, iter, objective, change }));
   return answer === false || control.signal?.aborted === true;
 }
 
@@ -300,7 +305,7 @@ export async function runStreamEm<P>(variant: StreamEmVariant<P>, control: Strea
       if (variant.convergedAfterExpectation) {
         // me(): the rule after the E-step; the parameters it used are kept when it stops.
         if (iter === 1) previousTotal = variant.previousObjective * stats.totalWeight;
-        const stop = report(control, restart, iter, lowerBound, lowerBound - previous);
+        const stop = report(control, variant.reportsReseeds === true, restart, iter, lowerBound, lowerBound - previous);
         if (variant.convergedAfterExpectation(stats.objective, previousTotal)) {
           converged = true;
         } else {
@@ -316,7 +321,7 @@ export async function runStreamEm<P>(variant: StreamEmVariant<P>, control: Strea
           if (!Number.isFinite(lowerBound)) throw variant.notFinite(iter);
         }
         const change = lowerBound - previous;
-        const stop = report(control, restart, iter, lowerBound, change);
+        const stop = report(control, variant.reportsReseeds === true, restart, iter, lowerBound, change);
         if (variant.converged(change, before, params)) converged = true;
         else if (stop) stoppedAll = true;
       }

@@ -306,6 +306,19 @@ describe('fitStream equals fit on chunks laid out by column', () => {
   });
 });
 
+describe('fitStream reports its iterations as fit does', () => {
+  it("onIteration's info: the same fields and values, call for call", async () => {
+    const options = { nComponents: 3, maxIter: 6, tol: 0, warnings: 'silent' as const, ...startOf('full') };
+    const seen = (into: object[]) => ({ onIteration: (info: object) => void into.push({ ...info }) });
+    const fromFit: object[] = [];
+    const fromStream: object[] = [];
+    new GaussianMixture(options).fitSync(X, seen(fromFit));
+    await new GaussianMixture(options).fitStream(batchedSource(data, D, 5).source, seen(fromStream));
+    expect(fromFit).toHaveLength(6);
+    expect(fromStream).toEqual(fromFit);
+  });
+});
+
 describe('fitStream from a warm start', () => {
   const head = { data: data.subarray(0, 400 * D), shape: [400, D] };
   const source = batchedSource(data, D, 3).source;
