@@ -40,7 +40,7 @@ import { integerOption, numberOption, randomSeed, readSampleWeight, resolveThrea
 import { M_STEP_CAUSE, requireFinite, requireFiniteMixture } from './finite.js';
 import { checkMaximisable, MixtureStatistics, ownStatistics, Statistics } from './statistics.js';
 import type { StreamSource } from './stream.js';
-import { checkSource, readStreamOptions, type StreamFitOptions } from './stream-em.js';
+import { checkSource, readStreamOptions, watchStops, type StreamFitOptions } from './stream-em.js';
 import { fitBayesianStream, variationalMaximise, type VariationalParams } from './bayesian-stream.js';
 import { readTensor, toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
@@ -520,12 +520,19 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
     const o = this.#options;
     const stream = readStreamOptions(options, `${what} options`, o.nComponents);
     const warm = o.warmStart ? this.state : null;
+    const { control: watched, stopped } = watchStops(stream);
+    const review = {
+      ...fitReview(o.maxIter, o.tol, 'component', [
+        !warm && o.responsibilitiesInit ? nInitIgnoredWarning(this.className, o.nInit, 'responsibilities (responsibilitiesInit)') : null,
+      ]),
+      emptyComponents: false,
+    };
     return this.exclusive(stream.signal, async () => {
       const fit = await fitBayesianStream(source, {
         what,
         options: o,
         warm,
-        stream,
+        stream: watched,
         seed: o.seed ?? randomSeed(),
         threads: resolveThreads(o.threads),
         priorsFor: (d) => this.#priorsFor(d),
@@ -533,7 +540,7 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
         checkWidth: (d) => checkFitMemory(what, this.#memory(0, d, false)),
       });
       return this.#stateOf(fit.params.params, fit.d, fit, fit.priors);
-    });
+    }, undefined, { review, rows: () => undefined, stopped });
   }
 
   /** A native call with the facade's error translation. */

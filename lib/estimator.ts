@@ -54,6 +54,17 @@ export interface FitRequest<O> {
   readonly objectiveShift?: number | undefined;
 }
 
+/**
+ * What a fit over passes (fitStream, gaussmix/distributed) warns about, as fit would: the
+ * review of its start (no count of distinct points, which no pass measures), its rows once
+ * a pass has seen them all, and whether onIteration stopped it.
+ */
+export interface PassReview {
+  readonly review: FitReview;
+  readonly rows: () => number | undefined;
+  readonly stopped: () => boolean;
+}
+
 /** A request with the bookkeeping of its `onIteration` callback. */
 interface FitJob<O> {
   readonly request: FitRequest<O>;
@@ -454,9 +465,10 @@ export abstract class Estimator<S extends FittedState, O, R> {
   /**
    * Runs `work` (a streamed fit) under the fit protocol: an aborted signal or a running fit
    * rejects at once; the state `work` returns is committed only if it succeeds and the signal
-   * has not fired; anything else leaves the model as it was.
+   * has not fired; anything else leaves the model as it was. With `passReview`, the warnings
+   * fit would give: those of the start as the work starts, those of the result once committed.
    */
-  protected async exclusive(signal: AbortSignal | undefined, work: () => Promise<S>, claim?: object): Promise<this> {
+  protected async exclusive(signal: AbortSignal | undefined, work: () => Promise<S>, claim?: object, passReview?: PassReview): Promise<this> {
     if (claim !== undefined && claim === this.#passClaim) {
       this.#passClaim = undefined; // taken over: the instance stays busy
     } else {
@@ -466,9 +478,15 @@ export abstract class Estimator<S extends FittedState, O, R> {
     }
     try {
       if (signal?.aborted) throw makeAbortError(signal);
+      const before = passReview?.review.before;
+      if (before?.length) deliverWarnings(this.warningsOption, before);
       const state = await work();
       if (signal?.aborted) throw makeAbortError(signal);
       this.#state = state;
+      if (passReview && this.warningsOption !== 'silent') {
+        const { review, rows, stopped } = passReview;
+        deliverWarnings(this.warningsOption, resultWarnings(this.className, review, state, rows() ?? 0, stopped()));
+      }
       return this;
     } finally {
       this.#busy = false;

@@ -47,7 +47,7 @@ import { checkFitMemory, mixtureFitMemory, type MemoryNeed } from './memory-chec
 import { requireFiniteMixture } from './finite.js';
 import { checkMaximisable, MixtureStatistics, ownStatistics, Statistics } from './statistics.js';
 import type { StreamSource } from './stream.js';
-import { checkSource, readStreamOptions, runStreamEm, tooFewRows, type StreamFitOptions } from './stream-em.js';
+import { checkSource, readStreamOptions, runStreamEm, tooFewRows, watchStops, type StreamFitOptions } from './stream-em.js';
 import { checkRowsOnce, FIT_PASSES, streamPasses, withMinimumRows, type PassFitControl, type PassRequest, type RowPasses } from './passes.js';
 import type { StreamSample } from './reservoir.js';
 import { weightedMean } from './numeric.js';
@@ -66,7 +66,7 @@ import {
   type Scaling,
   type ScalingJSON,
 } from './scaling.js';
-import { fewDistinctPointsWarning, fitReview, nInitIgnoredWarning, type WarningsOption } from './warnings.js';
+import { fewDistinctPointsWarning, fitReview, nInitIgnoredWarning, type GaussmixWarning, type WarningsOption } from './warnings.js';
 
 /** The fitted state: fresh arrays from the native fit, never handed out (getters copy). */
 interface MixtureState extends MixtureFittedState {
@@ -455,11 +455,20 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       options.sampleWeight = w;
     }
     const review = fitReview(o.maxIter, o.tol, 'component', [
-      allGiven ? nInitIgnoredWarning(this.className, o.nInit, `parameters (weightsInit, meansInit, ${o.start.covariancesInit ? 'covariancesInit' : 'precisionsInit'})`) : null,
-      fromResponsibilities ? nInitIgnoredWarning(this.className, o.nInit, 'responsibilities (responsibilitiesInit)') : null,
+      ...this.#startWarnings(allGiven, fromResponsibilities),
       fewDistinctPointsWarning(X, options.sampleWeight, o.nComponents, 'component', 'nComponents'),
     ]);
     return { X, options, review, scaling, objectiveShift: scaling?.logScale };
+  }
+
+  /** The warnings of a start that makes nInit pointless (every restart would be the same run). */
+  #startWarnings(allGiven: boolean, fromResponsibilities: boolean): (GaussmixWarning | null)[] {
+    const o = this.#options;
+    const given = `parameters (weightsInit, meansInit, ${o.start.covariancesInit ? 'covariancesInit' : 'precisionsInit'})`;
+    return [
+      allGiven ? nInitIgnoredWarning(this.className, o.nInit, given) : null,
+      fromResponsibilities ? nInitIgnoredWarning(this.className, o.nInit, 'responsibilities (responsibilitiesInit)') : null,
+    ];
   }
 
   /**
@@ -774,15 +783,19 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
   }
 
   /** Exact EM over passes (see {@link GaussianMixture.fitStream}). */
-  #fitPasses(rowPasses: RowPasses, control: PassFitControl): Promise<this> {
+  #fitPasses(rowPasses: RowPasses, userControl: PassFitControl): Promise<this> {
     const o = this.#options;
     const passes = withMinimumRows(rowPasses, o.nComponents, 'nComponents');
+    const { control, stopped } = watchStops(userControl);
     const what = passes.what;
     const warm = o.warmStart ? this.state : null;
     // As fit: the noise component's hypervolume and the prior from the options, also on a warm
     // start (fit resolves them afresh from X; their data defaults are refused here).
     const model = this.#streamModel(null, what);
     const mclust = covarianceTypeDescriptor(o.covarianceType).family === 'mclust';
+    const s = o.start;
+    const allGiven = !!(s.weightsInit && s.meansInit && (s.covariancesInit || s.precisionsInit));
+    const review = fitReview(o.maxIter, o.tol, 'component', this.#startWarnings(!warm && allGiven, !warm && !!s.responsibilitiesInit));
     return this.exclusive(control.signal, async () => {
       // Checked once D is known (a batch, a shard, or the starting parameters): no responsibilities kept.
       passes.checkWidth((d) => checkFitMemory(what, this.#memory(0, d, false)));
@@ -790,8 +803,6 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       if (o.seed === undefined && control.fallbackSeed !== undefined) native0.seed = control.fallbackSeed;
       // As fit: every restart from the same responsibilities, or from every starting parameter
       // given, would be the same run (its passes over the source repeated nInit times).
-      const s = o.start;
-      const allGiven = !!(s.weightsInit && s.meansInit && (s.covariancesInit || s.precisionsInit));
       if (!warm && (s.responsibilitiesInit || allGiven)) native0.nInit = 1;
       Object.assign(native0, model);
       // maxIter 0 runs no E-step, and these starts read no rows: one pass checks them as fit would.
@@ -829,7 +840,7 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
       await control.drain?.();
       const d = passes.d ?? result.params.means.length / o.nComponents;
       return this.#stateOf(result.params, d, result, Object.freeze([]), model, undefined);
-    }, control.claim);
+    }, control.claim, { review, rows: () => passes.rows, stopped });
   }
 
   /** The start of a fit over passes, for one restart (see {@link GaussianMixture.fitStream}). */

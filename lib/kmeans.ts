@@ -43,10 +43,10 @@ import { requireFiniteCentres } from './finite.js';
 import { checkMaximisable, KMeansStatistics, ownStatistics, type Statistics, wrapStatistics } from './statistics.js';
 import { FIT_PASSES, seedFromPasses, streamPasses, withMinimumRows, type PassFitControl, type RowPasses } from './passes.js';
 import type { StreamSource } from './stream.js';
-import { checkSource, readStreamOptions, type StreamFitOptions } from './stream-em.js';
+import { checkSource, readStreamOptions, watchStops, type StreamFitOptions } from './stream-em.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
-import type { WarningsOption } from './warnings.js';
+import { fitReview, nInitIgnoredWarning, type WarningsOption } from './warnings.js';
 
 /**
  * Options of {@link KMeans}. Only `nClusters` is required; see {@link CentroidOptions} for
@@ -346,12 +346,14 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
   }
 
   /** Lloyd's iterations over passes (see {@link KMeans.fitStream}). */
-  #fitPasses(rowPasses: RowPasses, control: PassFitControl): Promise<this> {
+  #fitPasses(rowPasses: RowPasses, userControl: PassFitControl): Promise<this> {
     const o = this.#options;
     const k = o.nClusters;
     const passes = withMinimumRows(rowPasses, k, 'nClusters');
+    const { control, stopped } = watchStops(userControl);
     this.checkPassFit(passes.what);
     const given = typeof o.init === 'string' ? undefined : o.init;
+    const review = fitReview(o.maxIter, o.tol, 'cluster', [given ? nInitIgnoredWarning(this.className, o.nInit, 'centres (init)') : null]);
     return this.exclusive(control.signal, async () => {
       passes.checkWidth((d) => checkFitMemory(passes.what, centroidFitMemory({ k, d, n: 0, labels: false })));
       const threads = resolveThreads(o.threads);
@@ -380,7 +382,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
         nIter: result.nIter,
         converged: result.converged,
       });
-    }, control.claim);
+    }, control.claim, { review, rows: () => passes.rows, stopped });
   }
 
   // ------------------------------------------------------------------------------- prediction

@@ -31,11 +31,11 @@ import { requireFiniteCentres } from './finite.js';
 import { checkMaximisable, MixtureStatistics, ownStatistics, Statistics } from './statistics.js';
 import { FIT_PASSES, seedFromPasses, streamPasses, withMinimumRows, type PassFitControl, type RowPasses } from './passes.js';
 import type { StreamSource } from './stream.js';
-import { checkSource, readStreamOptions, runStreamEm, type StreamFitOptions } from './stream-em.js';
+import { checkSource, readStreamOptions, runStreamEm, watchStops, type StreamFitOptions } from './stream-em.js';
 import { weightedMean } from './numeric.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
-import type { WarningsOption } from './warnings.js';
+import { fitReview, nInitIgnoredWarning, type WarningsOption } from './warnings.js';
 
 /**
  * Options of {@link SoftKMeans}. Only `nClusters` is required; see {@link CentroidOptions} for
@@ -296,13 +296,15 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
   }
 
   /** Exact soft K-means over passes (see {@link SoftKMeans.fitStream}). */
-  #fitPasses(rowPasses: RowPasses, control: PassFitControl): Promise<this> {
+  #fitPasses(rowPasses: RowPasses, userControl: PassFitControl): Promise<this> {
     const o = this.#options;
     const k = o.nClusters;
     const passes = withMinimumRows(rowPasses, k, 'nClusters');
+    const { control, stopped } = watchStops(userControl);
     const what = passes.what;
     this.checkPassFit(what);
     const given = typeof o.init === 'string' ? undefined : o.init;
+    const review = fitReview(o.maxIter, o.tol, 'cluster', [given ? nInitIgnoredWarning(this.className, o.nInit, 'centres (init)') : null]);
     return this.exclusive(control.signal, async () => {
       passes.checkWidth((d) => checkFitMemory(passes.what, centroidFitMemory({ k, d, n: 0, labels: false })));
       const threads = resolveThreads(o.threads);
@@ -345,7 +347,7 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
         nIter: result.nIter,
         lowerBound: result.lowerBound,
       });
-    }, control.claim);
+    }, control.claim, { review, rows: () => passes.rows, stopped });
   }
 
   // ------------------------------------------------------------------------------- prediction

@@ -256,6 +256,19 @@ export interface StreamControl {
   readonly drain?: () => Promise<void>;
 }
 
+/** `control` with its onIteration watched: `stopped()` tells whether it returned false. */
+export function watchStops<C extends StreamControl>(control: C): { control: C; stopped: () => boolean } {
+  const user = control.onIteration;
+  if (!user) return { control, stopped: () => false };
+  let stopped = false;
+  const onIteration = (info: IterationInfo): unknown => {
+    const answer = user(info);
+    if (answer === false) stopped = true;
+    return answer;
+  };
+  return { control: { ...control, onIteration }, stopped: () => stopped };
+}
+
 /** The user's onIteration for one iteration; whether it (or the signal) stops the fit. */
 function report(control: StreamControl, reseeds: boolean, init: number, iter: number, objective: number, change: number): boolean {
   if (!control.onIteration) return false;

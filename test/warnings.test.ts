@@ -316,3 +316,47 @@ describe('the warnings option', () => {
     expect('warnings' in new KMeans({ nClusters: 2 }).toJSON().options).toBe(false);
   });
 });
+
+describe('streamed fits warn as fit does', () => {
+  const centres = [
+    [0, 0, 0],
+    [5, 1, -2],
+    [-3, 4, 2],
+  ];
+  const source = () => [{ data: X.data.subarray(0, 100 * 3), shape: [100, 3] }, { data: X.data.subarray(100 * 3), shape: [N - 100, 3] }];
+  type Make = (warnings: (w: GaussmixWarning) => void) => {
+    fitSync(x: NDArray): unknown;
+    fitStream(s: typeof source): Promise<unknown>;
+  };
+  const cases: [string, Make][] = [
+    ['GaussianMixture, out of iterations', (warnings) => new GaussianMixture({ nComponents: 3, maxIter: 2, tol: 0, seed: 0, init: 'k-means++', warnings })],
+    [
+      'GaussianMixture, explicit start with nInit 4',
+      (warnings) => {
+        const m = new GaussianMixture({ nComponents: 3, maxIter: 3, seed: 2, init: 'random-from-data', warnings: 'silent' }).fitSync(X);
+        return new GaussianMixture({ nComponents: 3, nInit: 4, maxIter: 2, tol: 0, weightsInit: m.weights, meansInit: m.means, covariancesInit: m.covariances, warnings });
+      },
+    ],
+    ['KMeans, explicit centres with nInit 10, out of iterations', (warnings) => new KMeans({ nClusters: 3, init: centres, nInit: 10, maxIter: 1, tol: 0, warnings })],
+    ['SoftKMeans, explicit centres, out of iterations', (warnings) => new SoftKMeans({ nClusters: 3, init: centres, maxIter: 2, tol: 0, warnings })],
+    ['BayesianGaussianMixture, out of iterations', (warnings) => new BayesianGaussianMixture({ nComponents: 3, maxIter: 2, tol: 0, seed: 0, init: 'k-means++', warnings })],
+  ];
+
+  it.each(cases)('%s: the same warnings from fitStream as from fit', async (_name, make) => {
+    const fromFit = collector();
+    make(fromFit.warnings).fitSync(X);
+    expect(fromFit.codes().length).toBeGreaterThan(0);
+    const fromStream = collector();
+    await make(fromStream.warnings).fitStream(source);
+    expect(fromStream.got.map((w) => [w.code, w.message])).toEqual(fromFit.got.map((w) => [w.code, w.message]));
+  });
+
+  it('no NOT_CONVERGED when onIteration stopped the streamed fit (at its last iteration)', async () => {
+    const c = collector();
+    const gm = new GaussianMixture({ nComponents: 3, maxIter: 2, tol: 0, seed: 0, warnings: c.warnings });
+    await gm.fitStream(source, { onIteration: (info) => (info.iter === 2 ? false : undefined) });
+    expect(gm.nIter).toBe(2);
+    await new KMeans({ nClusters: 3, init: centres, maxIter: 1, tol: 0, warnings: c.warnings }).fitStream(source, { onIteration: () => false });
+    expect(c.codes()).toEqual([]);
+  });
+});
