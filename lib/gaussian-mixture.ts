@@ -727,8 +727,10 @@ export class GaussianMixture extends MixtureEstimator<MixtureState, NativeMixtur
    * rows is drawn in one pass; for `init: 'kmeans'` K-means (k-means++ seeding) runs on the
    * sample, then up to 5 Lloyd passes over the stream (fewer once the centres stop moving), and
    * the initial M-step takes the stream's rows by their nearest centre in two more passes; the
-   * other `init` values initialise from the sample as `fit` would from X. Explicit starting
-   * pieces (`weightsInit` and the like) override the result as in `fit`.
+   * other `init` values initialise from the sample as `fit` would from X (restart r of `nInit`
+   * from the seed `seed + r·0x9e3779b9`, so only the first restart's start is `fit`'s when the
+   * sample holds every row). Explicit starting pieces (`weightsInit` and the like) override
+   * the result as in `fit`.
    *
    * @param source - called once per pass; returns an (async) iterable of batches: NDArrays,
    *   arrays of rows, or `{ X, sampleWeight }` (a stream with weights in any batch weighs every
