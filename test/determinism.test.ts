@@ -108,3 +108,36 @@ describe.each([
     expectIdentical(c.means, d.means, 'SoftKMeans async vs sync');
   });
 });
+
+describe('bits that do not follow where buffers were allocated', () => {
+  // The same fit after allocations of assorted sizes (which move where the native statistics
+  // and scratch buffers land): an Eigen reduction over a map of such a buffer starts its packets
+  // at the first aligned address, so its bits would follow the allocation (EII pooled its K
+  // traces so: K 4 is one AVX2 packet, K 8 one AVX-512 packet).
+  const rows = { data: data.subarray(0, 2000 * D), shape: [2000, D] };
+  const mixtures = [['EII', 4], ['EII', 8], ['VII', 8], ['EEI', 8], ['EEE', 8], ['VVV', 8], ['VEV', 4], ['full', 8], ['tied', 8], ['diag', 8], ['spherical', 8]] as const;
+  const models: [string, () => GaussianMixture | KMeans | SoftKMeans][] = [
+    ...mixtures.map(([covarianceType, k]): [string, () => GaussianMixture] => [
+      `GaussianMixture ${covarianceType}, K ${k}`,
+      () => new GaussianMixture({ nComponents: k, covarianceType, seed: 7, tol: 0, maxIter: 30, regCovar: 1e-6, warnings: 'silent' }).fitSync(rows),
+    ]),
+    ['KMeans, K 16', () => new KMeans({ nClusters: 16, seed: 7, tol: 0, maxIter: 30, warnings: 'silent' }).fitSync(rows)],
+    ['SoftKMeans, K 16', () => new SoftKMeans({ nClusters: 16, seed: 7, tol: 0, maxIter: 30, warnings: 'silent' }).fitSync(rows)],
+  ];
+  const bitsOf = (m: GaussianMixture | KMeans | SoftKMeans): Float64Array[] =>
+    m instanceof KMeans
+      ? [m.clusterCenters.data as Float64Array, Float64Array.of(m.inertia)]
+      : m instanceof SoftKMeans
+        ? [m.means.data as Float64Array, m.weights, Float64Array.of(m.lowerBound)]
+        : [m.weights, m.means.data as Float64Array, m.covariances.data as Float64Array, Float64Array.of(m.lowerBound)];
+  it.each(models)('%s: every fit the same bits', (_name, fit) => {
+    const reference = bitsOf(fit());
+    const kept: Float64Array[] = [];
+    for (let i = 0; i < 24; i++) {
+      kept.push(new Float64Array(97 + 131 * i), new Float64Array(2 + i));
+      const again = bitsOf(fit());
+      again.forEach((a, j) => expectIdentical(a, reference[j], `result ${j} after ${i + 1} allocations`));
+    }
+    expect(kept).toHaveLength(48);
+  });
+});

@@ -191,11 +191,6 @@ inline void squaredDistancesAlongRows(const double* __restrict xt, Index stride,
   for (; i < rows; i += kPacket) packetsAlongRows<kD, 1>(xt, stride, i, c, d, out);
 }
 
-// ‖x_i − c‖² by Eigen (the seedings' distances).
-inline double squaredDistance(const Data& data, Index i, const RowVector& c) {
-  return (ConstRowMap(data.x + i * data.d, 1, data.d) - c).squaredNorm();
-}
-
 // Asks for the row at x (d values) to be brought into the cache: the rows an incremental pass
 // reads are scattered, and without this each waits on memory (30% of k16's time).
 inline void prefetchRow(const double* x, Index d) {

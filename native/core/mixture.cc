@@ -746,7 +746,9 @@ Error nonFiniteLikelihood(const Data& data, const MixtureParams& params, unsigne
   if (row < 0) row = 0;
   // The nearest component in Euclidean distance, everything divided by the largest magnitude
   // involved so that no square overflows (ties to the lowest index).
-  const auto x = ConstRowMap(data.x + row * data.d, 1, data.d);
+  // (A copy: Eigen's squaredNorm over a map of the data would group its terms by the row's
+  // alignment.)
+  const RowVector x = ConstRowMap(data.x + row * data.d, 1, data.d);
   double scale = x.cwiseAbs().maxCoeff();
   if (params.means.allFinite()) scale = std::max(scale, params.means.cwiseAbs().maxCoeff());
   if (!(scale > 0.0) || !std::isfinite(scale)) scale = 1.0;

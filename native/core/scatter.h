@@ -85,10 +85,16 @@ class ScatterView {
     if (kind_ == ScatterKind::Trace) return data_[k];
     return diagonal(k).sum();
   }
-  // Σ_k tr(W_k).
+  // Σ_k tr(W_k), in component order. (Not Eigen's sum over a map of data_: its packets start
+  // at the first aligned address, so the bits would follow the buffer's alignment: on AVX2,
+  // K 4 summed one way or the other by where the statistics were allocated.)
   double pooledTrace() const {
     if (kind_ == ScatterKind::PooledTrace) return data_[0];
-    if (kind_ == ScatterKind::Trace) return ConstVectorMap(data_, k_).sum();
+    if (kind_ == ScatterKind::Trace) {
+      double total = 0.0;
+      for (Index k = 0; k < k_; ++k) total += data_[k];
+      return total;
+    }
     return pooledDiagonal().sum();
   }
 
