@@ -44,7 +44,7 @@ import { checkSource, readStreamOptions, watchStops, type StreamFitOptions } fro
 import { fitBayesianStream, variationalMaximise, type VariationalParams } from './bayesian-stream.js';
 import { readTensor, toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
-import { fewDistinctPointsWarning, fitReview, nInitIgnoredWarning, type WarningsOption } from './warnings.js';
+import { fewDistinctPointsWarning, fitReview, nInitIgnoredWarning, type FitReview, type GaussmixWarning, type WarningsOption } from './warnings.js';
 
 /** The fitted state: fresh arrays from the native fit, never handed out (getters copy). */
 interface BayesianState extends MixtureFittedState {
@@ -380,16 +380,25 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
       }
       options.sampleWeight = w;
     }
-    // No empty-component warning: the weight prior switches unneeded components off on purpose
-    // (their weights can fall below any threshold), and scikit-learn does not warn either.
-    const review = {
+    const review = this.#review(warm !== null, fewDistinctPointsWarning(X, options.sampleWeight, o.nComponents, 'component', 'nComponents'));
+    return { X, options, review };
+  }
+
+  /**
+   * A fit's review (fit's and fitStream's): nInit is ignored from responsibilitiesInit;
+   * `fewDistinct`, fit's count of distinct points. No empty-component warning: the weight prior
+   * switches unneeded components off on purpose (their weights can fall below any threshold),
+   * and scikit-learn does not warn either.
+   */
+  #review(warm: boolean, fewDistinct: GaussmixWarning | null): FitReview {
+    const o = this.#options;
+    return {
       ...fitReview(o.maxIter, o.tol, 'component', [
         !warm && o.responsibilitiesInit ? nInitIgnoredWarning(this.className, o.nInit, 'responsibilities (responsibilitiesInit)') : null,
-        fewDistinctPointsWarning(X, options.sampleWeight, o.nComponents, 'component', 'nComponents'),
+        fewDistinct,
       ]),
       emptyComponents: false,
     };
-    return { X, options, review };
   }
 
   protected nativeFit(): NativeFitEntries<NativeBayesianOptions, NativeBayesianFit> {
@@ -521,12 +530,7 @@ export class BayesianGaussianMixture extends MixtureEstimator<BayesianState, Nat
     const stream = readStreamOptions(options, `${what} options`, o.nComponents);
     const warm = o.warmStart ? this.state : null;
     const { control: watched, stopped } = watchStops(stream);
-    const review = {
-      ...fitReview(o.maxIter, o.tol, 'component', [
-        !warm && o.responsibilitiesInit ? nInitIgnoredWarning(this.className, o.nInit, 'responsibilities (responsibilitiesInit)') : null,
-      ]),
-      emptyComponents: false,
-    };
+    const review = this.#review(warm !== null, null);
     return this.exclusive(stream.signal, async () => {
       const fit = await fitBayesianStream(source, {
         what,

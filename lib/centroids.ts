@@ -29,6 +29,8 @@ import {
   nInitIgnoredWarning,
   warningsOption,
   warningsToJSON,
+  type FitReview,
+  type GaussmixWarning,
   type WarningsOption,
 } from './warnings.js';
 
@@ -200,11 +202,21 @@ export function resolveCentroidFit(
     }
     options.sampleWeight = w;
   }
-  const review = fitReview(o.maxIter, o.tol, 'cluster', [
-    options.init === 'given' ? nInitIgnoredWarning(className, o.nInit, 'centres (init)') : null,
-    fewDistinctPointsWarning(X, w, k, 'cluster', 'nClusters'),
-  ]);
+  const review = centroidReview(o, className, options.init === 'given', fewDistinctPointsWarning(X, w, k, 'cluster', 'nClusters'));
   return { X, options, review, scaling };
+}
+
+/**
+ * A centroid fit's review: with explicit centres, nInit is ignored; `fewDistinct`, the count of
+ * distinct points (fit's; a fit over passes has none).
+ */
+export function centroidReview(
+  o: ResolvedCentroidOptions,
+  className: string,
+  givenCentres: boolean,
+  fewDistinct: GaussmixWarning | null = null,
+): FitReview {
+  return fitReview(o.maxIter, o.tol, 'cluster', [givenCentres ? nInitIgnoredWarning(className, o.nInit, 'centres (init)') : null, fewDistinct]);
 }
 
 /** The shared options in plain-JSON form (what `toJSON` writes under `options`). */

@@ -402,8 +402,7 @@ export abstract class Estimator<S extends FittedState, O, R> {
     // prior's defaults).
     checkFitMemory(this.className, this.fitMemory(input.X.n, input.X.d));
     const request = this.prepareFit(input.X, input.sampleWeight);
-    const before = request.review?.before;
-    if (before?.length) deliverWarnings(this.warningsOption, before);
+    this.#warnAtStart(request.review);
     const user = fo.onIteration;
     const signal = fo.signal;
     const shift = request.objectiveShift ?? 0;
@@ -478,15 +477,11 @@ export abstract class Estimator<S extends FittedState, O, R> {
     }
     try {
       if (signal?.aborted) throw makeAbortError(signal);
-      const before = passReview?.review.before;
-      if (before?.length) deliverWarnings(this.warningsOption, before);
+      this.#warnAtStart(passReview?.review);
       const state = await work();
       if (signal?.aborted) throw makeAbortError(signal);
       this.#state = state;
-      if (passReview && this.warningsOption !== 'silent') {
-        const { review, rows, stopped } = passReview;
-        deliverWarnings(this.warningsOption, resultWarnings(this.className, review, state, rows() ?? 0, stopped()));
-      }
+      if (passReview) this.#warnOnResult(passReview.review, state, passReview.rows() ?? 0, passReview.stopped());
       return this;
     } finally {
       this.#busy = false;
@@ -532,9 +527,17 @@ export abstract class Estimator<S extends FittedState, O, R> {
     const state = this.stateFromFit(job.request, result);
     this.#state = state;
     const review = job.request.review;
-    if (review && this.warningsOption !== 'silent') {
-      deliverWarnings(this.warningsOption, resultWarnings(this.className, review, state, job.request.X.n, job.stoppedByUser()));
-    }
+    if (review) this.#warnOnResult(review, state, job.request.X.n, job.stoppedByUser());
+  }
+
+  /** The warnings a review knows before the run (fit's and a fit over passes'). */
+  #warnAtStart(review: FitReview | undefined): void {
+    if (review?.before.length) deliverWarnings(this.warningsOption, review.before);
+  }
+
+  /** The warnings about a committed result of n rows (fit's and a fit over passes'). */
+  #warnOnResult(review: FitReview, state: S, n: number, stoppedByUser: boolean): void {
+    if (this.warningsOption !== 'silent') deliverWarnings(this.warningsOption, resultWarnings(this.className, review, state, n, stoppedByUser));
   }
 
   static {

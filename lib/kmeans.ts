@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  centroidReview,
   CENTROID_OPTION_NAMES,
   centroidOptionsToJSON,
   readCentroidOptions,
@@ -46,7 +47,7 @@ import type { StreamSource } from './stream.js';
 import { checkSource, readStreamOptions, watchStops, type StreamFitOptions } from './stream-em.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, FitOptions, IterationInfo, NDArray } from './types.js';
-import { fitReview, nInitIgnoredWarning, type WarningsOption } from './warnings.js';
+import type { WarningsOption } from './warnings.js';
 
 /**
  * Options of {@link KMeans}. Only `nClusters` is required; see {@link CentroidOptions} for
@@ -353,7 +354,7 @@ export class KMeans extends Estimator<KMeansState, NativeKMeansOptions, NativeKM
     const { control, stopped } = watchStops(userControl);
     this.checkPassFit(passes.what);
     const given = typeof o.init === 'string' ? undefined : o.init;
-    const review = fitReview(o.maxIter, o.tol, 'cluster', [given ? nInitIgnoredWarning(this.className, o.nInit, 'centres (init)') : null]);
+    const review = centroidReview(o, this.className, given !== undefined);
     return this.exclusive(control.signal, async () => {
       passes.checkWidth((d) => checkFitMemory(passes.what, centroidFitMemory({ k, d, n: 0, labels: false })));
       const threads = resolveThreads(o.threads);

@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  centroidReview,
   CENTROID_OPTION_NAMES,
   centroidOptionsToJSON,
   readCentroidOptions,
@@ -35,7 +36,7 @@ import { checkSource, readStreamOptions, runStreamEm, watchStops, type StreamFit
 import { weightedMean } from './numeric.js';
 import { toNested, type Nested } from './tensor.js';
 import type { DataInput, NDArray } from './types.js';
-import { fitReview, nInitIgnoredWarning, type WarningsOption } from './warnings.js';
+import type { WarningsOption } from './warnings.js';
 
 /**
  * Options of {@link SoftKMeans}. Only `nClusters` is required; see {@link CentroidOptions} for
@@ -304,7 +305,7 @@ export class SoftKMeans extends MixtureEstimator<SoftKMeansState, NativeSoftKMea
     const what = passes.what;
     this.checkPassFit(what);
     const given = typeof o.init === 'string' ? undefined : o.init;
-    const review = fitReview(o.maxIter, o.tol, 'cluster', [given ? nInitIgnoredWarning(this.className, o.nInit, 'centres (init)') : null]);
+    const review = centroidReview(o, this.className, given !== undefined);
     return this.exclusive(control.signal, async () => {
       passes.checkWidth((d) => checkFitMemory(passes.what, centroidFitMemory({ k, d, n: 0, labels: false })));
       const threads = resolveThreads(o.threads);
