@@ -331,7 +331,8 @@ inline bool alongRows(Index k, Index d) {
 // at a time.
 template <class RowAt>
 void nearestAlongRows(Index m, RowAt rowAt, const Centres& cs, ChunkScratch& s,
-                      const double* contiguous = nullptr) {
+                      const double* contiguous = nullptr, const double* ahead = nullptr,
+                      Index aheadRows = 0) {
   using namespace Eigen::internal;
   using Packet = detail::Packet;
   constexpr int kPacket = detail::kPacket;
@@ -353,6 +354,9 @@ void nearestAlongRows(Index m, RowAt rowAt, const Centres& cs, ChunkScratch& s,
   const Packet one = pset1<Packet>(1.0);
   const Packet infinity = pset1<Packet>(std::numeric_limits<double>::infinity());
   for (Index i = 0; i < n; i += kPacket) {
+    // The next rows to be read, a packet of them per packet measured: their reads from memory
+    // overlap the measuring instead of stalling it all at once.
+    for (Index r = i; r < i + kPacket && r < aheadRows; ++r) prefetchRow(ahead + r * d, d);
     Packet xv[kAlongRowsFeatures];
     for (Index t = 0; t < d; ++t) xv[t] = ploadu<Packet>(columns + t * n + i);
     const auto distance = [&](Index j) { return packetDistance(xv, centres + j * d, d); };
@@ -392,12 +396,12 @@ void nearestOfRows(Index m, RowAt rowAt, Centred centred, const Centres& cs, Chu
 // and lower bounds on their distances to every other centre into s.lower.
 template <int kD>
 void nearestInChunk(const Data& data, Index begin, Index rows, const Centres& cs,
-                    ChunkScratch& s) {
+                    ChunkScratch& s, const double* ahead = nullptr, Index aheadRows = 0) {
   const Index d = kD > 0 ? kD : data.d;
   const double* x = data.x + begin * d;
   const auto rowAt = [&](Index r) { return x + r * d; };
   if (alongRows(cs.k(), cs.d())) {
-    nearestAlongRows(rows, rowAt, cs, s, x);
+    nearestAlongRows(rows, rowAt, cs, s, x, ahead, aheadRows);
     return;
   }
   const auto centred = [&]() -> const RowMatrix& {

@@ -46,6 +46,36 @@ struct NoChunkHook {
   void operator()(Index, Index, const ChunkScratch&) const {}
 };
 
+// Σ w·d2 over the rows [begin, begin + rows) (d2 from the first), row i to lane i mod 8 and
+// the lanes folded (kmeans_block.h); eight rows at a time, the lanes in registers (a row at a
+// time, through memory, it was a tenth of do8's pass). overflowRow: the first row whose d2
+// passed kSafeSquare (or is NaN), unless already set.
+inline double chunkInertia(const Data& data, Index begin, Index rows, const double* d2,
+                           Index& overflowRow) {
+  using LaneMap = Eigen::Map<const Lane>;
+  Lane inertia = Lane::Zero();
+  Index i = 0;
+  bool bad = false;
+  for (; i + kLanes <= rows; i += kLanes) {
+    const LaneMap v(d2 + i);
+    inertia += data.weights ? LaneMap(data.weights + begin + i) * v : Lane(v);
+    bad |= !(v <= kSafeSquare).all();
+  }
+  for (; i < rows; ++i) {
+    inertia[i & (kLanes - 1)] += data.weight(begin + i) * d2[i];
+    bad |= !(d2[i] <= kSafeSquare);
+  }
+  if (bad && overflowRow < 0) {
+    for (Index r = 0; r < rows; ++r) {
+      if (!(d2[r] <= kSafeSquare)) {
+        overflowRow = begin + r;
+        break;
+      }
+    }
+  }
+  return foldLanes(inertia);
+}
+
 // Block b of data under the centres: labels (global rows) of every row, and the block's sums
 // into s.sums; with s.far's capacity > 0 also the block's far rows offered to s.far. Unless
 // the pass is plain, onChunk(begin, rows, s.chunk) sees each chunk's nearestInChunk results
@@ -66,23 +96,21 @@ void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
       if (s.plain.overflowRow >= 0 && s.overflowRow < 0) s.overflowRow = s.plain.overflowRow;
       d2 = s.plain.d2.data();
     } else {
-      nearestInChunk<kD>(data, begin, rows, cs, s.chunk);
+      // The block's next sub-chunk prefetched, so that its first read finds its rows in
+      // cache instead of waiting on memory: while the rows are measured along the rows, else
+      // a row per row summed here.
+      const Index next = begin + rows;
+      const Index ahead = std::min(rows, data.blockBegin(b) + data.blockSize(b) - next);
+      const bool measuring = alongRows(k, d);
+      nearestInChunk<kD>(data, begin, rows, cs, s.chunk, data.x + next * d, measuring ? ahead : 0);
       onChunk(begin, rows, s.chunk);
       std::copy_n(s.chunk.labels.data(), rows, chunkLabels);
       d2 = s.chunk.d2.data();
-      // The block's next sub-chunk prefetched a row per row summed here: its first read (the
-      // product's) then finds its rows in cache instead of waiting on memory.
-      const Index next = begin + rows;
-      const Index ahead = std::min(rows, data.blockBegin(b) + data.blockSize(b) - next);
       s.clusterRows.sum(data.x + begin * d, d, data.weights ? data.weights + begin : nullptr,
                         rows, chunkLabels, k, nullptr,
-                        [&](Index c) { return out + c * (d + 1); }, data.x + next * d, ahead);
-      Lane inertia = Lane::Zero();
-      for (Index i = 0; i < rows; ++i) {
-        inertia[i & (kLanes - 1)] += data.weight(begin + i) * d2[i];
-        if (!(d2[i] <= kSafeSquare) && s.overflowRow < 0) s.overflowRow = begin + i;
-      }
-      out[k * (d + 1)] = foldLanes(inertia);
+                        [&](Index c) { return out + c * (d + 1); }, data.x + next * d,
+                        measuring ? 0 : ahead);
+      out[k * (d + 1)] = chunkInertia(data, begin, rows, d2, s.overflowRow);
     }
     for (Index i = 0; far && i < rows; ++i) {
       if (s.far.wants(d2[i])) {
