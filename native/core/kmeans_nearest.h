@@ -238,7 +238,8 @@ bool float32Product(Index m, RowAt rowAt, const Centres& cs, ChunkScratch& s) {
 // product is taken in float32 (float32Product), its band widened by float32Error: the labels
 // are the same (docs/design.md, "The float32 shortlist").
 template <class RowAt, class Centred>
-void nearestByProduct(Index m, RowAt rowAt, Centred centred, const Centres& cs, ChunkScratch& s) {
+void nearestByProduct(Index m, RowAt rowAt, Centred centred, const Centres& cs, ChunkScratch& s,
+                      const double* ahead = nullptr, Index aheadRows = 0) {
   const Index k = cs.k();
   const Index d = cs.d();
   s.labels.resize(static_cast<size_t>(m));
@@ -268,7 +269,11 @@ void nearestByProduct(Index m, RowAt rowAt, Centred centred, const Centres& cs, 
   // Each row's squared distance to its label; then, along the rows (whole packets of square
   // roots: one at a time, their latency was most of this loop), the band its two best values
   // must clear and, for the rows that clear it, the lower bound.
-  for (Index r = 0; r < m; ++r) s.d2[r] = squaredDistance(rowAt(r), cs.centre(s.labels[r]), d);
+  // (With the next rows to be read prefetched, a row per row measured: see nearestAlongRows.)
+  for (Index r = 0; r < m; ++r) {
+    if (r < aheadRows) prefetchRow(ahead + r * d, d);
+    s.d2[r] = squaredDistance(rowAt(r), cs.centre(s.labels[r]), d);
+  }
   using Array = Eigen::Map<Eigen::ArrayXd>;
   s.band.resize(static_cast<size_t>(m));
   const Array d2(s.d2.data(), m), best(s.best.data(), m), second(s.second.data(), m);
@@ -408,7 +413,7 @@ void nearestInChunk(const Data& data, Index begin, Index rows, const Centres& cs
     centreRows(data, begin, rows, cs.origin, s.xc);
     return s.xc;
   };
-  nearestByProduct(rows, rowAt, centred, cs, s);
+  nearestByProduct(rows, rowAt, centred, cs, s, ahead, aheadRows);
 }
 
 }  // namespace gaussmix::kmeans

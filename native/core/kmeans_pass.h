@@ -96,20 +96,17 @@ void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
       if (s.plain.overflowRow >= 0 && s.overflowRow < 0) s.overflowRow = s.plain.overflowRow;
       d2 = s.plain.d2.data();
     } else {
-      // The block's next sub-chunk prefetched, so that its first read finds its rows in
-      // cache instead of waiting on memory: while the rows are measured along the rows, else
-      // a row per row summed here.
+      // The block's next sub-chunk prefetched while this one is measured, so that its first
+      // read finds its rows in cache instead of waiting on memory.
       const Index next = begin + rows;
       const Index ahead = std::min(rows, data.blockBegin(b) + data.blockSize(b) - next);
-      const bool measuring = alongRows(k, d);
-      nearestInChunk<kD>(data, begin, rows, cs, s.chunk, data.x + next * d, measuring ? ahead : 0);
+      nearestInChunk<kD>(data, begin, rows, cs, s.chunk, data.x + next * d, ahead);
       onChunk(begin, rows, s.chunk);
       std::copy_n(s.chunk.labels.data(), rows, chunkLabels);
       d2 = s.chunk.d2.data();
       s.clusterRows.sum(data.x + begin * d, d, data.weights ? data.weights + begin : nullptr,
                         rows, chunkLabels, k, nullptr,
-                        [&](Index c) { return out + c * (d + 1); }, data.x + next * d,
-                        measuring ? 0 : ahead);
+                        [&](Index c) { return out + c * (d + 1); });
       out[k * (d + 1)] = chunkInertia(data, begin, rows, d2, s.overflowRow);
     }
     for (Index i = 0; far && i < rows; ++i) {
