@@ -33,14 +33,12 @@ class ClusterRows {
  public:
   // The rows i < rows of a sub-chunk (row i at x + i·D, weight w[i], or 1 when w is nullptr;
   // labels[i] its cluster) of every cluster c with selected[c] (every cluster when selected is
-  // nullptr): c's D + 1 sums into out(c) (zeros for a cluster without rows). Per row summed, one
-  // row from `ahead` on is prefetched, up to aheadRows (the rows to be read next). With
-  // selected (a bounded pass's, whose rows were mostly not read), the next selected cluster's
-  // rows are prefetched while one cluster's are summed.
+  // nullptr): c's D + 1 sums into out(c) (zeros for a cluster without rows). With selected (a
+  // bounded pass's, whose rows were mostly not read), the next selected cluster's rows are
+  // prefetched while one cluster's are summed.
   template <class Out>
   void sum(const double* x, Index d, const double* w, Index rows, const std::int32_t* labels,
-           Index k, const std::uint8_t* selected, Out out, const double* ahead = nullptr,
-           Index aheadRows = 0) {
+           Index k, const std::uint8_t* selected, Out out) {
     groups_.group(rows, labels, k);
     const auto nextSelected = [&](Index c) {
       while (c < k && !selected[c]) ++c;
@@ -53,7 +51,6 @@ class ClusterRows {
     if (selected != nullptr) {
       if (const Index first = nextSelected(0); first < k) prefetchCluster(first);
     }
-    Index prefetched = 0;
     for (Index c = 0; c < k; ++c) {
       if (selected != nullptr) {
         c = nextSelected(c);
@@ -71,9 +68,6 @@ class ClusterRows {
       } else {
         o[0] = static_cast<double>(m);  // 1 + 1 + ... in any order: exact
         sumFeatures<false>(x, d, w, mine, m, o + 1);
-      }
-      for (const Index end = std::min(aheadRows, prefetched + m); prefetched < end; ++prefetched) {
-        prefetchRow(ahead + prefetched * d, d);
       }
     }
   }
