@@ -91,15 +91,15 @@ void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
     const double* d2;
     std::int32_t* chunkLabels = labels + begin;
     double* out = s.sums.sub(sub);
+    // The block's next sub-chunk prefetched while this one is measured, so that its first
+    // read finds its rows in cache instead of waiting on memory.
+    const Index next = begin + rows;
+    const Index ahead = std::min(rows, data.blockBegin(b) + data.blockSize(b) - next);
     if (plain) {
-      plainChunk<kD>(data, cs, begin, rows, s.plain, out, chunkLabels);
+      plainChunk<kD>(data, cs, begin, rows, s.plain, out, chunkLabels, data.x + next * d, ahead);
       if (s.plain.overflowRow >= 0 && s.overflowRow < 0) s.overflowRow = s.plain.overflowRow;
       d2 = s.plain.d2.data();
     } else {
-      // The block's next sub-chunk prefetched while this one is measured, so that its first
-      // read finds its rows in cache instead of waiting on memory.
-      const Index next = begin + rows;
-      const Index ahead = std::min(rows, data.blockBegin(b) + data.blockSize(b) - next);
       nearestInChunk<kD>(data, begin, rows, cs, s.chunk, data.x + next * d, ahead);
       onChunk(begin, rows, s.chunk);
       std::copy_n(s.chunk.labels.data(), rows, chunkLabels);
