@@ -371,11 +371,22 @@ std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, Th
       const Index end = data.blockBegin(b) + data.blockSize(b);
       for (Index first = data.blockBegin(b); first < end; first += kTermChunk) {
         const Index m = std::min(kTermChunk, end - first);
-        // The next chunk's rows asked for now: read at the pace of this chunk's arithmetic,
-        // rather than waited on when transposed (most of a pass at 64 features).
-        prefetchRows(data.x + (first + m) * d, std::min(kTermChunk, end - first - m) * d);
+        // The next chunk's rows asked for while this one is measured, a slice before each
+        // centre's distances: read at the pace of this chunk's arithmetic, rather than waited
+        // on when transposed (most of a pass at 64 features); asked for all at once, they
+        // stalled on a full fill buffer.
+        const double* next = data.x + (first + m) * d;
+        const Index nextRows = std::min(kTermChunk, end - first - m);
+        const Index slices = trials + (lower ? 1 : 0);
+        Index slice = 0;
+        const auto prefetchSlice = [&]() {
+          const Index from = nextRows * slice / slices;
+          const Index to = nextRows * ++slice / slices;
+          prefetchRows(next + from * d, (to - from) * d);
+        };
         if (kAlongRows) transposeRows(data.x + first * d, m, d, xt.data(), stride);
         if (lower) {
+          prefetchSlice();
           chunkDistances<kD>(data, xt.data(), stride, first, m, last, dist.data());
           for (Index i = 0; i < m; ++i) closest[first + i] = std::min(closest[first + i], dist[i]);
         }
@@ -384,6 +395,7 @@ std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, Th
           double* terms[kAtOnce];
           for (int t = 0; t < kAtOnce; ++t) terms[t] = dist.data() + t * stride;
           for (int t = 0; t < g; ++t) {
+            prefetchSlice();
             chunkDistances<kD>(data, xt.data(), stride, first, m,
                                data.x + candidates[t0 + t] * d, terms[t]);
             for (Index i = 0; i < m; ++i) {
