@@ -1366,8 +1366,6 @@ function sameValues(a: Float64Array, b: Float64Array): boolean {
   return true;
 }
 
-/** A streamed fit's start for the inits other than 'kmeans': `fit`'s initialisation on the sample. */
-/** Parameters with the noise component's hypervolume (which the E-step reads from them). */
 /**
  * A warm start's parameters for a fit over passes, as fit takes them: the fitted weights, means,
  * covariances and factors with this fit's hypervolume, and without the iterative M-steps' inner
@@ -1378,10 +1376,12 @@ function warmStartParams(p: NativeMixtureParams, hypervolume: number | undefined
   return hypervolume === undefined ? fitted : { ...fitted, hypervolume };
 }
 
+/** Parameters with the noise component's hypervolume (which the E-step reads from them). */
 function withNoise(p: NativeMixtureParams, hypervolume: number | undefined): NativeMixtureParams {
   return hypervolume === undefined || p.hypervolume !== undefined ? p : { ...p, hypervolume };
 }
 
+/** A streamed fit's start for the inits other than 'kmeans': `fit`'s initialisation on the sample. */
 function sampleStart(
   o: ResolvedMixtureOptions,
   sample: StreamSample,
