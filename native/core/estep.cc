@@ -254,11 +254,11 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
   } else {
     transposeRows(data.x + begin * d, rows, d, s.xt.data(), stride);
   }
-  // The next chunk's rows are asked for while this one is computed, eight rows per eight rows
-  // of the responsibilities' loop (the hardware's prefetcher restarts at every page and chunk;
-  // asked for all at once, the prefetches stalled on a full fill buffer).
-  const double* ahead = data.byColumn() ? nullptr : data.x + (begin + rows) * d;
-  const Index aheadRows = ahead ? std::min(rows, data.n - (begin + rows)) : 0;
+  // The next chunk's rows, asked for while this one is computed, eight rows per eight rows of
+  // the responsibilities' loop (the hardware's prefetcher restarts at every page and chunk).
+  const RowsAhead ahead = data.byColumn() ? RowsAhead{}
+                                          : RowsAhead{data.x + (begin + rows) * d,
+                                                      std::min(rows, data.n - (begin + rows)), d};
   if (stride > rows) s.xt.rightCols(stride - rows).setZero();
   // The rows, row-major, for the few steps that read them so (a far row's densities, Σ r x by
   // a matrix product): the caller's, or for data by column, xt laid back out by row on demand.
@@ -304,7 +304,7 @@ void EStep::chunk(const Data& data, Index begin, Index rows, Scratch& s,
   double* p = s.p.data();
   const double* rowWeights = data.weights ? data.weights + begin : nullptr;
   for (Index i = 0; i < n; i += kLanes) {
-    if (i < aheadRows) prefetchRows(ahead + i * d, std::min(kLanes, aheadRows - i) * d);
+    ahead.ask(i, kLanes);
     Lane top = LaneMap(p + i) += logPriors_[0];
     Eigen::Array<std::int32_t, kLanes, 1> best;
     if (kOutput && out->labels) best.setZero();

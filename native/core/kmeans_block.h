@@ -46,7 +46,7 @@ class ClusterRows {
     };
     const auto prefetchCluster = [&](Index c) {
       const std::int32_t* rowsOfC = groups_.rows(c);
-      for (Index r = 0; r < groups_.count(c); ++r) prefetchRow(x + rowsOfC[r] * d, d);
+      for (Index r = 0; r < groups_.count(c); ++r) prefetchRows(x + rowsOfC[r] * d, d);
     };
     if (selected != nullptr) {
       if (const Index first = nextSelected(0); first < k) prefetchCluster(first);

@@ -70,7 +70,7 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
       which[failing] = i;
       failing += static_cast<Index>((a < 0) | !bounds.keeps(at, u, l));
     }
-    for (Index r = first; r < failing; ++r) prefetchRow(x0 + which[r] * d, d);
+    for (Index r = first; r < failing; ++r) prefetchRows(x0 + which[r] * d, d);
   }
   changes.read = failing;
   // Each measured against its own centre, those its exact distance cannot keep moved to the

@@ -239,7 +239,7 @@ bool float32Product(Index m, RowAt rowAt, const Centres& cs, ChunkScratch& s) {
 // are the same (docs/design.md, "The float32 shortlist").
 template <class RowAt, class Centred>
 void nearestByProduct(Index m, RowAt rowAt, Centred centred, const Centres& cs, ChunkScratch& s,
-                      const double* ahead = nullptr, Index aheadRows = 0) {
+                      const RowsAhead& ahead = {}) {
   const Index k = cs.k();
   const Index d = cs.d();
   s.labels.resize(static_cast<size_t>(m));
@@ -269,9 +269,9 @@ void nearestByProduct(Index m, RowAt rowAt, Centred centred, const Centres& cs, 
   // Each row's squared distance to its label; then, along the rows (whole packets of square
   // roots: one at a time, their latency was most of this loop), the band its two best values
   // must clear and, for the rows that clear it, the lower bound.
-  // (With the next rows to be read prefetched, a row per row measured: see nearestAlongRows.)
+  // (With the next rows to be read asked for, a row per row measured.)
   for (Index r = 0; r < m; ++r) {
-    if (r < aheadRows) prefetchRow(ahead + r * d, d);
+    ahead.ask(r, 1);
     s.d2[r] = squaredDistance(rowAt(r), cs.centre(s.labels[r]), d);
   }
   using Array = Eigen::Map<Eigen::ArrayXd>;
@@ -336,8 +336,7 @@ inline bool alongRows(Index k, Index d) {
 // at a time.
 template <class RowAt>
 void nearestAlongRows(Index m, RowAt rowAt, const Centres& cs, ChunkScratch& s,
-                      const double* contiguous = nullptr, const double* ahead = nullptr,
-                      Index aheadRows = 0) {
+                      const double* contiguous = nullptr, const RowsAhead& ahead = {}) {
   using namespace Eigen::internal;
   using Packet = detail::Packet;
   constexpr int kPacket = detail::kPacket;
@@ -359,9 +358,7 @@ void nearestAlongRows(Index m, RowAt rowAt, const Centres& cs, ChunkScratch& s,
   const Packet one = pset1<Packet>(1.0);
   const Packet infinity = pset1<Packet>(std::numeric_limits<double>::infinity());
   for (Index i = 0; i < n; i += kPacket) {
-    // The next rows to be read, a packet of them per packet measured: their reads from memory
-    // overlap the measuring instead of stalling it all at once.
-    for (Index r = i; r < i + kPacket && r < aheadRows; ++r) prefetchRow(ahead + r * d, d);
+    ahead.ask(i, kPacket);  // (a packet of the next rows per packet measured)
     Packet xv[kAlongRowsFeatures];
     for (Index t = 0; t < d; ++t) xv[t] = ploadu<Packet>(columns + t * n + i);
     const auto distance = [&](Index j) { return packetDistance(xv, centres + j * d, d); };
@@ -401,19 +398,19 @@ void nearestOfRows(Index m, RowAt rowAt, Centred centred, const Centres& cs, Chu
 // and lower bounds on their distances to every other centre into s.lower.
 template <int kD>
 void nearestInChunk(const Data& data, Index begin, Index rows, const Centres& cs,
-                    ChunkScratch& s, const double* ahead = nullptr, Index aheadRows = 0) {
+                    ChunkScratch& s, const RowsAhead& ahead = {}) {
   const Index d = kD > 0 ? kD : data.d;
   const double* x = data.x + begin * d;
   const auto rowAt = [&](Index r) { return x + r * d; };
   if (alongRows(cs.k(), cs.d())) {
-    nearestAlongRows(rows, rowAt, cs, s, x, ahead, aheadRows);
+    nearestAlongRows(rows, rowAt, cs, s, x, ahead);
     return;
   }
   const auto centred = [&]() -> const RowMatrix& {
     centreRows(data, begin, rows, cs.origin, s.xc);
     return s.xc;
   };
-  nearestByProduct(rows, rowAt, centred, cs, s, ahead, aheadRows);
+  nearestByProduct(rows, rowAt, centred, cs, s, ahead);
 }
 
 }  // namespace gaussmix::kmeans

@@ -94,13 +94,14 @@ void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
     // The block's next sub-chunk prefetched while this one is measured, so that its first
     // read finds its rows in cache instead of waiting on memory.
     const Index next = begin + rows;
-    const Index ahead = std::min(rows, data.blockBegin(b) + data.blockSize(b) - next);
+    const RowsAhead ahead{data.x + next * d,
+                          std::min(rows, data.blockBegin(b) + data.blockSize(b) - next), d};
     if (plain) {
-      plainChunk<kD>(data, cs, begin, rows, s.plain, out, chunkLabels, data.x + next * d, ahead);
+      plainChunk<kD>(data, cs, begin, rows, s.plain, out, chunkLabels, ahead);
       if (s.plain.overflowRow >= 0 && s.overflowRow < 0) s.overflowRow = s.plain.overflowRow;
       d2 = s.plain.d2.data();
     } else {
-      nearestInChunk<kD>(data, begin, rows, cs, s.chunk, data.x + next * d, ahead);
+      nearestInChunk<kD>(data, begin, rows, cs, s.chunk, ahead);
       onChunk(begin, rows, s.chunk);
       std::copy_n(s.chunk.labels.data(), rows, chunkLabels);
       d2 = s.chunk.d2.data();

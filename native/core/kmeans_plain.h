@@ -140,8 +140,7 @@ void clusterSums(const Data& data, Index k, Index n, const PlainScratch& s, doub
 // into out (per cluster D + 1: Σw, Σw·x; then Σ w·d2).
 template <int kD>
 void plainChunk(const Data& data, const Centres& cs, Index begin, Index rows, PlainScratch& s,
-                double* out, std::int32_t* labels, const double* ahead = nullptr,
-                Index aheadRows = 0) {
+                double* out, std::int32_t* labels, const RowsAhead& ahead = {}) {
   using namespace Eigen::internal;
   using Packet = detail::Packet;
   constexpr int kPacket = detail::kPacket;
@@ -175,8 +174,7 @@ void plainChunk(const Data& data, const Centres& cs, Index begin, Index rows, Pl
   Packet objective[kPackets], bad = pset1<Packet>(0.0);
   for (int q = 0; q < kPackets; ++q) objective[q] = pset1<Packet>(0.0);
   for (Index i = 0; i < n; i += kLanes) {
-    // The next rows to be read, as many per row measured (kmeans_nearest.h's nearestAlongRows).
-    if (i < aheadRows) prefetchRows(ahead + i * d, std::min(kLanes, aheadRows - i) * d);
+    ahead.ask(i, kLanes);  // (as many of the next rows per row measured)
     for (int q = 0; q < kPackets; ++q) {
       const Index at0 = i + q * kPacket;
       Packet xv[kMaxD];

@@ -191,15 +191,6 @@ inline void squaredDistancesAlongRows(const double* __restrict xt, Index stride,
   for (; i < rows; i += kPacket) packetsAlongRows<kD, 1>(xt, stride, i, c, d, out);
 }
 
-// Asks for the row at x (d values) to be brought into the cache: the rows an incremental pass
-// reads are scattered, and without this each waits on memory (30% of k16's time).
-inline void prefetchRow(const double* x, Index d) {
-  const char* p = reinterpret_cast<const char*>(x);
-  const char* last = reinterpret_cast<const char*>(x + d) - 1;
-  for (; p < last; p += 64) prefetch(p);
-  prefetch(last);
-}
-
 // Calls fn(std::integral_constant<int, kD>) with kD = d for 1 <= d <= 4, else 0: the kernels
 // for few features are compiled with their size known.
 template <class Fn>

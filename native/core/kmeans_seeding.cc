@@ -373,16 +373,13 @@ std::vector<Index> blockedKMeansPlusPlus(const Data& data, Index k, Rng& rng, Th
         const Index m = std::min(kTermChunk, end - first);
         // The next chunk's rows asked for while this one is measured, a slice before each
         // centre's distances: read at the pace of this chunk's arithmetic, rather than waited
-        // on when transposed (most of a pass at 64 features); asked for all at once, they
-        // stalled on a full fill buffer.
-        const double* next = data.x + (first + m) * d;
-        const Index nextRows = std::min(kTermChunk, end - first - m);
+        // on when transposed (most of a pass at 64 features).
+        const RowsAhead next{data.x + (first + m) * d, std::min(kTermChunk, end - first - m), d};
         const Index slices = trials + (lower ? 1 : 0);
         Index slice = 0;
         const auto prefetchSlice = [&]() {
-          const Index from = nextRows * slice / slices;
-          const Index to = nextRows * ++slice / slices;
-          prefetchRows(next + from * d, (to - from) * d);
+          const Index from = next.rows * slice / slices;
+          next.ask(from, next.rows * ++slice / slices - from);
         };
         if (kAlongRows) transposeRows(data.x + first * d, m, d, xt.data(), stride);
         if (lower) {

@@ -99,13 +99,28 @@ inline void prefetch(const void* p) {
 #endif
 }
 
-// Asks for the `count` doubles from x (none when count <= 0) to be brought into the cache.
+// Asks for the `count` doubles from x (none when count <= 0) to be brought into the cache,
+// the line of the last one included.
 inline void prefetchRows(const double* x, Index count) {
   if (count <= 0) return;
   const char* p = reinterpret_cast<const char*>(x);
-  const char* end = reinterpret_cast<const char*>(x + count);
-  for (; p < end; p += 64) prefetch(p);
+  const char* last = reinterpret_cast<const char*>(x + count) - 1;
+  for (; p < last; p += 64) prefetch(p);
+  prefetch(last);
 }
+
+// The rows a kernel reads next (`rows` rows of d values from x), asked for a few at a time
+// while it computes the current ones: asked for all at once, the prefetches stalled on a full
+// fill buffer (docs/design.md, "Plain and bounded passes").
+struct RowsAhead {
+  const double* x = nullptr;
+  Index rows = 0;
+  Index d = 0;
+  // Asks for rows [from, from + count), those of them that exist.
+  void ask(Index from, Index count) const {
+    if (from < rows) prefetchRows(x + from * d, std::min(count, rows - from) * d);
+  }
+};
 
 // Calls fn(first, rows) for consecutive chunks of at most chunkRows of the rows [0, total).
 template <class Fn>
