@@ -4,10 +4,14 @@
 //
 //   node bench/ab-builds.mjs <other checkout> [--workload=ko16 | --shape=N,D,K | --small=gmm]
 //                            [--fit=whole|first10] [--reps=8] [--threads=0] [--float64]
+//   node bench/ab-builds.mjs --addon=FILE.node [the same options]
 //
 // <other checkout>: another commit's checkout, built (for instance `git worktree add ../prev
 // <rev>`, then `npm ci` or a node_modules link, `node scripts/build-native.js` and
-// `node scripts/build-ts.js` there); this checkout's dist/ must be built too.
+// `node scripts/build-ts.js` there); this checkout's dist/ must be built too. --addon: instead,
+// an addon binary kept from an earlier build of this checkout (a copy of
+// build/Release/gaussmix.node), run behind this checkout's own dist/ in a temporary copy: for a
+// change to the native code alone, one build to compare with rather than a worktree's.
 // Workloads: the overlapping-cluster ones of overlap-data.mjs (KMeans: ko16, ko64; default
 // GaussianMixture: go16, do8, so2), or with --shape a KMeans workload of N rows, D features
 // and K clusters on the same recipe (cached in bench/.cache like them). --fit=whole: default
@@ -18,8 +22,8 @@
 // after another. Each pair of measurements must give the same iteration counts and objectives;
 // a difference is printed.
 // Prints per build the median ms, and the median, min and max of the per-pair ratios.
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -32,12 +36,26 @@ const option = (name, fallback) => {
   const found = args.find((a) => a.startsWith(`--${name}=`));
   return found ? found.slice(name.length + 3) : fallback;
 };
-const otherRoot = args.find((a) => !a.startsWith('--'));
+const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const addon = option('addon', '');
+const otherRoot = addon ? mirrorWithAddon(path.resolve(addon)) : args.find((a) => !a.startsWith('--'));
 if (!otherRoot) {
-  console.error('usage: node bench/ab-builds.mjs <other checkout> [--workload=ko16] [--fit=whole|first10] [--reps=8] [--threads=0] [--float64]');
+  console.error('usage: node bench/ab-builds.mjs <other checkout> | --addon=FILE.node [--workload=ko16] [--fit=whole|first10] [--reps=8] [--threads=0] [--float64]');
   process.exit(2);
 }
-const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// A temporary package root with this checkout's dist/, package.json and node_modules, and the
+// given addon where the loader looks for a build (build/Release); removed at exit.
+function mirrorWithAddon(file) {
+  const root = mkdtempSync(path.join(tmpdir(), 'gaussmix-ab-'));
+  process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+  cpSync(path.join(here, 'dist'), path.join(root, 'dist'), { recursive: true });
+  copyFileSync(path.join(here, 'package.json'), path.join(root, 'package.json'));
+  symlinkSync(path.join(here, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  mkdirSync(path.join(root, 'build', 'Release'), { recursive: true });
+  copyFileSync(file, path.join(root, 'build', 'Release', 'gaussmix.node'));
+  return root;
+}
 const load = async (root) => ({
   pkg: await import(pathToFileURL(path.join(root, 'dist/esm/index.js')).href),
   native: (await import(pathToFileURL(path.join(root, 'dist/esm/native.js')).href)).native,
