@@ -99,14 +99,15 @@ inline void prefetch(const void* p) {
 #endif
 }
 
-// Asks for the `count` doubles from x (none when count <= 0) to be brought into the cache,
-// the line of the last one included.
+// Asks for the `count` doubles from x (none when count <= 0) to be brought into the cache:
+// each 64-byte line they touch once, from the first one's line to the last one's.
 inline void prefetchRows(const double* x, Index count) {
   if (count <= 0) return;
-  const char* p = reinterpret_cast<const char*>(x);
-  const char* last = reinterpret_cast<const char*>(x + count) - 1;
-  for (; p < last; p += 64) prefetch(p);
-  prefetch(last);
+  constexpr std::uintptr_t kLine = 64;
+  const std::uintptr_t last = reinterpret_cast<std::uintptr_t>(x + count) - 1;
+  for (std::uintptr_t p = reinterpret_cast<std::uintptr_t>(x) & ~(kLine - 1); p <= last; p += kLine) {
+    prefetch(reinterpret_cast<const void*>(p));
+  }
 }
 
 // The rows a kernel reads next (`rows` rows of d values from x), asked for a few at a time
