@@ -29,8 +29,8 @@ interface Case {
 
 // Plain passes (K·D < 32, few and more features), bounded passes with few features (measured
 // directly) and with more (the product with every centre; features in whole packets of every
-// SIMD width, and a rest), with the fit's sums stored per
-// sub-chunk and per block (K >= 256), sample weights with zeros, and the empty-cluster rule.
+// SIMD width, and a rest, as the exact cluster sums take them), many clusters, sample weights
+// with zeros, and the empty-cluster rule.
 const CASES: Case[] = [
   { name: 'plain, D 2, K 4', d: 2, k: 4, weighted: false },
   { name: 'plain, D 5, K 3, weighted', d: 5, k: 3, weighted: true },
@@ -38,10 +38,10 @@ const CASES: Case[] = [
   { name: 'bounded, D 9, K 10', d: 9, k: 10, weighted: false, overlap: true },
   { name: 'bounded, D 9, K 10, empty clusters', d: 9, k: 10, weighted: true, farStart: true },
   { name: 'plain, D 2, K 5, empty clusters', d: 2, k: 5, weighted: false, farStart: true },
-  // Features in whole packets of every SIMD width and a rest (ClusterRows' kernels).
+  // Features in whole packets of every SIMD width and a rest (kmeans_cluster_sums.cc).
   { name: 'bounded, D 20, K 8, weighted', d: 20, k: 8, weighted: true, overlap: true },
   { name: 'bounded, D 70, K 24, weighted', d: 70, k: 24, weighted: true, overlap: true, maxIter: 12 },
-  { name: 'bounded, D 3, K 260 (sums stored per block), weighted', d: 3, k: 260, weighted: true, overlap: true, maxIter: 12 },
+  { name: 'bounded, D 3, K 260, weighted', d: 3, k: 260, weighted: true, overlap: true, maxIter: 12 },
 ];
 
 interface Data {

@@ -109,12 +109,22 @@ void ExactSums::countPart() {
   ++parts_;
 }
 
-void ExactSums::addArray(const double* values) {
+void ExactSums::add(Index first, const double* values, Index count) {
+  if (first < 0 || count < 0 || first > n_ - count) {
+    throw invalidArgument("ExactSums::add: accumulators [" + std::to_string(first) + ", " +
+                          std::to_string(first + count) + ") are outside [0, " +
+                          std::to_string(n_) + ")");
+  }
+  // (No Single mode for a part of the accumulators: the windows from the first.)
+  materialise();
+  addRange(first, values, count);
+}
+
+void ExactSums::addRange(Index first, const double* values, Index count) {
   countPart();
-  Window* windows = windows_.data();
-  const std::int32_t* base = base_.data();
-  const Index n = n_;
-  for (Index i = 0; i < n; ++i) {
+  Window* windows = windows_.data() + first;
+  const std::int32_t* base = base_.data() + first;
+  for (Index i = 0; i < count; ++i) {
     std::uint64_t bits;
     std::memcpy(&bits, values + i, sizeof bits);
     const exact::Parts p = exact::partsOf(bits);
@@ -126,7 +136,7 @@ void ExactSums::addArray(const double* values) {
       windows[i].d[at] += p.low;
       windows[i].d[at + 1] += p.high;
     } else {
-      addSlow(i, bits);
+      addSlow(first + i, bits);
     }
   }
 }

@@ -42,6 +42,8 @@ class ExactSums {
   void add(const double* values);
   // acc[i] += v, exactly.
   void add(Index i, double v);
+  // acc[first + j] += values[j] for every j < count, exactly (first and count within size()).
+  void add(Index first, const double* values, Index count);
   // acc[i] += other.acc[i] for every i, exactly. Throws InvalidArgument when the sizes differ.
   void merge(const ExactSums& other);
 
@@ -101,7 +103,8 @@ class ExactSums {
   };
 
   void materialise();
-  void addArray(const double* values);
+  void addArray(const double* values) { addRange(0, values, n_); }
+  void addRange(Index first, const double* values, Index count);
   void addSlow(Index i, std::uint64_t bits);
   void countPart();
   void normaliseAll();

@@ -1,13 +1,11 @@
 // The sums of one row block in K-means' canonical order (docs/design.md, "Statistics"). A
 // block's rows fall into eight sub-chunks of kSubRows rows, and the block's sum is foldLanes of
-// its eight sub-chunks' (0 for sub-chunks past the data). Per cluster the sums are Σw and Σw·x_j
-// (the product w·x rounded once), and over all rows Σ w·d2 (d2 the row's squared distance to its
-// label's centre). Inside a sub-chunk, Σ w·d2 adds row i (counted from the sub-chunk's first row)
-// to lane i mod 8, in row order, and folds the eight lanes by foldLanes; the cluster sums do the
-// same when K·D < kBoundedWork (kmeans_plain.h, whose kernel runs along the rows eight at a
-// time), and are otherwise one running sum over the cluster's rows in row order (ClusterRows).
-// Whichever kernel labelled the rows, a block's sums are these bits; blocks are then folded
-// exactly.
+// its eight sub-chunks' (0 for sub-chunks past the data). Inside a sub-chunk, Σ w·d2 (d2 the
+// row's squared distance to its label's centre) adds row i (counted from the sub-chunk's first
+// row) to lane i mod 8, in row order, and folds the eight lanes by foldLanes; so do the cluster
+// sums (Σw and Σw·x_j, the product w·x rounded once) when K·D < kBoundedWork (kmeans_plain.h,
+// whose kernel runs along the rows eight at a time). Above it the cluster sums are exact
+// (kmeans_cluster_sums.h). Blocks are then folded exactly.
 #pragma once
 
 #include <algorithm>
@@ -15,113 +13,11 @@
 #include <vector>
 
 #include "kmeans_rows.h"
-#include "row_groups.h"
 
 namespace gaussmix::kmeans {
 
 constexpr Index kSubRows = 512;
 static_assert(kBlockRows == kLanes * kSubRows, "a block is eight sub-chunks");
-
-// The per-cluster sums of one sub-chunk's rows for the passes by the product (K·D >=
-// kBoundedWork; the plain kernel keeps its own lanes, kmeans_plain.h): per cluster Σw and
-// Σw·x_j, each one running sum over the cluster's rows in row order from +0 (w·x rounded once).
-// The rows are listed cluster by cluster first, so that a cluster's sums stay in registers
-// while its rows stream through. (Eight lanes per cluster, a row adding to lane i mod 8, were
-// K·(D + 1)·8 values to fold and clear per sub-chunk, as many as the adds at K 64, D 64, and
-// every row's add a random access to them.)
-class ClusterRows {
- public:
-  // The rows i < rows of a sub-chunk (row i at x + i·D, weight w[i], or 1 when w is nullptr;
-  // labels[i] its cluster) of every cluster c with selected[c] (every cluster when selected is
-  // nullptr): c's D + 1 sums into out(c) (zeros for a cluster without rows). With selected (a
-  // bounded pass's, whose rows were mostly not read), the next selected cluster's rows are
-  // prefetched while one cluster's are summed.
-  template <class Out>
-  void sum(const double* x, Index d, const double* w, Index rows, const std::int32_t* labels,
-           Index k, const std::uint8_t* selected, Out out) {
-    groups_.group(rows, labels, k);
-    const auto nextSelected = [&](Index c) {
-      while (c < k && !selected[c]) ++c;
-      return c;
-    };
-    const auto prefetchCluster = [&](Index c) {
-      const std::int32_t* rowsOfC = groups_.rows(c);
-      for (Index r = 0; r < groups_.count(c); ++r) prefetchRows(x + rowsOfC[r] * d, d);
-    };
-    if (selected != nullptr) {
-      if (const Index first = nextSelected(0); first < k) prefetchCluster(first);
-    }
-    for (Index c = 0; c < k; ++c) {
-      if (selected != nullptr) {
-        c = nextSelected(c);
-        if (c == k) break;
-        if (const Index next = nextSelected(c + 1); next < k) prefetchCluster(next);
-      }
-      const std::int32_t* mine = groups_.rows(c);
-      const Index m = groups_.count(c);
-      double* o = out(c);
-      if (w != nullptr) {
-        double total = 0.0;
-        for (Index r = 0; r < m; ++r) total += w[mine[r]];
-        o[0] = total;
-        sumFeatures<true>(x, d, w, mine, m, o + 1);
-      } else {
-        o[0] = static_cast<double>(m);  // 1 + 1 + ... in any order: exact
-        sumFeatures<false>(x, d, w, mine, m, o + 1);
-      }
-    }
-  }
-
- private:
-  // out[j] = Σ over the m rows listed in `mine` (in that order) of w·x_j, for j < d: P packets
-  // of features at a time, their running sums in registers.
-  template <bool kWeighted>
-  static void sumFeatures(const double* x, Index d, const double* w, const std::int32_t* mine,
-                          Index m, double* out) {
-    using detail::kPacket;
-    constexpr int kMost = 8;
-    Index j = 0;
-    for (; j + kMost * kPacket <= d; j += kMost * kPacket) {
-      sumPackets<kMost, kWeighted>(x + j, d, w, mine, m, out + j);
-    }
-    switch ((d - j) / kPacket) {
-      case 7: sumPackets<7, kWeighted>(x + j, d, w, mine, m, out + j); break;
-      case 6: sumPackets<6, kWeighted>(x + j, d, w, mine, m, out + j); break;
-      case 5: sumPackets<5, kWeighted>(x + j, d, w, mine, m, out + j); break;
-      case 4: sumPackets<4, kWeighted>(x + j, d, w, mine, m, out + j); break;
-      case 3: sumPackets<3, kWeighted>(x + j, d, w, mine, m, out + j); break;
-      case 2: sumPackets<2, kWeighted>(x + j, d, w, mine, m, out + j); break;
-      case 1: sumPackets<1, kWeighted>(x + j, d, w, mine, m, out + j); break;
-      default: break;
-    }
-    for (j += (d - j) / kPacket * kPacket; j < d; ++j) {
-      double total = 0.0;
-      for (Index r = 0; r < m; ++r) total += (kWeighted ? w[mine[r]] : 1.0) * x[mine[r] * d + j];
-      out[j] = total;
-    }
-  }
-  template <int P, bool kWeighted>
-  static void sumPackets(const double* x, Index d, const double* w, const std::int32_t* mine,
-                         Index m, double* out) {
-    using namespace Eigen::internal;
-    using detail::Packet;
-    using detail::kPacket;
-    Packet acc[P];
-    for (int p = 0; p < P; ++p) acc[p] = pset1<Packet>(0.0);
-    for (Index r = 0; r < m; ++r) {
-      const double* row = x + mine[r] * d;
-      if constexpr (kWeighted) {
-        const Packet pw = pset1<Packet>(w[mine[r]]);
-        for (int p = 0; p < P; ++p) acc[p] = padd(acc[p], pmul(pw, ploadu<Packet>(row + p * kPacket)));
-      } else {
-        for (int p = 0; p < P; ++p) acc[p] = padd(acc[p], ploadu<Packet>(row + p * kPacket));
-      }
-    }
-    for (int p = 0; p < P; ++p) pstoreu(out + p * kPacket, acc[p]);
-  }
-
-  RowGroups groups_;  // the sub-chunk's rows grouped by cluster
-};
 
 // out[v] = foldLanes over the eight sub-chunks s of subs[s·stride + v], for v < width.
 inline void foldSubChunks(const double* subs, Index stride, Index width, double* out) {

@@ -13,29 +13,27 @@
 
 namespace gaussmix::kmeans {
 
-// Which clusters gained or lost a row in a block.
-struct Changes {
-  std::vector<std::uint8_t> involved;  // K
-  bool any = false;
+// The rows of a chunk that changed cluster, in the order they were relabelled.
+struct Moves {
+  struct Move {
+    Index row;  // global
+    std::int32_t from;  // -1: the row had no label
+    std::int32_t to;
+  };
+  std::vector<Move> rows;
   Index read = 0;  // rows whose bounds could not keep their label
 
-  void reset(Index k) {
-    involved.assign(static_cast<size_t>(k), 0);
-    any = false;
+  void clear() {
+    rows.clear();
     read = 0;
-  }
-  void moved(std::int32_t from, std::int32_t to) {
-    if (from >= 0) involved[from] = 1;
-    involved[to] = 1;
-    any = true;
   }
 };
 
-// Rows [begin, begin + rows) (global rows): labels, bounds and the clusters that changed.
+// Rows [begin, begin + rows) (global rows): labels, bounds and the rows that moved.
 // overflowRow is set to the first row whose squared distance to its centre passed kSafeSquare.
 template <int kD>
 void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index begin, Index rows,
-                  ChunkScratch& s, std::int32_t* labels, Changes& changes, Index& overflowRow) {
+                  ChunkScratch& s, std::int32_t* labels, Moves& moves, Index& overflowRow) {
   const Index d = kD > 0 ? kD : data.d;
   const double* drift = bounds.drift.data();
   const double* maxOtherDrift = bounds.maxOtherDrift.data();
@@ -46,7 +44,7 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
   const auto relabel = [&](Index i, std::int32_t b) {
     const std::int32_t a = labels[begin + i];
     if (b == a) return;
-    changes.moved(a, b);
+    moves.rows.push_back({begin + i, a, b});
     labels[begin + i] = b;
   };
   // Rows whose bounds fail (or unlabelled), in row order, without a branch per row (a row
@@ -72,7 +70,7 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
     }
     for (Index r = first; r < failing; ++r) prefetchRows(x0 + which[r] * d, d);
   }
-  changes.read = failing;
+  moves.read = failing;
   // Each measured against its own centre, those its exact distance cannot keep moved to the
   // front (again without a branch: about half are kept); of those, the ones with few centres
   // in reach measured against those, the rest kept (in the first m places of s.which) for

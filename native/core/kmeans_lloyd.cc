@@ -23,15 +23,7 @@ using namespace kmeans;
 
 struct Scratch {
   PassScratch pass;
-  Changes changes;                  // of the sub-chunk being labelled
-  std::vector<std::uint8_t> dirty;  // K: the clusters whose sums changed in the block
-  std::vector<double> before;       // K x (D + 1): their block sums before the pass
-  std::vector<double> after;        // D + 1
-  // For every dirty cluster whose block sums changed: (cluster, where in values its sums
-  // before and after are).
-  std::vector<std::pair<Index, Index>> deltas;
-  std::vector<double> values;
-  std::vector<double> arrays;  // addDeltas' two arrays
+  Moves moves;                 // of the sub-chunk being labelled
   std::vector<double> block;   // a plain pass's block sums (KMeansLayout)
   Index read = 0;              // the block's rows whose bounds could not keep their label
 };
@@ -39,31 +31,20 @@ struct Scratch {
 static_assert(alignof(Scratch) <= alignof(std::max_align_t), "the block cache aligns to malloc's");
 using SlotScratch = std::vector<Scratch, LargeAllocator<Scratch>>;
 
-// The fit's per-cluster sums are stored per sub-chunk, so that a changed label costs the
-// re-reading of one sub-chunk's rows of two clusters (mostly just read), unless there are so
-// many clusters that a block holds few rows of each (kFineClusters), or that store would take
-// more than kFineStoreBytes and half the data's size; then per block.
-constexpr Index kFineClusters = 256;
-constexpr std::size_t kFineStoreBytes = std::size_t{64} << 20;
-
-// A bounded fit's bounds and stored sums (N + N doubles, and the store), kept from one fit to
-// the next up to kKeptBytes (kept_spare.h; two thirds of the first pass of a 300,000 x 16, K 32
-// fit repeated was fresh memory faulting in): the first pass, always plain, writes every value
-// anyway (left uninitialised).
+// A bounded fit's bounds (N + N doubles), kept from one fit to the next up to kKeptBytes
+// (kept_spare.h; two thirds of the first pass of a 300,000 x 16, K 32 fit repeated was fresh
+// memory faulting in): the first pass, always plain, writes every value anyway (left
+// uninitialised).
 constexpr std::size_t kKeptBytes = std::size_t{64} << 20;
 
 struct BoundedArrays {
   LargeVector<double> upper;
   LargeVector<double> lower;
-  LargeVector<double> store;
 
-  std::size_t bytes() const {
-    return (upper.capacity() + lower.capacity() + store.capacity()) * sizeof(double);
-  }
+  std::size_t bytes() const { return (upper.capacity() + lower.capacity()) * sizeof(double); }
   void swap(BoundedArrays& other) {
     upper.swap(other.upper);
     lower.swap(other.lower);
-    store.swap(other.store);
   }
 };
 using KeptArrays = KeptSpare<BoundedArrays, BoundedArrays>;
@@ -80,22 +61,17 @@ class Lloyd {
       tolerance_ = options.tol * kmeansMoments(data, first, pool).meanVariance();
     }
     bounds_.margin = roundingMargin(d_);
-    const std::size_t fine = static_cast<std::size_t>(data.blocks() * kLanes * k_ * (d_ + 1)) * 8;
-    fine_ = k_ < kFineClusters &&
-            fine <= std::max(kFineStoreBytes, static_cast<std::size_t>(data.n * d_) * 4);
     if (bounded_) {
       BoundedArrays arrays;
       KeptArrays::take(arrays);
       bounds_.upper.swap(arrays.upper);
       bounds_.lower.swap(arrays.lower);
-      store_.swap(arrays.store);
     }
   }
   ~Lloyd() {
     BoundedArrays arrays;
     arrays.upper.swap(bounds_.upper);
     arrays.lower.swap(bounds_.lower);
-    arrays.store.swap(store_);
     KeptArrays::give(arrays, kKeptBytes);
   }
   Lloyd(const Lloyd&) = delete;
@@ -107,11 +83,9 @@ class Lloyd {
   // One Lloyd run from the given centres.
   KMeansFit run(const RowMatrix& initial, int restart) {
     RowMatrix centres = initial;
+    // No row in any cluster yet: the first pass adds every row to its cluster's sums.
     labels_.assign(static_cast<size_t>(data_.n), -1);
-    // (The store and the bounds are uninitialised: the first pass, plain, writes them all.)
-    if (bounded_) {
-      resizeUninitialised(store_, static_cast<size_t>(data_.blocks() * units() * k_ * (d_ + 1)));
-    }
+    // (The bounds are uninitialised: the first pass, plain, writes them all.)
     totals_.resize(KMeansLayout::size(k_, d_));
     rounded_.assign(static_cast<size_t>(KMeansLayout::size(k_, d_)), 0.0);
     touched_.assign(static_cast<size_t>(k_), 0);
@@ -164,18 +138,11 @@ class Lloyd {
   }
 
  private:
-  // Sub-chunks per stored unit of sums.
-  Index units() const { return fine_ ? kLanes : 1; }
-  // Cluster c's stored sums of unit u of block b (D + 1 values).
-  double* stored(Index b, Index u, Index c) {
-    return store_.data() + ((b * units() + u) * k_ + c) * (d_ + 1);
-  }
-
-  // One pass under the centres: every row's label, and the sums taken afresh (plain passes) or
-  // updated where a label changed (bounded passes, see boundedBlock); with wantInertia (always
-  // on plain passes) also Σ w·d2 into inertia_. A bounded fit's pass is plain when the last
-  // pass is predicted cheaper (times_), or no row has a label; it then renews the bounds and the
-  // stored sums. Throws ILL_CONDITIONED when a squared distance overflows.
+  // One pass under the centres: every row's label, and the sums taken afresh (K·D below
+  // kBoundedWork) or changed by the rows that moved (kmeans_cluster_sums.h); with wantInertia
+  // (always on plain passes) also Σ w·d2 into inertia_. A bounded fit's pass is plain when the
+  // last pass is predicted cheaper (times_), or no row has a label; it then renews the bounds.
+  // Throws ILL_CONDITIONED when a squared distance overflows.
   void pass(const RowMatrix& centres, bool wantInertia) {
     const auto start = std::chrono::steady_clock::now();
     const Centres cs(centres, options_.float32Shortlist);
@@ -183,7 +150,10 @@ class Lloyd {
     const bool plain = !bounded_ || unlabelled_ || times_.plainNext();
     if (bounded_) bounds_.spacing(centres);
     inertiaKnown_ = wantInertia || plain;
-    if (plain) totals_.clear();
+    if (!bounded_) totals_.clear();
+    if (bounded_) {
+      for (Scratch& s : scratch_) s.pass.clusterSums.reset(k_, d_, totals_.size());
+    }
     ExactSums inertia(1);
     Index read = 0;
     withFeatureCount(d_, [&](auto size) {
@@ -213,7 +183,6 @@ class Lloyd {
               }
               s.block.resize(static_cast<size_t>(KMeansLayout::size(k_, d_)));
               s.pass.sums.block(s.block.data());
-              if (bounded_) storeBlock(b, s);
               return;
             }
             boundedBlock<kD>(b, cs, s);
@@ -224,23 +193,29 @@ class Lloyd {
             if (s.pass.overflowRow >= 0) throw overflowing(labels_[s.pass.overflowRow]);
             read += s.read;
             if (plain) {
-              totals_.add(s.block.data());
+              if (!bounded_) totals_.add(s.block.data());
               inertia.add(0, s.block.back());
               return;
             }
-            addDeltas(s);
             if (inertiaKnown_) inertia.add(0, s.pass.sums.blockInertia());
           });
     });
     if (inertiaKnown_) inertia_ = inertia.rounded(0);
     if (bounded_) {
+      for (Scratch& s : scratch_) {
+        ClusterSums& moved = s.pass.clusterSums;
+        if (!moved.any()) continue;
+        totals_.merge(moved.sums());
+        for (Index c = 0; c < k_; ++c) touched_[c] |= moved.touched()[static_cast<size_t>(c)];
+      }
+    }
+    if (bounded_) {
       unlabelled_ = false;
       const std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - start;
       times_.record(plain, ms.count(), static_cast<double>(read) / static_cast<double>(data_.n));
     }
-    if (plain) {
+    if (!bounded_) {
       totals_.round(rounded_.data());
-      std::fill(touched_.begin(), touched_.end(), std::uint8_t{0});
       return;
     }
     // The rounded sums of the clusters whose sums changed.
@@ -264,121 +239,23 @@ class Lloyd {
     return count;
   }
 
-  // A plain pass's sums of block b (s.pass.sums, folded in s.block) into the store.
-  void storeBlock(Index b, Scratch& s) {
-    const Index width = d_ + 1;
-    if (!fine_) {
-      std::copy_n(s.block.data(), k_ * width, stored(b, 0, 0));
-      return;
-    }
-    for (Index u = 0; u < kLanes; ++u) std::copy_n(s.pass.sums.sub(u), k_ * width, stored(b, u, 0));
-  }
-
-  // A block's changed sums into the totals, exactly: the old taken out, the new put in (as two
-  // arrays when they are many).
-  void addDeltas(Scratch& s) {
-    const Index width = d_ + 1;
-    for (const auto& delta : s.deltas) touched_[delta.first] = 1;
-    if (static_cast<Index>(s.deltas.size()) * 2 >= k_) {
-      s.arrays.assign(static_cast<size_t>(2 * totals_.size()), 0.0);
-      double* old = s.arrays.data();
-      double* now = old + totals_.size();
-      for (const auto& [c, at] : s.deltas) {
-        const Index first = KMeansLayout::cluster(d_, c);
-        for (Index v = 0; v < width; ++v) {
-          old[first + v] = -s.values[at + v];
-          now[first + v] = s.values[at + width + v];
-        }
-      }
-      totals_.add(old);
-      totals_.add(now);
-      return;
-    }
-    for (const auto& [c, at] : s.deltas) {
-      const Index first = KMeansLayout::cluster(d_, c);
-      const double* old = s.values.data() + at;
-      const double* now = old + width;
-      for (Index v = 0; v < width; ++v) {
-        if (old[v] != 0.0) totals_.add(first + v, -old[v]);
-        if (now[v] != 0.0) totals_.add(first + v, now[v]);
-      }
-    }
-  }
-
-  // A bounded pass over block b: labels by the bounds, sub-chunk by sub-chunk; the sums of
-  // every (sub-chunk, cluster) that gained or lost a row taken afresh from the sub-chunk's rows
-  // of that cluster into the store (or, with a store per block, the block's rows of every
-  // cluster that changed); and in s.deltas the block sums of each cluster whose sums changed,
-  // before and after.
+  // A bounded pass over block b: labels by the bounds, sub-chunk by sub-chunk, each row that
+  // moved moved in the slot's cluster sums (its row is still in cache).
   template <int kD>
   void boundedBlock(Index b, const Centres& cs, Scratch& s) {
-    const Index width = d_ + 1;
     s.pass.overflowRow = -1;
     s.pass.sums.ensure(k_, d_);
     s.pass.sums.clearFrom((data_.blockSize(b) + kSubRows - 1) / kSubRows);
-    s.dirty.assign(static_cast<size_t>(k_), 0);
-    s.before.resize(static_cast<size_t>(k_ * width));
-    s.after.resize(static_cast<size_t>(width));
-    s.deltas.clear();
-    s.values.clear();
     s.read = 0;
-    bool changed = false;
-    const auto blockSums = [&](Index c, double* out) {
-      if (fine_) {
-        foldSubChunks(stored(b, 0, c), k_ * width, width, out);
-      } else {
-        std::copy_n(stored(b, 0, c), width, out);
-      }
-    };
-    // The sums of the rows [begin, begin + rows) (a sub-chunk) of each selected cluster c,
-    // into out(c).
-    const auto sumRows = [&](Index begin, Index rows, const std::uint8_t* selected, auto out) {
-      s.pass.clusterRows.sum(data_.x + begin * d_, d_,
-                             data_.weights ? data_.weights + begin : nullptr, rows,
-                             labels_.data() + begin, k_, selected, out);
-    };
-    forEachSubChunk(data_, b, [&](Index sub, Index begin, Index rows) {
-      s.changes.reset(k_);
-      boundedChunk<kD>(data_, cs, bounds_, begin, rows, s.pass.chunk, labels_.data(), s.changes,
+    forEachSubChunk(data_, b, [&](Index, Index begin, Index rows) {
+      s.moves.clear();
+      boundedChunk<kD>(data_, cs, bounds_, begin, rows, s.pass.chunk, labels_.data(), s.moves,
                        s.pass.overflowRow);
-      s.read += s.changes.read;
-      if (!s.changes.any) return;
-      changed = true;
-      for (Index c = 0; c < k_; ++c) {
-        if (s.changes.involved[c] && !s.dirty[c]) {
-          s.dirty[c] = 1;
-          blockSums(c, s.before.data() + c * width);
-        }
-      }
-      if (fine_) {
-        sumRows(begin, rows, s.changes.involved.data(), [&](Index c) { return stored(b, sub, c); });
+      s.read += s.moves.read;
+      for (const Moves::Move& m : s.moves.rows) {
+        s.pass.clusterSums.move(data_.x + m.row * d_, data_.weight(m.row), m.from, m.to);
       }
     });
-    if (!changed) return;
-    if (!fine_) {
-      // Each changed cluster's sub-chunk sums (0 past the data), folded into its block sums.
-      forEachSubChunk(data_, b, [&](Index sub, Index begin, Index rows) {
-        sumRows(begin, rows, s.dirty.data(),
-                [&](Index c) { return s.pass.sums.sub(sub) + c * width; });
-      });
-      for (Index c = 0; c < k_; ++c) {
-        if (s.dirty[c]) {
-          foldSubChunks(s.pass.sums.sub(0) + c * width, s.pass.sums.stride(), width,
-                        stored(b, 0, c));
-        }
-      }
-    }
-    for (Index c = 0; c < k_; ++c) {
-      if (!s.dirty[c]) continue;
-      blockSums(c, s.after.data());
-      const double* old = s.before.data() + c * width;
-      if (std::memcmp(old, s.after.data(), static_cast<size_t>(width) * sizeof(double)) == 0) {
-        continue;
-      }
-      s.deltas.emplace_back(c, static_cast<Index>(s.values.size()));
-      s.values.insert(s.values.end(), old, old + width);
-      s.values.insert(s.values.end(), s.after.begin(), s.after.end());
-    }
   }
 
   // Under the centres and the current labels: Σ w·d2 into inertia_, and with far the K rows
@@ -427,10 +304,6 @@ class Lloyd {
   PassTimes times_;        // bounded_: which kind the next pass is
   Bounds bounds_;
   LargeVector<std::int32_t> labels_;
-  // Bounded: per block, per unit (sub-chunk, or the block), per cluster: its sums (Σw, Σw·x).
-  LargeVector<double> store_;
-  bool fine_ = true;           // units are sub-chunks
-
   ExactSums totals_;           // KMeansLayout: the sums of every block, exactly (inertia unused)
   std::vector<double> rounded_;  // totals_ rounded
   std::vector<std::uint8_t> touched_;  // K: the clusters whose totals changed since rounded

@@ -1,11 +1,13 @@
-// One row block of a K-means pass without bounds: every row labelled, and the block's sums in
-// the canonical order (kmeans_block.h). Statistics of chunks (kmeans_statistics.cc) and the
-// fit's passes (kmeans_lloyd.cc) both run these.
+// One row block of a K-means pass without bounds: every row labelled, and the sums (the
+// block's, in the canonical order of kmeans_block.h, or the cluster sums' change by the rows
+// that moved, kmeans_cluster_sums.h). Statistics of chunks (kmeans_statistics.cc) and the fit's
+// passes (kmeans_lloyd.cc) both run these.
 #pragma once
 
 #include <cstdint>
 
 #include "kmeans_block.h"
+#include "kmeans_cluster_sums.h"
 #include "kmeans_nearest.h"
 #include "kmeans_plain.h"
 
@@ -15,8 +17,8 @@ namespace gaussmix::kmeans {
 struct PassScratch {
   PlainScratch plain;
   ChunkScratch chunk;
-  ClusterRows clusterRows;
   BlockSums sums;
+  ClusterSums clusterSums;  // passes by the product: reset by the caller, once per pass
   FarRows far;
   Index overflowRow = -1;  // the first row whose squared distance passed kSafeSquare
 
@@ -76,10 +78,12 @@ inline double chunkInertia(const Data& data, Index begin, Index rows, const doub
   return foldLanes(inertia);
 }
 
-// Block b of data under the centres: labels (global rows) of every row, and the block's sums
-// into s.sums; with s.far's capacity > 0 also the block's far rows offered to s.far. Unless
-// the pass is plain, onChunk(begin, rows, s.chunk) sees each chunk's nearestInChunk results
-// (a bounded fit keeps its bounds from them).
+// Block b of data under the centres: labels (global rows) of every row, and the block's
+// Σ w·d2 into s.sums. A plain pass (K·D < kBoundedWork) also puts the block's cluster sums
+// there; any other moves each row whose label changed (labels holds the previous ones, −1 for
+// none) in s.clusterSums. With s.far's capacity > 0 also the block's far rows offered to
+// s.far. Unless the pass is plain, onChunk(begin, rows, s.chunk) sees each chunk's
+// nearestInChunk results before the labels change (a bounded fit keeps its bounds from them).
 template <int kD, class OnChunk = NoChunkHook>
 void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
                std::int32_t* labels, OnChunk onChunk = {}) {
@@ -103,11 +107,14 @@ void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
     } else {
       nearestInChunk<kD>(data, begin, rows, cs, s.chunk, ahead);
       onChunk(begin, rows, s.chunk);
-      std::copy_n(s.chunk.labels.data(), rows, chunkLabels);
+      const std::int32_t* now = s.chunk.labels.data();
+      for (Index i = 0; i < rows; ++i) {
+        if (now[i] == chunkLabels[i]) continue;
+        const Index row = begin + i;
+        s.clusterSums.move(data.x + row * d, data.weight(row), chunkLabels[i], now[i]);
+        chunkLabels[i] = now[i];
+      }
       d2 = s.chunk.d2.data();
-      s.clusterRows.sum(data.x + begin * d, d, data.weights ? data.weights + begin : nullptr,
-                        rows, chunkLabels, k, nullptr,
-                        [&](Index c) { return out + c * (d + 1); });
       out[k * (d + 1)] = chunkInertia(data, begin, rows, d2, s.overflowRow);
     }
     for (Index i = 0; far && i < rows; ++i) {

@@ -68,7 +68,14 @@ KMeansStatistics kmeansStatistics(const Data& data, const RowMatrix& centres, Th
     own.resize(static_cast<size_t>(data.n));
     labels = own.data();
   }
+  // Every row comes from no cluster: the passes by the product add each one to its cluster's
+  // sums exactly (kmeans_cluster_sums.h).
+  std::fill_n(labels, data.n, std::int32_t{-1});
   std::vector<PassScratch> scratch(pool.slots());
+  const bool byProduct = !kmeans::plainPass(k, d);
+  if (byProduct) {
+    for (PassScratch& s : scratch) s.clusterSums.reset(k, d, KMeansLayout::size(k, d));
+  }
   std::vector<double> partial(static_cast<size_t>(KMeansLayout::size(k, d)));
   kmeans::withFeatureCount(d, [&](auto size) {
     constexpr int kD = decltype(size)::value;
@@ -87,6 +94,9 @@ KMeansStatistics kmeansStatistics(const Data& data, const RowMatrix& centres, Th
           st.far.merge(s.far, 0);
         });
   });
+  if (byProduct) {
+    for (PassScratch& s : scratch) st.sums.merge(s.clusterSums.sums());
+  }
   return st;
 }
 

@@ -8,6 +8,7 @@
 #include "core/compat_lanes.h"
 #include "core/density.h"
 #include "core/kmeans.h"
+#include "core/kmeans_cluster_sums.h"
 #include "core/kmeans_nearest.h"
 #include "core/lanes.h"
 #include "core/parallel.h"
@@ -124,6 +125,14 @@ void columnMinima(int asFloat, const double* values, std::ptrdiff_t k, std::ptrd
   } else {
     run(0.0);
   }
+}
+
+void clusterSums(const double* x, std::ptrdiff_t n, std::ptrdiff_t d, std::ptrdiff_t k,
+                 const double* w, const std::int32_t* from, const std::int32_t* to, double* out) {
+  kmeans::ClusterSums sums;
+  sums.reset(k, d, k * (d + 1));
+  for (std::ptrdiff_t i = 0; i < n; ++i) sums.move(x + i * d, w[i], from[i], to[i]);
+  sums.sums().round(out);
 }
 
 }  // namespace probe

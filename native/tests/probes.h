@@ -40,6 +40,11 @@
   /* the row of the least (the first on ties). */                                               \
   void columnMinima(int asFloat, const double* values, std::ptrdiff_t k, std::ptrdiff_t rows,   \
                     double* best, double* second, std::int32_t* labels);                         \
+  /* kmeans::ClusterSums: row i of the n x d rows x (weight w[i]) moved from cluster from[i] */  \
+  /* to to[i] (-1: none), in order; the k x (d + 1) sums rounded into out. */                     \
+  void clusterSums(const double* x, std::ptrdiff_t n, std::ptrdiff_t d, std::ptrdiff_t k,       \
+                   const double* w, const std::int32_t* from, const std::int32_t* to,           \
+                   double* out);                                                                 \
   }                                                                                              \
   }
 

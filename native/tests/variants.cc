@@ -16,7 +16,7 @@ namespace {
   Variant {                                                                                 \
     label, runs, &ns::probe::expOrZero, &ns::probe::logOrMinusInfinity,                    \
         &ns::probe::scatterTwoPass, &ns::probe::scatterOnePass, &ns::probe::compatChoose,   \
-        &ns::probe::kmeansPlusPlus, &ns::probe::columnMinima                                \
+        &ns::probe::kmeansPlusPlus, &ns::probe::columnMinima, &ns::probe::clusterSums        \
   }
 
 #if defined(__x86_64__) && (defined(GAUSSMIX_HAVE_V3) || defined(GAUSSMIX_HAVE_V4))

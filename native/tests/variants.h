@@ -26,6 +26,8 @@ struct Variant {
                          std::ptrdiff_t, std::uint64_t, unsigned, std::ptrdiff_t*, std::uint64_t*);
   void (*columnMinima)(int, const double*, std::ptrdiff_t, std::ptrdiff_t, double*, double*,
                        std::int32_t*);
+  void (*clusterSums)(const double*, std::ptrdiff_t, std::ptrdiff_t, std::ptrdiff_t,
+                      const double*, const std::int32_t*, const std::int32_t*, double*);
 };
 
 const std::vector<Variant>& variants();
