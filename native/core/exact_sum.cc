@@ -286,16 +286,47 @@ void ExactSums::merge(const ExactSums& other) {
     *this = other;
     return;
   }
+  mergeRange(other, 0, n_);
+}
+
+void ExactSums::merge(const ExactSums& other, Index first, Index count) {
+  if (other.n_ != n_) {
+    throw invalidArgument("ExactSums::merge: " + std::to_string(other.n_) +
+                          " accumulators cannot merge into " + std::to_string(n_));
+  }
+  if (first < 0 || count < 0 || first > n_ - count) {
+    throw invalidArgument("ExactSums::merge: accumulators [" + std::to_string(first) + ", " +
+                          std::to_string(first + count) + ") are outside [0, " +
+                          std::to_string(n_) + ")");
+  }
+  if (&other == this) {
+    const ExactSums copy = other;
+    merge(copy, first, count);
+    return;
+  }
+  switch (other.mode_) {
+    case Mode::Zero:
+      return;
+    case Mode::Single:
+      add(first, other.singleData() + first, count);
+      return;
+    case Mode::Digits:
+      break;
+  }
+  mergeRange(other, first, count);
+}
+
+void ExactSums::mergeRange(const ExactSums& other, Index first, Index count) {
   materialise();
   countPart();  // other's digits come normalised: one part each
   std::int64_t d[kDigits + 1];
-  for (Index i = 0; i < n_; ++i) {
+  for (Index i = first; i < first + count; ++i) {
     special_[i] |= other.special_[i];
     int lo = 0;
-    const int count = other.exactDigits(i, d, lo);
-    if (count == 0) continue;
-    std::int64_t* to = reach(i, lo, lo + count - 1);
-    for (int j = 0; j < count; ++j) to[j] += d[j];
+    const int digits = other.exactDigits(i, d, lo);
+    if (digits == 0) continue;
+    std::int64_t* to = reach(i, lo, lo + digits - 1);
+    for (int j = 0; j < digits; ++j) to[j] += d[j];
   }
 }
 

@@ -46,6 +46,8 @@ class ExactSums {
   void add(Index first, const double* values, Index count);
   // acc[i] += other.acc[i] for every i, exactly. Throws InvalidArgument when the sizes differ.
   void merge(const ExactSums& other);
+  // The same for first <= i < first + count only.
+  void merge(const ExactSums& other, Index first, Index count);
 
   // out[i] = the exact sum of acc[i] rounded to the nearest double, ties to even.
   void round(double* out) const;
@@ -105,6 +107,8 @@ class ExactSums {
   void materialise();
   void addArray(const double* values) { addRange(0, values, n_); }
   void addRange(Index first, const double* values, Index count);
+  // other's Digits-mode accumulators first..first + count into these.
+  void mergeRange(const ExactSums& other, Index first, Index count);
   void addSlow(Index i, std::uint64_t bits);
   void countPart();
   void normaliseAll();

@@ -27,27 +27,30 @@ inline Packet loadFirst(const double* x, Index count, double* copy) {
 #endif
 }
 
-// Bits per bin. A value v with |v| < 2^R splits exactly into s0 + s1 + s2 + rest, s_b a
-// multiple of 2^(R − 40(b + 1)) of at most 41 bits: (v + C) − C with C = 1.5 · 2^(R − 40 + 52)
-// rounds v to that multiple (|v| is below half of C's binade), and v − s0 is exact.
-constexpr int kBinBits = 40;
-// Adds per bin between flushes: 4,096 multiples of at most 2^40 stay below 2^53.
-constexpr std::int32_t kFlushAdds = 4096;
+// Bins per value and bits per bin. A value v with |v| < 2^R splits exactly into
+// s_0 + ... + s_(kBins − 1) + rest, s_b a multiple of 2^(R − kBinBits·(b + 1)) of at most
+// kBinBits + 1 bits: (v + C) − C with C = 1.5 · 2^(R − kBinBits + 52) rounds v to that
+// multiple (|v| is below half of C's binade), and v − s_0 is exact.
+constexpr Index kBins = ClusterSums::kBins;
+constexpr int kBinBits = 45;
+// Adds per bin between flushes: 2^(52 − kBinBits) multiples of at most 2^kBinBits stay below
+// 2^53.
+constexpr std::int32_t kFlushAdds = std::int32_t{1} << (52 - kBinBits);
 // A new bound leaves this many bits above the value that raised it.
 constexpr int kHeadroom = 3;
-// The third bin's C must be a normal double, the first's below 2^1023 with room for v.
-constexpr int kMinExponent = 3 * kBinBits - 1074;
+// The last bin's C must be a normal double, the first's below 2^1023 with room for v.
+constexpr int kMinExponent = kBins * kBinBits - 1074;
 constexpr int kMaxExponent = 1022 + kBinBits - 52;
 
-// a = s[0] + s[1] + s[2] + the returned rest, exactly (c: the first bin's C, the others
-// `stride` apart).
+// a = s[0] + ... + s[kBins − 1] + the returned rest, exactly (c: the first bin's C, the
+// others `stride` apart).
 inline double split(double a, const double* c, Index stride, double* s) {
-  s[0] = (a + c[0]) - c[0];
-  double r = a - s[0];
-  s[1] = (r + c[stride]) - c[stride];
-  r -= s[1];
-  s[2] = (r + c[2 * stride]) - c[2 * stride];
-  return r - s[2];
+  double r = a;
+  for (Index b = 0; b < kBins; ++b) {
+    s[b] = (r + c[b * stride]) - c[b * stride];
+    r -= s[b];
+  }
+  return r;
 }
 
 }  // namespace
@@ -63,14 +66,14 @@ void ClusterSums::reset(Index k, Index d, Index n) {
   feature_.assign(lanes, -1);
   for (Index l = 0; l < d; ++l) feature_[static_cast<size_t>(l)] = l;
   feature_[lanes - 1] = d;  // the weight
-  bins_.assign(static_cast<size_t>(k) * 3 * lanes, 0.0);
+  bins_.assign(static_cast<size_t>(k * kBins) * lanes, 0.0);
   adds_.assign(static_cast<size_t>(k), 0);
   exponent_.assign(lanes, 0);
   bound_.assign(lanes, 0.0);
   for (size_t l = 0; l < lanes; ++l) {
     if (feature_[l] < 0) bound_[l] = 1.0;  // unused lanes hold 0
   }
-  split_.assign(3 * lanes, 0.0);
+  split_.assign(kBins * lanes, 0.0);
   copy_.assign(static_cast<size_t>(kPacket), 0.0);
   flat_.resize(static_cast<size_t>(d + 1));
   batch_.clear();
@@ -110,8 +113,6 @@ void ClusterSums::drain() {
     return;
   }
   const double* c0 = split_.data();
-  const double* c1 = c0 + lanes_;
-  const double* c2 = c1 + lanes_;
   // A unit weight's split is s0 = 1 while 1 is a multiple of the first bin's unit.
   const bool unitWeights = c0[wl] <= 0x1.8p52;
   const auto bins = [&](std::int32_t c) -> double* {
@@ -119,7 +120,7 @@ void ClusterSums::drain() {
     const auto at = static_cast<size_t>(c);
     if (adds_[at] == kFlushAdds) flush(c);
     ++adds_[at];
-    return bins_.data() + c * 3 * lanes_;
+    return bins_.data() + c * kBins * lanes_;
   };
   Packet leftover = pset1<Packet>(0.0);
   double leftoverWeight = 0.0;
@@ -130,41 +131,33 @@ void ClusterSums::drain() {
     const Packet w = pset1<Packet>(e.w);
     for (Index p = 0; p < packets_; ++p) {
       const Index j = p * kPacket;
-      const Packet a = packet(e, w, p);
-      const Packet k0 = ploadu<Packet>(c0 + j);
-      const Packet s0 = psub(padd(a, k0), k0);
-      Packet r = psub(a, s0);
-      const Packet k1 = ploadu<Packet>(c1 + j);
-      const Packet s1 = psub(padd(r, k1), k1);
-      r = psub(r, s1);
-      const Packet k2 = ploadu<Packet>(c2 + j);
-      const Packet s2 = psub(padd(r, k2), k2);
-      r = psub(r, s2);
-      if (to != nullptr) {
-        pstoreu(to + j, padd(ploadu<Packet>(to + j), s0));
-        pstoreu(to + lanes_ + j, padd(ploadu<Packet>(to + lanes_ + j), s1));
-        pstoreu(to + 2 * lanes_ + j, padd(ploadu<Packet>(to + 2 * lanes_ + j), s2));
+      Packet r = packet(e, w, p);
+      Packet parts[kBins];
+      for (Index b = 0; b < kBins; ++b) {
+        const Packet k = ploadu<Packet>(c0 + b * lanes_ + j);
+        parts[b] = psub(padd(r, k), k);
+        r = psub(r, parts[b]);
       }
-      if (from != nullptr) {
-        pstoreu(from + j, psub(ploadu<Packet>(from + j), s0));
-        pstoreu(from + lanes_ + j, psub(ploadu<Packet>(from + lanes_ + j), s1));
-        pstoreu(from + 2 * lanes_ + j, psub(ploadu<Packet>(from + 2 * lanes_ + j), s2));
+      for (Index b = 0; b < kBins; ++b) {
+        const Index at = b * lanes_ + j;
+        if (to != nullptr) pstoreu(to + at, padd(ploadu<Packet>(to + at), parts[b]));
+        if (from != nullptr) pstoreu(from + at, psub(ploadu<Packet>(from + at), parts[b]));
       }
       leftover = pmax(leftover, pabs(r));
     }
-    double parts[3] = {e.w, 0.0, 0.0};
+    double parts[kBins] = {e.w};
     if (!(e.w == 1.0 && unitWeights)) {
       leftoverWeight = std::max(leftoverWeight, std::fabs(split(e.w, c0 + wl, lanes_, parts)));
     }
-    for (Index b = 0; b < 3; ++b) {
+    for (Index b = 0; b < kBins; ++b) {
       if (to != nullptr) to[b * lanes_ + wl] += parts[b];
       if (from != nullptr) from[b * lanes_ + wl] -= parts[b];
     }
   }
   if (predux_max(leftover) != 0.0 || leftoverWeight != 0.0) {
-    // Some value had bits below the third bin: the batch's rests again, one value at a time
+    // Some value had bits below the last bin: the batch's rests again, one value at a time
     // (the same operations, so the same bits), into the ExactSums.
-    double parts[3];
+    double parts[kBins];
     for (const Entry& e : batch_) {
       for (Index l = 0; l < lanes_; ++l) {
         const Index f = feature_[static_cast<size_t>(l)];
@@ -192,8 +185,8 @@ void ClusterSums::exactly(const Entry& e) {
 }
 
 void ClusterSums::flush(Index c) {
-  double* b = bins_.data() + c * 3 * lanes_;
-  for (Index bin = 0; bin < 3; ++bin) {
+  double* b = bins_.data() + c * kBins * lanes_;
+  for (Index bin = 0; bin < kBins; ++bin) {
     const double* from = b + bin * lanes_;
     for (Index l = 0; l < lanes_; ++l) {
       const Index f = feature_[static_cast<size_t>(l)];
@@ -201,7 +194,7 @@ void ClusterSums::flush(Index c) {
     }
     sums_.add(c * (d_ + 1), flat_.data(), d_ + 1);
   }
-  std::fill_n(b, 3 * lanes_, 0.0);
+  std::fill_n(b, kBins * lanes_, 0.0);
   adds_[static_cast<size_t>(c)] = 0;
 }
 
@@ -246,7 +239,7 @@ void ClusterSums::raise(Index lane, double magnitude) {
   }
   exponent_[at] = exponent;
   bound_[at] = std::ldexp(1.0, exponent);
-  for (Index bin = 0; bin < 3; ++bin) {
+  for (Index bin = 0; bin < kBins; ++bin) {
     split_[static_cast<size_t>(bin * lanes_ + lane)] =
         1.5 * std::ldexp(1.0, exponent - kBinBits * static_cast<int>(bin + 1) + 52);
   }

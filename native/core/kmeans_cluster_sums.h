@@ -4,11 +4,12 @@
 // out of the old cluster, into the new one (docs/design.md, "Statistics"). The first pass of a
 // fit and every pass over a stream's chunk add every row, as rows that come from no cluster.
 //
-// ExactSums costs 2–4 ns a value. The rows go first into bins: three doubles per value, 40 bits
-// apart below a bound of the feature's magnitudes, which add exactly for 4,096 rows and are
-// then flushed into the ExactSums; a value with bits below the third bin puts them into the
-// ExactSums itself. Rows are taken in batches, so that the checks (a value beyond its bound,
-// bits below the third bin) cost one test per batch.
+// ExactSums costs 2–4 ns a value. The rows go first into bins: two doubles per value, 45 bits
+// apart below a bound of the feature's magnitudes, which add exactly for 128 rows and are then
+// flushed into the ExactSums; a value with bits below the last bin (a value under about 2^-34
+// of its feature's largest, with a full mantissa) puts them into the ExactSums itself. Rows
+// are taken in batches, so that the checks (a value beyond its bound, bits below the last bin)
+// cost one test per batch.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,7 @@ namespace gaussmix::kmeans {
 
 class ClusterSums {
  public:
+  static constexpr Index kBins = 2;  // doubles per value in the bins
   // All clusters' sums exactly 0, nothing touched; n accumulators (>= K·(D + 1): K-means'
   // statistics layout, whose cluster c starts at c·(D + 1)).
   void reset(Index k, Index d, Index n);

@@ -205,8 +205,14 @@ class Lloyd {
       for (Scratch& s : scratch_) {
         ClusterSums& moved = s.pass.clusterSums;
         if (!moved.any()) continue;
-        totals_.merge(moved.sums());
-        for (Index c = 0; c < k_; ++c) touched_[c] |= moved.touched()[static_cast<size_t>(c)];
+        const ExactSums& sums = moved.sums();
+        // (The touched clusters' only: a late pass moves few rows, and merging all K·(D + 1)
+        // sums costs in proportion to them.)
+        for (Index c = 0; c < k_; ++c) {
+          if (!moved.touched()[static_cast<size_t>(c)]) continue;
+          touched_[c] = 1;
+          totals_.merge(sums, KMeansLayout::cluster(d_, c), d_ + 1);
+        }
       }
     }
     if (bounded_) {

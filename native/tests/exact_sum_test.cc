@@ -280,6 +280,41 @@ TEST(ExactSums, TooManyForMemoryIsBadAlloc) {
 }
 #endif
 
+// Ranges: add(first, values, count) and merge(other, first, count) touch those accumulators
+// only, and give what adding the same values one at a time gives, in any mode of either side.
+TEST(ExactSums, RangesAddAndMergeTheirAccumulatorsOnly) {
+  Values gen(4);
+  const std::vector<std::vector<double>> rows = gen.arrays(Kind::Mixed, 6, 20);
+  for (const int modes : {0, 1, 2}) {  // the receiver: zero, one array kept, digits
+    ExactSums into(20);
+    ExactSums want(20);
+    for (int r = 0; r < modes; ++r) {
+      into.add(rows[static_cast<std::size_t>(r)].data());
+      want.add(rows[static_cast<std::size_t>(r)].data());
+    }
+    ExactSums single(20);
+    single.add(rows[2].data());  // merged from Single mode
+    ExactSums digits(20);
+    digits.add(rows[3].data());
+    digits.add(rows[4].data());  // merged from Digits mode
+    into.add(5, rows[5].data() + 5, 7);
+    into.merge(single, 2, 4);
+    into.merge(digits, 9, 11);
+    for (Index i = 5; i < 12; ++i) want.add(i, rows[5][static_cast<std::size_t>(i)]);
+    for (Index i = 2; i < 6; ++i) want.add(i, rows[2][static_cast<std::size_t>(i)]);
+    for (Index i = 9; i < 20; ++i) {
+      want.add(i, rows[3][static_cast<std::size_t>(i)]);
+      want.add(i, rows[4][static_cast<std::size_t>(i)]);
+    }
+    EXPECT_TRUE(sameBits(rounded(into), rounded(want))) << "receiver mode " << modes;
+  }
+  ExactSums a(5);
+  ExactSums b(5);
+  EXPECT_THROW(a.merge(b, 3, 3), Error);
+  EXPECT_THROW(a.merge(b, -1, 2), Error);
+  EXPECT_THROW(a.add(4, rows[0].data(), 2), Error);
+}
+
 TEST(ExactSums, MergeWithItselfDoubles) {
   Values gen(3);
   ExactSums s(50);
