@@ -142,6 +142,15 @@ export interface RunMeta {
   readonly seed: number;
 }
 
+/** Redis's run_id (INFO server), which changes when it restarts; undefined when INFO is refused. */
+async function serverRunId(redis: Redis): Promise<string | undefined> {
+  try {
+    return /^run_id:(\w+)/m.exec(await redis.info('server'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 /** An error of the run (code ERR_GAUSSMIX_RUN). */
 export function runError(what: string, runId: string, message: string): Error {
   return Object.assign(new Error(`${what}: run '${runId}' ${message}`), { code: ErrorCode.RUN });
@@ -213,6 +222,8 @@ export class Run {
   #checkpointing: Promise<void> | undefined;
   /** The last error of the coordinator's connection to Redis (for messages). */
   #lastRedisError: Error | undefined;
+  /** Redis's run_id when the run was taken (undefined: INFO not allowed). */
+  readonly #server: string | undefined;
 
   private constructor(
     o: RunOptions,
@@ -223,8 +234,10 @@ export class Run {
     queue: Queue,
     events: QueueEvents,
     subscriber: Redis,
+    server: string | undefined,
   ) {
     this.#o = o;
+    this.#server = server;
     this.keys = keys;
     this.epoch = epoch;
     this.meta = meta;
@@ -283,7 +296,7 @@ export class Run {
       subscriber.on('error', () => undefined); // (the run's connection reports Redis's errors)
       const listening = subscriber.subscribe(keys.resultsChannel).catch(() => undefined);
       await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), listening]);
-      const run = new Run(o, keys, epoch, meta, redis, queue, events, subscriber);
+      const run = new Run(o, keys, epoch, meta, redis, queue, events, subscriber, await serverRunId(redis));
       if (epoch > 1) await run.sweep();
       return run;
     } catch (err) {
@@ -382,8 +395,14 @@ export class Run {
    * the job), else ERR_GAUSSMIX_SHARD naming the shard.
    */
   async #failure(shard: number, message: string): Promise<Error> {
-    // (The epoch gone too: the coordinator that took over has finished and removed it.)
     const owner = await this.#redis.get(this.keys.epoch).catch(() => String(this.epoch));
+    // The epoch gone: Redis lost the run's data, or the coordinator that took over has finished
+    // and removed it. A Redis that restarted (or failed over) has another run_id: the job
+    // failed because its data was lost.
+    if (owner === null && this.#server !== undefined) {
+      const now = await serverRunId(this.#redis);
+      if (now !== undefined && now !== this.#server) return this.#dataLost(`Redis's run_id changed from ${this.#server} to ${now}`);
+    }
     if (owner !== String(this.epoch)) {
       return runError(this.#o.what, this.keys.runId, 'was taken over by another coordinator (started with the same runId)');
     }
