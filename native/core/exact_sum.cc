@@ -264,29 +264,18 @@ void ExactSums::normaliseAll() {
 }
 
 void ExactSums::merge(const ExactSums& other) {
-  if (other.n_ != n_) {
-    throw invalidArgument("ExactSums::merge: " + std::to_string(other.n_) +
-                          " accumulators cannot merge into " + std::to_string(n_));
-  }
-  if (&other == this) {
-    const ExactSums copy = other;
-    merge(copy);
-    return;
-  }
-  switch (other.mode_) {
-    case Mode::Zero:
-      return;
-    case Mode::Single:
+  // (Whole: one array kept stays kept, and digits into zeros are a copy.)
+  if (other.n_ == n_ && &other != this) {
+    if (other.mode_ == Mode::Single) {
       add(other.singleData());
       return;
-    case Mode::Digits:
-      break;
+    }
+    if (other.mode_ == Mode::Digits && mode_ == Mode::Zero) {
+      *this = other;
+      return;
+    }
   }
-  if (mode_ == Mode::Zero) {
-    *this = other;
-    return;
-  }
-  mergeRange(other, 0, n_);
+  merge(other, 0, n_);
 }
 
 void ExactSums::merge(const ExactSums& other, Index first, Index count) {
@@ -313,10 +302,6 @@ void ExactSums::merge(const ExactSums& other, Index first, Index count) {
     case Mode::Digits:
       break;
   }
-  mergeRange(other, first, count);
-}
-
-void ExactSums::mergeRange(const ExactSums& other, Index first, Index count) {
   materialise();
   countPart();  // other's digits come normalised: one part each
   std::int64_t d[kDigits + 1];

@@ -107,8 +107,6 @@ class ExactSums {
   void materialise();
   void addArray(const double* values) { addRange(0, values, n_); }
   void addRange(Index first, const double* values, Index count);
-  // other's Digits-mode accumulators first..first + count into these.
-  void mergeRange(const ExactSums& other, Index first, Index count);
   void addSlow(Index i, std::uint64_t bits);
   void countPart();
   void normaliseAll();

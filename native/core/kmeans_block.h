@@ -29,7 +29,8 @@ inline void foldSubChunks(const double* subs, Index stride, Index width, double*
 }
 
 // The folded sums of one block's sub-chunks: per sub-chunk, per cluster (D + 1), then Σ w·d2.
-// A block's sums (block()) are those of its sub-chunks folded.
+// A block's sums (block()) are those of its sub-chunks folded. k: the clusters whose sums it
+// holds (0 for the passes by the product, whose cluster sums are exact: Σ w·d2 alone).
 class BlockSums {
  public:
   void reset(Index k, Index d) {

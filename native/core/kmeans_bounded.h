@@ -9,31 +9,18 @@
 #include <vector>
 
 #include "kmeans_bounds.h"
+#include "kmeans_cluster_sums.h"
 #include "kmeans_nearest.h"
 
 namespace gaussmix::kmeans {
 
-// The rows of a chunk that changed cluster, in the order they were relabelled.
-struct Moves {
-  struct Move {
-    Index row;  // global
-    std::int32_t from;  // -1: the row had no label
-    std::int32_t to;
-  };
-  std::vector<Move> rows;
-  Index read = 0;  // rows whose bounds could not keep their label
-
-  void clear() {
-    rows.clear();
-    read = 0;
-  }
-};
-
-// Rows [begin, begin + rows) (global rows): labels, bounds and the rows that moved.
-// overflowRow is set to the first row whose squared distance to its centre passed kSafeSquare.
+// Rows [begin, begin + rows) (global rows): labels and bounds, each row that changed cluster
+// moved in `sums` (while it is in cache). Returns the rows whose bounds could not keep their
+// label. overflowRow is set to the first row whose squared distance to its centre passed
+// kSafeSquare.
 template <int kD>
-void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index begin, Index rows,
-                  ChunkScratch& s, std::int32_t* labels, Moves& moves, Index& overflowRow) {
+Index boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index begin, Index rows,
+                   ChunkScratch& s, std::int32_t* labels, ClusterSums& sums, Index& overflowRow) {
   const Index d = kD > 0 ? kD : data.d;
   const double* drift = bounds.drift.data();
   const double* maxOtherDrift = bounds.maxOtherDrift.data();
@@ -44,7 +31,7 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
   const auto relabel = [&](Index i, std::int32_t b) {
     const std::int32_t a = labels[begin + i];
     if (b == a) return;
-    moves.rows.push_back({begin + i, a, b});
+    sums.move(x0 + i * d, data.weight(begin + i), a, b);
     labels[begin + i] = b;
   };
   // Rows whose bounds fail (or unlabelled), in row order, without a branch per row (a row
@@ -70,7 +57,6 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
     }
     for (Index r = first; r < failing; ++r) prefetchRows(x0 + which[r] * d, d);
   }
-  moves.read = failing;
   // Each measured against its own centre, those its exact distance cannot keep moved to the
   // front (again without a branch: about half are kept); of those, the ones with few centres
   // in reach measured against those, the rest kept (in the first m places of s.which) for
@@ -103,7 +89,7 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
     }
     which[m++] = i;
   }
-  if (m == 0) return;
+  if (m == 0) return failing;
   s.which.resize(static_cast<size_t>(m));
   const auto rowAt = [&](Index r) { return x0 + s.which[r] * d; };
   const auto centred = [&]() -> const RowMatrix& {
@@ -121,6 +107,7 @@ void boundedChunk(const Data& data, const Centres& cs, Bounds& bounds, Index beg
     lower[i] = s.lower[r];
     relabel(i, s.labels[r]);
   }
+  return failing;
 }
 
 }  // namespace gaussmix::kmeans

@@ -79,7 +79,6 @@ void ClusterSums::reset(Index k, Index d, Index n) {
   batch_.clear();
   batch_.reserve(kBatch);
   touched_.assign(static_cast<size_t>(k), 0);
-  any_ = false;
   exactOnly_ = false;
 }
 

@@ -32,13 +32,10 @@ class ClusterSums {
   void move(const double* x, double w, std::int32_t from, std::int32_t to) {
     if (from >= 0) touched_[static_cast<size_t>(from)] = 1;
     if (to >= 0) touched_[static_cast<size_t>(to)] = 1;
-    any_ = true;
     batch_.push_back({x, w, from, to});
     if (batch_.size() == kBatch) drain();
   }
 
-  // Whether any row moved since reset.
-  bool any() const { return any_; }
   // The sums of every row moved in since reset (the bins flushed into them).
   const ExactSums& sums();
   // Per cluster: whether a row left or joined it since reset.
@@ -74,17 +71,16 @@ class ClusterSums {
   std::vector<double> bins_;
   std::vector<std::int32_t> adds_;  // K: rows added to a cluster's bins since they were flushed
   // Per lane: its feature (-1: unused; lanes_ − 1 is the weight's), the bound 2^exponent of
-  // every |value| in the bins (0: none yet; 1 for unused lanes), and per bin
-  // 1.5 · 2^(exponent − 40·(bin + 1) + 52) (0 for unused lanes).
+  // every |value| in the bins (0: none yet; 1 for unused lanes), and per bin the split's C,
+  // 1.5 · 2^(exponent − 45·(bin + 1) + 52) (0 for unused lanes).
   std::vector<Index> feature_;
   std::vector<int> exponent_;
   std::vector<double> bound_;
-  std::vector<double> split_;  // 3 x lanes_
+  std::vector<double> split_;  // kBins x lanes_
   std::vector<double> copy_;   // a packet: the last one's features (no masked load)
   std::vector<double> flat_;   // D + 1: one bin of a cluster in the sums' layout
   std::vector<Entry> batch_;
   std::vector<std::uint8_t> touched_;
-  bool any_ = false;
   bool exactOnly_ = false;  // every value straight into sums_
 };
 

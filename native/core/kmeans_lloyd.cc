@@ -23,8 +23,7 @@ using namespace kmeans;
 
 struct Scratch {
   PassScratch pass;
-  Moves moves;                 // of the sub-chunk being labelled
-  std::vector<double> block;   // a plain pass's block sums (KMeansLayout)
+  std::vector<double> block;   // a plain pass's block sums (KMeansLayout; K·D < kBoundedWork)
   Index read = 0;              // the block's rows whose bounds could not keep their label
 };
 // One per thread slot, from the block cache (memory.h): malloc's arena lock is contended.
@@ -150,9 +149,10 @@ class Lloyd {
     const bool plain = !bounded_ || unlabelled_ || times_.plainNext();
     if (bounded_) bounds_.spacing(centres);
     inertiaKnown_ = wantInertia || plain;
-    if (!bounded_) totals_.clear();
     if (bounded_) {
       for (Scratch& s : scratch_) s.pass.clusterSums.reset(k_, d_, totals_.size());
+    } else {
+      totals_.clear();
     }
     ExactSums inertia(1);
     Index read = 0;
@@ -181,8 +181,10 @@ class Lloyd {
                                             bounds_.lower.data() + begin);
                               });
               }
-              s.block.resize(static_cast<size_t>(KMeansLayout::size(k_, d_)));
-              s.pass.sums.block(s.block.data());
+              if (!bounded_) {
+                s.block.resize(static_cast<size_t>(KMeansLayout::size(k_, d_)));
+                s.pass.sums.block(s.block.data());
+              }
               return;
             }
             boundedBlock<kD>(b, cs, s);
@@ -192,8 +194,8 @@ class Lloyd {
             Scratch& s = scratch_[slot];
             if (s.pass.overflowRow >= 0) throw overflowing(labels_[s.pass.overflowRow]);
             read += s.read;
-            if (plain) {
-              if (!bounded_) totals_.add(s.block.data());
+            if (!bounded_) {
+              totals_.add(s.block.data());
               inertia.add(0, s.block.back());
               return;
             }
@@ -204,7 +206,6 @@ class Lloyd {
     if (bounded_) {
       for (Scratch& s : scratch_) {
         ClusterSums& moved = s.pass.clusterSums;
-        if (!moved.any()) continue;
         const ExactSums& sums = moved.sums();
         // (The touched clusters' only: a late pass moves few rows, and merging all K·(D + 1)
         // sums costs in proportion to them.)
@@ -250,17 +251,12 @@ class Lloyd {
   template <int kD>
   void boundedBlock(Index b, const Centres& cs, Scratch& s) {
     s.pass.overflowRow = -1;
-    s.pass.sums.ensure(k_, d_);
+    s.pass.sums.ensure(0, d_);  // Σ w·d2 alone: the cluster sums are s.pass.clusterSums
     s.pass.sums.clearFrom((data_.blockSize(b) + kSubRows - 1) / kSubRows);
     s.read = 0;
     forEachSubChunk(data_, b, [&](Index, Index begin, Index rows) {
-      s.moves.clear();
-      boundedChunk<kD>(data_, cs, bounds_, begin, rows, s.pass.chunk, labels_.data(), s.moves,
-                       s.pass.overflowRow);
-      s.read += s.moves.read;
-      for (const Moves::Move& m : s.moves.rows) {
-        s.pass.clusterSums.move(data_.x + m.row * d_, data_.weight(m.row), m.from, m.to);
-      }
+      s.read += boundedChunk<kD>(data_, cs, bounds_, begin, rows, s.pass.chunk, labels_.data(),
+                                 s.pass.clusterSums, s.pass.overflowRow);
     });
   }
 

@@ -13,6 +13,10 @@
 
 namespace gaussmix::kmeans {
 
+// Whether a pass measures every centre along the rows (kmeans_plain.h) rather than by the
+// product with every centre.
+inline bool plainPass(Index k, Index d) { return k * d < kBoundedWork; }
+
 // Per-thread scratch of a block pass.
 struct PassScratch {
   PlainScratch plain;
@@ -23,16 +27,12 @@ struct PassScratch {
   Index overflowRow = -1;  // the first row whose squared distance passed kSafeSquare
 
   void reset(Index k, Index d, bool far) {
-    sums.reset(k, d);
+    sums.reset(plainPass(k, d) ? k : 0, d);
     this->far.reset(far ? k : 0, d);
     plain.overflowRow = -1;
     overflowRow = -1;
   }
 };
-
-// Whether a pass measures every centre along the rows (kmeans_plain.h) rather than by the
-// product with every centre.
-inline bool plainPass(Index k, Index d) { return k * d < kBoundedWork; }
 
 // Calls fn(s, begin, rows) for the sub-chunks of block b.
 template <class Fn>
@@ -94,14 +94,13 @@ void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
   forEachSubChunk(data, b, [&](Index sub, Index begin, Index rows) {
     const double* d2;
     std::int32_t* chunkLabels = labels + begin;
-    double* out = s.sums.sub(sub);
     // The block's next sub-chunk prefetched while this one is measured, so that its first
     // read finds its rows in cache instead of waiting on memory.
     const Index next = begin + rows;
     const RowsAhead ahead{data.x + next * d,
                           std::min(rows, data.blockBegin(b) + data.blockSize(b) - next), d};
     if (plain) {
-      plainChunk<kD>(data, cs, begin, rows, s.plain, out, chunkLabels, ahead);
+      plainChunk<kD>(data, cs, begin, rows, s.plain, s.sums.sub(sub), chunkLabels, ahead);
       if (s.plain.overflowRow >= 0 && s.overflowRow < 0) s.overflowRow = s.plain.overflowRow;
       d2 = s.plain.d2.data();
     } else {
@@ -115,7 +114,7 @@ void passBlock(const Data& data, Index b, const Centres& cs, PassScratch& s,
         chunkLabels[i] = now[i];
       }
       d2 = s.chunk.d2.data();
-      out[k * (d + 1)] = chunkInertia(data, begin, rows, d2, s.overflowRow);
+      s.sums.subInertia(sub) = chunkInertia(data, begin, rows, d2, s.overflowRow);
     }
     for (Index i = 0; far && i < rows; ++i) {
       if (s.far.wants(d2[i])) {

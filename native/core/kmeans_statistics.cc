@@ -89,8 +89,12 @@ KMeansStatistics kmeansStatistics(const Data& data, const RowMatrix& centres, Th
         [&](Index, unsigned slot) {
           PassScratch& s = scratch[slot];
           if (s.overflowRow >= 0) throw kmeans::overflowing(labels[s.overflowRow]);
-          s.sums.block(partial.data());
-          st.sums.add(partial.data());
+          if (byProduct) {
+            st.sums.add(KMeansLayout::inertia(k, d), s.sums.blockInertia());
+          } else {
+            s.sums.block(partial.data());
+            st.sums.add(partial.data());
+          }
           st.far.merge(s.far, 0);
         });
   });
